@@ -1,0 +1,94 @@
+// Type-aware linting, with the package borders of the architecture enforced as rules.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'src/common/grpc/generated/**',
+      'doc/**',
+      'releasenotes/**',
+      'bin/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+    },
+  },
+  {
+    files: ['src/gimming-api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/gimming-conductor/*',
+                '!**/gimming-conductor/rpcapi',
+                '!**/gimming-conductor/rpc-schemas',
+              ],
+              message: 'gimming-api talks to the conductor only through rpcapi.',
+            },
+            {
+              group: ['typeorm', 'mysql2', '**/gimming-agent/**'],
+              message: 'gimming-api has no database access and does not call agents.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/gimming-agent/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['typeorm', 'mysql2', '**/gimming-conductor/db/**'],
+              message: 'agents have no database access.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/gimming-api/**', '**/gimming-conductor/**', '**/gimming-agent/**', '**/cmd/**'],
+              message: 'common imports no daemon.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,63 @@
+/**
+ * What every daemon does first: read the command line and configuration (refusing a bad one with a clear
+ * message and exit code 2), set up logging, and stop cleanly on SIGTERM/SIGINT.
+ */
+import { ConfigError, loadConfig, parseCommandLine, requireOptions } from '../common/config/load';
+import type { GimmingConfig } from '../common/config/schema';
+import { describeError } from '../common/errors';
+import { getLogger, setupLogging } from '../common/log';
+
+export interface Daemon {
+  config: GimmingConfig;
+  rest: string[];
+}
+
+export function bootstrap(name: string, required: ReadonlyArray<[string, string]>): Daemon {
+  let config: GimmingConfig;
+  let rest: string[];
+  try {
+    const cli = parseCommandLine(process.argv.slice(2));
+    rest = cli.rest;
+    config = loadConfig(cli.configFiles);
+    requireOptions(config, required);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  setupLogging(name, config.DEFAULT.debug);
+  const log = getLogger('daemon');
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: describeError(reason) }, 'unhandled rejection');
+  });
+  return { config, rest };
+}
+
+/** Runs `stop` once on SIGTERM or SIGINT, then exits. */
+export function onShutdown(stop: () => Promise<void>): void {
+  const log = getLogger('daemon');
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 30000);
+    force.unref();
+    stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log.error({ err: describeError(err) }, 'error while stopping');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+export function fatal(name: string, err: unknown): never {
+  getLogger('daemon').error({ err: describeError(err) }, 'fatal error');
+  process.stderr.write(`${name}: ${describeError(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,64 @@
+/**
+ * gimming-agent: serves one zone's clouds over gRPC and registers itself with the conductor.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { RequestContext } from '../common/context';
+import { describeError } from '../common/errors';
+import { closeAgentClients } from '../common/grpc/agent-client';
+import { loadAgentService } from '../common/grpc/loader';
+import { getLogger } from '../common/log';
+import { MessagingConnection } from '../common/rpc/connection';
+import { VERSION } from '../common/version';
+import { agentHandlers } from '../gimming-agent/service';
+import { ConductorAPI } from '../gimming-conductor/rpcapi';
+import { bootstrap, fatal, onShutdown } from './bootstrap';
+
+const NAME = 'gimming-agent';
+
+async function main(): Promise<void> {
+  const { config } = bootstrap(NAME, []);
+  const log = getLogger('agent');
+  const { host, transport_url, control_exchange, rpc_response_timeout } = config.DEFAULT;
+  const { zone, bind_host, bind_port, advertise_address, heartbeat_interval, chunk_size } = config.agent;
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': chunk_size + 65536,
+    'grpc.max_send_message_length': chunk_size + 65536,
+  });
+  const identity = { host, zone, address: '' };
+  server.addService(loadAgentService().definition, agentHandlers(config, identity));
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${bind_host}:${bind_port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    );
+  });
+  identity.address =
+    advertise_address ?? `${bind_host === '0.0.0.0' || bind_host === '::' ? host : bind_host}:${port}`;
+
+  const messaging = new MessagingConnection(transport_url, control_exchange);
+  const conductor = new ConductorAPI(messaging, rpc_response_timeout * 1000);
+  const heartbeat = async () => {
+    try {
+      await conductor.agentHeartbeat(
+        RequestContext.forService(),
+        { host, zone, address: identity.address, version: VERSION },
+        heartbeat_interval * 3000,
+      );
+    } catch (err) {
+      log.warn({ err: describeError(err) }, 'heartbeat not sent');
+    }
+  };
+  await heartbeat();
+  const timer = setInterval(() => void heartbeat(), heartbeat_interval * 1000);
+  log.info({ version: VERSION, zone, address: identity.address }, 'gimming-agent started');
+
+  onShutdown(async () => {
+    clearInterval(timer);
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    closeAgentClients();
+    await conductor.close();
+    await messaging.close();
+  });
+}
+
+main().catch((err: unknown) => fatal(NAME, err));

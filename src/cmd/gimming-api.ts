@@ -1,0 +1,49 @@
+/**
+ * gimming-api: the REST API. Validates tokens with Keystone, checks policy and input, and hands the work
+ * to the conductor over RPC. Holds no database credentials.
+ */
+import http from 'node:http';
+import { getLogger } from '../common/log';
+import { MessagingConnection } from '../common/rpc/connection';
+import { VERSION } from '../common/version';
+import { createApp } from '../gimming-api/app';
+import { KeystoneValidator } from '../gimming-api/keystone';
+import { ConductorAPI } from '../gimming-conductor/rpcapi';
+import { bootstrap, fatal, onShutdown } from './bootstrap';
+
+const NAME = 'gimming-api';
+
+async function main(): Promise<void> {
+  const { config } = bootstrap(NAME, [
+    ['keystone_authtoken', 'auth_url'],
+    ['keystone_authtoken', 'password'],
+  ]);
+  const log = getLogger('api');
+  const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
+  const conductor = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
+  const keystone = new KeystoneValidator(config.keystone_authtoken);
+  const app = createApp({
+    config,
+    conductor,
+    keystone,
+    healthy: () => (messaging.isConnected() ? null : 'The messaging service is unreachable.'),
+  });
+  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app.callback());
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0; // uploads can be long; idle sockets are closed by keepAliveTimeout
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.api.bind_port, config.api.bind_host, () => resolve());
+  });
+  log.info(
+    { version: VERSION, bind: `${config.api.bind_host}:${config.api.bind_port}` },
+    'gimming-api started',
+  );
+  onShutdown(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await conductor.close();
+    await messaging.close();
+  });
+}
+
+main().catch((err: unknown) => fatal(NAME, err));

@@ -1,0 +1,63 @@
+/**
+ * gimming-conductor: the only process with database access. Serves the conductor RPC topic and drives
+ * the copies through the agents.
+ */
+import { RequestContext } from '../common/context';
+import { getLogger } from '../common/log';
+import { MessagingConnection } from '../common/rpc/connection';
+import { RpcServer } from '../common/rpc/server';
+import { closeAgentClients } from '../common/grpc/agent-client';
+import { VERSION } from '../common/version';
+import { AgentRegistry } from '../gimming-conductor/agents';
+import { CloudService } from '../gimming-conductor/clouds';
+import { makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
+import { ImageService } from '../gimming-conductor/images';
+import { ConductorManager } from '../gimming-conductor/manager';
+import { CONDUCTOR_TOPIC } from '../gimming-conductor/rpcapi';
+import { recoverInterruptedTasks } from '../gimming-conductor/recovery';
+import { TaskQueries } from '../gimming-conductor/task-queries';
+import { TaskEngine } from '../gimming-conductor/tasks/engine';
+import { bootstrap, fatal, onShutdown } from './bootstrap';
+
+const NAME = 'gimming-conductor';
+
+async function main(): Promise<void> {
+  const { config } = bootstrap(NAME, [['database', 'connection']]);
+  const log = getLogger('conductor');
+  const db = makeDataSource(
+    config.database.connection,
+    config.database.max_pool_size,
+    config.database.connection_timeout,
+  );
+  await db.initialize();
+  const pending = await pendingMigrations(db);
+  if (pending.length > 0) {
+    throw new Error(
+      `the database schema is not current (${pending.length} migrations pending): run gimming-manage db sync`,
+    );
+  }
+  const host = config.DEFAULT.host;
+  await recoverInterruptedTasks(db, host, RequestContext.forService());
+  const agents = new AgentRegistry(db, config.conductor.agent_down_time);
+  const clouds = new CloudService(db, agents);
+  const engine = new TaskEngine(
+    { db, agents, host, progressIntervalMs: config.conductor.task_progress_interval * 1000 },
+    config.conductor.workers,
+  );
+  const images = new ImageService(db, clouds, agents, engine, host);
+  const tasks = new TaskQueries(db, clouds);
+  const manager = new ConductorManager({ agents, clouds, images, tasks });
+  const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
+  const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32);
+  await server.start();
+  log.info({ version: VERSION, host, queue: server.queueName }, 'gimming-conductor started');
+  onShutdown(async () => {
+    await server.stop();
+    await engine.stop(20000);
+    closeAgentClients();
+    await messaging.close();
+    await db.destroy();
+  });
+}
+
+main().catch((err: unknown) => fatal(NAME, err));

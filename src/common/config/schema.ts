@@ -1,0 +1,153 @@
+/**
+ * The configuration of every GIMinG daemon: one schema, one ini file (`gimming.conf`).
+ *
+ * Groups and option names follow OpenStack's so DevStack's helpers (`iniset`, `iniset_rpc_backend`,
+ * `configure_keystone_authtoken_middleware`) write them as they are. Every option has help text in
+ * oslo.config's style; the sample file is generated from this schema (`gimming-config-generator`).
+ * Environment overrides are named mechanically: `[database] connection` -> `OS_DATABASE__CONNECTION`.
+ */
+import { hostname } from 'node:os';
+
+export interface OptionSpec {
+  doc: string;
+  format: 'oslo-bool' | 'oslo-int' | 'oslo-port' | 'oslo-list' | 'oslo-string' | readonly string[];
+  default: string | number | boolean | string[] | null;
+  sensitive?: boolean;
+  /** Shown in the sample instead of the default when the default depends on the machine. */
+  sampleDefault?: string;
+  min?: number;
+}
+
+export type GroupSpec = Record<string, OptionSpec>;
+
+function str<D extends string | null>(doc: string, def: D, extra: Partial<OptionSpec> = {}) {
+  return { doc, format: 'oslo-string' as const, default: def, ...extra };
+}
+const int = (doc: string, def: number, min = 0) => ({ doc, format: 'oslo-int' as const, default: def, min });
+const bool = (doc: string, def: boolean) => ({ doc, format: 'oslo-bool' as const, default: def });
+const port = (doc: string, def: number) => ({ doc, format: 'oslo-port' as const, default: def });
+const list = (doc: string, def: string[]) => ({ doc, format: 'oslo-list' as const, default: def });
+function choice<C extends string>(doc: string, choices: readonly C[], def: C) {
+  return { doc, format: choices, default: def };
+}
+
+export const SCHEMA = {
+  DEFAULT: {
+    host: str(
+      'Name of this node. Used in agent registration, task ownership and log lines. Must be unique among ' +
+        'the daemons of one kind.',
+      hostname(),
+      { sampleDefault: '<the machine host name>' },
+    ),
+    debug: bool(
+      'If set to true, the logging level is set to DEBUG instead of the default INFO level.',
+      false,
+    ),
+    transport_url: str(
+      'The network address and optional user credentials for connecting to the messaging backend, in URL ' +
+        'format: rabbit://user:pass@host:port[,user:pass@host:port]/virtual_host.',
+      'rabbit://guest:guest@127.0.0.1:5672/',
+      { sensitive: true },
+    ),
+    control_exchange: str('The exchange that GIMinG topics are scoped to.', 'gimming'),
+    rpc_response_timeout: int('Seconds to wait for a response from an RPC call.', 60, 1),
+  },
+  database: {
+    connection: str(
+      'The SQLAlchemy-style connection string of the database, used only by gimming-conductor and ' +
+        'gimming-manage, for example mysql+pymysql://user:pass@host/gimming?charset=utf8.',
+      null,
+      { sensitive: true },
+    ),
+    max_pool_size: int('Maximum number of database connections to keep open per process.', 10, 1),
+    connection_timeout: int('Seconds to wait for a database connection to be established.', 10, 1),
+  },
+  keystone_authtoken: {
+    auth_url: str(
+      'Keystone identity API endpoint used by the service user, for example http://host:5000/v3.',
+      null,
+    ),
+    www_authenticate_uri: str(
+      'Complete public Identity API endpoint announced to clients in the WWW-Authenticate header of a 401 ' +
+        'response. Defaults to auth_url.',
+      null,
+    ),
+    auth_type: str('Authentication type of the service user. Only password is supported.', 'password'),
+    username: str('Name of the GIMinG service user.', 'gimming'),
+    password: str('Password of the GIMinG service user.', null, { sensitive: true }),
+    project_name: str('Project the service user is scoped to.', 'service'),
+    user_domain_name: str('Domain of the service user.', 'Default'),
+    project_domain_name: str('Domain of the service project.', 'Default'),
+    region_name: str('Region the identity endpoint is in.', null),
+    token_cache_time: int(
+      'Seconds a validated token is kept in memory before it is validated again. Set to 0 to validate ' +
+        'every request.',
+      60,
+    ),
+    http_connect_timeout: int('Seconds to wait for Keystone to answer a request.', 10, 1),
+    service_token_roles: list(
+      'Roles the service user must hold for its token to be accepted as a service token.',
+      ['service', 'admin'],
+    ),
+  },
+  api: {
+    bind_host: str('IP address the REST API listens on.', '0.0.0.0'),
+    bind_port: port('Port the REST API listens on.', 9595),
+    public_endpoint: str(
+      'Public URL of the API used in links in responses (version document, next links). Defaults to the ' +
+        'URL of the request.',
+      null,
+    ),
+    max_request_body_size: int('Largest JSON request body accepted, in bytes.', 114688, 1024),
+    max_limit: int('Largest number of items one list request returns.', 1000, 1),
+    default_limit: int('Number of items a list request returns when it names no limit.', 100, 1),
+  },
+  conductor: {
+    workers: int('Number of copy tasks one conductor drives at the same time.', 16, 1),
+    agent_down_time: int(
+      'Seconds since the last heartbeat after which an agent is considered down and gets no new work.',
+      30,
+      2,
+    ),
+    task_progress_interval: int('Seconds between two writes of a running task progress.', 1, 1),
+  },
+  agent: {
+    zone: str('The zone this agent serves. Clouds whose zone matches are reached through it.', 'default'),
+    bind_host: str('IP address the agent gRPC service listens on.', '0.0.0.0'),
+    bind_port: port('Port the agent gRPC service listens on.', 9596),
+    advertise_address: str(
+      'host:port other daemons use to reach this agent. Defaults to the host option and bind_port.',
+      null,
+    ),
+    heartbeat_interval: int('Seconds between two heartbeats sent to the conductor.', 10, 1),
+    chunk_size: int('Size in bytes of the data chunks sent between agents.', 1048576, 16384),
+    flow_control_window: int(
+      'gRPC flow-control window in bytes of the streams an agent pulls image data over. Set it at least to ' +
+        'the bandwidth-delay product of the network between zones.',
+      16777216,
+      65535,
+    ),
+    glance_interface: choice(
+      'Interface of the image endpoints taken from the service catalog.',
+      ['public', 'internal', 'admin'] as const,
+      'public',
+    ),
+    glance_timeout: int('Seconds without any progress after which a request to Glance is abandoned.', 300, 1),
+  },
+} as const satisfies Record<string, GroupSpec>;
+
+type ValueOf<S> = S extends { format: 'oslo-bool' }
+  ? boolean
+  : S extends { format: 'oslo-int' | 'oslo-port' }
+    ? number
+    : S extends { format: 'oslo-list' }
+      ? string[]
+      : S extends { format: readonly (infer C)[] }
+        ? C
+        : S extends { default: null }
+          ? string | null
+          : string;
+
+export type GimmingConfig = {
+  [G in keyof typeof SCHEMA]: { [K in keyof (typeof SCHEMA)[G]]: ValueOf<(typeof SCHEMA)[G][K]> };
+};

@@ -1,0 +1,135 @@
+/**
+ * The request context: who asked, in which project, with which roles, under which request id.
+ *
+ * It is built once by the API's Keystone middleware, travels with the work in the RPC envelope and in gRPC
+ * metadata, and is what every log line and policy check reads. The token and service catalog travel with
+ * it so that agents can reach each cloud as the user; they are never logged nor written to the database.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+export interface CatalogEndpoint {
+  id?: string;
+  interface: string;
+  region: string;
+  region_id?: string;
+  url: string;
+}
+
+export interface CatalogEntry {
+  type: string;
+  name?: string;
+  id?: string;
+  endpoints: CatalogEndpoint[];
+}
+
+export interface RequestContextData {
+  request_id: string;
+  global_request_id?: string | undefined;
+  user_id?: string | undefined;
+  user_name?: string | undefined;
+  project_id?: string | undefined;
+  project_name?: string | undefined;
+  user_domain_id?: string | undefined;
+  project_domain_id?: string | undefined;
+  roles: string[];
+  auth_token?: string | undefined;
+  expires_at?: string | undefined;
+  service_catalog?: CatalogEntry[] | undefined;
+}
+
+export class RequestContext {
+  readonly requestId: string;
+  readonly globalRequestId: string | undefined;
+  readonly userId: string | undefined;
+  readonly userName: string | undefined;
+  readonly projectId: string | undefined;
+  readonly projectName: string | undefined;
+  readonly userDomainId: string | undefined;
+  readonly projectDomainId: string | undefined;
+  readonly roles: readonly string[];
+  readonly authToken: string | undefined;
+  readonly expiresAt: string | undefined;
+  readonly serviceCatalog: readonly CatalogEntry[];
+
+  constructor(data: RequestContextData) {
+    this.requestId = data.request_id;
+    this.globalRequestId = data.global_request_id;
+    this.userId = data.user_id;
+    this.userName = data.user_name;
+    this.projectId = data.project_id;
+    this.projectName = data.project_name;
+    this.userDomainId = data.user_domain_id;
+    this.projectDomainId = data.project_domain_id;
+    this.roles = [...data.roles];
+    this.authToken = data.auth_token;
+    this.expiresAt = data.expires_at;
+    this.serviceCatalog = data.service_catalog ?? [];
+  }
+
+  get isAdmin(): boolean {
+    return this.roles.includes('admin');
+  }
+
+  hasRole(role: string): boolean {
+    return this.roles.includes(role);
+  }
+
+  /** A context for work the service does on its own (periodic jobs, start-up). */
+  static forService(requestId: string = newRequestId()): RequestContext {
+    return new RequestContext({ request_id: requestId, roles: [] });
+  }
+
+  /** The wire form. `withSecrets` keeps the token and catalog: only for transient messages. */
+  toWire(withSecrets: boolean): RequestContextData {
+    const data: RequestContextData = {
+      request_id: this.requestId,
+      global_request_id: this.globalRequestId,
+      user_id: this.userId,
+      user_name: this.userName,
+      project_id: this.projectId,
+      project_name: this.projectName,
+      user_domain_id: this.userDomainId,
+      project_domain_id: this.projectDomainId,
+      roles: [...this.roles],
+      expires_at: this.expiresAt,
+    };
+    if (withSecrets) {
+      data.auth_token = this.authToken;
+      data.service_catalog = [...this.serviceCatalog];
+    }
+    return data;
+  }
+
+  /** The fields every log line carries. */
+  logFields(): Record<string, string | undefined> {
+    return {
+      request_id: this.requestId,
+      global_request_id: this.globalRequestId,
+      user_id: this.userId,
+      project_id: this.projectId,
+    };
+  }
+}
+
+export function newRequestId(): string {
+  return `req-${randomUUID()}`;
+}
+
+const REQUEST_ID_RE = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** oslo.middleware keeps an inbound request id only when it has the `req-<uuid>` form. */
+export function isValidRequestId(value: unknown): value is string {
+  return typeof value === 'string' && REQUEST_ID_RE.test(value);
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** Runs `fn` with `ctx` as the current context, so that log lines made inside carry its ids. */
+export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}

@@ -1,0 +1,61 @@
+/**
+ * A client of one agent, with the channel options the byte path needs (a large flow-control window, since
+ * grpc-js offers that knob only on the client; message limits above the chunk size), deadlines on every
+ * unary call and errors rebuilt as GimmingErrors.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { RequestContext } from '../context';
+import { contextToMetadata } from './context-metadata';
+import { fromServiceError } from './errors';
+import { type AgentClient, loadAgentService } from './loader';
+
+export interface AgentClientOptions {
+  flowControlWindow: number;
+  maxMessageBytes: number;
+}
+
+const clients = new Map<string, AgentClient>();
+
+export function agentClient(address: string, opts: AgentClientOptions): AgentClient {
+  const key = `${address}|${opts.flowControlWindow}|${opts.maxMessageBytes}`;
+  let client = clients.get(key);
+  if (!client) {
+    const { client: Ctor } = loadAgentService();
+    client = new Ctor(address, grpc.credentials.createInsecure(), {
+      'grpc-node.flow_control_window': opts.flowControlWindow,
+      'grpc.max_receive_message_length': opts.maxMessageBytes,
+      'grpc.max_send_message_length': opts.maxMessageBytes,
+      'grpc.keepalive_time_ms': 30000,
+      'grpc.keepalive_timeout_ms': 10000,
+    }) as unknown as AgentClient;
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/** Starts one unary call: `(metadata, options, callback) => client.Method(request, metadata, options, callback)`. */
+export type UnaryInvoker<Res> = (
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: grpc.requestCallback<Res>,
+) => grpc.ClientUnaryCall;
+
+/** Runs a unary call with the context in metadata and a deadline; errors come back as GimmingErrors. */
+export function unary<Res>(
+  address: string,
+  invoke: UnaryInvoker<Res>,
+  ctx: RequestContext,
+  timeoutMs: number,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    invoke(contextToMetadata(ctx), { deadline: Date.now() + timeoutMs }, (err, value) => {
+      if (err) reject(fromServiceError(err, address));
+      else resolve(value as Res);
+    });
+  });
+}
+
+export function closeAgentClients(): void {
+  for (const client of clients.values()) client.close();
+  clients.clear();
+}

@@ -1,0 +1,135 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type {
+  AgentClient as _gimming_agent_v1_AgentClient,
+  AgentDefinition as _gimming_agent_v1_AgentDefinition,
+} from './gimming/agent/v1/Agent';
+import type {
+  AgentInfo as _gimming_agent_v1_AgentInfo,
+  AgentInfo__Output as _gimming_agent_v1_AgentInfo__Output,
+} from './gimming/agent/v1/AgentInfo';
+import type {
+  ByteIdentity as _gimming_agent_v1_ByteIdentity,
+  ByteIdentity__Output as _gimming_agent_v1_ByteIdentity__Output,
+} from './gimming/agent/v1/ByteIdentity';
+import type {
+  CloudRef as _gimming_agent_v1_CloudRef,
+  CloudRef__Output as _gimming_agent_v1_CloudRef__Output,
+} from './gimming/agent/v1/CloudRef';
+import type {
+  CopyEvent as _gimming_agent_v1_CopyEvent,
+  CopyEvent__Output as _gimming_agent_v1_CopyEvent__Output,
+} from './gimming/agent/v1/CopyEvent';
+import type {
+  CopyImageRequest as _gimming_agent_v1_CopyImageRequest,
+  CopyImageRequest__Output as _gimming_agent_v1_CopyImageRequest__Output,
+} from './gimming/agent/v1/CopyImageRequest';
+import type {
+  Created as _gimming_agent_v1_Created,
+  Created__Output as _gimming_agent_v1_Created__Output,
+} from './gimming/agent/v1/Created';
+import type {
+  DeleteImageRequest as _gimming_agent_v1_DeleteImageRequest,
+  DeleteImageRequest__Output as _gimming_agent_v1_DeleteImageRequest__Output,
+} from './gimming/agent/v1/DeleteImageRequest';
+import type {
+  DeleteImageResponse as _gimming_agent_v1_DeleteImageResponse,
+  DeleteImageResponse__Output as _gimming_agent_v1_DeleteImageResponse__Output,
+} from './gimming/agent/v1/DeleteImageResponse';
+import type {
+  DescribeImageRequest as _gimming_agent_v1_DescribeImageRequest,
+  DescribeImageRequest__Output as _gimming_agent_v1_DescribeImageRequest__Output,
+} from './gimming/agent/v1/DescribeImageRequest';
+import type {
+  Done as _gimming_agent_v1_Done,
+  Done__Output as _gimming_agent_v1_Done__Output,
+} from './gimming/agent/v1/Done';
+import type {
+  GetInfoRequest as _gimming_agent_v1_GetInfoRequest,
+  GetInfoRequest__Output as _gimming_agent_v1_GetInfoRequest__Output,
+} from './gimming/agent/v1/GetInfoRequest';
+import type {
+  ImageChunk as _gimming_agent_v1_ImageChunk,
+  ImageChunk__Output as _gimming_agent_v1_ImageChunk__Output,
+} from './gimming/agent/v1/ImageChunk';
+import type {
+  ImageSpec as _gimming_agent_v1_ImageSpec,
+  ImageSpec__Output as _gimming_agent_v1_ImageSpec__Output,
+} from './gimming/agent/v1/ImageSpec';
+import type {
+  Progress as _gimming_agent_v1_Progress,
+  Progress__Output as _gimming_agent_v1_Progress__Output,
+} from './gimming/agent/v1/Progress';
+import type {
+  ReadImageRequest as _gimming_agent_v1_ReadImageRequest,
+  ReadImageRequest__Output as _gimming_agent_v1_ReadImageRequest__Output,
+} from './gimming/agent/v1/ReadImageRequest';
+import type {
+  RemoteImage as _gimming_agent_v1_RemoteImage,
+  RemoteImage__Output as _gimming_agent_v1_RemoteImage__Output,
+} from './gimming/agent/v1/RemoteImage';
+import type {
+  SetImagePropertiesRequest as _gimming_agent_v1_SetImagePropertiesRequest,
+  SetImagePropertiesRequest__Output as _gimming_agent_v1_SetImagePropertiesRequest__Output,
+} from './gimming/agent/v1/SetImagePropertiesRequest';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new (...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  gimming: {
+    agent: {
+      v1: {
+        Agent: SubtypeConstructor<typeof grpc.Client, _gimming_agent_v1_AgentClient> & {
+          service: _gimming_agent_v1_AgentDefinition;
+        };
+        AgentInfo: MessageTypeDefinition<_gimming_agent_v1_AgentInfo, _gimming_agent_v1_AgentInfo__Output>;
+        ByteIdentity: MessageTypeDefinition<
+          _gimming_agent_v1_ByteIdentity,
+          _gimming_agent_v1_ByteIdentity__Output
+        >;
+        CloudRef: MessageTypeDefinition<_gimming_agent_v1_CloudRef, _gimming_agent_v1_CloudRef__Output>;
+        CopyEvent: MessageTypeDefinition<_gimming_agent_v1_CopyEvent, _gimming_agent_v1_CopyEvent__Output>;
+        CopyImageRequest: MessageTypeDefinition<
+          _gimming_agent_v1_CopyImageRequest,
+          _gimming_agent_v1_CopyImageRequest__Output
+        >;
+        Created: MessageTypeDefinition<_gimming_agent_v1_Created, _gimming_agent_v1_Created__Output>;
+        DeleteImageRequest: MessageTypeDefinition<
+          _gimming_agent_v1_DeleteImageRequest,
+          _gimming_agent_v1_DeleteImageRequest__Output
+        >;
+        DeleteImageResponse: MessageTypeDefinition<
+          _gimming_agent_v1_DeleteImageResponse,
+          _gimming_agent_v1_DeleteImageResponse__Output
+        >;
+        DescribeImageRequest: MessageTypeDefinition<
+          _gimming_agent_v1_DescribeImageRequest,
+          _gimming_agent_v1_DescribeImageRequest__Output
+        >;
+        Done: MessageTypeDefinition<_gimming_agent_v1_Done, _gimming_agent_v1_Done__Output>;
+        GetInfoRequest: MessageTypeDefinition<
+          _gimming_agent_v1_GetInfoRequest,
+          _gimming_agent_v1_GetInfoRequest__Output
+        >;
+        ImageChunk: MessageTypeDefinition<_gimming_agent_v1_ImageChunk, _gimming_agent_v1_ImageChunk__Output>;
+        ImageSpec: MessageTypeDefinition<_gimming_agent_v1_ImageSpec, _gimming_agent_v1_ImageSpec__Output>;
+        Progress: MessageTypeDefinition<_gimming_agent_v1_Progress, _gimming_agent_v1_Progress__Output>;
+        ReadImageRequest: MessageTypeDefinition<
+          _gimming_agent_v1_ReadImageRequest,
+          _gimming_agent_v1_ReadImageRequest__Output
+        >;
+        RemoteImage: MessageTypeDefinition<
+          _gimming_agent_v1_RemoteImage,
+          _gimming_agent_v1_RemoteImage__Output
+        >;
+        SetImagePropertiesRequest: MessageTypeDefinition<
+          _gimming_agent_v1_SetImagePropertiesRequest,
+          _gimming_agent_v1_SetImagePropertiesRequest__Output
+        >;
+      };
+    };
+  };
+}

@@ -1,0 +1,320 @@
+// Original file: protos/gimming/agent/v1/agent.proto
+
+import type * as grpc from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import type {
+  AgentInfo as _gimming_agent_v1_AgentInfo,
+  AgentInfo__Output as _gimming_agent_v1_AgentInfo__Output,
+} from '../../../gimming/agent/v1/AgentInfo';
+import type {
+  CopyEvent as _gimming_agent_v1_CopyEvent,
+  CopyEvent__Output as _gimming_agent_v1_CopyEvent__Output,
+} from '../../../gimming/agent/v1/CopyEvent';
+import type {
+  CopyImageRequest as _gimming_agent_v1_CopyImageRequest,
+  CopyImageRequest__Output as _gimming_agent_v1_CopyImageRequest__Output,
+} from '../../../gimming/agent/v1/CopyImageRequest';
+import type {
+  DeleteImageRequest as _gimming_agent_v1_DeleteImageRequest,
+  DeleteImageRequest__Output as _gimming_agent_v1_DeleteImageRequest__Output,
+} from '../../../gimming/agent/v1/DeleteImageRequest';
+import type {
+  DeleteImageResponse as _gimming_agent_v1_DeleteImageResponse,
+  DeleteImageResponse__Output as _gimming_agent_v1_DeleteImageResponse__Output,
+} from '../../../gimming/agent/v1/DeleteImageResponse';
+import type {
+  DescribeImageRequest as _gimming_agent_v1_DescribeImageRequest,
+  DescribeImageRequest__Output as _gimming_agent_v1_DescribeImageRequest__Output,
+} from '../../../gimming/agent/v1/DescribeImageRequest';
+import type {
+  GetInfoRequest as _gimming_agent_v1_GetInfoRequest,
+  GetInfoRequest__Output as _gimming_agent_v1_GetInfoRequest__Output,
+} from '../../../gimming/agent/v1/GetInfoRequest';
+import type {
+  ImageChunk as _gimming_agent_v1_ImageChunk,
+  ImageChunk__Output as _gimming_agent_v1_ImageChunk__Output,
+} from '../../../gimming/agent/v1/ImageChunk';
+import type {
+  ReadImageRequest as _gimming_agent_v1_ReadImageRequest,
+  ReadImageRequest__Output as _gimming_agent_v1_ReadImageRequest__Output,
+} from '../../../gimming/agent/v1/ReadImageRequest';
+import type {
+  RemoteImage as _gimming_agent_v1_RemoteImage,
+  RemoteImage__Output as _gimming_agent_v1_RemoteImage__Output,
+} from '../../../gimming/agent/v1/RemoteImage';
+import type {
+  SetImagePropertiesRequest as _gimming_agent_v1_SetImagePropertiesRequest,
+  SetImagePropertiesRequest__Output as _gimming_agent_v1_SetImagePropertiesRequest__Output,
+} from '../../../gimming/agent/v1/SetImagePropertiesRequest';
+
+export interface AgentClient extends grpc.Client {
+  CopyImage(
+    argument: _gimming_agent_v1_CopyImageRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_CopyEvent__Output>;
+  CopyImage(
+    argument: _gimming_agent_v1_CopyImageRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_CopyEvent__Output>;
+  copyImage(
+    argument: _gimming_agent_v1_CopyImageRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_CopyEvent__Output>;
+  copyImage(
+    argument: _gimming_agent_v1_CopyImageRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_CopyEvent__Output>;
+
+  DeleteImage(
+    argument: _gimming_agent_v1_DeleteImageRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  DeleteImage(
+    argument: _gimming_agent_v1_DeleteImageRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  DeleteImage(
+    argument: _gimming_agent_v1_DeleteImageRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  DeleteImage(
+    argument: _gimming_agent_v1_DeleteImageRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  deleteImage(
+    argument: _gimming_agent_v1_DeleteImageRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  deleteImage(
+    argument: _gimming_agent_v1_DeleteImageRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  deleteImage(
+    argument: _gimming_agent_v1_DeleteImageRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  deleteImage(
+    argument: _gimming_agent_v1_DeleteImageRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  DescribeImage(
+    argument: _gimming_agent_v1_DescribeImageRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  DescribeImage(
+    argument: _gimming_agent_v1_DescribeImageRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  DescribeImage(
+    argument: _gimming_agent_v1_DescribeImageRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  DescribeImage(
+    argument: _gimming_agent_v1_DescribeImageRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  describeImage(
+    argument: _gimming_agent_v1_DescribeImageRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  describeImage(
+    argument: _gimming_agent_v1_DescribeImageRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  describeImage(
+    argument: _gimming_agent_v1_DescribeImageRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  describeImage(
+    argument: _gimming_agent_v1_DescribeImageRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+
+  GetInfo(
+    argument: _gimming_agent_v1_GetInfoRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
+  ): grpc.ClientUnaryCall;
+  GetInfo(
+    argument: _gimming_agent_v1_GetInfoRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
+  ): grpc.ClientUnaryCall;
+  GetInfo(
+    argument: _gimming_agent_v1_GetInfoRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
+  ): grpc.ClientUnaryCall;
+  GetInfo(
+    argument: _gimming_agent_v1_GetInfoRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
+  ): grpc.ClientUnaryCall;
+  getInfo(
+    argument: _gimming_agent_v1_GetInfoRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
+  ): grpc.ClientUnaryCall;
+  getInfo(
+    argument: _gimming_agent_v1_GetInfoRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
+  ): grpc.ClientUnaryCall;
+  getInfo(
+    argument: _gimming_agent_v1_GetInfoRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
+  ): grpc.ClientUnaryCall;
+  getInfo(
+    argument: _gimming_agent_v1_GetInfoRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
+  ): grpc.ClientUnaryCall;
+
+  ReadImage(
+    argument: _gimming_agent_v1_ReadImageRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_ImageChunk__Output>;
+  ReadImage(
+    argument: _gimming_agent_v1_ReadImageRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_ImageChunk__Output>;
+  readImage(
+    argument: _gimming_agent_v1_ReadImageRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_ImageChunk__Output>;
+  readImage(
+    argument: _gimming_agent_v1_ReadImageRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_ImageChunk__Output>;
+
+  SetImageProperties(
+    argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  SetImageProperties(
+    argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  SetImageProperties(
+    argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  SetImageProperties(
+    argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  setImageProperties(
+    argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  setImageProperties(
+    argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  setImageProperties(
+    argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  setImageProperties(
+    argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+}
+
+export interface AgentHandlers extends grpc.UntypedServiceImplementation {
+  CopyImage: grpc.handleServerStreamingCall<
+    _gimming_agent_v1_CopyImageRequest__Output,
+    _gimming_agent_v1_CopyEvent
+  >;
+
+  DeleteImage: grpc.handleUnaryCall<
+    _gimming_agent_v1_DeleteImageRequest__Output,
+    _gimming_agent_v1_DeleteImageResponse
+  >;
+
+  DescribeImage: grpc.handleUnaryCall<
+    _gimming_agent_v1_DescribeImageRequest__Output,
+    _gimming_agent_v1_RemoteImage
+  >;
+
+  GetInfo: grpc.handleUnaryCall<_gimming_agent_v1_GetInfoRequest__Output, _gimming_agent_v1_AgentInfo>;
+
+  ReadImage: grpc.handleServerStreamingCall<
+    _gimming_agent_v1_ReadImageRequest__Output,
+    _gimming_agent_v1_ImageChunk
+  >;
+
+  SetImageProperties: grpc.handleUnaryCall<
+    _gimming_agent_v1_SetImagePropertiesRequest__Output,
+    _gimming_agent_v1_RemoteImage
+  >;
+}
+
+export interface AgentDefinition extends grpc.ServiceDefinition {
+  CopyImage: MethodDefinition<
+    _gimming_agent_v1_CopyImageRequest,
+    _gimming_agent_v1_CopyEvent,
+    _gimming_agent_v1_CopyImageRequest__Output,
+    _gimming_agent_v1_CopyEvent__Output
+  >;
+  DeleteImage: MethodDefinition<
+    _gimming_agent_v1_DeleteImageRequest,
+    _gimming_agent_v1_DeleteImageResponse,
+    _gimming_agent_v1_DeleteImageRequest__Output,
+    _gimming_agent_v1_DeleteImageResponse__Output
+  >;
+  DescribeImage: MethodDefinition<
+    _gimming_agent_v1_DescribeImageRequest,
+    _gimming_agent_v1_RemoteImage,
+    _gimming_agent_v1_DescribeImageRequest__Output,
+    _gimming_agent_v1_RemoteImage__Output
+  >;
+  GetInfo: MethodDefinition<
+    _gimming_agent_v1_GetInfoRequest,
+    _gimming_agent_v1_AgentInfo,
+    _gimming_agent_v1_GetInfoRequest__Output,
+    _gimming_agent_v1_AgentInfo__Output
+  >;
+  ReadImage: MethodDefinition<
+    _gimming_agent_v1_ReadImageRequest,
+    _gimming_agent_v1_ImageChunk,
+    _gimming_agent_v1_ReadImageRequest__Output,
+    _gimming_agent_v1_ImageChunk__Output
+  >;
+  SetImageProperties: MethodDefinition<
+    _gimming_agent_v1_SetImagePropertiesRequest,
+    _gimming_agent_v1_RemoteImage,
+    _gimming_agent_v1_SetImagePropertiesRequest__Output,
+    _gimming_agent_v1_RemoteImage__Output
+  >;
+}

@@ -1,0 +1,15 @@
+// Original file: protos/gimming/agent/v1/agent.proto
+
+export interface CloudRef {
+  id?: string;
+  name?: string;
+  type?: string;
+  region_name?: string;
+}
+
+export interface CloudRef__Output {
+  id: string;
+  name: string;
+  type: string;
+  region_name: string;
+}

@@ -1,0 +1,34 @@
+// Original file: protos/gimming/agent/v1/agent.proto
+
+import type {
+  CloudRef as _gimming_agent_v1_CloudRef,
+  CloudRef__Output as _gimming_agent_v1_CloudRef__Output,
+} from '../../../gimming/agent/v1/CloudRef';
+import type {
+  ImageSpec as _gimming_agent_v1_ImageSpec,
+  ImageSpec__Output as _gimming_agent_v1_ImageSpec__Output,
+} from '../../../gimming/agent/v1/ImageSpec';
+import type {
+  ByteIdentity as _gimming_agent_v1_ByteIdentity,
+  ByteIdentity__Output as _gimming_agent_v1_ByteIdentity__Output,
+} from '../../../gimming/agent/v1/ByteIdentity';
+
+export interface CopyImageRequest {
+  task_id?: string;
+  target?: _gimming_agent_v1_CloudRef | null;
+  source?: _gimming_agent_v1_CloudRef | null;
+  source_agent_address?: string;
+  source_image_id?: string;
+  image?: _gimming_agent_v1_ImageSpec | null;
+  expect?: _gimming_agent_v1_ByteIdentity | null;
+}
+
+export interface CopyImageRequest__Output {
+  task_id: string;
+  target: _gimming_agent_v1_CloudRef__Output | null;
+  source: _gimming_agent_v1_CloudRef__Output | null;
+  source_agent_address: string;
+  source_image_id: string;
+  image: _gimming_agent_v1_ImageSpec__Output | null;
+  expect: _gimming_agent_v1_ByteIdentity__Output | null;
+}

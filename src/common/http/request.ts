@@ -1,0 +1,92 @@
+/**
+ * Small HTTP helpers on node:http, used for JSON control calls and for streaming image data.
+ *
+ * Image bytes go through `http.request` with `write()`/'drain' backpressure (the global fetch is slower
+ * and costs more CPU on this path, see shared/perf-notes.md); responses are read as streams.
+ */
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+
+export interface RequestOptions {
+  method: string;
+  url: string;
+  headers?: Record<string, string | number>;
+  /** A JSON body (serialized here) or a raw body. */
+  json?: unknown;
+  body?: string | Buffer;
+  /** Socket inactivity timeout in milliseconds. */
+  timeoutMs?: number;
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+  text: string;
+}
+
+function transportFor(url: URL): { request: typeof http.request; agent: http.Agent } {
+  return url.protocol === 'https:'
+    ? { request: https.request, agent: httpsAgent }
+    : { request: http.request, agent: httpAgent };
+}
+
+/** Starts a request; the caller writes the body (or not) and ends it. */
+export function startRequest(opts: RequestOptions): http.ClientRequest {
+  const url = new URL(opts.url);
+  const { request, agent } = transportFor(url);
+  const req = request(url, { method: opts.method, headers: opts.headers, agent });
+  if (opts.timeoutMs) {
+    req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from ${url.host} in time`)));
+  }
+  return req;
+}
+
+export function waitForResponse(req: http.ClientRequest): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    req.once('response', resolve);
+    req.once('error', reject);
+  });
+}
+
+export async function readBody(res: IncomingMessage, limit = 16 * 1024 * 1024): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of res) {
+    size += (part as Buffer).length;
+    if (size > limit) {
+      res.destroy();
+      throw new Error('response body too large');
+    }
+    parts.push(part as Buffer);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** A request with a small body and a JSON (or empty) answer. */
+export async function requestJson(opts: RequestOptions): Promise<JsonResponse> {
+  const headers: Record<string, string | number> = { Accept: 'application/json', ...opts.headers };
+  let body: string | Buffer | undefined = opts.body;
+  if (opts.json !== undefined) {
+    body = JSON.stringify(opts.json);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
+  const req = startRequest({ ...opts, headers });
+  const responded = waitForResponse(req);
+  req.end(body);
+  const res = await responded;
+  const text = await readBody(res);
+  let parsed: unknown = undefined;
+  if (text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  return { status: res.statusCode ?? 0, headers: res.headers, body: parsed, text };
+}

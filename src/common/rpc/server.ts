@@ -1,0 +1,135 @@
+/**
+ * RPC server: consumes one topic's durable queue and dispatches each message to an endpoint method.
+ *
+ * A message is acknowledged only after its handler has finished, so whatever the handler committed to
+ * the database is done before the message leaves the queue; a server that dies mid-way leaves the message
+ * for another server. Arguments are validated by the endpoint's own schema before the handler runs.
+ */
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { RequestContext, newRequestId, runWithContext } from '../context';
+import { GimmingError, asGimmingError, badRequest, describeError } from '../errors';
+import { getLogger } from '../log';
+import type { MessagingConnection } from './connection';
+import { decodeEnvelope, encode, type RpcEnvelope, type RpcReply, versionCompatible } from './envelope';
+
+const log = getLogger('rpc.server');
+
+export interface RpcEndpoint {
+  /** The API version this server implements (`major.minor`). */
+  readonly version: string;
+  /** Validates `args` for `method` and runs it; throws GimmingError for expected failures. */
+  dispatch(ctx: RequestContext, method: string, args: unknown): Promise<unknown>;
+}
+
+export class RpcServer {
+  private channel: ChannelWrapper | undefined;
+  private inFlight = 0;
+  private stopping = false;
+
+  constructor(
+    private readonly connection: MessagingConnection,
+    private readonly topic: string,
+    private readonly host: string,
+    private readonly endpoint: RpcEndpoint,
+    private readonly prefetch: number,
+  ) {}
+
+  get queueName(): string {
+    return `${this.connection.exchange}.${this.topic}`;
+  }
+
+  async start(): Promise<void> {
+    const exchange = this.connection.exchange;
+    this.channel = this.connection.manager.createChannel({
+      json: false,
+      setup: async (ch: ConfirmChannel) => {
+        await ch.assertExchange(exchange, 'topic', { durable: true });
+        await ch.assertQueue(this.queueName, { durable: true });
+        await ch.bindQueue(this.queueName, exchange, this.topic);
+        await ch.bindQueue(this.queueName, exchange, `${this.topic}.${this.host}`);
+        await ch.prefetch(this.prefetch);
+      },
+    });
+    await this.channel.consume(this.queueName, (msg) => void this.onMessage(msg), { noAck: false });
+    await this.channel.waitForConnect();
+  }
+
+  private async onMessage(msg: ConsumeMessage): Promise<void> {
+    const channel = this.channel as ChannelWrapper;
+    this.inFlight += 1;
+    let envelope: RpcEnvelope | undefined;
+    let reply: RpcReply;
+    let ctx: RequestContext;
+    try {
+      envelope = decodeEnvelope(msg.content);
+      ctx = new RequestContext(envelope.context);
+    } catch (err) {
+      ctx = RequestContext.forService(newRequestId());
+      reply = { failure: badRequest('gimming.rpc.malformed', describeError(err)).toWire() };
+    }
+    if (envelope) {
+      reply = await runWithContext(ctx, () => this.handle(ctx, envelope));
+    }
+    const replyTo = msg.properties.replyTo as string | undefined;
+    try {
+      if (replyTo) {
+        await channel.sendToQueue(replyTo, encode(reply!), {
+          correlationId: msg.properties.correlationId as string,
+          contentType: 'application/json',
+          persistent: false,
+        });
+      }
+    } catch (err) {
+      log.warn({ reason: describeError(err) }, 'could not send an RPC reply');
+    } finally {
+      channel.ack(msg);
+      this.inFlight -= 1;
+    }
+  }
+
+  private async handle(ctx: RequestContext, envelope: RpcEnvelope): Promise<RpcReply> {
+    const started = Date.now();
+    if (!versionCompatible(this.endpoint.version, envelope.version)) {
+      const err = new GimmingError(
+        'gimming.rpc.unsupported_version',
+        400,
+        `${this.topic} API ${this.endpoint.version} cannot serve ${envelope.method} at version ${envelope.version}.`,
+      );
+      return { failure: err.toWire() };
+    }
+    try {
+      const result = await this.endpoint.dispatch(ctx, envelope.method, envelope.args);
+      log.info({ method: envelope.method, ms: Date.now() - started }, 'rpc handled');
+      return { result: result ?? null };
+    } catch (err) {
+      const gerr = asGimmingError(err);
+      if (gerr.status >= 500) {
+        log.error(
+          {
+            method: envelope.method,
+            code: gerr.code,
+            err: describeError(err),
+            cause: describeError(gerr.cause),
+          },
+          'rpc failed',
+        );
+      } else {
+        log.info({ method: envelope.method, code: gerr.code, status: gerr.status }, 'rpc refused');
+      }
+      return { failure: gerr.toWire() };
+    }
+  }
+
+  /** Stops taking new messages and waits (bounded) for the ones in flight. */
+  async stop(graceMs = 10000): Promise<void> {
+    if (this.stopping || !this.channel) return;
+    this.stopping = true;
+    await this.channel.cancelAll();
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.channel.close();
+  }
+}

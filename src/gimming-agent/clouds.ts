@@ -1,0 +1,42 @@
+/**
+ * The cloud drivers an agent has, chosen by the cloud's type. Only OpenStack (Glance v2) for now.
+ */
+import type { RequestContext } from '../common/context';
+import { GimmingError } from '../common/errors';
+import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
+import { GlanceClient } from './drivers/glance/client';
+import { glanceEndpoint } from './drivers/glance/endpoint';
+
+export interface CloudAccessOptions {
+  glanceInterface: string;
+  timeoutMs: number;
+}
+
+export function glanceFor(
+  ctx: RequestContext,
+  cloud: CloudRef__Output | null | undefined,
+  opts: CloudAccessOptions,
+): GlanceClient {
+  if (!cloud) throw new GimmingError('gimming.agent.bad_request', 400, 'The request names no cloud.');
+  if (cloud.type !== 'openstack') {
+    throw new GimmingError(
+      'gimming.cloud.unsupported',
+      400,
+      `Cloud type ${cloud.type} is not supported by this agent.`,
+    );
+  }
+  if (!ctx.authToken) {
+    throw new GimmingError(
+      'gimming.agent.no_credentials',
+      401,
+      'The request carries no credentials for the cloud.',
+    );
+  }
+  return new GlanceClient({
+    endpoint: glanceEndpoint(ctx, cloud.region_name, opts.glanceInterface),
+    token: ctx.authToken,
+    requestId: ctx.requestId,
+    timeoutMs: opts.timeoutMs,
+    cloudName: cloud.name || cloud.id,
+  });
+}

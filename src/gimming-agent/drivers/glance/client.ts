@@ -1,0 +1,283 @@
+/**
+ * Glance v2, as the user: image records, properties, and image data as streams.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GimmingError } from '../../../common/errors';
+import {
+  type JsonResponse,
+  readBody,
+  requestJson,
+  startRequest,
+  waitForResponse,
+} from '../../../common/http/request';
+
+/** An image as Glance v2 returns it. */
+export type GlanceImage = Record<string, unknown> & {
+  id: string;
+  status: string;
+  name?: string | null;
+  size?: number | null;
+  checksum?: string | null;
+  os_hash_algo?: string | null;
+  os_hash_value?: string | null;
+  disk_format?: string | null;
+  container_format?: string | null;
+  visibility?: string;
+  owner?: string | null;
+  min_disk?: number;
+  min_ram?: number;
+  tags?: string[];
+  protected?: boolean;
+};
+
+/** Glance's fields that are not user properties. */
+export const BASE_FIELDS = new Set([
+  'id',
+  'name',
+  'status',
+  'size',
+  'virtual_size',
+  'checksum',
+  'os_hash_algo',
+  'os_hash_value',
+  'disk_format',
+  'container_format',
+  'visibility',
+  'owner',
+  'min_disk',
+  'min_ram',
+  'tags',
+  'protected',
+  'created_at',
+  'updated_at',
+  'file',
+  'schema',
+  'self',
+  'direct_url',
+  'locations',
+  'os_hidden',
+  'stores',
+]);
+
+export function isUserProperty(key: string): boolean {
+  return !BASE_FIELDS.has(key) && !key.startsWith('os_glance_');
+}
+
+export interface GlanceClientOptions {
+  endpoint: string;
+  token: string;
+  requestId: string;
+  timeoutMs: number;
+  /** The cloud's name, for messages. */
+  cloudName: string;
+}
+
+export class GlanceClient {
+  constructor(private readonly opts: GlanceClientOptions) {}
+
+  private headers(extra: Record<string, string | number> = {}): Record<string, string | number> {
+    return {
+      'X-Auth-Token': this.opts.token,
+      'X-OpenStack-Request-ID': this.opts.requestId,
+      'User-Agent': 'gimming-agent',
+      ...extra,
+    };
+  }
+
+  private url(path: string): string {
+    return `${this.opts.endpoint}${path}`;
+  }
+
+  /** Turns a Glance error answer into a GimmingError; never carries Glance's internals to the user. */
+  private failure(res: { status: number; text: string }, what: string, imageId?: string): GimmingError {
+    const where = `${what} in cloud ${this.opts.cloudName}`;
+    const message = glanceMessage(res.text);
+    switch (res.status) {
+      case 400:
+        return new GimmingError('gimming.cloud.bad_request', 400, `${where} was refused: ${message}`);
+      case 401:
+        return new GimmingError(
+          'gimming.cloud.unauthorized',
+          401,
+          `${where}: the cloud did not accept the token.`,
+        );
+      case 403:
+        return new GimmingError('gimming.cloud.forbidden', 403, `${where} is not allowed: ${message}`);
+      case 404:
+        return new GimmingError(
+          'gimming.remote_image.not_found',
+          404,
+          `Image ${imageId ?? ''} was not found in cloud ${this.opts.cloudName}.`.replace('  ', ' '),
+        );
+      case 409:
+        return new GimmingError('gimming.cloud.conflict', 409, `${where} conflicts: ${message}`);
+      case 413:
+        return new GimmingError('gimming.cloud.quota_exceeded', 413, `${where} exceeds a quota: ${message}`);
+      default:
+        return new GimmingError('gimming.cloud.error', 502, `${where} failed with HTTP ${res.status}.`, {
+          retryable: res.status >= 500,
+        });
+    }
+  }
+
+  private async json(
+    method: string,
+    path: string,
+    what: string,
+    body?: unknown,
+    contentType?: string,
+    imageId?: string,
+  ): Promise<JsonResponse> {
+    let res: JsonResponse;
+    try {
+      res = await requestJson({
+        method,
+        url: this.url(path),
+        headers: this.headers(contentType ? { 'Content-Type': contentType } : {}),
+        ...(body !== undefined ? { json: body } : {}),
+        timeoutMs: this.opts.timeoutMs,
+      });
+    } catch (err) {
+      throw unreachable(this.opts.cloudName, err);
+    }
+    if (res.status >= 300) throw this.failure(res, what, imageId);
+    return res;
+  }
+
+  async getImage(id: string): Promise<GlanceImage> {
+    const res = await this.json(
+      'GET',
+      `/v2/images/${encodeURIComponent(id)}`,
+      `Reading image ${id}`,
+      undefined,
+      undefined,
+      id,
+    );
+    return res.body as GlanceImage;
+  }
+
+  async createImage(body: Record<string, unknown>): Promise<GlanceImage> {
+    const res = await this.json('POST', '/v2/images', 'Creating an image', body);
+    return res.body as GlanceImage;
+  }
+
+  /** Applies a JSON patch (Glance's openstack-images-v2.1-json-patch media type). */
+  async patchImage(
+    id: string,
+    ops: Array<{ op: string; path: string; value?: unknown }>,
+  ): Promise<GlanceImage> {
+    const res = await this.json(
+      'PATCH',
+      `/v2/images/${encodeURIComponent(id)}`,
+      `Updating image ${id}`,
+      ops,
+      'application/openstack-images-v2.1-json-patch',
+      id,
+    );
+    return res.body as GlanceImage;
+  }
+
+  /** Deletes an image; false when it was already gone. */
+  async deleteImage(id: string): Promise<boolean> {
+    try {
+      await this.json(
+        'DELETE',
+        `/v2/images/${encodeURIComponent(id)}`,
+        `Deleting image ${id}`,
+        undefined,
+        undefined,
+        id,
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof GimmingError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  /** The image data as a stream. */
+  async openData(id: string): Promise<IncomingMessage> {
+    const req = startRequest({
+      method: 'GET',
+      url: this.url(`/v2/images/${encodeURIComponent(id)}/file`),
+      headers: this.headers({ Accept: 'application/octet-stream' }),
+      timeoutMs: this.opts.timeoutMs,
+    });
+    const responded = waitForResponse(req);
+    req.end();
+    let res: IncomingMessage;
+    try {
+      res = await responded;
+    } catch (err) {
+      throw unreachable(this.opts.cloudName, err);
+    }
+    if (res.statusCode === 204) {
+      res.resume();
+      throw new GimmingError(
+        'gimming.remote_image.no_data',
+        409,
+        `Image ${id} in cloud ${this.opts.cloudName} has no data.`,
+      );
+    }
+    if ((res.statusCode ?? 0) >= 300) {
+      const text = await readBody(res).catch(() => '');
+      throw this.failure({ status: res.statusCode ?? 0, text }, `Reading the data of image ${id}`, id);
+    }
+    return res;
+  }
+
+  /** Streams `data` into an image's file. Resolves once Glance has stored (and hashed) all of it. */
+  async uploadData(id: string, data: Readable, size: number | undefined): Promise<void> {
+    const headers: Record<string, string | number> = this.headers({
+      'Content-Type': 'application/octet-stream',
+    });
+    if (size !== undefined) headers['Content-Length'] = size;
+    const req = startRequest({
+      method: 'PUT',
+      url: this.url(`/v2/images/${encodeURIComponent(id)}/file`),
+      headers,
+      timeoutMs: this.opts.timeoutMs,
+    });
+    const responded = waitForResponse(req);
+    responded.catch(() => undefined); // observed below; an early failure must not go unhandled
+    try {
+      await pipeline(data, req);
+    } catch (err) {
+      req.destroy();
+      throw err;
+    }
+    let res: IncomingMessage;
+    try {
+      res = await responded;
+    } catch (err) {
+      throw unreachable(this.opts.cloudName, err);
+    }
+    const text = await readBody(res).catch(() => '');
+    if ((res.statusCode ?? 0) >= 300) {
+      throw this.failure({ status: res.statusCode ?? 0, text }, `Uploading the data of image ${id}`, id);
+    }
+  }
+}
+
+function unreachable(cloudName: string, err: unknown): GimmingError {
+  return new GimmingError('gimming.cloud.unreachable', 503, `Cloud ${cloudName} is unreachable.`, {
+    retryable: true,
+    cause: err,
+  });
+}
+
+/** The human message of a Glance error body (JSON or Glance's HTML-ish text), shortened. */
+function glanceMessage(text: string): string {
+  let message = text;
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const inner = Object.values(parsed)[0] as Record<string, unknown> | undefined;
+    if (inner && typeof inner.message === 'string') message = inner.message;
+  } catch {
+    message = text.replace(/<[^>]*>/g, ' ');
+  }
+  message = message.replace(/\s+/g, ' ').trim();
+  return message.length > 300 ? `${message.slice(0, 300)}...` : message || 'no reason given';
+}

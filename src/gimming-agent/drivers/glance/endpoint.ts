@@ -1,0 +1,21 @@
+/**
+ * The Glance endpoint of a region, taken from the user's service catalog, as every OpenStack client does.
+ */
+import type { RequestContext } from '../../../common/context';
+import { GimmingError } from '../../../common/errors';
+
+export function glanceEndpoint(ctx: RequestContext, region: string, iface: string): string {
+  const service = ctx.serviceCatalog.find((entry) => entry.type === 'image');
+  const endpoint = service?.endpoints.find(
+    (e) => e.interface === iface && (e.region === region || e.region_id === region),
+  );
+  if (!endpoint) {
+    throw new GimmingError(
+      'gimming.cloud.no_endpoint',
+      409,
+      `The service catalog has no ${iface} image endpoint in region ${region}.`,
+    );
+  }
+  // Catalog entries may carry the API version; the client adds /v2 itself.
+  return endpoint.url.replace(/\/+$/, '').replace(/\/v2(\.\d+)?$/, '');
+}

@@ -1,0 +1,128 @@
+/**
+ * The gRPC service of gimming-agent (protos/gimming/agent/v1/agent.proto).
+ *
+ * Each handler reads the request context from the call's metadata, runs with it (so log lines carry the
+ * request id), and turns any failure into a gRPC status plus the GimmingError in trailing metadata.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { GimmingConfig } from '../common/config/schema';
+import { type RequestContext, runWithContext } from '../common/context';
+import { GimmingError, describeError } from '../common/errors';
+import { contextFromMetadata } from '../common/grpc/context-metadata';
+import { toServiceError } from '../common/grpc/errors';
+import type { AgentHandlers } from '../common/grpc/generated/gimming/agent/v1/Agent';
+import { getLogger } from '../common/log';
+import { VERSION } from '../common/version';
+import { type CloudAccessOptions, glanceFor } from './clouds';
+import { toRemoteImage } from './remote-image';
+import { type CopyOptions, runCopy } from './transfer/copy';
+import { serveRead } from './transfer/read';
+
+const log = getLogger('agent.service');
+
+/** Glance rejects property values that are not strings; GIMinG's are all strings, removal is an empty value. */
+function propertyPatch(current: Record<string, unknown>, wanted: Record<string, string>) {
+  const ops: Array<{ op: string; path: string; value?: string }> = [];
+  for (const [key, value] of Object.entries(wanted)) {
+    const path = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (value === '') {
+      if (key in current) ops.push({ op: 'remove', path });
+    } else if (key in current) {
+      if (current[key] !== value) ops.push({ op: 'replace', path, value });
+    } else {
+      ops.push({ op: 'add', path, value });
+    }
+  }
+  return ops;
+}
+
+function unaryHandler<Req, Res>(
+  name: string,
+  fn: (ctx: RequestContext, request: Req) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const ctx = contextFromMetadata(call.metadata);
+    void runWithContext(ctx, async () => {
+      try {
+        callback(null, await fn(ctx, call.request));
+      } catch (err) {
+        logFailure(name, err);
+        callback(toServiceError(err));
+      }
+    });
+  };
+}
+
+function streamHandler<Req, Res>(
+  name: string,
+  fn: (ctx: RequestContext, call: grpc.ServerWritableStream<Req, Res>) => Promise<void>,
+): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const ctx = contextFromMetadata(call.metadata);
+    void runWithContext(ctx, async () => {
+      try {
+        await fn(ctx, call);
+        call.end();
+      } catch (err) {
+        logFailure(name, err);
+        if (!call.cancelled) call.emit('error', toServiceError(err));
+      }
+    });
+  };
+}
+
+function logFailure(method: string, err: unknown): void {
+  if (err instanceof GimmingError && err.status < 500) {
+    log.info({ method, code: err.code, status: err.status, reason: err.message }, 'request refused');
+  } else {
+    log.error({ method, err: describeError(err) }, 'request failed');
+  }
+}
+
+export interface AgentIdentity {
+  host: string;
+  zone: string;
+  address: string;
+}
+
+export function agentHandlers(config: GimmingConfig, identity: AgentIdentity): AgentHandlers {
+  const access: CloudAccessOptions = {
+    glanceInterface: config.agent.glance_interface,
+    timeoutMs: config.agent.glance_timeout * 1000,
+  };
+  const copyOptions: CopyOptions = {
+    access,
+    peer: {
+      flowControlWindow: config.agent.flow_control_window,
+      maxMessageBytes: config.agent.chunk_size + 65536,
+    },
+    progressIntervalMs: 1000,
+  };
+  return {
+    GetInfo: unaryHandler('GetInfo', async () => ({ ...identity, version: VERSION })),
+    DescribeImage: unaryHandler('DescribeImage', async (ctx, req) => {
+      const glance = glanceFor(ctx, req.cloud, access);
+      return toRemoteImage(await glance.getImage(req.image_id));
+    }),
+    SetImageProperties: unaryHandler('SetImageProperties', async (ctx, req) => {
+      const glance = glanceFor(ctx, req.cloud, access);
+      const current = await glance.getImage(req.image_id);
+      const ops = propertyPatch(current, req.properties);
+      const updated = ops.length > 0 ? await glance.patchImage(req.image_id, ops) : current;
+      return toRemoteImage(updated);
+    }),
+    DeleteImage: unaryHandler('DeleteImage', async (ctx, req) => {
+      const glance = glanceFor(ctx, req.cloud, access);
+      return { deleted: await glance.deleteImage(req.image_id) };
+    }),
+    CopyImage: streamHandler('CopyImage', (ctx, call) => runCopy(ctx, call, copyOptions)),
+    ReadImage: streamHandler('ReadImage', (ctx, call) =>
+      serveRead(
+        ctx,
+        call as unknown as grpc.ServerWritableStream<typeof call.request, Buffer>,
+        access,
+        config.agent.chunk_size,
+      ),
+    ),
+  };
+}

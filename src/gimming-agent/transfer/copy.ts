@@ -1,0 +1,169 @@
+/**
+ * The target side of a copy: create the image in this agent's cloud, pull the data from the source
+ * agent over a gRPC stream and upload it while it arrives (one pipeline, never the whole image in memory),
+ * then prove the copy equal to the source with the hashes the cloud computed on upload.
+ *
+ * Whatever goes wrong after the image was created (the source stream breaks, the upload fails, the hashes
+ * differ, the caller cancels), the half-made image is deleted before the error is reported.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { RequestContext } from '../../common/context';
+import { GimmingError, describeError } from '../../common/errors';
+import { type AgentClientOptions, agentClient } from '../../common/grpc/agent-client';
+import { contextToMetadata } from '../../common/grpc/context-metadata';
+import { fromServiceError } from '../../common/grpc/errors';
+import type { CopyEvent } from '../../common/grpc/generated/gimming/agent/v1/CopyEvent';
+import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v1/CopyImageRequest';
+import type { RemoteImage } from '../../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import { getLogger } from '../../common/log';
+import { type CloudAccessOptions, glanceFor } from '../clouds';
+import type { GlanceClient } from '../drivers/glance/client';
+import { toRemoteImage } from '../remote-image';
+import { writeWithBackpressure } from './stream-writes';
+
+const log = getLogger('agent.copy');
+
+export interface CopyOptions {
+  access: CloudAccessOptions;
+  peer: AgentClientOptions;
+  progressIntervalMs: number;
+}
+
+/** Compares what the target cloud computed with what the copy must hold. */
+export function verifyCopy(expect: CopyImageRequest__Output['expect'], got: RemoteImage): string[] {
+  const problems: string[] = [];
+  if (got.status !== 'active') problems.push(`status is ${got.status}, not active`);
+  if (!expect) return problems;
+  if (expect.size && got.size !== expect.size)
+    problems.push(`size ${String(got.size)} != ${String(expect.size)}`);
+  if (expect.checksum && got.checksum !== expect.checksum) {
+    problems.push(`checksum ${got.checksum || '(none)'} != ${expect.checksum}`);
+  }
+  if (expect.os_hash_value) {
+    if (got.os_hash_algo && expect.os_hash_algo && got.os_hash_algo !== expect.os_hash_algo) {
+      problems.push(`hash algorithm ${got.os_hash_algo} != ${expect.os_hash_algo}`);
+    } else if (got.os_hash_value !== expect.os_hash_value) {
+      problems.push(
+        `${expect.os_hash_algo || 'hash'} ${got.os_hash_value || '(none)'} != ${expect.os_hash_value}`,
+      );
+    }
+  }
+  if (!expect.checksum && !expect.os_hash_value) problems.push('the source exposes no hash to compare with');
+  return problems;
+}
+
+export async function runCopy(
+  ctx: RequestContext,
+  call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
+  opts: CopyOptions,
+): Promise<void> {
+  const req = call.request;
+  if (!req.image || !req.source || !req.target || !req.source_agent_address || !req.source_image_id) {
+    throw new GimmingError('gimming.agent.bad_request', 400, 'A copy needs a source, a target and an image.');
+  }
+  const glance = glanceFor(ctx, req.target, opts.access);
+  const spec = req.image;
+  const body: Record<string, unknown> = {
+    ...spec.properties,
+    name: spec.name,
+    disk_format: spec.disk_format,
+    container_format: spec.container_format,
+    visibility: spec.visibility || 'private',
+    min_disk: spec.min_disk,
+    min_ram: spec.min_ram,
+    tags: spec.tags,
+  };
+  const created = await glance.createImage(body);
+  const targetId = created.id;
+  log.info(
+    { task_id: req.task_id, target_image_id: targetId, cloud: req.target.name },
+    'target image created',
+  );
+  try {
+    await writeWithBackpressure(call, { created: { image_id: targetId } });
+    await pullAndUpload(ctx, call, glance, targetId, opts);
+    const copied = toRemoteImage(await glance.getImage(targetId));
+    const problems = verifyCopy(req.expect, copied);
+    if (problems.length > 0) {
+      throw new GimmingError(
+        'gimming.copy.mismatch',
+        502,
+        `The copy in cloud ${req.target.name} does not match the source: ${problems.join('; ')}.`,
+        {
+          details: {
+            expected: {
+              size: req.expect?.size,
+              checksum: req.expect?.checksum,
+              os_hash_value: req.expect?.os_hash_value,
+            },
+            actual: { size: copied.size, checksum: copied.checksum, os_hash_value: copied.os_hash_value },
+          },
+        },
+      );
+    }
+    await writeWithBackpressure(call, { done: { image: copied } });
+  } catch (err) {
+    await deleteQuietly(glance, targetId, req.task_id);
+    throw err;
+  }
+}
+
+async function pullAndUpload(
+  ctx: RequestContext,
+  call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
+  glance: GlanceClient,
+  targetId: string,
+  opts: CopyOptions,
+): Promise<void> {
+  const req = call.request;
+  const peer = agentClient(req.source_agent_address, opts.peer);
+  const source = peer.ReadImage({ cloud: req.source, image_id: req.source_image_id }, contextToMetadata(ctx));
+  const total = req.expect?.size ?? 0;
+  let done = 0;
+  let sourceError: GimmingError | undefined;
+  source.on('data', (chunk: Buffer) => {
+    done += chunk.length;
+  });
+  source.on('error', (err) => {
+    sourceError = fromServiceError(err, req.source_agent_address);
+  });
+  const onCancel = () => source.cancel();
+  call.once('cancelled', onCancel);
+  const ticker = setInterval(() => {
+    if (!call.cancelled) call.write({ progress: { bytes_done: done, bytes_total: total } });
+  }, opts.progressIntervalMs);
+  const started = Date.now();
+  try {
+    await glance.uploadData(targetId, source, undefined);
+  } catch (err) {
+    if (call.cancelled) throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
+    throw sourceError ?? err;
+  } finally {
+    clearInterval(ticker);
+    call.off('cancelled', onCancel);
+  }
+  if (sourceError) throw sourceError;
+  const seconds = (Date.now() - started) / 1000;
+  log.info(
+    {
+      task_id: req.task_id,
+      bytes: done,
+      seconds,
+      mib_per_s: Math.round(done / 1048576 / Math.max(seconds, 0.001)),
+    },
+    'image data copied',
+  );
+  await writeWithBackpressure(call, { progress: { bytes_done: done, bytes_total: total || done } });
+}
+
+async function deleteQuietly(glance: GlanceClient, imageId: string, taskId: string): Promise<void> {
+  try {
+    await glance.deleteImage(imageId);
+    log.info({ task_id: taskId, target_image_id: imageId }, 'half-made target image deleted');
+  } catch (err) {
+    log.error(
+      { task_id: taskId, target_image_id: imageId, err: describeError(err) },
+      'could not delete the half-made target image',
+    );
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The Koa application and its middleware order:
+ * request id -> errors and access log -> unauthenticated routes (/, /v1, /healthcheck) -> Keystone
+ * auth_token -> the v1 controllers.
+ */
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { GimmingConfig } from '../common/config/schema';
+import type { ConductorAPI } from '../gimming-conductor/rpcapi';
+import { cloudRoutes } from './controllers/v1/clouds';
+import { imageRoutes } from './controllers/v1/images';
+import { taskRoutes } from './controllers/v1/tasks';
+import { rootRoutes } from './controllers/root';
+import type { KeystoneValidator } from './keystone';
+import { type AuthState, authToken } from './middleware/auth-token';
+import { errorsAndAccessLog } from './middleware/errors';
+import { type ApiState, requestId } from './middleware/request-id';
+
+export interface AppDeps {
+  config: GimmingConfig;
+  conductor: ConductorAPI;
+  keystone: KeystoneValidator;
+  /** null when healthy, else the reason. */
+  healthy: () => string | null;
+}
+
+export function createApp(deps: AppDeps): Koa<AuthState> {
+  const app = new Koa<AuthState>();
+  app.proxy = false;
+  app.silent = true; // errors are logged by our middleware, once
+  app.use(requestId());
+  app.use(errorsAndAccessLog());
+
+  const open = new Router<ApiState>();
+  rootRoutes(open, deps.config.api.public_endpoint, deps.healthy);
+  app.use(open.routes() as unknown as Koa.Middleware<AuthState>);
+  app.use(open.allowedMethods() as unknown as Koa.Middleware<AuthState>);
+
+  const v1 = new Router<AuthState>();
+  const controllerDeps = {
+    conductor: deps.conductor,
+    maxBodyBytes: deps.config.api.max_request_body_size,
+    defaultLimit: deps.config.api.default_limit,
+    maxLimit: deps.config.api.max_limit,
+  };
+  cloudRoutes(v1, controllerDeps);
+  imageRoutes(v1, controllerDeps);
+  taskRoutes(v1, controllerDeps);
+  const protectedPaths = /^\/v1\/./;
+  const auth = authToken(deps.keystone);
+  app.use(async (ctx, next) => {
+    if (protectedPaths.test(ctx.path)) await auth(ctx, next);
+    else await next();
+  });
+  app.use(v1.routes());
+  app.use(v1.allowedMethods({ throw: true }));
+  return app;
+}

@@ -1,0 +1,56 @@
+/**
+ * limit / marker query parameters and the `next` link of a list answer.
+ */
+import type Koa from 'koa';
+import { badRequest } from '../../common/errors';
+import { isUuid } from '../schemas/v1';
+
+export interface Paging {
+  limit: number;
+  marker?: string;
+}
+
+function single(ctx: Koa.Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  if (Array.isArray(value))
+    throw badRequest('gimming.request.invalid', `Query parameter ${name} is given more than once.`);
+  return value;
+}
+
+export function queryString(ctx: Koa.Context, name: string): string | undefined {
+  return single(ctx, name);
+}
+
+export function paging(ctx: Koa.Context, defaultLimit: number, maxLimit: number): Paging {
+  const rawLimit = single(ctx, 'limit');
+  let limit = defaultLimit;
+  if (rawLimit !== undefined) {
+    if (!/^\d{1,9}$/.test(rawLimit) || Number(rawLimit) < 1) {
+      throw badRequest('gimming.request.invalid', 'limit must be a positive integer.');
+    }
+    limit = Math.min(Number(rawLimit), maxLimit);
+  }
+  const marker = single(ctx, 'marker');
+  if (marker !== undefined && !isUuid(marker))
+    throw badRequest('gimming.list.bad_marker', 'marker must be an ID from a previous page.');
+  return marker === undefined ? { limit } : { limit, marker };
+}
+
+export function booleanQuery(ctx: Koa.Context, name: string): boolean {
+  const value = single(ctx, name);
+  if (value === undefined) return false;
+  if (/^(true|1|yes|on)$/i.test(value)) return true;
+  if (/^(false|0|no|off)$/i.test(value)) return false;
+  throw badRequest('gimming.request.invalid', `${name} must be true or false.`);
+}
+
+/** The link to the next page: the same query with the new marker. */
+export function nextLink(ctx: Koa.Context, nextMarker: string | null): string | undefined {
+  if (!nextMarker) return undefined;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(ctx.query)) {
+    if (key !== 'marker' && typeof value === 'string') params.set(key, value);
+  }
+  params.set('marker', nextMarker);
+  return `${ctx.path}?${params.toString()}`;
+}

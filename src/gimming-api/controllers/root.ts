@@ -1,0 +1,44 @@
+/**
+ * What needs no token: version discovery at / (as Glance and Keystone answer it) and /healthcheck.
+ */
+import type Router from '@koa/router';
+import type Koa from 'koa';
+import type { ApiState } from '../middleware/request-id';
+
+export const API_VERSIONS = [
+  { id: 'v1.0', status: 'CURRENT', updated: '2026-11-22T00:00:00Z', path: '/v1/' },
+];
+
+function baseUrl(ctx: Koa.Context, publicEndpoint: string | null): string {
+  return (publicEndpoint ?? `${ctx.protocol}://${ctx.host}`).replace(/\/+$/, '');
+}
+
+function versionDoc(ctx: Koa.Context, publicEndpoint: string | null) {
+  return API_VERSIONS.map((v) => ({
+    id: v.id,
+    status: v.status,
+    updated: v.updated,
+    links: [{ rel: 'self', href: `${baseUrl(ctx, publicEndpoint)}${v.path}` }],
+    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.image-manager-v1+json' }],
+  }));
+}
+
+export function rootRoutes(
+  router: Router<ApiState>,
+  publicEndpoint: string | null,
+  healthy: () => string | null,
+): void {
+  router.get('/', (ctx) => {
+    ctx.status = 300;
+    ctx.body = { versions: versionDoc(ctx, publicEndpoint) };
+  });
+  router.get(['/v1', '/v1/'], (ctx) => {
+    ctx.body = { version: versionDoc(ctx, publicEndpoint)[0] };
+  });
+  router.get('/healthcheck', (ctx) => {
+    const problem = healthy();
+    ctx.status = problem ? 503 : 200;
+    ctx.type = 'text/plain';
+    ctx.body = problem ?? 'OK';
+  });
+}

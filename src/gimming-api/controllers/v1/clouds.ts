@@ -1,0 +1,38 @@
+/**
+ * /v1/clouds: the places images live. Registering a shared cloud is for administrators.
+ */
+import type Router from '@koa/router';
+import type { ConductorAPI } from '../../../gimming-conductor/rpcapi';
+import type { AuthState } from '../../middleware/auth-token';
+import { readJsonBody } from '../../middleware/json-body';
+import { authorize } from '../../policy';
+import { CreateCloud, check } from '../../schemas/v1';
+
+export interface ControllerDeps {
+  conductor: ConductorAPI;
+  maxBodyBytes: number;
+  defaultLimit: number;
+  maxLimit: number;
+}
+
+export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
+  router.post('/v1/clouds', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:cloud:create');
+    const body = await readJsonBody(ctx, deps.maxBodyBytes);
+    check(CreateCloud, body, 'body');
+    const cloud = await deps.conductor.createCloud(ctx.state.context, body as never);
+    ctx.status = 201;
+    ctx.set('Location', `/v1/clouds/${cloud.id}`);
+    ctx.body = cloud;
+  });
+
+  router.get('/v1/clouds', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:cloud:list');
+    ctx.body = { clouds: await deps.conductor.listClouds(ctx.state.context) };
+  });
+
+  router.get('/v1/clouds/:cloud', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:cloud:get');
+    ctx.body = await deps.conductor.getCloud(ctx.state.context, ctx.params.cloud as string);
+  });
+}

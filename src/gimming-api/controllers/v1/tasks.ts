@@ -1,0 +1,42 @@
+/**
+ * /v1/tasks: the asynchronous work behind images, with progress and outcome.
+ */
+import type Router from '@koa/router';
+import { badRequest, notFound } from '../../../common/errors';
+import type { AuthState } from '../../middleware/auth-token';
+import { authorize } from '../../policy';
+import { isUuid } from '../../schemas/v1';
+import { booleanQuery, nextLink, paging, queryString } from '../pagination';
+import type { ControllerDeps } from './clouds';
+
+const TASK_STATES = new Set(['pending', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled']);
+
+export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
+  router.get('/v1/tasks', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:task:list');
+    const imageId = queryString(ctx, 'image_id');
+    if (imageId !== undefined && !isUuid(imageId))
+      throw badRequest('gimming.request.invalid', 'image_id must be an image ID.');
+    const status = queryString(ctx, 'status');
+    if (status !== undefined && !TASK_STATES.has(status)) {
+      throw badRequest('gimming.request.invalid', `status must be one of ${[...TASK_STATES].join(', ')}.`);
+    }
+    const allProjects = booleanQuery(ctx, 'all_projects');
+    if (allProjects) authorize(ctx.state.context, 'gimming:image:list_all_projects');
+    const page = await deps.conductor.listTasks(ctx.state.context, {
+      ...paging(ctx, deps.defaultLimit, deps.maxLimit),
+      all_projects: allProjects,
+      ...(imageId ? { image_id: imageId.toLowerCase() } : {}),
+      ...(status ? { status } : {}),
+    });
+    const next = nextLink(ctx, page.next_marker);
+    ctx.body = { tasks: page.items, ...(next ? { next } : {}) };
+  });
+
+  router.get('/v1/tasks/:task_id', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:task:get');
+    const id = ctx.params.task_id as string;
+    if (!isUuid(id)) throw notFound('gimming.task.not_found', `Task ${id} was not found.`);
+    ctx.body = await deps.conductor.getTask(ctx.state.context, id.toLowerCase());
+  });
+}

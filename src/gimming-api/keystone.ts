@@ -1,0 +1,162 @@
+/**
+ * Token validation against Keystone, with the contract of keystonemiddleware's auth_token: the service
+ * user (from [keystone_authtoken]) validates each user token with GET /v3/auth/tokens and X-Subject-Token;
+ * results are cached for a short time, keyed by a hash of the token (the token itself is never kept as a
+ * key nor logged).
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { GimmingConfig } from '../common/config/schema';
+import type { CatalogEntry, RequestContextData } from '../common/context';
+import { GimmingError, unavailable } from '../common/errors';
+import { requestJson } from '../common/http/request';
+import { getLogger } from '../common/log';
+
+const log = getLogger('api.keystone');
+
+interface KeystoneToken {
+  expires_at: string;
+  user: { id: string; name: string; domain?: { id: string } };
+  project?: { id: string; name: string; domain?: { id: string } };
+  roles?: Array<{ id: string; name: string }>;
+  catalog?: CatalogEntry[];
+}
+
+/** The identity a valid token gives, without the token itself. */
+export type TokenIdentity = Omit<RequestContextData, 'request_id' | 'global_request_id' | 'auth_token'>;
+
+type CacheEntry = { valid: true; identity: TokenIdentity } | { valid: false };
+
+export class KeystoneValidator {
+  private serviceToken: { value: string; expiresAt: number } | undefined;
+  private serviceTokenPending: Promise<string> | undefined;
+  private readonly cache: LRUCache<string, CacheEntry>;
+  private readonly authUrl: string;
+
+  constructor(private readonly conf: GimmingConfig['keystone_authtoken']) {
+    this.authUrl = conf.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '');
+    this.cache = new LRUCache<string, CacheEntry>({
+      max: 10000,
+      ttl: Math.max(conf.token_cache_time, 1) * 1000,
+    });
+  }
+
+  get wwwAuthenticateUri(): string {
+    return this.conf.www_authenticate_uri ?? `${this.authUrl}/v3`;
+  }
+
+  private get timeoutMs(): number {
+    return this.conf.http_connect_timeout * 1000;
+  }
+
+  private async fetchServiceToken(): Promise<string> {
+    const res = await requestJson({
+      method: 'POST',
+      url: `${this.authUrl}/v3/auth/tokens`,
+      timeoutMs: this.timeoutMs,
+      json: {
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: {
+              user: {
+                name: this.conf.username,
+                password: this.conf.password,
+                domain: { name: this.conf.user_domain_name },
+              },
+            },
+          },
+          scope: {
+            project: { name: this.conf.project_name, domain: { name: this.conf.project_domain_name } },
+          },
+        },
+      },
+    });
+    const token = res.headers['x-subject-token'];
+    if (res.status !== 201 || typeof token !== 'string') {
+      log.error({ status: res.status }, 'the GIMinG service user could not authenticate with Keystone');
+      throw unavailable(
+        'gimming.auth.service_unavailable',
+        'The identity service did not accept the GIMinG service user.',
+      );
+    }
+    const expiresAt = Date.parse((res.body as { token: { expires_at: string } }).token.expires_at);
+    this.serviceToken = { value: token, expiresAt };
+    return token;
+  }
+
+  private async getServiceToken(): Promise<string> {
+    if (this.serviceToken && this.serviceToken.expiresAt - Date.now() > 60_000)
+      return this.serviceToken.value;
+    this.serviceTokenPending ??= this.fetchServiceToken().finally(() => {
+      this.serviceTokenPending = undefined;
+    });
+    return this.serviceTokenPending;
+  }
+
+  /** The identity of a valid token; throws 401 for an invalid one and 503 when Keystone cannot answer. */
+  async validate(token: string): Promise<TokenIdentity> {
+    const key = createHash('sha256').update(token).digest('hex');
+    const cached = this.cache.get(key);
+    if (cached) {
+      if (!cached.valid) throw invalidToken();
+      if (Date.parse(cached.identity.expires_at ?? '') > Date.now()) return cached.identity;
+      this.cache.delete(key);
+    }
+    let res;
+    for (let attempt = 0; ; attempt++) {
+      const serviceToken = await this.getServiceToken().catch((err: unknown) => {
+        throw err instanceof GimmingError
+          ? err
+          : unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
+      });
+      try {
+        res = await requestJson({
+          method: 'GET',
+          url: `${this.authUrl}/v3/auth/tokens`,
+          headers: { 'X-Auth-Token': serviceToken, 'X-Subject-Token': token },
+          timeoutMs: this.timeoutMs,
+        });
+      } catch (err) {
+        throw unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
+      }
+      if (res.status === 401 && attempt === 0) {
+        this.serviceToken = undefined; // our own token expired or was revoked: get a new one, once
+        continue;
+      }
+      break;
+    }
+    if (res.status === 404 || res.status === 401) {
+      this.cache.set(key, { valid: false }, { ttl: 5000 });
+      throw invalidToken();
+    }
+    if (res.status !== 200) {
+      log.error({ status: res.status }, 'unexpected answer from Keystone while validating a token');
+      throw unavailable('gimming.auth.keystone_error', 'The identity service could not validate the token.');
+    }
+    const body = res.body as { token: KeystoneToken };
+    const t = body.token;
+    const identity: TokenIdentity = {
+      user_id: t.user.id,
+      user_name: t.user.name,
+      user_domain_id: t.user.domain?.id,
+      project_id: t.project?.id,
+      project_name: t.project?.name,
+      project_domain_id: t.project?.domain?.id,
+      roles: (t.roles ?? []).map((r) => r.name),
+      expires_at: t.expires_at,
+      service_catalog: t.catalog ?? [],
+    };
+    const ttl = Math.min(this.conf.token_cache_time * 1000, Date.parse(t.expires_at) - Date.now());
+    if (ttl > 0) this.cache.set(key, { valid: true, identity }, { ttl });
+    return identity;
+  }
+}
+
+function invalidToken(): GimmingError {
+  return new GimmingError(
+    'gimming.auth.invalid_token',
+    401,
+    'The request you have made requires authentication.',
+  );
+}

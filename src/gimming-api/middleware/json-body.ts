@@ -1,0 +1,42 @@
+/**
+ * Reads a JSON request body, bounded by [api] max_request_body_size.
+ */
+import type Koa from 'koa';
+import { GimmingError, badRequest } from '../../common/errors';
+
+export async function readJsonBody(ctx: Koa.Context, limit: number): Promise<unknown> {
+  const type = ctx.request.type;
+  if (type !== 'application/json') {
+    throw new GimmingError(
+      'gimming.request.unsupported_media_type',
+      415,
+      'The request body must be application/json.',
+    );
+  }
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > limit) {
+    throw new GimmingError(
+      'gimming.request.too_large',
+      413,
+      `The request body is larger than ${limit} bytes.`,
+    );
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of ctx.req) {
+    size += (part as Buffer).length;
+    if (size > limit) {
+      throw new GimmingError(
+        'gimming.request.too_large',
+        413,
+        `The request body is larger than ${limit} bytes.`,
+      );
+    }
+    parts.push(part as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
+  } catch {
+    throw badRequest('gimming.request.malformed_json', 'The request body is not valid JSON.');
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Policy rules in code, in OpenStack's reader / member / admin personas. Each rule names the roles that
+ * may perform an action; ownership (which project may see what) is enforced by the conductor.
+ */
+import type { RequestContext } from '../common/context';
+import { GimmingError } from '../common/errors';
+
+const READER = ['reader', 'member', 'admin'];
+const MEMBER = ['member', 'admin'];
+const ADMIN = ['admin'];
+
+export const RULES: Record<string, { roles: string[]; description: string }> = {
+  'gimming:cloud:create': { roles: ADMIN, description: 'Register a shared cloud.' },
+  'gimming:cloud:list': { roles: READER, description: 'List the clouds.' },
+  'gimming:cloud:get': { roles: READER, description: 'Show a cloud.' },
+  'gimming:image:create': { roles: MEMBER, description: 'Create (adopt and sync) an image.' },
+  'gimming:image:list': { roles: READER, description: 'List images.' },
+  'gimming:image:get': { roles: READER, description: 'Show an image.' },
+  'gimming:image:list_all_projects': { roles: ADMIN, description: 'List images of every project.' },
+  'gimming:task:list': { roles: READER, description: 'List tasks.' },
+  'gimming:task:get': { roles: READER, description: 'Show a task.' },
+};
+
+export function allowed(ctx: RequestContext, action: string): boolean {
+  const rule = RULES[action];
+  if (!rule) return false;
+  return rule.roles.some((role) => ctx.hasRole(role));
+}
+
+export function authorize(ctx: RequestContext, action: string): void {
+  if (!allowed(ctx, action)) {
+    throw new GimmingError(
+      'gimming.policy.forbidden',
+      403,
+      `Policy does not allow ${action} to be performed.`,
+    );
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The conductor's client of the agents' gRPC API (protos/gimming/agent/v1/agent.proto).
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { RequestContext } from '../common/context';
+import { agentClient, unary } from '../common/grpc/agent-client';
+import { contextToMetadata } from '../common/grpc/context-metadata';
+import { fromServiceError } from '../common/grpc/errors';
+import type { AgentClient } from '../common/grpc/generated/gimming/agent/v1/Agent';
+import type { CloudRef } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
+import type { CopyEvent__Output } from '../common/grpc/generated/gimming/agent/v1/CopyEvent';
+import type { DeleteImageResponse__Output } from '../common/grpc/generated/gimming/agent/v1/DeleteImageResponse';
+import type { CopyImageRequest } from '../common/grpc/generated/gimming/agent/v1/CopyImageRequest';
+import type { RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import type { CloudRow } from './db/entities';
+
+const CONTROL_TIMEOUT_MS = 60_000;
+const CLIENT_OPTIONS = { flowControlWindow: 1024 * 1024, maxMessageBytes: 16 * 1024 * 1024 };
+
+export function cloudRef(cloud: CloudRow): CloudRef {
+  return { id: cloud.id, name: cloud.name, type: cloud.type, region_name: cloud.regionName };
+}
+
+function client(address: string): AgentClient {
+  return agentClient(address, CLIENT_OPTIONS);
+}
+
+export function describeImage(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  imageId: string,
+): Promise<RemoteImage__Output> {
+  const request = { cloud: cloudRef(cloud), image_id: imageId };
+  return unary<RemoteImage__Output>(
+    address,
+    (md, opts, cb) => client(address).DescribeImage(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  );
+}
+
+export function setImageProperties(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  imageId: string,
+  properties: Record<string, string>,
+): Promise<RemoteImage__Output> {
+  const request = { cloud: cloudRef(cloud), image_id: imageId, properties };
+  return unary<RemoteImage__Output>(
+    address,
+    (md, opts, cb) => client(address).SetImageProperties(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  );
+}
+
+export function deleteImage(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  imageId: string,
+): Promise<DeleteImageResponse__Output> {
+  const request = { cloud: cloudRef(cloud), image_id: imageId };
+  return unary<DeleteImageResponse__Output>(
+    address,
+    (md, opts, cb) => client(address).DeleteImage(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  );
+}
+
+export interface RunningCopy {
+  /** Resolves with the copy once the agent proved it equal to the source. */
+  result: Promise<RemoteImage__Output>;
+  cancel(): void;
+}
+
+/** Starts a copy on the target agent; `onEvent` sees `created` and `progress` events as they come. */
+export function copyImage(
+  ctx: RequestContext,
+  address: string,
+  request: CopyImageRequest,
+  onEvent: (event: CopyEvent__Output) => void,
+): RunningCopy {
+  const call: grpc.ClientReadableStream<CopyEvent__Output> = client(address).CopyImage(
+    request,
+    contextToMetadata(ctx),
+  );
+  const result = new Promise<RemoteImage__Output>((resolve, reject) => {
+    let done: RemoteImage__Output | undefined;
+    call.on('data', (event: CopyEvent__Output) => {
+      if (event.done?.image) done = event.done.image;
+      else onEvent(event);
+    });
+    call.on('error', (err) => reject(fromServiceError(err, address)));
+    call.on('end', () => {
+      if (done) resolve(done);
+      else reject(fromServiceError(new Error('the copy stream ended without a result'), address));
+    });
+  });
+  return { result, cancel: () => call.cancel() };
+}

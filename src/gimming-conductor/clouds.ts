@@ -1,0 +1,83 @@
+/**
+ * Clouds: registering them, finding them by name or ID, and who may see them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../common/context';
+import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
+import type { AgentRegistry } from './agents';
+import { CloudRow } from './db/entities';
+import type { CloudView, MethodArgs } from './rpc-schemas';
+import { cloudView } from './views';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function canSeeCloud(ctx: RequestContext, cloud: CloudRow): boolean {
+  return cloud.scope === 'shared' || ctx.isAdmin || (cloud.owner !== null && cloud.owner === ctx.projectId);
+}
+
+export class CloudService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly agents: AgentRegistry,
+  ) {}
+
+  /** A cloud the caller can see, by name or ID; 404 otherwise (not 403: existence is not revealed). */
+  async resolve(ctx: RequestContext, ref: string): Promise<CloudRow> {
+    const repo = this.db.getRepository(CloudRow);
+    const cloud =
+      (UUID_RE.test(ref) ? await repo.findOneBy({ id: ref.toLowerCase() }) : null) ??
+      (await repo.findOneBy({ name: ref }));
+    if (!cloud || !canSeeCloud(ctx, cloud)) {
+      throw notFound('gimming.cloud.not_found', `Cloud ${ref} was not found.`);
+    }
+    return cloud;
+  }
+
+  async create(ctx: RequestContext, args: MethodArgs<'create_cloud'>): Promise<CloudView> {
+    if (!ctx.isAdmin)
+      throw forbidden('gimming.cloud.forbidden', 'Only administrators can register shared clouds.');
+    if (UUID_RE.test(args.name)) {
+      throw new GimmingError('gimming.cloud.bad_name', 400, 'A cloud name cannot have the form of a UUID.');
+    }
+    const now = new Date();
+    const row = Object.assign(new CloudRow(), {
+      id: randomUUID(),
+      name: args.name,
+      type: args.type,
+      regionName: args.region_name,
+      zone: args.zone ?? args.name,
+      scope: 'shared',
+      owner: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.db.getRepository(CloudRow).insert(row);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
+        throw conflict('gimming.cloud.duplicate', `A cloud named ${args.name} already exists.`);
+      }
+      throw err;
+    }
+    const up = await this.agents.countAliveByZone();
+    return cloudView(row, up.get(row.zone) ?? 0);
+  }
+
+  async list(ctx: RequestContext): Promise<CloudView[]> {
+    const rows = await this.db.getRepository(CloudRow).find({ order: { name: 'ASC' } });
+    const up = await this.agents.countAliveByZone();
+    return rows.filter((c) => canSeeCloud(ctx, c)).map((c) => cloudView(c, up.get(c.zone) ?? 0));
+  }
+
+  async get(ctx: RequestContext, ref: string): Promise<CloudView> {
+    const row = await this.resolve(ctx, ref);
+    const up = await this.agents.countAliveByZone();
+    return cloudView(row, up.get(row.zone) ?? 0);
+  }
+
+  async namesById(): Promise<Map<string, string>> {
+    const rows = await this.db.getRepository(CloudRow).find({ select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+}

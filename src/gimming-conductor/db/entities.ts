@@ -1,0 +1,110 @@
+/**
+ * The conductor's tables. What GIMinG keeps is who owns an image, which clouds hold a copy under which
+ * remote ID and in which state, the identity of the bytes, and the tasks that do the work. Image metadata
+ * is not kept: it is read live from the clouds.
+ */
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+const timestamp = { type: 'datetime', precision: 3 } as const;
+const bigint = {
+  type: 'bigint',
+  transformer: {
+    to: (v: number | null | undefined) => v,
+    from: (v: string | number | null) => (v === null ? null : Number(v)),
+  },
+} as const;
+
+@Entity({ name: 'clouds' })
+export class CloudRow {
+  @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
+  @Index('uniq_clouds_name', { unique: true })
+  @Column({ type: 'varchar', length: 255 })
+  name!: string;
+  @Column({ type: 'varchar', length: 32 }) type!: string;
+  @Column({ name: 'region_name', type: 'varchar', length: 255 }) regionName!: string;
+  @Column({ type: 'varchar', length: 255 }) zone!: string;
+  /** shared (registered by the operator for everyone) or project (owned by `owner`). */
+  @Column({ type: 'varchar', length: 16 }) scope!: string;
+  @Column({ type: 'varchar', length: 64, nullable: true }) owner!: string | null;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+  @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
+}
+
+@Entity({ name: 'agents' })
+export class AgentRow {
+  @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
+  @Column({ type: 'varchar', length: 255 }) host!: string;
+  @Index('idx_agents_zone')
+  @Column({ type: 'varchar', length: 255 })
+  zone!: string;
+  @Index('uniq_agents_address', { unique: true })
+  @Column({ type: 'varchar', length: 255 })
+  address!: string;
+  @Column({ type: 'varchar', length: 32 }) version!: string;
+  @Column({ name: 'last_heartbeat_at', ...timestamp }) lastHeartbeatAt!: Date;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+}
+
+@Entity({ name: 'images' })
+export class ImageRow {
+  @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
+  @Column({ type: 'varchar', length: 255 }) name!: string;
+  @Index('idx_images_owner')
+  @Column({ type: 'varchar', length: 64 })
+  owner!: string;
+  @Column({ type: 'varchar', length: 16 }) visibility!: string;
+  @Column({ type: 'varchar', length: 16 }) status!: string;
+  @Column({ ...bigint, nullable: true }) size!: number | null;
+  @Column({ type: 'varchar', length: 32, nullable: true }) checksum!: string | null;
+  @Column({ name: 'os_hash_algo', type: 'varchar', length: 64, nullable: true }) osHashAlgo!: string | null;
+  @Column({ name: 'os_hash_value', type: 'varchar', length: 128, nullable: true }) osHashValue!:
+    string | null;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+  @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
+}
+
+@Entity({ name: 'locations' })
+@Index('uniq_locations_image_cloud', ['imageId', 'cloudId'], { unique: true })
+@Index('uniq_locations_cloud_remote', ['cloudId', 'remoteId'], { unique: true })
+export class LocationRow {
+  @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
+  @Column({ name: 'image_id', type: 'char', length: 36 }) imageId!: string;
+  @Column({ name: 'cloud_id', type: 'char', length: 36 }) cloudId!: string;
+  @Column({ name: 'remote_id', type: 'varchar', length: 255, nullable: true }) remoteId!: string | null;
+  @Column({ type: 'varchar', length: 16 }) status!: string;
+  @Column({ name: 'task_id', type: 'char', length: 36, nullable: true }) taskId!: string | null;
+  @Column({ name: 'last_verified_at', ...timestamp, nullable: true }) lastVerifiedAt!: Date | null;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+  @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
+}
+
+@Entity({ name: 'tasks' })
+export class TaskRow {
+  @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
+  @Index('idx_tasks_image')
+  @Column({ name: 'image_id', type: 'char', length: 36 })
+  imageId!: string;
+  @Column({ type: 'varchar', length: 16 }) type!: string;
+  @Column({ name: 'cloud_id', type: 'char', length: 36 }) cloudId!: string;
+  @Column({ name: 'source_cloud_id', type: 'char', length: 36, nullable: true }) sourceCloudId!:
+    string | null;
+  @Index('idx_tasks_status')
+  @Column({ type: 'varchar', length: 16 })
+  status!: string;
+  @Column({ name: 'bytes_done', ...bigint }) bytesDone!: number;
+  @Column({ name: 'bytes_total', ...bigint, nullable: true }) bytesTotal!: number | null;
+  @Column({ type: 'int' }) attempts!: number;
+  @Column({ name: 'error_code', type: 'varchar', length: 64, nullable: true }) errorCode!: string | null;
+  @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;
+  @Column({ type: 'varchar', length: 255, nullable: true }) conductor!: string | null;
+  @Column({ type: 'varchar', length: 255, nullable: true }) agent!: string | null;
+  @Column({ name: 'project_id', type: 'varchar', length: 64 }) projectId!: string;
+  @Column({ name: 'user_id', type: 'varchar', length: 64, nullable: true }) userId!: string | null;
+  @Column({ name: 'request_id', type: 'varchar', length: 64, nullable: true }) requestId!: string | null;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+  @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
+  @Column({ name: 'started_at', ...timestamp, nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', ...timestamp, nullable: true }) finishedAt!: Date | null;
+}
+
+export const ENTITIES = [CloudRow, AgentRow, ImageRow, LocationRow, TaskRow];

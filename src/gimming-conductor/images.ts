@@ -1,0 +1,236 @@
+/**
+ * Images: adopting an image that lives in one cloud and spreading it to others, listing and showing them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { RequestContext } from '../common/context';
+import { GimmingError, badRequest, conflict, describeError, notFound } from '../common/errors';
+import { getLogger } from '../common/log';
+import * as agentapi from './agentapi';
+import type { AgentRegistry } from './agents';
+import type { CloudService } from './clouds';
+import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
+import type { ImageView, MethodArgs, Page } from './rpc-schemas';
+import { IMAGE_ID_PROPERTY } from './tasks/copy-task';
+import type { TaskEngine } from './tasks/engine';
+import { imageView, locationView } from './views';
+
+const log = getLogger('conductor.images');
+
+export function canSeeImage(ctx: RequestContext, image: ImageRow): boolean {
+  return ctx.isAdmin || image.owner === ctx.projectId;
+}
+
+export class ImageService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clouds: CloudService,
+    private readonly agents: AgentRegistry,
+    private readonly engine: TaskEngine,
+    /** This conductor: the owner of the tasks it queues. */
+    private readonly host: string,
+  ) {}
+
+  async find(ctx: RequestContext, id: string): Promise<ImageRow> {
+    const image = await this.db.getRepository(ImageRow).findOneBy({ id });
+    if (!image || !canSeeImage(ctx, image))
+      throw notFound('gimming.image.not_found', `Image ${id} was not found.`);
+    return image;
+  }
+
+  async view(image: ImageRow): Promise<ImageView> {
+    return (await this.views([image]))[0] as ImageView;
+  }
+
+  private async views(images: ImageRow[]): Promise<ImageView[]> {
+    if (images.length === 0) return [];
+    const locations = await this.db
+      .getRepository(LocationRow)
+      .createQueryBuilder('l')
+      .where('l.image_id IN (:...ids)', { ids: images.map((i) => i.id) })
+      .orderBy('l.created_at', 'ASC')
+      .getMany();
+    const names = await this.clouds.namesById();
+    return images.map((image) =>
+      imageView(
+        image,
+        locations
+          .filter((l) => l.imageId === image.id)
+          .map((l) => locationView(l, names.get(l.cloudId) ?? l.cloudId)),
+      ),
+    );
+  }
+
+  /** Adopts `source` and queues a copy to each target. */
+  async create(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+    if (!ctx.projectId)
+      throw new GimmingError('gimming.auth.no_project', 403, 'A project-scoped token is needed.');
+    const source = await this.clouds.resolve(ctx, args.source.cloud);
+    const targets: CloudRow[] = [];
+    for (const ref of args.targets) {
+      const target = await this.clouds.resolve(ctx, ref);
+      if (target.id === source.id) {
+        throw badRequest(
+          'gimming.image.target_is_source',
+          `Cloud ${target.name} is the source; it cannot be a target too.`,
+        );
+      }
+      if (!targets.some((t) => t.id === target.id)) targets.push(target);
+    }
+    const sourceAgent = await this.agents.pick(source.zone);
+    for (const target of targets) await this.agents.pick(target.zone);
+
+    const remote = await agentapi.describeImage(ctx, sourceAgent.address, source, args.source.image_id);
+    if (remote.status !== 'active') {
+      throw conflict(
+        'gimming.remote_image.not_active',
+        `Image ${remote.id} in cloud ${source.name} is ${remote.status}, not active.`,
+      );
+    }
+    if (!remote.checksum && !remote.os_hash_value) {
+      throw conflict(
+        'gimming.remote_image.no_hash',
+        `Image ${remote.id} in cloud ${source.name} exposes no checksum to verify copies with.`,
+      );
+    }
+
+    const now = new Date();
+    const image = Object.assign(new ImageRow(), {
+      id: randomUUID(),
+      name: args.name ?? (remote.name || remote.id),
+      owner: ctx.projectId,
+      visibility: args.visibility ?? 'private',
+      status: 'active',
+      size: remote.size,
+      checksum: remote.checksum || null,
+      osHashAlgo: remote.os_hash_algo || null,
+      osHashValue: remote.os_hash_value || null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const taskIds: string[] = [];
+    try {
+      await this.db.transaction(async (m) => {
+        await m.insert(ImageRow, image);
+        await m.insert(LocationRow, {
+          id: randomUUID(),
+          imageId: image.id,
+          cloudId: source.id,
+          remoteId: remote.id,
+          status: 'active',
+          taskId: null,
+          lastVerifiedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        for (const target of targets) taskIds.push(await this.queueCopy(m, ctx, image, source, target, now));
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
+        throw conflict(
+          'gimming.location.already_tracked',
+          `Image ${remote.id} in cloud ${source.name} is already tracked by GIMinG.`,
+        );
+      }
+      throw err;
+    }
+    log.info(
+      { image_id: image.id, source: source.name, targets: targets.map((t) => t.name) },
+      'image adopted',
+    );
+    await this.tagSource(ctx, sourceAgent.address, source, remote.id, image.id);
+    for (const taskId of taskIds) this.engine.submit(taskId, ctx);
+    return this.view(image);
+  }
+
+  private async queueCopy(
+    m: EntityManager,
+    ctx: RequestContext,
+    image: ImageRow,
+    source: CloudRow,
+    target: CloudRow,
+    now: Date,
+  ): Promise<string> {
+    const taskId = randomUUID();
+    await m.insert(TaskRow, {
+      id: taskId,
+      imageId: image.id,
+      type: 'copy',
+      cloudId: target.id,
+      sourceCloudId: source.id,
+      status: 'pending',
+      bytesDone: 0,
+      bytesTotal: image.size,
+      attempts: 0,
+      errorCode: null,
+      errorMessage: null,
+      conductor: this.host,
+      agent: null,
+      projectId: image.owner,
+      userId: ctx.userId ?? null,
+      requestId: ctx.requestId,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      finishedAt: null,
+    });
+    await m.insert(LocationRow, {
+      id: randomUUID(),
+      imageId: image.id,
+      cloudId: target.id,
+      remoteId: null,
+      status: 'queued',
+      taskId,
+      lastVerifiedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return taskId;
+  }
+
+  /** Tags the source with the GIMinG image ID. A source the user may read but not change stays untagged. */
+  private async tagSource(
+    ctx: RequestContext,
+    address: string,
+    cloud: CloudRow,
+    remoteId: string,
+    imageId: string,
+  ): Promise<void> {
+    try {
+      await agentapi.setImageProperties(ctx, address, cloud, remoteId, { [IMAGE_ID_PROPERTY]: imageId });
+    } catch (err) {
+      log.warn(
+        { image_id: imageId, cloud: cloud.name, remote_id: remoteId, reason: describeError(err) },
+        'could not tag the source image',
+      );
+    }
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<ImageView> {
+    return this.view(await this.find(ctx, id));
+  }
+
+  async list(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {
+    const qb = this.db.getRepository(ImageRow).createQueryBuilder('i');
+    if (!(ctx.isAdmin && args.all_projects)) qb.where('i.owner = :owner', { owner: ctx.projectId ?? '' });
+    if (args.marker) {
+      const marker = await this.find(ctx, args.marker).catch(() => {
+        throw badRequest('gimming.list.bad_marker', `Marker ${args.marker} is not an image in this listing.`);
+      });
+      qb.andWhere('(i.created_at > :mc OR (i.created_at = :mc AND i.id > :mi))', {
+        mc: marker.createdAt,
+        mi: marker.id,
+      });
+    }
+    const rows = await qb
+      .orderBy('i.created_at', 'ASC')
+      .addOrderBy('i.id', 'ASC')
+      .limit(args.limit + 1)
+      .getMany();
+    const page = rows.slice(0, args.limit);
+    return {
+      items: await this.views(page),
+      next_marker: rows.length > args.limit ? (page[page.length - 1]?.id ?? null) : null,
+    };
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The server side of the conductor's RPC API: validates each call's arguments against its schema and
+ * hands it to the service that owns it.
+ */
+import Ajv, { type ValidateFunction } from 'ajv';
+import type { RequestContext } from '../common/context';
+import { badRequest } from '../common/errors';
+import type { RpcEndpoint } from '../common/rpc/server';
+import type { AgentRegistry } from './agents';
+import type { CloudService } from './clouds';
+import type { ImageService } from './images';
+import { METHODS, type MethodArgs, type MethodName, RPC_API_VERSION } from './rpc-schemas';
+import type { TaskQueries } from './task-queries';
+
+type Handler<M extends MethodName> = (ctx: RequestContext, args: MethodArgs<M>) => Promise<unknown>;
+
+export class ConductorManager implements RpcEndpoint {
+  readonly version = RPC_API_VERSION;
+  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly handlers: { [M in MethodName]: Handler<M> };
+
+  constructor(services: {
+    agents: AgentRegistry;
+    clouds: CloudService;
+    images: ImageService;
+    tasks: TaskQueries;
+  }) {
+    const ajv = new Ajv({ allErrors: false, strict: false });
+    for (const [name, schema] of Object.entries(METHODS)) this.validators.set(name, ajv.compile(schema));
+    const { agents, clouds, images, tasks } = services;
+    this.handlers = {
+      agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
+      create_cloud: (ctx, args) => clouds.create(ctx, args),
+      list_clouds: (ctx) => clouds.list(ctx),
+      get_cloud: (ctx, args) => clouds.get(ctx, args.cloud),
+      create_image: (ctx, args) => images.create(ctx, args),
+      list_images: (ctx, args) => images.list(ctx, args),
+      get_image: (ctx, args) => images.get(ctx, args.image_id),
+      list_tasks: (ctx, args) => tasks.list(ctx, args),
+      get_task: (ctx, args) => tasks.get(ctx, args.task_id),
+    };
+  }
+
+  async dispatch(ctx: RequestContext, method: string, args: unknown): Promise<unknown> {
+    const validate = this.validators.get(method);
+    if (!validate || !Object.prototype.hasOwnProperty.call(this.handlers, method)) {
+      throw badRequest('gimming.rpc.unknown_method', `The conductor has no method ${method}.`);
+    }
+    if (!validate(args)) {
+      const first = validate.errors?.[0];
+      throw badRequest(
+        'gimming.rpc.bad_arguments',
+        `Bad arguments to ${method}: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim(),
+      );
+    }
+    const handler = this.handlers[method as MethodName] as Handler<MethodName>;
+    return handler(ctx, args as MethodArgs<MethodName>);
+  }
+}

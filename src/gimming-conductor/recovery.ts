@@ -1,0 +1,48 @@
+/**
+ * What a conductor does with the tasks its previous life left unfinished.
+ *
+ * Work runs with the token of the user who asked for it, which is not kept anywhere: a task interrupted
+ * by a conductor restart cannot go on, so it is failed with a clear reason and can be submitted again.
+ */
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../common/context';
+import { getLogger } from '../common/log';
+import { LocationRow, TaskRow } from './db/entities';
+
+const log = getLogger('conductor.recovery');
+
+export async function recoverInterruptedTasks(
+  db: DataSource,
+  host: string,
+  _ctx: RequestContext,
+): Promise<number> {
+  const now = new Date();
+  const stuck = await db
+    .getRepository(TaskRow)
+    .createQueryBuilder('t')
+    .where('t.status IN (:...states)', { states: ['pending', 'running'] })
+    .andWhere('t.conductor = :host', { host })
+    .getMany();
+  for (const task of stuck) {
+    await db.transaction(async (m) => {
+      await m.update(
+        TaskRow,
+        { id: task.id },
+        {
+          status: 'failed',
+          errorCode: 'gimming.task.interrupted',
+          errorMessage: 'The conductor running this task restarted before it finished; run the sync again.',
+          finishedAt: now,
+          updatedAt: now,
+        },
+      );
+      await m.update(
+        LocationRow,
+        { imageId: task.imageId, cloudId: task.cloudId, taskId: task.id },
+        { status: 'error', updatedAt: now },
+      );
+    });
+  }
+  if (stuck.length > 0) log.warn({ count: stuck.length }, 'failed tasks interrupted by a restart');
+  return stuck.length;
+}

@@ -1,0 +1,119 @@
+/**
+ * The conductor's RPC contract: one schema per method (TypeBox gives both the TypeScript type and the
+ * JSON Schema the manager validates with). The API imports it through rpcapi.ts; changing a schema means
+ * a new API version (see RPC_API_VERSION) and the fingerprint test tells when one was forgotten.
+ */
+import { type Static, Type as T } from '@sinclair/typebox';
+
+/** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
+export const RPC_API_VERSION = '1.0';
+
+const Id = T.String({ minLength: 1, maxLength: 255 });
+const Name = T.String({ minLength: 1, maxLength: 255 });
+
+export const CloudRefArg = T.String({ minLength: 1, maxLength: 255, description: 'A cloud name or ID.' });
+
+export const ListOptions = T.Object({
+  limit: T.Integer({ minimum: 1, maximum: 10000 }),
+  marker: T.Optional(Id),
+  all_projects: T.Optional(T.Boolean()),
+});
+
+export const METHODS = {
+  agent_heartbeat: T.Object({
+    host: Name,
+    zone: Name,
+    address: Name,
+    version: T.String({ maxLength: 32 }),
+  }),
+  create_cloud: T.Object({
+    name: Name,
+    type: T.Literal('openstack'),
+    region_name: Name,
+    zone: T.Optional(Name),
+  }),
+  list_clouds: T.Object({}),
+  get_cloud: T.Object({ cloud: CloudRefArg }),
+  create_image: T.Object({
+    name: T.Optional(Name),
+    visibility: T.Optional(
+      T.Union([T.Literal('private'), T.Literal('shared'), T.Literal('community'), T.Literal('public')]),
+    ),
+    source: T.Object({ cloud: CloudRefArg, image_id: Id }),
+    targets: T.Array(CloudRefArg, { maxItems: 64 }),
+  }),
+  list_images: ListOptions,
+  get_image: T.Object({ image_id: Id }),
+  list_tasks: T.Intersect([
+    ListOptions,
+    T.Object({ image_id: T.Optional(Id), status: T.Optional(T.String({ maxLength: 16 })) }),
+  ]),
+  get_task: T.Object({ task_id: Id }),
+} as const;
+
+export type MethodName = keyof typeof METHODS;
+export type MethodArgs<M extends MethodName> = Static<(typeof METHODS)[M]>;
+
+export interface CloudView {
+  id: string;
+  name: string;
+  type: string;
+  region_name: string;
+  zone: string;
+  scope: string;
+  owner: string | null;
+  agents_up: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LocationView {
+  cloud: string;
+  cloud_id: string;
+  image_id: string | null;
+  status: string;
+  task_id: string | null;
+  last_verified_at: string | null;
+}
+
+export interface ImageView {
+  id: string;
+  name: string;
+  owner: string;
+  visibility: string;
+  status: string;
+  size: number | null;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  locations: LocationView[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TaskView {
+  id: string;
+  type: string;
+  image_id: string;
+  cloud: string;
+  cloud_id: string;
+  source_cloud: string | null;
+  status: string;
+  bytes_done: number;
+  bytes_total: number | null;
+  progress: number | null;
+  attempts: number;
+  error: { code: string; message: string } | null;
+  agent: string | null;
+  request_id: string | null;
+  project_id: string;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_marker: string | null;
+}

@@ -1,0 +1,58 @@
+/**
+ * The client side of the conductor's RPC API: what gimming-api (and agents, for heartbeats) import.
+ * Each method pins the API version it needs.
+ */
+import type { RequestContext } from '../common/context';
+import type { MessagingConnection } from '../common/rpc/connection';
+import { RpcClient } from '../common/rpc/client';
+import type { CloudView, ImageView, MethodArgs, Page, TaskView } from './rpc-schemas';
+
+export const CONDUCTOR_TOPIC = 'conductor';
+
+export class ConductorAPI {
+  private readonly client: RpcClient;
+
+  constructor(connection: MessagingConnection, timeoutMs: number) {
+    this.client = new RpcClient(connection, CONDUCTOR_TOPIC, timeoutMs);
+  }
+
+  agentHeartbeat(ctx: RequestContext, args: MethodArgs<'agent_heartbeat'>, ttlMs: number): Promise<void> {
+    return this.client.cast(ctx, 'agent_heartbeat', args, { version: '1.0', expirationMs: ttlMs });
+  }
+
+  createCloud(ctx: RequestContext, args: MethodArgs<'create_cloud'>): Promise<CloudView> {
+    return this.client.call(ctx, 'create_cloud', args, { version: '1.0' });
+  }
+
+  listClouds(ctx: RequestContext): Promise<CloudView[]> {
+    return this.client.call(ctx, 'list_clouds', {}, { version: '1.0' });
+  }
+
+  getCloud(ctx: RequestContext, cloud: string): Promise<CloudView> {
+    return this.client.call(ctx, 'get_cloud', { cloud }, { version: '1.0' });
+  }
+
+  createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+    return this.client.call(ctx, 'create_image', args, { version: '1.0' });
+  }
+
+  listImages(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {
+    return this.client.call(ctx, 'list_images', args, { version: '1.0' });
+  }
+
+  getImage(ctx: RequestContext, imageId: string): Promise<ImageView> {
+    return this.client.call(ctx, 'get_image', { image_id: imageId }, { version: '1.0' });
+  }
+
+  listTasks(ctx: RequestContext, args: MethodArgs<'list_tasks'>): Promise<Page<TaskView>> {
+    return this.client.call(ctx, 'list_tasks', args, { version: '1.0' });
+  }
+
+  getTask(ctx: RequestContext, taskId: string): Promise<TaskView> {
+    return this.client.call(ctx, 'get_task', { task_id: taskId }, { version: '1.0' });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

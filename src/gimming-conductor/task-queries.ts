@@ -1,0 +1,59 @@
+/**
+ * Reading tasks: list with filters, show one. A task is visible to whoever can see its image.
+ */
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../common/context';
+import { badRequest, notFound } from '../common/errors';
+import type { CloudService } from './clouds';
+import { ImageRow, TaskRow } from './db/entities';
+import type { MethodArgs, Page, TaskView } from './rpc-schemas';
+import { taskView } from './views';
+
+export class TaskQueries {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clouds: CloudService,
+  ) {}
+
+  private async visible(ctx: RequestContext, task: TaskRow | null): Promise<boolean> {
+    if (!task) return false;
+    if (ctx.isAdmin || task.projectId === ctx.projectId) return true;
+    const image = await this.db.getRepository(ImageRow).findOneBy({ id: task.imageId });
+    return image !== null && image.owner === ctx.projectId;
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<TaskView> {
+    const task = await this.db.getRepository(TaskRow).findOneBy({ id });
+    if (!task || !(await this.visible(ctx, task)))
+      throw notFound('gimming.task.not_found', `Task ${id} was not found.`);
+    return taskView(task, await this.clouds.namesById());
+  }
+
+  async list(ctx: RequestContext, args: MethodArgs<'list_tasks'>): Promise<Page<TaskView>> {
+    const qb = this.db.getRepository(TaskRow).createQueryBuilder('t');
+    if (!(ctx.isAdmin && args.all_projects)) qb.where('t.project_id = :p', { p: ctx.projectId ?? '' });
+    if (args.image_id) qb.andWhere('t.image_id = :image', { image: args.image_id });
+    if (args.status) qb.andWhere('t.status = :status', { status: args.status });
+    if (args.marker) {
+      const marker = await this.db.getRepository(TaskRow).findOneBy({ id: args.marker });
+      if (!marker || !(await this.visible(ctx, marker))) {
+        throw badRequest('gimming.list.bad_marker', `Marker ${args.marker} is not a task in this listing.`);
+      }
+      qb.andWhere('(t.created_at > :mc OR (t.created_at = :mc AND t.id > :mi))', {
+        mc: marker.createdAt,
+        mi: marker.id,
+      });
+    }
+    const rows = await qb
+      .orderBy('t.created_at', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(args.limit + 1)
+      .getMany();
+    const page = rows.slice(0, args.limit);
+    const names = await this.clouds.namesById();
+    return {
+      items: page.map((t) => taskView(t, names)),
+      next_marker: rows.length > args.limit ? (page[page.length - 1]?.id ?? null) : null,
+    };
+  }
+}

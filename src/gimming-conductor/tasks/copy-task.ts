@@ -1,0 +1,268 @@
+/**
+ * The copy workflow: one image, one target cloud. Picks an agent on each side, has the target agent pull
+ * and upload the data, records progress, and records the outcome on the task and the location.
+ */
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../../common/context';
+import { GimmingError, asGimmingError, describeError } from '../../common/errors';
+import type { RemoteImage__Output } from '../../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import { getLogger } from '../../common/log';
+import * as agentapi from '../agentapi';
+import type { AgentRegistry } from '../agents';
+import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
+
+const log = getLogger('conductor.copy');
+
+/** The property every copy carries in its cloud, so that copies can be found again. */
+export const IMAGE_ID_PROPERTY = 'gimming_image_id';
+
+export interface CopyTaskDeps {
+  db: DataSource;
+  agents: AgentRegistry;
+  host: string;
+  progressIntervalMs: number;
+}
+
+export class CopyTask {
+  private running: agentapi.RunningCopy | undefined;
+  private cancelled = false;
+
+  constructor(
+    private readonly deps: CopyTaskDeps,
+    private readonly taskId: string,
+    private readonly ctx: RequestContext,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+    this.running?.cancel();
+  }
+
+  async run(): Promise<void> {
+    const { db } = this.deps;
+    const task = await db.getRepository(TaskRow).findOneByOrFail({ id: this.taskId });
+    const image = await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId });
+    const target = await db.getRepository(CloudRow).findOneByOrFail({ id: task.cloudId });
+    const source = await db.getRepository(CloudRow).findOneByOrFail({ id: task.sourceCloudId ?? '' });
+    const sourceLocation = await db
+      .getRepository(LocationRow)
+      .findOneByOrFail({ imageId: image.id, cloudId: source.id });
+    try {
+      const sourceAgent = await this.deps.agents.pick(source.zone);
+      const targetAgent = await this.deps.agents.pick(target.zone);
+      await this.markRunning(task, targetAgent.address);
+      const remote = await agentapi.describeImage(
+        this.ctx,
+        sourceAgent.address,
+        source,
+        sourceLocation.remoteId ?? '',
+      );
+      assertSameBytes(image, remote);
+      const copy = await this.copy(
+        task,
+        image,
+        source,
+        target,
+        sourceAgent.address,
+        targetAgent.address,
+        sourceLocation,
+        remote,
+      );
+      await this.markSucceeded(task, copy);
+    } catch (err) {
+      await this.markFailed(
+        task,
+        this.cancelled ? new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.') : err,
+      );
+    }
+  }
+
+  private async copy(
+    task: TaskRow,
+    image: ImageRow,
+    source: CloudRow,
+    target: CloudRow,
+    sourceAddress: string,
+    targetAddress: string,
+    sourceLocation: LocationRow,
+    remote: RemoteImage__Output,
+  ): Promise<RemoteImage__Output> {
+    const { db } = this.deps;
+    let lastWrite = 0;
+    let progressWrite: Promise<unknown> = Promise.resolve();
+    const properties = { ...remote.properties, [IMAGE_ID_PROPERTY]: image.id };
+    this.running = agentapi.copyImage(
+      this.ctx,
+      targetAddress,
+      {
+        task_id: task.id,
+        target: agentapi.cloudRef(target),
+        source: agentapi.cloudRef(source),
+        source_agent_address: sourceAddress,
+        source_image_id: sourceLocation.remoteId ?? '',
+        image: {
+          name: image.name,
+          disk_format: remote.disk_format,
+          container_format: remote.container_format,
+          visibility: image.visibility === 'public' && !this.ctx.isAdmin ? 'private' : image.visibility,
+          min_disk: remote.min_disk,
+          min_ram: remote.min_ram,
+          properties,
+          tags: remote.tags,
+        },
+        expect: {
+          size: image.size ?? 0,
+          checksum: image.checksum ?? '',
+          os_hash_algo: image.osHashAlgo ?? '',
+          os_hash_value: image.osHashValue ?? '',
+        },
+      },
+      (event) => {
+        if (event.created) {
+          progressWrite = progressWrite.then(() =>
+            db
+              .getRepository(LocationRow)
+              .update(
+                { imageId: image.id, cloudId: target.id },
+                { remoteId: event.created?.image_id ?? null, updatedAt: new Date() },
+              ),
+          );
+        } else if (event.progress) {
+          const now = Date.now();
+          if (now - lastWrite < this.deps.progressIntervalMs) return;
+          lastWrite = now;
+          const { bytes_done, bytes_total } = event.progress;
+          progressWrite = progressWrite.then(() =>
+            db
+              .getRepository(TaskRow)
+              .update(
+                { id: task.id },
+                { bytesDone: bytes_done, bytesTotal: bytes_total || task.bytesTotal, updatedAt: new Date() },
+              ),
+          );
+        }
+      },
+    );
+    if (this.cancelled) this.running.cancel();
+    try {
+      return await this.running.result;
+    } finally {
+      await progressWrite.catch((err: unknown) => log.warn({ err: String(err) }, 'progress write failed'));
+    }
+  }
+
+  private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
+    const now = new Date();
+    await this.deps.db.transaction(async (m) => {
+      await m.update(
+        TaskRow,
+        { id: task.id },
+        {
+          status: 'running',
+          attempts: task.attempts + 1,
+          conductor: this.deps.host,
+          agent: agentAddress,
+          startedAt: now,
+          updatedAt: now,
+        },
+      );
+      await m.update(
+        LocationRow,
+        { imageId: task.imageId, cloudId: task.cloudId },
+        { status: 'copying', taskId: task.id, updatedAt: now },
+      );
+    });
+    log.info({ task_id: task.id, image_id: task.imageId, agent: agentAddress }, 'copy started');
+  }
+
+  private async markSucceeded(task: TaskRow, copy: RemoteImage__Output): Promise<void> {
+    const now = new Date();
+    await this.deps.db.transaction(async (m) => {
+      await m.update(
+        TaskRow,
+        { id: task.id },
+        {
+          status: 'succeeded',
+          bytesDone: copy.size,
+          bytesTotal: copy.size,
+          finishedAt: now,
+          updatedAt: now,
+        },
+      );
+      await m.update(
+        LocationRow,
+        { imageId: task.imageId, cloudId: task.cloudId },
+        {
+          status: 'active',
+          remoteId: copy.id,
+          lastVerifiedAt: now,
+          updatedAt: now,
+        },
+      );
+    });
+    log.info({ task_id: task.id, image_id: task.imageId, remote_id: copy.id }, 'copy succeeded');
+  }
+
+  private async markFailed(task: TaskRow, err: unknown): Promise<void> {
+    const gerr = asGimmingError(err);
+    const message =
+      gerr.status >= 500 && gerr.code === 'gimming.internal' ? 'An unexpected error occurred.' : gerr.message;
+    const now = new Date();
+    const cancelled = gerr.code === 'gimming.task.cancelled';
+    await this.deps.db.transaction(async (m) => {
+      await m.update(
+        TaskRow,
+        { id: task.id },
+        {
+          status: cancelled ? 'cancelled' : 'failed',
+          errorCode: gerr.code,
+          errorMessage: message.slice(0, 4000),
+          finishedAt: now,
+          updatedAt: now,
+        },
+      );
+      // The agent deleted whatever it had made: the location holds no copy.
+      await m.update(
+        LocationRow,
+        { imageId: task.imageId, cloudId: task.cloudId },
+        {
+          status: cancelled ? 'cancelled' : 'error',
+          remoteId: null,
+          updatedAt: now,
+        },
+      );
+    });
+    log.warn(
+      {
+        task_id: task.id,
+        image_id: task.imageId,
+        code: gerr.code,
+        reason: message,
+        cause: gerr.cause === undefined ? undefined : describeError(gerr.cause),
+      },
+      'copy failed',
+    );
+  }
+}
+
+/** The source must still hold the bytes the image was adopted with. */
+export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output): void {
+  if (remote.status !== 'active') {
+    throw new GimmingError(
+      'gimming.remote_image.not_active',
+      409,
+      `The source image is ${remote.status}, not active.`,
+    );
+  }
+  const changed =
+    (image.checksum && remote.checksum && image.checksum !== remote.checksum) ||
+    (image.osHashValue && remote.os_hash_value && image.osHashValue !== remote.os_hash_value) ||
+    (image.size !== null && remote.size !== image.size);
+  if (changed) {
+    throw new GimmingError(
+      'gimming.image.source_changed',
+      409,
+      'The source image no longer holds the bytes it was adopted with.',
+    );
+  }
+}

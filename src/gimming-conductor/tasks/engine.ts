@@ -1,0 +1,51 @@
+/**
+ * Runs tasks in this conductor, at most `workers` at a time; the rest wait in order.
+ */
+import type { RequestContext } from '../../common/context';
+import { runWithContext } from '../../common/context';
+import { describeError } from '../../common/errors';
+import { getLogger } from '../../common/log';
+import { CopyTask, type CopyTaskDeps } from './copy-task';
+
+const log = getLogger('conductor.engine');
+
+export class TaskEngine {
+  private readonly running = new Map<string, CopyTask>();
+  private readonly waiting: Array<{ taskId: string; ctx: RequestContext }> = [];
+
+  constructor(
+    private readonly deps: CopyTaskDeps,
+    private readonly workers: number,
+  ) {}
+
+  submit(taskId: string, ctx: RequestContext): void {
+    this.waiting.push({ taskId, ctx });
+    this.pump();
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  private pump(): void {
+    while (this.running.size < this.workers && this.waiting.length > 0) {
+      const next = this.waiting.shift() as { taskId: string; ctx: RequestContext };
+      const task = new CopyTask(this.deps, next.taskId, next.ctx);
+      this.running.set(next.taskId, task);
+      void runWithContext(next.ctx, () => task.run())
+        .catch((err: unknown) => log.error({ task_id: next.taskId, err: describeError(err) }, 'task crashed'))
+        .finally(() => {
+          this.running.delete(next.taskId);
+          this.pump();
+        });
+    }
+  }
+
+  /** Cancels every running task (their agents delete partial copies) and waits for them, bounded. */
+  async stop(graceMs: number): Promise<void> {
+    this.waiting.length = 0;
+    for (const task of this.running.values()) task.cancel();
+    const deadline = Date.now() + graceMs;
+    while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Rows as wire objects (snake_case, ISO times): what the conductor answers over RPC.
+ */
+import type { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
+import type { CloudView, ImageView, LocationView, TaskView } from './rpc-schemas';
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function cloudView(row: CloudRow, agentsUp: number): CloudView {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    region_name: row.regionName,
+    zone: row.zone,
+    scope: row.scope,
+    owner: row.owner,
+    agents_up: agentsUp,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+export function locationView(row: LocationRow, cloudName: string): LocationView {
+  return {
+    cloud: cloudName,
+    cloud_id: row.cloudId,
+    image_id: row.remoteId,
+    status: row.status,
+    task_id: row.taskId,
+    last_verified_at: iso(row.lastVerifiedAt),
+  };
+}
+
+export function imageView(row: ImageRow, locations: LocationView[]): ImageView {
+  return {
+    id: row.id,
+    name: row.name,
+    owner: row.owner,
+    visibility: row.visibility,
+    status: row.status,
+    size: row.size,
+    checksum: row.checksum,
+    os_hash_algo: row.osHashAlgo,
+    os_hash_value: row.osHashValue,
+    locations,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+export function taskView(row: TaskRow, cloudNames: Map<string, string>): TaskView {
+  return {
+    id: row.id,
+    type: row.type,
+    image_id: row.imageId,
+    cloud: cloudNames.get(row.cloudId) ?? row.cloudId,
+    cloud_id: row.cloudId,
+    source_cloud: row.sourceCloudId ? (cloudNames.get(row.sourceCloudId) ?? row.sourceCloudId) : null,
+    status: row.status,
+    bytes_done: row.bytesDone,
+    bytes_total: row.bytesTotal,
+    progress: row.bytesTotal ? Math.min(100, Math.floor((row.bytesDone / row.bytesTotal) * 1000) / 10) : null,
+    attempts: row.attempts,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
+    agent: row.agent,
+    request_id: row.requestId,
+    project_id: row.projectId,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+    started_at: iso(row.startedAt),
+    finished_at: iso(row.finishedAt),
+  };
+}
