@@ -1,0 +1,180 @@
+/**
+ * The GIMinG daemons as an operator runs them: separate processes started from one config file
+ * (agents told their zone and port through OS_AGENT__* environment overrides), each logging JSON lines to
+ * its own file. Each run gets its own database and RabbitMQ exchange, so runs do not see each other.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { http, waitFor } from './http';
+import { REPO_ROOT, type Testbed } from './testbed';
+
+export interface DaemonOptions {
+  apiPort: number;
+  agentPorts: Record<string, number>;
+  extraConfig?: string;
+}
+
+export interface LogLine {
+  level: string;
+  message: string;
+  request_id?: string;
+  [key: string]: unknown;
+}
+
+export class DaemonSet {
+  readonly dir = mkdtempSync(join(tmpdir(), 'gimming-test-'));
+  readonly dbName = `gimming_test_${randomBytes(4).toString('hex')}`;
+  readonly exchange = `gimming-test-${randomBytes(4).toString('hex')}`;
+  readonly configPath = join(this.dir, 'gimming.conf');
+  private readonly procs = new Map<string, ChildProcess>();
+
+  constructor(
+    private readonly bed: Testbed,
+    readonly opts: DaemonOptions,
+  ) {}
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.opts.apiPort}`;
+  }
+
+  private config(): string {
+    const g = this.bed.users.gimming;
+    return `[DEFAULT]
+transport_url = rabbit://guest:guest@127.0.0.1:5672/
+control_exchange = ${this.exchange}
+host = test-host
+rpc_response_timeout = 30
+
+[database]
+connection = mysql+pymysql://root@127.0.0.1/${this.dbName}?charset=utf8
+
+[keystone_authtoken]
+auth_url = ${this.bed.auth_url}
+www_authenticate_uri = ${this.bed.auth_url}
+username = ${g.username}
+password = ${g.password}
+project_name = ${g.project_name}
+user_domain_name = ${g.user_domain_name}
+project_domain_name = ${g.project_domain_name}
+token_cache_time = 30
+
+[api]
+bind_host = 127.0.0.1
+bind_port = ${this.opts.apiPort}
+
+[conductor]
+agent_down_time = 20
+
+[agent]
+bind_host = 127.0.0.1
+heartbeat_interval = 2
+${this.opts.extraConfig ?? ''}
+`;
+  }
+
+  async start(): Promise<void> {
+    const conn = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
+    await conn.query(`CREATE DATABASE ${this.dbName} CHARACTER SET utf8mb4`);
+    await conn.end();
+    writeFileSync(this.configPath, this.config(), { mode: 0o600 });
+    execFileSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'gimming-manage'), '--config-file', this.configPath, 'db', 'sync'],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    this.spawn('conductor', 'gimming-conductor', {});
+    for (const [zone, port] of Object.entries(this.opts.agentPorts)) {
+      this.spawn(`agent-${zone}`, 'gimming-agent', {
+        OS_AGENT__ZONE: zone,
+        OS_AGENT__BIND_PORT: String(port),
+      });
+    }
+    this.spawn('api', 'gimming-api', {});
+    await waitFor(
+      'gimming-api',
+      async () => ((await http('GET', `${this.apiUrl}/healthcheck`)).status === 200 ? true : undefined),
+      30000,
+    );
+    await waitFor(
+      'agents to register',
+      async () => {
+        const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', database: this.dbName });
+        const [rows] = await c.query('SELECT COUNT(*) AS n FROM agents');
+        await c.end();
+        return Number((rows as Array<{ n: number }>)[0]?.n) >= Object.keys(this.opts.agentPorts).length
+          ? true
+          : undefined;
+      },
+      30000,
+    );
+  }
+
+  spawn(name: string, command: string, env: Record<string, string>): ChildProcess {
+    const out = openSync(this.logPath(name), 'a');
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', command), '--config-file', this.configPath],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', out, out],
+      },
+    );
+    closeSync(out);
+    this.procs.set(name, child);
+    return child;
+  }
+
+  process(name: string): ChildProcess | undefined {
+    return this.procs.get(name);
+  }
+
+  logPath(name: string): string {
+    return join(this.dir, `${name}.log`);
+  }
+
+  logText(name: string): string {
+    try {
+      return readFileSync(this.logPath(name), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Every line of a daemon's log, parsed; a line that is not JSON fails the parse on purpose. */
+  logLines(name: string): LogLine[] {
+    return this.logText(name)
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as LogLine);
+  }
+
+  get names(): string[] {
+    return [...this.procs.keys()];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.procs.values()].map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve();
+            const kill = setTimeout(() => p.kill('SIGKILL'), 10000);
+            p.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            p.kill('SIGTERM');
+          }),
+      ),
+    );
+    const conn = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
+    await conn.query(`DROP DATABASE IF EXISTS ${this.dbName}`);
+    await conn.end();
+  }
+}

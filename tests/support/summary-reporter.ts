@@ -1,0 +1,20 @@
+/**
+ * mocha's spec reporter, plus one closing line in the plain form CI reads: "tests: N passed, N failed,
+ * N skipped".
+ */
+import Mocha from 'mocha';
+
+const { EVENT_RUN_END } = Mocha.Runner.constants;
+
+class SummaryReporter extends Mocha.reporters.Spec {
+  constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
+    super(runner, options);
+    runner.once(EVENT_RUN_END, () => {
+      const s = runner.stats;
+      if (!s) return;
+      process.stdout.write(`\ntests: ${s.passes} passed, ${s.failures} failed, ${s.pending} skipped\n`);
+    });
+  }
+}
+
+export = SummaryReporter;

@@ -1,0 +1,38 @@
+/**
+ * The real OpenStack test bed (Keystone with two regions, a Glance per region), brought up by the
+ * project's own tooling and described by the testbed.json it writes.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface TestbedUser {
+  username: string;
+  password: string;
+  project_name: string;
+  user_domain_name: string;
+  project_domain_name: string;
+}
+
+export interface Testbed {
+  auth_url: string;
+  users: Record<'admin' | 'demo' | 'alt' | 'gimming', TestbedUser>;
+  regions: Record<string, { glance_url: string; store_dir?: string }>;
+}
+
+export const REPO_ROOT = join(__dirname, '..', '..', '..');
+export const TESTBED_DIR = process.env.GIMMING_TESTBED_DIR ?? '/var/tmp/gimming-testbed';
+
+let loaded: Testbed | undefined;
+
+/** Brings the test bed up (idempotent, fast when it already runs) and reads its description. */
+export function testbed(): Testbed {
+  if (loaded) return loaded;
+  if (process.env.GIMMING_TESTBED_SKIP_UP !== '1') {
+    execFileSync('bash', [join(REPO_ROOT, 'tools', 'testbed', 'testbed.sh'), 'up'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  loaded = JSON.parse(readFileSync(join(TESTBED_DIR, 'testbed.json'), 'utf8')) as Testbed;
+  return loaded;
+}
