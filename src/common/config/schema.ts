@@ -116,13 +116,13 @@ export const SCHEMA = {
     bind_host: str('IP address the agent gRPC service listens on.', '0.0.0.0'),
     bind_port: port('Port the agent gRPC service listens on.', 9596),
     advertise_address: str(
-      'host:port other daemons use to reach this agent. Defaults to the host option and bind_port.',
+      'The host:port other daemons use to reach this agent. Defaults to bind_host (or the host option when bind_host is a wildcard) and bind_port.',
       null,
     ),
     heartbeat_interval: int('Seconds between two heartbeats sent to the conductor.', 10, 1),
     chunk_size: int('Size in bytes of the data chunks sent between agents.', 1048576, 16384),
     flow_control_window: int(
-      'gRPC flow-control window in bytes of the streams an agent pulls image data over. Set it at least to ' +
+      'The gRPC flow-control window in bytes of the streams an agent pulls image data over. Set it at least to ' +
         'the bandwidth-delay product of the network between zones.',
       16777216,
       65535,

@@ -1,0 +1,57 @@
+/**
+ * The sample configuration file, rendered from the schema: every group and option, its help text, type
+ * and default, commented out, in oslo-config-generator's layout.
+ */
+import { type OptionSpec, SCHEMA } from './schema';
+import { envName } from './load';
+
+function wrap(text: string, width = 76): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function typeName(spec: OptionSpec): string {
+  if (Array.isArray(spec.format)) return `string, one of ${(spec.format as string[]).join(', ')}`;
+  return {
+    'oslo-bool': 'boolean',
+    'oslo-int': 'integer',
+    'oslo-port': 'port number',
+    'oslo-list': 'list',
+    'oslo-string': 'string',
+  }[spec.format as string] as string;
+}
+
+function defaultText(spec: OptionSpec): string {
+  if (spec.sampleDefault !== undefined) return spec.sampleDefault;
+  if (spec.default === null) return '<None>';
+  if (Array.isArray(spec.default)) return spec.default.join(',');
+  return String(spec.default);
+}
+
+export function renderSample(): string {
+  const out: string[] = [];
+  for (const [group, options] of Object.entries(SCHEMA)) {
+    if (out.length > 0) out.push('');
+    out.push(`[${group}]`);
+    for (const [name, spec] of Object.entries(options as Record<string, OptionSpec>)) {
+      out.push('');
+      for (const line of wrap(spec.doc)) out.push(`# ${line}`);
+      const extras = [typeName(spec)];
+      if (spec.min !== undefined && spec.min > 0) extras.push(`minimum ${spec.min}`);
+      if (spec.sensitive) extras.push('secret');
+      out.push(`# (${extras.join('; ')}; environment ${envName(group, name)})`);
+      out.push(`#${name} = ${defaultText(spec)}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
