@@ -48,7 +48,6 @@ export class ImageService {
       .getRepository(LocationRow)
       .createQueryBuilder('l')
       .where('l.image_id IN (:...ids)', { ids: images.map((i) => i.id) })
-      .orderBy('l.created_at', 'ASC')
       .getMany();
     const names = await this.clouds.namesById();
     return images.map((image) =>
@@ -56,7 +55,8 @@ export class ImageService {
         image,
         locations
           .filter((l) => l.imageId === image.id)
-          .map((l) => locationView(l, names.get(l.cloudId) ?? l.cloudId)),
+          .map((l) => locationView(l, names.get(l.cloudId) ?? l.cloudId))
+          .sort((a, b) => a.cloud.localeCompare(b.cloud)),
       ),
     );
   }
