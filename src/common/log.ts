@@ -20,13 +20,14 @@ const REDACTED_KEYS = [
   'connection',
 ];
 
-const redactPaths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `["${k}"]`]);
+const redactPaths = REDACTED_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
 
 let root: pino.Logger = makeLogger('gimming', false);
 let generation = 0;
 
-function makeLogger(name: string, debug: boolean): pino.Logger {
-  return pino({
+/** A root logger; `destination` is for tests (default: standard output). */
+export function makeLogger(name: string, debug: boolean, destination?: pino.DestinationStream): pino.Logger {
+  const options: pino.LoggerOptions = {
     name,
     level: debug ? 'debug' : 'info',
     base: { pid: process.pid },
@@ -38,7 +39,8 @@ function makeLogger(name: string, debug: boolean): pino.Logger {
       const ctx = currentContext();
       return ctx ? ctx.logFields() : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Called once by each daemon's entry point, after its configuration is loaded. */

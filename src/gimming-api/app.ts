@@ -34,7 +34,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   const open = new Router<ApiState>();
   rootRoutes(open, deps.config.api.public_endpoint, deps.healthy);
   app.use(open.routes() as unknown as Koa.Middleware<AuthState>);
-  app.use(open.allowedMethods() as unknown as Koa.Middleware<AuthState>);
+  app.use(open.allowedMethods({ throw: true }) as unknown as Koa.Middleware<AuthState>);
 
   const v1 = new Router<AuthState>();
   const controllerDeps = {

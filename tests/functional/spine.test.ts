@@ -65,6 +65,9 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       assert.equal(root.body.versions[0].id, 'v1.0');
       assert.match(root.body.versions[0].links[0].href, /\/v1\/$/);
       assert.match(root.headers.get('x-openstack-request-id') ?? '', /^req-[0-9a-f-]{36}$/);
+      const wrongMethod = await http('DELETE', `${api}/`);
+      assert.equal(wrongMethod.status, 405);
+      assert.equal(wrongMethod.body.error.status, 405);
       const health = await http('GET', `${api}/healthcheck`);
       assert.equal(health.status, 200);
       assert.equal(health.text, 'OK');
@@ -210,6 +213,40 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       assert.equal(copy.gimming_image_id, imageId);
       const tagged = await glanceA.get(source.id);
       assert.equal(tagged.gimming_image_id, imageId);
+    });
+
+    it('accepts clouds named by ID, and shows a longer copy moving', async () => {
+      const clouds = (await http('GET', `${api}/v1/clouds`, { token: demo.id })).body.clouds as any[];
+      const byName = Object.fromEntries(clouds.map((c) => [c.name, c.id]));
+      const { image: big } = await glanceA.createWithData(320 * 1024 * 1024, { name: 'big' });
+      const res = await http('POST', `${api}/v1/images`, {
+        token: demo.id,
+        json: { source: { cloud: byName['zone-a'], image_id: big.id }, targets: [byName['zone-b']] },
+      });
+      assert.equal(res.status, 202, res.text);
+      assert.equal(res.body.name, 'big', 'the name defaults to the source name');
+      const seen: Array<{ status: string; done: number; total: number; location: string }> = [];
+      for (;;) {
+        const [tasks, image] = await Promise.all([
+          http('GET', `${api}/v1/tasks?image_id=${res.body.id}`, { token: demo.id }),
+          http('GET', `${api}/v1/images/${res.body.id}`, { token: demo.id }),
+        ]);
+        const task = tasks.body.tasks[0];
+        const location = image.body.locations.find((l: any) => l.cloud === 'zone-b').status;
+        seen.push({ status: task.status, done: task.bytes_done, total: task.bytes_total, location });
+        if (!['pending', 'running'].includes(task.status)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const last = seen[seen.length - 1]!;
+      assert.equal(last.status, 'succeeded');
+      assert.equal(last.location, 'active');
+      const moving = seen.filter((o) => o.status === 'running' && o.done > 0 && o.done < o.total);
+      assert.ok(moving.length > 0, `progress was seen mid-copy: ${JSON.stringify(seen.slice(0, 5))}...`);
+      assert.ok(moving.every((o) => o.total === big.size && o.location === 'copying'));
+      const copy = await glanceB.list({ gimming_image_id: res.body.id });
+      assert.equal(copy.length, 1);
+      assert.equal(copy[0].os_hash_value, big.os_hash_value);
+      await Promise.all([glanceA.delete(big.id), glanceB.delete(copy[0].id)]);
     });
 
     it('lists the project images', async () => {

@@ -1,0 +1,49 @@
+/**
+ * A daemon started with a bad configuration stops at once with a clear message and exit code 2.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/testbed';
+
+function run(command: string, conf: string, env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'gimming-conf-'));
+  const path = join(dir, 'gimming.conf');
+  writeFileSync(path, conf);
+  return spawnSync(process.execPath, [join(REPO_ROOT, 'bin', command), '--config-file', path], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 20000,
+  });
+}
+
+describe('daemons refuse a bad configuration at start-up', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['gimming-api', '[api]\nbind_prot = 9595\n', /unknown option "bind_prot" in \[api\]/],
+    [
+      'gimming-conductor',
+      '[database]\nconnection = mysql://root@127.0.0.1/x\nmax_pool_size = lots\n',
+      /max_pool_size/,
+    ],
+    ['gimming-agent', '[agent]\nglance_interface = secret\n', /glance_interface/],
+    ['gimming-api', '[DEFAULT]\ndebug = maybe\n', /debug/],
+    ['gimming-conductor', '[DEFAULT]\n', /missing required options: \[database\] connection/],
+    ['gimming-manage', '[wrong]\n', /unknown group \[wrong\]/],
+  ];
+  for (const [command, conf, message] of cases) {
+    it(`${command}: ${conf.replace(/\n/g, ' ').trim()}`, () => {
+      const result = run(command, conf);
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.ok(!result.stderr.includes('    at '), 'no stack trace');
+    });
+  }
+
+  it('reads environment overrides and refuses a bad one', () => {
+    const result = run('gimming-agent', '', { OS_AGENT__BIND_PORT: 'ninety' });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /bind_port/);
+  });
+});
