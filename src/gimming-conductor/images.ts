@@ -11,6 +11,7 @@ import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { ImageView, MethodArgs, Page } from './rpc-schemas';
+import { pageAfter } from './pagination';
 import { IMAGE_ID_PROPERTY } from './tasks/copy-task';
 import type { TaskEngine } from './tasks/engine';
 import { imageView, locationView } from './views';
@@ -213,24 +214,15 @@ export class ImageService {
   async list(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {
     const qb = this.db.getRepository(ImageRow).createQueryBuilder('i');
     if (!(ctx.isAdmin && args.all_projects)) qb.where('i.owner = :owner', { owner: ctx.projectId ?? '' });
-    if (args.marker) {
-      const marker = await this.find(ctx, args.marker).catch(() => {
-        throw badRequest('gimming.list.bad_marker', `Marker ${args.marker} is not an image in this listing.`);
-      });
-      qb.andWhere('(i.created_at > :mc OR (i.created_at = :mc AND i.id > :mi))', {
-        mc: marker.createdAt,
-        mi: marker.id,
-      });
-    }
-    const rows = await qb
-      .orderBy('i.created_at', 'ASC')
-      .addOrderBy('i.id', 'ASC')
-      .limit(args.limit + 1)
-      .getMany();
-    const page = rows.slice(0, args.limit);
-    return {
-      items: await this.views(page),
-      next_marker: rows.length > args.limit ? (page[page.length - 1]?.id ?? null) : null,
-    };
+    const marker = args.marker
+      ? await this.find(ctx, args.marker).catch(() => {
+          throw badRequest(
+            'gimming.list.bad_marker',
+            `Marker ${args.marker} is not an image in this listing.`,
+          );
+        })
+      : undefined;
+    const page = await pageAfter(qb, 'i', marker, args.limit);
+    return { items: await this.views(page.rows), next_marker: page.nextMarker };
   }
 }

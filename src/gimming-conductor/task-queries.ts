@@ -7,6 +7,7 @@ import { badRequest, notFound } from '../common/errors';
 import type { CloudService } from './clouds';
 import { ImageRow, TaskRow } from './db/entities';
 import type { MethodArgs, Page, TaskView } from './rpc-schemas';
+import { pageAfter } from './pagination';
 import { taskView } from './views';
 
 export class TaskQueries {
@@ -34,26 +35,16 @@ export class TaskQueries {
     if (!(ctx.isAdmin && args.all_projects)) qb.where('t.project_id = :p', { p: ctx.projectId ?? '' });
     if (args.image_id) qb.andWhere('t.image_id = :image', { image: args.image_id });
     if (args.status) qb.andWhere('t.status = :status', { status: args.status });
+    let marker: TaskRow | undefined;
     if (args.marker) {
-      const marker = await this.db.getRepository(TaskRow).findOneBy({ id: args.marker });
-      if (!marker || !(await this.visible(ctx, marker))) {
+      const row = await this.db.getRepository(TaskRow).findOneBy({ id: args.marker });
+      if (!row || !(await this.visible(ctx, row))) {
         throw badRequest('gimming.list.bad_marker', `Marker ${args.marker} is not a task in this listing.`);
       }
-      qb.andWhere('(t.created_at > :mc OR (t.created_at = :mc AND t.id > :mi))', {
-        mc: marker.createdAt,
-        mi: marker.id,
-      });
+      marker = row;
     }
-    const rows = await qb
-      .orderBy('t.created_at', 'ASC')
-      .addOrderBy('t.id', 'ASC')
-      .limit(args.limit + 1)
-      .getMany();
-    const page = rows.slice(0, args.limit);
+    const page = await pageAfter(qb, 't', marker, args.limit);
     const names = await this.clouds.namesById();
-    return {
-      items: page.map((t) => taskView(t, names)),
-      next_marker: rows.length > args.limit ? (page[page.length - 1]?.id ?? null) : null,
-    };
+    return { items: page.rows.map((t) => taskView(t, names)), next_marker: page.nextMarker };
   }
 }

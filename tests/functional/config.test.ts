@@ -3,14 +3,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/testbed';
 
+const dir = mkdtempSync(join(tmpdir(), 'gimming-conf-'));
+let files = 0;
+after(() => rmSync(dir, { recursive: true, force: true }));
+
 function run(command: string, conf: string, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'gimming-conf-'));
-  const path = join(dir, 'gimming.conf');
+  const path = join(dir, `gimming-${files++}.conf`);
   writeFileSync(path, conf);
   return spawnSync(process.execPath, [join(REPO_ROOT, 'bin', command), '--config-file', path], {
     env: { ...process.env, ...env },

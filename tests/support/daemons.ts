@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -158,7 +158,8 @@ ${this.opts.extraConfig ?? ''}
     return [...this.procs.keys()];
   }
 
-  async stop(): Promise<void> {
+  /** Stops the daemons and drops the database; the logs are kept (and their place printed) when asked. */
+  async stop(keepLogs = false): Promise<void> {
     await Promise.all(
       [...this.procs.values()].map(
         (p) =>
@@ -176,5 +177,15 @@ ${this.opts.extraConfig ?? ''}
     const conn = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
     await conn.query(`DROP DATABASE IF EXISTS ${this.dbName}`);
     await conn.end();
+    if (keepLogs) process.stdout.write(`    daemon logs kept in ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** True when every test of a suite (and its sub-suites) ran and passed: then the logs can go. */
+export function allPassed(suite: Mocha.Suite | undefined): boolean {
+  if (!suite) return false;
+  return (
+    suite.tests.every((t) => t.state === 'passed' || t.isPending()) && suite.suites.every((s) => allPassed(s))
+  );
 }

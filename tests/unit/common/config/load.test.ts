@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseCommandLine } from '../../../../src/common/config/load';
 
+const dir = mkdtempSync(join(tmpdir(), 'gimming-conf-'));
+let files = 0;
+
 function confFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gimming-conf-'));
-  const path = join(dir, 'gimming.conf');
+  const path = join(dir, `gimming-${files++}.conf`);
   writeFileSync(path, text);
   return path;
 }
+
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('config loading', () => {
   it('reads groups and options with oslo types', () => {

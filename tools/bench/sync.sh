@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# npm run bench:sync: GIMinG's zone-to-zone sync against the openstack client and a curl pipe.
+# Builds when dist/ is missing or older than the sources, brings the test bed up, then runs
+# dist/tools/bench/sync.js. Environment: see tools/bench/README.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+
+BUILT=dist/tools/bench/sync.js
+if [[ ! -f $BUILT ]] ||
+  [[ -n $(find src tests tools tsconfig.json -name '*.ts' -newer "$BUILT" -print -quit 2>/dev/null) ]] ||
+  [[ tsconfig.json -nt $BUILT ]]; then
+  echo "[bench] building (dist/ is missing or older than the sources)" >&2
+  npm run --silent build
+fi
+
+LOG=$(mktemp /tmp/gimming-bench-testbed.XXXXXX)
+if ! bash tools/testbed/testbed.sh up >"$LOG" 2>&1; then
+  cat "$LOG" >&2
+  rm -f "$LOG"
+  echo "[bench] the test bed did not come up" >&2
+  exit 1
+fi
+rm -f "$LOG"
+
+# sync.js would otherwise run `testbed.sh up` a second time.
+export GIMMING_TESTBED_SKIP_UP=1
+exec node "$BUILT" "$@"
