@@ -29,6 +29,11 @@ export function bootstrap(name: string, required: ReadonlyArray<[string, string]
   }
   setupLogging(name, config.DEFAULT.debug);
   const log = getLogger('daemon');
+  // Node's own warnings become log lines too, so that the log stays one JSON object per line.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    log.warn({ warning: warning.name, reason: warning.message }, 'node warning');
+  });
   process.on('unhandledRejection', (reason) => {
     log.error({ err: describeError(reason) }, 'unhandled rejection');
   });

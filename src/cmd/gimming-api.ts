@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     { version: VERSION, bind: `${config.api.bind_host}:${config.api.bind_port}` },
     'gimming-api started',
   );
+  void keystone.warmUp();
   onShutdown(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await conductor.close();

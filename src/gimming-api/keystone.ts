@@ -94,6 +94,18 @@ export class KeystoneValidator {
     return this.serviceTokenPending;
   }
 
+  /** Gets the service token ahead of the first request; a failure is logged and retried on first use. */
+  async warmUp(): Promise<void> {
+    try {
+      await this.getServiceToken();
+    } catch (err) {
+      log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'could not get a service token yet',
+      );
+    }
+  }
+
   /** The identity of a valid token; throws 401 for an invalid one and 503 when Keystone cannot answer. */
   async validate(token: string): Promise<TokenIdentity> {
     const key = createHash('sha256').update(token).digest('hex');

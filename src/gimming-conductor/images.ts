@@ -139,9 +139,10 @@ export class ImageService {
       { image_id: image.id, source: source.name, targets: targets.map((t) => t.name) },
       'image adopted',
     );
-    await this.tagSource(ctx, sourceAgent.address, source, remote.id, image.id);
+    const view = await this.view(image); // as committed: the copies are queued
     for (const taskId of taskIds) this.engine.submit(taskId, ctx);
-    return this.view(image);
+    await this.tagSource(ctx, sourceAgent.address, source, remote.id, image.id);
+    return view;
   }
 
   private async queueCopy(

@@ -117,9 +117,11 @@ ${this.opts.extraConfig ?? ''}
 
   spawn(name: string, command: string, env: Record<string, string>): ChildProcess {
     const out = openSync(this.logPath(name), 'a');
+    // GIMMING_DAEMON_NODE_ARGS: extra node flags for the daemons, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (process.env.GIMMING_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const child = spawn(
       process.execPath,
-      [join(REPO_ROOT, 'bin', command), '--config-file', this.configPath],
+      [...nodeArgs, join(REPO_ROOT, 'bin', command), '--config-file', this.configPath],
       {
         env: { ...process.env, ...env },
         stdio: ['ignore', out, out],

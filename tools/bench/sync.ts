@@ -49,7 +49,7 @@ const SOURCE_NAME = 'gimming-bench-source';
 const PREFIX = 'gimming-bench-';
 const API_PORT = 29595;
 const AGENT_PORTS = { 'zone-a': 29596, 'zone-b': 29597 };
-const POLL_MS = 100;
+const POLL_MS = 50;
 const OPENSTACK = '/usr/bin/openstack';
 
 const PATHS = ['gimming', 'client', 'curl'] as const;
@@ -409,7 +409,7 @@ async function benchGimming(c: Context, round: number): Promise<GimmingRun> {
   }
   const copied = daemons.logLines('agent-zone-b').find((l) => l.message === 'image data copied');
   await untag();
-  keepLogs = false;
+  keepLogs = process.env.GIMMING_BENCH_KEEP_LOGS === '1';
   await stopDaemons();
   const result: GimmingRun = { seconds, cpu_s, rss_mib };
   if (typeof copied?.seconds === 'number') result.data_seconds = copied.seconds;

@@ -120,11 +120,11 @@ export const SCHEMA = {
       null,
     ),
     heartbeat_interval: int('Seconds between two heartbeats sent to the conductor.', 10, 1),
-    chunk_size: int('Size in bytes of the data chunks sent between agents.', 1048576, 16384),
+    chunk_size: int('Size in bytes of the data chunks sent between agents.', 524288, 16384),
     flow_control_window: int(
       'The gRPC flow-control window in bytes of the streams an agent pulls image data over. Set it at least to ' +
         'the bandwidth-delay product of the network between zones.',
-      16777216,
+      8388608,
       65535,
     ),
     glance_interface: choice(

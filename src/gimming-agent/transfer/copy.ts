@@ -41,11 +41,16 @@ const READ_AHEAD_MESSAGES = 4;
  * synchronously inside the call, taking Node's default object-mode highWaterMark of the moment, so the
  * default is lowered for that call only.
  */
-function openSourceStream(peer: AgentClient, request: ReadImageRequest, metadata: grpc.Metadata) {
+function openSourceStream(
+  peer: AgentClient,
+  request: ReadImageRequest,
+  metadata: grpc.Metadata,
+): grpc.ClientReadableStream<Buffer> {
   const previous = getDefaultHighWaterMark(true);
   setDefaultHighWaterMark(true, READ_AHEAD_MESSAGES);
   try {
-    return peer.ReadImage(request, metadata);
+    // The loader's ReadImage deserializer yields the chunk's data itself (see common/grpc/loader.ts).
+    return peer.ReadImage(request, metadata) as unknown as grpc.ClientReadableStream<Buffer>;
   } finally {
     setDefaultHighWaterMark(true, previous);
   }
@@ -101,15 +106,26 @@ export async function runCopy(
     min_ram: spec.min_ram,
     tags: spec.tags,
   };
-  const created = await glance.createImage(body);
-  const targetId = created.id;
+  // Start pulling while the image is created: the stream waits in the flow-control window meanwhile.
+  const source = openSourceStream(
+    agentClient(req.source_agent_address, opts.peer),
+    { cloud: req.source, image_id: req.source_image_id },
+    contextToMetadata(ctx),
+  );
+  let targetId: string;
+  try {
+    targetId = (await glance.createImage(body)).id;
+  } catch (err) {
+    source.cancel();
+    throw err;
+  }
   log.info(
     { task_id: req.task_id, target_image_id: targetId, cloud: req.target.name },
     'target image created',
   );
   try {
     await writeWithBackpressure(call, { created: { image_id: targetId } });
-    await pullAndUpload(ctx, call, glance, targetId, opts);
+    await pullAndUpload(call, glance, targetId, source, opts);
     const copied = toRemoteImage(await glance.getImage(targetId));
     const problems = verifyCopy(req.expect, copied);
     if (problems.length > 0) {
@@ -137,19 +153,13 @@ export async function runCopy(
 }
 
 async function pullAndUpload(
-  ctx: RequestContext,
   call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
   glance: GlanceClient,
   targetId: string,
+  source: grpc.ClientReadableStream<Buffer>,
   opts: CopyOptions,
 ): Promise<void> {
   const req = call.request;
-  const peer = agentClient(req.source_agent_address, opts.peer);
-  const source = openSourceStream(
-    peer,
-    { cloud: req.source, image_id: req.source_image_id },
-    contextToMetadata(ctx),
-  );
   const total = req.expect?.size ?? 0;
   let done = 0;
   let sourceError: GimmingError | undefined;
@@ -168,6 +178,7 @@ async function pullAndUpload(
   try {
     await glance.uploadData(targetId, source, undefined);
   } catch (err) {
+    source.cancel();
     if (call.cancelled) throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
     throw sourceError ?? err;
   } finally {

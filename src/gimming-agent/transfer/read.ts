@@ -10,7 +10,10 @@ import { ChunkFramer } from '../../common/grpc/frame';
 import type { ReadImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v1/ReadImageRequest';
 import { getLogger } from '../../common/log';
 import { type CloudAccessOptions, glanceFor } from '../clouds';
-import { writeWithBackpressure } from './stream-writes';
+import { BoundedWriter } from './stream-writes';
+
+/** Data chunks handed to gRPC but not yet to the HTTP/2 session. */
+const WRITES_IN_FLIGHT = 4;
 
 const log = getLogger('agent.read');
 
@@ -22,34 +25,28 @@ export async function serveRead(
 ): Promise<void> {
   const req = call.request;
   const glance = glanceFor(ctx, req.cloud, access);
-  const image = await glance.getImage(req.image_id);
-  if (image.status !== 'active') {
-    throw new GimmingError(
-      'gimming.remote_image.not_active',
-      409,
-      `Image ${req.image_id} is ${image.status}, not active; its data cannot be read.`,
-    );
-  }
+  // No separate look at the image first: Glance answers a read of an image without data (queued,
+  // deactivated, killed) with a status that openData turns into a clear error.
   const data = await glance.openData(req.image_id);
   const onCancel = () => data.destroy(new Error('the caller cancelled the read'));
   call.once('cancelled', onCancel);
   const started = Date.now();
   const framer = new ChunkFramer(chunkSize);
+  const writer = new BoundedWriter(call, WRITES_IN_FLIGHT);
   try {
     await pipeline(data, framer, async (framed: AsyncIterable<Buffer>) => {
-      for await (const chunk of framed) {
-        await writeWithBackpressure(call, chunk);
-      }
+      for await (const chunk of framed) await writer.write(chunk, () => framer.release(chunk));
     });
   } finally {
     call.off('cancelled', onCancel);
   }
   const bytes = framer.bytesIn;
-  if (image.size && bytes < image.size) {
+  const announced = Number(data.headers['content-length'] ?? NaN);
+  if (Number.isFinite(announced) && bytes !== announced) {
     throw new GimmingError(
       'gimming.cloud.short_read',
       502,
-      `The cloud returned fewer bytes than image ${req.image_id} holds.`,
+      `The cloud sent ${bytes} of the ${announced} bytes of image ${req.image_id}.`,
       {
         retryable: true,
       },

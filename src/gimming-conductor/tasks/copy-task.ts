@@ -50,13 +50,10 @@ export class CopyTask {
     try {
       const sourceAgent = await this.deps.agents.pick(source.zone);
       const targetAgent = await this.deps.agents.pick(target.zone);
-      await this.markRunning(task, targetAgent.address);
-      const remote = await agentapi.describeImage(
-        this.ctx,
-        sourceAgent.address,
-        source,
-        sourceLocation.remoteId ?? '',
-      );
+      const [remote] = await Promise.all([
+        agentapi.describeImage(this.ctx, sourceAgent.address, source, sourceLocation.remoteId ?? ''),
+        this.markRunning(task, targetAgent.address),
+      ]);
       assertSameBytes(image, remote);
       const copy = await this.copy(
         task,
