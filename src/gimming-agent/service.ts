@@ -115,6 +115,11 @@ export function agentHandlers(config: GimmingConfig, identity: AgentIdentity): A
       const glance = glanceFor(ctx, req.cloud, access);
       return { deleted: await glance.deleteImage(req.image_id) };
     }),
+    ListImages: unaryHandler('ListImages', async (ctx, req) => {
+      const glance = glanceFor(ctx, req.cloud, access);
+      const images = await glance.listImages(req.filters, req.limit > 0 ? req.limit : 1000);
+      return { images: images.map(toRemoteImage) };
+    }),
     CopyImage: streamHandler('CopyImage', (ctx, call) => runCopy(ctx, call, copyOptions)),
     ReadImage: streamHandler('ReadImage', (ctx, call) =>
       serveRead(

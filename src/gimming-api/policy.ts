@@ -17,6 +17,14 @@ export const RULES: Record<string, { roles: string[]; description: string }> = {
   'gimming:image:list': { roles: READER, description: 'List images.' },
   'gimming:image:get': { roles: READER, description: 'Show an image.' },
   'gimming:image:list_all_projects': { roles: ADMIN, description: 'List images of every project.' },
+  'gimming:image:sync': {
+    roles: MEMBER,
+    description: 'Copy an image to more clouds, or retry failed copies.',
+  },
+  'gimming:image:delete': { roles: MEMBER, description: 'Forget an image.' },
+  'gimming:location:create': { roles: MEMBER, description: 'Link an existing copy to an image.' },
+  'gimming:location:delete': { roles: MEMBER, description: 'Forget a copy, or delete it from its cloud.' },
+  'gimming:task:cancel': { roles: MEMBER, description: 'Cancel a pending or running task.' },
   'gimming:task:list': { roles: READER, description: 'List tasks.' },
   'gimming:task:get': { roles: READER, description: 'Show a task.' },
 };

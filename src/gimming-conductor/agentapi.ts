@@ -10,6 +10,7 @@ import type { AgentClient } from '../common/grpc/generated/gimming/agent/v1/Agen
 import type { CloudRef } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
 import type { CopyEvent__Output } from '../common/grpc/generated/gimming/agent/v1/CopyEvent';
 import type { DeleteImageResponse__Output } from '../common/grpc/generated/gimming/agent/v1/DeleteImageResponse';
+import type { ListImagesResponse__Output } from '../common/grpc/generated/gimming/agent/v1/ListImagesResponse';
 import type { CopyImageRequest } from '../common/grpc/generated/gimming/agent/v1/CopyImageRequest';
 import type { RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
 import type { CloudRow } from './db/entities';
@@ -69,6 +70,22 @@ export function deleteImage(
     ctx,
     CONTROL_TIMEOUT_MS,
   );
+}
+
+export function listImages(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  filters: Record<string, string>,
+  limit = 0,
+): Promise<RemoteImage__Output[]> {
+  const request = { cloud: cloudRef(cloud), filters, limit };
+  return unary<ListImagesResponse__Output>(
+    address,
+    (md, opts, cb) => client(address).ListImages(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  ).then((res) => res.images);
 }
 
 export interface RunningCopy {

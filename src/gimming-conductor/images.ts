@@ -12,7 +12,7 @@ import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { ImageView, MethodArgs, Page } from './rpc-schemas';
 import { pageAfter } from './pagination';
-import { IMAGE_ID_PROPERTY } from './tasks/copy-task';
+import { IMAGE_ID_PROPERTY, sameBytes } from './tasks/copy-task';
 import type { TaskEngine } from './tasks/engine';
 import { imageView, locationView } from './views';
 
@@ -152,6 +152,7 @@ export class ImageService {
     source: CloudRow,
     target: CloudRow,
     now: Date,
+    existing?: LocationRow,
   ): Promise<string> {
     const taskId = randomUUID();
     await m.insert(TaskRow, {
@@ -176,18 +177,138 @@ export class ImageService {
       startedAt: null,
       finishedAt: null,
     });
-    await m.insert(LocationRow, {
-      id: randomUUID(),
-      imageId: image.id,
-      cloudId: target.id,
-      remoteId: null,
-      status: 'queued',
-      taskId,
-      lastVerifiedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    });
+    if (existing) {
+      await m.update(
+        LocationRow,
+        { id: existing.id },
+        { remoteId: null, status: 'queued', taskId, updatedAt: now },
+      );
+    } else {
+      await m.insert(LocationRow, {
+        id: randomUUID(),
+        imageId: image.id,
+        cloudId: target.id,
+        remoteId: null,
+        status: 'queued',
+        taskId,
+        lastVerifiedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
     return taskId;
+  }
+
+  /**
+   * Spreads an image to more clouds, or retries the ones that failed. Clouds that hold a good copy, or
+   * are getting one, are left alone; a cloud that already holds an image tagged with this image's ID and
+   * the same bytes gets that image as its location instead of a new copy (so re-runs are idempotent).
+   */
+  async sync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
+    const image = await this.find(ctx, args.image_id);
+    const targets: CloudRow[] = [];
+    for (const ref of args.targets) {
+      const target = await this.clouds.resolve(ctx, ref);
+      if (!targets.some((t) => t.id === target.id)) targets.push(target);
+    }
+    const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
+    const sourceLocation = locations.find((l) => l.status === 'active' && l.remoteId);
+    if (!sourceLocation) {
+      throw conflict('gimming.image.no_source', `Image ${image.id} has no active copy to sync from.`);
+    }
+    const source = await this.db.getRepository(CloudRow).findOneByOrFail({ id: sourceLocation.cloudId });
+    const now = new Date();
+    const plan: Array<{ target: CloudRow; existing: LocationRow | undefined; adopt?: string }> = [];
+    for (const target of targets) {
+      const existing = locations.find((l) => l.cloudId === target.id);
+      if (existing && ['active', 'queued', 'copying'].includes(existing.status)) continue;
+      const agent = await this.agents.pick(target.zone);
+      const tagged = await agentapi.listImages(ctx, agent.address, target, { [IMAGE_ID_PROPERTY]: image.id });
+      const same = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
+      plan.push(same ? { target, existing, adopt: same.id } : { target, existing });
+    }
+    const taskIds: string[] = [];
+    await this.db.transaction(async (m) => {
+      for (const step of plan) {
+        if (step.adopt) {
+          const fields = {
+            remoteId: step.adopt,
+            status: 'active',
+            taskId: null,
+            lastVerifiedAt: now,
+            updatedAt: now,
+          };
+          if (step.existing) await m.update(LocationRow, { id: step.existing.id }, fields);
+          else
+            await m.insert(LocationRow, {
+              id: randomUUID(),
+              imageId: image.id,
+              cloudId: step.target.id,
+              createdAt: now,
+              ...fields,
+            });
+          log.info(
+            { image_id: image.id, cloud: step.target.name, remote_id: step.adopt },
+            'tagged copy adopted',
+          );
+        } else {
+          taskIds.push(await this.queueCopy(m, ctx, image, source, step.target, now, step.existing));
+        }
+      }
+    });
+    const view = await this.view(image);
+    for (const taskId of taskIds) this.engine.submit(taskId, ctx);
+    return view;
+  }
+
+  /** Forgets an image: its copies stay in their clouds, untagged. Refused while a task works on it. */
+  async forget(ctx: RequestContext, imageId: string): Promise<void> {
+    const image = await this.find(ctx, imageId);
+    const busy = await this.db
+      .getRepository(TaskRow)
+      .createQueryBuilder('t')
+      .where('t.image_id = :id AND t.status IN (:...states)', {
+        id: image.id,
+        states: ['pending', 'running', 'cancelling'],
+      })
+      .getCount();
+    if (busy > 0) {
+      throw conflict('gimming.image.busy', `Image ${image.id} has tasks in progress; cancel them first.`);
+    }
+    const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
+    await this.db.getRepository(ImageRow).delete({ id: image.id });
+    log.info({ image_id: image.id }, 'image forgotten');
+    await Promise.all(
+      locations
+        .filter((l) => l.remoteId)
+        .map(async (l) => {
+          const cloud = await this.db.getRepository(CloudRow).findOneBy({ id: l.cloudId });
+          if (!cloud) return;
+          const agent = await this.agents.pick(cloud.zone).catch(() => undefined);
+          if (agent) await this.untag(ctx, agent.address, cloud, l.remoteId as string, image.id);
+        }),
+    );
+  }
+
+  /** Removes the GIMinG tag from a remote image, if it still carries this image's ID. Best effort. */
+  async untag(
+    ctx: RequestContext,
+    address: string,
+    cloud: CloudRow,
+    remoteId: string,
+    imageId: string,
+  ): Promise<void> {
+    try {
+      const remote = await agentapi.describeImage(ctx, address, cloud, remoteId);
+      if (remote.properties[IMAGE_ID_PROPERTY] === imageId) {
+        await agentapi.setImageProperties(ctx, address, cloud, remoteId, { [IMAGE_ID_PROPERTY]: '' });
+      }
+    } catch (err) {
+      log.warn(
+        { image_id: imageId, cloud: cloud.name, remote_id: remoteId, reason: describeError(err) },
+        'could not untag',
+      );
+    }
   }
 
   /** Tags the source with the GIMinG image ID. A source the user may read but not change stays untagged. */

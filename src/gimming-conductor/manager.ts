@@ -9,7 +9,9 @@ import type { RpcEndpoint } from '../common/rpc/server';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import type { ImageService } from './images';
+import type { LocationService } from './locations';
 import { METHODS, type MethodArgs, type MethodName, RPC_API_VERSION } from './rpc-schemas';
+import type { TaskControl } from './task-control';
 import type { TaskQueries } from './task-queries';
 
 type Handler<M extends MethodName> = (ctx: RequestContext, args: MethodArgs<M>) => Promise<unknown>;
@@ -23,11 +25,13 @@ export class ConductorManager implements RpcEndpoint {
     agents: AgentRegistry;
     clouds: CloudService;
     images: ImageService;
+    locations: LocationService;
     tasks: TaskQueries;
+    control: TaskControl;
   }) {
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [name, schema] of Object.entries(METHODS)) this.validators.set(name, ajv.compile(schema));
-    const { agents, clouds, images, tasks } = services;
+    const { agents, clouds, images, locations, tasks, control } = services;
     this.handlers = {
       agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
       create_cloud: (ctx, args) => clouds.create(ctx, args),
@@ -38,6 +42,12 @@ export class ConductorManager implements RpcEndpoint {
       get_image: (ctx, args) => images.get(ctx, args.image_id),
       list_tasks: (ctx, args) => tasks.list(ctx, args),
       get_task: (ctx, args) => tasks.get(ctx, args.task_id),
+      sync_image: (ctx, args) => images.sync(ctx, args),
+      add_location: (ctx, args) => locations.add(ctx, args),
+      delete_location: (ctx, args) => locations.delete(ctx, args),
+      delete_image: (ctx, args) => images.forget(ctx, args.image_id),
+      cancel_task: (ctx, args) => control.cancel(ctx, args.task_id),
+      cancel_copy: async (_ctx, args) => control.stopHere(args.task_id),
     };
   }
 

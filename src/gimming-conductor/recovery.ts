@@ -20,7 +20,7 @@ export async function recoverInterruptedTasks(
   const stuck = await db
     .getRepository(TaskRow)
     .createQueryBuilder('t')
-    .where('t.status IN (:...states)', { states: ['pending', 'running'] })
+    .where('t.status IN (:...states)', { states: ['pending', 'running', 'cancelling'] })
     .andWhere('t.conductor = :host', { host })
     .getMany();
   for (const task of stuck) {

@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.0';
+export const RPC_API_VERSION = '1.1';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -49,6 +49,13 @@ export const METHODS = {
     T.Object({ image_id: T.Optional(Id), status: T.Optional(T.String({ maxLength: 16 })) }),
   ]),
   get_task: T.Object({ task_id: Id }),
+  // 1.1
+  sync_image: T.Object({ image_id: Id, targets: T.Array(CloudRefArg, { minItems: 1, maxItems: 64 }) }),
+  add_location: T.Object({ image_id: Id, cloud: CloudRefArg, remote_id: Id }),
+  delete_location: T.Object({ image_id: Id, cloud: CloudRefArg, delete_remote: T.Boolean() }),
+  delete_image: T.Object({ image_id: Id }),
+  cancel_task: T.Object({ task_id: Id }),
+  cancel_copy: T.Object({ task_id: Id }),
 } as const;
 
 export type MethodName = keyof typeof METHODS;

@@ -5,7 +5,7 @@
 import type { RequestContext } from '../common/context';
 import type { MessagingConnection } from '../common/rpc/connection';
 import { RpcClient } from '../common/rpc/client';
-import type { CloudView, ImageView, MethodArgs, Page, TaskView } from './rpc-schemas';
+import type { CloudView, ImageView, LocationView, MethodArgs, Page, TaskView } from './rpc-schemas';
 
 export const CONDUCTOR_TOPIC = 'conductor';
 
@@ -50,6 +50,36 @@ export class ConductorAPI {
 
   getTask(ctx: RequestContext, taskId: string): Promise<TaskView> {
     return this.client.call(ctx, 'get_task', { task_id: taskId }, { version: '1.0' });
+  }
+
+  syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
+    return this.client.call(ctx, 'sync_image', args, { version: '1.1' });
+  }
+
+  addLocation(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {
+    return this.client.call(ctx, 'add_location', args, { version: '1.1' });
+  }
+
+  deleteLocation(ctx: RequestContext, args: MethodArgs<'delete_location'>): Promise<void> {
+    return this.client.call(ctx, 'delete_location', args, { version: '1.1' });
+  }
+
+  deleteImage(ctx: RequestContext, imageId: string): Promise<void> {
+    return this.client.call(ctx, 'delete_image', { image_id: imageId }, { version: '1.1' });
+  }
+
+  cancelTask(ctx: RequestContext, taskId: string): Promise<TaskView> {
+    return this.client.call(ctx, 'cancel_task', { task_id: taskId }, { version: '1.1' });
+  }
+
+  /** Asks the conductor running a task (its host) to stop it. */
+  cancelCopy(ctx: RequestContext, conductorHost: string, taskId: string): Promise<void> {
+    return this.client.cast(
+      ctx,
+      'cancel_copy',
+      { task_id: taskId },
+      { version: '1.1', server: conductorHost },
+    );
   }
 
   close(): Promise<void> {

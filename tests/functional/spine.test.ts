@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonSet, allPassed } from '../support/daemons';
-import { http, waitFor } from '../support/http';
+import { waitForTasks as waitForTasksOf } from '../support/flows';
+import { http } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
 import { type Testbed, testbed } from '../support/testbed';
 
@@ -44,19 +45,7 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
     if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
-  async function waitForTasks(imageId: string): Promise<any[]> {
-    return waitFor(
-      `tasks of ${imageId} to end`,
-      async () => {
-        const res = await http('GET', `${api}/v1/tasks?image_id=${imageId}`, { token: demo.id });
-        const tasks = res.body.tasks as any[];
-        return tasks.length > 0 && tasks.every((t) => ['succeeded', 'failed', 'cancelled'].includes(t.status))
-          ? tasks
-          : undefined;
-      },
-      120000,
-    );
-  }
+  const waitForTasks = (imageId: string) => waitForTasksOf(api, demo.id, imageId);
 
   describe('without a token', () => {
     it('answers the version document and the health check', async () => {

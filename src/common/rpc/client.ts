@@ -116,8 +116,14 @@ export class RpcClient {
     return result;
   }
 
-  /** Publishes a request nobody answers. The context travels without token or catalog. */
-  async cast(ctx: RequestContext, method: string, args: unknown, opts: CastOptions): Promise<void> {
+  /** Publishes a request nobody answers. The context travels without token or catalog. `server`
+   * names one server of the topic (its host) to send it to that one alone. */
+  async cast(
+    ctx: RequestContext,
+    method: string,
+    args: unknown,
+    opts: CastOptions & { server?: string },
+  ): Promise<void> {
     const envelope: RpcEnvelope = {
       envelope_version: ENVELOPE_VERSION,
       method,
@@ -125,7 +131,8 @@ export class RpcClient {
       args,
       context: ctx.toWire(false),
     };
-    await this.channel.publish(this.connection.exchange, this.topic, encode(envelope), {
+    const routingKey = opts.server ? `${this.topic}.${opts.server}` : this.topic;
+    await this.channel.publish(this.connection.exchange, routingKey, encode(envelope), {
       contentType: 'application/json',
       persistent: opts.persistent ?? false,
       ...(opts.expirationMs ? { expiration: String(opts.expirationMs) } : {}),

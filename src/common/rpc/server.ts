@@ -39,19 +39,27 @@ export class RpcServer {
     return `${this.connection.exchange}.${this.topic}`;
   }
 
+  get hostQueueName(): string {
+    return `${this.queueName}.${this.host}`;
+  }
+
   async start(): Promise<void> {
     const exchange = this.connection.exchange;
     this.channel = this.connection.manager.createChannel({
       json: false,
       setup: async (ch: ConfirmChannel) => {
         await ch.assertExchange(exchange, 'topic', { durable: true });
+        // The topic's queue, shared by every server of the topic (competing consumers)...
         await ch.assertQueue(this.queueName, { durable: true });
         await ch.bindQueue(this.queueName, exchange, this.topic);
-        await ch.bindQueue(this.queueName, exchange, `${this.topic}.${this.host}`);
+        // ...and this server's own, for messages meant for it alone (`<topic>.<host>`).
+        await ch.assertQueue(this.hostQueueName, { durable: false, autoDelete: true });
+        await ch.bindQueue(this.hostQueueName, exchange, `${this.topic}.${this.host}`);
         await ch.prefetch(this.prefetch);
       },
     });
     await this.channel.consume(this.queueName, (msg) => void this.onMessage(msg), { noAck: false });
+    await this.channel.consume(this.hostQueueName, (msg) => void this.onMessage(msg), { noAck: false });
     await this.channel.waitForConnect();
   }
 

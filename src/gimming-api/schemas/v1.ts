@@ -31,6 +31,13 @@ export const CreateImage = T.Object(
   { additionalProperties: false },
 );
 
+export const SyncImage = T.Object(
+  { targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }) },
+  { additionalProperties: false },
+);
+
+export const AddLocation = T.Object({ cloud: CloudRef, image_id: RemoteId }, { additionalProperties: false });
+
 const ajv = new Ajv({ allErrors: false, strict: true });
 const compiled = new Map<object, ValidateFunction>();
 

@@ -48,6 +48,7 @@ export class CopyTask {
       .getRepository(LocationRow)
       .findOneByOrFail({ imageId: image.id, cloudId: source.id });
     try {
+      if (this.cancelled || task.status === 'cancelling') throw cancelledError();
       const sourceAgent = await this.deps.agents.pick(source.zone);
       const targetAgent = await this.deps.agents.pick(target.zone);
       const [remote] = await Promise.all([
@@ -67,10 +68,7 @@ export class CopyTask {
       );
       await this.markSucceeded(task, copy);
     } catch (err) {
-      await this.markFailed(
-        task,
-        this.cancelled ? new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.') : err,
-      );
+      await this.markFailed(task, this.cancelled ? cancelledError() : err);
     }
   }
 
@@ -242,6 +240,29 @@ export class CopyTask {
   }
 }
 
+function cancelledError(): GimmingError {
+  return new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
+}
+
+/**
+ * True when a remote image holds the image's bytes: the same size and every hash both sides know equal,
+ * with at least one hash compared.
+ */
+export function sameBytes(image: ImageRow, remote: RemoteImage__Output): boolean {
+  if (image.size !== null && remote.size !== image.size) return false;
+  let compared = 0;
+  if (image.checksum && remote.checksum) {
+    if (image.checksum !== remote.checksum) return false;
+    compared += 1;
+  }
+  const sameAlgo = !image.osHashAlgo || image.osHashAlgo === remote.os_hash_algo;
+  if (image.osHashValue && remote.os_hash_value && sameAlgo) {
+    if (image.osHashValue !== remote.os_hash_value) return false;
+    compared += 1;
+  }
+  return compared > 0;
+}
+
 /** The source must still hold the bytes the image was adopted with. */
 export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output): void {
   if (remote.status !== 'active') {
@@ -251,11 +272,7 @@ export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output): v
       `The source image is ${remote.status}, not active.`,
     );
   }
-  const changed =
-    (image.checksum && remote.checksum && image.checksum !== remote.checksum) ||
-    (image.osHashValue && remote.os_hash_value && image.osHashValue !== remote.os_hash_value) ||
-    (image.size !== null && remote.size !== image.size);
-  if (changed) {
+  if (!sameBytes(image, remote)) {
     throw new GimmingError(
       'gimming.image.source_changed',
       409,

@@ -23,6 +23,25 @@ export class TaskEngine {
     this.pump();
   }
 
+  /** Cancels a task of this conductor, running or waiting; false when it has no such task. */
+  cancel(taskId: string): boolean {
+    const running = this.running.get(taskId);
+    if (running) {
+      running.cancel();
+      return true;
+    }
+    const index = this.waiting.findIndex((w) => w.taskId === taskId);
+    if (index < 0) return false;
+    const [waiting] = this.waiting.splice(index, 1);
+    if (waiting) {
+      // Run it cancelled: it records the outcome without doing anything.
+      const task = new CopyTask(this.deps, waiting.taskId, waiting.ctx);
+      task.cancel();
+      void runWithContext(waiting.ctx, () => task.run());
+    }
+    return true;
+  }
+
   get activeCount(): number {
     return this.running.size;
   }

@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.0', fingerprint: '5f85c42abaf4d6dd' },
+  conductor: { version: '1.1', fingerprint: 'b1de7e4133e40f3b' },
   envelope: { version: '1.0' },
-  agentProto: { fingerprint: '0c643fd5d29daf41' },
+  agentProto: { fingerprint: '146683262d3af4d5' },
 };
 
 describe('contract fingerprints', () => {

@@ -58,6 +58,14 @@ import type {
   ImageSpec__Output as _gimming_agent_v1_ImageSpec__Output,
 } from './gimming/agent/v1/ImageSpec';
 import type {
+  ListImagesRequest as _gimming_agent_v1_ListImagesRequest,
+  ListImagesRequest__Output as _gimming_agent_v1_ListImagesRequest__Output,
+} from './gimming/agent/v1/ListImagesRequest';
+import type {
+  ListImagesResponse as _gimming_agent_v1_ListImagesResponse,
+  ListImagesResponse__Output as _gimming_agent_v1_ListImagesResponse__Output,
+} from './gimming/agent/v1/ListImagesResponse';
+import type {
   Progress as _gimming_agent_v1_Progress,
   Progress__Output as _gimming_agent_v1_Progress__Output,
 } from './gimming/agent/v1/Progress';
@@ -116,6 +124,14 @@ export interface ProtoGrpcType {
         >;
         ImageChunk: MessageTypeDefinition<_gimming_agent_v1_ImageChunk, _gimming_agent_v1_ImageChunk__Output>;
         ImageSpec: MessageTypeDefinition<_gimming_agent_v1_ImageSpec, _gimming_agent_v1_ImageSpec__Output>;
+        ListImagesRequest: MessageTypeDefinition<
+          _gimming_agent_v1_ListImagesRequest,
+          _gimming_agent_v1_ListImagesRequest__Output
+        >;
+        ListImagesResponse: MessageTypeDefinition<
+          _gimming_agent_v1_ListImagesResponse,
+          _gimming_agent_v1_ListImagesResponse__Output
+        >;
         Progress: MessageTypeDefinition<_gimming_agent_v1_Progress, _gimming_agent_v1_Progress__Output>;
         ReadImageRequest: MessageTypeDefinition<
           _gimming_agent_v1_ReadImageRequest,

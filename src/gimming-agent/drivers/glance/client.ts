@@ -158,6 +158,20 @@ export class GlanceClient {
     return res.body as GlanceImage;
   }
 
+  /** Images the user can see whose properties have the given values, following Glance's pagination. */
+  async listImages(filters: Record<string, string>, limit: number): Promise<GlanceImage[]> {
+    const images: GlanceImage[] = [];
+    let path: string | undefined =
+      `/v2/images?${new URLSearchParams({ ...filters, limit: String(Math.min(limit, 1000)) }).toString()}`;
+    while (path && images.length < limit) {
+      const res = await this.json('GET', path, 'Listing images');
+      const body = res.body as { images: GlanceImage[]; next?: string };
+      images.push(...body.images);
+      path = body.next;
+    }
+    return images.slice(0, limit);
+  }
+
   async createImage(body: Record<string, unknown>): Promise<GlanceImage> {
     const res = await this.json('POST', '/v2/images', 'Creating an image', body);
     return res.body as GlanceImage;

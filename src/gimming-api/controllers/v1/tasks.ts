@@ -33,6 +33,14 @@ export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): voi
     ctx.body = { tasks: page.items, ...(next ? { next } : {}) };
   });
 
+  router.post('/v1/tasks/:task_id/cancel', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:task:cancel');
+    const id = ctx.params.task_id as string;
+    if (!isUuid(id)) throw notFound('gimming.task.not_found', `Task ${id} was not found.`);
+    ctx.status = 202;
+    ctx.body = await deps.conductor.cancelTask(ctx.state.context, id.toLowerCase());
+  });
+
   router.get('/v1/tasks/:task_id', async (ctx) => {
     authorize(ctx.state.context, 'gimming:task:get');
     const id = ctx.params.task_id as string;

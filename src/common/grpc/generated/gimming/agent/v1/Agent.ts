@@ -35,6 +35,14 @@ import type {
   ImageChunk__Output as _gimming_agent_v1_ImageChunk__Output,
 } from '../../../gimming/agent/v1/ImageChunk';
 import type {
+  ListImagesRequest as _gimming_agent_v1_ListImagesRequest,
+  ListImagesRequest__Output as _gimming_agent_v1_ListImagesRequest__Output,
+} from '../../../gimming/agent/v1/ListImagesRequest';
+import type {
+  ListImagesResponse as _gimming_agent_v1_ListImagesResponse,
+  ListImagesResponse__Output as _gimming_agent_v1_ListImagesResponse__Output,
+} from '../../../gimming/agent/v1/ListImagesResponse';
+import type {
   ReadImageRequest as _gimming_agent_v1_ReadImageRequest,
   ReadImageRequest__Output as _gimming_agent_v1_ReadImageRequest__Output,
 } from '../../../gimming/agent/v1/ReadImageRequest';
@@ -190,6 +198,47 @@ export interface AgentClient extends grpc.Client {
     callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
   ): grpc.ClientUnaryCall;
 
+  ListImages(
+    argument: _gimming_agent_v1_ListImagesRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListImages(
+    argument: _gimming_agent_v1_ListImagesRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListImages(
+    argument: _gimming_agent_v1_ListImagesRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListImages(
+    argument: _gimming_agent_v1_ListImagesRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listImages(
+    argument: _gimming_agent_v1_ListImagesRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listImages(
+    argument: _gimming_agent_v1_ListImagesRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listImages(
+    argument: _gimming_agent_v1_ListImagesRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listImages(
+    argument: _gimming_agent_v1_ListImagesRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
   ReadImage(
     argument: _gimming_agent_v1_ReadImageRequest,
     metadata: grpc.Metadata,
@@ -269,6 +318,11 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
 
   GetInfo: grpc.handleUnaryCall<_gimming_agent_v1_GetInfoRequest__Output, _gimming_agent_v1_AgentInfo>;
 
+  ListImages: grpc.handleUnaryCall<
+    _gimming_agent_v1_ListImagesRequest__Output,
+    _gimming_agent_v1_ListImagesResponse
+  >;
+
   ReadImage: grpc.handleServerStreamingCall<
     _gimming_agent_v1_ReadImageRequest__Output,
     _gimming_agent_v1_ImageChunk
@@ -304,6 +358,12 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v1_AgentInfo,
     _gimming_agent_v1_GetInfoRequest__Output,
     _gimming_agent_v1_AgentInfo__Output
+  >;
+  ListImages: MethodDefinition<
+    _gimming_agent_v1_ListImagesRequest,
+    _gimming_agent_v1_ListImagesResponse,
+    _gimming_agent_v1_ListImagesRequest__Output,
+    _gimming_agent_v1_ListImagesResponse__Output
   >;
   ReadImage: MethodDefinition<
     _gimming_agent_v1_ReadImageRequest,

@@ -1,0 +1,177 @@
+/**
+ * An image's copies in the clouds, linked or removed by hand.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../common/context';
+import { GimmingError, conflict, describeError, notFound } from '../common/errors';
+import { getLogger } from '../common/log';
+import * as agentapi from './agentapi';
+import type { AgentRegistry } from './agents';
+import type { CloudService } from './clouds';
+import { LocationRow } from './db/entities';
+import type { ImageService } from './images';
+import type { LocationView, MethodArgs } from './rpc-schemas';
+import { IMAGE_ID_PROPERTY, sameBytes } from './tasks/copy-task';
+import { locationView } from './views';
+
+const log = getLogger('conductor.locations');
+
+const IN_PROGRESS = ['queued', 'copying'];
+
+export class LocationService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clouds: CloudService,
+    private readonly agents: AgentRegistry,
+    private readonly images: ImageService,
+  ) {}
+
+  /**
+   * Links a copy that already exists. The user must be able to see it, and it must hold the image's bytes;
+   * a remote image belongs to at most one GIMinG image.
+   */
+  async add(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {
+    const image = await this.images.find(ctx, args.image_id);
+    const cloud = await this.clouds.resolve(ctx, args.cloud);
+    const agent = await this.agents.pick(cloud.zone);
+    const remote = await agentapi.describeImage(ctx, agent.address, cloud, args.remote_id);
+    if (remote.status !== 'active') {
+      throw conflict(
+        'gimming.remote_image.not_active',
+        `Image ${remote.id} in cloud ${cloud.name} is ${remote.status}, not active.`,
+      );
+    }
+    if (!sameBytes(image, remote)) {
+      throw conflict(
+        'gimming.location.bytes_mismatch',
+        `Image ${remote.id} in cloud ${cloud.name} does not hold the bytes of image ${image.id}.`,
+        {
+          expected: { size: image.size, checksum: image.checksum, os_hash_value: image.osHashValue },
+          actual: {
+            size: remote.size,
+            checksum: remote.checksum || null,
+            os_hash_value: remote.os_hash_value || null,
+          },
+        },
+      );
+    }
+    const existing = await this.db
+      .getRepository(LocationRow)
+      .findOneBy({ imageId: image.id, cloudId: cloud.id });
+    if (existing?.status === 'active') {
+      throw conflict(
+        'gimming.location.exists',
+        `Image ${image.id} already has a copy in cloud ${cloud.name}; unlink it first.`,
+      );
+    }
+    if (existing && IN_PROGRESS.includes(existing.status)) {
+      throw conflict(
+        'gimming.location.busy',
+        `A copy of image ${image.id} to cloud ${cloud.name} is in progress.`,
+      );
+    }
+    const now = new Date();
+    const fields = {
+      remoteId: remote.id,
+      status: 'active',
+      taskId: null,
+      lastVerifiedAt: now,
+      updatedAt: now,
+    };
+    try {
+      if (existing) await this.db.getRepository(LocationRow).update({ id: existing.id }, fields);
+      else {
+        await this.db
+          .getRepository(LocationRow)
+          .insert({ id: randomUUID(), imageId: image.id, cloudId: cloud.id, createdAt: now, ...fields });
+      }
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
+        throw conflict(
+          'gimming.location.already_tracked',
+          `Image ${remote.id} in cloud ${cloud.name} is already tracked by GIMinG.`,
+        );
+      }
+      throw err;
+    }
+    log.info({ image_id: image.id, cloud: cloud.name, remote_id: remote.id }, 'copy linked');
+    try {
+      await agentapi.setImageProperties(ctx, agent.address, cloud, remote.id, {
+        [IMAGE_ID_PROPERTY]: image.id,
+      });
+    } catch (err) {
+      log.warn(
+        { image_id: image.id, cloud: cloud.name, reason: describeError(err) },
+        'could not tag the linked copy',
+      );
+    }
+    const row = await this.db
+      .getRepository(LocationRow)
+      .findOneByOrFail({ imageId: image.id, cloudId: cloud.id });
+    return locationView(row, cloud.name);
+  }
+
+  /**
+   * Removes a copy from the image: forgets it (untagged, left in its cloud) or, with `delete_remote`, also
+   * deletes it from its cloud. Never deletes the last copy of an image the user's project does not own,
+   * nor a public copy unless the user is an administrator.
+   */
+  async delete(ctx: RequestContext, args: MethodArgs<'delete_location'>): Promise<void> {
+    const image = await this.images.find(ctx, args.image_id);
+    const cloud = await this.clouds.resolve(ctx, args.cloud);
+    const location = await this.db
+      .getRepository(LocationRow)
+      .findOneBy({ imageId: image.id, cloudId: cloud.id });
+    if (!location)
+      throw notFound('gimming.location.not_found', `Image ${image.id} has no copy in cloud ${cloud.name}.`);
+    if (IN_PROGRESS.includes(location.status)) {
+      throw conflict(
+        'gimming.location.busy',
+        `A copy of image ${image.id} to cloud ${cloud.name} is in progress; cancel its task first.`,
+      );
+    }
+    const agent = location.remoteId ? await this.agents.pick(cloud.zone) : undefined;
+    if (args.delete_remote && agent && location.remoteId) {
+      const remote = await agentapi
+        .describeImage(ctx, agent.address, cloud, location.remoteId)
+        .catch((err: unknown) => {
+          if (err instanceof GimmingError && err.status === 404) return undefined; // already gone
+          throw err;
+        });
+      if (remote) {
+        if (remote.visibility === 'public' && !ctx.isAdmin) {
+          throw new GimmingError(
+            'gimming.location.public',
+            403,
+            `The copy in cloud ${cloud.name} is public; only an administrator may delete it.`,
+          );
+        }
+        const others = await this.db
+          .getRepository(LocationRow)
+          .createQueryBuilder('l')
+          .where('l.image_id = :image AND l.id != :id AND l.status = :active', {
+            image: image.id,
+            id: location.id,
+            active: 'active',
+          })
+          .getCount();
+        if (others === 0 && remote.owner !== ctx.projectId) {
+          throw new GimmingError(
+            'gimming.location.last_copy',
+            403,
+            `The copy in cloud ${cloud.name} is the last one and belongs to another project; it is not deleted.`,
+          );
+        }
+        await agentapi.deleteImage(ctx, agent.address, cloud, location.remoteId);
+        log.info(
+          { image_id: image.id, cloud: cloud.name, remote_id: location.remoteId },
+          'copy deleted from its cloud',
+        );
+      }
+    } else if (agent && location.remoteId) {
+      await this.images.untag(ctx, agent.address, cloud, location.remoteId, image.id);
+    }
+    await this.db.getRepository(LocationRow).delete({ id: location.id });
+  }
+}

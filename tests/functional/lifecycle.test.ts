@@ -1,0 +1,286 @@
+/**
+ * An image's copies over its life, through the real daemons and the two Glance zones: spread and retry
+ * (sync), link an existing copy, remove a copy (forget or delete), forget the image, cancel a copy.
+ */
+import assert from 'node:assert/strict';
+import { DaemonSet, allPassed } from '../support/daemons';
+import { location, registerClouds, waitForTasks } from '../support/flows';
+import { http, waitFor } from '../support/http';
+import { Glance, type Token, issueToken } from '../support/openstack';
+import { type Testbed, testbed } from '../support/testbed';
+
+describe('image lifecycle: sync, link, unlink, forget, cancel', function () {
+  this.timeout(180000);
+  let bed: Testbed;
+  let daemons: DaemonSet;
+  let api: string;
+  let admin: Token;
+  let demo: Token;
+  let alt: Token;
+  let glanceA: Glance;
+  let glanceB: Glance;
+  let adminGlanceA: Glance;
+
+  before(async function () {
+    this.timeout(300000);
+    bed = testbed();
+    daemons = new DaemonSet(bed, { apiPort: 19695, agentPorts: { 'zone-a': 19696, 'zone-b': 19697 } });
+    await daemons.start();
+    api = daemons.apiUrl;
+    [admin, demo, alt] = await Promise.all([
+      issueToken(bed, bed.users.admin),
+      issueToken(bed, bed.users.demo),
+      issueToken(bed, bed.users.alt),
+    ]);
+    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
+    adminGlanceA = new Glance(bed.regions.RegionOne!.glance_url, admin.id);
+    await registerClouds(api, admin.id);
+  });
+
+  after(async function () {
+    this.timeout(60000);
+    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+  });
+
+  /** Adopts a fresh zone-a image and syncs it to zone-b; returns the GIMinG image and the source. */
+  async function adoptAndSync(size = 1024 * 1024): Promise<{ id: string; source: any }> {
+    const { image: source } = await glanceA.createWithData(size);
+    const res = await http('POST', `${api}/v1/images`, {
+      token: demo.id,
+      json: { source: { cloud: 'zone-a', image_id: source.id }, targets: ['zone-b'] },
+    });
+    assert.equal(res.status, 202, res.text);
+    const [task] = await waitForTasks(api, demo.id, res.body.id);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    return { id: res.body.id, source };
+  }
+
+  const tasksOf = async (id: string) =>
+    (await http('GET', `${api}/v1/tasks?image_id=${id}`, { token: demo.id })).body.tasks as any[];
+
+  describe('sync', () => {
+    it('copies again to a cloud whose copy was deleted, and does nothing for clouds that hold one', async () => {
+      const { id } = await adoptAndSync();
+      const removed = await http('DELETE', `${api}/v1/images/${id}/locations/zone-b?delete_remote=true`, {
+        token: demo.id,
+      });
+      assert.equal(removed.status, 204, removed.text);
+      assert.deepEqual(await glanceB.list({ gimming_image_id: id }), []);
+
+      const res = await http('POST', `${api}/v1/images/${id}/sync`, {
+        token: demo.id,
+        json: { targets: ['zone-b', 'zone-a'] },
+      });
+      assert.equal(res.status, 202, res.text);
+      assert.equal(res.body.locations.find((l: any) => l.cloud === 'zone-b').status, 'queued');
+      const tasks = await waitForTasks(api, demo.id, id);
+      assert.equal(tasks.length, 2, 'one more copy, none for zone-a which holds the source');
+      assert.ok(tasks.every((t) => t.status === 'succeeded'));
+      const copies = await glanceB.list({ gimming_image_id: id });
+      assert.equal(copies.length, 1);
+
+      const again = await http('POST', `${api}/v1/images/${id}/sync`, {
+        token: demo.id,
+        json: { targets: ['zone-b'] },
+      });
+      assert.equal(again.status, 202);
+      assert.equal((await tasksOf(id)).length, 2, 'a re-run starts no task');
+      assert.equal((await glanceB.list({ gimming_image_id: id })).length, 1, 'and makes no duplicate');
+    });
+
+    it('adopts a copy already tagged with the image ID instead of copying again', async () => {
+      const { id } = await adoptAndSync();
+      const copyId = (await location(api, demo.id, id, 'zone-b')).image_id;
+      const forgot = await http('DELETE', `${api}/v1/images/${id}/locations/zone-b`, { token: demo.id });
+      assert.equal(forgot.status, 204);
+      assert.equal((await glanceB.get(copyId)).gimming_image_id, undefined, 'forgetting untags the copy');
+      // The copy is tagged again out of band (as a crashed earlier run would have left it).
+      const patch = await http('PATCH', `${bed.regions.RegionTwo!.glance_url}/v2/images/${copyId}`, {
+        token: demo.id,
+        headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
+        body: JSON.stringify([{ op: 'add', path: '/gimming_image_id', value: id }]),
+      });
+      assert.equal(patch.status, 200, patch.text);
+      const res = await http('POST', `${api}/v1/images/${id}/sync`, {
+        token: demo.id,
+        json: { targets: ['zone-b'] },
+      });
+      assert.equal(res.status, 202, res.text);
+      const zoneB = res.body.locations.find((l: any) => l.cloud === 'zone-b');
+      assert.equal(zoneB.status, 'active');
+      assert.equal(zoneB.image_id, copyId);
+      assert.equal((await tasksOf(id)).length, 1, 'no copy task');
+    });
+
+    it('is refused for an image of another project', async () => {
+      const { id } = await adoptAndSync();
+      const res = await http('POST', `${api}/v1/images/${id}/sync`, {
+        token: alt.id,
+        json: { targets: ['zone-b'] },
+      });
+      assert.equal(res.status, 404);
+    });
+  });
+
+  describe('link and unlink', () => {
+    it('links a copy with the same bytes, and refuses one with other bytes or already tracked', async () => {
+      const { id, source } = await adoptAndSync();
+      const oldCopy = (await location(api, demo.id, id, 'zone-b')).image_id;
+      assert.equal(
+        (
+          await http('DELETE', `${api}/v1/images/${id}/locations/zone-b?delete_remote=true`, {
+            token: demo.id,
+          })
+        ).status,
+        204,
+      );
+      assert.equal(await glanceB.get(oldCopy), undefined, 'deleted from zone-b');
+
+      const data = await downloadAll(glanceA.url, demo.id, source.id);
+      const same = await glanceB.create({ name: 'same-bytes' });
+      await glanceB.upload(same.id, data);
+      const other = await glanceB.create({ name: 'other-bytes' });
+      await glanceB.upload(other.id, Buffer.alloc(data.length, 1));
+
+      const mismatch = await http('POST', `${api}/v1/images/${id}/locations`, {
+        token: demo.id,
+        json: { cloud: 'zone-b', image_id: other.id },
+      });
+      assert.equal(mismatch.status, 409, mismatch.text);
+      assert.equal(mismatch.body.error.code, 'gimming.location.bytes_mismatch');
+      assert.equal(mismatch.body.error.details.expected.os_hash_value, source.os_hash_value);
+      assert.equal(
+        mismatch.body.error.details.actual.os_hash_value,
+        (await glanceB.get(other.id)).os_hash_value,
+      );
+
+      const linked = await http('POST', `${api}/v1/images/${id}/locations`, {
+        token: demo.id,
+        json: { cloud: 'zone-b', image_id: same.id },
+      });
+      assert.equal(linked.status, 201, linked.text);
+      assert.equal(linked.body.status, 'active');
+      assert.equal(linked.body.image_id, same.id);
+      assert.equal((await glanceB.get(same.id)).gimming_image_id, id, 'the linked copy is tagged');
+
+      const twice = await http('POST', `${api}/v1/images/${id}/locations`, {
+        token: demo.id,
+        json: { cloud: 'zone-b', image_id: same.id },
+      });
+      assert.equal(twice.status, 409);
+      const { id: otherImage } = await adoptAndSync();
+      await http('DELETE', `${api}/v1/images/${otherImage}/locations/zone-b?delete_remote=true`, {
+        token: demo.id,
+      });
+      const stolen = await http('POST', `${api}/v1/images/${otherImage}/locations`, {
+        token: demo.id,
+        json: { cloud: 'zone-b', image_id: same.id },
+      });
+      assert.equal(stolen.status, 409);
+
+      const invisible = await http('POST', `${api}/v1/images/${id}/locations`, {
+        token: alt.id,
+        json: { cloud: 'zone-b', image_id: same.id },
+      });
+      assert.equal(invisible.status, 404, 'another project cannot link to this image');
+      await glanceB.delete(other.id);
+    });
+
+    it('never deletes a public copy unless admin, nor the last copy owned by another project', async () => {
+      for (const visibility of ['public', 'community']) {
+        const source = await adminGlanceA.create({ name: `admin-${visibility}`, visibility });
+        await adminGlanceA.upload(source.id, Buffer.alloc(64 * 1024, 3));
+        const res = await http('POST', `${api}/v1/images`, {
+          token: demo.id,
+          json: { source: { cloud: 'zone-a', image_id: source.id }, targets: ['zone-b'] },
+        });
+        assert.equal(res.status, 202, res.text);
+        const [task] = await waitForTasks(api, demo.id, res.body.id);
+        assert.equal(task.status, 'succeeded');
+        assert.equal(
+          (
+            await http('DELETE', `${api}/v1/images/${res.body.id}/locations/zone-b?delete_remote=true`, {
+              token: demo.id,
+            })
+          ).status,
+          204,
+        );
+        const refused = await http(
+          'DELETE',
+          `${api}/v1/images/${res.body.id}/locations/zone-a?delete_remote=true`,
+          { token: demo.id },
+        );
+        assert.equal(refused.status, 403, refused.text);
+        assert.equal(
+          refused.body.error.code,
+          visibility === 'public' ? 'gimming.location.public' : 'gimming.location.last_copy',
+        );
+        assert.ok(await adminGlanceA.get(source.id), 'the source is still there');
+        await adminGlanceA.delete(source.id);
+      }
+    });
+  });
+
+  describe('forget', () => {
+    it('forgets an image and untags its copies, which stay in their clouds', async () => {
+      const { id, source } = await adoptAndSync();
+      const copyId = (await location(api, demo.id, id, 'zone-b')).image_id;
+      assert.equal((await http('DELETE', `${api}/v1/images/${id}`, { token: alt.id })).status, 404);
+      const res = await http('DELETE', `${api}/v1/images/${id}`, { token: demo.id });
+      assert.equal(res.status, 204, res.text);
+      assert.equal((await http('GET', `${api}/v1/images/${id}`, { token: demo.id })).status, 404);
+      const [a, b] = [await glanceA.get(source.id), await glanceB.get(copyId)];
+      assert.equal(a.status, 'active');
+      assert.equal(b.status, 'active');
+      assert.equal(a.gimming_image_id, undefined);
+      assert.equal(b.gimming_image_id, undefined);
+      const everything = await http('DELETE', `${api}/v1/images/${id}?delete_remote=true`, {
+        token: demo.id,
+      });
+      assert.equal(everything.status, 400);
+    });
+  });
+
+  describe('cancel', () => {
+    it('stops a running copy within seconds and deletes the partial image', async () => {
+      const { image: big } = await glanceA.createWithData(512 * 1024 * 1024, { name: 'to-cancel' });
+      const res = await http('POST', `${api}/v1/images`, {
+        token: demo.id,
+        json: { source: { cloud: 'zone-a', image_id: big.id }, targets: ['zone-b'] },
+      });
+      assert.equal(res.status, 202, res.text);
+      const running = await waitFor(
+        'the copy to move',
+        async () => {
+          const [task] = await tasksOf(res.body.id);
+          return task.status === 'running' && task.bytes_done > 0 ? task : undefined;
+        },
+        60000,
+        50,
+      );
+      const asked = Date.now();
+      const cancel = await http('POST', `${api}/v1/tasks/${running.id}/cancel`, { token: demo.id });
+      assert.equal(cancel.status, 202, cancel.text);
+      assert.ok(['cancelling', 'cancelled'].includes(cancel.body.status));
+      const [task] = await waitForTasks(api, demo.id, res.body.id, 30000);
+      assert.equal(task.status, 'cancelled');
+      assert.equal(task.error.code, 'gimming.task.cancelled');
+      assert.ok(Date.now() - asked < 5000, `cancelled in ${Date.now() - asked} ms`);
+      assert.equal((await location(api, demo.id, res.body.id, 'zone-b')).status, 'cancelled');
+      await waitFor('no partial image in zone-b', async () =>
+        (await glanceB.list({ gimming_image_id: res.body.id })).length === 0 ? true : undefined,
+      );
+      const again = await http('POST', `${api}/v1/tasks/${running.id}/cancel`, { token: demo.id });
+      assert.equal(again.status, 409);
+      assert.equal(again.body.error.code, 'gimming.task.not_cancellable');
+      await glanceA.delete(big.id);
+    });
+  });
+});
+
+async function downloadAll(glanceUrl: string, token: string, id: string): Promise<Buffer> {
+  const res = await fetch(`${glanceUrl}/v2/images/${id}/file`, { headers: { 'X-Auth-Token': token } });
+  assert.equal(res.status, 200);
+  return Buffer.from(await res.arrayBuffer());
+}

@@ -1,0 +1,48 @@
+/**
+ * Steps that several functional tests take through the GIMinG API.
+ */
+import assert from 'node:assert/strict';
+import { http, waitFor } from './http';
+
+export const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+/** Registers zone-a (RegionOne) and zone-b (RegionTwo) as an administrator. */
+export async function registerClouds(api: string, adminToken: string): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const [name, region] of [
+    ['zone-a', 'RegionOne'],
+    ['zone-b', 'RegionTwo'],
+  ] as const) {
+    const res = await http('POST', `${api}/v1/clouds`, {
+      token: adminToken,
+      json: { name, type: 'openstack', region_name: region },
+    });
+    assert.equal(res.status, 201, res.text);
+    ids[name] = res.body.id;
+  }
+  return ids;
+}
+
+/** The image's tasks, once every one of them has ended. */
+export async function waitForTasks(
+  api: string,
+  token: string,
+  imageId: string,
+  timeoutMs = 120000,
+): Promise<any[]> {
+  return waitFor(
+    `tasks of ${imageId} to end`,
+    async () => {
+      const res = await http('GET', `${api}/v1/tasks?image_id=${imageId}`, { token });
+      const tasks = res.body.tasks as any[];
+      return tasks.length > 0 && tasks.every((t) => TERMINAL.includes(t.status)) ? tasks : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export async function location(api: string, token: string, imageId: string, cloud: string): Promise<any> {
+  const res = await http('GET', `${api}/v1/images/${imageId}`, { token });
+  assert.equal(res.status, 200, res.text);
+  return res.body.locations.find((l: any) => l.cloud === cloud);
+}
