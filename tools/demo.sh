@@ -97,8 +97,8 @@ start() { # NAME COMMAND [ENV=VALUE...]
 
 say "Starting the daemons"
 start conductor gimming-conductor
-start agent-zone-a gimming-agent OS_AGENT__ZONE=zone-a OS_AGENT__BIND_PORT=9596
-start agent-zone-b gimming-agent OS_AGENT__ZONE=zone-b OS_AGENT__BIND_PORT=9597
+start agent-zone-a gimming-agent OS_AGENT__ZONE=zone-a OS_AGENT__BIND_PORT=9596 OS_AGENT__STAGING_DIR="$STATE/staging-zone-a"
+start agent-zone-b gimming-agent OS_AGENT__ZONE=zone-b OS_AGENT__BIND_PORT=9597 OS_AGENT__STAGING_DIR="$STATE/staging-zone-b"
 start api gimming-api
 for _ in $(seq 1 100); do
   curl -sf "$API/healthcheck" >/dev/null && break

@@ -11,6 +11,7 @@ import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
 import { VERSION } from '../common/version';
 import { agentHandlers } from '../gimming-agent/service';
+import { StagingStore } from '../gimming-agent/staging/store';
 import { ConductorAPI } from '../gimming-conductor/rpcapi';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 
@@ -31,12 +32,13 @@ async function main(): Promise<void> {
   const { host, transport_url, control_exchange, rpc_response_timeout } = config.DEFAULT;
   const { zone, bind_host, bind_port, advertise_address, heartbeat_interval, chunk_size } = config.agent;
 
+  const staging = new StagingStore(config.agent.staging_dir, config.agent.staging_max_bytes);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': chunk_size + 65536,
     'grpc.max_send_message_length': chunk_size + 65536,
   });
   const identity = { host, zone, address: '' };
-  server.addService(loadAgentService().definition, agentHandlers(config, identity));
+  server.addService(loadAgentService().definition, agentHandlers(config, identity, staging));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${bind_host}:${bind_port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),

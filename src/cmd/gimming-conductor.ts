@@ -16,6 +16,8 @@ import { ConductorManager } from '../gimming-conductor/manager';
 import { CONDUCTOR_TOPIC, ConductorAPI } from '../gimming-conductor/rpcapi';
 import { LocationService } from '../gimming-conductor/locations';
 import { TaskControl } from '../gimming-conductor/task-control';
+import { UploadService } from '../gimming-conductor/uploads';
+import { TaskRow } from '../gimming-conductor/db/entities';
 import { recoverInterruptedTasks } from '../gimming-conductor/recovery';
 import { TaskQueries } from '../gimming-conductor/task-queries';
 import { TaskEngine } from '../gimming-conductor/tasks/engine';
@@ -52,7 +54,12 @@ async function main(): Promise<void> {
   const conductors = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
   const locations = new LocationService(db, clouds, agents, images);
   const control = new TaskControl(db, tasks, engine, conductors);
-  const manager = new ConductorManager({ agents, clouds, images, locations, tasks, control });
+  const uploads = new UploadService(db, agents, images, engine);
+  engine.onTaskEnd = async (ctx, taskId) => {
+    const task = await db.getRepository(TaskRow).findOneBy({ id: taskId });
+    if (task) await uploads.releaseStaging(ctx, task.imageId);
+  };
+  const manager = new ConductorManager({ agents, clouds, images, locations, tasks, control, uploads });
   const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32);
   await server.start();
   log.info({ version: VERSION, host, queue: server.queueName }, 'gimming-conductor started');

@@ -16,6 +16,8 @@ import { VERSION } from '../common/version';
 import { type CloudAccessOptions, glanceFor } from './clouds';
 import { toRemoteImage } from './remote-image';
 import { type CopyOptions, runCopy } from './transfer/copy';
+import type { Readable } from 'node:stream';
+import type { StagingStore } from './staging/store';
 import { serveRead } from './transfer/read';
 
 const log = getLogger('agent.service');
@@ -79,13 +81,22 @@ function logFailure(method: string, err: unknown): void {
   }
 }
 
+function firstString(md: grpc.Metadata, key: string): string | undefined {
+  const value = md.get(key)[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
 export interface AgentIdentity {
   host: string;
   zone: string;
   address: string;
 }
 
-export function agentHandlers(config: GimmingConfig, identity: AgentIdentity): AgentHandlers {
+export function agentHandlers(
+  config: GimmingConfig,
+  identity: AgentIdentity,
+  staging: StagingStore,
+): AgentHandlers {
   const access: CloudAccessOptions = {
     glanceInterface: config.agent.glance_interface,
     timeoutMs: config.agent.glance_timeout * 1000,
@@ -120,6 +131,25 @@ export function agentHandlers(config: GimmingConfig, identity: AgentIdentity): A
       const images = await glance.listImages(req.filters, req.limit > 0 ? req.limit : 1000);
       return { images: images.map(toRemoteImage) };
     }),
+    WriteStaging: (call, callback) => {
+      const ctx = contextFromMetadata(call.metadata);
+      void runWithContext(ctx, async () => {
+        try {
+          const imageId = firstString(call.metadata, 'x-gimming-image-id') ?? '';
+          const declared = firstString(call.metadata, 'x-gimming-declared-size');
+          const size = declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined;
+          const data = call as unknown as Readable;
+          const staged = await staging.write(imageId, size, data, () => call.cancelled);
+          callback(null, staged);
+        } catch (err) {
+          logFailure('WriteStaging', err);
+          callback(toServiceError(err));
+        }
+      });
+    },
+    DeleteStaging: unaryHandler('DeleteStaging', async (_ctx, req) => ({
+      deleted: await staging.delete(req.image_id),
+    })),
     CopyImage: streamHandler('CopyImage', (ctx, call) => runCopy(ctx, call, copyOptions)),
     ReadImage: streamHandler('ReadImage', (ctx, call) =>
       serveRead(
@@ -127,6 +157,7 @@ export function agentHandlers(config: GimmingConfig, identity: AgentIdentity): A
         call as unknown as grpc.ServerWritableStream<typeof call.request, Buffer>,
         access,
         config.agent.chunk_size,
+        staging,
       ),
     ),
   };

@@ -42,6 +42,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     maxBodyBytes: deps.config.api.max_request_body_size,
     defaultLimit: deps.config.api.default_limit,
     maxLimit: deps.config.api.max_limit,
+    chunkSize: deps.config.agent.chunk_size,
   };
   cloudRoutes(v1, controllerDeps);
   imageRoutes(v1, controllerDeps);

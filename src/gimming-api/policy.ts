@@ -17,6 +17,7 @@ export const RULES: Record<string, { roles: string[]; description: string }> = {
   'gimming:image:list': { roles: READER, description: 'List images.' },
   'gimming:image:get': { roles: READER, description: 'Show an image.' },
   'gimming:image:list_all_projects': { roles: ADMIN, description: 'List images of every project.' },
+  'gimming:image:upload': { roles: MEMBER, description: 'Upload the data of an image.' },
   'gimming:image:sync': {
     roles: MEMBER,
     description: 'Copy an image to more clouds, or retry failed copies.',

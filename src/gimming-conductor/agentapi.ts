@@ -88,6 +88,20 @@ export function listImages(
   ).then((res) => res.images);
 }
 
+export function deleteStaging(
+  ctx: RequestContext,
+  address: string,
+  imageId: string,
+): Promise<DeleteImageResponse__Output> {
+  const request = { image_id: imageId };
+  return unary<DeleteImageResponse__Output>(
+    address,
+    (md, opts, cb) => client(address).DeleteStaging(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  );
+}
+
 export interface RunningCopy {
   /** Resolves with the copy once the agent proved it equal to the source. */
   result: Promise<RemoteImage__Output>;

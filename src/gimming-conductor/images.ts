@@ -62,11 +62,13 @@ export class ImageService {
     );
   }
 
-  /** Adopts `source` and queues a copy to each target. */
+  /** Adopts `source` and queues a copy to each target; without a source, records an image to upload. */
   async create(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
     if (!ctx.projectId)
       throw new GimmingError('gimming.auth.no_project', 403, 'A project-scoped token is needed.');
-    const source = await this.clouds.resolve(ctx, args.source.cloud);
+    if (!args.source) return this.createForUpload(ctx, args);
+    const adopt = args.source;
+    const source = await this.clouds.resolve(ctx, adopt.cloud);
     const targets: CloudRow[] = [];
     for (const ref of args.targets) {
       const target = await this.clouds.resolve(ctx, ref);
@@ -81,7 +83,7 @@ export class ImageService {
     const sourceAgent = await this.agents.pick(source.zone);
     for (const target of targets) await this.agents.pick(target.zone);
 
-    const remote = await agentapi.describeImage(ctx, sourceAgent.address, source, args.source.image_id);
+    const remote = await agentapi.describeImage(ctx, sourceAgent.address, source, adopt.image_id);
     if (remote.status !== 'active') {
       throw conflict(
         'gimming.remote_image.not_active',
@@ -145,11 +147,12 @@ export class ImageService {
     return view;
   }
 
-  private async queueCopy(
+  /** Queues a copy of `image` to `target`, from `source` or, when it is null, from the staging area. */
+  async queueCopy(
     m: EntityManager,
     ctx: RequestContext,
     image: ImageRow,
-    source: CloudRow,
+    source: CloudRow | null,
     target: CloudRow,
     now: Date,
     existing?: LocationRow,
@@ -160,7 +163,7 @@ export class ImageService {
       imageId: image.id,
       type: 'copy',
       cloudId: target.id,
-      sourceCloudId: source.id,
+      sourceCloudId: source?.id ?? null,
       status: 'pending',
       bytesDone: 0,
       bytesTotal: image.size,
@@ -199,6 +202,65 @@ export class ImageService {
     return taskId;
   }
 
+  /** Records an image whose data will be uploaded (PUT /v1/images/{id}/file), with a location per target. */
+  private async createForUpload(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+    if (!args.disk_format || !args.container_format) {
+      throw badRequest(
+        'gimming.image.formats_required',
+        'An image to upload needs disk_format and container_format.',
+      );
+    }
+    if (args.targets.length === 0)
+      throw badRequest('gimming.image.no_target', 'Name at least one target cloud.');
+    const targets: CloudRow[] = [];
+    for (const ref of args.targets) {
+      const target = await this.clouds.resolve(ctx, ref);
+      if (!targets.some((t) => t.id === target.id)) targets.push(target);
+    }
+    for (const target of targets) await this.agents.pick(target.zone);
+    const now = new Date();
+    const image = Object.assign(new ImageRow(), {
+      id: randomUUID(),
+      name: args.name ?? 'unnamed',
+      owner: ctx.projectId as string,
+      visibility: args.visibility ?? 'private',
+      status: 'queued',
+      size: null,
+      checksum: null,
+      osHashAlgo: null,
+      osHashValue: null,
+      diskFormat: args.disk_format,
+      containerFormat: args.container_format,
+      minDisk: args.min_disk ?? 0,
+      minRam: args.min_ram ?? 0,
+      properties: JSON.stringify(args.properties ?? {}),
+      stagingAgent: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.db.transaction(async (m) => {
+      await m.insert(ImageRow, image);
+      for (const target of targets) {
+        await m.insert(LocationRow, {
+          id: randomUUID(),
+          imageId: image.id,
+          cloudId: target.id,
+          remoteId: null,
+          status: 'queued',
+          taskId: null,
+          lastVerifiedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+    });
+    log.info(
+      { image_id: image.id, targets: targets.map((t) => t.name) },
+      'image recorded, waiting for its data',
+    );
+    return this.view(image);
+  }
+
   /**
    * Spreads an image to more clouds, or retries the ones that failed. Clouds that hold a good copy, or
    * are getting one, are left alone; a cloud that already holds an image tagged with this image's ID and
@@ -213,10 +275,13 @@ export class ImageService {
     }
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
     const sourceLocation = locations.find((l) => l.status === 'active' && l.remoteId);
-    if (!sourceLocation) {
+    if (!sourceLocation && !(image.stagingAgent && image.status === 'active')) {
       throw conflict('gimming.image.no_source', `Image ${image.id} has no active copy to sync from.`);
     }
-    const source = await this.db.getRepository(CloudRow).findOneByOrFail({ id: sourceLocation.cloudId });
+    // A cloud's copy, or else the staged upload.
+    const source = sourceLocation
+      ? await this.db.getRepository(CloudRow).findOneByOrFail({ id: sourceLocation.cloudId })
+      : null;
     const now = new Date();
     const plan: Array<{ target: CloudRow; existing: LocationRow | undefined; adopt?: string }> = [];
     for (const target of targets) {

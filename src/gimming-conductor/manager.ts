@@ -13,6 +13,7 @@ import type { LocationService } from './locations';
 import { METHODS, type MethodArgs, type MethodName, RPC_API_VERSION } from './rpc-schemas';
 import type { TaskControl } from './task-control';
 import type { TaskQueries } from './task-queries';
+import type { UploadService } from './uploads';
 
 type Handler<M extends MethodName> = (ctx: RequestContext, args: MethodArgs<M>) => Promise<unknown>;
 
@@ -28,10 +29,11 @@ export class ConductorManager implements RpcEndpoint {
     locations: LocationService;
     tasks: TaskQueries;
     control: TaskControl;
+    uploads: UploadService;
   }) {
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [name, schema] of Object.entries(METHODS)) this.validators.set(name, ajv.compile(schema));
-    const { agents, clouds, images, locations, tasks, control } = services;
+    const { agents, clouds, images, locations, tasks, control, uploads } = services;
     this.handlers = {
       agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
       create_cloud: (ctx, args) => clouds.create(ctx, args),
@@ -48,6 +50,9 @@ export class ConductorManager implements RpcEndpoint {
       delete_image: (ctx, args) => images.forget(ctx, args.image_id),
       cancel_task: (ctx, args) => control.cancel(ctx, args.task_id),
       cancel_copy: async (_ctx, args) => control.stopHere(args.task_id),
+      begin_upload: (ctx, args) => uploads.begin(ctx, args),
+      finish_upload: (ctx, args) => uploads.finish(ctx, args),
+      abort_upload: (ctx, args) => uploads.abort(ctx, args),
     };
   }
 

@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.1';
+export const RPC_API_VERSION = '1.2';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -39,8 +39,14 @@ export const METHODS = {
     visibility: T.Optional(
       T.Union([T.Literal('private'), T.Literal('shared'), T.Literal('community'), T.Literal('public')]),
     ),
-    source: T.Object({ cloud: CloudRefArg, image_id: Id }),
+    // 1.0: adopt `source`; 1.2: no source, an image to be uploaded, made with these:
+    source: T.Optional(T.Object({ cloud: CloudRefArg, image_id: Id })),
     targets: T.Array(CloudRefArg, { maxItems: 64 }),
+    disk_format: T.Optional(T.String({ maxLength: 16 })),
+    container_format: T.Optional(T.String({ maxLength: 16 })),
+    min_disk: T.Optional(T.Integer({ minimum: 0 })),
+    min_ram: T.Optional(T.Integer({ minimum: 0 })),
+    properties: T.Optional(T.Record(T.String({ maxLength: 255 }), T.String({ maxLength: 65535 }))),
   }),
   list_images: ListOptions,
   get_image: T.Object({ image_id: Id }),
@@ -56,6 +62,15 @@ export const METHODS = {
   delete_image: T.Object({ image_id: Id }),
   cancel_task: T.Object({ task_id: Id }),
   cancel_copy: T.Object({ task_id: Id }),
+  // 1.2
+  begin_upload: T.Object({ image_id: Id, size: T.Optional(T.Integer({ minimum: 0 })) }),
+  finish_upload: T.Object({
+    image_id: Id,
+    size: T.Integer({ minimum: 0 }),
+    checksum: T.String({ pattern: '^[0-9a-f]{32}$' }),
+    os_hash_value: T.String({ pattern: '^[0-9a-f]{128}$' }),
+  }),
+  abort_upload: T.Object({ image_id: Id }),
 } as const;
 
 export type MethodName = keyof typeof METHODS;

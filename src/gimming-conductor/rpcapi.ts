@@ -33,7 +33,20 @@ export class ConductorAPI {
   }
 
   createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
-    return this.client.call(ctx, 'create_image', args, { version: '1.0' });
+    return this.client.call(ctx, 'create_image', args, { version: args.source ? '1.0' : '1.2' });
+  }
+
+  /** Where to stream an upload: the address of the agent that stages it. */
+  beginUpload(ctx: RequestContext, args: MethodArgs<'begin_upload'>): Promise<{ agent_address: string }> {
+    return this.client.call(ctx, 'begin_upload', args, { version: '1.2' });
+  }
+
+  finishUpload(ctx: RequestContext, args: MethodArgs<'finish_upload'>): Promise<ImageView> {
+    return this.client.call(ctx, 'finish_upload', args, { version: '1.2' });
+  }
+
+  abortUpload(ctx: RequestContext, imageId: string): Promise<void> {
+    return this.client.call(ctx, 'abort_upload', { image_id: imageId }, { version: '1.2' });
   }
 
   listImages(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {

@@ -91,6 +91,7 @@ ${this.opts.extraConfig ?? ''}
     this.spawn('conductor', 'gimming-conductor', {});
     for (const [zone, port] of Object.entries(this.opts.agentPorts)) {
       this.spawn(`agent-${zone}`, 'gimming-agent', {
+        OS_AGENT__STAGING_DIR: this.stagingDir(zone),
         OS_AGENT__ZONE: zone,
         OS_AGENT__BIND_PORT: String(port),
       });
@@ -134,6 +135,11 @@ ${this.opts.extraConfig ?? ''}
 
   process(name: string): ChildProcess | undefined {
     return this.procs.get(name);
+  }
+
+  /** Each agent's own staging area (agents on one host must not share one). */
+  stagingDir(zone: string): string {
+    return join(this.dir, `staging-${zone}`);
   }
 
   logPath(name: string): string {

@@ -133,6 +133,16 @@ export const SCHEMA = {
       'public',
     ),
     glance_timeout: int('Seconds without any progress after which a request to Glance is abandoned.', 300, 1),
+    staging_dir: str(
+      'Directory where uploaded image data waits until every target cloud has its copy. Used only by this agent.',
+      '/var/lib/gimming/staging',
+    ),
+    staging_max_bytes: int(
+      'Most bytes of uploaded data this agent keeps in its staging area at once. An upload that would exceed ' +
+        'it is refused.',
+      10737418240,
+      0,
+    ),
   },
 } as const satisfies Record<string, GroupSpec>;
 

@@ -30,14 +30,19 @@ export function loadAgentService(): { definition: AgentDefinition; client: grpc.
   const packageDefinition = protoLoader.loadSync(AGENT_PROTO, LOADER_OPTIONS);
   const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as ProtoGrpcType;
   const service = proto.gimming.agent.v1.Agent.service;
-  const readImage = service.ReadImage;
   const definition = {
     ...service,
     ReadImage: {
-      ...readImage,
+      ...service.ReadImage,
       // The server writes chunks that are already framed; the client gets the data without a copy.
       responseSerialize: (framed: Buffer) => framed,
       responseDeserialize: (wire: Buffer) => decodeChunk(wire),
+    },
+    WriteStaging: {
+      ...service.WriteStaging,
+      // The same, the other way round: the uploader frames, the agent reads the data as a view.
+      requestSerialize: (framed: Buffer) => framed,
+      requestDeserialize: (wire: Buffer) => decodeChunk(wire),
     },
   } as unknown as AgentDefinition;
   const client = grpc.makeGenericClientConstructor(definition, 'gimming.agent.v1.Agent');

@@ -91,7 +91,13 @@ export async function runCopy(
   opts: CopyOptions,
 ): Promise<void> {
   const req = call.request;
-  if (!req.image || !req.source || !req.target || !req.source_agent_address || !req.source_image_id) {
+  if (
+    !req.image ||
+    (!req.source && !req.source_is_staging) ||
+    !req.target ||
+    !req.source_agent_address ||
+    !req.source_image_id
+  ) {
     throw new GimmingError('gimming.agent.bad_request', 400, 'A copy needs a source, a target and an image.');
   }
   const glance = glanceFor(ctx, req.target, opts.access);
@@ -109,7 +115,7 @@ export async function runCopy(
   // Start pulling while the image is created: the stream waits in the flow-control window meanwhile.
   const source = openSourceStream(
     agentClient(req.source_agent_address, opts.peer),
-    { cloud: req.source, image_id: req.source_image_id },
+    { cloud: req.source, image_id: req.source_image_id, from_staging: req.source_is_staging },
     contextToMetadata(ctx),
   );
   let targetId: string;

@@ -10,6 +10,8 @@ import { ChunkFramer } from '../../common/grpc/frame';
 import type { ReadImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v1/ReadImageRequest';
 import { getLogger } from '../../common/log';
 import { type CloudAccessOptions, glanceFor } from '../clouds';
+import type { Readable } from 'node:stream';
+import type { StagingStore } from '../staging/store';
 import { BoundedWriter } from './stream-writes';
 
 /** Data chunks handed to gRPC but not yet to the HTTP/2 session. */
@@ -22,12 +24,18 @@ export async function serveRead(
   call: grpc.ServerWritableStream<ReadImageRequest__Output, Buffer>,
   access: CloudAccessOptions,
   chunkSize: number,
+  staging: StagingStore,
 ): Promise<void> {
   const req = call.request;
-  const glance = glanceFor(ctx, req.cloud, access);
-  // No separate look at the image first: Glance answers a read of an image without data (queued,
-  // deactivated, killed) with a status that openData turns into a clear error.
-  const data = await glance.openData(req.image_id);
+  let data: Readable & { headers?: Record<string, string | string[] | undefined> };
+  if (req.from_staging) {
+    data = staging.open(req.image_id);
+  } else {
+    const glance = glanceFor(ctx, req.cloud, access);
+    // No separate look at the image first: Glance answers a read of an image without data (queued,
+    // deactivated, killed) with a status that openData turns into a clear error.
+    data = await glance.openData(req.image_id);
+  }
   const onCancel = () => data.destroy(new Error('the caller cancelled the read'));
   call.once('cancelled', onCancel);
   const started = Date.now();
@@ -41,7 +49,7 @@ export async function serveRead(
     call.off('cancelled', onCancel);
   }
   const bytes = framer.bytesIn;
-  const announced = Number(data.headers['content-length'] ?? NaN);
+  const announced = Number(data.headers?.['content-length'] ?? NaN);
   if (Number.isFinite(announced) && bytes !== announced) {
     throw new GimmingError(
       'gimming.cloud.short_read',

@@ -19,17 +19,92 @@ export const CreateCloud = T.Object(
   { additionalProperties: false },
 );
 
+const Visibility = T.Union([
+  T.Literal('private'),
+  T.Literal('shared'),
+  T.Literal('community'),
+  T.Literal('public'),
+]);
+
+/** Adopt an image that lives in a cloud and copy it to the targets. */
 export const CreateImage = T.Object(
   {
     name: T.Optional(Name),
-    visibility: T.Optional(
-      T.Union([T.Literal('private'), T.Literal('shared'), T.Literal('community'), T.Literal('public')]),
-    ),
+    visibility: T.Optional(Visibility),
     source: T.Object({ cloud: CloudRef, image_id: RemoteId }, { additionalProperties: false }),
     targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
   },
   { additionalProperties: false },
 );
+
+/** Glance's disk and container formats. */
+export const DISK_FORMATS = [
+  'ami',
+  'ari',
+  'aki',
+  'vhd',
+  'vhdx',
+  'vmdk',
+  'raw',
+  'qcow2',
+  'vdi',
+  'iso',
+  'ploop',
+] as const;
+export const CONTAINER_FORMATS = ['bare', 'ovf', 'ova', 'aki', 'ari', 'ami', 'docker', 'compressed'] as const;
+
+/** Record an image whose data is uploaded next (PUT /v1/images/{id}/file). */
+export const CreateUploadImage = T.Object(
+  {
+    name: Name,
+    disk_format: T.Union(DISK_FORMATS.map((f) => T.Literal(f))),
+    container_format: T.Union(CONTAINER_FORMATS.map((f) => T.Literal(f))),
+    visibility: T.Optional(Visibility),
+    min_disk: T.Optional(T.Integer({ minimum: 0, maximum: 2147483647 })),
+    min_ram: T.Optional(T.Integer({ minimum: 0, maximum: 2147483647 })),
+    // Glance's schema: property names up to 255 characters, values strings of up to 255.
+    properties: T.Optional(
+      T.Record(
+        T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9_:.-]+$' }),
+        T.String({ maxLength: 255 }),
+        { maxProperties: 128, additionalProperties: false },
+      ),
+    ),
+    targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Property names GIMinG or Glance own: a user cannot set them. */
+const RESERVED = new Set([
+  'checksum',
+  'size',
+  'status',
+  'id',
+  'owner',
+  'locations',
+  'name',
+  'disk_format',
+  'container_format',
+  'visibility',
+  'min_disk',
+  'min_ram',
+  'protected',
+  'tags',
+  'created_at',
+  'updated_at',
+  'virtual_size',
+  'file',
+  'schema',
+  'self',
+  'direct_url',
+  'stores',
+  'os_hidden',
+]);
+
+export function reservedProperty(name: string): boolean {
+  return RESERVED.has(name) || /^(os_glance_|os_hash_|gimming_)/.test(name);
+}
 
 export const SyncImage = T.Object(
   { targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }) },

@@ -6,8 +6,9 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
 import { InitialSchema1763769600000 } from './migrations/0001-initial-schema';
+import { UploadSpec1763773200000 } from './migrations/0002-upload-spec';
 
-export const MIGRATIONS = [InitialSchema1763769600000];
+export const MIGRATIONS = [InitialSchema1763769600000, UploadSpec1763773200000];
 
 export interface DbTarget {
   host: string;

@@ -59,6 +59,17 @@ export class ImageRow {
   @Column({ name: 'os_hash_algo', type: 'varchar', length: 64, nullable: true }) osHashAlgo!: string | null;
   @Column({ name: 'os_hash_value', type: 'varchar', length: 128, nullable: true }) osHashValue!:
     string | null;
+  /** For an image created from an upload: what each cloud's copy is made with. */
+  @Column({ name: 'disk_format', type: 'varchar', length: 16, nullable: true }) diskFormat!: string | null;
+  @Column({ name: 'container_format', type: 'varchar', length: 16, nullable: true }) containerFormat!:
+    string | null;
+  @Column({ name: 'min_disk', type: 'int', default: 0 }) minDisk!: number;
+  @Column({ name: 'min_ram', type: 'int', default: 0 }) minRam!: number;
+  /** User properties as JSON (string values). */
+  @Column({ type: 'text', nullable: true }) properties!: string | null;
+  /** The agent whose staging area holds the uploaded data, until every target has its copy. */
+  @Column({ name: 'staging_agent', type: 'varchar', length: 255, nullable: true }) stagingAgent!:
+    string | null;
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
   @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
 }

@@ -16,6 +16,24 @@ const log = getLogger('conductor.copy');
 /** The property every copy carries in its cloud, so that copies can be found again. */
 export const IMAGE_ID_PROPERTY = 'gimming_image_id';
 
+/** The bytes a copy is made from, and what the new image is made with. */
+interface CopySource {
+  /** The agent that serves the bytes. */
+  address: string;
+  /** null: the agent's staging area. */
+  cloud: CloudRow | null;
+  /** The remote image ID, or the GIMinG image ID for staged data. */
+  id: string;
+  spec: {
+    disk_format: string;
+    container_format: string;
+    min_disk: number;
+    min_ram: number;
+    properties: Record<string, string>;
+    tags: string[];
+  };
+}
+
 export interface CopyTaskDeps {
   db: DataSource;
   agents: AgentRegistry;
@@ -43,67 +61,97 @@ export class CopyTask {
     const task = await db.getRepository(TaskRow).findOneByOrFail({ id: this.taskId });
     const image = await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId });
     const target = await db.getRepository(CloudRow).findOneByOrFail({ id: task.cloudId });
-    const source = await db.getRepository(CloudRow).findOneByOrFail({ id: task.sourceCloudId ?? '' });
-    const sourceLocation = await db
-      .getRepository(LocationRow)
-      .findOneByOrFail({ imageId: image.id, cloudId: source.id });
     try {
       if (this.cancelled || task.status === 'cancelling') throw cancelledError();
-      const sourceAgent = await this.deps.agents.pick(source.zone);
       const targetAgent = await this.deps.agents.pick(target.zone);
-      const [remote] = await Promise.all([
-        agentapi.describeImage(this.ctx, sourceAgent.address, source, sourceLocation.remoteId ?? ''),
+      const [source] = await Promise.all([
+        this.source(task, image),
         this.markRunning(task, targetAgent.address),
       ]);
-      assertSameBytes(image, remote);
-      const copy = await this.copy(
-        task,
-        image,
-        source,
-        target,
-        sourceAgent.address,
-        targetAgent.address,
-        sourceLocation,
-        remote,
-      );
+      const copy = await this.copy(task, image, source, target, targetAgent.address);
       await this.markSucceeded(task, copy);
     } catch (err) {
       await this.markFailed(task, this.cancelled ? cancelledError() : err);
     }
   }
 
+  /** Where the bytes come from: a cloud's copy (checked to still hold them) or the staging area. */
+  private async source(task: TaskRow, image: ImageRow): Promise<CopySource> {
+    const { db } = this.deps;
+    if (!task.sourceCloudId) {
+      if (!image.stagingAgent) {
+        throw new GimmingError(
+          'gimming.staging.gone',
+          409,
+          'The uploaded data is no longer staged; sync from a copy.',
+        );
+      }
+      return {
+        address: image.stagingAgent,
+        cloud: null,
+        id: image.id,
+        spec: {
+          disk_format: image.diskFormat ?? 'raw',
+          container_format: image.containerFormat ?? 'bare',
+          min_disk: image.minDisk,
+          min_ram: image.minRam,
+          properties: JSON.parse(image.properties ?? '{}') as Record<string, string>,
+          tags: [],
+        },
+      };
+    }
+    const cloud = await db.getRepository(CloudRow).findOneByOrFail({ id: task.sourceCloudId });
+    const location = await db
+      .getRepository(LocationRow)
+      .findOneByOrFail({ imageId: image.id, cloudId: cloud.id });
+    const agent = await this.deps.agents.pick(cloud.zone);
+    const remote = await agentapi.describeImage(this.ctx, agent.address, cloud, location.remoteId ?? '');
+    assertSameBytes(image, remote);
+    return {
+      address: agent.address,
+      cloud,
+      id: remote.id,
+      spec: {
+        disk_format: remote.disk_format,
+        container_format: remote.container_format,
+        min_disk: remote.min_disk,
+        min_ram: remote.min_ram,
+        properties: remote.properties,
+        tags: remote.tags,
+      },
+    };
+  }
+
   private async copy(
     task: TaskRow,
     image: ImageRow,
-    source: CloudRow,
+    source: CopySource,
     target: CloudRow,
-    sourceAddress: string,
     targetAddress: string,
-    sourceLocation: LocationRow,
-    remote: RemoteImage__Output,
   ): Promise<RemoteImage__Output> {
     const { db } = this.deps;
     let lastWrite = 0;
     let progressWrite: Promise<unknown> = Promise.resolve();
-    const properties = { ...remote.properties, [IMAGE_ID_PROPERTY]: image.id };
+    const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
     this.running = agentapi.copyImage(
       this.ctx,
       targetAddress,
       {
         task_id: task.id,
         target: agentapi.cloudRef(target),
-        source: agentapi.cloudRef(source),
-        source_agent_address: sourceAddress,
-        source_image_id: sourceLocation.remoteId ?? '',
+        ...(source.cloud ? { source: agentapi.cloudRef(source.cloud) } : {}),
+        source_is_staging: source.cloud === null,
+        source_agent_address: source.address,
+        source_image_id: source.id,
         image: {
           name: image.name,
-          disk_format: remote.disk_format,
-          container_format: remote.container_format,
+          disk_format: source.spec.disk_format,
+          container_format: source.spec.container_format,
           visibility: image.visibility === 'public' && !this.ctx.isAdmin ? 'private' : image.visibility,
-          min_disk: remote.min_disk,
-          min_ram: remote.min_ram,
+          min_disk: source.spec.min_disk,
+          min_ram: source.spec.min_ram,
           properties,
-          tags: remote.tags,
+          tags: source.spec.tags,
         },
         expect: {
           size: image.size ?? 0,

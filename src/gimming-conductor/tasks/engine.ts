@@ -13,6 +13,9 @@ export class TaskEngine {
   private readonly running = new Map<string, CopyTask>();
   private readonly waiting: Array<{ taskId: string; ctx: RequestContext }> = [];
 
+  /** Runs after each task ends (for example to delete staged data nobody needs any more). */
+  onTaskEnd: ((ctx: RequestContext, taskId: string) => Promise<void>) | undefined;
+
   constructor(
     private readonly deps: CopyTaskDeps,
     private readonly workers: number,
@@ -37,7 +40,10 @@ export class TaskEngine {
       // Run it cancelled: it records the outcome without doing anything.
       const task = new CopyTask(this.deps, waiting.taskId, waiting.ctx);
       task.cancel();
-      void runWithContext(waiting.ctx, () => task.run());
+      void runWithContext(waiting.ctx, async () => {
+        await task.run();
+        await this.onTaskEnd?.(waiting.ctx, waiting.taskId);
+      }).catch((err: unknown) => log.error({ task_id: taskId, err: describeError(err) }, 'task crashed'));
     }
     return true;
   }
@@ -51,7 +57,10 @@ export class TaskEngine {
       const next = this.waiting.shift() as { taskId: string; ctx: RequestContext };
       const task = new CopyTask(this.deps, next.taskId, next.ctx);
       this.running.set(next.taskId, task);
-      void runWithContext(next.ctx, () => task.run())
+      void runWithContext(next.ctx, async () => {
+        await task.run();
+        await this.onTaskEnd?.(next.ctx, next.taskId);
+      })
         .catch((err: unknown) => log.error({ task_id: next.taskId, err: describeError(err) }, 'task crashed'))
         .finally(() => {
           this.running.delete(next.taskId);

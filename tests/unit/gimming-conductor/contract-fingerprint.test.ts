@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.1', fingerprint: 'b1de7e4133e40f3b' },
+  conductor: { version: '1.2', fingerprint: '708add1c7da2bb4b' },
   envelope: { version: '1.0' },
-  agentProto: { fingerprint: '146683262d3af4d5' },
+  agentProto: { fingerprint: '493b3251afce46a1' },
 };
 
 describe('contract fingerprints', () => {

@@ -38,6 +38,10 @@ import type {
   DeleteImageResponse__Output as _gimming_agent_v1_DeleteImageResponse__Output,
 } from './gimming/agent/v1/DeleteImageResponse';
 import type {
+  DeleteStagingRequest as _gimming_agent_v1_DeleteStagingRequest,
+  DeleteStagingRequest__Output as _gimming_agent_v1_DeleteStagingRequest__Output,
+} from './gimming/agent/v1/DeleteStagingRequest';
+import type {
   DescribeImageRequest as _gimming_agent_v1_DescribeImageRequest,
   DescribeImageRequest__Output as _gimming_agent_v1_DescribeImageRequest__Output,
 } from './gimming/agent/v1/DescribeImageRequest';
@@ -81,6 +85,10 @@ import type {
   SetImagePropertiesRequest as _gimming_agent_v1_SetImagePropertiesRequest,
   SetImagePropertiesRequest__Output as _gimming_agent_v1_SetImagePropertiesRequest__Output,
 } from './gimming/agent/v1/SetImagePropertiesRequest';
+import type {
+  StagedImage as _gimming_agent_v1_StagedImage,
+  StagedImage__Output as _gimming_agent_v1_StagedImage__Output,
+} from './gimming/agent/v1/StagedImage';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new (...args: ConstructorParameters<Constructor>): Subtype;
@@ -113,6 +121,10 @@ export interface ProtoGrpcType {
           _gimming_agent_v1_DeleteImageResponse,
           _gimming_agent_v1_DeleteImageResponse__Output
         >;
+        DeleteStagingRequest: MessageTypeDefinition<
+          _gimming_agent_v1_DeleteStagingRequest,
+          _gimming_agent_v1_DeleteStagingRequest__Output
+        >;
         DescribeImageRequest: MessageTypeDefinition<
           _gimming_agent_v1_DescribeImageRequest,
           _gimming_agent_v1_DescribeImageRequest__Output
@@ -144,6 +156,10 @@ export interface ProtoGrpcType {
         SetImagePropertiesRequest: MessageTypeDefinition<
           _gimming_agent_v1_SetImagePropertiesRequest,
           _gimming_agent_v1_SetImagePropertiesRequest__Output
+        >;
+        StagedImage: MessageTypeDefinition<
+          _gimming_agent_v1_StagedImage,
+          _gimming_agent_v1_StagedImage__Output
         >;
       };
     };

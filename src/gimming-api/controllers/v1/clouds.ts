@@ -13,6 +13,8 @@ export interface ControllerDeps {
   maxBodyBytes: number;
   defaultLimit: number;
   maxLimit: number;
+  /** Size of the chunks an upload is streamed to the staging agent in. */
+  chunkSize: number;
 }
 
 export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): void {

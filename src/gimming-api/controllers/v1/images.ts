@@ -3,11 +3,20 @@
  * answers 202 at once; the copies to the targets run as tasks.
  */
 import type Router from '@koa/router';
-import { badRequest, notFound } from '../../../common/errors';
+import { GimmingError, badRequest, notFound } from '../../../common/errors';
 import type { AuthState } from '../../middleware/auth-token';
 import { readJsonBody } from '../../middleware/json-body';
 import { authorize } from '../../policy';
-import { AddLocation, CreateImage, SyncImage, check, isUuid } from '../../schemas/v1';
+import {
+  AddLocation,
+  CreateImage,
+  CreateUploadImage,
+  SyncImage,
+  check,
+  isUuid,
+  reservedProperty,
+} from '../../schemas/v1';
+import { streamToStaging } from '../../upload-stream';
 import { booleanQuery, nextLink, paging } from '../pagination';
 import type { ControllerDeps } from './clouds';
 
@@ -15,11 +24,64 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
   router.post('/v1/images', async (ctx) => {
     authorize(ctx.state.context, 'gimming:image:create');
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
-    check(CreateImage, body, 'body');
+    const adopt = typeof body === 'object' && body !== null && 'source' in body;
+    check(adopt ? CreateImage : CreateUploadImage, body, 'body');
+    const properties = (body as { properties?: Record<string, string> }).properties ?? {};
+    const reserved = Object.keys(properties).filter(reservedProperty);
+    if (reserved.length > 0) {
+      throw badRequest(
+        'gimming.image.reserved_property',
+        `Property ${reserved.join(', ')} is reserved and cannot be set.`,
+      );
+    }
     const image = await deps.conductor.createImage(ctx.state.context, body as never);
-    ctx.status = 202;
+    // An adopted image is being copied (202); an image to upload exists and waits for its data (201).
+    ctx.status = adopt ? 202 : 201;
     ctx.set('Location', `/v1/images/${image.id}`);
     ctx.body = image;
+  });
+
+  router.put('/v1/images/:image_id/file', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:image:upload');
+    const id = imageId(ctx.params.image_id);
+    if (ctx.request.type !== 'application/octet-stream') {
+      throw new GimmingError(
+        'gimming.request.unsupported_media_type',
+        415,
+        'Image data must be sent as application/octet-stream.',
+      );
+    }
+    const length = ctx.get('content-length');
+    if (length !== '' && !/^\d{1,15}$/.test(length))
+      throw badRequest('gimming.request.invalid', 'Content-Length is not a number.');
+    const declared = length === '' ? undefined : Number(length);
+    const { agent_address } = await deps.conductor.beginUpload(ctx.state.context, {
+      image_id: id,
+      ...(declared !== undefined ? { size: declared } : {}),
+    });
+    let uploaded;
+    try {
+      uploaded = await streamToStaging(
+        ctx.state.context,
+        agent_address,
+        id,
+        declared,
+        ctx.req,
+        deps.chunkSize,
+      );
+    } catch (err) {
+      await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
+      // The rest of the body is not read: close the connection after the answer.
+      ctx.set('Connection', 'close');
+      throw err;
+    }
+    await deps.conductor.finishUpload(ctx.state.context, {
+      image_id: id,
+      size: uploaded.size,
+      checksum: uploaded.md5,
+      os_hash_value: uploaded.sha512,
+    });
+    ctx.status = 204;
   });
 
   router.get('/v1/images', async (ctx) => {

@@ -23,6 +23,10 @@ import type {
   DeleteImageResponse__Output as _gimming_agent_v1_DeleteImageResponse__Output,
 } from '../../../gimming/agent/v1/DeleteImageResponse';
 import type {
+  DeleteStagingRequest as _gimming_agent_v1_DeleteStagingRequest,
+  DeleteStagingRequest__Output as _gimming_agent_v1_DeleteStagingRequest__Output,
+} from '../../../gimming/agent/v1/DeleteStagingRequest';
+import type {
   DescribeImageRequest as _gimming_agent_v1_DescribeImageRequest,
   DescribeImageRequest__Output as _gimming_agent_v1_DescribeImageRequest__Output,
 } from '../../../gimming/agent/v1/DescribeImageRequest';
@@ -54,6 +58,10 @@ import type {
   SetImagePropertiesRequest as _gimming_agent_v1_SetImagePropertiesRequest,
   SetImagePropertiesRequest__Output as _gimming_agent_v1_SetImagePropertiesRequest__Output,
 } from '../../../gimming/agent/v1/SetImagePropertiesRequest';
+import type {
+  StagedImage as _gimming_agent_v1_StagedImage,
+  StagedImage__Output as _gimming_agent_v1_StagedImage__Output,
+} from '../../../gimming/agent/v1/StagedImage';
 
 export interface AgentClient extends grpc.Client {
   CopyImage(
@@ -116,6 +124,47 @@ export interface AgentClient extends grpc.Client {
     callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
   ): grpc.ClientUnaryCall;
 
+  DeleteStaging(
+    argument: _gimming_agent_v1_DeleteStagingRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  DeleteStaging(
+    argument: _gimming_agent_v1_DeleteStagingRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  DeleteStaging(
+    argument: _gimming_agent_v1_DeleteStagingRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  DeleteStaging(
+    argument: _gimming_agent_v1_DeleteStagingRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  deleteStaging(
+    argument: _gimming_agent_v1_DeleteStagingRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  deleteStaging(
+    argument: _gimming_agent_v1_DeleteStagingRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  deleteStaging(
+    argument: _gimming_agent_v1_DeleteStagingRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  deleteStaging(
+    argument: _gimming_agent_v1_DeleteStagingRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
   DescribeImage(
     argument: _gimming_agent_v1_DescribeImageRequest,
     metadata: grpc.Metadata,
@@ -298,6 +347,39 @@ export interface AgentClient extends grpc.Client {
     argument: _gimming_agent_v1_SetImagePropertiesRequest,
     callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
   ): grpc.ClientUnaryCall;
+
+  WriteStaging(
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_StagedImage__Output>,
+  ): grpc.ClientWritableStream<_gimming_agent_v1_ImageChunk>;
+  WriteStaging(
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_StagedImage__Output>,
+  ): grpc.ClientWritableStream<_gimming_agent_v1_ImageChunk>;
+  WriteStaging(
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_StagedImage__Output>,
+  ): grpc.ClientWritableStream<_gimming_agent_v1_ImageChunk>;
+  WriteStaging(
+    callback: grpc.requestCallback<_gimming_agent_v1_StagedImage__Output>,
+  ): grpc.ClientWritableStream<_gimming_agent_v1_ImageChunk>;
+  writeStaging(
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_StagedImage__Output>,
+  ): grpc.ClientWritableStream<_gimming_agent_v1_ImageChunk>;
+  writeStaging(
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_StagedImage__Output>,
+  ): grpc.ClientWritableStream<_gimming_agent_v1_ImageChunk>;
+  writeStaging(
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_StagedImage__Output>,
+  ): grpc.ClientWritableStream<_gimming_agent_v1_ImageChunk>;
+  writeStaging(
+    callback: grpc.requestCallback<_gimming_agent_v1_StagedImage__Output>,
+  ): grpc.ClientWritableStream<_gimming_agent_v1_ImageChunk>;
 }
 
 export interface AgentHandlers extends grpc.UntypedServiceImplementation {
@@ -308,6 +390,11 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
 
   DeleteImage: grpc.handleUnaryCall<
     _gimming_agent_v1_DeleteImageRequest__Output,
+    _gimming_agent_v1_DeleteImageResponse
+  >;
+
+  DeleteStaging: grpc.handleUnaryCall<
+    _gimming_agent_v1_DeleteStagingRequest__Output,
     _gimming_agent_v1_DeleteImageResponse
   >;
 
@@ -332,6 +419,11 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
     _gimming_agent_v1_SetImagePropertiesRequest__Output,
     _gimming_agent_v1_RemoteImage
   >;
+
+  WriteStaging: grpc.handleClientStreamingCall<
+    _gimming_agent_v1_ImageChunk__Output,
+    _gimming_agent_v1_StagedImage
+  >;
 }
 
 export interface AgentDefinition extends grpc.ServiceDefinition {
@@ -345,6 +437,12 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v1_DeleteImageRequest,
     _gimming_agent_v1_DeleteImageResponse,
     _gimming_agent_v1_DeleteImageRequest__Output,
+    _gimming_agent_v1_DeleteImageResponse__Output
+  >;
+  DeleteStaging: MethodDefinition<
+    _gimming_agent_v1_DeleteStagingRequest,
+    _gimming_agent_v1_DeleteImageResponse,
+    _gimming_agent_v1_DeleteStagingRequest__Output,
     _gimming_agent_v1_DeleteImageResponse__Output
   >;
   DescribeImage: MethodDefinition<
@@ -376,5 +474,11 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v1_RemoteImage,
     _gimming_agent_v1_SetImagePropertiesRequest__Output,
     _gimming_agent_v1_RemoteImage__Output
+  >;
+  WriteStaging: MethodDefinition<
+    _gimming_agent_v1_ImageChunk,
+    _gimming_agent_v1_StagedImage,
+    _gimming_agent_v1_ImageChunk__Output,
+    _gimming_agent_v1_StagedImage__Output
   >;
 }

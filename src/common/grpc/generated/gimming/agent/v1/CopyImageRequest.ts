@@ -21,6 +21,7 @@ export interface CopyImageRequest {
   source_image_id?: string;
   image?: _gimming_agent_v1_ImageSpec | null;
   expect?: _gimming_agent_v1_ByteIdentity | null;
+  source_is_staging?: boolean;
 }
 
 export interface CopyImageRequest__Output {
@@ -31,4 +32,5 @@ export interface CopyImageRequest__Output {
   source_image_id: string;
   image: _gimming_agent_v1_ImageSpec__Output | null;
   expect: _gimming_agent_v1_ByteIdentity__Output | null;
+  source_is_staging: boolean;
 }

@@ -8,9 +8,11 @@ import type {
 export interface ReadImageRequest {
   cloud?: _gimming_agent_v1_CloudRef | null;
   image_id?: string;
+  from_staging?: boolean;
 }
 
 export interface ReadImageRequest__Output {
   cloud: _gimming_agent_v1_CloudRef__Output | null;
   image_id: string;
+  from_staging: boolean;
 }

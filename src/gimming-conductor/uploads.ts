@@ -1,0 +1,140 @@
+/**
+ * Images created from uploaded data. The API streams the data straight into the staging area of an agent
+ * (never through RabbitMQ or the conductor); the conductor only chooses that agent, records the byte
+ * identity computed on the way (md5 by the API, sha512 by the agent), copies from staging to every target,
+ * and has the staged data deleted once every target is finished.
+ */
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../common/context';
+import { conflict, describeError } from '../common/errors';
+import { getLogger } from '../common/log';
+import * as agentapi from './agentapi';
+import type { AgentRegistry } from './agents';
+import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
+import type { ImageService } from './images';
+import type { ImageView, MethodArgs } from './rpc-schemas';
+import type { TaskEngine } from './tasks/engine';
+
+const log = getLogger('conductor.uploads');
+
+export class UploadService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly agents: AgentRegistry,
+    private readonly images: ImageService,
+    private readonly engine: TaskEngine,
+  ) {}
+
+  /** Chooses the agent that stages the upload: one of the first target's zone, so that copy stays local. */
+  async begin(ctx: RequestContext, args: MethodArgs<'begin_upload'>): Promise<{ agent_address: string }> {
+    const image = await this.images.find(ctx, args.image_id);
+    const location = await this.db
+      .getRepository(LocationRow)
+      .createQueryBuilder('l')
+      .where('l.image_id = :id', { id: image.id })
+      .orderBy('l.created_at', 'ASC')
+      .getOne();
+    const cloud = location ? await this.db.getRepository(CloudRow).findOneBy({ id: location.cloudId }) : null;
+    if (!cloud) throw conflict('gimming.image.no_target', `Image ${image.id} has no target cloud.`);
+    const agent = await this.agents.pick(cloud.zone);
+    const claimed = await this.db
+      .createQueryBuilder()
+      .update(ImageRow)
+      .set({ status: 'saving', stagingAgent: agent.address, updatedAt: new Date() })
+      .where('id = :id AND status = :queued', { id: image.id, queued: 'queued' })
+      .execute();
+    if (!claimed.affected) {
+      throw conflict(
+        'gimming.image.not_queued',
+        `Image ${image.id} is ${image.status}: its data was already uploaded or is being uploaded.`,
+      );
+    }
+    log.info({ image_id: image.id, agent: agent.address, declared_size: args.size }, 'upload started');
+    return { agent_address: agent.address };
+  }
+
+  /** Records the byte identity and queues a copy from staging to every target. */
+  async finish(ctx: RequestContext, args: MethodArgs<'finish_upload'>): Promise<ImageView> {
+    const image = await this.images.find(ctx, args.image_id);
+    if (image.status !== 'saving')
+      throw conflict('gimming.image.not_saving', `Image ${image.id} is not being uploaded.`);
+    const now = new Date();
+    Object.assign(image, {
+      status: 'active',
+      size: args.size,
+      checksum: args.checksum,
+      osHashAlgo: 'sha512',
+      osHashValue: args.os_hash_value,
+      updatedAt: now,
+    });
+    const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
+    const taskIds: string[] = [];
+    await this.db.transaction(async (m) => {
+      await m.update(
+        ImageRow,
+        { id: image.id },
+        {
+          status: image.status,
+          size: image.size,
+          checksum: image.checksum,
+          osHashAlgo: image.osHashAlgo,
+          osHashValue: image.osHashValue,
+          updatedAt: now,
+        },
+      );
+      for (const location of locations) {
+        const target = await m.findOneByOrFail(CloudRow, { id: location.cloudId });
+        taskIds.push(await this.images.queueCopy(m, ctx, image, null, target, now, location));
+      }
+    });
+    log.info(
+      { image_id: image.id, size: args.size, targets: taskIds.length },
+      'upload staged; copying to the targets',
+    );
+    const view = await this.images.view(image);
+    for (const taskId of taskIds) this.engine.submit(taskId, ctx);
+    return view;
+  }
+
+  /** An upload that failed: the image waits for its data again (the agent left nothing staged). */
+  async abort(ctx: RequestContext, args: MethodArgs<'abort_upload'>): Promise<void> {
+    const image = await this.images.find(ctx, args.image_id);
+    await this.db
+      .createQueryBuilder()
+      .update(ImageRow)
+      .set({ status: 'queued', stagingAgent: null, updatedAt: new Date() })
+      .where('id = :id AND status = :saving', { id: image.id, saving: 'saving' })
+      .execute();
+    log.info({ image_id: image.id }, 'upload aborted');
+  }
+
+  /**
+   * Deletes the staged data of an image once no copy from it is pending or running. Called when a copy
+   * task ends. A copy that failed for good can be retried from another cloud's copy (sync).
+   */
+  async releaseStaging(ctx: RequestContext, imageId: string): Promise<void> {
+    const image = await this.db.getRepository(ImageRow).findOneBy({ id: imageId });
+    if (!image?.stagingAgent || image.status === 'saving') return;
+    const working = await this.db
+      .getRepository(TaskRow)
+      .createQueryBuilder('t')
+      .where('t.image_id = :id AND t.source_cloud_id IS NULL AND t.status IN (:...states)', {
+        id: imageId,
+        states: ['pending', 'running', 'cancelling'],
+      })
+      .getCount();
+    if (working > 0) return;
+    const address = image.stagingAgent;
+    await this.db
+      .getRepository(ImageRow)
+      .update({ id: imageId }, { stagingAgent: null, updatedAt: new Date() });
+    try {
+      await agentapi.deleteStaging(ctx, address, imageId);
+    } catch (err) {
+      log.error(
+        { image_id: imageId, agent: address, reason: describeError(err) },
+        'could not delete staged data',
+      );
+    }
+  }
+}
