@@ -35,6 +35,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DaemonSet } from '../../tests/support/daemons';
+import { peakRssMiB } from './lib/proc';
 import { http as api } from '../../tests/support/http';
 import { Glance, type Token, issueToken } from '../../tests/support/openstack';
 import { TESTBED_DIR, type Testbed, testbed } from '../../tests/support/testbed';
@@ -279,14 +280,6 @@ async function ensureSource(bed: Testbed, demo: Token, glanceA: Glance): Promise
 // --- the three paths -------------------------------------------------------------------------------
 
 /** VmHWM (peak resident set) of a process, in MiB. */
-function peakRssMiB(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
-  if (!kb) throw new Error(`no VmHWM in /proc/${pid}/status`);
-  return Number(kb) / 1024;
-}
-
 /** CPU seconds (user + system) a process has used so far (USER_HZ is 100 on Linux). */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

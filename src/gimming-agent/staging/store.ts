@@ -139,7 +139,7 @@ export class StagingStore {
     const path = this.path(imageId);
     if (!this.held.has(imageId))
       throw notFound('gimming.staging.not_found', `Image ${imageId} has no staged data here.`);
-    return createReadStream(path, { highWaterMark: 1024 * 1024 });
+    return createReadStream(path, { highWaterMark: 256 * 1024 });
   }
 
   async delete(imageId: string): Promise<boolean> {
