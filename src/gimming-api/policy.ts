@@ -13,6 +13,7 @@ export const RULES: Record<string, { roles: string[]; description: string }> = {
   'gimming:cloud:create': { roles: ADMIN, description: 'Register a shared cloud.' },
   'gimming:cloud:list': { roles: READER, description: 'List the clouds.' },
   'gimming:cloud:get': { roles: READER, description: 'Show a cloud.' },
+  'gimming:cloud:list_images': { roles: READER, description: 'Browse the images a cloud holds, live.' },
   'gimming:image:create': { roles: MEMBER, description: 'Create (adopt and sync) an image.' },
   'gimming:image:list': { roles: READER, description: 'List images.' },
   'gimming:image:get': { roles: READER, description: 'Show an image.' },

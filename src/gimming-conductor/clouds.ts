@@ -6,8 +6,9 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
 import type { AgentRegistry } from './agents';
-import { CloudRow } from './db/entities';
-import type { CloudView, MethodArgs } from './rpc-schemas';
+import * as agentapi from './agentapi';
+import { CloudRow, ImageRow, LocationRow } from './db/entities';
+import type { CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
 import { cloudView } from './views';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -74,6 +75,45 @@ export class CloudService {
     const row = await this.resolve(ctx, ref);
     const up = await this.agents.countAliveByZone();
     return cloudView(row, up.get(row.zone) ?? 0);
+  }
+
+  /**
+   * Browses a cloud, live: the images the user can see there, each marked with the GIMinG image that tracks
+   * it (only when the user can see that image too), so that untracked ones can be adopted.
+   */
+  async listImages(ctx: RequestContext, args: MethodArgs<'list_cloud_images'>): Promise<CloudImageView[]> {
+    const cloud = await this.resolve(ctx, args.cloud);
+    const agent = await this.agents.pick(cloud.zone);
+    const images = await agentapi.listImages(ctx, agent.address, cloud, {}, args.limit);
+    const tracked = new Map<string, string>();
+    if (images.length > 0) {
+      const rows = await this.db
+        .createQueryBuilder()
+        .select(['l.remote_id AS remote_id', 'l.image_id AS image_id'])
+        .from(LocationRow, 'l')
+        .innerJoin(ImageRow, 'i', 'i.id = l.image_id')
+        .where('l.cloud_id = :cloud AND l.remote_id IN (:...ids)', {
+          cloud: cloud.id,
+          ids: images.map((i) => i.id),
+        })
+        .andWhere(ctx.isAdmin ? '1=1' : 'i.owner = :owner', { owner: ctx.projectId ?? '' })
+        .getRawMany<{ remote_id: string; image_id: string }>();
+      for (const row of rows) tracked.set(row.remote_id, row.image_id);
+    }
+    return images.map((i) => ({
+      id: i.id,
+      name: i.name,
+      status: i.status,
+      size: i.size,
+      checksum: i.checksum || null,
+      os_hash_value: i.os_hash_value || null,
+      disk_format: i.disk_format,
+      container_format: i.container_format,
+      visibility: i.visibility,
+      owner: i.owner,
+      created_at: i.created_at,
+      tracked_by: tracked.get(i.id) ?? null,
+    }));
   }
 
   async namesById(): Promise<Map<string, string>> {

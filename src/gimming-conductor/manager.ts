@@ -53,6 +53,7 @@ export class ConductorManager implements RpcEndpoint {
       begin_upload: (ctx, args) => uploads.begin(ctx, args),
       finish_upload: (ctx, args) => uploads.finish(ctx, args),
       abort_upload: (ctx, args) => uploads.abort(ctx, args),
+      list_cloud_images: (ctx, args) => clouds.listImages(ctx, args),
     };
   }
 

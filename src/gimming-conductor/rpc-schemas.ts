@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.2';
+export const RPC_API_VERSION = '1.3';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -71,6 +71,8 @@ export const METHODS = {
     os_hash_value: T.String({ pattern: '^[0-9a-f]{128}$' }),
   }),
   abort_upload: T.Object({ image_id: Id }),
+  // 1.3
+  list_cloud_images: T.Object({ cloud: CloudRefArg, limit: T.Integer({ minimum: 1, maximum: 1000 }) }),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -133,6 +135,22 @@ export interface TaskView {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+}
+
+/** An image as a cloud holds it, live, and which GIMinG image (if any) tracks it. */
+export interface CloudImageView {
+  id: string;
+  name: string;
+  status: string;
+  size: number;
+  checksum: string | null;
+  os_hash_value: string | null;
+  disk_format: string;
+  container_format: string;
+  visibility: string;
+  owner: string;
+  created_at: string;
+  tracked_by: string | null;
 }
 
 export interface Page<T> {

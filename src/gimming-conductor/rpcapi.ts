@@ -5,7 +5,15 @@
 import type { RequestContext } from '../common/context';
 import type { MessagingConnection } from '../common/rpc/connection';
 import { RpcClient } from '../common/rpc/client';
-import type { CloudView, ImageView, LocationView, MethodArgs, Page, TaskView } from './rpc-schemas';
+import type {
+  CloudImageView,
+  CloudView,
+  ImageView,
+  LocationView,
+  MethodArgs,
+  Page,
+  TaskView,
+} from './rpc-schemas';
 
 export const CONDUCTOR_TOPIC = 'conductor';
 
@@ -93,6 +101,10 @@ export class ConductorAPI {
       { task_id: taskId },
       { version: '1.1', server: conductorHost },
     );
+  }
+
+  listCloudImages(ctx: RequestContext, args: MethodArgs<'list_cloud_images'>): Promise<CloudImageView[]> {
+    return this.client.call(ctx, 'list_cloud_images', args, { version: '1.3' });
   }
 
   close(): Promise<void> {

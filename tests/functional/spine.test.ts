@@ -207,7 +207,7 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
     it('accepts clouds named by ID, and shows a longer copy moving', async () => {
       const clouds = (await http('GET', `${api}/v1/clouds`, { token: demo.id })).body.clouds as any[];
       const byName = Object.fromEntries(clouds.map((c) => [c.name, c.id]));
-      const { image: big } = await glanceA.createWithData(320 * 1024 * 1024, { name: 'big' });
+      const { image: big } = await glanceA.createWithData(512 * 1024 * 1024, { name: 'big' });
       const res = await http('POST', `${api}/v1/images`, {
         token: demo.id,
         json: { source: { cloud: byName['zone-a'], image_id: big.id }, targets: [byName['zone-b']] },

@@ -5,6 +5,7 @@ import type Router from '@koa/router';
 import type { ConductorAPI } from '../../../gimming-conductor/rpcapi';
 import type { AuthState } from '../../middleware/auth-token';
 import { readJsonBody } from '../../middleware/json-body';
+import { paging } from '../pagination';
 import { authorize } from '../../policy';
 import { CreateCloud, check } from '../../schemas/v1';
 
@@ -31,6 +32,17 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
   router.get('/v1/clouds', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:list');
     ctx.body = { clouds: await deps.conductor.listClouds(ctx.state.context) };
+  });
+
+  router.get('/v1/clouds/:cloud/images', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:cloud:list_images');
+    const limit = Math.min(paging(ctx, deps.defaultLimit, deps.maxLimit).limit, 1000);
+    ctx.body = {
+      images: await deps.conductor.listCloudImages(ctx.state.context, {
+        cloud: ctx.params.cloud as string,
+        limit,
+      }),
+    };
   });
 
   router.get('/v1/clouds/:cloud', async (ctx) => {
