@@ -4,6 +4,7 @@
  * the same, so the CPU is split between the two processes) -> 512 KiB framed chunks -> WriteStaging.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -53,23 +54,35 @@ export async function streamToStaging(
     }) as unknown as grpc.ClientWritableStream<Buffer>;
   });
   const md5 = new Md5();
-  // The agent refused (it answers once, possibly before the body has ended): stop feeding it.
+  // The agent answers once, possibly before the body has ended (it refused the upload): from then on,
+  // waiting for the call to drain would wait forever.
+  const refused = staged.then(
+    () => new Promise<never>(() => undefined),
+    (err: unknown) => Promise.reject(err instanceof Error ? err : new Error(String(err))),
+  );
+  refused.catch(() => undefined);
   staged.catch((err: unknown) => {
     body.unpipe(md5);
     md5.destroy(err instanceof Error ? err : new Error(String(err)));
   });
-  // The request body is piped in by hand, not as part of the pipeline: on a failure the pipeline would
-  // destroy it, and with it the socket the error answer has to go back on.
-  const sink = pipeline(md5, new ChunkFramer(chunkSize), call as unknown as NodeJS.WritableStream);
+  // Neither the request body nor the gRPC call is handed to the pipeline: it would destroy them on a
+  // failure, the body's socket is where the error answer goes back, and a destroyed gRPC call stream
+  // never closes, which would leave the pipeline waiting.
+  const fed = pipeline(md5, new ChunkFramer(chunkSize), async (chunks: AsyncIterable<Buffer>) => {
+    for await (const chunk of chunks) {
+      if (!call.write(chunk)) await Promise.race([once(call, 'drain'), refused]);
+    }
+    call.end();
+  });
   const onAborted = () => md5.destroy(new Error('the client went away'));
   body.once('aborted', onAborted);
   body.pipe(md5);
   try {
-    await sink;
+    await fed;
   } catch (err) {
     body.unpipe(md5);
     call.cancel();
-    // The agent's own answer (413, size mismatch) says more than the broken pipe it caused.
+    // The agent's own answer (413, size mismatch) says more than the broken stream it caused.
     const answer = await Promise.race([
       staged.then(
         () => undefined,

@@ -143,7 +143,7 @@ export class ImageService {
     );
     const view = await this.view(image); // as committed: the copies are queued
     for (const taskId of taskIds) this.engine.submit(taskId, ctx);
-    await this.tagSource(ctx, sourceAgent.address, source, remote.id, image.id);
+    await this.tag(ctx, sourceAgent.address, source, remote.id, image.id);
     return view;
   }
 
@@ -376,8 +376,11 @@ export class ImageService {
     }
   }
 
-  /** Tags the source with the GIMinG image ID. A source the user may read but not change stays untagged. */
-  private async tagSource(
+  /**
+   * Tags a remote image with the GIMinG image ID, so that copies can be found again. Best effort: an image
+   * the user may read but not change (someone else's public image) stays untagged.
+   */
+  async tag(
     ctx: RequestContext,
     address: string,
     cloud: CloudRow,
@@ -389,7 +392,7 @@ export class ImageService {
     } catch (err) {
       log.warn(
         { image_id: imageId, cloud: cloud.name, remote_id: remoteId, reason: describeError(err) },
-        'could not tag the source image',
+        'could not tag the remote image',
       );
     }
   }

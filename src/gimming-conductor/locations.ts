@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
-import { GimmingError, conflict, describeError, notFound } from '../common/errors';
+import { GimmingError, conflict, notFound } from '../common/errors';
 import { getLogger } from '../common/log';
 import * as agentapi from './agentapi';
 import type { AgentRegistry } from './agents';
@@ -12,7 +12,7 @@ import type { CloudService } from './clouds';
 import { LocationRow } from './db/entities';
 import type { ImageService } from './images';
 import type { LocationView, MethodArgs } from './rpc-schemas';
-import { IMAGE_ID_PROPERTY, sameBytes } from './tasks/copy-task';
+import { sameBytes } from './tasks/copy-task';
 import { locationView } from './views';
 
 const log = getLogger('conductor.locations');
@@ -96,16 +96,7 @@ export class LocationService {
       throw err;
     }
     log.info({ image_id: image.id, cloud: cloud.name, remote_id: remote.id }, 'copy linked');
-    try {
-      await agentapi.setImageProperties(ctx, agent.address, cloud, remote.id, {
-        [IMAGE_ID_PROPERTY]: image.id,
-      });
-    } catch (err) {
-      log.warn(
-        { image_id: image.id, cloud: cloud.name, reason: describeError(err) },
-        'could not tag the linked copy',
-      );
-    }
+    await this.images.tag(ctx, agent.address, cloud, remote.id, image.id);
     const row = await this.db
       .getRepository(LocationRow)
       .findOneByOrFail({ imageId: image.id, cloudId: cloud.id });

@@ -3,7 +3,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { GimmingError } from '../../../common/errors';
 import {
   type JsonResponse,
@@ -256,9 +255,17 @@ export class GlanceClient {
     });
     const responded = waitForResponse(req);
     responded.catch(() => undefined); // observed below; an early failure must not go unhandled
+    // `data` is piped by hand rather than through a pipeline: on a failure a pipeline destroys its source,
+    // and a destroyed gRPC stream never closes; the caller cancels its source itself.
     try {
-      await pipeline(data, req);
+      await new Promise<void>((resolve, reject) => {
+        req.once('finish', resolve);
+        req.once('error', reject);
+        data.once('error', reject);
+        data.pipe(req);
+      });
     } catch (err) {
+      data.unpipe(req);
       req.destroy();
       throw err;
     }
