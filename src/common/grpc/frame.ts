@@ -75,7 +75,7 @@ export class ChunkFramer extends Transform {
 
   constructor(
     private readonly chunkSize: number,
-    private readonly maxFreeBlocks = 4,
+    private readonly maxFreeBlocks = 8,
   ) {
     super({ readableObjectMode: true, readableHighWaterMark: 2 });
     this.block = this.newBlock();
