@@ -52,7 +52,12 @@ export const METHODS = {
   get_image: T.Object({ image_id: Id }),
   list_tasks: T.Intersect([
     ListOptions,
-    T.Object({ image_id: T.Optional(Id), status: T.Optional(T.String({ maxLength: 16 })) }),
+    T.Object({
+      image_id: T.Optional(Id),
+      status: T.Optional(T.String({ maxLength: 16 })),
+      // 1.3
+      cloud: T.Optional(CloudRefArg),
+    }),
   ]),
   get_task: T.Object({ task_id: Id }),
   // 1.1
@@ -126,6 +131,10 @@ export interface TaskView {
   bytes_done: number;
   bytes_total: number | null;
   progress: number | null;
+  /** Average bytes per second so far. */
+  rate: number | null;
+  /** Seconds left at that rate, while running. */
+  eta_seconds: number | null;
   attempts: number;
   error: { code: string; message: string } | null;
   agent: string | null;

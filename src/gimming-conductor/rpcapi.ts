@@ -66,7 +66,7 @@ export class ConductorAPI {
   }
 
   listTasks(ctx: RequestContext, args: MethodArgs<'list_tasks'>): Promise<Page<TaskView>> {
-    return this.client.call(ctx, 'list_tasks', args, { version: '1.0' });
+    return this.client.call(ctx, 'list_tasks', args, { version: args.cloud ? '1.3' : '1.0' });
   }
 
   getTask(ctx: RequestContext, taskId: string): Promise<TaskView> {

@@ -35,6 +35,8 @@ export class TaskQueries {
     if (!(ctx.isAdmin && args.all_projects)) qb.where('t.project_id = :p', { p: ctx.projectId ?? '' });
     if (args.image_id) qb.andWhere('t.image_id = :image', { image: args.image_id });
     if (args.status) qb.andWhere('t.status = :status', { status: args.status });
+    if (args.cloud)
+      qb.andWhere('t.cloud_id = :cloud', { cloud: (await this.clouds.resolve(ctx, args.cloud)).id });
     let marker: TaskRow | undefined;
     if (args.marker) {
       const row = await this.db.getRepository(TaskRow).findOneBy({ id: args.marker });

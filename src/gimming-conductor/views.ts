@@ -61,6 +61,7 @@ export function taskView(row: TaskRow, cloudNames: Map<string, string>): TaskVie
     bytes_done: row.bytesDone,
     bytes_total: row.bytesTotal,
     progress: row.bytesTotal ? Math.min(100, Math.floor((row.bytesDone / row.bytesTotal) * 1000) / 10) : null,
+    ...rateAndEta(row),
     attempts: row.attempts,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
     agent: row.agent,
@@ -71,4 +72,22 @@ export function taskView(row: TaskRow, cloudNames: Map<string, string>): TaskVie
     started_at: iso(row.startedAt),
     finished_at: iso(row.finishedAt),
   };
+}
+
+/**
+ * The average rate of a task so far (bytes per second, from its start to its last progress record or its
+ * end) and, while it runs, the seconds left at that rate.
+ */
+export function rateAndEta(
+  row: TaskRow,
+  now: Date = new Date(),
+): { rate: number | null; eta_seconds: number | null } {
+  if (!row.startedAt || row.bytesDone <= 0) return { rate: null, eta_seconds: null };
+  const until = row.finishedAt ?? (row.status === 'running' ? row.updatedAt : now);
+  const seconds = (until.getTime() - row.startedAt.getTime()) / 1000;
+  if (seconds <= 0) return { rate: null, eta_seconds: null };
+  const rate = Math.round(row.bytesDone / seconds);
+  const running = row.status === 'running' && row.bytesTotal !== null;
+  const left = running ? Math.max(0, (row.bytesTotal as number) - row.bytesDone) : 0;
+  return { rate, eta_seconds: running && rate > 0 ? Math.ceil(left / rate) : null };
 }

@@ -177,6 +177,15 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       assert.equal(task.attempts, 1);
       const shown = await http('GET', `${api}/v1/tasks/${task.id}`, { token: demo.id });
       assert.equal(shown.body.id, task.id);
+      assert.ok(shown.body.rate > 0, 'an average rate is shown');
+      assert.equal(shown.body.eta_seconds, null, 'no ETA once ended');
+      const toB = await http('GET', `${api}/v1/tasks?cloud=zone-b&image_id=${imageId}`, { token: demo.id });
+      assert.deepEqual(
+        toB.body.tasks.map((t: any) => t.id),
+        [task.id],
+      );
+      const toA = await http('GET', `${api}/v1/tasks?cloud=zone-a&image_id=${imageId}`, { token: demo.id });
+      assert.deepEqual(toA.body.tasks, []);
       const image = await http('GET', `${api}/v1/images/${imageId}`, { token: demo.id });
       const zoneB = image.body.locations.find((l: any) => l.cloud === 'zone-b');
       assert.equal(zoneB.status, 'active');
@@ -214,7 +223,13 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       });
       assert.equal(res.status, 202, res.text);
       assert.equal(res.body.name, 'big', 'the name defaults to the source name');
-      const seen: Array<{ status: string; done: number; total: number; location: string }> = [];
+      const seen: Array<{
+        status: string;
+        done: number;
+        total: number;
+        location: string;
+        eta: number | null;
+      }> = [];
       for (;;) {
         const [tasks, image] = await Promise.all([
           http('GET', `${api}/v1/tasks?image_id=${res.body.id}`, { token: demo.id }),
@@ -222,7 +237,13 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
         ]);
         const task = tasks.body.tasks[0];
         const location = image.body.locations.find((l: any) => l.cloud === 'zone-b').status;
-        seen.push({ status: task.status, done: task.bytes_done, total: task.bytes_total, location });
+        seen.push({
+          status: task.status,
+          done: task.bytes_done,
+          total: task.bytes_total,
+          location,
+          eta: task.eta_seconds,
+        });
         if (!['pending', 'running'].includes(task.status)) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -232,6 +253,10 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       const moving = seen.filter((o) => o.status === 'running' && o.done > 0 && o.done < o.total);
       assert.ok(moving.length > 0, `progress was seen mid-copy: ${JSON.stringify(seen.slice(0, 5))}...`);
       assert.ok(moving.every((o) => o.total === big.size && o.location === 'copying'));
+      assert.ok(
+        moving.every((o) => typeof o.eta === 'number' && o.eta >= 0),
+        'an ETA while it runs',
+      );
       const copy = await glanceB.list({ gimming_image_id: res.body.id });
       assert.equal(copy.length, 1);
       assert.equal(copy[0].os_hash_value, big.os_hash_value);

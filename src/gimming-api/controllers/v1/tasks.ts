@@ -21,6 +21,7 @@ export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): voi
     if (status !== undefined && !TASK_STATES.has(status)) {
       throw badRequest('gimming.request.invalid', `status must be one of ${[...TASK_STATES].join(', ')}.`);
     }
+    const cloud = queryString(ctx, 'cloud');
     const allProjects = booleanQuery(ctx, 'all_projects');
     if (allProjects) authorize(ctx.state.context, 'gimming:image:list_all_projects');
     const page = await deps.conductor.listTasks(ctx.state.context, {
@@ -28,6 +29,7 @@ export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): voi
       all_projects: allProjects,
       ...(imageId ? { image_id: imageId.toLowerCase() } : {}),
       ...(status ? { status } : {}),
+      ...(cloud ? { cloud } : {}),
     });
     const next = nextLink(ctx, page.next_marker);
     ctx.body = { tasks: page.items, ...(next ? { next } : {}) };
