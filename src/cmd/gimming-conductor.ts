@@ -12,6 +12,7 @@ import { AgentRegistry } from '../gimming-conductor/agents';
 import { CloudService } from '../gimming-conductor/clouds';
 import { makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
 import { ImageService } from '../gimming-conductor/images';
+import { RemoteMetadata } from '../gimming-conductor/remote-metadata';
 import { ConductorManager } from '../gimming-conductor/manager';
 import { CONDUCTOR_TOPIC, ConductorAPI } from '../gimming-conductor/rpcapi';
 import { LocationService } from '../gimming-conductor/locations';
@@ -48,7 +49,14 @@ async function main(): Promise<void> {
     { db, agents, host, progressIntervalMs: config.conductor.task_progress_interval * 1000 },
     config.conductor.workers,
   );
-  const images = new ImageService(db, clouds, agents, engine, host);
+  const images = new ImageService(
+    db,
+    clouds,
+    agents,
+    engine,
+    host,
+    new RemoteMetadata(agents, config.conductor.remote_cache_time),
+  );
   const tasks = new TaskQueries(db, clouds);
   const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
   const conductors = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);

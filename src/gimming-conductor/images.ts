@@ -4,11 +4,19 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/context';
-import { GimmingError, badRequest, conflict, describeError, notFound } from '../common/errors';
+import {
+  GimmingError,
+  asGimmingError,
+  badRequest,
+  conflict,
+  describeError,
+  notFound,
+} from '../common/errors';
 import { getLogger } from '../common/log';
 import * as agentapi from './agentapi';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
+import type { RemoteMetadata } from './remote-metadata';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { ImageView, MethodArgs, Page } from './rpc-schemas';
 import { pageAfter } from './pagination';
@@ -30,6 +38,7 @@ export class ImageService {
     private readonly engine: TaskEngine,
     /** This conductor: the owner of the tasks it queues. */
     private readonly host: string,
+    private readonly remotes: RemoteMetadata,
   ) {}
 
   async find(ctx: RequestContext, id: string): Promise<ImageRow> {
@@ -397,8 +406,27 @@ export class ImageService {
     }
   }
 
+  /** One image, with each copy's live metadata read from its cloud (as the user, briefly cached). */
   async get(ctx: RequestContext, id: string): Promise<ImageView> {
-    return this.view(await this.find(ctx, id));
+    const view = await this.view(await this.find(ctx, id));
+    const clouds = new Map((await this.db.getRepository(CloudRow).find()).map((c) => [c.id, c]));
+    await Promise.all(
+      view.locations.map(async (location) => {
+        const cloud = clouds.get(location.cloud_id);
+        if (!location.image_id || !cloud) return;
+        try {
+          location.remote = await this.remotes.describe(ctx, cloud, location.image_id);
+        } catch (err) {
+          const gerr = asGimmingError(err);
+          location.remote = null;
+          location.remote_error = { code: gerr.code, message: gerr.message };
+        }
+      }),
+    );
+    view.available_in = view.locations
+      .filter((l) => l.status === 'active' && l.remote?.status === 'active')
+      .map((l) => l.cloud);
+    return view;
   }
 
   async list(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {

@@ -103,6 +103,24 @@ export interface LocationView {
   status: string;
   task_id: string | null;
   last_verified_at: string | null;
+  /** The copy as its cloud describes it now (only when one image is shown; never stored). */
+  remote?: RemoteView | null;
+  /** Why `remote` could not be read. */
+  remote_error?: { code: string; message: string };
+}
+
+/** A cloud's live metadata of a copy. */
+export interface RemoteView {
+  name: string;
+  status: string;
+  size: number;
+  checksum: string | null;
+  os_hash_value: string | null;
+  disk_format: string;
+  container_format: string;
+  visibility: string;
+  owner: string;
+  properties: Record<string, string>;
 }
 
 export interface ImageView {
@@ -116,6 +134,8 @@ export interface ImageView {
   os_hash_algo: string | null;
   os_hash_value: string | null;
   locations: LocationView[];
+  /** Clouds where the image can be used now (only when one image is shown). */
+  available_in?: string[];
   created_at: string;
   updated_at: string;
 }

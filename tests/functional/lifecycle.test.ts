@@ -246,6 +246,22 @@ describe('image lifecycle: sync, link, unlink, forget, cancel', function () {
     });
   });
 
+  describe('live metadata', () => {
+    it('shows what each cloud holds now, and where the image is available', async () => {
+      const { id } = await adoptAndSync();
+      const copyId = (await location(api, demo.id, id, 'zone-b')).image_id;
+      await glanceB.delete(copyId); // out of band
+      await new Promise((r) => setTimeout(r, 1100)); // the conductor keeps what it read for 1 s here
+      const image = (await http('GET', `${api}/v1/images/${id}`, { token: demo.id })).body;
+      assert.deepEqual(image.available_in, ['zone-a']);
+      const zoneB = image.locations.find((l: any) => l.cloud === 'zone-b');
+      assert.equal(zoneB.remote, null);
+      assert.equal(zoneB.remote_error.code, 'gimming.remote_image.not_found');
+      const zoneA = image.locations.find((l: any) => l.cloud === 'zone-a');
+      assert.equal(zoneA.remote.status, 'active');
+    });
+  });
+
   describe('forget', () => {
     it('forgets an image and untags its copies, which stay in their clouds', async () => {
       const { id, source } = await adoptAndSync();

@@ -211,6 +211,15 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       assert.equal(copy.gimming_image_id, imageId);
       const tagged = await glanceA.get(source.id);
       assert.equal(tagged.gimming_image_id, imageId);
+      // ...and GIMinG shows each copy as its cloud describes it now.
+      assert.deepEqual(image.body.available_in, ['zone-a', 'zone-b']);
+      for (const location of image.body.locations) {
+        assert.equal(location.remote.status, 'active');
+        assert.equal(location.remote.checksum, source.checksum);
+        assert.equal(location.remote.os_hash_value, source.os_hash_value);
+        assert.equal(location.remote.properties.gimming_image_id, imageId);
+        assert.equal(location.remote.properties.os_distro, 'cirros');
+      }
     });
 
     it('accepts clouds named by ID, and shows a longer copy moving', async () => {

@@ -68,6 +68,7 @@ bind_port = ${this.opts.apiPort}
 
 [conductor]
 agent_down_time = 20
+remote_cache_time = 1
 
 [agent]
 bind_host = 127.0.0.1

@@ -110,6 +110,11 @@ export const SCHEMA = {
       2,
     ),
     task_progress_interval: int('Seconds between two writes of a running task progress.', 1, 1),
+    remote_cache_time: int(
+      'Seconds the live metadata of a copy, read from its cloud for a user, is reused before it is read again. ' +
+        'Set to 0 to read it on every request.',
+      10,
+    ),
   },
   agent: {
     zone: str('The zone this agent serves. Clouds whose zone matches are reached through it.', 'default'),

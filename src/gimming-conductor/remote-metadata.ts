@@ -1,0 +1,44 @@
+/**
+ * The live metadata of copies, read from their clouds through the agents, as the user who asks, and kept
+ * for a few seconds ([conductor] remote_cache_time) per user and copy. It is never written anywhere.
+ */
+import { LRUCache } from 'lru-cache';
+import type { RequestContext } from '../common/context';
+import * as agentapi from './agentapi';
+import type { AgentRegistry } from './agents';
+import type { CloudRow } from './db/entities';
+import type { RemoteView } from './rpc-schemas';
+
+export class RemoteMetadata {
+  private readonly cache: LRUCache<string, RemoteView> | undefined;
+
+  constructor(
+    private readonly agents: AgentRegistry,
+    cacheSeconds: number,
+  ) {
+    this.cache = cacheSeconds > 0 ? new LRUCache({ max: 10000, ttl: cacheSeconds * 1000 }) : undefined;
+  }
+
+  async describe(ctx: RequestContext, cloud: CloudRow, remoteId: string): Promise<RemoteView> {
+    // Per user and project: what one user may see of an image is not what another may.
+    const key = `${ctx.userId ?? ''}|${ctx.projectId ?? ''}|${cloud.id}|${remoteId}`;
+    const cached = this.cache?.get(key);
+    if (cached) return cached;
+    const agent = await this.agents.pick(cloud.zone);
+    const remote = await agentapi.describeImage(ctx, agent.address, cloud, remoteId);
+    const view: RemoteView = {
+      name: remote.name,
+      status: remote.status,
+      size: remote.size,
+      checksum: remote.checksum || null,
+      os_hash_value: remote.os_hash_value || null,
+      disk_format: remote.disk_format,
+      container_format: remote.container_format,
+      visibility: remote.visibility,
+      owner: remote.owner,
+      properties: remote.properties,
+    };
+    this.cache?.set(key, view);
+    return view;
+  }
+}
