@@ -23,6 +23,10 @@ export const RULES: Record<string, { roles: string[]; description: string }> = {
     roles: MEMBER,
     description: 'Copy an image to more clouds, or retry failed copies.',
   },
+  'gimming:image:refresh': {
+    roles: MEMBER,
+    description: 'Check every copy of an image against its cloud now.',
+  },
   'gimming:image:delete': { roles: MEMBER, description: 'Forget an image.' },
   'gimming:location:create': { roles: MEMBER, description: 'Link an existing copy to an image.' },
   'gimming:location:delete': { roles: MEMBER, description: 'Forget a copy, or delete it from its cloud.' },

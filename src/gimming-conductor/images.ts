@@ -406,6 +406,53 @@ export class ImageService {
     }
   }
 
+  /**
+   * Checks every copy against its cloud now: a copy deleted behind GIMinG's back becomes `missing`, one
+   * whose bytes changed `mismatch`, a good one `active` again; each checked copy records when. A cloud
+   * that cannot be reached leaves its copy as it was.
+   */
+  async refresh(ctx: RequestContext, id: string): Promise<ImageView> {
+    const image = await this.find(ctx, id);
+    const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
+    const clouds = new Map((await this.db.getRepository(CloudRow).find()).map((c) => [c.id, c]));
+    await Promise.all(
+      locations
+        .filter((l) => l.remoteId && ['active', 'missing', 'mismatch'].includes(l.status))
+        .map(async (location) => {
+          const cloud = clouds.get(location.cloudId) as CloudRow;
+          let status: string;
+          try {
+            const remote = await this.remotes.describe(ctx, cloud, location.remoteId as string, true);
+            const bytes = {
+              size: remote.size,
+              checksum: remote.checksum ?? '',
+              os_hash_algo: remote.os_hash_algo ?? '',
+              os_hash_value: remote.os_hash_value ?? '',
+            };
+            status = sameBytes(image, bytes) ? 'active' : 'mismatch';
+          } catch (err) {
+            const gerr = asGimmingError(err);
+            if (gerr.status !== 404) {
+              log.warn({ image_id: image.id, cloud: cloud.name, reason: gerr.message }, 'copy not checked');
+              return;
+            }
+            status = 'missing';
+          }
+          if (status !== location.status) {
+            log.warn(
+              { image_id: image.id, cloud: cloud.name, from: location.status, to: status },
+              'drift found',
+            );
+          }
+          const now = new Date();
+          await this.db
+            .getRepository(LocationRow)
+            .update({ id: location.id }, { status, lastVerifiedAt: now, updatedAt: now });
+        }),
+    );
+    return this.get(ctx, image.id);
+  }
+
   /** One image, with each copy's live metadata read from its cloud (as the user, briefly cached). */
   async get(ctx: RequestContext, id: string): Promise<ImageView> {
     const view = await this.view(await this.find(ctx, id));

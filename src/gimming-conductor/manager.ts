@@ -54,6 +54,7 @@ export class ConductorManager implements RpcEndpoint {
       finish_upload: (ctx, args) => uploads.finish(ctx, args),
       abort_upload: (ctx, args) => uploads.abort(ctx, args),
       list_cloud_images: (ctx, args) => clouds.listImages(ctx, args),
+      refresh_image: (ctx, args) => images.refresh(ctx, args.image_id),
     };
   }
 

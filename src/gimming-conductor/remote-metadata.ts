@@ -19,10 +19,11 @@ export class RemoteMetadata {
     this.cache = cacheSeconds > 0 ? new LRUCache({ max: 10000, ttl: cacheSeconds * 1000 }) : undefined;
   }
 
-  async describe(ctx: RequestContext, cloud: CloudRow, remoteId: string): Promise<RemoteView> {
+  /** `fresh`: read the cloud even when a recent answer is cached (and cache the new one). */
+  async describe(ctx: RequestContext, cloud: CloudRow, remoteId: string, fresh = false): Promise<RemoteView> {
     // Per user and project: what one user may see of an image is not what another may.
     const key = `${ctx.userId ?? ''}|${ctx.projectId ?? ''}|${cloud.id}|${remoteId}`;
-    const cached = this.cache?.get(key);
+    const cached = fresh ? undefined : this.cache?.get(key);
     if (cached) return cached;
     const agent = await this.agents.pick(cloud.zone);
     const remote = await agentapi.describeImage(ctx, agent.address, cloud, remoteId);
@@ -31,6 +32,7 @@ export class RemoteMetadata {
       status: remote.status,
       size: remote.size,
       checksum: remote.checksum || null,
+      os_hash_algo: remote.os_hash_algo || null,
       os_hash_value: remote.os_hash_value || null,
       disk_format: remote.disk_format,
       container_format: remote.container_format,

@@ -78,6 +78,7 @@ export const METHODS = {
   abort_upload: T.Object({ image_id: Id }),
   // 1.3
   list_cloud_images: T.Object({ cloud: CloudRefArg, limit: T.Integer({ minimum: 1, maximum: 1000 }) }),
+  refresh_image: T.Object({ image_id: Id }),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -115,6 +116,7 @@ export interface RemoteView {
   status: string;
   size: number;
   checksum: string | null;
+  os_hash_algo: string | null;
   os_hash_value: string | null;
   disk_format: string;
   container_format: string;

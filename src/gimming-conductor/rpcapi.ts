@@ -107,6 +107,10 @@ export class ConductorAPI {
     return this.client.call(ctx, 'list_cloud_images', args, { version: '1.3' });
   }
 
+  refreshImage(ctx: RequestContext, imageId: string): Promise<ImageView> {
+    return this.client.call(ctx, 'refresh_image', { image_id: imageId }, { version: '1.3' });
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }

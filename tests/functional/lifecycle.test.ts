@@ -259,6 +259,25 @@ describe('image lifecycle: sync, link, unlink, forget, cancel', function () {
       assert.equal(zoneB.remote_error.code, 'gimming.remote_image.not_found');
       const zoneA = image.locations.find((l: any) => l.cloud === 'zone-a');
       assert.equal(zoneA.remote.status, 'active');
+
+      const before = Date.now();
+      const refreshed = await http('POST', `${api}/v1/images/${id}/refresh`, { token: demo.id });
+      assert.equal(refreshed.status, 200, refreshed.text);
+      const byCloud = Object.fromEntries(refreshed.body.locations.map((l: any) => [l.cloud, l]));
+      assert.equal(byCloud['zone-b'].status, 'missing', 'the copy deleted out of band is found missing');
+      assert.equal(byCloud['zone-a'].status, 'active');
+      for (const cloud of ['zone-a', 'zone-b'])
+        assert.ok(Date.parse(byCloud[cloud].last_verified_at) >= before - 5, cloud);
+      assert.equal((await http('POST', `${api}/v1/images/${id}/refresh`, { token: alt.id })).status, 404);
+      // A sync puts the missing copy back.
+      assert.equal(
+        (await http('POST', `${api}/v1/images/${id}/sync`, { token: demo.id, json: { targets: ['zone-b'] } }))
+          .status,
+        202,
+      );
+      const tasks = await waitForTasks(api, demo.id, id);
+      assert.ok(tasks.every((t) => t.status === 'succeeded'));
+      assert.equal((await location(api, demo.id, id, 'zone-b')).status, 'active');
     });
   });
 

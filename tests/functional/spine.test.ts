@@ -240,10 +240,9 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
         eta: number | null;
       }> = [];
       for (;;) {
-        const [tasks, image] = await Promise.all([
-          http('GET', `${api}/v1/tasks?image_id=${res.body.id}`, { token: demo.id }),
-          http('GET', `${api}/v1/images/${res.body.id}`, { token: demo.id }),
-        ]);
+        // The image first, then its task: a task seen running was running when the location was read.
+        const image = await http('GET', `${api}/v1/images/${res.body.id}`, { token: demo.id });
+        const tasks = await http('GET', `${api}/v1/tasks?image_id=${res.body.id}`, { token: demo.id });
         const task = tasks.body.tasks[0];
         const location = image.body.locations.find((l: any) => l.cloud === 'zone-b').status;
         seen.push({

@@ -296,7 +296,10 @@ function cancelledError(): GimmingError {
  * True when a remote image holds the image's bytes: the same size and every hash both sides know equal,
  * with at least one hash compared.
  */
-export function sameBytes(image: ImageRow, remote: RemoteImage__Output): boolean {
+export function sameBytes(
+  image: ImageRow,
+  remote: Pick<RemoteImage__Output, 'size' | 'checksum' | 'os_hash_algo' | 'os_hash_value'>,
+): boolean {
   if (image.size !== null && remote.size !== image.size) return false;
   let compared = 0;
   if (image.checksum && remote.checksum) {

@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.3', fingerprint: '42fece0085378f50' },
+  conductor: { version: '1.3', fingerprint: '0f9f92797eb87e84' },
   envelope: { version: '1.0' },
   agentProto: { fingerprint: '493b3251afce46a1' },
 };

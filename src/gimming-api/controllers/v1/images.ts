@@ -108,6 +108,11 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     });
   });
 
+  router.post('/v1/images/:image_id/refresh', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:image:refresh');
+    ctx.body = await deps.conductor.refreshImage(ctx.state.context, imageId(ctx.params.image_id));
+  });
+
   router.post('/v1/images/:image_id/locations', async (ctx) => {
     authorize(ctx.state.context, 'gimming:location:create');
     const id = imageId(ctx.params.image_id);
