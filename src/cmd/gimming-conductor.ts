@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const task = await db.getRepository(TaskRow).findOneBy({ id: taskId });
     if (task) await uploads.releaseStaging(ctx, task.imageId);
   };
-  const manager = new ConductorManager({ agents, clouds, images, locations, tasks, control, uploads });
+  const manager = new ConductorManager({ agents, clouds, images, locations, tasks, control, uploads, db });
   const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32);
   await server.start();
   log.info({ version: VERSION, host, queue: server.queueName }, 'gimming-conductor started');

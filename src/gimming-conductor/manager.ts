@@ -8,7 +8,9 @@ import { badRequest } from '../common/errors';
 import type { RpcEndpoint } from '../common/rpc/server';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
+import type { DataSource } from 'typeorm';
 import type { ImageService } from './images';
+import { matrix } from './matrix';
 import type { LocationService } from './locations';
 import { METHODS, type MethodArgs, type MethodName, RPC_API_VERSION } from './rpc-schemas';
 import type { TaskControl } from './task-control';
@@ -30,10 +32,11 @@ export class ConductorManager implements RpcEndpoint {
     tasks: TaskQueries;
     control: TaskControl;
     uploads: UploadService;
+    db: DataSource;
   }) {
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [name, schema] of Object.entries(METHODS)) this.validators.set(name, ajv.compile(schema));
-    const { agents, clouds, images, locations, tasks, control, uploads } = services;
+    const { agents, clouds, images, locations, tasks, control, uploads, db } = services;
     this.handlers = {
       agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
       create_cloud: (ctx, args) => clouds.create(ctx, args),
@@ -55,6 +58,7 @@ export class ConductorManager implements RpcEndpoint {
       abort_upload: (ctx, args) => uploads.abort(ctx, args),
       list_cloud_images: (ctx, args) => clouds.listImages(ctx, args),
       refresh_image: (ctx, args) => images.refresh(ctx, args.image_id),
+      get_matrix: (ctx, args) => matrix(db, clouds, ctx, args),
     };
   }
 

@@ -79,6 +79,12 @@ export const METHODS = {
   // 1.3
   list_cloud_images: T.Object({ cloud: CloudRefArg, limit: T.Integer({ minimum: 1, maximum: 1000 }) }),
   refresh_image: T.Object({ image_id: Id }),
+  get_matrix: T.Object({
+    all_projects: T.Optional(T.Boolean()),
+    name: T.Optional(Name),
+    clouds: T.Optional(T.Array(CloudRefArg, { maxItems: 64 })),
+    limit: T.Integer({ minimum: 1, maximum: 10000 }),
+  }),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -182,6 +188,12 @@ export interface CloudImageView {
   owner: string;
   created_at: string;
   tracked_by: string | null;
+}
+
+/** GLINT's view: images x clouds, each cell the state of the image's copy in that cloud (or null). */
+export interface MatrixView {
+  clouds: Array<{ id: string; name: string }>;
+  images: Array<{ id: string; name: string; owner: string; cells: Record<string, string | null> }>;
 }
 
 export interface Page<T> {

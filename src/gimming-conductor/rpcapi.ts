@@ -10,6 +10,7 @@ import type {
   CloudView,
   ImageView,
   LocationView,
+  MatrixView,
   MethodArgs,
   Page,
   TaskView,
@@ -109,6 +110,10 @@ export class ConductorAPI {
 
   refreshImage(ctx: RequestContext, imageId: string): Promise<ImageView> {
     return this.client.call(ctx, 'refresh_image', { image_id: imageId }, { version: '1.3' });
+  }
+
+  getMatrix(ctx: RequestContext, args: MethodArgs<'get_matrix'>): Promise<MatrixView> {
+    return this.client.call(ctx, 'get_matrix', args, { version: '1.3' });
   }
 
   close(): Promise<void> {

@@ -281,6 +281,35 @@ describe('image lifecycle: sync, link, unlink, forget, cancel', function () {
     });
   });
 
+  describe('matrix', () => {
+    it('shows images x clouds with the state of each copy', async () => {
+      const { id } = await adoptAndSync();
+      const name = `matrix-${id.slice(0, 8)}`;
+      const { image: source } = await glanceA.createWithData(1024, { name });
+      const res = await http('POST', `${api}/v1/images`, {
+        token: demo.id,
+        json: { name, source: { cloud: 'zone-a', image_id: source.id }, targets: ['zone-b'] },
+      });
+      await waitForTasks(api, demo.id, res.body.id);
+      const all = await http('GET', `${api}/v1/matrix`, { token: demo.id });
+      assert.equal(all.status, 200, all.text);
+      assert.deepEqual(
+        all.body.clouds.map((c: any) => c.name),
+        ['zone-a', 'zone-b'],
+      );
+      assert.deepEqual(all.body.images.find((i: any) => i.id === id).cells, {
+        'zone-a': 'active',
+        'zone-b': 'active',
+      });
+      const one = await http('GET', `${api}/v1/matrix?name=${name}&cloud=zone-b`, { token: demo.id });
+      assert.deepEqual(one.body.images, [
+        { id: res.body.id, name, owner: demo.projectId, cells: { 'zone-b': 'active' } },
+      ]);
+      const other = await http('GET', `${api}/v1/matrix`, { token: alt.id });
+      assert.ok(!(other.body.images as any[]).some((i) => i.id === id));
+    });
+  });
+
   describe('forget', () => {
     it('forgets an image and untags its copies, which stay in their clouds', async () => {
       const { id, source } = await adoptAndSync();

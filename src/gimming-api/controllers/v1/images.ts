@@ -17,7 +17,7 @@ import {
   reservedProperty,
 } from '../../schemas/v1';
 import { streamToStaging } from '../../upload-stream';
-import { booleanQuery, nextLink, paging } from '../pagination';
+import { booleanQuery, nextLink, paging, queryString } from '../pagination';
 import type { ControllerDeps } from './clouds';
 
 export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
@@ -149,6 +149,21 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     }
     await deps.conductor.deleteImage(ctx.state.context, id);
     ctx.status = 204;
+  });
+
+  router.get('/v1/matrix', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:image:list');
+    const allProjects = booleanQuery(ctx, 'all_projects');
+    if (allProjects) authorize(ctx.state.context, 'gimming:image:list_all_projects');
+    const name = queryString(ctx, 'name');
+    const cloud = ctx.query.cloud;
+    const clouds = cloud === undefined ? undefined : Array.isArray(cloud) ? cloud : [cloud];
+    ctx.body = await deps.conductor.getMatrix(ctx.state.context, {
+      all_projects: allProjects,
+      limit: paging(ctx, deps.defaultLimit, deps.maxLimit).limit,
+      ...(name ? { name } : {}),
+      ...(clouds ? { clouds } : {}),
+    });
   });
 
   router.get('/v1/images/:image_id', async (ctx) => {
