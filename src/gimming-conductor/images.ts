@@ -479,6 +479,15 @@ export class ImageService {
   async list(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {
     const qb = this.db.getRepository(ImageRow).createQueryBuilder('i');
     if (!(ctx.isAdmin && args.all_projects)) qb.where('i.owner = :owner', { owner: ctx.projectId ?? '' });
+    if (args.name) qb.andWhere('i.name = :name', { name: args.name });
+    if (args.status) qb.andWhere('i.status = :status', { status: args.status });
+    if (args.visibility) qb.andWhere('i.visibility = :visibility', { visibility: args.visibility });
+    if (args.cloud) {
+      const cloud = await this.clouds.resolve(ctx, args.cloud);
+      qb.andWhere('EXISTS (SELECT 1 FROM locations l WHERE l.image_id = i.id AND l.cloud_id = :cloud)', {
+        cloud: cloud.id,
+      });
+    }
     const marker = args.marker
       ? await this.find(ctx, args.marker).catch(() => {
           throw badRequest(
@@ -487,7 +496,13 @@ export class ImageService {
           );
         })
       : undefined;
-    const page = await pageAfter(qb, 'i', marker, args.limit);
+    const key = args.sort_key ?? 'created_at';
+    const sort = {
+      column: key,
+      property: key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()),
+      dir: args.sort_dir ?? 'asc',
+    } as const;
+    const page = await pageAfter(qb, 'i', marker, args.limit, sort);
     return { items: await this.views(page.rows), next_marker: page.nextMarker };
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Keyset pagination, oldest first: a page is the rows after the marker row in (created_at, id) order.
+ * Keyset pagination: a page is the rows after the marker row in (sort key, id) order, oldest first unless
+ * another key or direction is asked for. Sort keys are columns that are never NULL.
  */
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
@@ -8,21 +9,34 @@ export interface Keyed {
   createdAt: Date;
 }
 
+export interface Sort {
+  /** Column name (snake_case) and the entity property holding it. */
+  column: string;
+  property: string;
+  dir: 'asc' | 'desc';
+}
+
+export const CREATED_ASC: Sort = { column: 'created_at', property: 'createdAt', dir: 'asc' };
+
 export async function pageAfter<T extends ObjectLiteral & Keyed>(
   qb: SelectQueryBuilder<T>,
   alias: string,
   marker: Keyed | undefined,
   limit: number,
+  sort: Sort = CREATED_ASC,
 ): Promise<{ rows: T[]; nextMarker: string | null }> {
+  const col = `${alias}.${sort.column}`;
+  const op = sort.dir === 'asc' ? '>' : '<';
   if (marker) {
-    qb.andWhere(`(${alias}.created_at > :mc OR (${alias}.created_at = :mc AND ${alias}.id > :mi))`, {
-      mc: marker.createdAt,
+    qb.andWhere(`(${col} ${op} :mv OR (${col} = :mv AND ${alias}.id ${op} :mi))`, {
+      mv: (marker as unknown as Record<string, unknown>)[sort.property],
       mi: marker.id,
     });
   }
+  const dir = sort.dir === 'asc' ? 'ASC' : 'DESC';
   const rows = await qb
-    .orderBy(`${alias}.created_at`, 'ASC')
-    .addOrderBy(`${alias}.id`, 'ASC')
+    .orderBy(col, dir)
+    .addOrderBy(`${alias}.id`, dir)
     .limit(limit + 1)
     .getMany();
   const page = rows.slice(0, limit);

@@ -13,6 +13,9 @@ const Name = T.String({ minLength: 1, maxLength: 255 });
 
 export const CloudRefArg = T.String({ minLength: 1, maxLength: 255, description: 'A cloud name or ID.' });
 
+/** Image attributes a list can be sorted by. */
+export const IMAGE_SORT_KEYS = ['created_at', 'updated_at', 'name', 'status', 'visibility'] as const;
+
 export const ListOptions = T.Object({
   limit: T.Integer({ minimum: 1, maximum: 10000 }),
   marker: T.Optional(Id),
@@ -48,7 +51,18 @@ export const METHODS = {
     min_ram: T.Optional(T.Integer({ minimum: 0 })),
     properties: T.Optional(T.Record(T.String({ maxLength: 255 }), T.String({ maxLength: 65535 }))),
   }),
-  list_images: ListOptions,
+  list_images: T.Intersect([
+    ListOptions,
+    // 1.3
+    T.Object({
+      name: T.Optional(Name),
+      status: T.Optional(T.String({ maxLength: 16 })),
+      visibility: T.Optional(T.String({ maxLength: 16 })),
+      cloud: T.Optional(CloudRefArg),
+      sort_key: T.Optional(T.Union(IMAGE_SORT_KEYS.map((k) => T.Literal(k)))),
+      sort_dir: T.Optional(T.Union([T.Literal('asc'), T.Literal('desc')])),
+    }),
+  ]),
   get_image: T.Object({ image_id: Id }),
   list_tasks: T.Intersect([
     ListOptions,

@@ -59,7 +59,8 @@ export class ConductorAPI {
   }
 
   listImages(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {
-    return this.client.call(ctx, 'list_images', args, { version: '1.0' });
+    const extended = Object.keys(args).some((k) => !['limit', 'marker', 'all_projects'].includes(k));
+    return this.client.call(ctx, 'list_images', args, { version: extended ? '1.3' : '1.0' });
   }
 
   getImage(ctx: RequestContext, imageId: string): Promise<ImageView> {

@@ -294,6 +294,40 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
         if (next) assert.match(next, /^\/v1\/images\?limit=1&marker=[0-9a-f-]{36}$/);
       }
       assert.deepEqual(paged, all);
+      const byName = await http('GET', `${api}/v1/images?name=cirros`, { token: demo.id });
+      assert.deepEqual(
+        byName.body.images.map((i: any) => i.name),
+        ['cirros'],
+      );
+      const inB = await http('GET', `${api}/v1/images?cloud=zone-b&status=active&visibility=private`, {
+        token: demo.id,
+      });
+      assert.ok(inB.body.images.length >= 1);
+      assert.ok(inB.body.images.every((i: any) => i.locations.some((l: any) => l.cloud === 'zone-b')));
+      const sorted = await http('GET', `${api}/v1/images?sort=name:desc`, { token: demo.id });
+      const names = sorted.body.images.map((i: any) => i.name);
+      assert.deepEqual(names, [...names].sort().reverse());
+      const sortedPaged: string[] = [];
+      let nextSorted: string | undefined = '/v1/images?sort=name:desc&limit=1';
+      while (nextSorted) {
+        const page: any = await http('GET', `${api}${nextSorted}`, { token: demo.id });
+        sortedPaged.push(...page.body.images.map((i: any) => i.name));
+        nextSorted = page.body.next;
+      }
+      assert.deepEqual(sortedPaged, names, 'pages follow the sort order');
+      for (const query of [
+        'sort=owner',
+        'sort=name:sideways',
+        'sort=name;DROP TABLE images',
+        'cloud=nowhere',
+      ]) {
+        const res = await http('GET', `${api}/v1/images?${query}`, { token: demo.id });
+        assert.ok([400, 404].includes(res.status), `${query}: ${res.status}`);
+      }
+      const injected = await http('GET', `${api}/v1/images?name=${encodeURIComponent("x' OR '1'='1")}`, {
+        token: demo.id,
+      });
+      assert.deepEqual(injected.body.images, []);
       const bad = await http('GET', `${api}/v1/images?marker=not-an-id`, { token: demo.id });
       assert.equal(bad.status, 400);
       const badLimit = await http('GET', `${api}/v1/images?limit=-3`, { token: demo.id });

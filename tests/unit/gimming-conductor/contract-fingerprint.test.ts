@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.3', fingerprint: 'e2bcdb5d05e33b4b' },
+  conductor: { version: '1.3', fingerprint: 'eadd89a51d010bb3' },
   envelope: { version: '1.0' },
   agentProto: { fingerprint: '493b3251afce46a1' },
 };

@@ -17,6 +17,7 @@ import {
   reservedProperty,
 } from '../../schemas/v1';
 import { streamToStaging } from '../../upload-stream';
+import { IMAGE_SORT_KEYS } from '../../../gimming-conductor/rpc-schemas';
 import { booleanQuery, nextLink, paging, queryString } from '../pagination';
 import type { ControllerDeps } from './clouds';
 
@@ -88,9 +89,16 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     authorize(ctx.state.context, 'gimming:image:list');
     const allProjects = booleanQuery(ctx, 'all_projects');
     if (allProjects) authorize(ctx.state.context, 'gimming:image:list_all_projects');
+    const filters: Record<string, string> = {};
+    for (const name of ['name', 'status', 'visibility', 'cloud']) {
+      const value = queryString(ctx, name);
+      if (value !== undefined) filters[name] = value;
+    }
     const page = await deps.conductor.listImages(ctx.state.context, {
       ...paging(ctx, deps.defaultLimit, deps.maxLimit),
       all_projects: allProjects,
+      ...filters,
+      ...imageSort(queryString(ctx, 'sort')),
     });
     const next = nextLink(ctx, page.next_marker);
     ctx.body = { images: page.items, ...(next ? { next } : {}) };
@@ -177,4 +185,23 @@ function imageId(raw: string | undefined): string {
   const id = raw ?? '';
   if (!isUuid(id)) throw notFound('gimming.image.not_found', `Image ${id} was not found.`);
   return id.toLowerCase();
+}
+
+/** `sort=key[:asc|desc]` (one key), as Glance reads it. */
+function imageSort(raw: string | undefined): {
+  sort_key?: (typeof IMAGE_SORT_KEYS)[number];
+  sort_dir?: 'asc' | 'desc';
+} {
+  if (raw === undefined) return {};
+  const [key, dir] = raw.split(':');
+  if (
+    !(IMAGE_SORT_KEYS as readonly string[]).includes(key ?? '') ||
+    (dir !== undefined && dir !== 'asc' && dir !== 'desc')
+  ) {
+    throw badRequest(
+      'gimming.request.invalid',
+      `sort must be key[:asc|desc] with key one of ${IMAGE_SORT_KEYS.join(', ')}.`,
+    );
+  }
+  return { sort_key: key as (typeof IMAGE_SORT_KEYS)[number], ...(dir ? { sort_dir: dir } : {}) };
 }
