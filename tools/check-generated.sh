@@ -17,4 +17,9 @@ if ! diff -q "$tmp/gimming.conf.sample" etc/gimming/gimming.conf.sample >/dev/nu
   echo "etc/gimming/gimming.conf.sample is stale: run npm run genconfig" >&2
   exit 1
 fi
+node dist/src/cmd/gimming-policy-generator.js --output "$tmp/policy.yaml.sample"
+if ! diff -q "$tmp/policy.yaml.sample" etc/gimming/policy.yaml.sample >/dev/null; then
+  echo "etc/gimming/policy.yaml.sample is stale: run npm run genpolicy" >&2
+  exit 1
+fi
 echo "generated files are current"

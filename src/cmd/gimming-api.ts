@@ -8,6 +8,7 @@ import { MessagingConnection } from '../common/rpc/connection';
 import { VERSION } from '../common/version';
 import { createApp } from '../gimming-api/app';
 import { KeystoneValidator } from '../gimming-api/keystone';
+import { loadPolicy } from '../gimming-api/policy';
 import { ConductorAPI } from '../gimming-conductor/rpcapi';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 
@@ -19,6 +20,13 @@ async function main(): Promise<void> {
     ['keystone_authtoken', 'password'],
   ]);
   const log = getLogger('api');
+  let policyFile: string | undefined;
+  try {
+    policyFile = loadPolicy(config.oslo_policy.policy_file);
+  } catch (err) {
+    process.stderr.write(`${NAME}: bad policy: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
   const conductor = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
   const keystone = new KeystoneValidator(config.keystone_authtoken);
@@ -39,6 +47,7 @@ async function main(): Promise<void> {
     { version: VERSION, bind: `${config.api.bind_host}:${config.api.bind_port}` },
     'gimming-api started',
   );
+  if (policyFile) log.info({ policy_file: policyFile }, 'policy overrides loaded');
   void keystone.warmUp();
   onShutdown(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,44 +1,62 @@
 /**
- * Policy rules in code, in OpenStack's reader / member / admin personas. Each rule names the roles that
- * may perform an action; ownership (which project may see what) is enforced by the conductor.
+ * GIMinG's policy: rules in code in OpenStack's reader / member / admin personas, which a policy file
+ * ([oslo_policy] policy_file, yaml) may override rule by rule. Ownership (which project may see what) is
+ * enforced by the conductor; these rules say who may attempt an action at all.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import type { RequestContext } from '../common/context';
 import { GimmingError } from '../common/errors';
+import { Enforcer, type RuleDefault } from '../common/policy/check';
 
-const READER = ['reader', 'member', 'admin'];
-const MEMBER = ['member', 'admin'];
-const ADMIN = ['admin'];
+const ADMIN = 'role:admin';
+const MEMBER = 'role:member or role:admin';
+const READER = 'role:reader or role:member or role:admin';
 
-export const RULES: Record<string, { roles: string[]; description: string }> = {
-  'gimming:cloud:create': { roles: ADMIN, description: 'Register a shared cloud.' },
-  'gimming:cloud:list': { roles: READER, description: 'List the clouds.' },
-  'gimming:cloud:get': { roles: READER, description: 'Show a cloud.' },
-  'gimming:cloud:list_images': { roles: READER, description: 'Browse the images a cloud holds, live.' },
-  'gimming:image:create': { roles: MEMBER, description: 'Create (adopt and sync) an image.' },
-  'gimming:image:list': { roles: READER, description: 'List images.' },
-  'gimming:image:get': { roles: READER, description: 'Show an image.' },
-  'gimming:image:list_all_projects': { roles: ADMIN, description: 'List images of every project.' },
-  'gimming:image:upload': { roles: MEMBER, description: 'Upload the data of an image.' },
-  'gimming:image:sync': {
-    roles: MEMBER,
-    description: 'Copy an image to more clouds, or retry failed copies.',
-  },
-  'gimming:image:refresh': {
-    roles: MEMBER,
-    description: 'Check every copy of an image against its cloud now.',
-  },
-  'gimming:image:delete': { roles: MEMBER, description: 'Forget an image.' },
-  'gimming:location:create': { roles: MEMBER, description: 'Link an existing copy to an image.' },
-  'gimming:location:delete': { roles: MEMBER, description: 'Forget a copy, or delete it from its cloud.' },
-  'gimming:task:cancel': { roles: MEMBER, description: 'Cancel a pending or running task.' },
-  'gimming:task:list': { roles: READER, description: 'List tasks.' },
-  'gimming:task:get': { roles: READER, description: 'Show a task.' },
+const rule = (check: string, description: string): RuleDefault => ({ check, description });
+
+export const RULES: Record<string, RuleDefault> = {
+  'gimming:cloud:create': rule(ADMIN, 'Register a shared cloud.'),
+  'gimming:cloud:list': rule(READER, 'List the clouds.'),
+  'gimming:cloud:get': rule(READER, 'Show a cloud.'),
+  'gimming:cloud:list_images': rule(READER, 'Browse the images a cloud holds, live.'),
+  'gimming:image:create': rule(
+    MEMBER,
+    'Create an image: adopt one that lives in a cloud, or record one to upload.',
+  ),
+  'gimming:image:list': rule(READER, 'List images, and the matrix of images and clouds.'),
+  'gimming:image:get': rule(READER, 'Show an image.'),
+  'gimming:image:list_all_projects': rule(ADMIN, 'List images and tasks of every project.'),
+  'gimming:image:upload': rule(MEMBER, 'Upload the data of an image.'),
+  'gimming:image:sync': rule(MEMBER, 'Copy an image to more clouds, or retry failed copies.'),
+  'gimming:image:refresh': rule(MEMBER, 'Check every copy of an image against its cloud now.'),
+  'gimming:image:delete': rule(MEMBER, 'Forget an image.'),
+  'gimming:location:create': rule(MEMBER, 'Link an existing copy to an image.'),
+  'gimming:location:delete': rule(MEMBER, 'Forget a copy, or delete it from its cloud.'),
+  'gimming:task:cancel': rule(MEMBER, 'Cancel a pending or running task.'),
+  'gimming:task:list': rule(READER, 'List tasks.'),
+  'gimming:task:get': rule(READER, 'Show a task.'),
 };
 
+let enforcer = new Enforcer(RULES);
+
+/** Loads the policy file, if there is one; a rule that does not parse or is unknown stops the API. */
+export function loadPolicy(policyFile: string | null): string | undefined {
+  if (!policyFile || !existsSync(policyFile)) {
+    enforcer = new Enforcer(RULES);
+    return undefined;
+  }
+  const parsed = parseYaml(readFileSync(policyFile, 'utf8')) as unknown;
+  const overrides = parsed === null || parsed === undefined ? {} : parsed;
+  if (typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new Error(`${policyFile}: a policy file maps rule names to check strings`);
+  }
+  enforcer = new Enforcer(RULES, overrides as Record<string, unknown>);
+  return policyFile;
+}
+
 export function allowed(ctx: RequestContext, action: string): boolean {
-  const rule = RULES[action];
-  if (!rule) return false;
-  return rule.roles.some((role) => ctx.hasRole(role));
+  return enforcer.enforce(action, { roles: ctx.roles });
 }
 
 export function authorize(ctx: RequestContext, action: string): void {
@@ -49,4 +67,13 @@ export function authorize(ctx: RequestContext, action: string): void {
       `Policy does not allow ${action} to be performed.`,
     );
   }
+}
+
+/** The sample policy file: every rule, its description and its default, commented out. */
+export function renderPolicySample(): string {
+  const lines = ['# GIMinG policy: uncomment a rule to override its default.', ''];
+  for (const [name, r] of Object.entries(RULES)) {
+    lines.push(`# ${r.description}`, `#"${name}": "${r.check}"`, '');
+  }
+  return lines.join('\n');
 }

@@ -50,3 +50,18 @@ describe('daemons refuse a bad configuration at start-up', () => {
     assert.match(result.stderr, /bind_port/);
   });
 });
+
+describe('gimming-api policy file', () => {
+  it('refuses to start with an unknown rule or a check it cannot read', () => {
+    for (const policy of ['"gimming:nothing": "@"\n', '"gimming:image:list": "role:"\n']) {
+      const file = join(dir, `policy-${files++}.yaml`);
+      writeFileSync(file, policy);
+      const result = run(
+        'gimming-api',
+        `[oslo_policy]\npolicy_file = ${file}\n[keystone_authtoken]\nauth_url = http://127.0.0.1:1/v3\npassword = x\n`,
+      );
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /bad policy/);
+    }
+  });
+});

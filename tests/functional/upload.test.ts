@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { registerClouds, waitForTasks } from '../support/flows';
@@ -56,10 +58,13 @@ describe('create from uploaded data into many clouds', function () {
   before(async function () {
     this.timeout(300000);
     bed = testbed();
+    // This set also runs with a policy file that overrides one rule (browsing a cloud: admins only).
+    const policyFile = join(mkdtempSync(join(tmpdir(), 'gimming-policy-')), 'policy.yaml');
+    writeFileSync(policyFile, '"gimming:cloud:list_images": "role:admin"\n');
     daemons = new DaemonSet(bed, {
       apiPort: 19795,
       agentPorts: { 'zone-a': 19796, 'zone-b': 19797 },
-      extraConfig: `staging_max_bytes = ${CAP}`,
+      extraConfig: `staging_max_bytes = ${CAP}\n[oslo_policy]\npolicy_file = ${policyFile}`,
     });
     await daemons.start();
     api = daemons.apiUrl;
@@ -220,6 +225,15 @@ describe('create from uploaded data into many clouds', function () {
       before,
       'nothing created',
     );
+  });
+
+  it('follows the policy file: its rule overrides the default, the others stay', async () => {
+    const admin = await issueToken(bed, bed.users.admin);
+    const refused = await call('GET', `${api}/v1/clouds/zone-a/images`, { token: demo.id });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'gimming.policy.forbidden');
+    assert.equal((await call('GET', `${api}/v1/clouds/zone-a/images`, { token: admin.id })).status, 200);
+    assert.equal((await call('GET', `${api}/v1/clouds`, { token: demo.id })).status, 200);
   });
 
   it('takes only application/octet-stream, and only from the owner', async () => {

@@ -102,6 +102,14 @@ export const SCHEMA = {
     max_limit: int('Largest number of items one list request returns.', 1000, 1),
     default_limit: int('Number of items a list request returns when it names no limit.', 100, 1),
   },
+  oslo_policy: {
+    policy_file: str(
+      'The policy file (yaml) whose rules override the defaults in code. Relative paths are taken from the ' +
+        'working directory. A missing file means the defaults; an unknown rule or a check that does not parse ' +
+        'stops gimming-api at start-up.',
+      '/etc/gimming/policy.yaml',
+    ),
+  },
   conductor: {
     workers: int('Number of copy tasks one conductor drives at the same time.', 16, 1),
     agent_down_time: int(
