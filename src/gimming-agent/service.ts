@@ -108,6 +108,7 @@ export function agentHandlers(
       maxMessageBytes: config.agent.chunk_size + 65536,
     },
     progressIntervalMs: 1000,
+    local: { staging, address: () => identity.address },
   };
   return {
     GetInfo: unaryHandler('GetInfo', async () => ({ ...identity, version: VERSION })),

@@ -22,6 +22,8 @@ import { getLogger } from '../../common/log';
 import { type CloudAccessOptions, glanceFor } from '../clouds';
 import type { GlanceClient } from '../drivers/glance/client';
 import { toRemoteImage } from '../remote-image';
+import type { Readable } from 'node:stream';
+import type { StagingStore } from '../staging/store';
 import { writeWithBackpressure } from './stream-writes';
 
 const log = getLogger('agent.copy');
@@ -60,6 +62,30 @@ export interface CopyOptions {
   access: CloudAccessOptions;
   peer: AgentClientOptions;
   progressIntervalMs: number;
+  /** This agent's own staging area and address: staged data it holds itself is read from disk directly. */
+  local?: { staging: StagingStore; address: () => string };
+}
+
+/** Where a copy's bytes come from: another agent's ReadImage stream, or this agent's own staging area. */
+interface ByteSource {
+  stream: Readable;
+  cancel(): void;
+  /** Who serves the bytes, for messages. */
+  peer: string;
+}
+
+function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: CopyOptions): ByteSource {
+  if (req.source_is_staging && opts.local && req.source_agent_address === opts.local.address()) {
+    // No gRPC stream from this process to itself: read the staged file.
+    const stream = opts.local.staging.open(req.source_image_id);
+    return { stream, cancel: () => stream.destroy(new Error('the copy was cancelled')), peer: 'this agent' };
+  }
+  const call = openSourceStream(
+    agentClient(req.source_agent_address, opts.peer),
+    { cloud: req.source, image_id: req.source_image_id, from_staging: req.source_is_staging },
+    contextToMetadata(ctx),
+  );
+  return { stream: call, cancel: () => call.cancel(), peer: req.source_agent_address };
 }
 
 /** Compares what the target cloud computed with what the copy must hold. */
@@ -113,11 +139,7 @@ export async function runCopy(
     tags: spec.tags,
   };
   // Start pulling while the image is created: the stream waits in the flow-control window meanwhile.
-  const source = openSourceStream(
-    agentClient(req.source_agent_address, opts.peer),
-    { cloud: req.source, image_id: req.source_image_id, from_staging: req.source_is_staging },
-    contextToMetadata(ctx),
-  );
+  const source = openSource(ctx, req, opts);
   let targetId: string;
   try {
     targetId = (await glance.createImage(body)).id;
@@ -162,18 +184,18 @@ async function pullAndUpload(
   call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
   glance: GlanceClient,
   targetId: string,
-  source: grpc.ClientReadableStream<Buffer>,
+  source: ByteSource,
   opts: CopyOptions,
 ): Promise<void> {
   const req = call.request;
   const total = req.expect?.size ?? 0;
   let done = 0;
   let sourceError: GimmingError | undefined;
-  source.on('data', (chunk: Buffer) => {
+  source.stream.on('data', (chunk: Buffer) => {
     done += chunk.length;
   });
-  source.on('error', (err) => {
-    sourceError = fromServiceError(err, req.source_agent_address);
+  source.stream.on('error', (err) => {
+    sourceError = fromServiceError(err, source.peer);
   });
   const onCancel = () => source.cancel();
   call.once('cancelled', onCancel);
@@ -182,7 +204,7 @@ async function pullAndUpload(
   }, opts.progressIntervalMs);
   const started = Date.now();
   try {
-    await glance.uploadData(targetId, source, undefined);
+    await glance.uploadData(targetId, source.stream, undefined);
   } catch (err) {
     source.cancel();
     if (call.cancelled) throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
