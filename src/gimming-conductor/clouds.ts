@@ -9,7 +9,7 @@ import type { AgentRegistry } from './agents';
 import * as agentapi from './agentapi';
 import { CloudRow, ImageRow, LocationRow } from './db/entities';
 import type { CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
-import { cloudView } from './views';
+import { cloudView, remoteView } from './views';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -102,17 +102,9 @@ export class CloudService {
     }
     return images.map((i) => ({
       id: i.id,
-      name: i.name,
-      status: i.status,
-      size: i.size,
-      checksum: i.checksum || null,
-      os_hash_value: i.os_hash_value || null,
-      disk_format: i.disk_format,
-      container_format: i.container_format,
-      visibility: i.visibility,
-      owner: i.owner,
       created_at: i.created_at,
       tracked_by: tracked.get(i.id) ?? null,
+      ...remoteView(i),
     }));
   }
 

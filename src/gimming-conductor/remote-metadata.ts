@@ -8,6 +8,7 @@ import * as agentapi from './agentapi';
 import type { AgentRegistry } from './agents';
 import type { CloudRow } from './db/entities';
 import type { RemoteView } from './rpc-schemas';
+import { remoteView } from './views';
 
 export class RemoteMetadata {
   private readonly cache: LRUCache<string, RemoteView> | undefined;
@@ -27,19 +28,7 @@ export class RemoteMetadata {
     if (cached) return cached;
     const agent = await this.agents.pick(cloud.zone);
     const remote = await agentapi.describeImage(ctx, agent.address, cloud, remoteId);
-    const view: RemoteView = {
-      name: remote.name,
-      status: remote.status,
-      size: remote.size,
-      checksum: remote.checksum || null,
-      os_hash_algo: remote.os_hash_algo || null,
-      os_hash_value: remote.os_hash_value || null,
-      disk_format: remote.disk_format,
-      container_format: remote.container_format,
-      visibility: remote.visibility,
-      owner: remote.owner,
-      properties: remote.properties,
-    };
+    const view = remoteView(remote);
     this.cache?.set(key, view);
     return view;
   }

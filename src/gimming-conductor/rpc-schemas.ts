@@ -189,17 +189,8 @@ export interface TaskView {
 }
 
 /** An image as a cloud holds it, live, and which GIMinG image (if any) tracks it. */
-export interface CloudImageView {
+export interface CloudImageView extends RemoteView {
   id: string;
-  name: string;
-  status: string;
-  size: number;
-  checksum: string | null;
-  os_hash_value: string | null;
-  disk_format: string;
-  container_format: string;
-  visibility: string;
-  owner: string;
   created_at: string;
   tracked_by: string | null;
 }

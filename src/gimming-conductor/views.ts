@@ -2,7 +2,8 @@
  * Rows as wire objects (snake_case, ISO times): what the conductor answers over RPC.
  */
 import type { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
-import type { CloudView, ImageView, LocationView, TaskView } from './rpc-schemas';
+import type { RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import type { CloudView, ImageView, LocationView, RemoteView, TaskView } from './rpc-schemas';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -90,4 +91,21 @@ export function rateAndEta(
   const running = row.status === 'running' && row.bytesTotal !== null;
   const left = running ? Math.max(0, (row.bytesTotal as number) - row.bytesDone) : 0;
   return { rate, eta_seconds: running && rate > 0 ? Math.ceil(left / rate) : null };
+}
+
+/** A cloud's description of an image, as GIMinG shows it (empty hashes as null). */
+export function remoteView(remote: RemoteImage__Output): RemoteView {
+  return {
+    name: remote.name,
+    status: remote.status,
+    size: remote.size,
+    checksum: remote.checksum || null,
+    os_hash_algo: remote.os_hash_algo || null,
+    os_hash_value: remote.os_hash_value || null,
+    disk_format: remote.disk_format,
+    container_format: remote.container_format,
+    visibility: remote.visibility,
+    owner: remote.owner,
+    properties: remote.properties,
+  };
 }

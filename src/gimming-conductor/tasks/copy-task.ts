@@ -43,7 +43,7 @@ export interface CopyTaskDeps {
 
 export class CopyTask {
   private running: agentapi.RunningCopy | undefined;
-  private cancelled = false;
+  private stopReason: GimmingError | undefined;
 
   constructor(
     private readonly deps: CopyTaskDeps,
@@ -51,8 +51,9 @@ export class CopyTask {
     private readonly ctx: RequestContext,
   ) {}
 
-  cancel(): void {
-    this.cancelled = true;
+  /** Stops the task; it ends with `reason` (by default: cancelled by the user). */
+  cancel(reason: GimmingError = cancelledError()): void {
+    this.stopReason = reason;
     this.running?.cancel();
   }
 
@@ -62,7 +63,8 @@ export class CopyTask {
     const image = await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId });
     const target = await db.getRepository(CloudRow).findOneByOrFail({ id: task.cloudId });
     try {
-      if (this.cancelled || task.status === 'cancelling') throw cancelledError();
+      if (this.stopReason) throw this.stopReason;
+      if (task.status === 'cancelling') throw cancelledError();
       const targetAgent = await this.deps.agents.pick(target.zone);
       const [source] = await Promise.all([
         this.source(task, image),
@@ -71,7 +73,7 @@ export class CopyTask {
       const copy = await this.copy(task, image, source, target, targetAgent.address);
       await this.markSucceeded(task, copy);
     } catch (err) {
-      await this.markFailed(task, this.cancelled ? cancelledError() : err);
+      await this.markFailed(task, this.stopReason ?? err);
     }
   }
 
@@ -186,7 +188,7 @@ export class CopyTask {
         }
       },
     );
-    if (this.cancelled) this.running.cancel();
+    if (this.stopReason) this.running.cancel();
     try {
       return await this.running.result;
     } finally {
@@ -286,6 +288,17 @@ export class CopyTask {
       'copy failed',
     );
   }
+}
+
+export function interruptedError(): GimmingError {
+  return new GimmingError(
+    'gimming.task.interrupted',
+    503,
+    'The conductor running this task was stopped; run the sync again.',
+    {
+      retryable: true,
+    },
+  );
 }
 
 function cancelledError(): GimmingError {

@@ -5,7 +5,7 @@ import type { RequestContext } from '../../common/context';
 import { runWithContext } from '../../common/context';
 import { describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
-import { CopyTask, type CopyTaskDeps } from './copy-task';
+import { CopyTask, type CopyTaskDeps, interruptedError } from './copy-task';
 
 const log = getLogger('conductor.engine');
 
@@ -40,10 +40,7 @@ export class TaskEngine {
       // Run it cancelled: it records the outcome without doing anything.
       const task = new CopyTask(this.deps, waiting.taskId, waiting.ctx);
       task.cancel();
-      void runWithContext(waiting.ctx, async () => {
-        await task.run();
-        await this.onTaskEnd?.(waiting.ctx, waiting.taskId);
-      }).catch((err: unknown) => log.error({ task_id: taskId, err: describeError(err) }, 'task crashed'));
+      void this.launch(waiting.taskId, waiting.ctx, task);
     }
     return true;
   }
@@ -52,27 +49,33 @@ export class TaskEngine {
     return this.running.size;
   }
 
+  /** Runs a task with its context, then the end-of-task hook; a crash is logged, never thrown. */
+  private launch(taskId: string, ctx: RequestContext, task: CopyTask): Promise<void> {
+    return runWithContext(ctx, async () => {
+      await task.run();
+      await this.onTaskEnd?.(ctx, taskId);
+    }).catch((err: unknown) => log.error({ task_id: taskId, err: describeError(err) }, 'task crashed'));
+  }
+
   private pump(): void {
     while (this.running.size < this.workers && this.waiting.length > 0) {
       const next = this.waiting.shift() as { taskId: string; ctx: RequestContext };
       const task = new CopyTask(this.deps, next.taskId, next.ctx);
       this.running.set(next.taskId, task);
-      void runWithContext(next.ctx, async () => {
-        await task.run();
-        await this.onTaskEnd?.(next.ctx, next.taskId);
-      })
-        .catch((err: unknown) => log.error({ task_id: next.taskId, err: describeError(err) }, 'task crashed'))
-        .finally(() => {
-          this.running.delete(next.taskId);
-          this.pump();
-        });
+      void this.launch(next.taskId, next.ctx, task).finally(() => {
+        this.running.delete(next.taskId);
+        this.pump();
+      });
     }
   }
 
-  /** Cancels every running task (their agents delete partial copies) and waits for them, bounded. */
+  /**
+   * Stops every running task (their agents delete partial copies) and waits for them, bounded. They end
+   * failed as interrupted, not cancelled: nobody asked for that.
+   */
   async stop(graceMs: number): Promise<void> {
     this.waiting.length = 0;
-    for (const task of this.running.values()) task.cancel();
+    for (const task of this.running.values()) task.cancel(interruptedError());
     const deadline = Date.now() + graceMs;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
