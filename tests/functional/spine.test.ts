@@ -257,7 +257,9 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       }
       const last = seen[seen.length - 1]!;
       assert.equal(last.status, 'succeeded');
-      assert.equal(last.location, 'active');
+      // The last location was read just before the task ended: read it again now.
+      const final = await http('GET', `${api}/v1/images/${res.body.id}`, { token: demo.id });
+      assert.equal(final.body.locations.find((l: any) => l.cloud === 'zone-b').status, 'active');
       const moving = seen.filter((o) => o.status === 'running' && o.done > 0 && o.done < o.total);
       assert.ok(moving.length > 0, `progress was seen mid-copy: ${JSON.stringify(seen.slice(0, 5))}...`);
       assert.ok(moving.every((o) => o.total === big.size && o.location === 'copying'));
