@@ -21,7 +21,11 @@ import { UploadService } from '../gimming-conductor/uploads';
 import { TaskRow } from '../gimming-conductor/db/entities';
 import { recoverInterruptedTasks } from '../gimming-conductor/recovery';
 import { TaskQueries } from '../gimming-conductor/task-queries';
-import { TaskEngine } from '../gimming-conductor/tasks/engine';
+import { CopyTask, type CopyTaskDeps } from '../gimming-conductor/tasks/copy-task';
+import { SharingService } from '../gimming-conductor/sharing';
+import { DeleteTask } from '../gimming-conductor/tasks/delete-task';
+import { ImportTask } from '../gimming-conductor/tasks/import-task';
+import { type RunnableTask, TaskEngine } from '../gimming-conductor/tasks/engine';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 
 const NAME = 'gimming-conductor';
@@ -45,10 +49,24 @@ async function main(): Promise<void> {
   await recoverInterruptedTasks(db, host, RequestContext.forService());
   const agents = new AgentRegistry(db, config.conductor.agent_down_time);
   const clouds = new CloudService(db, agents);
-  const engine = new TaskEngine(
-    { db, agents, host, progressIntervalMs: config.conductor.task_progress_interval * 1000 },
-    config.conductor.workers,
-  );
+  const copyDeps: CopyTaskDeps = {
+    db,
+    agents,
+    host,
+    progressIntervalMs: config.conductor.task_progress_interval * 1000,
+  };
+  // The import tasks need the upload service, which needs the engine: it is filled in below.
+  const late: { uploads?: UploadService } = {};
+  const engine: TaskEngine = new TaskEngine((type, taskId, ctx): RunnableTask => {
+    switch (type) {
+      case 'delete':
+        return new DeleteTask(copyDeps, taskId, ctx);
+      case 'import':
+        return new ImportTask({ ...copyDeps, uploads: late.uploads as UploadService }, taskId, ctx);
+      default:
+        return new CopyTask(copyDeps, taskId, ctx);
+    }
+  }, config.conductor.workers);
   const images = new ImageService(
     db,
     clouds,
@@ -63,11 +81,27 @@ async function main(): Promise<void> {
   const locations = new LocationService(db, clouds, agents, images);
   const control = new TaskControl(db, tasks, engine, conductors);
   const uploads = new UploadService(db, agents, images, engine);
+  late.uploads = uploads;
+  const sharing = new SharingService(db, agents, images);
+  copyDeps.afterCopy = (ctx, imageId, cloud, remoteId) =>
+    sharing.applyToNewCopy(ctx, imageId, cloud, remoteId);
   engine.onTaskEnd = async (ctx, taskId) => {
     const task = await db.getRepository(TaskRow).findOneBy({ id: taskId });
-    if (task) await uploads.releaseStaging(ctx, task.imageId);
+    if (!task) return;
+    await uploads.releaseStaging(ctx, task.imageId);
+    await images.settleDeletion(ctx, task.imageId);
   };
-  const manager = new ConductorManager({ agents, clouds, images, locations, tasks, control, uploads, db });
+  const manager = new ConductorManager({
+    agents,
+    clouds,
+    images,
+    locations,
+    tasks,
+    control,
+    uploads,
+    sharing,
+    db,
+  });
   const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32);
   await server.start();
   log.info({ version: VERSION, host, queue: server.queueName }, 'gimming-conductor started');

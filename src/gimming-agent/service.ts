@@ -14,11 +14,14 @@ import type { AgentHandlers } from '../common/grpc/generated/gimming/agent/v1/Ag
 import { getLogger } from '../common/log';
 import { VERSION } from '../common/version';
 import { type CloudAccessOptions, glanceFor } from './clouds';
+import type { GlanceMember } from './drivers/glance/client';
 import { toRemoteImage } from './remote-image';
 import { type CopyOptions, runCopy } from './transfer/copy';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from './staging/store';
 import { serveRead } from './transfer/read';
+import { type ImportOptions, runImport } from './transfer/import-url';
+import { importRules } from '../common/import-filter';
 
 const log = getLogger('agent.service');
 
@@ -81,6 +84,17 @@ function logFailure(method: string, err: unknown): void {
   }
 }
 
+function toImageMember(m: GlanceMember) {
+  return { member_id: m.member_id, status: m.status, created_at: m.created_at, updated_at: m.updated_at };
+}
+
+function memberId(raw: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) {
+    throw new GimmingError('gimming.agent.bad_request', 400, 'A member is a project ID.');
+  }
+  return raw;
+}
+
 function firstString(md: grpc.Metadata, key: string): string | undefined {
   const value = md.get(key)[0];
   return typeof value === 'string' ? value : undefined;
@@ -110,6 +124,11 @@ export function agentHandlers(
     progressIntervalMs: 1000,
     local: { staging, address: () => identity.address },
   };
+  const importOptions: ImportOptions = {
+    rules: importRules(config.import_filtering),
+    idleTimeoutMs: config.agent.glance_timeout * 1000,
+    progressIntervalMs: 1000,
+  };
   return {
     GetInfo: unaryHandler('GetInfo', async () => ({ ...identity, version: VERSION })),
     DescribeImage: unaryHandler('DescribeImage', async (ctx, req) => {
@@ -122,6 +141,28 @@ export function agentHandlers(
       const ops = propertyPatch(current, req.properties);
       const updated = ops.length > 0 ? await glance.patchImage(req.image_id, ops) : current;
       return toRemoteImage(updated);
+    }),
+    UpdateImage: unaryHandler('UpdateImage', async (ctx, req) => {
+      const glance = glanceFor(ctx, req.cloud, access);
+      const current = await glance.getImage(req.image_id);
+      const ops: Array<{ op: string; path: string; value: string }> = [];
+      if (req.name && req.name !== current.name) ops.push({ op: 'replace', path: '/name', value: req.name });
+      if (req.visibility && req.visibility !== current.visibility) {
+        ops.push({ op: 'replace', path: '/visibility', value: req.visibility });
+      }
+      return toRemoteImage(ops.length > 0 ? await glance.patchImage(req.image_id, ops) : current);
+    }),
+    AddMember: unaryHandler('AddMember', async (ctx, req) => {
+      const glance = glanceFor(ctx, req.cloud, access);
+      return toImageMember(await glance.addMember(req.image_id, memberId(req.member_id)));
+    }),
+    RemoveMember: unaryHandler('RemoveMember', async (ctx, req) => {
+      const glance = glanceFor(ctx, req.cloud, access);
+      return { deleted: await glance.removeMember(req.image_id, memberId(req.member_id)) };
+    }),
+    ListMembers: unaryHandler('ListMembers', async (ctx, req) => {
+      const glance = glanceFor(ctx, req.cloud, access);
+      return { members: (await glance.listMembers(req.image_id)).map(toImageMember) };
     }),
     DeleteImage: unaryHandler('DeleteImage', async (ctx, req) => {
       const glance = glanceFor(ctx, req.cloud, access);
@@ -152,6 +193,9 @@ export function agentHandlers(
       deleted: await staging.delete(req.image_id),
     })),
     CopyImage: streamHandler('CopyImage', (ctx, call) => runCopy(ctx, call, copyOptions)),
+    ImportToStaging: streamHandler('ImportToStaging', (_ctx, call) =>
+      runImport(call, staging, importOptions),
+    ),
     ReadImage: streamHandler('ReadImage', (ctx, call) =>
       serveRead(
         ctx,

@@ -3,6 +3,7 @@
  * request id -> errors and access log -> unauthenticated routes (/, /v1, /healthcheck) -> Keystone
  * auth_token -> the v1 controllers.
  */
+import { importRules } from '../common/import-filter';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { GimmingConfig } from '../common/config/schema';
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     defaultLimit: deps.config.api.default_limit,
     maxLimit: deps.config.api.max_limit,
     chunkSize: deps.config.agent.chunk_size,
+    importRules: importRules(deps.config.import_filtering),
   };
   cloudRoutes(v1, controllerDeps);
   imageRoutes(v1, controllerDeps);

@@ -13,6 +13,10 @@ import type { DeleteImageResponse__Output } from '../common/grpc/generated/gimmi
 import type { ListImagesResponse__Output } from '../common/grpc/generated/gimming/agent/v1/ListImagesResponse';
 import type { CopyImageRequest } from '../common/grpc/generated/gimming/agent/v1/CopyImageRequest';
 import type { RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import type { ImageMember__Output } from '../common/grpc/generated/gimming/agent/v1/ImageMember';
+import type { ImportEvent__Output } from '../common/grpc/generated/gimming/agent/v1/ImportEvent';
+import type { ListMembersResponse__Output } from '../common/grpc/generated/gimming/agent/v1/ListMembersResponse';
+import type { StagedImport__Output } from '../common/grpc/generated/gimming/agent/v1/StagedImport';
 import type { CloudRow } from './db/entities';
 
 const CONTROL_TIMEOUT_MS = 60_000;
@@ -129,6 +133,101 @@ export function copyImage(
     call.on('end', () => {
       if (done) resolve(done);
       else reject(fromServiceError(new Error('the copy stream ended without a result'), address));
+    });
+  });
+  return { result, cancel: () => call.cancel() };
+}
+
+export function updateImage(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  imageId: string,
+  changes: { name?: string; visibility?: string },
+): Promise<RemoteImage__Output> {
+  const request = { cloud: cloudRef(cloud), image_id: imageId, ...changes };
+  return unary<RemoteImage__Output>(
+    address,
+    (md, opts, cb) => client(address).UpdateImage(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  );
+}
+
+export function addMember(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  imageId: string,
+  memberId: string,
+): Promise<ImageMember__Output> {
+  const request = { cloud: cloudRef(cloud), image_id: imageId, member_id: memberId };
+  return unary<ImageMember__Output>(
+    address,
+    (md, opts, cb) => client(address).AddMember(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  );
+}
+
+export function removeMember(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  imageId: string,
+  memberId: string,
+): Promise<DeleteImageResponse__Output> {
+  const request = { cloud: cloudRef(cloud), image_id: imageId, member_id: memberId };
+  return unary<DeleteImageResponse__Output>(
+    address,
+    (md, opts, cb) => client(address).RemoveMember(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  );
+}
+
+export function listMembers(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  imageId: string,
+): Promise<ImageMember__Output[]> {
+  const request = { cloud: cloudRef(cloud), image_id: imageId };
+  return unary<ListMembersResponse__Output>(
+    address,
+    (md, opts, cb) => client(address).ListMembers(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  ).then((res) => res.members);
+}
+
+export interface RunningImport {
+  /** Resolves with the staged data's size and hashes. */
+  result: Promise<StagedImport__Output>;
+  cancel(): void;
+}
+
+/** Starts an import from a URL into the agent's staging area; `onProgress` sees the bytes so far. */
+export function importToStaging(
+  ctx: RequestContext,
+  address: string,
+  request: { image_id: string; url: string },
+  onProgress: (done: number, total: number) => void,
+): RunningImport {
+  const call: grpc.ClientReadableStream<ImportEvent__Output> = client(address).ImportToStaging(
+    request,
+    contextToMetadata(ctx),
+  );
+  const result = new Promise<StagedImport__Output>((resolve, reject) => {
+    let staged: StagedImport__Output | undefined;
+    call.on('data', (event: ImportEvent__Output) => {
+      if (event.staged) staged = event.staged;
+      else if (event.progress) onProgress(event.progress.bytes_done, event.progress.bytes_total);
+    });
+    call.on('error', (err) => reject(fromServiceError(err, address)));
+    call.on('end', () => {
+      if (staged) resolve(staged);
+      else reject(fromServiceError(new Error('the import stream ended without a result'), address));
     });
   });
   return { result, cancel: () => call.cancel() };

@@ -18,16 +18,27 @@ import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import type { RemoteMetadata } from './remote-metadata';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
-import type { ImageView, MethodArgs, Page } from './rpc-schemas';
+import type { ImageView, MethodArgs, Page, TaskView } from './rpc-schemas';
 import { pageAfter } from './pagination';
 import { IMAGE_ID_PROPERTY, sameBytes } from './tasks/copy-task';
 import type { TaskEngine } from './tasks/engine';
-import { imageView, locationView } from './views';
+import { pendingImportUrls } from './tasks/import-task';
+import { imageView, locationView, taskView } from './views';
 
 const log = getLogger('conductor.images');
 
+/** Task states in which a task still works on its image. */
+export const WORKING_STATES = ['pending', 'running', 'cancelling'];
+
 export function canSeeImage(ctx: RequestContext, image: ImageRow): boolean {
   return ctx.isAdmin || image.owner === ctx.projectId;
+}
+
+/** An image being deleted everywhere takes no other change. */
+export function assertNotDeleting(image: ImageRow): void {
+  if (image.status === 'deleting') {
+    throw conflict('gimming.image.deleting', `Image ${image.id} is being deleted.`);
+  }
 }
 
 export class ImageService {
@@ -43,7 +54,7 @@ export class ImageService {
 
   async find(ctx: RequestContext, id: string): Promise<ImageRow> {
     const image = await this.db.getRepository(ImageRow).findOneBy({ id });
-    if (!image || !canSeeImage(ctx, image))
+    if (!image || image.status === 'deleted' || !canSeeImage(ctx, image))
       throw notFound('gimming.image.not_found', `Image ${id} was not found.`);
     return image;
   }
@@ -76,6 +87,7 @@ export class ImageService {
     if (!ctx.projectId)
       throw new GimmingError('gimming.auth.no_project', 403, 'A project-scoped token is needed.');
     if (!args.source) return this.createForUpload(ctx, args);
+    if ('url' in args.source) return this.createForUpload(ctx, args, args.source.url);
     const adopt = args.source;
     const source = await this.clouds.resolve(ctx, adopt.cloud);
     const targets: CloudRow[] = [];
@@ -211,8 +223,15 @@ export class ImageService {
     return taskId;
   }
 
-  /** Records an image whose data will be uploaded (PUT /v1/images/{id}/file), with a location per target. */
-  private async createForUpload(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+  /**
+   * Records an image whose data will be uploaded (PUT /v1/images/{id}/file), with a location per target;
+   * with `importUrl`, its data is imported from that URL by the staging agent instead, as a task.
+   */
+  private async createForUpload(
+    ctx: RequestContext,
+    args: MethodArgs<'create_image'>,
+    importUrl?: string,
+  ): Promise<ImageView> {
     if (!args.disk_format || !args.container_format) {
       throw badRequest(
         'gimming.image.formats_required',
@@ -227,6 +246,8 @@ export class ImageService {
       if (!targets.some((t) => t.id === target.id)) targets.push(target);
     }
     for (const target of targets) await this.agents.pick(target.zone);
+    // An import is staged by an agent of the first target's zone, so that copy stays local.
+    const stagingAgent = importUrl ? await this.agents.pick((targets[0] as CloudRow).zone) : undefined;
     const now = new Date();
     const image = Object.assign(new ImageRow(), {
       id: randomUUID(),
@@ -243,12 +264,38 @@ export class ImageService {
       minDisk: args.min_disk ?? 0,
       minRam: args.min_ram ?? 0,
       properties: JSON.stringify(args.properties ?? {}),
-      stagingAgent: null,
+      stagingAgent: stagingAgent?.address ?? null,
       createdAt: now,
       updatedAt: now,
     });
+    if (stagingAgent) image.status = 'importing';
+    const importTaskId = stagingAgent ? randomUUID() : undefined;
     await this.db.transaction(async (m) => {
       await m.insert(ImageRow, image);
+      if (importTaskId) {
+        await m.insert(TaskRow, {
+          id: importTaskId,
+          imageId: image.id,
+          type: 'import',
+          cloudId: (targets[0] as CloudRow).id,
+          sourceCloudId: null,
+          status: 'pending',
+          bytesDone: 0,
+          bytesTotal: null,
+          attempts: 0,
+          errorCode: null,
+          errorMessage: null,
+          conductor: this.host,
+          agent: null,
+          projectId: image.owner,
+          userId: ctx.userId ?? null,
+          requestId: ctx.requestId,
+          createdAt: now,
+          updatedAt: now,
+          startedAt: null,
+          finishedAt: null,
+        });
+      }
       for (const target of targets) {
         await m.insert(LocationRow, {
           id: randomUUID(),
@@ -263,6 +310,16 @@ export class ImageService {
         });
       }
     });
+    if (importTaskId && importUrl) {
+      log.info(
+        { image_id: image.id, targets: targets.map((t) => t.name) },
+        'image recorded, importing its data',
+      );
+      pendingImportUrls.set(importTaskId, importUrl);
+      const view = await this.view(image);
+      this.engine.submit(importTaskId, ctx, 'import');
+      return view;
+    }
     log.info(
       { image_id: image.id, targets: targets.map((t) => t.name) },
       'image recorded, waiting for its data',
@@ -277,6 +334,7 @@ export class ImageService {
    */
   async sync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
     const image = await this.find(ctx, args.image_id);
+    assertNotDeleting(image);
     const targets: CloudRow[] = [];
     for (const ref of args.targets) {
       const target = await this.clouds.resolve(ctx, ref);
@@ -335,22 +393,26 @@ export class ImageService {
     return view;
   }
 
-  /** Forgets an image: its copies stay in their clouds, untagged. Refused while a task works on it. */
-  async forget(ctx: RequestContext, imageId: string): Promise<void> {
-    const image = await this.find(ctx, imageId);
+  /** Refuses a change to an image while tasks work on it, or while it is being deleted. */
+  private async assertIdle(image: ImageRow): Promise<void> {
+    assertNotDeleting(image);
     const busy = await this.db
       .getRepository(TaskRow)
       .createQueryBuilder('t')
-      .where('t.image_id = :id AND t.status IN (:...states)', {
-        id: image.id,
-        states: ['pending', 'running', 'cancelling'],
-      })
+      .where('t.image_id = :id AND t.status IN (:...states)', { id: image.id, states: WORKING_STATES })
       .getCount();
     if (busy > 0) {
       throw conflict('gimming.image.busy', `Image ${image.id} has tasks in progress; cancel them first.`);
     }
+  }
+
+  /** Forgets an image: its copies stay in their clouds, untagged. Refused while a task works on it. */
+  async forget(ctx: RequestContext, imageId: string): Promise<void> {
+    const image = await this.find(ctx, imageId);
+    await this.assertIdle(image);
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
     await this.db.getRepository(ImageRow).delete({ id: image.id });
+    await this.dropStaging(ctx, image);
     log.info({ image_id: image.id }, 'image forgotten');
     await Promise.all(
       locations
@@ -362,6 +424,125 @@ export class ImageService {
           if (agent) await this.untag(ctx, agent.address, cloud, l.remoteId as string, image.id);
         }),
     );
+  }
+
+  /**
+   * Deletes an image everywhere: one delete task per copy, each with its own result. The image is
+   * `deleting` meanwhile and goes away once every copy is gone; if a copy had to be kept (public, owned by
+   * another project, or its cloud failed), the image stays, `active`, with the copies that are left.
+   */
+  async deleteEverywhere(
+    ctx: RequestContext,
+    imageId: string,
+  ): Promise<{ image: ImageView; tasks: TaskView[] }> {
+    const image = await this.find(ctx, imageId);
+    await this.assertIdle(image);
+    const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
+    const now = new Date();
+    const taskIds: string[] = [];
+    await this.db.transaction(async (m) => {
+      const claimed = await m
+        .createQueryBuilder()
+        .update(ImageRow)
+        .set({ status: 'deleting', updatedAt: now })
+        .where('id = :id AND status = :status', { id: image.id, status: image.status })
+        .execute();
+      if (!claimed.affected) throw conflict('gimming.image.busy', `Image ${image.id} changed; try again.`);
+      for (const location of locations) {
+        if (!location.remoteId) {
+          await m.delete(LocationRow, { id: location.id });
+          continue;
+        }
+        const taskId = randomUUID();
+        await m.insert(TaskRow, {
+          id: taskId,
+          imageId: image.id,
+          type: 'delete',
+          cloudId: location.cloudId,
+          sourceCloudId: null,
+          status: 'pending',
+          bytesDone: 0,
+          bytesTotal: null,
+          attempts: 0,
+          errorCode: null,
+          errorMessage: null,
+          conductor: this.host,
+          agent: null,
+          projectId: image.owner,
+          userId: ctx.userId ?? null,
+          requestId: ctx.requestId,
+          createdAt: now,
+          updatedAt: now,
+          startedAt: null,
+          finishedAt: null,
+        });
+        await m.update(LocationRow, { id: location.id }, { taskId, updatedAt: now });
+        taskIds.push(taskId);
+      }
+    });
+    image.status = 'deleting';
+    log.info({ image_id: image.id, copies: taskIds.length }, 'deleting the image everywhere');
+    const view = await this.view(image);
+    const names = await this.clouds.namesById();
+    const tasks =
+      taskIds.length === 0
+        ? []
+        : (
+            await this.db
+              .getRepository(TaskRow)
+              .createQueryBuilder('t')
+              .where('t.id IN (:...ids)', { ids: taskIds })
+              .orderBy('t.created_at', 'ASC')
+              .getMany()
+          ).map((t) => taskView(t, names));
+    for (const taskId of taskIds) this.engine.submit(taskId, ctx, 'delete');
+    if (taskIds.length === 0) await this.settleDeletion(ctx, image.id);
+    return { image: view, tasks };
+  }
+
+  /**
+   * Ends a delete-everywhere once none of its tasks is left working: the image goes when it has no copy
+   * left, and is `active` again with the copies that had to be kept otherwise.
+   */
+  async settleDeletion(ctx: RequestContext, imageId: string): Promise<void> {
+    const image = await this.db.getRepository(ImageRow).findOneBy({ id: imageId });
+    if (image?.status !== 'deleting') return;
+    const working = await this.db
+      .getRepository(TaskRow)
+      .createQueryBuilder('t')
+      .where('t.image_id = :id AND t.status IN (:...states)', { id: imageId, states: WORKING_STATES })
+      .getCount();
+    if (working > 0) return;
+    const left = await this.db.getRepository(LocationRow).countBy({ imageId });
+    if (left > 0) {
+      await this.db
+        .getRepository(ImageRow)
+        .update(
+          { id: imageId },
+          { status: image.size === null ? 'queued' : 'active', updatedAt: new Date() },
+        );
+      log.warn({ image_id: imageId, copies_kept: left }, 'image not deleted: some copies were kept');
+      return;
+    }
+    // The row stays, `deleted`, so that the delete tasks keep their results (and the image answers 404).
+    await this.db
+      .getRepository(ImageRow)
+      .update({ id: imageId }, { status: 'deleted', stagingAgent: null, updatedAt: new Date() });
+    await this.dropStaging(ctx, image);
+    log.info({ image_id: imageId }, 'image deleted everywhere');
+  }
+
+  /** Deletes the image's staged upload, if an agent still holds one. Best effort. */
+  private async dropStaging(ctx: RequestContext, image: ImageRow): Promise<void> {
+    if (!image.stagingAgent) return;
+    await agentapi
+      .deleteStaging(ctx, image.stagingAgent, image.id)
+      .catch((err: unknown) =>
+        log.error(
+          { image_id: image.id, agent: image.stagingAgent, reason: describeError(err) },
+          'could not delete staged data',
+        ),
+      );
   }
 
   /** Removes the GIMinG tag from a remote image, if it still carries this image's ID. Best effort. */
@@ -477,8 +658,11 @@ export class ImageService {
   }
 
   async list(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {
-    const qb = this.db.getRepository(ImageRow).createQueryBuilder('i');
-    if (!(ctx.isAdmin && args.all_projects)) qb.where('i.owner = :owner', { owner: ctx.projectId ?? '' });
+    const qb = this.db
+      .getRepository(ImageRow)
+      .createQueryBuilder('i')
+      .where('i.status != :deleted', { deleted: 'deleted' });
+    if (!(ctx.isAdmin && args.all_projects)) qb.andWhere('i.owner = :owner', { owner: ctx.projectId ?? '' });
     if (args.name) qb.andWhere('i.name = :name', { name: args.name });
     if (args.status) qb.andWhere('i.status = :status', { status: args.status });
     if (args.visibility) qb.andWhere('i.visibility = :visibility', { visibility: args.visibility });

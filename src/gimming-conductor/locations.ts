@@ -10,7 +10,7 @@ import * as agentapi from './agentapi';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { LocationRow } from './db/entities';
-import type { ImageService } from './images';
+import { type ImageService, assertNotDeleting } from './images';
 import type { LocationView, MethodArgs } from './rpc-schemas';
 import { sameBytes } from './tasks/copy-task';
 import { locationView } from './views';
@@ -33,6 +33,7 @@ export class LocationService {
    */
   async add(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {
     const image = await this.images.find(ctx, args.image_id);
+    assertNotDeleting(image);
     const cloud = await this.clouds.resolve(ctx, args.cloud);
     const agent = await this.agents.pick(cloud.zone);
     const remote = await agentapi.describeImage(ctx, agent.address, cloud, args.remote_id);
@@ -110,6 +111,7 @@ export class LocationService {
    */
   async delete(ctx: RequestContext, args: MethodArgs<'delete_location'>): Promise<void> {
     const image = await this.images.find(ctx, args.image_id);
+    assertNotDeleting(image);
     const cloud = await this.clouds.resolve(ctx, args.cloud);
     const location = await this.db
       .getRepository(LocationRow)

@@ -15,6 +15,7 @@ import type { LocationService } from './locations';
 import { METHODS, type MethodArgs, type MethodName, RPC_API_VERSION } from './rpc-schemas';
 import type { TaskControl } from './task-control';
 import type { TaskQueries } from './task-queries';
+import type { SharingService } from './sharing';
 import type { UploadService } from './uploads';
 
 type Handler<M extends MethodName> = (ctx: RequestContext, args: MethodArgs<M>) => Promise<unknown>;
@@ -32,11 +33,12 @@ export class ConductorManager implements RpcEndpoint {
     tasks: TaskQueries;
     control: TaskControl;
     uploads: UploadService;
+    sharing: SharingService;
     db: DataSource;
   }) {
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [name, schema] of Object.entries(METHODS)) this.validators.set(name, ajv.compile(schema));
-    const { agents, clouds, images, locations, tasks, control, uploads, db } = services;
+    const { agents, clouds, images, locations, tasks, control, uploads, sharing, db } = services;
     this.handlers = {
       agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
       create_cloud: (ctx, args) => clouds.create(ctx, args),
@@ -50,7 +52,8 @@ export class ConductorManager implements RpcEndpoint {
       sync_image: (ctx, args) => images.sync(ctx, args),
       add_location: (ctx, args) => locations.add(ctx, args),
       delete_location: (ctx, args) => locations.delete(ctx, args),
-      delete_image: (ctx, args) => images.forget(ctx, args.image_id),
+      delete_image: (ctx, args) =>
+        args.delete_remote ? images.deleteEverywhere(ctx, args.image_id) : images.forget(ctx, args.image_id),
       cancel_task: (ctx, args) => control.cancel(ctx, args.task_id),
       cancel_copy: async (_ctx, args) => control.stopHere(args.task_id),
       begin_upload: (ctx, args) => uploads.begin(ctx, args),
@@ -59,6 +62,10 @@ export class ConductorManager implements RpcEndpoint {
       list_cloud_images: (ctx, args) => clouds.listImages(ctx, args),
       refresh_image: (ctx, args) => images.refresh(ctx, args.image_id),
       get_matrix: (ctx, args) => matrix(db, clouds, ctx, args),
+      update_image: (ctx, args) => sharing.update(ctx, args),
+      list_members: (ctx, args) => sharing.listMembers(ctx, args.image_id),
+      add_member: (ctx, args) => sharing.addMember(ctx, args),
+      delete_member: (ctx, args) => sharing.removeMember(ctx, args),
     };
   }
 

@@ -17,8 +17,11 @@ export async function matrix(
   const columns = args.clouds
     ? await Promise.all(args.clouds.map((ref) => clouds.resolve(ctx, ref)))
     : (await clouds.list(ctx)).map((c) => ({ id: c.id, name: c.name }));
-  const qb = db.getRepository(ImageRow).createQueryBuilder('i');
-  if (!(ctx.isAdmin && args.all_projects)) qb.where('i.owner = :owner', { owner: ctx.projectId ?? '' });
+  const qb = db
+    .getRepository(ImageRow)
+    .createQueryBuilder('i')
+    .where('i.status != :deleted', { deleted: 'deleted' });
+  if (!(ctx.isAdmin && args.all_projects)) qb.andWhere('i.owner = :owner', { owner: ctx.projectId ?? '' });
   if (args.name) qb.andWhere('i.name = :name', { name: args.name });
   const images = await qb
     .orderBy('i.name', 'ASC')

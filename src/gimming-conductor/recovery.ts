@@ -7,7 +7,7 @@
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { getLogger } from '../common/log';
-import { LocationRow, TaskRow } from './db/entities';
+import { ImageRow, LocationRow, TaskRow } from './db/entities';
 
 const log = getLogger('conductor.recovery');
 
@@ -36,12 +36,30 @@ export async function recoverInterruptedTasks(
           updatedAt: now,
         },
       );
+      // An interrupted copy made nothing usable; an interrupted delete may have left the copy in place.
       await m.update(
         LocationRow,
         { imageId: task.imageId, cloudId: task.cloudId, taskId: task.id },
-        { status: 'error', updatedAt: now },
+        { status: task.type === 'delete' ? 'active' : 'error', updatedAt: now },
       );
     });
+  }
+  // A delete-everywhere whose tasks all ended above: the image keeps the copies that are left.
+  const deleting = [...new Set(stuck.filter((t) => t.type === 'delete').map((t) => t.imageId))];
+  for (const imageId of deleting) {
+    const working = await db
+      .getRepository(TaskRow)
+      .createQueryBuilder('t')
+      .where('t.image_id = :id AND t.status IN (:...states)', {
+        id: imageId,
+        states: ['pending', 'running', 'cancelling'],
+      })
+      .getCount();
+    if (working === 0) {
+      await db
+        .getRepository(ImageRow)
+        .update({ id: imageId, status: 'deleting' }, { status: 'active', updatedAt: now });
+    }
   }
   if (stuck.length > 0) log.warn({ count: stuck.length }, 'failed tasks interrupted by a restart');
   return stuck.length;

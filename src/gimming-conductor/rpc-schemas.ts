@@ -6,10 +6,18 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.3';
+export const RPC_API_VERSION = '1.4';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
+
+const Visibility = T.Union([
+  T.Literal('private'),
+  T.Literal('shared'),
+  T.Literal('community'),
+  T.Literal('public'),
+]);
+const ProjectId = T.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 
 export const CloudRefArg = T.String({ minLength: 1, maxLength: 255, description: 'A cloud name or ID.' });
 
@@ -39,11 +47,14 @@ export const METHODS = {
   get_cloud: T.Object({ cloud: CloudRefArg }),
   create_image: T.Object({
     name: T.Optional(Name),
-    visibility: T.Optional(
-      T.Union([T.Literal('private'), T.Literal('shared'), T.Literal('community'), T.Literal('public')]),
+    visibility: T.Optional(Visibility),
+    // 1.0: adopt `source`; 1.2: no source, an image to be uploaded, made with these; 1.4: import source.url
+    source: T.Optional(
+      T.Union([
+        T.Object({ cloud: CloudRefArg, image_id: Id }),
+        T.Object({ url: T.String({ minLength: 1, maxLength: 2048 }) }),
+      ]),
     ),
-    // 1.0: adopt `source`; 1.2: no source, an image to be uploaded, made with these:
-    source: T.Optional(T.Object({ cloud: CloudRefArg, image_id: Id })),
     targets: T.Array(CloudRefArg, { maxItems: 64 }),
     disk_format: T.Optional(T.String({ maxLength: 16 })),
     container_format: T.Optional(T.String({ maxLength: 16 })),
@@ -78,7 +89,8 @@ export const METHODS = {
   sync_image: T.Object({ image_id: Id, targets: T.Array(CloudRefArg, { minItems: 1, maxItems: 64 }) }),
   add_location: T.Object({ image_id: Id, cloud: CloudRefArg, remote_id: Id }),
   delete_location: T.Object({ image_id: Id, cloud: CloudRefArg, delete_remote: T.Boolean() }),
-  delete_image: T.Object({ image_id: Id }),
+  // 1.4: delete_remote
+  delete_image: T.Object({ image_id: Id, delete_remote: T.Optional(T.Boolean()) }),
   cancel_task: T.Object({ task_id: Id }),
   cancel_copy: T.Object({ task_id: Id }),
   // 1.2
@@ -99,6 +111,15 @@ export const METHODS = {
     clouds: T.Optional(T.Array(CloudRefArg, { maxItems: 64 })),
     limit: T.Integer({ minimum: 1, maximum: 10000 }),
   }),
+  // 1.4
+  update_image: T.Object({
+    image_id: Id,
+    name: T.Optional(Name),
+    visibility: T.Optional(Visibility),
+  }),
+  list_members: T.Object({ image_id: Id }),
+  add_member: T.Object({ image_id: Id, member_id: ProjectId }),
+  delete_member: T.Object({ image_id: Id, member_id: ProjectId }),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -199,6 +220,19 @@ export interface CloudImageView extends RemoteView {
 export interface MatrixView {
   clouds: Array<{ id: string; name: string }>;
   images: Array<{ id: string; name: string; owner: string; cells: Record<string, string | null> }>;
+}
+
+/** A project an image is shared with, and its answer in each cloud that holds a copy. */
+export interface MemberView {
+  member_id: string;
+  image_id: string;
+  created_at: string;
+  copies: Array<{
+    cloud: string;
+    /** pending, accepted or rejected; null when the cloud could not tell (see error) or has no such member. */
+    status: string | null;
+    error?: { code: string; message: string };
+  }>;
 }
 
 export interface Page<T> {

@@ -11,6 +11,7 @@ import type {
   ImageView,
   LocationView,
   MatrixView,
+  MemberView,
   MethodArgs,
   Page,
   TaskView,
@@ -42,7 +43,8 @@ export class ConductorAPI {
   }
 
   createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
-    return this.client.call(ctx, 'create_image', args, { version: args.source ? '1.0' : '1.2' });
+    const version = !args.source ? '1.2' : 'url' in args.source ? '1.4' : '1.0';
+    return this.client.call(ctx, 'create_image', args, { version });
   }
 
   /** Where to stream an upload: the address of the agent that stages it. */
@@ -87,8 +89,22 @@ export class ConductorAPI {
     return this.client.call(ctx, 'delete_location', args, { version: '1.1' });
   }
 
+  /** Forgets the image. */
   deleteImage(ctx: RequestContext, imageId: string): Promise<void> {
     return this.client.call(ctx, 'delete_image', { image_id: imageId }, { version: '1.1' });
+  }
+
+  /** Deletes every copy from its cloud (a task each), then the image. */
+  deleteImageEverywhere(
+    ctx: RequestContext,
+    imageId: string,
+  ): Promise<{ image: ImageView; tasks: TaskView[] }> {
+    return this.client.call(
+      ctx,
+      'delete_image',
+      { image_id: imageId, delete_remote: true },
+      { version: '1.4' },
+    );
   }
 
   cancelTask(ctx: RequestContext, taskId: string): Promise<TaskView> {
@@ -119,5 +135,21 @@ export class ConductorAPI {
 
   close(): Promise<void> {
     return this.client.close();
+  }
+
+  updateImage(ctx: RequestContext, args: MethodArgs<'update_image'>): Promise<ImageView> {
+    return this.client.call(ctx, 'update_image', args, { version: '1.4' });
+  }
+
+  listMembers(ctx: RequestContext, imageId: string): Promise<MemberView[]> {
+    return this.client.call(ctx, 'list_members', { image_id: imageId }, { version: '1.4' });
+  }
+
+  addMember(ctx: RequestContext, args: MethodArgs<'add_member'>): Promise<MemberView> {
+    return this.client.call(ctx, 'add_member', args, { version: '1.4' });
+  }
+
+  deleteMember(ctx: RequestContext, args: MethodArgs<'delete_member'>): Promise<void> {
+    return this.client.call(ctx, 'delete_member', args, { version: '1.4' });
   }
 }

@@ -56,40 +56,59 @@ export class UploadService {
   /** Records the byte identity and queues a copy from staging to every target. */
   async finish(ctx: RequestContext, args: MethodArgs<'finish_upload'>): Promise<ImageView> {
     const image = await this.images.find(ctx, args.image_id);
-    if (image.status !== 'saving')
-      throw conflict('gimming.image.not_saving', `Image ${image.id} is not being uploaded.`);
-    const now = new Date();
-    Object.assign(image, {
-      status: 'active',
+    return this.copyStaged(ctx, image, 'saving', {
       size: args.size,
       checksum: args.checksum,
-      osHashAlgo: 'sha512',
-      osHashValue: args.os_hash_value,
-      updatedAt: now,
+      sha512: args.os_hash_value,
     });
+  }
+
+  /**
+   * The image's data is staged (uploaded or imported, while the image was `from`): records its byte
+   * identity, makes the image active and queues a copy from staging to every target.
+   */
+  async copyStaged(
+    ctx: RequestContext,
+    image: ImageRow,
+    from: 'saving' | 'importing',
+    identity: { size: number; checksum: string; sha512: string },
+  ): Promise<ImageView> {
+    const now = new Date();
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
     const taskIds: string[] = [];
     await this.db.transaction(async (m) => {
-      await m.update(
-        ImageRow,
-        { id: image.id },
-        {
-          status: image.status,
-          size: image.size,
-          checksum: image.checksum,
-          osHashAlgo: image.osHashAlgo,
-          osHashValue: image.osHashValue,
+      const claimed = await m
+        .createQueryBuilder()
+        .update(ImageRow)
+        .set({
+          status: 'active',
+          size: identity.size,
+          checksum: identity.checksum,
+          osHashAlgo: 'sha512',
+          osHashValue: identity.sha512,
           updatedAt: now,
-        },
-      );
+        })
+        .where('id = :id AND status = :from', { id: image.id, from })
+        .execute();
+      if (!claimed.affected) {
+        throw conflict('gimming.image.not_saving', `Image ${image.id} is not waiting for its data.`);
+      }
+      Object.assign(image, {
+        status: 'active',
+        size: identity.size,
+        checksum: identity.checksum,
+        osHashAlgo: 'sha512',
+        osHashValue: identity.sha512,
+        updatedAt: now,
+      });
       for (const location of locations) {
         const target = await m.findOneByOrFail(CloudRow, { id: location.cloudId });
         taskIds.push(await this.images.queueCopy(m, ctx, image, null, target, now, location));
       }
     });
     log.info(
-      { image_id: image.id, size: args.size, targets: taskIds.length },
-      'upload staged; copying to the targets',
+      { image_id: image.id, size: identity.size, targets: taskIds.length },
+      'data staged; copying to the targets',
     );
     const view = await this.images.view(image);
     for (const taskId of taskIds) this.engine.submit(taskId, ctx);

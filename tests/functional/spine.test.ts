@@ -419,7 +419,12 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
           'gimming.image.target_is_source',
         ],
         [{ source: { cloud: 'zone-a' }, targets: ['zone-b'] }, 400, 'gimming.request.invalid'],
-        [{ source: { cloud: 'zone-a', image_id: 'abc' }, targets: [] }, 400, 'gimming.request.invalid'],
+        [{ source: { cloud: 'zone-a', image_id: 'abc' } }, 400, 'gimming.request.invalid'],
+        [
+          { source: { cloud: 'zone-a', image_id: 'abc', url: 'http://x/' }, targets: ['zone-b'] },
+          400,
+          'gimming.request.invalid',
+        ],
         [
           { source: { cloud: 'zone-a', image_id: 'abc' }, targets: ['zone-b'], owner: 'x' },
           400,

@@ -157,6 +157,33 @@ export const SCHEMA = {
       0,
     ),
   },
+  import_filtering: {
+    allowed_schemes: list(
+      'URL schemes an image may be imported from (source.url). When empty, any scheme not in ' +
+        'disallowed_schemes (only http and https are ever fetched).',
+      ['http', 'https'],
+    ),
+    disallowed_schemes: list('URL schemes refused when allowed_schemes is empty.', []),
+    allowed_hosts: list(
+      'Host names or IP addresses an image may be imported from. When empty, any host not in ' +
+        'disallowed_hosts.',
+      [],
+    ),
+    disallowed_hosts: list('Host names or IP addresses refused when allowed_hosts is empty.', []),
+    allowed_ports: list(
+      'Ports an image may be imported from. When empty, any port not in disallowed_ports.',
+      ['80', '443'],
+    ),
+    disallowed_ports: list('Ports refused when allowed_ports is empty.', []),
+    allowed_private_networks: list(
+      'Networks (CIDR) that are not public but may still be imported from, for example 10.0.0.0/8 for an ' +
+        'internal mirror. Every address an import URL or one of its redirects resolves to must be a public ' +
+        'unicast address or lie in one of these: loopback, private, link-local and other special ranges ' +
+        'are refused otherwise.',
+      [],
+    ),
+    max_redirects: int('Redirects an import follows, each checked like the first URL.', 5),
+  },
 } as const satisfies Record<string, GroupSpec>;
 
 type ValueOf<S> = S extends { format: 'oslo-bool' }

@@ -4,13 +4,17 @@
 import type Koa from 'koa';
 import { GimmingError, badRequest } from '../../common/errors';
 
-export async function readJsonBody(ctx: Koa.Context, limit: number): Promise<unknown> {
+export async function readJsonBody(
+  ctx: Koa.Context,
+  limit: number,
+  types: readonly string[] = ['application/json'],
+): Promise<unknown> {
   const type = ctx.request.type;
-  if (type !== 'application/json') {
+  if (!types.includes(type)) {
     throw new GimmingError(
       'gimming.request.unsupported_media_type',
       415,
-      'The request body must be application/json.',
+      `The request body must be ${types.join(' or ')}.`,
     );
   }
   const declared = Number(ctx.get('content-length') || 0);

@@ -32,7 +32,8 @@ export const CreateImage = T.Object(
     name: T.Optional(Name),
     visibility: T.Optional(Visibility),
     source: T.Object({ cloud: CloudRef, image_id: RemoteId }, { additionalProperties: false }),
-    targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
+    // No target: track the image where it is (spread it later with sync).
+    targets: T.Array(CloudRef, { minItems: 0, maxItems: 64 }),
   },
   { additionalProperties: false },
 );
@@ -75,6 +76,18 @@ export const CreateUploadImage = T.Object(
   { additionalProperties: false },
 );
 
+/** Import an image's data from a URL (like Glance's web-download), then copy it to the targets. */
+export const CreateImportImage = T.Object(
+  {
+    ...CreateUploadImage.properties,
+    source: T.Object(
+      { url: T.String({ minLength: 1, maxLength: 2048, pattern: '^[^\\u0000-\\u0020\\u007f]+$' }) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Property names GIMinG or Glance own: a user cannot set them. */
 const RESERVED = new Set([
   'checksum',
@@ -108,6 +121,18 @@ export function reservedProperty(name: string): boolean {
 
 export const SyncImage = T.Object(
   { targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }) },
+  { additionalProperties: false },
+);
+
+/** Changes to an image (JSON merge patch): applied to every copy. */
+export const UpdateImage = T.Object(
+  { name: T.Optional(Name), visibility: T.Optional(Visibility) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+/** A project to share an image with (Glance's image member body). */
+export const AddMember = T.Object(
+  { member: T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) },
   { additionalProperties: false },
 );
 

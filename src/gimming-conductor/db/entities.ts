@@ -118,4 +118,11 @@ export class TaskRow {
   @Column({ name: 'finished_at', ...timestamp, nullable: true }) finishedAt!: Date | null;
 }
 
-export const ENTITIES = [CloudRow, AgentRow, ImageRow, LocationRow, TaskRow];
+@Entity({ name: 'image_members' })
+export class ImageMemberRow {
+  @PrimaryColumn({ name: 'image_id', type: 'char', length: 36 }) imageId!: string;
+  @PrimaryColumn({ name: 'member_id', type: 'varchar', length: 64 }) memberId!: string;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+}
+
+export const ENTITIES = [CloudRow, AgentRow, ImageRow, LocationRow, TaskRow, ImageMemberRow];

@@ -10,6 +10,7 @@ import { getLogger } from '../../common/log';
 import * as agentapi from '../agentapi';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
+import type { RunnableTask } from './engine';
 
 const log = getLogger('conductor.copy');
 
@@ -39,9 +40,11 @@ export interface CopyTaskDeps {
   agents: AgentRegistry;
   host: string;
   progressIntervalMs: number;
+  /** Runs once a copy exists and is recorded (to share it like the image). */
+  afterCopy?: (ctx: RequestContext, imageId: string, cloud: CloudRow, remoteId: string) => Promise<void>;
 }
 
-export class CopyTask {
+export class CopyTask implements RunnableTask {
   private running: agentapi.RunningCopy | undefined;
   private stopReason: GimmingError | undefined;
 
@@ -72,6 +75,7 @@ export class CopyTask {
       ]);
       const copy = await this.copy(task, image, source, target, targetAgent.address);
       await this.markSucceeded(task, copy);
+      await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);
     } catch (err) {
       await this.markFailed(task, this.stopReason ?? err);
     }

@@ -1,28 +1,40 @@
 /**
- * Runs tasks in this conductor, at most `workers` at a time; the rest wait in order.
+ * Runs tasks in this conductor, at most `workers` at a time; the rest wait in order. What a task does
+ * depends on its type (copy, delete, import); the engine only schedules, cancels and stops them.
  */
 import type { RequestContext } from '../../common/context';
 import { runWithContext } from '../../common/context';
+import type { GimmingError } from '../../common/errors';
 import { describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
-import { CopyTask, type CopyTaskDeps, interruptedError } from './copy-task';
+import { interruptedError } from './copy-task';
 
 const log = getLogger('conductor.engine');
 
+/** One task's work. `cancel` may come before `run`: the task then records that it was stopped. */
+export interface RunnableTask {
+  run(): Promise<void>;
+  cancel(reason?: GimmingError): void;
+}
+
+export type TaskType = 'copy' | 'delete' | 'import';
+
+export type TaskFactory = (type: TaskType, taskId: string, ctx: RequestContext) => RunnableTask;
+
 export class TaskEngine {
-  private readonly running = new Map<string, CopyTask>();
-  private readonly waiting: Array<{ taskId: string; ctx: RequestContext }> = [];
+  private readonly running = new Map<string, RunnableTask>();
+  private readonly waiting: Array<{ type: TaskType; taskId: string; ctx: RequestContext }> = [];
 
   /** Runs after each task ends (for example to delete staged data nobody needs any more). */
   onTaskEnd: ((ctx: RequestContext, taskId: string) => Promise<void>) | undefined;
 
   constructor(
-    private readonly deps: CopyTaskDeps,
+    private readonly makeTask: TaskFactory,
     private readonly workers: number,
   ) {}
 
-  submit(taskId: string, ctx: RequestContext): void {
-    this.waiting.push({ taskId, ctx });
+  submit(taskId: string, ctx: RequestContext, type: TaskType = 'copy'): void {
+    this.waiting.push({ type, taskId, ctx });
     this.pump();
   }
 
@@ -38,7 +50,7 @@ export class TaskEngine {
     const [waiting] = this.waiting.splice(index, 1);
     if (waiting) {
       // Run it cancelled: it records the outcome without doing anything.
-      const task = new CopyTask(this.deps, waiting.taskId, waiting.ctx);
+      const task = this.makeTask(waiting.type, waiting.taskId, waiting.ctx);
       task.cancel();
       void this.launch(waiting.taskId, waiting.ctx, task);
     }
@@ -50,7 +62,7 @@ export class TaskEngine {
   }
 
   /** Runs a task with its context, then the end-of-task hook; a crash is logged, never thrown. */
-  private launch(taskId: string, ctx: RequestContext, task: CopyTask): Promise<void> {
+  private launch(taskId: string, ctx: RequestContext, task: RunnableTask): Promise<void> {
     return runWithContext(ctx, async () => {
       await task.run();
       await this.onTaskEnd?.(ctx, taskId);
@@ -59,8 +71,8 @@ export class TaskEngine {
 
   private pump(): void {
     while (this.running.size < this.workers && this.waiting.length > 0) {
-      const next = this.waiting.shift() as { taskId: string; ctx: RequestContext };
-      const task = new CopyTask(this.deps, next.taskId, next.ctx);
+      const next = this.waiting.shift() as (typeof this.waiting)[number];
+      const task = this.makeTask(next.type, next.taskId, next.ctx);
       this.running.set(next.taskId, task);
       void this.launch(next.taskId, next.ctx, task).finally(() => {
         this.running.delete(next.taskId);

@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.3', fingerprint: 'eadd89a51d010bb3' },
+  conductor: { version: '1.4', fingerprint: '641ac3e217825454' },
   envelope: { version: '1.0' },
-  agentProto: { fingerprint: '493b3251afce46a1' },
+  agentProto: { fingerprint: '03d7ea88619916e1' },
 };
 
 describe('contract fingerprints', () => {

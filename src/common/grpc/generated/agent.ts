@@ -58,9 +58,21 @@ import type {
   ImageChunk__Output as _gimming_agent_v1_ImageChunk__Output,
 } from './gimming/agent/v1/ImageChunk';
 import type {
+  ImageMember as _gimming_agent_v1_ImageMember,
+  ImageMember__Output as _gimming_agent_v1_ImageMember__Output,
+} from './gimming/agent/v1/ImageMember';
+import type {
   ImageSpec as _gimming_agent_v1_ImageSpec,
   ImageSpec__Output as _gimming_agent_v1_ImageSpec__Output,
 } from './gimming/agent/v1/ImageSpec';
+import type {
+  ImportEvent as _gimming_agent_v1_ImportEvent,
+  ImportEvent__Output as _gimming_agent_v1_ImportEvent__Output,
+} from './gimming/agent/v1/ImportEvent';
+import type {
+  ImportRequest as _gimming_agent_v1_ImportRequest,
+  ImportRequest__Output as _gimming_agent_v1_ImportRequest__Output,
+} from './gimming/agent/v1/ImportRequest';
 import type {
   ListImagesRequest as _gimming_agent_v1_ListImagesRequest,
   ListImagesRequest__Output as _gimming_agent_v1_ListImagesRequest__Output,
@@ -69,6 +81,18 @@ import type {
   ListImagesResponse as _gimming_agent_v1_ListImagesResponse,
   ListImagesResponse__Output as _gimming_agent_v1_ListImagesResponse__Output,
 } from './gimming/agent/v1/ListImagesResponse';
+import type {
+  ListMembersRequest as _gimming_agent_v1_ListMembersRequest,
+  ListMembersRequest__Output as _gimming_agent_v1_ListMembersRequest__Output,
+} from './gimming/agent/v1/ListMembersRequest';
+import type {
+  ListMembersResponse as _gimming_agent_v1_ListMembersResponse,
+  ListMembersResponse__Output as _gimming_agent_v1_ListMembersResponse__Output,
+} from './gimming/agent/v1/ListMembersResponse';
+import type {
+  MemberRequest as _gimming_agent_v1_MemberRequest,
+  MemberRequest__Output as _gimming_agent_v1_MemberRequest__Output,
+} from './gimming/agent/v1/MemberRequest';
 import type {
   Progress as _gimming_agent_v1_Progress,
   Progress__Output as _gimming_agent_v1_Progress__Output,
@@ -89,6 +113,14 @@ import type {
   StagedImage as _gimming_agent_v1_StagedImage,
   StagedImage__Output as _gimming_agent_v1_StagedImage__Output,
 } from './gimming/agent/v1/StagedImage';
+import type {
+  StagedImport as _gimming_agent_v1_StagedImport,
+  StagedImport__Output as _gimming_agent_v1_StagedImport__Output,
+} from './gimming/agent/v1/StagedImport';
+import type {
+  UpdateImageRequest as _gimming_agent_v1_UpdateImageRequest,
+  UpdateImageRequest__Output as _gimming_agent_v1_UpdateImageRequest__Output,
+} from './gimming/agent/v1/UpdateImageRequest';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new (...args: ConstructorParameters<Constructor>): Subtype;
@@ -135,7 +167,19 @@ export interface ProtoGrpcType {
           _gimming_agent_v1_GetInfoRequest__Output
         >;
         ImageChunk: MessageTypeDefinition<_gimming_agent_v1_ImageChunk, _gimming_agent_v1_ImageChunk__Output>;
+        ImageMember: MessageTypeDefinition<
+          _gimming_agent_v1_ImageMember,
+          _gimming_agent_v1_ImageMember__Output
+        >;
         ImageSpec: MessageTypeDefinition<_gimming_agent_v1_ImageSpec, _gimming_agent_v1_ImageSpec__Output>;
+        ImportEvent: MessageTypeDefinition<
+          _gimming_agent_v1_ImportEvent,
+          _gimming_agent_v1_ImportEvent__Output
+        >;
+        ImportRequest: MessageTypeDefinition<
+          _gimming_agent_v1_ImportRequest,
+          _gimming_agent_v1_ImportRequest__Output
+        >;
         ListImagesRequest: MessageTypeDefinition<
           _gimming_agent_v1_ListImagesRequest,
           _gimming_agent_v1_ListImagesRequest__Output
@@ -143,6 +187,18 @@ export interface ProtoGrpcType {
         ListImagesResponse: MessageTypeDefinition<
           _gimming_agent_v1_ListImagesResponse,
           _gimming_agent_v1_ListImagesResponse__Output
+        >;
+        ListMembersRequest: MessageTypeDefinition<
+          _gimming_agent_v1_ListMembersRequest,
+          _gimming_agent_v1_ListMembersRequest__Output
+        >;
+        ListMembersResponse: MessageTypeDefinition<
+          _gimming_agent_v1_ListMembersResponse,
+          _gimming_agent_v1_ListMembersResponse__Output
+        >;
+        MemberRequest: MessageTypeDefinition<
+          _gimming_agent_v1_MemberRequest,
+          _gimming_agent_v1_MemberRequest__Output
         >;
         Progress: MessageTypeDefinition<_gimming_agent_v1_Progress, _gimming_agent_v1_Progress__Output>;
         ReadImageRequest: MessageTypeDefinition<
@@ -160,6 +216,14 @@ export interface ProtoGrpcType {
         StagedImage: MessageTypeDefinition<
           _gimming_agent_v1_StagedImage,
           _gimming_agent_v1_StagedImage__Output
+        >;
+        StagedImport: MessageTypeDefinition<
+          _gimming_agent_v1_StagedImport,
+          _gimming_agent_v1_StagedImport__Output
+        >;
+        UpdateImageRequest: MessageTypeDefinition<
+          _gimming_agent_v1_UpdateImageRequest,
+          _gimming_agent_v1_UpdateImageRequest__Output
         >;
       };
     };

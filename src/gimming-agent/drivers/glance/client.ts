@@ -31,6 +31,15 @@ export type GlanceImage = Record<string, unknown> & {
   protected?: boolean;
 };
 
+/** A project an image is shared with, as Glance v2 returns it. */
+export interface GlanceMember {
+  member_id: string;
+  image_id: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** Glance's fields that are not user properties. */
 export const BASE_FIELDS = new Set([
   'id',
@@ -208,6 +217,54 @@ export class GlanceClient {
       if (err instanceof GimmingError && err.status === 404) return false;
       throw err;
     }
+  }
+
+  /** Shares an image with a project; a project that is already a member is answered as it is. */
+  async addMember(id: string, member: string): Promise<GlanceMember> {
+    const path = `/v2/images/${encodeURIComponent(id)}/members`;
+    try {
+      const res = await this.json('POST', path, `Sharing image ${id}`, { member }, undefined, id);
+      return res.body as GlanceMember;
+    } catch (err) {
+      if (!(err instanceof GimmingError && err.code === 'gimming.cloud.conflict')) throw err;
+      const res = await this.json(
+        'GET',
+        `${path}/${encodeURIComponent(member)}`,
+        `Reading member ${member} of image ${id}`,
+        undefined,
+        undefined,
+        id,
+      );
+      return res.body as GlanceMember;
+    }
+  }
+
+  /** Stops sharing an image with a project; false when it was not a member. */
+  async removeMember(id: string, member: string): Promise<boolean> {
+    const path = `/v2/images/${encodeURIComponent(id)}/members/${encodeURIComponent(member)}`;
+    try {
+      await this.json('DELETE', path, `Unsharing image ${id}`, undefined, undefined, id);
+      return true;
+    } catch (err) {
+      if (err instanceof GimmingError && err.status === 404) {
+        // 404 is also Glance's answer for an image that is gone: tell them apart.
+        await this.getImage(id);
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  async listMembers(id: string): Promise<GlanceMember[]> {
+    const res = await this.json(
+      'GET',
+      `/v2/images/${encodeURIComponent(id)}/members`,
+      `Listing the members of image ${id}`,
+      undefined,
+      undefined,
+      id,
+    );
+    return (res.body as { members: GlanceMember[] }).members;
   }
 
   /** The image data as a stream. */

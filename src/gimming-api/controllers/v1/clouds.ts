@@ -1,6 +1,7 @@
 /**
  * /v1/clouds: the places images live. Registering a shared cloud is for administrators.
  */
+import type { ImportRules } from '../../../common/import-filter';
 import type Router from '@koa/router';
 import type { ConductorAPI } from '../../../gimming-conductor/rpcapi';
 import type { AuthState } from '../../middleware/auth-token';
@@ -16,6 +17,8 @@ export interface ControllerDeps {
   maxLimit: number;
   /** Size of the chunks an upload is streamed to the staging agent in. */
   chunkSize: number;
+  /** What an import URL is checked against ([import_filtering]). */
+  importRules: ImportRules;
 }
 
 export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): void {

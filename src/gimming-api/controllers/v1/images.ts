@@ -10,13 +10,17 @@ import { authorize } from '../../policy';
 import {
   AddLocation,
   CreateImage,
+  CreateImportImage,
   CreateUploadImage,
   SyncImage,
+  AddMember,
+  UpdateImage,
   check,
   isUuid,
   reservedProperty,
 } from '../../schemas/v1';
 import { streamToStaging } from '../../upload-stream';
+import { checkImportUrl } from '../../../common/import-filter';
 import { IMAGE_SORT_KEYS } from '../../../gimming-conductor/rpc-schemas';
 import { booleanQuery, nextLink, paging, queryString } from '../pagination';
 import type { ControllerDeps } from './clouds';
@@ -25,8 +29,18 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
   router.post('/v1/images', async (ctx) => {
     authorize(ctx.state.context, 'gimming:image:create');
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
-    const adopt = typeof body === 'object' && body !== null && 'source' in body;
-    check(adopt ? CreateImage : CreateUploadImage, body, 'body');
+    const source =
+      typeof body === 'object' && body !== null ? (body as { source?: unknown }).source : undefined;
+    const importing = typeof source === 'object' && source !== null && 'url' in source;
+    const adopt = source !== undefined && !importing;
+    check(adopt ? CreateImage : importing ? CreateImportImage : CreateUploadImage, body, 'body');
+    if (importing) {
+      authorize(ctx.state.context, 'gimming:image:import');
+      checkImportUrl(deps.importRules, (source as { url: string }).url);
+    }
+    if ((body as { visibility?: string }).visibility === 'public') {
+      authorize(ctx.state.context, 'gimming:image:publicize');
+    }
     const properties = (body as { properties?: Record<string, string> }).properties ?? {};
     const reserved = Object.keys(properties).filter(reservedProperty);
     if (reserved.length > 0) {
@@ -36,8 +50,8 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       );
     }
     const image = await deps.conductor.createImage(ctx.state.context, body as never);
-    // An adopted image is being copied (202); an image to upload exists and waits for its data (201).
-    ctx.status = adopt ? 202 : 201;
+    // An adopted or imported image is being worked on (202); an image to upload waits for its data (201).
+    ctx.status = adopt || importing ? 202 : 201;
     ctx.set('Location', `/v1/images/${image.id}`);
     ctx.body = image;
   });
@@ -149,13 +163,55 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     authorize(ctx.state.context, 'gimming:image:delete');
     const id = imageId(ctx.params.image_id);
     if (booleanQuery(ctx, 'delete_remote')) {
-      throw badRequest(
-        'gimming.request.unsupported',
-        'Deleting every copy with the image is not available yet: delete each copy with ' +
-          `DELETE /v1/images/${id}/locations/{cloud}?delete_remote=true, then the image.`,
-      );
+      authorize(ctx.state.context, 'gimming:image:delete_remote');
+      // Deleting from the clouds takes time: one task per copy, each with its own result.
+      ctx.status = 202;
+      ctx.body = await deps.conductor.deleteImageEverywhere(ctx.state.context, id);
+      return;
     }
     await deps.conductor.deleteImage(ctx.state.context, id);
+    ctx.status = 204;
+  });
+
+  router.patch('/v1/images/:image_id', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:image:update');
+    const id = imageId(ctx.params.image_id);
+    const body = await readJsonBody(ctx, deps.maxBodyBytes, [
+      'application/merge-patch+json',
+      'application/json',
+    ]);
+    check(UpdateImage, body, 'body');
+    const changes = body as { name?: string; visibility?: 'private' | 'shared' | 'community' | 'public' };
+    if (changes.visibility === 'public') authorize(ctx.state.context, 'gimming:image:publicize');
+    ctx.body = await deps.conductor.updateImage(ctx.state.context, { image_id: id, ...changes });
+  });
+
+  router.get('/v1/images/:image_id/members', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:member:list');
+    const members = await deps.conductor.listMembers(ctx.state.context, imageId(ctx.params.image_id));
+    ctx.body = { members };
+  });
+
+  router.post('/v1/images/:image_id/members', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:member:create');
+    const id = imageId(ctx.params.image_id);
+    const body = await readJsonBody(ctx, deps.maxBodyBytes);
+    check(AddMember, body, 'body');
+    ctx.status = 201;
+    ctx.body = await deps.conductor.addMember(ctx.state.context, {
+      image_id: id,
+      member_id: (body as { member: string }).member,
+    });
+  });
+
+  router.delete('/v1/images/:image_id/members/:member_id', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:member:delete');
+    const id = imageId(ctx.params.image_id);
+    const member = ctx.params.member_id ?? '';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(member)) {
+      throw notFound('gimming.member.not_found', `No such member of image ${id}.`);
+    }
+    await deps.conductor.deleteMember(ctx.state.context, { image_id: id, member_id: member });
     ctx.status = 204;
   });
 

@@ -39,6 +39,18 @@ import type {
   ImageChunk__Output as _gimming_agent_v1_ImageChunk__Output,
 } from '../../../gimming/agent/v1/ImageChunk';
 import type {
+  ImageMember as _gimming_agent_v1_ImageMember,
+  ImageMember__Output as _gimming_agent_v1_ImageMember__Output,
+} from '../../../gimming/agent/v1/ImageMember';
+import type {
+  ImportEvent as _gimming_agent_v1_ImportEvent,
+  ImportEvent__Output as _gimming_agent_v1_ImportEvent__Output,
+} from '../../../gimming/agent/v1/ImportEvent';
+import type {
+  ImportRequest as _gimming_agent_v1_ImportRequest,
+  ImportRequest__Output as _gimming_agent_v1_ImportRequest__Output,
+} from '../../../gimming/agent/v1/ImportRequest';
+import type {
   ListImagesRequest as _gimming_agent_v1_ListImagesRequest,
   ListImagesRequest__Output as _gimming_agent_v1_ListImagesRequest__Output,
 } from '../../../gimming/agent/v1/ListImagesRequest';
@@ -46,6 +58,18 @@ import type {
   ListImagesResponse as _gimming_agent_v1_ListImagesResponse,
   ListImagesResponse__Output as _gimming_agent_v1_ListImagesResponse__Output,
 } from '../../../gimming/agent/v1/ListImagesResponse';
+import type {
+  ListMembersRequest as _gimming_agent_v1_ListMembersRequest,
+  ListMembersRequest__Output as _gimming_agent_v1_ListMembersRequest__Output,
+} from '../../../gimming/agent/v1/ListMembersRequest';
+import type {
+  ListMembersResponse as _gimming_agent_v1_ListMembersResponse,
+  ListMembersResponse__Output as _gimming_agent_v1_ListMembersResponse__Output,
+} from '../../../gimming/agent/v1/ListMembersResponse';
+import type {
+  MemberRequest as _gimming_agent_v1_MemberRequest,
+  MemberRequest__Output as _gimming_agent_v1_MemberRequest__Output,
+} from '../../../gimming/agent/v1/MemberRequest';
 import type {
   ReadImageRequest as _gimming_agent_v1_ReadImageRequest,
   ReadImageRequest__Output as _gimming_agent_v1_ReadImageRequest__Output,
@@ -62,8 +86,53 @@ import type {
   StagedImage as _gimming_agent_v1_StagedImage,
   StagedImage__Output as _gimming_agent_v1_StagedImage__Output,
 } from '../../../gimming/agent/v1/StagedImage';
+import type {
+  UpdateImageRequest as _gimming_agent_v1_UpdateImageRequest,
+  UpdateImageRequest__Output as _gimming_agent_v1_UpdateImageRequest__Output,
+} from '../../../gimming/agent/v1/UpdateImageRequest';
 
 export interface AgentClient extends grpc.Client {
+  AddMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ImageMember__Output>,
+  ): grpc.ClientUnaryCall;
+  AddMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_ImageMember__Output>,
+  ): grpc.ClientUnaryCall;
+  AddMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ImageMember__Output>,
+  ): grpc.ClientUnaryCall;
+  AddMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_ImageMember__Output>,
+  ): grpc.ClientUnaryCall;
+  addMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ImageMember__Output>,
+  ): grpc.ClientUnaryCall;
+  addMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_ImageMember__Output>,
+  ): grpc.ClientUnaryCall;
+  addMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ImageMember__Output>,
+  ): grpc.ClientUnaryCall;
+  addMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_ImageMember__Output>,
+  ): grpc.ClientUnaryCall;
+
   CopyImage(
     argument: _gimming_agent_v1_CopyImageRequest,
     metadata: grpc.Metadata,
@@ -247,6 +316,25 @@ export interface AgentClient extends grpc.Client {
     callback: grpc.requestCallback<_gimming_agent_v1_AgentInfo__Output>,
   ): grpc.ClientUnaryCall;
 
+  ImportToStaging(
+    argument: _gimming_agent_v1_ImportRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_ImportEvent__Output>;
+  ImportToStaging(
+    argument: _gimming_agent_v1_ImportRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_ImportEvent__Output>;
+  importToStaging(
+    argument: _gimming_agent_v1_ImportRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_ImportEvent__Output>;
+  importToStaging(
+    argument: _gimming_agent_v1_ImportRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v1_ImportEvent__Output>;
+
   ListImages(
     argument: _gimming_agent_v1_ListImagesRequest,
     metadata: grpc.Metadata,
@@ -288,6 +376,47 @@ export interface AgentClient extends grpc.Client {
     callback: grpc.requestCallback<_gimming_agent_v1_ListImagesResponse__Output>,
   ): grpc.ClientUnaryCall;
 
+  ListMembers(
+    argument: _gimming_agent_v1_ListMembersRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListMembersResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListMembers(
+    argument: _gimming_agent_v1_ListMembersRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListMembersResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListMembers(
+    argument: _gimming_agent_v1_ListMembersRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListMembersResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListMembers(
+    argument: _gimming_agent_v1_ListMembersRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListMembersResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listMembers(
+    argument: _gimming_agent_v1_ListMembersRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListMembersResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listMembers(
+    argument: _gimming_agent_v1_ListMembersRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListMembersResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listMembers(
+    argument: _gimming_agent_v1_ListMembersRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListMembersResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listMembers(
+    argument: _gimming_agent_v1_ListMembersRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_ListMembersResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
   ReadImage(
     argument: _gimming_agent_v1_ReadImageRequest,
     metadata: grpc.Metadata,
@@ -306,6 +435,47 @@ export interface AgentClient extends grpc.Client {
     argument: _gimming_agent_v1_ReadImageRequest,
     options?: grpc.CallOptions,
   ): grpc.ClientReadableStream<_gimming_agent_v1_ImageChunk__Output>;
+
+  RemoveMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  RemoveMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  RemoveMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  RemoveMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  removeMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  removeMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  removeMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  removeMember(
+    argument: _gimming_agent_v1_MemberRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_DeleteImageResponse__Output>,
+  ): grpc.ClientUnaryCall;
 
   SetImageProperties(
     argument: _gimming_agent_v1_SetImagePropertiesRequest,
@@ -345,6 +515,47 @@ export interface AgentClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
   setImageProperties(
     argument: _gimming_agent_v1_SetImagePropertiesRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+
+  UpdateImage(
+    argument: _gimming_agent_v1_UpdateImageRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  UpdateImage(
+    argument: _gimming_agent_v1_UpdateImageRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  UpdateImage(
+    argument: _gimming_agent_v1_UpdateImageRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  UpdateImage(
+    argument: _gimming_agent_v1_UpdateImageRequest,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  updateImage(
+    argument: _gimming_agent_v1_UpdateImageRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  updateImage(
+    argument: _gimming_agent_v1_UpdateImageRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  updateImage(
+    argument: _gimming_agent_v1_UpdateImageRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
+  ): grpc.ClientUnaryCall;
+  updateImage(
+    argument: _gimming_agent_v1_UpdateImageRequest,
     callback: grpc.requestCallback<_gimming_agent_v1_RemoteImage__Output>,
   ): grpc.ClientUnaryCall;
 
@@ -383,6 +594,8 @@ export interface AgentClient extends grpc.Client {
 }
 
 export interface AgentHandlers extends grpc.UntypedServiceImplementation {
+  AddMember: grpc.handleUnaryCall<_gimming_agent_v1_MemberRequest__Output, _gimming_agent_v1_ImageMember>;
+
   CopyImage: grpc.handleServerStreamingCall<
     _gimming_agent_v1_CopyImageRequest__Output,
     _gimming_agent_v1_CopyEvent
@@ -405,9 +618,19 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
 
   GetInfo: grpc.handleUnaryCall<_gimming_agent_v1_GetInfoRequest__Output, _gimming_agent_v1_AgentInfo>;
 
+  ImportToStaging: grpc.handleServerStreamingCall<
+    _gimming_agent_v1_ImportRequest__Output,
+    _gimming_agent_v1_ImportEvent
+  >;
+
   ListImages: grpc.handleUnaryCall<
     _gimming_agent_v1_ListImagesRequest__Output,
     _gimming_agent_v1_ListImagesResponse
+  >;
+
+  ListMembers: grpc.handleUnaryCall<
+    _gimming_agent_v1_ListMembersRequest__Output,
+    _gimming_agent_v1_ListMembersResponse
   >;
 
   ReadImage: grpc.handleServerStreamingCall<
@@ -415,8 +638,18 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
     _gimming_agent_v1_ImageChunk
   >;
 
+  RemoveMember: grpc.handleUnaryCall<
+    _gimming_agent_v1_MemberRequest__Output,
+    _gimming_agent_v1_DeleteImageResponse
+  >;
+
   SetImageProperties: grpc.handleUnaryCall<
     _gimming_agent_v1_SetImagePropertiesRequest__Output,
+    _gimming_agent_v1_RemoteImage
+  >;
+
+  UpdateImage: grpc.handleUnaryCall<
+    _gimming_agent_v1_UpdateImageRequest__Output,
     _gimming_agent_v1_RemoteImage
   >;
 
@@ -427,6 +660,12 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface AgentDefinition extends grpc.ServiceDefinition {
+  AddMember: MethodDefinition<
+    _gimming_agent_v1_MemberRequest,
+    _gimming_agent_v1_ImageMember,
+    _gimming_agent_v1_MemberRequest__Output,
+    _gimming_agent_v1_ImageMember__Output
+  >;
   CopyImage: MethodDefinition<
     _gimming_agent_v1_CopyImageRequest,
     _gimming_agent_v1_CopyEvent,
@@ -457,11 +696,23 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v1_GetInfoRequest__Output,
     _gimming_agent_v1_AgentInfo__Output
   >;
+  ImportToStaging: MethodDefinition<
+    _gimming_agent_v1_ImportRequest,
+    _gimming_agent_v1_ImportEvent,
+    _gimming_agent_v1_ImportRequest__Output,
+    _gimming_agent_v1_ImportEvent__Output
+  >;
   ListImages: MethodDefinition<
     _gimming_agent_v1_ListImagesRequest,
     _gimming_agent_v1_ListImagesResponse,
     _gimming_agent_v1_ListImagesRequest__Output,
     _gimming_agent_v1_ListImagesResponse__Output
+  >;
+  ListMembers: MethodDefinition<
+    _gimming_agent_v1_ListMembersRequest,
+    _gimming_agent_v1_ListMembersResponse,
+    _gimming_agent_v1_ListMembersRequest__Output,
+    _gimming_agent_v1_ListMembersResponse__Output
   >;
   ReadImage: MethodDefinition<
     _gimming_agent_v1_ReadImageRequest,
@@ -469,10 +720,22 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v1_ReadImageRequest__Output,
     _gimming_agent_v1_ImageChunk__Output
   >;
+  RemoveMember: MethodDefinition<
+    _gimming_agent_v1_MemberRequest,
+    _gimming_agent_v1_DeleteImageResponse,
+    _gimming_agent_v1_MemberRequest__Output,
+    _gimming_agent_v1_DeleteImageResponse__Output
+  >;
   SetImageProperties: MethodDefinition<
     _gimming_agent_v1_SetImagePropertiesRequest,
     _gimming_agent_v1_RemoteImage,
     _gimming_agent_v1_SetImagePropertiesRequest__Output,
+    _gimming_agent_v1_RemoteImage__Output
+  >;
+  UpdateImage: MethodDefinition<
+    _gimming_agent_v1_UpdateImageRequest,
+    _gimming_agent_v1_RemoteImage,
+    _gimming_agent_v1_UpdateImageRequest__Output,
     _gimming_agent_v1_RemoteImage__Output
   >;
   WriteStaging: MethodDefinition<

@@ -1,0 +1,18 @@
+// Original file: protos/gimming/agent/v1/agent.proto
+
+import type {
+  CloudRef as _gimming_agent_v1_CloudRef,
+  CloudRef__Output as _gimming_agent_v1_CloudRef__Output,
+} from '../../../gimming/agent/v1/CloudRef';
+
+export interface MemberRequest {
+  cloud?: _gimming_agent_v1_CloudRef | null;
+  image_id?: string;
+  member_id?: string;
+}
+
+export interface MemberRequest__Output {
+  cloud: _gimming_agent_v1_CloudRef__Output | null;
+  image_id: string;
+  member_id: string;
+}

@@ -1,0 +1,159 @@
+/**
+ * Importing an image's data from a URL: the staging agent downloads it (under [import_filtering]) into
+ * its staging area, then every target gets its copy from there, as after an upload. A failed import puts
+ * the image back to `queued`, waiting for data (Glance does the same), with nothing staged.
+ *
+ * The URL lives only in this conductor's memory, for as long as the task waits or runs: it may carry a
+ * signature or a token in its query, and is never written to the database.
+ */
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../../common/context';
+import { GimmingError, asGimmingError } from '../../common/errors';
+import { getLogger } from '../../common/log';
+import * as agentapi from '../agentapi';
+import { ImageRow, TaskRow } from '../db/entities';
+import type { UploadService } from '../uploads';
+import type { RunnableTask } from './engine';
+
+const log = getLogger('conductor.import');
+
+/** The URLs of the import tasks of this conductor, by task. */
+export const pendingImportUrls = new Map<string, string>();
+
+export interface ImportTaskDeps {
+  db: DataSource;
+  host: string;
+  progressIntervalMs: number;
+  uploads: UploadService;
+}
+
+const cancelled = () => new GimmingError('gimming.task.cancelled', 409, 'The import was cancelled.');
+
+export class ImportTask implements RunnableTask {
+  private running: agentapi.RunningImport | undefined;
+  private stopReason: GimmingError | undefined;
+
+  constructor(
+    private readonly deps: ImportTaskDeps,
+    private readonly taskId: string,
+    private readonly ctx: RequestContext,
+  ) {}
+
+  cancel(reason: GimmingError = cancelled()): void {
+    this.stopReason = reason;
+    this.running?.cancel();
+  }
+
+  async run(): Promise<void> {
+    const { db } = this.deps;
+    const url = pendingImportUrls.get(this.taskId);
+    pendingImportUrls.delete(this.taskId);
+    const task = await db.getRepository(TaskRow).findOneByOrFail({ id: this.taskId });
+    const image = await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId });
+    let stagedAt: string | undefined;
+    try {
+      if (task.status === 'cancelling') this.stopReason ??= cancelled();
+      if (this.stopReason) throw this.stopReason;
+      if (!url || !image.stagingAgent) {
+        throw new GimmingError(
+          'gimming.import.lost',
+          409,
+          'The import was interrupted before it started; create the import again.',
+        );
+      }
+      await this.markRunning(task, image.stagingAgent);
+      let lastWrite = 0;
+      let progressWrite: Promise<unknown> = Promise.resolve();
+      this.running = agentapi.importToStaging(
+        this.ctx,
+        image.stagingAgent,
+        { image_id: image.id, url },
+        (done, total) => {
+          const now = Date.now();
+          if (now - lastWrite < this.deps.progressIntervalMs) return;
+          lastWrite = now;
+          progressWrite = progressWrite.then(() =>
+            db
+              .getRepository(TaskRow)
+              .update(
+                { id: task.id },
+                { bytesDone: done, bytesTotal: total > 0 ? total : null, updatedAt: new Date() },
+              ),
+          );
+        },
+      );
+      if (this.stopReason) this.running.cancel();
+      let staged;
+      try {
+        staged = await this.running.result;
+      } finally {
+        await progressWrite.catch(() => undefined);
+      }
+      stagedAt = image.stagingAgent;
+      await this.deps.uploads.copyStaged(this.ctx, image, 'importing', {
+        size: staged.size,
+        checksum: staged.checksum,
+        sha512: staged.sha512,
+      });
+      const now = new Date();
+      await db.getRepository(TaskRow).update(
+        { id: task.id },
+        {
+          status: 'succeeded',
+          bytesDone: staged.size,
+          bytesTotal: staged.size,
+          finishedAt: now,
+          updatedAt: now,
+        },
+      );
+      log.info({ task_id: task.id, image_id: image.id, size: staged.size }, 'import succeeded');
+    } catch (err) {
+      await this.markFailed(task, image, this.stopReason ?? err);
+      // Staged, but the image could not take it (deleted meanwhile): the data must not stay behind.
+      if (stagedAt) await agentapi.deleteStaging(this.ctx, stagedAt, image.id).catch(() => undefined);
+    }
+  }
+
+  private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
+    const now = new Date();
+    await this.deps.db.getRepository(TaskRow).update(
+      { id: task.id },
+      {
+        status: 'running',
+        attempts: task.attempts + 1,
+        conductor: this.deps.host,
+        agent: agentAddress,
+        startedAt: now,
+        updatedAt: now,
+      },
+    );
+  }
+
+  private async markFailed(task: TaskRow, image: ImageRow, err: unknown): Promise<void> {
+    const gerr = asGimmingError(err);
+    const message =
+      gerr.status >= 500 && gerr.code === 'gimming.internal' ? 'An unexpected error occurred.' : gerr.message;
+    const now = new Date();
+    await this.deps.db.transaction(async (m) => {
+      await m.update(
+        TaskRow,
+        { id: task.id },
+        {
+          status: gerr.code === 'gimming.task.cancelled' ? 'cancelled' : 'failed',
+          errorCode: gerr.code,
+          errorMessage: message.slice(0, 4000),
+          finishedAt: now,
+          updatedAt: now,
+        },
+      );
+      // The agent left nothing staged: the image waits for data again.
+      await m
+        .createQueryBuilder()
+        .update(ImageRow)
+        .set({ status: 'queued', stagingAgent: null, updatedAt: now })
+        .where('id = :id AND status = :importing', { id: image.id, importing: 'importing' })
+        .execute();
+    });
+    log.warn({ task_id: task.id, image_id: image.id, code: gerr.code, reason: message }, 'import failed');
+  }
+}
