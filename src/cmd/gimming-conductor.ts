@@ -23,6 +23,8 @@ import { recoverInterruptedTasks } from '../gimming-conductor/recovery';
 import { TaskQueries } from '../gimming-conductor/task-queries';
 import { CopyTask, type CopyTaskDeps } from '../gimming-conductor/tasks/copy-task';
 import { SharingService } from '../gimming-conductor/sharing';
+import { PeriodicRefresh } from '../gimming-conductor/periodic-refresh';
+import { ServiceUser } from '../common/keystone/service-user';
 import { DeleteTask } from '../gimming-conductor/tasks/delete-task';
 import { ImportTask } from '../gimming-conductor/tasks/import-task';
 import { type RunnableTask, TaskEngine } from '../gimming-conductor/tasks/engine';
@@ -104,9 +106,18 @@ async function main(): Promise<void> {
   });
   const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32);
   await server.start();
+  const refresher = new PeriodicRefresh(
+    db,
+    images,
+    new ServiceUser(config.keystone_authtoken),
+    config.conductor.refresh_interval,
+    config.conductor.refresh_batch_size,
+  );
+  refresher.start();
   log.info({ version: VERSION, host, queue: server.queueName }, 'gimming-conductor started');
   onShutdown(async () => {
     await server.stop();
+    await refresher.stop();
     await engine.stop(20000);
     await conductors.close();
     closeAgentClients();

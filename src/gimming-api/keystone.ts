@@ -11,6 +11,7 @@ import type { CatalogEntry, RequestContextData } from '../common/context';
 import { GimmingError, unavailable } from '../common/errors';
 import { requestJson } from '../common/http/request';
 import { getLogger } from '../common/log';
+import { ServiceUser } from '../common/keystone/service-user';
 
 const log = getLogger('api.keystone');
 
@@ -28,13 +29,13 @@ export type TokenIdentity = Omit<RequestContextData, 'request_id' | 'global_requ
 type CacheEntry = { valid: true; identity: TokenIdentity } | { valid: false };
 
 export class KeystoneValidator {
-  private serviceToken: { value: string; expiresAt: number } | undefined;
-  private serviceTokenPending: Promise<string> | undefined;
+  private readonly serviceUser: ServiceUser;
   private readonly cache: LRUCache<string, CacheEntry>;
   private readonly authUrl: string;
 
   constructor(private readonly conf: GimmingConfig['keystone_authtoken']) {
-    this.authUrl = conf.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '');
+    this.serviceUser = new ServiceUser(conf);
+    this.authUrl = this.serviceUser.authUrl;
     this.cache = new LRUCache<string, CacheEntry>({
       max: 10000,
       ttl: Math.max(conf.token_cache_time, 1) * 1000,
@@ -49,49 +50,8 @@ export class KeystoneValidator {
     return this.conf.http_connect_timeout * 1000;
   }
 
-  private async fetchServiceToken(): Promise<string> {
-    const res = await requestJson({
-      method: 'POST',
-      url: `${this.authUrl}/v3/auth/tokens`,
-      timeoutMs: this.timeoutMs,
-      json: {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: {
-                name: this.conf.username,
-                password: this.conf.password,
-                domain: { name: this.conf.user_domain_name },
-              },
-            },
-          },
-          scope: {
-            project: { name: this.conf.project_name, domain: { name: this.conf.project_domain_name } },
-          },
-        },
-      },
-    });
-    const token = res.headers['x-subject-token'];
-    if (res.status !== 201 || typeof token !== 'string') {
-      log.error({ status: res.status }, 'the GIMinG service user could not authenticate with Keystone');
-      throw unavailable(
-        'gimming.auth.service_unavailable',
-        'The identity service did not accept the GIMinG service user.',
-      );
-    }
-    const expiresAt = Date.parse((res.body as { token: { expires_at: string } }).token.expires_at);
-    this.serviceToken = { value: token, expiresAt };
-    return token;
-  }
-
   private async getServiceToken(): Promise<string> {
-    if (this.serviceToken && this.serviceToken.expiresAt - Date.now() > 60_000)
-      return this.serviceToken.value;
-    this.serviceTokenPending ??= this.fetchServiceToken().finally(() => {
-      this.serviceTokenPending = undefined;
-    });
-    return this.serviceTokenPending;
+    return (await this.serviceUser.token()).value;
   }
 
   /** Gets the service token ahead of the first request; a failure is logged and retried on first use. */
@@ -133,7 +93,7 @@ export class KeystoneValidator {
         throw unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
       }
       if (res.status === 401 && attempt === 0) {
-        this.serviceToken = undefined; // our own token expired or was revoked: get a new one, once
+        this.serviceUser.invalidate(); // our own token expired or was revoked: get a new one, once
         continue;
       }
       break;

@@ -626,9 +626,13 @@ export class ImageService {
             );
           }
           const now = new Date();
+          // Only if nothing else changed the copy meanwhile (a delete or a copy task took it over).
           await this.db
             .getRepository(LocationRow)
-            .update({ id: location.id }, { status, lastVerifiedAt: now, updatedAt: now });
+            .update(
+              { id: location.id, status: location.status, remoteId: location.remoteId as string },
+              { status, lastVerifiedAt: now, updatedAt: now },
+            );
         }),
     );
     return this.get(ctx, image.id);

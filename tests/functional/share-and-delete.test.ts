@@ -1,12 +1,13 @@
 /**
  * Who may use an image, and deleting it everywhere, through the real daemons and both Glance zones:
- * visibility and members applied to every copy (and to copies made later), and DELETE with
- * delete_remote=true as one task per copy, each with its own result.
+ * visibility and members applied to every copy (and to copies made later), DELETE with
+ * delete_remote=true as one task per copy, each with its own result, and the conductor's periodic refresh
+ * finding a copy deleted behind GIMinG's back.
  */
 import assert from 'node:assert/strict';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { location, registerClouds, waitForTasks } from '../support/flows';
-import { http } from '../support/http';
+import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
 import { type Testbed, testbed } from '../support/testbed';
 
@@ -25,7 +26,12 @@ describe('sharing and deleting an image everywhere', function () {
   before(async function () {
     this.timeout(300000);
     bed = testbed();
-    daemons = new DaemonSet(bed, { apiPort: 19895, agentPorts: { 'zone-a': 19896, 'zone-b': 19897 } });
+    daemons = new DaemonSet(bed, {
+      apiPort: 19895,
+      agentPorts: { 'zone-a': 19896, 'zone-b': 19897 },
+      // Short enough to watch the periodic refresh find drift by itself.
+      extraConfig: '[conductor]\nrefresh_interval = 3',
+    });
     await daemons.start();
     api = daemons.apiUrl;
     [admin, demo, alt] = await Promise.all([
@@ -250,6 +256,29 @@ describe('sharing and deleting an image everywhere', function () {
       await waitForTasks(api, demo.id, id);
       assert.equal(await glanceA.get(source.id), undefined);
       assert.deepEqual(await glanceB.list({ gimming_image_id: id }), []);
+    });
+  });
+
+  describe('periodic refresh', () => {
+    it('finds a copy deleted out of band, with nobody asking', async () => {
+      const { id, copyId } = await adoptAndSync();
+      const before = await location(api, demo.id, id, 'zone-b');
+      await glanceB.delete(copyId);
+      const found = await waitFor(
+        'the conductor to notice',
+        async () => {
+          const l = await location(api, demo.id, id, 'zone-b');
+          return l.status === 'missing' ? l : undefined;
+        },
+        20000,
+        500,
+      );
+      assert.ok(found.last_verified_at > before.last_verified_at, 'the check is recorded');
+      const zoneA = await location(api, demo.id, id, 'zone-a');
+      assert.equal(zoneA.status, 'active', 'the copy still there stays active');
+      const matrix = await http('GET', `${api}/v1/matrix`, { token: demo.id });
+      const row = matrix.body.images.find((i: any) => i.id === id);
+      assert.deepEqual(row.cells, { 'zone-a': 'active', 'zone-b': 'missing' });
     });
   });
 });

@@ -123,6 +123,14 @@ export const SCHEMA = {
         'Set to 0 to read it on every request.',
       10,
     ),
+    refresh_interval: int(
+      'Seconds between two periodic refreshes, and how old the last check of a copy must be for it to be ' +
+        'checked again: a copy deleted or changed behind GIMinG is found within about twice this time. The ' +
+        "check runs as the service user of [keystone_authtoken], who must be able to read every project's " +
+        'images (admin). Set to 0 to disable.',
+      3600,
+    ),
+    refresh_batch_size: int('Most images one periodic refresh checks.', 200, 1),
   },
   agent: {
     zone: str('The zone this agent serves. Clouds whose zone matches are reached through it.', 'default'),

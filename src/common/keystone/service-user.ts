@@ -1,0 +1,117 @@
+/**
+ * GIMinG's own Keystone user ([keystone_authtoken]): a project-scoped token, fetched once and renewed a
+ * minute before it expires. The API validates user tokens with it; the conductor's periodic jobs reach
+ * the clouds with it (as a RequestContext carrying its roles and service catalog).
+ */
+import type { GimmingConfig } from '../config/schema';
+import { type CatalogEntry, RequestContext, newRequestId } from '../context';
+import { GimmingError, unavailable } from '../errors';
+import { requestJson } from '../http/request';
+import { getLogger } from '../log';
+
+const log = getLogger('keystone.service_user');
+
+interface ServiceToken {
+  value: string;
+  expiresAt: number;
+  userId: string;
+  projectId: string;
+  roles: string[];
+  catalog: CatalogEntry[];
+}
+
+export class ServiceUser {
+  private current: ServiceToken | undefined;
+  private pending: Promise<ServiceToken> | undefined;
+  readonly authUrl: string;
+
+  constructor(private readonly conf: GimmingConfig['keystone_authtoken']) {
+    this.authUrl = (conf.auth_url ?? '').replace(/\/+$/, '').replace(/\/v3$/, '');
+  }
+
+  /** Forgets the token (Keystone refused it): the next use gets a new one. */
+  invalidate(): void {
+    this.current = undefined;
+  }
+
+  async token(): Promise<ServiceToken> {
+    if (this.current && this.current.expiresAt - Date.now() > 60_000) return this.current;
+    this.pending ??= this.fetch().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  /** A context to act as the service user, for work nobody asked for (periodic jobs). */
+  async context(requestId: string = newRequestId()): Promise<RequestContext> {
+    const t = await this.token();
+    return new RequestContext({
+      request_id: requestId,
+      user_id: t.userId,
+      user_name: this.conf.username,
+      project_id: t.projectId,
+      project_name: this.conf.project_name,
+      roles: t.roles,
+      auth_token: t.value,
+      expires_at: new Date(t.expiresAt).toISOString(),
+      service_catalog: t.catalog,
+    });
+  }
+
+  private async fetch(): Promise<ServiceToken> {
+    let res;
+    try {
+      res = await requestJson({
+        method: 'POST',
+        url: `${this.authUrl}/v3/auth/tokens`,
+        timeoutMs: this.conf.http_connect_timeout * 1000,
+        json: {
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: {
+                user: {
+                  name: this.conf.username,
+                  password: this.conf.password,
+                  domain: { name: this.conf.user_domain_name },
+                },
+              },
+            },
+            scope: {
+              project: { name: this.conf.project_name, domain: { name: this.conf.project_domain_name } },
+            },
+          },
+        },
+      });
+    } catch (err) {
+      throw unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
+    }
+    const value = res.headers['x-subject-token'];
+    if (res.status !== 201 || typeof value !== 'string') {
+      log.error({ status: res.status }, 'the GIMinG service user could not authenticate with Keystone');
+      throw new GimmingError(
+        'gimming.auth.service_unavailable',
+        503,
+        'The identity service did not accept the GIMinG service user.',
+      );
+    }
+    const body = res.body as {
+      token: {
+        expires_at: string;
+        user: { id: string };
+        project?: { id: string };
+        roles?: Array<{ name: string }>;
+        catalog?: CatalogEntry[];
+      };
+    };
+    this.current = {
+      value,
+      expiresAt: Date.parse(body.token.expires_at),
+      userId: body.token.user.id,
+      projectId: body.token.project?.id ?? '',
+      roles: (body.token.roles ?? []).map((r) => r.name),
+      catalog: body.token.catalog ?? [],
+    };
+    return this.current;
+  }
+}
