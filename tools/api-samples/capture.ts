@@ -8,7 +8,10 @@
  * written as it came, with one light normalisation: the ports of this run (39595-39597) are written as
  * the default ports (9595-9597). Every Glance image it made is deleted at the end.
  *
- *   npm run build && node dist/tools/api-samples/capture.js
+ *   npm run build && node dist/tools/api-samples/capture.js    (or: npm run gen:api-samples)
+ *
+ * Like the functional tests, it first brings the test bed up (tools/testbed/testbed.sh up, idempotent)
+ * unless GIMMING_TESTBED_SKIP_UP=1.
  *
  * GIMMING_SAMPLES_LARGE_MIB (default 64): size of the image whose copy is cancelled (it must still be
  * copying a few milliseconds after it was queued).
