@@ -14,9 +14,11 @@ export async function matrix(
   ctx: RequestContext,
   args: MethodArgs<'get_matrix'>,
 ): Promise<MatrixView> {
-  const columns = args.clouds
+  const named = args.clouds
     ? await Promise.all(args.clouds.map((ref) => clouds.resolve(ctx, ref)))
     : (await clouds.list(ctx)).map((c) => ({ id: c.id, name: c.name }));
+  // A cloud named twice (by name and by ID, say) is one column.
+  const columns = named.filter((c, i) => named.findIndex((o) => o.id === c.id) === i);
   const qb = db
     .getRepository(ImageRow)
     .createQueryBuilder('i')

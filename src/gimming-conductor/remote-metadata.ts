@@ -26,8 +26,15 @@ export class RemoteMetadata {
     const key = `${ctx.userId ?? ''}|${ctx.projectId ?? ''}|${cloud.id}|${remoteId}`;
     const cached = fresh ? undefined : this.cache?.get(key);
     if (cached) return cached;
-    const agent = await this.agents.pick(cloud.zone);
-    const remote = await agentapi.describeImage(ctx, agent.address, cloud, remoteId);
+    let remote;
+    try {
+      const agent = await this.agents.pick(cloud.zone);
+      remote = await agentapi.describeImage(ctx, agent.address, cloud, remoteId);
+    } catch (err) {
+      // What was cached is no longer what the cloud says (the copy may be gone): never answer it again.
+      this.cache?.delete(key);
+      throw err;
+    }
     const view = remoteView(remote);
     this.cache?.set(key, view);
     return view;

@@ -269,6 +269,18 @@ describe('image lifecycle: sync, link, unlink, forget, cancel', function () {
       for (const cloud of ['zone-a', 'zone-b'])
         assert.ok(Date.parse(byCloud[cloud].last_verified_at) >= before - 5, cloud);
       assert.equal((await http('POST', `${api}/v1/images/${id}/refresh`, { token: alt.id })).status, 404);
+
+      // A refresh never answers what it read before: seen active, deleted, refreshed at once.
+      const other = await adoptAndSync();
+      const otherCopy = (await location(api, demo.id, other.id, 'zone-b')).image_id;
+      const seen = (await http('GET', `${api}/v1/images/${other.id}`, { token: demo.id })).body;
+      assert.equal(seen.locations.find((l: any) => l.cloud === 'zone-b').remote.status, 'active');
+      await glanceB.delete(otherCopy);
+      const atOnce = await http('POST', `${api}/v1/images/${other.id}/refresh`, { token: demo.id });
+      const gone = atOnce.body.locations.find((l: any) => l.cloud === 'zone-b');
+      assert.equal(gone.status, 'missing');
+      assert.equal(gone.remote, null, 'no stale metadata next to a missing copy');
+      assert.deepEqual(atOnce.body.available_in, ['zone-a']);
       // A sync puts the missing copy back.
       assert.equal(
         (await http('POST', `${api}/v1/images/${id}/sync`, { token: demo.id, json: { targets: ['zone-b'] } }))
@@ -307,6 +319,14 @@ describe('image lifecycle: sync, link, unlink, forget, cancel', function () {
       ]);
       const other = await http('GET', `${api}/v1/matrix`, { token: alt.id });
       assert.ok(!(other.body.images as any[]).some((i) => i.id === id));
+      const twice = await http('GET', `${api}/v1/matrix?name=${name}&cloud=zone-b&cloud=zone-b`, {
+        token: demo.id,
+      });
+      assert.deepEqual(
+        twice.body.clouds.map((c: any) => c.name),
+        ['zone-b'],
+        'a cloud named twice is one column',
+      );
     });
   });
 

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { waitForTasks as waitForTasksOf } from '../support/flows';
-import { http } from '../support/http';
+import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
 import { type Testbed, testbed } from '../support/testbed';
 
@@ -82,8 +82,11 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       assert.equal(res.status, 200);
       const own = res.headers.get('x-openstack-request-id');
       assert.notEqual(own, inbound);
-      const line = daemons.logLines('api').find((l) => l.request_id === own && l.message === 'request');
-      assert.equal(line?.global_request_id, inbound);
+      // The access line is written as the answer leaves: wait for it rather than race it.
+      const line = await waitFor('the access log line', async () =>
+        daemons.logLines('api').find((l) => l.request_id === own && l.message === 'request'),
+      );
+      assert.equal(line.global_request_id, inbound);
     });
   });
 
@@ -306,6 +309,11 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       });
       assert.ok(inB.body.images.length >= 1);
       assert.ok(inB.body.images.every((i: any) => i.locations.some((l: any) => l.cloud === 'zone-b')));
+      for (const bad of ['status=x'.padEnd(40, 'x'), 'status=deleted', 'visibility=everyone']) {
+        const res = await http('GET', `${api}/v1/images?${bad}`, { token: demo.id });
+        assert.equal(res.status, 400, bad);
+        assert.equal(res.body.error.code, 'gimming.request.invalid', 'checked by the API, not the RPC layer');
+      }
       const sorted = await http('GET', `${api}/v1/images?sort=name:desc`, { token: demo.id });
       const names = sorted.body.images.map((i: any) => i.name);
       assert.deepEqual(names, [...names].sort().reverse());

@@ -108,6 +108,18 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       const value = queryString(ctx, name);
       if (value !== undefined) filters[name] = value;
     }
+    for (const [name, allowed] of [
+      ['status', IMAGE_STATES],
+      ['visibility', VISIBILITIES],
+    ] as const) {
+      const value = filters[name];
+      if (value !== undefined && !(allowed as readonly string[]).includes(value)) {
+        throw badRequest('gimming.request.invalid', `${name} must be one of ${allowed.join(', ')}.`);
+      }
+    }
+    if (filters.name !== undefined && filters.name.length > 255) {
+      throw badRequest('gimming.request.invalid', 'name is longer than 255 characters.');
+    }
     const page = await deps.conductor.listImages(ctx.state.context, {
       ...paging(ctx, deps.defaultLimit, deps.maxLimit),
       all_projects: allProjects,
@@ -235,6 +247,10 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     ctx.body = await deps.conductor.getImage(ctx.state.context, imageId(ctx.params.image_id));
   });
 }
+
+/** The states an image shows (`deleted` images are never shown). */
+const IMAGE_STATES = ['queued', 'saving', 'importing', 'active', 'deleting'] as const;
+const VISIBILITIES = ['private', 'shared', 'community', 'public'] as const;
 
 /** An image ID from the path; anything that is not one cannot name an image. */
 function imageId(raw: string | undefined): string {
