@@ -148,7 +148,8 @@ export async function runCopy(
     min_ram: spec.min_ram,
     tags: spec.tags,
   };
-  // Start pulling while the image is created: the stream waits in the flow-control window meanwhile.
+  // Start pulling while the image is created: meanwhile the stream waits in its read-ahead and the
+  // flow-control window (see openSourceStream).
   const source = openSource(ctx, req, opts);
   let targetId: string;
   try {
