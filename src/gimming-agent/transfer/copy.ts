@@ -85,17 +85,27 @@ interface ByteSource {
 }
 
 function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: CopyOptions): ByteSource {
+  let source: ByteSource;
   if (req.source_is_staging && opts.local && req.source_agent_address === opts.local.address()) {
     // No gRPC stream from this process to itself: read the staged file.
     const stream = opts.local.staging.open(req.source_image_id);
-    return { stream, cancel: () => stream.destroy(new Error('the copy was cancelled')), peer: 'this agent' };
+    source = {
+      stream,
+      cancel: () => stream.destroy(new Error('the copy was cancelled')),
+      peer: 'this agent',
+    };
+  } else {
+    const call = openSourceStream(
+      agentClient(req.source_agent_address, opts.peer),
+      { cloud: req.source, image_id: req.source_image_id, from_staging: req.source_is_staging },
+      contextToMetadata(ctx),
+    );
+    source = { stream: call, cancel: () => call.cancel(), peer: req.source_agent_address };
   }
-  const call = openSourceStream(
-    agentClient(req.source_agent_address, opts.peer),
-    { cloud: req.source, image_id: req.source_image_id, from_staging: req.source_is_staging },
-    contextToMetadata(ctx),
-  );
-  return { stream: call, cancel: () => call.cancel(), peer: req.source_agent_address };
+  // The source may fail or be cancelled before the upload listens to it (while the target image is
+  // created): an 'error' nobody listens to would end the agent. pullAndUpload reads the error itself.
+  source.stream.on('error', () => undefined);
+  return source;
 }
 
 /** Compares what the target cloud computed with what the copy must hold. */
