@@ -17,6 +17,7 @@ const rule = (check: string, description: string): RuleDefault => ({ check, desc
 
 export const RULES: Record<string, RuleDefault> = {
   'gimming:cloud:create': rule(ADMIN, 'Register a shared cloud.'),
+  'gimming:cloud:delete': rule(ADMIN, 'Remove a shared cloud that holds no tracked copy.'),
   'gimming:cloud:list': rule(READER, 'List the clouds.'),
   'gimming:cloud:get': rule(READER, 'Show a cloud.'),
   'gimming:cloud:list_images': rule(READER, 'Browse the images a cloud holds, live.'),

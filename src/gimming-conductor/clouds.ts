@@ -65,6 +65,26 @@ export class CloudService {
     return cloudView(row, up.get(row.zone) ?? 0);
   }
 
+  /** Unregisters a cloud that no image has a copy in (nor a task works on). Administrators only. */
+  async delete(ctx: RequestContext, ref: string): Promise<void> {
+    const cloud = await this.resolve(ctx, ref);
+    if (!ctx.isAdmin)
+      throw forbidden('gimming.cloud.forbidden', 'Only administrators can remove shared clouds.');
+    const used = await this.db.query<Array<{ n: number | string }>>(
+      `SELECT (SELECT COUNT(*) FROM locations WHERE cloud_id = ?) +
+              (SELECT COUNT(*) FROM tasks WHERE (cloud_id = ? OR source_cloud_id = ?)
+                 AND status IN ('pending', 'running', 'cancelling')) AS n`,
+      [cloud.id, cloud.id, cloud.id],
+    );
+    if (Number(used[0]?.n ?? 0) > 0) {
+      throw conflict(
+        'gimming.cloud.in_use',
+        `Cloud ${cloud.name} holds copies GIMinG tracks; unlink or delete them first.`,
+      );
+    }
+    await this.db.getRepository(CloudRow).delete({ id: cloud.id });
+  }
+
   async list(ctx: RequestContext): Promise<CloudView[]> {
     const rows = await this.db.getRepository(CloudRow).find({ order: { name: 'ASC' } });
     const up = await this.agents.countAliveByZone();

@@ -44,6 +44,7 @@ export class ConductorManager implements RpcEndpoint {
       create_cloud: (ctx, args) => clouds.create(ctx, args),
       list_clouds: (ctx) => clouds.list(ctx),
       get_cloud: (ctx, args) => clouds.get(ctx, args.cloud),
+      delete_cloud: (ctx, args) => clouds.delete(ctx, args.cloud),
       create_image: (ctx, args) => images.create(ctx, args),
       list_images: (ctx, args) => images.list(ctx, args),
       get_image: (ctx, args) => images.get(ctx, args.image_id),

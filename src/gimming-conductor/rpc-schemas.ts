@@ -45,6 +45,8 @@ export const METHODS = {
   }),
   list_clouds: T.Object({}),
   get_cloud: T.Object({ cloud: CloudRefArg }),
+  // 1.4
+  delete_cloud: T.Object({ cloud: CloudRefArg }),
   create_image: T.Object({
     name: T.Optional(Name),
     visibility: T.Optional(Visibility),

@@ -152,4 +152,8 @@ export class ConductorAPI {
   deleteMember(ctx: RequestContext, args: MethodArgs<'delete_member'>): Promise<void> {
     return this.client.call(ctx, 'delete_member', args, { version: '1.4' });
   }
+
+  deleteCloud(ctx: RequestContext, cloud: string): Promise<void> {
+    return this.client.call(ctx, 'delete_cloud', { cloud }, { version: '1.4' });
+  }
 }

@@ -48,6 +48,12 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     };
   });
 
+  router.delete('/v1/clouds/:cloud', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:cloud:delete');
+    await deps.conductor.deleteCloud(ctx.state.context, ctx.params.cloud as string);
+    ctx.status = 204;
+  });
+
   router.get('/v1/clouds/:cloud', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:get');
     ctx.body = await deps.conductor.getCloud(ctx.state.context, ctx.params.cloud as string);

@@ -1,0 +1,355 @@
+/**
+ * The GIMinG SDK: one object per resource of the REST API v1, on a Keystone session.
+ *
+ *     const client = GimmingClient.fromCloud({ cloud: 'devstack' });
+ *     const image = await client.images.adopt({ cloud: 'zone-a', imageId: '...', targets: ['zone-b'] });
+ *     for await (const task of client.tasks.list({ imageId: image.id })) console.log(task.status);
+ */
+import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
+import type {
+  CloudImageView,
+  CloudView,
+  ImageView,
+  MatrixView,
+  MemberView,
+  TaskView,
+} from '../gimming-conductor/rpc-schemas';
+import { type CloudConfig, resolveCloud } from './cloud-config';
+import { Session, type SessionOptions } from './session';
+
+export type { CloudImageView, CloudView, ImageView, MatrixView, MemberView, TaskView };
+
+export type Visibility = 'private' | 'shared' | 'community' | 'public';
+
+export interface ListOptions {
+  /** Page size asked of the server. */
+  pageSize?: number;
+  /** Start after this item. */
+  marker?: string;
+  /** Stop after this many items. */
+  limit?: number;
+  allProjects?: boolean;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** Walks a paged list (`limit`, `marker`, `next`) as one sequence. */
+async function* paged<T extends { id: string }>(
+  session: Session,
+  path: string,
+  key: string,
+  query: Query,
+  opts: ListOptions,
+): AsyncGenerator<T> {
+  let marker = opts.marker;
+  let left = opts.limit ?? Infinity;
+  for (;;) {
+    const pageSize = Math.min(opts.pageSize ?? 100, left);
+    const { body } = await session.request<Record<string, unknown>>('GET', path, {
+      query: {
+        ...query,
+        limit: String(pageSize),
+        ...(marker ? { marker } : {}),
+        ...(opts.allProjects ? { all_projects: 'true' } : {}),
+      },
+    });
+    const items = (body[key] ?? []) as T[];
+    for (const item of items) {
+      yield item;
+      left -= 1;
+      if (left <= 0) return;
+    }
+    if (!body.next || items.length === 0) return;
+    marker = (items[items.length - 1] as T).id;
+  }
+}
+
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+const enc = encodeURIComponent;
+
+export class CloudsApi {
+  constructor(private readonly session: Session) {}
+
+  async list(): Promise<CloudView[]> {
+    return (await this.session.request<{ clouds: CloudView[] }>('GET', '/v1/clouds')).body.clouds;
+  }
+
+  async get(cloud: string): Promise<CloudView> {
+    return (await this.session.request<CloudView>('GET', `/v1/clouds/${enc(cloud)}`)).body;
+  }
+
+  async create(args: {
+    name: string;
+    regionName: string;
+    zone?: string;
+    type?: 'openstack';
+  }): Promise<CloudView> {
+    const json = {
+      name: args.name,
+      type: args.type ?? 'openstack',
+      region_name: args.regionName,
+      ...(args.zone ? { zone: args.zone } : {}),
+    };
+    return (await this.session.request<CloudView>('POST', '/v1/clouds', { json })).body;
+  }
+
+  async delete(cloud: string): Promise<void> {
+    await this.session.request('DELETE', `/v1/clouds/${enc(cloud)}`);
+  }
+
+  /** The images the user can see in the cloud, live, each with the GIMinG image tracking it (or null). */
+  async images(cloud: string, limit?: number): Promise<CloudImageView[]> {
+    const query = limit ? { limit: String(limit) } : {};
+    return (
+      await this.session.request<{ images: CloudImageView[] }>('GET', `/v1/clouds/${enc(cloud)}/images`, {
+        query,
+      })
+    ).body.images;
+  }
+}
+
+export interface ImageFilters {
+  name?: string;
+  status?: string;
+  visibility?: Visibility;
+  cloud?: string;
+  /** `key[:asc|desc]` */
+  sort?: string;
+}
+
+export interface NewImage {
+  name: string;
+  diskFormat: string;
+  containerFormat: string;
+  targets: string[];
+  visibility?: Visibility;
+  minDisk?: number;
+  minRam?: number;
+  properties?: Record<string, string>;
+}
+
+/** Counts bytes as they pass, for progress. */
+class ProgressMeter extends Transform {
+  private done = 0;
+  constructor(private readonly onProgress: (bytes: number) => void) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.done += chunk.length;
+    this.onProgress(this.done);
+    cb(null, chunk);
+  }
+}
+
+export class MembersApi {
+  constructor(private readonly session: Session) {}
+
+  async list(imageId: string): Promise<MemberView[]> {
+    return (
+      await this.session.request<{ members: MemberView[] }>('GET', `/v1/images/${enc(imageId)}/members`)
+    ).body.members;
+  }
+
+  async add(imageId: string, projectId: string): Promise<MemberView> {
+    return (
+      await this.session.request<MemberView>('POST', `/v1/images/${enc(imageId)}/members`, {
+        json: { member: projectId },
+      })
+    ).body;
+  }
+
+  async remove(imageId: string, projectId: string): Promise<void> {
+    await this.session.request('DELETE', `/v1/images/${enc(imageId)}/members/${enc(projectId)}`);
+  }
+}
+
+export class ImagesApi {
+  readonly members: MembersApi;
+
+  constructor(private readonly session: Session) {
+    this.members = new MembersApi(session);
+  }
+
+  list(filters: ImageFilters = {}, opts: ListOptions = {}): AsyncGenerator<ImageView> {
+    return paged<ImageView>(this.session, '/v1/images', 'images', { ...filters }, opts);
+  }
+
+  async get(id: string): Promise<ImageView> {
+    return (await this.session.request<ImageView>('GET', `/v1/images/${enc(id)}`)).body;
+  }
+
+  /** Tracks an image that lives in `cloud` and copies it to the targets (tasks). */
+  async adopt(args: {
+    cloud: string;
+    imageId: string;
+    targets: string[];
+    name?: string;
+    visibility?: Visibility;
+  }): Promise<ImageView> {
+    const json = {
+      source: { cloud: args.cloud, image_id: args.imageId },
+      targets: args.targets,
+      ...(args.name ? { name: args.name } : {}),
+      ...(args.visibility ? { visibility: args.visibility } : {}),
+    };
+    return (await this.session.request<ImageView>('POST', '/v1/images', { json })).body;
+  }
+
+  /** Records an image whose data is uploaded next (upload()), or imported from `url` by GIMinG. */
+  async create(args: NewImage & { url?: string }): Promise<ImageView> {
+    const json = {
+      name: args.name,
+      disk_format: args.diskFormat,
+      container_format: args.containerFormat,
+      targets: args.targets,
+      ...(args.visibility ? { visibility: args.visibility } : {}),
+      ...(args.minDisk !== undefined ? { min_disk: args.minDisk } : {}),
+      ...(args.minRam !== undefined ? { min_ram: args.minRam } : {}),
+      ...(args.properties ? { properties: args.properties } : {}),
+      ...(args.url ? { source: { url: args.url } } : {}),
+    };
+    return (await this.session.request<ImageView>('POST', '/v1/images', { json })).body;
+  }
+
+  /** Streams the image's data from a file or a stream, once; `onProgress` sees the bytes sent. */
+  async upload(
+    id: string,
+    data: string | Readable,
+    opts: { size?: number; onProgress?: (bytes: number) => void } = {},
+  ): Promise<void> {
+    let stream: Readable;
+    let size = opts.size;
+    if (typeof data === 'string') {
+      size ??= statSync(data).size;
+      stream = createReadStream(data, { highWaterMark: 1024 * 1024 });
+    } else stream = data;
+    const body = opts.onProgress ? stream.pipe(new ProgressMeter(opts.onProgress)) : stream;
+    if (opts.onProgress) stream.once('error', (err) => body.destroy(err));
+    await this.session.upload(`/v1/images/${enc(id)}/file`, body, size);
+  }
+
+  async update(id: string, changes: { name?: string; visibility?: Visibility }): Promise<ImageView> {
+    return (
+      await this.session.request<ImageView>('PATCH', `/v1/images/${enc(id)}`, {
+        json: changes,
+        contentType: 'application/merge-patch+json',
+      })
+    ).body;
+  }
+
+  /** Forgets the image, or with `deleteRemote` deletes every copy (tasks) and then the image. */
+  async delete(
+    id: string,
+    opts: { deleteRemote?: boolean } = {},
+  ): Promise<{ image: ImageView; tasks: TaskView[] } | undefined> {
+    const query = opts.deleteRemote ? { delete_remote: 'true' } : {};
+    const res = await this.session.request<{ image: ImageView; tasks: TaskView[] }>(
+      'DELETE',
+      `/v1/images/${enc(id)}`,
+      { query },
+    );
+    return res.status === 202 ? res.body : undefined;
+  }
+
+  async sync(id: string, targets: string[]): Promise<ImageView> {
+    return (
+      await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json: { targets } })
+    ).body;
+  }
+
+  async refresh(id: string): Promise<ImageView> {
+    return (await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/refresh`)).body;
+  }
+
+  /** Links a copy that already exists in `cloud`. */
+  async link(id: string, cloud: string, remoteId: string): Promise<ImageView['locations'][number]> {
+    return (
+      await this.session.request<ImageView['locations'][number]>('POST', `/v1/images/${enc(id)}/locations`, {
+        json: { cloud, image_id: remoteId },
+      })
+    ).body;
+  }
+
+  /** Forgets the copy in `cloud`, or with `deleteRemote` deletes it from the cloud too. */
+  async unlink(id: string, cloud: string, opts: { deleteRemote?: boolean } = {}): Promise<void> {
+    const query = opts.deleteRemote ? { delete_remote: 'true' } : {};
+    await this.session.request('DELETE', `/v1/images/${enc(id)}/locations/${enc(cloud)}`, { query });
+  }
+}
+
+export const TERMINAL_TASK_STATES = ['succeeded', 'failed', 'cancelled'];
+
+export class TasksApi {
+  constructor(private readonly session: Session) {}
+
+  list(
+    filters: { imageId?: string; status?: string; cloud?: string } = {},
+    opts: ListOptions = {},
+  ): AsyncGenerator<TaskView> {
+    const query = { image_id: filters.imageId, status: filters.status, cloud: filters.cloud };
+    return paged<TaskView>(this.session, '/v1/tasks', 'tasks', query, opts);
+  }
+
+  async get(id: string): Promise<TaskView> {
+    return (await this.session.request<TaskView>('GET', `/v1/tasks/${enc(id)}`)).body;
+  }
+
+  async cancel(id: string): Promise<TaskView> {
+    return (await this.session.request<TaskView>('POST', `/v1/tasks/${enc(id)}/cancel`)).body;
+  }
+
+  /**
+   * Follows tasks until every one has ended; `onUpdate` sees them at each poll. Resolves with their last
+   * state.
+   */
+  async wait(
+    ids: string[],
+    opts: { intervalMs?: number; onUpdate?: (tasks: TaskView[]) => void } = {},
+  ): Promise<TaskView[]> {
+    for (;;) {
+      const tasks = await Promise.all(ids.map((id) => this.get(id)));
+      opts.onUpdate?.(tasks);
+      if (tasks.every((t) => TERMINAL_TASK_STATES.includes(t.status))) return tasks;
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
+    }
+  }
+}
+
+export class GimmingClient {
+  readonly clouds: CloudsApi;
+  readonly images: ImagesApi;
+  readonly tasks: TasksApi;
+
+  constructor(readonly session: Session) {
+    this.clouds = new CloudsApi(session);
+    this.images = new ImagesApi(session);
+    this.tasks = new TasksApi(session);
+  }
+
+  /** A client for a clouds.yaml cloud, or the OS_* environment, with optional overrides. */
+  static fromCloud(
+    opts: { cloud?: string; overrides?: Partial<CloudConfig> } = {},
+    session: SessionOptions = {},
+  ): GimmingClient {
+    return new GimmingClient(new Session(resolveCloud(opts), session));
+  }
+
+  async matrix(
+    filters: { name?: string; clouds?: string[]; allProjects?: boolean; limit?: number } = {},
+  ): Promise<MatrixView> {
+    const query = {
+      name: filters.name,
+      cloud: filters.clouds,
+      ...(filters.allProjects ? { all_projects: 'true' } : {}),
+      ...(filters.limit ? { limit: String(filters.limit) } : {}),
+    };
+    return (await this.session.request<MatrixView>('GET', '/v1/matrix', { query })).body;
+  }
+}

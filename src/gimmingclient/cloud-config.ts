@@ -1,0 +1,143 @@
+/**
+ * Where the client's credentials come from, as the openstack client finds them: a named cloud of
+ * `clouds.yaml` (the current directory, then ~/.config/openstack, then /etc/openstack, with
+ * `secure.yaml` beside it merged in), chosen with --os-cloud or OS_CLOUD; otherwise the OS_* environment
+ * variables. Options given on the command line win over both.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { GimmingClientError } from './errors';
+
+export interface AuthConfig {
+  auth_url?: string;
+  auth_type?: string;
+  username?: string;
+  user_id?: string;
+  password?: string;
+  project_name?: string;
+  project_id?: string;
+  user_domain_name?: string;
+  user_domain_id?: string;
+  project_domain_name?: string;
+  project_domain_id?: string;
+  token?: string;
+  application_credential_id?: string;
+  application_credential_name?: string;
+  application_credential_secret?: string;
+}
+
+export interface CloudConfig {
+  auth: AuthConfig;
+  region_name?: string;
+  interface?: string;
+  /** The GIMinG endpoint, instead of the one in the Keystone catalog. */
+  endpoint_override?: string;
+}
+
+/** The directories clouds.yaml is looked for in, in order. */
+export function configDirs(cwd = process.cwd()): string[] {
+  return [cwd, join(homedir(), '.config', 'openstack'), '/etc/openstack'];
+}
+
+function readYaml(path: string): Record<string, unknown> {
+  const parsed = parseYaml(readFileSync(path, 'utf8')) as unknown;
+  return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Cloud `name` from the first clouds.yaml that has it (and the secure.yaml beside it). */
+export function cloudFromFiles(name: string, dirs = configDirs()): CloudConfig {
+  for (const dir of dirs) {
+    for (const file of ['clouds.yaml', 'clouds.yml']) {
+      const path = join(dir, file);
+      if (!existsSync(path)) continue;
+      const clouds = (readYaml(path).clouds ?? {}) as Record<string, Record<string, unknown>>;
+      if (!clouds[name]) continue;
+      let cloud = clouds[name];
+      for (const secure of ['secure.yaml', 'secure.yml']) {
+        const sp = join(dir, secure);
+        if (!existsSync(sp)) continue;
+        const extra = ((readYaml(sp).clouds ?? {}) as Record<string, Record<string, unknown>>)[name];
+        if (extra) cloud = merge(cloud, extra);
+      }
+      return {
+        auth: {
+          ...((cloud.auth ?? {}) as AuthConfig),
+          ...(cloud.auth_type ? { auth_type: String(cloud.auth_type) } : {}),
+        },
+        ...(cloud.region_name ? { region_name: String(cloud.region_name) } : {}),
+        ...(cloud.interface ? { interface: String(cloud.interface) } : {}),
+      };
+    }
+  }
+  throw new GimmingClientError(
+    `Cloud ${name} was not found in clouds.yaml (looked in ${dirs.join(', ')}).`,
+    0,
+    'client.config',
+  );
+}
+
+const ENV_AUTH: Array<[string, keyof AuthConfig]> = [
+  ['OS_AUTH_URL', 'auth_url'],
+  ['OS_AUTH_TYPE', 'auth_type'],
+  ['OS_USERNAME', 'username'],
+  ['OS_USER_ID', 'user_id'],
+  ['OS_PASSWORD', 'password'],
+  ['OS_PROJECT_NAME', 'project_name'],
+  ['OS_TENANT_NAME', 'project_name'],
+  ['OS_PROJECT_ID', 'project_id'],
+  ['OS_TENANT_ID', 'project_id'],
+  ['OS_USER_DOMAIN_NAME', 'user_domain_name'],
+  ['OS_USER_DOMAIN_ID', 'user_domain_id'],
+  ['OS_PROJECT_DOMAIN_NAME', 'project_domain_name'],
+  ['OS_PROJECT_DOMAIN_ID', 'project_domain_id'],
+  ['OS_TOKEN', 'token'],
+  ['OS_APPLICATION_CREDENTIAL_ID', 'application_credential_id'],
+  ['OS_APPLICATION_CREDENTIAL_NAME', 'application_credential_name'],
+  ['OS_APPLICATION_CREDENTIAL_SECRET', 'application_credential_secret'],
+];
+
+/** The cloud the OS_* variables describe. */
+export function cloudFromEnv(env: NodeJS.ProcessEnv = process.env): CloudConfig {
+  const auth: AuthConfig = {};
+  for (const [name, key] of ENV_AUTH) {
+    const value = env[name];
+    if (value && auth[key] === undefined) auth[key] = value;
+  }
+  return {
+    auth,
+    ...(env.OS_REGION_NAME ? { region_name: env.OS_REGION_NAME } : {}),
+    ...(env.OS_INTERFACE ? { interface: env.OS_INTERFACE } : {}),
+    ...(env.OS_ENDPOINT_OVERRIDE ? { endpoint_override: env.OS_ENDPOINT_OVERRIDE } : {}),
+  };
+}
+
+/** A named cloud (flag, then OS_CLOUD) or the environment; then the explicit overrides. */
+export function resolveCloud(
+  opts: { cloud?: string; overrides?: Partial<CloudConfig> & { auth?: AuthConfig } },
+  env: NodeJS.ProcessEnv = process.env,
+): CloudConfig {
+  const name = opts.cloud ?? env.OS_CLOUD;
+  const base = name ? cloudFromFiles(name) : cloudFromEnv(env);
+  const over = opts.overrides ?? {};
+  const defined = <T extends object>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+  return {
+    ...base,
+    ...defined({ ...over, auth: undefined }),
+    auth: { ...base.auth, ...defined(over.auth ?? {}) },
+  };
+}
