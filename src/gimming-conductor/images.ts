@@ -129,6 +129,14 @@ export class ImageService {
       checksum: remote.checksum || null,
       osHashAlgo: remote.os_hash_algo || null,
       osHashValue: remote.os_hash_value || null,
+      diskFormat: remote.disk_format || null,
+      containerFormat: remote.container_format || null,
+      minDisk: remote.min_disk,
+      minRam: remote.min_ram,
+      properties: JSON.stringify(
+        Object.fromEntries(Object.entries(remote.properties).filter(([k]) => k !== IMAGE_ID_PROPERTY)),
+      ),
+      stagingAgent: null,
       createdAt: now,
       updatedAt: now,
     });

@@ -178,6 +178,13 @@ export interface ImageView {
   checksum: string | null;
   os_hash_algo: string | null;
   os_hash_value: string | null;
+  /** What the copies are made with: given at creation, or the source's when adopted. */
+  disk_format: string | null;
+  container_format: string | null;
+  min_disk: number;
+  min_ram: number;
+  /** User properties the copies are made with (the clouds' live ones are in each location's `remote`). */
+  properties: Record<string, string>;
   locations: LocationView[];
   /** Clouds where the image can be used now (only when one image is shown). */
   available_in?: string[];

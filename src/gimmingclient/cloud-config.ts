@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { GimmingClientError } from './errors';
 
@@ -60,8 +60,17 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 
 /** Cloud `name` from the first clouds.yaml that has it (and the secure.yaml beside it). */
 export function cloudFromFiles(name: string, dirs = configDirs()): CloudConfig {
-  for (const dir of dirs) {
-    for (const file of ['clouds.yaml', 'clouds.yml']) {
+  // OS_CLIENT_CONFIG_FILE names a clouds.yaml to read before the usual places (as openstacksdk does).
+  const explicit = process.env.OS_CLIENT_CONFIG_FILE;
+  const places: Array<[string, string]> = [
+    ...(explicit ? [[dirname(explicit), basename(explicit)] as [string, string]] : []),
+    ...dirs.flatMap((dir) => [
+      [dir, 'clouds.yaml'] as [string, string],
+      [dir, 'clouds.yml'] as [string, string],
+    ]),
+  ];
+  for (const [dir, file] of places) {
+    {
       const path = join(dir, file);
       if (!existsSync(path)) continue;
       const clouds = (readYaml(path).clouds ?? {}) as Record<string, Record<string, unknown>>;
@@ -73,18 +82,19 @@ export function cloudFromFiles(name: string, dirs = configDirs()): CloudConfig {
         const extra = ((readYaml(sp).clouds ?? {}) as Record<string, Record<string, unknown>>)[name];
         if (extra) cloud = merge(cloud, extra);
       }
+      const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+      const authType = str(cloud.auth_type);
+      const region = str(cloud.region_name);
+      const iface = str(cloud.interface);
       return {
-        auth: {
-          ...((cloud.auth ?? {}) as AuthConfig),
-          ...(cloud.auth_type ? { auth_type: String(cloud.auth_type) } : {}),
-        },
-        ...(cloud.region_name ? { region_name: String(cloud.region_name) } : {}),
-        ...(cloud.interface ? { interface: String(cloud.interface) } : {}),
+        auth: { ...((cloud.auth ?? {}) as AuthConfig), ...(authType ? { auth_type: authType } : {}) },
+        ...(region ? { region_name: region } : {}),
+        ...(iface ? { interface: iface } : {}),
       };
     }
   }
   throw new GimmingClientError(
-    `Cloud ${name} was not found in clouds.yaml (looked in ${dirs.join(', ')}).`,
+    `Cloud ${name} was not found in clouds.yaml (looked in ${places.map(([d, f]) => join(d, f)).join(', ')}).`,
     0,
     'client.config',
   );

@@ -38,6 +38,7 @@ RABBITMQ_PORT=5672
 KEYSTONE_URL=http://$HOST:$KEYSTONE_PORT
 AUTH_URL=$KEYSTONE_URL/v3
 GLANCE_A_URL=http://$HOST:$GLANCE_A_PORT
+GIMMING_URL=http://$HOST:9595
 GLANCE_B_URL=http://$HOST:$GLANCE_B_PORT
 BARBICAN_URL=http://$HOST:$BARBICAN_PORT
 REGION_A=RegionOne
@@ -52,7 +53,7 @@ MEMCACHED=/usr/bin/memcached
 
 # Bump when the identity setup below gains steps: `up` then runs it again
 # (every step is idempotent).
-IDENTITY_VERSION=1
+IDENTITY_VERSION=2
 
 REQUIRED_PACKAGES=(python3-keystone python3-keystonemiddleware python3-keystoneclient
   python3-glance python3-glance-store python3-openstackclient python3-glanceclient
@@ -786,6 +787,10 @@ identity_setup() {
   ensure_service image glance
   ensure_endpoints "$REPLY_ID" "$REGION_A" "$GLANCE_A_URL"
   ensure_endpoints "$REPLY_ID" "$REGION_B" "$GLANCE_B_URL"
+  # GIMinG itself, where `npm run demo` (and a default install) serves it: the CLI finds it here.
+  ensure_service image-manager gimming
+  ensure_endpoints "$REPLY_ID" "$REGION_A" "$GIMMING_URL"
+  ensure_endpoints "$REPLY_ID" "$REGION_B" "$GIMMING_URL"
 
   local json
   json=$(jq -n \
