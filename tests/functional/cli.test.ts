@@ -1,0 +1,357 @@
+/**
+ * The `gimming` command line, run as a subprocess the way a user runs it, against the real daemons,
+ * Keystone and both Glance zones: clouds.yaml and OS_* environment authentication, token and application
+ * credential, the endpoint from the Keystone catalog, every command's output in json and table format,
+ * errors, --wait, the local cache, and the progress bar under a pseudo-terminal.
+ *
+ * The API listens on 9595, where the test bed's catalog entry (type image-manager) points.
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DaemonSet, allPassed } from '../support/daemons';
+import { http } from '../support/http';
+import { Glance, type Token, issueToken } from '../support/openstack';
+import { type Testbed, testbed } from '../support/testbed';
+
+const BIN = resolve(__dirname, '../../../bin/gimming');
+const API_PORT = 9595;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.once('error', () => ok(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)));
+  });
+}
+
+describe('the gimming command line', function () {
+  this.timeout(180000);
+  let bed: Testbed;
+  let daemons: DaemonSet;
+  let home: string;
+  let demo: Token;
+  let glanceA: Glance;
+  let glanceB: Glance;
+  let clouds: string;
+
+  /** Runs gimming with a clean environment plus `env`. */
+  function gimming(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    return new Promise((done) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        {
+          env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, 'cache'), ...env },
+          cwd: home,
+          maxBuffer: 16 * 1024 * 1024,
+        },
+        (err, stdout, stderr) => {
+          const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+          done({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  const asDemo = (args: string[]) => gimming(['--os-cloud', 'demo', ...args]);
+  const asAdmin = (args: string[]) => gimming(['--os-cloud', 'admin', ...args]);
+
+  /** Runs a command in json (parsed) and in table format; both must succeed. */
+  async function both(args: string[], run = asDemo): Promise<any> {
+    const json = await run([...args, '-f', 'json']);
+    assert.equal(json.code, 0, `${args.join(' ')} -f json: ${json.stderr}`);
+    const table = await run([...args, '-f', 'table']);
+    assert.equal(table.code, 0, `${args.join(' ')} -f table: ${table.stderr}`);
+    const parsed = JSON.parse(json.stdout);
+    if (!(Array.isArray(parsed) && parsed.length === 0)) {
+      assert.match(table.stdout, /^\+-+\+/, `${args.join(' ')}: a table`);
+      const header = Array.isArray(parsed) ? Object.keys(parsed[0])[0] : 'Field';
+      assert.ok(table.stdout.includes(`| ${header}`), `${args.join(' ')}: header ${header}`);
+    }
+    return parsed;
+  }
+
+  before(async function () {
+    this.timeout(300000);
+    if (!(await portFree(API_PORT))) {
+      throw new Error(`port ${API_PORT} is busy (is \`npm run demo\` running? stop it: bash tools/demo.sh stop)`);
+    }
+    bed = testbed();
+    home = mkdtempSync(join(tmpdir(), 'gimming-cli-'));
+    daemons = new DaemonSet(bed, { apiPort: API_PORT, agentPorts: { 'zone-a': 19496, 'zone-b': 19497 } });
+    await daemons.start();
+    demo = await issueToken(bed, bed.users.demo);
+    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
+    const cloud = (u: typeof bed.users.demo) => ({
+      auth: {
+        auth_url: bed.auth_url,
+        username: u.username,
+        project_name: u.project_name,
+        user_domain_name: u.user_domain_name,
+        project_domain_name: u.project_domain_name,
+      },
+      region_name: 'RegionOne',
+    });
+    // Passwords in secure.yaml beside clouds.yaml, as openstacksdk allows.
+    clouds = JSON.stringify({ clouds: { demo: cloud(bed.users.demo), admin: cloud(bed.users.admin) } });
+    writeFileSync(join(home, 'clouds.yaml'), clouds);
+    writeFileSync(
+      join(home, 'secure.yaml'),
+      JSON.stringify({
+        clouds: { demo: { auth: { password: bed.users.demo.password } }, admin: { auth: { password: bed.users.admin.password } } },
+      }),
+    );
+  });
+
+  after(async function () {
+    this.timeout(60000);
+    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('registers and shows clouds (admin, clouds.yaml in the working directory, catalog endpoint)', async () => {
+    for (const [name, region] of [
+      ['zone-a', 'RegionOne'],
+      ['zone-b', 'RegionTwo'],
+    ]) {
+      const res = await asAdmin(['cloud', 'create', name as string, '--region', region as string, '-f', 'json']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(JSON.parse(res.stdout).region_name, region);
+    }
+    const denied = await asDemo(['cloud', 'create', 'zone-x', '--region', 'RegionOne']);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /\(HTTP 403\) \(Request-ID: req-[0-9a-f-]{36}\)/);
+    const listed = await both(['cloud', 'list']);
+    assert.deepEqual(
+      listed.map((c: any) => [c.Name, c.Region, c['Agents Up']]),
+      [
+        ['zone-a', 'RegionOne', 1],
+        ['zone-b', 'RegionTwo', 1],
+      ],
+    );
+    assert.ok('Owner' in (await both(['cloud', 'list', '--long']))[0], '--long adds columns');
+    assert.equal((await both(['cloud', 'show', 'zone-b'])).zone, 'zone-b');
+  });
+
+  let adoptedId: string;
+  let sourceId: string;
+
+  it('adopts an image with --wait, authenticated from OS_* variables alone', async () => {
+    const { image } = await glanceA.createWithData(256 * 1024, { name: 'cli-adopted' });
+    sourceId = image.id;
+    const u = bed.users.demo;
+    const env = {
+      OS_AUTH_URL: bed.auth_url,
+      OS_USERNAME: u.username,
+      OS_PASSWORD: u.password,
+      OS_PROJECT_NAME: u.project_name,
+      OS_USER_DOMAIN_NAME: u.user_domain_name,
+      OS_PROJECT_DOMAIN_NAME: u.project_domain_name,
+      OS_REGION_NAME: 'RegionTwo',
+    };
+    const res = await gimming(['image', 'adopt', sourceId, '--cloud', 'zone-a', '--target', 'zone-b', '--wait', '-f', 'json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const shown = JSON.parse(res.stdout);
+    adoptedId = shown.id;
+    assert.equal(shown.name, 'cli-adopted');
+    assert.match(res.stderr, /copy zone-b: succeeded/, 'the end of each task is reported when not on a terminal');
+    const copies = await glanceB.list({ gimming_image_id: adoptedId });
+    assert.equal(copies.length, 1);
+    assert.equal(copies[0].checksum, image.checksum);
+  });
+
+  it('lists and shows images in every format, by name or ID', async () => {
+    const list = await both(['image', 'list']);
+    const row = list.find((i: any) => i.ID === adoptedId);
+    assert.deepEqual(row, { ID: adoptedId, Name: 'cli-adopted', Status: 'active', Locations: 'zone-a=active, zone-b=active' });
+    const shown = await both(['image', 'show', 'cli-adopted']);
+    assert.equal(shown.id, adoptedId);
+    assert.deepEqual(shown.available_in, 'zone-a, zone-b');
+    const yaml = await asDemo(['image', 'show', adoptedId, '-f', 'yaml', '-c', 'status']);
+    assert.equal(yaml.stdout.trim(), 'status: active');
+    const value = await asDemo(['image', 'list', '-f', 'value', '-c', 'ID', '-c', 'Name']);
+    assert.ok(value.stdout.split('\n').includes(`${adoptedId} cli-adopted`));
+    const shell = await asDemo(['image', 'show', adoptedId, '-f', 'shell', '-c', 'id', '--prefix', 'img_']);
+    assert.equal(shell.stdout.trim(), `img_id="${adoptedId}"`);
+    const csv = await asDemo(['image', 'list', '-f', 'csv', '-c', 'Name', '-c', 'Status']);
+    assert.ok(csv.stdout.startsWith('Name,Status\n'));
+    const long = await both(['image', 'list', '--long', '--sort-column', 'Name', '--sort-descending']);
+    assert.ok('Properties' in long[0]);
+    const names = long.map((i: any) => i.Name);
+    assert.deepEqual(names, [...names].sort().reverse());
+    const browse = await both(['cloud', 'image', 'list', 'zone-a']);
+    assert.equal(browse.find((i: any) => i.ID === sourceId)['Tracked By'], adoptedId);
+  });
+
+  it('uploads a file once to two clouds and follows the copies', async () => {
+    const file = join(home, 'disk.raw');
+    writeFileSync(file, randomBytes(3 * 1024 * 1024));
+    const res = await asDemo([
+      'image', 'create', 'cli-uploaded', '--file', file, '--target', 'zone-a', '--target', 'zone-b',
+      '--property', 'os_distro=cirros', '--wait', '-f', 'json',
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const image = JSON.parse(res.stdout);
+    assert.equal(image.size, 3 * 1024 * 1024);
+    assert.deepEqual(image.properties, { os_distro: 'cirros' });
+    assert.ok(!res.stderr.includes('Uploading ['), 'no progress bar when stderr is not a terminal');
+    const tasks = await both(['task', 'list', '--image', 'cli-uploaded']);
+    assert.deepEqual(tasks.map((t: any) => t.Status), ['succeeded', 'succeeded']);
+    const one = await both(['task', 'show', tasks[0].ID]);
+    assert.equal(one.status, 'succeeded');
+    assert.equal(one.bytes_done, 3 * 1024 * 1024);
+  });
+
+  it('shows a progress bar with bytes, rate and ETA on a terminal', async () => {
+    const file = join(home, 'big.raw');
+    writeFileSync(file, randomBytes(64 * 1024 * 1024));
+    const created = await asDemo(['image', 'create', 'cli-tty', '--target', 'zone-a', '-f', 'value', '-c', 'id']);
+    assert.equal(created.code, 0, created.stderr);
+    const id = created.stdout.trim();
+    const cmd = [process.execPath, BIN, '--os-cloud', 'demo', 'image', 'upload', id, file].map((a) => `'${a}'`).join(' ');
+    // `script` gives the command a pseudo-terminal and records what it drew.
+    const typescript = execFileSync('script', ['-qefc', cmd, '/dev/null'], {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, 'cache'), TERM: 'xterm' },
+      encoding: 'utf8',
+    });
+    assert.match(typescript, /Uploading \[#+-*\] \d+% [\d.]+ [KMG]iB\/64\.0 MiB [\d.]+ [KMG]?i?B\/s ETA \d\d:\d\d/);
+    assert.match(typescript, /Uploading \[#{30}\] 100% 64\.0 MiB\/64\.0 MiB/);
+  });
+
+  it('syncs, refreshes, renames, shares and unshares, links and unlinks', async () => {
+    await glanceB.delete((await glanceB.list({ gimming_image_id: adoptedId }))[0].id);
+    const refreshed = await both(['image', 'refresh', adoptedId]);
+    assert.ok(refreshed.locations.includes('zone-b: missing'));
+    const sync = await asDemo(['image', 'sync', adoptedId, '--target', 'zone-b', '--wait', '-f', 'json']);
+    assert.equal(sync.code, 0, sync.stderr);
+    assert.equal((await both(['image', 'show', adoptedId])).available_in, 'zone-a, zone-b');
+
+    const set = await both(['image', 'set', adoptedId, '--visibility', 'shared', '--name', 'cli-shared']);
+    assert.equal(set.visibility, 'shared');
+    const alt = await issueToken(bed, bed.users.alt);
+    const added = await both(['image', 'member', 'add', 'cli-shared', alt.projectId]);
+    assert.equal(added.member_id, alt.projectId);
+    const members = await both(['image', 'member', 'list', 'cli-shared']);
+    assert.equal(members[0]['Member ID'], alt.projectId);
+    assert.equal(members[0].Status, 'zone-a=pending, zone-b=pending');
+    assert.equal((await asDemo(['image', 'member', 'remove', 'cli-shared', alt.projectId])).code, 0);
+    assert.deepEqual(await both(['image', 'member', 'list', 'cli-shared']), []);
+
+    const copyId = (await glanceB.list({ gimming_image_id: adoptedId }))[0].id;
+    assert.equal((await asDemo(['image', 'unlink', adoptedId, 'zone-b'])).code, 0);
+    const linked = await both(['image', 'link', adoptedId, 'zone-b', copyId]);
+    assert.equal(linked.status, 'active');
+  });
+
+  it('draws the matrix for a person, and gives it whole in json', async () => {
+    const table = await asDemo(['matrix']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /\| cli-shared +\| [0-9a-f-]{36} \| ok +\| ok +\|/);
+    assert.match(table.stderr, /ok = active/);
+    const json = await both(['matrix']);
+    const row = json.find((r: any) => r.ID === adoptedId);
+    assert.deepEqual(row, { Image: 'cli-shared', ID: adoptedId, 'zone-a': 'active', 'zone-b': 'active' });
+  });
+
+  it('searches the cached listing without a round trip, and says how old it is', async () => {
+    assert.equal((await asDemo(['image', 'list'])).code, 0);
+    // A wrong password: any call to Keystone or GIMinG would fail.
+    const secure = JSON.stringify({ clouds: { demo: { auth: { password: 'wrong' } } } });
+    writeFileSync(join(home, 'secure.yaml'), secure);
+    try {
+      const res = await asDemo(['image', 'list', '--cached', '--property', 'os_distro=cirros', '-f', 'json']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.deepEqual(JSON.parse(res.stdout).map((i: any) => i.Name), ['cli-uploaded']);
+      assert.match(res.stderr, /Cached listing from \S+ \(\d+ s ago\)/);
+      const byCloud = await asDemo(['image', 'list', '--cached', '--cloud', 'zone-b', '--name', 'cli-shared', '-f', 'value', '-c', 'ID']);
+      assert.equal(byCloud.stdout.trim(), adoptedId);
+      const live = await asDemo(['image', 'list']);
+      assert.equal(live.code, 1, 'the live listing does need the server');
+      assert.match(live.stderr, /Keystone refused the credentials/);
+    } finally {
+      writeFileSync(
+        join(home, 'secure.yaml'),
+        JSON.stringify({
+          clouds: { demo: { auth: { password: bed.users.demo.password } }, admin: { auth: { password: bed.users.admin.password } } },
+        }),
+      );
+    }
+  });
+
+  it('authenticates with a token, and with an application credential', async () => {
+    const token = await gimming(['image', 'list', '-f', 'value', '-c', 'Name'], {
+      OS_AUTH_URL: bed.auth_url,
+      OS_TOKEN: demo.id,
+    });
+    assert.equal(token.code, 0, token.stderr);
+    assert.ok(token.stdout.includes('cli-uploaded'));
+    const made = await http('POST', `${bed.auth_url}/users/${demo.userId}/application_credentials`, {
+      token: demo.id,
+      json: { application_credential: { name: `cli-${randomBytes(4).toString('hex')}` } },
+    });
+    assert.equal(made.status, 201, made.text);
+    const cred = made.body.application_credential;
+    try {
+      const res = await gimming(
+        ['--os-auth-type', 'v3applicationcredential', '--os-application-credential-id', cred.id, 'task', 'list', '-f', 'json'],
+        { OS_AUTH_URL: bed.auth_url, OS_APPLICATION_CREDENTIAL_SECRET: cred.secret },
+      );
+      assert.equal(res.code, 0, res.stderr);
+      assert.ok(JSON.parse(res.stdout).length >= 3);
+    } finally {
+      await http('DELETE', `${bed.auth_url}/users/${demo.userId}/application_credentials/${cred.id}`, { token: demo.id });
+    }
+  });
+
+  it('reports errors with the server message and request id, and bad usage with exit code 2', async () => {
+    const missing = await asDemo(['image', 'show', 'no-such-image']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.trim(), "No image with a name or ID of 'no-such-image' exists. (HTTP 404)");
+    const gone = await asDemo(['task', 'show', '00000000-0000-4000-8000-000000000000']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /^Task 00000000-0000-4000-8000-000000000000 was not found\. \(HTTP 404\) \(Request-ID: req-/);
+    const tasks = JSON.parse((await asDemo(['task', 'list', '-f', 'json'])).stdout);
+    const done = await asDemo(['task', 'cancel', tasks[0].ID]);
+    assert.equal(done.code, 1);
+    assert.match(done.stderr, /only a pending or running task can be cancelled\. \(HTTP 409\)/);
+    assert.equal((await asDemo(['image', 'frobnicate'])).code, 2);
+    assert.equal((await asDemo(['image', 'list', '-f', 'xml'])).code, 2);
+    assert.equal((await asDemo(['image', 'list', '-c', 'Nope'])).code, 2);
+    const noCloud = await gimming(['--os-cloud', 'nowhere', 'image', 'list']);
+    assert.equal(noCloud.code, 1);
+    assert.match(noCloud.stderr, /Cloud nowhere was not found in clouds\.yaml/);
+    const used = await asAdmin(['cloud', 'delete', 'zone-a']);
+    assert.equal(used.code, 1);
+    assert.match(used.stderr, /holds copies GIMinG tracks/);
+  });
+
+  it('exits non-zero when a target of --wait fails', async () => {
+    const { image } = await glanceA.createWithData(64 * 1024, { name: 'cli-doomed' });
+    const adopted = JSON.parse((await asDemo(['image', 'adopt', image.id, '--cloud', 'zone-a', '-f', 'json'])).stdout);
+    await glanceA.delete(image.id); // the only source goes away before the copy
+    const res = await asDemo(['image', 'sync', adopted.id, '--target', 'zone-b', '--wait', '-f', 'json']);
+    assert.equal(res.code, 1, res.stderr);
+    assert.match(res.stderr, /copy zone-b: failed/);
+    assert.match(res.stderr, /1 of 1 tasks did not succeed/);
+  });
+
+  it('deletes images everywhere with --wait', async () => {
+    const res = await asDemo(['image', 'delete', 'cli-uploaded', '--delete-remote', '--wait']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /delete zone-a: succeeded/);
+    assert.equal((await asDemo(['image', 'show', 'cli-uploaded'])).code, 1);
+  });
+});
