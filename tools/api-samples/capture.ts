@@ -4,9 +4,14 @@
  *
  * It starts its own daemons (API on 39595, agents of zone-a and zone-b on 39596 and 39597, a fresh
  * database), registers the two clouds, makes small images in Glance and walks every call of the API:
- * adopt, upload, list, show, sync, refresh, locations, tasks, matrix, and some errors. Each answer is
- * written as it came, with one light normalisation: the ports of this run (39595-39597) are written as
- * the default ports (9595-9597). Every Glance image it made is deleted at the end.
+ * adopt, upload, list, show, sync, refresh, locations, tasks, matrix, update, members, import, delete
+ * everywhere, and some errors. Each answer is written as it came, with one light normalisation: the ports
+ * of this run (39595-39597) are written as the default ports (9595-9597). Every Glance image it made is
+ * deleted at the end.
+ *
+ * Imports fetch from a small HTTP server of this script on 127.0.0.2:39598, which the daemons are told to
+ * allow ([import_filtering] allowed_ports and allowed_private_networks, as tests/functional/import.test.ts
+ * does); by default GIMinG refuses such a URL.
  *
  *   npm run build && node dist/tools/api-samples/capture.js    (or: npm run gen:api-samples)
  *
@@ -19,7 +24,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { type Server, createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { DaemonSet } from '../../tests/support/daemons';
 import { TERMINAL, waitForTasks } from '../../tests/support/flows';
@@ -33,6 +38,11 @@ const AGENT_PORTS = { 'zone-a': 39596, 'zone-b': 39597 };
 /** Small, so that an upload of 2 MiB shows the 413 of a full staging area. */
 const STAGING_MAX_BYTES = 1024 * 1024;
 const LARGE_MIB = Number(process.env.GIMMING_SAMPLES_LARGE_MIB ?? 64);
+/** The web server images are imported from (a private address the daemons are told to allow). */
+const IMPORT_HOST = '127.0.0.2';
+const IMPORT_PORT = 39598;
+const IMPORT_PATH = '/cirros-0.6.2-x86_64-disk.img';
+const IMPORT_DATA = randomBytes(64 * 1024);
 
 const say = (text: string) => process.stderr.write(`[api-samples] ${text}\n`);
 
@@ -96,31 +106,70 @@ function putData(
   });
 }
 
+/** Serves IMPORT_DATA at IMPORT_PATH, 404 for anything else. */
+function importSource(): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url === IMPORT_PATH) {
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': IMPORT_DATA.length,
+      });
+      res.end(IMPORT_DATA);
+      return;
+    }
+    res.writeHead(404);
+    res.end('no such image');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(IMPORT_PORT, IMPORT_HOST, () => resolve(server));
+  });
+}
+
 async function main(): Promise<void> {
   const bed = testbed();
   mkdirSync(SAMPLES, { recursive: true });
   const daemons = new DaemonSet(bed, {
     apiPort: API_PORT,
     agentPorts: AGENT_PORTS,
-    extraConfig: `staging_max_bytes = ${STAGING_MAX_BYTES}`,
+    // Appended to [agent]; the [import_filtering] header starts a section of its own.
+    extraConfig:
+      `staging_max_bytes = ${STAGING_MAX_BYTES}\n\n[import_filtering]\n` +
+      `allowed_ports = 80,443,${IMPORT_PORT}\nallowed_private_networks = ${IMPORT_HOST}/32`,
   });
   const api = daemons.apiUrl;
-  const [admin, demo] = await Promise.all([
+  const [admin, demo, alt] = await Promise.all([
     issueToken(bed, bed.users.admin),
     issueToken(bed, bed.users.demo),
+    issueToken(bed, bed.users.alt),
   ]);
-  const glance = {
-    'zone-a': new Glance(bed.regions.RegionOne!.glance_url, demo.id),
-    'zone-b': new Glance(bed.regions.RegionTwo!.glance_url, demo.id),
+  const glanceUrl = {
+    'zone-a': bed.regions.RegionOne!.glance_url,
+    'zone-b': bed.regions.RegionTwo!.glance_url,
   };
+  const glance = {
+    'zone-a': new Glance(glanceUrl['zone-a'], demo.id),
+    'zone-b': new Glance(glanceUrl['zone-b'], demo.id),
+  };
+  const adminGlanceA = new Glance(glanceUrl['zone-a'], admin.id);
   /** Every Glance image this run made or GIMinG made for it, deleted at the end. */
   const made: Array<{ cloud: 'zone-a' | 'zone-b'; id: string }> = [];
+  /** The same, for images the administrator owns. */
+  const madeByAdmin: string[] = [];
   const gimmingImages: string[] = [];
   const token = demo.id;
   const call = (method: string, path: string, json?: unknown, t: string = token) =>
     http(method, `${api}${path}`, { token: t, ...(json !== undefined ? { json } : {}) });
+  /** A merge patch, as PATCH /v1/images/{id} takes it. */
+  const patch = (path: string, body: unknown, t: string = token) =>
+    http('PATCH', `${api}${path}`, {
+      token: t,
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      body: JSON.stringify(body),
+    });
 
   let ok = false;
+  const importServer = await importSource();
   say(`starting the daemons (api ${API_PORT}, agents ${Object.values(AGENT_PORTS).join(', ')})`);
   await daemons.start();
   try {
@@ -310,10 +359,147 @@ async function main(): Promise<void> {
     );
     expect(await call('POST', `/v1/tasks/${taskId}/cancel`), 409, 'tasks-cancel-409');
 
-    // The matrix, then the images forgotten.
-    say('matrix and delete');
+    say('matrix');
     expect(await call('GET', '/v1/matrix'), 200, 'matrix-show');
-    expect(await call('DELETE', `/v1/images/${id}?delete_remote=true`), 400, 'images-delete-400');
+
+    // Name and visibility, changed in every copy.
+    say('update');
+    const updateBody = { name: 'cirros-0.6.2', visibility: 'shared' };
+    write('images-update-request.json', updateBody);
+    const updated = expect(await patch(`/v1/images/${id}`, updateBody), 200, 'images-update');
+    assert.ok(
+      (updated.locations as any[]).every((l) => l.remote?.visibility === 'shared'),
+      JSON.stringify(updated),
+    );
+    expect(await patch(`/v1/images/${id}`, { visibility: 'public' }), 403, 'images-update-403');
+
+    // Members: the image shared with the alt project, which accepts it in zone-a only.
+    say('members');
+    expect(
+      await call('POST', `/v1/images/${recorded.id}/members`, { member: alt.projectId }),
+      409,
+      'members-create-409',
+    );
+    const memberBody = { member: alt.projectId };
+    write('members-create-request.json', memberBody);
+    expect(await call('POST', `/v1/images/${id}/members`, memberBody), 201, 'members-create');
+    const zoneACopy = (updated.locations as any[]).find((l) => l.cloud === 'zone-a').image_id as string;
+    const accepted = await http(
+      'PUT',
+      `${glanceUrl['zone-a']}/v2/images/${zoneACopy}/members/${alt.projectId}`,
+      { token: alt.id, json: { status: 'accepted' } },
+    );
+    assert.equal(accepted.status, 200, accepted.text);
+    expect(await call('GET', `/v1/images/${id}/members`), 200, 'members-list');
+    expect(await call('DELETE', `/v1/images/${id}/members/${alt.projectId}`), 204);
+    expect(await call('DELETE', `/v1/images/${id}/members/${alt.projectId}`), 404, 'members-delete-404');
+
+    // Import from a URL: the import task, then a copy to each target.
+    say('import');
+    const importBody = {
+      name: 'cirros-0.6.2-imported',
+      disk_format: 'qcow2',
+      container_format: 'bare',
+      source: { url: `http://${IMPORT_HOST}:${IMPORT_PORT}${IMPORT_PATH}` },
+      targets: ['zone-a', 'zone-b'],
+    };
+    write('images-create-import-request.json', importBody);
+    const imported = expect(await call('POST', '/v1/images', importBody), 202, 'images-create-import');
+    gimmingImages.push(imported.id);
+    const importTasks = await waitForTasks(api, token, imported.id);
+    assert.deepEqual(
+      importTasks.map((t) => [t.type, t.status]).sort(),
+      [
+        ['copy', 'succeeded'],
+        ['copy', 'succeeded'],
+        ['import', 'succeeded'],
+      ],
+      JSON.stringify(importTasks),
+    );
+    const importTask = importTasks.find((t) => t.type === 'import');
+    expect(await call('GET', `/v1/tasks/${importTask.id}`), 200, 'tasks-show-import');
+    expect(
+      await call('POST', '/v1/images', {
+        ...importBody,
+        source: { url: 'http://169.254.169.254/latest/meta-data/' },
+      }),
+      400,
+      'images-create-import-400',
+    );
+    const failing = expect(
+      await call('POST', '/v1/images', {
+        ...importBody,
+        source: { url: `http://${IMPORT_HOST}:${IMPORT_PORT}/no-such-image.img` },
+      }),
+      202,
+    );
+    gimmingImages.push(failing.id);
+    const [failedImport] = await waitForTasks(api, token, failing.id);
+    assert.equal(failedImport?.error?.code, 'gimming.import.source_error', JSON.stringify(failedImport));
+    write('tasks-show-import-failed-response.json', failedImport);
+    assert.equal(expect(await call('GET', `/v1/images/${failing.id}`), 200).status, 'queued');
+
+    // Delete everywhere: the uploaded image, one delete task per copy, then the image is gone.
+    say('delete everywhere');
+    // Should the delete fail, its copies are still deleted at the end.
+    for (const l of expect(await call('GET', `/v1/images/${recorded.id}`), 200).locations as any[]) {
+      if (l.image_id) made.push({ cloud: l.cloud, id: l.image_id });
+    }
+    const deleting = expect(
+      await call('DELETE', `/v1/images/${recorded.id}?delete_remote=true`),
+      202,
+      'images-delete-remote',
+    );
+    gimmingImages.splice(gimmingImages.indexOf(recorded.id), 1);
+    await waitForTasks(api, token, recorded.id);
+    await waitFor(
+      'the image deleted everywhere to go',
+      async () => ((await call('GET', `/v1/images/${recorded.id}`)).status === 404 ? true : undefined),
+      30000,
+    );
+    const deleteTask = (deleting.tasks as any[])[0];
+    const deletedTask = expect(await call('GET', `/v1/tasks/${deleteTask.id}`), 200, 'tasks-show-delete');
+    assert.equal(deletedTask.status, 'succeeded', JSON.stringify(deletedTask));
+
+    // Delete everywhere of an image whose source is someone else's public image: that copy is kept.
+    say('delete everywhere, a copy kept');
+    const publicSource = await adminGlanceA.create({
+      name: 'debian-12-public',
+      disk_format: 'qcow2',
+      visibility: 'public',
+    });
+    madeByAdmin.push(publicSource.id);
+    await adminGlanceA.upload(publicSource.id, randomBytes(64 * 1024));
+    const kept = expect(
+      await call('POST', '/v1/images', {
+        name: 'debian-12',
+        source: { cloud: 'zone-a', image_id: publicSource.id },
+        targets: ['zone-b'],
+      }),
+      202,
+    );
+    gimmingImages.push(kept.id);
+    await waitForTasks(api, token, kept.id);
+    expect(await call('DELETE', `/v1/images/${kept.id}?delete_remote=true`), 202);
+    await waitFor(
+      'the delete to settle',
+      async () => {
+        const res = await call('GET', `/v1/images/${kept.id}`);
+        return res.body?.status === 'active' ? true : undefined;
+      },
+      30000,
+    );
+    const keptTasks = expect(
+      await call('GET', `/v1/tasks?image_id=${kept.id}`),
+      200,
+      'tasks-list-delete-kept',
+    );
+    assert.ok(
+      (keptTasks.tasks as any[]).some((t) => t.error?.code === 'gimming.location.public'),
+      JSON.stringify(keptTasks),
+    );
+
+    // The images left are forgotten (their copies are deleted from Glance below).
     for (const image of gimmingImages) {
       const res = await call('GET', `/v1/images/${image}`);
       for (const l of (res.body?.locations ?? []) as any[]) {
@@ -330,7 +516,9 @@ async function main(): Promise<void> {
     ok = true;
   } finally {
     for (const { cloud, id } of made) await glance[cloud].delete(id).catch(() => undefined);
+    for (const id of madeByAdmin) await adminGlanceA.delete(id).catch(() => undefined);
     await daemons.stop(!ok);
+    importServer.close();
   }
 }
 
