@@ -69,14 +69,8 @@ async function main(): Promise<void> {
         return new CopyTask(copyDeps, taskId, ctx);
     }
   }, config.conductor.workers);
-  const images = new ImageService(
-    db,
-    clouds,
-    agents,
-    engine,
-    host,
-    new RemoteMetadata(agents, config.conductor.remote_cache_time),
-  );
+  const remotes = new RemoteMetadata(agents, config.conductor.remote_cache_time);
+  const images = new ImageService(db, clouds, agents, engine, host, remotes);
   const tasks = new TaskQueries(db, clouds);
   const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
   const conductors = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
@@ -84,7 +78,7 @@ async function main(): Promise<void> {
   const control = new TaskControl(db, tasks, engine, conductors);
   const uploads = new UploadService(db, agents, images, engine);
   late.uploads = uploads;
-  const sharing = new SharingService(db, agents, images);
+  const sharing = new SharingService(db, agents, images, remotes);
   copyDeps.afterCopy = (ctx, imageId, cloud, remoteId) =>
     sharing.applyToNewCopy(ctx, imageId, cloud, remoteId);
   engine.onTaskEnd = async (ctx, taskId) => {

@@ -11,6 +11,13 @@ import { ImageRow, LocationRow, TaskRow } from './db/entities';
 
 const log = getLogger('conductor.recovery');
 
+/** What the user can do about an interrupted task, by type. */
+const AGAIN: Record<string, string> = {
+  copy: 'run the sync again.',
+  delete: 'refresh the image, then delete it again.',
+  import: 'create the import again, or upload the data.',
+};
+
 export async function recoverInterruptedTasks(
   db: DataSource,
   host: string,
@@ -31,11 +38,21 @@ export async function recoverInterruptedTasks(
         {
           status: 'failed',
           errorCode: 'gimming.task.interrupted',
-          errorMessage: 'The conductor running this task restarted before it finished; run the sync again.',
+          errorMessage: `The conductor running this task restarted before it finished; ${AGAIN[task.type] ?? AGAIN.copy}`,
           finishedAt: now,
           updatedAt: now,
         },
       );
+      if (task.type === 'import') {
+        // The agent dropped what it had staged when the stream broke: the image waits for data again.
+        await m
+          .createQueryBuilder()
+          .update(ImageRow)
+          .set({ status: 'queued', stagingAgent: null, updatedAt: now })
+          .where('id = :id AND status = :importing', { id: task.imageId, importing: 'importing' })
+          .execute();
+        return;
+      }
       // An interrupted copy made nothing usable; an interrupted delete may have left the copy in place.
       await m.update(
         LocationRow,

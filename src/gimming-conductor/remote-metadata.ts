@@ -20,10 +20,26 @@ export class RemoteMetadata {
     this.cache = cacheSeconds > 0 ? new LRUCache({ max: 10000, ttl: cacheSeconds * 1000 }) : undefined;
   }
 
+  /** Keeps what a cloud just answered for a copy (after a change), so no older answer is shown. */
+  remember(ctx: RequestContext, cloud: CloudRow, remoteId: string, view: RemoteView): void {
+    this.cache?.set(this.key(ctx, cloud, remoteId), view);
+  }
+
+  /** Forgets a copy's metadata for every user (it changed). */
+  forget(cloud: CloudRow, remoteId: string): void {
+    if (!this.cache) return;
+    const suffix = `|${cloud.id}|${remoteId}`;
+    for (const key of this.cache.keys()) if (key.endsWith(suffix)) this.cache.delete(key);
+  }
+
+  private key(ctx: RequestContext, cloud: CloudRow, remoteId: string): string {
+    return `${ctx.userId ?? ''}|${ctx.projectId ?? ''}|${cloud.id}|${remoteId}`;
+  }
+
   /** `fresh`: read the cloud even when a recent answer is cached (and cache the new one). */
   async describe(ctx: RequestContext, cloud: CloudRow, remoteId: string, fresh = false): Promise<RemoteView> {
     // Per user and project: what one user may see of an image is not what another may.
-    const key = `${ctx.userId ?? ''}|${ctx.projectId ?? ''}|${cloud.id}|${remoteId}`;
+    const key = this.key(ctx, cloud, remoteId);
     const cached = fresh ? undefined : this.cache?.get(key);
     if (cached) return cached;
     let remote;

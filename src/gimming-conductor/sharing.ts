@@ -12,6 +12,7 @@ import type { AgentRegistry } from './agents';
 import { CloudRow, ImageMemberRow, ImageRow, LocationRow } from './db/entities';
 import { type ImageService, assertNotDeleting } from './images';
 import type { ImageView, MemberView, MethodArgs } from './rpc-schemas';
+import type { RemoteMetadata } from './remote-metadata';
 import { remoteView } from './views';
 
 const log = getLogger('conductor.sharing');
@@ -29,6 +30,7 @@ export class SharingService {
     private readonly db: DataSource,
     private readonly agents: AgentRegistry,
     private readonly images: ImageService,
+    private readonly remotes: RemoteMetadata,
   ) {}
 
   private async copies(imageId: string): Promise<Copy[]> {
@@ -74,8 +76,12 @@ export class SharingService {
     for (const result of results) {
       const location = view.locations.find((l) => l.cloud_id === result.copy.cloud.id);
       if (!location) continue;
-      if (result.value) location.remote = remoteView(result.value);
-      else if (result.error) {
+      // Every user's cached view of a changed copy is stale now.
+      this.remotes.forget(result.copy.cloud, result.copy.remoteId);
+      if (result.value) {
+        location.remote = remoteView(result.value);
+        this.remotes.remember(ctx, result.copy.cloud, result.copy.remoteId, location.remote);
+      } else if (result.error) {
         location.remote = null;
         location.remote_error = { code: result.error.code, message: result.error.message };
         log.warn(

@@ -74,6 +74,7 @@ describe('sharing and deleting an image everywhere', function () {
   describe('visibility and name', () => {
     it('are changed in every copy', async () => {
       const { id, source, copyId } = await adoptAndSync();
+      await http('GET', `${api}/v1/images/${id}`, { token: demo.id }); // the conductor now holds a view
       const res = await patch(id, { visibility: 'shared', name: 'renamed-everywhere' });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.visibility, 'shared');
@@ -83,6 +84,15 @@ describe('sharing and deleting an image everywhere', function () {
       }
       const [a, b] = [await glanceA.get(source.id), await glanceB.get(copyId)];
       assert.deepEqual([a.visibility, b.visibility], ['shared', 'shared']);
+      const shown = await http('GET', `${api}/v1/images/${id}`, { token: demo.id });
+      assert.deepEqual(
+        shown.body.locations.map((l: any) => [l.remote.name, l.remote.visibility]),
+        [
+          ['renamed-everywhere', 'shared'],
+          ['renamed-everywhere', 'shared'],
+        ],
+        'no stale view of the copies after the change',
+      );
       assert.deepEqual([a.name, b.name], ['renamed-everywhere', 'renamed-everywhere']);
     });
 

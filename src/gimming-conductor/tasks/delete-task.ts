@@ -23,6 +23,7 @@ export interface DeleteTaskDeps {
 
 export class DeleteTask implements RunnableTask {
   private stopReason: GimmingError | undefined;
+  private startedAt: Date | undefined;
 
   constructor(
     private readonly deps: DeleteTaskDeps,
@@ -96,6 +97,7 @@ export class DeleteTask implements RunnableTask {
 
   private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
     const now = new Date();
+    this.startedAt = now;
     await this.deps.db.transaction(async (m) => {
       await m.update(
         TaskRow,
@@ -124,7 +126,7 @@ export class DeleteTask implements RunnableTask {
       await m.update(
         TaskRow,
         { id: task.id },
-        { status: 'succeeded', startedAt: task.startedAt ?? now, finishedAt: now, updatedAt: now },
+        { status: 'succeeded', startedAt: this.startedAt ?? now, finishedAt: now, updatedAt: now },
       );
       await m.delete(LocationRow, { imageId: task.imageId, cloudId: task.cloudId });
     });
