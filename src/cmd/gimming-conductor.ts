@@ -2,7 +2,6 @@
  * gimming-conductor: the only process with database access. Serves the conductor RPC topic and drives
  * the copies through the agents.
  */
-import { RequestContext } from '../common/context';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
 import { RpcServer } from '../common/rpc/server';
@@ -19,7 +18,8 @@ import { LocationService } from '../gimming-conductor/locations';
 import { TaskControl } from '../gimming-conductor/task-control';
 import { UploadService } from '../gimming-conductor/uploads';
 import { TaskRow } from '../gimming-conductor/db/entities';
-import { recoverInterruptedTasks } from '../gimming-conductor/recovery';
+import { Trusts } from '../gimming-conductor/trusts';
+import { TaskScheduler } from '../gimming-conductor/tasks/scheduler';
 import { TaskQueries } from '../gimming-conductor/task-queries';
 import { CopyTask, type CopyTaskDeps } from '../gimming-conductor/tasks/copy-task';
 import { SharingService } from '../gimming-conductor/sharing';
@@ -48,29 +48,47 @@ async function main(): Promise<void> {
     );
   }
   const host = config.DEFAULT.host;
-  await recoverInterruptedTasks(db, host, RequestContext.forService());
+  const c = config.conductor;
+  const serviceUser = new ServiceUser(config.keystone_authtoken);
+  const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime);
   const agents = new AgentRegistry(db, config.conductor.agent_down_time);
   const clouds = new CloudService(db, agents);
   const copyDeps: CopyTaskDeps = {
     db,
     agents,
     host,
-    progressIntervalMs: config.conductor.task_progress_interval * 1000,
+    progressIntervalMs: c.task_progress_interval * 1000,
+    retry: { maxAttempts: c.task_max_attempts, delayS: c.task_retry_delay },
   };
   // The import tasks need the upload service, which needs the engine: it is filled in below.
   const late: { uploads?: UploadService } = {};
-  const engine: TaskEngine = new TaskEngine((type, taskId, ctx): RunnableTask => {
-    switch (type) {
-      case 'delete':
-        return new DeleteTask(copyDeps, taskId, ctx);
-      case 'import':
-        return new ImportTask({ ...copyDeps, uploads: late.uploads as UploadService }, taskId, ctx);
-      default:
-        return new CopyTask(copyDeps, taskId, ctx);
-    }
-  }, config.conductor.workers);
+  const engine: TaskEngine = new TaskEngine(
+    (type, taskId, ctx): RunnableTask => {
+      switch (type) {
+        case 'delete':
+          return new DeleteTask(copyDeps, taskId, ctx);
+        case 'import':
+          return new ImportTask({ ...copyDeps, uploads: late.uploads as UploadService }, taskId, ctx);
+        default:
+          return new CopyTask(copyDeps, taskId, ctx);
+      }
+    },
+    c.workers,
+    async (ids) => {
+      await db
+        .createQueryBuilder()
+        .update(TaskRow)
+        .set({ leaseExpiresAt: new Date(Date.now() + c.task_lease_time * 1000) })
+        .where('id IN (:...ids) AND conductor = :host', { ids, host })
+        .execute();
+    },
+    c.task_lease_time,
+  );
   const remotes = new RemoteMetadata(agents, config.conductor.remote_cache_time);
-  const images = new ImageService(db, clouds, agents, engine, host, remotes);
+  const images = new ImageService(db, clouds, agents, engine, host, remotes, {
+    trusts,
+    leaseS: c.task_lease_time,
+  });
   const tasks = new TaskQueries(db, clouds);
   const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
   const conductors = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
@@ -86,6 +104,7 @@ async function main(): Promise<void> {
     if (!task) return;
     await uploads.releaseStaging(ctx, task.imageId);
     await images.settleDeletion(ctx, task.imageId);
+    if (task.trustId) await trusts.releaseIfDone(task.trustId);
   };
   const manager = new ConductorManager({
     agents,
@@ -103,15 +122,19 @@ async function main(): Promise<void> {
   const refresher = new PeriodicRefresh(
     db,
     images,
-    new ServiceUser(config.keystone_authtoken),
+    serviceUser,
     config.conductor.refresh_interval,
     config.conductor.refresh_batch_size,
   );
   refresher.start();
+  const scheduler = new TaskScheduler(db, engine, trusts, host, c.task_lease_time, c.task_scan_interval);
+  await scheduler.releaseOwn();
+  scheduler.start();
   log.info({ version: VERSION, host, queue: server.queueName }, 'gimming-conductor started');
   onShutdown(async () => {
     await server.stop();
     await refresher.stop();
+    await scheduler.stop();
     await engine.stop(20000);
     await conductors.close();
     closeAgentClients();

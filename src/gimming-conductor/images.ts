@@ -17,11 +17,12 @@ import * as agentapi from './agentapi';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import type { RemoteMetadata } from './remote-metadata';
+import type { Trusts } from './trusts';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { ImageView, MethodArgs, Page, TaskView } from './rpc-schemas';
 import { pageAfter } from './pagination';
 import { IMAGE_ID_PROPERTY, sameBytes } from './tasks/copy-task';
-import type { TaskEngine } from './tasks/engine';
+import type { TaskEngine, TaskType } from './tasks/engine';
 import { pendingImportUrls } from './tasks/import-task';
 import { imageView, locationView, taskView } from './views';
 
@@ -50,6 +51,7 @@ export class ImageService {
     /** This conductor: the owner of the tasks it queues. */
     private readonly host: string,
     private readonly remotes: RemoteMetadata,
+    private readonly tasking: { trusts: Trusts; leaseS: number },
   ) {}
 
   async find(ctx: RequestContext, id: string): Promise<ImageRow> {
@@ -171,9 +173,59 @@ export class ImageService {
       'image adopted',
     );
     const view = await this.view(image); // as committed: the copies are queued
-    for (const taskId of taskIds) this.engine.submit(taskId, ctx);
+    await this.submit(ctx, taskIds, 'copy');
     await this.tag(ctx, sourceAgent.address, source, remote.id, image.id);
     return view;
+  }
+
+  /**
+   * Hands new tasks to this conductor's engine, to run as the user through the request's trust (so that
+   * they outlive the request's token), or with the request's own context when there is no trust.
+   */
+  async submit(ctx: RequestContext, taskIds: string[], type: TaskType): Promise<void> {
+    if (taskIds.length === 0) return;
+    const trustId = await this.tasking.trusts.forRequest(ctx);
+    let runAs = ctx;
+    if (trustId) {
+      runAs = await this.tasking.trusts.context(trustId, ctx.requestId).catch((err: unknown) => {
+        log.warn({ reason: describeError(err) }, 'no trust-scoped token yet: the request token is used');
+        return ctx;
+      });
+    }
+    for (const taskId of taskIds) this.engine.submit(taskId, runAs, type);
+  }
+
+  /**
+   * A new task's record: held by this conductor (a lease it renews while the task runs), and run with the
+   * trust made for this request (when trusts are on), so that any conductor can finish it.
+   */
+  private async newTask(
+    ctx: RequestContext,
+    image: ImageRow,
+    now: Date,
+    fields: Pick<TaskRow, 'id' | 'type' | 'cloudId' | 'sourceCloudId' | 'bytesTotal'>,
+  ): Promise<TaskRow> {
+    return Object.assign(new TaskRow(), {
+      ...fields,
+      imageId: image.id,
+      status: 'pending',
+      bytesDone: 0,
+      attempts: 0,
+      errorCode: null,
+      errorMessage: null,
+      conductor: this.host,
+      agent: null,
+      projectId: image.owner,
+      userId: ctx.userId ?? null,
+      requestId: ctx.requestId,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      finishedAt: null,
+      leaseExpiresAt: new Date(now.getTime() + this.tasking.leaseS * 1000),
+      nextAttemptAt: null,
+      trustId: await this.tasking.trusts.forRequest(ctx),
+    });
   }
 
   /** Queues a copy of `image` to `target`, from `source` or, when it is null, from the staging area. */
@@ -187,28 +239,16 @@ export class ImageService {
     existing?: LocationRow,
   ): Promise<string> {
     const taskId = randomUUID();
-    await m.insert(TaskRow, {
-      id: taskId,
-      imageId: image.id,
-      type: 'copy',
-      cloudId: target.id,
-      sourceCloudId: source?.id ?? null,
-      status: 'pending',
-      bytesDone: 0,
-      bytesTotal: image.size,
-      attempts: 0,
-      errorCode: null,
-      errorMessage: null,
-      conductor: this.host,
-      agent: null,
-      projectId: image.owner,
-      userId: ctx.userId ?? null,
-      requestId: ctx.requestId,
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      finishedAt: null,
-    });
+    await m.insert(
+      TaskRow,
+      await this.newTask(ctx, image, now, {
+        id: taskId,
+        type: 'copy',
+        cloudId: target.id,
+        sourceCloudId: source?.id ?? null,
+        bytesTotal: image.size,
+      }),
+    );
     if (existing) {
       await m.update(
         LocationRow,
@@ -281,28 +321,16 @@ export class ImageService {
     await this.db.transaction(async (m) => {
       await m.insert(ImageRow, image);
       if (importTaskId) {
-        await m.insert(TaskRow, {
-          id: importTaskId,
-          imageId: image.id,
-          type: 'import',
-          cloudId: (targets[0] as CloudRow).id,
-          sourceCloudId: null,
-          status: 'pending',
-          bytesDone: 0,
-          bytesTotal: null,
-          attempts: 0,
-          errorCode: null,
-          errorMessage: null,
-          conductor: this.host,
-          agent: null,
-          projectId: image.owner,
-          userId: ctx.userId ?? null,
-          requestId: ctx.requestId,
-          createdAt: now,
-          updatedAt: now,
-          startedAt: null,
-          finishedAt: null,
-        });
+        await m.insert(
+          TaskRow,
+          await this.newTask(ctx, image, now, {
+            id: importTaskId,
+            type: 'import',
+            cloudId: (targets[0] as CloudRow).id,
+            sourceCloudId: null,
+            bytesTotal: null,
+          }),
+        );
       }
       for (const target of targets) {
         await m.insert(LocationRow, {
@@ -325,7 +353,7 @@ export class ImageService {
       );
       pendingImportUrls.set(importTaskId, importUrl);
       const view = await this.view(image);
-      this.engine.submit(importTaskId, ctx, 'import');
+      await this.submit(ctx, [importTaskId], 'import');
       return view;
     }
     log.info(
@@ -397,7 +425,7 @@ export class ImageService {
       }
     });
     const view = await this.view(image);
-    for (const taskId of taskIds) this.engine.submit(taskId, ctx);
+    await this.submit(ctx, taskIds, 'copy');
     return view;
   }
 
@@ -462,28 +490,16 @@ export class ImageService {
           continue;
         }
         const taskId = randomUUID();
-        await m.insert(TaskRow, {
-          id: taskId,
-          imageId: image.id,
-          type: 'delete',
-          cloudId: location.cloudId,
-          sourceCloudId: null,
-          status: 'pending',
-          bytesDone: 0,
-          bytesTotal: null,
-          attempts: 0,
-          errorCode: null,
-          errorMessage: null,
-          conductor: this.host,
-          agent: null,
-          projectId: image.owner,
-          userId: ctx.userId ?? null,
-          requestId: ctx.requestId,
-          createdAt: now,
-          updatedAt: now,
-          startedAt: null,
-          finishedAt: null,
-        });
+        await m.insert(
+          TaskRow,
+          await this.newTask(ctx, image, now, {
+            id: taskId,
+            type: 'delete',
+            cloudId: location.cloudId,
+            sourceCloudId: null,
+            bytesTotal: null,
+          }),
+        );
         await m.update(LocationRow, { id: location.id }, { taskId, updatedAt: now });
         taskIds.push(taskId);
       }
@@ -503,7 +519,7 @@ export class ImageService {
               .orderBy('t.created_at', 'ASC')
               .getMany()
           ).map((t) => taskView(t, names));
-    for (const taskId of taskIds) this.engine.submit(taskId, ctx, 'delete');
+    await this.submit(ctx, taskIds, 'delete');
     if (taskIds.length === 0) await this.settleDeletion(ctx, image.id);
     return { image: view, tasks };
   }

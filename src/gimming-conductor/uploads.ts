@@ -111,7 +111,7 @@ export class UploadService {
       'data staged; copying to the targets',
     );
     const view = await this.images.view(image);
-    for (const taskId of taskIds) this.engine.submit(taskId, ctx);
+    await this.images.submit(ctx, taskIds, 'copy');
     return view;
   }
 

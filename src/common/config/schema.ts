@@ -131,6 +131,36 @@ export const SCHEMA = {
       3600,
     ),
     refresh_batch_size: int('Most images one periodic refresh checks.', 200, 1),
+    task_lease_time: int(
+      'Seconds a conductor holds a task without renewing its lease. When a conductor stops (or dies), another ' +
+        'one takes its tasks over once their leases run out.',
+      30,
+      3,
+    ),
+    task_max_attempts: int(
+      'Attempts of a task before it fails for good, when its failures are temporary (a cloud, an agent or a ' +
+        'conductor went away).',
+      5,
+      1,
+    ),
+    task_retry_delay: int(
+      'Seconds before the first retry of a task; each further retry waits twice as long (at most 10 minutes).',
+      5,
+      1,
+    ),
+    task_scan_interval: int(
+      'Seconds between two looks for tasks that are due or whose conductor is gone.',
+      3,
+      1,
+    ),
+    use_trusts: bool(
+      "Run tasks with a Keystone trust from the user to GIMinG's service user, made when the work is " +
+        "submitted and deleted when it is done, so that the work outlives the user's token and can be " +
+        'taken over by another conductor. Without it, a task runs only with the token of the request and ' +
+        'cannot be resumed elsewhere.',
+      true,
+    ),
+    trust_lifetime: int('Seconds a trust made for submitted work stays valid at most.', 86400, 60),
   },
   agent: {
     zone: str('The zone this agent serves. Clouds whose zone matches are reached through it.', 'default'),

@@ -36,9 +36,11 @@ export class ServiceUser {
 
   async token(): Promise<ServiceToken> {
     if (this.current && this.current.expiresAt - Date.now() > 60_000) return this.current;
-    this.pending ??= this.fetch().finally(() => {
-      this.pending = undefined;
-    });
+    this.pending ??= this.fetch()
+      .then((t) => (this.current = t))
+      .finally(() => {
+        this.pending = undefined;
+      });
     return this.pending;
   }
 
@@ -58,7 +60,36 @@ export class ServiceUser {
     });
   }
 
-  private async fetch(): Promise<ServiceToken> {
+  private readonly trustTokens = new Map<string, ServiceToken>();
+
+  /** A token of the service user scoped to a trust: it acts as the trustor, in the trust's project. */
+  async trustToken(trustId: string): Promise<ServiceToken> {
+    const cached = this.trustTokens.get(trustId);
+    if (cached && cached.expiresAt - Date.now() > 120_000) return cached;
+    const token = await this.fetch({ 'OS-TRUST:trust': { id: trustId } });
+    this.trustTokens.set(trustId, token);
+    return token;
+  }
+
+  /** A context acting for the user who made the trust. */
+  async trustContext(trustId: string, requestId: string = newRequestId()): Promise<RequestContext> {
+    const t = await this.trustToken(trustId);
+    return new RequestContext({
+      request_id: requestId,
+      user_id: t.userId,
+      project_id: t.projectId,
+      roles: t.roles,
+      auth_token: t.value,
+      expires_at: new Date(t.expiresAt).toISOString(),
+      service_catalog: t.catalog,
+    });
+  }
+
+  forgetTrust(trustId: string): void {
+    this.trustTokens.delete(trustId);
+  }
+
+  private async fetch(scope?: Record<string, unknown>): Promise<ServiceToken> {
     let res;
     try {
       res = await requestJson({
@@ -77,7 +108,7 @@ export class ServiceUser {
                 },
               },
             },
-            scope: {
+            scope: scope ?? {
               project: { name: this.conf.project_name, domain: { name: this.conf.project_domain_name } },
             },
           },
@@ -87,6 +118,13 @@ export class ServiceUser {
       throw unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
     }
     const value = res.headers['x-subject-token'];
+    if (scope && res.status >= 400 && res.status < 500) {
+      throw new GimmingError(
+        'gimming.trust.invalid',
+        403,
+        'The Keystone trust this work runs with is no longer valid (expired or revoked).',
+      );
+    }
     if (res.status !== 201 || typeof value !== 'string') {
       log.error({ status: res.status }, 'the GIMinG service user could not authenticate with Keystone');
       throw new GimmingError(
@@ -104,7 +142,7 @@ export class ServiceUser {
         catalog?: CatalogEntry[];
       };
     };
-    this.current = {
+    const token = {
       value,
       expiresAt: Date.parse(body.token.expires_at),
       userId: body.token.user.id,
@@ -112,6 +150,7 @@ export class ServiceUser {
       roles: (body.token.roles ?? []).map((r) => r.name),
       catalog: body.token.catalog ?? [],
     };
-    return this.current;
+    if (!scope) this.current = token;
+    return token;
   }
 }

@@ -161,12 +161,25 @@ export async function runCopy(
   // Start pulling while the image is created: meanwhile the stream waits in its read-ahead and the
   // flow-control window (see openSourceStream).
   const source = openSource(ctx, req, opts);
+  // A cancel may come at any time, also before the upload listens for one.
+  let cancelled = false;
+  const onEarlyCancel = () => {
+    cancelled = true;
+    source.cancel();
+  };
+  call.once('cancelled', onEarlyCancel);
   let targetId: string;
   try {
     targetId = (await glance.createImage(body)).id;
   } catch (err) {
+    call.off('cancelled', onEarlyCancel);
     source.cancel();
     throw err;
+  }
+  if (cancelled || call.cancelled || call.destroyed) {
+    call.off('cancelled', onEarlyCancel);
+    await deleteQuietly(glance, targetId, req.task_id);
+    throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
   }
   log.info(
     { task_id: req.task_id, target_image_id: targetId, cloud: req.target.name },
@@ -198,6 +211,8 @@ export async function runCopy(
   } catch (err) {
     await deleteQuietly(glance, targetId, req.task_id);
     throw err;
+  } finally {
+    call.off('cancelled', onEarlyCancel);
   }
 }
 
@@ -228,7 +243,9 @@ async function pullAndUpload(
     await glance.uploadData(targetId, source.stream, undefined);
   } catch (err) {
     source.cancel();
-    if (call.cancelled) throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
+    if (call.cancelled || call.destroyed) {
+      throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
+    }
     throw sourceError ?? err;
   } finally {
     clearInterval(ticker);

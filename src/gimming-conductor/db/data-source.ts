@@ -8,8 +8,14 @@ import { ENTITIES } from './entities';
 import { InitialSchema1763769600000 } from './migrations/0001-initial-schema';
 import { UploadSpec1763773200000 } from './migrations/0002-upload-spec';
 import { ImageMembers1763859600000 } from './migrations/0003-image-members';
+import { TaskLeases1763866800000 } from './migrations/0004-task-leases';
 
-export const MIGRATIONS = [InitialSchema1763769600000, UploadSpec1763773200000, ImageMembers1763859600000];
+export const MIGRATIONS = [
+  InitialSchema1763769600000,
+  UploadSpec1763773200000,
+  ImageMembers1763859600000,
+  TaskLeases1763866800000,
+];
 
 export interface DbTarget {
   host: string;

@@ -116,6 +116,12 @@ export class TaskRow {
   @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
   @Column({ name: 'started_at', ...timestamp, nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', ...timestamp, nullable: true }) finishedAt!: Date | null;
+  /** Until when `conductor` holds the task; after that any conductor may take it over. */
+  @Column({ name: 'lease_expires_at', ...timestamp, nullable: true }) leaseExpiresAt!: Date | null;
+  /** A pending task waiting for a retry runs from then. */
+  @Column({ name: 'next_attempt_at', ...timestamp, nullable: true }) nextAttemptAt!: Date | null;
+  /** The Keystone trust the work runs with (the user's delegation to GIMinG's service user). */
+  @Column({ name: 'trust_id', type: 'varchar', length: 64, nullable: true }) trustId!: string | null;
 }
 
 @Entity({ name: 'image_members' })

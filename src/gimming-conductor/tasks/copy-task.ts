@@ -11,6 +11,7 @@ import * as agentapi from '../agentapi';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { RunnableTask } from './engine';
+import { type RetryPolicy, nextAttempt } from './retry';
 
 const log = getLogger('conductor.copy');
 
@@ -40,12 +41,15 @@ export interface CopyTaskDeps {
   agents: AgentRegistry;
   host: string;
   progressIntervalMs: number;
+  retry: RetryPolicy;
   /** Runs once a copy exists and is recorded (to share it like the image). */
   afterCopy?: (ctx: RequestContext, imageId: string, cloud: CloudRow, remoteId: string) => Promise<void>;
 }
 
 export class CopyTask implements RunnableTask {
   private running: agentapi.RunningCopy | undefined;
+  /** This run counted an attempt (markRunning). */
+  private ranAttempt = false;
   private stopReason: GimmingError | undefined;
 
   constructor(
@@ -68,7 +72,16 @@ export class CopyTask implements RunnableTask {
     try {
       if (this.stopReason) throw this.stopReason;
       if (task.status === 'cancelling') throw cancelledError();
+      if (task.attempts >= this.deps.retry.maxAttempts) throw tooManyAttempts(task);
       const targetAgent = await this.deps.agents.pick(target.zone);
+      // What an earlier attempt (of a conductor or agent that went away) left in the target: a finished
+      // copy is taken as it is, anything else is deleted, so that the target ends with exactly one copy.
+      const finished = await this.settleLeftovers(image, target, targetAgent.address);
+      if (finished) {
+        await this.markSucceeded(task, finished);
+        await this.deps.afterCopy?.(this.ctx, image.id, target, finished.id);
+        return;
+      }
       const [source] = await Promise.all([
         this.source(task, image),
         this.markRunning(task, targetAgent.address),
@@ -79,6 +92,29 @@ export class CopyTask implements RunnableTask {
     } catch (err) {
       await this.markFailed(task, this.stopReason ?? err);
     }
+  }
+
+  private async settleLeftovers(
+    image: ImageRow,
+    target: CloudRow,
+    address: string,
+  ): Promise<RemoteImage__Output | undefined> {
+    const tagged = await agentapi.listImages(this.ctx, address, target, { [IMAGE_ID_PROPERTY]: image.id });
+    const good = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
+    for (const leftover of tagged.filter((t) => t !== good)) {
+      await agentapi.deleteImage(this.ctx, address, target, leftover.id);
+      log.info(
+        { task_id: this.taskId, cloud: target.name, remote_id: leftover.id, status: leftover.status },
+        'deleted what an earlier attempt left',
+      );
+    }
+    if (good) {
+      log.info(
+        { task_id: this.taskId, cloud: target.name, remote_id: good.id },
+        'an earlier attempt finished the copy',
+      );
+    }
+    return good;
   }
 
   /** Where the bytes come from: a cloud's copy (checked to still hold them) or the staging area. */
@@ -139,6 +175,8 @@ export class CopyTask implements RunnableTask {
     let lastWrite = 0;
     let progressWrite: Promise<unknown> = Promise.resolve();
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
+    // Cancelled while the copy was being prepared: never start it.
+    if (this.stopReason) throw this.stopReason;
     this.running = agentapi.copyImage(
       this.ctx,
       targetAddress,
@@ -202,6 +240,7 @@ export class CopyTask implements RunnableTask {
 
   private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
     const now = new Date();
+    this.ranAttempt = true;
     await this.deps.db.transaction(async (m) => {
       await m.update(
         TaskRow,
@@ -258,6 +297,41 @@ export class CopyTask implements RunnableTask {
       gerr.status >= 500 && gerr.code === 'gimming.internal' ? 'An unexpected error occurred.' : gerr.message;
     const now = new Date();
     const cancelled = gerr.code === 'gimming.task.cancelled';
+    const attempts = this.ranAttempt ? task.attempts + 1 : task.attempts;
+    const retryAt = nextAttempt(this.deps.retry, gerr, attempts, now);
+    if (retryAt) {
+      await this.deps.db.transaction(async (m) => {
+        await m.update(
+          TaskRow,
+          { id: task.id },
+          {
+            status: 'pending',
+            errorCode: gerr.code,
+            errorMessage: message.slice(0, 4000),
+            nextAttemptAt: retryAt,
+            leaseExpiresAt: null,
+            updatedAt: now,
+          },
+        );
+        await m.update(
+          LocationRow,
+          { imageId: task.imageId, cloudId: task.cloudId },
+          { status: 'queued', remoteId: null, updatedAt: now },
+        );
+      });
+      log.warn(
+        {
+          task_id: task.id,
+          image_id: task.imageId,
+          code: gerr.code,
+          reason: message,
+          attempts,
+          retry_at: retryAt,
+        },
+        'copy failed; it will be tried again',
+      );
+      return;
+    }
     await this.deps.db.transaction(async (m) => {
       await m.update(
         TaskRow,
@@ -302,6 +376,15 @@ export function interruptedError(): GimmingError {
     {
       retryable: true,
     },
+  );
+}
+
+export function tooManyAttempts(task: TaskRow): GimmingError {
+  const last = task.errorMessage ? ` The last one: ${task.errorMessage}` : '';
+  return new GimmingError(
+    'gimming.task.too_many_attempts',
+    503,
+    `The task failed ${task.attempts} times.${last}`.slice(0, 3900),
   );
 }
 

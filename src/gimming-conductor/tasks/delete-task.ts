@@ -12,6 +12,8 @@ import * as agentapi from '../agentapi';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { RunnableTask } from './engine';
+import { tooManyAttempts } from './copy-task';
+import { type RetryPolicy, nextAttempt } from './retry';
 
 const log = getLogger('conductor.delete');
 
@@ -19,6 +21,7 @@ export interface DeleteTaskDeps {
   db: DataSource;
   agents: AgentRegistry;
   host: string;
+  retry: RetryPolicy;
 }
 
 export class DeleteTask implements RunnableTask {
@@ -49,6 +52,7 @@ export class DeleteTask implements RunnableTask {
       if (task.status === 'cancelling')
         this.stopReason ??= new GimmingError('gimming.task.cancelled', 409, 'The delete was cancelled.');
       if (this.stopReason) throw this.stopReason;
+      if (task.attempts >= this.deps.retry.maxAttempts) throw tooManyAttempts(task);
       if (!location?.remoteId) {
         await this.markSucceeded(task, false);
         return;
@@ -140,6 +144,38 @@ export class DeleteTask implements RunnableTask {
       gerr.status >= 500 && gerr.code === 'gimming.internal' ? 'An unexpected error occurred.' : gerr.message;
     const now = new Date();
     const cancelled = gerr.code === 'gimming.task.cancelled';
+    const retryAt = nextAttempt(
+      this.deps.retry,
+      gerr,
+      this.startedAt ? task.attempts + 1 : task.attempts,
+      now,
+    );
+    if (retryAt) {
+      await this.deps.db.transaction(async (m) => {
+        await m.update(
+          TaskRow,
+          { id: task.id },
+          {
+            status: 'pending',
+            errorCode: gerr.code,
+            errorMessage: message.slice(0, 4000),
+            nextAttemptAt: retryAt,
+            leaseExpiresAt: null,
+            updatedAt: now,
+          },
+        );
+        await m.update(
+          LocationRow,
+          { imageId: task.imageId, cloudId: task.cloudId },
+          { status: before === 'deleting' ? 'active' : before, updatedAt: now },
+        );
+      });
+      log.warn(
+        { task_id: task.id, code: gerr.code, reason: message, retry_at: retryAt },
+        'delete failed; it will be tried again',
+      );
+      return;
+    }
     await this.deps.db.transaction(async (m) => {
       await m.update(
         TaskRow,

@@ -28,12 +28,47 @@ export class TaskEngine {
   /** Runs after each task ends (for example to delete staged data nobody needs any more). */
   onTaskEnd: ((ctx: RequestContext, taskId: string) => Promise<void>) | undefined;
 
+  private renewer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly makeTask: TaskFactory,
     private readonly workers: number,
-  ) {}
+    /** Renews the leases of the given tasks (those this conductor runs or has waiting). */
+    private readonly renewLeases?: (taskIds: string[]) => Promise<void>,
+    leaseS = 30,
+  ) {
+    if (renewLeases) {
+      this.renewer = setInterval(
+        () => {
+          const ids = this.localIds();
+          if (ids.length > 0) {
+            renewLeases(ids).catch((err: unknown) =>
+              log.warn({ err: describeError(err) }, 'could not renew task leases'),
+            );
+          }
+        },
+        Math.max(1000, (leaseS * 1000) / 3),
+      );
+      this.renewer.unref();
+    }
+  }
+
+  /** The tasks this conductor runs or has waiting. */
+  localIds(): string[] {
+    return [...this.running.keys(), ...this.waiting.map((w) => w.taskId)];
+  }
+
+  has(taskId: string): boolean {
+    return this.running.has(taskId) || this.waiting.some((w) => w.taskId === taskId);
+  }
+
+  /** Room for more tasks. */
+  get freeSlots(): number {
+    return Math.max(0, this.workers - this.running.size - this.waiting.length);
+  }
 
   submit(taskId: string, ctx: RequestContext, type: TaskType = 'copy'): void {
+    if (this.has(taskId)) return;
     this.waiting.push({ type, taskId, ctx });
     this.pump();
   }
@@ -86,6 +121,7 @@ export class TaskEngine {
    * failed as interrupted, not cancelled: nobody asked for that.
    */
   async stop(graceMs: number): Promise<void> {
+    if (this.renewer) clearInterval(this.renewer);
     this.waiting.length = 0;
     for (const task of this.running.values()) task.cancel(interruptedError());
     const deadline = Date.now() + graceMs;

@@ -1,0 +1,212 @@
+/**
+ * Nothing lost when parts die: conductors and agents killed with SIGKILL in the middle of copies, two
+ * conductors sharing (and taking over) the work, and work that outlives the user's token through a
+ * Keystone trust. Each case asserts what the user sees: the task ends by itself once the part is back,
+ * and the target cloud holds exactly one good copy.
+ */
+import assert from 'node:assert/strict';
+import { DaemonSet, allPassed } from '../support/daemons';
+import { registerClouds, waitForTasks } from '../support/flows';
+import { http, waitFor } from '../support/http';
+import { Glance, type Token, issueToken } from '../support/openstack';
+import { type Testbed, testbed } from '../support/testbed';
+
+describe('faults: killed daemons, two conductors, expired tokens', function () {
+  this.timeout(300000);
+  let bed: Testbed;
+  let daemons: DaemonSet;
+  let api: string;
+  let demo: Token;
+  let glanceA: Glance;
+  let glanceB: Glance;
+
+  before(async function () {
+    this.timeout(300000);
+    bed = testbed();
+    daemons = new DaemonSet(bed, {
+      apiPort: 18895,
+      agentPorts: { 'zone-a': 18896, 'zone-b': 18897 },
+      // Short leases and retries, so that take-overs happen within seconds here.
+      extraConfig: '[conductor]\ntask_lease_time = 5\ntask_scan_interval = 1\ntask_retry_delay = 1',
+    });
+    await daemons.start();
+    api = daemons.apiUrl;
+    const admin = await issueToken(bed, bed.users.admin);
+    demo = await issueToken(bed, bed.users.demo);
+    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
+    await registerClouds(api, admin.id);
+  });
+
+  after(async function () {
+    this.timeout(60000);
+    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+  });
+
+  const tasksOf = async (id: string, token = demo.id) =>
+    (await http('GET', `${api}/v1/tasks?image_id=${id}`, { token })).body.tasks as any[];
+
+  /** Adopts a fresh zone-a image of `size` bytes with zone-b as target. */
+  async function adopt(size: number, token = demo.id): Promise<{ id: string; source: any }> {
+    const { image: source } = await glanceA.createWithData(size);
+    const res = await http('POST', `${api}/v1/images`, {
+      token,
+      json: { source: { cloud: 'zone-a', image_id: source.id }, targets: ['zone-b'] },
+    });
+    assert.equal(res.status, 202, res.text);
+    return { id: res.body.id, source };
+  }
+
+  /** Waits until the copy has moved some bytes. */
+  const moving = (id: string) =>
+    waitFor(
+      'the copy to move',
+      async () => {
+        const [task] = await tasksOf(id);
+        return task?.status === 'running' && task.bytes_done > 0 ? task : undefined;
+      },
+      60000,
+      100,
+    );
+
+  /** Exactly one copy in zone-b, active, with the source's bytes. */
+  async function exactlyOneCopy(id: string, source: any): Promise<void> {
+    const copies = await glanceB.list({ gimming_image_id: id });
+    assert.equal(copies.length, 1, JSON.stringify(copies.map((c) => [c.id, c.status])));
+    assert.equal(copies[0].status, 'active');
+    assert.equal(copies[0].checksum, source.checksum);
+    assert.equal(copies[0].os_hash_value, source.os_hash_value);
+  }
+
+  const killAndRestart = async (name: string, command: string, env: Record<string, string>) => {
+    const child = daemons.process(name);
+    assert.ok(child, name);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    daemons.spawn(name, command, env);
+  };
+
+  it('finishes a copy whose conductor was killed with SIGKILL (taken over when its lease lapses)', async () => {
+    const { id, source } = await adopt(384 * 1024 * 1024);
+    await moving(id);
+    await killAndRestart('conductor', 'gimming-conductor', {});
+    const [task] = await waitForTasks(api, demo.id, id, 180000);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    assert.ok(task.attempts >= 2, `attempts ${task.attempts}`);
+    await exactlyOneCopy(id, source);
+    await glanceA.delete(source.id);
+  });
+
+  it('finishes a copy whose target agent was killed with SIGKILL, leaving no half-made image', async () => {
+    const { id, source } = await adopt(384 * 1024 * 1024);
+    await moving(id);
+    await killAndRestart('agent-zone-b', 'gimming-agent', {
+      OS_AGENT__STAGING_DIR: daemons.stagingDir('zone-b'),
+      OS_AGENT__ZONE: 'zone-b',
+      OS_AGENT__BIND_PORT: '18897',
+    });
+    const [task] = await waitForTasks(api, demo.id, id, 180000);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    assert.ok(task.attempts >= 2, `attempts ${task.attempts}`);
+    await exactlyOneCopy(id, source);
+    await glanceA.delete(source.id);
+  });
+
+  it('finishes a copy whose source agent was killed with SIGKILL', async () => {
+    const { id, source } = await adopt(384 * 1024 * 1024);
+    await moving(id);
+    await killAndRestart('agent-zone-a', 'gimming-agent', {
+      OS_AGENT__STAGING_DIR: daemons.stagingDir('zone-a'),
+      OS_AGENT__ZONE: 'zone-a',
+      OS_AGENT__BIND_PORT: '18896',
+    });
+    const [task] = await waitForTasks(api, demo.id, id, 180000);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    await exactlyOneCopy(id, source);
+    await glanceA.delete(source.id);
+  });
+
+  it('finishes work after the user token that asked for it was revoked (a trust carries it)', async () => {
+    const trustsOfDemo = async () =>
+      new Set(
+        (
+          await http('GET', `${bed.auth_url}/OS-TRUST/trusts?trustor_user_id=${demo.userId}`, {
+            token: demo.id,
+          })
+        ).body.trusts.map((t: any) => t.id as string),
+      );
+    const before = await trustsOfDemo();
+    const user = await issueToken(bed, bed.users.demo);
+    const { id, source } = await adopt(64 * 1024 * 1024, user.id);
+    const ours = [...(await trustsOfDemo())].filter((t) => !before.has(t));
+    assert.ok(ours.length >= 1, 'a trust was made for the work');
+    const revoked = await http('DELETE', `${bed.auth_url}/auth/tokens`, {
+      token: demo.id,
+      headers: { 'X-Subject-Token': user.id },
+    });
+    assert.equal(revoked.status, 204, revoked.text);
+    const check = await http('GET', `${bed.auth_url}/auth/tokens`, {
+      token: demo.id,
+      headers: { 'X-Subject-Token': user.id },
+    });
+    assert.equal(check.status, 404, 'Keystone no longer knows the token');
+    const [task] = await waitForTasks(api, demo.id, id, 120000);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    await exactlyOneCopy(id, source);
+    // The trust is deleted once its work is done.
+    await waitFor('the trust to be deleted', async () => {
+      const now = await trustsOfDemo();
+      return ours.every((t) => !now.has(t)) ? true : undefined;
+    });
+    await glanceA.delete(source.id);
+  });
+
+  it('runs 50 syncs exactly once with two conductors, one of them killed half-way', async () => {
+    daemons.spawn('conductor-2', 'gimming-conductor', { OS_DEFAULT__HOST: 'conductor-2' });
+    const sources = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => glanceA.createWithData(32 * 1024 + i, { name: `fault-50-${i}` })),
+    );
+    const adopted = await Promise.all(
+      sources.map(async ({ image }) => {
+        const res = await http('POST', `${api}/v1/images`, {
+          token: demo.id,
+          json: { source: { cloud: 'zone-a', image_id: image.id }, targets: [] },
+        });
+        assert.equal(res.status, 202, res.text);
+        return { id: res.body.id as string, source: image };
+      }),
+    );
+    // The syncs go to whichever conductor takes each call from the queue; then one conductor dies.
+    await Promise.all(
+      adopted.map(async ({ id }) => {
+        const res = await http('POST', `${api}/v1/images/${id}/sync`, {
+          token: demo.id,
+          json: { targets: ['zone-b'] },
+        });
+        assert.equal(res.status, 202, res.text);
+      }),
+    );
+    const victim = daemons.process('conductor');
+    assert.ok(victim);
+    victim.kill('SIGKILL');
+    for (const { id, source } of adopted) {
+      const tasks = await waitForTasks(api, demo.id, id, 180000);
+      assert.equal(tasks.length, 1, 'one task per sync');
+      assert.equal(tasks[0].status, 'succeeded', JSON.stringify(tasks[0].error));
+      await exactlyOneCopy(id, source);
+    }
+    const all = (await Promise.all(adopted.map(({ id }) => tasksOf(id)))).flat();
+    assert.equal(all.length, 50, 'each sync ran exactly once');
+    assert.ok(
+      all.some((t) => t.attempts > 1 || t.agent !== null),
+      'the tasks were run (and the killed conductor did not take them with it)',
+    );
+    await Promise.all(sources.map(({ image }) => glanceA.delete(image.id)));
+    await Promise.all(
+      adopted.map(async ({ id }) => {
+        for (const c of await glanceB.list({ gimming_image_id: id })) await glanceB.delete(c.id);
+      }),
+    );
+  });
+});
