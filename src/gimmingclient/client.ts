@@ -85,12 +85,7 @@ export class CloudsApi {
     return (await this.session.request<CloudView>('GET', `/v1/clouds/${enc(cloud)}`)).body;
   }
 
-  async create(args: {
-    name: string;
-    regionName: string;
-    zone?: string;
-    type?: 'openstack';
-  }): Promise<CloudView> {
+  async create(args: { name: string; regionName: string; zone?: string; type?: string }): Promise<CloudView> {
     const json = {
       name: args.name,
       type: args.type ?? 'openstack',

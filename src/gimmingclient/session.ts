@@ -114,7 +114,7 @@ export class Session {
     const value = res.headers['x-subject-token'];
     if (res.status !== 201 || typeof value !== 'string') {
       const reason = errorFromResponse(res.status, res.body, res.text).message;
-      throw new AuthError(`Keystone refused the credentials (HTTP ${res.status}): ${reason}`, res.status);
+      throw new AuthError(`Keystone refused the credentials: ${reason}`, res.status);
     }
     const t = (
       res.body as {

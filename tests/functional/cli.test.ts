@@ -242,6 +242,8 @@ describe('the gimming command line', function () {
     assert.equal(res.code, 0, res.stderr);
     const image = JSON.parse(res.stdout);
     assert.equal(image.size, 3 * 1024 * 1024);
+    assert.equal(image.available_in, 'zone-a, zone-b', 'with --wait, the image as the copies left it');
+    assert.equal((res.stderr.match(/^copy zone-[ab]: succeeded/gm) ?? []).length, 2, 'both copies followed');
     assert.deepEqual(image.properties, { os_distro: 'cirros' });
     assert.ok(!res.stderr.includes('Uploading ['), 'no progress bar when stderr is not a terminal');
     const tasks = await both(['task', 'list', '--image', 'cli-uploaded']);
@@ -428,6 +430,9 @@ describe('the gimming command line', function () {
     assert.match(done.stderr, /only a pending or running task can be cancelled\. \(HTTP 409\)/);
     assert.equal((await asDemo(['image', 'frobnicate'])).code, 2);
     assert.equal((await asDemo(['image', 'list', '-f', 'xml'])).code, 2);
+    const badFormat = await asDemo(['image', 'create', 'never-made', '--target', 'zone-a', '-f', 'xml']);
+    assert.equal(badFormat.code, 2, 'a bad output option is refused before anything is done');
+    assert.equal((await asDemo(['image', 'list', '--name', 'never-made', '-f', 'value'])).stdout, '');
     assert.equal((await asDemo(['image', 'list', '-c', 'Nope'])).code, 2);
     const noCloud = await gimming(['--os-cloud', 'nowhere', 'image', 'list']);
     assert.equal(noCloud.code, 1);

@@ -1,7 +1,7 @@
 /**
  * `gimming [global options] <object> <verb> [args]`: the openstack client's grammar for GIMinG.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../../common/version';
 import { registerCommands, reportError } from './commands';
 import { Shell } from './context';
@@ -46,8 +46,10 @@ export async function main(
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
-  // Environment variables are read by the configuration, not by the options: the flags only override.
-  for (const [flags, help, env] of GLOBAL_OPTIONS) program.option(flags, `${help} (env ${env})`);
+  // As the openstack client: a flag, or else its environment variable, overrides the clouds.yaml value.
+  for (const [flags, help, env] of GLOBAL_OPTIONS) {
+    program.addOption(new Option(flags, help).env(env));
+  }
   const shell = new Shell(program, out, err);
   let exit = 0;
   registerCommands(program, shell, (code) => {

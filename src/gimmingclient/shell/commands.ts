@@ -121,10 +121,18 @@ async function follow(shell: Shell, taskIds: string[]): Promise<number> {
   return 0;
 }
 
-/** The tasks an image view points at (queued or running copies). */
-async function tasksOf(shell: Shell, imageId: string): Promise<string[]> {
+/** The image's tasks (all of them, or those not ended yet), optionally of one type. */
+async function tasksOf(
+  shell: Shell,
+  imageId: string,
+  opts: { all?: boolean; type?: string; except?: string[] } = {},
+): Promise<string[]> {
   const tasks = await collect(shell.client.tasks.list({ imageId }));
-  return tasks.filter((t) => !['succeeded', 'failed', 'cancelled'].includes(t.status)).map((t) => t.id);
+  return tasks
+    .filter((t) => opts.all || !['succeeded', 'failed', 'cancelled'].includes(t.status))
+    .filter((t) => !opts.type || t.type === opts.type)
+    .filter((t) => !opts.except?.includes(t.id))
+    .map((t) => t.id);
 }
 
 export function registerCommands(program: Command, shell: Shell, setExit: (code: number) => void): void {
@@ -172,6 +180,7 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
       const created = await shell.client.clouds.create({
         name,
         regionName: opts.region as string,
+        type: opts.type as string,
         ...(opts.zone ? { zone: opts.zone as string } : {}),
       });
       shell.printOne(created as unknown as Row, opts);
@@ -337,10 +346,11 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
         ...(opts.url ? { url: opts.url as string } : {}),
       });
       if (opts.file) await upload(shell, created.id, opts.file as string);
-      const shown = await shell.client.images.get(created.id);
-      shell.printOne(imageFields(shown), opts);
-      if (opts.wait) return follow(shell, await waitForTasksOf(shell, created.id, !!opts.url));
-      return 0;
+      let code = 0;
+      if (opts.wait) code = await followImage(shell, created.id, !!opts.url);
+      // With --wait, the image as the work left it (as the openstack client shows it).
+      shell.printOne(imageFields(await shell.client.images.get(created.id)), opts);
+      return code;
     }),
   );
   image
@@ -352,8 +362,9 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
     .action(
       run(async (ref: string, file: string, opts: Record<string, unknown>) => {
         const id = await shell.imageId(ref);
+        const before = await tasksOf(shell, id, { all: true });
         await upload(shell, id, file);
-        if (opts.wait) return follow(shell, await tasksOf(shell, id));
+        if (opts.wait) return follow(shell, await tasksOf(shell, id, { all: true, except: before }));
         return 0;
       }),
     );
@@ -376,9 +387,13 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
         ...(opts.name ? { name: opts.name as string } : {}),
         ...(opts.visibility ? { visibility: opts.visibility as never } : {}),
       });
-      shell.printOne(imageFields(adopted), opts);
-      if (opts.wait) return follow(shell, locationTasks(adopted));
-      return 0;
+      if (!opts.wait) {
+        shell.printOne(imageFields(adopted), opts);
+        return 0;
+      }
+      const code = await follow(shell, locationTasks(adopted));
+      shell.printOne(imageFields(await shell.client.images.get(adopted.id)), opts);
+      return code;
     }),
   );
   image
@@ -434,9 +449,13 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   ).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
       const synced = await shell.client.images.sync(await shell.imageId(ref), opts.target as string[]);
-      shell.printOne(imageFields(synced), opts);
-      if (opts.wait) return follow(shell, locationTasks(synced));
-      return 0;
+      if (!opts.wait) {
+        shell.printOne(imageFields(synced), opts);
+        return 0;
+      }
+      const code = await follow(shell, locationTasks(synced));
+      shell.printOne(imageFields(await shell.client.images.get(synced.id)), opts);
+      return code;
     }),
   );
   showOutput(
@@ -635,14 +654,16 @@ function locationTasks(image: ImageView): string[] {
     .map((l) => l.task_id as string);
 }
 
-/** After create: the import task (for a URL), else the copies queued by the upload. */
-async function waitForTasksOf(shell: Shell, imageId: string, importing: boolean): Promise<string[]> {
-  if (!importing) return tasksOf(shell, imageId);
-  // The import queues the copies when it is done: follow it first, then them.
-  const first = await tasksOf(shell, imageId);
-  const code = await follow(shell, first);
-  if (code !== 0) return [];
-  return tasksOf(shell, imageId);
+/** After create: the import (for a URL), then every copy; the image's tasks are all this work's. */
+async function followImage(shell: Shell, imageId: string, importing: boolean): Promise<number> {
+  if (importing) {
+    // The import queues the copies when it is done: follow it first, then them.
+    const imports = await tasksOf(shell, imageId, { all: true, type: 'import' });
+    const code = await follow(shell, imports);
+    if (code !== 0) return code;
+    return follow(shell, await tasksOf(shell, imageId, { all: true, except: imports }));
+  }
+  return follow(shell, await tasksOf(shell, imageId, { all: true }));
 }
 
 async function upload(shell: Shell, id: string, file: string): Promise<void> {

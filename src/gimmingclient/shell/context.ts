@@ -2,12 +2,20 @@
  * What every command gets: the client (made on first use, from the global options), the output options,
  * and where to write.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { GimmingClient, collect } from '../client';
 import { type CloudConfig, resolveCloud } from '../cloud-config';
 import { GimmingClientError } from '../errors';
 import { Session } from '../session';
-import { type FormatOptions, type Row, UsageError, renderList, renderOne } from './output';
+import {
+  type FormatOptions,
+  LIST_FORMATS,
+  type Row,
+  SHOW_FORMATS,
+  UsageError,
+  renderList,
+  renderOne,
+} from './output';
 
 export interface GlobalOptions {
   osCloud?: string;
@@ -143,7 +151,9 @@ const collectValues = (value: string, previous: string[] = []) => [...previous, 
 /** cliff's list options. */
 export function listOutput(cmd: Command): Command {
   return cmd
-    .option('-f, --format <format>', 'the output format: table, csv, json, yaml or value', 'table')
+    .addOption(
+      new Option('-f, --format <format>', 'the output format').choices([...LIST_FORMATS]).default('table'),
+    )
     .option('-c, --column <column>', 'a column to include (repeatable)', collectValues)
     .option('--sort-column <column>', 'sort by this column (repeatable)', collectValues)
     .option('--sort-ascending', 'sort ascending (the default)')
@@ -154,7 +164,9 @@ export function listOutput(cmd: Command): Command {
 /** cliff's show options. */
 export function showOutput(cmd: Command): Command {
   return cmd
-    .option('-f, --format <format>', 'the output format: table, json, yaml, value or shell', 'table')
+    .addOption(
+      new Option('-f, --format <format>', 'the output format').choices([...SHOW_FORMATS]).default('table'),
+    )
     .option('-c, --column <column>', 'a field to include (repeatable)', collectValues)
     .option('--noindent', 'json without indentation')
     .option('--prefix <prefix>', 'a prefix for the variable names of the shell format', '');
