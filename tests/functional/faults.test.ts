@@ -209,4 +209,36 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
       }),
     );
   });
+
+  it('spreads work over two agents of a zone, and retries on the other when one is killed', async () => {
+    const stagingB2 = `${daemons.stagingDir('zone-b')}-2`;
+    daemons.spawn('agent-zone-b-2', 'gimming-agent', {
+      OS_AGENT__STAGING_DIR: stagingB2,
+      OS_AGENT__ZONE: 'zone-b',
+      OS_AGENT__BIND_PORT: '18898',
+      OS_DEFAULT__HOST: 'agent-b-2',
+    });
+    await waitFor('the second zone-b agent', async () => {
+      const clouds = await http('GET', `${api}/v1/clouds/zone-b`, { token: demo.id });
+      return clouds.body.agents_up === 2 ? true : undefined;
+    });
+    const small = await Promise.all(Array.from({ length: 8 }, () => adopt(256 * 1024)));
+    const agents = new Set<string>();
+    for (const { id, source } of small) {
+      const [task] = await waitForTasks(api, demo.id, id);
+      assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+      agents.add(task.agent);
+      await exactlyOneCopy(id, source);
+    }
+    assert.equal(agents.size, 2, `both zone-b agents took copies: ${[...agents].join(', ')}`);
+
+    const { id, source } = await adopt(384 * 1024 * 1024);
+    const running = await moving(id);
+    const victim = running.agent.endsWith(':18898') ? 'agent-zone-b-2' : 'agent-zone-b';
+    daemons.process(victim)?.kill('SIGKILL');
+    const [task] = await waitForTasks(api, demo.id, id, 180000);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    assert.notEqual(task.agent, running.agent, 'the retry ran on the agent still alive');
+    await exactlyOneCopy(id, source);
+  });
 });
