@@ -241,4 +241,40 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     assert.notEqual(task.agent, running.agent, 'the retry ran on the agent still alive');
     await exactlyOneCopy(id, source);
   });
+
+  it('answers again after the API is killed between taking a request and answering it, with nothing done twice', async () => {
+    const { image: source } = await glanceA.createWithData(256 * 1024);
+    const adopted = await http('POST', `${api}/v1/images`, {
+      token: demo.id,
+      json: { source: { cloud: 'zone-a', image_id: source.id }, targets: [] },
+    });
+    assert.equal(adopted.status, 202, adopted.text);
+    const id = adopted.body.id as string;
+    // The sync is sent, and the API dies before it can answer.
+    const inFlight = http('POST', `${api}/v1/images/${id}/sync`, {
+      token: demo.id,
+      json: { targets: ['zone-b'] },
+    }).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 20));
+    const apiProcess = daemons.process('api');
+    assert.ok(apiProcess);
+    const exited = new Promise((r) => apiProcess.once('exit', r));
+    apiProcess.kill('SIGKILL');
+    await exited;
+    await inFlight;
+    daemons.spawn('api', 'gimming-api', {});
+    await waitFor('the API to answer again', async () =>
+      (await http('GET', `${api}/healthcheck`).catch(() => undefined))?.status === 200 ? true : undefined,
+    );
+    // The client did not get an answer: it asks again, which is safe.
+    const again = await http('POST', `${api}/v1/images/${id}/sync`, {
+      token: demo.id,
+      json: { targets: ['zone-b'] },
+    });
+    assert.equal(again.status, 202, again.text);
+    const tasks = await waitForTasks(api, demo.id, id, 120000);
+    assert.equal(tasks.length, 1, 'the sync ran once, whether or not the first request got through');
+    assert.equal(tasks[0].status, 'succeeded', JSON.stringify(tasks[0].error));
+    await exactlyOneCopy(id, source);
+  });
 });
