@@ -5,11 +5,15 @@
  * and the target cloud holds exactly one good copy.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { registerClouds, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
 import { type Testbed, testbed } from '../support/testbed';
+
+const REPO_ROOT = resolve(__dirname, '../../..');
 
 describe('faults: killed daemons, two conductors, expired tokens', function () {
   this.timeout(300000);
@@ -275,6 +279,54 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     const tasks = await waitForTasks(api, demo.id, id, 120000);
     assert.equal(tasks.length, 1, 'the sync ran once, whether or not the first request got through');
     assert.equal(tasks[0].status, 'succeeded', JSON.stringify(tasks[0].error));
+    await exactlyOneCopy(id, source);
+  });
+
+  /** Waits until the API answers a listing again (it reconnects by itself). */
+  const answersAgain = () =>
+    waitFor(
+      'the API to answer again',
+      async () =>
+        (await http('GET', `${api}/v1/images?limit=1`, { token: demo.id }).catch(() => undefined))?.status ===
+        200
+          ? true
+          : undefined,
+      120000,
+      500,
+    );
+
+  it('finishes a copy across a RabbitMQ restart, and every daemon reconnects by itself', async () => {
+    const { id, source } = await adopt(256 * 1024 * 1024);
+    await moving(id);
+    execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+    const down = await http('GET', `${api}/v1/images?limit=1`, { token: demo.id });
+    assert.equal(down.status, 503, 'a call while the broker is away is refused, not hung');
+    execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
+    await answersAgain();
+    const [task] = await waitForTasks(api, demo.id, id, 180000);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    await exactlyOneCopy(id, source);
+    // And new work flows through the reconnected daemons.
+    const next = await adopt(64 * 1024);
+    const [nextTask] = await waitForTasks(api, demo.id, next.id, 60000);
+    assert.equal(nextTask.status, 'succeeded', JSON.stringify(nextTask.error));
+  });
+
+  it('finishes a copy across a MariaDB restart', async () => {
+    const { id, source } = await adopt(256 * 1024 * 1024);
+    await moving(id);
+    execFileSync(
+      'bash',
+      ['-c', 'pkill -x mariadbd; while pgrep -x mariadbd >/dev/null; do sleep 0.2; done'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    execFileSync('bash', [join(REPO_ROOT, 'tools/testbed/testbed.sh'), 'up'], { stdio: 'ignore' });
+    await answersAgain();
+    const [task] = await waitForTasks(api, demo.id, id, 180000);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
     await exactlyOneCopy(id, source);
   });
 });

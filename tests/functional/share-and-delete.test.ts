@@ -216,7 +216,10 @@ describe('sharing and deleting an image everywhere', function () {
         ['succeeded', 'succeeded'],
         JSON.stringify(tasks.map((t) => t.error)),
       );
-      assert.equal((await http('GET', `${api}/v1/images/${id}`, { token: demo.id })).status, 404);
+      // The image goes once the last delete task has ended (just after it is recorded).
+      await waitFor('the image to go', async () =>
+        (await http('GET', `${api}/v1/images/${id}`, { token: demo.id })).status === 404 ? true : undefined,
+      );
       assert.equal(await glanceA.get(source.id), undefined, 'gone from zone-a');
       assert.equal(await glanceB.get(copyId), undefined, 'gone from zone-b');
       const one = await http('GET', `${api}/v1/tasks/${tasks[0].id}`, { token: demo.id });

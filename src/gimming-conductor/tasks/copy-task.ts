@@ -4,14 +4,15 @@
  */
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../../common/context';
-import { GimmingError, asGimmingError, describeError } from '../../common/errors';
+import { GimmingError, describeError } from '../../common/errors';
 import type { RemoteImage__Output } from '../../common/grpc/generated/gimming/agent/v1/RemoteImage';
 import { getLogger } from '../../common/log';
 import * as agentapi from '../agentapi';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { RunnableTask } from './engine';
-import { type RetryPolicy, nextAttempt } from './retry';
+import type { RetryPolicy } from './retry';
+import { recordFailure, recordStart } from './records';
 
 const log = getLogger('conductor.copy');
 
@@ -239,26 +240,10 @@ export class CopyTask implements RunnableTask {
   }
 
   private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
-    const now = new Date();
     this.ranAttempt = true;
-    await this.deps.db.transaction(async (m) => {
-      await m.update(
-        TaskRow,
-        { id: task.id },
-        {
-          status: 'running',
-          attempts: task.attempts + 1,
-          conductor: this.deps.host,
-          agent: agentAddress,
-          startedAt: now,
-          updatedAt: now,
-        },
-      );
-      await m.update(
-        LocationRow,
-        { imageId: task.imageId, cloudId: task.cloudId },
-        { status: 'copying', taskId: task.id, updatedAt: now },
-      );
+    await recordStart(this.deps.db, task, this.deps.host, agentAddress, {
+      status: 'copying',
+      taskId: task.id,
     });
     log.info({ task_id: task.id, image_id: task.imageId, agent: agentAddress }, 'copy started');
   }
@@ -292,78 +277,28 @@ export class CopyTask implements RunnableTask {
   }
 
   private async markFailed(task: TaskRow, err: unknown): Promise<void> {
-    const gerr = asGimmingError(err);
-    const message =
-      gerr.status >= 500 && gerr.code === 'gimming.internal' ? 'An unexpected error occurred.' : gerr.message;
-    const now = new Date();
-    const cancelled = gerr.code === 'gimming.task.cancelled';
     const attempts = this.ranAttempt ? task.attempts + 1 : task.attempts;
-    const retryAt = nextAttempt(this.deps.retry, gerr, attempts, now);
-    if (retryAt) {
-      await this.deps.db.transaction(async (m) => {
-        await m.update(
-          TaskRow,
-          { id: task.id },
-          {
-            status: 'pending',
-            errorCode: gerr.code,
-            errorMessage: message.slice(0, 4000),
-            nextAttemptAt: retryAt,
-            leaseExpiresAt: null,
-            updatedAt: now,
-          },
-        );
-        await m.update(
-          LocationRow,
-          { imageId: task.imageId, cloudId: task.cloudId },
-          { status: 'queued', remoteId: null, updatedAt: now },
-        );
-      });
-      log.warn(
-        {
-          task_id: task.id,
-          image_id: task.imageId,
-          code: gerr.code,
-          reason: message,
-          attempts,
-          retry_at: retryAt,
-        },
-        'copy failed; it will be tried again',
-      );
-      return;
-    }
-    await this.deps.db.transaction(async (m) => {
-      await m.update(
-        TaskRow,
-        { id: task.id },
-        {
-          status: cancelled ? 'cancelled' : 'failed',
-          errorCode: gerr.code,
-          errorMessage: message.slice(0, 4000),
-          finishedAt: now,
-          updatedAt: now,
-        },
-      );
-      // The agent deleted whatever it had made: the location holds no copy.
-      await m.update(
-        LocationRow,
-        { imageId: task.imageId, cloudId: task.cloudId },
-        {
-          status: cancelled ? 'cancelled' : 'error',
-          remoteId: null,
-          updatedAt: now,
-        },
-      );
+    // The agent deleted whatever it had made: the location holds no copy.
+    const { outcome, error, message, retryAt } = await recordFailure(this.deps.db, task, err, {
+      retry: this.deps.retry,
+      attempts,
+      location: {
+        retry: { status: 'queued', remoteId: null },
+        failed: { status: 'error', remoteId: null },
+        cancelled: { status: 'cancelled', remoteId: null },
+      },
     });
     log.warn(
       {
         task_id: task.id,
         image_id: task.imageId,
-        code: gerr.code,
+        code: error.code,
         reason: message,
-        cause: gerr.cause === undefined ? undefined : describeError(gerr.cause),
+        attempts,
+        ...(retryAt ? { retry_at: retryAt } : {}),
+        cause: error.cause === undefined ? undefined : describeError(error.cause),
       },
-      'copy failed',
+      outcome === 'retry' ? 'copy failed; it will be tried again' : 'copy failed',
     );
   }
 }

@@ -6,14 +6,15 @@
  */
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../../common/context';
-import { GimmingError, asGimmingError, describeError } from '../../common/errors';
+import { GimmingError, describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
 import * as agentapi from '../agentapi';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { RunnableTask } from './engine';
 import { tooManyAttempts } from './copy-task';
-import { type RetryPolicy, nextAttempt } from './retry';
+import { recordFailure, recordStart } from './records';
+import type { RetryPolicy } from './retry';
 
 const log = getLogger('conductor.delete');
 
@@ -100,26 +101,9 @@ export class DeleteTask implements RunnableTask {
   }
 
   private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
-    const now = new Date();
-    this.startedAt = now;
-    await this.deps.db.transaction(async (m) => {
-      await m.update(
-        TaskRow,
-        { id: task.id },
-        {
-          status: 'running',
-          attempts: task.attempts + 1,
-          conductor: this.deps.host,
-          agent: agentAddress,
-          startedAt: now,
-          updatedAt: now,
-        },
-      );
-      await m.update(
-        LocationRow,
-        { imageId: task.imageId, cloudId: task.cloudId },
-        { status: 'deleting', taskId: task.id, updatedAt: now },
-      );
+    this.startedAt = await recordStart(this.deps.db, task, this.deps.host, agentAddress, {
+      status: 'deleting',
+      taskId: task.id,
     });
   }
 
@@ -139,70 +123,22 @@ export class DeleteTask implements RunnableTask {
 
   /** The copy was kept (or may have been): the location stays as it was before. */
   private async markFailed(task: TaskRow, err: unknown, before: string): Promise<void> {
-    const gerr = asGimmingError(err);
-    const message =
-      gerr.status >= 500 && gerr.code === 'gimming.internal' ? 'An unexpected error occurred.' : gerr.message;
-    const now = new Date();
-    const cancelled = gerr.code === 'gimming.task.cancelled';
-    const retryAt = nextAttempt(
-      this.deps.retry,
-      gerr,
-      this.startedAt ? task.attempts + 1 : task.attempts,
-      now,
-    );
-    if (retryAt) {
-      await this.deps.db.transaction(async (m) => {
-        await m.update(
-          TaskRow,
-          { id: task.id },
-          {
-            status: 'pending',
-            errorCode: gerr.code,
-            errorMessage: message.slice(0, 4000),
-            nextAttemptAt: retryAt,
-            leaseExpiresAt: null,
-            updatedAt: now,
-          },
-        );
-        await m.update(
-          LocationRow,
-          { imageId: task.imageId, cloudId: task.cloudId },
-          { status: before === 'deleting' ? 'active' : before, updatedAt: now },
-        );
-      });
-      log.warn(
-        { task_id: task.id, code: gerr.code, reason: message, retry_at: retryAt },
-        'delete failed; it will be tried again',
-      );
-      return;
-    }
-    await this.deps.db.transaction(async (m) => {
-      await m.update(
-        TaskRow,
-        { id: task.id },
-        {
-          status: cancelled ? 'cancelled' : 'failed',
-          errorCode: gerr.code,
-          errorMessage: message.slice(0, 4000),
-          finishedAt: now,
-          updatedAt: now,
-        },
-      );
-      await m.update(
-        LocationRow,
-        { imageId: task.imageId, cloudId: task.cloudId },
-        { status: before === 'deleting' ? 'active' : before, updatedAt: now },
-      );
+    const kept = { status: before === 'deleting' ? 'active' : before };
+    const { outcome, error, message, retryAt } = await recordFailure(this.deps.db, task, err, {
+      retry: this.deps.retry,
+      attempts: this.startedAt ? task.attempts + 1 : task.attempts,
+      location: { retry: kept, failed: kept },
     });
     log.warn(
       {
         task_id: task.id,
         image_id: task.imageId,
-        code: gerr.code,
+        code: error.code,
         reason: message,
-        cause: gerr.cause === undefined ? undefined : describeError(gerr.cause),
+        ...(retryAt ? { retry_at: retryAt } : {}),
+        cause: error.cause === undefined ? undefined : describeError(error.cause),
       },
-      'copy not deleted',
+      outcome === 'retry' ? 'delete failed; it will be tried again' : 'copy not deleted',
     );
   }
 }

@@ -8,12 +8,13 @@
  */
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../../common/context';
-import { GimmingError, asGimmingError } from '../../common/errors';
+import { GimmingError } from '../../common/errors';
 import { getLogger } from '../../common/log';
 import * as agentapi from '../agentapi';
 import { ImageRow, TaskRow } from '../db/entities';
 import type { UploadService } from '../uploads';
 import type { RunnableTask } from './engine';
+import { recordFailure, recordStart } from './records';
 
 const log = getLogger('conductor.import');
 
@@ -115,45 +116,22 @@ export class ImportTask implements RunnableTask {
   }
 
   private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
-    const now = new Date();
-    await this.deps.db.getRepository(TaskRow).update(
-      { id: task.id },
-      {
-        status: 'running',
-        attempts: task.attempts + 1,
-        conductor: this.deps.host,
-        agent: agentAddress,
-        startedAt: now,
-        updatedAt: now,
-      },
-    );
+    await recordStart(this.deps.db, task, this.deps.host, agentAddress);
   }
 
   private async markFailed(task: TaskRow, image: ImageRow, err: unknown): Promise<void> {
-    const gerr = asGimmingError(err);
-    const message =
-      gerr.status >= 500 && gerr.code === 'gimming.internal' ? 'An unexpected error occurred.' : gerr.message;
-    const now = new Date();
-    await this.deps.db.transaction(async (m) => {
-      await m.update(
-        TaskRow,
-        { id: task.id },
-        {
-          status: gerr.code === 'gimming.task.cancelled' ? 'cancelled' : 'failed',
-          errorCode: gerr.code,
-          errorMessage: message.slice(0, 4000),
-          finishedAt: now,
-          updatedAt: now,
-        },
-      );
-      // The agent left nothing staged: the image waits for data again.
-      await m
-        .createQueryBuilder()
-        .update(ImageRow)
-        .set({ status: 'queued', stagingAgent: null, updatedAt: now })
-        .where('id = :id AND status = :importing', { id: image.id, importing: 'importing' })
-        .execute();
+    // No retry: the URL is gone with this run. The agent left nothing staged: the image waits for data again.
+    const { error, message } = await recordFailure(this.deps.db, task, err, {
+      attempts: task.attempts + 1,
+      onEnd: async (m) => {
+        await m
+          .createQueryBuilder()
+          .update(ImageRow)
+          .set({ status: 'queued', stagingAgent: null, updatedAt: new Date() })
+          .where('id = :id AND status = :importing', { id: image.id, importing: 'importing' })
+          .execute();
+      },
     });
-    log.warn({ task_id: task.id, image_id: image.id, code: gerr.code, reason: message }, 'import failed');
+    log.warn({ task_id: task.id, image_id: image.id, code: error.code, reason: message }, 'import failed');
   }
 }
