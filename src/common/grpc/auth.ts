@@ -189,7 +189,7 @@ export interface RefusalLog {
 }
 
 /** At most this many refusals are logged one by one per interval; the rest are counted. */
-const LOG_BURST = 20;
+const LOG_BURST = 50;
 const LOG_INTERVAL_MS = 10_000;
 
 /**
