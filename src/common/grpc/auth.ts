@@ -188,9 +188,11 @@ export interface RefusalLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
-/** At most this many refusals are logged one by one per interval; the rest are counted. */
-const LOG_BURST = 50;
-const LOG_INTERVAL_MS = 10_000;
+/** At most `burst` refusals are logged one by one per interval; the rest are counted. */
+export interface RefusalLogLimits {
+  burst: number;
+  intervalMs: number;
+}
 
 /**
  * Refuses, with UNAUTHENTICATED and the GimmingError in the trailing metadata, every call whose credentials
@@ -199,22 +201,28 @@ const LOG_INTERVAL_MS = 10_000;
 export function verifyingInterceptor(
   verifier: CallVerifier,
   log: RefusalLog = getLogger('agent.auth'),
+  { burst: LOG_BURST, intervalMs: LOG_INTERVAL_MS }: RefusalLogLimits = { burst: 50, intervalMs: 10_000 },
 ): grpc.ServerInterceptor {
   let windowStart = 0;
   let logged = 0;
   let suppressed = 0;
+  const flush = () => {
+    if (suppressed > 0) log.warn({ suppressed }, 'more calls refused: not authenticated');
+    suppressed = 0;
+  };
   const logRefusal = (fields: Record<string, unknown>) => {
     const now = Date.now();
     if (now - windowStart >= LOG_INTERVAL_MS) {
-      if (suppressed > 0) log.warn({ suppressed }, 'more calls refused: not authenticated');
+      flush();
       windowStart = now;
       logged = 0;
-      suppressed = 0;
     }
     if (logged < LOG_BURST) {
       logged += 1;
       log.warn(fields, 'call refused: not authenticated');
     } else {
+      // The count is logged at the end of the interval, even if nothing more comes.
+      if (suppressed === 0) setTimeout(flush, windowStart + LOG_INTERVAL_MS - now).unref();
       suppressed += 1;
     }
   };

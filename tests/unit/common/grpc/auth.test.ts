@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { agentClient, closeAgentClients, setAgentCallSigner } from '../../../../src/common/grpc/agent-client';
 import {
@@ -6,6 +7,7 @@ import {
   CallRefused,
   CallSigner,
   CallVerifier,
+  type RefusalLogLimits,
   agentRpcAuth,
   newNonce,
   signCall,
@@ -183,10 +185,10 @@ describe('an agent gRPC server with the verifying interceptor', () => {
   const opts = { flowControlWindow: 1024 * 1024, maxMessageBytes: 1024 * 1024 };
   const request = { cloud: { id: 'c', name: 'c', type: 'openstack', region_name: 'r' }, image_id: 'img' };
 
-  before(async () => {
+  async function startServer(limits?: RefusalLogLimits): Promise<{ server: grpc.Server; address: string }> {
     const verifier = new CallVerifier([SECRET, OLD_SECRET], WINDOW_MS);
-    server = new grpc.Server({
-      interceptors: [verifyingInterceptor(verifier, { warn: (fields) => logged.push(fields) })],
+    const server = new grpc.Server({
+      interceptors: [verifyingInterceptor(verifier, { warn: (fields) => logged.push(fields) }, limits)],
     });
     const chunk = encodeChunk(Buffer.alloc(1024, 7));
     server.addService(loadAgentService().definition, {
@@ -219,7 +221,11 @@ describe('an agent gRPC server with the verifying interceptor', () => {
         err ? reject(err) : resolve(p),
       ),
     );
-    address = `127.0.0.1:${port}`;
+    return { server, address: `127.0.0.1:${port}` };
+  }
+
+  before(async () => {
+    ({ server, address } = await startServer());
   });
 
   beforeEach(() => {
@@ -359,11 +365,22 @@ describe('an agent gRPC server with the verifying interceptor', () => {
     assert.ok(!text.includes(SECRET) && !text.includes('wwwwwwwwww'));
   });
 
-  it('logs a burst of refusals one by one only up to a limit', async () => {
+  it('logs a burst of refusals one by one only up to a limit, then how many more', async () => {
     setAgentCallSigner(null);
-    // The earlier tests' refusals count in the same interval.
-    for (let i = 0; i < 60; i++) assertRefused(await describeImage(), 'no credentials');
-    assert.ok(logged.length < 60, `${logged.length} lines for 60 refusals`);
+    const main = { server, address };
+    ({ server, address } = await startServer({ burst: 5, intervalMs: 1000 }));
+    try {
+      for (let i = 0; i < 12; i++) assertRefused(await describeImage(), 'no credentials');
+      assert.equal(logged.length, 5);
+      await sleep(1100);
+      assert.deepEqual(logged[5], { suppressed: 7 });
+      assert.equal(logged.length, 6);
+      assertRefused(await describeImage(), 'no credentials');
+      assert.equal(logged.length, 7, 'a new interval logs again');
+    } finally {
+      server.forceShutdown();
+      ({ server, address } = main);
+    }
   });
 
   after(() => closeAgentClients());
