@@ -54,6 +54,10 @@ source "$(bash tools/testbed/testbed.sh env)"
 
 mkdir -p "$STATE/run" "$STATE/log"
 umask 077
+# The shared secret of the calls to the agents, kept across runs: daemons still running from an earlier
+# run must accept the calls of those started now.
+[[ -s $STATE/rpc-secret ]] || openssl rand -hex 32 >"$STATE/rpc-secret"
+RPC_SECRET=$(cat "$STATE/rpc-secret")
 cat >"$CONF" <<EOF
 [DEFAULT]
 transport_url = rabbit://guest:guest@127.0.0.1:5672/
@@ -76,6 +80,7 @@ bind_host = 127.0.0.1
 [agent]
 bind_host = 127.0.0.1
 heartbeat_interval = 5
+rpc_secrets = $RPC_SECRET
 EOF
 umask 022
 

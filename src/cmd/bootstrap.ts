@@ -5,21 +5,39 @@
 import { ConfigError, loadConfig, parseCommandLine, requireOptions } from '../common/config/load';
 import type { GimmingConfig } from '../common/config/schema';
 import { describeError } from '../common/errors';
+import { setAgentCallSigner } from '../common/grpc/agent-client';
+import { type AgentRpcAuth, agentRpcAuth } from '../common/grpc/auth';
 import { getLogger, setupLogging } from '../common/log';
 
 export interface Daemon {
   config: GimmingConfig;
   rest: string[];
+  /** How calls to agents are authenticated, for a daemon that calls or serves agents. */
+  agentAuth: AgentRpcAuth;
 }
 
-export function bootstrap(name: string, required: ReadonlyArray<[string, string]>): Daemon {
+export interface BootstrapOptions {
+  /**
+   * The daemon calls agents (or is one): it needs `[agent] rpc_secrets`, and every agent client it makes
+   * signs its calls.
+   */
+  agentRpc?: boolean;
+}
+
+export function bootstrap(
+  name: string,
+  required: ReadonlyArray<[string, string]>,
+  opts: BootstrapOptions = {},
+): Daemon {
   let config: GimmingConfig;
   let rest: string[];
+  let agentAuth: AgentRpcAuth = { signer: null, verifier: null };
   try {
     const cli = parseCommandLine(process.argv.slice(2));
     rest = cli.rest;
     config = loadConfig(cli.configFiles);
     requireOptions(config, required);
+    if (opts.agentRpc) agentAuth = agentRpcAuth(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);
@@ -37,7 +55,16 @@ export function bootstrap(name: string, required: ReadonlyArray<[string, string]
   process.on('unhandledRejection', (reason) => {
     log.error({ err: describeError(reason) }, 'unhandled rejection');
   });
-  return { config, rest };
+  if (opts.agentRpc) {
+    setAgentCallSigner(agentAuth.signer);
+    if (!agentAuth.signer) {
+      log.warn(
+        'calls to agents are NOT authenticated: [agent] rpc_secrets is empty and rpc_allow_unauthenticated ' +
+          'is set; any process that reaches an agent port can use it',
+      );
+    }
+  }
+  return { config, rest, agentAuth };
 }
 
 /** Runs `stop` once on SIGTERM or SIGINT, then exits. */

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { RequestContext } from '../common/context';
 import { describeError } from '../common/errors';
 import { closeAgentClients } from '../common/grpc/agent-client';
+import { verifyingInterceptor } from '../common/grpc/auth';
 import { loadAgentService } from '../common/grpc/loader';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
@@ -27,7 +28,7 @@ const NAME = 'gimming-agent';
 setFlagsFromString('--no-incremental-marking');
 
 async function main(): Promise<void> {
-  const { config } = bootstrap(NAME, []);
+  const { config, agentAuth } = bootstrap(NAME, [], { agentRpc: true });
   const log = getLogger('agent');
   const { host, transport_url, control_exchange, rpc_response_timeout } = config.DEFAULT;
   const { zone, bind_host, bind_port, advertise_address, heartbeat_interval, chunk_size } = config.agent;
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': chunk_size + 65536,
     'grpc.max_send_message_length': chunk_size + 65536,
+    // Every call is checked once, before its handler runs; a caller without the secret gets nothing.
+    interceptors: agentAuth.verifier ? [verifyingInterceptor(agentAuth.verifier)] : [],
   });
   const identity = { host, zone, address: '' };
   server.addService(loadAgentService().definition, agentHandlers(config, identity, staging));
@@ -62,7 +65,15 @@ async function main(): Promise<void> {
   };
   await heartbeat();
   const timer = setInterval(() => void heartbeat(), heartbeat_interval * 1000);
-  log.info({ version: VERSION, zone, address: identity.address }, 'gimming-agent started');
+  log.info(
+    {
+      version: VERSION,
+      zone,
+      address: identity.address,
+      auth: agentAuth.verifier ? `shared secret (${config.agent.rpc_secrets.length} accepted)` : 'none',
+    },
+    'gimming-agent started',
+  );
 
   onShutdown(async () => {
     clearInterval(timer);

@@ -15,10 +15,14 @@ import { bootstrap, fatal, onShutdown } from './bootstrap';
 const NAME = 'gimming-api';
 
 async function main(): Promise<void> {
-  const { config } = bootstrap(NAME, [
-    ['keystone_authtoken', 'auth_url'],
-    ['keystone_authtoken', 'password'],
-  ]);
+  const { config } = bootstrap(
+    NAME,
+    [
+      ['keystone_authtoken', 'auth_url'],
+      ['keystone_authtoken', 'password'],
+    ],
+    { agentRpc: true },
+  );
   const log = getLogger('api');
   let policyFile: string | undefined;
   try {

@@ -33,7 +33,7 @@ import { bootstrap, fatal, onShutdown } from './bootstrap';
 const NAME = 'gimming-conductor';
 
 async function main(): Promise<void> {
-  const { config } = bootstrap(NAME, [['database', 'connection']]);
+  const { config } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
   const log = getLogger('conductor');
   const db = makeDataSource(
     config.database.connection,

@@ -22,6 +22,10 @@ function run(command: string, conf: string, env: Record<string, string> = {}) {
   });
 }
 
+const SECRET = 'a'.repeat(64);
+const CONDUCTOR = '[database]\nconnection = mysql://root@127.0.0.1/x\n';
+const API = '[keystone_authtoken]\nauth_url = http://127.0.0.1:1/v3\npassword = x\n';
+
 describe('daemons refuse a bad configuration at start-up', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['gimming-api', '[api]\nbind_prot = 9595\n', /unknown option "bind_prot" in \[api\]/],
@@ -34,6 +38,15 @@ describe('daemons refuse a bad configuration at start-up', () => {
     ['gimming-api', '[DEFAULT]\ndebug = maybe\n', /debug/],
     ['gimming-conductor', '[DEFAULT]\n', /missing required options: \[database\] connection/],
     ['gimming-manage', '[wrong]\n', /unknown group \[wrong\]/],
+    // Every daemon that serves or calls agents needs the shared secret, a long one.
+    ['gimming-agent', '[agent]\n', /missing required option \[agent\] rpc_secrets/],
+    ['gimming-conductor', CONDUCTOR, /missing required option \[agent\] rpc_secrets/],
+    ['gimming-api', API, /missing required option \[agent\] rpc_secrets/],
+    [
+      'gimming-agent',
+      `[agent]\nrpc_secrets = ${SECRET},too-short\n`,
+      /rpc_secrets: secret number 2 is shorter than 32 characters/,
+    ],
   ];
   for (const [command, conf, message] of cases) {
     it(`${command}: ${conf.replace(/\n/g, ' ').trim()}`, () => {
@@ -58,7 +71,7 @@ describe('gimming-api policy file', () => {
       writeFileSync(file, policy);
       const result = run(
         'gimming-api',
-        `[oslo_policy]\npolicy_file = ${file}\n[keystone_authtoken]\nauth_url = http://127.0.0.1:1/v3\npassword = x\n`,
+        `[oslo_policy]\npolicy_file = ${file}\n${API}[agent]\nrpc_secrets = ${SECRET}\n`,
       );
       assert.equal(result.status, 2, result.stderr);
       assert.match(result.stderr, /bad policy/);

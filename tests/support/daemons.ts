@@ -30,6 +30,8 @@ export class DaemonSet {
   readonly dbName = `gimming_test_${randomBytes(4).toString('hex')}`;
   readonly exchange = `gimming-test-${randomBytes(4).toString('hex')}`;
   readonly configPath = join(this.dir, 'gimming.conf');
+  /** The shared secret the daemons authenticate the calls to agents with ([agent] rpc_secrets). */
+  readonly rpcSecret = randomBytes(32).toString('hex');
   private readonly procs = new Map<string, ChildProcess>();
 
   constructor(
@@ -73,6 +75,7 @@ remote_cache_time = 1
 [agent]
 bind_host = 127.0.0.1
 heartbeat_interval = 2
+rpc_secrets = ${this.rpcSecret}
 ${this.opts.extraConfig ?? ''}
 `;
   }

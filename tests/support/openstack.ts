@@ -9,6 +9,8 @@ export interface Token {
   id: string;
   projectId: string;
   userId: string;
+  /** The token's service catalog, as Keystone gave it. */
+  catalog: unknown[];
 }
 
 export async function issueToken(bed: Testbed, user: TestbedUser): Promise<Token> {
@@ -30,6 +32,7 @@ export async function issueToken(bed: Testbed, user: TestbedUser): Promise<Token
     id: res.headers.get('x-subject-token') as string,
     projectId: res.body.token.project.id,
     userId: res.body.token.user.id,
+    catalog: res.body.token.catalog ?? [],
   };
 }
 

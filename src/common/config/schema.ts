@@ -26,7 +26,12 @@ function str<D extends string | null>(doc: string, def: D, extra: Partial<Option
 const int = (doc: string, def: number, min = 0) => ({ doc, format: 'oslo-int' as const, default: def, min });
 const bool = (doc: string, def: boolean) => ({ doc, format: 'oslo-bool' as const, default: def });
 const port = (doc: string, def: number) => ({ doc, format: 'oslo-port' as const, default: def });
-const list = (doc: string, def: string[]) => ({ doc, format: 'oslo-list' as const, default: def });
+const list = (doc: string, def: string[], extra: { sensitive?: boolean } = {}) => ({
+  doc,
+  format: 'oslo-list' as const,
+  default: def,
+  ...extra,
+});
 function choice<C extends string>(doc: string, choices: readonly C[], def: C) {
   return { doc, format: choices, default: def };
 }
@@ -171,6 +176,29 @@ export const SCHEMA = {
       null,
     ),
     heartbeat_interval: int('Seconds between two heartbeats sent to the conductor.', 10, 1),
+    rpc_secrets: list(
+      'Shared secrets that authenticate every call to an agent gRPC port: a caller that cannot sign with one ' +
+        'of them is refused, so that nothing else on the network can read, change or delete images through ' +
+        'an agent. gimming-api, gimming-conductor and gimming-agent all need them; a secret is never sent. ' +
+        'The first one signs the calls this daemon makes, any one of them is accepted, which rotates a secret ' +
+        'without downtime (add the new one last everywhere, then move it first, then remove the old one). ' +
+        'Each at least 32 characters without commas, for example from "openssl rand -hex 32". Required unless ' +
+        'rpc_allow_unauthenticated is set.',
+      [],
+      { sensitive: true },
+    ),
+    rpc_auth_window: int(
+      'Seconds a signed call to an agent stays valid: a call made longer ago, or as long in the future, by ' +
+        "the agent's clock is refused, and a signature is accepted only once. Keep the clocks of the daemons " +
+        'closer than this (NTP).',
+      60,
+      1,
+    ),
+    rpc_allow_unauthenticated: bool(
+      'Run without rpc_secrets: agents then accept calls from any process that reaches their port. Only for a ' +
+        'development machine whose agents listen on 127.0.0.1. Ignored when rpc_secrets is set.',
+      false,
+    ),
     chunk_size: int('Size in bytes of the data chunks sent between agents.', 524288, 16384),
     flow_control_window: int(
       'The gRPC flow-control window in bytes of the streams an agent pulls image data over. Set it at least to ' +

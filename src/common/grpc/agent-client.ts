@@ -1,10 +1,11 @@
 /**
  * A client of one agent, with the channel options the byte path needs (a large flow-control window, since
- * grpc-js offers that knob only on the client; message limits above the chunk size), deadlines on every
- * unary call and errors rebuilt as GimmingErrors.
+ * grpc-js offers that knob only on the client; message limits above the chunk size), the process's
+ * credentials on every call (`auth.ts`), deadlines on every unary call and errors rebuilt as GimmingErrors.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../context';
+import { type CallSigner, signingInterceptor } from './auth';
 import { contextToMetadata } from './context-metadata';
 import { fromServiceError } from './errors';
 import { type AgentClient, loadAgentService } from './loader';
@@ -15,6 +16,16 @@ export interface AgentClientOptions {
 }
 
 const clients = new Map<string, AgentClient>();
+let signer: CallSigner | null = null;
+
+/**
+ * The credentials of this process, set once at start-up (see bootstrap) by every daemon that calls agents:
+ * every call of every agent client made afterwards is signed with them; none (null) sends unsigned calls.
+ */
+export function setAgentCallSigner(value: CallSigner | null): void {
+  signer = value;
+  closeAgentClients();
+}
 
 export function agentClient(address: string, opts: AgentClientOptions): AgentClient {
   const key = `${address}|${opts.flowControlWindow}|${opts.maxMessageBytes}`;
@@ -27,6 +38,7 @@ export function agentClient(address: string, opts: AgentClientOptions): AgentCli
       'grpc.max_send_message_length': opts.maxMessageBytes,
       'grpc.keepalive_time_ms': 30000,
       'grpc.keepalive_timeout_ms': 10000,
+      ...(signer ? { interceptors: [signingInterceptor(signer)] } : {}),
     }) as unknown as AgentClient;
     clients.set(key, client);
   }

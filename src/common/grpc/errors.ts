@@ -42,11 +42,22 @@ export function fromServiceError(err: unknown, peer: string): GimmingError {
   const serviceError = err as Partial<grpc.ServiceError>;
   const raw = serviceError.metadata?.get(ERROR_KEY)[0];
   if (typeof raw === 'string') {
+    let wire: WireError | undefined;
     try {
-      return GimmingError.fromWire(JSON.parse(raw) as WireError);
+      wire = JSON.parse(raw) as WireError;
     } catch {
       // fall through to the status
     }
+    if (wire?.code === 'gimming.agent.unauthenticated') {
+      // The agent refused this daemon's credentials: a fault of the deployment, not of the user's token,
+      // so not a 401 the API would pass on as the user's.
+      return new GimmingError(
+        'gimming.agent.unauthenticated',
+        502,
+        `Agent ${peer} refused the call: ${wire.message} The daemons' [agent] rpc_secrets or clocks differ.`,
+      );
+    }
+    if (wire) return GimmingError.fromWire(wire);
   }
   const details = serviceError.details ?? (err instanceof Error ? err.message : String(err));
   switch (serviceError.code) {
