@@ -156,6 +156,58 @@ describe('the gimming command line', function () {
     );
     assert.ok('Owner' in (await both(['cloud', 'list', '--long']))[0], '--long adds columns');
     assert.equal((await both(['cloud', 'show', 'zone-b'])).zone, 'zone-b');
+    // A cloud made in table format, then removed (it holds nothing).
+    const made = await asAdmin([
+      'cloud',
+      'create',
+      'zone-t',
+      '--region',
+      'RegionOne',
+      '--zone',
+      'zone-a',
+      '-f',
+      'table',
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /\| name +\| zone-t +\|/);
+    assert.equal((await asAdmin(['cloud', 'delete', 'zone-t'])).code, 0);
+    assert.equal((await asDemo(['cloud', 'show', 'zone-t'])).code, 1);
+  });
+
+  it('prints what it made in table format too (create, adopt, sync)', async () => {
+    const created = await asDemo(['image', 'create', 'cli-table', '--target', 'zone-a', '-f', 'table']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /\| status +\| queued +\|/);
+    const { image } = await glanceA.createWithData(16 * 1024, { name: 'cli-table-source' });
+    const adopted = await asDemo([
+      'image',
+      'adopt',
+      image.id,
+      '--cloud',
+      'zone-a',
+      '--name',
+      'cli-table-adopted',
+      '-f',
+      'table',
+    ]);
+    assert.equal(adopted.code, 0, adopted.stderr);
+    assert.match(adopted.stdout, /\| name +\| cli-table-adopted +\|/);
+    const synced = await asDemo([
+      'image',
+      'sync',
+      'cli-table-adopted',
+      '--target',
+      'zone-b',
+      '--wait',
+      '-f',
+      'table',
+    ]);
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.match(synced.stdout, /\| available_in +\| zone-a, zone-b +\|/);
+    assert.equal(
+      (await asDemo(['image', 'delete', 'cli-table', 'cli-table-adopted', '--delete-remote', '--wait'])).code,
+      0,
+    );
   });
 
   let adoptedId: string;
