@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { GimmingConfig } from '../common/config/schema';
 import type { ConductorAPI } from '../gimming-conductor/rpcapi';
+import { GimmingError } from '../common/errors';
 import { cloudRoutes } from './controllers/v1/clouds';
 import { imageRoutes } from './controllers/v1/images';
 import { taskRoutes } from './controllers/v1/tasks';
@@ -38,6 +39,17 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   app.use(open.allowedMethods({ throw: true }) as unknown as Koa.Middleware<AuthState>);
 
   const v1 = new Router<AuthState>();
+  // No route runs without the identity of a validated token, whatever path led to it.
+  v1.use(async (ctx, next) => {
+    if (!ctx.state.context) {
+      throw new GimmingError(
+        'gimming.auth.missing_token',
+        401,
+        'The request you have made requires authentication.',
+      );
+    }
+    await next();
+  });
   const controllerDeps = {
     conductor: deps.conductor,
     maxBodyBytes: deps.config.api.max_request_body_size,
@@ -49,7 +61,8 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   cloudRoutes(v1, controllerDeps);
   imageRoutes(v1, controllerDeps);
   taskRoutes(v1, controllerDeps);
-  const protectedPaths = /^\/v1\/./;
+  // The router matches paths whatever their case (/V1/IMAGES is /v1/images): so must this.
+  const protectedPaths = /^\/v1\/./i;
   const auth = authToken(deps.keystone);
   app.use(async (ctx, next) => {
     if (protectedPaths.test(ctx.path)) await auth(ctx, next);
