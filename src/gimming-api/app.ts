@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   const open = new Router<ApiState>();
   rootRoutes(open, deps.config.api.public_endpoint, deps.healthy);
   app.use(open.routes() as unknown as Koa.Middleware<AuthState>);
-  app.use(open.allowedMethods({ throw: true }) as unknown as Koa.Middleware<AuthState>);
+  app.use(open.allowedMethods(ALLOWED_METHODS) as unknown as Koa.Middleware<AuthState>);
 
   const v1 = new Router<AuthState>();
   // No route runs without the identity of a validated token, whatever path led to it.
@@ -69,6 +69,15 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     else await next();
   });
   app.use(v1.routes());
-  app.use(v1.allowedMethods({ throw: true }));
+  app.use(v1.allowedMethods(ALLOWED_METHODS));
   return app;
 }
+
+/**
+ * A method no route implements (TRACE, PROPFIND, ...) is refused like any other method a path does not
+ * take: 405, not the router's 501 (which would answer as an internal error).
+ */
+const ALLOWED_METHODS = {
+  throw: true,
+  notImplemented: () => new GimmingError('gimming.request.invalid', 405, 'Method Not Allowed'),
+};

@@ -138,4 +138,16 @@ describe('gimming-api edge', () => {
     assert.equal(listed.status, 200, 'the same path with a token is served');
     assert.deepEqual(calls, ['listClouds']);
   });
+
+  it('refuses methods no route implements with 405, on every path', async () => {
+    for (const method of ['TRACE', 'PROPFIND', 'PURGE', 'LOCK', 'MKCOL']) {
+      for (const path of ['/', '/healthcheck', '/v1/', '/v1/images', `/v1/images/${IMAGE}`, '/v1/nothing']) {
+        const token = path.startsWith('/v1/') ? TOKEN : undefined;
+        assertError(await send(method, path, token), 405, 'gimming.request.invalid', `${method} ${path}`);
+      }
+      assertError(await send(method, '/v1/images'), 401, 'gimming.auth.missing_token', `${method} no token`);
+    }
+    assertError(await send('PUT', '/v1/images', TOKEN), 405, 'gimming.request.invalid', 'PUT /v1/images');
+    assert.deepEqual(calls, [], 'nothing reached the conductor');
+  });
 });
