@@ -17,6 +17,7 @@ import type { KeystoneValidator } from '../../../src/gimming-api/keystone';
 import type { ConductorAPI } from '../../../src/gimming-conductor/rpcapi';
 
 const TOKEN = 'a-member-token';
+const ADMIN_TOKEN = 'an-admin-token';
 const IMAGE = '6c7d3f64-2b8e-4f5e-9a51-0c2f0e8e6a11';
 
 interface Answer {
@@ -63,11 +64,12 @@ describe('gimming-api edge', () => {
     const keystone = {
       wwwAuthenticateUri: 'http://keystone.invalid/v3',
       validate: async (token: string) => {
-        if (token !== TOKEN) throw new GimmingError('gimming.auth.invalid_token', 401, 'Not a token.');
+        if (token !== TOKEN && token !== ADMIN_TOKEN)
+          throw new GimmingError('gimming.auth.invalid_token', 401, 'Not a token.');
         return {
           user_id: 'user',
           project_id: 'project',
-          roles: ['member', 'reader'],
+          roles: token === ADMIN_TOKEN ? ['admin', 'member', 'reader'] : ['member', 'reader'],
           expires_at: new Date(Date.now() + 3600_000).toISOString(),
           service_catalog: [],
         };
@@ -149,5 +151,34 @@ describe('gimming-api edge', () => {
     }
     assertError(await send('PUT', '/v1/images', TOKEN), 405, 'gimming.request.invalid', 'PUT /v1/images');
     assert.deepEqual(calls, [], 'nothing reached the conductor');
+  });
+
+  it('names no cloud with what no cloud can be named, and asks the conductor only what it takes', async () => {
+    const long = 'a'.repeat(256);
+    for (const [method, path, token] of [
+      ['GET', `/v1/clouds/${long}`, TOKEN],
+      ['GET', `/v1/clouds/${long}/images`, TOKEN],
+      ['DELETE', `/v1/clouds/${long}`, ADMIN_TOKEN],
+      ['DELETE', `/v1/images/${IMAGE}/locations/${long}`, TOKEN],
+    ] as const) {
+      assertError(await send(method, path, token), 404, 'gimming.cloud.not_found', `${method} ${path}`);
+    }
+    for (const path of [
+      `/v1/images?cloud=${long}`,
+      '/v1/images?cloud=',
+      '/v1/images?name=',
+      `/v1/images?name=${long}`,
+      `/v1/tasks?cloud=${long}`,
+      `/v1/matrix?cloud=${long}`,
+      '/v1/matrix?cloud=zone-a&cloud=',
+      `/v1/matrix?name=${long}`,
+      `/v1/matrix?${'cloud=zone-a&'.repeat(65)}`,
+    ]) {
+      assertError(await send('GET', path, TOKEN), 400, 'gimming.request.invalid', path);
+    }
+    assert.deepEqual(calls, [], 'nothing reached the conductor');
+    assert.equal((await send('GET', `/v1/matrix?${'cloud=zone-a&'.repeat(64)}`, TOKEN)).status, 200);
+    assert.equal((await send('GET', `/v1/clouds/${'a'.repeat(255)}`, TOKEN)).status, 200);
+    assert.deepEqual(calls, ['getMatrix', 'getCloud']);
   });
 });
