@@ -75,7 +75,7 @@ type Who = 'demo' | 'alt' | 'admin' | 'none' | 'garbage';
  * One request. `target`, header values and string bodies may hold placeholders, filled in once the
  * test's images exist: {IMG} (demo's image, with a copy in each zone), {QIMG} (demo's image waiting for
  * its data), {TASK} (the copy task of {IMG}), {SRC} and {COPY} (its copies' IDs in zone-a and zone-b),
- * {ALTP}, {DEMOP}, {DEMOU} (alt's project, demo's project and user).
+ * {ALTP}, {DEMOP}, {DEMOU} (alt's project, demo's project and user), {DEMO} (demo's token).
  */
 interface Case {
   what: string;
