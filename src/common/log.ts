@@ -43,9 +43,12 @@ export function makeLogger(name: string, debug: boolean, destination?: pino.Dest
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Called once by each daemon's entry point, after its configuration is loaded. */
-export function setupLogging(name: string, debug: boolean): void {
-  root = makeLogger(name, debug);
+/**
+ * Called once by each daemon's entry point, after its configuration is loaded; `destination` is for tests
+ * (default: standard output).
+ */
+export function setupLogging(name: string, debug: boolean, destination?: pino.DestinationStream): void {
+  root = makeLogger(name, debug, destination);
   generation += 1;
 }
 

@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { GimmingConfig } from '../common/config/schema';
 import type { ConductorAPI } from '../gimming-conductor/rpcapi';
+import { GimmingError } from '../common/errors';
 import { cloudRoutes } from './controllers/v1/clouds';
 import { imageRoutes } from './controllers/v1/images';
 import { taskRoutes } from './controllers/v1/tasks';
@@ -35,9 +36,20 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   const open = new Router<ApiState>();
   rootRoutes(open, deps.config.api.public_endpoint, deps.healthy);
   app.use(open.routes() as unknown as Koa.Middleware<AuthState>);
-  app.use(open.allowedMethods({ throw: true }) as unknown as Koa.Middleware<AuthState>);
+  app.use(open.allowedMethods(ALLOWED_METHODS) as unknown as Koa.Middleware<AuthState>);
 
   const v1 = new Router<AuthState>();
+  // No route runs without the identity of a validated token, whatever path led to it.
+  v1.use(async (ctx, next) => {
+    if (!ctx.state.context) {
+      throw new GimmingError(
+        'gimming.auth.missing_token',
+        401,
+        'The request you have made requires authentication.',
+      );
+    }
+    await next();
+  });
   const controllerDeps = {
     conductor: deps.conductor,
     maxBodyBytes: deps.config.api.max_request_body_size,
@@ -49,13 +61,23 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   cloudRoutes(v1, controllerDeps);
   imageRoutes(v1, controllerDeps);
   taskRoutes(v1, controllerDeps);
-  const protectedPaths = /^\/v1\/./;
+  // The router matches paths whatever their case (/V1/IMAGES is /v1/images): so must this.
+  const protectedPaths = /^\/v1\/./i;
   const auth = authToken(deps.keystone);
   app.use(async (ctx, next) => {
     if (protectedPaths.test(ctx.path)) await auth(ctx, next);
     else await next();
   });
   app.use(v1.routes());
-  app.use(v1.allowedMethods({ throw: true }));
+  app.use(v1.allowedMethods(ALLOWED_METHODS));
   return app;
 }
+
+/**
+ * A method no route implements (TRACE, PROPFIND, ...) is refused like any other method a path does not
+ * take: 405, not the router's 501 (which would answer as an internal error).
+ */
+const ALLOWED_METHODS = {
+  throw: true,
+  notImplemented: () => new GimmingError('gimming.request.invalid', 405, 'Method Not Allowed'),
+};

@@ -21,6 +21,20 @@ export function queryString(ctx: Koa.Context, name: string): string | undefined 
   return single(ctx, name);
 }
 
+/** The longest cloud name or ID, and the longest image name (as the conductor's RPC schemas take them). */
+export const MAX_REF_LENGTH = 255;
+
+/** A cloud named in the query (name or ID): a value no cloud can have is a bad request. */
+export function checkCloudQuery(value: string, name: string): string {
+  if (value.length < 1 || value.length > MAX_REF_LENGTH) {
+    throw badRequest(
+      'gimming.request.invalid',
+      `${name} must be a cloud name or ID (1 to ${MAX_REF_LENGTH} characters).`,
+    );
+  }
+  return value;
+}
+
 export function paging(ctx: Koa.Context, defaultLimit: number, maxLimit: number): Paging {
   const rawLimit = single(ctx, 'limit');
   let limit = defaultLimit;

@@ -5,8 +5,9 @@ import type { ImportRules } from '../../../common/import-filter';
 import type Router from '@koa/router';
 import type { ConductorAPI } from '../../../gimming-conductor/rpcapi';
 import type { AuthState } from '../../middleware/auth-token';
+import { notFound } from '../../../common/errors';
 import { readJsonBody } from '../../middleware/json-body';
-import { paging } from '../pagination';
+import { MAX_REF_LENGTH, paging } from '../pagination';
 import { authorize } from '../../policy';
 import { CreateCloud, check } from '../../schemas/v1';
 
@@ -42,7 +43,7 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const limit = Math.min(paging(ctx, deps.defaultLimit, deps.maxLimit).limit, 1000);
     ctx.body = {
       images: await deps.conductor.listCloudImages(ctx.state.context, {
-        cloud: ctx.params.cloud as string,
+        cloud: cloudParam(ctx.params.cloud),
         limit,
       }),
     };
@@ -50,12 +51,21 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
 
   router.delete('/v1/clouds/:cloud', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:delete');
-    await deps.conductor.deleteCloud(ctx.state.context, ctx.params.cloud as string);
+    await deps.conductor.deleteCloud(ctx.state.context, cloudParam(ctx.params.cloud));
     ctx.status = 204;
   });
 
   router.get('/v1/clouds/:cloud', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:get');
-    ctx.body = await deps.conductor.getCloud(ctx.state.context, ctx.params.cloud as string);
+    ctx.body = await deps.conductor.getCloud(ctx.state.context, cloudParam(ctx.params.cloud));
   });
+}
+
+/** A cloud (name or ID) from the path; what no cloud can be named names no cloud. */
+export function cloudParam(raw: string | undefined): string {
+  const ref = raw ?? '';
+  if (ref.length < 1 || ref.length > MAX_REF_LENGTH) {
+    throw notFound('gimming.cloud.not_found', `Cloud ${ref} was not found.`);
+  }
+  return ref;
 }

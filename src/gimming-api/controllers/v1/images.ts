@@ -22,8 +22,8 @@ import {
 import { streamToStaging } from '../../upload-stream';
 import { checkImportUrl } from '../../../common/import-filter';
 import { IMAGE_SORT_KEYS } from '../../../gimming-conductor/rpc-schemas';
-import { booleanQuery, nextLink, paging, queryString } from '../pagination';
-import type { ControllerDeps } from './clouds';
+import { MAX_REF_LENGTH, booleanQuery, checkCloudQuery, nextLink, paging, queryString } from '../pagination';
+import { type ControllerDeps, cloudParam } from './clouds';
 
 export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
   router.post('/v1/images', async (ctx) => {
@@ -117,9 +117,10 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
         throw badRequest('gimming.request.invalid', `${name} must be one of ${allowed.join(', ')}.`);
       }
     }
-    if (filters.name !== undefined && filters.name.length > 255) {
-      throw badRequest('gimming.request.invalid', 'name is longer than 255 characters.');
+    if (filters.name !== undefined && (filters.name === '' || filters.name.length > MAX_REF_LENGTH)) {
+      throw badRequest('gimming.request.invalid', `name must be 1 to ${MAX_REF_LENGTH} characters.`);
     }
+    if (filters.cloud !== undefined) checkCloudQuery(filters.cloud, 'cloud');
     const page = await deps.conductor.listImages(ctx.state.context, {
       ...paging(ctx, deps.defaultLimit, deps.maxLimit),
       all_projects: allProjects,
@@ -165,7 +166,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     authorize(ctx.state.context, 'gimming:location:delete');
     await deps.conductor.deleteLocation(ctx.state.context, {
       image_id: imageId(ctx.params.image_id),
-      cloud: ctx.params.cloud as string,
+      cloud: cloudParam(ctx.params.cloud),
       delete_remote: booleanQuery(ctx, 'delete_remote'),
     });
     ctx.status = 204;
@@ -232,8 +233,15 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const allProjects = booleanQuery(ctx, 'all_projects');
     if (allProjects) authorize(ctx.state.context, 'gimming:image:list_all_projects');
     const name = queryString(ctx, 'name');
+    if (name !== undefined && name.length > MAX_REF_LENGTH) {
+      throw badRequest('gimming.request.invalid', `name must be 1 to ${MAX_REF_LENGTH} characters.`);
+    }
     const cloud = ctx.query.cloud;
     const clouds = cloud === undefined ? undefined : Array.isArray(cloud) ? cloud : [cloud];
+    if (clouds && clouds.length > MAX_MATRIX_CLOUDS) {
+      throw badRequest('gimming.request.invalid', `cloud is given more than ${MAX_MATRIX_CLOUDS} times.`);
+    }
+    for (const ref of clouds ?? []) checkCloudQuery(ref, 'cloud');
     ctx.body = await deps.conductor.getMatrix(ctx.state.context, {
       all_projects: allProjects,
       limit: paging(ctx, deps.defaultLimit, deps.maxLimit).limit,
@@ -251,6 +259,8 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
 /** The states an image shows (`deleted` images are never shown). */
 const IMAGE_STATES = ['queued', 'saving', 'importing', 'active', 'deleting'] as const;
 const VISIBILITIES = ['private', 'shared', 'community', 'public'] as const;
+/** The most columns one matrix asks for (as the conductor takes them). */
+const MAX_MATRIX_CLOUDS = 64;
 
 /** An image ID from the path; anything that is not one cannot name an image. */
 function imageId(raw: string | undefined): string {

@@ -6,7 +6,7 @@ import { badRequest, notFound } from '../../../common/errors';
 import type { AuthState } from '../../middleware/auth-token';
 import { authorize } from '../../policy';
 import { isUuid } from '../../schemas/v1';
-import { booleanQuery, nextLink, paging, queryString } from '../pagination';
+import { booleanQuery, checkCloudQuery, nextLink, paging, queryString } from '../pagination';
 import type { ControllerDeps } from './clouds';
 
 const TASK_STATES = new Set(['pending', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled']);
@@ -22,6 +22,7 @@ export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): voi
       throw badRequest('gimming.request.invalid', `status must be one of ${[...TASK_STATES].join(', ')}.`);
     }
     const cloud = queryString(ctx, 'cloud');
+    if (cloud) checkCloudQuery(cloud, 'cloud');
     const allProjects = booleanQuery(ctx, 'all_projects');
     if (allProjects) authorize(ctx.state.context, 'gimming:image:list_all_projects');
     const page = await deps.conductor.listTasks(ctx.state.context, {
