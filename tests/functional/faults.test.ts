@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { registerClouds, waitForTasks } from '../support/flows';
@@ -328,5 +329,45 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
     await exactlyOneCopy(id, source);
+  });
+
+  it('fails a copy whose Glance went away with a clear reason, and copies again once it is back', async () => {
+    const { id, source } = await adopt(384 * 1024 * 1024);
+    await moving(id);
+    // Glance of zone-b (the test bed's process) dies in the middle of the upload.
+    const pidFile = join(
+      process.env.GIMMING_TESTBED_DIR ?? '/var/tmp/gimming-testbed',
+      'run',
+      'glance-b.pid',
+    );
+    const pid = readFileSync(pidFile, 'utf8').trim().split(/\s+/)[0] as string;
+    execFileSync('kill', ['-9', pid]);
+    try {
+      const [task] = await waitForTasks(api, demo.id, id, 120000);
+      assert.equal(task.status, 'failed');
+      assert.equal(task.error.code, 'gimming.cloud.unreachable', JSON.stringify(task.error));
+      assert.match(task.error.message, /zone-b is unreachable/);
+      assert.equal(task.attempts, 5, 'tried [conductor] task_max_attempts times');
+      const zoneB = await http('GET', `${api}/v1/clouds/zone-b`, { token: demo.id });
+      assert.equal(zoneB.body.agents_up, 1, 'the agent of zone-b is still up');
+      const zoneA = await http('GET', `${api}/v1/clouds/zone-a/images`, { token: demo.id });
+      assert.equal(zoneA.status, 200, 'and the other zone is served');
+    } finally {
+      execFileSync('bash', [join(REPO_ROOT, 'tools/testbed/testbed.sh'), 'up'], { stdio: 'ignore' });
+    }
+    // The same agent copies again once its Glance is back, and what the dead upload left is cleaned.
+    const res = await http('POST', `${api}/v1/images/${id}/sync`, {
+      token: demo.id,
+      json: { targets: ['zone-b'] },
+    });
+    assert.equal(res.status, 202, res.text);
+    const tasks = await waitForTasks(api, demo.id, id, 180000);
+    assert.equal(
+      tasks.find((t) => t.status === 'succeeded')?.cloud,
+      'zone-b',
+      JSON.stringify(tasks.map((t) => t.error)),
+    );
+    await exactlyOneCopy(id, source);
+    await glanceA.delete(source.id);
   });
 });

@@ -277,7 +277,9 @@ export class CopyTask implements RunnableTask {
   }
 
   private async markFailed(task: TaskRow, err: unknown): Promise<void> {
-    const attempts = this.ranAttempt ? task.attempts + 1 : task.attempts;
+    // Stopped before it began (a cancel, or no attempts left): this run was no attempt.
+    const began = this.ranAttempt || !(this.stopReason || task.attempts >= this.deps.retry.maxAttempts);
+    const attempts = began ? task.attempts + 1 : task.attempts;
     // The agent deleted whatever it had made: the location holds no copy.
     const { outcome, error, message, retryAt } = await recordFailure(this.deps.db, task, err, {
       retry: this.deps.retry,

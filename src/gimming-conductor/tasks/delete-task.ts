@@ -126,7 +126,10 @@ export class DeleteTask implements RunnableTask {
     const kept = { status: before === 'deleting' ? 'active' : before };
     const { outcome, error, message, retryAt } = await recordFailure(this.deps.db, task, err, {
       retry: this.deps.retry,
-      attempts: this.startedAt ? task.attempts + 1 : task.attempts,
+      attempts:
+        this.startedAt || !(this.stopReason || task.attempts >= this.deps.retry.maxAttempts)
+          ? task.attempts + 1
+          : task.attempts,
       location: { retry: kept, failed: kept },
     });
     log.warn(

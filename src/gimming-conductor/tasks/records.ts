@@ -74,7 +74,13 @@ export async function recordFailure(
   const now = new Date();
   const retryAt = opts.retry ? nextAttempt(opts.retry, error, opts.attempts, now) : undefined;
   const cancelled = error.code === 'gimming.task.cancelled';
-  const errorFields = { errorCode: error.code, errorMessage: message.slice(0, 4000), updatedAt: now };
+  // An attempt counts even when it failed before it could record its start (no agent, no cloud).
+  const errorFields = {
+    errorCode: error.code,
+    errorMessage: message.slice(0, 4000),
+    attempts: opts.attempts,
+    updatedAt: now,
+  };
   await db.transaction(async (m) => {
     if (retryAt) {
       await m.update(

@@ -324,7 +324,9 @@ export class GlanceClient {
     } catch (err) {
       data.unpipe(req);
       req.destroy();
-      throw err;
+      // The source's own failure is the caller's to report; anything else is the cloud going away.
+      if (err instanceof GimmingError) throw err;
+      throw unreachable(this.opts.cloudName, err);
     }
     let res: IncomingMessage;
     try {
