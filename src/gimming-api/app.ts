@@ -3,6 +3,7 @@
  * request id -> errors and access log -> unauthenticated routes (/, /v1, /healthcheck) -> Keystone
  * auth_token -> the v1 controllers.
  */
+import { setBodyTimeout } from './middleware/json-body';
 import { importRules } from '../common/import-filter';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   app.use(open.routes() as unknown as Koa.Middleware<AuthState>);
   app.use(open.allowedMethods(ALLOWED_METHODS) as unknown as Koa.Middleware<AuthState>);
 
+  setBodyTimeout(deps.config.api.client_body_timeout);
   const v1 = new Router<AuthState>();
   // No route runs without the identity of a validated token, whatever path led to it.
   v1.use(async (ctx, next) => {

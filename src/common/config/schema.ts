@@ -104,6 +104,11 @@ export const SCHEMA = {
       null,
     ),
     max_request_body_size: int('Largest JSON request body accepted, in bytes.', 114688, 1024),
+    client_body_timeout: int(
+      'Seconds a JSON request body may pause before the request is given up and its connection closed.',
+      20,
+      1,
+    ),
     max_limit: int('Largest number of items one list request returns.', 1000, 1),
     default_limit: int('Number of items a list request returns when it names no limit.', 100, 1),
   },

@@ -4,6 +4,13 @@
 import type Koa from 'koa';
 import { GimmingError, badRequest } from '../../common/errors';
 
+/** How long a JSON body may pause before the request is given up ([api] client_body_timeout). */
+let bodyIdleMs = 20000;
+
+export function setBodyTimeout(seconds: number): void {
+  bodyIdleMs = seconds * 1000;
+}
+
 export async function readJsonBody(
   ctx: Koa.Context,
   limit: number,
@@ -27,16 +34,28 @@ export async function readJsonBody(
   }
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const part of ctx.req) {
-    size += (part as Buffer).length;
-    if (size > limit) {
-      throw new GimmingError(
-        'gimming.request.too_large',
-        413,
-        `The request body is larger than ${limit} bytes.`,
-      );
+  // A client that stops sending half-way would hold the connection for ever: give it a few seconds.
+  const stalled = setTimeout(() => {
+    ctx.req.destroy(new GimmingError('gimming.request.timeout', 408, 'The request body stopped arriving.'));
+  }, bodyIdleMs);
+  try {
+    for await (const part of ctx.req) {
+      stalled.refresh();
+      size += (part as Buffer).length;
+      if (size > limit) {
+        throw new GimmingError(
+          'gimming.request.too_large',
+          413,
+          `The request body is larger than ${limit} bytes.`,
+        );
+      }
+      parts.push(part as Buffer);
     }
-    parts.push(part as Buffer);
+  } catch (err) {
+    if (err instanceof GimmingError) throw err;
+    throw new GimmingError('gimming.request.timeout', 408, 'The request body stopped arriving.');
+  } finally {
+    clearTimeout(stalled);
   }
   try {
     return JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;

@@ -7,7 +7,8 @@ import { badRequest } from '../../common/errors';
 
 const Name = T.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 const CloudRef = T.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f/]*$' });
-const RemoteId = T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._:-]+$' });
+// A cloud's image ID: not `.` or `..`, which a URL path would collapse.
+const RemoteId = T.String({ minLength: 1, maxLength: 255, pattern: '^(?!\\.{1,2}$)[A-Za-z0-9._:-]+$' });
 
 export const CreateCloud = T.Object(
   {
@@ -116,6 +117,8 @@ const RESERVED = new Set([
 ]);
 
 export function reservedProperty(name: string): boolean {
+  // __proto__ and the like would not survive being an object's key on the way to the clouds.
+  if (name === '__proto__' || name === 'constructor' || name === 'prototype') return true;
   return RESERVED.has(name) || /^(os_glance_|os_hash_|gimming_)/.test(name);
 }
 

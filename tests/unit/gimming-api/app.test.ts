@@ -35,7 +35,7 @@ describe('gimming-api edge', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gimming-api-unit-'));
     const configFile = join(dir, 'gimming.conf');
-    writeFileSync(configFile, '');
+    writeFileSync(configFile, '[api]\nclient_body_timeout = 1\n');
     setupLogging(
       'gimming-api',
       false,
@@ -180,5 +180,65 @@ describe('gimming-api edge', () => {
     assert.equal((await send('GET', `/v1/matrix?${'cloud=zone-a&'.repeat(64)}`, TOKEN)).status, 200);
     assert.equal((await send('GET', `/v1/clouds/${'a'.repeat(255)}`, TOKEN)).status, 200);
     assert.deepEqual(calls, ['getMatrix', 'getCloud']);
+  });
+
+  it('closes a request whose JSON body stops arriving, after [api] client_body_timeout', async () => {
+    const { connect } = await import('node:net');
+    const { port } = server.address() as AddressInfo;
+    const started = Date.now();
+    const closed = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          'POST /v1/images HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ' +
+            TOKEN +
+            '\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name": ',
+        );
+      });
+      socket.on('data', () => undefined);
+      socket.on('close', () => resolve(true));
+      socket.on('error', () => undefined);
+      setTimeout(() => {
+        socket.destroy();
+        resolve(false);
+      }, 8000);
+    });
+    assert.ok(closed, 'the server closed the stalled request');
+    assert.ok(Date.now() - started < 6000, `closed after ${Date.now() - started} ms`);
+    assert.ok(!calls.includes('createImage'), 'nothing reached the conductor');
+  });
+
+  it('refuses property names and remote IDs that would not survive the way to the clouds', async () => {
+    const post = (path: string, body: string): Promise<Answer> =>
+      new Promise((resolve, reject) => {
+        const req = http.request(
+          `${base}${path}`,
+          { method: 'POST', headers: { 'X-Auth-Token': TOKEN, 'Content-Type': 'application/json' } },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode as number, body: JSON.parse(text) }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const upload = (properties: string) =>
+      post(
+        '/v1/images',
+        `{"name": "x", "disk_format": "raw", "container_format": "bare", "targets": ["zone-a"], "properties": ${properties}}`,
+      );
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      assertError(await upload(`{"${name}": "x"}`), 400, 'gimming.image.reserved_property', name);
+    }
+    for (const id of ['.', '..']) {
+      assertError(
+        await post(`/v1/images/${IMAGE}/locations`, `{"cloud": "zone-a", "image_id": "${id}"}`),
+        400,
+        'gimming.request.invalid',
+        id,
+      );
+    }
+    assert.deepEqual(calls, [], 'nothing reached the conductor');
   });
 });
