@@ -90,6 +90,7 @@ export class ImageService {
       throw new GimmingError('gimming.auth.no_project', 403, 'A project-scoped token is needed.');
     if (!args.source) return this.createForUpload(ctx, args);
     if ('url' in args.source) return this.createForUpload(ctx, args, args.source.url);
+    if (args.targets.length > 0) void this.tasking.trusts.forRequest(ctx); // made while the source is read
     const adopt = args.source;
     const source = await this.clouds.resolve(ctx, adopt.cloud);
     const targets: CloudRow[] = [];
@@ -184,15 +185,21 @@ export class ImageService {
    */
   async submit(ctx: RequestContext, taskIds: string[], type: TaskType): Promise<void> {
     if (taskIds.length === 0) return;
-    const trustId = await this.tasking.trusts.forRequest(ctx);
-    let runAs = ctx;
-    if (trustId) {
-      runAs = await this.tasking.trusts.context(trustId, ctx.requestId).catch((err: unknown) => {
-        log.warn({ reason: describeError(err) }, 'no trust-scoped token yet: the request token is used');
-        return ctx;
-      });
-    }
-    for (const taskId of taskIds) this.engine.submit(taskId, runAs, type);
+    // The first attempt starts at once with the request's own token. The request is answered once the
+    // trust (made meanwhile) is recorded on the tasks: from then on, a retry or another conductor can
+    // finish them, also after that token expired.
+    for (const taskId of taskIds) this.engine.submit(taskId, ctx, type);
+    // (Tasks inserted before the trust was made have none yet: they get it here.)
+    const trustId = this.tasking.trusts.knownTrust(ctx) ?? (await this.tasking.trusts.forRequest(ctx));
+    if (!trustId) return;
+    await this.db
+      .createQueryBuilder()
+      .update(TaskRow)
+      .set({ trustId })
+      .where('id IN (:...ids) AND trust_id IS NULL', { ids: taskIds })
+      .execute();
+    // The work may be over already (a small copy).
+    await this.tasking.trusts.releaseIfDone(trustId);
   }
 
   /**
@@ -224,7 +231,9 @@ export class ImageService {
       finishedAt: null,
       leaseExpiresAt: new Date(now.getTime() + this.tasking.leaseS * 1000),
       nextAttemptAt: null,
-      trustId: await this.tasking.trusts.forRequest(ctx),
+      // A context already acting through a trust (a task queuing more work) passes it on at once; a
+      // request's own trust is attached when Keystone has made it (see submit).
+      trustId: this.tasking.trusts.knownTrust(ctx),
     });
   }
 
@@ -371,6 +380,7 @@ export class ImageService {
   async sync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
     const image = await this.find(ctx, args.image_id);
     assertNotDeleting(image);
+    void this.tasking.trusts.forRequest(ctx); // made while the targets are looked at
     const targets: CloudRow[] = [];
     for (const ref of args.targets) {
       const target = await this.clouds.resolve(ctx, ref);

@@ -18,6 +18,9 @@ const log = getLogger('conductor.trusts');
 export class Trusts {
   /** One trust per request, however many tasks it queues; a task's context already acts through one. */
   private readonly byRequest = new WeakMap<RequestContext, Promise<string | null>>();
+  private readonly actingThrough = new WeakMap<RequestContext, string>();
+  /** Trusts made for a request, once Keystone answered (so later tasks of it get the ID at once). */
+  private readonly made = new WeakMap<RequestContext, string>();
 
   constructor(
     private readonly db: DataSource,
@@ -36,7 +39,10 @@ export class Trusts {
       // (A context made by context() below is registered with its trust: work a task queues, such as the
       // copies after an import, goes on under the same trust. Keystone would refuse a trust made with a
       // trust-scoped token anyway.)
-      trust = this.create(ctx);
+      trust = this.create(ctx).then((id) => {
+        if (id) this.made.set(ctx, id);
+        return id;
+      });
       this.byRequest.set(ctx, trust);
     }
     return trust;
@@ -71,6 +77,8 @@ export class Trusts {
       }
       const id = (res.body as { trust: { id: string } }).trust.id;
       log.info({ trust_id: id }, 'trust made for submitted work');
+      // The tasks will want a token of it at once: get it now, while the request goes on.
+      this.serviceUser.trustToken(id).catch(() => undefined);
       return id;
     } catch (err) {
       log.warn({ reason: describeError(err) }, 'no trust: the work runs with the request token only');
@@ -78,10 +86,16 @@ export class Trusts {
     }
   }
 
+  /** The trust a context already acts through (a task's), if any. */
+  knownTrust(ctx: RequestContext): string | null {
+    return this.actingThrough.get(ctx) ?? this.made.get(ctx) ?? null;
+  }
+
   /** A context acting for the trust's user. */
   async context(trustId: string, requestId?: string): Promise<RequestContext> {
     const ctx = await this.serviceUser.trustContext(trustId, requestId);
     this.byRequest.set(ctx, Promise.resolve(trustId));
+    this.actingThrough.set(ctx, trustId);
     return ctx;
   }
 

@@ -77,16 +77,17 @@ export class CopyTask implements RunnableTask {
       const targetAgent = await this.deps.agents.pick(target.zone);
       // What an earlier attempt (of a conductor or agent that went away) left in the target: a finished
       // copy is taken as it is, anything else is deleted, so that the target ends with exactly one copy.
-      const finished = await this.settleLeftovers(image, target, targetAgent.address);
+      // (Looked at while the source is checked and the start recorded: they do not depend on each other.)
+      const [finished, source] = await Promise.all([
+        this.settleLeftovers(image, target, targetAgent.address),
+        this.source(task, image),
+        this.markRunning(task, targetAgent.address),
+      ]);
       if (finished) {
         await this.markSucceeded(task, finished);
         await this.deps.afterCopy?.(this.ctx, image.id, target, finished.id);
         return;
       }
-      const [source] = await Promise.all([
-        this.source(task, image),
-        this.markRunning(task, targetAgent.address),
-      ]);
       const copy = await this.copy(task, image, source, target, targetAgent.address);
       await this.markSucceeded(task, copy);
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);

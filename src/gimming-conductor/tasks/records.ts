@@ -72,7 +72,14 @@ export async function recordFailure(
   const error = asGimmingError(err);
   const message = userMessage(error);
   const now = new Date();
-  const retryAt = opts.retry ? nextAttempt(opts.retry, error, opts.attempts, now) : undefined;
+  // A token the cloud refused is the request's own, expired or revoked, when the task has a trust to go on
+  // with: the next attempt runs through the trust.
+  let retryAnyway = false;
+  if (error.code === 'gimming.cloud.unauthorized' && opts.retry) {
+    const fresh = await db.getRepository(TaskRow).findOneBy({ id: task.id });
+    retryAnyway = Boolean(fresh?.trustId);
+  }
+  const retryAt = opts.retry ? nextAttempt(opts.retry, error, opts.attempts, now, retryAnyway) : undefined;
   const cancelled = error.code === 'gimming.task.cancelled';
   // An attempt counts even when it failed before it could record its start (no agent, no cloud).
   const errorFields = {

@@ -19,9 +19,16 @@ export function nextAttempt(
   err: GimmingError,
   attempts: number,
   now = new Date(),
+  /** Retry this failure although it is not temporary in general (see recordFailure). */
+  retryAnyway = false,
 ): Date | undefined {
-  if (!err.retryable || err.code === 'gimming.task.cancelled' || attempts >= policy.maxAttempts)
+  if (
+    !(err.retryable || retryAnyway) ||
+    err.code === 'gimming.task.cancelled' ||
+    attempts >= policy.maxAttempts
+  ) {
     return undefined;
+  }
   const delay = Math.min(MAX_DELAY_S, policy.delayS * 2 ** Math.max(0, attempts - 1));
   return new Date(now.getTime() + delay * 1000);
 }
