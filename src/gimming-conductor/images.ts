@@ -86,6 +86,24 @@ export class ImageService {
 
   /** Adopts `source` and queues a copy to each target; without a source, records an image to upload. */
   async create(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+    return this.withTrustCleanup(ctx, () => this.createImage(ctx, args));
+  }
+
+  /**
+   * Runs a request that may start making a trust early; if the request fails, a trust no task ended up
+   * with is deleted rather than left to expire.
+   */
+  private async withTrustCleanup<T>(ctx: RequestContext, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const trustId = this.tasking.trusts.startedFor(ctx) ? await this.tasking.trusts.forRequest(ctx) : null;
+      if (trustId) await this.tasking.trusts.releaseIfDone(trustId);
+      throw err;
+    }
+  }
+
+  private async createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
     if (!ctx.projectId)
       throw new GimmingError('gimming.auth.no_project', 403, 'A project-scoped token is needed.');
     if (!args.source) return this.createForUpload(ctx, args);
@@ -378,6 +396,10 @@ export class ImageService {
    * the same bytes gets that image as its location instead of a new copy (so re-runs are idempotent).
    */
   async sync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
+    return this.withTrustCleanup(ctx, () => this.syncImage(ctx, args));
+  }
+
+  private async syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
     const image = await this.find(ctx, args.image_id);
     assertNotDeleting(image);
     void this.tasking.trusts.forRequest(ctx); // made while the targets are looked at

@@ -86,6 +86,11 @@ export class Trusts {
     }
   }
 
+  /** True when a trust was asked for this request (it may still be in the making). */
+  startedFor(ctx: RequestContext): boolean {
+    return this.byRequest.has(ctx) && !this.actingThrough.has(ctx);
+  }
+
   /** The trust a context already acts through (a task's), if any. */
   knownTrust(ctx: RequestContext): string | null {
     return this.actingThrough.get(ctx) ?? this.made.get(ctx) ?? null;

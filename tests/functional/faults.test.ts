@@ -164,6 +164,18 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
       const now = await trustsOfDemo();
       return ours.every((t) => !now.has(t)) ? true : undefined;
     });
+    // A request that fails after its trust was started leaves no trust behind.
+    const empty = await glanceA.create({ name: 'fault-no-data' }); // queued: no data
+    const refused = await http('POST', `${api}/v1/images`, {
+      token: demo.id,
+      json: { source: { cloud: 'zone-a', image_id: empty.id }, targets: ['zone-b'] },
+    });
+    assert.equal(refused.status, 409, refused.text);
+    await waitFor('no trust left by the refused request', async () => {
+      const now = await trustsOfDemo();
+      return [...now].every((t) => before.has(t)) ? true : undefined;
+    });
+    await glanceA.delete(empty.id);
     await glanceA.delete(source.id);
   });
 
