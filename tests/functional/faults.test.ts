@@ -215,10 +215,6 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     }
     const all = (await Promise.all(adopted.map(({ id }) => tasksOf(id)))).flat();
     assert.equal(all.length, 50, 'each sync ran exactly once');
-    assert.ok(
-      all.some((t) => t.attempts > 1 || t.agent !== null),
-      'the tasks were run (and the killed conductor did not take them with it)',
-    );
     await Promise.all(sources.map(({ image }) => glanceA.delete(image.id)));
     await Promise.all(
       adopted.map(async ({ id }) => {

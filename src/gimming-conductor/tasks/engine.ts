@@ -83,13 +83,18 @@ export class TaskEngine {
     const index = this.waiting.findIndex((w) => w.taskId === taskId);
     if (index < 0) return false;
     const [waiting] = this.waiting.splice(index, 1);
-    if (waiting) {
-      // Run it cancelled: it records the outcome without doing anything.
-      const task = this.makeTask(waiting.type, waiting.taskId, waiting.ctx);
-      task.cancel();
-      void this.launch(waiting.taskId, waiting.ctx, task);
-    }
+    if (waiting) this.runStopped(waiting.taskId, waiting.ctx, waiting.type);
     return true;
+  }
+
+  /**
+   * Ends a task without doing its work: the task records the outcome (`reason`, by default cancelled by
+   * the user) as it would after a failed attempt, each kind with its own location and image updates.
+   */
+  runStopped(taskId: string, ctx: RequestContext, type: TaskType, reason?: GimmingError): void {
+    const task = this.makeTask(type, taskId, ctx);
+    task.cancel(reason);
+    void this.launch(taskId, ctx, task);
   }
 
   get activeCount(): number {

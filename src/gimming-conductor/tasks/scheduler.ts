@@ -4,10 +4,10 @@
  * conditional UPDATE on its lease, so two conductors never both run it.
  */
 import type { DataSource } from 'typeorm';
-import type { RequestContext } from '../../common/context';
+import { RequestContext } from '../../common/context';
 import { GimmingError, describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
-import { ImageRow, LocationRow, TaskRow } from '../db/entities';
+import { TaskRow } from '../db/entities';
 import type { Trusts } from '../trusts';
 import type { TaskEngine, TaskType } from './engine';
 
@@ -98,7 +98,7 @@ export class TaskScheduler {
         }
         ctx = await this.trusts.context(task.trustId, task.requestId ?? undefined);
       } catch (err) {
-        await this.fail(task, err);
+        this.fail(task, err);
         continue;
       }
       log.info(
@@ -110,47 +110,24 @@ export class TaskScheduler {
   }
 
   /** A task that cannot go on without its user (no trust, or the trust is gone). */
-  private async fail(task: TaskRow, err: unknown): Promise<void> {
+  private fail(task: TaskRow, err: unknown): void {
     const gerr =
       err instanceof GimmingError
         ? err
         : new GimmingError('gimming.task.interrupted', 503, describeError(err));
-    const retryable = gerr.retryable && gerr.code !== 'gimming.task.interrupted';
-    if (retryable) {
+    if (gerr.retryable && gerr.code !== 'gimming.task.interrupted') {
       // Keystone could not be reached: let the lease lapse and look again later.
       log.warn({ task_id: task.id, reason: gerr.message }, 'task not taken over yet');
       return;
     }
-    const now = new Date();
-    await this.db.transaction(async (m) => {
-      await m.update(
-        TaskRow,
-        { id: task.id },
-        {
-          status: 'failed',
-          errorCode: gerr.code,
-          errorMessage: gerr.message.slice(0, 4000),
-          finishedAt: now,
-          updatedAt: now,
-          leaseExpiresAt: null,
-        },
-      );
-      if (task.type === 'copy') {
-        await m.update(
-          LocationRow,
-          { imageId: task.imageId, cloudId: task.cloudId, taskId: task.id },
-          { status: 'error', updatedAt: now },
-        );
-      }
-      if (task.type === 'import') {
-        await m
-          .createQueryBuilder()
-          .update(ImageRow)
-          .set({ status: 'queued', stagingAgent: null, updatedAt: now })
-          .where('id = :id AND status = :importing', { id: task.imageId, importing: 'importing' })
-          .execute();
-      }
-    });
-    log.warn({ task_id: task.id, code: gerr.code, reason: gerr.message }, 'task failed: it cannot go on');
+    log.warn({ task_id: task.id, code: gerr.code, reason: gerr.message }, 'task cannot go on');
+    // The task itself records how it ended, as after any failed attempt (no retry: not retryable).
+    const final = new GimmingError(gerr.code, gerr.status, gerr.message);
+    this.engine.runStopped(
+      task.id,
+      RequestContext.forService(task.requestId ?? undefined),
+      task.type as TaskType,
+      final,
+    );
   }
 }
