@@ -15,6 +15,7 @@ export class AgentRegistry {
 
   async heartbeat(args: MethodArgs<'agent_heartbeat'>): Promise<void> {
     const now = new Date();
+    this.unreachable.delete(args.address); // it is back (a restarted agent keeps its address)
     await this.db
       .createQueryBuilder()
       .insert()
@@ -52,9 +53,23 @@ export class AgentRegistry {
     return new Map(rows.map((r) => [r.zone, Number(r.n)]));
   }
 
-  /** An alive agent of `zone`, chosen at random to spread the work. */
+  /** Agents a call just failed to reach, until when: passed over while their zone has others. */
+  private readonly unreachable = new Map<string, number>();
+
+  /** Notes an agent a task could not reach (from the error's `details.agent`), so retries go elsewhere. */
+  noteFailure(err: GimmingError): void {
+    const agent = err.details?.agent;
+    if (err.code === 'gimming.agent.unavailable' && typeof agent === 'string') {
+      this.unreachable.set(agent, Date.now() + this.downTimeS * 1000);
+    }
+  }
+
+  /** An alive agent of `zone`, chosen at random to spread the work (one just found unreachable last). */
   async pick(zone: string): Promise<AgentRow> {
-    const agents = await this.alive(zone);
+    const now = Date.now();
+    const all = await this.alive(zone);
+    const reachable = all.filter((a) => (this.unreachable.get(a.address) ?? 0) < now);
+    const agents = reachable.length > 0 ? reachable : all;
     if (agents.length === 0) {
       throw new GimmingError('gimming.agent.none_alive', 503, `No agent of zone ${zone} is alive.`, {
         retryable: true,

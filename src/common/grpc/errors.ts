@@ -64,6 +64,7 @@ export function fromServiceError(err: unknown, peer: string): GimmingError {
     case grpc.status.UNAVAILABLE:
       return new GimmingError('gimming.agent.unavailable', 503, `Agent ${peer} is unreachable: ${details}`, {
         retryable: true,
+        details: { agent: peer },
       });
     case grpc.status.DEADLINE_EXCEEDED:
       return new GimmingError('gimming.agent.timeout', 504, `Agent ${peer} did not answer in time.`, {

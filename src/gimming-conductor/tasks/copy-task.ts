@@ -291,6 +291,7 @@ export class CopyTask implements RunnableTask {
         cancelled: { status: 'cancelled', remoteId: null },
       },
     });
+    this.deps.agents.noteFailure(error);
     log.warn(
       {
         task_id: task.id,

@@ -132,6 +132,7 @@ export class DeleteTask implements RunnableTask {
           : task.attempts,
       location: { retry: kept, failed: kept },
     });
+    this.deps.agents.noteFailure(error);
     log.warn(
       {
         task_id: task.id,
