@@ -9,7 +9,7 @@ echo "==> lint";       npm run -s lint
 echo "==> typecheck";  npm run -s typecheck
 echo "==> build";      rm -rf dist && npm run -s build
 echo "==> generated";  bash tools/check-generated.sh
-echo "==> test bed";   bash tools/testbed/testbed.sh up
+echo "==> test bed";   bash tools/testbed/testbed.sh up --barbican
 echo "==> tests"
 GIMMING_TESTBED_SKIP_UP=1 npx mocha --timeout 300000 \
   'dist/tests/unit/**/*.test.js' 'dist/tests/functional/**/*.test.js' "$@"

@@ -52,7 +52,11 @@ async function main(): Promise<void> {
   const serviceUser = new ServiceUser(config.keystone_authtoken);
   const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime);
   const agents = new AgentRegistry(db, config.conductor.agent_down_time);
-  const clouds = new CloudService(db, agents);
+  const clouds = new CloudService(db, agents, {
+    interface: config.key_manager.interface,
+    regionName: config.key_manager.region_name,
+    timeoutMs: config.key_manager.timeout * 1000,
+  });
   const copyDeps: CopyTaskDeps = {
     db,
     agents,
@@ -101,6 +105,9 @@ async function main(): Promise<void> {
     sharing.applyToNewCopy(ctx, imageId, cloud, remoteId);
   engine.onTaskEnd = async (ctx, taskId) => {
     const task = await db.getRepository(TaskRow).findOneBy({ id: taskId });
+    if (!task || !['pending', 'running', 'cancelling'].includes(task.status)) {
+      engine.forgetCloudCredentials(taskId);
+    }
     if (!task) return;
     await uploads.releaseStaging(ctx, task.imageId);
     await images.settleDeletion(ctx, task.imageId);

@@ -36,6 +36,8 @@ export interface RequestContextData {
   auth_token?: string | undefined;
   expires_at?: string | undefined;
   service_catalog?: CatalogEntry[] | undefined;
+  /** Credentials for clouds given with the request, sealed (see cloud-credentials/seal.ts). */
+  cloud_credentials?: string | undefined;
 }
 
 export class RequestContext {
@@ -51,6 +53,11 @@ export class RequestContext {
   readonly authToken: string | undefined;
   readonly expiresAt: string | undefined;
   readonly serviceCatalog: readonly CatalogEntry[];
+  /**
+   * Credentials for clouds that came with the request, sealed: only an agent opens them. Settable, as the
+   * conductor gives them back to the contexts it retries the request's tasks with.
+   */
+  cloudCredentials: string | undefined;
 
   constructor(data: RequestContextData) {
     this.requestId = data.request_id;
@@ -65,6 +72,7 @@ export class RequestContext {
     this.authToken = data.auth_token;
     this.expiresAt = data.expires_at;
     this.serviceCatalog = data.service_catalog ?? [];
+    this.cloudCredentials = data.cloud_credentials;
   }
 
   get isAdmin(): boolean {
@@ -80,7 +88,10 @@ export class RequestContext {
     return new RequestContext({ request_id: requestId, roles: [] });
   }
 
-  /** The wire form. `withSecrets` keeps the token and catalog: only for transient messages. */
+  /**
+   * The wire form. `withSecrets` keeps the token, the catalog and the sealed cloud credentials: only for
+   * transient messages.
+   */
   toWire(withSecrets: boolean): RequestContextData {
     const data: RequestContextData = {
       request_id: this.requestId,
@@ -97,6 +108,7 @@ export class RequestContext {
     if (withSecrets) {
       data.auth_token = this.authToken;
       data.service_catalog = [...this.serviceCatalog];
+      data.cloud_credentials = this.cloudCredentials;
     }
     return data;
   }

@@ -4,19 +4,22 @@
 import type { RequestContext } from '../common/context';
 import { GimmingError } from '../common/errors';
 import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
+import type { CloudSessions } from './cloud-sessions';
 import { GlanceClient } from './drivers/glance/client';
-import { glanceEndpoint } from './drivers/glance/endpoint';
+import { glanceEndpoint, glanceEndpointIn } from './drivers/glance/endpoint';
 
 export interface CloudAccessOptions {
   glanceInterface: string;
   timeoutMs: number;
+  /** Sessions with clouds that have their own Keystone. */
+  sessions: CloudSessions;
 }
 
-export function glanceFor(
+export async function glanceFor(
   ctx: RequestContext,
   cloud: CloudRef__Output | null | undefined,
   opts: CloudAccessOptions,
-): GlanceClient {
+): Promise<GlanceClient> {
   if (!cloud) throw new GimmingError('gimming.agent.bad_request', 400, 'The request names no cloud.');
   if (cloud.type !== 'openstack') {
     throw new GimmingError(
@@ -32,9 +35,12 @@ export function glanceFor(
       'The request carries no credentials for the cloud.',
     );
   }
+  const session = await opts.sessions.sessionFor(ctx, cloud);
   return new GlanceClient({
-    endpoint: glanceEndpoint(ctx, cloud.region_name, opts.glanceInterface),
-    token: ctx.authToken,
+    endpoint: session
+      ? glanceEndpointIn(session.catalog, cloud.region_name, opts.glanceInterface)
+      : glanceEndpoint(ctx, cloud.region_name, opts.glanceInterface),
+    token: session?.token ?? ctx.authToken,
     requestId: ctx.requestId,
     timeoutMs: opts.timeoutMs,
     cloudName: cloud.name || cloud.id,

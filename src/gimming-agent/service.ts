@@ -4,6 +4,8 @@
  * Each handler reads the request context from the call's metadata, runs with it (so log lines carry the
  * request id), and turns any failure into a gRPC status plus the GimmingError in trailing metadata.
  */
+import { CredentialSeal } from '../common/cloud-credentials/seal';
+import { CloudSessions } from './cloud-sessions';
 import type * as grpc from '@grpc/grpc-js';
 import type { GimmingConfig } from '../common/config/schema';
 import { type RequestContext, runWithContext } from '../common/context';
@@ -114,6 +116,11 @@ export function agentHandlers(
   const access: CloudAccessOptions = {
     glanceInterface: config.agent.glance_interface,
     timeoutMs: config.agent.glance_timeout * 1000,
+    sessions: new CloudSessions(
+      new CredentialSeal(config.agent.rpc_secrets),
+      { interface: config.key_manager.interface, regionName: config.key_manager.region_name },
+      config.key_manager.timeout * 1000,
+    ),
   };
   const copyOptions: CopyOptions = {
     access,
@@ -132,18 +139,18 @@ export function agentHandlers(
   return {
     GetInfo: unaryHandler('GetInfo', async () => ({ ...identity, version: VERSION })),
     DescribeImage: unaryHandler('DescribeImage', async (ctx, req) => {
-      const glance = glanceFor(ctx, req.cloud, access);
+      const glance = await glanceFor(ctx, req.cloud, access);
       return toRemoteImage(await glance.getImage(req.image_id));
     }),
     SetImageProperties: unaryHandler('SetImageProperties', async (ctx, req) => {
-      const glance = glanceFor(ctx, req.cloud, access);
+      const glance = await glanceFor(ctx, req.cloud, access);
       const current = await glance.getImage(req.image_id);
       const ops = propertyPatch(current, req.properties);
       const updated = ops.length > 0 ? await glance.patchImage(req.image_id, ops) : current;
       return toRemoteImage(updated);
     }),
     UpdateImage: unaryHandler('UpdateImage', async (ctx, req) => {
-      const glance = glanceFor(ctx, req.cloud, access);
+      const glance = await glanceFor(ctx, req.cloud, access);
       const current = await glance.getImage(req.image_id);
       const ops: Array<{ op: string; path: string; value: string }> = [];
       if (req.name && req.name !== current.name) ops.push({ op: 'replace', path: '/name', value: req.name });
@@ -153,23 +160,23 @@ export function agentHandlers(
       return toRemoteImage(ops.length > 0 ? await glance.patchImage(req.image_id, ops) : current);
     }),
     AddMember: unaryHandler('AddMember', async (ctx, req) => {
-      const glance = glanceFor(ctx, req.cloud, access);
+      const glance = await glanceFor(ctx, req.cloud, access);
       return toImageMember(await glance.addMember(req.image_id, memberId(req.member_id)));
     }),
     RemoveMember: unaryHandler('RemoveMember', async (ctx, req) => {
-      const glance = glanceFor(ctx, req.cloud, access);
+      const glance = await glanceFor(ctx, req.cloud, access);
       return { deleted: await glance.removeMember(req.image_id, memberId(req.member_id)) };
     }),
     ListMembers: unaryHandler('ListMembers', async (ctx, req) => {
-      const glance = glanceFor(ctx, req.cloud, access);
+      const glance = await glanceFor(ctx, req.cloud, access);
       return { members: (await glance.listMembers(req.image_id)).map(toImageMember) };
     }),
     DeleteImage: unaryHandler('DeleteImage', async (ctx, req) => {
-      const glance = glanceFor(ctx, req.cloud, access);
+      const glance = await glanceFor(ctx, req.cloud, access);
       return { deleted: await glance.deleteImage(req.image_id) };
     }),
     ListImages: unaryHandler('ListImages', async (ctx, req) => {
-      const glance = glanceFor(ctx, req.cloud, access);
+      const glance = await glanceFor(ctx, req.cloud, access);
       const images = await glance.listImages(req.filters, req.limit > 0 ? req.limit : 1000);
       return { images: images.map(toRemoteImage) };
     }),

@@ -16,6 +16,8 @@ import { taskRoutes } from './controllers/v1/tasks';
 import { rootRoutes } from './controllers/root';
 import type { KeystoneValidator } from './keystone';
 import { type AuthState, authToken } from './middleware/auth-token';
+import { CredentialSeal } from '../common/cloud-credentials/seal';
+import { cloudCredentials } from './middleware/cloud-credentials';
 import { errorsAndAccessLog } from './middleware/errors';
 import { type ApiState, requestId } from './middleware/request-id';
 
@@ -66,8 +68,12 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   // The router matches paths whatever their case (/V1/IMAGES is /v1/images): so must this.
   const protectedPaths = /^\/v1\/./i;
   const auth = authToken(deps.keystone);
+  const credentials = cloudCredentials(
+    new CredentialSeal(deps.config.agent.rpc_secrets),
+    deps.config.api.cloud_credentials_lifetime,
+  );
   app.use(async (ctx, next) => {
-    if (protectedPaths.test(ctx.path)) await auth(ctx, next);
+    if (protectedPaths.test(ctx.path)) await auth(ctx, async () => void (await credentials(ctx, next)));
     else await next();
   });
   app.use(v1.routes());

@@ -18,6 +18,14 @@ const rule = (check: string, description: string): RuleDefault => ({ check, desc
 export const RULES: Record<string, RuleDefault> = {
   'gimming:cloud:create': rule(ADMIN, 'Register a shared cloud.'),
   'gimming:cloud:delete': rule(ADMIN, 'Remove a shared cloud that holds no tracked copy.'),
+  'gimming:cloud:create_project': rule(
+    MEMBER,
+    "Register a cloud owned by the caller's project (its own Keystone and credentials, if any).",
+  ),
+  'gimming:cloud:delete_project': rule(
+    MEMBER,
+    "Remove a cloud of the caller's project that holds no tracked copy.",
+  ),
   'gimming:cloud:list': rule(READER, 'List the clouds.'),
   'gimming:cloud:get': rule(READER, 'Show a cloud.'),
   'gimming:cloud:list_images': rule(READER, 'Browse the images a cloud holds, live.'),

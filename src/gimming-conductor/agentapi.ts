@@ -23,7 +23,14 @@ const CONTROL_TIMEOUT_MS = 60_000;
 const CLIENT_OPTIONS = { flowControlWindow: 1024 * 1024, maxMessageBytes: 16 * 1024 * 1024 };
 
 export function cloudRef(cloud: CloudRow): CloudRef {
-  return { id: cloud.id, name: cloud.name, type: cloud.type, region_name: cloud.regionName };
+  return {
+    id: cloud.id,
+    name: cloud.name,
+    type: cloud.type,
+    region_name: cloud.regionName,
+    auth_url: cloud.authUrl ?? '',
+    credentials_ref: cloud.credentialsRef ?? '',
+  };
 }
 
 function client(address: string): AgentClient {

@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { type KeyManagerOptions, checkSecret, secretHref } from '../common/cloud-credentials/key-manager';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
 import type { AgentRegistry } from './agents';
@@ -17,10 +18,47 @@ export function canSeeCloud(ctx: RequestContext, cloud: CloudRow): boolean {
   return cloud.scope === 'shared' || ctx.isAdmin || (cloud.owner !== null && cloud.owner === ctx.projectId);
 }
 
+/**
+ * Work on a cloud with its own Keystone needs credentials for it: from its key-manager secret, or given with
+ * the request. Checked before anything is queued, so that the user hears it at once.
+ */
+export function checkCredentials(ctx: RequestContext, cloud: CloudRow): void {
+  if (cloud.authUrl && !cloud.credentialsRef && !ctx.cloudCredentials) {
+    throw new GimmingError(
+      'gimming.cloud.credentials_required',
+      400,
+      `Cloud ${cloud.name} has its own identity service and no credentials_ref: give its credentials with ` +
+        'the request (X-Cloud-Credentials).',
+    );
+  }
+}
+
+function checkAuthUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new GimmingError('gimming.cloud.bad_auth_url', 400, 'auth_url is not a URL.');
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.search || url.hash) {
+    throw new GimmingError(
+      'gimming.cloud.bad_auth_url',
+      400,
+      'auth_url must be an http or https URL without credentials, query or fragment.',
+    );
+  }
+  return url.toString().replace(/\/+$/, '').replace(/\/v3$/, '');
+}
+
 export class CloudService {
   constructor(
     private readonly db: DataSource,
     private readonly agents: AgentRegistry,
+    private readonly keyManager: KeyManagerOptions & { timeoutMs: number } = {
+      interface: 'public',
+      regionName: '',
+      timeoutMs: 30000,
+    },
   ) {}
 
   /** A cloud the caller can see, by name or ID; 404 otherwise (not 403: existence is not revealed). */
@@ -35,11 +73,43 @@ export class CloudService {
     return cloud;
   }
 
+  /** A cloud to work on now: resolved, and with credentials for it if it has its own Keystone. */
+  async resolveForWork(ctx: RequestContext, ref: string): Promise<CloudRow> {
+    const cloud = await this.resolve(ctx, ref);
+    checkCredentials(ctx, cloud);
+    return cloud;
+  }
+
   async create(ctx: RequestContext, args: MethodArgs<'create_cloud'>): Promise<CloudView> {
-    if (!ctx.isAdmin)
+    const project = args.scope === 'project';
+    if (!project && !ctx.isAdmin)
       throw forbidden('gimming.cloud.forbidden', 'Only administrators can register shared clouds.');
+    if (project && !ctx.projectId) {
+      throw forbidden('gimming.cloud.forbidden', 'A project cloud needs a project-scoped token.');
+    }
     if (UUID_RE.test(args.name)) {
       throw new GimmingError('gimming.cloud.bad_name', 400, 'A cloud name cannot have the form of a UUID.');
+    }
+    if (!project && (args.auth_url !== undefined || args.credentials_ref !== undefined)) {
+      throw new GimmingError(
+        'gimming.cloud.bad_scope',
+        400,
+        'Only a project cloud (scope "project") takes auth_url and credentials_ref: a shared cloud is ' +
+          "reached with each user's own token.",
+      );
+    }
+    if (args.credentials_ref !== undefined && args.auth_url === undefined) {
+      throw new GimmingError(
+        'gimming.cloud.bad_credentials_ref',
+        400,
+        'credentials_ref needs auth_url: the credentials are for the identity service at auth_url.',
+      );
+    }
+    const authUrl = args.auth_url === undefined ? null : checkAuthUrl(args.auth_url);
+    let credentialsRef: string | null = null;
+    if (args.credentials_ref !== undefined) {
+      credentialsRef = secretHref(ctx, args.credentials_ref, this.keyManager);
+      await checkSecret(ctx, credentialsRef, this.keyManager, this.keyManager.timeoutMs);
     }
     const now = new Date();
     const row = Object.assign(new CloudRow(), {
@@ -48,8 +118,10 @@ export class CloudService {
       type: args.type,
       regionName: args.region_name,
       zone: args.zone ?? args.name,
-      scope: 'shared',
-      owner: null,
+      scope: project ? 'project' : 'shared',
+      owner: project ? (ctx.projectId as string) : null,
+      authUrl,
+      credentialsRef,
       createdAt: now,
       updatedAt: now,
     });
@@ -65,10 +137,14 @@ export class CloudService {
     return cloudView(row, up.get(row.zone) ?? 0);
   }
 
-  /** Unregisters a cloud that no image has a copy in (nor a task works on). Administrators only. */
+  /**
+   * Unregisters a cloud that no image has a copy in (nor a task works on): a shared cloud by an
+   * administrator, a project cloud by its project (or an administrator).
+   */
   async delete(ctx: RequestContext, ref: string): Promise<void> {
     const cloud = await this.resolve(ctx, ref);
-    if (!ctx.isAdmin)
+    const owns = cloud.scope === 'project' && cloud.owner !== null && cloud.owner === ctx.projectId;
+    if (!ctx.isAdmin && !owns)
       throw forbidden('gimming.cloud.forbidden', 'Only administrators can remove shared clouds.');
     const used = await this.db.query<Array<{ n: number | string }>>(
       `SELECT (SELECT COUNT(*) FROM locations WHERE cloud_id = ?) +
@@ -102,7 +178,7 @@ export class CloudService {
    * it (only when the user can see that image too), so that untracked ones can be adopted.
    */
   async listImages(ctx: RequestContext, args: MethodArgs<'list_cloud_images'>): Promise<CloudImageView[]> {
-    const cloud = await this.resolve(ctx, args.cloud);
+    const cloud = await this.resolveForWork(ctx, args.cloud);
     const agent = await this.agents.pick(cloud.zone);
     const images = await agentapi.listImages(ctx, agent.address, cloud, {}, args.limit);
     const tracked = new Map<string, string>();

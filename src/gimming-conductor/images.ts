@@ -110,10 +110,10 @@ export class ImageService {
     if ('url' in args.source) return this.createForUpload(ctx, args, args.source.url);
     if (args.targets.length > 0) void this.tasking.trusts.forRequest(ctx); // made while the source is read
     const adopt = args.source;
-    const source = await this.clouds.resolve(ctx, adopt.cloud);
+    const source = await this.clouds.resolveForWork(ctx, adopt.cloud);
     const targets: CloudRow[] = [];
     for (const ref of args.targets) {
-      const target = await this.clouds.resolve(ctx, ref);
+      const target = await this.clouds.resolveForWork(ctx, ref);
       if (target.id === source.id) {
         throw badRequest(
           'gimming.image.target_is_source',
@@ -317,7 +317,7 @@ export class ImageService {
       throw badRequest('gimming.image.no_target', 'Name at least one target cloud.');
     const targets: CloudRow[] = [];
     for (const ref of args.targets) {
-      const target = await this.clouds.resolve(ctx, ref);
+      const target = await this.clouds.resolveForWork(ctx, ref);
       if (!targets.some((t) => t.id === target.id)) targets.push(target);
     }
     for (const target of targets) await this.agents.pick(target.zone);
@@ -405,7 +405,7 @@ export class ImageService {
     void this.tasking.trusts.forRequest(ctx); // made while the targets are looked at
     const targets: CloudRow[] = [];
     for (const ref of args.targets) {
-      const target = await this.clouds.resolve(ctx, ref);
+      const target = await this.clouds.resolveForWork(ctx, ref);
       if (!targets.some((t) => t.id === target.id)) targets.push(target);
     }
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });

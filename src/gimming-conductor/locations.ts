@@ -34,7 +34,7 @@ export class LocationService {
   async add(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {
     const image = await this.images.find(ctx, args.image_id);
     assertNotDeleting(image);
-    const cloud = await this.clouds.resolve(ctx, args.cloud);
+    const cloud = await this.clouds.resolveForWork(ctx, args.cloud);
     const agent = await this.agents.pick(cloud.zone);
     const remote = await agentapi.describeImage(ctx, agent.address, cloud, args.remote_id);
     if (remote.status !== 'active') {

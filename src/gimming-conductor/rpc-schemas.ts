@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.4';
+export const RPC_API_VERSION = '1.5';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -42,6 +42,10 @@ export const METHODS = {
     type: T.Literal('openstack'),
     region_name: Name,
     zone: T.Optional(Name),
+    // 1.5: clouds owned by the caller's project, with their own Keystone and credentials
+    scope: T.Optional(T.Union([T.Literal('shared'), T.Literal('project')])),
+    auth_url: T.Optional(T.String({ minLength: 1, maxLength: 1024 })),
+    credentials_ref: T.Optional(T.String({ minLength: 1, maxLength: 1024 })),
   }),
   list_clouds: T.Object({}),
   get_cloud: T.Object({ cloud: CloudRefArg }),
@@ -135,6 +139,10 @@ export interface CloudView {
   zone: string;
   scope: string;
   owner: string | null;
+  /** A project cloud's own Keystone (null: reached with the user's token). */
+  auth_url: string | null;
+  /** The key-manager secret with the credentials for auth_url. */
+  credentials_ref: string | null;
   agents_up: number;
   created_at: string;
   updated_at: string;

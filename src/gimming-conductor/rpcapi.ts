@@ -31,7 +31,9 @@ export class ConductorAPI {
   }
 
   createCloud(ctx: RequestContext, args: MethodArgs<'create_cloud'>): Promise<CloudView> {
-    return this.client.call(ctx, 'create_cloud', args, { version: '1.0' });
+    const extended =
+      args.scope !== undefined || args.auth_url !== undefined || args.credentials_ref !== undefined;
+    return this.client.call(ctx, 'create_cloud', args, { version: extended ? '1.5' : '1.0' });
   }
 
   listClouds(ctx: RequestContext): Promise<CloudView[]> {

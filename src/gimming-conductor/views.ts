@@ -16,6 +16,8 @@ export function cloudView(row: CloudRow, agentsUp: number): CloudView {
     zone: row.zone,
     scope: row.scope,
     owner: row.owner,
+    auth_url: row.authUrl,
+    credentials_ref: row.credentialsRef,
     agents_up: agentsUp,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

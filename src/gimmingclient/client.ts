@@ -85,12 +85,28 @@ export class CloudsApi {
     return (await this.session.request<CloudView>('GET', `/v1/clouds/${enc(cloud)}`)).body;
   }
 
-  async create(args: { name: string; regionName: string; zone?: string; type?: string }): Promise<CloudView> {
+  /**
+   * Registers a cloud: shared (administrators), or `project: true` for one of the caller's project, which
+   * may have its own identity service (`authUrl`) with credentials in a key-manager secret
+   * (`credentialsRef`, a secret UUID or href) or given with each request.
+   */
+  async create(args: {
+    name: string;
+    regionName: string;
+    zone?: string;
+    type?: string;
+    project?: boolean;
+    authUrl?: string;
+    credentialsRef?: string;
+  }): Promise<CloudView> {
     const json = {
       name: args.name,
       type: args.type ?? 'openstack',
       region_name: args.regionName,
       ...(args.zone ? { zone: args.zone } : {}),
+      ...(args.project ? { scope: 'project' } : {}),
+      ...(args.authUrl ? { auth_url: args.authUrl } : {}),
+      ...(args.credentialsRef ? { credentials_ref: args.credentialsRef } : {}),
     };
     return (await this.session.request<CloudView>('POST', '/v1/clouds', { json })).body;
   }

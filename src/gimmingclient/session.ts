@@ -34,6 +34,11 @@ interface Token {
 export interface SessionOptions {
   timeoutMs?: number;
   userAgent?: string;
+  /**
+   * Credentials for clouds with their own identity service, by GIMinG cloud name or ID (clouds.yaml-style
+   * `auth` without auth_url), sent with every request in X-Cloud-Credentials; GIMinG never stores them.
+   */
+  cloudCredentials?: Record<string, Record<string, string>>;
 }
 
 export class Session {
@@ -170,6 +175,11 @@ export class Session {
     return {
       'X-Auth-Token': (await this.getToken()).value,
       'User-Agent': this.opts.userAgent ?? 'gimmingclient',
+      ...(this.opts.cloudCredentials
+        ? {
+            'X-Cloud-Credentials': Buffer.from(JSON.stringify(this.opts.cloudCredentials)).toString('base64'),
+          }
+        : {}),
       ...extra,
     };
   }

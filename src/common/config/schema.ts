@@ -111,6 +111,13 @@ export const SCHEMA = {
     ),
     max_limit: int('Largest number of items one list request returns.', 1000, 1),
     default_limit: int('Number of items a list request returns when it names no limit.', 100, 1),
+    cloud_credentials_lifetime: int(
+      'Seconds the cloud credentials given with a request (X-Cloud-Credentials) stay usable by the work the ' +
+        'request queued, retries included. They are kept only sealed in memory, never stored; work still ' +
+        'waiting after this long, or resumed by another conductor, fails and asks for them again.',
+      86400,
+      60,
+    ),
   },
   oslo_policy: {
     policy_file: str(
@@ -254,6 +261,16 @@ export const SCHEMA = {
       [],
     ),
     max_redirects: int('Redirects an import follows, each checked like the first URL.', 5),
+  },
+  key_manager: {
+    interface: choice(
+      'Interface of the key-manager (Barbican) endpoints taken from the service catalog, where the secrets ' +
+        "holding project clouds' credentials (credentials_ref) are read.",
+      ['public', 'internal', 'admin'] as const,
+      'public',
+    ),
+    region_name: str('Region of the key-manager endpoint; empty for the first one of any region.', ''),
+    timeout: int('Seconds a request to the key manager may take.', 30, 1),
   },
 } as const satisfies Record<string, GroupSpec>;
 

@@ -4,6 +4,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { type CatalogEntry, RequestContext, newRequestId } from '../context';
 
+/** Sealed per-request cloud credentials (only the agent can open them). */
+export const CLOUD_CREDENTIALS_KEY = 'x-gimming-cloud-credentials';
+
 export function contextToMetadata(ctx: RequestContext): grpc.Metadata {
   const md = new grpc.Metadata();
   md.set('x-openstack-request-id', ctx.requestId);
@@ -13,6 +16,7 @@ export function contextToMetadata(ctx: RequestContext): grpc.Metadata {
   if (ctx.roles.length > 0) md.set('x-roles', ctx.roles.join(','));
   if (ctx.authToken) md.set('x-auth-token', ctx.authToken);
   if (ctx.serviceCatalog.length > 0) md.set('x-service-catalog', JSON.stringify(ctx.serviceCatalog));
+  if (ctx.cloudCredentials) md.set(CLOUD_CREDENTIALS_KEY, ctx.cloudCredentials);
   return md;
 }
 
@@ -40,5 +44,6 @@ export function contextFromMetadata(md: grpc.Metadata): RequestContext {
     roles: (first(md, 'x-roles') ?? '').split(',').filter((r) => r !== ''),
     auth_token: first(md, 'x-auth-token'),
     service_catalog: catalog,
+    cloud_credentials: first(md, CLOUD_CREDENTIALS_KEY),
   });
 }

@@ -146,7 +146,7 @@ export async function runCopy(
   ) {
     throw new GimmingError('gimming.agent.bad_request', 400, 'A copy needs a source, a target and an image.');
   }
-  const glance = glanceFor(ctx, req.target, opts.access);
+  const glance = await glanceFor(ctx, req.target, opts.access);
   const spec = req.image;
   const body: Record<string, unknown> = {
     ...spec.properties,

@@ -31,7 +31,7 @@ export async function serveRead(
   if (req.from_staging) {
     data = staging.open(req.image_id);
   } else {
-    const glance = glanceFor(ctx, req.cloud, access);
+    const glance = await glanceFor(ctx, req.cloud, access);
     // No separate look at the image first: Glance answers a read of an image without data (queued,
     // deactivated, killed) with a status that openData turns into a clear error.
     data = await glance.openData(req.image_id);

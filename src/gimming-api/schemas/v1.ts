@@ -16,6 +16,11 @@ export const CreateCloud = T.Object(
     type: T.Literal('openstack'),
     region_name: Name,
     zone: T.Optional(T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })),
+    // shared (default: the operator's, for everyone) or project (the caller's project's own)
+    scope: T.Optional(T.Union([T.Literal('shared'), T.Literal('project')])),
+    // A project cloud's own Keystone, and the key-manager secret with its credentials.
+    auth_url: T.Optional(T.String({ minLength: 1, maxLength: 1024, pattern: '^https?://[^\\s]+$' })),
+    credentials_ref: T.Optional(T.String({ minLength: 1, maxLength: 1024, pattern: '^[^\\s]+$' })),
   },
   { additionalProperties: false },
 );

@@ -26,6 +26,11 @@ export class CloudRow {
   /** shared (registered by the operator for everyone) or project (owned by `owner`). */
   @Column({ type: 'varchar', length: 16 }) scope!: string;
   @Column({ type: 'varchar', length: 64, nullable: true }) owner!: string | null;
+  /** A project cloud's own Keystone; null when the cloud is reached with the user's own token. */
+  @Column({ name: 'auth_url', type: 'varchar', length: 1024, nullable: true }) authUrl!: string | null;
+  /** The key-manager secret with the credentials for auth_url (its href; never the credentials). */
+  @Column({ name: 'credentials_ref', type: 'varchar', length: 1024, nullable: true })
+  credentialsRef!: string | null;
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
   @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
 }

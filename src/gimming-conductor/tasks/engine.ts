@@ -67,7 +67,24 @@ export class TaskEngine {
     return Math.max(0, this.workers - this.running.size - this.waiting.length);
   }
 
+  /**
+   * The sealed cloud credentials of tasks whose request gave some, kept (in memory only) until the task
+   * ends, so that its retries on this conductor still have them.
+   */
+  private readonly cloudCredentials = new Map<string, string>();
+
+  /** The sealed credentials a task's request gave, if this conductor has them. */
+  cloudCredentialsOf(taskId: string): string | undefined {
+    return this.cloudCredentials.get(taskId);
+  }
+
+  /** Forgets a finished task's credentials. */
+  forgetCloudCredentials(taskId: string): void {
+    this.cloudCredentials.delete(taskId);
+  }
+
   submit(taskId: string, ctx: RequestContext, type: TaskType = 'copy'): void {
+    if (ctx.cloudCredentials) this.cloudCredentials.set(taskId, ctx.cloudCredentials);
     if (this.has(taskId)) return;
     this.waiting.push({ type, taskId, ctx });
     this.pump();

@@ -97,6 +97,7 @@ export class TaskScheduler {
           );
         }
         ctx = await this.trusts.context(task.trustId, task.requestId ?? undefined);
+        ctx.cloudCredentials = this.engine.cloudCredentialsOf(task.id);
       } catch (err) {
         this.fail(task, err);
         continue;

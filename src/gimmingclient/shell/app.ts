@@ -31,6 +31,11 @@ const GLOBAL_OPTIONS: Array<[string, string, string]> = [
   ],
   ['--os-application-credential-secret <secret>', 'its secret', 'OS_APPLICATION_CREDENTIAL_SECRET'],
   ['--os-endpoint-override <url>', 'the GIMinG endpoint, instead of the catalog', 'OS_ENDPOINT_OVERRIDE'],
+  [
+    '--cloud-credentials <file>',
+    'a JSON or YAML file of credentials for clouds with their own identity service, by cloud name',
+    'GIMMING_CLOUD_CREDENTIALS',
+  ],
 ];
 
 /** Runs the CLI; resolves with the exit code (0 ok, 1 failed, 2 bad usage). */

@@ -170,11 +170,14 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   showOutput(
     cloud
       .command('create')
-      .description('register a shared cloud (administrators)')
+      .description("register a shared cloud (administrators), or one of your project's (--project)")
       .argument('<name>', 'the cloud name')
       .requiredOption('--region <region>', 'the region of its image endpoint in the Keystone catalog')
       .option('--zone <zone>', 'the zone of the agents that serve it (default: the name)')
-      .option('--type <type>', 'the cloud type', 'openstack'),
+      .option('--type <type>', 'the cloud type', 'openstack')
+      .option('--project', "a cloud of your project's own, not shared")
+      .option('--auth-url <url>', "the cloud's own identity service (project clouds)")
+      .option('--credentials-ref <secret>', 'the key-manager secret (UUID or href) holding its credentials'),
   ).action(
     run(async (name: string, opts: Record<string, unknown>) => {
       const created = await shell.client.clouds.create({
@@ -182,13 +185,16 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
         regionName: opts.region as string,
         type: opts.type as string,
         ...(opts.zone ? { zone: opts.zone as string } : {}),
+        ...(opts.project ? { project: true } : {}),
+        ...(opts.authUrl ? { authUrl: opts.authUrl as string } : {}),
+        ...(opts.credentialsRef ? { credentialsRef: opts.credentialsRef as string } : {}),
       });
       shell.printOne(created as unknown as Row, opts);
     }),
   );
   cloud
     .command('delete')
-    .description('remove clouds that hold no tracked copy (administrators)')
+    .description('remove clouds that hold no tracked copy (shared ones: administrators)')
     .argument('<cloud...>', 'names or IDs')
     .action(
       run(async (refs: string[]) => {

@@ -2,7 +2,9 @@
  * What every command gets: the client (made on first use, from the global options), the output options,
  * and where to write.
  */
+import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { GimmingClient, collect } from '../client';
 import { type CloudConfig, resolveCloud } from '../cloud-config';
 import { GimmingClientError } from '../errors';
@@ -37,6 +39,7 @@ export interface GlobalOptions {
   osApplicationCredentialName?: string;
   osApplicationCredentialSecret?: string;
   osEndpointOverride?: string;
+  cloudCredentials?: string;
   timeout?: string;
 }
 
@@ -97,6 +100,9 @@ export class Shell {
       new Session(this.cloud, {
         userAgent: 'gimming-cli',
         ...(this.globals.timeout ? { timeoutMs: Number(this.globals.timeout) * 1000 } : {}),
+        ...(this.globals.cloudCredentials
+          ? { cloudCredentials: readCloudCredentials(this.globals.cloudCredentials) }
+          : {}),
       }),
     );
     return this.cached;
@@ -173,3 +179,25 @@ export function showOutput(cmd: Command): Command {
 }
 
 export { collectValues };
+
+/** The --cloud-credentials file: an object of cloud name to clouds.yaml-style `auth`. */
+function readCloudCredentials(path: string): Record<string, Record<string, string>> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new GimmingClientError(
+      `Cannot read the cloud credentials file ${path}: ${(err as Error).message}`,
+      0,
+      'client.bad_credentials_file',
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new GimmingClientError(
+      `The cloud credentials file ${path} must hold an object of cloud names.`,
+      0,
+      'client.bad_credentials_file',
+    );
+  }
+  return parsed as Record<string, Record<string, string>>;
+}

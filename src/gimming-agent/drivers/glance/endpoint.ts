@@ -1,11 +1,16 @@
 /**
- * The Glance endpoint of a region, taken from the user's service catalog, as every OpenStack client does.
+ * The Glance endpoint of a region, taken from a service catalog, as every OpenStack client does.
  */
-import type { RequestContext } from '../../../common/context';
+import type { CatalogEntry, RequestContext } from '../../../common/context';
 import { GimmingError } from '../../../common/errors';
 
+/** From the user's own catalog. */
 export function glanceEndpoint(ctx: RequestContext, region: string, iface: string): string {
-  const service = ctx.serviceCatalog.find((entry) => entry.type === 'image');
+  return glanceEndpointIn(ctx.serviceCatalog, region, iface);
+}
+
+export function glanceEndpointIn(catalog: readonly CatalogEntry[], region: string, iface: string): string {
+  const service = catalog.find((entry) => entry.type === 'image');
   const endpoint = service?.endpoints.find(
     (e) => e.interface === iface && (e.region === region || e.region_id === region),
   );

@@ -1,5 +1,6 @@
 /**
- * /v1/clouds: the places images live. Registering a shared cloud is for administrators.
+ * /v1/clouds: the places images live. Registering a shared cloud is for administrators; a project may
+ * register clouds of its own.
  */
 import type { ImportRules } from '../../../common/import-filter';
 import type Router from '@koa/router';
@@ -24,9 +25,10 @@ export interface ControllerDeps {
 
 export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
   router.post('/v1/clouds', async (ctx) => {
-    authorize(ctx.state.context, 'gimming:cloud:create');
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(CreateCloud, body, 'body');
+    const project = (body as { scope?: string }).scope === 'project';
+    authorize(ctx.state.context, project ? 'gimming:cloud:create_project' : 'gimming:cloud:create');
     const cloud = await deps.conductor.createCloud(ctx.state.context, body as never);
     ctx.status = 201;
     ctx.set('Location', `/v1/clouds/${cloud.id}`);
@@ -50,8 +52,13 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
   });
 
   router.delete('/v1/clouds/:cloud', async (ctx) => {
-    authorize(ctx.state.context, 'gimming:cloud:delete');
-    await deps.conductor.deleteCloud(ctx.state.context, cloudParam(ctx.params.cloud));
+    const ref = cloudParam(ctx.params.cloud);
+    const cloud = await deps.conductor.getCloud(ctx.state.context, ref);
+    authorize(
+      ctx.state.context,
+      cloud.scope === 'project' ? 'gimming:cloud:delete_project' : 'gimming:cloud:delete',
+    );
+    await deps.conductor.deleteCloud(ctx.state.context, ref);
     ctx.status = 204;
   });
 

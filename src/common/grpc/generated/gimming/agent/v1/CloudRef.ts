@@ -5,6 +5,8 @@ export interface CloudRef {
   name?: string;
   type?: string;
   region_name?: string;
+  auth_url?: string;
+  credentials_ref?: string;
 }
 
 export interface CloudRef__Output {
@@ -12,4 +14,6 @@ export interface CloudRef__Output {
   name: string;
   type: string;
   region_name: string;
+  auth_url: string;
+  credentials_ref: string;
 }
