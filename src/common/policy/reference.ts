@@ -42,7 +42,7 @@ export function renderPolicyReference(rules: Record<string, RuleDefault>): strin
     'register clouds, make images public and see every project. A rule says who may attempt a call;',
     'which project may see what is enforced by the conductor.',
     '',
-    'A yaml file, ``[oslo_policy] policy_file`` (:ref:`config-oslo-policy-policy-file`), overrides',
+    'The yaml file named by :ref:`[oslo_policy] policy_file <config-oslo-policy-policy-file>` overrides',
     "rules one by one with oslo.policy's check strings (``role:<name>``, ``rule:<name>``, ``@``, ``!``,",
     '``not``, ``and``, ``or``, parentheses); :doc:`sample-policy` lists every rule to start from. An',
     'unknown rule or a check that does not parse stops ``gimming-api`` at start-up.',
