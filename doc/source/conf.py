@@ -1,7 +1,32 @@
 # Sphinx configuration for GIMinG's documentation.
+#
+# Built with Debian's packages only (python3-sphinx, python3-sphinx-rtd-theme; tools/ensure-doc-deps.sh
+# installs them), warnings as errors: npm run docs, or
+#   python3 -m sphinx -W --keep-going -b html doc/source doc/build/html
+# The configuration and policy references in configuration/ are generated from the code
+# (npm run genconfig, npm run genpolicy) and checked in; tools/check-generated.sh fails when they are stale.
+import json
+import os
+
+_here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(_here, '..', '..', 'package.json'), encoding='utf-8') as _f:
+    _package = json.load(_f)
+
 project = 'GIMinG'
 copyright = '2026, GIMinG developers'
+author = 'GIMinG developers'
+version = _package['version']
+release = _package['version']
+
 extensions = []
 master_doc = 'index'
 exclude_patterns = ['_build']
-html_theme = 'alabaster'
+# Literal blocks (::) are shell commands, ini or JSON; a page names the language where it matters.
+highlight_language = 'none'
+
+html_theme = 'sphinx_rtd_theme'
+html_theme_options = {
+    'navigation_depth': 3,
+}
+html_title = f'GIMinG {release} documentation'
+html_show_sourcelink = False

@@ -1,10 +1,13 @@
 /**
- * gimming-config-generator: writes the sample configuration file (--output FILE) or prints it.
+ * gimming-config-generator: writes the sample configuration file (--format sample, the default) or the
+ * configuration reference for the docs (--format rst) to --output FILE, or prints it.
  */
-import { writeFileSync } from 'node:fs';
+import { renderConfigReference } from '../common/config/reference';
 import { renderSample } from '../common/config/sample';
+import { runGenerator } from './generator-args';
 
-const outIndex = process.argv.indexOf('--output');
-const output = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
-if (output) writeFileSync(output, renderSample());
-else process.stdout.write(renderSample());
+runGenerator(
+  'gimming-config-generator',
+  { sample: renderSample, rst: () => renderConfigReference() },
+  'sample',
+);

@@ -1,10 +1,13 @@
 /**
- * gimming-policy-generator: writes the sample policy file (--output FILE) or prints it.
+ * gimming-policy-generator: writes the sample policy file (--format sample, the default) or the policy
+ * reference for the docs (--format rst) to --output FILE, or prints it.
  */
-import { writeFileSync } from 'node:fs';
-import { renderPolicySample } from '../gimming-api/policy';
+import { renderPolicyReference } from '../common/policy/reference';
+import { RULES, renderPolicySample } from '../gimming-api/policy';
+import { runGenerator } from './generator-args';
 
-const outIndex = process.argv.indexOf('--output');
-const output = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
-if (output) writeFileSync(output, renderPolicySample());
-else process.stdout.write(renderPolicySample());
+runGenerator(
+  'gimming-policy-generator',
+  { sample: renderPolicySample, rst: () => renderPolicyReference(RULES) },
+  'sample',
+);

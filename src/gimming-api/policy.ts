@@ -7,54 +7,131 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { RequestContext } from '../common/context';
 import { GimmingError } from '../common/errors';
-import { Enforcer, type RuleDefault } from '../common/policy/check';
+import { Enforcer, type Operation, type RuleDefault } from '../common/policy/check';
 
 const ADMIN = 'role:admin';
 const MEMBER = 'role:member or role:admin';
 const READER = 'role:reader or role:member or role:admin';
 
-const rule = (check: string, description: string): RuleDefault => ({ check, description });
+type Method = Operation['method'];
+const op = (method: Method, path: string): Operation => ({ method, path });
+const rule = (check: string, description: string, ...operations: Operation[]): RuleDefault => ({
+  check,
+  description,
+  operations,
+});
 
+const IMAGE = '/v1/images/{image_id}';
+
+/** The rules, each with the calls it is checked for (a unit test holds these to the controllers). */
 export const RULES: Record<string, RuleDefault> = {
-  'gimming:cloud:create': rule(ADMIN, 'Register a shared cloud.'),
-  'gimming:cloud:delete': rule(ADMIN, 'Remove a shared cloud that holds no tracked copy.'),
+  'gimming:cloud:create': rule(ADMIN, 'Register a shared cloud.', op('POST', '/v1/clouds')),
+  'gimming:cloud:delete': rule(
+    ADMIN,
+    'Remove a shared cloud that holds no tracked copy.',
+    op('DELETE', '/v1/clouds/{cloud}'),
+  ),
   'gimming:cloud:create_project': rule(
     MEMBER,
     "Register a cloud owned by the caller's project (its own Keystone and credentials, if any).",
+    op('POST', '/v1/clouds'),
   ),
   'gimming:cloud:delete_project': rule(
     MEMBER,
     "Remove a cloud of the caller's project that holds no tracked copy.",
+    op('DELETE', '/v1/clouds/{cloud}'),
   ),
-  'gimming:cloud:list': rule(READER, 'List the clouds.'),
-  'gimming:cloud:get': rule(READER, 'Show a cloud.'),
-  'gimming:cloud:list_images': rule(READER, 'Browse the images a cloud holds, live.'),
+  'gimming:cloud:list': rule(READER, 'List the clouds.', op('GET', '/v1/clouds')),
+  'gimming:cloud:get': rule(READER, 'Show a cloud.', op('GET', '/v1/clouds/{cloud}')),
+  'gimming:cloud:list_images': rule(
+    READER,
+    'Browse the images a cloud holds, live.',
+    op('GET', '/v1/clouds/{cloud}/images'),
+  ),
   'gimming:image:create': rule(
     MEMBER,
     'Create an image: adopt one that lives in a cloud, or record one to upload.',
+    op('POST', '/v1/images'),
   ),
-  'gimming:image:import': rule(MEMBER, 'Create an image whose data is imported from a URL.'),
-  'gimming:image:publicize': rule(ADMIN, 'Make an image public (in every cloud that holds a copy).'),
-  'gimming:image:update': rule(MEMBER, "Change an image's name or visibility, in every copy."),
-  'gimming:member:list': rule(READER, 'List the projects an image is shared with.'),
-  'gimming:member:create': rule(MEMBER, 'Share an image with a project, in every copy.'),
-  'gimming:member:delete': rule(MEMBER, 'Stop sharing an image with a project, in every copy.'),
-  'gimming:image:list': rule(READER, 'List images, and the matrix of images and clouds.'),
-  'gimming:image:get': rule(READER, 'Show an image.'),
-  'gimming:image:list_all_projects': rule(ADMIN, 'List images and tasks of every project.'),
-  'gimming:image:upload': rule(MEMBER, 'Upload the data of an image.'),
-  'gimming:image:sync': rule(MEMBER, 'Copy an image to more clouds, or retry failed copies.'),
-  'gimming:image:refresh': rule(MEMBER, 'Check every copy of an image against its cloud now.'),
-  'gimming:image:delete': rule(MEMBER, 'Forget an image.'),
+  'gimming:image:import': rule(
+    MEMBER,
+    'Create an image whose data is imported from a URL.',
+    op('POST', '/v1/images'),
+  ),
+  'gimming:image:publicize': rule(
+    ADMIN,
+    'Make an image public (in every cloud that holds a copy).',
+    op('POST', '/v1/images'),
+    op('PATCH', IMAGE),
+  ),
+  'gimming:image:update': rule(
+    MEMBER,
+    "Change an image's name or visibility, in every copy.",
+    op('PATCH', IMAGE),
+  ),
+  'gimming:member:list': rule(
+    READER,
+    'List the projects an image is shared with.',
+    op('GET', `${IMAGE}/members`),
+  ),
+  'gimming:member:create': rule(
+    MEMBER,
+    'Share an image with a project, in every copy.',
+    op('POST', `${IMAGE}/members`),
+  ),
+  'gimming:member:delete': rule(
+    MEMBER,
+    'Stop sharing an image with a project, in every copy.',
+    op('DELETE', `${IMAGE}/members/{member_id}`),
+  ),
+  'gimming:image:list': rule(
+    READER,
+    'List images, and the matrix of images and clouds.',
+    op('GET', '/v1/images'),
+    op('GET', '/v1/matrix'),
+  ),
+  'gimming:image:get': rule(READER, 'Show an image.', op('GET', IMAGE)),
+  'gimming:image:list_all_projects': rule(
+    ADMIN,
+    'List images and tasks of every project.',
+    op('GET', '/v1/images'),
+    op('GET', '/v1/matrix'),
+    op('GET', '/v1/tasks'),
+  ),
+  'gimming:image:upload': rule(MEMBER, 'Upload the data of an image.', op('PUT', `${IMAGE}/file`)),
+  'gimming:image:sync': rule(
+    MEMBER,
+    'Copy an image to more clouds, or retry failed copies.',
+    op('POST', `${IMAGE}/sync`),
+  ),
+  'gimming:image:refresh': rule(
+    MEMBER,
+    'Check every copy of an image against its cloud now.',
+    op('POST', `${IMAGE}/refresh`),
+  ),
+  'gimming:image:delete': rule(MEMBER, 'Forget an image.', op('DELETE', IMAGE)),
   'gimming:image:delete_remote': rule(
     MEMBER,
     'Delete an image with every copy of it from the clouds (checked with gimming:image:delete).',
+    op('DELETE', IMAGE),
   ),
-  'gimming:location:create': rule(MEMBER, 'Link an existing copy to an image.'),
-  'gimming:location:delete': rule(MEMBER, 'Forget a copy, or delete it from its cloud.'),
-  'gimming:task:cancel': rule(MEMBER, 'Cancel a pending or running task.'),
-  'gimming:task:list': rule(READER, 'List tasks.'),
-  'gimming:task:get': rule(READER, 'Show a task.'),
+  'gimming:location:create': rule(
+    MEMBER,
+    'Link an existing copy to an image.',
+    op('POST', `${IMAGE}/locations`),
+  ),
+  'gimming:location:delete': rule(
+    MEMBER,
+    'Forget a copy, or delete it from its cloud.',
+    op('DELETE', `${IMAGE}/locations/{cloud}`),
+  ),
+  'gimming:task:cancel': rule(
+    MEMBER,
+    'Cancel a pending or running task.',
+    op('POST', '/v1/tasks/{task_id}/cancel'),
+  ),
+  'gimming:task:list': rule(READER, 'List tasks.', op('GET', '/v1/tasks')),
+  'gimming:task:get': rule(READER, 'Show a task.', op('GET', '/v1/tasks/{task_id}')),
 };
 
 let enforcer = new Enforcer(RULES);
@@ -88,11 +165,16 @@ export function authorize(ctx: RequestContext, action: string): void {
   }
 }
 
-/** The sample policy file: every rule, its description and its default, commented out. */
+/**
+ * The sample policy file: every rule, its description, the calls it is checked for (as
+ * oslopolicy-sample-generator writes them) and its default, commented out.
+ */
 export function renderPolicySample(): string {
   const lines = ['# GIMinG policy: uncomment a rule to override its default.', ''];
   for (const [name, r] of Object.entries(RULES)) {
-    lines.push(`# ${r.description}`, `#"${name}": "${r.check}"`, '');
+    lines.push(`# ${r.description}`);
+    for (const { method, path } of r.operations ?? []) lines.push(`# ${method}  ${path}`);
+    lines.push(`#"${name}": "${r.check}"`, '');
   }
   return lines.join('\n');
 }

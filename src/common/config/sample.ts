@@ -20,7 +20,8 @@ function wrap(text: string, width = 76): string[] {
   return lines;
 }
 
-function typeName(spec: OptionSpec): string {
+/** The option's type as the sample and the reference name it. */
+export function typeName(spec: OptionSpec): string {
   if (Array.isArray(spec.format)) return `string, one of ${(spec.format as string[]).join(', ')}`;
   return {
     'oslo-bool': 'boolean',
@@ -31,7 +32,8 @@ function typeName(spec: OptionSpec): string {
   }[spec.format as string] as string;
 }
 
-function defaultText(spec: OptionSpec): string {
+/** The option's default as the sample writes it (`<None>` for none, lists comma-separated). */
+export function defaultText(spec: OptionSpec): string {
   if (spec.sampleDefault !== undefined) return spec.sampleDefault;
   if (spec.default === null) return '<None>';
   if (Array.isArray(spec.default)) return spec.default.join(',');

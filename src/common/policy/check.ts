@@ -78,9 +78,18 @@ export function parseCheck(text: string): Check {
   return check;
 }
 
+/** An API call a rule is checked for, as oslo.policy's DocumentedRuleDefault names it. */
+export interface Operation {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The path with its parameters in braces, as the API reference writes it: `/v1/images/{image_id}`. */
+  path: string;
+}
+
 export interface RuleDefault {
   check: string;
   description: string;
+  /** The calls the rule is checked for (shown in the sample policy and the policy reference). */
+  operations?: readonly Operation[];
 }
 
 /** Rules in code, overridden by a policy file; every rule parsed at construction. */

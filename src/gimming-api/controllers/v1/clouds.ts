@@ -28,7 +28,8 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(CreateCloud, body, 'body');
     const project = (body as { scope?: string }).scope === 'project';
-    authorize(ctx.state.context, project ? 'gimming:cloud:create_project' : 'gimming:cloud:create');
+    if (project) authorize(ctx.state.context, 'gimming:cloud:create_project');
+    else authorize(ctx.state.context, 'gimming:cloud:create');
     const cloud = await deps.conductor.createCloud(ctx.state.context, body as never);
     ctx.status = 201;
     ctx.set('Location', `/v1/clouds/${cloud.id}`);
@@ -54,10 +55,8 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
   router.delete('/v1/clouds/:cloud', async (ctx) => {
     const ref = cloudParam(ctx.params.cloud);
     const cloud = await deps.conductor.getCloud(ctx.state.context, ref);
-    authorize(
-      ctx.state.context,
-      cloud.scope === 'project' ? 'gimming:cloud:delete_project' : 'gimming:cloud:delete',
-    );
+    if (cloud.scope === 'project') authorize(ctx.state.context, 'gimming:cloud:delete_project');
+    else authorize(ctx.state.context, 'gimming:cloud:delete');
     await deps.conductor.deleteCloud(ctx.state.context, ref);
     ctx.status = 204;
   });
