@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -57,9 +58,12 @@ class Host {
   readonly conf = join(this.confDir, 'gimming.conf');
   readonly calls = join(this.root, 'calls');
   readonly node = join(this.bin, 'node');
+  /** GIMMING_BIN_DIR, /usr/local/bin in DevStack. */
+  readonly commands = join(this.root, 'usr', 'local', 'bin');
 
   constructor(private readonly env: Record<string, string> = {}) {
     mkdirSync(this.bin, { recursive: true });
+    mkdirSync(this.commands, { recursive: true });
     mkdirSync(join(this.dest, 'devstack', 'tools'), { recursive: true });
     writeFileSync(join(this.dest, 'devstack', 'tools', 'update_clouds_yaml.py'), '');
     for (const [name, text] of [
@@ -85,6 +89,7 @@ class Host {
         DEST: this.dest,
         GIMMING_DIR: REPO,
         GIMMING_CONF_DIR: this.confDir,
+        GIMMING_BIN_DIR: this.commands,
         PYTHON: join(this.bin, 'python'),
         ...this.env,
         ...env,
@@ -158,6 +163,22 @@ describe('DevStack plugin', function () {
         ['npm', REPO, 'ci --no-audit --no-fund'],
         ['npm', REPO, 'run build'],
       ]);
+    });
+
+    it('puts a command for each of bin/ in GIMMING_BIN_DIR that runs it with the chosen node', () => {
+      const names = readdirSync(join(REPO, 'bin')).sort();
+      assert.ok(names.includes('gimming') && names.includes('gimming-manage'));
+      assert.deepEqual(readdirSync(h.commands).sort(), names);
+      writeFileSync(h.calls, '');
+      const result = spawnSync(join(h.commands, 'gimming-manage'), ['db', 'version'], {
+        encoding: 'utf8',
+        env: { CALLS: h.calls },
+      });
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(
+        readFileSync(h.calls, 'utf8'),
+        `node\t${join(REPO, 'bin', 'gimming-manage')} db version\n`,
+      );
     });
 
     it('writes a gimming.conf that every daemon accepts', () => {
@@ -359,6 +380,7 @@ describe('DevStack plugin', function () {
       succeeded(h.run(['clean']));
       assert.ok(!existsSync(h.confDir), `${h.confDir} is removed`);
       assert.ok(!existsSync(join(h.dest, 'data', 'gimming')));
+      assert.deepEqual(readdirSync(h.commands), []);
     });
   });
 
