@@ -442,6 +442,13 @@ describe('DevStack plugin', function () {
       assert.match(run.stderr, /GIMMING_RPC_SECRET must be at least 32 characters/);
     });
 
+    it('a region name that cannot name a zone and a cloud', () => {
+      const h = host({ GIMMING_REGIONS: 'Region/Two' });
+      const run = h.run(['stack:post-config']);
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, /cannot name a zone or cloud after the region 'Region\/Two'/);
+    });
+
     it('a password GIMinG would read cut at a #', () => {
       const h = host({ SERVICE_PASSWORD: 'pass#word' });
       const run = h.run(['stack:post-config']);
