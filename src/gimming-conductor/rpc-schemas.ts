@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.4';
+export const RPC_API_VERSION = '1.5';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -122,10 +122,19 @@ export const METHODS = {
   list_members: T.Object({ image_id: Id }),
   add_member: T.Object({ image_id: Id, member_id: ProjectId }),
   delete_member: T.Object({ image_id: Id, member_id: ProjectId }),
+  // 1.5: answered at once, without the database (the API's /healthcheck)
+  ping: T.Object({}),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
 export type MethodArgs<M extends MethodName> = Static<(typeof METHODS)[M]>;
+
+/** What `ping` answers: who answered, at which versions. */
+export interface PingView {
+  host: string;
+  rpc_version: string;
+  version: string;
+}
 
 export interface CloudView {
   id: string;
