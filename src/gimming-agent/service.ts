@@ -22,6 +22,7 @@ import type { StagingStore } from './staging/store';
 import { serveRead } from './transfer/read';
 import { type ImportOptions, runImport } from './transfer/import-url';
 import { importRules } from '../common/import-filter';
+import type { TransferMeter } from './metrics';
 
 const log = getLogger('agent.service');
 
@@ -110,6 +111,7 @@ export function agentHandlers(
   config: GimmingConfig,
   identity: AgentIdentity,
   staging: StagingStore,
+  meter?: TransferMeter,
 ): AgentHandlers {
   const access: CloudAccessOptions = {
     glanceInterface: config.agent.glance_interface,
@@ -123,6 +125,7 @@ export function agentHandlers(
     },
     progressIntervalMs: 1000,
     local: { staging, address: () => identity.address },
+    ...(meter ? { meter } : {}),
   };
   const importOptions: ImportOptions = {
     rules: importRules(config.import_filtering),
@@ -203,6 +206,7 @@ export function agentHandlers(
         access,
         config.agent.chunk_size,
         staging,
+        meter,
       ),
     ),
   };
