@@ -114,7 +114,7 @@ export class ConductorMetrics {
       collect: readZones,
     });
     const age: Gauge<'zone'> = new Gauge({
-      name: 'gimming_agent_last_heartbeat_age_seconds',
+      name: 'gimming_zone_last_heartbeat_age_seconds',
       help: 'Seconds since the last heartbeat of any agent of the zone (none for a zone never heard from).',
       labelNames: ['zone'],
       registers: [registry],

@@ -153,7 +153,7 @@ conductor_cache_time = 1
       assert.equal(after.conductor.value('gimming_tasks', { type: 'copy', status: 'running' }), 0);
       for (const zone of ['zone-a', 'zone-b']) {
         assert.equal(after.conductor.value('gimming_agents_alive', { zone }), 1, zone);
-        const age = after.conductor.value('gimming_agent_last_heartbeat_age_seconds', { zone });
+        const age = after.conductor.value('gimming_zone_last_heartbeat_age_seconds', { zone });
         assert.ok(age >= 0 && age < 10, `${zone}: last heartbeat ${age} s ago (every 2 s)`);
       }
 

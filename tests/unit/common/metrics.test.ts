@@ -41,9 +41,9 @@ describe('metrics', () => {
       assert.equal(zoneQueries, 1);
       assert.equal(scrape.value('gimming_agents_alive', { zone: 'zone-a' }), 1);
       assert.equal(scrape.value('gimming_agents_alive', { zone: 'zone-c' }), 0);
-      const age = scrape.value('gimming_agent_last_heartbeat_age_seconds', { zone: 'zone-a' });
+      const age = scrape.value('gimming_zone_last_heartbeat_age_seconds', { zone: 'zone-a' });
       assert.ok(age >= 4 && age < 6, String(age));
-      assert.equal(scrape.find('gimming_agent_last_heartbeat_age_seconds', { zone: 'zone-c' }).length, 0);
+      assert.equal(scrape.find('gimming_zone_last_heartbeat_age_seconds', { zone: 'zone-c' }).length, 0);
       assert.equal(scrape.value('gimming_tasks', { type: 'copy', status: 'succeeded' }), 3);
       assert.equal(scrape.value('gimming_tasks', { type: 'import', status: 'failed' }), 1);
       assert.equal(
