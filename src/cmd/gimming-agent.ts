@@ -14,6 +14,8 @@ import { VERSION } from '../common/version';
 import { agentHandlers } from '../gimming-agent/service';
 import { StagingStore } from '../gimming-agent/staging/store';
 import { ConductorAPI } from '../gimming-conductor/rpcapi';
+import { startMetrics } from '../common/metrics';
+import { AgentMetrics } from '../gimming-agent/metrics';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 
 const NAME = 'gimming-agent';
@@ -33,15 +35,25 @@ async function main(): Promise<void> {
   const { host, transport_url, control_exchange, rpc_response_timeout } = config.DEFAULT;
   const { zone, bind_host, bind_port, advertise_address, heartbeat_interval, chunk_size } = config.agent;
 
-  const staging = new StagingStore(config.agent.staging_dir, config.agent.staging_max_bytes);
+  // The metrics read the staging area's size, and the staging area reports the bytes written to them.
+  let metrics: AgentMetrics | undefined;
+  const staging = new StagingStore(config.agent.staging_dir, config.agent.staging_max_bytes, (n) =>
+    metrics?.bytes('staged', n),
+  );
+  if (config.metrics.enabled) metrics = new AgentMetrics(zone, staging);
+  const stopMetrics = metrics ? await startMetrics(config, 'agent', metrics.registry) : async () => undefined;
+  const interceptors: grpc.ServerInterceptor[] = [];
+  // First, so that it also sees the calls the authentication refuses (see AgentMetrics.interceptor).
+  if (metrics) interceptors.push(metrics.interceptor());
+  // Every call is checked once, before its handler runs; a caller without the secret gets nothing.
+  if (agentAuth.verifier) interceptors.push(verifyingInterceptor(agentAuth.verifier));
   const server = new grpc.Server({
     'grpc.max_receive_message_length': chunk_size + 65536,
     'grpc.max_send_message_length': chunk_size + 65536,
-    // Every call is checked once, before its handler runs; a caller without the secret gets nothing.
-    interceptors: agentAuth.verifier ? [verifyingInterceptor(agentAuth.verifier)] : [],
+    interceptors,
   });
   const identity = { host, zone, address: '' };
-  server.addService(loadAgentService().definition, agentHandlers(config, identity, staging));
+  server.addService(loadAgentService().definition, agentHandlers(config, identity, staging, metrics));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${bind_host}:${bind_port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
@@ -59,7 +71,9 @@ async function main(): Promise<void> {
         { host, zone, address: identity.address, version: VERSION },
         heartbeat_interval * 3000,
       );
+      metrics?.heartbeatSent();
     } catch (err) {
+      metrics?.heartbeatFailed();
       log.warn({ err: describeError(err) }, 'heartbeat not sent');
     }
   };
@@ -79,6 +93,7 @@ async function main(): Promise<void> {
     clearInterval(timer);
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     closeAgentClients();
+    await stopMetrics();
     await conductor.close();
     await messaging.close();
   });

@@ -6,7 +6,11 @@ import http from 'node:http';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
 import { VERSION } from '../common/version';
+import { RequestContext } from '../common/context';
+import { startMetrics } from '../common/metrics';
 import { createApp } from '../gimming-api/app';
+import { ConductorCheck, Healthcheck, disableByFileCheck, messagingCheck } from '../gimming-api/healthcheck';
+import { ApiMetrics } from '../gimming-api/metrics';
 import { KeystoneValidator } from '../gimming-api/keystone';
 import { loadPolicy } from '../gimming-api/policy';
 import { ConductorAPI } from '../gimming-conductor/rpcapi';
@@ -34,12 +38,23 @@ async function main(): Promise<void> {
   const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
   const conductor = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
   const keystone = new KeystoneValidator(config.keystone_authtoken);
-  const app = createApp({
-    config,
-    conductor,
-    keystone,
-    healthy: () => (messaging.isConnected() ? null : 'The messaging service is unreachable.'),
-  });
+  const hc = config.healthcheck;
+  const messagingUp = () => messaging.isConnected();
+  const healthcheck = new Healthcheck(
+    [
+      disableByFileCheck(hc.disable_by_file_path),
+      messagingCheck(messagingUp),
+      new ConductorCheck(
+        () => conductor.ping(RequestContext.forService(), hc.conductor_timeout * 1000),
+        hc.conductor_cache_time * 1000,
+        messagingUp,
+      ),
+    ],
+    hc.detailed,
+  );
+  const metrics = config.metrics.enabled ? new ApiMetrics() : undefined;
+  const app = createApp({ config, conductor, keystone, healthcheck, ...(metrics ? { metrics } : {}) });
+  const stopMetrics = metrics ? await startMetrics(config, 'api', metrics.registry) : async () => undefined;
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app.callback());
   server.headersTimeout = 60_000;
   server.requestTimeout = 0; // uploads can be long; idle sockets are closed by keepAliveTimeout
@@ -55,6 +70,7 @@ async function main(): Promise<void> {
   void keystone.warmUp();
   onShutdown(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stopMetrics();
     await conductor.close();
     await messaging.close();
   });

@@ -28,6 +28,8 @@ import { ServiceUser } from '../common/keystone/service-user';
 import { DeleteTask } from '../gimming-conductor/tasks/delete-task';
 import { ImportTask } from '../gimming-conductor/tasks/import-task';
 import { type RunnableTask, TaskEngine } from '../gimming-conductor/tasks/engine';
+import { startMetrics } from '../common/metrics';
+import { ConductorMetrics, taskCounts } from '../gimming-conductor/metrics';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 
 const NAME = 'gimming-conductor';
@@ -123,8 +125,14 @@ async function main(): Promise<void> {
     uploads,
     sharing,
     db,
+    host,
   });
-  const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32);
+  const metrics = new ConductorMetrics({
+    taskCounts: () => taskCounts(db),
+    zoneSummary: () => agents.zoneSummary(),
+  });
+  const stopMetrics = await startMetrics(config, 'conductor', metrics.registry);
+  const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32, metrics.observeRpc);
   await server.start();
   const refresher = new PeriodicRefresh(
     db,
@@ -146,6 +154,7 @@ async function main(): Promise<void> {
     await conductors.close();
     closeAgentClients();
     await messaging.close();
+    await stopMetrics();
     await db.destroy();
   });
 }

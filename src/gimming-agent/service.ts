@@ -24,6 +24,7 @@ import type { StagingStore } from './staging/store';
 import { serveRead } from './transfer/read';
 import { type ImportOptions, runImport } from './transfer/import-url';
 import { importRules } from '../common/import-filter';
+import type { TransferMeter } from './metrics';
 
 const log = getLogger('agent.service');
 
@@ -112,6 +113,7 @@ export function agentHandlers(
   config: GimmingConfig,
   identity: AgentIdentity,
   staging: StagingStore,
+  meter?: TransferMeter,
 ): AgentHandlers {
   const access: CloudAccessOptions = {
     glanceInterface: config.agent.glance_interface,
@@ -130,6 +132,7 @@ export function agentHandlers(
     },
     progressIntervalMs: 1000,
     local: { staging, address: () => identity.address },
+    ...(meter ? { meter } : {}),
   };
   const importOptions: ImportOptions = {
     rules: importRules(config.import_filtering),
@@ -210,6 +213,7 @@ export function agentHandlers(
         access,
         config.agent.chunk_size,
         staging,
+        meter,
       ),
     ),
   };

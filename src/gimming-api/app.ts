@@ -1,7 +1,7 @@
 /**
  * The Koa application and its middleware order:
- * request id -> errors and access log -> unauthenticated routes (/, /v1, /healthcheck) -> Keystone
- * auth_token -> the v1 controllers.
+ * request id -> metrics -> errors and access log -> unauthenticated routes (/, /v1, /healthcheck) ->
+ * Keystone auth_token -> the v1 controllers.
  */
 import { setBodyTimeout } from './middleware/json-body';
 import { importRules } from '../common/import-filter';
@@ -14,7 +14,9 @@ import { cloudRoutes } from './controllers/v1/clouds';
 import { imageRoutes } from './controllers/v1/images';
 import { taskRoutes } from './controllers/v1/tasks';
 import { rootRoutes } from './controllers/root';
+import type { Healthcheck } from './healthcheck';
 import type { KeystoneValidator } from './keystone';
+import type { ApiMetrics } from './metrics';
 import { type AuthState, authToken } from './middleware/auth-token';
 import { CredentialSeal } from '../common/cloud-credentials/seal';
 import { cloudCredentials } from './middleware/cloud-credentials';
@@ -25,8 +27,10 @@ export interface AppDeps {
   config: GimmingConfig;
   conductor: ConductorAPI;
   keystone: KeystoneValidator;
-  /** null when healthy, else the reason. */
-  healthy: () => string | null;
+  /** What /healthcheck answers. */
+  healthcheck: Healthcheck;
+  /** Counts and times every request, when metrics are enabled. */
+  metrics?: ApiMetrics;
 }
 
 export function createApp(deps: AppDeps): Koa<AuthState> {
@@ -34,15 +38,31 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   app.proxy = false;
   app.silent = true; // errors are logged by our middleware, once
   app.use(requestId());
+  const open = new Router<ApiState>();
+  const v1 = new Router<AuthState>();
+  if (deps.metrics) {
+    // The route template of a request no route ran for (refused before: no token, a wrong method).
+    const routeOf = (method: string, path: string): string | undefined => {
+      const routers: RouteMatcher[] = [open, v1];
+      for (const router of routers) {
+        const match = router.match(path, method);
+        const layers = (match.pathAndMethod.length > 0 ? match.pathAndMethod : match.path).filter(
+          (l) => l.methods.length > 0,
+        );
+        const last = layers[layers.length - 1];
+        if (last) return String(last.path);
+      }
+      return undefined;
+    };
+    app.use(deps.metrics.middleware(routeOf));
+  }
   app.use(errorsAndAccessLog());
 
-  const open = new Router<ApiState>();
-  rootRoutes(open, deps.config.api.public_endpoint, deps.healthy);
+  rootRoutes(open, deps.config.api.public_endpoint, deps.healthcheck);
   app.use(open.routes() as unknown as Koa.Middleware<AuthState>);
   app.use(open.allowedMethods(ALLOWED_METHODS) as unknown as Koa.Middleware<AuthState>);
 
   setBodyTimeout(deps.config.api.client_body_timeout);
-  const v1 = new Router<AuthState>();
   // No route runs without the identity of a validated token, whatever path led to it.
   v1.use(async (ctx, next) => {
     if (!ctx.state.context) {
@@ -79,6 +99,16 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   app.use(v1.routes());
   app.use(v1.allowedMethods(ALLOWED_METHODS));
   return app;
+}
+
+interface RouteLayer {
+  methods: string[];
+  path: string | RegExp;
+}
+
+/** What the metrics need of a router: which of its layers take a path (and a method). */
+interface RouteMatcher {
+  match(path: string, method: string): { path: RouteLayer[]; pathAndMethod: RouteLayer[] };
 }
 
 /**

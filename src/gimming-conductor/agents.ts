@@ -53,6 +53,27 @@ export class AgentRegistry {
     return new Map(rows.map((r) => [r.zone, Number(r.n)]));
   }
 
+  /**
+   * Every zone that has agents or clouds: how many of its agents are alive and when the zone last heard
+   * from one (null: never). For the metrics.
+   */
+  async zoneSummary(): Promise<Array<{ zone: string; alive: number; lastHeartbeatAt: Date | null }>> {
+    const rows = await this.db.query<
+      Array<{ zone: string; alive: number | string | null; last: Date | string | null }>
+    >(
+      'SELECT zone, SUM(last_heartbeat_at >= ?) AS alive, MAX(last_heartbeat_at) AS last FROM agents ' +
+        'GROUP BY zone UNION ALL SELECT DISTINCT zone, 0, NULL FROM clouds ' +
+        'WHERE zone NOT IN (SELECT zone FROM agents)',
+      [this.aliveSince()],
+    );
+    return rows.map((r) => ({
+      zone: r.zone,
+      alive: Number(r.alive ?? 0),
+      lastHeartbeatAt:
+        r.last === null ? null : r.last instanceof Date ? r.last : new Date(`${r.last.replace(' ', 'T')}Z`),
+    }));
+  }
+
   /** Agents a call just failed to reach, until when: passed over while their zone has others. */
   private readonly unreachable = new Map<string, number>();
 

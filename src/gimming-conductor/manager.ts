@@ -17,6 +17,7 @@ import type { TaskControl } from './task-control';
 import type { TaskQueries } from './task-queries';
 import type { SharingService } from './sharing';
 import type { UploadService } from './uploads';
+import { VERSION } from '../common/version';
 
 type Handler<M extends MethodName> = (ctx: RequestContext, args: MethodArgs<M>) => Promise<unknown>;
 
@@ -35,10 +36,12 @@ export class ConductorManager implements RpcEndpoint {
     uploads: UploadService;
     sharing: SharingService;
     db: DataSource;
+    /** This conductor's [DEFAULT] host, told to whoever pings it. */
+    host: string;
   }) {
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [name, schema] of Object.entries(METHODS)) this.validators.set(name, ajv.compile(schema));
-    const { agents, clouds, images, locations, tasks, control, uploads, sharing, db } = services;
+    const { agents, clouds, images, locations, tasks, control, uploads, sharing, db, host } = services;
     this.handlers = {
       agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
       create_cloud: (ctx, args) => clouds.create(ctx, args),
@@ -67,6 +70,7 @@ export class ConductorManager implements RpcEndpoint {
       list_members: (ctx, args) => sharing.listMembers(ctx, args.image_id),
       add_member: (ctx, args) => sharing.addMember(ctx, args),
       delete_member: (ctx, args) => sharing.removeMember(ctx, args),
+      ping: async () => ({ host, rpc_version: RPC_API_VERSION, version: VERSION }),
     };
   }
 

@@ -126,10 +126,19 @@ export const METHODS = {
   list_members: T.Object({ image_id: Id }),
   add_member: T.Object({ image_id: Id, member_id: ProjectId }),
   delete_member: T.Object({ image_id: Id, member_id: ProjectId }),
+  // 1.5 (with create_cloud's project clouds): answered at once, without the database (/healthcheck)
+  ping: T.Object({}),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
 export type MethodArgs<M extends MethodName> = Static<(typeof METHODS)[M]>;
+
+/** What `ping` answers: who answered, at which versions. */
+export interface PingView {
+  host: string;
+  rpc_version: string;
+  version: string;
+}
 
 export interface CloudView {
   id: string;

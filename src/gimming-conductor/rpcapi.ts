@@ -14,6 +14,7 @@ import type {
   MemberView,
   MethodArgs,
   Page,
+  PingView,
   TaskView,
 } from './rpc-schemas';
 
@@ -28,6 +29,11 @@ export class ConductorAPI {
 
   agentHeartbeat(ctx: RequestContext, args: MethodArgs<'agent_heartbeat'>, ttlMs: number): Promise<void> {
     return this.client.cast(ctx, 'agent_heartbeat', args, { version: '1.0', expirationMs: ttlMs });
+  }
+
+  /** Whether a conductor answers within `timeoutMs` (any conductor of the topic). */
+  ping(ctx: RequestContext, timeoutMs: number): Promise<PingView> {
+    return this.client.call(ctx, 'ping', {}, { version: '1.5', timeoutMs });
   }
 
   createCloud(ctx: RequestContext, args: MethodArgs<'create_cloud'>): Promise<CloudView> {

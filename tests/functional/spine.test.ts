@@ -57,7 +57,7 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
       const wrongMethod = await http('DELETE', `${api}/`);
       assert.equal(wrongMethod.status, 405);
       assert.equal(wrongMethod.body.error.status, 405);
-      const health = await http('GET', `${api}/healthcheck`);
+      const health = await http('GET', `${api}/healthcheck`, { headers: { Accept: 'text/plain' } });
       assert.equal(health.status, 200);
       assert.equal(health.text, 'OK');
     });

@@ -16,6 +16,8 @@ export interface DaemonOptions {
   apiPort: number;
   agentPorts: Record<string, number>;
   extraConfig?: string;
+  /** More environment for the agent of a zone (for example its own OS_METRICS__AGENT_PORT). */
+  agentEnv?: Record<string, Record<string, string>>;
 }
 
 export interface LogLine {
@@ -98,6 +100,7 @@ ${this.opts.extraConfig ?? ''}
         OS_AGENT__STAGING_DIR: this.stagingDir(zone),
         OS_AGENT__ZONE: zone,
         OS_AGENT__BIND_PORT: String(port),
+        ...this.opts.agentEnv?.[zone],
       });
     }
     this.spawn('api', 'gimming-api', {});

@@ -127,6 +127,49 @@ export const SCHEMA = {
       '/etc/gimming/policy.yaml',
     ),
   },
+  healthcheck: {
+    disable_by_file_path: str(
+      'A file whose presence makes the /healthcheck of gimming-api answer 503 "DISABLED BY FILE", so that a ' +
+        'load balancer stops sending it new requests while it still serves the ones it has (draining before ' +
+        'a restart). Unset: never disabled by a file.',
+      null,
+    ),
+    detailed: bool(
+      'Show more detailed information as part of the /healthcheck response when it is asked for as JSON ' +
+        '(every check with its details, the process and the platform). Security note: enabling this option ' +
+        'may expose sensitive details about the service being monitored. Be sure to verify that it will not ' +
+        'violate your security policies.',
+      false,
+    ),
+    conductor_timeout: int(
+      'Seconds /healthcheck waits for a conductor to answer its ping before it reports the conductor ' +
+        'unreachable.',
+      2,
+      1,
+    ),
+    conductor_cache_time: int(
+      'Seconds the outcome of a ping to the conductor is reused by /healthcheck before the conductor is ' +
+        'pinged again, so that a load balancer polling every API does not flood the conductor. A ping is ' +
+        'never sent twice at once. Set to 0 to ping on every request.',
+      5,
+    ),
+  },
+  metrics: {
+    enabled: bool(
+      'Serve Prometheus metrics (GET /metrics, text exposition format) on a listener of its own in each ' +
+        'daemon, apart from the REST API and the agent gRPC port and without authentication: bind it to a ' +
+        'management network only.',
+      false,
+    ),
+    bind_host: str('IP address the metrics listeners listen on.', '127.0.0.1'),
+    api_port: port('Port the metrics listener of gimming-api listens on.', 9597),
+    conductor_port: port('Port the metrics listener of gimming-conductor listens on.', 9598),
+    agent_port: port(
+      'Port the metrics listener of gimming-agent listens on. Agents sharing a host each need their own ' +
+        '(for example OS_METRICS__AGENT_PORT in their environment).',
+      9599,
+    ),
+  },
   conductor: {
     workers: int('Number of copy tasks one conductor drives at the same time.', 16, 1),
     agent_down_time: int(

@@ -22,6 +22,12 @@ export interface RpcEndpoint {
   dispatch(ctx: RequestContext, method: string, args: unknown): Promise<unknown>;
 }
 
+/** How a message ended: answered, refused as the caller's mistake (4xx), or failed (5xx). */
+export type RpcOutcome = 'ok' | 'refused' | 'error';
+
+/** Told of every message handled (call or cast), for metrics; `method` is as sent, unchecked. */
+export type RpcObserver = (method: string, outcome: RpcOutcome, seconds: number) => void;
+
 export class RpcServer {
   private channel: ChannelWrapper | undefined;
   private inFlight = 0;
@@ -33,6 +39,7 @@ export class RpcServer {
     private readonly host: string,
     private readonly endpoint: RpcEndpoint,
     private readonly prefetch: number,
+    private readonly observe?: RpcObserver,
   ) {}
 
   get queueName(): string {
@@ -75,6 +82,7 @@ export class RpcServer {
     } catch (err) {
       ctx = RequestContext.forService(newRequestId());
       reply = { failure: badRequest('gimming.rpc.malformed', describeError(err)).toWire() };
+      this.observe?.('', 'refused', 0);
     }
     if (envelope) {
       reply = await runWithContext(ctx, () => this.handle(ctx, envelope));
@@ -98,6 +106,13 @@ export class RpcServer {
 
   private async handle(ctx: RequestContext, envelope: RpcEnvelope): Promise<RpcReply> {
     const started = Date.now();
+    const reply = await this.dispatch(ctx, envelope, started);
+    const outcome: RpcOutcome = !reply.failure ? 'ok' : reply.failure.status >= 500 ? 'error' : 'refused';
+    this.observe?.(envelope.method, outcome, (Date.now() - started) / 1000);
+    return reply;
+  }
+
+  private async dispatch(ctx: RequestContext, envelope: RpcEnvelope, started: number): Promise<RpcReply> {
     if (!versionCompatible(this.endpoint.version, envelope.version)) {
       const err = new GimmingError(
         'gimming.rpc.unsupported_version',

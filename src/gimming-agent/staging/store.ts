@@ -32,12 +32,16 @@ class Meter extends Transform {
   readonly sha512 = createHash('sha512');
   bytes = 0;
 
-  constructor(private readonly budget: () => number) {
+  constructor(
+    private readonly budget: () => number,
+    private readonly observe?: (bytes: number) => void,
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
+    this.observe?.(chunk.length);
     if (this.bytes > this.budget()) {
       done(tooLarge('The upload does not fit in the staging area.'));
       return;
@@ -53,7 +57,9 @@ export class StagingStore {
 
   constructor(
     private readonly dir: string,
-    private readonly maxBytes: number,
+    readonly maxBytes: number,
+    /** Told of every chunk written (the metrics' staged bytes). */
+    private readonly onBytesWritten?: (bytes: number) => void,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(dir)) {
@@ -99,7 +105,10 @@ export class StagingStore {
       );
     }
     this.held.set(imageId, declaredSize ?? 0);
-    const meter = new Meter(() => (declaredSize !== undefined ? Math.min(declaredSize, room) : room));
+    const meter = new Meter(
+      () => (declaredSize !== undefined ? Math.min(declaredSize, room) : room),
+      this.onBytesWritten,
+    );
     const started = Date.now();
     // The incoming stream is piped in by hand, not made part of the pipeline: a gRPC call stream that the
     // pipeline destroyed on a failure would never close, and the caller would never get the answer.

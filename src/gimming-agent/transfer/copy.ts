@@ -24,6 +24,7 @@ import type { GlanceClient } from '../drivers/glance/client';
 import { toRemoteImage } from '../remote-image';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from '../staging/store';
+import type { TransferMeter } from '../metrics';
 import { writeWithBackpressure } from './stream-writes';
 
 const log = getLogger('agent.copy');
@@ -74,6 +75,8 @@ export interface CopyOptions {
   progressIntervalMs: number;
   /** This agent's own staging area and address: staged data it holds itself is read from disk directly. */
   local?: { staging: StagingStore; address: () => string };
+  /** Told of the bytes as they arrive and of each verified copy (the agent's metrics). */
+  meter?: TransferMeter;
 }
 
 /** Where a copy's bytes come from: another agent's ReadImage stream, or this agent's own staging area. */
@@ -187,7 +190,7 @@ export async function runCopy(
   );
   try {
     await writeWithBackpressure(call, { created: { image_id: targetId } });
-    await pullAndUpload(call, glance, targetId, source, opts);
+    const moved = await pullAndUpload(call, glance, targetId, source, opts);
     const copied = toRemoteImage(await glance.getImage(targetId));
     const problems = verifyCopy(req.expect, copied);
     if (problems.length > 0) {
@@ -207,6 +210,7 @@ export async function runCopy(
         },
       );
     }
+    opts.meter?.copyFinished(moved.bytes, moved.seconds);
     await writeWithBackpressure(call, { done: { image: copied } });
   } catch (err) {
     await deleteQuietly(glance, targetId, req.task_id);
@@ -222,13 +226,15 @@ async function pullAndUpload(
   targetId: string,
   source: ByteSource,
   opts: CopyOptions,
-): Promise<void> {
+): Promise<{ bytes: number; seconds: number }> {
   const req = call.request;
   const total = req.expect?.size ?? 0;
   let done = 0;
   let sourceError: GimmingError | undefined;
+  const meter = opts.meter;
   source.stream.on('data', (chunk: Buffer) => {
     done += chunk.length;
+    meter?.bytes('in', chunk.length);
   });
   source.stream.on('error', (err) => {
     sourceError = fromServiceError(err, source.peer);
@@ -263,6 +269,7 @@ async function pullAndUpload(
     'image data copied',
   );
   await writeWithBackpressure(call, { progress: { bytes_done: done, bytes_total: total || done } });
+  return { bytes: done, seconds };
 }
 
 async function deleteQuietly(glance: GlanceClient, imageId: string, taskId: string): Promise<void> {

@@ -12,6 +12,7 @@ import { getLogger } from '../../common/log';
 import { type CloudAccessOptions, glanceFor } from '../clouds';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from '../staging/store';
+import type { TransferMeter } from '../metrics';
 import { BoundedWriter } from './stream-writes';
 
 /** Data chunks handed to gRPC but not yet to the HTTP/2 session. */
@@ -25,6 +26,7 @@ export async function serveRead(
   access: CloudAccessOptions,
   chunkSize: number,
   staging: StagingStore,
+  meter?: TransferMeter,
 ): Promise<void> {
   const req = call.request;
   let data: Readable & { headers?: Record<string, string | string[] | undefined> };
@@ -41,11 +43,20 @@ export async function serveRead(
   const started = Date.now();
   const framer = new ChunkFramer(chunkSize);
   const writer = new BoundedWriter(call, WRITES_IN_FLIGHT);
+  let counted = 0;
+  const count = () => {
+    meter?.bytes('out', framer.bytesIn - counted);
+    counted = framer.bytesIn;
+  };
   try {
     await pipeline(data, framer, async (framed: AsyncIterable<Buffer>) => {
-      for await (const chunk of framed) await writer.write(chunk, () => framer.release(chunk));
+      for await (const chunk of framed) {
+        await writer.write(chunk, () => framer.release(chunk));
+        count();
+      }
     });
   } finally {
+    count();
     call.off('cancelled', onCancel);
   }
   const bytes = framer.bytesIn;

@@ -3,6 +3,7 @@
  */
 import type Router from '@koa/router';
 import type Koa from 'koa';
+import type { Healthcheck } from '../healthcheck';
 import type { ApiState } from '../middleware/request-id';
 
 export const API_VERSIONS = [
@@ -26,7 +27,7 @@ function versionDoc(ctx: Koa.Context, publicEndpoint: string | null) {
 export function rootRoutes(
   router: Router<ApiState>,
   publicEndpoint: string | null,
-  healthy: () => string | null,
+  healthcheck: Healthcheck,
 ): void {
   router.get('/', (ctx) => {
     ctx.status = 300;
@@ -35,10 +36,5 @@ export function rootRoutes(
   router.get(['/v1', '/v1/'], (ctx) => {
     ctx.body = { version: versionDoc(ctx, publicEndpoint)[0] };
   });
-  router.get('/healthcheck', (ctx) => {
-    const problem = healthy();
-    ctx.status = problem ? 503 : 200;
-    ctx.type = 'text/plain';
-    ctx.body = problem ?? 'OK';
-  });
+  router.get('/healthcheck', healthcheck.handler());
 }

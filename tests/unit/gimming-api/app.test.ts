@@ -13,6 +13,7 @@ import { loadConfig } from '../../../src/common/config/load';
 import { GimmingError } from '../../../src/common/errors';
 import { setupLogging } from '../../../src/common/log';
 import { createApp } from '../../../src/gimming-api/app';
+import { Healthcheck } from '../../../src/gimming-api/healthcheck';
 import type { KeystoneValidator } from '../../../src/gimming-api/keystone';
 import type { ConductorAPI } from '../../../src/gimming-conductor/rpcapi';
 
@@ -75,7 +76,12 @@ describe('gimming-api edge', () => {
         };
       },
     } as unknown as KeystoneValidator;
-    const app = createApp({ config: loadConfig([configFile], {}), conductor, keystone, healthy: () => null });
+    const app = createApp({
+      config: loadConfig([configFile], {}),
+      conductor,
+      keystone,
+      healthcheck: new Healthcheck([], false),
+    });
     server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
