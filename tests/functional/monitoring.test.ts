@@ -106,6 +106,9 @@ conductor_cache_time = 1
         (await http('GET', `${api}/v1/images/${created.body.id}/nothing`, { token: demo.id })).status,
         404,
       );
+      // Two heartbeat intervals ([agent] heartbeat_interval = 2): heartbeats between the scrapes, however
+      // quick the sync was.
+      await new Promise((r) => setTimeout(r, 4500));
       const after = await scrapeAll();
       const delta = (m: Scrape, b: Scrape, name: string, labels: Record<string, string>) =>
         m.sum(name, labels) - b.sum(name, labels);
