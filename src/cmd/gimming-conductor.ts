@@ -10,12 +10,14 @@ import { closeAgentClients } from '../common/grpc/agent-client';
 import { VERSION } from '../common/version';
 import { AgentRegistry } from '../gimming-conductor/agents';
 import { CloudService } from '../gimming-conductor/clouds';
+import { ConductorPresence } from '../gimming-conductor/conductors';
 import { makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
 import { ImageService } from '../gimming-conductor/images';
 import { ConductorNotifier } from '../gimming-conductor/notify';
 import { RemoteMetadata } from '../gimming-conductor/remote-metadata';
 import { ConductorManager } from '../gimming-conductor/manager';
 import { CONDUCTOR_TOPIC, ConductorAPI } from '../gimming-conductor/rpcapi';
+import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import { LocationService } from '../gimming-conductor/locations';
 import { TaskControl } from '../gimming-conductor/task-control';
 import { UploadService } from '../gimming-conductor/uploads';
@@ -151,6 +153,15 @@ async function main(): Promise<void> {
   const scheduler = new TaskScheduler(db, engine, trusts, host, c.task_lease_time, c.task_scan_interval);
   await scheduler.releaseOwn();
   scheduler.start();
+  const presence = new ConductorPresence(
+    db,
+    host,
+    VERSION,
+    RPC_API_VERSION,
+    Math.max(1, Math.floor(c.agent_down_time / 3)),
+  );
+  await presence.report();
+  presence.start();
   log.info(
     {
       version: VERSION,
@@ -161,6 +172,7 @@ async function main(): Promise<void> {
     'gimming-conductor started',
   );
   onShutdown(async () => {
+    presence.stop();
     await server.stop();
     await refresher.stop();
     await scheduler.stop();

@@ -9,12 +9,14 @@ import { InitialSchema1763769600000 } from './migrations/0001-initial-schema';
 import { UploadSpec1763773200000 } from './migrations/0002-upload-spec';
 import { ImageMembers1763859600000 } from './migrations/0003-image-members';
 import { TaskLeases1763866800000 } from './migrations/0004-task-leases';
+import { ServiceVersions1763870400000 } from './migrations/0005-service-versions';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
   UploadSpec1763773200000,
   ImageMembers1763859600000,
   TaskLeases1763866800000,
+  ServiceVersions1763870400000,
 ];
 
 export interface DbTarget {

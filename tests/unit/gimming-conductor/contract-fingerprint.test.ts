@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.4', fingerprint: 'fa8fdfb0d33b36a7' },
+  conductor: { version: '1.5', fingerprint: '457a9aa03ac86a31' },
   envelope: { version: '1.0' },
   agentProto: { fingerprint: '03d7ea88619916e1' },
 };
