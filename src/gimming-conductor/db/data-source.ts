@@ -72,16 +72,18 @@ export function makeDataSource(connection: string, poolSize: number, connectTime
   });
 }
 
-/** Names of the migrations not yet applied to the database. */
-export async function pendingMigrations(ds: DataSource): Promise<string[]> {
+/** Names of the migrations applied to the database, in the order they were applied. */
+export async function appliedMigrations(ds: DataSource): Promise<string[]> {
   const rows = await ds.query<Array<{ n: number | string }>>(
     "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'gimming_migrations'",
   );
-  const applied = new Set<string>();
-  if (Number(rows[0]?.n ?? 0) > 0) {
-    for (const row of await ds.query<Array<{ name: string }>>('SELECT name FROM gimming_migrations')) {
-      applied.add(row.name);
-    }
-  }
+  if (Number(rows[0]?.n ?? 0) === 0) return [];
+  const applied = await ds.query<Array<{ name: string }>>('SELECT name FROM gimming_migrations ORDER BY id');
+  return applied.map((row) => row.name);
+}
+
+/** Names of the migrations not yet applied to the database. */
+export async function pendingMigrations(ds: DataSource): Promise<string[]> {
+  const applied = new Set(await appliedMigrations(ds));
   return MIGRATIONS.map((m) => m.name).filter((name) => !applied.has(name));
 }
