@@ -7,7 +7,13 @@
  * envelope, from the conductor, with its priority and payload, and without any token or secret.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import amqp from 'amqplib';
+import { RequestContext } from '../../src/common/context';
+import { setupLogging } from '../../src/common/log';
+import { Notifier } from '../../src/common/notifications';
+import { MessagingConnection } from '../../src/common/rpc/connection';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { location, registerClouds, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
@@ -298,5 +304,111 @@ describe('notifications', function () {
       [],
       'no notification dropped or refused',
     );
+  });
+});
+
+describe('the notifier against RabbitMQ', function () {
+  this.timeout(60000);
+  const exchange = `gimming-test-${randomBytes(4).toString('hex')}`;
+  const topic = `notifications_test_${randomBytes(4).toString('hex')}`;
+  let broker: amqp.ChannelModel;
+  const lines: any[] = [];
+
+  before(async () => {
+    broker = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk
+          .toString()
+          .split('\n')
+          .filter((x) => x))
+          lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    setupLogging('test', false, sink);
+  });
+
+  after(async () => {
+    setupLogging('test', false);
+    const ch = await broker.createChannel();
+    for (const p of ['info', 'warn', 'error']) await ch.deleteQueue(`${topic}.${p}`).catch(() => {});
+    await ch.deleteExchange(exchange).catch(() => {});
+    await broker.close();
+  });
+
+  it('leaves a queue a consumer declared otherwise as it is, and the connection unharmed', async () => {
+    // A consumer declared <topic>.info first, with settings of its own (not durable, a length limit).
+    const ch = await broker.createChannel();
+    await ch.assertExchange(exchange, 'topic', { durable: true });
+    await ch.assertQueue(`${topic}.info`, { durable: false, arguments: { 'x-max-length': 100 } });
+    await ch.bindQueue(`${topic}.info`, exchange, `${topic}.info`);
+    const mine = (await ch.assertQueue('', { exclusive: true })).queue;
+    await ch.bindQueue(mine, exchange, `${topic}.*`);
+
+    const connection = new MessagingConnection('rabbit://guest:guest@127.0.0.1:5672/', exchange);
+    const notifier = new Notifier({
+      drivers: ['messagingv2'],
+      topics: [topic],
+      publisherId: 'gimming-conductor.t',
+      connection,
+    });
+    // Another channel of the same connection, as the RPC's are.
+    const other = connection.manager.createChannel({ json: false });
+    try {
+      const ctx = RequestContext.forService();
+      notifier.info(ctx, 'gimming.test.one', { n: 1 });
+      notifier.warn(ctx, 'gimming.test.two', { n: 2 });
+      const got: string[] = [];
+      await waitFor('two notifications', async () => {
+        const m = await ch.get(mine, { noAck: true });
+        if (m) got.push(JSON.parse(JSON.parse(m.content.toString())['oslo.message']).event_type);
+        return got.length === 2 ? got : undefined;
+      });
+      assert.deepEqual(got, ['gimming.test.one', 'gimming.test.two']);
+      const info = await ch.checkQueue(`${topic}.info`);
+      assert.equal(info.messageCount, 1, "the consumer's queue got its copy");
+      const warn = await ch.checkQueue(`${topic}.warn`); // declared by the notifier
+      assert.equal(warn.messageCount, 1);
+      assert.ok(connection.isConnected(), 'the connection is still up');
+      await other.publish(exchange, 'nowhere', Buffer.from('x'));
+      assert.deepEqual(
+        lines.filter((l) => l.module === 'notifier' && l.level !== 'info'),
+        [],
+        'nothing dropped',
+      );
+      assert.ok(lines.some((l) => l.message.includes('left as it is') && l.queue === `${topic}.info`));
+    } finally {
+      await other.close();
+      await notifier.close();
+      await connection.close();
+    }
+  });
+
+  it('never waits for a messaging service that is away, and drops what it cannot send', async () => {
+    const connection = new MessagingConnection('rabbit://guest:guest@127.0.0.1:1/', exchange);
+    const notifier = new Notifier({
+      drivers: ['messagingv2'],
+      topics: [topic],
+      publisherId: 'gimming-conductor.t',
+      connection,
+      sendTimeoutMs: 500,
+    });
+    try {
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) notifier.info(undefined, 'gimming.test.lost', { i });
+      assert.ok(Date.now() - started < 50, 'notify returns at once');
+      await waitFor('the notifications to be dropped', async () =>
+        lines.filter((l) => l.message === 'notification dropped').length >= 5 ? true : undefined,
+      );
+      const dropped = lines.filter((l) => l.message === 'notification dropped');
+      assert.equal(dropped[0].event_type, 'gimming.test.lost');
+      assert.ok(!JSON.stringify(dropped).includes('"i"'), 'the payload is not logged');
+    } finally {
+      const closing = Date.now();
+      await notifier.close();
+      await connection.close();
+      assert.ok(Date.now() - closing < 6000, 'closing is bounded');
+    }
   });
 });
