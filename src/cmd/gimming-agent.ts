@@ -7,7 +7,7 @@ import { RequestContext } from '../common/context';
 import { describeError } from '../common/errors';
 import { closeAgentClients } from '../common/grpc/agent-client';
 import { verifyingInterceptor } from '../common/grpc/auth';
-import { loadAgentService } from '../common/grpc/loader';
+import { AGENT_PROTO_PACKAGE, loadAgentService } from '../common/grpc/loader';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
 import { VERSION } from '../common/version';
@@ -16,6 +16,7 @@ import { StagingStore } from '../gimming-agent/staging/store';
 import { ConductorAPI } from '../gimming-conductor/rpcapi';
 import { startMetrics } from '../common/metrics';
 import { AgentMetrics } from '../gimming-agent/metrics';
+import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 
 const NAME = 'gimming-agent';
@@ -68,7 +69,14 @@ async function main(): Promise<void> {
     try {
       await conductor.agentHeartbeat(
         RequestContext.forService(),
-        { host, zone, address: identity.address, version: VERSION },
+        {
+          host,
+          zone,
+          address: identity.address,
+          version: VERSION,
+          rpc_version: RPC_API_VERSION,
+          proto: AGENT_PROTO_PACKAGE,
+        },
         heartbeat_interval * 3000,
       );
       metrics?.heartbeatSent();

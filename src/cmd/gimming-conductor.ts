@@ -3,17 +3,21 @@
  * the copies through the agents.
  */
 import { getLogger } from '../common/log';
+import { Notifier } from '../common/notifications';
 import { MessagingConnection } from '../common/rpc/connection';
 import { RpcServer } from '../common/rpc/server';
 import { closeAgentClients } from '../common/grpc/agent-client';
 import { VERSION } from '../common/version';
 import { AgentRegistry } from '../gimming-conductor/agents';
 import { CloudService } from '../gimming-conductor/clouds';
+import { ConductorPresence } from '../gimming-conductor/conductors';
 import { makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
 import { ImageService } from '../gimming-conductor/images';
+import { ConductorNotifier } from '../gimming-conductor/notify';
 import { RemoteMetadata } from '../gimming-conductor/remote-metadata';
 import { ConductorManager } from '../gimming-conductor/manager';
 import { CONDUCTOR_TOPIC, ConductorAPI } from '../gimming-conductor/rpcapi';
+import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import { LocationService } from '../gimming-conductor/locations';
 import { TaskControl } from '../gimming-conductor/task-control';
 import { UploadService } from '../gimming-conductor/uploads';
@@ -51,6 +55,19 @@ async function main(): Promise<void> {
   }
   const host = config.DEFAULT.host;
   const c = config.conductor;
+  const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
+  const n = config.oslo_messaging_notifications;
+  // Notifications may go to a messaging service of their own; by default they share the RPC connection.
+  const notifyMessaging = n.transport_url
+    ? new MessagingConnection(n.transport_url, config.DEFAULT.control_exchange)
+    : messaging;
+  const notifier = new Notifier({
+    drivers: n.driver,
+    topics: n.topics,
+    publisherId: `gimming-conductor.${host}`,
+    connection: notifyMessaging,
+  });
+  const notify = new ConductorNotifier(notifier);
   const serviceUser = new ServiceUser(config.keystone_authtoken);
   const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime);
   const agents = new AgentRegistry(db, config.conductor.agent_down_time);
@@ -65,6 +82,7 @@ async function main(): Promise<void> {
     host,
     progressIntervalMs: c.task_progress_interval * 1000,
     retry: { maxAttempts: c.task_max_attempts, delayS: c.task_retry_delay },
+    notify,
   };
   // The import tasks need the upload service, which needs the engine: it is filled in below.
   const late: { uploads?: UploadService } = {};
@@ -91,12 +109,17 @@ async function main(): Promise<void> {
     c.task_lease_time,
   );
   const remotes = new RemoteMetadata(agents, config.conductor.remote_cache_time);
-  const images = new ImageService(db, clouds, agents, engine, host, remotes, {
-    trusts,
-    leaseS: c.task_lease_time,
-  });
+  const images = new ImageService(
+    db,
+    clouds,
+    agents,
+    engine,
+    host,
+    remotes,
+    { trusts, leaseS: c.task_lease_time },
+    notify,
+  );
   const tasks = new TaskQueries(db, clouds);
-  const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
   const conductors = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
   const locations = new LocationService(db, clouds, agents, images);
   const control = new TaskControl(db, tasks, engine, conductors);
@@ -145,14 +168,34 @@ async function main(): Promise<void> {
   const scheduler = new TaskScheduler(db, engine, trusts, host, c.task_lease_time, c.task_scan_interval);
   await scheduler.releaseOwn();
   scheduler.start();
-  log.info({ version: VERSION, host, queue: server.queueName }, 'gimming-conductor started');
+  const presence = new ConductorPresence(
+    db,
+    host,
+    VERSION,
+    RPC_API_VERSION,
+    Math.max(1, Math.floor(c.agent_down_time / 3)),
+  );
+  await presence.report();
+  presence.start();
+  log.info(
+    {
+      version: VERSION,
+      host,
+      queue: server.queueName,
+      notifications: notifier.enabled ? { drivers: n.driver, topics: n.topics } : 'off',
+    },
+    'gimming-conductor started',
+  );
   onShutdown(async () => {
+    presence.stop();
     await server.stop();
     await refresher.stop();
     await scheduler.stop();
     await engine.stop(20000);
     await conductors.close();
     closeAgentClients();
+    await notifier.close();
+    if (notifyMessaging !== messaging) await notifyMessaging.close();
     await messaging.close();
     await stopMetrics();
     await db.destroy();

@@ -26,10 +26,12 @@ export class AgentRegistry {
         zone: args.zone,
         address: args.address,
         version: args.version,
+        rpcVersion: args.rpc_version ?? null,
+        protoVersion: args.proto ?? null,
         lastHeartbeatAt: now,
         createdAt: now,
       })
-      .orUpdate(['host', 'zone', 'version', 'last_heartbeat_at'], ['address'])
+      .orUpdate(['host', 'zone', 'version', 'rpc_version', 'proto_version', 'last_heartbeat_at'], ['address'])
       .execute();
   }
 

@@ -16,6 +16,7 @@ import { getLogger } from '../common/log';
 import * as agentapi from './agentapi';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
+import { ConductorNotifier } from './notify';
 import type { RemoteMetadata } from './remote-metadata';
 import type { Trusts } from './trusts';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
@@ -52,6 +53,7 @@ export class ImageService {
     private readonly host: string,
     private readonly remotes: RemoteMetadata,
     private readonly tasking: { trusts: Trusts; leaseS: number },
+    private readonly notify: ConductorNotifier = ConductorNotifier.noop(),
   ) {}
 
   async find(ctx: RequestContext, id: string): Promise<ImageRow> {
@@ -191,6 +193,7 @@ export class ImageService {
       { image_id: image.id, source: source.name, targets: targets.map((t) => t.name) },
       'image adopted',
     );
+    this.notify.imageCreated(ctx, image, { source, sourceImageId: remote.id, targets, taskIds });
     const view = await this.view(image); // as committed: the copies are queued
     await this.submit(ctx, taskIds, 'copy');
     await this.tag(ctx, sourceAgent.address, source, remote.id, image.id);
@@ -373,6 +376,11 @@ export class ImageService {
         });
       }
     });
+    this.notify.imageCreated(ctx, image, {
+      source: null,
+      targets,
+      taskIds: importTaskId ? [importTaskId] : [],
+    });
     if (importTaskId && importUrl) {
       log.info(
         { image_id: image.id, targets: targets.map((t) => t.name) },
@@ -482,6 +490,7 @@ export class ImageService {
     await this.db.getRepository(ImageRow).delete({ id: image.id });
     await this.dropStaging(ctx, image);
     log.info({ image_id: image.id }, 'image forgotten');
+    this.notify.imageDeleted(ctx, image, false, locations.filter((l) => l.remoteId).length);
     await Promise.all(
       locations
         .filter((l) => l.remoteId)
@@ -581,11 +590,17 @@ export class ImageService {
       return;
     }
     // The row stays, `deleted`, so that the delete tasks keep their results (and the image answers 404).
-    await this.db
+    // Two delete tasks ending at once both get here: only the one that makes the change goes on.
+    const done = await this.db
       .getRepository(ImageRow)
-      .update({ id: imageId }, { status: 'deleted', stagingAgent: null, updatedAt: new Date() });
+      .update(
+        { id: imageId, status: 'deleting' },
+        { status: 'deleted', stagingAgent: null, updatedAt: new Date() },
+      );
+    if (!done.affected) return;
     await this.dropStaging(ctx, image);
     log.info({ image_id: imageId }, 'image deleted everywhere');
+    this.notify.imageDeleted(ctx, image, true, 0);
   }
 
   /** Deletes the image's staged upload, if an agent still holds one. Best effort. */
@@ -648,7 +663,7 @@ export class ImageService {
    * whose bytes changed `mismatch`, a good one `active` again; each checked copy records when. A cloud
    * that cannot be reached leaves its copy as it was.
    */
-  async refresh(ctx: RequestContext, id: string): Promise<ImageView> {
+  async refresh(ctx: RequestContext, id: string, periodic = false): Promise<ImageView> {
     const image = await this.find(ctx, id);
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
     const clouds = new Map((await this.db.getRepository(CloudRow).find()).map((c) => [c.id, c]));
@@ -658,6 +673,7 @@ export class ImageService {
         .map(async (location) => {
           const cloud = clouds.get(location.cloudId) as CloudRow;
           let status: string;
+          let found: Parameters<ConductorNotifier['drift']>[5] = null;
           try {
             const remote = await this.remotes.describe(ctx, cloud, location.remoteId as string, true);
             const bytes = {
@@ -666,6 +682,7 @@ export class ImageService {
               os_hash_algo: remote.os_hash_algo ?? '',
               os_hash_value: remote.os_hash_value ?? '',
             };
+            found = bytes;
             status = sameBytes(image, bytes) ? 'active' : 'mismatch';
           } catch (err) {
             const gerr = asGimmingError(err);
@@ -683,12 +700,20 @@ export class ImageService {
           }
           const now = new Date();
           // Only if nothing else changed the copy meanwhile (a delete or a copy task took it over).
-          await this.db
+          const changed = await this.db
             .getRepository(LocationRow)
             .update(
               { id: location.id, status: location.status, remoteId: location.remoteId as string },
               { status, lastVerifiedAt: now, updatedAt: now },
             );
+          // Told once, when the copy becomes missing or mismatched (not at every later check).
+          if (
+            changed.affected &&
+            status !== location.status &&
+            (status === 'missing' || status === 'mismatch')
+          ) {
+            this.notify.drift(ctx, image, cloud, location, status, found, periodic);
+          }
         }),
     );
     return this.get(ctx, image.id);

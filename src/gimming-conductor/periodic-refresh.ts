@@ -80,7 +80,7 @@ export class PeriodicRefresh {
     for (const { image_id } of rows) {
       if (this.stopped) break;
       try {
-        await this.images.refresh(ctx, image_id);
+        await this.images.refresh(ctx, image_id, true);
         checked += 1;
       } catch (err) {
         log.warn({ image_id, reason: describeError(err) }, 'image not refreshed');

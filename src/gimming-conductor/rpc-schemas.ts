@@ -36,6 +36,10 @@ export const METHODS = {
     zone: Name,
     address: Name,
     version: T.String({ maxLength: 32 }),
+    // 1.5: the contracts the agent's code speaks. Agents still cast at 1.0: a conductor before 1.5 ignores
+    // the fields (its schemas allow more properties), so a new agent registers with an old conductor.
+    rpc_version: T.Optional(T.String({ pattern: '^[0-9]+\\.[0-9]+$', maxLength: 16 })),
+    proto: T.Optional(T.String({ maxLength: 64 })),
   }),
   create_cloud: T.Object({
     name: Name,

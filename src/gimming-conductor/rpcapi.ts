@@ -27,6 +27,7 @@ export class ConductorAPI {
     this.client = new RpcClient(connection, CONDUCTOR_TOPIC, timeoutMs);
   }
 
+  /** At 1.0 although 1.5 added rpc_version and proto: older conductors ignore them and still register. */
   agentHeartbeat(ctx: RequestContext, args: MethodArgs<'agent_heartbeat'>, ttlMs: number): Promise<void> {
     return this.client.cast(ctx, 'agent_heartbeat', args, { version: '1.0', expirationMs: ttlMs });
   }

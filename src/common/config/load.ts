@@ -122,16 +122,23 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
   const values = config.getProperties();
-  const tooSmall: string[] = [];
+  const problems: string[] = [];
   for (const [group, options] of Object.entries(SCHEMA)) {
     for (const [name, spec] of Object.entries(options as Record<string, OptionSpec>)) {
       const value = (values as unknown as Record<string, Record<string, unknown>>)[group]?.[name];
       if (spec.min !== undefined && typeof value === 'number' && value < spec.min) {
-        tooSmall.push(`[${group}] ${name}: must be at least ${spec.min}`);
+        problems.push(`[${group}] ${name}: must be at least ${spec.min}`);
+      }
+      if (spec.choices && Array.isArray(value)) {
+        for (const item of value as string[]) {
+          if (!spec.choices.includes(item)) {
+            problems.push(`[${group}] ${name}: "${item}" is not one of ${spec.choices.join(', ')}`);
+          }
+        }
       }
     }
   }
-  if (tooSmall.length > 0) throw new ConfigError(`invalid configuration: ${tooSmall.join('; ')}`);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return values;
 }
 

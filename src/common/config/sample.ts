@@ -23,6 +23,7 @@ function wrap(text: string, width = 76): string[] {
 /** The option's type as the sample and the reference name it. */
 export function typeName(spec: OptionSpec): string {
   if (Array.isArray(spec.format)) return `string, one of ${(spec.format as string[]).join(', ')}`;
+  if (spec.choices) return `list of ${spec.choices.join(', ')}`;
   return {
     'oslo-bool': 'boolean',
     'oslo-int': 'integer',

@@ -16,6 +16,8 @@ export interface OptionSpec {
   /** Shown in the sample instead of the default when the default depends on the machine. */
   sampleDefault?: string;
   min?: number;
+  /** For a list: the values its items may take. */
+  choices?: readonly string[];
 }
 
 export type GroupSpec = Record<string, OptionSpec>;
@@ -26,7 +28,11 @@ function str<D extends string | null>(doc: string, def: D, extra: Partial<Option
 const int = (doc: string, def: number, min = 0) => ({ doc, format: 'oslo-int' as const, default: def, min });
 const bool = (doc: string, def: boolean) => ({ doc, format: 'oslo-bool' as const, default: def });
 const port = (doc: string, def: number) => ({ doc, format: 'oslo-port' as const, default: def });
-const list = (doc: string, def: string[], extra: { sensitive?: boolean } = {}) => ({
+const list = (
+  doc: string,
+  def: string[],
+  extra: { sensitive?: boolean; choices?: readonly string[] } = {},
+) => ({
   doc,
   format: 'oslo-list' as const,
   default: def,
@@ -276,6 +282,28 @@ export const SCHEMA = {
         'it is refused.',
       10737418240,
       0,
+    ),
+  },
+  oslo_messaging_notifications: {
+    driver: list(
+      'The drivers that send notifications: messagingv2 (to the messaging service in the 2.0 envelope, as ' +
+        'OpenStack services do), messaging (the same without the envelope, for consumers that read only the ' +
+        '1.0 format), log (one log line per notification) or noop. Empty or noop: no notifications. Only ' +
+        'gimming-conductor sends notifications.',
+      [],
+      { choices: ['messagingv2', 'messaging', 'log', 'noop'] },
+    ),
+    transport_url: str(
+      'A URL of the messaging service for notifications, in the form of [DEFAULT] transport_url. Defaults to ' +
+        '[DEFAULT] transport_url.',
+      null,
+      { sensitive: true },
+    ),
+    topics: list(
+      'Topics notifications are sent on: each notification goes to <topic>.<priority> (for example ' +
+        'notifications.info, notifications.warn, notifications.error) on the exchange [DEFAULT] ' +
+        'control_exchange.',
+      ['notifications'],
     ),
   },
   import_filtering: {

@@ -13,6 +13,8 @@ import { decodeChunk } from './frame';
 
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', '..', 'protos');
 export const AGENT_PROTO = 'gimming/agent/v1/agent.proto';
+/** The package of that proto: what an agent serves, reported in its heartbeats. */
+export const AGENT_PROTO_PACKAGE = 'gimming.agent.v1';
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,

@@ -9,13 +9,15 @@ import { InitialSchema1763769600000 } from './migrations/0001-initial-schema';
 import { UploadSpec1763773200000 } from './migrations/0002-upload-spec';
 import { ImageMembers1763859600000 } from './migrations/0003-image-members';
 import { TaskLeases1763866800000 } from './migrations/0004-task-leases';
-import { ProjectClouds1763953200000 } from './migrations/0005-project-clouds';
+import { ServiceVersions1763870400000 } from './migrations/0005-service-versions';
+import { ProjectClouds1763953200000 } from './migrations/0006-project-clouds';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
   UploadSpec1763773200000,
   ImageMembers1763859600000,
   TaskLeases1763866800000,
+  ServiceVersions1763870400000,
   ProjectClouds1763953200000,
 ];
 
@@ -72,16 +74,18 @@ export function makeDataSource(connection: string, poolSize: number, connectTime
   });
 }
 
-/** Names of the migrations not yet applied to the database. */
-export async function pendingMigrations(ds: DataSource): Promise<string[]> {
+/** Names of the migrations applied to the database, in the order they were applied. */
+export async function appliedMigrations(ds: DataSource): Promise<string[]> {
   const rows = await ds.query<Array<{ n: number | string }>>(
     "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'gimming_migrations'",
   );
-  const applied = new Set<string>();
-  if (Number(rows[0]?.n ?? 0) > 0) {
-    for (const row of await ds.query<Array<{ name: string }>>('SELECT name FROM gimming_migrations')) {
-      applied.add(row.name);
-    }
-  }
+  if (Number(rows[0]?.n ?? 0) === 0) return [];
+  const applied = await ds.query<Array<{ name: string }>>('SELECT name FROM gimming_migrations ORDER BY id');
+  return applied.map((row) => row.name);
+}
+
+/** Names of the migrations not yet applied to the database. */
+export async function pendingMigrations(ds: DataSource): Promise<string[]> {
+  const applied = new Set(await appliedMigrations(ds));
   return MIGRATIONS.map((m) => m.name).filter((name) => !applied.has(name));
 }

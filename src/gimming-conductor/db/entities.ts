@@ -48,6 +48,21 @@ export class AgentRow {
   @Column({ type: 'varchar', length: 32 }) version!: string;
   @Column({ name: 'last_heartbeat_at', ...timestamp }) lastHeartbeatAt!: Date;
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+  /** The conductor RPC version the agent's code speaks (null: an agent older than 0005). */
+  @Column({ name: 'rpc_version', type: 'varchar', length: 16, nullable: true }) rpcVersion!: string | null;
+  /** The agent gRPC package it serves, for example gimming.agent.v1. */
+  @Column({ name: 'proto_version', type: 'varchar', length: 64, nullable: true }) protoVersion!:
+    string | null;
+}
+
+/** Each conductor, as it last reported itself (every third of [conductor] agent_down_time). */
+@Entity({ name: 'conductors' })
+export class ConductorRow {
+  @PrimaryColumn({ type: 'varchar', length: 255 }) host!: string;
+  @Column({ type: 'varchar', length: 32 }) version!: string;
+  @Column({ name: 'rpc_version', type: 'varchar', length: 16 }) rpcVersion!: string;
+  @Column({ name: 'started_at', ...timestamp }) startedAt!: Date;
+  @Column({ name: 'last_seen_at', ...timestamp }) lastSeenAt!: Date;
 }
 
 @Entity({ name: 'images' })
@@ -136,4 +151,4 @@ export class ImageMemberRow {
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
 }
 
-export const ENTITIES = [CloudRow, AgentRow, ImageRow, LocationRow, TaskRow, ImageMemberRow];
+export const ENTITIES = [CloudRow, AgentRow, ConductorRow, ImageRow, LocationRow, TaskRow, ImageMemberRow];

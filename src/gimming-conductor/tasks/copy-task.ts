@@ -10,6 +10,7 @@ import { getLogger } from '../../common/log';
 import * as agentapi from '../agentapi';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
+import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import type { RetryPolicy } from './retry';
 import { recordFailure, recordStart } from './records';
@@ -45,6 +46,8 @@ export interface CopyTaskDeps {
   retry: RetryPolicy;
   /** Runs once a copy exists and is recorded (to share it like the image). */
   afterCopy?: (ctx: RequestContext, imageId: string, cloud: CloudRow, remoteId: string) => Promise<void>;
+  /** Tells the start and the outcome of each task (gimming.image.sync.*, ...). */
+  notify?: ConductorNotifier;
 }
 
 export class CopyTask implements RunnableTask {
@@ -70,6 +73,10 @@ export class CopyTask implements RunnableTask {
     const task = await db.getRepository(TaskRow).findOneByOrFail({ id: this.taskId });
     const image = await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId });
     const target = await db.getRepository(CloudRow).findOneByOrFail({ id: task.cloudId });
+    const sourceCloud = task.sourceCloudId
+      ? await db.getRepository(CloudRow).findOneBy({ id: task.sourceCloudId })
+      : null;
+    const event: TaskEventInfo = { task, image, cloud: target, source: sourceCloud };
     try {
       if (this.stopReason) throw this.stopReason;
       if (task.status === 'cancelling') throw cancelledError();
@@ -81,18 +88,18 @@ export class CopyTask implements RunnableTask {
       const [finished, source] = await Promise.all([
         this.settleLeftovers(image, target, targetAgent.address),
         this.source(task, image),
-        this.markRunning(task, targetAgent.address),
+        this.markRunning(task, targetAgent.address, event),
       ]);
       if (finished) {
-        await this.markSucceeded(task, finished);
+        await this.markSucceeded(task, finished, event);
         await this.deps.afterCopy?.(this.ctx, image.id, target, finished.id);
         return;
       }
       const copy = await this.copy(task, image, source, target, targetAgent.address);
-      await this.markSucceeded(task, copy);
+      await this.markSucceeded(task, copy, event);
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);
     } catch (err) {
-      await this.markFailed(task, this.stopReason ?? err);
+      await this.markFailed(task, this.stopReason ?? err, event);
     }
   }
 
@@ -240,8 +247,10 @@ export class CopyTask implements RunnableTask {
     }
   }
 
-  private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
+  private async markRunning(task: TaskRow, agentAddress: string, event: TaskEventInfo): Promise<void> {
     this.ranAttempt = true;
+    // Told before the start is written: an attempt that fails at once tells its end after its start.
+    this.deps.notify?.taskStarted(this.ctx, { ...event, attempts: task.attempts + 1 });
     await recordStart(this.deps.db, task, this.deps.host, agentAddress, {
       status: 'copying',
       taskId: task.id,
@@ -249,7 +258,7 @@ export class CopyTask implements RunnableTask {
     log.info({ task_id: task.id, image_id: task.imageId, agent: agentAddress }, 'copy started');
   }
 
-  private async markSucceeded(task: TaskRow, copy: RemoteImage__Output): Promise<void> {
+  private async markSucceeded(task: TaskRow, copy: RemoteImage__Output, event: TaskEventInfo): Promise<void> {
     const now = new Date();
     await this.deps.db.transaction(async (m) => {
       await m.update(
@@ -275,9 +284,14 @@ export class CopyTask implements RunnableTask {
       );
     });
     log.info({ task_id: task.id, image_id: task.imageId, remote_id: copy.id }, 'copy succeeded');
+    this.deps.notify?.taskSucceeded(
+      this.ctx,
+      { ...event, remoteId: copy.id, attempts: this.ranAttempt ? task.attempts + 1 : task.attempts },
+      { bytes: copy.size },
+    );
   }
 
-  private async markFailed(task: TaskRow, err: unknown): Promise<void> {
+  private async markFailed(task: TaskRow, err: unknown, event: TaskEventInfo): Promise<void> {
     // Stopped before it began (a cancel, or no attempts left): this run was no attempt.
     const began = this.ranAttempt || !(this.stopReason || task.attempts >= this.deps.retry.maxAttempts);
     const attempts = began ? task.attempts + 1 : task.attempts;
@@ -304,6 +318,8 @@ export class CopyTask implements RunnableTask {
       },
       outcome === 'retry' ? 'copy failed; it will be tried again' : 'copy failed',
     );
+    if (outcome !== 'retry')
+      this.deps.notify?.taskFailed(this.ctx, { ...event, attempts }, outcome, error, message);
   }
 }
 

@@ -11,6 +11,7 @@ import { getLogger } from '../../common/log';
 import * as agentapi from '../agentapi';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
+import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import { tooManyAttempts } from './copy-task';
 import { recordFailure, recordStart } from './records';
@@ -23,6 +24,7 @@ export interface DeleteTaskDeps {
   agents: AgentRegistry;
   host: string;
   retry: RetryPolicy;
+  notify?: ConductorNotifier;
 }
 
 export class DeleteTask implements RunnableTask {
@@ -49,17 +51,18 @@ export class DeleteTask implements RunnableTask {
     const cloud = await db.getRepository(CloudRow).findOneByOrFail({ id: task.cloudId });
     const location = await db.getRepository(LocationRow).findOneBy({ imageId: image.id, cloudId: cloud.id });
     const before = location?.status ?? 'active';
+    const event: TaskEventInfo = { task, image, cloud, remoteId: location?.remoteId ?? null };
     try {
       if (task.status === 'cancelling')
         this.stopReason ??= new GimmingError('gimming.task.cancelled', 409, 'The delete was cancelled.');
       if (this.stopReason) throw this.stopReason;
       if (task.attempts >= this.deps.retry.maxAttempts) throw tooManyAttempts(task);
       if (!location?.remoteId) {
-        await this.markSucceeded(task, false);
+        await this.markSucceeded(task, false, event);
         return;
       }
       const agent = await this.deps.agents.pick(cloud.zone);
-      await this.markRunning(task, agent.address);
+      await this.markRunning(task, agent.address, event);
       const remote = await agentapi
         .describeImage(this.ctx, agent.address, cloud, location.remoteId)
         .catch((err: unknown) => {
@@ -84,7 +87,7 @@ export class DeleteTask implements RunnableTask {
         if (this.stopReason) throw this.stopReason;
         await agentapi.deleteImage(this.ctx, agent.address, cloud, location.remoteId);
       }
-      await this.markSucceeded(task, remote !== undefined);
+      await this.markSucceeded(task, remote !== undefined, event);
       log.info(
         {
           task_id: task.id,
@@ -96,11 +99,12 @@ export class DeleteTask implements RunnableTask {
         'copy deleted from its cloud',
       );
     } catch (err) {
-      await this.markFailed(task, this.stopReason ?? err, before);
+      await this.markFailed(task, this.stopReason ?? err, before, event);
     }
   }
 
-  private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
+  private async markRunning(task: TaskRow, agentAddress: string, event: TaskEventInfo): Promise<void> {
+    this.deps.notify?.taskStarted(this.ctx, { ...event, attempts: task.attempts + 1 });
     this.startedAt = await recordStart(this.deps.db, task, this.deps.host, agentAddress, {
       status: 'deleting',
       taskId: task.id,
@@ -108,7 +112,7 @@ export class DeleteTask implements RunnableTask {
   }
 
   /** The copy is gone: the location goes with it. */
-  private async markSucceeded(task: TaskRow, existed: boolean): Promise<void> {
+  private async markSucceeded(task: TaskRow, existed: boolean, event: TaskEventInfo): Promise<void> {
     const now = new Date();
     await this.deps.db.transaction(async (m) => {
       await m.update(
@@ -119,17 +123,23 @@ export class DeleteTask implements RunnableTask {
       await m.delete(LocationRow, { imageId: task.imageId, cloudId: task.cloudId });
     });
     if (!existed) log.info({ task_id: task.id, image_id: task.imageId }, 'copy was already gone');
+    this.deps.notify?.taskSucceeded(
+      this.ctx,
+      { ...event, attempts: this.startedAt ? task.attempts + 1 : task.attempts },
+      { existed },
+    );
   }
 
   /** The copy was kept (or may have been): the location stays as it was before. */
-  private async markFailed(task: TaskRow, err: unknown, before: string): Promise<void> {
+  private async markFailed(task: TaskRow, err: unknown, before: string, event: TaskEventInfo): Promise<void> {
     const kept = { status: before === 'deleting' ? 'active' : before };
+    const attempts =
+      this.startedAt || !(this.stopReason || task.attempts >= this.deps.retry.maxAttempts)
+        ? task.attempts + 1
+        : task.attempts;
     const { outcome, error, message, retryAt } = await recordFailure(this.deps.db, task, err, {
       retry: this.deps.retry,
-      attempts:
-        this.startedAt || !(this.stopReason || task.attempts >= this.deps.retry.maxAttempts)
-          ? task.attempts + 1
-          : task.attempts,
+      attempts,
       location: { retry: kept, failed: kept },
     });
     this.deps.agents.noteFailure(error);
@@ -144,5 +154,7 @@ export class DeleteTask implements RunnableTask {
       },
       outcome === 'retry' ? 'delete failed; it will be tried again' : 'copy not deleted',
     );
+    if (outcome !== 'retry')
+      this.deps.notify?.taskFailed(this.ctx, { ...event, attempts }, outcome, error, message);
   }
 }

@@ -11,7 +11,8 @@ import type { RequestContext } from '../../common/context';
 import { GimmingError } from '../../common/errors';
 import { getLogger } from '../../common/log';
 import * as agentapi from '../agentapi';
-import { ImageRow, TaskRow } from '../db/entities';
+import { CloudRow, ImageRow, TaskRow } from '../db/entities';
+import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { UploadService } from '../uploads';
 import type { RunnableTask } from './engine';
 import { recordFailure, recordStart } from './records';
@@ -26,6 +27,7 @@ export interface ImportTaskDeps {
   host: string;
   progressIntervalMs: number;
   uploads: UploadService;
+  notify?: ConductorNotifier;
 }
 
 const cancelled = () => new GimmingError('gimming.task.cancelled', 409, 'The import was cancelled.');
@@ -51,6 +53,9 @@ export class ImportTask implements RunnableTask {
     pendingImportUrls.delete(this.taskId);
     const task = await db.getRepository(TaskRow).findOneByOrFail({ id: this.taskId });
     const image = await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId });
+    // The cloud whose zone stages the data (the first target): never the URL, which may carry a secret.
+    const cloud = await db.getRepository(CloudRow).findOneBy({ id: task.cloudId });
+    const event: TaskEventInfo = { task, image, cloud };
     let stagedAt: string | undefined;
     try {
       if (task.status === 'cancelling') this.stopReason ??= cancelled();
@@ -62,7 +67,7 @@ export class ImportTask implements RunnableTask {
           'The import was interrupted before it started; create the import again.',
         );
       }
-      await this.markRunning(task, image.stagingAgent);
+      await this.markRunning(task, image.stagingAgent, event);
       let lastWrite = 0;
       let progressWrite: Promise<unknown> = Promise.resolve();
       this.running = agentapi.importToStaging(
@@ -108,20 +113,40 @@ export class ImportTask implements RunnableTask {
         },
       );
       log.info({ task_id: task.id, image_id: image.id, size: staged.size }, 'import succeeded');
+      this.deps.notify?.taskSucceeded(
+        this.ctx,
+        {
+          ...event,
+          image: Object.assign(new ImageRow(), image, {
+            size: staged.size,
+            checksum: staged.checksum,
+            osHashAlgo: 'sha512',
+            osHashValue: staged.sha512,
+          }),
+          attempts: task.attempts + 1,
+        },
+        { bytes: staged.size },
+      );
     } catch (err) {
-      await this.markFailed(task, image, this.stopReason ?? err);
+      await this.markFailed(task, image, this.stopReason ?? err, event);
       // Staged, but the image could not take it (deleted meanwhile): the data must not stay behind.
       if (stagedAt) await agentapi.deleteStaging(this.ctx, stagedAt, image.id).catch(() => undefined);
     }
   }
 
-  private async markRunning(task: TaskRow, agentAddress: string): Promise<void> {
+  private async markRunning(task: TaskRow, agentAddress: string, event: TaskEventInfo): Promise<void> {
+    this.deps.notify?.taskStarted(this.ctx, { ...event, attempts: task.attempts + 1 });
     await recordStart(this.deps.db, task, this.deps.host, agentAddress);
   }
 
-  private async markFailed(task: TaskRow, image: ImageRow, err: unknown): Promise<void> {
+  private async markFailed(
+    task: TaskRow,
+    image: ImageRow,
+    err: unknown,
+    event: TaskEventInfo,
+  ): Promise<void> {
     // No retry: the URL is gone with this run. The agent left nothing staged: the image waits for data again.
-    const { error, message } = await recordFailure(this.deps.db, task, err, {
+    const { outcome, error, message } = await recordFailure(this.deps.db, task, err, {
       attempts: task.attempts + 1,
       onEnd: async (m) => {
         await m
@@ -133,5 +158,14 @@ export class ImportTask implements RunnableTask {
       },
     });
     log.warn({ task_id: task.id, image_id: image.id, code: error.code, reason: message }, 'import failed');
+    if (outcome !== 'retry') {
+      this.deps.notify?.taskFailed(
+        this.ctx,
+        { ...event, attempts: task.attempts + 1 },
+        outcome,
+        error,
+        message,
+      );
+    }
   }
 }

@@ -1,0 +1,173 @@
+/**
+ * What the conductor tells the world (src/common/notifications.ts sends it): one event type per thing
+ * that happens to an image, each with a flat payload built here from the rows the caller already holds.
+ *
+ * ``gimming.image.create``                    INFO   an image was adopted or recorded
+ * ``gimming.image.sync.start|end|error``      INFO/INFO/ERROR   a copy task to one cloud
+ * ``gimming.image.import.start|end|error``    INFO/INFO/ERROR   an import task from a URL
+ * ``gimming.location.delete.start|end|error`` INFO/INFO/ERROR   a delete task of one copy
+ * ``gimming.image.delete``                    INFO   the image is gone from GIMinG
+ * ``gimming.image.drift``                     WARN   a refresh found a copy missing or changed
+ *
+ * `.start` is sent when a task's first attempt starts (a task that fails before it could start, or is
+ * cancelled while it waits, sends only its `.error`); `.end` and `.error` once, with the task's outcome
+ * (a failure that is tried again is no outcome). Payloads carry identifiers, states, the byte identity and
+ * error codes: never a token, a trust, a URL to import from, nor any credential.
+ */
+import type { RequestContext } from '../common/context';
+import type { GimmingError } from '../common/errors';
+import { Notifier, type Payload } from '../common/notifications';
+import type { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
+
+/** The event type prefix of each kind of task. */
+const TASK_EVENTS: Record<string, string> = {
+  copy: 'gimming.image.sync',
+  import: 'gimming.image.import',
+  delete: 'gimming.location.delete',
+};
+
+function imageFields(image: ImageRow): Payload {
+  return {
+    image_id: image.id,
+    name: image.name,
+    owner: image.owner,
+    visibility: image.visibility,
+    size: image.size,
+    checksum: image.checksum,
+    os_hash_algo: image.osHashAlgo,
+    os_hash_value: image.osHashValue,
+  };
+}
+
+function cloudFields(cloud: CloudRow | null | undefined, prefix = ''): Payload {
+  return {
+    [`${prefix}cloud`]: cloud?.name ?? null,
+    [`${prefix}cloud_id`]: cloud?.id ?? null,
+    ...(prefix ? {} : { region_name: cloud?.regionName ?? null, zone: cloud?.zone ?? null }),
+  };
+}
+
+export interface TaskEventInfo {
+  task: TaskRow;
+  image: ImageRow;
+  cloud: CloudRow | null;
+  /** A copy's source cloud (null: the staging area). */
+  source?: CloudRow | null;
+  /** The copy in the cloud, when known. */
+  remoteId?: string | null;
+  /** Attempts made, this one included. */
+  attempts?: number;
+}
+
+export class ConductorNotifier {
+  constructor(readonly notifier: Notifier = Notifier.noop()) {}
+
+  static noop(): ConductorNotifier {
+    return new ConductorNotifier();
+  }
+
+  private taskPayload(info: TaskEventInfo, status: string): Payload {
+    const { task } = info;
+    return {
+      ...imageFields(info.image),
+      task_id: task.id,
+      task_type: task.type,
+      status,
+      ...cloudFields(info.cloud),
+      ...(task.type === 'copy' ? cloudFields(info.source, 'source_') : {}),
+      remote_id: info.remoteId ?? null,
+      attempts: info.attempts ?? task.attempts,
+      request_id: task.requestId,
+    };
+  }
+
+  /** A task's first attempt starts (sent once per task: later attempts are no news). */
+  taskStarted(ctx: RequestContext, info: TaskEventInfo): void {
+    if (info.task.startedAt !== null) return;
+    const prefix = TASK_EVENTS[info.task.type];
+    if (prefix) this.notifier.info(ctx, `${prefix}.start`, this.taskPayload(info, 'running'));
+  }
+
+  /** A task ended well; `extra` is what its kind adds (the bytes copied, whether a copy existed). */
+  taskSucceeded(ctx: RequestContext, info: TaskEventInfo, extra: Payload = {}): void {
+    const prefix = TASK_EVENTS[info.task.type];
+    if (prefix)
+      this.notifier.info(ctx, `${prefix}.end`, { ...this.taskPayload(info, 'succeeded'), ...extra });
+  }
+
+  /** A task ended failed or cancelled (not a failure that will be tried again). */
+  taskFailed(
+    ctx: RequestContext,
+    info: TaskEventInfo,
+    outcome: 'failed' | 'cancelled',
+    error: GimmingError,
+    message: string,
+  ): void {
+    const prefix = TASK_EVENTS[info.task.type];
+    if (!prefix) return;
+    this.notifier.error(ctx, `${prefix}.error`, {
+      ...this.taskPayload(info, outcome),
+      error_code: error.code,
+      error_message: message,
+    });
+  }
+
+  imageCreated(
+    ctx: RequestContext,
+    image: ImageRow,
+    extra: { source: CloudRow | null; sourceImageId?: string; targets: CloudRow[]; taskIds: string[] },
+  ): void {
+    this.notifier.info(ctx, 'gimming.image.create', {
+      ...imageFields(image),
+      status: image.status,
+      disk_format: image.diskFormat,
+      container_format: image.containerFormat,
+      ...cloudFields(extra.source, 'source_'),
+      source_image_id: extra.sourceImageId ?? null,
+      targets: extra.targets.map((t) => t.name),
+      task_ids: extra.taskIds,
+      created_at: image.createdAt.toISOString(),
+    });
+  }
+
+  /**
+   * The image is gone from GIMinG: deleted everywhere (`deleted_copies` true) or forgotten, its copies
+   * left in their clouds.
+   */
+  imageDeleted(ctx: RequestContext, image: ImageRow, deletedCopies: boolean, copiesLeft: number): void {
+    this.notifier.info(ctx, 'gimming.image.delete', {
+      ...imageFields(image),
+      status: 'deleted',
+      deleted_copies: deletedCopies,
+      copies_left: copiesLeft,
+    });
+  }
+
+  /** A refresh found a copy missing or holding other bytes. */
+  drift(
+    ctx: RequestContext,
+    image: ImageRow,
+    cloud: CloudRow,
+    location: LocationRow,
+    status: 'missing' | 'mismatch',
+    found: { size: number; checksum: string; os_hash_algo: string; os_hash_value: string } | null,
+    periodic: boolean,
+  ): void {
+    this.notifier.warn(ctx, 'gimming.image.drift', {
+      ...imageFields(image),
+      ...cloudFields(cloud),
+      remote_id: location.remoteId,
+      previous_status: location.status,
+      status,
+      found: found
+        ? {
+            size: found.size,
+            checksum: found.checksum || null,
+            os_hash_algo: found.os_hash_algo || null,
+            os_hash_value: found.os_hash_value || null,
+          }
+        : null,
+      periodic,
+    });
+  }
+}
