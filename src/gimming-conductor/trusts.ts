@@ -51,26 +51,35 @@ export class Trusts {
   private async create(ctx: RequestContext): Promise<string | null> {
     try {
       const trustee = await this.serviceUser.token();
-      const expiresAt = new Date(Date.now() + this.lifetimeS * 1000).toISOString().replace('Z', '000Z');
-      const res = await requestJson({
-        method: 'POST',
-        url: `${this.serviceUser.authUrl}/v3/OS-TRUST/trusts`,
-        headers: { 'X-Auth-Token': ctx.authToken as string },
-        json: {
-          trust: {
-            trustor_user_id: ctx.userId,
-            trustee_user_id: trustee.userId,
-            project_id: ctx.projectId,
-            roles: ctx.roles.map((name) => ({ name })),
-            impersonation: true,
-            expires_at: expiresAt,
+      let res;
+      // Keystone refuses (409) a second trust of the same trustor, trustee, project and expiry: requests
+      // in the same millisecond would collide, so the expiry gets random microseconds, and a retry.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const micros = String(Math.floor(Math.random() * 1000)).padStart(3, '0');
+        const expiresAt = new Date(Date.now() + this.lifetimeS * 1000)
+          .toISOString()
+          .replace('Z', `${micros}Z`);
+        res = await requestJson({
+          method: 'POST',
+          url: `${this.serviceUser.authUrl}/v3/OS-TRUST/trusts`,
+          headers: { 'X-Auth-Token': ctx.authToken as string },
+          json: {
+            trust: {
+              trustor_user_id: ctx.userId,
+              trustee_user_id: trustee.userId,
+              project_id: ctx.projectId,
+              roles: ctx.roles.map((name) => ({ name })),
+              impersonation: true,
+              expires_at: expiresAt,
+            },
           },
-        },
-        timeoutMs: 10000,
-      });
-      if (res.status !== 201) {
+          timeoutMs: 10000,
+        });
+        if (res.status !== 409) break;
+      }
+      if (!res || res.status !== 201) {
         log.warn(
-          { status: res.status },
+          { status: res?.status },
           'Keystone refused a trust: the work runs with the request token only',
         );
         return null;
