@@ -2,6 +2,7 @@
  * gimming-conductor: the only process with database access. Serves the conductor RPC topic and drives
  * the copies through the agents.
  */
+import { parseNetworks } from '../common/endpoint-filter';
 import { getLogger } from '../common/log';
 import { Notifier } from '../common/notifications';
 import { MessagingConnection } from '../common/rpc/connection';
@@ -71,11 +72,19 @@ async function main(): Promise<void> {
   const serviceUser = new ServiceUser(config.keystone_authtoken);
   const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime);
   const agents = new AgentRegistry(db, config.conductor.agent_down_time);
-  const clouds = new CloudService(db, agents, {
-    interface: config.key_manager.interface,
-    regionName: config.key_manager.region_name,
-    timeoutMs: config.key_manager.timeout * 1000,
-  });
+  const clouds = new CloudService(
+    db,
+    agents,
+    {
+      interface: config.key_manager.interface,
+      regionName: config.key_manager.region_name,
+      timeoutMs: config.key_manager.timeout * 1000,
+    },
+    parseNetworks(
+      config.project_clouds.allowed_private_networks,
+      '[project_clouds] allowed_private_networks',
+    ),
+  );
   const copyDeps: CopyTaskDeps = {
     db,
     agents,

@@ -12,6 +12,7 @@ import { type CloudAuth, keystoneAuthBody, parseCloudAuth } from '../common/clou
 import { type KeyManagerOptions, readSecretPayload } from '../common/cloud-credentials/key-manager';
 import type { CredentialSeal } from '../common/cloud-credentials/seal';
 import type { CatalogEntry, RequestContext } from '../common/context';
+import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import { GimmingError, unavailable } from '../common/errors';
 import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
 import { requestJson } from '../common/http/request';
@@ -37,7 +38,14 @@ export class CloudSessions {
     private readonly seal: CredentialSeal,
     private readonly keyManager: KeyManagerOptions,
     private readonly timeoutMs: number,
+    /** Where a project cloud's endpoints may be besides public addresses ([project_clouds]). */
+    private readonly networks: Networks = [],
   ) {}
+
+  /** Refuses an endpoint of a project cloud's own catalog that lies where project clouds may not reach. */
+  checkEndpoint(url: string, what: string): Promise<void> {
+    return checkProjectCloudUrl(url, this.networks, what);
+  }
 
   /** A session with the cloud's own Keystone; null when the cloud is reached with the caller's token. */
   async sessionFor(ctx: RequestContext, cloud: CloudRef__Output): Promise<CloudSession | null> {
@@ -50,6 +58,7 @@ export class CloudSessions {
       .digest('hex');
     const cached = this.cache.get(key);
     if (cached && cached.renewAt > Date.now()) return cached;
+    await this.checkEndpoint(cloud.auth_url, 'identity service');
     const session = await this.authenticate(cloud, auth);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, session);

@@ -36,10 +36,16 @@ export async function glanceFor(
     );
   }
   const session = await opts.sessions.sessionFor(ctx, cloud);
+  let endpoint: string;
+  if (session) {
+    // The endpoint comes from the cloud's own catalog: it is held to the same rules as its auth_url.
+    endpoint = glanceEndpointIn(session.catalog, cloud.region_name, opts.glanceInterface);
+    await opts.sessions.checkEndpoint(endpoint, 'image endpoint');
+  } else {
+    endpoint = glanceEndpoint(ctx, cloud.region_name, opts.glanceInterface);
+  }
   return new GlanceClient({
-    endpoint: session
-      ? glanceEndpointIn(session.catalog, cloud.region_name, opts.glanceInterface)
-      : glanceEndpoint(ctx, cloud.region_name, opts.glanceInterface),
+    endpoint,
     token: session?.token ?? ctx.authToken,
     requestId: ctx.requestId,
     timeoutMs: opts.timeoutMs,

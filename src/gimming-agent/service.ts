@@ -4,6 +4,7 @@
  * Each handler reads the request context from the call's metadata, runs with it (so log lines carry the
  * request id), and turns any failure into a gRPC status plus the GimmingError in trailing metadata.
  */
+import { parseNetworks } from '../common/endpoint-filter';
 import { CredentialSeal } from '../common/cloud-credentials/seal';
 import { CloudSessions } from './cloud-sessions';
 import type * as grpc from '@grpc/grpc-js';
@@ -122,6 +123,10 @@ export function agentHandlers(
       new CredentialSeal(config.agent.rpc_secrets),
       { interface: config.key_manager.interface, regionName: config.key_manager.region_name },
       config.key_manager.timeout * 1000,
+      parseNetworks(
+        config.project_clouds.allowed_private_networks,
+        '[project_clouds] allowed_private_networks',
+      ),
     ),
   };
   const copyOptions: CopyOptions = {

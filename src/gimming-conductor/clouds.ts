@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { type KeyManagerOptions, checkSecret, secretHref } from '../common/cloud-credentials/key-manager';
+import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
 import type { AgentRegistry } from './agents';
@@ -59,6 +60,8 @@ export class CloudService {
       regionName: '',
       timeoutMs: 30000,
     },
+    /** Where a project cloud's own endpoints may be besides public addresses ([project_clouds]). */
+    private readonly projectCloudNetworks: Networks = [],
   ) {}
 
   /** A cloud the caller can see, by name or ID; 404 otherwise (not 403: existence is not revealed). */
@@ -106,6 +109,7 @@ export class CloudService {
       );
     }
     const authUrl = args.auth_url === undefined ? null : checkAuthUrl(args.auth_url);
+    if (authUrl) await checkProjectCloudUrl(authUrl, this.projectCloudNetworks, 'identity service');
     let credentialsRef: string | null = null;
     if (args.credentials_ref !== undefined) {
       credentialsRef = secretHref(ctx, args.credentials_ref, this.keyManager);

@@ -94,7 +94,9 @@ describe('project clouds with credentials never stored', function () {
       apiPort: 18495,
       agentPorts: { 'zone-a': 18496, 'zone-b': 18497 },
       // Short, so that a task of a killed conductor is soon taken over (through the user's trust).
-      extraConfig: '[conductor]\ntask_lease_time = 6',
+      // The test bed's Keystone and Glance are on 127.0.0.1, which project clouds may not use by default.
+      extraConfig:
+        '[conductor]\ntask_lease_time = 6\n[project_clouds]\nallowed_private_networks = 127.0.0.0/8',
     });
     await daemons.start();
     api = daemons.apiUrl;
@@ -194,7 +196,7 @@ describe('project clouds with credentials never stored', function () {
       assert.equal(res.body.auth_url, ids.auth_url.replace(/\/v3$/, ''));
     });
 
-    it('refuses a credentials_ref that is not a readable secret of the key manager', async () => {
+    it('refuses a credentials_ref it cannot read, and an auth_url on an internal address', async () => {
       const base = { type: 'openstack', region_name: 'RegionTwo', zone: 'zone-b', scope: 'project' };
       const elsewhere = await http('POST', `${api}/v1/clouds`, {
         token: owner.id,
@@ -217,6 +219,18 @@ describe('project clouds with credentials never stored', function () {
         },
       });
       assert.equal(missing.status, 400, missing.text);
+      for (const authUrl of [
+        'http://169.254.169.254/v3',
+        'http://10.1.2.3:5000/v3',
+        'http://[::ffff:192.168.0.1]/v3',
+      ]) {
+        const internal = await http('POST', `${api}/v1/clouds`, {
+          token: owner.id,
+          json: { ...base, name: `x-${randomBytes(3).toString('hex')}`, auth_url: authUrl },
+        });
+        assert.equal(internal.status, 400, `${authUrl}: ${internal.text}`);
+        assert.equal(internal.body.error.code, 'gimming.cloud.endpoint_refused');
+      }
       const shared = await http('POST', `${api}/v1/clouds`, {
         token: owner.id,
         json: { ...base, name: `x-${randomBytes(3).toString('hex')}`, scope: 'shared' },

@@ -333,6 +333,15 @@ export const SCHEMA = {
     ),
     max_redirects: int('Redirects an import follows, each checked like the first URL.', 5),
   },
+  project_clouds: {
+    allowed_private_networks: list(
+      'Networks (CIDR) that are not public but that the identity service (auth_url) and image endpoint of a ' +
+        "project's own cloud may still lie in, for example 10.0.0.0/8 for clouds inside the operator's " +
+        'network. Otherwise only public unicast addresses are used: loopback, private, link-local (such as ' +
+        'a metadata service) and other special ranges are refused.',
+      [],
+    ),
+  },
   key_manager: {
     interface: choice(
       'Interface of the key-manager (Barbican) endpoints taken from the service catalog, where the secrets ' +
