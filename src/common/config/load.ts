@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import convict from 'convict';
-import * as ini from 'ini';
+import { IniError, parseIni } from './ini-parser';
 import { registerFormats } from './formats';
 import { type GimmingConfig, type OptionSpec, SCHEMA } from './schema';
 
@@ -80,7 +80,13 @@ function readIni(path: string): Record<string, Record<string, unknown>> {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
   }
-  const parsed = ini.parse(text) as Record<string, unknown>;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseIni(text);
+  } catch (err) {
+    if (err instanceof IniError) throw new ConfigError(`${path}: ${err.message}`);
+    throw err;
+  }
   const out: Record<string, Record<string, unknown>> = {};
   for (const [group, body] of Object.entries(parsed)) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
