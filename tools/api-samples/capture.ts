@@ -135,7 +135,9 @@ async function main(): Promise<void> {
     // Appended to [agent]; the [import_filtering] header starts a section of its own.
     extraConfig:
       `staging_max_bytes = ${STAGING_MAX_BYTES}\n\n[import_filtering]\n` +
-      `allowed_ports = 80,443,${IMPORT_PORT}\nallowed_private_networks = ${IMPORT_HOST}/32`,
+      `allowed_ports = 80,443,${IMPORT_PORT}\nallowed_private_networks = ${IMPORT_HOST}/32\n\n` +
+      // The test bed's Keystone is on loopback, where project clouds may not be otherwise.
+      '[project_clouds]\nallowed_private_networks = 127.0.0.0/8',
   });
   const api = daemons.apiUrl;
   const [admin, demo, alt] = await Promise.all([
@@ -197,6 +199,17 @@ async function main(): Promise<void> {
       ),
       201,
     );
+    // A project's own cloud, with its own identity service (credentials given with each request).
+    const projectCloud = {
+      name: 'partner-region',
+      type: 'openstack',
+      region_name: 'RegionTwo',
+      zone: 'zone-b',
+      scope: 'project',
+      auth_url: bed.auth_url,
+    };
+    write('clouds-create-project-request.json', projectCloud);
+    expect(await call('POST', '/v1/clouds', projectCloud), 201, 'clouds-create-project');
     expect(await call('GET', '/v1/clouds'), 200, 'clouds-list');
     expect(await call('GET', '/v1/clouds/zone-a'), 200, 'clouds-show');
     expect(await call('GET', '/v1/clouds/zone-x'), 404, 'clouds-show-404');
