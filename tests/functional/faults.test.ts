@@ -304,13 +304,40 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
       500,
     );
 
+  /**
+   * Holds a copy in flight, whatever the machine's speed: its source agent stops sending (SIGSTOP) from
+   * the start until the returned function lets it go on.
+   */
+  async function stalled(id: string): Promise<() => void> {
+    const agent = daemons.process('agent-zone-a');
+    assert.ok(agent, 'agent-zone-a');
+    agent.kill('SIGSTOP');
+    const resume = () => void agent.kill('SIGCONT');
+    try {
+      await waitFor(
+        'the copy to start',
+        async () => ((await tasksOf(id))[0]?.status === 'running' ? true : undefined),
+        60000,
+        100,
+      );
+    } catch (err) {
+      resume();
+      throw err;
+    }
+    return resume;
+  }
+
   it('finishes a copy across a RabbitMQ restart, and every daemon reconnects by itself', async () => {
     const { id, source } = await adopt(256 * 1024 * 1024);
-    await moving(id);
-    execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
-    const down = await http('GET', `${api}/v1/images?limit=1`, { token: demo.id });
-    assert.equal(down.status, 503, 'a call while the broker is away is refused, not hung');
-    execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
+    const resume = await stalled(id);
+    try {
+      execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+      const down = await http('GET', `${api}/v1/images?limit=1`, { token: demo.id });
+      assert.equal(down.status, 503, 'a call while the broker is away is refused, not hung');
+      execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
+    } finally {
+      resume();
+    }
     await answersAgain();
     const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
@@ -323,16 +350,20 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
 
   it('finishes a copy across a MariaDB restart', async () => {
     const { id, source } = await adopt(256 * 1024 * 1024);
-    await moving(id);
-    execFileSync(
-      'bash',
-      ['-c', 'pkill -x mariadbd; while pgrep -x mariadbd >/dev/null; do sleep 0.2; done'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await new Promise((r) => setTimeout(r, 2000));
-    execFileSync('bash', [join(REPO_ROOT, 'tools/testbed/testbed.sh'), 'up'], { stdio: 'ignore' });
+    const resume = await stalled(id);
+    try {
+      execFileSync(
+        'bash',
+        ['-c', 'pkill -x mariadbd; while pgrep -x mariadbd >/dev/null; do sleep 0.2; done'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+      execFileSync('bash', [join(REPO_ROOT, 'tools/testbed/testbed.sh'), 'up'], { stdio: 'ignore' });
+    } finally {
+      resume();
+    }
     await answersAgain();
     const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
