@@ -64,12 +64,20 @@ export class CloudService {
     private readonly projectCloudNetworks: Networks = [],
   ) {}
 
-  /** A cloud the caller can see, by name or ID; 404 otherwise (not 403: existence is not revealed). */
+  /**
+   * A cloud the caller can see, by ID, or by name: the caller's project's own cloud of that name, else the
+   * shared one (another project's cloud is named by its ID, even by an administrator). 404 otherwise (not
+   * 403: existence is not revealed).
+   */
   async resolve(ctx: RequestContext, ref: string): Promise<CloudRow> {
     const repo = this.db.getRepository(CloudRow);
-    const cloud =
-      (UUID_RE.test(ref) ? await repo.findOneBy({ id: ref.toLowerCase() }) : null) ??
-      (await repo.findOneBy({ name: ref }));
+    let cloud = UUID_RE.test(ref) ? await repo.findOneBy({ id: ref.toLowerCase() }) : null;
+    if (!cloud) {
+      const named = (await repo.findBy({ name: ref })).filter(
+        (c) => c.scope === 'shared' || (c.owner !== null && c.owner === ctx.projectId),
+      );
+      cloud = named.find((c) => c.scope === 'project') ?? named[0] ?? null;
+    }
     if (!cloud || !canSeeCloud(ctx, cloud)) {
       throw notFound('gimming.cloud.not_found', `Cloud ${ref} was not found.`);
     }
@@ -114,6 +122,13 @@ export class CloudService {
     if (args.credentials_ref !== undefined) {
       credentialsRef = secretHref(ctx, args.credentials_ref, this.keyManager);
       await checkSecret(ctx, credentialsRef, this.keyManager, this.keyManager.timeoutMs);
+    }
+    if (project && (await this.db.getRepository(CloudRow).existsBy({ name: args.name, scope: 'shared' }))) {
+      // Shared names are known to everyone: a project cloud would hide the shared one from its project.
+      throw conflict(
+        'gimming.cloud.duplicate',
+        `A shared cloud named ${args.name} exists; choose another name.`,
+      );
     }
     const now = new Date();
     const row = Object.assign(new CloudRow(), {

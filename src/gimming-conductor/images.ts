@@ -670,6 +670,9 @@ export class ImageService {
     await Promise.all(
       locations
         .filter((l) => l.remoteId && ['active', 'missing', 'mismatch'].includes(l.status))
+        // The service user of the periodic refresh cannot read a project's credentials: copies in clouds
+        // with their own identity service are checked when their users ask.
+        .filter((l) => !(periodic && clouds.get(l.cloudId)?.authUrl))
         .map(async (location) => {
           const cloud = clouds.get(location.cloudId) as CloudRow;
           let status: string;

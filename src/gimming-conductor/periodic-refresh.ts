@@ -63,6 +63,8 @@ export class PeriodicRefresh {
       .getRepository(LocationRow)
       .createQueryBuilder('l')
       .innerJoin('images', 'i', 'i.id = l.image_id')
+      // Copies in clouds with their own identity service are left out (the service user has no credentials).
+      .innerJoin('clouds', 'c', 'c.id = l.cloud_id AND c.auth_url IS NULL')
       .select('l.image_id', 'image_id')
       .addSelect('MIN(COALESCE(l.last_verified_at, l.created_at))', 'oldest')
       .where('l.remote_id IS NOT NULL AND l.status IN (:...states)', {

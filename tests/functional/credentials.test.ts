@@ -248,6 +248,44 @@ describe('project clouds with credentials never stored', function () {
       assert.equal(del.status, 404);
     });
 
+    it('has a name of its project: another project may use it, a shared cloud name may not be taken', async () => {
+      const base = { type: 'openstack', region_name: 'RegionTwo', zone: 'zone-b' };
+      const altsOwn = await http('POST', `${api}/v1/clouds`, {
+        token: alt.id,
+        json: { ...base, name: cloud, scope: 'project', auth_url: ids.auth_url },
+      });
+      assert.equal(altsOwn.status, 201, altsOwn.text);
+      const taken = await http('POST', `${api}/v1/clouds`, {
+        token: owner.id,
+        json: { ...base, name: 'zone-b', scope: 'project' },
+      });
+      assert.equal(taken.status, 409, taken.text);
+      const shared = await http('POST', `${api}/v1/clouds`, {
+        token: admin.id,
+        json: { ...base, name: cloud },
+      });
+      assert.equal(shared.status, 201, shared.text);
+      // By name, each project gets its own cloud; the shared one of that name is reached by its ID.
+      assert.equal(
+        (await http('GET', `${api}/v1/clouds/${cloud}`, { token: owner.id })).body.owner,
+        owner.projectId,
+      );
+      assert.equal(
+        (await http('GET', `${api}/v1/clouds/${cloud}`, { token: alt.id })).body.owner,
+        alt.projectId,
+      );
+      assert.equal(
+        (await http('GET', `${api}/v1/clouds/${shared.body.id}`, { token: owner.id })).body.scope,
+        'shared',
+      );
+      const gone = await http('DELETE', `${api}/v1/clouds/${altsOwn.body.id}`, { token: alt.id });
+      assert.equal(gone.status, 204, gone.text);
+      assert.equal(
+        (await http('DELETE', `${api}/v1/clouds/${shared.body.id}`, { token: admin.id })).status,
+        204,
+      );
+    });
+
     it('copies there with the credentials read from Barbican when the work runs', async () => {
       const res = await adopt([cloud, 'zone-b']);
       assert.equal(res.status, 202, res.text);

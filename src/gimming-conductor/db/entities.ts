@@ -17,7 +17,8 @@ const bigint = {
 @Entity({ name: 'clouds' })
 export class CloudRow {
   @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
-  @Index('uniq_clouds_name', { unique: true })
+  /** Unique per owner (shared clouds are one owner): see migration 0006. */
+  @Index('idx_clouds_name')
   @Column({ type: 'varchar', length: 255 })
   name!: string;
   @Column({ type: 'varchar', length: 32 }) type!: string;
