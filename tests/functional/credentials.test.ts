@@ -425,6 +425,29 @@ describe('project clouds with credentials never stored', function () {
       assert.equal(copy.owner, alt.projectId);
     });
 
+    it('fails the copy with a clear reason when another conductor takes it over without them', async () => {
+      const agentB = daemons.process('agent-zone-b');
+      const conductor = daemons.process('conductor');
+      assert.ok(agentB && conductor);
+      agentB.kill('SIGSTOP'); // the copy cannot start: it is still the first conductor's when it dies
+      let res;
+      try {
+        res = await adopt([cloud], { 'X-Cloud-Credentials': header });
+        assert.equal(res.status, 202, res.text);
+        await new Promise((r) => setTimeout(r, 500));
+        const exited = new Promise((r) => conductor.once('exit', r));
+        conductor.kill('SIGKILL');
+        await exited;
+      } finally {
+        agentB.kill('SIGCONT');
+      }
+      daemons.spawn('conductor', 'gimming-conductor', {});
+      const [task] = await waitForTasks(api, owner.id, res.body.id, 120000);
+      assert.equal(task.status, 'failed');
+      assert.equal(task.error.code, 'gimming.cloud.credentials_required', JSON.stringify(task.error));
+      assert.match(task.error.message, /X-Cloud-Credentials/);
+    });
+
     it('fails the copy, with nothing left behind, when the credentials are refused', async () => {
       const before = (await altGlanceB.list()).length;
       const wrong = {
