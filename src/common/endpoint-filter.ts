@@ -25,7 +25,12 @@ export function parseNetworks(cidrs: string[], option: string): Networks {
   });
 }
 
-function permittedAddress(
+/**
+ * Whether an address may be reached: public unicast, or in one of the networks an operator allows; also
+ * what it is (as judged, and its range) for the caller's message. Shared with the import filter. Throws
+ * on what is not an IP address.
+ */
+export function permittedAddress(
   address: string,
   networks: Networks,
 ): { ok: boolean; shown: string; range: string } {

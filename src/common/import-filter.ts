@@ -7,6 +7,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { GimmingConfig } from './config/schema';
+import { type Networks, parseNetworks, permittedAddress } from './endpoint-filter';
 import { GimmingError } from './errors';
 
 export interface ImportRules {
@@ -16,7 +17,7 @@ export interface ImportRules {
   disallowedHosts: string[];
   allowedPorts: number[];
   disallowedPorts: number[];
-  allowedNetworks: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
+  allowedNetworks: Networks;
   maxRedirects: number;
 }
 
@@ -44,13 +45,10 @@ export function importRules(conf: GimmingConfig['import_filtering']): ImportRule
     disallowedHosts: lower(conf.disallowed_hosts).map(bareHost),
     allowedPorts: ports(conf.allowed_ports, 'allowed_ports'),
     disallowedPorts: ports(conf.disallowed_ports, 'disallowed_ports'),
-    allowedNetworks: conf.allowed_private_networks.map((cidr) => {
-      try {
-        return ipaddr.parseCIDR(cidr.trim());
-      } catch {
-        throw new Error(`[import_filtering] allowed_private_networks: ${cidr} is not a network (CIDR)`);
-      }
-    }),
+    allowedNetworks: parseNetworks(
+      conf.allowed_private_networks,
+      '[import_filtering] allowed_private_networks',
+    ),
     maxRedirects: conf.max_redirects,
   };
 }
@@ -98,17 +96,13 @@ export function checkImportUrl(rules: ImportRules, raw: string): URL {
 
 /** Refuses an address that is not public unicast, unless it lies in a network the operator allows. */
 export function checkImportAddress(rules: ImportRules, address: string): void {
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  let judged: ReturnType<typeof permittedAddress>;
   try {
-    parsed = ipaddr.process(address); // IPv4-mapped IPv6 addresses are judged as the IPv4 they are
+    judged = permittedAddress(address, rules.allowedNetworks);
   } catch {
     throw refused(`Address ${address} is not an IP address.`);
   }
-  if (parsed.range() === 'unicast') return;
-  if (rules.allowedNetworks.some(([net, bits]) => net.kind() === parsed.kind() && parsed.match(net, bits))) {
-    return;
-  }
-  throw refused(`Importing from ${parsed.toString()} (${parsed.range()} address) is not allowed.`);
+  if (!judged.ok) throw refused(`Importing from ${judged.shown} (${judged.range} address) is not allowed.`);
 }
 
 /** The URL without query, fragment or credentials: what may appear in a log line. */

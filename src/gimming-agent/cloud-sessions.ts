@@ -4,19 +4,27 @@
  *
  * The credentials come sealed with the call (given with the user's request) or from the cloud's key-manager
  * secret, read with the caller's token (the user's, or their trust's). They live only in this process's
- * memory for the call; the token got with them is kept, in memory, until shortly before it expires, under a
- * hash of the credentials (so a caller with other credentials never gets it).
+ * memory. A session (the token got with them, and the checked image endpoint) is kept in memory until
+ * shortly before the token expires: under a hash of the credentials when they came with the call, under a
+ * hash of the secret's href and the caller's token when they came from the key manager, so the secret is
+ * read once per caller token and session, not on every call, and no other caller gets the session.
  */
 import { createHash } from 'node:crypto';
-import { type CloudAuth, keystoneAuthBody, parseCloudAuth } from '../common/cloud-credentials/auth';
+import {
+  type CloudAuth,
+  credentialsRequired,
+  keystoneAuthBody,
+  parseCloudAuth,
+} from '../common/cloud-credentials/auth';
 import { type KeyManagerOptions, readSecretPayload } from '../common/cloud-credentials/key-manager';
 import type { CredentialSeal } from '../common/cloud-credentials/seal';
 import type { CatalogEntry, RequestContext } from '../common/context';
 import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import { GimmingError, unavailable } from '../common/errors';
 import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
-import { requestJson } from '../common/http/request';
+import { requestToken } from '../common/keystone/tokens';
 import { getLogger } from '../common/log';
+import { glanceEndpointIn } from './drivers/glance/endpoint';
 
 const log = getLogger('agent.cloud_sessions');
 
@@ -27,9 +35,13 @@ export interface CloudSession {
 
 interface Cached extends CloudSession {
   renewAt: number;
+  /** Image endpoints of this catalog already held to [project_clouds], by region and interface. */
+  endpoints: Map<string, string>;
 }
 
 const MAX_CACHED = 1000;
+
+const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('hex');
 
 export class CloudSessions {
   private readonly cache = new Map<string, Cached>();
@@ -42,77 +54,84 @@ export class CloudSessions {
     private readonly networks: Networks = [],
   ) {}
 
-  /** Refuses an endpoint of a project cloud's own catalog that lies where project clouds may not reach. */
-  checkEndpoint(url: string, what: string): Promise<void> {
-    return checkProjectCloudUrl(url, this.networks, what);
+  /**
+   * The Glance endpoint and token for a cloud with its own Keystone; null when the cloud is reached with
+   * the caller's own token and catalog.
+   */
+  async glanceAccess(
+    ctx: RequestContext,
+    cloud: CloudRef__Output,
+    iface: string,
+  ): Promise<{ endpoint: string; token: string } | null> {
+    if (!cloud.auth_url) return null;
+    const session = await this.sessionFor(ctx, cloud);
+    const key = `${cloud.region_name}\n${iface}`;
+    let endpoint = session.endpoints.get(key);
+    if (!endpoint) {
+      // The endpoint comes from the cloud's own catalog: it is held to the same rules as its auth_url.
+      endpoint = glanceEndpointIn(session.catalog, cloud.region_name, iface);
+      await checkProjectCloudUrl(endpoint, this.networks, 'image endpoint');
+      session.endpoints.set(key, endpoint);
+    }
+    return { endpoint, token: session.token };
   }
 
-  /** A session with the cloud's own Keystone; null when the cloud is reached with the caller's token. */
-  async sessionFor(ctx: RequestContext, cloud: CloudRef__Output): Promise<CloudSession | null> {
-    if (!cloud.auth_url) return null;
-    const auth = await this.credentials(ctx, cloud);
-    const key = createHash('sha256')
-      .update(cloud.auth_url)
-      .update('\n')
-      .update(JSON.stringify(auth))
-      .digest('hex');
+  private async sessionFor(ctx: RequestContext, cloud: CloudRef__Output): Promise<Cached> {
+    const given = this.givenCredentials(ctx, cloud);
+    if (!given && !cloud.credentials_ref) throw credentialsRequired(cloud.name || cloud.id);
+    const key = given
+      ? hash(cloud.auth_url, JSON.stringify(given))
+      : hash(cloud.auth_url, cloud.credentials_ref, ctx.authToken ?? '');
     const cached = this.cache.get(key);
     if (cached && cached.renewAt > Date.now()) return cached;
-    await this.checkEndpoint(cloud.auth_url, 'identity service');
+    const auth = given ?? (await this.secretCredentials(ctx, cloud));
+    await checkProjectCloudUrl(cloud.auth_url, this.networks, 'identity service');
     const session = await this.authenticate(cloud, auth);
+    this.cache.delete(key);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, session);
     return session;
   }
 
-  private async credentials(ctx: RequestContext, cloud: CloudRef__Output): Promise<CloudAuth> {
+  /** The credentials for this cloud that came sealed with the call, if any. */
+  private givenCredentials(ctx: RequestContext, cloud: CloudRef__Output): CloudAuth | undefined {
+    if (!ctx.cloudCredentials) return undefined;
+    const opened = this.seal.open(ctx.cloudCredentials) as Record<string, unknown> | undefined;
+    if (opened === undefined) {
+      throw new GimmingError(
+        'gimming.cloud.credentials_expired',
+        400,
+        'The cloud credentials given with the request can no longer be used (expired, or sealed with a ' +
+          'secret this agent does not have): give them again.',
+      );
+    }
+    const given = Object.hasOwn(opened, cloud.id) ? opened[cloud.id] : opened[cloud.name];
+    return given === undefined ? undefined : parseCloudAuth(given, `for cloud ${cloud.name || cloud.id}`);
+  }
+
+  /** The credentials in the cloud's key-manager secret, read with the caller's token. */
+  private async secretCredentials(ctx: RequestContext, cloud: CloudRef__Output): Promise<CloudAuth> {
     const name = cloud.name || cloud.id;
-    if (ctx.cloudCredentials) {
-      const opened = this.seal.open(ctx.cloudCredentials) as Record<string, unknown> | undefined;
-      if (opened === undefined) {
-        throw new GimmingError(
-          'gimming.cloud.credentials_expired',
-          400,
-          'The cloud credentials given with the request can no longer be used (expired, or sealed with a ' +
-            'secret this agent does not have): give them again.',
-        );
-      }
-      const given = Object.hasOwn(opened, cloud.id) ? opened[cloud.id] : opened[cloud.name];
-      if (given !== undefined) return parseCloudAuth(given, `for cloud ${name}`);
+    const payload = await readSecretPayload(ctx, cloud.credentials_ref, this.keyManager, this.timeoutMs);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      throw new GimmingError(
+        'gimming.cloud.bad_credentials',
+        400,
+        `The credentials secret of cloud ${name} does not hold a JSON object.`,
+      );
     }
-    if (cloud.credentials_ref) {
-      const payload = await readSecretPayload(ctx, cloud.credentials_ref, this.keyManager, this.timeoutMs);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(payload);
-      } catch {
-        throw new GimmingError(
-          'gimming.cloud.bad_credentials',
-          400,
-          `The credentials secret of cloud ${name} does not hold a JSON object.`,
-        );
-      }
-      const inner = (parsed as { auth?: unknown } | null)?.auth ?? parsed;
-      return parseCloudAuth(inner, `in the credentials secret of cloud ${name}`);
-    }
-    throw new GimmingError(
-      'gimming.cloud.credentials_required',
-      400,
-      `Cloud ${name} has its own identity service and no credentials_ref: give its credentials with the ` +
-        'request (X-Cloud-Credentials).',
-    );
+    const inner = (parsed as { auth?: unknown } | null)?.auth ?? parsed;
+    return parseCloudAuth(inner, `in the credentials secret of cloud ${name}`);
   }
 
   private async authenticate(cloud: CloudRef__Output, auth: CloudAuth): Promise<Cached> {
     const name = cloud.name || cloud.id;
     let res;
     try {
-      res = await requestJson({
-        method: 'POST',
-        url: `${cloud.auth_url.replace(/\/+$/, '')}/v3/auth/tokens`,
-        json: keystoneAuthBody(auth),
-        timeoutMs: this.timeoutMs,
-      });
+      res = await requestToken(cloud.auth_url, keystoneAuthBody(auth), this.timeoutMs);
     } catch (err) {
       throw unavailable(
         'gimming.cloud.identity_unreachable',
@@ -120,25 +139,23 @@ export class CloudSessions {
         err,
       );
     }
-    if (res.status === 401 || res.status === 403 || res.status === 404) {
-      log.warn({ cloud: name, status: res.status }, 'cloud credentials refused');
-      throw new GimmingError(
-        'gimming.cloud.credentials_refused',
-        403,
-        `The identity service of cloud ${name} refused its credentials (HTTP ${res.status}).`,
-      );
-    }
-    const token = res.headers['x-subject-token'];
-    const body = res.body as { token?: { expires_at?: string; catalog?: CatalogEntry[] } } | undefined;
-    if (res.status !== 201 || typeof token !== 'string' || !body?.token) {
+    if ('status' in res) {
+      if (res.status === 401 || res.status === 403 || res.status === 404) {
+        log.warn({ cloud: name, status: res.status }, 'cloud credentials refused');
+        throw new GimmingError(
+          'gimming.cloud.credentials_refused',
+          403,
+          `The identity service of cloud ${name} refused its credentials (HTTP ${res.status}).`,
+        );
+      }
       throw unavailable(
         'gimming.cloud.identity_error',
         `The identity service of cloud ${name} answered HTTP ${res.status}.`,
       );
     }
-    const expiresAt = Date.parse(body.token.expires_at ?? '') || Date.now() + 3600_000;
+    const { value, expiresAt, catalog } = res.token;
     // Renewed two minutes early, or at half its life for short-lived tokens.
     const renewAt = Math.max(Date.now() + (expiresAt - Date.now()) / 2, expiresAt - 120_000);
-    return { token, catalog: body.token.catalog ?? [], renewAt };
+    return { token: value, catalog, renewAt, endpoints: new Map() };
   }
 }

@@ -6,7 +6,7 @@ import { GimmingError } from '../common/errors';
 import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
 import type { CloudSessions } from './cloud-sessions';
 import { GlanceClient } from './drivers/glance/client';
-import { glanceEndpoint, glanceEndpointIn } from './drivers/glance/endpoint';
+import { glanceEndpoint } from './drivers/glance/endpoint';
 
 export interface CloudAccessOptions {
   glanceInterface: string;
@@ -35,18 +35,10 @@ export async function glanceFor(
       'The request carries no credentials for the cloud.',
     );
   }
-  const session = await opts.sessions.sessionFor(ctx, cloud);
-  let endpoint: string;
-  if (session) {
-    // The endpoint comes from the cloud's own catalog: it is held to the same rules as its auth_url.
-    endpoint = glanceEndpointIn(session.catalog, cloud.region_name, opts.glanceInterface);
-    await opts.sessions.checkEndpoint(endpoint, 'image endpoint');
-  } else {
-    endpoint = glanceEndpoint(ctx, cloud.region_name, opts.glanceInterface);
-  }
+  const own = await opts.sessions.glanceAccess(ctx, cloud, opts.glanceInterface);
   return new GlanceClient({
-    endpoint,
-    token: session?.token ?? ctx.authToken,
+    endpoint: own?.endpoint ?? glanceEndpoint(ctx, cloud.region_name, opts.glanceInterface),
+    token: own?.token ?? ctx.authToken,
     requestId: ctx.requestId,
     timeoutMs: opts.timeoutMs,
     cloudName: cloud.name || cloud.id,

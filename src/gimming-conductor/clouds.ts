@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { credentialsRequired } from '../common/cloud-credentials/auth';
 import { type KeyManagerOptions, checkSecret, secretHref } from '../common/cloud-credentials/key-manager';
 import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import type { RequestContext } from '../common/context';
@@ -24,14 +25,7 @@ export function canSeeCloud(ctx: RequestContext, cloud: CloudRow): boolean {
  * the request. Checked before anything is queued, so that the user hears it at once.
  */
 export function checkCredentials(ctx: RequestContext, cloud: CloudRow): void {
-  if (cloud.authUrl && !cloud.credentialsRef && !ctx.cloudCredentials) {
-    throw new GimmingError(
-      'gimming.cloud.credentials_required',
-      400,
-      `Cloud ${cloud.name} has its own identity service and no credentials_ref: give its credentials with ` +
-        'the request (X-Cloud-Credentials).',
-    );
-  }
+  if (cloud.authUrl && !cloud.credentialsRef && !ctx.cloudCredentials) throw credentialsRequired(cloud.name);
 }
 
 function checkAuthUrl(raw: string): string {

@@ -10,11 +10,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { location, registerClouds, waitForTasks } from '../support/flows';
-import { http } from '../support/http';
+import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
 import { REPO_ROOT, TESTBED_DIR, type Testbed, testbed } from '../support/testbed';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -141,6 +142,30 @@ describe('project clouds with credentials never stored', function () {
     execFileSync('rabbitmqctl', ['trace_off'], { stdio: 'ignore' });
     if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
+
+  /** Restarts zone-b's agent with `env` added, and waits until it listens again. */
+  async function restartAgentB(env: Record<string, string>): Promise<void> {
+    const old = daemons.process('agent-zone-b');
+    assert.ok(old);
+    const exited = new Promise((r) => old.once('exit', r));
+    old.kill('SIGTERM');
+    await exited;
+    daemons.spawn('agent-zone-b', 'gimming-agent', {
+      OS_AGENT__STAGING_DIR: daemons.stagingDir('zone-b'),
+      OS_AGENT__ZONE: 'zone-b',
+      OS_AGENT__BIND_PORT: '18497',
+      ...env,
+    });
+    await waitFor(
+      'agent-zone-b to listen',
+      () =>
+        new Promise<true | undefined>((resolve) => {
+          const socket = connect(18497, '127.0.0.1');
+          socket.once('connect', () => (socket.destroy(), resolve(true)));
+          socket.once('error', () => resolve(undefined));
+        }),
+    );
+  }
 
   /** Adopts a fresh zone-a image of project demo into `targets`; the API's answer. */
   async function adopt(targets: string[], headers: Record<string, string> = {}) {
@@ -333,6 +358,20 @@ describe('project clouds with credentials never stored', function () {
       assert.ok(task.attempts >= 2, `taken over (attempts ${task.attempts})`);
       const copy = await altCopy(res.body.id, cloud);
       assert.equal(copy.owner, alt.projectId, 'made with the credentials of the secret');
+    });
+    it("is refused by an agent whose own [project_clouds] rules do not allow the cloud's address", async () => {
+      // zone-b's agent again, allowing only another network: the test bed's loopback Keystone is refused.
+      await restartAgentB({ OS_PROJECT_CLOUDS__ALLOWED_PRIVATE_NETWORKS: '192.0.2.0/24' });
+      try {
+        const res = await adopt([cloud]);
+        assert.equal(res.status, 202, res.text);
+        const [task] = await waitForTasks(api, owner.id, res.body.id, 120000);
+        assert.equal(task.status, 'failed');
+        assert.equal(task.error.code, 'gimming.cloud.endpoint_refused', JSON.stringify(task.error));
+        assert.match(task.error.message, /identity service 127\.0\.0\.1 is 127\.0\.0\.1 \(loopback/);
+      } finally {
+        await restartAgentB({});
+      }
     });
   });
 

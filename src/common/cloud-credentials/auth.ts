@@ -113,3 +113,13 @@ export function keystoneAuthBody(auth: CloudAuth): Record<string, unknown> {
   }
   return { auth: body };
 }
+
+/** Work on a cloud with its own identity service, without credentials for it. */
+export function credentialsRequired(cloudName: string): GimmingError {
+  return new GimmingError(
+    'gimming.cloud.credentials_required',
+    400,
+    `Cloud ${cloudName} has its own identity service and no credentials_ref: give its credentials with the ` +
+      'request (X-Cloud-Credentials).',
+  );
+}

@@ -4,21 +4,14 @@
  * the clouds with it (as a RequestContext carrying its roles and service catalog).
  */
 import type { GimmingConfig } from '../config/schema';
-import { type CatalogEntry, RequestContext, newRequestId } from '../context';
+import { RequestContext, newRequestId } from '../context';
 import { GimmingError, unavailable } from '../errors';
-import { requestJson } from '../http/request';
 import { getLogger } from '../log';
+import { type IssuedToken, requestToken } from './tokens';
 
 const log = getLogger('keystone.service_user');
 
-interface ServiceToken {
-  value: string;
-  expiresAt: number;
-  userId: string;
-  projectId: string;
-  roles: string[];
-  catalog: CatalogEntry[];
-}
+type ServiceToken = IssuedToken;
 
 export class ServiceUser {
   private current: ServiceToken | undefined;
@@ -92,11 +85,9 @@ export class ServiceUser {
   private async fetch(scope?: Record<string, unknown>): Promise<ServiceToken> {
     let res;
     try {
-      res = await requestJson({
-        method: 'POST',
-        url: `${this.authUrl}/v3/auth/tokens`,
-        timeoutMs: this.conf.http_connect_timeout * 1000,
-        json: {
+      res = await requestToken(
+        this.authUrl,
+        {
           auth: {
             identity: {
               methods: ['password'],
@@ -113,19 +104,19 @@ export class ServiceUser {
             },
           },
         },
-      });
+        this.conf.http_connect_timeout * 1000,
+      );
     } catch (err) {
       throw unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
     }
-    const value = res.headers['x-subject-token'];
-    if (scope && res.status >= 400 && res.status < 500) {
-      throw new GimmingError(
-        'gimming.trust.invalid',
-        403,
-        'The Keystone trust this work runs with is no longer valid (expired or revoked).',
-      );
-    }
-    if (res.status !== 201 || typeof value !== 'string') {
+    if ('status' in res) {
+      if (scope && res.status >= 400 && res.status < 500) {
+        throw new GimmingError(
+          'gimming.trust.invalid',
+          403,
+          'The Keystone trust this work runs with is no longer valid (expired or revoked).',
+        );
+      }
       log.error({ status: res.status }, 'the GIMinG service user could not authenticate with Keystone');
       throw new GimmingError(
         'gimming.auth.service_unavailable',
@@ -133,23 +124,7 @@ export class ServiceUser {
         'The identity service did not accept the GIMinG service user.',
       );
     }
-    const body = res.body as {
-      token: {
-        expires_at: string;
-        user: { id: string };
-        project?: { id: string };
-        roles?: Array<{ name: string }>;
-        catalog?: CatalogEntry[];
-      };
-    };
-    const token = {
-      value,
-      expiresAt: Date.parse(body.token.expires_at),
-      userId: body.token.user.id,
-      projectId: body.token.project?.id ?? '',
-      roles: (body.token.roles ?? []).map((r) => r.name),
-      catalog: body.token.catalog ?? [],
-    };
+    const token = res.token;
     if (!scope) this.current = token;
     return token;
   }
