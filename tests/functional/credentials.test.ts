@@ -145,17 +145,7 @@ describe('project clouds with credentials never stored', function () {
 
   /** Restarts zone-b's agent with `env` added, and waits until it listens again. */
   async function restartAgentB(env: Record<string, string>): Promise<void> {
-    const old = daemons.process('agent-zone-b');
-    assert.ok(old);
-    const exited = new Promise((r) => old.once('exit', r));
-    old.kill('SIGTERM');
-    await exited;
-    daemons.spawn('agent-zone-b', 'gimming-agent', {
-      OS_AGENT__STAGING_DIR: daemons.stagingDir('zone-b'),
-      OS_AGENT__ZONE: 'zone-b',
-      OS_AGENT__BIND_PORT: '18497',
-      ...env,
-    });
+    await daemons.restart('agent-zone-b', 'gimming-agent', daemons.agentEnv('zone-b', env), 'SIGTERM');
     await waitFor(
       'agent-zone-b to listen',
       () =>

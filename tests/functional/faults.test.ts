@@ -84,12 +84,8 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
   }
 
   const killAndRestart = async (name: string, command: string, env: Record<string, string>) => {
-    const child = daemons.process(name);
-    assert.ok(child, name);
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-    daemons.spawn(name, command, env);
+    assert.ok(daemons.process(name), name);
+    await daemons.restart(name, command, env);
   };
 
   it('finishes a copy whose conductor was killed with SIGKILL (taken over when its lease lapses)', async () => {
@@ -106,11 +102,7 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
   it('finishes a copy whose target agent was killed with SIGKILL, leaving no half-made image', async () => {
     const { id, source } = await adopt(384 * 1024 * 1024);
     await moving(id);
-    await killAndRestart('agent-zone-b', 'gimming-agent', {
-      OS_AGENT__STAGING_DIR: daemons.stagingDir('zone-b'),
-      OS_AGENT__ZONE: 'zone-b',
-      OS_AGENT__BIND_PORT: '18897',
-    });
+    await killAndRestart('agent-zone-b', 'gimming-agent', daemons.agentEnv('zone-b'));
     const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
     assert.ok(task.attempts >= 2, `attempts ${task.attempts}`);
@@ -121,11 +113,7 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
   it('finishes a copy whose source agent was killed with SIGKILL', async () => {
     const { id, source } = await adopt(384 * 1024 * 1024);
     await moving(id);
-    await killAndRestart('agent-zone-a', 'gimming-agent', {
-      OS_AGENT__STAGING_DIR: daemons.stagingDir('zone-a'),
-      OS_AGENT__ZONE: 'zone-a',
-      OS_AGENT__BIND_PORT: '18896',
-    });
+    await killAndRestart('agent-zone-a', 'gimming-agent', daemons.agentEnv('zone-a'));
     const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
     await exactlyOneCopy(id, source);
@@ -342,7 +330,19 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
     await exactlyOneCopy(id, source);
-    // And new work flows through the reconnected daemons.
+    // Every agent heartbeats again through the broker by itself (zone-a's was also stopped meanwhile)...
+    for (const zone of ['zone-a', 'zone-b']) {
+      await waitFor(
+        `${zone}'s agent to heartbeat again`,
+        async () =>
+          (await http('GET', `${api}/v1/clouds/${zone}`, { token: demo.id })).body.agents_up >= 1
+            ? true
+            : undefined,
+        60000,
+        500,
+      );
+    }
+    // ...and new work flows through the reconnected daemons.
     const next = await adopt(64 * 1024);
     const [nextTask] = await waitForTasks(api, demo.id, next.id, 60000);
     assert.equal(nextTask.status, 'succeeded', JSON.stringify(nextTask.error));

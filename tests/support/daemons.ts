@@ -95,13 +95,8 @@ ${this.opts.extraConfig ?? ''}
       },
     );
     this.spawn('conductor', 'gimming-conductor', {});
-    for (const [zone, port] of Object.entries(this.opts.agentPorts)) {
-      this.spawn(`agent-${zone}`, 'gimming-agent', {
-        OS_AGENT__STAGING_DIR: this.stagingDir(zone),
-        OS_AGENT__ZONE: zone,
-        OS_AGENT__BIND_PORT: String(port),
-        ...this.opts.agentEnv?.[zone],
-      });
+    for (const zone of Object.keys(this.opts.agentPorts)) {
+      this.spawn(`agent-${zone}`, 'gimming-agent', this.agentEnv(zone));
     }
     this.spawn('api', 'gimming-api', {});
     await waitFor(
@@ -138,6 +133,36 @@ ${this.opts.extraConfig ?? ''}
     closeSync(out);
     this.procs.set(name, child);
     return child;
+  }
+
+  /** What the agent of a zone is started with (its zone, port and staging area), plus `extra`. */
+  agentEnv(zone: string, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      OS_AGENT__STAGING_DIR: this.stagingDir(zone),
+      OS_AGENT__ZONE: zone,
+      OS_AGENT__BIND_PORT: String(this.opts.agentPorts[zone]),
+      ...this.opts.agentEnv?.[zone],
+      ...extra,
+    };
+  }
+
+  /**
+   * Stops a daemon (SIGKILL, or SIGTERM for a clean stop) and starts it again with `env` (an agent: give
+   * its agentEnv).
+   */
+  async restart(
+    name: string,
+    command: string,
+    env: Record<string, string>,
+    signal: NodeJS.Signals = 'SIGKILL',
+  ) {
+    const child = this.procs.get(name);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    }
+    return this.spawn(name, command, env);
   }
 
   process(name: string): ChildProcess | undefined {
