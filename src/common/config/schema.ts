@@ -115,6 +115,19 @@ export const SCHEMA = {
       20,
       1,
     ),
+    upload_idle_timeout: int(
+      'Seconds an upload body (PUT /v1/images/{id}/file) may pause before the upload is given up (408), its ' +
+        'reservation and partial data freed and its connection closed.',
+      60,
+      1,
+    ),
+    upload_deadline: int(
+      'Seconds an upload body may take in all, however steadily it arrives, before the upload is given up ' +
+        '(408) and everything it staged freed, so that a client trickling data cannot hold a reservation ' +
+        'for ever.',
+      21600,
+      1,
+    ),
     max_limit: int('Largest number of items one list request returns.', 1000, 1),
     default_limit: int('Number of items a list request returns when it names no limit.', 100, 1),
     cloud_credentials_lifetime: int(
@@ -282,6 +295,14 @@ export const SCHEMA = {
         'it is refused.',
       10737418240,
       0,
+    ),
+    staging_max_upload_bytes: int(
+      'Most bytes one upload or import of undeclared size (no Content-Length) may hold. Such an upload ' +
+        'reserves this much of the staging area (or what is left, if less) before its first byte, so that ' +
+        'several of them cannot each count on the whole area; one that grows past it is refused (413). An ' +
+        'upload that declares its size reserves exactly that size.',
+      2147483648,
+      1,
     ),
   },
   oslo_messaging_notifications: {

@@ -19,7 +19,7 @@ import {
   isUuid,
   reservedProperty,
 } from '../../schemas/v1';
-import { streamToStaging } from '../../upload-stream';
+import { dropStaged, streamToStaging } from '../../upload-stream';
 import { checkImportUrl } from '../../../common/import-filter';
 import { IMAGE_SORT_KEYS } from '../../../gimming-conductor/rpc-schemas';
 import { MAX_REF_LENGTH, booleanQuery, checkCloudQuery, nextLink, paging, queryString } from '../pagination';
@@ -70,32 +70,39 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     if (length !== '' && !/^\d{1,15}$/.test(length))
       throw badRequest('gimming.request.invalid', 'Content-Length is not a number.');
     const declared = length === '' ? undefined : Number(length);
-    const { agent_address } = await deps.conductor.beginUpload(ctx.state.context, {
+    const { agent_address, limit_bytes } = await deps.conductor.beginUpload(ctx.state.context, {
       image_id: id,
       ...(declared !== undefined ? { size: declared } : {}),
     });
-    let uploaded;
     try {
-      uploaded = await streamToStaging(
+      const uploaded = await streamToStaging(
         ctx.state.context,
         agent_address,
         id,
         declared,
         ctx.req,
         deps.chunkSize,
+        {
+          limitBytes: limit_bytes ?? undefined,
+          idleTimeoutMs: deps.uploadIdleTimeoutMs,
+          deadlineMs: deps.uploadDeadlineMs,
+        },
       );
+      await deps.conductor.finishUpload(ctx.state.context, {
+        image_id: id,
+        size: uploaded.size,
+        checksum: uploaded.md5,
+        os_hash_value: uploaded.sha512,
+      });
     } catch (err) {
+      // Whatever failed (the body, the agent, or the image, deleted meanwhile), nothing stays staged and the
+      // image, if it is still there, waits for its data again: the same upload can be sent again at once.
+      await dropStaged(ctx.state.context, agent_address, id).catch(() => undefined);
       await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
       // The rest of the body is not read: close the connection after the answer.
       ctx.set('Connection', 'close');
       throw err;
     }
-    await deps.conductor.finishUpload(ctx.state.context, {
-      image_id: id,
-      size: uploaded.size,
-      checksum: uploaded.md5,
-      os_hash_value: uploaded.sha512,
-    });
     ctx.status = 204;
   });
 
