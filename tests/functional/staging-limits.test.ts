@@ -1,13 +1,14 @@
 /**
  * The staging area is shared, and uploads end: an upload cut off or cancelled frees its reservation and
  * its partial file at once; uploads without Content-Length reserve against a per-upload cap; an upload
- * body has an idle timeout and a total deadline; an image's deletion frees its staging.
+ * body has an idle timeout and a total deadline; an image's deletion frees its staging. And fair share:
+ * per-project limits on running tasks, staged bytes and clouds, and a deadline on copies and imports.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import http from 'node:http';
-import { type Socket, connect } from 'node:net';
+import http, { type Server } from 'node:http';
+import { type AddressInfo, type Socket, connect } from 'node:net';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { registerClouds, waitForTasks } from '../support/flows';
 import { http as call, waitFor } from '../support/http';
@@ -300,5 +301,197 @@ describe('staging: uploads that end, a shared area, deletion', function () {
     assert.notEqual(answer.status, 204, 'the upload of a deleted image does not succeed');
     await waitFor('its staged data to go', async () => (staged(id).length === 0 ? true : undefined), 5000);
     assert.deepEqual(stagedLog(id), []);
+  });
+});
+
+/** Serves /slow (a body of unknown length that trickles 1 KiB every half second, for ever) and /data. */
+function slowSource(data: Buffer): Promise<Server> {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/data') {
+      res.writeHead(200, { 'Content-Length': data.length });
+      res.end(data);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+    const timer = setInterval(() => res.write(Buffer.alloc(1024, 7)), 500);
+    res.once('close', () => clearInterval(timer));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.2', () => resolve(server)));
+}
+
+describe('fair share: per-project limits, and a deadline on copies and imports', function () {
+  this.timeout(120000);
+  const TASK_DEADLINE_S = 8;
+  const PROJECT_STAGING = 16 * MiB;
+  const DATA = randomBytes(3 * MiB);
+  let bed: Testbed;
+  let daemons: DaemonSet;
+  let api: string;
+  let demo: Token;
+  let server: Server;
+  let base: string;
+  let glanceA: Glance;
+  let glanceB: Glance;
+  const apiPort = 17395;
+
+  before(async function () {
+    this.timeout(300000);
+    bed = testbed();
+    server = await slowSource(DATA);
+    const port = (server.address() as AddressInfo).port;
+    base = `http://127.0.0.2:${port}`;
+    daemons = new DaemonSet(bed, {
+      apiPort,
+      agentPorts: { 'zone-a': 17396, 'zone-b': 17397 },
+      extraConfig:
+        `staging_max_upload_bytes = ${4 * MiB}\n` +
+        `[quota]\nrunning_tasks = 2\nstaged_bytes = ${PROJECT_STAGING}\nclouds = 1\n` +
+        `[conductor]\ntask_deadline = ${TASK_DEADLINE_S}\n` +
+        `[import_filtering]\nallowed_ports = ${port}\nallowed_private_networks = 127.0.0.2/32\n`,
+    });
+    await daemons.start();
+    api = daemons.apiUrl;
+    const admin = await issueToken(bed, bed.users.admin);
+    demo = await issueToken(bed, bed.users.demo);
+    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
+    await registerClouds(api, admin.id);
+  });
+
+  after(async function () {
+    this.timeout(60000);
+    server?.close();
+    server?.closeAllConnections();
+    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+  });
+
+  const importFrom = (url: string, targets = ['zone-a']) =>
+    call('POST', `${api}/v1/images`, {
+      token: demo.id,
+      json: { name: 'imported', disk_format: 'raw', container_format: 'bare', source: { url }, targets },
+    });
+  const createForUpload = async (targets = ['zone-a']) => {
+    const res = await call('POST', `${api}/v1/images`, {
+      token: demo.id,
+      json: { name: 'uploaded', disk_format: 'raw', container_format: 'bare', targets },
+    });
+    assert.equal(res.status, 201, res.text);
+    return res.body.id as string;
+  };
+  const image = async (id: string) => (await call('GET', `${api}/v1/images/${id}`, { token: demo.id })).body;
+  const staged = () =>
+    ['zone-a', 'zone-b'].flatMap((zone) => {
+      try {
+        return readdirSync(daemons.stagingDir(zone));
+      } catch {
+        return [];
+      }
+    });
+
+  it('refuses work past the running tasks of a project (429); a trickling import fails at the deadline', async () => {
+    const slow = [await importFrom(`${base}/slow`), await importFrom(`${base}/slow`)];
+    for (const res of slow) assert.equal(res.status, 202, res.text);
+    const ids = slow.map((res) => res.body.id as string);
+    await waitFor('both imports to run', async () => {
+      const tasks = await Promise.all(
+        ids.map(
+          async (id) => (await call('GET', `${api}/v1/tasks?image_id=${id}`, { token: demo.id })).body.tasks,
+        ),
+      );
+      return tasks.every((t) => t[0]?.status === 'running') ? true : undefined;
+    });
+    const third = await importFrom(`${base}/data`);
+    assert.equal(third.status, 429, third.text);
+    assert.equal(third.body.error.code, 'gimming.quota.tasks_exceeded');
+    const upload = await createForUpload();
+    const put = await putData(`${api}/v1/images/${upload}/file`, demo.id, randomBytes(MiB));
+    assert.equal(put.status, 429, JSON.stringify(put.body));
+    assert.equal((await image(upload)).status, 'queued');
+    assert.deepEqual(
+      staged().filter((n) => n.startsWith(upload)),
+      [],
+      'refused before any byte',
+    );
+
+    // The trickling imports are stopped at the deadline, with a clear error, leaving nothing anywhere.
+    for (const id of ids) {
+      const [task] = await waitForTasks(api, demo.id, id, (TASK_DEADLINE_S + 30) * 1000);
+      assert.equal(task.status, 'failed');
+      assert.equal(task.error.code, 'gimming.task.deadline_exceeded', task.error.message);
+      assert.match(task.error.message, /deadline/);
+      const after = await image(id);
+      assert.equal(after.status, 'queued', 'the image waits for data again');
+      assert.deepEqual(await glanceA.list({ gimming_image_id: id }), []);
+      assert.deepEqual(await glanceB.list({ gimming_image_id: id }), []);
+    }
+    await waitFor(
+      'the staging areas to be empty',
+      async () => (staged().length === 0 ? true : undefined),
+      5000,
+    );
+
+    // Their room is free again: the same work is taken now, and done.
+    const again = await importFrom(`${base}/data`, ['zone-a', 'zone-b']);
+    assert.equal(again.status, 202, again.text);
+    const tasks = await waitForTasks(api, demo.id, again.body.id);
+    assert.ok(
+      tasks.every((t) => t.status === 'succeeded'),
+      JSON.stringify(tasks.map((t) => t.error)),
+    );
+    const md5 = createHash('md5').update(DATA).digest('hex');
+    const done = await image(again.body.id);
+    for (const l of done.locations) {
+      const glance = l.cloud === 'zone-a' ? glanceA : glanceB;
+      assert.equal((await glance.get(l.image_id)).checksum, md5, l.cloud);
+    }
+  });
+
+  it('refuses uploads past the staging bytes of a project (413), counting what is reserved', async () => {
+    await waitFor('the staging areas to be empty', async () => (staged().length === 0 ? true : undefined));
+    const big = await createForUpload();
+    const over = await putData(`${api}/v1/images/${big}/file`, demo.id, randomBytes(PROJECT_STAGING + 1));
+    assert.equal(over.status, 413, JSON.stringify(over.body));
+    assert.equal(over.body.error.code, 'gimming.quota.staged_bytes_exceeded');
+    assert.equal((await image(big)).status, 'queued');
+    // An upload of undeclared size, still arriving, holds its reservation (4 MiB): 13 MiB no longer fit.
+    const held = await createForUpload();
+    let socket: Socket | undefined;
+    const open = partialPut(apiPort, `/v1/images/${held}/file`, demo.id, MiB, 'trickle', (s) => (socket = s));
+    try {
+      await waitFor('the upload to be staging', async () =>
+        staged().some((n) => n.startsWith(held)) ? true : undefined,
+      );
+      const second = await createForUpload();
+      const refused = await putData(`${api}/v1/images/${second}/file`, demo.id, randomBytes(13 * MiB));
+      assert.equal(refused.status, 413, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'gimming.quota.staged_bytes_exceeded');
+    } finally {
+      socket?.destroy();
+      await open;
+    }
+    await waitFor('the reservation to be freed', async () =>
+      (await image(held)).status === 'queued' ? true : undefined,
+    );
+    // Within the limit, an upload goes through.
+    const fits = await createForUpload();
+    const ok = await putData(`${api}/v1/images/${fits}/file`, demo.id, randomBytes(12 * MiB));
+    assert.equal(ok.status, 204, JSON.stringify(ok.body));
+    const tasks = await waitForTasks(api, demo.id, fits);
+    assert.equal(tasks[0].status, 'succeeded', JSON.stringify(tasks[0].error));
+  });
+
+  it('refuses project clouds past the limit of a project (403)', async () => {
+    const cloud = (name: string) =>
+      call('POST', `${api}/v1/clouds`, {
+        token: demo.id,
+        json: { name, type: 'openstack', region_name: 'RegionTwo', zone: 'zone-b', scope: 'project' },
+      });
+    const first = await cloud('mine-1');
+    assert.equal(first.status, 201, first.text);
+    const second = await cloud('mine-2');
+    assert.equal(second.status, 403, second.text);
+    assert.equal(second.body.error.code, 'gimming.quota.clouds_exceeded');
+    const listed = (await call('GET', `${api}/v1/clouds`, { token: demo.id })).body.clouds;
+    assert.ok(!listed.some((c: any) => c.name === 'mine-2'), 'not registered');
   });
 });

@@ -227,6 +227,15 @@ export const SCHEMA = {
       5,
       1,
     ),
+    task_deadline: int(
+      'Seconds one run of a copy or an import may take in all, however steadily its data arrives. Past it ' +
+        'the task is stopped and fails for good (gimming.task.deadline_exceeded), and what it made (a ' +
+        'half-made copy, staged data) is removed, so that a trickling source cannot hold a worker for ever. ' +
+        'The agents give up a source that sends nothing for [agent] glance_timeout seconds. 0 means no ' +
+        'deadline.',
+      86400,
+      0,
+    ),
     task_scan_interval: int(
       'Seconds between two looks for tasks that are due or whose conductor is gone.',
       3,
@@ -303,6 +312,30 @@ export const SCHEMA = {
         'upload that declares its size reserves exactly that size.',
       2147483648,
       1,
+    ),
+  },
+  quota: {
+    running_tasks: int(
+      'Most tasks (copies and imports) one project may have pending or running at once. A request that ' +
+        'would queue more (an upload, an import, an adoption, a sync) is refused with 429 ' +
+        '(gimming.quota.tasks_exceeded) until some have ended; deleting is never refused. -1 means no limit.',
+      50,
+      -1,
+    ),
+    staged_bytes: int(
+      "Most bytes of one project's uploads and imports the staging areas hold at once, counting what an " +
+        'upload still arriving has reserved (its declared size, or at most [agent] staging_max_upload_bytes). ' +
+        'An upload or import past it is refused with 413 (gimming.quota.staged_bytes_exceeded); staged data ' +
+        'counts until every target has its copy. -1 means no limit.',
+      5368709120,
+      -1,
+    ),
+    clouds: int(
+      'Most clouds of its own (scope project) one project may register. More are refused with 403 ' +
+        '(gimming.quota.clouds_exceeded). Shared clouds, registered by administrators, do not count. -1 means ' +
+        'no limit.',
+      10,
+      -1,
     ),
   },
   oslo_messaging_notifications: {
