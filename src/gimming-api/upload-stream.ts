@@ -46,7 +46,8 @@ const END_MARKER = encodeChunk(Buffer.alloc(0));
 
 /**
  * Fails `target` when the body pauses longer than the idle timeout or outlasts the deadline. A pause the
- * agent causes (the body is paused by backpressure) is not the client's: the idle clock then waits.
+ * agent causes (the body is paused by backpressure) is not the client's: the idle clock then waits. Once
+ * the whole body has arrived, neither applies (the agent may still be writing it out).
  */
 function watchBody(body: IncomingMessage, target: Transform, limits: UploadLimits): () => void {
   let lastData = Date.now();
@@ -56,7 +57,7 @@ function watchBody(body: IncomingMessage, target: Transform, limits: UploadLimit
   body.on('data', onData);
   const idle = setInterval(
     () => {
-      if (body.isPaused()) lastData = Date.now();
+      if (body.isPaused() || body.complete) lastData = Date.now();
       else if (Date.now() - lastData >= limits.idleTimeoutMs) {
         target.destroy(
           new GimmingError(
@@ -70,6 +71,7 @@ function watchBody(body: IncomingMessage, target: Transform, limits: UploadLimit
     Math.min(1000, limits.idleTimeoutMs),
   );
   const deadline = setTimeout(() => {
+    if (body.complete) return;
     target.destroy(
       new GimmingError(
         'gimming.upload.deadline_exceeded',

@@ -80,6 +80,18 @@ export class UploadService {
     return { agent_address: agent.address, limit_bytes: room ?? null };
   }
 
+  /**
+   * The staging room the project of `image` has left for its data (an import about to run), undefined
+   * without a limit; refused when there is none.
+   */
+  async stagingLimit(image: ImageRow): Promise<number | undefined> {
+    const room = await this.db.transaction((m) => this.quotas.stagingRoom(m, image.owner, image.id));
+    if (room !== undefined && room <= 0) {
+      throw stagedBytesExceeded(image.owner, this.quotas.limits.stagedBytes, room);
+    }
+    return room;
+  }
+
   /** Records the byte identity and queues a copy from staging to every target. */
   async finish(ctx: RequestContext, args: MethodArgs<'finish_upload'>): Promise<ImageView> {
     const image = await this.images.find(ctx, args.image_id);

@@ -304,12 +304,20 @@ describe('staging: uploads that end, a shared area, deletion', function () {
   });
 });
 
-/** Serves /slow (a body of unknown length that trickles 1 KiB every half second, for ever) and /data. */
-function slowSource(data: Buffer): Promise<Server> {
+/**
+ * Serves /slow (a body of unknown length that trickles 1 KiB every half second, for ever), /data, and
+ * /big (`bigSize` bytes, declared).
+ */
+function slowSource(data: Buffer, bigSize: number): Promise<Server> {
   const server = http.createServer((req, res) => {
     if (req.url === '/data') {
       res.writeHead(200, { 'Content-Length': data.length });
       res.end(data);
+      return;
+    }
+    if (req.url === '/big') {
+      res.writeHead(200, { 'Content-Length': bigSize });
+      res.end(Buffer.alloc(bigSize));
       return;
     }
     res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
@@ -337,7 +345,7 @@ describe('fair share: per-project limits, and a deadline on copies and imports',
   before(async function () {
     this.timeout(300000);
     bed = testbed();
-    server = await slowSource(DATA);
+    server = await slowSource(DATA, PROJECT_STAGING + MiB);
     const port = (server.address() as AddressInfo).port;
     base = `http://127.0.0.2:${port}`;
     daemons = new DaemonSet(bed, {
@@ -472,6 +480,13 @@ describe('fair share: per-project limits, and a deadline on copies and imports',
     await waitFor('the reservation to be freed', async () =>
       (await image(held)).status === 'queued' ? true : undefined,
     );
+    // An import whose source declares more than the project's room is stopped before any byte.
+    const imported = await importFrom(`${base}/big`);
+    assert.equal(imported.status, 202, imported.text);
+    const [task] = await waitForTasks(api, demo.id, imported.body.id);
+    assert.equal(task.status, 'failed');
+    assert.equal(task.error.code, 'gimming.quota.staged_bytes_exceeded', task.error.message);
+    assert.equal((await image(imported.body.id)).status, 'queued');
     // Within the limit, an upload goes through.
     const fits = await createForUpload();
     const ok = await putData(`${api}/v1/images/${fits}/file`, demo.id, randomBytes(12 * MiB));

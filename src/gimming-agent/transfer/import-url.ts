@@ -151,6 +151,7 @@ export async function runImport(
   try {
     staged = await staging.write(req.image_id, meter, {
       declaredSize: declared,
+      limitBytes: req.limit_bytes > 0 ? req.limit_bytes : undefined,
       cancelled: () => call.cancelled,
     });
   } catch (err) {
