@@ -74,8 +74,9 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       image_id: id,
       ...(declared !== undefined ? { size: declared } : {}),
     });
+    let uploaded;
     try {
-      const uploaded = await streamToStaging(
+      uploaded = await streamToStaging(
         ctx.state.context,
         agent_address,
         id,
@@ -88,6 +89,16 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
           deadlineMs: deps.uploadDeadlineMs,
         },
       );
+    } catch (err) {
+      // Nothing stays staged (the agent discards a partial upload; this covers one it kept regardless) and
+      // the image waits for its data again: the same upload can be sent again at once.
+      await dropStaged(ctx.state.context, agent_address, id).catch(() => undefined);
+      await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
+      // The rest of the body is not read: close the connection after the answer.
+      ctx.set('Connection', 'close');
+      throw err;
+    }
+    try {
       await deps.conductor.finishUpload(ctx.state.context, {
         image_id: id,
         size: uploaded.size,
@@ -95,12 +106,12 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
         os_hash_value: uploaded.sha512,
       });
     } catch (err) {
-      // Whatever failed (the body, the agent, or the image, deleted meanwhile), nothing stays staged and the
-      // image, if it is still there, waits for its data again: the same upload can be sent again at once.
-      await dropStaged(ctx.state.context, agent_address, id).catch(() => undefined);
-      await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
-      // The rest of the body is not read: close the connection after the answer.
-      ctx.set('Connection', 'close');
+      // The image was deleted (or changed) while its data arrived: the data must not stay behind. An
+      // error that says nothing about the outcome (a timeout) leaves it: the copies may need it.
+      if (err instanceof GimmingError && err.status >= 400 && err.status < 500) {
+        await dropStaged(ctx.state.context, agent_address, id).catch(() => undefined);
+        await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
+      }
       throw err;
     }
     ctx.status = 204;
