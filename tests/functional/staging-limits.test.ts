@@ -281,25 +281,21 @@ describe('staging: uploads that end, a shared area, deletion', function () {
     await waitFor('its staged data to go', async () => (staged(id).length === 0 ? true : undefined), 5000);
   });
 
-  it('frees the staged data of an image deleted while it is being uploaded', async () => {
+  it('frees the staged data of an image deleted while it is being uploaded, even if the upload completes', async () => {
     const id = await create();
     let socket: Socket | undefined;
-    const open = partialPut(
-      apiPort,
-      `/v1/images/${id}/file`,
-      demo.id,
-      2 * MiB,
-      'trickle',
-      (s) => (socket = s),
-    );
+    const open = partialPut(apiPort, `/v1/images/${id}/file`, demo.id, 2 * MiB, 'stall', (s) => (socket = s));
     await waitFor('the upload to be staging', async () => (staged(id).length === 1 ? true : undefined));
-    // Forgetting the image stops its upload: what it staged goes, and the upload does not succeed.
+    // Forgetting the image stops its upload: what it staged goes, and the upload does not succeed,
+    // although the client then sends the rest of its body.
     const deleted = await call('DELETE', `${api}/v1/images/${id}`, { token: demo.id });
     assert.equal(deleted.status, 204, deleted.text);
-    socket?.destroy();
+    socket?.write('0\r\n\r\n');
     const answer = await open;
     assert.notEqual(answer.status, 204, 'the upload of a deleted image does not succeed');
     await waitFor('its staged data to go', async () => (staged(id).length === 0 ? true : undefined), 5000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(staged(id), [], 'and it does not come back');
     assert.deepEqual(stagedLog(id), []);
   });
 });
