@@ -38,8 +38,11 @@ async function main(): Promise<void> {
 
   // The metrics read the staging area's size, and the staging area reports the bytes written to them.
   let metrics: AgentMetrics | undefined;
-  const staging = new StagingStore(config.agent.staging_dir, config.agent.staging_max_bytes, (n) =>
-    metrics?.bytes('staged', n),
+  const staging = new StagingStore(
+    config.agent.staging_dir,
+    config.agent.staging_max_bytes,
+    config.agent.staging_max_upload_bytes,
+    (n) => metrics?.bytes('staged', n),
   );
   if (config.metrics.enabled) metrics = new AgentMetrics(zone, staging);
   const stopMetrics = metrics ? await startMetrics(config, 'agent', metrics.registry) : async () => undefined;

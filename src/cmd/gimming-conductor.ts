@@ -28,6 +28,7 @@ import { KeystoneValidator } from '../common/keystone/validator';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import { LocationService } from '../gimming-conductor/locations';
 import { TaskControl } from '../gimming-conductor/task-control';
+import { ProjectQuotas } from '../gimming-conductor/quotas';
 import { UploadService } from '../gimming-conductor/uploads';
 import { TaskRow } from '../gimming-conductor/db/entities';
 import { Trusts } from '../gimming-conductor/trusts';
@@ -79,6 +80,11 @@ async function main(): Promise<void> {
   const serviceUser = new ServiceUser(config.keystone_authtoken);
   const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime);
   const agents = new AgentRegistry(db, config.conductor.agent_down_time);
+  const quotas = new ProjectQuotas({
+    runningTasks: config.quota.running_tasks,
+    stagedBytes: config.quota.staged_bytes,
+    clouds: config.quota.clouds,
+  });
   const clouds = new CloudService(
     db,
     agents,
@@ -91,6 +97,7 @@ async function main(): Promise<void> {
       config.project_clouds.allowed_private_networks,
       '[project_clouds] allowed_private_networks',
     ),
+    quotas,
   );
   const copyDeps: CopyTaskDeps = {
     db,
@@ -123,6 +130,7 @@ async function main(): Promise<void> {
         .execute();
     },
     c.task_lease_time,
+    c.task_deadline * 1000,
   );
   const remotes = new RemoteMetadata(agents, config.conductor.remote_cache_time);
   const images = new ImageService(
@@ -134,6 +142,8 @@ async function main(): Promise<void> {
     remotes,
     { trusts, leaseS: c.task_lease_time },
     notify,
+    quotas,
+    config.agent.staging_max_upload_bytes,
   );
   const tasks = new TaskQueries(db, clouds);
   const conductors = new ConductorAPI(
@@ -143,7 +153,14 @@ async function main(): Promise<void> {
   );
   const locations = new LocationService(db, clouds, agents, images);
   const control = new TaskControl(db, tasks, engine, conductors);
-  const uploads = new UploadService(db, agents, images, engine);
+  const uploads = new UploadService(
+    db,
+    agents,
+    images,
+    engine,
+    quotas,
+    config.agent.staging_max_upload_bytes,
+  );
   late.uploads = uploads;
   const sharing = new SharingService(db, agents, images, remotes);
   copyDeps.afterCopy = (ctx, imageId, cloud, remoteId) =>

@@ -80,6 +80,8 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     defaultLimit: deps.config.api.default_limit,
     maxLimit: deps.config.api.max_limit,
     chunkSize: deps.config.agent.chunk_size,
+    uploadIdleTimeoutMs: deps.config.api.upload_idle_timeout * 1000,
+    uploadDeadlineMs: deps.config.api.upload_deadline * 1000,
     importRules: importRules(deps.config.import_filtering),
   };
   cloudRoutes(v1, controllerDeps);

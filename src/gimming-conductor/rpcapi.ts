@@ -115,7 +115,10 @@ export class ConductorAPI {
   }
 
   /** Where to stream an upload: the address of the agent that stages it. */
-  beginUpload(ctx: RequestContext, args: MethodArgs<'begin_upload'>): Promise<{ agent_address: string }> {
+  beginUpload(
+    ctx: RequestContext,
+    args: MethodArgs<'begin_upload'>,
+  ): Promise<{ agent_address: string; limit_bytes?: number | null }> {
     return this.client.call(ctx, 'begin_upload', args, { version: '1.2' });
   }
 
