@@ -10,6 +10,7 @@ import { verifyingInterceptor } from '../common/grpc/auth';
 import { AGENT_PROTO_PACKAGE, loadAgentService } from '../common/grpc/loader';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
+import { brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
 import { agentHandlers } from '../gimming-agent/service';
 import { StagingStore } from '../gimming-agent/staging/store';
@@ -63,7 +64,11 @@ async function main(): Promise<void> {
   identity.address =
     advertise_address ?? `${bind_host === '0.0.0.0' || bind_host === '::' ? host : bind_host}:${port}`;
 
-  const messaging = new MessagingConnection(transport_url, control_exchange);
+  const messaging = new MessagingConnection(
+    transport_url,
+    control_exchange,
+    brokerTls(config.oslo_messaging_rabbit),
+  );
   const conductor = new ConductorAPI(messaging, rpc_response_timeout * 1000);
   const heartbeat = async () => {
     try {

@@ -10,6 +10,7 @@ import type { GimmingConfig } from '../common/config/schema';
 import type { CatalogEntry, RequestContextData } from '../common/context';
 import { GimmingError, unavailable } from '../common/errors';
 import { requestJson } from '../common/http/request';
+import { tlsDetail } from '../common/http/tls';
 import { getLogger } from '../common/log';
 import { ServiceUser } from '../common/keystone/service-user';
 
@@ -88,9 +89,14 @@ export class KeystoneValidator {
           url: `${this.authUrl}/v3/auth/tokens`,
           headers: { 'X-Auth-Token': serviceToken, 'X-Subject-Token': token },
           timeoutMs: this.timeoutMs,
+          tls: this.serviceUser.tls,
         });
       } catch (err) {
-        throw unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
+        throw unavailable(
+          'gimming.auth.keystone_unreachable',
+          `The identity service is unreachable${tlsDetail(err)}.`,
+          err,
+        );
       }
       if (res.status === 401 && attempt === 0) {
         this.serviceUser.invalidate(); // our own token expired or was revoked: get a new one, once
