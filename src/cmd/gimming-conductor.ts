@@ -12,7 +12,7 @@ import { VERSION } from '../common/version';
 import { AgentRegistry } from '../gimming-conductor/agents';
 import { CloudService } from '../gimming-conductor/clouds';
 import { ConductorPresence } from '../gimming-conductor/conductors';
-import { makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
+import { initializeDataSource, makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
 import { ImageService } from '../gimming-conductor/images';
 import { ConductorNotifier } from '../gimming-conductor/notify';
 import { RemoteMetadata } from '../gimming-conductor/remote-metadata';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     config.database.max_pool_size,
     config.database.connection_timeout,
   );
-  await db.initialize();
+  await initializeDataSource(db);
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
     throw new Error(

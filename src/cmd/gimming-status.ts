@@ -19,7 +19,12 @@ import { ServiceUser } from '../common/keystone/service-user';
 import { setupLogging } from '../common/log';
 import { type RabbitTlsSettings, brokerTls, parseTransportUrl } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
-import { MIGRATIONS, appliedMigrations, makeDataSource } from '../gimming-conductor/db/data-source';
+import {
+  MIGRATIONS,
+  appliedMigrations,
+  initializeDataSource,
+  makeDataSource,
+} from '../gimming-conductor/db/data-source';
 import { CONDUCTOR_TOPIC } from '../gimming-conductor/rpcapi';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import {
@@ -59,7 +64,7 @@ async function checkDatabase(env: CheckEnv): Promise<CheckResult> {
   let db: DataSource;
   try {
     db = makeDataSource(database.connection, 1, database.connection_timeout);
-    await db.initialize();
+    await initializeDataSource(db);
   } catch (err) {
     env.dbProblem = 'the database cannot be reached';
     return failure(`Cannot connect to the database: ${describeError(err)}`);

@@ -9,7 +9,7 @@
  * which take the first key manager of any region, never pick it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
 import { REPO_ROOT, TESTBED_DIR, type Testbed, testbed } from '../support/testbed';
+import { TlsMariaDb } from '../support/mariadb-tls';
 import { TlsTerminator, testPki } from '../support/tls-terminator';
 
 const run = promisify(execFile);
@@ -499,6 +500,108 @@ allowed_private_networks = 127.0.0.0/8
       } finally {
         child.kill('SIGKILL');
       }
+    });
+  });
+
+  describe('to the database', () => {
+    let db: TlsMariaDb;
+    const password = randomBytes(12).toString('hex');
+    const dbDir = () => join(pkiDir, 'mariadb');
+    const url = (query: string, user = 'gimming') =>
+      `mysql+pymysql://${user}:${password}@127.0.0.1:29670/gimming?charset=utf8${query}`;
+
+    function writeConfig(connection: string): string {
+      const path = join(pkiDir, `db-${randomBytes(3).toString('hex')}.conf`);
+      writeFileSync(
+        path,
+        `[DEFAULT]\ncontrol_exchange = gimming-outtls-${suffix}\n[database]\nconnection = ${connection}\n` +
+          `[keystone_authtoken]\nauth_url = ${bed.auth_url}\npassword = unused\n[agent]\nrpc_allow_unauthenticated = true\n`,
+      );
+      return path;
+    }
+
+    const manage = (connection: string) =>
+      run(process.execPath, [
+        join(REPO_ROOT, 'bin', 'gimming-manage'),
+        '--config-file',
+        writeConfig(connection),
+        'db',
+        'sync',
+      ]).then(
+        (r) => ({ code: 0, out: r.stdout + r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+      );
+
+    before(async function () {
+      this.timeout(120000);
+      db = new TlsMariaDb(dbDir(), 29670, testPki(join(pkiDir, 'db-pki'), 'mariadb'));
+      await db.start();
+      db.sql(
+        `CREATE DATABASE gimming; CREATE USER gimming@'127.0.0.1' IDENTIFIED BY '${password}'; ` +
+          `GRANT ALL ON gimming.* TO gimming@'127.0.0.1'; ` +
+          `CREATE USER certified@'127.0.0.1' IDENTIFIED BY '${password}' REQUIRE X509; ` +
+          `GRANT ALL ON gimming.* TO certified@'127.0.0.1';`,
+      );
+    });
+
+    after(async function () {
+      this.timeout(60000);
+      if (db) await db.stop();
+    });
+
+    it('syncs the schema and runs the conductor over TLS with ssl_ca in the connection', async () => {
+      const ca = join(pkiDir, 'db-pki', 'ca.pem');
+      const synced = await manage(url(`&ssl_ca=${ca}`));
+      assert.equal(synced.code, 0, synced.out);
+      assert.match(synced.out, /Applied InitialSchema/);
+      const config = writeConfig(url(`&ssl_ca=${ca}`));
+      const conductor = spawn(
+        process.execPath,
+        [join(REPO_ROOT, 'bin', 'gimming-conductor'), '--config-file', config],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      conductor.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      conductor.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      try {
+        await waitFor(
+          'the conductor to start',
+          async () => (out.includes('gimming-conductor started') ? true : undefined),
+          30000,
+        );
+      } finally {
+        conductor.kill('SIGTERM');
+      }
+    });
+
+    it('presents a client certificate given with ssl_cert and ssl_key', async () => {
+      const dir = join(pkiDir, 'db-pki');
+      const withCert = await manage(
+        url(
+          `&ssl_ca=${join(dir, 'ca.pem')}&ssl_cert=${join(dir, 'mariadb.pem')}&ssl_key=${join(dir, 'mariadb-key.pem')}`,
+          'certified',
+        ),
+      );
+      assert.equal(withCert.code, 0, withCert.out);
+      const without = await manage(url(`&ssl_ca=${join(dir, 'ca.pem')}`, 'certified'));
+      assert.notEqual(without.code, 0);
+      assert.match(without.out, /Access denied/);
+    });
+
+    it('is refused without TLS, and says which key trusts a CA when the certificate does not verify', async () => {
+      const clear = await manage(url(''));
+      assert.notEqual(clear.code, 0, 'the server takes only TLS');
+      const untrusted = await manage(url('&ssl=true'));
+      assert.notEqual(untrusted.code, 0);
+      assert.match(
+        untrusted.out,
+        /TLS with the database server failed \(self-signed certificate in certificate chain\): ssl_ca/,
+      );
+      const typo = await manage(url('&ssl_cafile=/etc/ssl/ca.pem'));
+      assert.notEqual(typo.code, 0);
+      assert.match(typo.out, /ssl_cafile is not supported/);
     });
   });
 });

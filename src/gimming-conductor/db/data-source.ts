@@ -144,6 +144,28 @@ export function makeDataSource(connection: string, poolSize: number, connectTime
   });
 }
 
+/** mysql2's code for a failed TLS handshake, and Node's for a certificate that does not verify. */
+const TLS_VERIFY_CODES =
+  /^(HANDSHAKE_SSL_ERROR|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_|ERR_TLS_CERT_ALTNAME)/;
+
+/** Connects; a TLS verification failure is said as such, with the query keys that fix it. */
+export async function initializeDataSource(ds: DataSource): Promise<DataSource> {
+  try {
+    return await ds.initialize();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_VERIFY_CODES.test(code)) {
+      throw new Error(
+        `TLS with the database server failed (${(err as Error).message}): ` +
+          'ssl_ca in [database] connection names the CA bundle to trust (ssl_check_hostname=false when the ' +
+          'certificate is not issued to its host name)',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
 /** Names of the migrations applied to the database, in the order they were applied. */
 export async function appliedMigrations(ds: DataSource): Promise<string[]> {
   const rows = await ds.query<Array<{ n: number | string }>>(
