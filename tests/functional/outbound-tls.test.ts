@@ -13,6 +13,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import https from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DaemonSet, allPassed } from '../support/daemons';
@@ -32,7 +33,9 @@ const PORTS = {
   barbican: 29663,
   rabbit: 29664,
   api: 29665,
+  importSource: 29666,
 };
+const IMPORT_DATA = randomBytes(1024 * 1024 + 3);
 
 interface Endpoint {
   id: string;
@@ -50,7 +53,8 @@ describe('TLS to the services GIMinG uses', function () {
   let demo: Token;
   const pkiDir = mkdtempSync(join(tmpdir(), 'gimming-outtls-'));
   let pki: { ca: string; cert: string; key: string };
-  const terminators: Record<keyof typeof PORTS, TlsTerminator> = {} as never;
+  const terminators: Record<Exclude<keyof typeof PORTS, 'importSource'>, TlsTerminator> = {} as never;
+  let importSource: https.Server | undefined;
   const suffix = randomBytes(3).toString('hex');
   const regionA = `GimmingTlsA-${suffix}`;
   const regionB = `GimmingTlsB-${suffix}`;
@@ -105,7 +109,10 @@ describe('TLS to the services GIMinG uses', function () {
     barbicanUrl = ids.barbican_url;
     pki = testPki(pkiDir);
     const target = (url: string) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) });
-    const targets: Record<Exclude<keyof typeof PORTS, 'api'>, { host: string; port: number }> = {
+    const targets: Record<
+      Exclude<keyof typeof PORTS, 'api' | 'importSource'>,
+      { host: string; port: number }
+    > = {
       keystone: target(keystoneUrl),
       glanceA: target(bed.regions.RegionOne!.glance_url),
       glanceB: target(bed.regions.RegionTwo!.glance_url),
@@ -113,10 +120,23 @@ describe('TLS to the services GIMinG uses', function () {
       rabbit: { host: '127.0.0.1', port: 5672 },
     };
     for (const [name, t] of Object.entries(targets)) {
-      const terminator = new TlsTerminator(PORTS[name as keyof typeof PORTS], t, pki);
+      const terminator = new TlsTerminator(PORTS[name as keyof typeof targets], t, pki);
       await terminator.start();
-      terminators[name as keyof typeof PORTS] = terminator;
+      terminators[name as keyof typeof targets] = terminator;
     }
+    // An image to import, served over https with a certificate of the test CA.
+    const source = https.createServer(
+      { cert: readFileSync(pki.cert), key: readFileSync(pki.key) },
+      (_req, res) => {
+        res.writeHead(200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': IMPORT_DATA.length,
+        });
+        res.end(IMPORT_DATA);
+      },
+    );
+    await new Promise<void>((resolve) => source.listen(PORTS.importSource, '127.0.0.1', () => resolve()));
+    importSource = source;
     [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
     for (const region of [regionA, regionB]) {
       const res = await http('POST', keystone('/regions'), {
@@ -142,6 +162,7 @@ describe('TLS to the services GIMinG uses', function () {
       }
     }
     for (const t of Object.values(terminators)) await t.stop();
+    importSource?.close();
     rmSync(pkiDir, { recursive: true, force: true });
   });
 
@@ -167,6 +188,11 @@ region_name = ${regionA}
 [project_clouds]
 cafile = ${pki.ca}
 allowed_private_networks = 127.0.0.0/8
+
+[import_filtering]
+allowed_ports = 80,443,${PORTS.importSource}
+allowed_private_networks = 127.0.0.0/8
+${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
 `;
   }
 
@@ -184,6 +210,18 @@ allowed_private_networks = 127.0.0.0/8
       assert.equal(res.status, 201, res.text);
     }
   }
+
+  const importHttps = (api: string) =>
+    http('POST', `${api}/v1/images`, {
+      token: demo.id,
+      json: {
+        name: `tls-import-${suffix}`,
+        disk_format: 'raw',
+        container_format: 'bare',
+        source: { url: `https://127.0.0.1:${PORTS.importSource}/image.raw` },
+        targets: ['tls-a'],
+      },
+    });
 
   async function adopt(api: string, token: Token, source: string, targets: string[]): Promise<any> {
     const glance = new Glance(bed.regions.RegionOne!.glance_url, token.id);
@@ -293,6 +331,17 @@ allowed_private_networks = 127.0.0.0/8
       } finally {
         await http('DELETE', `${barbicanUrl}/v1/secrets/${secretId}`, { token: admin.id });
       }
+    });
+
+    it('imports from an https URL signed by the CA of [import_filtering] cafile', async () => {
+      const res = await importHttps(api);
+      assert.equal(res.status, 202, res.text);
+      const tasks = await waitForTasks(api, demo.id, res.body.id);
+      for (const t of tasks) assert.equal(t.status, 'succeeded', JSON.stringify(t.error));
+      const shown = await http('GET', `${api}/v1/images/${res.body.id}`, { token: demo.id });
+      assert.equal(shown.body.size, IMPORT_DATA.length);
+      const copy = shown.body.locations.find((l: any) => l.cloud === 'tls-a');
+      await new Glance(bed.regions.RegionOne!.glance_url, demo.id).delete(copy.image_id);
     });
 
     describe('the CLI against the API behind a TLS terminator', () => {
@@ -426,6 +475,16 @@ allowed_private_networks = 127.0.0.0/8
           `the TLS certificate of 127.0.0.1:${PORTS.glanceA} could not be verified .*\\[glance\\] cafile`,
         ),
       );
+    });
+
+    it('fails an import from an https URL it cannot verify, naming [import_filtering] cafile', async () => {
+      const res = await importHttps(api);
+      assert.equal(res.status, 202, res.text);
+      const tasks = await waitForTasks(api, demo.id, res.body.id);
+      const imported = tasks.find((t) => t.type === 'import');
+      assert.equal(imported.status, 'failed');
+      assert.equal(imported.error.code, 'gimming.import.untrusted', JSON.stringify(imported.error));
+      assert.match(imported.error.message, /could not be verified .*\[import_filtering\] cafile/);
     });
 
     it('answers 503 naming [keystone_authtoken] cafile when Keystone cannot be verified', async () => {
