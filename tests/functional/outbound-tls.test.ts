@@ -34,6 +34,8 @@ const PORTS = {
   rabbit: 29664,
   api: 29665,
   importSource: 29666,
+  /** Keystone again, asking for a client certificate (for the CLI's --os-cert and --os-key). */
+  keystoneMutual: 29667,
 };
 const IMPORT_DATA = randomBytes(1024 * 1024 + 3);
 
@@ -54,6 +56,7 @@ describe('TLS to the services GIMinG uses', function () {
   const pkiDir = mkdtempSync(join(tmpdir(), 'gimming-outtls-'));
   let pki: { ca: string; cert: string; key: string };
   const terminators: Record<Exclude<keyof typeof PORTS, 'importSource'>, TlsTerminator> = {} as never;
+  let client: { cert: string; key: string };
   let importSource: https.Server | undefined;
   const suffix = randomBytes(3).toString('hex');
   const regionA = `GimmingTlsA-${suffix}`;
@@ -109,18 +112,27 @@ describe('TLS to the services GIMinG uses', function () {
     barbicanUrl = ids.barbican_url;
     pki = testPki(pkiDir);
     const target = (url: string) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) });
+    client = testPki(pkiDir, 'gimming-client');
     const targets: Record<
       Exclude<keyof typeof PORTS, 'api' | 'importSource'>,
       { host: string; port: number }
     > = {
       keystone: target(keystoneUrl),
+      keystoneMutual: target(keystoneUrl),
       glanceA: target(bed.regions.RegionOne!.glance_url),
       glanceB: target(bed.regions.RegionTwo!.glance_url),
       barbican: target(barbicanUrl),
       rabbit: { host: '127.0.0.1', port: 5672 },
     };
     for (const [name, t] of Object.entries(targets)) {
-      const terminator = new TlsTerminator(PORTS[name as keyof typeof targets], t, pki);
+      // Barbican, RabbitMQ and the second Keystone want a client certificate of the test CA.
+      const mutual = ['barbican', 'rabbit', 'keystoneMutual'].includes(name);
+      const terminator = new TlsTerminator(
+        PORTS[name as keyof typeof targets],
+        t,
+        pki,
+        mutual ? pki.ca : undefined,
+      );
       await terminator.start();
       terminators[name as keyof typeof targets] = terminator;
     }
@@ -174,6 +186,8 @@ transport_url = amqps://guest:guest@127.0.0.1:${PORTS.rabbit}/
 
 [oslo_messaging_rabbit]
 ssl_ca_file = ${pki.ca}
+ssl_cert_file = ${client.cert}
+ssl_key_file = ${client.key}
 
 [keystone_authtoken]
 cafile = ${pki.ca}
@@ -183,6 +197,8 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
 
 [key_manager]
 cafile = ${pki.ca}
+certfile = ${client.cert}
+keyfile = ${client.key}
 region_name = ${regionA}
 
 [project_clouds]
@@ -255,7 +271,19 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
       if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     });
 
-    it('validates tokens with Keystone and talks over RabbitMQ, both through TLS', async () => {
+    it('faces terminators that refuse a client without a certificate', async () => {
+      for (const t of [terminators.barbican, terminators.keystoneMutual]) {
+        const failed = t.failedHandshakes;
+        await assert.rejects(
+          new Promise((resolve, reject) =>
+            https.get(`${t.url}/`, { ca: readFileSync(pki.ca) }, resolve).once('error', reject),
+          ),
+        );
+        assert.equal(t.failedHandshakes, failed + 1);
+      }
+    });
+
+    it('validates tokens with Keystone and talks over RabbitMQ (with a client certificate), through TLS', async () => {
       const res = await http('GET', `${api}/v1/clouds`, { token: demo.id });
       assert.equal(res.status, 200, res.text);
       assert.ok(terminators.keystone.sessions > 0, 'Keystone was reached through TLS');
@@ -406,6 +434,24 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
         assert.equal(res.code, 1);
         assert.match(res.stderr, /could not be verified/);
         assert.match(res.stderr, /--os-cacert/);
+      });
+
+      it('presents the client certificate of --os-cert and --os-key, or OS_CERT and OS_KEY', async () => {
+        const mutualAuth = { OS_AUTH_URL: `${terminators.keystoneMutual.url}/v3`, OS_CACERT: pki.ca };
+        const before = terminators.keystoneMutual.sessions;
+        const flags = await cli(
+          ['--os-cert', client.cert, '--os-key', client.key, 'cloud', 'list'],
+          mutualAuth,
+        );
+        assert.equal(flags.code, 0, flags.stderr);
+        const env = await cli(['cloud', 'list'], { ...mutualAuth, OS_CERT: client.cert, OS_KEY: client.key });
+        assert.equal(env.code, 0, env.stderr);
+        assert.equal(terminators.keystoneMutual.sessions, before + 2);
+        const without = await cli(['cloud', 'list'], mutualAuth);
+        assert.equal(without.code, 1, 'Keystone behind mutual TLS refuses the client without a certificate');
+        const half = await cli(['--os-cert', client.cert, 'cloud', 'list'], mutualAuth);
+        assert.equal(half.code, 1);
+        assert.match(half.stderr, /--os-cert and --os-key must be set together/);
       });
 
       it('skips verification with --insecure, OS_INSECURE or clouds.yaml verify: false', async () => {

@@ -31,6 +31,8 @@ export class TlsTerminator {
     readonly port: number,
     private readonly target: { host: string; port: number },
     private readonly pki: { cert: string; key: string },
+    /** When set, a client must present a certificate signed by this CA (mutual TLS). */
+    private readonly clientCa?: string,
   ) {}
 
   get url(): string {
@@ -39,7 +41,13 @@ export class TlsTerminator {
 
   async start(): Promise<void> {
     const server = tls.createServer(
-      { cert: readFileSync(this.pki.cert), key: readFileSync(this.pki.key) },
+      {
+        cert: readFileSync(this.pki.cert),
+        key: readFileSync(this.pki.key),
+        ...(this.clientCa
+          ? { requestCert: true, rejectUnauthorized: true, ca: readFileSync(this.clientCa) }
+          : {}),
+      },
       (client) => {
         this.sessions += 1;
         const upstream = net.connect(this.target.port, this.target.host);
