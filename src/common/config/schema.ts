@@ -46,11 +46,11 @@ function choice<C extends string>(doc: string, choices: readonly C[], def: C) {
  * The TLS options of a group whose requests go to one kind of service, named as keystoneauth and
  * keystonemiddleware name them.
  */
-function clientTlsOptions(service: string) {
+function clientTlsOptions(service: string, note = '') {
   return {
     cafile: str(
-      `A PEM encoded Certificate Authority bundle to verify the HTTPS connections to ${service} with, instead ` +
-        'of the CAs of the system.',
+      `A PEM encoded Certificate Authority bundle that verifies the HTTPS connections to ${service}, ` +
+        `instead of the CAs of the system.${note}`,
       null,
     ),
     certfile: str(
@@ -324,7 +324,10 @@ export const SCHEMA = {
     ssl_cert_file: str('A PEM encoded client certificate to present to RabbitMQ. Needs ssl_key_file.', null),
     ssl_key_file: str('The PEM encoded private key of ssl_cert_file.', null),
   },
-  glance: clientTlsOptions('the image services (Glance) of the clouds GIMinG serves'),
+  glance: clientTlsOptions(
+    'the image services (Glance) of the shared clouds',
+    " The image endpoints of a project's own cloud are verified with [project_clouds] cafile instead.",
+  ),
   oslo_messaging_notifications: {
     driver: list(
       'The drivers that send notifications: messagingv2 (to the messaging service in the 2.0 envelope, as ' +
