@@ -17,7 +17,14 @@ import { ImageService } from '../gimming-conductor/images';
 import { ConductorNotifier } from '../gimming-conductor/notify';
 import { RemoteMetadata } from '../gimming-conductor/remote-metadata';
 import { ConductorManager } from '../gimming-conductor/manager';
-import { CONDUCTOR_TOPIC, ConductorAPI } from '../gimming-conductor/rpcapi';
+import {
+  CONDUCTOR_TOPIC,
+  ConductorAPI,
+  HEARTBEAT_METHOD,
+  heartbeatExchange,
+} from '../gimming-conductor/rpcapi';
+import { ConductorAuthenticator } from '../gimming-conductor/rpc-auth';
+import { KeystoneValidator } from '../common/keystone/validator';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import { LocationService } from '../gimming-conductor/locations';
 import { TaskControl } from '../gimming-conductor/task-control';
@@ -42,7 +49,7 @@ import { bootstrap, fatal, onShutdown } from './bootstrap';
 const NAME = 'gimming-conductor';
 
 async function main(): Promise<void> {
-  const { config } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
+  const { config, agentAuth } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
   const log = getLogger('conductor');
   const db = makeDataSource(
     config.database.connection,
@@ -137,7 +144,11 @@ async function main(): Promise<void> {
     notify,
   );
   const tasks = new TaskQueries(db, clouds);
-  const conductors = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
+  const conductors = new ConductorAPI(
+    messaging,
+    config.DEFAULT.rpc_response_timeout * 1000,
+    agentAuth.signer,
+  );
   const locations = new LocationService(db, clouds, agents, images);
   const control = new TaskControl(db, tasks, engine, conductors);
   const uploads = new UploadService(db, agents, images, engine);
@@ -172,7 +183,17 @@ async function main(): Promise<void> {
     zoneSummary: () => agents.zoneSummary(),
   });
   const stopMetrics = await startMetrics(config, 'conductor', metrics.registry);
-  const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32, metrics.observeRpc);
+  const rpcAuth = new ConductorAuthenticator(
+    new KeystoneValidator(config.keystone_authtoken),
+    agentAuth.verifier,
+    messaging.exchange,
+  );
+  const heartbeats = heartbeatExchange(messaging.exchange);
+  const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32, {
+    observe: metrics.observeRpc,
+    authenticate: rpcAuth.authenticate,
+    sideQueues: [{ exchange: heartbeats, queue: heartbeats, methods: new Set([HEARTBEAT_METHOD]) }],
+  });
   await server.start();
   const refresher = new PeriodicRefresh(
     db,

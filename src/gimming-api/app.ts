@@ -15,7 +15,7 @@ import { imageRoutes } from './controllers/v1/images';
 import { taskRoutes } from './controllers/v1/tasks';
 import { rootRoutes } from './controllers/root';
 import type { Healthcheck } from './healthcheck';
-import type { KeystoneValidator } from './keystone';
+import type { KeystoneValidator } from '../common/keystone/validator';
 import type { ApiMetrics } from './metrics';
 import { type AuthState, authToken } from './middleware/auth-token';
 import { CredentialSeal } from '../common/cloud-credentials/seal';

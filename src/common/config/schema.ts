@@ -290,6 +290,31 @@ export const SCHEMA = {
         'development machine whose agents listen on 127.0.0.1. Ignored when rpc_secrets is set.',
       false,
     ),
+    ssl_ca_file: str(
+      'CA certificate file (PEM) of the deployment: every agent accepts gRPC calls only from clients that ' +
+        'present a certificate this CA signed (mutual TLS), and every caller checks the certificate of the ' +
+        'agent it calls against it. gimming-api, gimming-conductor and gimming-agent all need it. Required ' +
+        'unless rpc_plaintext is set.',
+      null,
+    ),
+    ssl_cert_file: str(
+      'Certificate file (PEM) of this daemon, signed by ssl_ca_file: an agent serves it on its gRPC port, and ' +
+        'every daemon presents it when it calls an agent. It must name the host or address other daemons ' +
+        'reach an agent by (advertise_address). Re-read on SIGHUP and when it changes.',
+      null,
+    ),
+    ssl_key_file: str('Private key file (PEM) of ssl_cert_file. Re-read with it.', null),
+    ssl_reload_interval: int(
+      'Seconds between two checks of ssl_ca_file, ssl_cert_file and ssl_key_file for a change; a changed set ' +
+        'is taken for new connections without a restart once the key fits the certificate. 0: only on SIGHUP.',
+      30,
+      0,
+    ),
+    rpc_plaintext: bool(
+      'Serve and call agents over plaintext gRPC, without TLS: tokens, catalogs and image data then cross the ' +
+        'network in clear. Only for a closed development machine; every daemon logs a warning at start-up.',
+      false,
+    ),
     chunk_size: int('Size in bytes of the data chunks sent between agents.', 524288, 16384),
     flow_control_window: int(
       'The gRPC flow-control window in bytes of the streams an agent pulls image data over. Set it at least to ' +

@@ -15,7 +15,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 
 const EXPECTED = {
   conductor: { version: '1.5', fingerprint: 'a582aa4ca0b9d02d' },
-  envelope: { version: '1.0' },
+  envelope: { version: '1.1' },
   agentProto: { fingerprint: '7d7a21879b52541f' },
 };
 
