@@ -620,7 +620,8 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
       writeFileSync(
         path,
         `[DEFAULT]\ncontrol_exchange = gimming-outtls-${suffix}\n[database]\nconnection = ${connection}\n` +
-          `[keystone_authtoken]\nauth_url = ${bed.auth_url}\npassword = unused\n[agent]\nrpc_allow_unauthenticated = true\n`,
+          `[keystone_authtoken]\nauth_url = ${bed.auth_url}\npassword = unused\n[agent]\nrpc_allow_unauthenticated = true\n` +
+          `ssl_ca_file = ${pki.ca}\nssl_cert_file = ${pki.cert}\nssl_key_file = ${pki.key}\n`,
       );
       return path;
     }
@@ -675,7 +676,9 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
           'the conductor to start',
           async () => (out.includes('gimming-conductor started') ? true : undefined),
           30000,
-        );
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}; it wrote:\n${out}`);
+        });
       } finally {
         conductor.kill('SIGTERM');
       }
