@@ -22,6 +22,7 @@ import type { CatalogEntry, RequestContext } from '../common/context';
 import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import { GimmingError, unavailable } from '../common/errors';
 import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
+import { type ClientTls, tlsDetail } from '../common/http/tls';
 import { requestToken } from '../common/keystone/tokens';
 import { getLogger } from '../common/log';
 import { glanceEndpointIn } from './drivers/glance/endpoint';
@@ -52,6 +53,8 @@ export class CloudSessions {
     private readonly timeoutMs: number,
     /** Where a project cloud's endpoints may be besides public addresses ([project_clouds]). */
     private readonly networks: Networks = [],
+    /** TLS to a project cloud's identity service and image endpoint ([project_clouds] cafile). */
+    readonly tls?: ClientTls,
   ) {}
 
   /**
@@ -62,7 +65,7 @@ export class CloudSessions {
     ctx: RequestContext,
     cloud: CloudRef__Output,
     iface: string,
-  ): Promise<{ endpoint: string; token: string } | null> {
+  ): Promise<{ endpoint: string; token: string; tls?: ClientTls } | null> {
     if (!cloud.auth_url) return null;
     const session = await this.sessionFor(ctx, cloud);
     const key = `${cloud.region_name}\n${iface}`;
@@ -73,7 +76,7 @@ export class CloudSessions {
       await checkProjectCloudUrl(endpoint, this.networks, 'image endpoint');
       session.endpoints.set(key, endpoint);
     }
-    return { endpoint, token: session.token };
+    return { endpoint, token: session.token, ...(this.tls ? { tls: this.tls } : {}) };
   }
 
   private async sessionFor(ctx: RequestContext, cloud: CloudRef__Output): Promise<Cached> {
@@ -131,11 +134,11 @@ export class CloudSessions {
     const name = cloud.name || cloud.id;
     let res;
     try {
-      res = await requestToken(cloud.auth_url, keystoneAuthBody(auth), this.timeoutMs);
+      res = await requestToken(cloud.auth_url, keystoneAuthBody(auth), this.timeoutMs, this.tls);
     } catch (err) {
       throw unavailable(
         'gimming.cloud.identity_unreachable',
-        `The identity service of cloud ${name} is unreachable.`,
+        `The identity service of cloud ${name} is unreachable${tlsDetail(err)}.`,
         err,
       );
     }

@@ -6,6 +6,7 @@
  */
 import { parseNetworks } from '../common/endpoint-filter';
 import { CredentialSeal } from '../common/cloud-credentials/seal';
+import { ClientTls } from '../common/http/tls';
 import { CloudSessions } from './cloud-sessions';
 import type * as grpc from '@grpc/grpc-js';
 import type { GimmingConfig } from '../common/config/schema';
@@ -121,13 +122,19 @@ export function agentHandlers(
     timeoutMs: config.agent.glance_timeout * 1000,
     sessions: new CloudSessions(
       new CredentialSeal(config.agent.rpc_secrets),
-      { interface: config.key_manager.interface, regionName: config.key_manager.region_name },
+      {
+        interface: config.key_manager.interface,
+        regionName: config.key_manager.region_name,
+        tls: new ClientTls('key_manager', config.key_manager),
+      },
       config.key_manager.timeout * 1000,
       parseNetworks(
         config.project_clouds.allowed_private_networks,
         '[project_clouds] allowed_private_networks',
       ),
+      new ClientTls('project_clouds', config.project_clouds, { addToSystemStore: true }),
     ),
+    glanceTls: new ClientTls('glance', config.glance),
   };
   const copyOptions: CopyOptions = {
     access,
@@ -143,6 +150,7 @@ export function agentHandlers(
     rules: importRules(config.import_filtering),
     idleTimeoutMs: config.agent.glance_timeout * 1000,
     progressIntervalMs: 1000,
+    tls: new ClientTls('import_filtering', config.import_filtering, { addToSystemStore: true }),
   };
   return {
     GetInfo: unaryHandler('GetInfo', async () => ({ ...identity, version: VERSION })),

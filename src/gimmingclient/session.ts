@@ -12,6 +12,7 @@ import {
   startRequest,
   waitForResponse,
 } from '../common/http/request';
+import { ClientTls, TlsConfigError } from '../common/http/tls';
 import type { CloudConfig } from './cloud-config';
 import { AuthError, GimmingClientError, errorFromResponse } from './errors';
 
@@ -44,11 +45,34 @@ export interface SessionOptions {
 export class Session {
   private token: Token | undefined;
   private endpointUrl: string | undefined;
+  private tlsSettings: ClientTls | undefined;
 
   constructor(
     readonly cloud: CloudConfig,
     private readonly opts: SessionOptions = {},
   ) {}
+
+  /** How Keystone's and GIMinG's certificates are verified: cacert, verify, cert and key of the cloud. */
+  private get tls(): ClientTls {
+    if (!this.tlsSettings) {
+      try {
+        this.tlsSettings = new ClientTls(
+          'client',
+          {
+            cafile: this.cloud.cacert ?? null,
+            certfile: this.cloud.cert ?? null,
+            keyfile: this.cloud.key ?? null,
+            insecure: this.cloud.verify === false,
+          },
+          { names: { cafile: '--os-cacert', certfile: '--os-cert', keyfile: '--os-key' } },
+        );
+      } catch (err) {
+        if (err instanceof TlsConfigError) throw new GimmingClientError(err.message, 0, 'client.config');
+        throw err;
+      }
+    }
+    return this.tlsSettings;
+  }
 
   private get authUrl(): string {
     const url = this.cloud.auth.auth_url;
@@ -112,6 +136,7 @@ export class Session {
         url: `${this.authUrl}/v3/auth/tokens`,
         json: { auth: { identity, ...(scope ? { scope } : {}) } },
         timeoutMs: this.opts.timeoutMs ?? 30000,
+        tls: this.tls,
       });
     } catch (err) {
       throw new AuthError(`Keystone at ${this.authUrl} could not be reached: ${(err as Error).message}`, 0);
@@ -209,6 +234,7 @@ export class Session {
           ...(opts.json !== undefined && !opts.contentType ? { json: opts.json } : {}),
           ...(opts.json !== undefined && opts.contentType ? { body: JSON.stringify(opts.json) } : {}),
           timeoutMs: this.opts.timeoutMs ?? 120000,
+          tls: this.tls,
         });
       } catch (err) {
         throw new GimmingClientError(
@@ -232,7 +258,13 @@ export class Session {
     const url = `${await this.endpoint()}${path}`;
     const headers = await this.headers({ 'Content-Type': 'application/octet-stream' });
     if (size !== undefined) headers['Content-Length'] = size;
-    const req = startRequest({ method: 'PUT', url, headers, timeoutMs: this.opts.timeoutMs ?? 600000 });
+    const req = startRequest({
+      method: 'PUT',
+      url,
+      headers,
+      timeoutMs: this.opts.timeoutMs ?? 600000,
+      tls: this.tls,
+    });
     const responded = waitForResponse(req);
     responded.catch(() => undefined);
     // An early answer (an error before all the data went) ends the upload.

@@ -9,6 +9,7 @@
 import type { RequestContext } from '../context';
 import { GimmingError, unavailable } from '../errors';
 import { requestJson } from '../http/request';
+import { type ClientTls, tlsDetail } from '../http/tls';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HREF_TAIL_RE = /\/v1\/secrets\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
@@ -17,6 +18,8 @@ export interface KeyManagerOptions {
   interface: string;
   /** Empty: any region. */
   regionName: string;
+  /** TLS to the key manager ([key_manager] cafile, certfile, keyfile, insecure). */
+  tls?: ClientTls;
 }
 
 function endpoints(ctx: RequestContext, opts: KeyManagerOptions): string[] {
@@ -69,6 +72,7 @@ async function keyManagerGet(
   url: string,
   accept: string,
   timeoutMs: number,
+  tls: ClientTls | undefined,
 ): Promise<{ status: number; body: unknown; text: string }> {
   if (!ctx.authToken) {
     throw new GimmingError('gimming.agent.no_credentials', 401, 'The request carries no token.');
@@ -79,10 +83,15 @@ async function keyManagerGet(
       url,
       headers: { 'X-Auth-Token': ctx.authToken, Accept: accept },
       timeoutMs,
+      ...(tls ? { tls } : {}),
     });
     return { status: res.status, body: res.body, text: res.text };
   } catch (err) {
-    throw unavailable('gimming.cloud.key_manager_unreachable', 'The key manager is unreachable.', err);
+    throw unavailable(
+      'gimming.cloud.key_manager_unreachable',
+      `The key manager is unreachable${tlsDetail(err)}.`,
+      err,
+    );
   }
 }
 
@@ -93,7 +102,7 @@ export async function checkSecret(
   opts: KeyManagerOptions,
   timeoutMs: number,
 ): Promise<void> {
-  const res = await keyManagerGet(ctx, checkedHref(ctx, href, opts), 'application/json', timeoutMs);
+  const res = await keyManagerGet(ctx, checkedHref(ctx, href, opts), 'application/json', timeoutMs, opts.tls);
   if (res.status === 404 || res.status === 403) {
     throw badRef('the key manager has no such secret this project can read');
   }
@@ -109,7 +118,13 @@ export async function readSecretPayload(
   opts: KeyManagerOptions,
   timeoutMs: number,
 ): Promise<string> {
-  const res = await keyManagerGet(ctx, `${checkedHref(ctx, href, opts)}/payload`, 'text/plain', timeoutMs);
+  const res = await keyManagerGet(
+    ctx,
+    `${checkedHref(ctx, href, opts)}/payload`,
+    'text/plain',
+    timeoutMs,
+    opts.tls,
+  );
   if (res.status === 200) return res.text;
   if (res.status === 404 || res.status === 403 || res.status === 401) {
     throw new GimmingError(

@@ -6,9 +6,9 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { type ClientTls, DEFAULT_TLS } from './tls';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 
 export interface RequestOptions {
   method: string;
@@ -19,6 +19,8 @@ export interface RequestOptions {
   body?: string | Buffer;
   /** Socket inactivity timeout in milliseconds. */
   timeoutMs?: number;
+  /** How an https URL is verified (and the client certificate, if any); Node's defaults otherwise. */
+  tls?: ClientTls;
 }
 
 export interface JsonResponse {
@@ -28,17 +30,27 @@ export interface JsonResponse {
   text: string;
 }
 
-function transportFor(url: URL): { request: typeof http.request; agent: http.Agent } {
-  return url.protocol === 'https:'
-    ? { request: https.request, agent: httpsAgent }
-    : { request: http.request, agent: httpAgent };
+/** The TLS settings of each https request in flight, to explain its failures. */
+const tlsOf = new WeakMap<http.ClientRequest, { tls: ClientTls; host: string }>();
+
+/**
+ * A request's failure, said clearly when it is the server's certificate that did not verify (and which
+ * option trusts its CA); any other failure as it is.
+ */
+export function requestFailure(req: http.ClientRequest, err: Error): Error {
+  const known = tlsOf.get(req);
+  return (known && known.tls.explain(err, known.host)) ?? err;
 }
 
 /** Starts a request; the caller writes the body (or not) and ends it. */
 export function startRequest(opts: RequestOptions): http.ClientRequest {
   const url = new URL(opts.url);
-  const { request, agent } = transportFor(url);
-  const req = request(url, { method: opts.method, headers: opts.headers, agent });
+  const tls = opts.tls ?? DEFAULT_TLS;
+  const req =
+    url.protocol === 'https:'
+      ? https.request(url, { method: opts.method, headers: opts.headers, agent: tls.agent })
+      : http.request(url, { method: opts.method, headers: opts.headers, agent: httpAgent });
+  if (url.protocol === 'https:') tlsOf.set(req, { tls, host: url.host });
   if (opts.timeoutMs) {
     req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from ${url.host} in time`)));
   }
@@ -48,7 +60,7 @@ export function startRequest(opts: RequestOptions): http.ClientRequest {
 export function waitForResponse(req: http.ClientRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     req.once('response', resolve);
-    req.once('error', reject);
+    req.once('error', (err) => reject(requestFailure(req, err)));
   });
 }
 

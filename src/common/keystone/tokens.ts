@@ -4,6 +4,7 @@
  */
 import type { CatalogEntry } from '../context';
 import { requestJson } from '../http/request';
+import type { ClientTls } from '../http/tls';
 
 export interface IssuedToken {
   value: string;
@@ -22,12 +23,14 @@ export async function requestToken(
   authUrl: string,
   body: Record<string, unknown>,
   timeoutMs: number,
+  tls?: ClientTls,
 ): Promise<{ token: IssuedToken } | { status: number }> {
   const res = await requestJson({
     method: 'POST',
     url: `${authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3/auth/tokens`,
     timeoutMs,
     json: body,
+    ...(tls ? { tls } : {}),
   });
   const value = res.headers['x-subject-token'];
   const token = (

@@ -101,6 +101,8 @@ run_process() {
     [[ $2 == /* ]] || die $LINENO "run_process $1: command does not start with an absolute path: $2"
     record run_process "$1" "$2" "${5:-}"
 }
+# lib/tls: DevStack's TLS proxy (Apache) in front of a service.
+start_tls_proxy() { record start_tls_proxy "$@"; }
 stop_process() {
     is_service_enabled "$1" || return 0
     record stop_process "$1"

@@ -7,10 +7,12 @@ import { GimmingError } from '../../../common/errors';
 import {
   type JsonResponse,
   readBody,
+  requestFailure,
   requestJson,
   startRequest,
   waitForResponse,
 } from '../../../common/http/request';
+import { type ClientTls, tlsDetail } from '../../../common/http/tls';
 
 /** An image as Glance v2 returns it. */
 export type GlanceImage = Record<string, unknown> & {
@@ -80,10 +82,16 @@ export interface GlanceClientOptions {
   timeoutMs: number;
   /** The cloud's name, for messages. */
   cloudName: string;
+  /** How the endpoint's certificate is verified ([glance], or [project_clouds] for a project cloud). */
+  tls?: ClientTls;
 }
 
 export class GlanceClient {
   constructor(private readonly opts: GlanceClientOptions) {}
+
+  private tlsOption(): { tls?: ClientTls } {
+    return this.opts.tls ? { tls: this.opts.tls } : {};
+  }
 
   private headers(extra: Record<string, string | number> = {}): Record<string, string | number> {
     return {
@@ -146,6 +154,7 @@ export class GlanceClient {
         headers: this.headers(contentType ? { 'Content-Type': contentType } : {}),
         ...(body !== undefined ? { json: body } : {}),
         timeoutMs: this.opts.timeoutMs,
+        ...this.tlsOption(),
       });
     } catch (err) {
       throw unreachable(this.opts.cloudName, err);
@@ -274,6 +283,7 @@ export class GlanceClient {
       url: this.url(`/v2/images/${encodeURIComponent(id)}/file`),
       headers: this.headers({ Accept: 'application/octet-stream' }),
       timeoutMs: this.opts.timeoutMs,
+      ...this.tlsOption(),
     });
     const responded = waitForResponse(req);
     req.end();
@@ -309,6 +319,7 @@ export class GlanceClient {
       url: this.url(`/v2/images/${encodeURIComponent(id)}/file`),
       headers,
       timeoutMs: this.opts.timeoutMs,
+      ...this.tlsOption(),
     });
     const responded = waitForResponse(req);
     responded.catch(() => undefined); // observed below; an early failure must not go unhandled
@@ -326,7 +337,7 @@ export class GlanceClient {
       req.destroy();
       // The source's own failure is the caller's to report; anything else is the cloud going away.
       if (err instanceof GimmingError) throw err;
-      throw unreachable(this.opts.cloudName, err);
+      throw unreachable(this.opts.cloudName, requestFailure(req, err as Error));
     }
     let res: IncomingMessage;
     try {
@@ -342,10 +353,15 @@ export class GlanceClient {
 }
 
 function unreachable(cloudName: string, err: unknown): GimmingError {
-  return new GimmingError('gimming.cloud.unreachable', 503, `Cloud ${cloudName} is unreachable.`, {
-    retryable: true,
-    cause: err,
-  });
+  return new GimmingError(
+    'gimming.cloud.unreachable',
+    503,
+    `Cloud ${cloudName} is unreachable${tlsDetail(err)}.`,
+    {
+      retryable: true,
+      cause: err,
+    },
+  );
 }
 
 /** The human message of a Glance error body (JSON or Glance's HTML-ish text), shortened. */
