@@ -5,8 +5,8 @@
  * (clouds, images with an upload under a pseudo-terminal and --wait, adopt, sync, refresh, set, members,
  * link and unlink, tasks, matrix, delete --delete-remote --wait), application credentials through OS_*,
  * errors with status and request id, the endpoint from the Keystone catalog, and that `gimming ... -f json`
- * and `openstack gimming ... -f json` print the same for the same calls. Runs the package's unit tests and
- * flake8 too.
+ * and `openstack gimming ... -f json` print the same for the same calls. (Its unit tests and flake8:
+ * tools/check-python.sh.)
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -128,16 +128,6 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     this.timeout(60000);
     if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     if (home) rmSync(home, { recursive: true, force: true });
-  });
-
-  it("passes the package's unit tests and flake8", () => {
-    const py = join(venv, 'bin/python');
-    const pkg = join(REPO_ROOT, 'python-gimmingclient');
-    execFileSync(py, ['-m', 'unittest', 'discover', '-s', 'gimmingclient/tests/unit', '-t', '.'], {
-      cwd: pkg,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    execFileSync('/usr/bin/python3', ['-m', 'flake8', 'gimmingclient', 'tools'], { cwd: pkg });
   });
 
   it('registers clouds as an administrator; a member is refused with status and request id', async () => {
