@@ -330,6 +330,14 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     assert.match(partly.stderr, /Failed to delete image no-such-image: No image/);
     assert.match(partly.stderr, /^delete zone-a: succeeded/m);
     assert.match(partly.stderr, /^delete zone-b: succeeded/m);
+    const task = (await json(['task', 'list', '--image', adoptedId, '--status', 'succeeded']))[0];
+    const cancel = await openstack(['task', 'cancel', task.ID, '--wait']);
+    assert.equal(cancel.code, 1, 'an ended task cannot be cancelled');
+    assert.match(cancel.stderr, new RegExp(`^Failed to cancel task ${task.ID}: .*\\(HTTP 409\\)`, 'm'));
+    // The same error line as gimming's, but for the request id.
+    const ts = await gimming(['task', 'cancel', task.ID]);
+    const line = (text: string) => text.trim().replace(/req-[0-9a-f-]{36}/, 'req-*');
+    assert.equal(line(cancel.stderr), line(ts.stderr));
     const gone = await openstack(['image', 'show', uploadedId]);
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /\(HTTP 404\) \(Request-ID: req-/);
