@@ -12,6 +12,8 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DaemonSet, allPassed } from '../support/daemons';
@@ -48,6 +50,9 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
   let glanceA: Glance;
   let uploadedId: string;
   let adoptedId: string;
+  /** Serves image data to import, on 127.0.0.2 (allowed by the import filter below). */
+  let source: Server;
+  const sourceData = randomBytes(1024 * 1024);
 
   const env = (extra: Record<string, string> = {}) => ({
     PATH: `${venv}/bin:${process.env.PATH ?? ''}`,
@@ -98,9 +103,17 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     }).trim();
     bed = testbed();
     home = mkdtempSync(join(tmpdir(), 'gimming-osc-'));
+    source = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': sourceData.length });
+      res.end(sourceData);
+    });
+    await new Promise<void>((ok) => source.listen(0, '127.0.0.2', ok));
     daemons = new DaemonSet(bed, {
       apiPort: PORTS.api,
       agentPorts: { 'zone-a': PORTS['zone-a'], 'zone-b': PORTS['zone-b'] },
+      extraConfig:
+        `[import_filtering]\nallowed_ports = 80,443,${(source.address() as AddressInfo).port}\n` +
+        'allowed_private_networks = 127.0.0.2/32',
     });
     await daemons.start();
     demo = await issueToken(bed, bed.users.demo);
@@ -126,6 +139,7 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
 
   after(async function () {
     this.timeout(60000);
+    source?.close();
     if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     if (home) rmSync(home, { recursive: true, force: true });
   });
@@ -351,5 +365,31 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     assert.deepEqual(JSON.parse(cached.stdout), []);
     const all = await openstack(['image', 'list', '--cached', '-f', 'value', '-c', 'Name']);
     assert.equal(all.stdout, 'osc-renamed\n');
+  });
+
+  it('imports from a URL with --wait: the import, then the copies it queued', async () => {
+    const url = `http://127.0.0.2:${(source.address() as AddressInfo).port}/disk.raw`;
+    const res = await openstack([
+      'image',
+      'create',
+      'osc-imported',
+      '--url',
+      url,
+      '--target',
+      'zone-a',
+      '--target',
+      'zone-b',
+      '--wait',
+      '-f',
+      'json',
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /^import .*: succeeded/m);
+    assert.match(res.stderr, /^copy zone-a: succeeded/m);
+    assert.match(res.stderr, /^copy zone-b: succeeded/m);
+    const image = JSON.parse(res.stdout);
+    assert.equal(image.status, 'active');
+    assert.equal(image.size, sourceData.length);
+    assert.equal(image.available_in, 'zone-a, zone-b');
   });
 });
