@@ -62,11 +62,12 @@ class HTTPClient(object):
         return self._base
 
     def request(self, method, path, json=None, params=None, headers=None,
-                data=None, ok=(200, 201, 202, 204)):
+                data=None, ok=(200, 201, 202, 204), allow_reauth=True):
         url = self.endpoint() + path
         all_headers = dict(self._headers)
         all_headers.update(headers or {})
-        kwargs = {'headers': all_headers, 'raise_exc': False}
+        kwargs = {'headers': all_headers, 'raise_exc': False,
+                  'allow_reauth': allow_reauth}
         if json is not None:
             kwargs['json'] = json
         if data is not None:

@@ -2,6 +2,7 @@
 
 import os
 
+from gimmingclient import exceptions
 from gimmingclient.v1.http import paged
 from gimmingclient.v1.http import quote
 
@@ -111,14 +112,29 @@ class ImageManager(object):
         try:
             if size is None:
                 size = os.fstat(data.fileno()).st_size
-            headers = {'Content-Type': 'application/octet-stream',
-                       'Content-Length': str(size)}
-            body = _CountingReader(data, size, on_progress)
-            self.http.request('PUT', '/v1/images/%s/file' % quote(image_id),
-                              data=body, headers=headers)
+            self._put_data(image_id, data, size, on_progress)
         finally:
             if opened:
                 opened.close()
+
+    def _put_data(self, image_id, data, size, on_progress):
+        headers = {'Content-Type': 'application/octet-stream',
+                   'Content-Length': str(size)}
+        path = '/v1/images/%s/file' % quote(image_id)
+        seekable = getattr(data, 'seekable', lambda: False)()
+        start = data.tell() if seekable else None
+        try:
+            # keystoneauth1 would resend a token refused (revoked or expired
+            # meanwhile) with the stream where the first try left it.
+            self.http.request('PUT', path, headers=headers, allow_reauth=False,
+                              data=_CountingReader(data, size, on_progress))
+        except exceptions.GimmingClientError as e:
+            if e.status != 401 or not seekable:
+                raise
+            self.http.adapter.invalidate()
+            data.seek(start)
+            self.http.request('PUT', path, headers=headers, allow_reauth=False,
+                              data=_CountingReader(data, size, on_progress))
 
     def update(self, image_id, name=None, visibility=None):
         changes = {}
