@@ -208,6 +208,20 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     assert.match(typescript, /copy zone-a: succeeded 100\.0%/);
     assert.match(typescript, /copy zone-b: succeeded 100\.0%/);
     const image = await parity(['image', 'show', 'osc-uploaded']);
+    // Objects and lists outside json and yaml: compact JSON from both (not Python reprs), fields in the
+    // order of -c. (cliff quotes every CSV field that is not a number unless told --quote minimal.)
+    for (const [args, pyOnly] of [
+      [['image', 'show', 'osc-uploaded', '-f', 'value', '-c', 'properties', '-c', 'locations'], []],
+      [['image', 'show', 'osc-uploaded', '-f', 'shell', '-c', 'properties', '-c', 'name'], []],
+      [
+        ['image', 'list', '--long', '-f', 'csv', '-c', 'Properties', '-c', 'Name'],
+        ['--quote', 'minimal'],
+      ],
+    ]) {
+      const [py, ts] = await Promise.all([openstack([...args!, ...pyOnly!]), gimming(args!)]);
+      assert.equal(py.code, 0, py.stderr);
+      assert.equal(py.stdout, ts.stdout, `${args!.join(' ')}: both clients agree`);
+    }
     uploadedId = image.id;
     assert.equal(image.status, 'active');
     assert.equal(image.size, 8 * 1024 * 1024);

@@ -13,7 +13,7 @@ _CLOUD_FIELDS = {'ID': 'id', 'Name': 'name', 'Type': 'type',
                  'Created At': 'created_at'}
 
 
-class ListCloud(command.Lister):
+class ListCloud(common.Lister):
     """List clouds"""
 
     def get_parser(self, prog_name):
@@ -30,7 +30,7 @@ class ListCloud(command.Lister):
         return common.rows(cols, clouds)
 
 
-class ShowCloud(command.ShowOne):
+class ShowCloud(common.ShowOne):
     """Show a cloud"""
 
     def get_parser(self, prog_name):
@@ -43,7 +43,7 @@ class ShowCloud(command.ShowOne):
         return common.show(client.clouds.get(parsed_args.cloud))
 
 
-class CreateCloud(command.ShowOne):
+class CreateCloud(common.ShowOne):
     """Register a shared cloud (administrators), or one of your project's
     (--project)"""
 
@@ -101,7 +101,7 @@ class DeleteCloud(command.Command):
         return 1 if failed else 0
 
 
-class ListCloudImage(command.Lister):
+class ListCloudImage(common.Lister):
     """List, live, the images you can see in a cloud, and which GIMinG image
     tracks each"""
 

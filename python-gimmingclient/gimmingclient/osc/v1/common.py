@@ -6,6 +6,7 @@ import re
 import sys
 
 from cliff import columns
+from osc_lib.command import command
 from osc_lib import exceptions as osc_exc
 
 from gimmingclient import exceptions
@@ -161,3 +162,39 @@ class ExitCode(object):
     def run(self, parsed_args):
         result = super(ExitCode, self).run(parsed_args)
         return self.exit_code or result
+
+
+def _flat(value):
+    """A structured cell as the gimming CLI writes it outside json and yaml:
+    compact JSON (cliff would write a Python repr)."""
+    if isinstance(value, (JSONCell, LinesCell)):
+        return compact(value.machine_readable())
+    return value
+
+
+class _Output(object):
+    """Output as the gimming CLI prints it: columns chosen with -c in the
+    order given (cliff keeps its own), and in value, shell and csv, objects
+    and lists as compact JSON (cliff would write a Python repr)."""
+
+    def produce_output(self, parsed_args, column_names, data):
+        many = isinstance(self, command.Lister)
+        rows = list(data) if many else [tuple(data)]
+        wanted = [c for c in (parsed_args.columns or []) if c in column_names]
+        if wanted:
+            order = [column_names.index(c) for c in wanted] + [
+                i for i, c in enumerate(column_names) if c not in wanted]
+            column_names = tuple(column_names[i] for i in order)
+            rows = [tuple(row[i] for i in order) for row in rows]
+        if parsed_args.formatter in ('value', 'shell', 'csv'):
+            rows = [tuple(_flat(v) for v in row) for row in rows]
+        return super(_Output, self).produce_output(
+            parsed_args, column_names, rows if many else rows[0])
+
+
+class Lister(_Output, command.Lister):
+    """A list command."""
+
+
+class ShowOne(_Output, command.ShowOne):
+    """A command that shows one object."""

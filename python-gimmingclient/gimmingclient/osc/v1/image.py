@@ -58,7 +58,7 @@ def _wait_option(parser, help_='Follow the copies until they end; '
     parser.add_argument('--wait', action='store_true', help=help_)
 
 
-class ListImage(command.Lister):
+class ListImage(common.Lister):
     """List images (and keep the listing for --cached)"""
 
     def get_parser(self, prog_name):
@@ -134,7 +134,7 @@ class ListImage(command.Lister):
         return common.rows(cols, [image_row(i) for i in images])
 
 
-class ShowImage(command.ShowOne):
+class ShowImage(common.ShowOne):
     """Show an image, with what each cloud holds now"""
 
     def get_parser(self, prog_name):
@@ -148,7 +148,7 @@ class ShowImage(command.ShowOne):
             common.image_id(client, parsed_args.image)))
 
 
-class CreateImage(common.ExitCode, command.ShowOne):
+class CreateImage(common.ExitCode, common.ShowOne):
     """Create an image in many clouds, from a file (uploaded once) or a URL
     (imported)"""
 
@@ -217,7 +217,7 @@ class UploadImage(command.Command):
         return 0
 
 
-class AdoptImage(common.ExitCode, command.ShowOne):
+class AdoptImage(common.ExitCode, common.ShowOne):
     """Track an image that lives in one cloud, and copy it to others"""
 
     def get_parser(self, prog_name):
@@ -276,7 +276,7 @@ class DeleteImage(command.Command):
         return 1 if failed else waited
 
 
-class SetImage(command.ShowOne):
+class SetImage(common.ShowOne):
     """Change an image's name or visibility, in every copy"""
 
     def get_parser(self, prog_name):
@@ -297,7 +297,7 @@ class SetImage(command.ShowOne):
             visibility=a.visibility))
 
 
-class SyncImage(common.ExitCode, command.ShowOne):
+class SyncImage(common.ExitCode, common.ShowOne):
     """Copy an image to more clouds, or retry failed copies"""
 
     def get_parser(self, prog_name):
@@ -318,7 +318,7 @@ class SyncImage(common.ExitCode, command.ShowOne):
         return _show(client.images.get(synced['id']))
 
 
-class RefreshImage(command.ShowOne):
+class RefreshImage(common.ShowOne):
     """Check every copy against its cloud now"""
 
     def get_parser(self, prog_name):
@@ -331,7 +331,7 @@ class RefreshImage(command.ShowOne):
         return _show(client.images.refresh(common.image_id(client, a.image)))
 
 
-class LinkImage(command.ShowOne):
+class LinkImage(common.ShowOne):
     """Link a copy that already exists in a cloud"""
 
     def get_parser(self, prog_name):

@@ -3,7 +3,8 @@
 import sys
 
 from cliff import columns
-from osc_lib.command import command
+
+from gimmingclient.osc.v1 import common
 
 
 def symbol(state):
@@ -29,7 +30,7 @@ class StateCell(columns.FormattableColumn):
         return self._value
 
 
-class Matrix(command.Lister):
+class Matrix(common.Lister):
     """Images x clouds: the state of each copy, at a glance"""
 
     def get_parser(self, prog_name):

@@ -13,7 +13,7 @@ def copies(member):
         for c in member['copies'])
 
 
-class ListImageMember(command.Lister):
+class ListImageMember(common.Lister):
     """List the projects an image is shared with"""
 
     def get_parser(self, prog_name):
@@ -32,7 +32,7 @@ class ListImageMember(command.Lister):
              for m in members])
 
 
-class AddImageMember(command.ShowOne):
+class AddImageMember(common.ShowOne):
     """Share an image with a project, in every copy"""
 
     def get_parser(self, prog_name):

@@ -37,7 +37,7 @@ def task_fields(t):
     return out
 
 
-class ListTask(command.Lister):
+class ListTask(common.Lister):
     """List tasks"""
 
     def get_parser(self, prog_name):
@@ -70,7 +70,7 @@ class ListTask(command.Lister):
         return common.rows(cols, [task_row(t) for t in tasks])
 
 
-class ShowTask(command.ShowOne):
+class ShowTask(common.ShowOne):
     """Show a task"""
 
     def get_parser(self, prog_name):
