@@ -165,17 +165,19 @@ class ExitCode(object):
 
 
 def _flat(value):
-    """A structured cell as the gimming CLI writes it outside json and yaml:
-    compact JSON (cliff would write a Python repr)."""
+    """A cell as the gimming CLI writes it in value, shell and csv: an object
+    or a list as compact JSON (cliff would write a Python repr), nothing for
+    null (not None)."""
     if isinstance(value, (JSONCell, LinesCell)):
         return compact(value.machine_readable())
-    return value
+    return '' if value is None else value
 
 
 class _Output(object):
     """Output as the gimming CLI prints it: columns chosen with -c in the
-    order given (cliff keeps its own), and in value, shell and csv, objects
-    and lists as compact JSON (cliff would write a Python repr)."""
+    order given (cliff keeps its own); in value, shell and csv objects and
+    lists as compact JSON (cliff would write a Python repr); null as nothing
+    but in json and yaml."""
 
     def produce_output(self, parsed_args, column_names, data):
         many = isinstance(self, command.Lister)
@@ -188,6 +190,8 @@ class _Output(object):
             rows = [tuple(row[i] for i in order) for row in rows]
         if parsed_args.formatter in ('value', 'shell', 'csv'):
             rows = [tuple(_flat(v) for v in row) for row in rows]
+        elif parsed_args.formatter == 'table':
+            rows = [tuple('' if v is None else v for v in row) for row in rows]
         return super(_Output, self).produce_output(
             parsed_args, column_names, rows if many else rows[0])
 
