@@ -165,6 +165,12 @@ describe('DevStack plugin', function () {
       ]);
     });
 
+    it('installs the openstack client plugin with setup_develop', () => {
+      assert.deepEqual(named(run.calls, 'setup_develop'), [
+        ['setup_develop', join(REPO, 'python-gimmingclient')],
+      ]);
+    });
+
     it('puts a command for each of bin/ in GIMMING_BIN_DIR that runs it with the chosen node', () => {
       const names = readdirSync(join(REPO, 'bin')).sort();
       assert.ok(names.includes('gimming') && names.includes('gimming-manage'));
@@ -498,6 +504,13 @@ describe('DevStack plugin', function () {
     const h = host({ SERVICE_PASSWORD: 'pa#ss;word' });
     succeeded(h.run(['stack:post-config']));
     assert.equal(loadConfig([h.conf], {}).keystone_authtoken.password, 'pa#ss;word');
+  });
+
+  it('leaves the openstack client plugin out with GIMMING_INSTALL_OSC_PLUGIN=False', () => {
+    const h = host({ FAKE_NODE_VERSION: 'v20.19.0', GIMMING_INSTALL_OSC_PLUGIN: 'False' });
+    const run = succeeded(h.run(['stack:install']));
+    assert.deepEqual(named(run.calls, 'setup_develop'), []);
+    assert.equal(named(run.calls, 'npm').length, 2);
   });
 
   describe('refuses', () => {

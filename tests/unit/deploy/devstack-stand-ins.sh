@@ -93,6 +93,7 @@ disable_service() {
     done
 }
 install_package() { record install_package "$@"; }
+setup_develop() { record setup_develop "$@"; }
 sudo() { "$@"; }
 
 # run_process and stop_process act only on enabled services, and run_process wants an absolute command.
