@@ -8,6 +8,7 @@ import { RequestContext, newRequestId } from '../context';
 import { GimmingError, unavailable } from '../errors';
 import { getLogger } from '../log';
 import { type IssuedToken, requestToken } from './tokens';
+import { withoutVersionSuffix } from '../trim';
 
 const log = getLogger('keystone.service_user');
 
@@ -19,7 +20,7 @@ export class ServiceUser {
   readonly authUrl: string;
 
   constructor(private readonly conf: GimmingConfig['keystone_authtoken']) {
-    this.authUrl = (conf.auth_url ?? '').replace(/\/+$/, '').replace(/\/v3$/, '');
+    this.authUrl = withoutVersionSuffix(conf.auth_url ?? '', 'v3');
   }
 
   /** Forgets the token (Keystone refused it): the next use gets a new one. */

@@ -4,6 +4,7 @@
  */
 import type { CatalogEntry } from '../context';
 import { requestJson } from '../http/request';
+import { withoutVersionSuffix } from '../trim';
 
 export interface IssuedToken {
   value: string;
@@ -25,7 +26,7 @@ export async function requestToken(
 ): Promise<{ token: IssuedToken } | { status: number }> {
   const res = await requestJson({
     method: 'POST',
-    url: `${authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3/auth/tokens`,
+    url: `${withoutVersionSuffix(authUrl, 'v3')}/v3/auth/tokens`,
     timeoutMs,
     json: body,
   });

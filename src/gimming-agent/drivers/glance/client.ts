@@ -348,16 +348,26 @@ function unreachable(cloudName: string, err: unknown): GimmingError {
   });
 }
 
-/** The human message of a Glance error body (JSON or Glance's HTML-ish text), shortened. */
-function glanceMessage(text: string): string {
-  let message = text;
+/** How much of an error body is read for its message: the message is cut to 300 characters anyway. */
+const MESSAGE_SCAN = 64 * 1024;
+
+/**
+ * The human message of a Glance error body (JSON or Glance's HTML-ish text), shortened. The body comes
+ * from the cloud (up to 16 MiB): every step is linear, and the text path looks at its start only.
+ */
+export function glanceMessage(text: string): string {
+  let message: string | undefined;
   try {
-    const parsed = JSON.parse(text) as Record<string, unknown>;
-    const inner = Object.values(parsed)[0] as Record<string, unknown> | undefined;
-    if (inner && typeof inner.message === 'string') message = inner.message;
+    const parsed = JSON.parse(text) as unknown;
+    const inner =
+      parsed !== null && typeof parsed === 'object'
+        ? (Object.values(parsed)[0] as Record<string, unknown> | null | undefined)
+        : undefined;
+    if (inner && typeof inner === 'object' && typeof inner.message === 'string') message = inner.message;
   } catch {
-    message = text.replace(/<[^>]*>/g, ' ');
+    // `[^<>]` rather than `[^>]`: a run of `<` with no `>` would otherwise be rescanned from each `<`.
+    message = text.slice(0, MESSAGE_SCAN).replace(/<[^<>]*>/g, ' ');
   }
-  message = message.replace(/\s+/g, ' ').trim();
+  message = (message ?? text).slice(0, MESSAGE_SCAN).replace(/\s+/g, ' ').trim();
   return message.length > 300 ? `${message.slice(0, 300)}...` : message || 'no reason given';
 }

@@ -3,6 +3,7 @@
  */
 import type { CatalogEntry, RequestContext } from '../../../common/context';
 import { GimmingError } from '../../../common/errors';
+import { trimTrailingSlashes } from '../../../common/trim';
 
 /** From the user's own catalog. */
 export function glanceEndpoint(ctx: RequestContext, region: string, iface: string): string {
@@ -22,5 +23,5 @@ export function glanceEndpointIn(catalog: readonly CatalogEntry[], region: strin
     );
   }
   // Catalog entries may carry the API version; the client adds /v2 itself.
-  return endpoint.url.replace(/\/+$/, '').replace(/\/v2(\.\d+)?$/, '');
+  return trimTrailingSlashes(endpoint.url).replace(/\/v2(?:\.\d+)?$/, '');
 }
