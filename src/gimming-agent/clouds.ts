@@ -42,5 +42,6 @@ export async function glanceFor(
     requestId: ctx.requestId,
     timeoutMs: opts.timeoutMs,
     cloudName: cloud.name || cloud.id,
+    ...(own ? { lookup: own.lookup } : {}),
   });
 }

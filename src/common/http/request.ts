@@ -6,9 +6,14 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+// Connections made through a `lookup` (to checked addresses) are pooled apart from the others, so that
+// a request to a checked host never reuses a socket that was connected without the check.
+const pinnedHttpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const pinnedHttpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 
 export interface RequestOptions {
   method: string;
@@ -19,6 +24,8 @@ export interface RequestOptions {
   body?: string | Buffer;
   /** Socket inactivity timeout in milliseconds. */
   timeoutMs?: number;
+  /** How the host name is resolved, e.g. to the addresses a filter checked (endpoint-filter.ts). */
+  lookup?: LookupFunction;
 }
 
 export interface JsonResponse {
@@ -28,17 +35,22 @@ export interface JsonResponse {
   text: string;
 }
 
-function transportFor(url: URL): { request: typeof http.request; agent: http.Agent } {
+function transportFor(url: URL, pinned: boolean): { request: typeof http.request; agent: http.Agent } {
   return url.protocol === 'https:'
-    ? { request: https.request, agent: httpsAgent }
-    : { request: http.request, agent: httpAgent };
+    ? { request: https.request, agent: pinned ? pinnedHttpsAgent : httpsAgent }
+    : { request: http.request, agent: pinned ? pinnedHttpAgent : httpAgent };
 }
 
 /** Starts a request; the caller writes the body (or not) and ends it. */
 export function startRequest(opts: RequestOptions): http.ClientRequest {
   const url = new URL(opts.url);
-  const { request, agent } = transportFor(url);
-  const req = request(url, { method: opts.method, headers: opts.headers, agent });
+  const { request, agent } = transportFor(url, opts.lookup !== undefined);
+  const req = request(url, {
+    method: opts.method,
+    headers: opts.headers,
+    agent,
+    ...(opts.lookup ? { lookup: opts.lookup } : {}),
+  });
   if (opts.timeoutMs) {
     req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from ${url.host} in time`)));
   }
