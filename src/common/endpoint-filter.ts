@@ -50,12 +50,29 @@ export function permittedAddress(
   address: string,
   networks: Networks,
 ): { ok: boolean; shown: string; range: string } {
-  const parsed = ipaddr.process(address); // IPv4-mapped IPv6 addresses are judged as the IPv4 they are
+  // IPv4-mapped IPv6 addresses are judged as the IPv4 they are.
+  const v6 = address.includes(':') ? ipaddr.IPv6.parse(canonicalIPv6(address)) : undefined;
+  const parsed = v6?.isIPv4MappedAddress() ? v6.toIPv4Address() : (v6 ?? ipaddr.IPv4.parse(address));
   const range = ipv4Compatible(parsed) ? 'ipv4Compatible' : parsed.range();
   const ok =
     range === 'unicast' ||
     networks.some(([net, bits]) => net.kind() === parsed.kind() && parsed.match(net, bits));
   return { ok, shown: parsed.toString(), range };
+}
+
+/**
+ * An IPv6 address in the URL standard's form (`::127.0.0.1` -> `::7f00:1`), zone dropped: ipaddr.js reads
+ * a dotted tail as IPv4-mapped (`::127.0.0.1` as `::ffff:127.0.0.1`), which would judge the
+ * IPv4-compatible form as the IPv4 address when written one way and not the other.
+ */
+function canonicalIPv6(address: string): string {
+  const zone = address.indexOf('%');
+  const bare = zone >= 0 ? address.slice(0, zone) : address;
+  try {
+    return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  } catch {
+    return bare; // not an address: ipaddr.js says so
+  }
 }
 
 /**
