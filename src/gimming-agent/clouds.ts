@@ -45,6 +45,10 @@ export async function glanceFor(
     requestId: ctx.requestId,
     timeoutMs: opts.timeoutMs,
     cloudName: cloud.name || cloud.id,
-    ...(own ? { tls: own.tls } : opts.glanceTls ? { tls: opts.glanceTls } : {}),
+    ...(own
+      ? { lookup: own.lookup, ...(own.tls ? { tls: own.tls } : {}) }
+      : opts.glanceTls
+        ? { tls: opts.glanceTls }
+        : {}),
   });
 }

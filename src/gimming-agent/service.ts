@@ -46,15 +46,21 @@ function propertyPatch(current: Record<string, unknown>, wanted: Record<string, 
   return ops;
 }
 
+/** When the caller gives up on a call, in epoch milliseconds (Infinity when it set no deadline). */
+function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
 function unaryHandler<Req, Res>(
   name: string,
-  fn: (ctx: RequestContext, request: Req) => Promise<Res>,
+  fn: (ctx: RequestContext, request: Req, deadline: number) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const ctx = contextFromMetadata(call.metadata);
     void runWithContext(ctx, async () => {
       try {
-        callback(null, await fn(ctx, call.request));
+        callback(null, await fn(ctx, call.request, deadlineOf(call)));
       } catch (err) {
         logFailure(name, err);
         callback(toServiceError(err));
@@ -191,9 +197,9 @@ export function agentHandlers(
       const glance = await glanceFor(ctx, req.cloud, access);
       return { deleted: await glance.deleteImage(req.image_id) };
     }),
-    ListImages: unaryHandler('ListImages', async (ctx, req) => {
+    ListImages: unaryHandler('ListImages', async (ctx, req, deadline) => {
       const glance = await glanceFor(ctx, req.cloud, access);
-      const images = await glance.listImages(req.filters, req.limit > 0 ? req.limit : 1000);
+      const images = await glance.listImages(req.filters, req.limit > 0 ? req.limit : 1000, deadline);
       return { images: images.map(toRemoteImage) };
     }),
     WriteStaging: (call, callback) => {

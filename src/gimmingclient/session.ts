@@ -15,6 +15,7 @@ import {
 import { ClientTls, TlsConfigError } from '../common/http/tls';
 import type { CloudConfig } from './cloud-config';
 import { AuthError, GimmingClientError, errorFromResponse } from './errors';
+import { trimTrailingSlashes, withoutVersionSuffix } from '../common/trim';
 
 /** The service type GIMinG registers in the Keystone catalog. */
 export const SERVICE_TYPE = 'image-manager';
@@ -77,7 +78,7 @@ export class Session {
   private get authUrl(): string {
     const url = this.cloud.auth.auth_url;
     if (!url) throw new AuthError('No auth URL: set OS_AUTH_URL, or use --os-cloud with a clouds.yaml.', 0);
-    return url.replace(/\/+$/, '').replace(/\/v3$/, '');
+    return withoutVersionSuffix(url, 'v3');
   }
 
   private scope(): Record<string, unknown> | undefined {
@@ -173,7 +174,7 @@ export class Session {
 
   /** GIMinG's endpoint: the override, or the catalog's entry for this region and interface. */
   async endpoint(): Promise<string> {
-    if (this.cloud.endpoint_override) return this.cloud.endpoint_override.replace(/\/+$/, '');
+    if (this.cloud.endpoint_override) return trimTrailingSlashes(this.cloud.endpoint_override);
     if (this.endpointUrl) return this.endpointUrl;
     const { catalog } = await this.getToken();
     const iface = (this.cloud.interface ?? 'public').replace(/URL$/, '');
@@ -190,7 +191,7 @@ export class Session {
         'client.no_endpoint',
       );
     }
-    this.endpointUrl = endpoint.url.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.endpointUrl = withoutVersionSuffix(endpoint.url, 'v1');
     return this.endpointUrl;
   }
 

@@ -10,6 +10,7 @@ import type { RequestContext } from '../context';
 import { GimmingError, unavailable } from '../errors';
 import { requestJson } from '../http/request';
 import { type ClientTls, tlsDetail } from '../http/tls';
+import { trimTrailingSlashes, withoutVersionSuffix } from '../trim';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HREF_TAIL_RE = /\/v1\/secrets\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
@@ -27,7 +28,7 @@ function endpoints(ctx: RequestContext, opts: KeyManagerOptions): string[] {
   return (service?.endpoints ?? [])
     .filter((e) => e.interface === opts.interface)
     .filter((e) => !opts.regionName || e.region === opts.regionName || e.region_id === opts.regionName)
-    .map((e) => e.url.replace(/\/+$/, '').replace(/\/v1$/, ''));
+    .map((e) => withoutVersionSuffix(e.url, 'v1'));
 }
 
 function badRef(why: string): GimmingError {
@@ -48,7 +49,7 @@ export function secretHref(ctx: RequestContext, ref: string, opts: KeyManagerOpt
   }
   if (UUID_RE.test(ref)) return `${bases[0]}/v1/secrets/${ref.toLowerCase()}`;
   const tail = HREF_TAIL_RE.exec(ref);
-  const base = tail ? ref.slice(0, tail.index).replace(/\/+$/, '') : undefined;
+  const base = tail ? trimTrailingSlashes(ref.slice(0, tail.index)) : undefined;
   if (!tail || !base || !bases.includes(base)) {
     throw badRef('expected a secret UUID or the href of a secret in the key manager of this deployment');
   }

@@ -6,9 +6,13 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { type ClientTls, DEFAULT_TLS } from './tls';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// Connections made through a `lookup` (to checked addresses) are pooled apart from the others, so that
+// a request to a checked host never reuses a socket that was connected without the check.
+const pinnedHttpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 export interface RequestOptions {
   method: string;
@@ -21,6 +25,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** How an https URL is verified (and the client certificate, if any); Node's defaults otherwise. */
   tls?: ClientTls;
+  /** How the host name is resolved, e.g. to the addresses a filter checked (endpoint-filter.ts). */
+  lookup?: LookupFunction;
 }
 
 export interface JsonResponse {
@@ -46,11 +52,16 @@ export function requestFailure(req: http.ClientRequest, err: Error): Error {
 export function startRequest(opts: RequestOptions): http.ClientRequest {
   const url = new URL(opts.url);
   const tls = opts.tls ?? DEFAULT_TLS;
-  const req =
-    url.protocol === 'https:'
-      ? https.request(url, { method: opts.method, headers: opts.headers, agent: tls.agent })
-      : http.request(url, { method: opts.method, headers: opts.headers, agent: httpAgent });
-  if (url.protocol === 'https:') tlsOf.set(req, { tls, host: url.host });
+  const pinned = opts.lookup !== undefined;
+  const secure = url.protocol === 'https:';
+  const agent = secure ? (pinned ? tls.pinnedAgent : tls.agent) : pinned ? pinnedHttpAgent : httpAgent;
+  const req = (secure ? https.request : http.request)(url, {
+    method: opts.method,
+    headers: opts.headers,
+    agent,
+    ...(opts.lookup ? { lookup: opts.lookup } : {}),
+  });
+  if (secure) tlsOf.set(req, { tls, host: url.host });
   if (opts.timeoutMs) {
     req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from ${url.host} in time`)));
   }

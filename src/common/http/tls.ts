@@ -44,6 +44,8 @@ function readOption(name: string, path: string): Buffer {
 export class ClientTls {
   /** The pooled agent for requests made with these settings. */
   readonly agent: https.Agent;
+  /** A pool of its own for connections to checked addresses (see request.ts). */
+  readonly pinnedAgent: https.Agent;
   /** The same settings for a request made without the pool (`agent: false`). */
   private readonly names: TlsSettingNames;
   readonly connectOptions: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
@@ -78,6 +80,7 @@ export class ClientTls {
         : {}),
     };
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 64, ...this.connectOptions });
+    this.pinnedAgent = new https.Agent({ keepAlive: true, maxSockets: 64, ...this.connectOptions });
   }
 
   /** What a failed connection means when it is TLS verification that failed, else undefined. */

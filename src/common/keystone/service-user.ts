@@ -9,6 +9,7 @@ import { GimmingError, unavailable } from '../errors';
 import { ClientTls, tlsDetail } from '../http/tls';
 import { getLogger } from '../log';
 import { type IssuedToken, requestToken } from './tokens';
+import { withoutVersionSuffix } from '../trim';
 
 const log = getLogger('keystone.service_user');
 
@@ -22,7 +23,7 @@ export class ServiceUser {
   readonly tls: ClientTls;
 
   constructor(private readonly conf: GimmingConfig['keystone_authtoken']) {
-    this.authUrl = (conf.auth_url ?? '').replace(/\/+$/, '').replace(/\/v3$/, '');
+    this.authUrl = withoutVersionSuffix(conf.auth_url ?? '', 'v3');
     this.tls = new ClientTls('keystone_authtoken', conf);
   }
 
@@ -109,7 +110,7 @@ export class ServiceUser {
           },
         },
         this.conf.http_connect_timeout * 1000,
-        this.tls,
+        { tls: this.tls },
       );
     } catch (err) {
       throw unavailable(
