@@ -62,6 +62,12 @@ RPC_SECRET=$(cat "$STATE/rpc-secret")
 PKI=$STATE/pki
 bash tools/testbed/pki.sh "$PKI" issue gimming
 for zone in zone-a zone-b; do bash tools/testbed/pki.sh "$PKI" issue "agent-$zone"; done
+# The key pair cloud credentials given with a request are sealed with: the API seals with the public
+# key, only the agents open with the private one.
+if [[ ! -s $STATE/cloud-credentials.pem ]]; then
+  openssl genpkey -algorithm X25519 -out "$STATE/cloud-credentials.pem"
+  openssl pkey -in "$STATE/cloud-credentials.pem" -pubout -out "$STATE/cloud-credentials.pub.pem"
+fi
 cat >"$CONF" <<EOF
 [DEFAULT]
 transport_url = rabbit://guest:guest@127.0.0.1:5672/
@@ -88,6 +94,10 @@ rpc_secrets = $RPC_SECRET
 ssl_ca_file = $PKI/ca.pem
 ssl_cert_file = $PKI/gimming.pem
 ssl_key_file = $PKI/gimming-key.pem
+
+[cloud_credentials]
+public_key_file = $STATE/cloud-credentials.pub.pem
+private_key_files = $STATE/cloud-credentials.pem
 EOF
 umask 022
 

@@ -23,6 +23,7 @@ import {
   HEARTBEAT_METHOD,
   heartbeatExchange,
 } from '../gimming-conductor/rpcapi';
+import { loadPolicy } from '../common/policy/rules';
 import { ConductorAuthenticator } from '../gimming-conductor/rpc-auth';
 import { KeystoneValidator } from '../common/keystone/validator';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
@@ -52,6 +53,10 @@ const NAME = 'gimming-conductor';
 async function main(): Promise<void> {
   const { config, agentAuth } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
   const log = getLogger('conductor');
+  // The conductor decides with the API's rules who is an administrator (context_is_admin), and checks
+  // the rules only it can (gimming:image:adopt_unowned): a policy file that does not parse stops it too.
+  const policyFile = loadPolicy(config.oslo_policy.policy_file);
+  log.info({ policy_file: policyFile ?? null }, 'policy loaded');
   const db = makeDataSource(
     config.database.connection,
     config.database.max_pool_size,
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
   });
   const notify = new ConductorNotifier(notifier);
   const serviceUser = new ServiceUser(config.keystone_authtoken);
-  const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime);
+  const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime, c.trust_roles);
   const agents = new AgentRegistry(db, config.conductor.agent_down_time);
   const quotas = new ProjectQuotas({
     runningTasks: config.quota.running_tasks,

@@ -32,13 +32,24 @@ export interface RequestContextData {
   project_name?: string | undefined;
   user_domain_id?: string | undefined;
   project_domain_id?: string | undefined;
+  /** `all` for a system-scoped token. */
+  system_scope?: string | undefined;
+  /** The domain of a domain-scoped token. */
+  domain_id?: string | undefined;
   roles: string[];
+  /**
+   * Whether the policy's `context_is_admin` rule holds for this caller: decided once where the request
+   * enters (the API), carried with the work. Absent means not an administrator.
+   */
+  is_admin?: boolean | undefined;
   auth_token?: string | undefined;
   expires_at?: string | undefined;
   service_catalog?: CatalogEntry[] | undefined;
   /** Credentials for clouds given with the request, sealed (see cloud-credentials/seal.ts). */
   cloud_credentials?: string | undefined;
 }
+
+export type TokenScope = 'project' | 'domain' | 'system' | 'none';
 
 export class RequestContext {
   readonly requestId: string;
@@ -49,7 +60,11 @@ export class RequestContext {
   readonly projectName: string | undefined;
   readonly userDomainId: string | undefined;
   readonly projectDomainId: string | undefined;
+  readonly systemScope: string | undefined;
+  readonly domainId: string | undefined;
   readonly roles: readonly string[];
+  /** The policy's answer to "is this caller an administrator?" (`context_is_admin`), never the roles'. */
+  readonly isAdmin: boolean;
   readonly authToken: string | undefined;
   readonly expiresAt: string | undefined;
   readonly serviceCatalog: readonly CatalogEntry[];
@@ -68,19 +83,22 @@ export class RequestContext {
     this.projectName = data.project_name;
     this.userDomainId = data.user_domain_id;
     this.projectDomainId = data.project_domain_id;
+    this.systemScope = data.system_scope;
+    this.domainId = data.domain_id;
     this.roles = [...data.roles];
+    this.isAdmin = data.is_admin === true;
     this.authToken = data.auth_token;
     this.expiresAt = data.expires_at;
     this.serviceCatalog = data.service_catalog ?? [];
     this.cloudCredentials = data.cloud_credentials;
   }
 
-  get isAdmin(): boolean {
-    return this.roles.includes('admin');
-  }
-
-  hasRole(role: string): boolean {
-    return this.roles.includes(role);
+  /** What the token is scoped to. */
+  get scope(): TokenScope {
+    if (this.projectId) return 'project';
+    if (this.systemScope) return 'system';
+    if (this.domainId) return 'domain';
+    return 'none';
   }
 
   /** A context for work the service does on its own (periodic jobs, start-up). */
@@ -102,7 +120,10 @@ export class RequestContext {
       project_name: this.projectName,
       user_domain_id: this.userDomainId,
       project_domain_id: this.projectDomainId,
+      system_scope: this.systemScope,
+      domain_id: this.domainId,
       roles: [...this.roles],
+      is_admin: this.isAdmin,
       expires_at: this.expiresAt,
     };
     if (withSecrets) {

@@ -23,7 +23,7 @@ import {
   parseCloudAuth,
 } from '../common/cloud-credentials/auth';
 import { type KeyManagerOptions, readSecretPayload } from '../common/cloud-credentials/key-manager';
-import type { CredentialSeal } from '../common/cloud-credentials/seal';
+import { type CredentialOpener, SealedCredentials } from '../common/cloud-credentials/seal';
 import type { CatalogEntry, RequestContext } from '../common/context';
 import { type Networks, type Resolver, checkProjectCloudUrl } from '../common/endpoint-filter';
 import { GimmingError, unavailable } from '../common/errors';
@@ -73,7 +73,7 @@ export class CloudSessions {
   private readonly resolve: Resolver | undefined;
 
   constructor(
-    private readonly seal: CredentialSeal,
+    private readonly opener: CredentialOpener,
     private readonly keyManager: KeyManagerOptions,
     private readonly timeoutMs: number,
     /** Where a project cloud's endpoints may be besides public addresses ([project_clouds]). */
@@ -144,20 +144,23 @@ export class CloudSessions {
     return session;
   }
 
-  /** The credentials for this cloud that came sealed with the call, if any. */
+  /**
+   * The credentials for this cloud that came sealed with the call, if any: sealed for this cloud's ID and
+   * the caller's project, or they open to nothing.
+   */
   private givenCredentials(ctx: RequestContext, cloud: CloudRef__Output): CloudAuth | undefined {
-    if (!ctx.cloudCredentials) return undefined;
-    const opened = this.seal.open(ctx.cloudCredentials) as Record<string, unknown> | undefined;
+    const blob = SealedCredentials.parse(ctx.cloudCredentials).forCloud(cloud.id);
+    if (blob === undefined) return undefined;
+    const opened = this.opener.open(blob, { projectId: ctx.projectId ?? '', cloudId: cloud.id });
     if (opened === undefined) {
       throw new GimmingError(
         'gimming.cloud.credentials_expired',
         400,
-        'The cloud credentials given with the request can no longer be used (expired, or sealed with a ' +
-          'secret this agent does not have): give them again.',
+        'The cloud credentials given with the request can no longer be used (expired, sealed for ' +
+          'another project or cloud, or with a key this agent does not have): give them again.',
       );
     }
-    const given = Object.hasOwn(opened, cloud.id) ? opened[cloud.id] : opened[cloud.name];
-    return given === undefined ? undefined : parseCloudAuth(given, `for cloud ${cloud.name || cloud.id}`);
+    return parseCloudAuth(opened.value, `for cloud ${cloud.name || cloud.id}`);
   }
 
   /** The credentials in the cloud's key-manager secret, read with the caller's token. */

@@ -5,7 +5,7 @@
  * request id), and turns any failure into a gRPC status plus the GimmingError in trailing metadata.
  */
 import { parseNetworks } from '../common/endpoint-filter';
-import { CredentialSeal } from '../common/cloud-credentials/seal';
+import { CredentialOpener } from '../common/cloud-credentials/seal';
 import { ClientTls } from '../common/http/tls';
 import { CloudSessions } from './cloud-sessions';
 import type * as grpc from '@grpc/grpc-js';
@@ -127,7 +127,7 @@ export function agentHandlers(
     glanceInterface: config.agent.glance_interface,
     timeoutMs: config.agent.glance_timeout * 1000,
     sessions: new CloudSessions(
-      new CredentialSeal(config.agent.rpc_secrets),
+      CredentialOpener.fromFiles(config.cloud_credentials.private_key_files),
       {
         interface: config.key_manager.interface,
         regionName: config.key_manager.region_name,

@@ -18,7 +18,7 @@ import type { Healthcheck } from './healthcheck';
 import type { KeystoneValidator } from '../common/keystone/validator';
 import type { ApiMetrics } from './metrics';
 import { type AuthState, authToken } from './middleware/auth-token';
-import { CredentialSeal } from '../common/cloud-credentials/seal';
+import { CredentialSealer } from '../common/cloud-credentials/seal';
 import { cloudCredentials } from './middleware/cloud-credentials';
 import { errorsAndAccessLog } from './middleware/errors';
 import { type ApiState, requestId } from './middleware/request-id';
@@ -91,8 +91,9 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   const protectedPaths = /^\/v1\/./i;
   const auth = authToken(deps.keystone);
   const credentials = cloudCredentials(
-    new CredentialSeal(deps.config.agent.rpc_secrets),
+    CredentialSealer.fromFile(deps.config.cloud_credentials.public_key_file),
     deps.config.api.cloud_credentials_lifetime,
+    async (ctx, ref) => (await deps.conductor.getCloud(ctx, ref)).id,
   );
   app.use(async (ctx, next) => {
     if (protectedPaths.test(ctx.path)) await auth(ctx, async () => void (await credentials(ctx, next)));

@@ -6,6 +6,7 @@ import { ProjectQuotas } from './quotas';
 import type { DataSource } from 'typeorm';
 import { credentialsRequired } from '../common/cloud-credentials/auth';
 import { type KeyManagerOptions, checkSecret, secretHref } from '../common/cloud-credentials/key-manager';
+import { SealedCredentials } from '../common/cloud-credentials/seal';
 import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
@@ -27,7 +28,12 @@ export function canSeeCloud(ctx: RequestContext, cloud: CloudRow): boolean {
  * the request. Checked before anything is queued, so that the user hears it at once.
  */
 export function checkCredentials(ctx: RequestContext, cloud: CloudRow): void {
-  if (cloud.authUrl && !cloud.credentialsRef && !ctx.cloudCredentials) throw credentialsRequired(cloud.name);
+  if (
+    cloud.authUrl &&
+    !cloud.credentialsRef &&
+    SealedCredentials.parse(ctx.cloudCredentials).forCloud(cloud.id) === undefined
+  )
+    throw credentialsRequired(cloud.name);
 }
 
 function checkAuthUrl(raw: string): string {

@@ -13,6 +13,7 @@ import {
   notFound,
 } from '../common/errors';
 import { getLogger } from '../common/log';
+import { allowed } from '../common/policy/rules';
 import * as agentapi from './agentapi';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
@@ -35,6 +36,28 @@ export const WORKING_STATES = ['pending', 'running', 'cancelling'];
 
 export function canSeeImage(ctx: RequestContext, image: ImageRow): boolean {
   return ctx.isAdmin || image.owner === ctx.projectId;
+}
+
+/**
+ * A project adopts or links only images it owns in the cloud, unless the policy lets it adopt others'
+ * (gimming:image:adopt_unowned). In a cloud reached with the caller's own Keystone the owner is the
+ * caller's project; a cloud with its own Keystone belongs to one project already, whose credentials say
+ * what it may reach. The refusal says only that the caller does not own the image: never whether anyone
+ * tracks it.
+ */
+export function assertMayTrack(
+  ctx: RequestContext,
+  cloud: CloudRow,
+  remote: { id: string; owner: string },
+): void {
+  if (cloud.authUrl || (remote.owner !== '' && remote.owner === ctx.projectId)) return;
+  if (allowed(ctx, 'gimming:image:adopt_unowned')) return;
+  throw new GimmingError(
+    'gimming.remote_image.not_owned',
+    403,
+    `Image ${remote.id} in cloud ${cloud.name} is not owned by your project: a project adopts and links ` +
+      'only its own images.',
+  );
 }
 
 /** An image being deleted everywhere takes no other change. */
@@ -132,6 +155,7 @@ export class ImageService {
     for (const target of targets) await this.agents.pick(target.zone);
 
     const remote = await agentapi.describeImage(ctx, sourceAgent.address, source, adopt.image_id);
+    assertMayTrack(ctx, source, remote);
     if (remote.status !== 'active') {
       throw conflict(
         'gimming.remote_image.not_active',
@@ -175,6 +199,7 @@ export class ImageService {
         await m.insert(LocationRow, {
           id: randomUUID(),
           imageId: image.id,
+          owner: image.owner,
           cloudId: source.id,
           remoteId: remote.id,
           status: 'active',
@@ -294,6 +319,7 @@ export class ImageService {
       await m.insert(LocationRow, {
         id: randomUUID(),
         imageId: image.id,
+        owner: image.owner,
         cloudId: target.id,
         remoteId: null,
         status: 'queued',
@@ -380,6 +406,7 @@ export class ImageService {
         await m.insert(LocationRow, {
           id: randomUUID(),
           imageId: image.id,
+          owner: image.owner,
           cloudId: target.id,
           remoteId: null,
           status: 'queued',
@@ -466,6 +493,7 @@ export class ImageService {
             await m.insert(LocationRow, {
               id: randomUUID(),
               imageId: image.id,
+              owner: image.owner,
               cloudId: step.target.id,
               createdAt: now,
               ...fields,

@@ -10,7 +10,7 @@ import * as agentapi from './agentapi';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { LocationRow } from './db/entities';
-import { type ImageService, assertNotDeleting } from './images';
+import { type ImageService, assertMayTrack, assertNotDeleting } from './images';
 import type { LocationView, MethodArgs } from './rpc-schemas';
 import { sameBytes } from './tasks/copy-task';
 import { locationView } from './views';
@@ -28,8 +28,8 @@ export class LocationService {
   ) {}
 
   /**
-   * Links a copy that already exists. The user must be able to see it, and it must hold the image's bytes;
-   * a remote image belongs to at most one GIMinG image.
+   * Links a copy that already exists. The user's project must own it (or the policy let it link others'),
+   * and it must hold the image's bytes; a remote image belongs to at most one GIMinG image of a project.
    */
   async add(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {
     const image = await this.images.find(ctx, args.image_id);
@@ -37,6 +37,7 @@ export class LocationService {
     const cloud = await this.clouds.resolveForWork(ctx, args.cloud);
     const agent = await this.agents.pick(cloud.zone);
     const remote = await agentapi.describeImage(ctx, agent.address, cloud, args.remote_id);
+    assertMayTrack(ctx, cloud, remote);
     if (remote.status !== 'active') {
       throw conflict(
         'gimming.remote_image.not_active',
@@ -83,9 +84,14 @@ export class LocationService {
     try {
       if (existing) await this.db.getRepository(LocationRow).update({ id: existing.id }, fields);
       else {
-        await this.db
-          .getRepository(LocationRow)
-          .insert({ id: randomUUID(), imageId: image.id, cloudId: cloud.id, createdAt: now, ...fields });
+        await this.db.getRepository(LocationRow).insert({
+          id: randomUUID(),
+          imageId: image.id,
+          owner: image.owner,
+          cloudId: cloud.id,
+          createdAt: now,
+          ...fields,
+        });
       }
     } catch (err) {
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {

@@ -14,6 +14,7 @@ import { isValidRequestId, newRequestId, RequestContext } from '../common/contex
 import { GimmingError } from '../common/errors';
 import { CallRefused, type CallVerifier } from '../common/grpc/auth';
 import type { KeystoneValidator } from '../common/keystone/validator';
+import { isAdministrator } from '../common/policy/rules';
 import type { RpcEnvelope } from '../common/rpc/envelope';
 import { castAudience, verifyEnvelope } from '../common/rpc/signed-envelope';
 import { CONDUCTOR_TOPIC } from './rpcapi';
@@ -62,13 +63,15 @@ export class ConductorAuthenticator {
       throw unauthenticated(`${envelope.method} needs the token of the user it is done for.`);
     }
     const identity = await this.keystone.validate(token);
-    return new RequestContext({
+    const data = {
       ...identity,
       request_id: requestId,
       global_request_id: globalRequestId,
       auth_token: token,
       // Sealed for the agents, which alone can open them and check what they are bound to.
       cloud_credentials: typeof sent.cloud_credentials === 'string' ? sent.cloud_credentials : undefined,
-    });
+    };
+    // Administrator is the policy's answer for this identity (context_is_admin), not what the message says.
+    return new RequestContext({ ...data, is_admin: isAdministrator(new RequestContext(data)) });
   };
 }

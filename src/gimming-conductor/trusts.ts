@@ -1,7 +1,8 @@
 /**
  * Keystone trusts for submitted work (GIMinG's README: long jobs must outlive the user's token). When a
- * request queues tasks, the user delegates their roles in their project to GIMinG's service user with a
- * trust (impersonating, bounded in time); the tasks keep only its ID. Any conductor can then act for the
+ * request queues tasks, the user delegates the roles the work needs ([conductor] trust_roles, of those they
+ * hold; never admin unless the operator lists it) in their project to GIMinG's service user with a trust
+ * (impersonating, bounded in time); the tasks keep only its ID. Any conductor can then act for the
  * user with a trust-scoped token, also after the user's token expired or after the conductor that took the
  * request went away. The trust is deleted once no task of it is left working.
  */
@@ -27,13 +28,21 @@ export class Trusts {
     private readonly serviceUser: ServiceUser,
     private readonly enabled: boolean,
     private readonly lifetimeS: number,
+    /** [conductor] trust_roles: what a trust may delegate, of the user's roles. */
+    private readonly delegable: readonly string[] = ['member', 'reader'],
   ) {}
+
+  /** The roles a trust for this request delegates: those the work needs that the user holds. */
+  rolesFor(ctx: RequestContext): string[] {
+    return this.delegable.filter((role) => ctx.roles.includes(role));
+  }
 
   /** The trust for the work of this request (made on first use); null when trusts are off or refused. */
   forRequest(ctx: RequestContext): Promise<string | null> {
     const known = this.byRequest.get(ctx);
     if (known) return known;
     if (!this.enabled || !ctx.authToken || !ctx.userId || !ctx.projectId) return Promise.resolve(null);
+    if (this.rolesFor(ctx).length === 0) return Promise.resolve(null);
     let trust = this.byRequest.get(ctx);
     if (!trust) {
       // (A context made by context() below is registered with its trust: work a task queues, such as the
@@ -69,7 +78,7 @@ export class Trusts {
               trustor_user_id: ctx.userId,
               trustee_user_id: trustee.userId,
               project_id: ctx.projectId,
-              roles: ctx.roles.map((name) => ({ name })),
+              roles: this.rolesFor(ctx).map((name) => ({ name })),
               impersonation: true,
               expires_at: expiresAt,
             },

@@ -9,10 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
+import { CredentialOpener } from '../../src/common/cloud-credentials/seal';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { location, registerClouds, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
@@ -412,6 +413,61 @@ describe('project clouds with credentials never stored', function () {
       assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
       const copy = await altCopy(res.body.id, cloud);
       assert.equal(copy.owner, alt.projectId, 'made with the credentials of the request');
+    });
+
+    it("seals them for the cloud's ID and the project, with a key only the agents hold, for an hour", async () => {
+      await new Promise((r) => setTimeout(r, 500)); // the last traced messages
+      const parse = (body: Buffer): any => {
+        try {
+          return JSON.parse(body.toString('utf8'));
+        } catch {
+          return undefined;
+        }
+      };
+      const calls = traced
+        .map(parse)
+        .filter((e) => e?.method === 'create_image' && e.context?.cloud_credentials);
+      assert.ok(calls.length > 0, 'RabbitMQ carried the call with its sealed credentials');
+      const sealed = JSON.parse(calls[calls.length - 1].context.cloud_credentials);
+      const shown = await http('GET', `${api}/v1/clouds/${cloud}`, { token: owner.id });
+      const cloudId = shown.body.id as string;
+      assert.deepEqual(Object.keys(sealed), [cloudId], 'by the cloud ID the API looked the name up as');
+      const blob = sealed[cloudId] as string;
+      // The secret the API and the conductor share ([agent] rpc_secrets) no longer opens anything: the
+      // key it gave before this change (HKDF of the secret) fails the AES-GCM tag.
+      const legacy = Buffer.from(
+        hkdfSync('sha256', daemons.rpcSecret, 'gimming', 'gimming-cloud-credentials-v1', 32),
+      );
+      const raw = Buffer.from(blob.split('.')[2] as string, 'base64url');
+      assert.throws(() => {
+        const d = createDecipheriv('aes-256-gcm', legacy, raw.subarray(0, 12));
+        d.setAuthTag(raw.subarray(raw.length - 16));
+        Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]);
+      });
+      // The agents' private key opens it, for this project and this cloud only.
+      const opener = CredentialOpener.fromFiles([daemons.cloudCredentialsKey]);
+      const opened = opener.open(blob, { projectId: owner.projectId, cloudId });
+      assert.ok(opened, 'the agents open it');
+      const given = JSON.parse(Buffer.from(header, 'base64').toString('utf8'))[cloud];
+      assert.deepEqual(opened.value, given);
+      const left = opened.expiresAt - Date.now();
+      assert.ok(left > 3300_000 && left <= 3600_000, `usable for an hour by default, not ${left} ms`);
+      assert.equal(opener.open(blob, { projectId: alt.projectId, cloudId }), undefined, 'another project');
+      const zoneA = await http('GET', `${api}/v1/clouds/zone-a`, { token: owner.id });
+      assert.equal(opener.open(blob, { projectId: owner.projectId, cloudId: zoneA.body.id }), undefined);
+    });
+
+    it('refuses credentials for a cloud the project does not know, by name or ID', async () => {
+      for (const ref of ['no-such-cloud', '0a7c7f8e-8a4b-4f3e-9a0e-1d2c3b4a5f60']) {
+        const res = await adopt([cloud], {
+          'X-Cloud-Credentials': JSON.stringify({
+            [ref]: { application_credential_id: 'i', application_credential_secret: requestCanary },
+          }),
+        });
+        assert.equal(res.status, 400, res.text);
+        assert.equal(res.body.error.code, 'gimming.cloud.bad_credentials', res.text);
+        assert.ok(!res.text.includes(requestCanary));
+      }
     });
 
     it('takes them from a file with the CLI', async () => {

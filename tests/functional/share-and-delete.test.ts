@@ -5,6 +5,9 @@
  * finding a copy deleted behind GIMinG's back.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { location, registerClouds, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
@@ -26,11 +29,15 @@ describe('sharing and deleting an image everywhere', function () {
   before(async function () {
     this.timeout(300000);
     bed = testbed();
+    // Members may adopt images they do not own, as an operator's policy file may say: a test below has
+    // demo adopt admin's public image to show that its copy is kept.
+    const policyFile = join(mkdtempSync(join(tmpdir(), 'gimming-policy-')), 'policy.yaml');
+    writeFileSync(policyFile, '"gimming:image:adopt_unowned": "rule:project_member"\n');
     daemons = new DaemonSet(bed, {
       apiPort: 19895,
       agentPorts: { 'zone-a': 19896, 'zone-b': 19897 },
       // Short enough to watch the periodic refresh find drift by itself.
-      extraConfig: '[conductor]\nrefresh_interval = 3',
+      extraConfig: `[conductor]\nrefresh_interval = 3\n[oslo_policy]\npolicy_file = ${policyFile}\n`,
     });
     await daemons.start();
     api = daemons.apiUrl;

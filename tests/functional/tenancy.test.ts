@@ -230,6 +230,9 @@ describe('tenancy: alt can neither see nor change what demo owns', function () {
 
   const octets = 'application/octet-stream';
   const NOT_FOUND = 'gimming.image.not_found';
+  // alt may read demo's copies in Glance, but owns none of them: it may neither adopt nor link them, and
+  // the refusal does not tell that demo tracks them.
+  const NOT_OWNED = 'gimming.remote_image.not_owned';
   const attempts: Attempt[] = [
     { what: 'show', method: 'GET', path: '/v1/images/{IMG}', status: 404, code: NOT_FOUND },
     { what: 'show, ID in capitals', method: 'GET', path: '/v1/images/{IMG}', status: 404, code: NOT_FOUND },
@@ -398,16 +401,16 @@ describe('tenancy: alt can neither see nor change what demo owns', function () {
       method: 'POST',
       path: '/v1/images',
       json: { source: { cloud: 'zone-a', image_id: '{SRC}' }, targets: [] },
-      status: 409,
-      code: 'gimming.location.already_tracked',
+      status: 403,
+      code: NOT_OWNED,
     },
     {
       what: "adopt demo's tracked copy (alt can read it in zone-b) and copy it to zone-a",
       method: 'POST',
       path: '/v1/images',
       json: { source: { cloud: 'zone-b', image_id: '{COPY}' }, targets: ['zone-a'] },
-      status: 409,
-      code: 'gimming.location.already_tracked',
+      status: 403,
+      code: NOT_OWNED,
     },
   ];
 
@@ -443,16 +446,16 @@ describe('tenancy: alt can neither see nor change what demo owns', function () {
       method: 'POST',
       path: `/v1/images/${adopted.body.id}/locations`,
       json: { cloud: 'zone-b', image_id: '{COPY}' },
-      status: 409,
-      code: 'gimming.location.already_tracked',
+      status: 403,
+      code: NOT_OWNED,
     });
     await attempt({
       what: "link demo's source",
       method: 'POST',
       path: `/v1/images/${adopted.body.id}/locations`,
       json: { cloud: 'zone-a', image_id: '{SRC}' },
-      status: 409,
-      code: 'gimming.location.exists',
+      status: 403,
+      code: NOT_OWNED,
     });
     const forgotten = await request('DELETE', `${api}/v1/images/${adopted.body.id}`, { token: alt.id });
     assert.equal(forgotten.status, 204, forgotten.text);

@@ -36,6 +36,12 @@ export class DaemonSet {
   readonly rpcSecret = randomBytes(32).toString('hex');
   /** The set's own throw-away CA and certificates (tools/testbed/pki.sh): the daemons talk mutual TLS. */
   readonly pkiDir = join(this.dir, 'pki');
+  /**
+   * The key pair cloud credentials given with a request are sealed with (made with openssl at start):
+   * the API gets the public key, the agents the private one.
+   */
+  readonly cloudCredentialsKey = join(this.dir, 'cloud-credentials.pem');
+  readonly cloudCredentialsPublicKey = join(this.dir, 'cloud-credentials.pub.pem');
   private readonly procs = new Map<string, ChildProcess>();
 
   constructor(
@@ -84,6 +90,10 @@ ssl_ca_file = ${join(this.pkiDir, 'ca.pem')}
 ssl_cert_file = ${join(this.pkiDir, 'gimming.pem')}
 ssl_key_file = ${join(this.pkiDir, 'gimming-key.pem')}
 ssl_reload_interval = 1
+
+[cloud_credentials]
+public_key_file = ${this.cloudCredentialsPublicKey}
+private_key_files = ${this.cloudCredentialsKey}
 ${this.opts.extraConfig ?? ''}
 `;
   }
@@ -94,6 +104,14 @@ ${this.opts.extraConfig ?? ''}
     await conn.end();
     this.issueCertificate('gimming');
     for (const zone of Object.keys(this.opts.agentPorts)) this.issueCertificate(`agent-${zone}`);
+    execFileSync('openssl', ['genpkey', '-algorithm', 'X25519', '-out', this.cloudCredentialsKey], {
+      stdio: 'ignore',
+    });
+    execFileSync(
+      'openssl',
+      ['pkey', '-in', this.cloudCredentialsKey, '-pubout', '-out', this.cloudCredentialsPublicKey],
+      { stdio: 'ignore' },
+    );
     writeFileSync(this.configPath, this.config(), { mode: 0o600 });
     execFileSync(
       process.execPath,

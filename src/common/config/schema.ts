@@ -162,10 +162,27 @@ export const SCHEMA = {
     default_limit: int('Number of items a list request returns when it names no limit.', 100, 1),
     cloud_credentials_lifetime: int(
       'Seconds the cloud credentials given with a request (X-Cloud-Credentials) stay usable by the work the ' +
-        'request queued, retries included. They are kept only sealed in memory, never stored; work still ' +
-        'waiting after this long, or resumed by another conductor, fails and asks for them again.',
-      86400,
+        'request queued, retries included: an agent opens them only within this time. They are kept only ' +
+        'sealed in memory, never stored; work still waiting after this long, or resumed by another ' +
+        'conductor, fails and asks for them again. A copy that started in time runs to its end with the ' +
+        "session the agent opened with them; for work that must wait or retry longer, register the cloud's " +
+        'credentials in the key manager (credentials_ref) instead, which a trust reads.',
+      3600,
       60,
+    ),
+  },
+  cloud_credentials: {
+    public_key_file: str(
+      'The public key (PEM; X25519, or an EC key such as P-256) gimming-api seals the cloud credentials ' +
+        'given with a request (X-Cloud-Credentials) with, for the agents, which alone hold its private key: ' +
+        'neither the API nor the conductor can open them. Unset: the API refuses such credentials.',
+      null,
+    ),
+    private_key_files: list(
+      'The private keys (PEM) gimming-agent opens the cloud credentials given with a request with: the one ' +
+        'whose public key gimming-api seals with, and during a rotation the previous one, until no work ' +
+        'sealed with it is left (at most [api] cloud_credentials_lifetime). Readable by the agent only.',
+      [],
     ),
   },
   oslo_policy: {
@@ -279,6 +296,15 @@ export const SCHEMA = {
       true,
     ),
     trust_lifetime: int('Seconds a trust made for submitted work stays valid at most.', 86400, 60),
+    trust_roles: list(
+      'The roles a trust for submitted work delegates, of those the user holds in the project: what the ' +
+        'work needs to read and write images in the clouds (member, reader) and to read a project ' +
+        "cloud's credentials secret from the key manager (creator, for Barbican's legacy policy). Never more " +
+        'than the user holds; a user holding none of them gets no trust, and the work runs with the ' +
+        "request's token only. Adding admin lets work taken over by another conductor make public copies, " +
+        'at the price of handing GIMinG an administrator.',
+      ['member', 'reader', 'creator'],
+    ),
   },
   agent: {
     zone: str('The zone this agent serves. Clouds whose zone matches are reached through it.', 'default'),

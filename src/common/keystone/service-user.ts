@@ -42,11 +42,16 @@ export class ServiceUser {
     return this.pending;
   }
 
-  /** A context to act as the service user, for work nobody asked for (periodic jobs). */
+  /**
+   * A context to act as the service user, for work nobody asked for (periodic jobs). It is the service
+   * itself at work, so GIMinG lets it see every project's images (is_admin); what it may do in each
+   * cloud is still what the service user's own roles there allow.
+   */
   async context(requestId: string = newRequestId()): Promise<RequestContext> {
     const t = await this.token();
     return new RequestContext({
       request_id: requestId,
+      is_admin: true,
       user_id: t.userId,
       user_name: this.conf.username,
       project_id: t.projectId,

@@ -20,6 +20,10 @@ interface KeystoneToken {
   expires_at: string;
   user: { id: string; name: string; domain?: { id: string } };
   project?: { id: string; name: string; domain?: { id: string } };
+  /** A domain-scoped token's domain. */
+  domain?: { id: string; name?: string };
+  /** A system-scoped token's system: `{ all: true }`. */
+  system?: { all?: boolean };
   roles?: Array<{ id: string; name: string }>;
   catalog?: CatalogEntry[];
 }
@@ -121,6 +125,8 @@ export class KeystoneValidator {
       project_id: t.project?.id,
       project_name: t.project?.name,
       project_domain_id: t.project?.domain?.id,
+      system_scope: t.system?.all === true ? 'all' : undefined,
+      domain_id: t.project ? undefined : t.domain?.id,
       roles: (t.roles ?? []).map((r) => r.name),
       expires_at: t.expires_at,
       service_catalog: t.catalog ?? [],

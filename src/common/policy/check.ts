@@ -2,11 +2,20 @@
  * Policy check strings in oslo.policy's language (the part GIMinG uses): `role:<name>`, `rule:<name>`,
  * `@` (always), `!` (never), `not`, `and`, `or` and parentheses, e.g. `role:admin or (role:member and not
  * role:suspended)`. Parsed once; a string that does not parse is an error at start-up.
+ *
+ * What the token is scoped to is checked with `scope:project`, `scope:domain` or `scope:system` (GIMinG's
+ * own check: a role alone says nothing of where it was granted), and oslo.policy's `system_scope:all`.
  */
+
+export type Scope = 'project' | 'domain' | 'system' | 'none';
 
 export interface Credentials {
   roles: readonly string[];
+  /** Absent: no scope ('none'). */
+  scope?: Scope;
 }
+
+const SCOPES: readonly string[] = ['project', 'domain', 'system'];
 
 export type Check = (creds: Credentials, resolve: (rule: string) => boolean) => boolean;
 
@@ -46,6 +55,8 @@ export function parseCheck(text: string): Check {
     if (token.includes(':') && value !== '') {
       if (kind === 'role') return (c) => c.roles.includes(value);
       if (kind === 'rule') return (c, r) => r(value);
+      if (kind === 'scope' && SCOPES.includes(value)) return (c) => c.scope === value;
+      if (kind === 'system_scope' && value === 'all') return (c) => c.scope === 'system';
     }
     throw new PolicyParseError(`cannot read "${token}" in "${text}"`);
   }
@@ -90,6 +101,8 @@ export interface RuleDefault {
   description: string;
   /** The calls the rule is checked for (shown in the sample policy and the policy reference). */
   operations?: readonly Operation[];
+  /** Checked by the conductor during those calls, rather than by the API's controllers. */
+  enforcedBy?: 'conductor';
 }
 
 /** Rules in code, overridden by a policy file; every rule parsed at construction. */

@@ -14,9 +14,12 @@ export function ruleLabel(name: string): string {
 
 const refName = (name: string) => ruleLabel(name).slice('.. _'.length, -1);
 
-/** `gimming:image:create` -> `image`: rules are grouped by the resource their name gives. */
+/**
+ * `gimming:image:create` -> `image`: rules are grouped by the resource their name gives; the personas
+ * the others are written in (`context_is_admin`, `project_member`) come first, as `persona`.
+ */
 function resourceOf(name: string): string {
-  return name.split(':')[1] ?? name;
+  return name.split(':')[1] ?? 'persona';
 }
 
 function entry(name: string, rule: RuleDefault): string[] {
@@ -32,7 +35,7 @@ function entry(name: string, rule: RuleDefault): string[] {
 
 export function renderPolicyReference(rules: Record<string, RuleDefault>): string {
   const out = [
-    ...generatedBanner('the rules in src/gimming-api/policy.ts', 'npm run genpolicy'),
+    ...generatedBanner('the rules in src/common/policy/rules.ts', 'npm run genpolicy'),
     '.. _policy-reference:',
     '',
     ...heading('Policy reference', '=', true),
@@ -40,11 +43,16 @@ export function renderPolicyReference(rules: Record<string, RuleDefault>): strin
     'Every policy rule of ``gimming-api``, with its default and the calls it is checked for. The defaults',
     "follow OpenStack's personas: readers read, members change their project's images, administrators",
     'register clouds, make images public and see every project. A rule says who may attempt a call;',
-    'which project may see what is enforced by the conductor.',
+    'which project may see what is enforced by the conductor, which takes who is an administrator from',
+    '``context_is_admin`` (decided once per request), never from the roles. Every default asks for a',
+    'project-scoped token: a role granted on a domain or on the system is refused (403) unless a policy',
+    'file says otherwise (see :doc:`/admin/security/authorization`).',
     '',
     'The yaml file named by :ref:`[oslo_policy] policy_file <config-oslo-policy-policy-file>` overrides',
     "rules one by one with oslo.policy's check strings (``role:<name>``, ``rule:<name>``, ``@``, ``!``,",
-    '``not``, ``and``, ``or``, parentheses); :doc:`sample-policy` lists every rule to start from. An',
+    "``not``, ``and``, ``or``, parentheses), ``system_scope:all``, and GIMinG's ``scope:project``,",
+    '``scope:domain`` and ``scope:system`` for what the token is scoped to; :doc:`sample-policy` lists',
+    'every rule to start from. An',
     'unknown rule or a check that does not parse stops ``gimming-api`` at start-up.',
     '',
     '.. list-table::',

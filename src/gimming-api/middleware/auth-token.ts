@@ -7,6 +7,7 @@ import type Koa from 'koa';
 import { RequestContext, runWithContext } from '../../common/context';
 import { GimmingError } from '../../common/errors';
 import type { KeystoneValidator } from '../../common/keystone/validator';
+import { isAdministrator } from '../policy';
 import type { ApiState } from './request-id';
 
 export interface AuthState extends ApiState {
@@ -34,12 +35,14 @@ export function authToken(validator: KeystoneValidator): Koa.Middleware<AuthStat
       );
     }
     const identity = await validator.validate(token);
-    ctx.state.context = new RequestContext({
+    const data = {
       ...identity,
       request_id: ctx.state.requestId,
       global_request_id: ctx.state.globalRequestId,
       auth_token: token,
-    });
+    };
+    // Administrator is what the policy says (context_is_admin), decided here once for all the work.
+    ctx.state.context = new RequestContext({ ...data, is_admin: isAdministrator(new RequestContext(data)) });
     await runWithContext(ctx.state.context, next);
   };
 }

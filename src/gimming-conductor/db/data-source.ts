@@ -15,6 +15,7 @@ import { TaskLeases1763866800000 } from './migrations/0004-task-leases';
 import { ServiceVersions1763870400000 } from './migrations/0005-service-versions';
 import { ProjectClouds1763953200000 } from './migrations/0006-project-clouds';
 import { StagingReservations1764590400000 } from './migrations/0007-staging-reservations';
+import { LocationOwner1764594000000 } from './migrations/0008-location-owner';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   ServiceVersions1763870400000,
   ProjectClouds1763953200000,
   StagingReservations1764590400000,
+  LocationOwner1764594000000,
 ];
 
 export interface DbTarget {

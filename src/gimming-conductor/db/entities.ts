@@ -99,10 +99,12 @@ export class ImageRow {
 
 @Entity({ name: 'locations' })
 @Index('uniq_locations_image_cloud', ['imageId', 'cloudId'], { unique: true })
-@Index('uniq_locations_cloud_remote', ['cloudId', 'remoteId'], { unique: true })
+/** A copy is tracked once per project (see migration 0008): `owner` is its image's owner. */
+@Index('uniq_locations_cloud_remote_owner', ['cloudId', 'remoteId', 'owner'], { unique: true })
 export class LocationRow {
   @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
   @Column({ name: 'image_id', type: 'char', length: 36 }) imageId!: string;
+  @Column({ type: 'varchar', length: 64, default: '' }) owner!: string;
   @Column({ name: 'cloud_id', type: 'char', length: 36 }) cloudId!: string;
   @Column({ name: 'remote_id', type: 'varchar', length: 255, nullable: true }) remoteId!: string | null;
   @Column({ type: 'varchar', length: 16 }) status!: string;

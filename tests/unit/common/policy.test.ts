@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { Enforcer, PolicyParseError, parseCheck } from '../../../src/common/policy/check';
 import { RULES, renderPolicySample } from '../../../src/gimming-api/policy';
 
-const as = (...roles: string[]) => ({ roles });
+const as = (...roles: string[]) => ({ roles, scope: 'project' as const });
+const scoped = (scope: 'domain' | 'system' | 'none', ...roles: string[]) => ({ roles, scope });
 const never = () => false;
 
 describe('policy check strings', () => {
@@ -18,7 +19,15 @@ describe('policy check strings', () => {
   });
 
   it('refuses what it cannot read', () => {
-    for (const bad of ['role:', 'role:a or', '(role:a', 'owner:x', 'role:a role:b']) {
+    for (const bad of [
+      'role:',
+      'role:a or',
+      '(role:a',
+      'owner:x',
+      'role:a role:b',
+      'scope:x',
+      'system_scope:x',
+    ]) {
       assert.throws(() => parseCheck(bad), PolicyParseError, bad);
     }
   });
@@ -41,6 +50,31 @@ describe('policy check strings', () => {
     assert.equal(enforcer.enforce('gimming:image:create', as('member')), true);
     assert.equal(enforcer.enforce('gimming:cloud:create', as('member')), false);
     assert.equal(enforcer.enforce('gimming:cloud:create', as('admin')), true);
+  });
+
+  it('reads what a token is scoped to', () => {
+    assert.equal(parseCheck('scope:project')(as(), never), true);
+    assert.equal(parseCheck('scope:project')(scoped('system'), never), false);
+    assert.equal(parseCheck('scope:domain')(scoped('domain'), never), true);
+    assert.equal(parseCheck('scope:system')(scoped('system'), never), true);
+    assert.equal(parseCheck('system_scope:all')(scoped('system'), never), true);
+    assert.equal(parseCheck('system_scope:all')(scoped('domain'), never), false);
+    assert.equal(parseCheck('scope:project')({ roles: [] }, never), false);
+  });
+
+  it('an admin role granted on a domain or the system is nobody here, unless a policy file says so', () => {
+    const enforcer = new Enforcer(RULES);
+    assert.equal(enforcer.enforce('context_is_admin', as('admin')), true);
+    for (const scope of ['domain', 'system', 'none'] as const) {
+      for (const name of ['context_is_admin', 'gimming:image:list', 'gimming:image:list_all_projects']) {
+        assert.equal(enforcer.enforce(name, scoped(scope, 'admin', 'member', 'reader')), false, name);
+      }
+    }
+    const systemAdmins = new Enforcer(RULES, {
+      context_is_admin: '(role:admin and scope:project) or (role:admin and system_scope:all)',
+    });
+    assert.equal(systemAdmins.enforce('gimming:cloud:create', scoped('system', 'admin')), true);
+    assert.equal(systemAdmins.enforce('gimming:cloud:create', scoped('domain', 'admin')), false);
   });
 
   it('the sample names every rule', () => {

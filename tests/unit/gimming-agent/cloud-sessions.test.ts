@@ -9,7 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import type { LookupAddress } from 'node:dns';
-import { CredentialSeal } from '../../../src/common/cloud-credentials/seal';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  CredentialOpener,
+  CredentialSealer,
+  SealedCredentials,
+} from '../../../src/common/cloud-credentials/seal';
 import { RequestContext } from '../../../src/common/context';
 import { parseNetworks, checkProjectCloudUrl } from '../../../src/common/endpoint-filter';
 import { GimmingError } from '../../../src/common/errors';
@@ -18,7 +23,6 @@ import { CloudSessions } from '../../../src/gimming-agent/cloud-sessions';
 import { GlanceClient } from '../../../src/gimming-agent/drivers/glance/client';
 import { FakeCloud, fakeImage, imageCatalog, json, tokenAnswer } from '../../support/fake-cloud';
 
-const SECRET = 'x'.repeat(40);
 const HOST = 'cloud.rebind.test';
 const networks = parseNetworks(['127.0.0.1/32'], 'x');
 
@@ -35,7 +39,10 @@ function rebindingResolver() {
 
 describe('sessions with a project cloud', () => {
   let cloud: FakeCloud;
-  const seal = new CredentialSeal([SECRET]);
+  // The agents' key pair: the API seals for the public key, the agent opens with the private one.
+  const keys = generateKeyPairSync('x25519');
+  const sealer = new CredentialSealer(keys.publicKey);
+  const seal = new CredentialOpener([keys.privateKey]);
 
   before(async () => {
     cloud = await new FakeCloud('127.0.0.1').start();
@@ -55,7 +62,10 @@ describe('sessions with a project cloud', () => {
       request_id: 'req-00000000-0000-4000-8000-000000000000',
       roles: [],
       auth_token: 'caller-token',
-      cloud_credentials: seal.seal({ hostile: { username: 'u', password } }, 600),
+      project_id: 'p1',
+      cloud_credentials: SealedCredentials.of({
+        c1: sealer.seal({ username: 'u', password }, { projectId: 'p1', cloudId: 'c1' }, 600),
+      }),
     });
 
   it('connects to the checked address only, and does not ask DNS again', async () => {

@@ -43,12 +43,29 @@ describe('policy rules and the calls they are checked for', () => {
   it("each rule's operations are exactly the routes whose handler checks it", () => {
     const routes = checkedByRoute();
     for (const [name, rule] of Object.entries(RULES)) {
+      if (rule.enforcedBy === 'conductor') continue; // below
       const declared = (rule.operations ?? []).map((o) => `${o.method} ${o.path}`).sort();
       const checked = [...routes]
         .filter(([, rules]) => rules.has(name))
         .map(([route]) => route)
         .sort();
       assert.deepEqual(declared, checked, name);
+    }
+  });
+
+  it('a rule the conductor checks is checked there, and names calls whose handlers call the conductor', () => {
+    const conductor = readdirSync(join(REPO, 'src', 'gimming-conductor'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(REPO, 'src', 'gimming-conductor', f), 'utf8'))
+      .join('\n');
+    const routes = checkedByRoute();
+    for (const [name, rule] of Object.entries(RULES)) {
+      if (rule.enforcedBy !== 'conductor') continue;
+      assert.ok(conductor.includes(`allowed(ctx, '${name}')`), `${name} is checked by the conductor`);
+      assert.ok((rule.operations ?? []).length > 0, name);
+      for (const { method, path } of rule.operations ?? []) {
+        assert.ok(routes.has(`${method} ${path}`), `${name}: ${method} ${path} is a route`);
+      }
     }
   });
 
