@@ -42,6 +42,16 @@ export class KeystoneValidator {
     });
   }
 
+  /** The identity service's root URL (without /v3): where the dashboard's logins are sent. */
+  get identityUrl(): string {
+    return this.authUrl;
+  }
+
+  /** Drops what is cached of a token (it was just revoked). */
+  forget(token: string): void {
+    this.cache.delete(createHash('sha256').update(token).digest('hex'));
+  }
+
   get wwwAuthenticateUri(): string {
     return this.conf.www_authenticate_uri ?? `${this.authUrl}/v3`;
   }

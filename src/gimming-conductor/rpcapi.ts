@@ -15,6 +15,7 @@ import type {
   MethodArgs,
   Page,
   PingView,
+  TargetsView,
   TaskView,
 } from './rpc-schemas';
 
@@ -84,6 +85,11 @@ export class ConductorAPI {
 
   getTask(ctx: RequestContext, taskId: string): Promise<TaskView> {
     return this.client.call(ctx, 'get_task', { task_id: taskId }, { version: '1.0' });
+  }
+
+  /** Sets the clouds an image should be in (or, with dry_run, tells what that would do). */
+  setTargets(ctx: RequestContext, args: MethodArgs<'set_targets'>): Promise<TargetsView> {
+    return this.client.call(ctx, 'set_targets', args, { version: '1.6' });
   }
 
   syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
