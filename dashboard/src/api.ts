@@ -189,7 +189,7 @@ export const api = {
     request<Member>('POST', `/v1/images/${id}/members`, { json: { member } }),
   removeMember: (id: string, member: string) =>
     request<void>('DELETE', `/v1/images/${id}/members/${encodeURIComponent(member)}`),
-  tasks: (q: { limit: number; status?: string; image_id?: string }) =>
+  tasks: (q: { limit: number; status?: string; image_id?: string; sort?: string }) =>
     request<{ tasks: TaskInfo[] }>('GET', '/v1/tasks', { query: q }).then((r) => r.tasks),
   cancelTask: (id: string) => request<TaskInfo>('POST', `/v1/tasks/${id}/cancel`),
 };

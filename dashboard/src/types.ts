@@ -69,6 +69,7 @@ export interface TargetsPlan {
   add: string[];
   remove: string[];
   refused: Array<{ cloud: string; code: string; message: string }>;
+  warnings: Array<{ cloud: string; code: string; message: string }>;
   tasks: Array<{ cloud: string; task_id: string }>;
 }
 

@@ -92,6 +92,8 @@ export const METHODS = {
       status: T.Optional(T.String({ maxLength: 16 })),
       // 1.3
       cloud: T.Optional(CloudRefArg),
+      // 1.6: newest first (a live feed)
+      sort_dir: T.Optional(T.Union([T.Literal('asc'), T.Literal('desc')])),
     }),
   ]),
   get_task: T.Object({ task_id: Id }),
@@ -290,6 +292,8 @@ export interface TargetsView {
   remove: string[];
   /** Removals that are not allowed; when any, nothing is done. */
   refused: TargetsRefusal[];
+  /** Removals the user should know about before (another project's copy). */
+  warnings: TargetsRefusal[];
   /** The copy task of each added cloud. */
   tasks: Array<{ cloud: string; task_id: string }>;
 }

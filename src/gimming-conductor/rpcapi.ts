@@ -80,7 +80,8 @@ export class ConductorAPI {
   }
 
   listTasks(ctx: RequestContext, args: MethodArgs<'list_tasks'>): Promise<Page<TaskView>> {
-    return this.client.call(ctx, 'list_tasks', args, { version: args.cloud ? '1.3' : '1.0' });
+    const version = args.sort_dir ? '1.6' : args.cloud ? '1.3' : '1.0';
+    return this.client.call(ctx, 'list_tasks', args, { version });
   }
 
   getTask(ctx: RequestContext, taskId: string): Promise<TaskView> {

@@ -54,9 +54,11 @@ export class TargetService {
     const staged = image.stagingAgent !== null && image.status === 'active';
 
     const refused: TargetsRefusal[] = [];
+    const warnings: TargetsRefusal[] = [];
     for (const location of remove) {
-      const refusal = await this.removalRefusal(ctx, location, nameOf(location.cloudId), keptActive, staged);
-      if (refusal) refused.push(refusal);
+      const check = await this.checkRemoval(ctx, location, nameOf(location.cloudId), keptActive, staged);
+      if (check.refusal) refused.push(check.refusal);
+      if (check.warning) warnings.push(check.warning);
     }
     const view = (tasks: TargetsView['tasks']): TargetsView => ({
       image_id: image.id,
@@ -65,6 +67,7 @@ export class TargetService {
       add: add.map((c) => c.name),
       remove: remove.map((l) => nameOf(l.cloudId)),
       refused,
+      warnings,
       tasks,
     });
     if (args.dry_run) return view([]);
@@ -100,22 +103,26 @@ export class TargetService {
     return view(tasks);
   }
 
-  /** Why a copy may not be deleted, in words a user can act on; undefined when it may. */
-  private async removalRefusal(
+  /**
+   * Why a copy may not be deleted, in words a user can act on, or what they should know before it is
+   * (it belongs to another project).
+   */
+  private async checkRemoval(
     ctx: RequestContext,
     location: LocationRow,
     cloudName: string,
     keptActive: number,
     staged: boolean,
-  ): Promise<TargetsRefusal | undefined> {
-    const refuse = (code: string, message: string): TargetsRefusal => ({ cloud: cloudName, code, message });
+  ): Promise<{ refusal?: TargetsRefusal; warning?: TargetsRefusal }> {
+    const say = (code: string, message: string): TargetsRefusal => ({ cloud: cloudName, code, message });
+    const refuse = (code: string, message: string) => ({ refusal: say(code, message) });
     if (IN_PROGRESS.includes(location.status)) {
       return refuse(
         'gimming.location.busy',
         `The copy to ${cloudName} is still being made; cancel its task first.`,
       );
     }
-    if (location.status !== 'active' || !location.remoteId) return undefined; // nothing in the cloud
+    if (location.status !== 'active' || !location.remoteId) return {}; // nothing in the cloud
     if (keptActive === 0) {
       return refuse(
         'gimming.targets.last_copy',
@@ -129,7 +136,7 @@ export class TargetService {
       const agent = await this.agents.pick(cloud.zone);
       remote = await agentapi.describeImage(ctx, agent.address, cloud, location.remoteId);
     } catch (err) {
-      if (err instanceof GimmingError && err.status === 404) return undefined; // already gone: forgotten
+      if (err instanceof GimmingError && err.status === 404) return {}; // already gone: forgotten
       const reason =
         err instanceof GimmingError && err.status < 500 ? err.message : 'the cloud did not answer.';
       return refuse('gimming.targets.unchecked', `The copy in ${cloudName} could not be checked: ${reason}`);
@@ -140,6 +147,14 @@ export class TargetService {
         `The copy in ${cloudName} is public; only an administrator may delete it.`,
       );
     }
-    return undefined;
+    if (remote.owner !== ctx.projectId) {
+      return {
+        warning: say(
+          'gimming.targets.others_copy',
+          `The copy in ${cloudName} belongs to another project (${remote.owner}); it is deleted there.`,
+        ),
+      };
+    }
+    return {};
   }
 }

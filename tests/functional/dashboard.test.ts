@@ -263,6 +263,8 @@ describe('the web dashboard (Chromium)', function () {
     await page.getByRole('button', { name: 'Save' }).click();
     const dialog = page.getByRole('dialog', { name: 'Save these changes?' });
     await dialog.getByText(`Delete the copy in ${projectCloud} from that cloud.`).waitFor();
+    // The copy is alt's (the project cloud's credentials): the user is told before it goes.
+    await dialog.getByText(`The copy in ${projectCloud} belongs to another project`).waitFor();
     await dialog.getByRole('button', { name: 'Delete and copy' }).click();
     await waitFor('the project cloud cell to be empty', async () =>
       (await cellWords(name, projectCloud).textContent()) === 'not here' ? true : undefined,
@@ -271,6 +273,44 @@ describe('the web dashboard (Chromium)', function () {
     const alt = await issueToken(bed, bed.users.alt);
     const gone = await new Glance(bed.regions.RegionOne!.glance_url, alt.id).get(copy.image_id);
     assert.ok(gone === undefined || gone.status === 'deleted', JSON.stringify(gone));
+  });
+
+  it('checks the clouds against GIMinG and shows a copy deleted behind its back as missing', async () => {
+    const copy = await location(api, demo.id, imageId, 'zone-b');
+    const glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
+    const deleted = await call('DELETE', `${glanceB.url}/v2/images/${copy.image_id}`, { token: demo.id });
+    assert.equal(deleted.status, 204, deleted.text);
+    assert.equal(await cell(name, 'zone-b').isChecked(), true, 'GIMinG does not know yet');
+    await page.getByRole('button', { name: 'Check against the clouds' }).click();
+    await page.getByText(/Checked \d+ image\(s\) against their clouds\./).waitFor();
+    await waitFor('zone-b to show missing', async () =>
+      (await cellWords(name, 'zone-b').textContent()) === 'missing' ? true : undefined,
+    );
+    assert.equal(await cell(name, 'zone-b').isChecked(), false);
+    // Ticking it again and saving makes the copy again.
+    await cell(name, 'zone-b').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save these changes?' });
+    await dialog.getByText('Copy to zone-b.').waitFor();
+    await dialog.getByRole('button', { name: 'Copy' }).click();
+    await waitFor('zone-b to be active again', async () =>
+      (await cellWords(name, 'zone-b').textContent())?.startsWith('active') ? true : undefined,
+    );
+  });
+
+  it('fits a phone screen: the matrix scrolls, the page does not', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await cell(name, 'zone-a').waitFor();
+      const overflow: number = await page.evaluate(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      );
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+      await assertAccessible(page, 'the images page on a phone');
+      await screenshot(page, 'phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   it('shows an image whose name is markup as text, and runs none of it', async () => {

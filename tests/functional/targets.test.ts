@@ -35,7 +35,7 @@ describe('the clouds an image should be in (desired state)', function () {
   before(async function () {
     this.timeout(300000);
     bed = testbed();
-    daemons = new DaemonSet(bed, { apiPort: 19695, agentPorts: { 'zone-a': 19696, 'zone-b': 19697 } });
+    daemons = new DaemonSet(bed, { apiPort: 16695, agentPorts: { 'zone-a': 16696, 'zone-b': 16697 } });
     await daemons.start();
     api = daemons.apiUrl;
     [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
@@ -172,6 +172,19 @@ describe('the clouds an image should be in (desired state)', function () {
         : undefined,
     );
     assert.equal((await glanceA.get(remoteA))?.status, 'active');
+  });
+
+  it('lists tasks newest first when asked (a live feed)', async () => {
+    const oldest = await http('GET', `${api}/v1/tasks`, { token: demo.id });
+    const newest = await http('GET', `${api}/v1/tasks?sort=created_at:desc`, { token: demo.id });
+    assert.equal(newest.status, 200, newest.text);
+    assert.ok(newest.body.tasks.length >= 1);
+    assert.deepEqual(
+      newest.body.tasks.map((t: any) => t.id),
+      [...oldest.body.tasks].reverse().map((t: any) => t.id),
+    );
+    const bad = await http('GET', `${api}/v1/tasks?sort=status`, { token: demo.id });
+    assert.equal(bad.status, 400, bad.text);
   });
 
   it('answers bad input and unknown clouds with the API errors', async () => {

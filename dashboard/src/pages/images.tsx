@@ -62,6 +62,7 @@ export function ImagesPage(props: {
   const [saving, setSaving] = useState(false);
   const [details, setDetails] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const [checking, setChecking] = useState(false);
   const table = useRef<HTMLTableElement>(null);
 
   const marker = markers[markers.length - 1];
@@ -108,6 +109,29 @@ export function ImagesPage(props: {
   }, [marker, filters, tick]);
 
   const reload = () => setTick((t) => t + 1);
+
+  /** GLINT's sanity check: every copy of the images on this page looked at in its cloud now. */
+  const checkClouds = async () => {
+    if (!images) return;
+    setChecking(true);
+    const queue = [...images];
+    const failures: string[] = [];
+    const worker = async () => {
+      for (let image = queue.shift(); image; image = queue.shift()) {
+        try {
+          await api.refresh(image.id);
+        } catch (err) {
+          failures.push(`${image.name}: ${describe(err)}`);
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    setChecking(false);
+    const checked = images.length - failures.length;
+    notify('ok', `Checked ${checked} image(s) against their clouds.`);
+    for (const f of failures.slice(0, 3)) notify('bad', f);
+    reload();
+  };
 
   const setFilter = (key: keyof Filters, value: string) => {
     setMarkers([]);
@@ -249,6 +273,14 @@ export function ImagesPage(props: {
         </label>
         <button type="button" class="ghost" onClick={reload}>
           Refresh
+        </button>
+        <button
+          type="button"
+          class="ghost"
+          disabled={checking || !images || images.length === 0}
+          onClick={() => void checkClouds()}
+        >
+          {checking ? 'Checking…' : 'Check against the clouds'}
         </button>
       </form>
       {error && (
@@ -425,6 +457,12 @@ export function ImagesPage(props: {
                         {p.plan.remove.length > 1 ? 'those clouds' : 'that cloud'}.
                       </p>
                     )}
+                    {p.plan.refused.length === 0 &&
+                      p.plan.warnings.map((w) => (
+                        <p class="warn-text" key={`w-${w.cloud}`}>
+                          Note: {w.message}
+                        </p>
+                      ))}
                     {p.plan.refused.map((r) => (
                       <p class="callout bad" key={r.cloud}>
                         Not allowed: {r.message}

@@ -5,6 +5,9 @@ import type { Notify } from '../app';
 import { bytes, duration, when } from '../format';
 import type { TaskInfo } from '../types';
 
+/** Image names seen by the feed, for this tab's session. */
+const imageNames = new Map<string, string>();
+
 const TONES: Record<string, string> = {
   pending: 'busy',
   running: 'busy',
@@ -19,15 +22,30 @@ export function TasksPage(props: { notify: Notify }) {
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
+  const [names, setNames] = useState<Map<string, string>>(new Map(imageNames));
 
   useEffect(() => {
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const list = await api.tasks({ limit: 100, ...(status ? { status } : {}) });
+        const list = await api.tasks({ limit: 100, sort: 'created_at:desc', ...(status ? { status } : {}) });
         if (stop) return;
         setTasks(list);
+        const unknown = [...new Set(list.map((t) => t.image_id))].filter((id) => !imageNames.has(id));
+        await Promise.all(
+          unknown.slice(0, 20).map(async (id) => {
+            // A deleted image has no name any more: its ID stands for it.
+            imageNames.set(
+              id,
+              await api.image(id).then(
+                (i) => i.name,
+                () => id,
+              ),
+            );
+          }),
+        );
+        if (!stop && unknown.length > 0) setNames(new Map(imageNames));
         setError('');
       } catch (err) {
         if (!stop) setError(describe(err));
@@ -92,7 +110,9 @@ export function TasksPage(props: { notify: Notify }) {
                 <span class="muted small push">{when(t.updated_at)}</span>
               </div>
               <div class="event-body">
-                <span class="mono small">image {t.image_id}</span>
+                <span class="small">
+                  image <span class="image-title">{names.get(t.image_id) ?? t.image_id}</span>
+                </span>
                 {(t.status === 'running' || t.status === 'pending') && (
                   <span class="task-progress">
                     <progress
@@ -101,7 +121,11 @@ export function TasksPage(props: { notify: Notify }) {
                       aria-label={`Progress of the ${t.type} to ${t.cloud}`}
                     />
                     <span class="small">
-                      {t.progress !== null ? `${Math.floor(t.progress)}%` : 'waiting'}
+                      {t.progress !== null
+                        ? `${Math.floor(t.progress)}%`
+                        : t.bytes_done > 0
+                          ? `${bytes(t.bytes_done)} so far`
+                          : 'waiting'}
                       {t.bytes_total ? ` of ${bytes(t.bytes_total)}` : ''}
                       {t.eta_seconds !== null ? `, ${duration(t.eta_seconds)} left` : ''}
                     </span>

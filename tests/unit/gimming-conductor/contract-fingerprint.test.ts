@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.6', fingerprint: 'a6e8e4a773e0dbf6' },
+  conductor: { version: '1.6', fingerprint: '9fa29abda0d9687b' },
   envelope: { version: '1.0' },
   agentProto: { fingerprint: '7d7a21879b52541f' },
 };
