@@ -61,6 +61,8 @@ describe('the web dashboard (Chromium)', function () {
   const XSS = '<img src=x onerror=alert(1)>';
   let imageId: string;
   let sessionToken = '';
+  let foundRemote = '';
+  let foundId = '';
 
   const cell = (image: string, cloud: string) =>
     page.getByRole('checkbox', { name: `${image} in ${cloud}`, exact: true });
@@ -419,10 +421,82 @@ describe('the web dashboard (Chromium)', function () {
     );
   });
 
+  it('browses a cloud and adopts an image GIMinG does not track yet', async () => {
+    const glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    const { image } = await glanceA.createWithData(64 * 1024, { name: `${name}-found` });
+    foundRemote = image.id;
+    await goTo('clouds');
+    await page
+      .getByRole('article', { name: 'zone-a', exact: true })
+      .getByRole('button', { name: 'Browse images' })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Images in zone-a' });
+    await dialog.getByRole('button', { name: `Adopt ${name}-found` }).waitFor();
+    await assertAccessible(page, 'browsing a cloud');
+    await screenshot(page, 'browse');
+    await dialog.getByRole('button', { name: `Adopt ${name}-found` }).click();
+    await dialog
+      .getByRole('row', { name: new RegExp(`${name}-found`) })
+      .getByText('tracked')
+      .waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const listed = await call('GET', `${api}/v1/images?name=${name}-found`, { token: demo.id });
+    assert.equal(listed.body.images.length, 1, listed.text);
+    foundId = listed.body.images[0].id;
+    assert.equal(listed.body.images[0].locations[0].image_id, foundRemote);
+  });
+
+  it('unlinks and links a copy, and shares the image, from its page', async () => {
+    await goTo('images');
+    await page.getByRole('button', { name: `${name}-found`, exact: true }).click();
+    const details = page.getByRole('dialog', { name: `${name}-found` });
+    await details.getByRole('cell', { name: foundRemote }).waitFor();
+    await details.getByRole('button', { name: 'Unlink' }).click();
+    await details.getByText('No copy yet.').waitFor();
+    const glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    assert.equal((await glanceA.get(foundRemote))?.status, 'active', 'unlinked, not deleted');
+    await details.locator('select[name=cloud]').selectOption(clouds['zone-a']!);
+    await details.locator('input[name=remote]').fill(foundRemote);
+    await details.getByRole('button', { name: 'Link', exact: true }).click();
+    await details.getByRole('cell', { name: foundRemote }).waitFor();
+    await details.getByLabel('Visibility').selectOption('shared');
+    await page.getByText('The image is now shared.').waitFor();
+    const altProject = (await issueToken(bed, bed.users.alt)).projectId;
+    await details.locator('input[name=member]').fill(altProject);
+    await details.getByRole('button', { name: 'Share', exact: true }).click();
+    await details.getByText(altProject, { exact: true }).waitFor();
+    const members = await call('GET', `${api}/v1/images/${foundId}/members`, { token: demo.id });
+    assert.deepEqual(
+      members.body.members.map((m: any) => m.member_id),
+      [altProject],
+    );
+    await details.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('logs out and revokes the token', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     const after = await call('GET', `${api}/v1/images`, { token: sessionToken });
     assert.equal(after.status, 401);
+  });
+
+  it('logs in with an application credential', async () => {
+    const keystone = bed.auth_url.replace(/\/+$/, '');
+    const made = await call('POST', `${keystone}/users/${demo.userId}/application_credentials`, {
+      token: demo.id,
+      json: { application_credential: { name: `dashboard-${randomBytes(3).toString('hex')}` } },
+    });
+    assert.equal(made.status, 201, made.text);
+    const credential = made.body.application_credential;
+    await page.getByLabel('Application credential').check();
+    await page.locator('input[name=credential_id]').fill(credential.id);
+    await page.locator('input[name=credential_secret]').fill(credential.secret);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Images' }).waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await call('DELETE', `${keystone}/users/${demo.userId}/application_credentials/${credential.id}`, {
+      token: demo.id,
+    });
   });
 });
