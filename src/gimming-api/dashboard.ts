@@ -91,7 +91,9 @@ export function dashboard(opts: DashboardOptions): Koa.Middleware<ApiState> {
       'Cache-Control',
       relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     );
-    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
+    // HEAD: the headers only (Koa sends no body), and no file opened for nothing.
+    if (ctx.method === 'HEAD') ctx.status = 200;
+    else ctx.body = createReadStream(file);
   };
 }
 

@@ -149,6 +149,11 @@ describe('the web dashboard (Chromium)', function () {
       assert.doesNotMatch(miss.text, /"name": "gimming"/);
       assert.equal(miss.headers['x-frame-options'], 'DENY', target);
     }
+    const head = await fetch(`${api}/dashboard/`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(res.text)));
+    const post = await call('POST', `${api}/dashboard/`, { json: {} });
+    assert.equal(post.status, 405, post.text);
     const redirect = await fetch(`${api}/dashboard`, { redirect: 'manual' });
     assert.equal(redirect.status, 301);
   });
