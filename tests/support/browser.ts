@@ -4,7 +4,7 @@
  * alert() (an injected script would call it), and axe-core's accessibility rules.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { REPO_ROOT } from './testbed';
@@ -12,6 +12,9 @@ import { REPO_ROOT } from './testbed';
 export const CHROMIUM = process.env.GIMMING_CHROMIUM ?? '/usr/bin/chromium';
 
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no browser at ${CHROMIUM}: run bash tools/ensure-browser.sh (npm test does)`);
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
