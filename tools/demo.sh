@@ -59,6 +59,10 @@ umask 077
 # run must accept the calls of those started now.
 [[ -s $STATE/rpc-secret ]] || openssl rand -hex 32 >"$STATE/rpc-secret"
 RPC_SECRET=$(cat "$STATE/rpc-secret")
+# The daemons talk mutual TLS to the agents, with certificates of a throw-away CA kept with the demo.
+PKI=$STATE/pki
+bash tools/testbed/pki.sh "$PKI" issue gimming
+for zone in zone-a zone-b; do bash tools/testbed/pki.sh "$PKI" issue "agent-$zone"; done
 cat >"$CONF" <<EOF
 [DEFAULT]
 transport_url = rabbit://guest:guest@127.0.0.1:5672/
@@ -82,6 +86,9 @@ bind_host = 127.0.0.1
 bind_host = 127.0.0.1
 heartbeat_interval = 5
 rpc_secrets = $RPC_SECRET
+ssl_ca_file = $PKI/ca.pem
+ssl_cert_file = $PKI/gimming.pem
+ssl_key_file = $PKI/gimming-key.pem
 EOF
 umask 022
 
@@ -103,8 +110,12 @@ start() { # NAME COMMAND [ENV=VALUE...]
 
 say "Starting the daemons"
 start conductor gimming-conductor
-start agent-zone-a gimming-agent OS_AGENT__ZONE=zone-a OS_AGENT__BIND_PORT=9596 OS_AGENT__STAGING_DIR="$STATE/staging-zone-a"
-start agent-zone-b gimming-agent OS_AGENT__ZONE=zone-b OS_AGENT__BIND_PORT=9597 OS_AGENT__STAGING_DIR="$STATE/staging-zone-b"
+for zone in zone-a zone-b; do
+  port=$([[ $zone == zone-a ]] && echo 9596 || echo 9597)
+  start "agent-$zone" gimming-agent OS_AGENT__ZONE=$zone OS_AGENT__BIND_PORT=$port \
+    OS_AGENT__STAGING_DIR="$STATE/staging-$zone" \
+    OS_AGENT__SSL_CERT_FILE="$PKI/agent-$zone.pem" OS_AGENT__SSL_KEY_FILE="$PKI/agent-$zone-key.pem"
+done
 start api gimming-api
 for _ in $(seq 1 100); do
   curl -sf "$API/healthcheck" >/dev/null && break

@@ -5,8 +5,9 @@
 import { ConfigError, loadConfig, parseCommandLine, requireOptions } from '../common/config/load';
 import type { GimmingConfig } from '../common/config/schema';
 import { describeError } from '../common/errors';
-import { setAgentCallSigner } from '../common/grpc/agent-client';
+import { setAgentCallSigner, setAgentChannelCredentials } from '../common/grpc/agent-client';
 import { type AgentRpcAuth, agentRpcAuth } from '../common/grpc/auth';
+import { type AgentTransport, agentTransport } from '../common/grpc/tls';
 import { getLogger, setupLogging } from '../common/log';
 
 export interface Daemon {
@@ -14,6 +15,8 @@ export interface Daemon {
   rest: string[];
   /** How calls to agents are authenticated, for a daemon that calls or serves agents. */
   agentAuth: AgentRpcAuth;
+  /** How the agents' gRPC port is secured (mutual TLS unless plaintext was asked for). */
+  agentTls: AgentTransport | null;
 }
 
 export interface BootstrapOptions {
@@ -32,12 +35,16 @@ export function bootstrap(
   let config: GimmingConfig;
   let rest: string[];
   let agentAuth: AgentRpcAuth = { signer: null, verifier: null };
+  let agentTls: AgentTransport | null = null;
   try {
     const cli = parseCommandLine(process.argv.slice(2));
     rest = cli.rest;
     config = loadConfig(cli.configFiles);
     requireOptions(config, required);
-    if (opts.agentRpc) agentAuth = agentRpcAuth(config);
+    if (opts.agentRpc) {
+      agentAuth = agentRpcAuth(config);
+      agentTls = agentTransport(config);
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);
@@ -55,6 +62,22 @@ export function bootstrap(
   process.on('unhandledRejection', (reason) => {
     log.error({ err: describeError(reason) }, 'unhandled rejection');
   });
+  if (agentTls) {
+    setAgentChannelCredentials(agentTls.channelCredentials());
+    const certificates = agentTls.certificates;
+    if (certificates) {
+      process.on('SIGHUP', () => certificates.reload('SIGHUP'));
+      log.info(
+        { fingerprint: certificates.certificates.fingerprint, not_after: certificates.certificates.notAfter },
+        'calls to agents use mutual TLS',
+      );
+    } else {
+      log.warn(
+        'calls to agents are NOT encrypted: [agent] rpc_plaintext is set; tokens, catalogs and image data ' +
+          'cross the network in clear',
+      );
+    }
+  }
   if (opts.agentRpc) {
     setAgentCallSigner(agentAuth.signer);
     if (!agentAuth.signer) {
@@ -64,7 +87,7 @@ export function bootstrap(
       );
     }
   }
-  return { config, rest, agentAuth };
+  return { config, rest, agentAuth, agentTls };
 }
 
 /** Runs `stop` once on SIGTERM or SIGINT, then exits. */

@@ -13,7 +13,7 @@ import { MessagingConnection } from '../common/rpc/connection';
 import { VERSION } from '../common/version';
 import { agentHandlers } from '../gimming-agent/service';
 import { StagingStore } from '../gimming-agent/staging/store';
-import { ConductorAPI } from '../gimming-conductor/rpcapi';
+import { HeartbeatPublisher } from '../gimming-conductor/rpcapi';
 import { startMetrics } from '../common/metrics';
 import { AgentMetrics } from '../gimming-agent/metrics';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
@@ -31,15 +31,18 @@ const NAME = 'gimming-agent';
 setFlagsFromString('--no-incremental-marking');
 
 async function main(): Promise<void> {
-  const { config, agentAuth } = bootstrap(NAME, [], { agentRpc: true });
+  const { config, agentAuth, agentTls } = bootstrap(NAME, [], { agentRpc: true });
   const log = getLogger('agent');
-  const { host, transport_url, control_exchange, rpc_response_timeout } = config.DEFAULT;
+  const { host, transport_url, control_exchange } = config.DEFAULT;
   const { zone, bind_host, bind_port, advertise_address, heartbeat_interval, chunk_size } = config.agent;
 
   // The metrics read the staging area's size, and the staging area reports the bytes written to them.
   let metrics: AgentMetrics | undefined;
-  const staging = new StagingStore(config.agent.staging_dir, config.agent.staging_max_bytes, (n) =>
-    metrics?.bytes('staged', n),
+  const staging = new StagingStore(
+    config.agent.staging_dir,
+    config.agent.staging_max_bytes,
+    config.agent.staging_max_upload_bytes,
+    (n) => metrics?.bytes('staged', n),
   );
   if (config.metrics.enabled) metrics = new AgentMetrics(zone, staging);
   const stopMetrics = metrics ? await startMetrics(config, 'agent', metrics.registry) : async () => undefined;
@@ -56,18 +59,19 @@ async function main(): Promise<void> {
   const identity = { host, zone, address: '' };
   server.addService(loadAgentService().definition, agentHandlers(config, identity, staging, metrics));
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${bind_host}:${bind_port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    );
+    const credentials = agentTls?.serverCredentials() ?? grpc.ServerCredentials.createInsecure();
+    server.bindAsync(`${bind_host}:${bind_port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
   identity.address =
     advertise_address ?? `${bind_host === '0.0.0.0' || bind_host === '::' ? host : bind_host}:${port}`;
+  // Calls are signed for the address callers dial: a call signed for another agent is refused here.
+  if (agentAuth.verifier) agentAuth.verifier.audience = identity.address;
 
   const messaging = new MessagingConnection(transport_url, control_exchange);
-  const conductor = new ConductorAPI(messaging, rpc_response_timeout * 1000);
+  const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);
   const heartbeat = async () => {
     try {
-      await conductor.agentHeartbeat(
+      await heartbeats.send(
         RequestContext.forService(),
         {
           host,
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
       zone,
       address: identity.address,
       auth: agentAuth.verifier ? `shared secret (${config.agent.rpc_secrets.length} accepted)` : 'none',
+      transport: agentTls?.certificates ? 'mutual TLS' : 'PLAINTEXT',
     },
     'gimming-agent started',
   );
@@ -101,8 +106,9 @@ async function main(): Promise<void> {
     clearInterval(timer);
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     closeAgentClients();
+    agentTls?.certificates?.stop();
     await stopMetrics();
-    await conductor.close();
+    await heartbeats.close();
     await messaging.close();
   });
 }

@@ -11,7 +11,7 @@ import { startMetrics } from '../common/metrics';
 import { createApp } from '../gimming-api/app';
 import { ConductorCheck, Healthcheck, disableByFileCheck, messagingCheck } from '../gimming-api/healthcheck';
 import { ApiMetrics } from '../gimming-api/metrics';
-import { KeystoneValidator } from '../gimming-api/keystone';
+import { KeystoneValidator } from '../common/keystone/validator';
 import { loadPolicy } from '../gimming-api/policy';
 import { ConductorAPI } from '../gimming-conductor/rpcapi';
 import { bootstrap, fatal, onShutdown } from './bootstrap';

@@ -17,10 +17,18 @@ import { ImageService } from '../gimming-conductor/images';
 import { ConductorNotifier } from '../gimming-conductor/notify';
 import { RemoteMetadata } from '../gimming-conductor/remote-metadata';
 import { ConductorManager } from '../gimming-conductor/manager';
-import { CONDUCTOR_TOPIC, ConductorAPI } from '../gimming-conductor/rpcapi';
+import {
+  CONDUCTOR_TOPIC,
+  ConductorAPI,
+  HEARTBEAT_METHOD,
+  heartbeatExchange,
+} from '../gimming-conductor/rpcapi';
+import { ConductorAuthenticator } from '../gimming-conductor/rpc-auth';
+import { KeystoneValidator } from '../common/keystone/validator';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import { LocationService } from '../gimming-conductor/locations';
 import { TaskControl } from '../gimming-conductor/task-control';
+import { ProjectQuotas } from '../gimming-conductor/quotas';
 import { UploadService } from '../gimming-conductor/uploads';
 import { TaskRow } from '../gimming-conductor/db/entities';
 import { Trusts } from '../gimming-conductor/trusts';
@@ -41,7 +49,7 @@ import { bootstrap, fatal, onShutdown } from './bootstrap';
 const NAME = 'gimming-conductor';
 
 async function main(): Promise<void> {
-  const { config } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
+  const { config, agentAuth } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
   const log = getLogger('conductor');
   const db = makeDataSource(
     config.database.connection,
@@ -73,6 +81,11 @@ async function main(): Promise<void> {
   const serviceUser = new ServiceUser(config.keystone_authtoken);
   const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime);
   const agents = new AgentRegistry(db, config.conductor.agent_down_time);
+  const quotas = new ProjectQuotas({
+    runningTasks: config.quota.running_tasks,
+    stagedBytes: config.quota.staged_bytes,
+    clouds: config.quota.clouds,
+  });
   const clouds = new CloudService(
     db,
     agents,
@@ -85,6 +98,7 @@ async function main(): Promise<void> {
       config.project_clouds.allowed_private_networks,
       '[project_clouds] allowed_private_networks',
     ),
+    quotas,
   );
   const copyDeps: CopyTaskDeps = {
     db,
@@ -117,6 +131,7 @@ async function main(): Promise<void> {
         .execute();
     },
     c.task_lease_time,
+    c.task_deadline * 1000,
   );
   const remotes = new RemoteMetadata(agents, config.conductor.remote_cache_time);
   const images = new ImageService(
@@ -128,12 +143,25 @@ async function main(): Promise<void> {
     remotes,
     { trusts, leaseS: c.task_lease_time },
     notify,
+    quotas,
+    config.agent.staging_max_upload_bytes,
   );
   const tasks = new TaskQueries(db, clouds);
-  const conductors = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
+  const conductors = new ConductorAPI(
+    messaging,
+    config.DEFAULT.rpc_response_timeout * 1000,
+    agentAuth.signer,
+  );
   const locations = new LocationService(db, clouds, agents, images);
   const control = new TaskControl(db, tasks, engine, conductors);
-  const uploads = new UploadService(db, agents, images, engine);
+  const uploads = new UploadService(
+    db,
+    agents,
+    images,
+    engine,
+    quotas,
+    config.agent.staging_max_upload_bytes,
+  );
   late.uploads = uploads;
   const sharing = new SharingService(db, agents, images, remotes);
   const targets = new TargetService(db, clouds, agents, images, locations);
@@ -167,7 +195,17 @@ async function main(): Promise<void> {
     zoneSummary: () => agents.zoneSummary(),
   });
   const stopMetrics = await startMetrics(config, 'conductor', metrics.registry);
-  const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32, metrics.observeRpc);
+  const rpcAuth = new ConductorAuthenticator(
+    new KeystoneValidator(config.keystone_authtoken),
+    agentAuth.verifier,
+    messaging.exchange,
+  );
+  const heartbeats = heartbeatExchange(messaging.exchange);
+  const server = new RpcServer(messaging, CONDUCTOR_TOPIC, host, manager, 32, {
+    observe: metrics.observeRpc,
+    authenticate: rpcAuth.authenticate,
+    sideQueues: [{ exchange: heartbeats, queue: heartbeats, methods: new Set([HEARTBEAT_METHOD]) }],
+  });
   await server.start();
   const refresher = new PeriodicRefresh(
     db,

@@ -195,8 +195,15 @@ export function agentHandlers(
           const imageId = firstString(call.metadata, 'x-gimming-image-id') ?? '';
           const declared = firstString(call.metadata, 'x-gimming-declared-size');
           const size = declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined;
+          const limit = firstString(call.metadata, 'x-gimming-limit-bytes');
           const data = call as unknown as Readable;
-          const staged = await staging.write(imageId, size, data, () => call.cancelled);
+          const staged = await staging.write(imageId, data, {
+            declaredSize: size,
+            limitBytes: limit !== undefined && /^\d{1,15}$/.test(limit) ? Number(limit) : undefined,
+            cancelled: () => call.cancelled,
+            // A writer that says so ends its data with an empty chunk (see the proto).
+            endMarker: firstString(call.metadata, 'x-gimming-end-marker') === '1',
+          });
           callback(null, staged);
         } catch (err) {
           logFailure('WriteStaging', err);

@@ -17,7 +17,7 @@ import { taskRoutes } from './controllers/v1/tasks';
 import { rootRoutes } from './controllers/root';
 import { DEFAULT_DASHBOARD_DIR, dashboard } from './dashboard';
 import type { Healthcheck } from './healthcheck';
-import type { KeystoneValidator } from './keystone';
+import type { KeystoneValidator } from '../common/keystone/validator';
 import type { ApiMetrics } from './metrics';
 import { type AuthState, authToken } from './middleware/auth-token';
 import { CredentialSeal } from '../common/cloud-credentials/seal';
@@ -93,6 +93,8 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     defaultLimit: deps.config.api.default_limit,
     maxLimit: deps.config.api.max_limit,
     chunkSize: deps.config.agent.chunk_size,
+    uploadIdleTimeoutMs: deps.config.api.upload_idle_timeout * 1000,
+    uploadDeadlineMs: deps.config.api.upload_deadline * 1000,
     importRules: importRules(deps.config.import_filtering),
   };
   cloudRoutes(v1, controllerDeps);

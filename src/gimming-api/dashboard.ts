@@ -10,7 +10,7 @@ import type Koa from 'koa';
 import { GimmingError, badRequest, unavailable } from '../common/errors';
 import { requestJson } from '../common/http/request';
 import { getLogger } from '../common/log';
-import type { KeystoneValidator } from './keystone';
+import type { KeystoneValidator } from '../common/keystone/validator';
 import { readJsonBody } from './middleware/json-body';
 import type { ApiState } from './middleware/request-id';
 

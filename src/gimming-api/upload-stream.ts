@@ -10,10 +10,11 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../common/context';
-import { agentClient } from '../common/grpc/agent-client';
+import { agentClient, unary } from '../common/grpc/agent-client';
 import { contextToMetadata } from '../common/grpc/context-metadata';
 import { fromServiceError } from '../common/grpc/errors';
-import { ChunkFramer } from '../common/grpc/frame';
+import { GimmingError } from '../common/errors';
+import { ChunkFramer, encodeChunk } from '../common/grpc/frame';
 import type { StagedImage__Output } from '../common/grpc/generated/gimming/agent/v1/StagedImage';
 
 export interface UploadResult {
@@ -31,6 +32,61 @@ class Md5 extends Transform {
   }
 }
 
+export interface UploadLimits {
+  /** Most bytes the upload may hold for its project (the conductor's answer to begin_upload), if limited. */
+  limitBytes?: number | undefined;
+  /** Milliseconds the body may pause while it is being read ([api] upload_idle_timeout). */
+  idleTimeoutMs: number;
+  /** Milliseconds the whole body may take ([api] upload_deadline). */
+  deadlineMs: number;
+}
+
+/** The empty chunk that ends an upload's data: without it the agent takes the upload as cut short. */
+const END_MARKER = encodeChunk(Buffer.alloc(0));
+
+/**
+ * Fails `target` when the body pauses longer than the idle timeout or outlasts the deadline. A pause the
+ * agent causes (the body is paused by backpressure) is not the client's: the idle clock then waits. Once
+ * the whole body has arrived, neither applies (the agent may still be writing it out).
+ */
+function watchBody(body: IncomingMessage, target: Transform, limits: UploadLimits): () => void {
+  let lastData = Date.now();
+  const onData = () => {
+    lastData = Date.now();
+  };
+  body.on('data', onData);
+  const idle = setInterval(
+    () => {
+      if (body.isPaused() || body.complete) lastData = Date.now();
+      else if (Date.now() - lastData >= limits.idleTimeoutMs) {
+        target.destroy(
+          new GimmingError(
+            'gimming.upload.timeout',
+            408,
+            `The upload stopped arriving for ${Math.round(limits.idleTimeoutMs / 1000)} seconds.`,
+          ),
+        );
+      }
+    },
+    Math.min(1000, limits.idleTimeoutMs),
+  );
+  const deadline = setTimeout(() => {
+    if (body.complete) return;
+    target.destroy(
+      new GimmingError(
+        'gimming.upload.deadline_exceeded',
+        408,
+        `The upload took longer than ${Math.round(limits.deadlineMs / 1000)} seconds.`,
+      ),
+    );
+  }, limits.deadlineMs);
+  return () => {
+    clearInterval(idle);
+    clearTimeout(deadline);
+    body.off('data', onData);
+  };
+}
+
 export async function streamToStaging(
   ctx: RequestContext,
   agentAddress: string,
@@ -38,10 +94,13 @@ export async function streamToStaging(
   declaredSize: number | undefined,
   body: IncomingMessage,
   chunkSize: number,
+  limits: UploadLimits,
 ): Promise<UploadResult> {
   const metadata = contextToMetadata(ctx);
   metadata.set('x-gimming-image-id', imageId);
+  metadata.set('x-gimming-end-marker', '1');
   if (declaredSize !== undefined) metadata.set('x-gimming-declared-size', String(declaredSize));
+  if (limits.limitBytes !== undefined) metadata.set('x-gimming-limit-bytes', String(limits.limitBytes));
   const client = agentClient(agentAddress, {
     flowControlWindow: 1024 * 1024,
     maxMessageBytes: chunkSize + 65536,
@@ -72,16 +131,20 @@ export async function streamToStaging(
     for await (const chunk of chunks) {
       if (!call.write(chunk)) await Promise.race([once(call, 'drain'), refused]);
     }
+    call.write(END_MARKER);
     call.end();
   });
   const onAborted = () => md5.destroy(new Error('the client went away'));
   body.once('aborted', onAborted);
+  const unwatch = watchBody(body, md5, limits);
   body.pipe(md5);
   try {
     await fed;
   } catch (err) {
     body.unpipe(md5);
     call.cancel();
+    // This side's own limits: the agent's answer to the cancel says nothing more.
+    if (err instanceof GimmingError && err.code.startsWith('gimming.upload.')) throw err;
     // The agent's own answer (413, size mismatch) says more than the broken stream it caused.
     const answer = await Promise.race([
       staged.then(
@@ -92,8 +155,20 @@ export async function streamToStaging(
     ]);
     throw answer ?? err;
   } finally {
+    unwatch();
     body.off('aborted', onAborted);
   }
   const result = await staged;
   return { size: result.size, sha512: result.sha512, md5: md5.hash.digest('hex') };
+}
+
+/** Deletes an image's staged data on the agent that took its upload (nothing staged is no error). */
+export async function dropStaged(ctx: RequestContext, agentAddress: string, imageId: string): Promise<void> {
+  const client = agentClient(agentAddress, { flowControlWindow: 65535, maxMessageBytes: 65536 });
+  await unary(
+    agentAddress,
+    (md, opts, cb) => client.DeleteStaging({ image_id: imageId }, md, opts, cb),
+    ctx,
+    10000,
+  );
 }

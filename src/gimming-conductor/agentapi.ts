@@ -218,7 +218,7 @@ export interface RunningImport {
 export function importToStaging(
   ctx: RequestContext,
   address: string,
-  request: { image_id: string; url: string },
+  request: { image_id: string; url: string; limit_bytes?: number },
   onProgress: (done: number, total: number) => void,
 ): RunningImport {
   const call: grpc.ClientReadableStream<ImportEvent__Output> = client(address).ImportToStaging(

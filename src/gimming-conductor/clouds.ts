@@ -2,6 +2,7 @@
  * Clouds: registering them, finding them by name or ID, and who may see them.
  */
 import { randomUUID } from 'node:crypto';
+import { ProjectQuotas } from './quotas';
 import type { DataSource } from 'typeorm';
 import { credentialsRequired } from '../common/cloud-credentials/auth';
 import { type KeyManagerOptions, checkSecret, secretHref } from '../common/cloud-credentials/key-manager';
@@ -56,6 +57,7 @@ export class CloudService {
     },
     /** Where a project cloud's own endpoints may be besides public addresses ([project_clouds]). */
     private readonly projectCloudNetworks: Networks = [],
+    private readonly quotas: ProjectQuotas = new ProjectQuotas(),
   ) {}
 
   /**
@@ -117,6 +119,7 @@ export class CloudService {
       credentialsRef = secretHref(ctx, args.credentials_ref, this.keyManager);
       await checkSecret(ctx, credentialsRef, this.keyManager, this.keyManager.timeoutMs);
     }
+    if (project) await this.quotas.checkClouds(this.db.manager, ctx.projectId as string);
     if (project && (await this.db.getRepository(CloudRow).existsBy({ name: args.name, scope: 'shared' }))) {
       // Shared names are known to everyone: a project cloud would hide the shared one from its project.
       throw conflict(

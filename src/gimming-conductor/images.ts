@@ -22,6 +22,7 @@ import type { Trusts } from './trusts';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { ImageView, MethodArgs, Page, TaskView } from './rpc-schemas';
 import { pageAfter } from './pagination';
+import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 import { IMAGE_ID_PROPERTY, sameBytes } from './tasks/copy-task';
 import type { TaskEngine, TaskType } from './tasks/engine';
 import { pendingImportUrls } from './tasks/import-task';
@@ -54,6 +55,9 @@ export class ImageService {
     private readonly remotes: RemoteMetadata,
     private readonly tasking: { trusts: Trusts; leaseS: number },
     private readonly notify: ConductorNotifier = ConductorNotifier.noop(),
+    private readonly quotas: ProjectQuotas = new ProjectQuotas(),
+    /** What an import reserves of the staging area at most ([agent] staging_max_upload_bytes). */
+    private readonly maxImportBytes = 2147483648,
   ) {}
 
   async find(ctx: RequestContext, id: string): Promise<ImageRow> {
@@ -166,6 +170,7 @@ export class ImageService {
     const taskIds: string[] = [];
     try {
       await this.db.transaction(async (m) => {
+        await this.quotas.checkTasks(m, image.owner, targets.length);
         await m.insert(ImageRow, image);
         await m.insert(LocationRow, {
           id: randomUUID(),
@@ -349,6 +354,15 @@ export class ImageService {
     if (stagingAgent) image.status = 'importing';
     const importTaskId = stagingAgent ? randomUUID() : undefined;
     await this.db.transaction(async (m) => {
+      if (importTaskId) {
+        // An import counts as one task until its copies start, and reserves staging room for its data.
+        await this.quotas.checkTasks(m, image.owner, 1);
+        const room = await this.quotas.stagingRoom(m, image.owner, image.id);
+        if (room !== undefined && room <= 0) {
+          throw stagedBytesExceeded(image.owner, this.quotas.limits.stagedBytes, room);
+        }
+        image.stagingReserved = Math.min(this.maxImportBytes, room ?? Infinity);
+      }
       await m.insert(ImageRow, image);
       if (importTaskId) {
         await m.insert(
@@ -437,6 +451,7 @@ export class ImageService {
     }
     const taskIds: string[] = [];
     await this.db.transaction(async (m) => {
+      await this.quotas.checkTasks(m, image.owner, plan.filter((step) => !step.adopt).length);
       for (const step of plan) {
         if (step.adopt) {
           const fields = {

@@ -2,9 +2,14 @@
  * The client side of the conductor's RPC API: what gimming-api (and agents, for heartbeats) import.
  * Each method pins the API version it needs.
  */
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel } from 'amqplib';
 import type { RequestContext } from '../common/context';
+import type { CallSigner } from '../common/grpc/auth';
 import type { MessagingConnection } from '../common/rpc/connection';
 import { RpcClient } from '../common/rpc/client';
+import { ENVELOPE_VERSION, encode, type RpcEnvelope } from '../common/rpc/envelope';
+import { castAudience, signEnvelope } from '../common/rpc/signed-envelope';
 import type {
   CloudImageView,
   CloudView,
@@ -20,17 +25,70 @@ import type {
 } from './rpc-schemas';
 
 export const CONDUCTOR_TOPIC = 'conductor';
+export const HEARTBEAT_METHOD = 'agent_heartbeat';
+
+/**
+ * The exchange (a fanout) and queue agents' heartbeats go to, apart from the conductor's topic: an agent's
+ * broker user needs to publish there only, never where the conductor's other methods are served.
+ */
+export function heartbeatExchange(controlExchange: string): string {
+  return `${controlExchange}.${CONDUCTOR_TOPIC}_heartbeats`;
+}
+
+/**
+ * What an agent sends the conductor: its heartbeat, signed with the deployment's secret (a heartbeat
+ * registers the agent, so the broker alone must not be enough to send one), on the heartbeat exchange.
+ * Its channel declares only that exchange, so an agent's broker user needs configure and write
+ * permission on it alone, and no read permission at all.
+ */
+export class HeartbeatPublisher {
+  private readonly channel: ChannelWrapper;
+  private readonly exchange: string;
+
+  constructor(
+    private readonly connection: MessagingConnection,
+    private readonly signer: CallSigner | null,
+  ) {
+    this.exchange = heartbeatExchange(connection.exchange);
+    this.channel = connection.manager.createChannel({
+      json: false,
+      setup: async (ch: ConfirmChannel) => {
+        await ch.assertExchange(this.exchange, 'fanout', { durable: true });
+      },
+    });
+  }
+
+  /** At 1.0 although 1.5 added rpc_version and proto: older conductors ignore them and still register. */
+  async send(ctx: RequestContext, args: MethodArgs<'agent_heartbeat'>, ttlMs: number): Promise<void> {
+    let envelope: RpcEnvelope = {
+      envelope_version: ENVELOPE_VERSION,
+      method: HEARTBEAT_METHOD,
+      version: '1.0',
+      args,
+      context: ctx.toWire(false),
+    };
+    if (this.signer) {
+      envelope = signEnvelope(this.signer, castAudience(this.connection.exchange, CONDUCTOR_TOPIC), envelope);
+    }
+    await this.channel.publish(this.exchange, '', encode(envelope), {
+      contentType: 'application/json',
+      persistent: false,
+      expiration: String(ttlMs),
+      messageId: ctx.requestId,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close();
+  }
+}
 
 export class ConductorAPI {
   private readonly client: RpcClient;
 
-  constructor(connection: MessagingConnection, timeoutMs: number) {
-    this.client = new RpcClient(connection, CONDUCTOR_TOPIC, timeoutMs);
-  }
-
-  /** At 1.0 although 1.5 added rpc_version and proto: older conductors ignore them and still register. */
-  agentHeartbeat(ctx: RequestContext, args: MethodArgs<'agent_heartbeat'>, ttlMs: number): Promise<void> {
-    return this.client.cast(ctx, 'agent_heartbeat', args, { version: '1.0', expirationMs: ttlMs });
+  /** `castSigner`: for a conductor, which casts to other conductors (they carry no token). */
+  constructor(connection: MessagingConnection, timeoutMs: number, castSigner: CallSigner | null = null) {
+    this.client = new RpcClient(connection, CONDUCTOR_TOPIC, timeoutMs, castSigner);
   }
 
   /** Whether a conductor answers within `timeoutMs` (any conductor of the topic). */
@@ -58,7 +116,10 @@ export class ConductorAPI {
   }
 
   /** Where to stream an upload: the address of the agent that stages it. */
-  beginUpload(ctx: RequestContext, args: MethodArgs<'begin_upload'>): Promise<{ agent_address: string }> {
+  beginUpload(
+    ctx: RequestContext,
+    args: MethodArgs<'begin_upload'>,
+  ): Promise<{ agent_address: string; limit_bytes?: number | null }> {
     return this.client.call(ctx, 'begin_upload', args, { version: '1.2' });
   }
 

@@ -14,6 +14,7 @@ import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { ImageService } from './images';
 import type { ImageView, MethodArgs } from './rpc-schemas';
 import type { TaskEngine } from './tasks/engine';
+import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 
 const log = getLogger('conductor.uploads');
 
@@ -23,34 +24,72 @@ export class UploadService {
     private readonly agents: AgentRegistry,
     private readonly images: ImageService,
     private readonly engine: TaskEngine,
+    private readonly quotas: ProjectQuotas = new ProjectQuotas(),
+    /** What an upload of undeclared size reserves at most ([agent] staging_max_upload_bytes). */
+    private readonly maxUploadBytes = 2147483648,
   ) {}
 
-  /** Chooses the agent that stages the upload: one of the first target's zone, so that copy stays local. */
-  async begin(ctx: RequestContext, args: MethodArgs<'begin_upload'>): Promise<{ agent_address: string }> {
+  /**
+   * Chooses the agent that stages the upload: one of the first target's zone, so that copy stays local.
+   * The project's limits are checked before any byte: room for the copies ([quota] running_tasks) and for
+   * the data ([quota] staged_bytes); what the upload reserves is recorded, and the room left answered
+   * (`limit_bytes`) so that the agent stops an upload of undeclared size there.
+   */
+  async begin(
+    ctx: RequestContext,
+    args: MethodArgs<'begin_upload'>,
+  ): Promise<{ agent_address: string; limit_bytes: number | null }> {
     const image = await this.images.find(ctx, args.image_id);
-    const location = await this.db
+    const locations = await this.db
       .getRepository(LocationRow)
       .createQueryBuilder('l')
       .where('l.image_id = :id', { id: image.id })
       .orderBy('l.created_at', 'ASC')
-      .getOne();
-    const cloud = location ? await this.db.getRepository(CloudRow).findOneBy({ id: location.cloudId }) : null;
+      .getMany();
+    const first = locations[0];
+    const cloud = first ? await this.db.getRepository(CloudRow).findOneBy({ id: first.cloudId }) : null;
     if (!cloud) throw conflict('gimming.image.no_target', `Image ${image.id} has no target cloud.`);
     const agent = await this.agents.pick(cloud.zone);
-    const claimed = await this.db
-      .createQueryBuilder()
-      .update(ImageRow)
-      .set({ status: 'saving', stagingAgent: agent.address, updatedAt: new Date() })
-      .where('id = :id AND status = :queued', { id: image.id, queued: 'queued' })
-      .execute();
-    if (!claimed.affected) {
-      throw conflict(
-        'gimming.image.not_queued',
-        `Image ${image.id} is ${image.status}: its data was already uploaded or is being uploaded.`,
-      );
-    }
+    const room = await this.db.transaction(async (m) => {
+      await this.quotas.checkTasks(m, image.owner, locations.length);
+      const left = await this.quotas.stagingRoom(m, image.owner, image.id);
+      if (left !== undefined && (left <= 0 || (args.size !== undefined && args.size > left))) {
+        throw stagedBytesExceeded(image.owner, this.quotas.limits.stagedBytes, left, args.size);
+      }
+      const reserved = args.size ?? Math.min(this.maxUploadBytes, left ?? Infinity);
+      const claimed = await m
+        .createQueryBuilder()
+        .update(ImageRow)
+        .set({
+          status: 'saving',
+          stagingAgent: agent.address,
+          stagingReserved: reserved,
+          updatedAt: new Date(),
+        })
+        .where('id = :id AND status = :queued', { id: image.id, queued: 'queued' })
+        .execute();
+      if (!claimed.affected) {
+        throw conflict(
+          'gimming.image.not_queued',
+          `Image ${image.id} is ${image.status}: its data was already uploaded or is being uploaded.`,
+        );
+      }
+      return left;
+    });
     log.info({ image_id: image.id, agent: agent.address, declared_size: args.size }, 'upload started');
-    return { agent_address: agent.address };
+    return { agent_address: agent.address, limit_bytes: room ?? null };
+  }
+
+  /**
+   * The staging room the project of `image` has left for its data (an import about to run), undefined
+   * without a limit; refused when there is none.
+   */
+  async stagingLimit(image: ImageRow): Promise<number | undefined> {
+    const room = await this.db.transaction((m) => this.quotas.stagingRoom(m, image.owner, image.id));
+    if (room !== undefined && room <= 0) {
+      throw stagedBytesExceeded(image.owner, this.quotas.limits.stagedBytes, room);
+    }
+    return room;
   }
 
   /** Records the byte identity and queues a copy from staging to every target. */
@@ -121,7 +160,7 @@ export class UploadService {
     await this.db
       .createQueryBuilder()
       .update(ImageRow)
-      .set({ status: 'queued', stagingAgent: null, updatedAt: new Date() })
+      .set({ status: 'queued', stagingAgent: null, stagingReserved: null, updatedAt: new Date() })
       .where('id = :id AND status = :saving', { id: image.id, saving: 'saving' })
       .execute();
     log.info({ image_id: image.id }, 'upload aborted');

@@ -1,24 +1,34 @@
 /**
- * An agent's gRPC port obeys only the deployment's daemons: a stranger process on the network, with a
- * user's valid token and catalog but without the shared secret ([agent] rpc_secrets), cannot describe,
- * read or delete an image through a running agent, whether it sends no credentials, signs with a wrong
- * secret, sends an expired signature or replays one; the real daemons still adopt and sync an image.
+ * An agent's gRPC port obeys only the deployment's daemons. It speaks mutual TLS only: a plaintext client,
+ * a client without a certificate and a client whose certificate another CA signed are refused at the
+ * handshake. Behind TLS, a process with a deployment certificate and a user's valid token and catalog but
+ * without the shared secret ([agent] rpc_secrets) cannot describe, read or delete an image, whether it
+ * sends no credentials, signs with a wrong secret, sends an expired signature or replays one; a call signed
+ * for zone-a's agent is refused by zone-b's, one signed for a request is refused with another, and one
+ * made before an agent restarted is refused after it. Certificates are rotated without a restart. The real
+ * daemons still adopt and sync an image.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { AUTH_METADATA_KEY, newNonce, signCall } from '../../src/common/grpc/auth';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate, createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { connect as tlsConnect } from 'node:tls';
+import { AUTH_METADATA_KEY, newNonce, requestDigest, signCall } from '../../src/common/grpc/auth';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { location, registerClouds, waitForTasks } from '../support/flows';
-import { http } from '../support/http';
+import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
 import { REPO_ROOT, type Testbed, testbed } from '../support/testbed';
 
 const API_PORT = 18795;
 const AGENT_PORTS = { 'zone-a': 18796, 'zone-b': 18797 };
 const AGENT_A = `127.0.0.1:${AGENT_PORTS['zone-a']}`;
+const AGENT_B = `127.0.0.1:${AGENT_PORTS['zone-b']}`;
 const SERVICE = '/gimming.agent.v1.Agent';
 
 type Method = 'DescribeImage' | 'DeleteImage' | 'ReadImage';
@@ -42,7 +52,7 @@ interface StrangerClient extends grpc.Client {
 }
 
 /** A client any process could build from the published .proto: no GIMinG code, no interceptors. */
-function strangerClient(address: string): StrangerClient {
+function strangerClient(address: string, credentials: grpc.ChannelCredentials): StrangerClient {
   const definition = protoLoader.loadSync('gimming/agent/v1/agent.proto', {
     keepCase: true,
     longs: Number,
@@ -52,7 +62,23 @@ function strangerClient(address: string): StrangerClient {
     includeDirs: [join(REPO_ROOT, 'protos')],
   });
   const proto = grpc.loadPackageDefinition(definition) as any;
-  return new proto.gimming.agent.v1.Agent(address, grpc.credentials.createInsecure());
+  return new proto.gimming.agent.v1.Agent(address, credentials);
+}
+
+/** The SHA-256 fingerprint of the certificate a TLS server presents now (a new connection each time). */
+function servedFingerprint(port: number, ca: Buffer, cert: Buffer, key: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect(
+      { host: '127.0.0.1', servername: '', port, ca, cert, key, ALPNProtocols: ['h2'] },
+      () => {
+        const raw = socket.getPeerX509Certificate()?.raw;
+        socket.destroy();
+        if (raw) resolve(createHash('sha256').update(raw).digest('hex'));
+        else reject(new Error('no certificate'));
+      },
+    );
+    socket.on('error', reject);
+  });
 }
 
 describe('agent gRPC authentication', function () {
@@ -67,6 +93,10 @@ describe('agent gRPC authentication', function () {
   let source: any;
   let stranger: StrangerClient;
   let refusals = 0;
+  let ca: Buffer;
+  let insider: { cert: Buffer; key: Buffer };
+  /** The deployment's TLS credentials, for a process that has a certificate but not the secret. */
+  let tls: () => grpc.ChannelCredentials;
 
   before(async function () {
     this.timeout(300000);
@@ -79,7 +109,11 @@ describe('agent gRPC authentication', function () {
     const ids = await registerClouds(api, admin.id);
     cloudA = { id: ids['zone-a']!, name: 'zone-a', type: 'openstack', region_name: 'RegionOne' };
     ({ image: source } = await glanceA.createWithData(256 * 1024, { os_distro: 'agent-auth' }));
-    stranger = strangerClient(AGENT_A);
+    ca = readFileSync(join(daemons.pkiDir, 'ca.pem'));
+    const paths = daemons.issueCertificate('insider');
+    insider = { cert: readFileSync(paths.cert), key: readFileSync(paths.key) };
+    tls = () => grpc.credentials.createSsl(ca, insider.key, insider.cert);
+    stranger = strangerClient(AGENT_A, tls());
   });
 
   after(async function () {
@@ -102,12 +136,14 @@ describe('agent gRPC authentication', function () {
     return md;
   }
 
-  function call(method: Method, imageId: string, md: grpc.Metadata): Promise<Outcome> {
-    const request = { cloud: cloudA, image_id: imageId, from_staging: false };
+  const requestOf = (imageId: string) => ({ cloud: cloudA, image_id: imageId, from_staging: false });
+
+  function call(method: Method, imageId: string, md: grpc.Metadata, client = stranger): Promise<Outcome> {
+    const request = requestOf(imageId);
     const deadline = Date.now() + 30000;
     if (method === 'ReadImage') {
       return new Promise((resolve) => {
-        const stream = stranger.ReadImage(request, md, { deadline });
+        const stream = client.ReadImage(request, md, { deadline });
         let chunks = 0;
         stream.on('data', () => (chunks += 1));
         stream.on('error', (err: grpc.ServiceError) => resolve({ ok: false, err }));
@@ -115,7 +151,7 @@ describe('agent gRPC authentication', function () {
       });
     }
     return new Promise((resolve) => {
-      stranger[method](request, md, { deadline }, (err, value) =>
+      client[method](request, md, { deadline }, (err, value) =>
         resolve(err ? { ok: false, err } : { ok: true, value }),
       );
     });
@@ -139,8 +175,64 @@ describe('agent gRPC authentication', function () {
   }
 
   const METHODS: Method[] = ['DescribeImage', 'DeleteImage', 'ReadImage'];
-  const sign = (secret: string, method: Method, at = Date.now()) =>
-    signCall(secret, `${SERVICE}/${method}`, at, newNonce());
+  /** Signs as the daemons do: for zone-a's agent, the method and the request for `imageId`. */
+  const sign = (secret: string, method: Method, at = Date.now(), imageId = source.id, audience = AGENT_A) =>
+    signCall(
+      secret,
+      {
+        audience,
+        path: `${SERVICE}/${method}`,
+        digest: requestDigest(`${SERVICE}/${method}`, requestOf(imageId)),
+      },
+      at,
+      newNonce(),
+    );
+
+  /** A call refused before any gRPC is spoken: the channel never gets ready. */
+  function assertHandshakeRefused(outcome: Outcome, what: string): void {
+    if (outcome.ok) assert.fail(`${what}: the agent served the call`);
+    assert.equal(outcome.err.code, grpc.status.UNAVAILABLE, `${what}: ${outcome.err.message}`);
+    assert.equal(outcome.err.metadata.get('gimming-error').length, 0, `${what}: the agent answered`);
+  }
+
+  it('refuses a plaintext client, a client without a certificate and one from another CA, at the handshake', async () => {
+    const otherCa = mkdtempSync(join(tmpdir(), 'gimming-other-ca-'));
+    execFileSync('bash', [join(REPO_ROOT, 'tools', 'testbed', 'pki.sh'), otherCa, 'issue', 'stranger']);
+    const foreign = {
+      ca: readFileSync(join(otherCa, 'ca.pem')),
+      cert: readFileSync(join(otherCa, 'stranger.pem')),
+      key: readFileSync(join(otherCa, 'stranger-key.pem')),
+    };
+    const clients: Array<[string, grpc.ChannelCredentials]> = [
+      ['plaintext', grpc.credentials.createInsecure()],
+      ['TLS without a client certificate', grpc.credentials.createSsl(ca)],
+      ['a certificate of another CA', grpc.credentials.createSsl(ca, foreign.key, foreign.cert)],
+      // Trusting anything would not help: the agent wants a certificate its CA signed.
+      ['another CA, trusting it', grpc.credentials.createSsl(foreign.ca, foreign.key, foreign.cert)],
+    ];
+    const before = daemons.logLines('agent-zone-a').length;
+    for (const [what, credentials] of clients) {
+      const client = strangerClient(AGENT_A, credentials);
+      try {
+        for (const method of METHODS) {
+          // Even with a good signature: nothing gets past the handshake.
+          assertHandshakeRefused(
+            await call(method, source.id, metadata(sign(daemons.rpcSecret, method)), client),
+            what,
+          );
+        }
+      } finally {
+        client.close();
+      }
+    }
+    // Nothing reached the gRPC layer, so nothing was refused there.
+    const refusedThere = daemons
+      .logLines('agent-zone-a')
+      .slice(before)
+      .filter((l) => l.message === 'call refused: not authenticated');
+    assert.deepEqual(refusedThere, []);
+    await assertUntouched();
+  });
 
   it('refuses a caller that sends no credentials', async () => {
     for (const method of METHODS) {
@@ -179,17 +271,117 @@ describe('agent gRPC authentication', function () {
     const seen = metadata(sign(daemons.rpcSecret, 'DescribeImage'));
     assertRefused(await call('DeleteImage', source.id, seen), 'wrong signature', 'DeleteImage');
     assertRefused(await call('ReadImage', source.id, seen), 'wrong signature', 'ReadImage');
-    // A signed DeleteImage or ReadImage of another image, replayed with this image's ID.
+    // A signed DeleteImage or ReadImage of another image: served once, refused again, and refused when
+    // replayed with this image's ID.
     for (const method of ['DeleteImage', 'ReadImage'] as const) {
-      const md = metadata(sign(daemons.rpcSecret, method));
-      const other = await call(method, randomUUID(), md);
+      const otherId = randomUUID();
+      const md = metadata(sign(daemons.rpcSecret, method, Date.now(), otherId));
+      const other = await call(method, otherId, md);
       assert.ok(
         other.ok || other.err.code !== grpc.status.UNAUTHENTICATED,
         `${method} signed with the secret is let through (${other.ok ? 'ok' : other.err.message})`,
       );
-      assertRefused(await call(method, source.id, md), 'replayed', `${method} replayed`);
+      assertRefused(await call(method, otherId, md), 'replayed', `${method} replayed`);
+      assertRefused(await call(method, source.id, md), 'wrong signature', `${method} for this image`);
     }
     await assertUntouched();
+  });
+
+  it('refuses a call signed for zone-a when replayed to zone-b, or with another request', async () => {
+    const toB = strangerClient(AGENT_B, tls());
+    try {
+      const captured = metadata(sign(daemons.rpcSecret, 'DescribeImage'));
+      const first = await call('DescribeImage', source.id, captured);
+      assert.ok(first.ok, 'the call is served by the agent it was signed for');
+      // The same bytes to zone-b's agent: signed for another audience.
+      const replayed = await call('DescribeImage', source.id, captured, toB);
+      if (replayed.ok) assert.fail('zone-b served a call signed for zone-a');
+      assert.equal(replayed.err.code, grpc.status.UNAUTHENTICATED);
+      assert.equal(
+        JSON.parse(String(replayed.err.metadata.get('gimming-error')[0])).details.reason,
+        'wrong signature',
+      );
+      // A fresh signature for a DescribeImage of one image does not describe (or delete) another.
+      const forOther = metadata(sign(daemons.rpcSecret, 'DeleteImage', Date.now(), randomUUID()));
+      assertRefused(
+        await call('DeleteImage', source.id, forOther),
+        'wrong signature',
+        'DeleteImage, other request',
+      );
+    } finally {
+      toB.close();
+    }
+    const onB = daemons
+      .logLines('agent-zone-b')
+      .filter((l) => l.message === 'call refused: not authenticated');
+    assert.equal(onB.length, 1);
+    assert.equal(onB[0]?.reason, 'wrong signature');
+    await assertUntouched();
+  });
+
+  it('refuses a call signed before the agent restarted, although it was never seen by the new process', async () => {
+    const captured = metadata(sign(daemons.rpcSecret, 'DescribeImage'));
+    await daemons.restart('agent-zone-a', 'gimming-agent', daemons.agentEnv('zone-a'), 'SIGTERM');
+    await waitFor(
+      'zone-a agent back',
+      async () =>
+        daemons.logLines('agent-zone-a').filter((l) => l.message === 'gimming-agent started').length >= 2
+          ? true
+          : undefined,
+      30000,
+    );
+    stranger.close();
+    stranger = strangerClient(AGENT_A, tls());
+    assertRefused(
+      await call('DescribeImage', source.id, captured),
+      'signed before this agent started',
+      'after restart',
+    );
+    const fresh = await call('DescribeImage', source.id, metadata(sign(daemons.rpcSecret, 'DescribeImage')));
+    assert.ok(fresh.ok, 'a call signed after the restart is served');
+  });
+
+  it('takes a new certificate without a restart, and keeps the old one while the new is half written', async () => {
+    const certPath = join(daemons.pkiDir, 'agent-zone-a.pem');
+    const keyPath = join(daemons.pkiDir, 'agent-zone-a-key.pem');
+    const port = AGENT_PORTS['zone-a'];
+    const served = () => servedFingerprint(port, ca, insider.cert, insider.key);
+    const fingerprint = (pem: Buffer) =>
+      createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+    const oldPem = readFileSync(certPath);
+    assert.equal(await served(), fingerprint(oldPem));
+    // A new certificate, its key not yet in place: the agent keeps the set in use.
+    const next = daemons.issueCertificate('agent-zone-a-next');
+    const nextPem = readFileSync(next.cert);
+    writeFileSync(`${certPath}.tmp`, nextPem);
+    renameSync(`${certPath}.tmp`, certPath);
+    await waitFor(
+      'the half-written rotation to be seen',
+      async () =>
+        daemons.logLines('agent-zone-a').some((l) => l.message.startsWith('certificates not reloaded'))
+          ? true
+          : undefined,
+      15000,
+    );
+    assert.equal(await served(), fingerprint(oldPem));
+    // The key follows: the new pair is taken, for new connections, without a restart.
+    writeFileSync(`${keyPath}.tmp`, readFileSync(next.key), { mode: 0o600 });
+    renameSync(`${keyPath}.tmp`, keyPath);
+    await waitFor(
+      'the new certificate to be served',
+      async () => ((await served()) === fingerprint(nextPem) ? true : undefined),
+      15000,
+    );
+    const reloaded = daemons.logLines('agent-zone-a').filter((l) => l.message === 'certificates reloaded');
+    assert.equal(reloaded.at(-1)?.fingerprint, fingerprint(nextPem));
+    // And a SIGHUP re-reads at once (the files are the same: nothing changes, nothing breaks).
+    daemons.process('agent-zone-a')?.kill('SIGHUP');
+    const described = await call(
+      'DescribeImage',
+      source.id,
+      metadata(sign(daemons.rpcSecret, 'DescribeImage')),
+    );
+    assert.ok(described.ok, 'calls are served after the rotation');
   });
 
   it('logs each refusal with its reason and the caller, never the secret', () => {
@@ -211,10 +403,12 @@ describe('agent gRPC authentication', function () {
       'malformed credentials',
       'no credentials',
       'replayed',
+      'signed before this agent started',
       'wrong signature',
     ]);
     const started = daemons.logLines('agent-zone-a').find((l) => l.message === 'gimming-agent started');
     assert.equal(started?.auth, 'shared secret (1 accepted)');
+    assert.equal(started?.transport, 'mutual TLS');
   });
 
   it('lets the daemons that hold the secret adopt and sync the image', async () => {
@@ -233,7 +427,7 @@ describe('agent gRPC authentication', function () {
     const refused = (name: string) =>
       daemons.logLines(name).filter((l) => l.message === 'call refused: not authenticated').length;
     assert.equal(refused('agent-zone-a'), refusals);
-    assert.equal(refused('agent-zone-b'), 0);
+    assert.equal(refused('agent-zone-b'), 1, 'only the call replayed from zone-a');
     await glanceB.delete(copy.image_id as string);
   });
 

@@ -4,13 +4,14 @@
  * credential, the endpoint from the Keystone catalog, every command's output in json and table format,
  * errors, --wait, the local cache, and the progress bar under a pseudo-terminal.
  *
- * The API listens on 9595, where the test bed's catalog entry (type image-manager) points.
+ * The test's API has a catalog entry of its own (type image-manager) in a Keystone region the test makes
+ * and removes, so the command finds it through the catalog while `npm run demo`'s API holds the test
+ * bed's entry on 9595.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DaemonSet, allPassed } from '../support/daemons';
@@ -19,20 +20,13 @@ import { Glance, type Token, issueToken } from '../support/openstack';
 import { type Testbed, testbed } from '../support/testbed';
 
 const BIN = resolve(__dirname, '../../../bin/gimming');
-const API_PORT = 9595;
+const API_PORT = 19495;
+const REGION = `RegionCLI-${randomBytes(3).toString('hex')}`;
 
 interface Run {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.once('error', () => ok(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)));
-  });
 }
 
 describe('the gimming command line', function () {
@@ -44,6 +38,8 @@ describe('the gimming command line', function () {
   let glanceA: Glance;
   let glanceB: Glance;
   let clouds: string;
+  let admin: Token;
+  let endpointId: string | undefined;
 
   /** Runs gimming with a clean environment plus `env`. */
   function gimming(args: string[], env: Record<string, string> = {}): Promise<Run> {
@@ -84,12 +80,28 @@ describe('the gimming command line', function () {
 
   before(async function () {
     this.timeout(300000);
-    if (!(await portFree(API_PORT))) {
-      throw new Error(
-        `port ${API_PORT} is busy (is \`npm run demo\` running? stop it: bash tools/demo.sh stop)`,
-      );
-    }
     bed = testbed();
+    admin = await issueToken(bed, bed.users.admin);
+    const services = await http('GET', `${bed.auth_url}/services?type=image-manager`, { token: admin.id });
+    assert.equal(services.status, 200, services.text);
+    const region = await http('POST', `${bed.auth_url}/regions`, {
+      token: admin.id,
+      json: { region: { id: REGION } },
+    });
+    assert.equal(region.status, 201, region.text);
+    const endpoint = await http('POST', `${bed.auth_url}/endpoints`, {
+      token: admin.id,
+      json: {
+        endpoint: {
+          service_id: services.body.services[0].id,
+          interface: 'public',
+          region_id: REGION,
+          url: `http://127.0.0.1:${API_PORT}`,
+        },
+      },
+    });
+    assert.equal(endpoint.status, 201, endpoint.text);
+    endpointId = endpoint.body.endpoint.id;
     home = mkdtempSync(join(tmpdir(), 'gimming-cli-'));
     daemons = new DaemonSet(bed, { apiPort: API_PORT, agentPorts: { 'zone-a': 19496, 'zone-b': 19497 } });
     await daemons.start();
@@ -104,7 +116,7 @@ describe('the gimming command line', function () {
         user_domain_name: u.user_domain_name,
         project_domain_name: u.project_domain_name,
       },
-      region_name: 'RegionOne',
+      region_name: REGION,
     });
     // Passwords in secure.yaml beside clouds.yaml, as openstacksdk allows.
     clouds = JSON.stringify({ clouds: { demo: cloud(bed.users.demo), admin: cloud(bed.users.admin) } });
@@ -124,6 +136,10 @@ describe('the gimming command line', function () {
     this.timeout(60000);
     if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     if (home) rmSync(home, { recursive: true, force: true });
+    if (admin) {
+      if (endpointId) await http('DELETE', `${bed.auth_url}/endpoints/${endpointId}`, { token: admin.id });
+      await http('DELETE', `${bed.auth_url}/regions/${REGION}`, { token: admin.id });
+    }
   });
 
   it('registers and shows clouds (admin, clouds.yaml in the working directory, catalog endpoint)', async () => {
@@ -224,7 +240,7 @@ describe('the gimming command line', function () {
       OS_PROJECT_NAME: u.project_name,
       OS_USER_DOMAIN_NAME: u.user_domain_name,
       OS_PROJECT_DOMAIN_NAME: u.project_domain_name,
-      OS_REGION_NAME: 'RegionTwo',
+      OS_REGION_NAME: REGION,
     };
     const res = await gimming(
       ['image', 'adopt', sourceId, '--cloud', 'zone-a', '--target', 'zone-b', '--wait', '-f', 'json'],
@@ -434,6 +450,7 @@ describe('the gimming command line', function () {
     const token = await gimming(['image', 'list', '-f', 'value', '-c', 'Name'], {
       OS_AUTH_URL: bed.auth_url,
       OS_TOKEN: demo.id,
+      OS_REGION_NAME: REGION,
     });
     assert.equal(token.code, 0, token.stderr);
     assert.ok(token.stdout.includes('cli-uploaded'));
@@ -455,7 +472,7 @@ describe('the gimming command line', function () {
           '-f',
           'json',
         ],
-        { OS_AUTH_URL: bed.auth_url, OS_APPLICATION_CREDENTIAL_SECRET: cred.secret },
+        { OS_AUTH_URL: bed.auth_url, OS_APPLICATION_CREDENTIAL_SECRET: cred.secret, OS_REGION_NAME: REGION },
       );
       assert.equal(res.code, 0, res.stderr);
       assert.ok(JSON.parse(res.stdout).length >= 3);

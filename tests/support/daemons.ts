@@ -34,6 +34,8 @@ export class DaemonSet {
   readonly configPath = join(this.dir, 'gimming.conf');
   /** The shared secret the daemons authenticate the calls to agents with ([agent] rpc_secrets). */
   readonly rpcSecret = randomBytes(32).toString('hex');
+  /** The set's own throw-away CA and certificates (tools/testbed/pki.sh): the daemons talk mutual TLS. */
+  readonly pkiDir = join(this.dir, 'pki');
   private readonly procs = new Map<string, ChildProcess>();
 
   constructor(
@@ -78,6 +80,10 @@ remote_cache_time = 1
 bind_host = 127.0.0.1
 heartbeat_interval = 2
 rpc_secrets = ${this.rpcSecret}
+ssl_ca_file = ${join(this.pkiDir, 'ca.pem')}
+ssl_cert_file = ${join(this.pkiDir, 'gimming.pem')}
+ssl_key_file = ${join(this.pkiDir, 'gimming-key.pem')}
+ssl_reload_interval = 1
 ${this.opts.extraConfig ?? ''}
 `;
   }
@@ -86,6 +92,8 @@ ${this.opts.extraConfig ?? ''}
     const conn = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
     await conn.query(`CREATE DATABASE ${this.dbName} CHARACTER SET utf8mb4`);
     await conn.end();
+    this.issueCertificate('gimming');
+    for (const zone of Object.keys(this.opts.agentPorts)) this.issueCertificate(`agent-${zone}`);
     writeFileSync(this.configPath, this.config(), { mode: 0o600 });
     execFileSync(
       process.execPath,
@@ -135,9 +143,26 @@ ${this.opts.extraConfig ?? ''}
     return child;
   }
 
-  /** What the agent of a zone is started with (its zone, port and staging area), plus `extra`. */
+  /**
+   * Makes (once) a certificate signed by the set's CA, good for 127.0.0.1 and localhost unless `sans` say
+   * otherwise; returns the paths of the certificate and its key.
+   */
+  issueCertificate(name: string, sans: string[] = []): { cert: string; key: string } {
+    execFileSync(
+      'bash',
+      [join(REPO_ROOT, 'tools', 'testbed', 'pki.sh'), this.pkiDir, 'issue', name, ...sans],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    return { cert: join(this.pkiDir, `${name}.pem`), key: join(this.pkiDir, `${name}-key.pem`) };
+  }
+
+  /** What the agent of a zone is started with (its zone, port, certificate and staging area), plus `extra`. */
   agentEnv(zone: string, extra: Record<string, string> = {}): Record<string, string> {
     return {
+      OS_AGENT__SSL_CERT_FILE: join(this.pkiDir, `agent-${zone}.pem`),
+      OS_AGENT__SSL_KEY_FILE: join(this.pkiDir, `agent-${zone}-key.pem`),
       OS_AGENT__STAGING_DIR: this.stagingDir(zone),
       OS_AGENT__ZONE: zone,
       OS_AGENT__BIND_PORT: String(this.opts.agentPorts[zone]),

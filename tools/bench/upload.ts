@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const daemons = new DaemonSet(bed, {
     apiPort: 29695,
     agentPorts: { 'zone-a': 29696, 'zone-b': 29697 },
-    extraConfig: `staging_max_bytes = ${(SIZE_MIB + 1024) * MiB}`,
+    extraConfig: `staging_max_bytes = ${(SIZE_MIB + 1024) * MiB}\n[quota]\nstaged_bytes = -1`,
   });
   let ok = false;
   await daemons.start();

@@ -120,6 +120,19 @@ export const SCHEMA = {
       20,
       1,
     ),
+    upload_idle_timeout: int(
+      'Seconds an upload body (PUT /v1/images/{id}/file) may pause before the upload is given up (408), its ' +
+        'reservation and partial data freed and its connection closed.',
+      60,
+      1,
+    ),
+    upload_deadline: int(
+      'Seconds an upload body may take in all, however steadily it arrives, before the upload is given up ' +
+        '(408) and everything it staged freed, so that a client trickling data cannot hold a reservation ' +
+        'for ever.',
+      21600,
+      1,
+    ),
     max_limit: int('Largest number of items one list request returns.', 1000, 1),
     default_limit: int('Number of items a list request returns when it names no limit.', 100, 1),
     cloud_credentials_lifetime: int(
@@ -219,6 +232,15 @@ export const SCHEMA = {
       5,
       1,
     ),
+    task_deadline: int(
+      'Seconds one run of a copy or an import may take in all, however steadily its data arrives. Past it ' +
+        'the task is stopped and fails for good (gimming.task.deadline_exceeded), and what it made (a ' +
+        'half-made copy, staged data) is removed, so that a trickling source cannot hold a worker for ever. ' +
+        'The agents give up a source that sends nothing for [agent] glance_timeout seconds. 0 means no ' +
+        'deadline.',
+      86400,
+      0,
+    ),
     task_scan_interval: int(
       'Seconds between two looks for tasks that are due or whose conductor is gone.',
       3,
@@ -265,6 +287,31 @@ export const SCHEMA = {
         'development machine whose agents listen on 127.0.0.1. Ignored when rpc_secrets is set.',
       false,
     ),
+    ssl_ca_file: str(
+      'CA certificate file (PEM) of the deployment: every agent accepts gRPC calls only from clients that ' +
+        'present a certificate this CA signed (mutual TLS), and every caller checks the certificate of the ' +
+        'agent it calls against it. gimming-api, gimming-conductor and gimming-agent all need it. Required ' +
+        'unless rpc_plaintext is set.',
+      null,
+    ),
+    ssl_cert_file: str(
+      'Certificate file (PEM) of this daemon, signed by ssl_ca_file: an agent serves it on its gRPC port, and ' +
+        'every daemon presents it when it calls an agent. It must name the host or address other daemons ' +
+        'reach an agent by (advertise_address). Re-read on SIGHUP and when it changes.',
+      null,
+    ),
+    ssl_key_file: str('Private key file (PEM) of ssl_cert_file. Re-read with it.', null),
+    ssl_reload_interval: int(
+      'Seconds between two checks of ssl_ca_file, ssl_cert_file and ssl_key_file for a change; a changed set ' +
+        'is taken for new connections without a restart once the key fits the certificate. 0: only on SIGHUP.',
+      30,
+      0,
+    ),
+    rpc_plaintext: bool(
+      'Serve and call agents over plaintext gRPC, without TLS: tokens, catalogs and image data then cross the ' +
+        'network in clear. Only for a closed development machine; every daemon logs a warning at start-up.',
+      false,
+    ),
     chunk_size: int('Size in bytes of the data chunks sent between agents.', 524288, 16384),
     flow_control_window: int(
       'The gRPC flow-control window in bytes of the streams an agent pulls image data over. Set it at least to ' +
@@ -287,6 +334,38 @@ export const SCHEMA = {
         'it is refused.',
       10737418240,
       0,
+    ),
+    staging_max_upload_bytes: int(
+      'Most bytes one upload or import of undeclared size (no Content-Length) may hold. Such an upload ' +
+        'reserves this much of the staging area (or what is left, if less) before its first byte, so that ' +
+        'several of them cannot each count on the whole area; one that grows past it is refused (413). An ' +
+        'upload that declares its size reserves exactly that size.',
+      2147483648,
+      1,
+    ),
+  },
+  quota: {
+    running_tasks: int(
+      'Most tasks (copies and imports) one project may have pending or running at once. A request that ' +
+        'would queue more (an upload, an import, an adoption, a sync) is refused with 429 ' +
+        '(gimming.quota.tasks_exceeded) until some have ended; deleting is never refused. -1 means no limit.',
+      50,
+      -1,
+    ),
+    staged_bytes: int(
+      "Most bytes of one project's uploads and imports the staging areas hold at once, counting what an " +
+        'upload still arriving has reserved (its declared size, or at most [agent] staging_max_upload_bytes). ' +
+        'An upload or import past it is refused with 413 (gimming.quota.staged_bytes_exceeded); staged data ' +
+        'counts until every target has its copy. -1 means no limit.',
+      5368709120,
+      -1,
+    ),
+    clouds: int(
+      'Most clouds of its own (scope project) one project may register. More are refused with 403 ' +
+        '(gimming.quota.clouds_exceeded). Shared clouds, registered by administrators, do not count. -1 means ' +
+        'no limit.',
+      10,
+      -1,
     ),
   },
   oslo_messaging_notifications: {

@@ -17,6 +17,16 @@ export interface AgentClientOptions {
 
 const clients = new Map<string, AgentClient>();
 let signer: CallSigner | null = null;
+let channelCredentials: grpc.ChannelCredentials | null = null;
+
+/**
+ * The channel credentials of this process (mutual TLS, or plaintext only when configured so), set once at
+ * start-up; without them no agent client can be made.
+ */
+export function setAgentChannelCredentials(value: grpc.ChannelCredentials): void {
+  channelCredentials = value;
+  closeAgentClients();
+}
 
 /**
  * The credentials of this process, set once at start-up (see bootstrap) by every daemon that calls agents:
@@ -32,13 +42,14 @@ export function agentClient(address: string, opts: AgentClientOptions): AgentCli
   let client = clients.get(key);
   if (!client) {
     const { client: Ctor } = loadAgentService();
-    client = new Ctor(address, grpc.credentials.createInsecure(), {
+    if (!channelCredentials) throw new Error('agent clients are used before their TLS credentials were set');
+    client = new Ctor(address, channelCredentials, {
       'grpc-node.flow_control_window': opts.flowControlWindow,
       'grpc.max_receive_message_length': opts.maxMessageBytes,
       'grpc.max_send_message_length': opts.maxMessageBytes,
       'grpc.keepalive_time_ms': 30000,
       'grpc.keepalive_timeout_ms': 10000,
-      ...(signer ? { interceptors: [signingInterceptor(signer)] } : {}),
+      ...(signer ? { interceptors: [signingInterceptor(signer, address)] } : {}),
     }) as unknown as AgentClient;
     clients.set(key, client);
   }

@@ -10,7 +10,9 @@ import type { RequestContext } from '../context';
 import { GimmingError, unavailable } from '../errors';
 import { getLogger } from '../log';
 import type { MessagingConnection } from './connection';
+import type { CallSigner } from '../grpc/auth';
 import { ENVELOPE_VERSION, encode, type RpcEnvelope, type RpcReply } from './envelope';
+import { castAudience, signEnvelope } from './signed-envelope';
 
 const log = getLogger('rpc.client');
 
@@ -43,6 +45,8 @@ export class RpcClient {
     private readonly connection: MessagingConnection,
     private readonly topic: string,
     private readonly defaultTimeoutMs: number,
+    /** Signs this client's casts (which carry no token), so that the server knows a daemon sent them. */
+    private readonly castSigner: CallSigner | null = null,
   ) {
     this.channel = connection.manager.createChannel({
       json: false,
@@ -124,13 +128,16 @@ export class RpcClient {
     args: unknown,
     opts: CastOptions & { server?: string },
   ): Promise<void> {
-    const envelope: RpcEnvelope = {
+    let envelope: RpcEnvelope = {
       envelope_version: ENVELOPE_VERSION,
       method,
       version: opts.version,
       args,
       context: ctx.toWire(false),
     };
+    if (this.castSigner) {
+      envelope = signEnvelope(this.castSigner, castAudience(this.connection.exchange, this.topic), envelope);
+    }
     const routingKey = opts.server ? `${this.topic}.${opts.server}` : this.topic;
     await this.channel.publish(this.connection.exchange, routingKey, encode(envelope), {
       contentType: 'application/json',

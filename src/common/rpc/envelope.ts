@@ -8,7 +8,7 @@
 import type { RequestContextData } from '../context';
 import type { WireError } from '../errors';
 
-export const ENVELOPE_VERSION = '1.0';
+export const ENVELOPE_VERSION = '1.1';
 
 export interface RpcEnvelope {
   envelope_version: string;
@@ -17,6 +17,8 @@ export interface RpcEnvelope {
   version: string;
   args: unknown;
   context: RequestContextData;
+  /** A cast without a user token: the sender's signature (see signed-envelope.ts). Since 1.1. */
+  signature?: string;
 }
 
 export interface RpcReply {

@@ -7,7 +7,7 @@
  */
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { RequestContext, newRequestId, runWithContext } from '../context';
+import { RequestContext, runWithContext } from '../context';
 import { GimmingError, asGimmingError, badRequest, describeError } from '../errors';
 import { getLogger } from '../log';
 import type { MessagingConnection } from './connection';
@@ -28,6 +28,29 @@ export type RpcOutcome = 'ok' | 'refused' | 'error';
 /** Told of every message handled (call or cast), for metrics; `method` is as sent, unchecked. */
 export type RpcObserver = (method: string, outcome: RpcOutcome, seconds: number) => void;
 
+/**
+ * Who sent a message, decided by the server rather than by what the message says: a context for the
+ * handler, or a GimmingError (401/403) thrown. Without one, the context is taken as sent.
+ */
+export type RpcAuthenticator = (envelope: RpcEnvelope) => Promise<RequestContext>;
+
+/**
+ * A queue of its own on an exchange of its own (a fanout), for messages of a few methods only: senders
+ * whose broker user may publish there and nowhere else (agents' heartbeats) cannot reach other methods.
+ */
+export interface RpcSideQueue {
+  exchange: string;
+  queue: string;
+  methods: ReadonlySet<string>;
+}
+
+export interface RpcServerOptions {
+  observe?: RpcObserver;
+  authenticate?: RpcAuthenticator;
+  /** Methods served only from a side queue are refused on the topic's own queues. */
+  sideQueues?: RpcSideQueue[];
+}
+
 export class RpcServer {
   private channel: ChannelWrapper | undefined;
   private inFlight = 0;
@@ -39,8 +62,18 @@ export class RpcServer {
     private readonly host: string,
     private readonly endpoint: RpcEndpoint,
     private readonly prefetch: number,
-    private readonly observe?: RpcObserver,
+    private readonly opts: RpcServerOptions = {},
   ) {}
+
+  private get observe(): RpcObserver | undefined {
+    return this.opts.observe;
+  }
+
+  /** The methods a message from `side` (or, without one, from the topic's own queues) may ask for. */
+  private allowed(method: string, side: RpcSideQueue | undefined): boolean {
+    if (side) return side.methods.has(method);
+    return !(this.opts.sideQueues ?? []).some((q) => q.methods.has(method));
+  }
 
   get queueName(): string {
     return `${this.connection.exchange}.${this.topic}`;
@@ -62,30 +95,60 @@ export class RpcServer {
         // ...and this server's own, for messages meant for it alone (`<topic>.<host>`).
         await ch.assertQueue(this.hostQueueName, { durable: false, autoDelete: true });
         await ch.bindQueue(this.hostQueueName, exchange, `${this.topic}.${this.host}`);
+        for (const side of this.opts.sideQueues ?? []) {
+          await ch.assertExchange(side.exchange, 'fanout', { durable: true });
+          await ch.assertQueue(side.queue, { durable: true });
+          await ch.bindQueue(side.queue, side.exchange, '');
+        }
         await ch.prefetch(this.prefetch);
       },
     });
     await this.channel.consume(this.queueName, (msg) => void this.onMessage(msg), { noAck: false });
     await this.channel.consume(this.hostQueueName, (msg) => void this.onMessage(msg), { noAck: false });
+    for (const side of this.opts.sideQueues ?? []) {
+      await this.channel.consume(side.queue, (msg) => void this.onMessage(msg, side), { noAck: false });
+    }
     await this.channel.waitForConnect();
   }
 
-  private async onMessage(msg: ConsumeMessage): Promise<void> {
+  private async onMessage(msg: ConsumeMessage, side?: RpcSideQueue): Promise<void> {
     const channel = this.channel as ChannelWrapper;
     this.inFlight += 1;
     let envelope: RpcEnvelope | undefined;
     let reply: RpcReply;
-    let ctx: RequestContext;
+    let ctx: RequestContext | undefined;
     try {
       envelope = decodeEnvelope(msg.content);
-      ctx = new RequestContext(envelope.context);
     } catch (err) {
-      ctx = RequestContext.forService(newRequestId());
       reply = { failure: badRequest('gimming.rpc.malformed', describeError(err)).toWire() };
       this.observe?.('', 'refused', 0);
     }
     if (envelope) {
-      reply = await runWithContext(ctx, () => this.handle(ctx, envelope));
+      try {
+        if (!this.allowed(envelope.method, side)) {
+          throw new GimmingError(
+            'gimming.rpc.wrong_queue',
+            403,
+            `${envelope.method} is not served from ${side ? side.queue : this.queueName}.`,
+          );
+        }
+        ctx = this.opts.authenticate
+          ? await this.opts.authenticate(envelope)
+          : new RequestContext(envelope.context);
+      } catch (err) {
+        const gerr = asGimmingError(err);
+        log.warn(
+          { method: String(envelope.method).slice(0, 64), code: gerr.code, status: gerr.status },
+          'rpc refused: sender not authenticated',
+        );
+        reply = { failure: gerr.toWire() };
+        this.observe?.(envelope.method, 'refused', 0);
+      }
+      if (ctx) {
+        const known = ctx;
+        const message = envelope;
+        reply = await runWithContext(known, () => this.handle(known, message));
+      }
     }
     const replyTo = msg.properties.replyTo as string | undefined;
     try {

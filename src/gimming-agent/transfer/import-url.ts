@@ -149,7 +149,11 @@ export async function runImport(
   const started = Date.now();
   let staged: { size: number; sha512: string };
   try {
-    staged = await staging.write(req.image_id, declared, meter, () => call.cancelled);
+    staged = await staging.write(req.image_id, meter, {
+      declaredSize: declared,
+      limitBytes: req.limit_bytes > 0 ? req.limit_bytes : undefined,
+      cancelled: () => call.cancelled,
+    });
   } catch (err) {
     source.destroy();
     if (call.cancelled) throw new GimmingError('gimming.task.cancelled', 409, 'The import was cancelled.');

@@ -6,7 +6,7 @@
 import type Koa from 'koa';
 import { RequestContext, runWithContext } from '../../common/context';
 import { GimmingError } from '../../common/errors';
-import type { KeystoneValidator } from '../keystone';
+import type { KeystoneValidator } from '../../common/keystone/validator';
 import type { ApiState } from './request-id';
 
 export interface AuthState extends ApiState {

@@ -11,6 +11,7 @@ import { ImageMembers1763859600000 } from './migrations/0003-image-members';
 import { TaskLeases1763866800000 } from './migrations/0004-task-leases';
 import { ServiceVersions1763870400000 } from './migrations/0005-service-versions';
 import { ProjectClouds1763953200000 } from './migrations/0006-project-clouds';
+import { StagingReservations1764590400000 } from './migrations/0007-staging-reservations';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   TaskLeases1763866800000,
   ServiceVersions1763870400000,
   ProjectClouds1763953200000,
+  StagingReservations1764590400000,
 ];
 
 export interface DbTarget {

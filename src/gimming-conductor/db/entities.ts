@@ -91,6 +91,8 @@ export class ImageRow {
   /** The agent whose staging area holds the uploaded data, until every target has its copy. */
   @Column({ name: 'staging_agent', type: 'varchar', length: 255, nullable: true }) stagingAgent!:
     string | null;
+  /** What an upload or import still arriving reserved of the staging area (its size is not known yet). */
+  @Column({ name: 'staging_reserved', ...bigint, nullable: true }) stagingReserved!: number | null;
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
   @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
 }

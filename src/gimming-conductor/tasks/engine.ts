@@ -4,8 +4,7 @@
  */
 import type { RequestContext } from '../../common/context';
 import { runWithContext } from '../../common/context';
-import type { GimmingError } from '../../common/errors';
-import { describeError } from '../../common/errors';
+import { GimmingError, describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
 import { interruptedError } from './copy-task';
 
@@ -36,6 +35,11 @@ export class TaskEngine {
     /** Renews the leases of the given tasks (those this conductor runs or has waiting). */
     private readonly renewLeases?: (taskIds: string[]) => Promise<void>,
     leaseS = 30,
+    /**
+     * Milliseconds one run of a copy or import may take in all ([conductor] task_deadline; 0: no limit):
+     * the agents' idle timeouts stop a silent source, this stops one that trickles.
+     */
+    private readonly deadlineMs = 0,
   ) {
     if (renewLeases) {
       this.renewer = setInterval(
@@ -131,7 +135,15 @@ export class TaskEngine {
       const next = this.waiting.shift() as (typeof this.waiting)[number];
       const task = this.makeTask(next.type, next.taskId, next.ctx);
       this.running.set(next.taskId, task);
+      const deadline =
+        this.deadlineMs > 0 && next.type !== 'delete'
+          ? setTimeout(() => {
+              log.warn({ task_id: next.taskId, seconds: this.deadlineMs / 1000 }, 'task deadline reached');
+              task.cancel(deadlineExceeded(next.type, this.deadlineMs));
+            }, this.deadlineMs)
+          : undefined;
       void this.launch(next.taskId, next.ctx, task).finally(() => {
+        clearTimeout(deadline);
         this.running.delete(next.taskId);
         this.pump();
       });
@@ -149,4 +161,14 @@ export class TaskEngine {
     const deadline = Date.now() + graceMs;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A copy or import that ran past [conductor] task_deadline: it fails for good (a retry would trickle too). */
+export function deadlineExceeded(type: TaskType, ms: number): GimmingError {
+  return new GimmingError(
+    'gimming.task.deadline_exceeded',
+    504,
+    `The ${type} took longer than ${Math.round(ms / 1000)} seconds (the task deadline) and was stopped; ` +
+      'what it had made was removed.',
+  );
 }

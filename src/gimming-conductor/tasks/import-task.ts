@@ -68,12 +68,14 @@ export class ImportTask implements RunnableTask {
         );
       }
       await this.markRunning(task, image.stagingAgent, event);
+      // The project's staging room now ([quota] staged_bytes): the agent stops the data there.
+      const limit = await this.deps.uploads.stagingLimit(image);
       let lastWrite = 0;
       let progressWrite: Promise<unknown> = Promise.resolve();
       this.running = agentapi.importToStaging(
         this.ctx,
         image.stagingAgent,
-        { image_id: image.id, url },
+        { image_id: image.id, url, ...(limit !== undefined ? { limit_bytes: limit } : {}) },
         (done, total) => {
           const now = Date.now();
           if (now - lastWrite < this.deps.progressIntervalMs) return;

@@ -14,7 +14,7 @@ import { GimmingError } from '../../../src/common/errors';
 import { setupLogging } from '../../../src/common/log';
 import { createApp } from '../../../src/gimming-api/app';
 import { Healthcheck } from '../../../src/gimming-api/healthcheck';
-import type { KeystoneValidator } from '../../../src/gimming-api/keystone';
+import type { KeystoneValidator } from '../../../src/common/keystone/validator';
 import type { ConductorAPI } from '../../../src/gimming-conductor/rpcapi';
 
 const TOKEN = 'a-member-token';

@@ -15,8 +15,8 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 
 const EXPECTED = {
   conductor: { version: '1.6', fingerprint: '9fa29abda0d9687b' },
-  envelope: { version: '1.0' },
-  agentProto: { fingerprint: '7d7a21879b52541f' },
+  envelope: { version: '1.1' },
+  agentProto: { fingerprint: '356ca6a6ff37d82b' },
 };
 
 describe('contract fingerprints', () => {

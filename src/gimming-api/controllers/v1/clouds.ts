@@ -19,6 +19,9 @@ export interface ControllerDeps {
   maxLimit: number;
   /** Size of the chunks an upload is streamed to the staging agent in. */
   chunkSize: number;
+  /** How long an upload body may pause, and take in all, in milliseconds ([api] upload_*). */
+  uploadIdleTimeoutMs: number;
+  uploadDeadlineMs: number;
   /** What an import URL is checked against ([import_filtering]). */
   importRules: ImportRules;
 }

@@ -20,7 +20,7 @@ import {
   isUuid,
   reservedProperty,
 } from '../../schemas/v1';
-import { streamToStaging } from '../../upload-stream';
+import { dropStaged, streamToStaging } from '../../upload-stream';
 import { checkImportUrl } from '../../../common/import-filter';
 import { IMAGE_SORT_KEYS } from '../../../gimming-conductor/rpc-schemas';
 import { MAX_REF_LENGTH, booleanQuery, checkCloudQuery, nextLink, paging, queryString } from '../pagination';
@@ -71,7 +71,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     if (length !== '' && !/^\d{1,15}$/.test(length))
       throw badRequest('gimming.request.invalid', 'Content-Length is not a number.');
     const declared = length === '' ? undefined : Number(length);
-    const { agent_address } = await deps.conductor.beginUpload(ctx.state.context, {
+    const { agent_address, limit_bytes } = await deps.conductor.beginUpload(ctx.state.context, {
       image_id: id,
       ...(declared !== undefined ? { size: declared } : {}),
     });
@@ -84,19 +84,37 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
         declared,
         ctx.req,
         deps.chunkSize,
+        {
+          limitBytes: limit_bytes ?? undefined,
+          idleTimeoutMs: deps.uploadIdleTimeoutMs,
+          deadlineMs: deps.uploadDeadlineMs,
+        },
       );
     } catch (err) {
+      // Nothing stays staged (the agent discards a partial upload; this covers one it kept regardless) and
+      // the image waits for its data again: the same upload can be sent again at once.
+      await dropStaged(ctx.state.context, agent_address, id).catch(() => undefined);
       await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
       // The rest of the body is not read: close the connection after the answer.
       ctx.set('Connection', 'close');
       throw err;
     }
-    await deps.conductor.finishUpload(ctx.state.context, {
-      image_id: id,
-      size: uploaded.size,
-      checksum: uploaded.md5,
-      os_hash_value: uploaded.sha512,
-    });
+    try {
+      await deps.conductor.finishUpload(ctx.state.context, {
+        image_id: id,
+        size: uploaded.size,
+        checksum: uploaded.md5,
+        os_hash_value: uploaded.sha512,
+      });
+    } catch (err) {
+      // The image was deleted (or changed) while its data arrived: the data must not stay behind. An
+      // error that says nothing about the outcome (a timeout) leaves it: the copies may need it.
+      if (err instanceof GimmingError && err.status >= 400 && err.status < 500) {
+        await dropStaged(ctx.state.context, agent_address, id).catch(() => undefined);
+        await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
+      }
+      throw err;
+    }
     ctx.status = 204;
   });
 

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { agentClient, closeAgentClients, setAgentCallSigner } from '../../../../src/common/grpc/agent-client';
+import {
+  agentClient,
+  closeAgentClients,
+  setAgentCallSigner,
+  setAgentChannelCredentials,
+} from '../../../../src/common/grpc/agent-client';
 import {
   AUTH_METADATA_KEY,
   CallRefused,
@@ -10,6 +15,8 @@ import {
   type RefusalLogLimits,
   agentRpcAuth,
   newNonce,
+  STREAM_DIGEST,
+  requestDigest,
   signCall,
   verifyingInterceptor,
 } from '../../../../src/common/grpc/auth';
@@ -26,6 +33,9 @@ const WINDOW_MS = 60_000;
 const T0 = 1_750_000_000_000;
 const DESCRIBE = '/gimming.agent.v1.Agent/DescribeImage';
 const DELETE = '/gimming.agent.v1.Agent/DeleteImage';
+const AUDIENCE = '127.0.0.1:9596';
+const D = STREAM_DIGEST;
+const t = (path: string) => ({ audience: AUDIENCE, path, digest: D });
 
 function refusedFor(reason: string) {
   return (err: unknown) => {
@@ -42,101 +52,145 @@ describe('agent call signatures', () => {
   let verifier: CallVerifier;
 
   beforeEach(() => {
+    // The agent started well before the calls of these tests.
+    now = T0 - 10 * WINDOW_MS;
+    verifier = new CallVerifier([SECRET], WINDOW_MS, () => now, AUDIENCE);
     now = T0;
-    verifier = new CallVerifier([SECRET], WINDOW_MS, () => now);
   });
 
   it('accepts a call signed with the secret, for its method, once', () => {
-    const header = signCall(SECRET, DESCRIBE, now, newNonce());
-    assert.match(header, /^v1\.\d+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+    const header = signCall(SECRET, t(DESCRIBE), now, newNonce());
+    assert.match(header, /^v2\.\d+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
     assert.ok(!header.includes(SECRET));
-    verifier.verify(DESCRIBE, header);
-    assert.throws(() => verifier.verify(DESCRIBE, header), refusedFor('replayed'));
+    verifier.verify(DESCRIBE, header, D);
+    assert.throws(() => verifier.verify(DESCRIBE, header, D), refusedFor('replayed'));
   });
 
   it('refuses a call without credentials or with malformed ones', () => {
-    assert.throws(() => verifier.verify(DESCRIBE, undefined), refusedFor('no credentials'));
-    assert.throws(() => verifier.verify(DESCRIBE, Buffer.from('x')), refusedFor('malformed credentials'));
-    const good = signCall(SECRET, DESCRIBE, now, newNonce());
+    assert.throws(() => verifier.verify(DESCRIBE, undefined, D), refusedFor('no credentials'));
+    assert.throws(() => verifier.verify(DESCRIBE, Buffer.from('x'), D), refusedFor('malformed credentials'));
+    const good = signCall(SECRET, t(DESCRIBE), now, newNonce());
     const [, time, nonce, sig] = good.split('.');
     for (const bad of [
       '',
       SECRET,
-      `v2.${time}.${nonce}.${sig}`,
-      `v1.${time}.${nonce}`,
-      `v1.${time}.${nonce}.${sig}.x`,
-      `v1.-${time}.${nonce}.${sig}`,
-      `v1.${time}.short.${sig}`,
-      `v1.${time}.${nonce}.${sig?.slice(1)}`,
-      `v1.${time}.${nonce}.${sig}=`,
+      `v1.${time}.${nonce}.${sig}`,
+      `v2.${time}.${nonce}`,
+      `v2.${time}.${nonce}.${sig}.x`,
+      `v2.-${time}.${nonce}.${sig}`,
+      `v2.${time}.short.${sig}`,
+      `v2.${time}.${nonce}.${sig?.slice(1)}`,
+      `v2.${time}.${nonce}.${sig}=`,
     ]) {
-      assert.throws(() => verifier.verify(DESCRIBE, bad), refusedFor('malformed credentials'), bad);
+      assert.throws(() => verifier.verify(DESCRIBE, bad, D), refusedFor('malformed credentials'), bad);
     }
   });
 
   it('refuses a signature made with another secret, for another method, or altered', () => {
     assert.throws(
-      () => verifier.verify(DESCRIBE, signCall('w'.repeat(40), DESCRIBE, now, newNonce())),
+      () => verifier.verify(DESCRIBE, signCall('w'.repeat(40), t(DESCRIBE), now, newNonce()), D),
       refusedFor('wrong signature'),
     );
     // A DescribeImage signature does not let anyone delete.
     assert.throws(
-      () => verifier.verify(DELETE, signCall(SECRET, DESCRIBE, now, newNonce())),
+      () => verifier.verify(DELETE, signCall(SECRET, t(DESCRIBE), now, newNonce()), D),
       refusedFor('wrong signature'),
     );
-    const [v, time, nonce, sig] = signCall(SECRET, DESCRIBE, now, newNonce()).split('.');
+    const [v, time, nonce, sig] = signCall(SECRET, t(DESCRIBE), now, newNonce()).split('.');
     assert.throws(
-      () => verifier.verify(DESCRIBE, [v, String(Number(time) + 1), nonce, sig].join('.')),
+      () => verifier.verify(DESCRIBE, [v, String(Number(time) + 1), nonce, sig].join('.'), D),
       refusedFor('wrong signature'),
     );
     assert.throws(
-      () => verifier.verify(DESCRIBE, [v, time, newNonce(), sig].join('.')),
+      () => verifier.verify(DESCRIBE, [v, time, newNonce(), sig].join('.'), D),
       refusedFor('wrong signature'),
     );
   });
 
   it('refuses a call made outside the validity window, either way', () => {
     assert.throws(
-      () => verifier.verify(DESCRIBE, signCall(SECRET, DESCRIBE, now - WINDOW_MS - 1, newNonce())),
+      () => verifier.verify(DESCRIBE, signCall(SECRET, t(DESCRIBE), now - WINDOW_MS - 1, newNonce()), D),
       refusedFor('expired'),
     );
     assert.throws(
-      () => verifier.verify(DESCRIBE, signCall(SECRET, DESCRIBE, now + WINDOW_MS + 1, newNonce())),
+      () => verifier.verify(DESCRIBE, signCall(SECRET, t(DESCRIBE), now + WINDOW_MS + 1, newNonce()), D),
       refusedFor('expired'),
     );
-    verifier.verify(DESCRIBE, signCall(SECRET, DESCRIBE, now - WINDOW_MS, newNonce()));
-    verifier.verify(DESCRIBE, signCall(SECRET, DESCRIBE, now + WINDOW_MS, newNonce()));
+    verifier.verify(DESCRIBE, signCall(SECRET, t(DESCRIBE), now - WINDOW_MS, newNonce()), D);
+    verifier.verify(DESCRIBE, signCall(SECRET, t(DESCRIBE), now + WINDOW_MS, newNonce()), D);
   });
 
   it('refuses a replay for as long as the call is valid, and then forgets the nonce', () => {
-    const header = signCall(SECRET, DESCRIBE, now, newNonce());
-    verifier.verify(DESCRIBE, header);
+    const header = signCall(SECRET, t(DESCRIBE), now, newNonce());
+    verifier.verify(DESCRIBE, header, D);
     now += WINDOW_MS;
-    assert.throws(() => verifier.verify(DESCRIBE, header), refusedFor('replayed'));
+    assert.throws(() => verifier.verify(DESCRIBE, header, D), refusedFor('replayed'));
     now += 1;
-    assert.throws(() => verifier.verify(DESCRIBE, header), refusedFor('expired'));
-    for (let i = 0; i < 100; i++) verifier.verify(DESCRIBE, signCall(SECRET, DESCRIBE, now, newNonce()));
+    assert.throws(() => verifier.verify(DESCRIBE, header, D), refusedFor('expired'));
+    for (let i = 0; i < 100; i++)
+      verifier.verify(DESCRIBE, signCall(SECRET, t(DESCRIBE), now, newNonce()), D);
     assert.equal(verifier.remembered, 100, 'the first nonce is forgotten once its call expired');
     now += 2 * WINDOW_MS;
-    verifier.verify(DESCRIBE, signCall(SECRET, DESCRIBE, now, newNonce()));
+    verifier.verify(DESCRIBE, signCall(SECRET, t(DESCRIBE), now, newNonce()), D);
     assert.equal(verifier.remembered, 1);
+  });
+
+  it('binds the agent, the method and the request: a signature is good for one of each', () => {
+    const request = { image_id: 'img', cloud: { id: 'c', name: 'c', type: 'openstack', region_name: 'r' } };
+    const digest = requestDigest(DESCRIBE, request);
+    assert.notEqual(digest, D);
+    assert.notEqual(digest, requestDigest(DESCRIBE, { ...request, image_id: 'other' }));
+    // The caller hashes what it sends, the agent what it decoded (defaults filled in): the same bytes.
+    const { definition } = loadAgentService();
+    const codec = definition.DescribeImage as unknown as {
+      requestSerialize(v: unknown): Buffer;
+      requestDeserialize(b: Buffer): unknown;
+    };
+    assert.equal(
+      requestDigest(DESCRIBE, codec.requestDeserialize(codec.requestSerialize(request)), true),
+      digest,
+    );
+    const target = { audience: AUDIENCE, path: DESCRIBE, digest };
+    const zoneB = new CallVerifier([SECRET], WINDOW_MS, () => now - WINDOW_MS, '127.0.0.1:9597');
+    const header = signCall(SECRET, target, now, newNonce());
+    assert.throws(() => zoneB.verify(DESCRIBE, header, digest), refusedFor('wrong signature'));
+    assert.throws(
+      () => verifier.verify(DESCRIBE, header, requestDigest(DESCRIBE, { ...request, image_id: 'other' })),
+      refusedFor('wrong signature'),
+    );
+    verifier.verify(DESCRIBE, header, digest);
+  });
+
+  it('refuses a call signed before the agent started, even inside the window', () => {
+    const header = signCall(SECRET, t(DESCRIBE), now, newNonce());
+    verifier.verify(DESCRIBE, header, D);
+    // The agent restarts: its nonces are gone, but the call is older than the new process.
+    now += 1000;
+    const restarted = new CallVerifier([SECRET], WINDOW_MS, () => now, AUDIENCE);
+    assert.throws(
+      () => restarted.verify(DESCRIBE, header, D),
+      refusedFor('signed before this agent started'),
+    );
+    restarted.verify(DESCRIBE, signCall(SECRET, t(DESCRIBE), now, newNonce()), D);
   });
 
   it('does not remember the nonces of refused calls', () => {
     for (let i = 0; i < 50; i++) {
-      assert.throws(() => verifier.verify(DESCRIBE, signCall('w'.repeat(40), DESCRIBE, now, newNonce())));
+      assert.throws(() =>
+        verifier.verify(DESCRIBE, signCall('w'.repeat(40), t(DESCRIBE), now, newNonce()), D),
+      );
     }
     assert.equal(verifier.remembered, 0);
   });
 
   it('rotates: the first secret signs, any configured secret verifies', () => {
-    const during = new CallVerifier([SECRET, OLD_SECRET], WINDOW_MS, () => now);
-    during.verify(DESCRIBE, signCall(OLD_SECRET, DESCRIBE, now, newNonce()));
-    during.verify(DESCRIBE, signCall(SECRET, DESCRIBE, now, newNonce()));
+    const during = new CallVerifier([SECRET, OLD_SECRET], WINDOW_MS, () => T0 - WINDOW_MS, AUDIENCE);
+    during.verify(DESCRIBE, signCall(OLD_SECRET, t(DESCRIBE), now, newNonce()), D);
+    during.verify(DESCRIBE, signCall(SECRET, t(DESCRIBE), now, newNonce()), D);
     const signer = new CallSigner(SECRET, () => now);
-    verifier.verify(DESCRIBE, signer.sign(DESCRIBE));
+    verifier.verify(DESCRIBE, signer.sign(t(DESCRIBE)), D);
     assert.throws(
-      () => verifier.verify(DESCRIBE, signCall(OLD_SECRET, DESCRIBE, now, newNonce())),
+      () => verifier.verify(DESCRIBE, signCall(OLD_SECRET, t(DESCRIBE), now, newNonce()), D),
       refusedFor('wrong signature'),
     );
   });
@@ -171,9 +225,10 @@ describe('[agent] rpc_secrets', () => {
     assert.throws(() => agentRpcAuth(config({ rpc_secrets: [SECRET, ''] })), /secret number 2/);
     const auth = agentRpcAuth(config({ rpc_secrets: [SECRET, OLD_SECRET], rpc_allow_unauthenticated: true }));
     assert.ok(auth.signer && auth.verifier);
-    const only = new CallVerifier([SECRET], WINDOW_MS);
-    only.verify(DESCRIBE, auth.signer.sign(DESCRIBE));
-    auth.verifier.verify(DESCRIBE, signCall(OLD_SECRET, DESCRIBE, Date.now(), newNonce()));
+    auth.verifier.audience = AUDIENCE;
+    const only = new CallVerifier([SECRET], WINDOW_MS, Date.now, AUDIENCE);
+    only.verify(DESCRIBE, auth.signer.sign(t(DESCRIBE)), D);
+    auth.verifier.verify(DESCRIBE, signCall(OLD_SECRET, t(DESCRIBE), Date.now(), newNonce()), D);
   });
 });
 
@@ -221,10 +276,12 @@ describe('an agent gRPC server with the verifying interceptor', () => {
         err ? reject(err) : resolve(p),
       ),
     );
-    return { server, address: `127.0.0.1:${port}` };
+    verifier.audience = `127.0.0.1:${port}`;
+    return { server, address: verifier.audience };
   }
 
   before(async () => {
+    setAgentChannelCredentials(grpc.credentials.createInsecure());
     ({ server, address } = await startServer());
   });
 
@@ -353,12 +410,35 @@ describe('an agent gRPC server with the verifying interceptor', () => {
     assertRefused(await deleteImage(), 'expired');
     setAgentCallSigner(null);
     const md = new grpc.Metadata();
-    md.set(AUTH_METADATA_KEY, signCall(SECRET, DELETE, Date.now(), newNonce()));
+    const forDelete = { audience: address, path: DELETE, digest: requestDigest(DELETE, request) };
+    md.set(AUTH_METADATA_KEY, signCall(SECRET, forDelete, Date.now(), newNonce()));
     assert.equal((await deleteImage(md)).ok, true);
     assertRefused(await deleteImage(md), 'replayed');
+    // Signed for another agent, or for another request: refused.
+    const elsewhere = new grpc.Metadata();
+    elsewhere.set(
+      AUTH_METADATA_KEY,
+      signCall(SECRET, { ...forDelete, audience: '127.0.0.1:1' }, Date.now(), newNonce()),
+    );
+    assertRefused(await deleteImage(elsewhere), 'wrong signature');
+    const other = new grpc.Metadata();
+    const otherRequest = { ...request, image_id: 'another-image' };
+    other.set(
+      AUTH_METADATA_KEY,
+      signCall(SECRET, { ...forDelete, digest: requestDigest(DELETE, otherRequest) }, Date.now(), newNonce()),
+    );
+    assertRefused(await deleteImage(other), 'wrong signature');
     // A valid DescribeImage signature does not open another method.
     const describeMd = new grpc.Metadata();
-    describeMd.set(AUTH_METADATA_KEY, signCall(SECRET, DESCRIBE, Date.now(), newNonce()));
+    describeMd.set(
+      AUTH_METADATA_KEY,
+      signCall(
+        SECRET,
+        { audience: address, path: DESCRIBE, digest: requestDigest(DESCRIBE, request) },
+        Date.now(),
+        newNonce(),
+      ),
+    );
     assertRefused(await deleteImage(describeMd), 'wrong signature');
     assert.deepEqual(handled, ['DeleteImage']);
     const text = JSON.stringify(logged);

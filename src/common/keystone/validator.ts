@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { GimmingConfig } from '../common/config/schema';
-import type { CatalogEntry, RequestContextData } from '../common/context';
-import { GimmingError, unavailable } from '../common/errors';
-import { requestJson } from '../common/http/request';
-import { getLogger } from '../common/log';
-import { ServiceUser } from '../common/keystone/service-user';
+import type { GimmingConfig } from '../config/schema';
+import type { CatalogEntry, RequestContextData } from '../context';
+import { GimmingError, unavailable } from '../errors';
+import { requestJson } from '../http/request';
+import { getLogger } from '../log';
+import { ServiceUser } from './service-user';
 
-const log = getLogger('api.keystone');
+const log = getLogger('keystone.tokens');
 
 interface KeystoneToken {
   expires_at: string;
