@@ -31,6 +31,8 @@ type CacheEntry = { valid: true; identity: TokenIdentity } | { valid: false };
 export class KeystoneValidator {
   private readonly serviceUser: ServiceUser;
   private readonly cache: LRUCache<string, CacheEntry>;
+  /** Validations under way, by token hash. */
+  private readonly inFlight = new Map<string, Promise<TokenIdentity>>();
   private readonly authUrl: string;
 
   constructor(private readonly conf: GimmingConfig['keystone_authtoken']) {
@@ -85,6 +87,15 @@ export class KeystoneValidator {
       if (Date.parse(cached.identity.expires_at ?? '') > Date.now()) return cached.identity;
       this.cache.delete(key);
     }
+    // Requests that come together with one new token (a page's first calls) share one validation.
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const validation = this.validateWithKeystone(token, key).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, validation);
+    return validation;
+  }
+
+  private async validateWithKeystone(token: string, key: string): Promise<TokenIdentity> {
     let res;
     for (let attempt = 0; ; attempt++) {
       const serviceToken = await this.getServiceToken().catch((err: unknown) => {
