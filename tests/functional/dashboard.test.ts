@@ -154,6 +154,19 @@ describe('the web dashboard (Chromium)', function () {
     assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(res.text)));
     const post = await call('POST', `${api}/dashboard/`, { json: {} });
     assert.equal(post.status, 405, post.text);
+    // The session calls refuse what is not a login, in words, before asking Keystone anything.
+    for (const [json, words] of [
+      [{}, /Invalid method: password or application_credential/],
+      [{ method: 'password', username: 'demo', password: 'x' }, /Invalid project_name/],
+      [{ method: 'application_credential', id: 'x' }, /Invalid secret/],
+    ] as const) {
+      const bad = await call('POST', `${api}/dashboard/session`, { json });
+      assert.equal(bad.status, 400, bad.text);
+      assert.match(bad.body.error.message, words);
+      assert.equal(bad.headers.get('cache-control'), null);
+    }
+    const noToken = await call('DELETE', `${api}/dashboard/session`);
+    assert.equal(noToken.status, 401, noToken.text);
     const redirect = await fetch(`${api}/dashboard`, { redirect: 'manual' });
     assert.equal(redirect.status, 301);
   });
