@@ -425,6 +425,12 @@ describe('the web dashboard (Chromium)', function () {
     await page.check(`input[name=target][value="${clouds['zone-b']}"]`);
     await page.getByRole('button', { name: 'Import' }).click();
     await page.getByRole('heading', { name: 'Images' }).waitFor();
+    // The data coming in, on the image's row: how far, and the time left at that rate.
+    await page
+      .getByRole('row', { name: new RegExp(`${name}-slow`) })
+      .getByText(/^import \d+(\.\d)?%, \d+(\.\d)? (s|min|h) left$/)
+      .waitFor({ timeout: 30000 });
+    await screenshot(page, 'importing');
     await goTo('tasks');
     const running = page.locator('li.event', { hasText: 'running' }).first();
     await running.waitFor({ timeout: 30000 });

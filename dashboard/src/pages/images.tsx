@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, describe } from '../api';
 import type { Notify } from '../app';
 import { Dialog } from '../dialog';
-import { duration, stateOf } from '../format';
+import { bytes, duration, stateOf } from '../format';
 import type { CloudInfo, ImageInfo, TargetsPlan, TaskInfo } from '../types';
 import { ImageDetails } from './image-details';
 import { type Changes, currentClouds, toggle, wanted } from './matrix-state';
@@ -66,6 +66,8 @@ export function ImagesPage(props: {
   const table = useRef<HTMLTableElement>(null);
 
   const marker = markers[markers.length - 1];
+  // An import is the image's own work (its data coming in), before any copy: shown on its row.
+  const imports = new Map([...tasks.values()].filter((t) => t.type === 'import').map((t) => [t.image_id, t]));
 
   useEffect(() => {
     let stop = false;
@@ -351,6 +353,7 @@ export function ImagesPage(props: {
                       <span class="muted small">
                         {image.status} · {image.visibility}
                       </span>
+                      <ImportProgress task={imports.get(image.id)} />
                     </th>
                     {clouds.map((cloud, col) => {
                       const location = image.locations.find((l) => l.cloud_id === cloud.id);
@@ -509,5 +512,23 @@ export function ImagesPage(props: {
         />
       )}
     </section>
+  );
+}
+
+/** The data of an image being imported: how far, and the time left. */
+function ImportProgress(props: { task: TaskInfo | undefined }) {
+  const t = props.task;
+  if (!t) return null;
+  const words =
+    t.progress !== null
+      ? `import ${t.progress}%${t.eta_seconds !== null ? `, ${duration(t.eta_seconds)} left` : ''}`
+      : t.bytes_done > 0
+        ? `import: ${bytes(t.bytes_done)} so far`
+        : 'import starting';
+  return (
+    <span class="row-progress small">
+      {words}
+      {t.progress !== null && <progress max={100} value={t.progress} aria-label="Import" />}
+    </span>
   );
 }
