@@ -1,5 +1,6 @@
 // Type-aware linting, with the package borders of the architecture enforced as rules.
 import js from '@eslint/js';
+import regexp from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -15,6 +16,20 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
+  // Regular expressions run on what clouds and users send: none may backtrack super-linearly (a crafted
+  // 16 MiB body must not freeze a daemon), and the plugin's other checks catch plain mistakes.
+  regexp.configs['flat/recommended'],
+  {
+    rules: {
+      'regexp/no-super-linear-backtracking': ['error', { report: 'potential' }],
+      'regexp/no-super-linear-move': 'error',
+      // Style only: `[A-Za-z0-9_]` and `[A-Za-z]` read more plainly than `\w` or an `i` flag, `(a|b)` as
+      // plainly as `(?:a|b)`.
+      'regexp/prefer-w': 'off',
+      'regexp/use-ignore-case': 'off',
+      'regexp/no-unused-capturing-group': 'off',
+    },
+  },
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -98,6 +113,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // Tests match the daemons' and their own output, not what a cloud or a user could send.
+      'regexp/no-super-linear-move': 'off',
     },
   },
   {

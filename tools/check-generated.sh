@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a committed generated file is stale: the gRPC types generated from protos/, the sample config
 # and the configuration reference generated from the schema, the sample policy and the policy reference
-# generated from the rules in code. Needs the build (dist/). Each is regenerated into a temporary
+# generated from the rules in code, the openstack plugin's command reference generated from its
+# parsers. Needs the build (dist/). Each is regenerated into a temporary
 # directory and compared with the committed one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,10 @@ check etc/gimming/gimming.conf.sample genconfig "${config[@]}" --format sample
 check doc/source/configuration/config.rst genconfig "${config[@]}" --format rst
 check etc/gimming/policy.yaml.sample genpolicy "${policy[@]}" --format sample
 check doc/source/configuration/policy.rst genpolicy "${policy[@]}" --format rst
+# The openstack plugin's command reference, from its parsers (Debian's osc-lib and cliff).
+bash tools/ensure-python-client.sh >/dev/null
+check doc/source/cli/openstack-plugin-commands.rst genpyclientdocs \
+  /usr/bin/python3 python-gimmingclient/tools/gen_command_reference.py
 
 if ((stale)); then exit 1; fi
 echo "generated files are current"

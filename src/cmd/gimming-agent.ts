@@ -10,6 +10,7 @@ import { verifyingInterceptor } from '../common/grpc/auth';
 import { AGENT_PROTO_PACKAGE, loadAgentService } from '../common/grpc/loader';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
+import { brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
 import { agentHandlers } from '../gimming-agent/service';
 import { StagingStore } from '../gimming-agent/staging/store';
@@ -67,7 +68,11 @@ async function main(): Promise<void> {
   // Calls are signed for the address callers dial: a call signed for another agent is refused here.
   if (agentAuth.verifier) agentAuth.verifier.audience = identity.address;
 
-  const messaging = new MessagingConnection(transport_url, control_exchange);
+  const messaging = new MessagingConnection(
+    transport_url,
+    control_exchange,
+    brokerTls(config.oslo_messaging_rabbit),
+  );
   const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);
   const heartbeat = async () => {
     try {

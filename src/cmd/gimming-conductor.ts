@@ -12,7 +12,7 @@ import { VERSION } from '../common/version';
 import { AgentRegistry } from '../gimming-conductor/agents';
 import { CloudService } from '../gimming-conductor/clouds';
 import { ConductorPresence } from '../gimming-conductor/conductors';
-import { makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
+import { initializeDataSource, makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
 import { ImageService } from '../gimming-conductor/images';
 import { ConductorNotifier } from '../gimming-conductor/notify';
 import { RemoteMetadata } from '../gimming-conductor/remote-metadata';
@@ -39,6 +39,8 @@ import { TargetService } from '../gimming-conductor/targets';
 import { SharingService } from '../gimming-conductor/sharing';
 import { PeriodicRefresh } from '../gimming-conductor/periodic-refresh';
 import { ServiceUser } from '../common/keystone/service-user';
+import { ClientTls } from '../common/http/tls';
+import { brokerTls } from '../common/rpc/transport';
 import { DeleteTask } from '../gimming-conductor/tasks/delete-task';
 import { ImportTask } from '../gimming-conductor/tasks/import-task';
 import { type RunnableTask, TaskEngine } from '../gimming-conductor/tasks/engine';
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     config.database.max_pool_size,
     config.database.connection_timeout,
   );
-  await db.initialize();
+  await initializeDataSource(db);
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
     throw new Error(
@@ -65,11 +67,16 @@ async function main(): Promise<void> {
   }
   const host = config.DEFAULT.host;
   const c = config.conductor;
-  const messaging = new MessagingConnection(config.DEFAULT.transport_url, config.DEFAULT.control_exchange);
+  const rabbitTls = brokerTls(config.oslo_messaging_rabbit);
+  const messaging = new MessagingConnection(
+    config.DEFAULT.transport_url,
+    config.DEFAULT.control_exchange,
+    rabbitTls,
+  );
   const n = config.oslo_messaging_notifications;
   // Notifications may go to a messaging service of their own; by default they share the RPC connection.
   const notifyMessaging = n.transport_url
-    ? new MessagingConnection(n.transport_url, config.DEFAULT.control_exchange)
+    ? new MessagingConnection(n.transport_url, config.DEFAULT.control_exchange, rabbitTls)
     : messaging;
   const notifier = new Notifier({
     drivers: n.driver,
@@ -93,6 +100,7 @@ async function main(): Promise<void> {
       interface: config.key_manager.interface,
       regionName: config.key_manager.region_name,
       timeoutMs: config.key_manager.timeout * 1000,
+      tls: new ClientTls('key_manager', config.key_manager),
     },
     parseNetworks(
       config.project_clouds.allowed_private_networks,

@@ -2,7 +2,12 @@
  * gimming-manage: operator commands. `db sync` applies the schema migrations; `db version` prints the
  * applied and pending ones.
  */
-import { makeDataSource, MIGRATIONS, pendingMigrations } from '../gimming-conductor/db/data-source';
+import {
+  initializeDataSource,
+  makeDataSource,
+  MIGRATIONS,
+  pendingMigrations,
+} from '../gimming-conductor/db/data-source';
 import { bootstrap, fatal } from './bootstrap';
 
 const NAME = 'gimming-manage';
@@ -16,7 +21,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const db = makeDataSource(config.database.connection, 2, config.database.connection_timeout);
-  await db.initialize();
+  await initializeDataSource(db);
   try {
     if (command === 'sync') {
       const applied = await db.runMigrations({ transaction: 'each' });

@@ -17,9 +17,14 @@ import { GimmingError, describeError } from '../common/errors';
 import { AGENT_PROTO_PACKAGE } from '../common/grpc/loader';
 import { ServiceUser } from '../common/keystone/service-user';
 import { setupLogging } from '../common/log';
-import { parseTransportUrl } from '../common/rpc/transport';
+import { type RabbitTlsSettings, brokerTls, parseTransportUrl } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
-import { MIGRATIONS, appliedMigrations, makeDataSource } from '../gimming-conductor/db/data-source';
+import {
+  MIGRATIONS,
+  appliedMigrations,
+  initializeDataSource,
+  makeDataSource,
+} from '../gimming-conductor/db/data-source';
 import { CONDUCTOR_TOPIC } from '../gimming-conductor/rpcapi';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import {
@@ -59,7 +64,7 @@ async function checkDatabase(env: CheckEnv): Promise<CheckResult> {
   let db: DataSource;
   try {
     db = makeDataSource(database.connection, 1, database.connection_timeout);
-    await db.initialize();
+    await initializeDataSource(db);
   } catch (err) {
     env.dbProblem = 'the database cannot be reached';
     return failure(`Cannot connect to the database: ${describeError(err)}`);
@@ -211,10 +216,16 @@ async function checkAgents(env: CheckEnv): Promise<CheckResult> {
 }
 
 /** Connects to one messaging service, and counts the consumers of the conductor queue on it. */
-async function probeBroker(transportUrl: string, exchange: string): Promise<CheckResult> {
+async function probeBroker(
+  transportUrl: string,
+  exchange: string,
+  rabbit: RabbitTlsSettings,
+): Promise<CheckResult> {
   let brokers;
+  let tls;
   try {
-    brokers = parseTransportUrl(transportUrl);
+    tls = brokerTls(rabbit);
+    brokers = parseTransportUrl(transportUrl, tls.ssl);
   } catch (err) {
     return failure(`The transport URL is not valid: ${describeError(err)}`);
   }
@@ -222,7 +233,7 @@ async function probeBroker(transportUrl: string, exchange: string): Promise<Chec
   for (const broker of brokers) {
     let conn: amqp.ChannelModel | undefined;
     try {
-      conn = await amqp.connect(broker.url, { timeout: 10000 });
+      conn = await amqp.connect(broker.url, { timeout: 10000, ...tls.socketOptions });
       conn.on('error', () => undefined);
       const ch = await conn.createChannel();
       ch.on('error', () => undefined);
@@ -249,11 +260,11 @@ async function probeBroker(transportUrl: string, exchange: string): Promise<Chec
 }
 
 async function checkMessaging(env: CheckEnv): Promise<CheckResult> {
-  const { DEFAULT, oslo_messaging_notifications: n } = env.config;
-  const results = [await probeBroker(DEFAULT.transport_url, DEFAULT.control_exchange)];
+  const { DEFAULT, oslo_messaging_notifications: n, oslo_messaging_rabbit: rabbit } = env.config;
+  const results = [await probeBroker(DEFAULT.transport_url, DEFAULT.control_exchange, rabbit)];
   const messagingDriver = n.driver.includes('messagingv2') || n.driver.includes('messaging');
   if (messagingDriver && n.transport_url) {
-    const notifications = await probeBroker(n.transport_url, DEFAULT.control_exchange);
+    const notifications = await probeBroker(n.transport_url, DEFAULT.control_exchange, rabbit);
     results.push(
       notifications.code === Code.SUCCESS
         ? notifications

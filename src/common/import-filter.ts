@@ -41,8 +41,8 @@ export function importRules(conf: GimmingConfig['import_filtering']): ImportRule
   return {
     allowedSchemes: lower(conf.allowed_schemes),
     disallowedSchemes: lower(conf.disallowed_schemes),
-    allowedHosts: lower(conf.allowed_hosts).map(bareHost),
-    disallowedHosts: lower(conf.disallowed_hosts).map(bareHost),
+    allowedHosts: lower(conf.allowed_hosts).map(canonicalHost),
+    disallowedHosts: lower(conf.disallowed_hosts).map(canonicalHost),
     allowedPorts: ports(conf.allowed_ports, 'allowed_ports'),
     disallowedPorts: ports(conf.disallowed_ports, 'disallowed_ports'),
     allowedNetworks: parseNetworks(
@@ -57,9 +57,16 @@ function refused(message: string): GimmingError {
   return new GimmingError('gimming.import.url_refused', 400, message);
 }
 
-/** `[::1]` -> `::1` (URL.hostname keeps the brackets of an IPv6 literal). */
-function bareHost(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+/**
+ * A host as the lists compare it: lower case, `[::1]` -> `::1` (URL.hostname keeps the brackets of an
+ * IPv6 literal), and without the dots that end a fully qualified name (`example.com.` is `example.com`).
+ */
+function canonicalHost(host: string): string {
+  const lowered = host.toLowerCase();
+  if (lowered.startsWith('[') && lowered.endsWith(']')) return lowered.slice(1, -1);
+  let end = lowered.length;
+  while (end > 0 && lowered.charCodeAt(end - 1) === 0x2e) end -= 1;
+  return lowered.slice(0, end);
 }
 
 function permitted<T>(value: T, allowed: T[], disallowed: T[]): boolean {
@@ -82,7 +89,8 @@ export function checkImportUrl(rules: ImportRules, raw: string): URL {
     throw refused(`Importing from ${scheme} URLs is not allowed.`);
   }
   if (url.username || url.password) throw refused('The import URL must not carry credentials.');
-  const host = bareHost(url.hostname.toLowerCase());
+  const host = canonicalHost(url.hostname);
+  if (host === '') throw refused('The import URL names no host.');
   if (!permitted(host, rules.allowedHosts, rules.disallowedHosts)) {
     throw refused(`Importing from host ${host} is not allowed.`);
   }

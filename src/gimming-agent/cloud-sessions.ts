@@ -8,8 +8,14 @@
  * shortly before the token expires: under a hash of the credentials when they came with the call, under a
  * hash of the secret's href and the caller's token when they came from the key manager, so the secret is
  * read once per caller token and session, not on every call, and no other caller gets the session.
+ *
+ * The auth_url and the image endpoint are each resolved once, checked, and connected to only at the
+ * addresses checked (endpoint-filter.ts). The cache is bounded by entries and by bytes: a catalog is the
+ * cloud's to make, and may be 16 MiB.
  */
 import { createHash } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import {
   type CloudAuth,
   credentialsRequired,
@@ -19,9 +25,10 @@ import {
 import { type KeyManagerOptions, readSecretPayload } from '../common/cloud-credentials/key-manager';
 import type { CredentialSeal } from '../common/cloud-credentials/seal';
 import type { CatalogEntry, RequestContext } from '../common/context';
-import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
+import { type Networks, type Resolver, checkProjectCloudUrl } from '../common/endpoint-filter';
 import { GimmingError, unavailable } from '../common/errors';
 import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
+import { type ClientTls, tlsDetail } from '../common/http/tls';
 import { requestToken } from '../common/keystone/tokens';
 import { getLogger } from '../common/log';
 import { glanceEndpointIn } from './drivers/glance/endpoint';
@@ -33,18 +40,37 @@ export interface CloudSession {
   catalog: readonly CatalogEntry[];
 }
 
+/** An endpoint held to [project_clouds], with the lookup that connects to its checked addresses. */
+interface CheckedEndpoint {
+  endpoint: string;
+  lookup: LookupFunction;
+}
+
 interface Cached extends CloudSession {
   renewAt: number;
   /** Image endpoints of this catalog already held to [project_clouds], by region and interface. */
-  endpoints: Map<string, string>;
+  endpoints: Map<string, CheckedEndpoint>;
+  /** About what the session holds in memory: the size of Keystone's answer. */
+  bytes: number;
+}
+
+export interface CloudSessionLimits {
+  /** Sessions kept at most. */
+  maxEntries?: number;
+  /** Bytes of catalogs kept at most; a session larger than this is used once and not kept. */
+  maxBytes?: number;
+  /** How host names are resolved (tests answer for DNS). */
+  resolve?: Resolver;
 }
 
 const MAX_CACHED = 1000;
+const MAX_CACHED_BYTES = 64 * 1024 * 1024;
 
 const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('hex');
 
 export class CloudSessions {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: LRUCache<string, Cached>;
+  private readonly resolve: Resolver | undefined;
 
   constructor(
     private readonly seal: CredentialSeal,
@@ -52,7 +78,22 @@ export class CloudSessions {
     private readonly timeoutMs: number,
     /** Where a project cloud's endpoints may be besides public addresses ([project_clouds]). */
     private readonly networks: Networks = [],
-  ) {}
+    /** TLS to a project cloud's identity service and image endpoint ([project_clouds] cafile). */
+    readonly tls: ClientTls | undefined = undefined,
+    limits: CloudSessionLimits = {},
+  ) {
+    this.cache = new LRUCache<string, Cached>({
+      max: limits.maxEntries ?? MAX_CACHED,
+      maxSize: limits.maxBytes ?? MAX_CACHED_BYTES,
+      sizeCalculation: (session) => Math.max(1, session.bytes),
+    });
+    this.resolve = limits.resolve;
+  }
+
+  /** Bytes the cached sessions hold (about), and how many there are. */
+  get cached(): { bytes: number; entries: number } {
+    return { bytes: this.cache.calculatedSize, entries: this.cache.size };
+  }
 
   /**
    * The Glance endpoint and token for a cloud with its own Keystone; null when the cloud is reached with
@@ -62,18 +103,24 @@ export class CloudSessions {
     ctx: RequestContext,
     cloud: CloudRef__Output,
     iface: string,
-  ): Promise<{ endpoint: string; token: string } | null> {
+  ): Promise<{ endpoint: string; token: string; lookup: LookupFunction; tls?: ClientTls } | null> {
     if (!cloud.auth_url) return null;
     const session = await this.sessionFor(ctx, cloud);
     const key = `${cloud.region_name}\n${iface}`;
-    let endpoint = session.endpoints.get(key);
-    if (!endpoint) {
+    let checked = session.endpoints.get(key);
+    if (!checked) {
       // The endpoint comes from the cloud's own catalog: it is held to the same rules as its auth_url.
-      endpoint = glanceEndpointIn(session.catalog, cloud.region_name, iface);
-      await checkProjectCloudUrl(endpoint, this.networks, 'image endpoint');
-      session.endpoints.set(key, endpoint);
+      const endpoint = glanceEndpointIn(session.catalog, cloud.region_name, iface);
+      const { lookup } = await checkProjectCloudUrl(endpoint, this.networks, 'image endpoint', this.resolve);
+      checked = { endpoint, lookup };
+      session.endpoints.set(key, checked);
     }
-    return { endpoint, token: session.token };
+    return {
+      endpoint: checked.endpoint,
+      token: session.token,
+      lookup: checked.lookup,
+      ...(this.tls ? { tls: this.tls } : {}),
+    };
   }
 
   private async sessionFor(ctx: RequestContext, cloud: CloudRef__Output): Promise<Cached> {
@@ -85,11 +132,15 @@ export class CloudSessions {
     const cached = this.cache.get(key);
     if (cached && cached.renewAt > Date.now()) return cached;
     const auth = given ?? (await this.secretCredentials(ctx, cloud));
-    await checkProjectCloudUrl(cloud.auth_url, this.networks, 'identity service');
-    const session = await this.authenticate(cloud, auth);
+    const identity = await checkProjectCloudUrl(
+      cloud.auth_url,
+      this.networks,
+      'identity service',
+      this.resolve,
+    );
+    const session = await this.authenticate(cloud, auth, identity.lookup);
     this.cache.delete(key);
-    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, session);
+    this.cache.set(key, session); // not kept (but used) when larger than the whole cache may be
     return session;
   }
 
@@ -127,15 +178,22 @@ export class CloudSessions {
     return parseCloudAuth(inner, `in the credentials secret of cloud ${name}`);
   }
 
-  private async authenticate(cloud: CloudRef__Output, auth: CloudAuth): Promise<Cached> {
+  private async authenticate(
+    cloud: CloudRef__Output,
+    auth: CloudAuth,
+    lookup: LookupFunction,
+  ): Promise<Cached> {
     const name = cloud.name || cloud.id;
     let res;
     try {
-      res = await requestToken(cloud.auth_url, keystoneAuthBody(auth), this.timeoutMs);
+      res = await requestToken(cloud.auth_url, keystoneAuthBody(auth), this.timeoutMs, {
+        tls: this.tls,
+        lookup,
+      });
     } catch (err) {
       throw unavailable(
         'gimming.cloud.identity_unreachable',
-        `The identity service of cloud ${name} is unreachable.`,
+        `The identity service of cloud ${name} is unreachable${tlsDetail(err)}.`,
         err,
       );
     }
@@ -153,9 +211,9 @@ export class CloudSessions {
         `The identity service of cloud ${name} answered HTTP ${res.status}.`,
       );
     }
-    const { value, expiresAt, catalog } = res.token;
+    const { value, expiresAt, catalog, answerBytes } = res.token;
     // Renewed two minutes early, or at half its life for short-lived tokens.
     const renewAt = Math.max(Date.now() + (expiresAt - Date.now()) / 2, expiresAt - 120_000);
-    return { token: value, catalog, renewAt, endpoints: new Map() };
+    return { token: value, catalog, renewAt, endpoints: new Map(), bytes: answerBytes };
   }
 }

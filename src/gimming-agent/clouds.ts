@@ -4,6 +4,7 @@
 import type { RequestContext } from '../common/context';
 import { GimmingError } from '../common/errors';
 import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
+import type { ClientTls } from '../common/http/tls';
 import type { CloudSessions } from './cloud-sessions';
 import { GlanceClient } from './drivers/glance/client';
 import { glanceEndpoint } from './drivers/glance/endpoint';
@@ -13,6 +14,8 @@ export interface CloudAccessOptions {
   timeoutMs: number;
   /** Sessions with clouds that have their own Keystone. */
   sessions: CloudSessions;
+  /** TLS to the image endpoints of the clouds reached with the caller's catalog ([glance]). */
+  glanceTls?: ClientTls;
 }
 
 export async function glanceFor(
@@ -42,5 +45,10 @@ export async function glanceFor(
     requestId: ctx.requestId,
     timeoutMs: opts.timeoutMs,
     cloudName: cloud.name || cloud.id,
+    ...(own
+      ? { lookup: own.lookup, ...(own.tls ? { tls: own.tls } : {}) }
+      : opts.glanceTls
+        ? { tls: opts.glanceTls }
+        : {}),
   });
 }

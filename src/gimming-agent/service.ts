@@ -6,6 +6,7 @@
  */
 import { parseNetworks } from '../common/endpoint-filter';
 import { CredentialSeal } from '../common/cloud-credentials/seal';
+import { ClientTls } from '../common/http/tls';
 import { CloudSessions } from './cloud-sessions';
 import type * as grpc from '@grpc/grpc-js';
 import type { GimmingConfig } from '../common/config/schema';
@@ -45,15 +46,21 @@ function propertyPatch(current: Record<string, unknown>, wanted: Record<string, 
   return ops;
 }
 
+/** When the caller gives up on a call, in epoch milliseconds (Infinity when it set no deadline). */
+function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
 function unaryHandler<Req, Res>(
   name: string,
-  fn: (ctx: RequestContext, request: Req) => Promise<Res>,
+  fn: (ctx: RequestContext, request: Req, deadline: number) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const ctx = contextFromMetadata(call.metadata);
     void runWithContext(ctx, async () => {
       try {
-        callback(null, await fn(ctx, call.request));
+        callback(null, await fn(ctx, call.request, deadlineOf(call)));
       } catch (err) {
         logFailure(name, err);
         callback(toServiceError(err));
@@ -121,13 +128,19 @@ export function agentHandlers(
     timeoutMs: config.agent.glance_timeout * 1000,
     sessions: new CloudSessions(
       new CredentialSeal(config.agent.rpc_secrets),
-      { interface: config.key_manager.interface, regionName: config.key_manager.region_name },
+      {
+        interface: config.key_manager.interface,
+        regionName: config.key_manager.region_name,
+        tls: new ClientTls('key_manager', config.key_manager),
+      },
       config.key_manager.timeout * 1000,
       parseNetworks(
         config.project_clouds.allowed_private_networks,
         '[project_clouds] allowed_private_networks',
       ),
+      new ClientTls('project_clouds', config.project_clouds, { addToSystemStore: true }),
     ),
+    glanceTls: new ClientTls('glance', config.glance),
   };
   const copyOptions: CopyOptions = {
     access,
@@ -143,6 +156,7 @@ export function agentHandlers(
     rules: importRules(config.import_filtering),
     idleTimeoutMs: config.agent.glance_timeout * 1000,
     progressIntervalMs: 1000,
+    tls: new ClientTls('import_filtering', config.import_filtering, { addToSystemStore: true }),
   };
   return {
     GetInfo: unaryHandler('GetInfo', async () => ({ ...identity, version: VERSION })),
@@ -183,9 +197,9 @@ export function agentHandlers(
       const glance = await glanceFor(ctx, req.cloud, access);
       return { deleted: await glance.deleteImage(req.image_id) };
     }),
-    ListImages: unaryHandler('ListImages', async (ctx, req) => {
+    ListImages: unaryHandler('ListImages', async (ctx, req, deadline) => {
       const glance = await glanceFor(ctx, req.cloud, access);
-      const images = await glance.listImages(req.filters, req.limit > 0 ? req.limit : 1000);
+      const images = await glance.listImages(req.filters, req.limit > 0 ? req.limit : 1000, deadline);
       return { images: images.map(toRemoteImage) };
     }),
     WriteStaging: (call, callback) => {

@@ -14,6 +14,7 @@ import * as agentapi from './agentapi';
 import { CloudRow, ImageRow, LocationRow } from './db/entities';
 import type { CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
 import { cloudView, remoteView } from './views';
+import { withoutVersionSuffix } from '../common/trim';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,7 +44,7 @@ function checkAuthUrl(raw: string): string {
       'auth_url must be an http or https URL without credentials, query or fragment.',
     );
   }
-  return url.toString().replace(/\/+$/, '').replace(/\/v3$/, '');
+  return withoutVersionSuffix(url.toString(), 'v3');
 }
 
 export class CloudService {

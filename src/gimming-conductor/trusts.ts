@@ -62,6 +62,7 @@ export class Trusts {
         res = await requestJson({
           method: 'POST',
           url: `${this.serviceUser.authUrl}/v3/OS-TRUST/trusts`,
+          tls: this.serviceUser.tls,
           headers: { 'X-Auth-Token': ctx.authToken as string },
           json: {
             trust: {
@@ -130,6 +131,7 @@ export class Trusts {
       const res = await requestJson({
         method: 'DELETE',
         url: `${this.serviceUser.authUrl}/v3/OS-TRUST/trusts/${encodeURIComponent(trustId)}`,
+        tls: this.serviceUser.tls,
         headers: { 'X-Auth-Token': token.value },
         timeoutMs: 10000,
       });

@@ -34,6 +34,25 @@ export interface CloudConfig {
   interface?: string;
   /** The GIMinG endpoint, instead of the one in the Keystone catalog. */
   endpoint_override?: string;
+  /** A CA bundle to verify Keystone and GIMinG with, instead of the CAs of the system. */
+  cacert?: string;
+  /** False: certificates are not verified (clouds.yaml `verify: false`, `--insecure`). */
+  verify?: boolean;
+  /** A client certificate, and its key, for services that ask for one. */
+  cert?: string;
+  key?: string;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+/** A boolean of clouds.yaml or the environment, as the openstack client reads it. */
+export function parseBool(value: unknown, what: string): boolean {
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (TRUE.has(text)) return true;
+  if (FALSE.has(text)) return false;
+  throw new GimmingClientError(`${what}: ${String(value)} is not a boolean.`, 0, 'client.config');
 }
 
 /** The directories clouds.yaml is looked for in, in order. */
@@ -86,10 +105,22 @@ export function cloudFromFiles(name: string, dirs = configDirs()): CloudConfig {
       const authType = str(cloud.auth_type);
       const region = str(cloud.region_name);
       const iface = str(cloud.interface);
+      const [cacert, cert, key] = [str(cloud.cacert), str(cloud.cert), str(cloud.key)];
+      // `verify: false`, or os-client-config's older `insecure: true`.
+      const verify =
+        cloud.verify !== undefined
+          ? parseBool(cloud.verify, `clouds.yaml verify of cloud ${name}`)
+          : cloud.insecure !== undefined
+            ? !parseBool(cloud.insecure, `clouds.yaml insecure of cloud ${name}`)
+            : undefined;
       return {
         auth: { ...((cloud.auth ?? {}) as AuthConfig), ...(authType ? { auth_type: authType } : {}) },
         ...(region ? { region_name: region } : {}),
         ...(iface ? { interface: iface } : {}),
+        ...(cacert ? { cacert } : {}),
+        ...(cert ? { cert } : {}),
+        ...(key ? { key } : {}),
+        ...(verify !== undefined ? { verify } : {}),
       };
     }
   }
@@ -132,6 +163,19 @@ export function cloudFromEnv(env: NodeJS.ProcessEnv = process.env): CloudConfig 
     ...(env.OS_REGION_NAME ? { region_name: env.OS_REGION_NAME } : {}),
     ...(env.OS_INTERFACE ? { interface: env.OS_INTERFACE } : {}),
     ...(env.OS_ENDPOINT_OVERRIDE ? { endpoint_override: env.OS_ENDPOINT_OVERRIDE } : {}),
+    ...tlsFromEnv(env),
+  };
+}
+
+/** OS_CACERT, OS_CERT, OS_KEY and OS_INSECURE, as the openstack client reads them. */
+export function tlsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<CloudConfig, 'cacert' | 'cert' | 'key' | 'verify'> {
+  return {
+    ...(env.OS_CACERT ? { cacert: env.OS_CACERT } : {}),
+    ...(env.OS_CERT ? { cert: env.OS_CERT } : {}),
+    ...(env.OS_KEY ? { key: env.OS_KEY } : {}),
+    ...(env.OS_INSECURE && parseBool(env.OS_INSECURE, 'OS_INSECURE') ? { verify: false } : {}),
   };
 }
 

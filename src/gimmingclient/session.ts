@@ -12,8 +12,10 @@ import {
   startRequest,
   waitForResponse,
 } from '../common/http/request';
+import { ClientTls, TlsConfigError } from '../common/http/tls';
 import type { CloudConfig } from './cloud-config';
 import { AuthError, GimmingClientError, errorFromResponse } from './errors';
+import { trimTrailingSlashes, withoutVersionSuffix } from '../common/trim';
 
 /** The service type GIMinG registers in the Keystone catalog. */
 export const SERVICE_TYPE = 'image-manager';
@@ -44,16 +46,39 @@ export interface SessionOptions {
 export class Session {
   private token: Token | undefined;
   private endpointUrl: string | undefined;
+  private tlsSettings: ClientTls | undefined;
 
   constructor(
     readonly cloud: CloudConfig,
     private readonly opts: SessionOptions = {},
   ) {}
 
+  /** How Keystone's and GIMinG's certificates are verified: cacert, verify, cert and key of the cloud. */
+  private get tls(): ClientTls {
+    if (!this.tlsSettings) {
+      try {
+        this.tlsSettings = new ClientTls(
+          'client',
+          {
+            cafile: this.cloud.cacert ?? null,
+            certfile: this.cloud.cert ?? null,
+            keyfile: this.cloud.key ?? null,
+            insecure: this.cloud.verify === false,
+          },
+          { names: { cafile: '--os-cacert', certfile: '--os-cert', keyfile: '--os-key' } },
+        );
+      } catch (err) {
+        if (err instanceof TlsConfigError) throw new GimmingClientError(err.message, 0, 'client.config');
+        throw err;
+      }
+    }
+    return this.tlsSettings;
+  }
+
   private get authUrl(): string {
     const url = this.cloud.auth.auth_url;
     if (!url) throw new AuthError('No auth URL: set OS_AUTH_URL, or use --os-cloud with a clouds.yaml.', 0);
-    return url.replace(/\/+$/, '').replace(/\/v3$/, '');
+    return withoutVersionSuffix(url, 'v3');
   }
 
   private scope(): Record<string, unknown> | undefined {
@@ -112,6 +137,7 @@ export class Session {
         url: `${this.authUrl}/v3/auth/tokens`,
         json: { auth: { identity, ...(scope ? { scope } : {}) } },
         timeoutMs: this.opts.timeoutMs ?? 30000,
+        tls: this.tls,
       });
     } catch (err) {
       throw new AuthError(`Keystone at ${this.authUrl} could not be reached: ${(err as Error).message}`, 0);
@@ -148,7 +174,7 @@ export class Session {
 
   /** GIMinG's endpoint: the override, or the catalog's entry for this region and interface. */
   async endpoint(): Promise<string> {
-    if (this.cloud.endpoint_override) return this.cloud.endpoint_override.replace(/\/+$/, '');
+    if (this.cloud.endpoint_override) return trimTrailingSlashes(this.cloud.endpoint_override);
     if (this.endpointUrl) return this.endpointUrl;
     const { catalog } = await this.getToken();
     const iface = (this.cloud.interface ?? 'public').replace(/URL$/, '');
@@ -165,7 +191,7 @@ export class Session {
         'client.no_endpoint',
       );
     }
-    this.endpointUrl = endpoint.url.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.endpointUrl = withoutVersionSuffix(endpoint.url, 'v1');
     return this.endpointUrl;
   }
 
@@ -209,6 +235,7 @@ export class Session {
           ...(opts.json !== undefined && !opts.contentType ? { json: opts.json } : {}),
           ...(opts.json !== undefined && opts.contentType ? { body: JSON.stringify(opts.json) } : {}),
           timeoutMs: this.opts.timeoutMs ?? 120000,
+          tls: this.tls,
         });
       } catch (err) {
         throw new GimmingClientError(
@@ -232,7 +259,13 @@ export class Session {
     const url = `${await this.endpoint()}${path}`;
     const headers = await this.headers({ 'Content-Type': 'application/octet-stream' });
     if (size !== undefined) headers['Content-Length'] = size;
-    const req = startRequest({ method: 'PUT', url, headers, timeoutMs: this.opts.timeoutMs ?? 600000 });
+    const req = startRequest({
+      method: 'PUT',
+      url,
+      headers,
+      timeoutMs: this.opts.timeoutMs ?? 600000,
+      tls: this.tls,
+    });
     const responded = waitForResponse(req);
     responded.catch(() => undefined);
     // An early answer (an error before all the data went) ends the upload.

@@ -9,6 +9,8 @@
 import type { RequestContext } from '../context';
 import { GimmingError, unavailable } from '../errors';
 import { requestJson } from '../http/request';
+import { type ClientTls, tlsDetail } from '../http/tls';
+import { trimTrailingSlashes, withoutVersionSuffix } from '../trim';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HREF_TAIL_RE = /\/v1\/secrets\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
@@ -17,6 +19,8 @@ export interface KeyManagerOptions {
   interface: string;
   /** Empty: any region. */
   regionName: string;
+  /** TLS to the key manager ([key_manager] cafile, certfile, keyfile, insecure). */
+  tls?: ClientTls;
 }
 
 function endpoints(ctx: RequestContext, opts: KeyManagerOptions): string[] {
@@ -24,7 +28,7 @@ function endpoints(ctx: RequestContext, opts: KeyManagerOptions): string[] {
   return (service?.endpoints ?? [])
     .filter((e) => e.interface === opts.interface)
     .filter((e) => !opts.regionName || e.region === opts.regionName || e.region_id === opts.regionName)
-    .map((e) => e.url.replace(/\/+$/, '').replace(/\/v1$/, ''));
+    .map((e) => withoutVersionSuffix(e.url, 'v1'));
 }
 
 function badRef(why: string): GimmingError {
@@ -45,7 +49,7 @@ export function secretHref(ctx: RequestContext, ref: string, opts: KeyManagerOpt
   }
   if (UUID_RE.test(ref)) return `${bases[0]}/v1/secrets/${ref.toLowerCase()}`;
   const tail = HREF_TAIL_RE.exec(ref);
-  const base = tail ? ref.slice(0, tail.index).replace(/\/+$/, '') : undefined;
+  const base = tail ? trimTrailingSlashes(ref.slice(0, tail.index)) : undefined;
   if (!tail || !base || !bases.includes(base)) {
     throw badRef('expected a secret UUID or the href of a secret in the key manager of this deployment');
   }
@@ -69,6 +73,7 @@ async function keyManagerGet(
   url: string,
   accept: string,
   timeoutMs: number,
+  tls: ClientTls | undefined,
 ): Promise<{ status: number; body: unknown; text: string }> {
   if (!ctx.authToken) {
     throw new GimmingError('gimming.agent.no_credentials', 401, 'The request carries no token.');
@@ -79,10 +84,15 @@ async function keyManagerGet(
       url,
       headers: { 'X-Auth-Token': ctx.authToken, Accept: accept },
       timeoutMs,
+      ...(tls ? { tls } : {}),
     });
     return { status: res.status, body: res.body, text: res.text };
   } catch (err) {
-    throw unavailable('gimming.cloud.key_manager_unreachable', 'The key manager is unreachable.', err);
+    throw unavailable(
+      'gimming.cloud.key_manager_unreachable',
+      `The key manager is unreachable${tlsDetail(err)}.`,
+      err,
+    );
   }
 }
 
@@ -93,7 +103,7 @@ export async function checkSecret(
   opts: KeyManagerOptions,
   timeoutMs: number,
 ): Promise<void> {
-  const res = await keyManagerGet(ctx, checkedHref(ctx, href, opts), 'application/json', timeoutMs);
+  const res = await keyManagerGet(ctx, checkedHref(ctx, href, opts), 'application/json', timeoutMs, opts.tls);
   if (res.status === 404 || res.status === 403) {
     throw badRef('the key manager has no such secret this project can read');
   }
@@ -109,7 +119,13 @@ export async function readSecretPayload(
   opts: KeyManagerOptions,
   timeoutMs: number,
 ): Promise<string> {
-  const res = await keyManagerGet(ctx, `${checkedHref(ctx, href, opts)}/payload`, 'text/plain', timeoutMs);
+  const res = await keyManagerGet(
+    ctx,
+    `${checkedHref(ctx, href, opts)}/payload`,
+    'text/plain',
+    timeoutMs,
+    opts.tls,
+  );
   if (res.status === 200) return res.text;
   if (res.status === 404 || res.status === 403 || res.status === 401) {
     throw new GimmingError(

@@ -42,6 +42,31 @@ function choice<C extends string>(doc: string, choices: readonly C[], def: C) {
   return { doc, format: choices, default: def };
 }
 
+/**
+ * The TLS options of a group whose requests go to one kind of service, named as keystoneauth and
+ * keystonemiddleware name them.
+ */
+function clientTlsOptions(service: string, note = '') {
+  return {
+    cafile: str(
+      `A PEM encoded Certificate Authority bundle that verifies the HTTPS connections to ${service}, ` +
+        `instead of the CAs of the system.${note}`,
+      null,
+    ),
+    certfile: str(
+      `A PEM encoded client certificate to present to ${service}, for a service that requires one. Needs ` +
+        'keyfile.',
+      null,
+    ),
+    keyfile: str('The PEM encoded private key of certfile.', null),
+    insecure: bool(
+      `If set to true, the TLS certificate of ${service} is not verified. Only for testing: anyone on the ` +
+        'path can then read and change the traffic, tokens included.',
+      false,
+    ),
+  };
+}
+
 export const SCHEMA = {
   DEFAULT: {
     host: str(
@@ -66,7 +91,11 @@ export const SCHEMA = {
   database: {
     connection: str(
       'The SQLAlchemy-style connection string of the database, used only by gimming-conductor and ' +
-        'gimming-manage, for example mysql+pymysql://user:pass@host/gimming?charset=utf8.',
+        'gimming-manage, for example mysql+pymysql://user:pass@host/gimming?charset=utf8. TLS is asked for ' +
+        'in its query as PyMySQL takes it: ssl_ca=<CA bundle> (the server certificate is then verified), ' +
+        'ssl_cert=<client certificate> and ssl_key=<its key>, ssl_check_hostname=false to accept a ' +
+        'certificate not issued to the host name, or ssl=true to use TLS verified against the CAs of the ' +
+        'system.',
       null,
       { sensitive: true },
     ),
@@ -100,6 +129,7 @@ export const SCHEMA = {
       'Roles the service user must hold for its token to be accepted as a service token.',
       ['service', 'admin'],
     ),
+    ...clientTlsOptions('the identity service (Keystone)'),
   },
   api: {
     bind_host: str('IP address the REST API listens on.', '0.0.0.0'),
@@ -368,6 +398,20 @@ export const SCHEMA = {
       -1,
     ),
   },
+  oslo_messaging_rabbit: {
+    ssl: bool(
+      'Connect to RabbitMQ over TLS, as an amqps:// transport_url does. The server certificate is verified ' +
+        'against ssl_ca_file, or the CAs of the system.',
+      false,
+    ),
+    ssl_ca_file: str('A PEM encoded CA bundle to verify the RabbitMQ server certificate with.', null),
+    ssl_cert_file: str('A PEM encoded client certificate to present to RabbitMQ. Needs ssl_key_file.', null),
+    ssl_key_file: str('The PEM encoded private key of ssl_cert_file.', null),
+  },
+  glance: clientTlsOptions(
+    'the image services (Glance) of the shared clouds',
+    " The image endpoints of a project's own cloud are verified with [project_clouds] cafile instead.",
+  ),
   oslo_messaging_notifications: {
     driver: list(
       'The drivers that send notifications: messagingv2 (to the messaging service in the 2.0 envelope, as ' +
@@ -416,6 +460,11 @@ export const SCHEMA = {
       [],
     ),
     max_redirects: int('Redirects an import follows, each checked like the first URL.', 5),
+    cafile: str(
+      'A PEM encoded CA bundle trusted, besides the CAs of the system, when an image is imported from an ' +
+        'https URL (an internal mirror with its own CA).',
+      null,
+    ),
   },
   project_clouds: {
     allowed_private_networks: list(
@@ -424,6 +473,12 @@ export const SCHEMA = {
         'network. Otherwise only public unicast addresses are used: loopback, private, link-local (such as ' +
         'a metadata service) and other special ranges are refused.',
       [],
+    ),
+    cafile: str(
+      'A PEM encoded CA bundle trusted, besides the CAs of the system, when the identity service or image ' +
+        "endpoint of a project's own cloud is reached over HTTPS. Certificate verification cannot be turned " +
+        'off for project clouds.',
+      null,
     ),
   },
   key_manager: {
@@ -435,6 +490,7 @@ export const SCHEMA = {
     ),
     region_name: str('Region of the key-manager endpoint; empty for the first one of any region.', ''),
     timeout: int('Seconds a request to the key manager may take.', 30, 1),
+    ...clientTlsOptions('the key manager (Barbican)'),
   },
 } as const satisfies Record<string, GroupSpec>;
 

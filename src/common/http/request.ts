@@ -6,9 +6,13 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { type ClientTls, DEFAULT_TLS } from './tls';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+// Connections made through a `lookup` (to checked addresses) are pooled apart from the others, so that
+// a request to a checked host never reuses a socket that was connected without the check.
+const pinnedHttpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 export interface RequestOptions {
   method: string;
@@ -19,6 +23,10 @@ export interface RequestOptions {
   body?: string | Buffer;
   /** Socket inactivity timeout in milliseconds. */
   timeoutMs?: number;
+  /** How an https URL is verified (and the client certificate, if any); Node's defaults otherwise. */
+  tls?: ClientTls;
+  /** How the host name is resolved, e.g. to the addresses a filter checked (endpoint-filter.ts). */
+  lookup?: LookupFunction;
 }
 
 export interface JsonResponse {
@@ -28,17 +36,32 @@ export interface JsonResponse {
   text: string;
 }
 
-function transportFor(url: URL): { request: typeof http.request; agent: http.Agent } {
-  return url.protocol === 'https:'
-    ? { request: https.request, agent: httpsAgent }
-    : { request: http.request, agent: httpAgent };
+/** The TLS settings of each https request in flight, to explain its failures. */
+const tlsOf = new WeakMap<http.ClientRequest, { tls: ClientTls; host: string }>();
+
+/**
+ * A request's failure, said clearly when it is the server's certificate that did not verify (and which
+ * option trusts its CA); any other failure as it is.
+ */
+export function requestFailure(req: http.ClientRequest, err: Error): Error {
+  const known = tlsOf.get(req);
+  return (known && known.tls.explain(err, known.host)) ?? err;
 }
 
 /** Starts a request; the caller writes the body (or not) and ends it. */
 export function startRequest(opts: RequestOptions): http.ClientRequest {
   const url = new URL(opts.url);
-  const { request, agent } = transportFor(url);
-  const req = request(url, { method: opts.method, headers: opts.headers, agent });
+  const tls = opts.tls ?? DEFAULT_TLS;
+  const pinned = opts.lookup !== undefined;
+  const secure = url.protocol === 'https:';
+  const agent = secure ? (pinned ? tls.pinnedAgent : tls.agent) : pinned ? pinnedHttpAgent : httpAgent;
+  const req = (secure ? https.request : http.request)(url, {
+    method: opts.method,
+    headers: opts.headers,
+    agent,
+    ...(opts.lookup ? { lookup: opts.lookup } : {}),
+  });
+  if (secure) tlsOf.set(req, { tls, host: url.host });
   if (opts.timeoutMs) {
     req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer from ${url.host} in time`)));
   }
@@ -48,7 +71,7 @@ export function startRequest(opts: RequestOptions): http.ClientRequest {
 export function waitForResponse(req: http.ClientRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     req.once('response', resolve);
-    req.once('error', reject);
+    req.once('error', (err) => reject(requestFailure(req, err)));
   });
 }
 

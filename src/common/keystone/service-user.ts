@@ -6,8 +6,10 @@
 import type { GimmingConfig } from '../config/schema';
 import { RequestContext, newRequestId } from '../context';
 import { GimmingError, unavailable } from '../errors';
+import { ClientTls, tlsDetail } from '../http/tls';
 import { getLogger } from '../log';
 import { type IssuedToken, requestToken } from './tokens';
+import { withoutVersionSuffix } from '../trim';
 
 const log = getLogger('keystone.service_user');
 
@@ -17,9 +19,12 @@ export class ServiceUser {
   private current: ServiceToken | undefined;
   private pending: Promise<ServiceToken> | undefined;
   readonly authUrl: string;
+  /** The TLS of every request to this Keystone ([keystone_authtoken] cafile, certfile, keyfile, insecure). */
+  readonly tls: ClientTls;
 
   constructor(private readonly conf: GimmingConfig['keystone_authtoken']) {
-    this.authUrl = (conf.auth_url ?? '').replace(/\/+$/, '').replace(/\/v3$/, '');
+    this.authUrl = withoutVersionSuffix(conf.auth_url ?? '', 'v3');
+    this.tls = new ClientTls('keystone_authtoken', conf);
   }
 
   /** Forgets the token (Keystone refused it): the next use gets a new one. */
@@ -105,9 +110,14 @@ export class ServiceUser {
           },
         },
         this.conf.http_connect_timeout * 1000,
+        { tls: this.tls },
       );
     } catch (err) {
-      throw unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
+      throw unavailable(
+        'gimming.auth.keystone_unreachable',
+        `The identity service is unreachable${tlsDetail(err)}.`,
+        err,
+      );
     }
     if ('status' in res) {
       if (scope && res.status >= 400 && res.status < 500) {

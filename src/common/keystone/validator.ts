@@ -10,6 +10,7 @@ import type { GimmingConfig } from '../config/schema';
 import type { CatalogEntry, RequestContextData } from '../context';
 import { GimmingError, unavailable } from '../errors';
 import { requestJson } from '../http/request';
+import { tlsDetail } from '../http/tls';
 import { getLogger } from '../log';
 import { ServiceUser } from './service-user';
 
@@ -109,9 +110,14 @@ export class KeystoneValidator {
           url: `${this.authUrl}/v3/auth/tokens`,
           headers: { 'X-Auth-Token': serviceToken, 'X-Subject-Token': token },
           timeoutMs: this.timeoutMs,
+          tls: this.serviceUser.tls,
         });
       } catch (err) {
-        throw unavailable('gimming.auth.keystone_unreachable', 'The identity service is unreachable.', err);
+        throw unavailable(
+          'gimming.auth.keystone_unreachable',
+          `The identity service is unreachable${tlsDetail(err)}.`,
+          err,
+        );
       }
       if (res.status === 401 && attempt === 0) {
         this.serviceUser.invalidate(); // our own token expired or was revoked: get a new one, once

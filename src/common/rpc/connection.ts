@@ -5,7 +5,7 @@
  */
 import amqp, { type AmqpConnectionManager } from 'amqp-connection-manager';
 import { getLogger } from '../log';
-import { parseTransportUrl } from './transport';
+import { type BrokerTls, parseTransportUrl } from './transport';
 
 const log = getLogger('rpc.connection');
 
@@ -13,8 +13,8 @@ export class MessagingConnection {
   readonly manager: AmqpConnectionManager;
   readonly exchange: string;
 
-  constructor(transportUrl: string, exchange: string) {
-    const brokers = parseTransportUrl(transportUrl);
+  constructor(transportUrl: string, exchange: string, tls: BrokerTls = { ssl: false, socketOptions: {} }) {
+    const brokers = parseTransportUrl(transportUrl, tls.ssl);
     this.exchange = exchange;
     this.manager = amqp.connect(
       brokers.map((b) => b.url),
@@ -22,7 +22,7 @@ export class MessagingConnection {
         reconnectTimeInSeconds: 1,
         heartbeatIntervalInSeconds: 30,
         // amqplib leaves Nagle's algorithm on: every small RPC message would wait ~40 ms for an ACK.
-        connectionOptions: { noDelay: true },
+        connectionOptions: { noDelay: true, ...tls.socketOptions },
       },
     );
     this.manager.on('connect', ({ url }) => {

@@ -13,6 +13,7 @@ import type { LookupFunction } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
 import { GimmingError, asGimmingError } from '../../common/errors';
+import { type ClientTls, TlsVerificationError } from '../../common/http/tls';
 import type { ImportEvent } from '../../common/grpc/generated/gimming/agent/v1/ImportEvent';
 import type { ImportRequest__Output } from '../../common/grpc/generated/gimming/agent/v1/ImportRequest';
 import {
@@ -33,6 +34,8 @@ export interface ImportOptions {
   /** Seconds without any data after which the source is given up. */
   idleTimeoutMs: number;
   progressIntervalMs: number;
+  /** How an https source is verified: the CAs of the system plus [import_filtering] cafile. */
+  tls?: ClientTls;
 }
 
 /** md5 of what passes, and how much. */
@@ -75,6 +78,7 @@ function get(url: URL, opts: ImportOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = client.get(url, {
       agent: false,
+      ...(url.protocol === 'https:' ? opts.tls?.connectOptions : {}),
       lookup: checkedLookup(opts.rules),
       headers: { 'User-Agent': `gimming-agent/${VERSION}`, Accept: '*/*' },
     });
@@ -82,7 +86,9 @@ function get(url: URL, opts: ImportOptions): Promise<IncomingMessage> {
       req.destroy(new GimmingError('gimming.import.timeout', 504, 'The import source stopped answering.')),
     );
     req.once('response', resolve);
-    req.once('error', reject);
+    req.once('error', (err) =>
+      reject((url.protocol === 'https:' && opts.tls?.explain(err, url.host)) || err),
+    );
   });
 }
 
@@ -96,6 +102,16 @@ async function openSource(start: URL, opts: ImportOptions): Promise<IncomingMess
     } catch (err) {
       const gerr = asGimmingError(err);
       if (gerr.code === 'gimming.import.url_refused' || gerr.code === 'gimming.import.timeout') throw gerr;
+      if (err instanceof TlsVerificationError) {
+        throw new GimmingError(
+          'gimming.import.untrusted',
+          502,
+          `The import source ${url.host} is not trusted: ${err.message}.`,
+          {
+            cause: err,
+          },
+        );
+      }
       throw new GimmingError(
         'gimming.import.unreachable',
         502,

@@ -5,13 +5,14 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { Healthcheck } from '../healthcheck';
 import type { ApiState } from '../middleware/request-id';
+import { trimTrailingSlashes } from '../../common/trim';
 
 export const API_VERSIONS = [
   { id: 'v1.0', status: 'CURRENT', updated: '2026-11-22T00:00:00Z', path: '/v1/' },
 ];
 
 function baseUrl(ctx: Koa.Context, publicEndpoint: string | null): string {
-  return (publicEndpoint ?? `${ctx.protocol}://${ctx.host}`).replace(/\/+$/, '');
+  return trimTrailingSlashes(publicEndpoint ?? `${ctx.protocol}://${ctx.host}`);
 }
 
 function versionDoc(ctx: Koa.Context, publicEndpoint: string | null) {

@@ -1,8 +1,11 @@
 /**
  * The database connection, from `[database] connection` in OpenStack's SQLAlchemy form
  * (`mysql+pymysql://user:pass@host:port/name?charset=utf8`). Only the conductor and gimming-manage use it.
+ * TLS is asked for in the query as oslo.db passes it to PyMySQL (`ssl_ca`, `ssl_cert`, `ssl_key`,
+ * `ssl_check_hostname`, or `ssl=true`), and given to mysql2 as its `ssl` option.
  */
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
 import { InitialSchema1763769600000 } from './migrations/0001-initial-schema';
@@ -29,6 +32,70 @@ export interface DbTarget {
   username: string;
   password: string;
   database: string;
+  /** TLS, when the query asks for it. */
+  ssl?: DbTls;
+}
+
+export interface DbTls {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  /** Whether the certificate must be issued to the host name (PyMySQL's ssl_check_hostname). */
+  checkHostname: boolean;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+function flag(name: string, value: string): boolean {
+  const v = value.toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw new Error(`[database] connection: ${name}=${value} is not a boolean`);
+}
+
+/** The TLS the query asks for; undefined when it asks for none. Other query keys are ignored (charset). */
+function parseTls(query: URLSearchParams): DbTls | undefined {
+  let wanted = false;
+  const tls: DbTls = { checkHostname: true };
+  for (const [key, value] of query) {
+    if (key === 'ssl') wanted = flag(key, value);
+    else if (key === 'ssl_ca') [wanted, tls.caFile] = [true, value];
+    else if (key === 'ssl_cert') [wanted, tls.certFile] = [true, value];
+    else if (key === 'ssl_key') [wanted, tls.keyFile] = [true, value];
+    else if (key === 'ssl_check_hostname') tls.checkHostname = flag(key, value);
+    else if (key.startsWith('ssl')) {
+      throw new Error(
+        `[database] connection: ${key} is not supported (ssl, ssl_ca, ssl_cert, ssl_key, ssl_check_hostname)`,
+      );
+    }
+  }
+  if (!wanted) return undefined;
+  if (!!tls.certFile !== !!tls.keyFile) {
+    throw new Error('[database] connection: ssl_cert and ssl_key must be given together');
+  }
+  return tls;
+}
+
+function readTlsFile(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`[database] connection: ${key}: cannot read ${path} (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
+
+/** mysql2's `ssl` option for the TLS a connection string asks for. */
+export function mysqlSslOptions(tls: DbTls): Record<string, unknown> {
+  return {
+    ...(tls.caFile ? { ca: readTlsFile('ssl_ca', tls.caFile) } : {}),
+    ...(tls.certFile ? { cert: readTlsFile('ssl_cert', tls.certFile) } : {}),
+    ...(tls.keyFile ? { key: readTlsFile('ssl_key', tls.keyFile) } : {}),
+    rejectUnauthorized: true,
+    verifyIdentity: tls.checkHostname,
+  };
 }
 
 export function parseConnection(connection: string): DbTarget {
@@ -44,12 +111,14 @@ export function parseConnection(connection: string): DbTarget {
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!database) throw new Error('[database] connection names no database');
+  const ssl = parseTls(url.searchParams);
   return {
     host: url.hostname || '127.0.0.1',
     port: url.port ? Number(url.port) : 3306,
     username: decodeURIComponent(url.username || 'root'),
     password: decodeURIComponent(url.password),
     database,
+    ...(ssl ? { ssl } : {}),
   };
 }
 
@@ -62,6 +131,7 @@ export function makeDataSource(connection: string, poolSize: number, connectTime
     username: target.username,
     password: target.password,
     database: target.database,
+    ...(target.ssl ? { ssl: mysqlSslOptions(target.ssl) } : {}),
     charset: 'utf8mb4',
     timezone: 'Z',
     entities: ENTITIES,
@@ -74,6 +144,28 @@ export function makeDataSource(connection: string, poolSize: number, connectTime
     supportBigNumbers: true,
     bigNumberStrings: true,
   });
+}
+
+/** mysql2's code for a failed TLS handshake, and Node's for a certificate that does not verify. */
+const TLS_VERIFY_CODES =
+  /^(HANDSHAKE_SSL_ERROR|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_|ERR_TLS_CERT_ALTNAME)/;
+
+/** Connects; a TLS verification failure is said as such, with the query keys that fix it. */
+export async function initializeDataSource(ds: DataSource): Promise<DataSource> {
+  try {
+    return await ds.initialize();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_VERIFY_CODES.test(code)) {
+      throw new Error(
+        `TLS with the database server failed (${(err as Error).message}): ` +
+          'ssl_ca in [database] connection names the CA bundle to trust (ssl_check_hostname=false when the ' +
+          'certificate is not issued to its host name)',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
 }
 
 /** Names of the migrations applied to the database, in the order they were applied. */

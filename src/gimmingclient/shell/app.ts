@@ -32,6 +32,13 @@ const GLOBAL_OPTIONS: Array<[string, string, string]> = [
   ['--os-application-credential-secret <secret>', 'its secret', 'OS_APPLICATION_CREDENTIAL_SECRET'],
   ['--os-endpoint-override <url>', 'the GIMinG endpoint, instead of the catalog', 'OS_ENDPOINT_OVERRIDE'],
   [
+    '--os-cacert <file>',
+    'a CA bundle to verify the TLS certificates of Keystone and GIMinG with, instead of the system CAs',
+    'OS_CACERT',
+  ],
+  ['--os-cert <file>', 'a client certificate (PEM) for services that ask for one', 'OS_CERT'],
+  ['--os-key <file>', 'the private key (PEM) of --os-cert', 'OS_KEY'],
+  [
     '--cloud-credentials <file>',
     'a JSON or YAML file of credentials for clouds with their own identity service, by cloud name',
     'GIMMING_CLOUD_CREDENTIALS',
@@ -55,6 +62,11 @@ export async function main(
   for (const [flags, help, env] of GLOBAL_OPTIONS) {
     program.addOption(new Option(flags, help).env(env));
   }
+  // OS_INSECURE is read by the shell: commander would take OS_INSECURE=false as set.
+  program.option(
+    '--insecure',
+    'do not verify TLS certificates (testing only: anyone on the path can read the traffic) (env: OS_INSECURE)',
+  );
   const shell = new Shell(program, out, err);
   let exit = 0;
   registerCommands(program, shell, (code) => {

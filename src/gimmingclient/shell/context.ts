@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { GimmingClient, collect } from '../client';
-import { type CloudConfig, resolveCloud } from '../cloud-config';
+import { type CloudConfig, parseBool, resolveCloud } from '../cloud-config';
 import { GimmingClientError } from '../errors';
 import { Session } from '../session';
 import {
@@ -39,6 +39,10 @@ export interface GlobalOptions {
   osApplicationCredentialName?: string;
   osApplicationCredentialSecret?: string;
   osEndpointOverride?: string;
+  osCacert?: string;
+  osCert?: string;
+  osKey?: string;
+  insecure?: boolean;
   cloudCredentials?: string;
   timeout?: string;
 }
@@ -66,6 +70,12 @@ export class Shell {
           ...(g.osRegionName ? { region_name: g.osRegionName } : {}),
           ...(g.osInterface ? { interface: g.osInterface } : {}),
           ...(g.osEndpointOverride ? { endpoint_override: g.osEndpointOverride } : {}),
+          ...(g.osCacert ? { cacert: g.osCacert } : {}),
+          ...(g.osCert ? { cert: g.osCert } : {}),
+          ...(g.osKey ? { key: g.osKey } : {}),
+          ...(g.insecure || (process.env.OS_INSECURE && parseBool(process.env.OS_INSECURE, 'OS_INSECURE'))
+            ? { verify: false }
+            : {}),
           auth: {
             ...(g.osAuthUrl ? { auth_url: g.osAuthUrl } : {}),
             ...(g.osAuthType ? { auth_type: g.osAuthType } : {}),

@@ -18,6 +18,8 @@ describe('project cloud endpoints', () => {
       'http://169.254.169.254/latest',
       'http://[::1]/',
       'http://[::ffff:127.0.0.1]/',
+      'http://[::127.0.0.1]/',
+      'http://[::169.254.169.254]/',
       'http://localhost:5000/',
     ]) {
       await assert.rejects(checkProjectCloudUrl(url, [], 'identity service'), refused, url);

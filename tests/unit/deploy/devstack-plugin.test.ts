@@ -165,6 +165,12 @@ describe('DevStack plugin', function () {
       ]);
     });
 
+    it('installs the openstack client plugin with setup_develop', () => {
+      assert.deepEqual(named(run.calls, 'setup_develop'), [
+        ['setup_develop', join(REPO, 'python-gimmingclient')],
+      ]);
+    });
+
     it('puts a command for each of bin/ in GIMMING_BIN_DIR that runs it with the chosen node', () => {
       const names = readdirSync(join(REPO, 'bin')).sort();
       assert.ok(names.includes('gimming') && names.includes('gimming-manage'));
@@ -212,10 +218,19 @@ describe('DevStack plugin', function () {
 
     it("leaves out what DevStack's keystone helper writes for keystonemiddleware only", () => {
       const text = readFileSync(h.conf, 'utf8');
-      for (const option of ['interface', 'cafile', 'memcached_servers']) {
+      for (const option of ['interface', 'memcached_servers']) {
         assert.doesNotMatch(text, new RegExp(`^${option}\\s*=`, 'm'));
         assert.match(run.stdout, new RegExp(`GIMinG has no option \\[keystone_authtoken\\] ${option}`));
       }
+      // Without tls-proxy DevStack writes cafile empty: GIMinG has the option, and its default is the same.
+      assert.doesNotMatch(text, /^cafile\s*=/m);
+      assert.equal(loadConfig([h.conf], {}).keystone_authtoken.cafile, null);
+    });
+
+    it('runs the daemons without a CA of its own and the API on its port, without a TLS proxy', () => {
+      assert.deepEqual(named(run.calls, 'start_tls_proxy'), []);
+      assert.ok(named(run.calls, 'run_process').every((c) => !(c[3] ?? '').includes('NODE_EXTRA_CA_CERTS')));
+      assert.ok(named(run.calls, 'python').every((c) => !(c[1] ?? '').includes('--os-cacert')));
     });
 
     it('writes an agent configuration for the region that the agent accepts', () => {
@@ -384,6 +399,65 @@ describe('DevStack plugin', function () {
     });
   });
 
+  describe('with tls-proxy', () => {
+    let h: Host;
+    let run: Run;
+    let bundle: string;
+    before(() => {
+      h = host();
+      bundle = join(h.root, 'ca-bundle.pem');
+      writeFileSync(bundle, '-----BEGIN CERTIFICATE-----\n');
+      // What DevStack sets when tls-proxy is enabled: https service URLs and its CA bundle.
+      run = succeeded(
+        h.run(ALL_PHASES, {
+          ENABLED_SERVICES: 'key,g-api,mysql,rabbit,tls-proxy',
+          SERVICE_PROTOCOL: 'https',
+          SSL_BUNDLE_FILE: bundle,
+        }),
+      );
+    });
+
+    it("makes every HTTP client of GIMinG trust DevStack's CA", () => {
+      const config = loadConfig([h.conf, h.agentConf('RegionOne')], {});
+      assert.equal(config.keystone_authtoken.auth_url, 'https://192.0.2.10/identity');
+      assert.equal(config.keystone_authtoken.cafile, bundle);
+      assert.equal(config.glance.cafile, bundle);
+      assert.equal(config.key_manager.cafile, bundle);
+      for (const group of ['keystone_authtoken', 'glance', 'key_manager'] as const) {
+        assert.equal(config[group].insecure, false, `[${group}] verifies certificates`);
+      }
+    });
+
+    it('gives every node process the CA in NODE_EXTRA_CA_CERTS', () => {
+      const started = named(run.calls, 'run_process');
+      assert.deepEqual(
+        started.map((c) => c[1]),
+        ['gimming-conductor', 'gimming-agent-RegionOne', 'gimming-api'],
+      );
+      for (const c of started) assert.equal(c[3], `NODE_EXTRA_CA_CERTS=${bundle}`, c[1]);
+    });
+
+    it("puts the API behind DevStack's TLS proxy and registers its https endpoint", () => {
+      const config = loadConfig([h.conf], {});
+      assert.equal(config.api.bind_host, '127.0.0.1');
+      assert.equal(config.api.bind_port, 19595);
+      assert.equal(config.api.public_endpoint, 'https://192.0.2.10:9595');
+      assert.deepEqual(named(run.calls, 'start_tls_proxy'), [
+        ['start_tls_proxy', 'gimming-api', '*', '9595', '192.0.2.10', '19595'],
+      ]);
+      assert.deepEqual(
+        named(run.calls, 'get_or_create_endpoint').map((c) => c.slice(3)),
+        [['https://192.0.2.10:9595', 'https://192.0.2.10:9595', 'https://192.0.2.10:9595']],
+      );
+    });
+
+    it('writes clouds.yaml entries for the CLI with the CA', () => {
+      const entries = named(run.calls, 'python');
+      assert.equal(entries.length, 2);
+      for (const c of entries) assert.match(c[1] ?? '', new RegExp(`--os-cacert ${bundle} `));
+    });
+  });
+
   describe('on a node that only runs an agent', () => {
     const secret = 'an-operator-chosen-secret-of-40-characters';
     let h: Host;
@@ -430,6 +504,13 @@ describe('DevStack plugin', function () {
     const h = host({ SERVICE_PASSWORD: 'pa#ss;word' });
     succeeded(h.run(['stack:post-config']));
     assert.equal(loadConfig([h.conf], {}).keystone_authtoken.password, 'pa#ss;word');
+  });
+
+  it('leaves the openstack client plugin out with GIMMING_INSTALL_OSC_PLUGIN=False', () => {
+    const h = host({ FAKE_NODE_VERSION: 'v20.19.0', GIMMING_INSTALL_OSC_PLUGIN: 'False' });
+    const run = succeeded(h.run(['stack:install']));
+    assert.deepEqual(named(run.calls, 'setup_develop'), []);
+    assert.equal(named(run.calls, 'npm').length, 2);
   });
 
   describe('refuses', () => {

@@ -93,6 +93,7 @@ disable_service() {
     done
 }
 install_package() { record install_package "$@"; }
+setup_develop() { record setup_develop "$@"; }
 sudo() { "$@"; }
 
 # run_process and stop_process act only on enabled services, and run_process wants an absolute command.
@@ -101,6 +102,8 @@ run_process() {
     [[ $2 == /* ]] || die $LINENO "run_process $1: command does not start with an absolute path: $2"
     record run_process "$1" "$2" "${5:-}"
 }
+# lib/tls: DevStack's TLS proxy (Apache) in front of a service.
+start_tls_proxy() { record start_tls_proxy "$@"; }
 stop_process() {
     is_service_enabled "$1" || return 0
     record stop_process "$1"

@@ -2,15 +2,18 @@
  * Glance v2, as the user: image records, properties, and image data as streams.
  */
 import type { IncomingMessage } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import { GimmingError } from '../../../common/errors';
 import {
   type JsonResponse,
   readBody,
+  requestFailure,
   requestJson,
   startRequest,
   waitForResponse,
 } from '../../../common/http/request';
+import { type ClientTls, tlsDetail } from '../../../common/http/tls';
 
 /** An image as Glance v2 returns it. */
 export type GlanceImage = Record<string, unknown> & {
@@ -80,10 +83,21 @@ export interface GlanceClientOptions {
   timeoutMs: number;
   /** The cloud's name, for messages. */
   cloudName: string;
+  /** How the endpoint's certificate is verified ([glance], or [project_clouds] for a project cloud). */
+  tls?: ClientTls;
+  /** The addresses the endpoint was checked at (a project cloud's), the only ones connected to. */
+  lookup?: LookupFunction;
 }
+
+/** Pages of a listing followed at most (1000 images each): a cloud cannot keep an agent paging forever. */
+const MAX_PAGES = 1000;
 
 export class GlanceClient {
   constructor(private readonly opts: GlanceClientOptions) {}
+
+  private tlsOption(): { tls?: ClientTls } {
+    return this.opts.tls ? { tls: this.opts.tls } : {};
+  }
 
   private headers(extra: Record<string, string | number> = {}): Record<string, string | number> {
     return {
@@ -96,6 +110,43 @@ export class GlanceClient {
 
   private url(path: string): string {
     return `${this.opts.endpoint}${path}`;
+  }
+
+  private get pinned(): { lookup?: LookupFunction } {
+    return this.opts.lookup ? { lookup: this.opts.lookup } : {};
+  }
+
+  /**
+   * A `next` link of a listing, when it is one to follow: Glance gives a path relative to the endpoint
+   * (`/v2/images?marker=...`), joined as Glance's own clients join it. Joined, it must still be a URL of
+   * the endpoint (same scheme, host, port and path prefix, no credentials): `@169.254.169.254/...` or
+   * `.evil.example/...` would otherwise move the host, and the agent's token with it.
+   */
+  private nextPath(next: unknown): string {
+    const refuse = () =>
+      new GimmingError(
+        'gimming.cloud.link_refused',
+        502,
+        `Cloud ${this.opts.cloudName} answered a next link outside its image endpoint.`,
+      );
+    if (typeof next !== 'string' || !next.startsWith('/')) throw refuse();
+    let joined: URL;
+    try {
+      joined = new URL(this.url(next));
+    } catch {
+      throw refuse();
+    }
+    const endpoint = new URL(this.opts.endpoint);
+    const prefix = endpoint.pathname.endsWith('/') ? endpoint.pathname : `${endpoint.pathname}/`;
+    if (
+      joined.origin !== endpoint.origin ||
+      joined.username !== '' ||
+      joined.password !== '' ||
+      !joined.pathname.startsWith(prefix)
+    ) {
+      throw refuse();
+    }
+    return next;
   }
 
   /** Turns a Glance error answer into a GimmingError; never carries Glance's internals to the user. */
@@ -137,6 +188,7 @@ export class GlanceClient {
     body?: unknown,
     contentType?: string,
     imageId?: string,
+    timeoutMs = this.opts.timeoutMs,
   ): Promise<JsonResponse> {
     let res: JsonResponse;
     try {
@@ -145,7 +197,9 @@ export class GlanceClient {
         url: this.url(path),
         headers: this.headers(contentType ? { 'Content-Type': contentType } : {}),
         ...(body !== undefined ? { json: body } : {}),
-        timeoutMs: this.opts.timeoutMs,
+        timeoutMs,
+        ...this.tlsOption(),
+        ...this.pinned,
       });
     } catch (err) {
       throw unreachable(this.opts.cloudName, err);
@@ -166,16 +220,45 @@ export class GlanceClient {
     return res.body as GlanceImage;
   }
 
-  /** Images the user can see whose properties have the given values, following Glance's pagination. */
-  async listImages(filters: Record<string, string>, limit: number): Promise<GlanceImage[]> {
+  /**
+   * Images the user can see whose properties have the given values, following Glance's pagination: each
+   * `next` link checked (nextPath), until a page is empty, a link repeats, or `deadline` (the caller's,
+   * in epoch milliseconds) passes.
+   */
+  async listImages(
+    filters: Record<string, string>,
+    limit: number,
+    deadline = Infinity,
+  ): Promise<GlanceImage[]> {
     const images: GlanceImage[] = [];
+    const followed = new Set<string>();
     let path: string | undefined =
       `/v2/images?${new URLSearchParams({ ...filters, limit: String(Math.min(limit, 1000)) }).toString()}`;
-    while (path && images.length < limit) {
-      const res = await this.json('GET', path, 'Listing images');
-      const body = res.body as { images: GlanceImage[]; next?: string };
-      images.push(...body.images);
-      path = body.next;
+    const late = () =>
+      new GimmingError(
+        'gimming.cloud.timeout',
+        504,
+        `Listing images in cloud ${this.opts.cloudName} did not finish in time.`,
+        { retryable: true },
+      );
+    while (path !== undefined && images.length < limit && followed.size < MAX_PAGES) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw late();
+      followed.add(path);
+      // No page is waited for past the deadline.
+      const timeoutMs = Math.max(1, Math.min(this.opts.timeoutMs, Math.ceil(left)));
+      let res: JsonResponse;
+      try {
+        res = await this.json('GET', path, 'Listing images', undefined, undefined, undefined, timeoutMs);
+      } catch (err) {
+        throw Date.now() >= deadline ? late() : err;
+      }
+      const body = res.body as { images?: unknown; next?: unknown } | undefined;
+      const page = Array.isArray(body?.images) ? (body.images as GlanceImage[]) : [];
+      images.push(...page);
+      if (page.length === 0 || body?.next === undefined || body.next === null) break;
+      path = this.nextPath(body.next);
+      if (followed.has(path)) break;
     }
     return images.slice(0, limit);
   }
@@ -274,6 +357,8 @@ export class GlanceClient {
       url: this.url(`/v2/images/${encodeURIComponent(id)}/file`),
       headers: this.headers({ Accept: 'application/octet-stream' }),
       timeoutMs: this.opts.timeoutMs,
+      ...this.tlsOption(),
+      ...this.pinned,
     });
     const responded = waitForResponse(req);
     req.end();
@@ -309,6 +394,8 @@ export class GlanceClient {
       url: this.url(`/v2/images/${encodeURIComponent(id)}/file`),
       headers,
       timeoutMs: this.opts.timeoutMs,
+      ...this.tlsOption(),
+      ...this.pinned,
     });
     const responded = waitForResponse(req);
     responded.catch(() => undefined); // observed below; an early failure must not go unhandled
@@ -326,7 +413,7 @@ export class GlanceClient {
       req.destroy();
       // The source's own failure is the caller's to report; anything else is the cloud going away.
       if (err instanceof GimmingError) throw err;
-      throw unreachable(this.opts.cloudName, err);
+      throw unreachable(this.opts.cloudName, requestFailure(req, err as Error));
     }
     let res: IncomingMessage;
     try {
@@ -342,22 +429,37 @@ export class GlanceClient {
 }
 
 function unreachable(cloudName: string, err: unknown): GimmingError {
-  return new GimmingError('gimming.cloud.unreachable', 503, `Cloud ${cloudName} is unreachable.`, {
-    retryable: true,
-    cause: err,
-  });
+  return new GimmingError(
+    'gimming.cloud.unreachable',
+    503,
+    `Cloud ${cloudName} is unreachable${tlsDetail(err)}.`,
+    {
+      retryable: true,
+      cause: err,
+    },
+  );
 }
 
-/** The human message of a Glance error body (JSON or Glance's HTML-ish text), shortened. */
-function glanceMessage(text: string): string {
-  let message = text;
+/** How much of an error body is read for its message: the message is cut to 300 characters anyway. */
+const MESSAGE_SCAN = 64 * 1024;
+
+/**
+ * The human message of a Glance error body (JSON or Glance's HTML-ish text), shortened. The body comes
+ * from the cloud (up to 16 MiB): every step is linear, and the text path looks at its start only.
+ */
+export function glanceMessage(text: string): string {
+  let message: string | undefined;
   try {
-    const parsed = JSON.parse(text) as Record<string, unknown>;
-    const inner = Object.values(parsed)[0] as Record<string, unknown> | undefined;
-    if (inner && typeof inner.message === 'string') message = inner.message;
+    const parsed = JSON.parse(text) as unknown;
+    const inner =
+      parsed !== null && typeof parsed === 'object'
+        ? (Object.values(parsed)[0] as Record<string, unknown> | null | undefined)
+        : undefined;
+    if (inner && typeof inner === 'object' && typeof inner.message === 'string') message = inner.message;
   } catch {
-    message = text.replace(/<[^>]*>/g, ' ');
+    // `[^<>]` rather than `[^>]`: a run of `<` with no `>` would otherwise be rescanned from each `<`.
+    message = text.slice(0, MESSAGE_SCAN).replace(/<[^<>]*>/g, ' ');
   }
-  message = message.replace(/\s+/g, ' ').trim();
+  message = (message ?? text).slice(0, MESSAGE_SCAN).replace(/\s+/g, ' ').trim();
   return message.length > 300 ? `${message.slice(0, 300)}...` : message || 'no reason given';
 }

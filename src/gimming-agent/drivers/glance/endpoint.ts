@@ -3,6 +3,7 @@
  */
 import type { CatalogEntry, RequestContext } from '../../../common/context';
 import { GimmingError } from '../../../common/errors';
+import { trimTrailingSlashes } from '../../../common/trim';
 
 /** From the user's own catalog. */
 export function glanceEndpoint(ctx: RequestContext, region: string, iface: string): string {
@@ -10,11 +11,13 @@ export function glanceEndpoint(ctx: RequestContext, region: string, iface: strin
 }
 
 export function glanceEndpointIn(catalog: readonly CatalogEntry[], region: string, iface: string): string {
-  const service = catalog.find((entry) => entry.type === 'image');
-  const endpoint = service?.endpoints.find(
-    (e) => e.interface === iface && (e.region === region || e.region_id === region),
+  // The catalog may come from a project's own Keystone: its shape is not taken for granted.
+  const service = catalog.find((entry) => entry?.type === 'image');
+  const endpoints = Array.isArray(service?.endpoints) ? service.endpoints : [];
+  const endpoint = endpoints.find(
+    (e) => e?.interface === iface && (e.region === region || e.region_id === region),
   );
-  if (!endpoint) {
+  if (!endpoint || typeof endpoint.url !== 'string') {
     throw new GimmingError(
       'gimming.cloud.no_endpoint',
       409,
@@ -22,5 +25,5 @@ export function glanceEndpointIn(catalog: readonly CatalogEntry[], region: strin
     );
   }
   // Catalog entries may carry the API version; the client adds /v2 itself.
-  return endpoint.url.replace(/\/+$/, '').replace(/\/v2(\.\d+)?$/, '');
+  return trimTrailingSlashes(endpoint.url).replace(/\/v2(?:\.\d+)?$/, '');
 }

@@ -1,0 +1,130 @@
+"""``openstack gimming cloud ...``: the clouds GIMinG keeps images in."""
+
+from osc_lib.command import command
+
+from gimmingclient.osc.v1 import common
+
+CLOUD_COLUMNS = ('ID', 'Name', 'Type', 'Region', 'Zone', 'Scope',
+                 'Agents Up')
+CLOUD_LONG = ('Owner', 'Created At')
+_CLOUD_FIELDS = {'ID': 'id', 'Name': 'name', 'Type': 'type',
+                 'Region': 'region_name', 'Zone': 'zone', 'Scope': 'scope',
+                 'Agents Up': 'agents_up', 'Owner': 'owner',
+                 'Created At': 'created_at'}
+
+
+class ListCloud(common.Lister):
+    """List clouds"""
+
+    def get_parser(self, prog_name):
+        parser = super(ListCloud, self).get_parser(prog_name)
+        parser.add_argument('--long', action='store_true',
+                            help='More columns')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.image_manager
+        cols = CLOUD_COLUMNS + (CLOUD_LONG if parsed_args.long else ())
+        clouds = [{k: c.get(f) for k, f in _CLOUD_FIELDS.items()}
+                  for c in client.clouds.list()]
+        return common.rows(cols, clouds)
+
+
+class ShowCloud(common.ShowOne):
+    """Show a cloud"""
+
+    def get_parser(self, prog_name):
+        parser = super(ShowCloud, self).get_parser(prog_name)
+        parser.add_argument('cloud', metavar='<cloud>', help='Name or ID')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.image_manager
+        return common.show(client.clouds.get(parsed_args.cloud))
+
+
+class CreateCloud(common.ShowOne):
+    """Register a shared cloud (administrators), or one of your project's
+    (--project)"""
+
+    def get_parser(self, prog_name):
+        parser = super(CreateCloud, self).get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>', help='The cloud name')
+        parser.add_argument(
+            '--region', metavar='<region>', required=True,
+            help='The region of its image endpoint in the Keystone catalog')
+        parser.add_argument(
+            '--zone', metavar='<zone>',
+            help='The zone of the agents that serve it (default: the name)')
+        parser.add_argument('--type', metavar='<type>', default='openstack',
+                            help='The cloud type (default: openstack)')
+        parser.add_argument('--project', action='store_true',
+                            help="A cloud of your project's own, not shared")
+        parser.add_argument(
+            '--auth-url', metavar='<url>',
+            help="The cloud's own identity service (project clouds)")
+        parser.add_argument(
+            '--credentials-ref', metavar='<secret>',
+            help='The key-manager secret (UUID or href) holding its '
+                 'credentials')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.image_manager
+        created = client.clouds.create(
+            parsed_args.name, parsed_args.region, zone=parsed_args.zone,
+            type=parsed_args.type, project=parsed_args.project,
+            auth_url=parsed_args.auth_url,
+            credentials_ref=parsed_args.credentials_ref)
+        return common.show(created)
+
+
+class DeleteCloud(command.Command):
+    """Remove clouds that hold no tracked copy (shared ones:
+    administrators)"""
+
+    def get_parser(self, prog_name):
+        parser = super(DeleteCloud, self).get_parser(prog_name)
+        parser.add_argument('clouds', metavar='<cloud>', nargs='+',
+                            help='Names or IDs')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.image_manager
+        failed = 0
+        for ref in parsed_args.clouds:
+            try:
+                client.clouds.delete(ref)
+            except Exception as e:
+                failed += 1
+                common.report(e, 'Failed to delete cloud %s' % ref)
+        return 1 if failed else 0
+
+
+class ListCloudImage(common.Lister):
+    """List, live, the images you can see in a cloud, and which GIMinG image
+    tracks each"""
+
+    BASE = ('ID', 'Name', 'Status', 'Size', 'Visibility', 'Tracked By')
+    LONG = ('Disk Format', 'Container Format', 'Owner', 'Checksum')
+    FIELDS = {'ID': 'id', 'Name': 'name', 'Status': 'status', 'Size': 'size',
+              'Visibility': 'visibility', 'Tracked By': 'tracked_by',
+              'Disk Format': 'disk_format',
+              'Container Format': 'container_format', 'Owner': 'owner',
+              'Checksum': 'checksum'}
+
+    def get_parser(self, prog_name):
+        parser = super(ListCloudImage, self).get_parser(prog_name)
+        parser.add_argument('cloud', metavar='<cloud>', help='Name or ID')
+        parser.add_argument('--limit', metavar='<n>', type=int,
+                            help='At most this many images')
+        parser.add_argument('--long', action='store_true',
+                            help='More columns')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.image_manager
+        images = client.clouds.images(parsed_args.cloud, parsed_args.limit)
+        cols = self.BASE + (self.LONG if parsed_args.long else ())
+        return common.rows(cols, [{k: i.get(f) for k, f in self.FIELDS.items()}
+                                  for i in images])

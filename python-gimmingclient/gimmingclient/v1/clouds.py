@@ -1,0 +1,40 @@
+"""Clouds: ``/v1/clouds``."""
+
+from gimmingclient.v1.http import quote
+
+
+class CloudManager(object):
+
+    def __init__(self, http):
+        self.http = http
+
+    def list(self):
+        return self.http.get_json('/v1/clouds')['clouds']
+
+    def get(self, cloud):
+        return self.http.get_json('/v1/clouds/%s' % quote(cloud))
+
+    def create(self, name, region_name, zone=None, type='openstack',
+               project=False, auth_url=None, credentials_ref=None):
+        """Registers a shared cloud (administrators), or one of the caller's
+        project (``project=True``), which may have its own identity service."""
+        body = {'name': name, 'type': type, 'region_name': region_name}
+        if zone:
+            body['zone'] = zone
+        if project:
+            body['scope'] = 'project'
+        if auth_url:
+            body['auth_url'] = auth_url
+        if credentials_ref:
+            body['credentials_ref'] = credentials_ref
+        return self.http.send_json('POST', '/v1/clouds', body)
+
+    def delete(self, cloud):
+        self.http.request('DELETE', '/v1/clouds/%s' % quote(cloud))
+
+    def images(self, cloud, limit=None):
+        """The images the user can see in the cloud, live, each with the
+        GIMinG image tracking it (or None)."""
+        params = {'limit': str(limit)} if limit else None
+        return self.http.get_json('/v1/clouds/%s/images' % quote(cloud),
+                                  params=params)['images']
