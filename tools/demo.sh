@@ -4,7 +4,8 @@
 # Brings up the test bed (Keystone with RegionOne and RegionTwo, a Glance per region, MariaDB, RabbitMQ),
 # starts gimming-api, gimming-conductor and one gimming-agent per region from one config file, registers
 # the regions as the shared clouds zone-a and zone-b, uploads a sample image to zone-a's Glance as user
-# demo, has GIMinG adopt it and sync it to zone-b, and prints where the image is.
+# demo, has GIMinG adopt it and sync it to zone-b, prints where the image is, then the dashboard's address
+# and how to log in to it.
 #
 #   bash tools/demo.sh          run the demo (the daemons keep running afterwards)
 #   bash tools/demo.sh stop     stop the demo's daemons
@@ -195,4 +196,9 @@ while read -r cloud remote st; do
 done < <(jq -r '.locations[] | "\(.cloud) \(.image_id) \(.status)"' <<<"$IMAGE")
 echo
 echo "GIMinG API: $API (config $CONF, logs in $STATE/log/)."
+echo
+say "The dashboard"
+echo "Open $API/dashboard/ and log in with Password:"
+echo "  user name $TESTBED_DEMO_USERNAME, password $TESTBED_DEMO_PASSWORD, project $TESTBED_DEMO_PROJECT (domains Default)"
+echo "  (or as the administrator: $TESTBED_ADMIN_USERNAME / $TESTBED_ADMIN_PASSWORD, project $TESTBED_ADMIN_PROJECT)"
 echo "The daemons keep running; stop them with: bash tools/demo.sh stop"

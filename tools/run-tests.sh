@@ -2,10 +2,12 @@
 # `npm test`: what CI runs on a clean clone. Installs what is missing (npm packages; the Debian packages of
 # the docs build and of the OpenStack test bed; MariaDB and RabbitMQ if they are not running), then lint,
 # strict type-check, build, the Python client's lint and unit tests, the check of generated files, the docs and release notes builds (warnings as
-# errors) with reno lint, and the unit and functional suites against the real services.
+# errors) with reno lint, and the unit and functional suites against the real services (Debian's Chromium
+# too, for the dashboard's browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/ensure-node-deps.sh
+bash tools/ensure-browser.sh
 echo "==> lint";       npm run -s lint
 echo "==> typecheck";  npm run -s typecheck
 echo "==> build";      rm -rf dist && npm run -s build

@@ -36,6 +36,7 @@ import { Trusts } from '../gimming-conductor/trusts';
 import { TaskScheduler } from '../gimming-conductor/tasks/scheduler';
 import { TaskQueries } from '../gimming-conductor/task-queries';
 import { CopyTask, type CopyTaskDeps } from '../gimming-conductor/tasks/copy-task';
+import { TargetService } from '../gimming-conductor/targets';
 import { SharingService } from '../gimming-conductor/sharing';
 import { PeriodicRefresh } from '../gimming-conductor/periodic-refresh';
 import { ServiceUser } from '../common/keystone/service-user';
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
   );
   late.uploads = uploads;
   const sharing = new SharingService(db, agents, images, remotes);
+  const targets = new TargetService(db, clouds, agents, images, locations);
   copyDeps.afterCopy = (ctx, imageId, cloud, remoteId) =>
     sharing.applyToNewCopy(ctx, imageId, cloud, remoteId);
   engine.onTaskEnd = async (ctx, taskId) => {
@@ -197,6 +199,7 @@ async function main(): Promise<void> {
     control,
     uploads,
     sharing,
+    targets,
     db,
     host,
   });

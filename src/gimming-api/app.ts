@@ -1,6 +1,7 @@
 /**
  * The Koa application and its middleware order:
- * request id -> metrics -> errors and access log -> unauthenticated routes (/, /v1, /healthcheck) ->
+ * request id -> metrics -> errors and access log -> the dashboard (/dashboard/) -> unauthenticated routes
+ * (/, /v1, /healthcheck) ->
  * Keystone auth_token -> the v1 controllers.
  */
 import { setBodyTimeout } from './middleware/json-body';
@@ -14,6 +15,7 @@ import { cloudRoutes } from './controllers/v1/clouds';
 import { imageRoutes } from './controllers/v1/images';
 import { taskRoutes } from './controllers/v1/tasks';
 import { rootRoutes } from './controllers/root';
+import { DEFAULT_DASHBOARD_DIR, dashboard } from './dashboard';
 import type { Healthcheck } from './healthcheck';
 import type { KeystoneValidator } from '../common/keystone/validator';
 import type { ApiMetrics } from './metrics';
@@ -31,6 +33,8 @@ export interface AppDeps {
   healthcheck: Healthcheck;
   /** Counts and times every request, when metrics are enabled. */
   metrics?: ApiMetrics;
+  /** Where the built dashboard is (default: dist/dashboard). */
+  dashboardDir?: string;
 }
 
 export function createApp(deps: AppDeps): Koa<AuthState> {
@@ -57,6 +61,15 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     app.use(deps.metrics.middleware(routeOf));
   }
   app.use(errorsAndAccessLog());
+  if (deps.config.api.enable_dashboard) {
+    app.use(
+      dashboard({
+        dir: deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
+        keystone: deps.keystone,
+        timeoutSeconds: deps.config.keystone_authtoken.http_connect_timeout,
+      }),
+    );
+  }
 
   rootRoutes(open, deps.config.api.public_endpoint, deps.healthcheck);
   app.use(open.routes() as unknown as Koa.Middleware<AuthState>);

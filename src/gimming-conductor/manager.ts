@@ -13,6 +13,7 @@ import type { ImageService } from './images';
 import { matrix } from './matrix';
 import type { LocationService } from './locations';
 import { METHODS, type MethodArgs, type MethodName, RPC_API_VERSION } from './rpc-schemas';
+import type { TargetService } from './targets';
 import type { TaskControl } from './task-control';
 import type { TaskQueries } from './task-queries';
 import type { SharingService } from './sharing';
@@ -35,13 +36,15 @@ export class ConductorManager implements RpcEndpoint {
     control: TaskControl;
     uploads: UploadService;
     sharing: SharingService;
+    targets: TargetService;
     db: DataSource;
     /** This conductor's [DEFAULT] host, told to whoever pings it. */
     host: string;
   }) {
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [name, schema] of Object.entries(METHODS)) this.validators.set(name, ajv.compile(schema));
-    const { agents, clouds, images, locations, tasks, control, uploads, sharing, db, host } = services;
+    const { agents, clouds, images, locations, tasks, control, uploads, sharing, targets, db, host } =
+      services;
     this.handlers = {
       agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
       create_cloud: (ctx, args) => clouds.create(ctx, args),
@@ -70,6 +73,7 @@ export class ConductorManager implements RpcEndpoint {
       list_members: (ctx, args) => sharing.listMembers(ctx, args.image_id),
       add_member: (ctx, args) => sharing.addMember(ctx, args),
       delete_member: (ctx, args) => sharing.removeMember(ctx, args),
+      set_targets: (ctx, args) => targets.set(ctx, args),
       ping: async () => ({ host, rpc_version: RPC_API_VERSION, version: VERSION }),
     };
   }

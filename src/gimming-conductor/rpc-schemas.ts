@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.5';
+export const RPC_API_VERSION = '1.6';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -92,6 +92,8 @@ export const METHODS = {
       status: T.Optional(T.String({ maxLength: 16 })),
       // 1.3
       cloud: T.Optional(CloudRefArg),
+      // 1.6: newest first (a live feed)
+      sort_dir: T.Optional(T.Union([T.Literal('asc'), T.Literal('desc')])),
     }),
   ]),
   get_task: T.Object({ task_id: Id }),
@@ -132,6 +134,12 @@ export const METHODS = {
   delete_member: T.Object({ image_id: Id, member_id: ProjectId }),
   // 1.5 (with create_cloud's project clouds): answered at once, without the database (/healthcheck)
   ping: T.Object({}),
+  // 1.6: an image's desired clouds (copies made to the new ones, copies deleted from the others)
+  set_targets: T.Object({
+    image_id: Id,
+    clouds: T.Array(CloudRefArg, { maxItems: 64 }),
+    dry_run: T.Optional(T.Boolean()),
+  }),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -263,6 +271,31 @@ export interface MemberView {
     status: string | null;
     error?: { code: string; message: string };
   }>;
+}
+
+/** Why one copy may not be removed (code as the error it would be). */
+export interface TargetsRefusal {
+  cloud: string;
+  code: string;
+  message: string;
+}
+
+/** What setting an image's clouds does (or, in a dry run, would do). */
+export interface TargetsView {
+  image_id: string;
+  dry_run: boolean;
+  /** Clouds that have (or are getting) a copy and keep it. */
+  keep: string[];
+  /** Clouds a copy is made to. */
+  add: string[];
+  /** Clouds whose copy is deleted. */
+  remove: string[];
+  /** Removals that are not allowed; when any, nothing is done. */
+  refused: TargetsRefusal[];
+  /** Removals the user should know about before (another project's copy). */
+  warnings: TargetsRefusal[];
+  /** The copy task of each added cloud. */
+  tasks: Array<{ cloud: string; task_id: string }>;
 }
 
 export interface Page<T> {

@@ -20,6 +20,7 @@ import type {
   MethodArgs,
   Page,
   PingView,
+  TargetsView,
   TaskView,
 } from './rpc-schemas';
 
@@ -140,11 +141,17 @@ export class ConductorAPI {
   }
 
   listTasks(ctx: RequestContext, args: MethodArgs<'list_tasks'>): Promise<Page<TaskView>> {
-    return this.client.call(ctx, 'list_tasks', args, { version: args.cloud ? '1.3' : '1.0' });
+    const version = args.sort_dir ? '1.6' : args.cloud ? '1.3' : '1.0';
+    return this.client.call(ctx, 'list_tasks', args, { version });
   }
 
   getTask(ctx: RequestContext, taskId: string): Promise<TaskView> {
     return this.client.call(ctx, 'get_task', { task_id: taskId }, { version: '1.0' });
+  }
+
+  /** Sets the clouds an image should be in (or, with dry_run, tells what that would do). */
+  setTargets(ctx: RequestContext, args: MethodArgs<'set_targets'>): Promise<TargetsView> {
+    return this.client.call(ctx, 'set_targets', args, { version: '1.6' });
   }
 
   syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {

@@ -7,7 +7,7 @@ import { badRequest, notFound } from '../common/errors';
 import type { CloudService } from './clouds';
 import { ImageRow, TaskRow } from './db/entities';
 import type { MethodArgs, Page, TaskView } from './rpc-schemas';
-import { pageAfter } from './pagination';
+import { CREATED_ASC, pageAfter } from './pagination';
 import { taskView } from './views';
 
 export class TaskQueries {
@@ -45,7 +45,10 @@ export class TaskQueries {
       }
       marker = row;
     }
-    const page = await pageAfter(qb, 't', marker, args.limit);
+    const page = await pageAfter(qb, 't', marker, args.limit, {
+      ...CREATED_ASC,
+      dir: args.sort_dir ?? 'asc',
+    });
     const names = await this.clouds.namesById();
     return { items: page.rows.map((t) => taskView(t, names)), next_marker: page.nextMarker };
   }

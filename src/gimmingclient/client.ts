@@ -14,12 +14,13 @@ import type {
   ImageView,
   MatrixView,
   MemberView,
+  TargetsView,
   TaskView,
 } from '../gimming-conductor/rpc-schemas';
 import { type CloudConfig, resolveCloud } from './cloud-config';
 import { Session, type SessionOptions } from './session';
 
-export type { CloudImageView, CloudView, ImageView, MatrixView, MemberView, TaskView };
+export type { CloudImageView, CloudView, ImageView, MatrixView, MemberView, TargetsView, TaskView };
 
 export type Visibility = 'private' | 'shared' | 'community' | 'public';
 
@@ -273,6 +274,16 @@ export class ImagesApi {
     return (
       await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json: { targets } })
     ).body;
+  }
+
+  /**
+   * Sets the clouds the image should be in: copies to the new ones (tasks), deletes the copies in the
+   * others. Refused as a whole (409 gimming.targets.refused) when a removal is not allowed; `dryRun`
+   * answers the plan and its refusals without changing anything.
+   */
+  async setTargets(id: string, clouds: string[], opts: { dryRun?: boolean } = {}): Promise<TargetsView> {
+    const json = { clouds, ...(opts.dryRun ? { dry_run: true } : {}) };
+    return (await this.session.request<TargetsView>('PUT', `/v1/images/${enc(id)}/targets`, { json })).body;
   }
 
   async refresh(id: string): Promise<ImageView> {

@@ -15,6 +15,7 @@ import { REPO_ROOT, type Testbed } from './testbed';
 export interface DaemonOptions {
   apiPort: number;
   agentPorts: Record<string, number>;
+  /** Lines appended to the config, inside [agent] (the last group) unless they open a group of their own. */
   extraConfig?: string;
   /** More environment for the agent of a zone (for example its own OS_METRICS__AGENT_PORT). */
   agentEnv?: Record<string, Record<string, string>>;
@@ -82,6 +83,10 @@ bind_port = ${this.opts.apiPort}
 agent_down_time = 20
 remote_cache_time = 1
 
+[cloud_credentials]
+public_key_file = ${this.cloudCredentialsPublicKey}
+private_key_files = ${this.cloudCredentialsKey}
+
 [agent]
 bind_host = 127.0.0.1
 heartbeat_interval = 2
@@ -90,10 +95,6 @@ ssl_ca_file = ${join(this.pkiDir, 'ca.pem')}
 ssl_cert_file = ${join(this.pkiDir, 'gimming.pem')}
 ssl_key_file = ${join(this.pkiDir, 'gimming-key.pem')}
 ssl_reload_interval = 1
-
-[cloud_credentials]
-public_key_file = ${this.cloudCredentialsPublicKey}
-private_key_files = ${this.cloudCredentialsKey}
 ${this.opts.extraConfig ?? ''}
 `;
   }

@@ -139,6 +139,11 @@ export const SCHEMA = {
         'URL of the request.',
       null,
     ),
+    enable_dashboard: bool(
+      'Whether the API serves the web dashboard under /dashboard/ (built by npm run build), with the ' +
+        'session calls that log users in to Keystone.',
+      true,
+    ),
     max_request_body_size: int('Largest JSON request body accepted, in bytes.', 114688, 1024),
     client_body_timeout: int(
       'Seconds a JSON request body may pause before the request is given up and its connection closed.',

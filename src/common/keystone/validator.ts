@@ -36,6 +36,8 @@ type CacheEntry = { valid: true; identity: TokenIdentity } | { valid: false };
 export class KeystoneValidator {
   private readonly serviceUser: ServiceUser;
   private readonly cache: LRUCache<string, CacheEntry>;
+  /** Validations under way, by token hash. */
+  private readonly inFlight = new Map<string, Promise<TokenIdentity>>();
   private readonly authUrl: string;
 
   constructor(private readonly conf: GimmingConfig['keystone_authtoken']) {
@@ -45,6 +47,16 @@ export class KeystoneValidator {
       max: 10000,
       ttl: Math.max(conf.token_cache_time, 1) * 1000,
     });
+  }
+
+  /** The identity service's root URL (without /v3): where the dashboard's logins are sent. */
+  get identityUrl(): string {
+    return this.authUrl;
+  }
+
+  /** Drops what is cached of a token (it was just revoked). */
+  forget(token: string): void {
+    this.cache.delete(createHash('sha256').update(token).digest('hex'));
   }
 
   get wwwAuthenticateUri(): string {
@@ -80,6 +92,15 @@ export class KeystoneValidator {
       if (Date.parse(cached.identity.expires_at ?? '') > Date.now()) return cached.identity;
       this.cache.delete(key);
     }
+    // Requests that come together with one new token (a page's first calls) share one validation.
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const validation = this.validateWithKeystone(token, key).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, validation);
+    return validation;
+  }
+
+  private async validateWithKeystone(token: string, key: string): Promise<TokenIdentity> {
     let res;
     for (let attempt = 0; ; attempt++) {
       const serviceToken = await this.getServiceToken().catch((err: unknown) => {

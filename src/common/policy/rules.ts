@@ -134,6 +134,11 @@ export const RULES: Record<string, RuleDefault> = {
     'Copy an image to more clouds, or retry failed copies.',
     op('POST', `${IMAGE}/sync`),
   ),
+  'gimming:image:set_targets': rule(
+    MEMBER,
+    'Set the clouds an image should be in: copy it to the new ones, delete its copies from the others.',
+    op('PUT', `${IMAGE}/targets`),
+  ),
   'gimming:image:refresh': rule(
     MEMBER,
     'Check every copy of an image against its cloud now.',

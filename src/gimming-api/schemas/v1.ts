@@ -132,6 +132,12 @@ export const SyncImage = T.Object(
   { additionalProperties: false },
 );
 
+/** The clouds an image should be in: copies made to the new ones, the others' copies deleted. */
+export const SetTargets = T.Object(
+  { clouds: T.Array(CloudRef, { minItems: 0, maxItems: 64 }), dry_run: T.Optional(T.Boolean()) },
+  { additionalProperties: false },
+);
+
 /** Changes to an image (JSON merge patch): applied to every copy. */
 export const UpdateImage = T.Object(
   { name: T.Optional(Name), visibility: T.Optional(Visibility) },

@@ -466,6 +466,42 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   );
   showOutput(
     image
+      .command('set-clouds')
+      .description(
+        'set the clouds an image should be in: copy it to the new ones, delete its copies in the others',
+      )
+      .argument('<image>', 'name or ID')
+      .argument('[clouds...]', 'every cloud the image should be in (names or IDs)')
+      .option('--dry-run', 'only tell what would be copied, deleted or refused')
+      .option('--wait', 'follow the copies until they end'),
+  ).action(
+    run(async (ref: string, clouds: string[], opts: Record<string, unknown>) => {
+      const plan = await shell.client.images.setTargets(await shell.imageId(ref), clouds, {
+        dryRun: opts.dryRun === true,
+      });
+      const list = (names: string[]) => (names.length > 0 ? names.join(', ') : '-');
+      shell.printOne(
+        {
+          image_id: plan.image_id,
+          dry_run: plan.dry_run,
+          keep: list(plan.keep),
+          add: list(plan.add),
+          remove: list(plan.remove),
+          refused: plan.refused.length > 0 ? plan.refused.map((r) => r.message).join(' ') : '-',
+        },
+        opts,
+      );
+      if (plan.dry_run) return plan.refused.length > 0 ? 1 : 0;
+      return opts.wait
+        ? follow(
+            shell,
+            plan.tasks.map((t) => t.task_id),
+          )
+        : 0;
+    }),
+  );
+  showOutput(
+    image
       .command('refresh')
       .description('check every copy against its cloud now')
       .argument('<image>', 'name or ID'),

@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.5', fingerprint: 'a582aa4ca0b9d02d' },
+  conductor: { version: '1.6', fingerprint: '9fa29abda0d9687b' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '356ca6a6ff37d82b' },
 };

@@ -13,6 +13,7 @@ import {
   CreateImportImage,
   CreateUploadImage,
   SyncImage,
+  SetTargets,
   AddMember,
   UpdateImage,
   check,
@@ -159,6 +160,22 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       image_id: id,
       targets: (body as { targets: string[] }).targets,
     });
+  });
+
+  router.put('/v1/images/:image_id/targets', async (ctx) => {
+    authorize(ctx.state.context, 'gimming:image:set_targets');
+    const id = imageId(ctx.params.image_id);
+    const body = await readJsonBody(ctx, deps.maxBodyBytes);
+    check(SetTargets, body, 'body');
+    const { clouds, dry_run } = body as { clouds: string[]; dry_run?: boolean };
+    const plan = await deps.conductor.setTargets(ctx.state.context, {
+      image_id: id,
+      clouds,
+      ...(dry_run !== undefined ? { dry_run } : {}),
+    });
+    // Work was queued (copies run as tasks) unless this was a dry run or there was nothing to copy.
+    ctx.status = plan.dry_run || plan.tasks.length === 0 ? 200 : 202;
+    ctx.body = plan;
   });
 
   router.post('/v1/images/:image_id/refresh', async (ctx) => {

@@ -23,6 +23,11 @@ export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): voi
     }
     const cloud = queryString(ctx, 'cloud');
     if (cloud) checkCloudQuery(cloud, 'cloud');
+    const sort = queryString(ctx, 'sort');
+    if (sort !== undefined && !/^created_at(:(asc|desc))?$/.test(sort)) {
+      throw badRequest('gimming.request.invalid', 'sort must be created_at[:asc|desc].');
+    }
+    const sortDir = sort?.endsWith(':desc') ? 'desc' : undefined;
     const allProjects = booleanQuery(ctx, 'all_projects');
     if (allProjects) authorize(ctx.state.context, 'gimming:image:list_all_projects');
     const page = await deps.conductor.listTasks(ctx.state.context, {
@@ -31,6 +36,7 @@ export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): voi
       ...(imageId ? { image_id: imageId.toLowerCase() } : {}),
       ...(status ? { status } : {}),
       ...(cloud ? { cloud } : {}),
+      ...(sortDir ? { sort_dir: sortDir } : {}),
     });
     const next = nextLink(ctx, page.next_marker);
     ctx.body = { tasks: page.items, ...(next ? { next } : {}) };

@@ -1,0 +1,529 @@
+/**
+ * The web dashboard in a real browser (Debian's Chromium, headless) against the real daemons: log in,
+ * upload into two clouds, tick a third (a project cloud with session-only credentials) and Save, untick
+ * and Save, a refused Save, cancel a task, an expired token, keyboard-only use, an image name that is
+ * markup, the security headers and axe-core on every page (dashboard-scale.test.ts: 10,000 images).
+ * The screenshots of doc/source/user/dashboard.rst are taken here.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  SCREENSHOT_DIR,
+  assertAccessible,
+  launchChromium,
+  logInAs,
+  type PageProblems,
+  screenshot,
+  watchedPage,
+} from '../support/browser';
+import { DaemonSet, allPassed } from '../support/daemons';
+import { location, registerClouds } from '../support/flows';
+import { http as call, waitFor } from '../support/http';
+import { rawRequest } from '../support/raw-http';
+import { Glance, type Token, issueToken } from '../support/openstack';
+import { type Testbed, testbed } from '../support/testbed';
+
+/** Serves endless-looking image data slowly: an import from it runs long enough to be cancelled. */
+function slowServer(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 64 * 1024 * 1024 });
+    const chunk = randomBytes(32 * 1024);
+    const timer = setInterval(() => res.write(chunk), 250);
+    const stop = () => clearInterval(timer);
+    req.on('close', stop);
+    res.on('close', stop);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.2', () => resolve(server)));
+}
+
+describe('the web dashboard (Chromium)', function () {
+  this.timeout(90000);
+  let bed: Testbed;
+  let daemons: DaemonSet;
+  let api: string;
+  let admin: Token;
+  let demo: Token;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let problems: PageProblems;
+  let slow: http.Server;
+  let work: string;
+  let clouds: Record<string, string>;
+  const name = `dash-${randomBytes(3).toString('hex')}`;
+  const projectCloud = 'alt-zone-a';
+  const XSS = '<img src=x onerror=alert(1)>';
+  let imageId: string;
+  let sessionToken = '';
+  let foundRemote = '';
+  let foundId = '';
+
+  const cell = (image: string, cloud: string) =>
+    page.getByRole('checkbox', { name: `${image} in ${cloud}`, exact: true });
+  const cellWords = (image: string, cloud: string) =>
+    page.locator('td', { has: cell(image, cloud) }).locator('.words');
+  const goTo = async (route: string) => {
+    await page.click(`nav[aria-label="Pages"] a[href="#/${route}"]`);
+    await page.locator('main h1').first().waitFor();
+  };
+
+  async function logIn(user: { username: string; password: string; project_name: string }) {
+    const token = await logInAs(page, user);
+    if (token) sessionToken = token;
+  }
+
+  before(async function () {
+    this.timeout(300000);
+    bed = testbed();
+    slow = await slowServer();
+    const port = (slow.address() as AddressInfo).port;
+    daemons = new DaemonSet(bed, {
+      apiPort: 19885,
+      agentPorts: { 'zone-a': 19886, 'zone-b': 19887 },
+      extraConfig:
+        // Every request validated (a revoked token is refused at once); no periodic check of the
+        // 10,000 images this test writes; a project cloud and an import on loopback addresses.
+        '[keystone_authtoken]\ntoken_cache_time = 0\n[conductor]\nrefresh_interval = 0\n' +
+        '[project_clouds]\nallowed_private_networks = 127.0.0.0/8\n' +
+        `[import_filtering]\nallowed_ports = 80,443,${port}\nallowed_private_networks = 127.0.0.2/32\n`,
+    });
+    await daemons.start();
+    api = daemons.apiUrl;
+    [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
+    clouds = await registerClouds(api, admin.id);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    work = mkdtempSync(join(tmpdir(), 'gimming-dashboard-'));
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ({ page, problems } = await watchedPage(context));
+  });
+
+  after(async function () {
+    this.timeout(60000);
+    await browser?.close();
+    slow?.close();
+    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  afterEach(() => {
+    assert.deepEqual(problems.errors, [], 'no script error or CSP violation in the page');
+    assert.deepEqual(problems.dialogs, [], 'no alert() ran');
+  });
+
+  it('is served with a strict Content-Security-Policy and the usual security headers', async () => {
+    const res = await call('GET', `${api}/dashboard/`);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin');
+    const scripts = res.text.match(/<script[^>]*>/g) ?? [];
+    assert.ok(scripts.length > 0, res.text);
+    for (const tag of scripts) assert.match(tag, / src="\/dashboard\//, `no inline script: ${tag}`);
+    assert.doesNotMatch(res.text, /<style|style="/, 'no inline style');
+    const asset = /src="(\/dashboard\/assets\/[^"]+\.js)"/.exec(res.text)?.[1];
+    assert.ok(asset, res.text);
+    const js = await call('GET', `${api}${asset}`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(js.headers.get('cache-control') ?? '', /immutable/);
+    // Sent as is (fetch would resolve the dots first): nothing outside the built dashboard is served.
+    for (const target of [
+      '/dashboard/../package.json',
+      '/dashboard/%2e%2e/%2e%2e/package.json',
+      '/dashboard/..%2f..%2fpackage.json',
+      '/dashboard/assets/nope.js',
+      '/dashboard/%00',
+    ]) {
+      const miss = await rawRequest('127.0.0.1', daemons.opts.apiPort, { method: 'GET', target });
+      assert.equal(miss.status, 404, `${target}: ${miss.text}`);
+      assert.doesNotMatch(miss.text, /"name": "gimming"/);
+      assert.equal(miss.headers['x-frame-options'], 'DENY', target);
+    }
+    const head = await fetch(`${api}/dashboard/`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(res.text)));
+    const post = await call('POST', `${api}/dashboard/`, { json: {} });
+    assert.equal(post.status, 405, post.text);
+    // The session calls refuse what is not a login, in words, before asking Keystone anything.
+    for (const [json, words] of [
+      [{}, /Invalid method: password or application_credential/],
+      [{ method: 'password', username: 'demo', password: 'x' }, /Invalid project_name/],
+      [{ method: 'application_credential', id: 'x' }, /Invalid secret/],
+    ] as const) {
+      const bad = await call('POST', `${api}/dashboard/session`, { json });
+      assert.equal(bad.status, 400, bad.text);
+      assert.match(bad.body.error.message, words);
+      assert.equal(bad.headers.get('cache-control'), null);
+    }
+    const noToken = await call('DELETE', `${api}/dashboard/session`);
+    assert.equal(noToken.status, 401, noToken.text);
+    const redirect = await fetch(`${api}/dashboard`, { redirect: 'manual' });
+    assert.equal(redirect.status, 301);
+  });
+
+  it('says in words why a login failed, then logs in with a password', async () => {
+    await page.goto(`${api}/dashboard/`);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await assertAccessible(page, 'the login page');
+    await screenshot(page, 'login');
+    await logIn({ ...bed.users.demo, password: 'not-the-password' });
+    await page.getByRole('alert').getByText('The user name, password, project or domain is wrong.').waitFor();
+    await logIn(bed.users.demo);
+    assert.ok(sessionToken.length > 10);
+    // The token is in the page's memory only.
+    const stored: string = await page.evaluate(
+      'JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie + location.href',
+    );
+    assert.ok(!stored.includes(sessionToken), 'token not in storage, cookies or the URL');
+    await page.getByText('demo', { exact: false }).first().waitFor();
+  });
+
+  it('uploads a file (streamed, with progress) into two clouds and both copies become active', async () => {
+    await goTo('upload');
+    await assertAccessible(page, 'the upload page');
+    const file = join(work, `${name}.img`);
+    writeFileSync(file, randomBytes(3 * 1024 * 1024));
+    await page.setInputFiles('input[type=file]', file);
+    assert.equal(await page.locator('input[name=name]').inputValue(), name);
+    await page.check(`input[name=target][value="${clouds['zone-a']}"]`);
+    await page.check(`input[name=target][value="${clouds['zone-b']}"]`);
+    await screenshot(page, 'upload');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('heading', { name: 'Images' }).waitFor({ timeout: 30000 });
+    await cell(name, 'zone-a').waitFor();
+    for (const cloud of ['zone-a', 'zone-b']) {
+      await waitFor(`${cloud} active in the page`, async () =>
+        (await cellWords(name, cloud).textContent())?.startsWith('active') ? true : undefined,
+      );
+      assert.equal(await cell(name, cloud).isChecked(), true);
+    }
+    const listed = await call('GET', `${api}/v1/images?name=${name}`, { token: demo.id });
+    imageId = listed.body.images[0].id;
+    assert.equal(listed.body.images[0].size, 3 * 1024 * 1024);
+  });
+
+  it('adds a project cloud with credentials for this session only', async () => {
+    await goTo('clouds');
+    await page.getByRole('button', { name: 'Add a project cloud' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a project cloud' });
+    await dialog.locator('input[name=name]').fill(projectCloud);
+    await dialog.locator('input[name=region_name]').fill('RegionOne');
+    await dialog.locator('input[name=zone]').fill('zone-a');
+    await dialog.locator('input[name=auth_url]').fill(bed.auth_url);
+    await dialog.locator('input[name=c_username]').fill(bed.users.alt.username);
+    await dialog.locator('input[name=c_password]').fill(bed.users.alt.password);
+    await dialog.locator('input[name=c_project]').fill(bed.users.alt.project_name);
+    await assertAccessible(page, 'the add-cloud dialog');
+    await screenshot(page, 'add-cloud');
+    await dialog.getByRole('button', { name: 'Add cloud' }).click();
+    await page.getByRole('heading', { name: projectCloud }).waitFor();
+    await page.getByText('given for this session').waitFor();
+    await assertAccessible(page, 'the clouds page');
+    await screenshot(page, 'clouds');
+    const cloudsNow = await call('GET', `${api}/v1/clouds`, { token: demo.id });
+    const created = cloudsNow.body.clouds.find((c: any) => c.name === projectCloud);
+    assert.equal(created.scope, 'project');
+    assert.equal(created.credentials_ref, null, 'the credentials are not stored');
+  });
+
+  it('ticks a third cloud, saves, and the copy arrives there', async () => {
+    await goTo('images');
+    await cell(name, projectCloud).check();
+    await page.getByText('will copy').first().waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save these changes?' });
+    await dialog.getByText(`Copy to ${projectCloud}.`).waitFor();
+    await assertAccessible(page, 'the save dialog');
+    await screenshot(page, 'save');
+    await dialog.getByRole('button', { name: 'Copy' }).click();
+    await waitFor(
+      'the copy in the project cloud to be active in the page',
+      async () =>
+        (await cellWords(name, projectCloud).textContent())?.startsWith('active') ? true : undefined,
+      60000,
+    );
+    await assertAccessible(page, 'the images page');
+    await screenshot(page, 'images');
+    const copy = await location(api, demo.id, imageId, projectCloud);
+    const alt = await issueToken(bed, bed.users.alt);
+    const inCloud = await new Glance(bed.regions.RegionOne!.glance_url, alt.id).get(copy.image_id);
+    assert.equal(inCloud?.status, 'active');
+    assert.equal(inCloud?.size, 3 * 1024 * 1024);
+  });
+
+  it('refuses in words a Save that would leave no complete copy, and changes nothing', async () => {
+    for (const cloud of ['zone-a', 'zone-b', projectCloud]) await cell(name, cloud).uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save these changes?' });
+    await dialog
+      .getByText(/Not allowed: The copy in .* is needed: no other complete copy/)
+      .first()
+      .waitFor();
+    assert.equal(await dialog.getByRole('button', { name: /Copy|Delete/ }).isDisabled(), true);
+    await dialog.getByRole('button', { name: 'Go back' }).click();
+    await page.getByRole('button', { name: 'Discard' }).click();
+    assert.equal(await cell(name, 'zone-a').isChecked(), true);
+    assert.equal((await location(api, demo.id, imageId, 'zone-a')).status, 'active');
+  });
+
+  it('unticks the third cloud, asks before deleting, and the copy is removed', async () => {
+    const copy = await location(api, demo.id, imageId, projectCloud);
+    await cell(name, projectCloud).uncheck();
+    await page.getByText('will remove').first().waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save these changes?' });
+    await dialog.getByText(`Delete the copy in ${projectCloud} from that cloud.`).waitFor();
+    // The copy is alt's (the project cloud's credentials): the user is told before it goes.
+    await dialog.getByText(`The copy in ${projectCloud} belongs to another project`).waitFor();
+    await dialog.getByRole('button', { name: 'Delete and copy' }).click();
+    await waitFor('the project cloud cell to be empty', async () =>
+      (await cellWords(name, projectCloud).textContent()) === 'not here' ? true : undefined,
+    );
+    assert.equal(await location(api, demo.id, imageId, projectCloud), undefined);
+    const alt = await issueToken(bed, bed.users.alt);
+    const gone = await new Glance(bed.regions.RegionOne!.glance_url, alt.id).get(copy.image_id);
+    assert.ok(gone === undefined || gone.status === 'deleted', JSON.stringify(gone));
+  });
+
+  it('checks the clouds against GIMinG and shows a copy deleted behind its back as missing', async () => {
+    const copy = await location(api, demo.id, imageId, 'zone-b');
+    const glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
+    const deleted = await call('DELETE', `${glanceB.url}/v2/images/${copy.image_id}`, { token: demo.id });
+    assert.equal(deleted.status, 204, deleted.text);
+    assert.equal(await cell(name, 'zone-b').isChecked(), true, 'GIMinG does not know yet');
+    await page.getByRole('button', { name: 'Check against the clouds' }).click();
+    await page.getByText(/Checked \d+ image\(s\) against their clouds\./).waitFor();
+    await waitFor('zone-b to show missing', async () =>
+      (await cellWords(name, 'zone-b').textContent()) === 'missing' ? true : undefined,
+    );
+    assert.equal(await cell(name, 'zone-b').isChecked(), false);
+    // Ticking it again and saving makes the copy again.
+    await cell(name, 'zone-b').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save these changes?' });
+    await dialog.getByText('Copy to zone-b.').waitFor();
+    await dialog.getByRole('button', { name: 'Copy' }).click();
+    await waitFor('zone-b to be active again', async () =>
+      (await cellWords(name, 'zone-b').textContent())?.startsWith('active') ? true : undefined,
+    );
+  });
+
+  it('fits a phone screen: the matrix scrolls, the page does not', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await cell(name, 'zone-a').waitFor();
+      const overflow: number = await page.evaluate(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      );
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+      await assertAccessible(page, 'the images page on a phone');
+      await screenshot(page, 'phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('shows an image whose name is markup as text, and runs none of it', async () => {
+    const res = await call('POST', `${api}/v1/images`, {
+      token: demo.id,
+      json: { name: XSS, disk_format: 'raw', container_format: 'bare', targets: ['zone-a'] },
+    });
+    assert.equal(res.status, 201, res.text);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: XSS, exact: true }).waitFor();
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    await page.getByRole('button', { name: XSS, exact: true }).click();
+    const details = page.getByRole('dialog', { name: XSS });
+    await details.waitFor();
+    await assertAccessible(page, 'the image details');
+    await screenshot(page, 'image-details');
+    await details.getByRole('button', { name: 'Close' }).click();
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+  });
+
+  it('works with the keyboard alone: arrows move between cells, Space ticks, Save and Escape', async () => {
+    await page.locator('input[type=search]').focus();
+    let focused = '';
+    for (let i = 0; i < 40 && !focused; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(
+        "document.activeElement?.matches('table.matrix input[type=checkbox]') ? document.activeElement.getAttribute('aria-label') : ''",
+      );
+    }
+    assert.ok(focused, 'Tab reaches the matrix');
+    const at = (): Promise<{ row: string; col: string; checked: boolean; label: string }> =>
+      page.evaluate(
+        '(({ dataset, checked }, el) => ({ row: dataset.row, col: dataset.col, checked, label: el.getAttribute("aria-label") }))(document.activeElement, document.activeElement)',
+      );
+    const start = await at();
+    await page.keyboard.press('ArrowRight');
+    const right = await at();
+    assert.equal(right.row, start.row);
+    assert.equal(Number(right.col), Number(start.col) + 1);
+    await page.keyboard.press('ArrowDown');
+    const down = await at();
+    assert.equal(Number(down.row), Number(start.row) + 1);
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowUp');
+    assert.deepEqual(await at(), start);
+    await page.keyboard.press('Space');
+    assert.equal((await at()).checked, !start.checked);
+    await page
+      .getByText(start.checked ? 'will remove' : 'will copy')
+      .first()
+      .waitFor();
+    // To Save by keyboard: the save bar's button is after the pager.
+    let onSave = false;
+    for (let i = 0; i < 400 && !onSave; i++) {
+      await page.keyboard.press('Tab');
+      onSave = await page.evaluate("document.activeElement?.textContent === 'Save'");
+    }
+    assert.ok(onSave, 'Tab reaches Save');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Save these changes?' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Save these changes?' }).waitFor({ state: 'detached' });
+    await page.getByRole('checkbox', { name: start.label, exact: true }).focus();
+    await page.keyboard.press('Space');
+    await page.getByRole('region', { name: 'Unsaved changes' }).waitFor({ state: 'detached' });
+  });
+
+  it('brings the login back when the token ends, keeping what was ticked', async () => {
+    await cell(name, 'zone-b').uncheck();
+    const revoke = await call('DELETE', `${bed.auth_url.replace(/\/+$/, '')}/auth/tokens`, {
+      token: admin.id,
+      headers: { 'X-Subject-Token': sessionToken },
+    });
+    assert.equal(revoke.status, 204, revoke.text);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByText('Your session has ended.').waitFor();
+    await page.getByText('your 1 unsaved change(s) are kept').waitFor();
+    await logIn(bed.users.demo);
+    await cell(name, 'zone-b').waitFor();
+    assert.equal(await cell(name, 'zone-b').isChecked(), false, 'the untick survived the new login');
+    await page.getByText('will remove').first().waitFor();
+    await page.getByRole('button', { name: 'Discard' }).click();
+    assert.equal(await cell(name, 'zone-b').isChecked(), true);
+  });
+
+  it('cancels a running task from the live task feed', async () => {
+    const port = (slow.address() as AddressInfo).port;
+    await goTo('upload');
+    await page.getByLabel('A URL').check();
+    await page.locator('input[name=url]').fill(`http://127.0.0.2:${port}/slow.img`);
+    await page.locator('input[name=name]').fill(`${name}-slow`);
+    await page.check(`input[name=target][value="${clouds['zone-b']}"]`);
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByRole('heading', { name: 'Images' }).waitFor();
+    // The data coming in, on the image's row: how far, and the time left at that rate.
+    await page
+      .getByRole('row', { name: new RegExp(`${name}-slow`) })
+      .getByText(/^import \d+(\.\d)?%, \d+(\.\d)? (s|min|h) left$/)
+      .waitFor({ timeout: 30000 });
+    await screenshot(page, 'importing');
+    await goTo('tasks');
+    const running = page.locator('li.event', { hasText: 'running' }).first();
+    await running.waitFor({ timeout: 30000 });
+    await assertAccessible(page, 'the tasks page');
+    await screenshot(page, 'tasks');
+    await running.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('li.event', { hasText: 'cancelled' }).first().waitFor({ timeout: 30000 });
+    const tasks = await call('GET', `${api}/v1/tasks`, { token: demo.id });
+    assert.ok(
+      tasks.body.tasks.some((t: any) => t.status === 'cancelled'),
+      JSON.stringify(tasks.body.tasks.map((t: any) => [t.type, t.status])),
+    );
+  });
+
+  it('browses a cloud and adopts an image GIMinG does not track yet', async () => {
+    const glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    const { image } = await glanceA.createWithData(64 * 1024, { name: `${name}-found` });
+    foundRemote = image.id;
+    await goTo('clouds');
+    await page
+      .getByRole('article', { name: 'zone-a', exact: true })
+      .getByRole('button', { name: 'Browse images' })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Images in zone-a' });
+    await dialog.getByRole('button', { name: `Adopt ${name}-found` }).waitFor();
+    await assertAccessible(page, 'browsing a cloud');
+    await screenshot(page, 'browse');
+    await dialog.getByRole('button', { name: `Adopt ${name}-found` }).click();
+    await dialog
+      .getByRole('row', { name: new RegExp(`${name}-found`) })
+      .getByText('tracked')
+      .waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const listed = await call('GET', `${api}/v1/images?name=${name}-found`, { token: demo.id });
+    assert.equal(listed.body.images.length, 1, listed.text);
+    foundId = listed.body.images[0].id;
+    assert.equal(listed.body.images[0].locations[0].image_id, foundRemote);
+  });
+
+  it('unlinks and links a copy, and shares the image, from its page', async () => {
+    await goTo('images');
+    await page.getByRole('button', { name: `${name}-found`, exact: true }).click();
+    const details = page.getByRole('dialog', { name: `${name}-found` });
+    await details.getByRole('cell', { name: foundRemote }).waitFor();
+    await details.getByRole('button', { name: 'Unlink' }).click();
+    await details.getByText('No copy yet.').waitFor();
+    const glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    assert.equal((await glanceA.get(foundRemote))?.status, 'active', 'unlinked, not deleted');
+    await details.locator('select[name=cloud]').selectOption(clouds['zone-a']!);
+    await details.locator('input[name=remote]').fill(foundRemote);
+    await details.getByRole('button', { name: 'Link', exact: true }).click();
+    await details.getByRole('cell', { name: foundRemote }).waitFor();
+    await details.getByLabel('Visibility').selectOption('shared');
+    await page.getByText('The image is now shared.').waitFor();
+    const altProject = (await issueToken(bed, bed.users.alt)).projectId;
+    await details.locator('input[name=member]').fill(altProject);
+    await details.getByRole('button', { name: 'Share', exact: true }).click();
+    await details.getByText(altProject, { exact: true }).waitFor();
+    const members = await call('GET', `${api}/v1/images/${foundId}/members`, { token: demo.id });
+    assert.deepEqual(
+      members.body.members.map((m: any) => m.member_id),
+      [altProject],
+    );
+    await details.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('logs out and revokes the token', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    const after = await call('GET', `${api}/v1/images`, { token: sessionToken });
+    assert.equal(after.status, 401);
+  });
+
+  it('logs in with an application credential', async () => {
+    const keystone = bed.auth_url.replace(/\/+$/, '');
+    const made = await call('POST', `${keystone}/users/${demo.userId}/application_credentials`, {
+      token: demo.id,
+      json: { application_credential: { name: `dashboard-${randomBytes(3).toString('hex')}` } },
+    });
+    assert.equal(made.status, 201, made.text);
+    const credential = made.body.application_credential;
+    await page.getByLabel('Application credential').check();
+    await page.locator('input[name=credential_id]').fill(credential.id);
+    await page.locator('input[name=credential_secret]').fill(credential.secret);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Images' }).waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await call('DELETE', `${keystone}/users/${demo.userId}/application_credentials/${credential.id}`, {
+      token: demo.id,
+    });
+  });
+});
