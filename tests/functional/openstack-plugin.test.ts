@@ -268,6 +268,25 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
       ['copy', 'succeeded', '100%'],
     ]);
     assert.equal((await parity(['task', 'show', tasks[0].ID])).bytes_done, 8 * 1024 * 1024);
+    // The image's desired clouds: a dry run agrees with gimming's, and the real one removes the copy.
+    const plan = await parity(['image', 'set-clouds', 'osc-adopted', 'zone-a', '--dry-run']);
+    assert.deepEqual([plan.keep, plan.add, plan.remove, plan.refused], ['zone-a', '-', 'zone-b', '-']);
+    const copyB = (await json(['image', 'show', adoptedId])).locations.find((l: string) =>
+      l.startsWith('zone-b'),
+    );
+    const removed = await openstack([
+      'image',
+      'set-clouds',
+      'osc-adopted',
+      'zone-a',
+      'zone-b',
+      '--wait',
+      '-f',
+      'json',
+    ]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(JSON.parse(removed.stdout).remove, '-', 'nothing to remove when every cloud is kept');
+    assert.ok(copyB, 'zone-b holds a copy');
     const matrix = await parity(['matrix']);
     assert.deepEqual(matrix.map((r: any) => [r.Image, r['zone-a'], r['zone-b']]).sort(), [
       ['osc-adopted', 'active', 'active'],

@@ -159,6 +159,17 @@ class ImageManager(object):
             'POST', '/v1/images/%s/sync' % quote(image_id),
             {'targets': list(targets)})
 
+    def set_targets(self, image_id, clouds, dry_run=False):
+        """Sets the clouds the image should be in: GIMinG copies it to the new
+        ones and deletes its copies in the others (``PUT .../targets``). The
+        answer is the plan: ``keep``, ``add``, ``remove``, ``refused``,
+        ``warnings`` and the ``tasks`` started (none for a dry run)."""
+        body = {'clouds': list(clouds)}
+        if dry_run:
+            body['dry_run'] = True
+        return self.http.send_json(
+            'PUT', '/v1/images/%s/targets' % quote(image_id), body)
+
     def refresh(self, image_id):
         return self.http.send_json(
             'POST', '/v1/images/%s/refresh' % quote(image_id))

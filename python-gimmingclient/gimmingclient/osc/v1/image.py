@@ -318,6 +318,48 @@ class SyncImage(common.ExitCode, common.ShowOne):
         return _show(client.images.get(synced['id']))
 
 
+class SetImageClouds(common.ExitCode, common.ShowOne):
+    """Set the clouds an image should be in: copy it to the new ones, delete
+    its copies in the others"""
+
+    def get_parser(self, prog_name):
+        parser = super(SetImageClouds, self).get_parser(prog_name)
+        parser.add_argument('image', metavar='<image>', help='Name or ID')
+        parser.add_argument('clouds', metavar='<cloud>', nargs='*',
+                            help='Every cloud the image should be in '
+                                 '(names or IDs)')
+        parser.add_argument('--dry-run', action='store_true',
+                            help='Only tell what would be copied, deleted '
+                                 'or refused')
+        _wait_option(parser, 'Follow the copies until they end')
+        return parser
+
+    def take_action(self, a):
+        client = self.app.client_manager.image_manager
+        plan = client.images.set_targets(common.image_id(client, a.image),
+                                         a.clouds, dry_run=a.dry_run)
+
+        def names(items):
+            return ', '.join(items) if items else '-'
+
+        refused = plan.get('refused') or []
+        shown = common.show({
+            'image_id': plan.get('image_id'),
+            'dry_run': plan.get('dry_run'),
+            'keep': names(plan.get('keep') or []),
+            'add': names(plan.get('add') or []),
+            'remove': names(plan.get('remove') or []),
+            'refused': ' '.join(r.get('message', '') for r in refused)
+            if refused else '-',
+        })
+        if plan.get('dry_run'):
+            self.exit_code = 1 if refused else 0
+        elif a.wait:
+            self.exit_code = common.follow(
+                client, [t['task_id'] for t in plan.get('tasks') or []])
+        return shown
+
+
 class RefreshImage(common.ShowOne):
     """Check every copy against its cloud now"""
 
