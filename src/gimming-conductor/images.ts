@@ -24,9 +24,9 @@ import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { ImageView, MethodArgs, Page, TaskView } from './rpc-schemas';
 import { pageAfter } from './pagination';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
-import { IMAGE_ID_PROPERTY, sameBytes } from './tasks/copy-task';
+import { IMAGE_ID_PROPERTY, sameBytes } from './byte-identity';
 import type { TaskEngine, TaskType } from './tasks/engine';
-import { pendingImportUrls } from './tasks/import-task';
+import { pendingImportUrls } from './tasks/import-urls';
 import { imageView, locationView, taskView } from './views';
 
 const log = getLogger('conductor.images');

@@ -12,7 +12,7 @@ import type { CloudService } from './clouds';
 import { LocationRow } from './db/entities';
 import { type ImageService, assertMayTrack, assertNotDeleting } from './images';
 import type { LocationView, MethodArgs } from './rpc-schemas';
-import { sameBytes } from './tasks/copy-task';
+import { sameBytes } from './byte-identity';
 import { locationView } from './views';
 
 const log = getLogger('conductor.locations');

@@ -13,12 +13,13 @@ import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import type { RetryPolicy } from './retry';
+import { IMAGE_ID_PROPERTY, sameBytes } from '../byte-identity';
+import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
 
 const log = getLogger('conductor.copy');
 
 /** The property every copy carries in its cloud, so that copies can be found again. */
-export const IMAGE_ID_PROPERTY = 'gimming_image_id';
 
 /** The bytes a copy is made from, and what the new image is made with. */
 interface CopySource {
@@ -323,50 +324,8 @@ export class CopyTask implements RunnableTask {
   }
 }
 
-export function interruptedError(): GimmingError {
-  return new GimmingError(
-    'gimming.task.interrupted',
-    503,
-    'The conductor running this task was stopped; run the sync again.',
-    {
-      retryable: true,
-    },
-  );
-}
-
-export function tooManyAttempts(task: TaskRow): GimmingError {
-  const last = task.errorMessage ? ` The last one: ${task.errorMessage}` : '';
-  return new GimmingError(
-    'gimming.task.too_many_attempts',
-    503,
-    `The task failed ${task.attempts} times.${last}`.slice(0, 3900),
-  );
-}
-
 function cancelledError(): GimmingError {
   return new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
-}
-
-/**
- * True when a remote image holds the image's bytes: the same size and every hash both sides know equal,
- * with at least one hash compared.
- */
-export function sameBytes(
-  image: ImageRow,
-  remote: Pick<RemoteImage__Output, 'size' | 'checksum' | 'os_hash_algo' | 'os_hash_value'>,
-): boolean {
-  if (image.size !== null && remote.size !== image.size) return false;
-  let compared = 0;
-  if (image.checksum && remote.checksum) {
-    if (image.checksum !== remote.checksum) return false;
-    compared += 1;
-  }
-  const sameAlgo = !image.osHashAlgo || image.osHashAlgo === remote.os_hash_algo;
-  if (image.osHashValue && remote.os_hash_value && sameAlgo) {
-    if (image.osHashValue !== remote.os_hash_value) return false;
-    compared += 1;
-  }
-  return compared > 0;
 }
 
 /** The source must still hold the bytes the image was adopted with. */

@@ -13,7 +13,7 @@ import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
-import { tooManyAttempts } from './copy-task';
+import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
 import type { RetryPolicy } from './retry';
 

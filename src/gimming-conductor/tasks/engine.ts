@@ -6,7 +6,7 @@ import type { RequestContext } from '../../common/context';
 import { runWithContext } from '../../common/context';
 import { GimmingError, describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
-import { interruptedError } from './copy-task';
+import { interruptedError } from './errors';
 
 const log = getLogger('conductor.engine');
 

@@ -15,12 +15,10 @@ import { CloudRow, ImageRow, TaskRow } from '../db/entities';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { UploadService } from '../uploads';
 import type { RunnableTask } from './engine';
+import { pendingImportUrls } from './import-urls';
 import { recordFailure, recordStart } from './records';
 
 const log = getLogger('conductor.import');
-
-/** The URLs of the import tasks of this conductor, by task. */
-export const pendingImportUrls = new Map<string, string>();
 
 export interface ImportTaskDeps {
   db: DataSource;
