@@ -12,27 +12,7 @@ PACKAGES=(python3-keystoneauth1 python3-osc-lib python3-openstackclient python3-
   python3-pip python3-yaml flake8)
 venv=${GIMMING_PYVENV:-$PWD/dist/python-venv}
 
-installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null || true)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  grep -Eq "^$p ii" <<<"$installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) != 0 ]]; then
-    echo "missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
-    exit 1
-  fi
-  echo "==> installing Debian packages: ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  log=$(mktemp)
-  trap 'rm -f "$log"' EXIT
-  if ! apt-get -o DPkg::Lock::Timeout=300 update >>"$log" 2>&1 ||
-    ! apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    echo "installing ${missing[*]} failed" >&2
-    exit 1
-  fi
-fi
+bash tools/ensure-debian-packages.sh "${PACKAGES[@]}"
 
 # Installed again when pyproject.toml (the entry points: the commands) changed since.
 stamp=$venv/.gimmingclient-installed

@@ -8,8 +8,8 @@ import type { RequestContext } from '../common/context';
 import type { CallSigner } from '../common/grpc/auth';
 import type { MessagingConnection } from '../common/rpc/connection';
 import { RpcClient } from '../common/rpc/client';
-import { ENVELOPE_VERSION, encode, type RpcEnvelope } from '../common/rpc/envelope';
-import { castAudience, signEnvelope } from '../common/rpc/signed-envelope';
+import { encode } from '../common/rpc/envelope';
+import { castAudience, castEnvelope } from '../common/rpc/signed-envelope';
 import type {
   CloudImageView,
   CloudView,
@@ -60,16 +60,10 @@ export class HeartbeatPublisher {
 
   /** At 1.0 although 1.5 added rpc_version and proto: older conductors ignore them and still register. */
   async send(ctx: RequestContext, args: MethodArgs<'agent_heartbeat'>, ttlMs: number): Promise<void> {
-    let envelope: RpcEnvelope = {
-      envelope_version: ENVELOPE_VERSION,
-      method: HEARTBEAT_METHOD,
-      version: '1.0',
-      args,
-      context: ctx.toWire(false),
-    };
-    if (this.signer) {
-      envelope = signEnvelope(this.signer, castAudience(this.connection.exchange, CONDUCTOR_TOPIC), envelope);
-    }
+    const envelope = castEnvelope(ctx, HEARTBEAT_METHOD, '1.0', args, {
+      signer: this.signer,
+      audience: castAudience(this.connection.exchange, CONDUCTOR_TOPIC),
+    });
     await this.channel.publish(this.exchange, '', encode(envelope), {
       contentType: 'application/json',
       persistent: false,

@@ -374,14 +374,50 @@ describe('agent gRPC authentication', function () {
     );
     const reloaded = daemons.logLines('agent-zone-a').filter((l) => l.message === 'certificates reloaded');
     assert.equal(reloaded.at(-1)?.fingerprint, fingerprint(nextPem));
-    // And a SIGHUP re-reads at once (the files are the same: nothing changes, nothing breaks).
-    daemons.process('agent-zone-a')?.kill('SIGHUP');
-    const described = await call(
-      'DescribeImage',
-      source.id,
-      metadata(sign(daemons.rpcSecret, 'DescribeImage')),
+    assert.ok(
+      (await call('DescribeImage', source.id, metadata(sign(daemons.rpcSecret, 'DescribeImage')))).ok,
+      'calls are served after the rotation',
     );
-    assert.ok(described.ok, 'calls are served after the rotation');
+  });
+
+  it('takes a new certificate on SIGHUP when it does not watch the files', async () => {
+    const certPath = join(daemons.pkiDir, 'agent-zone-a.pem');
+    const keyPath = join(daemons.pkiDir, 'agent-zone-a-key.pem');
+    const served = () => servedFingerprint(AGENT_PORTS['zone-a'], ca, insider.cert, insider.key);
+    const fingerprint = (pem: Buffer) =>
+      createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+    // Restarted with the file check off: only SIGHUP re-reads.
+    const env = daemons.agentEnv('zone-a', { OS_AGENT__SSL_RELOAD_INTERVAL: '0' });
+    const agent = await daemons.restart('agent-zone-a', 'gimming-agent', env, 'SIGTERM');
+    const before = readFileSync(certPath);
+    await waitFor(
+      'zone-a agent back',
+      async () => ((await served().catch(() => '')) === fingerprint(before) ? true : undefined),
+      30000,
+    );
+    const third = daemons.issueCertificate('agent-zone-a-third');
+    const thirdPem = readFileSync(third.cert);
+    writeFileSync(`${certPath}.tmp`, thirdPem);
+    renameSync(`${certPath}.tmp`, certPath);
+    writeFileSync(`${keyPath}.tmp`, readFileSync(third.key), { mode: 0o600 });
+    renameSync(`${keyPath}.tmp`, keyPath);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await served(), fingerprint(before), 'without SIGHUP the agent keeps its certificate');
+    agent.kill('SIGHUP');
+    await waitFor(
+      'the SIGHUP certificate',
+      async () => ((await served()) === fingerprint(thirdPem) ? true : undefined),
+      10000,
+    );
+    assert.equal(agent.exitCode, null, 'SIGHUP does not stop the agent');
+    const reloaded = daemons.logLines('agent-zone-a').filter((l) => l.message === 'certificates reloaded');
+    assert.equal(reloaded.at(-1)?.why, 'SIGHUP');
+    // The restart also makes every earlier-signed call stale; the stranger's channel reconnects.
+    stranger.close();
+    stranger = strangerClient(AGENT_A, tls());
+    assert.ok(
+      (await call('DescribeImage', source.id, metadata(sign(daemons.rpcSecret, 'DescribeImage')))).ok,
+    );
   });
 
   it('logs each refusal with its reason and the caller, never the secret', () => {

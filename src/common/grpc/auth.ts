@@ -59,9 +59,15 @@ function hmac(secret: string, target: CallTarget, timeMs: string, nonce: string)
 
 type Codec = { requestSerialize(value: unknown): Buffer; requestDeserialize(bytes: Buffer): unknown };
 
+let codecs: Map<string, Codec> | undefined;
+
+/** The request codec of a method, by path (once per process: this runs on every call). */
 function codecOf(path: string): Codec | undefined {
-  const definition = loadAgentService().definition as unknown as Record<string, Codec & { path: string }>;
-  return Object.values(definition).find((method) => method.path === path);
+  if (!codecs) {
+    const definition = loadAgentService().definition as unknown as Record<string, Codec & { path: string }>;
+    codecs = new Map(Object.values(definition).map((method) => [method.path, method]));
+  }
+  return codecs.get(path);
 }
 
 /**

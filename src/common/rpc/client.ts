@@ -12,7 +12,7 @@ import { getLogger } from '../log';
 import type { MessagingConnection } from './connection';
 import type { CallSigner } from '../grpc/auth';
 import { ENVELOPE_VERSION, encode, type RpcEnvelope, type RpcReply } from './envelope';
-import { castAudience, signEnvelope } from './signed-envelope';
+import { castAudience, castEnvelope } from './signed-envelope';
 
 const log = getLogger('rpc.client');
 
@@ -128,16 +128,10 @@ export class RpcClient {
     args: unknown,
     opts: CastOptions & { server?: string },
   ): Promise<void> {
-    let envelope: RpcEnvelope = {
-      envelope_version: ENVELOPE_VERSION,
-      method,
-      version: opts.version,
-      args,
-      context: ctx.toWire(false),
-    };
-    if (this.castSigner) {
-      envelope = signEnvelope(this.castSigner, castAudience(this.connection.exchange, this.topic), envelope);
-    }
+    const envelope = castEnvelope(ctx, method, opts.version, args, {
+      signer: this.castSigner,
+      audience: castAudience(this.connection.exchange, this.topic),
+    });
     const routingKey = opts.server ? `${this.topic}.${opts.server}` : this.topic;
     await this.channel.publish(this.connection.exchange, routingKey, encode(envelope), {
       contentType: 'application/json',

@@ -7,8 +7,9 @@
  * for who sent them.
  */
 import { createHash } from 'node:crypto';
+import type { RequestContext } from '../context';
 import type { CallSigner, CallVerifier } from '../grpc/auth';
-import type { RpcEnvelope } from './envelope';
+import { ENVELOPE_VERSION, type RpcEnvelope } from './envelope';
 
 /** What a signature on a cast is for: the service (its exchange and topic) that receives it. */
 export function castAudience(exchange: string, topic: string): string {
@@ -28,6 +29,27 @@ export function signEnvelope(signer: CallSigner, audience: string, envelope: Rpc
     ...envelope,
     signature: signer.sign({ audience, path: envelope.method, digest: digestOf(envelope) }),
   };
+}
+
+/**
+ * The envelope of a cast: the context without token, catalog or credentials, signed for `audience` when
+ * the sending daemon has a signer.
+ */
+export function castEnvelope(
+  ctx: RequestContext,
+  method: string,
+  version: string,
+  args: unknown,
+  signing: { signer: CallSigner | null; audience: string },
+): RpcEnvelope {
+  const envelope: RpcEnvelope = {
+    envelope_version: ENVELOPE_VERSION,
+    method,
+    version,
+    args,
+    context: ctx.toWire(false),
+  };
+  return signing.signer ? signEnvelope(signing.signer, signing.audience, envelope) : envelope;
 }
 
 /** Throws CallRefused unless the envelope is signed, for this audience, and new. */
