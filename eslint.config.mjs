@@ -72,6 +72,59 @@ export default tseslint.config(
     },
   },
   {
+    // The SDK speaks the REST API, whose shapes the API's schemas define: it knows nothing of the
+    // conductor, and neither do those schemas (the conductor's RPC contract evolves on its own). The
+    // next block says the same of the SDK, and that of the API it imports only those schemas.
+    files: ['src/gimming-api/schemas/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/gimming-conductor', '**/gimming-conductor/**'],
+              message:
+                'the REST schemas do not import the conductor: its RPC views are mapped in controllers/v1/respond.ts.',
+            },
+            {
+              group: ['typeorm', 'mysql2', '**/gimming-agent', '**/gimming-agent/**'],
+              message: 'the REST schemas import no daemon.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/gimmingclient/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/gimming-conductor', '**/gimming-conductor/**'],
+              message: 'the SDK does not import the conductor: REST shapes are in gimming-api/schemas/.',
+            },
+            {
+              group: [
+                '**/gimming-api/*',
+                '!**/gimming-api/schemas',
+                '**/gimming-api/*/**',
+                '!**/gimming-api/schemas/*',
+              ],
+              message: 'of the API, the SDK imports only its REST schemas (gimming-api/schemas/).',
+            },
+            {
+              group: ['typeorm', 'mysql2', '**/gimming-agent', '**/gimming-agent/**'],
+              message: 'the SDK imports no daemon.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/gimming-agent/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -11,16 +11,31 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type {
   CloudImageView,
   CloudView,
+  ImageDeletionView,
   ImageView,
+  LocationView,
   MatrixView,
   MemberView,
+  RemoteView,
   TargetsView,
   TaskView,
-} from '../gimming-conductor/rpc-schemas';
+} from '../gimming-api/schemas/v1-responses';
 import { type CloudConfig, resolveCloud } from './cloud-config';
 import { Session, type SessionOptions } from './session';
 
-export type { CloudImageView, CloudView, ImageView, MatrixView, MemberView, TargetsView, TaskView };
+// The REST API's answers, as its schemas define them (the SDK knows nothing of the conductor).
+export type {
+  CloudImageView,
+  CloudView,
+  ImageDeletionView,
+  ImageView,
+  LocationView,
+  MatrixView,
+  MemberView,
+  RemoteView,
+  TargetsView,
+  TaskView,
+};
 
 export type Visibility = 'private' | 'shared' | 'community' | 'public';
 
@@ -257,16 +272,9 @@ export class ImagesApi {
   }
 
   /** Forgets the image, or with `deleteRemote` deletes every copy (tasks) and then the image. */
-  async delete(
-    id: string,
-    opts: { deleteRemote?: boolean } = {},
-  ): Promise<{ image: ImageView; tasks: TaskView[] } | undefined> {
+  async delete(id: string, opts: { deleteRemote?: boolean } = {}): Promise<ImageDeletionView | undefined> {
     const query = opts.deleteRemote ? { delete_remote: 'true' } : {};
-    const res = await this.session.request<{ image: ImageView; tasks: TaskView[] }>(
-      'DELETE',
-      `/v1/images/${enc(id)}`,
-      { query },
-    );
+    const res = await this.session.request<ImageDeletionView>('DELETE', `/v1/images/${enc(id)}`, { query });
     return res.status === 202 ? res.body : undefined;
   }
 
@@ -291,9 +299,9 @@ export class ImagesApi {
   }
 
   /** Links a copy that already exists in `cloud`. */
-  async link(id: string, cloud: string, remoteId: string): Promise<ImageView['locations'][number]> {
+  async link(id: string, cloud: string, remoteId: string): Promise<LocationView> {
     return (
-      await this.session.request<ImageView['locations'][number]>('POST', `/v1/images/${enc(id)}/locations`, {
+      await this.session.request<LocationView>('POST', `/v1/images/${enc(id)}/locations`, {
         json: { cloud, image_id: remoteId },
       })
     ).body;

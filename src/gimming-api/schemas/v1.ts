@@ -152,6 +152,9 @@ export const AddMember = T.Object(
 
 export const AddLocation = T.Object({ cloud: CloudRef, image_id: RemoteId }, { additionalProperties: false });
 
+/** Image attributes `GET /v1/images?sort=key[:asc|desc]` sorts by. */
+export const IMAGE_SORT_KEYS = ['created_at', 'updated_at', 'name', 'status', 'visibility'] as const;
+
 const ajv = new Ajv({ allErrors: false, strict: true });
 const compiled = new Map<object, ValidateFunction>();
 

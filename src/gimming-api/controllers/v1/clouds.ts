@@ -11,6 +11,8 @@ import { readJsonBody } from '../../middleware/json-body';
 import { MAX_REF_LENGTH, paging } from '../pagination';
 import { authorize } from '../../policy';
 import { CreateCloud, check } from '../../schemas/v1';
+import { Cloud, CloudImageList, CloudList } from '../../schemas/v1-responses';
+import { shape } from './respond';
 
 export interface ControllerDeps {
   conductor: ConductorAPI;
@@ -36,23 +38,22 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const cloud = await deps.conductor.createCloud(ctx.state.context, body as never);
     ctx.status = 201;
     ctx.set('Location', `/v1/clouds/${cloud.id}`);
-    ctx.body = cloud;
+    ctx.body = shape(Cloud, cloud);
   });
 
   router.get('/v1/clouds', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:list');
-    ctx.body = { clouds: await deps.conductor.listClouds(ctx.state.context) };
+    ctx.body = shape(CloudList, { clouds: await deps.conductor.listClouds(ctx.state.context) });
   });
 
   router.get('/v1/clouds/:cloud/images', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:list_images');
     const limit = Math.min(paging(ctx, deps.defaultLimit, deps.maxLimit).limit, 1000);
-    ctx.body = {
-      images: await deps.conductor.listCloudImages(ctx.state.context, {
-        cloud: cloudParam(ctx.params.cloud),
-        limit,
-      }),
-    };
+    const images = await deps.conductor.listCloudImages(ctx.state.context, {
+      cloud: cloudParam(ctx.params.cloud),
+      limit,
+    });
+    ctx.body = shape(CloudImageList, { images });
   });
 
   router.delete('/v1/clouds/:cloud', async (ctx) => {
@@ -66,7 +67,7 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
 
   router.get('/v1/clouds/:cloud', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:get');
-    ctx.body = await deps.conductor.getCloud(ctx.state.context, cloudParam(ctx.params.cloud));
+    ctx.body = shape(Cloud, await deps.conductor.getCloud(ctx.state.context, cloudParam(ctx.params.cloud)));
   });
 }
 

@@ -15,6 +15,7 @@ import {
   SyncImage,
   SetTargets,
   AddMember,
+  IMAGE_SORT_KEYS,
   UpdateImage,
   check,
   isUuid,
@@ -22,9 +23,19 @@ import {
 } from '../../schemas/v1';
 import { dropStaged, streamToStaging } from '../../upload-stream';
 import { checkImportUrl } from '../../../common/import-filter';
-import { IMAGE_SORT_KEYS } from '../../../gimming-conductor/rpc-schemas';
+import {
+  Image,
+  ImageDeletion,
+  ImageList,
+  Location,
+  Matrix,
+  Member,
+  MemberList,
+  Targets,
+} from '../../schemas/v1-responses';
 import { MAX_REF_LENGTH, booleanQuery, checkCloudQuery, nextLink, paging, queryString } from '../pagination';
 import { type ControllerDeps, cloudParam } from './clouds';
+import { shape } from './respond';
 
 export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
   router.post('/v1/images', async (ctx) => {
@@ -54,7 +65,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     // An adopted or imported image is being worked on (202); an image to upload waits for its data (201).
     ctx.status = adopt || importing ? 202 : 201;
     ctx.set('Location', `/v1/images/${image.id}`);
-    ctx.body = image;
+    ctx.body = shape(Image, image);
   });
 
   router.put('/v1/images/:image_id/file', async (ctx) => {
@@ -147,7 +158,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       ...imageSort(queryString(ctx, 'sort')),
     });
     const next = nextLink(ctx, page.next_marker);
-    ctx.body = { images: page.items, ...(next ? { next } : {}) };
+    ctx.body = shape(ImageList, { images: page.items, ...(next ? { next } : {}) });
   });
 
   router.post('/v1/images/:image_id/sync', async (ctx) => {
@@ -155,11 +166,12 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const id = imageId(ctx.params.image_id);
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(SyncImage, body, 'body');
-    ctx.status = 202;
-    ctx.body = await deps.conductor.syncImage(ctx.state.context, {
+    const image = await deps.conductor.syncImage(ctx.state.context, {
       image_id: id,
       targets: (body as { targets: string[] }).targets,
     });
+    ctx.status = 202;
+    ctx.body = shape(Image, image);
   });
 
   router.put('/v1/images/:image_id/targets', async (ctx) => {
@@ -175,12 +187,15 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     });
     // Work was queued (copies run as tasks) unless this was a dry run or there was nothing to copy.
     ctx.status = plan.dry_run || plan.tasks.length === 0 ? 200 : 202;
-    ctx.body = plan;
+    ctx.body = shape(Targets, plan);
   });
 
   router.post('/v1/images/:image_id/refresh', async (ctx) => {
     authorize(ctx.state.context, 'gimming:image:refresh');
-    ctx.body = await deps.conductor.refreshImage(ctx.state.context, imageId(ctx.params.image_id));
+    ctx.body = shape(
+      Image,
+      await deps.conductor.refreshImage(ctx.state.context, imageId(ctx.params.image_id)),
+    );
   });
 
   router.post('/v1/images/:image_id/locations', async (ctx) => {
@@ -189,12 +204,13 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(AddLocation, body, 'body');
     const { cloud, image_id } = body as { cloud: string; image_id: string };
-    ctx.status = 201;
-    ctx.body = await deps.conductor.addLocation(ctx.state.context, {
+    const location = await deps.conductor.addLocation(ctx.state.context, {
       image_id: id,
       cloud,
       remote_id: image_id,
     });
+    ctx.status = 201;
+    ctx.body = shape(Location, location);
   });
 
   router.delete('/v1/images/:image_id/locations/:cloud', async (ctx) => {
@@ -213,8 +229,9 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     if (booleanQuery(ctx, 'delete_remote')) {
       authorize(ctx.state.context, 'gimming:image:delete_remote');
       // Deleting from the clouds takes time: one task per copy, each with its own result.
+      const deletion = await deps.conductor.deleteImageEverywhere(ctx.state.context, id);
       ctx.status = 202;
-      ctx.body = await deps.conductor.deleteImageEverywhere(ctx.state.context, id);
+      ctx.body = shape(ImageDeletion, deletion);
       return;
     }
     await deps.conductor.deleteImage(ctx.state.context, id);
@@ -231,13 +248,16 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     check(UpdateImage, body, 'body');
     const changes = body as { name?: string; visibility?: 'private' | 'shared' | 'community' | 'public' };
     if (changes.visibility === 'public') authorize(ctx.state.context, 'gimming:image:publicize');
-    ctx.body = await deps.conductor.updateImage(ctx.state.context, { image_id: id, ...changes });
+    ctx.body = shape(
+      Image,
+      await deps.conductor.updateImage(ctx.state.context, { image_id: id, ...changes }),
+    );
   });
 
   router.get('/v1/images/:image_id/members', async (ctx) => {
     authorize(ctx.state.context, 'gimming:member:list');
     const members = await deps.conductor.listMembers(ctx.state.context, imageId(ctx.params.image_id));
-    ctx.body = { members };
+    ctx.body = shape(MemberList, { members });
   });
 
   router.post('/v1/images/:image_id/members', async (ctx) => {
@@ -245,11 +265,12 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const id = imageId(ctx.params.image_id);
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(AddMember, body, 'body');
-    ctx.status = 201;
-    ctx.body = await deps.conductor.addMember(ctx.state.context, {
+    const member = await deps.conductor.addMember(ctx.state.context, {
       image_id: id,
       member_id: (body as { member: string }).member,
     });
+    ctx.status = 201;
+    ctx.body = shape(Member, member);
   });
 
   router.delete('/v1/images/:image_id/members/:member_id', async (ctx) => {
@@ -277,17 +298,18 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       throw badRequest('gimming.request.invalid', `cloud is given more than ${MAX_MATRIX_CLOUDS} times.`);
     }
     for (const ref of clouds ?? []) checkCloudQuery(ref, 'cloud');
-    ctx.body = await deps.conductor.getMatrix(ctx.state.context, {
+    const matrix = await deps.conductor.getMatrix(ctx.state.context, {
       all_projects: allProjects,
       limit: paging(ctx, deps.defaultLimit, deps.maxLimit).limit,
       ...(name ? { name } : {}),
       ...(clouds ? { clouds } : {}),
     });
+    ctx.body = shape(Matrix, matrix);
   });
 
   router.get('/v1/images/:image_id', async (ctx) => {
     authorize(ctx.state.context, 'gimming:image:get');
-    ctx.body = await deps.conductor.getImage(ctx.state.context, imageId(ctx.params.image_id));
+    ctx.body = shape(Image, await deps.conductor.getImage(ctx.state.context, imageId(ctx.params.image_id)));
   });
 }
 

@@ -1,0 +1,195 @@
+/**
+ * What the REST API v1 answers, as JSON Schema (TypeBox): one definition gives the SDK its types and the
+ * API the shape it answers with (controllers/v1/respond.ts keeps only the fields named here). These are
+ * the API's contract with its users, apart from the conductor's RPC views it is made from: both can
+ * change on their own, and respond.ts fails to compile when an RPC view has a field this file has not
+ * decided on. The API reference (doc/source/api/) describes each field; a unit test checks it does.
+ *
+ * This file imports nothing of the daemons (lint keeps it so): the SDK imports its types.
+ */
+import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
+
+const Nullable = <S extends TSchema>(schema: S) => T.Union([schema, T.Null()]);
+/** An ISO 8601 time, in UTC. */
+const Time = T.String();
+const StringMap = T.Record(T.String(), T.String());
+/** Why something could not be done or read: a stable code and a human message. */
+const Problem = T.Object({ code: T.String(), message: T.String() });
+
+/** A place images live. */
+export const Cloud = T.Object({
+  id: T.String(),
+  name: T.String(),
+  type: T.String(),
+  region_name: T.String(),
+  zone: T.String(),
+  /** shared (the operator's) or project (a project's own). */
+  scope: T.String(),
+  /** The project that owns a project cloud (null for a shared cloud). */
+  owner: Nullable(T.String()),
+  /** A project cloud's own identity service (null: reached with the user's token). */
+  auth_url: Nullable(T.String()),
+  /** The key-manager secret with the credentials for auth_url. */
+  credentials_ref: Nullable(T.String()),
+  agents_up: T.Integer(),
+  created_at: Time,
+  updated_at: Time,
+});
+
+/** A copy as its cloud describes it now (never stored by GIMinG). */
+export const Remote = T.Object({
+  name: T.String(),
+  status: T.String(),
+  size: T.Integer(),
+  checksum: Nullable(T.String()),
+  os_hash_algo: Nullable(T.String()),
+  os_hash_value: Nullable(T.String()),
+  disk_format: T.String(),
+  container_format: T.String(),
+  visibility: T.String(),
+  owner: T.String(),
+  properties: StringMap,
+});
+
+/** One copy of an image, in one cloud. */
+export const Location = T.Object({
+  cloud: T.String(),
+  cloud_id: T.String(),
+  image_id: Nullable(T.String()),
+  status: T.String(),
+  task_id: Nullable(T.String()),
+  last_verified_at: Nullable(Time),
+  /** Only when one image is shown (or changed): the copy as its cloud describes it, null if unread. */
+  remote: T.Optional(Nullable(Remote)),
+  /** Why `remote` could not be read. */
+  remote_error: T.Optional(Problem),
+});
+
+/** One logical image across clouds. */
+export const Image = T.Object({
+  id: T.String(),
+  name: T.String(),
+  owner: T.String(),
+  visibility: T.String(),
+  status: T.String(),
+  size: Nullable(T.Integer()),
+  checksum: Nullable(T.String()),
+  os_hash_algo: Nullable(T.String()),
+  os_hash_value: Nullable(T.String()),
+  /** What copies are made with: given at creation, or the source's when adopted. */
+  disk_format: Nullable(T.String()),
+  container_format: Nullable(T.String()),
+  min_disk: T.Integer(),
+  min_ram: T.Integer(),
+  /** User properties copies are made with (each location's `remote` has the cloud's live ones). */
+  properties: StringMap,
+  locations: T.Array(Location),
+  /** Only when one image is shown: the clouds where it can be used now. */
+  available_in: T.Optional(T.Array(T.String())),
+  created_at: Time,
+  updated_at: Time,
+});
+
+/** Asynchronous work on an image's copy: its progress and outcome. */
+export const Task = T.Object({
+  id: T.String(),
+  type: T.String(),
+  image_id: T.String(),
+  cloud: T.String(),
+  cloud_id: T.String(),
+  source_cloud: Nullable(T.String()),
+  status: T.String(),
+  bytes_done: T.Integer(),
+  bytes_total: Nullable(T.Integer()),
+  /** Percent done, to a tenth. */
+  progress: Nullable(T.Number()),
+  /** Average bytes per second so far. */
+  rate: Nullable(T.Number()),
+  /** Seconds left at that rate, while running. */
+  eta_seconds: Nullable(T.Number()),
+  attempts: T.Integer(),
+  error: Nullable(Problem),
+  agent: Nullable(T.String()),
+  request_id: Nullable(T.String()),
+  project_id: T.String(),
+  created_at: Time,
+  updated_at: Time,
+  started_at: Nullable(Time),
+  finished_at: Nullable(Time),
+});
+
+/** An image as a cloud holds it, live, and the GIMinG image tracking it (or null). */
+export const CloudImage = T.Object({
+  id: T.String(),
+  created_at: Time,
+  tracked_by: Nullable(T.String()),
+  ...Remote.properties,
+});
+
+/** Images x clouds, each cell the state of the image's copy in that cloud (or null). */
+export const Matrix = T.Object({
+  clouds: T.Array(T.Object({ id: T.String(), name: T.String() })),
+  images: T.Array(
+    T.Object({
+      id: T.String(),
+      name: T.String(),
+      owner: T.String(),
+      cells: T.Record(T.String(), Nullable(T.String())),
+    }),
+  ),
+});
+
+/** A project an image is shared with, and its answer in each cloud that holds a copy. */
+export const Member = T.Object({
+  member_id: T.String(),
+  image_id: T.String(),
+  created_at: Time,
+  copies: T.Array(
+    T.Object({
+      cloud: T.String(),
+      /** pending, accepted or rejected; null when the cloud could not tell (see error). */
+      status: Nullable(T.String()),
+      error: T.Optional(Problem),
+    }),
+  ),
+});
+
+/** Why one copy may not be removed (the code of the error it would be). */
+export const TargetsRefusal = T.Object({ cloud: T.String(), code: T.String(), message: T.String() });
+
+/** What setting an image's clouds does (or, in a dry run, would do). */
+export const Targets = T.Object({
+  image_id: T.String(),
+  dry_run: T.Boolean(),
+  keep: T.Array(T.String()),
+  add: T.Array(T.String()),
+  remove: T.Array(T.String()),
+  /** Removals that are not allowed; when any, nothing is done. */
+  refused: T.Array(TargetsRefusal),
+  /** Removals to know about before (another project's copy). */
+  warnings: T.Array(TargetsRefusal),
+  /** The copy task of each added cloud. */
+  tasks: T.Array(T.Object({ cloud: T.String(), task_id: T.String() })),
+});
+
+/** The link to the next page of a list, when there is one. */
+const Next = T.Optional(T.String());
+
+export const CloudList = T.Object({ clouds: T.Array(Cloud) });
+export const CloudImageList = T.Object({ images: T.Array(CloudImage) });
+export const ImageList = T.Object({ images: T.Array(Image), next: Next });
+export const TaskList = T.Object({ tasks: T.Array(Task), next: Next });
+export const MemberList = T.Object({ members: T.Array(Member) });
+/** DELETE /v1/images/{id}?delete_remote=true: the image being deleted and the task of each copy. */
+export const ImageDeletion = T.Object({ image: Image, tasks: T.Array(Task) });
+
+export type CloudView = Static<typeof Cloud>;
+export type RemoteView = Static<typeof Remote>;
+export type LocationView = Static<typeof Location>;
+export type ImageView = Static<typeof Image>;
+export type TaskView = Static<typeof Task>;
+export type CloudImageView = Static<typeof CloudImage>;
+export type MatrixView = Static<typeof Matrix>;
+export type MemberView = Static<typeof Member>;
+export type TargetsView = Static<typeof Targets>;
+export type ImageDeletionView = Static<typeof ImageDeletion>;
