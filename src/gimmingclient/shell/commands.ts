@@ -164,7 +164,7 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   );
   showOutput(cloud.command('show').description('show a cloud').argument('<cloud>', 'name or ID')).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
-      shell.printOne((await shell.client.clouds.get(ref)) as unknown as Row, opts);
+      shell.printOne(await shell.client.clouds.get(ref), opts);
     }),
   );
   showOutput(
@@ -189,7 +189,7 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
         ...(opts.authUrl ? { authUrl: opts.authUrl as string } : {}),
         ...(opts.credentialsRef ? { credentialsRef: opts.credentialsRef as string } : {}),
       });
-      shell.printOne(created as unknown as Row, opts);
+      shell.printOne(created, opts);
     }),
   );
   cloud
@@ -520,7 +520,7 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   ).action(
     run(async (ref: string, cloudRef: string, remoteId: string, opts: Record<string, unknown>) => {
       const linked = await shell.client.images.link(await shell.imageId(ref), cloudRef, remoteId);
-      shell.printOne(linked as unknown as Row, opts);
+      shell.printOne(linked, opts);
     }),
   );
   image

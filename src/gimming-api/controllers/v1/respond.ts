@@ -45,7 +45,16 @@ function visit(schema: Node, value: unknown): unknown {
     const map = schema.patternProperties ? Object.values(schema.patternProperties)[0] : undefined;
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       const field = schema.properties?.[key] ?? map;
-      if (field) out[key] = visit(field, v);
+      if (!field) continue;
+      // A cloud's property may be called __proto__ (an own key of the parsed RPC answer): keep it as one.
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, {
+          value: visit(field, v),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[key] = visit(field, v);
     }
     return out;
   }
@@ -57,7 +66,7 @@ function visit(schema: Node, value: unknown): unknown {
  * they came. The view must be assignable to the REST type (a field REST requires is one the RPC view has).
  */
 export function shape<S extends TSchema>(schema: S, view: Static<S>): Static<S> {
-  return visit(schema as Node, view) as Static<S>;
+  return visit(schema as Node, view);
 }
 
 /**

@@ -1,0 +1,385 @@
+/**
+ * The REST answers are the API's own (schemas/v1-responses.ts): every field of the conductor's RPC views
+ * reaches the user byte for byte through the real controllers, what the REST schema does not name does
+ * not, the captured samples of the API reference match the schemas field for field, and the reference's
+ * field tables name every field.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TSchema } from '@sinclair/typebox';
+import Ajv from 'ajv';
+import { loadConfig } from '../../../src/common/config/load';
+import type { KeystoneValidator } from '../../../src/common/keystone/validator';
+import { setupLogging } from '../../../src/common/log';
+import { createApp } from '../../../src/gimming-api/app';
+import { shape } from '../../../src/gimming-api/controllers/v1/respond';
+import { Healthcheck } from '../../../src/gimming-api/healthcheck';
+import * as Rest from '../../../src/gimming-api/schemas/v1-responses';
+import type * as Rpc from '../../../src/gimming-conductor/rpc-schemas';
+import type { ConductorAPI } from '../../../src/gimming-conductor/rpcapi';
+
+// Run from dist/tests/unit/gimming-api/.
+const REPO = resolve(__dirname, '..', '..', '..', '..');
+const API_DOC = join(REPO, 'doc', 'source', 'api');
+const SAMPLES = join(API_DOC, 'samples');
+
+const IMAGE = '6c7d3f64-2b8e-4f5e-9a51-0c2f0e8e6a11';
+const TASK = '0b4a8f52-95c1-4d43-9d59-0f0a3f6f1c7e';
+const T0 = '2026-11-22T07:01:36.390Z';
+
+// Each view with every field, optional ones included (`Required`): a field added to an RPC view fails to
+// compile here until the test shows it reaches the user.
+const remote: Required<Rpc.RemoteView> = {
+  name: 'cirros',
+  status: 'active',
+  size: 65536,
+  checksum: '255127a3d72cdab15573c462e10ae8ad',
+  os_hash_algo: 'sha512',
+  os_hash_value: 'ab'.repeat(64),
+  disk_format: 'qcow2',
+  container_format: 'bare',
+  visibility: 'private',
+  owner: 'project',
+  // A property a cloud may well have, named like a prototype.
+  properties: JSON.parse('{"gimming_image_id":"x","__proto__":"y","os_distro":"cirros"}') as Record<
+    string,
+    string
+  >,
+};
+const location: Required<Rpc.LocationView> = {
+  cloud: 'zone-b',
+  cloud_id: 'c2',
+  image_id: 'r2',
+  status: 'active',
+  task_id: TASK,
+  last_verified_at: T0,
+  remote,
+  remote_error: { code: 'gimming.agent.none_alive', message: 'No agent.' },
+};
+const image: Required<Rpc.ImageView> = {
+  id: IMAGE,
+  name: 'cirros',
+  owner: 'project',
+  visibility: 'private',
+  status: 'active',
+  size: 65536,
+  checksum: remote.checksum,
+  os_hash_algo: 'sha512',
+  os_hash_value: remote.os_hash_value,
+  disk_format: 'qcow2',
+  container_format: 'bare',
+  min_disk: 1,
+  min_ram: 64,
+  properties: { os_distro: 'cirros' },
+  locations: [location, { ...location, remote: null }],
+  // The conductor writes available_in after the times (the REST answer keeps that order).
+  created_at: T0,
+  updated_at: T0,
+  available_in: ['zone-b'],
+};
+const task: Required<Rpc.TaskView> = {
+  id: TASK,
+  type: 'copy',
+  image_id: IMAGE,
+  cloud: 'zone-b',
+  cloud_id: 'c2',
+  source_cloud: 'zone-a',
+  status: 'running',
+  bytes_done: 10,
+  bytes_total: 100,
+  progress: 10.5,
+  rate: 3,
+  eta_seconds: 30,
+  attempts: 2,
+  error: { code: 'gimming.agent.unreachable', message: 'Lost.' },
+  agent: '127.0.0.1:9596',
+  request_id: 'req-1',
+  project_id: 'project',
+  created_at: T0,
+  updated_at: T0,
+  started_at: T0,
+  finished_at: null,
+};
+const cloud: Required<Rpc.CloudView> = {
+  id: 'c1',
+  name: 'zone-a',
+  type: 'openstack',
+  region_name: 'RegionOne',
+  zone: 'zone-a',
+  scope: 'project',
+  owner: 'project',
+  auth_url: 'https://keystone.example/v3',
+  credentials_ref: 'secret',
+  agents_up: 1,
+  created_at: T0,
+  updated_at: T0,
+};
+const cloudImage: Required<Rpc.CloudImageView> = { id: 'r1', created_at: T0, tracked_by: IMAGE, ...remote };
+const matrix: Required<Rpc.MatrixView> = {
+  clouds: [{ id: 'c1', name: 'zone-a' }],
+  images: [{ id: IMAGE, name: 'cirros', owner: 'project', cells: { 'zone-a': 'active', 'zone-b': null } }],
+};
+const member: Required<Rpc.MemberView> = {
+  member_id: 'other',
+  image_id: IMAGE,
+  created_at: T0,
+  copies: [
+    { cloud: 'zone-a', status: 'accepted' },
+    { cloud: 'zone-b', status: null, error: { code: 'gimming.agent.none_alive', message: 'No agent.' } },
+  ],
+};
+const targets: Required<Rpc.TargetsView> = {
+  image_id: IMAGE,
+  dry_run: false,
+  keep: ['zone-a'],
+  add: ['zone-b'],
+  remove: ['zone-c'],
+  refused: [{ cloud: 'zone-d', code: 'gimming.targets.last_copy', message: 'Last copy.' }],
+  warnings: [{ cloud: 'zone-c', code: 'gimming.targets.foreign_copy', message: 'Theirs.' }],
+  tasks: [{ cloud: 'zone-b', task_id: TASK }],
+};
+
+/** What each conductor method answers (a fresh copy each time, as if parsed from the wire). */
+const ANSWERS: Record<string, unknown> = {
+  createCloud: cloud,
+  listClouds: [cloud],
+  getCloud: cloud,
+  listCloudImages: [cloudImage],
+  createImage: image,
+  listImages: { items: [image], next_marker: IMAGE },
+  getImage: image,
+  syncImage: image,
+  setTargets: targets,
+  refreshImage: image,
+  addLocation: location,
+  deleteImageEverywhere: { image, tasks: [task] },
+  updateImage: image,
+  listMembers: [member],
+  addMember: member,
+  getMatrix: matrix,
+  listTasks: { items: [task], next_marker: null },
+  getTask: task,
+  cancelTask: task,
+};
+
+/** The JSON the conductor's view is written as: what the REST answer must be, byte for byte. */
+const json = (value: unknown) => JSON.stringify(value);
+
+describe('REST answers (schemas/v1-responses.ts)', () => {
+  let server: Server;
+  let base: string;
+  let dir: string;
+  /** Extra fields the conductor adds to every object of its next answer (not in any REST schema). */
+  let extra: Record<string, unknown> | undefined;
+
+  /** A copy of `value` with `extra`'s fields in every object but string maps (properties, cells). */
+  function withExtra(value: unknown, key?: string): unknown {
+    if (Array.isArray(value)) return value.map((v) => withExtra(v));
+    if (value === null || typeof value !== 'object') return value;
+    if (key === 'properties' || key === 'cells') return value;
+    const out = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withExtra(v, k)]));
+    return { ...out, ...extra };
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gimming-api-responses-'));
+    const configFile = join(dir, 'gimming.conf');
+    writeFileSync(configFile, '');
+    setupLogging('gimming-api', false, { write: () => true } as unknown as NodeJS.WritableStream);
+    const conductor = new Proxy(
+      {},
+      {
+        get: (_target, method) => async () => {
+          const answer = ANSWERS[String(method)];
+          assert.ok(answer !== undefined, `no answer for ${String(method)}`);
+          const text = extra ? json(withExtra(answer)) : json(answer);
+          return JSON.parse(text) as unknown;
+        },
+      },
+    ) as unknown as ConductorAPI;
+    const keystone = {
+      wwwAuthenticateUri: 'http://keystone.invalid/v3',
+      validate: async () => ({
+        user_id: 'user',
+        project_id: 'project',
+        roles: ['admin', 'member', 'reader'],
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        service_catalog: [],
+      }),
+    } as unknown as KeystoneValidator;
+    const app = createApp({
+      config: loadConfig([configFile], {}),
+      conductor,
+      keystone,
+      healthcheck: new Healthcheck([], false),
+    });
+    server = http.createServer(app.callback());
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    setupLogging('gimming', false);
+    await new Promise((done) => server?.close(done));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(() => {
+    extra = undefined;
+  });
+
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; text: string }> {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        'X-Auth-Token': 'token',
+        ...(body === undefined
+          ? {}
+          : { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  const CALLS: Array<[string, string, unknown, number, unknown]> = [
+    ['POST', '/v1/clouds', { name: 'zone-a', type: 'openstack', region_name: 'RegionOne' }, 201, cloud],
+    ['GET', '/v1/clouds', undefined, 200, { clouds: [cloud] }],
+    ['GET', '/v1/clouds/zone-a', undefined, 200, cloud],
+    ['GET', '/v1/clouds/zone-a/images', undefined, 200, { images: [cloudImage] }],
+    ['POST', '/v1/images', { source: { cloud: 'zone-a', image_id: 'r1' }, targets: ['zone-b'] }, 202, image],
+    [
+      'GET',
+      '/v1/images?limit=1',
+      undefined,
+      200,
+      { images: [image], next: `/v1/images?limit=1&marker=${IMAGE}` },
+    ],
+    ['GET', `/v1/images/${IMAGE}`, undefined, 200, image],
+    ['POST', `/v1/images/${IMAGE}/sync`, { targets: ['zone-b'] }, 202, image],
+    ['PUT', `/v1/images/${IMAGE}/targets`, { clouds: ['zone-a', 'zone-b'] }, 202, targets],
+    ['POST', `/v1/images/${IMAGE}/refresh`, undefined, 200, image],
+    ['POST', `/v1/images/${IMAGE}/locations`, { cloud: 'zone-b', image_id: 'r2' }, 201, location],
+    ['DELETE', `/v1/images/${IMAGE}?delete_remote=true`, undefined, 202, { image, tasks: [task] }],
+    ['PATCH', `/v1/images/${IMAGE}`, { name: 'cirros' }, 200, image],
+    ['GET', `/v1/images/${IMAGE}/members`, undefined, 200, { members: [member] }],
+    ['POST', `/v1/images/${IMAGE}/members`, { member: 'other' }, 201, member],
+    ['GET', '/v1/matrix', undefined, 200, matrix],
+    ['GET', '/v1/tasks', undefined, 200, { tasks: [task] }],
+    ['GET', `/v1/tasks/${TASK}`, undefined, 200, task],
+    ['POST', `/v1/tasks/${TASK}/cancel`, undefined, 202, task],
+  ];
+
+  it('answers every field of the conductor views, byte for byte, on every call', async () => {
+    for (const [method, path, body, status, expected] of CALLS) {
+      const res = await call(method, path, body);
+      assert.equal(res.status, status, `${method} ${path}: ${res.text}`);
+      assert.equal(res.text, json(expected), `${method} ${path}`);
+    }
+    // The prototype-named property is a property like any other.
+    const shown = JSON.parse((await call('GET', `/v1/images/${IMAGE}`)).text);
+    assert.equal(Object.keys(shown.locations[0].remote.properties).length, 3);
+  });
+
+  it('does not answer what the REST schemas do not name, at any depth', async () => {
+    extra = { internal_note: 'not for users' };
+    for (const [method, path, body, status, expected] of CALLS) {
+      const res = await call(method, path, body);
+      assert.equal(res.status, status, `${method} ${path}: ${res.text}`);
+      assert.doesNotMatch(res.text, /internal_note/, `${method} ${path}`);
+      assert.equal(res.text, json(expected), `${method} ${path}`);
+    }
+  });
+
+  it('the shape of a view without its optional fields is the view', () => {
+    const { available_in: _a, ...listed } = image;
+    const plain = { ...listed, locations: [{ ...location, remote: undefined, remote_error: undefined }] };
+    const stripped = JSON.parse(json(plain)) as Rest.ImageView;
+    assert.equal(json(shape(Rest.Image, stripped)), json(stripped));
+  });
+});
+
+/** The schema each captured answer of the API reference is an instance of (errors and versions aside). */
+function sampleSchema(name: string): TSchema | undefined {
+  const table: Array<[RegExp, TSchema]> = [
+    [/^clouds-list-images-/, Rest.CloudImageList],
+    [/^clouds-list-/, Rest.CloudList],
+    [/^clouds-(create|show)(-project)?-response/, Rest.Cloud],
+    [/^images-list-/, Rest.ImageList],
+    [/^images-delete-remote-/, Rest.ImageDeletion],
+    [/^(images-(create|show|update)|image-actions-(sync|refresh))(-[a-z]+)?-response/, Rest.Image],
+    [/^image-actions-targets/, Rest.Targets],
+    [/^locations-create-response/, Rest.Location],
+    [/^matrix-show-/, Rest.Matrix],
+    [/^members-list-/, Rest.MemberList],
+    [/^members-create-response/, Rest.Member],
+    [/^tasks-list-/, Rest.TaskList],
+    [/^tasks-(show|cancel)(-[a-z-]+)?-response/, Rest.Task],
+  ];
+  return table.find(([re]) => re.test(name))?.[1];
+}
+
+describe('API reference samples against the REST schemas', () => {
+  const ajv = new Ajv({ strict: true, allErrors: true });
+  const answers = readdirSync(SAMPLES).filter(
+    (f) => f.endsWith('-response.json') && !/-[0-9]{3}-response\.json$/.test(f) && !f.startsWith('versions-'),
+  );
+
+  it('every successful answer captured from the daemons has its schema', () => {
+    assert.ok(answers.length >= 20, `only ${answers.length} samples`);
+    const unmapped = answers.filter((f) => sampleSchema(f) === undefined);
+    assert.deepEqual(unmapped, []);
+  });
+
+  for (const name of answers) {
+    it(`${name} is an instance of its schema, and its shape is itself`, () => {
+      const schema = sampleSchema(name) as TSchema;
+      const sample = JSON.parse(readFileSync(join(SAMPLES, name), 'utf8')) as unknown;
+      const validate = ajv.compile(schema);
+      assert.ok(validate(sample), `${name}: ${ajv.errorsText(validate.errors)}`);
+      // A field the schema lost would be dropped here.
+      assert.equal(json(shape(schema, sample as never)), json(sample), name);
+    });
+  }
+});
+
+describe('the API reference names every REST field', () => {
+  /** The fields listed in the `<title>` table of a page (rows like `* - ``a``, ``b```). */
+  function tableFields(page: string, title: string): Set<string> {
+    const text = readFileSync(join(API_DOC, page), 'utf8');
+    const start = text.indexOf(`\n${title}\n`);
+    assert.ok(start >= 0, `${page}: no section ${title}`);
+    const rest = text.slice(start + title.length + 2);
+    const section = rest.slice(0, rest.search(/\n\S[^\n]*\n[=-]{3,}\n/) + 1 || undefined);
+    const fields = new Set<string>();
+    for (const m of section.matchAll(/^ {3}\* - (.+)$/gm)) {
+      for (const f of (m[1] as string).matchAll(/``([a-z_]+)``/g)) fields.add(f[1] as string);
+    }
+    return fields;
+  }
+
+  const cases: Array<[string, string, TSchema]> = [
+    ['clouds.rst', 'Cloud fields', Rest.Cloud],
+    ['images.rst', 'Image fields', Rest.Image],
+    ['images.rst', 'Location fields', Rest.Location],
+    ['tasks.rst', 'Task fields', Rest.Task],
+    ['image-actions.rst', 'Set the clouds an image should be in', Rest.Targets],
+  ];
+  for (const [page, title, schema] of cases) {
+    it(`${page} "${title}" lists every field of the schema`, () => {
+      const listed = tableFields(page, title);
+      const missing = Object.keys((schema as unknown as { properties: object }).properties).filter(
+        (f) => !listed.has(f),
+      );
+      assert.deepEqual(missing, [], `${page} ${title} does not describe ${missing.join(', ')}`);
+    });
+  }
+});
