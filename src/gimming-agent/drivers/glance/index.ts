@@ -32,7 +32,7 @@ export const driver: CloudDriver = {
     try {
       new ClientTls('glance', glanceConfig(config).glance);
     } catch (err) {
-      throw new Error(`driver openstack: ${(err as Error).message}`);
+      throw new Error(`driver openstack: ${(err as Error).message}`, { cause: err });
     }
   },
 
