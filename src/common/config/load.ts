@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import convict from 'convict';
 import { IniError, parseIni } from './ini-parser';
 import { registerFormats } from './formats';
-import { type GimmingConfig, type GroupSpec, type OptionSpec, type SchemaFragment, composeSchema } from './schema';
+import {
+  type GimmingConfig,
+  type GroupSpec,
+  type OptionSpec,
+  type SchemaFragment,
+  composeSchema,
+} from './schema';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
