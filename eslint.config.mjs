@@ -157,6 +157,27 @@ export default tseslint.config(
     },
   },
   {
+    // Only the OpenStack driver knows Glance (issue 12): outside drivers/glance/, no identifier, string,
+    // template, regular expression or import path in src/ names it. Comments may.
+    files: ['src/**/*.ts'],
+    ignores: ['src/gimming-agent/drivers/glance/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          'Identifier[name=/glance/i]',
+          'PrivateIdentifier[name=/glance/i]',
+          'Literal[value=/glance/i]',
+          'Literal[regex.pattern=/glance/i]',
+          'TemplateElement[value.raw=/glance/i]',
+        ].map((selector) => ({
+          selector,
+          message: 'Only src/gimming-agent/drivers/glance/ may name Glance: go through the driver interface.',
+        })),
+      ],
+    },
+  },
+  {
     // No module may reach itself through its imports, type-only ones included: a cycle is a design that
     // has lost its layers (and, at run time, a module read half-initialised).
     files: ['src/**/*.ts'],

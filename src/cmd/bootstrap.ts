@@ -3,6 +3,7 @@
  * message and exit code 2), set up logging, and stop cleanly on SIGTERM/SIGINT.
  */
 import { ConfigError, loadConfig, parseCommandLine, requireOptions } from '../common/config/load';
+import { driverConfigFragments } from '../gimming-agent/drivers/registry';
 import type { GimmingConfig } from '../common/config/schema';
 import { describeError } from '../common/errors';
 import { setAgentCallSigner, setAgentChannelCredentials } from '../common/grpc/agent-client';
@@ -39,7 +40,7 @@ export function bootstrap(
   try {
     const cli = parseCommandLine(process.argv.slice(2));
     rest = cli.rest;
-    config = loadConfig(cli.configFiles);
+    config = loadConfig(cli.configFiles, process.env, driverConfigFragments());
     requireOptions(config, required);
     if (opts.agentRpc) {
       agentAuth = agentRpcAuth(config);

@@ -12,7 +12,8 @@ import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
 import { brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
-import { agentHandlers } from '../gimming-agent/service';
+import { DriverLoadError } from '../gimming-agent/drivers/registry';
+import { agentDrivers, agentHandlers } from '../gimming-agent/service';
 import { StagingStore } from '../gimming-agent/staging/store';
 import { HeartbeatPublisher } from '../gimming-conductor/rpcapi';
 import { startMetrics } from '../common/metrics';
@@ -34,6 +35,16 @@ setFlagsFromString('--no-incremental-marking');
 async function main(): Promise<void> {
   const { config, agentAuth, agentTls } = bootstrap(NAME, [], { agentRpc: true });
   const log = getLogger('agent');
+  let drivers;
+  try {
+    drivers = agentDrivers(config);
+  } catch (err) {
+    // As a bad option: the agent does not start, and says which driver.
+    if (!(err instanceof DriverLoadError)) throw err;
+    process.stderr.write(`${NAME}: ${err.message}\n`);
+    process.exit(2);
+  }
+  log.info({ drivers: drivers.names }, 'cloud drivers loaded');
   const { host, transport_url, control_exchange } = config.DEFAULT;
   const { zone, bind_host, bind_port, advertise_address, heartbeat_interval, chunk_size } = config.agent;
 
@@ -58,7 +69,10 @@ async function main(): Promise<void> {
     interceptors,
   });
   const identity = { host, zone, address: '' };
-  server.addService(loadAgentService().definition, agentHandlers(config, identity, staging, metrics));
+  server.addService(
+    loadAgentService().definition,
+    agentHandlers(config, identity, staging, drivers, metrics),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const credentials = agentTls?.serverCredentials() ?? grpc.ServerCredentials.createInsecure();
     server.bindAsync(`${bind_host}:${bind_port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));

@@ -4,10 +4,16 @@
  */
 import { renderConfigReference } from '../common/config/reference';
 import { renderSample } from '../common/config/sample';
+import { composeSchema } from '../common/config/schema';
+import { driverConfigFragments } from '../gimming-agent/drivers/registry';
 import { runGenerator } from './generator-args';
 
 runGenerator(
   'gimming-config-generator',
-  { sample: renderSample, rst: () => renderConfigReference() },
+  {
+    // The drivers' own options are part of the one gimming.conf.
+    sample: () => renderSample(composeSchema(driverConfigFragments())),
+    rst: () => renderConfigReference(composeSchema(driverConfigFragments())),
+  },
   'sample',
 );

@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import amqp from 'amqplib';
 import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, parseCommandLine } from '../common/config/load';
+import { driverConfigFragments } from '../gimming-agent/drivers/registry';
 import type { GimmingConfig } from '../common/config/schema';
 import { GimmingError, describeError } from '../common/errors';
 import { AGENT_PROTO_PACKAGE } from '../common/grpc/loader';
@@ -340,7 +341,7 @@ async function main(): Promise<void> {
     const cli = parseCommandLine(process.argv.slice(2));
     rest = cli.rest;
     if (rest.includes('-h') || rest.includes('--help')) exit(0, `${USAGE}\n`);
-    config = loadConfig(cli.configFiles);
+    config = loadConfig(cli.configFiles, process.env, driverConfigFragments());
   } catch (err) {
     if (err instanceof ConfigError) exit(ERROR_EXIT, `${NAME}: ${err.message}\n`, process.stderr);
     throw err;

@@ -31,7 +31,6 @@ import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1
 import { type ClientTls, tlsDetail } from '../common/http/tls';
 import { requestToken } from '../common/keystone/tokens';
 import { getLogger } from '../common/log';
-import { glanceEndpointIn } from './drivers/glance/endpoint';
 
 const log = getLogger('agent.cloud_sessions');
 
@@ -48,7 +47,7 @@ interface CheckedEndpoint {
 
 interface Cached extends CloudSession {
   renewAt: number;
-  /** Image endpoints of this catalog already held to [project_clouds], by region and interface. */
+  /** Endpoints of this catalog already held to [project_clouds], by what the driver picked. */
   endpoints: Map<string, CheckedEndpoint>;
   /** About what the session holds in memory: the size of Keystone's answer. */
   bytes: number;
@@ -96,22 +95,24 @@ export class CloudSessions {
   }
 
   /**
-   * The Glance endpoint and token for a cloud with its own Keystone; null when the cloud is reached with
-   * the caller's own token and catalog.
+   * The endpoint and token for a cloud with its own Keystone; null when the cloud is reached with the
+   * caller's own token and catalog. `pick` finds the endpoint in the cloud's catalog (the driver knows
+   * which service it wants); `key` names what it picked (service, region, interface) for the cache.
    */
-  async glanceAccess(
+  async endpointAccess(
     ctx: RequestContext,
     cloud: CloudRef__Output,
-    iface: string,
+    key: string,
+    pick: (catalog: readonly CatalogEntry[]) => string,
+    what = 'image endpoint',
   ): Promise<{ endpoint: string; token: string; lookup: LookupFunction; tls?: ClientTls } | null> {
     if (!cloud.auth_url) return null;
     const session = await this.sessionFor(ctx, cloud);
-    const key = `${cloud.region_name}\n${iface}`;
     let checked = session.endpoints.get(key);
     if (!checked) {
       // The endpoint comes from the cloud's own catalog: it is held to the same rules as its auth_url.
-      const endpoint = glanceEndpointIn(session.catalog, cloud.region_name, iface);
-      const { lookup } = await checkProjectCloudUrl(endpoint, this.networks, 'image endpoint', this.resolve);
+      const endpoint = pick(session.catalog);
+      const { lookup } = await checkProjectCloudUrl(endpoint, this.networks, what, this.resolve);
       checked = { endpoint, lookup };
       session.endpoints.set(key, checked);
     }

@@ -1,33 +1,56 @@
 /**
- * A Glance image as the agent protocol's RemoteImage.
+ * The cloud-neutral image record as the agent protocol's v1 RemoteImage. The only place that knows the
+ * v1 shape of an image (its md5 `checksum` and one `os_hash_algo`/`os_hash_value` pair).
  */
+import type { ImageMember } from '../common/grpc/generated/gimming/agent/v1/ImageMember';
 import type { RemoteImage } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
-import { type GlanceImage, isUserProperty } from './drivers/glance/client';
+import type { CloudImage, CloudMember, ImageDigests } from './drivers/image';
 
-export function toRemoteImage(image: GlanceImage): RemoteImage {
-  const properties: Record<string, string> = {};
-  for (const [key, value] of Object.entries(image)) {
-    if (!isUserProperty(key) || value === null || value === undefined) continue;
-    properties[key] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
+/** The strongest hash first: the one v1 carries as os_hash_value. */
+const HASH_PREFERENCE = ['sha512', 'sha384', 'sha256', 'sha1'];
+
+function strongest(digests: ImageDigests): [string, string] | undefined {
+  const algo =
+    HASH_PREFERENCE.find((a) => digests[a]) ?? Object.keys(digests).find((a) => a !== 'md5' && digests[a]);
+  return algo ? [algo, digests[algo] as string] : undefined;
+}
+
+export function toRemoteImage(image: CloudImage): RemoteImage {
+  const hash = strongest(image.digests);
   return {
     id: image.id,
-    name: image.name ?? '',
+    name: image.name,
     status: image.status,
-    size: image.size ?? 0,
-    checksum: image.checksum ?? '',
-    os_hash_algo: image.os_hash_algo ?? '',
-    os_hash_value: image.os_hash_value ?? '',
-    disk_format: image.disk_format ?? '',
-    container_format: image.container_format ?? '',
-    visibility: image.visibility ?? '',
-    owner: image.owner ?? '',
-    min_disk: image.min_disk ?? 0,
-    min_ram: image.min_ram ?? 0,
-    properties,
-    tags: image.tags ?? [],
-    protected: image.protected ?? false,
-    created_at: typeof image.created_at === 'string' ? image.created_at : '',
-    updated_at: typeof image.updated_at === 'string' ? image.updated_at : '',
+    size: image.size,
+    checksum: image.digests.md5 ?? '',
+    os_hash_algo: hash?.[0] ?? '',
+    os_hash_value: hash?.[1] ?? '',
+    disk_format: image.disk_format,
+    container_format: image.container_format,
+    visibility: image.visibility,
+    owner: image.owner,
+    min_disk: image.min_disk,
+    min_ram: image.min_ram,
+    properties: image.properties,
+    tags: image.tags,
+    protected: image.protected,
+    created_at: image.created_at,
+    updated_at: image.updated_at,
   };
+}
+
+export function toImageMember(m: CloudMember): ImageMember {
+  return { member_id: m.member_id, status: m.status, created_at: m.created_at, updated_at: m.updated_at };
+}
+
+/** What a copy is expected to hold, as v1 says it, in cloud-neutral digests. */
+export function expectedDigests(expect: {
+  checksum?: string;
+  os_hash_algo?: string;
+  os_hash_value?: string;
+}): ImageDigests {
+  const digests: ImageDigests = {};
+  if (expect.checksum) digests.md5 = expect.checksum;
+  if (expect.os_hash_value) digests[expect.os_hash_algo || 'sha512'] = expect.os_hash_value;
+  return digests;
 }

@@ -17,9 +17,8 @@ import { toServiceError } from '../common/grpc/errors';
 import type { AgentHandlers } from '../common/grpc/generated/gimming/agent/v1/Agent';
 import { getLogger } from '../common/log';
 import { VERSION } from '../common/version';
-import { type CloudAccessOptions, glanceFor } from './clouds';
-import type { GlanceMember } from './drivers/glance/client';
-import { toRemoteImage } from './remote-image';
+import { type DriverRegistry, loadDrivers } from './drivers/registry';
+import { toImageMember, toRemoteImage } from './remote-image';
 import { type CopyOptions, runCopy } from './transfer/copy';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from './staging/store';
@@ -29,22 +28,6 @@ import { importRules } from '../common/import-filter';
 import type { TransferMeter } from './metrics';
 
 const log = getLogger('agent.service');
-
-/** Glance rejects property values that are not strings; GIMinG's are all strings, removal is an empty value. */
-function propertyPatch(current: Record<string, unknown>, wanted: Record<string, string>) {
-  const ops: Array<{ op: string; path: string; value?: string }> = [];
-  for (const [key, value] of Object.entries(wanted)) {
-    const path = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (value === '') {
-      if (key in current) ops.push({ op: 'remove', path });
-    } else if (key in current) {
-      if (current[key] !== value) ops.push({ op: 'replace', path, value });
-    } else {
-      ops.push({ op: 'add', path, value });
-    }
-  }
-  return ops;
-}
 
 /** When the caller gives up on a call, in epoch milliseconds (Infinity when it set no deadline). */
 function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number {
@@ -95,10 +78,6 @@ function logFailure(method: string, err: unknown): void {
   }
 }
 
-function toImageMember(m: GlanceMember) {
-  return { member_id: m.member_id, status: m.status, created_at: m.created_at, updated_at: m.updated_at };
-}
-
 function memberId(raw: string): string {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) {
     throw new GimmingError('gimming.agent.bad_request', 400, 'A member is a project ID.');
@@ -117,33 +96,39 @@ export interface AgentIdentity {
   address: string;
 }
 
+/**
+ * The cloud drivers [agent] enabled_drivers names, ready to open sessions; throws DriverLoadError naming
+ * an unknown or misconfigured driver (the agent then does not start).
+ */
+export function agentDrivers(config: GimmingConfig): DriverRegistry {
+  const sessions = new CloudSessions(
+    CredentialOpener.fromFiles(config.cloud_credentials.private_key_files),
+    {
+      interface: config.key_manager.interface,
+      regionName: config.key_manager.region_name,
+      tls: new ClientTls('key_manager', config.key_manager),
+    },
+    config.key_manager.timeout * 1000,
+    parseNetworks(
+      config.project_clouds.allowed_private_networks,
+      '[project_clouds] allowed_private_networks',
+    ),
+    new ClientTls('project_clouds', config.project_clouds, { addToSystemStore: true }),
+  );
+  return loadDrivers(config, { sessions });
+}
+
 export function agentHandlers(
   config: GimmingConfig,
   identity: AgentIdentity,
   staging: StagingStore,
+  drivers: DriverRegistry,
   meter?: TransferMeter,
 ): AgentHandlers {
-  const access: CloudAccessOptions = {
-    glanceInterface: config.agent.glance_interface,
-    timeoutMs: config.agent.glance_timeout * 1000,
-    sessions: new CloudSessions(
-      CredentialOpener.fromFiles(config.cloud_credentials.private_key_files),
-      {
-        interface: config.key_manager.interface,
-        regionName: config.key_manager.region_name,
-        tls: new ClientTls('key_manager', config.key_manager),
-      },
-      config.key_manager.timeout * 1000,
-      parseNetworks(
-        config.project_clouds.allowed_private_networks,
-        '[project_clouds] allowed_private_networks',
-      ),
-      new ClientTls('project_clouds', config.project_clouds, { addToSystemStore: true }),
-    ),
-    glanceTls: new ClientTls('glance', config.glance),
-  };
+  const open = (ctx: RequestContext, cloud: Parameters<DriverRegistry['open']>[1]) =>
+    drivers.open(ctx, cloud).then((opened) => opened.session);
   const copyOptions: CopyOptions = {
-    access,
+    drivers,
     peer: {
       flowControlWindow: config.agent.flow_control_window,
       maxMessageBytes: config.agent.chunk_size + 65536,
@@ -154,52 +139,42 @@ export function agentHandlers(
   };
   const importOptions: ImportOptions = {
     rules: importRules(config.import_filtering),
-    idleTimeoutMs: config.agent.glance_timeout * 1000,
+    idleTimeoutMs: drivers.idleTimeoutMs,
     progressIntervalMs: 1000,
     tls: new ClientTls('import_filtering', config.import_filtering, { addToSystemStore: true }),
   };
   return {
     GetInfo: unaryHandler('GetInfo', async () => ({ ...identity, version: VERSION })),
-    DescribeImage: unaryHandler('DescribeImage', async (ctx, req) => {
-      const glance = await glanceFor(ctx, req.cloud, access);
-      return toRemoteImage(await glance.getImage(req.image_id));
-    }),
-    SetImageProperties: unaryHandler('SetImageProperties', async (ctx, req) => {
-      const glance = await glanceFor(ctx, req.cloud, access);
-      const current = await glance.getImage(req.image_id);
-      const ops = propertyPatch(current, req.properties);
-      const updated = ops.length > 0 ? await glance.patchImage(req.image_id, ops) : current;
-      return toRemoteImage(updated);
-    }),
+    DescribeImage: unaryHandler('DescribeImage', async (ctx, req) =>
+      toRemoteImage(await (await open(ctx, req.cloud)).describe(req.image_id)),
+    ),
+    SetImageProperties: unaryHandler('SetImageProperties', async (ctx, req) =>
+      toRemoteImage(await (await open(ctx, req.cloud)).setProperties(req.image_id, req.properties)),
+    ),
     UpdateImage: unaryHandler('UpdateImage', async (ctx, req) => {
-      const glance = await glanceFor(ctx, req.cloud, access);
-      const current = await glance.getImage(req.image_id);
-      const ops: Array<{ op: string; path: string; value: string }> = [];
-      if (req.name && req.name !== current.name) ops.push({ op: 'replace', path: '/name', value: req.name });
-      if (req.visibility && req.visibility !== current.visibility) {
-        ops.push({ op: 'replace', path: '/visibility', value: req.visibility });
-      }
-      return toRemoteImage(ops.length > 0 ? await glance.patchImage(req.image_id, ops) : current);
+      const session = await open(ctx, req.cloud);
+      return toRemoteImage(
+        await session.update(req.image_id, { name: req.name, visibility: req.visibility }),
+      );
     }),
     AddMember: unaryHandler('AddMember', async (ctx, req) => {
-      const glance = await glanceFor(ctx, req.cloud, access);
-      return toImageMember(await glance.addMember(req.image_id, memberId(req.member_id)));
+      const session = await open(ctx, req.cloud);
+      return toImageMember(await session.addMember(req.image_id, memberId(req.member_id)));
     }),
     RemoveMember: unaryHandler('RemoveMember', async (ctx, req) => {
-      const glance = await glanceFor(ctx, req.cloud, access);
-      return { deleted: await glance.removeMember(req.image_id, memberId(req.member_id)) };
+      const session = await open(ctx, req.cloud);
+      return { deleted: await session.removeMember(req.image_id, memberId(req.member_id)) };
     }),
     ListMembers: unaryHandler('ListMembers', async (ctx, req) => {
-      const glance = await glanceFor(ctx, req.cloud, access);
-      return { members: (await glance.listMembers(req.image_id)).map(toImageMember) };
+      const session = await open(ctx, req.cloud);
+      return { members: (await session.listMembers(req.image_id)).map(toImageMember) };
     }),
-    DeleteImage: unaryHandler('DeleteImage', async (ctx, req) => {
-      const glance = await glanceFor(ctx, req.cloud, access);
-      return { deleted: await glance.deleteImage(req.image_id) };
-    }),
+    DeleteImage: unaryHandler('DeleteImage', async (ctx, req) => ({
+      deleted: await (await open(ctx, req.cloud)).delete(req.image_id),
+    })),
     ListImages: unaryHandler('ListImages', async (ctx, req, deadline) => {
-      const glance = await glanceFor(ctx, req.cloud, access);
-      const images = await glance.listImages(req.filters, req.limit > 0 ? req.limit : 1000, deadline);
+      const session = await open(ctx, req.cloud);
+      const images = await session.list(req.filters, req.limit > 0 ? req.limit : 1000, deadline);
       return { images: images.map(toRemoteImage) };
     }),
     WriteStaging: (call, callback) => {
@@ -228,7 +203,9 @@ export function agentHandlers(
     DeleteStaging: unaryHandler('DeleteStaging', async (_ctx, req) => ({
       deleted: await staging.delete(req.image_id),
     })),
-    CopyImage: streamHandler('CopyImage', (ctx, call) => runCopy(ctx, call, copyOptions)),
+    CopyImage: streamHandler('CopyImage', async (ctx, call) => {
+      await runCopy(ctx, call, copyOptions);
+    }),
     ImportToStaging: streamHandler('ImportToStaging', (_ctx, call) =>
       runImport(call, staging, importOptions),
     ),
@@ -236,7 +213,7 @@ export function agentHandlers(
       serveRead(
         ctx,
         call as unknown as grpc.ServerWritableStream<typeof call.request, Buffer>,
-        access,
+        drivers,
         config.agent.chunk_size,
         staging,
         meter,

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import convict from 'convict';
 import { IniError, parseIni } from './ini-parser';
 import { registerFormats } from './formats';
-import { type GimmingConfig, type OptionSpec, SCHEMA } from './schema';
+import {
+  type GimmingConfig,
+  type GroupSpec,
+  type OptionSpec,
+  type SchemaFragment,
+  composeSchema,
+} from './schema';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -54,9 +60,9 @@ export function envName(group: string, option: string): string {
   return `OS_${group.toUpperCase()}__${option.toUpperCase()}`;
 }
 
-function convictSchema(): convict.Schema<GimmingConfig> {
-  const schema: Record<string, Record<string, unknown>> = {};
-  for (const [group, options] of Object.entries(SCHEMA)) {
+function convictSchema(schema: Record<string, GroupSpec>): convict.Schema<GimmingConfig> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [group, options] of Object.entries(schema)) {
     const g: Record<string, unknown> = {};
     for (const [name, spec] of Object.entries(options as Record<string, OptionSpec>)) {
       g[name] = {
@@ -68,12 +74,12 @@ function convictSchema(): convict.Schema<GimmingConfig> {
         env: envName(group, name),
       };
     }
-    schema[group] = g;
+    out[group] = g;
   }
-  return schema as unknown as convict.Schema<GimmingConfig>;
+  return out as unknown as convict.Schema<GimmingConfig>;
 }
 
-function readIni(path: string): Record<string, Record<string, unknown>> {
+function readIni(path: string, schema: Record<string, GroupSpec>): Record<string, Record<string, unknown>> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -92,8 +98,8 @@ function readIni(path: string): Record<string, Record<string, unknown>> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new ConfigError(`${path}: option "${group}" is outside any [group]`);
     }
-    if (!(group in SCHEMA)) throw new ConfigError(`${path}: unknown group [${group}]`);
-    const known = SCHEMA[group as keyof typeof SCHEMA] as Record<string, OptionSpec>;
+    if (!(group in schema)) throw new ConfigError(`${path}: unknown group [${group}]`);
+    const known = schema[group] as Record<string, OptionSpec>;
     for (const option of Object.keys(body)) {
       if (!(option in known)) throw new ConfigError(`${path}: unknown option "${option}" in [${group}]`);
     }
@@ -102,20 +108,26 @@ function readIni(path: string): Record<string, Record<string, unknown>> {
   return out;
 }
 
-/** Loads and validates the configuration; throws ConfigError with every problem found. */
+/**
+ * Loads and validates the configuration; throws ConfigError with every problem found. `fragments` are the
+ * options defined outside the core schema (the agent's cloud drivers'), known to every daemon so that one
+ * gimming.conf serves them all.
+ */
 export function loadConfig(
   configFiles: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  fragments: readonly SchemaFragment[] = [],
 ): GimmingConfig {
   registerFormats();
+  const schema = composeSchema(fragments);
   const files = configFiles.length > 0 ? configFiles : DEFAULT_CONFIG_FILES.filter((f) => existsSync(f));
-  const config = convict<GimmingConfig>(convictSchema(), { env: { ...env }, args: [] });
+  const config = convict<GimmingConfig>(convictSchema(schema), { env: { ...env }, args: [] });
   for (const file of files) {
     // Environment overrides must win over files: convict applies env at construction, so re-apply after.
-    config.load(readIni(file));
+    config.load(readIni(file, schema));
   }
   const overrides: Record<string, Record<string, unknown>> = {};
-  for (const [group, options] of Object.entries(SCHEMA)) {
+  for (const [group, options] of Object.entries(schema)) {
     for (const option of Object.keys(options)) {
       const value = env[envName(group, option)];
       if (value !== undefined) (overrides[group] ??= {})[option] = value;
@@ -129,7 +141,7 @@ export function loadConfig(
   }
   const values = config.getProperties();
   const problems: string[] = [];
-  for (const [group, options] of Object.entries(SCHEMA)) {
+  for (const [group, options] of Object.entries(schema)) {
     for (const [name, spec] of Object.entries(options as Record<string, OptionSpec>)) {
       const value = (values as unknown as Record<string, Record<string, unknown>>)[group]?.[name];
       if (spec.min !== undefined && typeof value === 'number' && value < spec.min) {

@@ -6,7 +6,7 @@
 import { heading, label, literal, text, generatedBanner } from '../rst';
 import { envName } from './load';
 import { defaultText, typeName } from './sample';
-import { type GroupSpec, type OptionSpec, SCHEMA } from './schema';
+import { type GroupSpec, type OptionSpec, composeSchema } from './schema';
 
 /** The label of an option's entry: :ref:`config-agent-rpc-secrets` links to [agent] rpc_secrets. */
 export function optionLabel(group: string, name: string): string {
@@ -31,7 +31,7 @@ function option(group: string, name: string, spec: OptionSpec): string[] {
   return [optionLabel(group, name), '', ...heading(text(name), '-'), '', ...fields, '', text(spec.doc), ''];
 }
 
-export function renderConfigReference(schema: Record<string, GroupSpec> = SCHEMA): string {
+export function renderConfigReference(schema: Record<string, GroupSpec> = composeSchema()): string {
   const out = [
     ...generatedBanner('src/common/config/schema.ts', 'npm run genconfig'),
     '.. _config-reference:',

@@ -2,7 +2,7 @@
  * The sample configuration file, rendered from the schema: every group and option, its help text, type
  * and default, commented out, in oslo-config-generator's layout.
  */
-import { type OptionSpec, SCHEMA } from './schema';
+import { type GroupSpec, type OptionSpec, composeSchema } from './schema';
 import { envName } from './load';
 
 function wrap(text: string, width = 76): string[] {
@@ -41,9 +41,9 @@ export function defaultText(spec: OptionSpec): string {
   return String(spec.default);
 }
 
-export function renderSample(): string {
+export function renderSample(schema: Record<string, GroupSpec> = composeSchema()): string {
   const out: string[] = [];
-  for (const [group, options] of Object.entries(SCHEMA)) {
+  for (const [group, options] of Object.entries(schema)) {
     if (out.length > 0) out.push('');
     out.push(`[${group}]`);
     for (const [name, spec] of Object.entries(options as Record<string, OptionSpec>)) {

@@ -25,7 +25,12 @@ export type GroupSpec = Record<string, OptionSpec>;
 function str<D extends string | null>(doc: string, def: D, extra: Partial<OptionSpec> = {}) {
   return { doc, format: 'oslo-string' as const, default: def, ...extra };
 }
-const int = (doc: string, def: number, min = 0) => ({ doc, format: 'oslo-int' as const, default: def, min });
+export const int = (doc: string, def: number, min = 0) => ({
+  doc,
+  format: 'oslo-int' as const,
+  default: def,
+  min,
+});
 const bool = (doc: string, def: boolean) => ({ doc, format: 'oslo-bool' as const, default: def });
 const port = (doc: string, def: number) => ({ doc, format: 'oslo-port' as const, default: def });
 const list = (
@@ -38,7 +43,7 @@ const list = (
   default: def,
   ...extra,
 });
-function choice<C extends string>(doc: string, choices: readonly C[], def: C) {
+export function choice<C extends string>(doc: string, choices: readonly C[], def: C) {
   return { doc, format: choices, default: def };
 }
 
@@ -46,7 +51,7 @@ function choice<C extends string>(doc: string, choices: readonly C[], def: C) {
  * The TLS options of a group whose requests go to one kind of service, named as keystoneauth and
  * keystonemiddleware name them.
  */
-function clientTlsOptions(service: string, note = '') {
+export function clientTlsOptions(service: string, note = '') {
   return {
     cafile: str(
       `A PEM encoded Certificate Authority bundle that verifies the HTTPS connections to ${service}, ` +
@@ -283,7 +288,7 @@ export const SCHEMA = {
       'Seconds one run of a copy or an import may take in all, however steadily its data arrives. Past it ' +
         'the task is stopped and fails for good (gimming.task.deadline_exceeded), and what it made (a ' +
         'half-made copy, staged data) is removed, so that a trickling source cannot hold a worker for ever. ' +
-        'The agents give up a source that sends nothing for [agent] glance_timeout seconds. 0 means no ' +
+        'The agents give up a source that sends nothing for the request timeout of their cloud drivers. 0 means no ' +
         'deadline.',
       86400,
       0,
@@ -313,6 +318,13 @@ export const SCHEMA = {
   },
   agent: {
     zone: str('The zone this agent serves. Clouds whose zone matches are reached through it.', 'default'),
+    enabled_drivers: list(
+      'The cloud drivers this agent loads, by the cloud type each serves (openstack: the image service of ' +
+        'OpenStack clouds). The agent ' +
+        'refuses to start with a driver it does not have or whose options are wrong, and answers a call for ' +
+        'a cloud of any other type with gimming.cloud.unsupported.',
+      ['openstack'],
+    ),
     bind_host: str('IP address the agent gRPC service listens on.', '0.0.0.0'),
     bind_port: port('Port the agent gRPC service listens on.', 9596),
     advertise_address: str(
@@ -375,12 +387,6 @@ export const SCHEMA = {
       8388608,
       65535,
     ),
-    glance_interface: choice(
-      'Interface of the image endpoints taken from the service catalog.',
-      ['public', 'internal', 'admin'] as const,
-      'public',
-    ),
-    glance_timeout: int('Seconds without any progress after which a request to Glance is abandoned.', 300, 1),
     staging_dir: str(
       'Directory where uploaded image data waits until every target cloud has its copy. Used only by this agent.',
       '/var/lib/gimming/staging',
@@ -434,10 +440,6 @@ export const SCHEMA = {
     ssl_cert_file: str('A PEM encoded client certificate to present to RabbitMQ. Needs ssl_key_file.', null),
     ssl_key_file: str('The PEM encoded private key of ssl_cert_file.', null),
   },
-  glance: clientTlsOptions(
-    'the image services (Glance) of the shared clouds',
-    " The image endpoints of a project's own cloud are verified with [project_clouds] cafile instead.",
-  ),
   oslo_messaging_notifications: {
     driver: list(
       'The drivers that send notifications: messagingv2 (to the messaging service in the 2.0 envelope, as ' +
@@ -532,6 +534,50 @@ type ValueOf<S> = S extends { format: 'oslo-bool' }
           ? string | null
           : string;
 
+/** The values of a group of options, typed from its specs. */
+export type ConfigValues<G> = { [K in keyof G]: ValueOf<G[K]> };
+
+/** The core options; a driver's own options are read through its own ConfigValues (drivers/<name>/). */
 export type GimmingConfig = {
-  [G in keyof typeof SCHEMA]: { [K in keyof (typeof SCHEMA)[G]]: ValueOf<(typeof SCHEMA)[G][K]> };
+  [G in keyof typeof SCHEMA]: ConfigValues<(typeof SCHEMA)[G]>;
 };
+
+/**
+ * Options defined outside the core schema (by the agent's cloud drivers), composed into it: whole groups,
+ * and options added to a core group, each placed after a named group or option so that the sample and
+ * the reference keep their order.
+ */
+export interface SchemaFragment {
+  groups?: Record<string, { after?: string; options: GroupSpec }>;
+  options?: Record<string, { after?: string; options: GroupSpec }>;
+}
+
+function insertAfter<V>(entries: Array<[string, V]>, after: string | undefined, add: Array<[string, V]>) {
+  const at = after === undefined ? -1 : entries.findIndex(([key]) => key === after);
+  if (at < 0) entries.push(...add);
+  else entries.splice(at + 1, 0, ...add);
+}
+
+/** The core schema with the fragments composed in; a name defined twice is refused. */
+export function composeSchema(fragments: readonly SchemaFragment[] = []): Record<string, GroupSpec> {
+  const groups: Array<[string, GroupSpec]> = Object.entries(SCHEMA).map(([g, o]) => [g, { ...o }]);
+  for (const fragment of fragments) {
+    for (const [group, { after, options }] of Object.entries(fragment.groups ?? {})) {
+      if (groups.some(([g]) => g === group)) throw new Error(`config group [${group}] is defined twice`);
+      insertAfter(groups, after, [[group, { ...options }]]);
+    }
+  }
+  for (const fragment of fragments) {
+    for (const [group, { after, options }] of Object.entries(fragment.options ?? {})) {
+      const entry = groups.find(([g]) => g === group);
+      if (!entry) throw new Error(`config group [${group}] does not exist`);
+      const entries = Object.entries(entry[1]);
+      for (const name of Object.keys(options)) {
+        if (entries.some(([k]) => k === name)) throw new Error(`[${group}] ${name} is defined twice`);
+      }
+      insertAfter(entries, after, Object.entries(options));
+      entry[1] = Object.fromEntries(entries);
+    }
+  }
+  return Object.fromEntries(groups);
+}

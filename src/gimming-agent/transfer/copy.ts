@@ -1,7 +1,8 @@
 /**
  * The target side of a copy: create the image in this agent's cloud, pull the data from the source
  * agent over a gRPC stream and upload it while it arrives (one pipeline, never the whole image in memory),
- * then prove the copy equal to the source with the hashes the cloud computed on upload.
+ * then prove the copy equal to the source: with the hashes the cloud computed on upload when its driver
+ * says it reports them, or else with hashes this agent computes over the bytes while it writes them.
  *
  * Whatever goes wrong after the image was created (the source stream breaks, the upload fails, the hashes
  * differ, the caller cancels), the half-made image is deleted before the error is reported.
@@ -19,12 +20,14 @@ import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimmi
 import type { ReadImageRequest } from '../../common/grpc/generated/gimming/agent/v1/ReadImageRequest';
 import type { RemoteImage } from '../../common/grpc/generated/gimming/agent/v1/RemoteImage';
 import { getLogger } from '../../common/log';
-import { type CloudAccessOptions, glanceFor } from '../clouds';
-import type { GlanceClient } from '../drivers/glance/client';
-import { toRemoteImage } from '../remote-image';
+import type { CloudDriver, CloudSession, ImageSpec } from '../drivers/driver';
+import type { CloudImage } from '../drivers/image';
+import type { DriverRegistry } from '../drivers/registry';
+import { expectedDigests, toRemoteImage } from '../remote-image';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from '../staging/store';
 import type { TransferMeter } from '../metrics';
+import { type CopyProof, InFlightDigests, proofOf } from './proof';
 import { writeWithBackpressure } from './stream-writes';
 
 const log = getLogger('agent.copy');
@@ -34,7 +37,7 @@ const log = getLogger('agent.copy');
  * the upload. grpc-js reads ahead up to the highWaterMark of its client stream, which is Node's object-mode
  * default (16) and has no option; the flow-control window lets as much again wait in the HTTP/2 session.
  * Measured with tools/bench/sync (1 GiB, 5 repeats, several sets): with 4 the target agent's peak RSS was
- * 118-129 MiB instead of 122-165 MiB, at the same speed; the upload to Glance is the slower side, so a
+ * 118-129 MiB instead of 122-165 MiB, at the same speed; the upload to the cloud is the slower side, so a
  * deeper read-ahead only holds memory.
  */
 const READ_AHEAD_MESSAGES = 4;
@@ -48,7 +51,7 @@ const READ_AHEAD_MESSAGES = 4;
  * upload that consumes it starts only once the target image exists. grpc-js (1.14) pauses the HTTP/2 stream
  * only when it hands a message to a reader: until the first read it queues every message that arrives and
  * leaves the stream flowing, so the window keeps reopening, and it goes on queueing until that queue is
- * empty. A staged file is read faster than Glance takes the upload, so the queue never emptied and the
+ * empty. A staged file is read faster than the cloud takes the upload, so the queue never emptied and the
  * pulling agent held most of the image (peak RSS 450-500 MiB for 512 MiB, 1.6 GiB for 2 GiB).
  */
 export function openSourceStream(
@@ -70,7 +73,7 @@ export function openSourceStream(
 }
 
 export interface CopyOptions {
-  access: CloudAccessOptions;
+  drivers: DriverRegistry;
   peer: AgentClientOptions;
   progressIntervalMs: number;
   /** This agent's own staging area and address: staged data it holds itself is read from disk directly. */
@@ -134,11 +137,17 @@ export function verifyCopy(expect: CopyImageRequest__Output['expect'], got: Remo
   return problems;
 }
 
+/** How a copy ended: the copy as the cloud has it, and what proved it equal to the source. */
+export interface CopyResult {
+  image: RemoteImage;
+  proof: CopyProof;
+}
+
 export async function runCopy(
   ctx: RequestContext,
   call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
   opts: CopyOptions,
-): Promise<void> {
+): Promise<CopyResult> {
   const req = call.request;
   if (
     !req.image ||
@@ -149,17 +158,16 @@ export async function runCopy(
   ) {
     throw new GimmingError('gimming.agent.bad_request', 400, 'A copy needs a source, a target and an image.');
   }
-  const glance = await glanceFor(ctx, req.target, opts.access);
-  const spec = req.image;
-  const body: Record<string, unknown> = {
-    ...spec.properties,
-    name: spec.name,
-    disk_format: spec.disk_format,
-    container_format: spec.container_format,
-    visibility: spec.visibility || 'private',
-    min_disk: spec.min_disk,
-    min_ram: spec.min_ram,
-    tags: spec.tags,
+  const { driver, session } = await opts.drivers.open(ctx, req.target);
+  const spec: ImageSpec = {
+    name: req.image.name,
+    disk_format: req.image.disk_format,
+    container_format: req.image.container_format,
+    visibility: req.image.visibility,
+    min_disk: req.image.min_disk,
+    min_ram: req.image.min_ram,
+    properties: req.image.properties,
+    tags: req.image.tags,
   };
   // Start pulling while the image is created: meanwhile the stream waits in its read-ahead and the
   // flow-control window (see openSourceStream).
@@ -173,7 +181,7 @@ export async function runCopy(
   call.once('cancelled', onEarlyCancel);
   let targetId: string;
   try {
-    targetId = (await glance.createImage(body)).id;
+    targetId = await session.create(spec);
   } catch (err) {
     call.off('cancelled', onEarlyCancel);
     source.cancel();
@@ -181,7 +189,7 @@ export async function runCopy(
   }
   if (cancelled || call.cancelled || call.destroyed) {
     call.off('cancelled', onEarlyCancel);
-    await deleteQuietly(glance, targetId, req.task_id);
+    await deleteQuietly(session, targetId, req.task_id);
     throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
   }
   log.info(
@@ -190,8 +198,11 @@ export async function runCopy(
   );
   try {
     await writeWithBackpressure(call, { created: { image_id: targetId } });
-    const moved = await pullAndUpload(call, glance, targetId, source, opts);
-    const copied = toRemoteImage(await glance.getImage(targetId));
+    const moved = await pullAndUpload(call, driver, session, targetId, source, opts);
+    // The copy as the cloud has it, with the digests that prove it: the cloud's, or the agent's own.
+    // A cloud that reports no size is held to the bytes the agent wrote.
+    const size = moved.image.size || moved.proof.size;
+    const copied = toRemoteImage({ ...moved.image, size, digests: moved.proof.digests });
     const problems = verifyCopy(req.expect, copied);
     if (problems.length > 0) {
       throw new GimmingError(
@@ -206,14 +217,25 @@ export async function runCopy(
               os_hash_value: req.expect?.os_hash_value,
             },
             actual: { size: copied.size, checksum: copied.checksum, os_hash_value: copied.os_hash_value },
+            proof: moved.proof.by,
           },
         },
       );
     }
+    log.info(
+      {
+        task_id: req.task_id,
+        target_image_id: targetId,
+        proof: moved.proof.by,
+        hashes: Object.keys(moved.proof.digests),
+      },
+      'copy proven equal to its source',
+    );
     opts.meter?.copyFinished(moved.bytes, moved.seconds);
     await writeWithBackpressure(call, { done: { image: copied } });
+    return { image: copied, proof: moved.proof };
   } catch (err) {
-    await deleteQuietly(glance, targetId, req.task_id);
+    await deleteQuietly(session, targetId, req.task_id);
     throw err;
   } finally {
     call.off('cancelled', onEarlyCancel);
@@ -222,18 +244,22 @@ export async function runCopy(
 
 async function pullAndUpload(
   call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
-  glance: GlanceClient,
+  driver: CloudDriver,
+  session: CloudSession,
   targetId: string,
   source: ByteSource,
   opts: CopyOptions,
-): Promise<{ bytes: number; seconds: number }> {
+): Promise<{ bytes: number; seconds: number; image: CloudImage; proof: CopyProof }> {
   const req = call.request;
   const total = req.expect?.size ?? 0;
   let done = 0;
   let sourceError: GimmingError | undefined;
   const meter = opts.meter;
+  // Only for a cloud that reports no hashes: Glance's path hashes nothing here.
+  const digests = InFlightDigests.forTarget(driver.capabilities, expectedDigests(req.expect ?? {}));
   source.stream.on('data', (chunk: Buffer) => {
     done += chunk.length;
+    digests?.update(chunk);
     meter?.bytes('in', chunk.length);
   });
   source.stream.on('error', (err) => {
@@ -245,8 +271,9 @@ async function pullAndUpload(
     if (!call.cancelled) call.write({ progress: { bytes_done: done, bytes_total: total } });
   }, opts.progressIntervalMs);
   const started = Date.now();
+  let image: CloudImage;
   try {
-    await glance.uploadData(targetId, source.stream, undefined);
+    image = (await session.upload(targetId, source.stream)).image;
   } catch (err) {
     source.cancel();
     if (call.cancelled || call.destroyed) {
@@ -269,12 +296,12 @@ async function pullAndUpload(
     'image data copied',
   );
   await writeWithBackpressure(call, { progress: { bytes_done: done, bytes_total: total || done } });
-  return { bytes: done, seconds };
+  return { bytes: done, seconds, image, proof: proofOf(image, digests) };
 }
 
-async function deleteQuietly(glance: GlanceClient, imageId: string, taskId: string): Promise<void> {
+async function deleteQuietly(session: CloudSession, imageId: string, taskId: string): Promise<void> {
   try {
-    await glance.deleteImage(imageId);
+    await session.delete(imageId);
     log.info({ task_id: taskId, target_image_id: imageId }, 'half-made target image deleted');
   } catch (err) {
     log.error(

@@ -9,7 +9,7 @@ import { GimmingError } from '../../common/errors';
 import { ChunkFramer } from '../../common/grpc/frame';
 import type { ReadImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v1/ReadImageRequest';
 import { getLogger } from '../../common/log';
-import { type CloudAccessOptions, glanceFor } from '../clouds';
+import type { DriverRegistry } from '../drivers/registry';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from '../staging/store';
 import type { TransferMeter } from '../metrics';
@@ -23,20 +23,20 @@ const log = getLogger('agent.read');
 export async function serveRead(
   ctx: RequestContext,
   call: grpc.ServerWritableStream<ReadImageRequest__Output, Buffer>,
-  access: CloudAccessOptions,
+  drivers: DriverRegistry,
   chunkSize: number,
   staging: StagingStore,
   meter?: TransferMeter,
 ): Promise<void> {
   const req = call.request;
-  let data: Readable & { headers?: Record<string, string | string[] | undefined> };
+  let data: Readable;
+  let announced: number | undefined;
   if (req.from_staging) {
     data = staging.open(req.image_id);
   } else {
-    const glance = await glanceFor(ctx, req.cloud, access);
-    // No separate look at the image first: Glance answers a read of an image without data (queued,
-    // deactivated, killed) with a status that openData turns into a clear error.
-    data = await glance.openData(req.image_id);
+    const { session } = await drivers.open(ctx, req.cloud);
+    // The driver refuses an image without data (queued, deactivated, killed) with a clear error.
+    ({ stream: data, announcedLength: announced } = await session.openRead(req.image_id));
   }
   const onCancel = () => data.destroy(new Error('the caller cancelled the read'));
   call.once('cancelled', onCancel);
@@ -60,8 +60,7 @@ export async function serveRead(
     call.off('cancelled', onCancel);
   }
   const bytes = framer.bytesIn;
-  const announced = Number(data.headers?.['content-length'] ?? NaN);
-  if (Number.isFinite(announced) && bytes !== announced) {
+  if (announced !== undefined && bytes !== announced) {
     throw new GimmingError(
       'gimming.cloud.short_read',
       502,

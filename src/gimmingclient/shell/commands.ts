@@ -649,7 +649,7 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   listOutput(
     program
       .command('matrix')
-      .description('images x clouds: the state of each copy, at a glance')
+      .description('images x clouds: the state of each copy, in one table')
       .option('--name <name>', 'only images with this name')
       .option('--cloud <cloud>', 'only these clouds (repeatable)', collectValues)
       .option('--all-projects', 'every project (administrators)')

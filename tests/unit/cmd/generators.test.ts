@@ -5,8 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderConfigReference } from '../../../src/common/config/reference';
 import { renderSample } from '../../../src/common/config/sample';
+import { composeSchema } from '../../../src/common/config/schema';
+import { driverConfigFragments } from '../../../src/gimming-agent/drivers/registry';
 import { renderPolicyReference } from '../../../src/common/policy/reference';
 import { RULES, renderPolicySample } from '../../../src/gimming-api/policy';
+
+// The schema as the daemons and the generator load it: with the drivers' options.
+const SCHEMA = composeSchema(driverConfigFragments());
 
 // Run from dist/tests/unit/cmd/: the generators are compiled beside, in dist/src/cmd/.
 const CMD = join(__dirname, '..', '..', '..', 'src', 'cmd');
@@ -16,7 +21,11 @@ const run = (script: string, ...args: string[]) =>
 
 describe('gimming-config-generator and gimming-policy-generator', () => {
   const generators = [
-    { script: 'gimming-config-generator.js', sample: renderSample(), rst: renderConfigReference() },
+    {
+      script: 'gimming-config-generator.js',
+      sample: renderSample(SCHEMA),
+      rst: renderConfigReference(SCHEMA),
+    },
     {
       script: 'gimming-policy-generator.js',
       sample: renderPolicySample(),

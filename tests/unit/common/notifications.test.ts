@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../src/common/config/load';
+import { loadConfig } from '../../support/config';
 import { RequestContext } from '../../../src/common/context';
 import { setupLogging } from '../../../src/common/log';
 import {

@@ -18,7 +18,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadConfig, requireOptions } from '../../../src/common/config/load';
+import { requireOptions } from '../../../src/common/config/load';
+import { loadConfig } from '../../support/config';
 import type { GimmingConfig } from '../../../src/common/config/schema';
 import { agentRpcAuth } from '../../../src/common/grpc/auth';
 import { parseConnection } from '../../../src/gimming-conductor/db/data-source';
@@ -421,10 +422,11 @@ describe('DevStack plugin', function () {
       const config = loadConfig([h.conf, h.agentConf('RegionOne')], {});
       assert.equal(config.keystone_authtoken.auth_url, 'https://192.0.2.10/identity');
       assert.equal(config.keystone_authtoken.cafile, bundle);
-      assert.equal(config.glance.cafile, bundle);
+      const groups = config as unknown as Record<string, Record<string, unknown>>;
+      assert.equal(groups.glance?.cafile, bundle);
       assert.equal(config.key_manager.cafile, bundle);
-      for (const group of ['keystone_authtoken', 'glance', 'key_manager'] as const) {
-        assert.equal(config[group].insecure, false, `[${group}] verifies certificates`);
+      for (const group of ['keystone_authtoken', 'glance', 'key_manager']) {
+        assert.equal(groups[group]?.insecure, false, `[${group}] verifies certificates`);
       }
     });
 

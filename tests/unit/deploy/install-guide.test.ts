@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadConfig, requireOptions } from '../../../src/common/config/load';
+import { requireOptions } from '../../../src/common/config/load';
+import { loadConfig } from '../../support/config';
 import { agentRpcAuth } from '../../../src/common/grpc/auth';
 
 // Run from dist/tests/unit/deploy/.

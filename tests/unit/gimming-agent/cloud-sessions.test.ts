@@ -20,10 +20,14 @@ import { parseNetworks, checkProjectCloudUrl } from '../../../src/common/endpoin
 import { GimmingError } from '../../../src/common/errors';
 import { requestToken } from '../../../src/common/keystone/tokens';
 import { CloudSessions } from '../../../src/gimming-agent/cloud-sessions';
+import type { CatalogEntry } from '../../../src/common/context';
 import { GlanceClient } from '../../../src/gimming-agent/drivers/glance/client';
+import { glanceEndpointIn } from '../../../src/gimming-agent/drivers/glance/endpoint';
 import { FakeCloud, fakeImage, imageCatalog, json, tokenAnswer } from '../../support/fake-cloud';
 
 const HOST = 'cloud.rebind.test';
+const IMAGE_KEY = 'image\nRegionTwo\npublic';
+const pickImage = (catalog: readonly CatalogEntry[]) => glanceEndpointIn(catalog, 'RegionTwo', 'public');
 const networks = parseNetworks(['127.0.0.1/32'], 'x');
 
 /** Answers 127.0.0.1 to the first question about each name, 127.0.0.2 (not allowed) afterwards. */
@@ -105,7 +109,12 @@ describe('sessions with a project cloud', () => {
     );
     cloud.seen.length = 0;
     for (let i = 0; i < 3; i++) {
-      const access = await sessions.glanceAccess(ctx('pw'), ref(`http://${HOST}:${cloud.port}/v3`), 'public');
+      const access = await sessions.endpointAccess(
+        ctx('pw'),
+        ref(`http://${HOST}:${cloud.port}/v3`),
+        IMAGE_KEY,
+        pickImage,
+      );
       assert.ok(access);
       const glance = new GlanceClient({
         endpoint: access.endpoint,
@@ -142,14 +151,16 @@ describe('sessions with a project cloud', () => {
         },
       );
       for (let i = 0; i < 6; i++) {
-        assert.ok(await sessions.glanceAccess(ctx(`pw-${i}`), ref(`${cloud.url}/v3`), 'public'));
+        assert.ok(
+          await sessions.endpointAccess(ctx(`pw-${i}`), ref(`${cloud.url}/v3`), IMAGE_KEY, pickImage),
+        );
         assert.ok(sessions.cached.bytes <= maxBytes, `${sessions.cached.bytes} bytes cached`);
       }
       assert.equal(sessions.cached.entries, 2, 'the two latest 4 MiB sessions');
       // One larger than the whole budget is used, and not kept.
       cloud.tokenBody = (base) =>
         JSON.stringify(tokenAnswer([...imageCatalog(base), { type: 'x', padding: padding.repeat(3) }]));
-      assert.ok(await sessions.glanceAccess(ctx('big'), ref(`${cloud.url}/v3`), 'public'));
+      assert.ok(await sessions.endpointAccess(ctx('big'), ref(`${cloud.url}/v3`), IMAGE_KEY, pickImage));
       assert.ok(sessions.cached.bytes <= maxBytes);
     } finally {
       cloud.tokenBody = undefined;

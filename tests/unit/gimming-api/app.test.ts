@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfig } from '../../../src/common/config/load';
+import { loadConfig } from '../../support/config';
 import { GimmingError } from '../../../src/common/errors';
 import { setupLogging } from '../../../src/common/log';
 import { createApp } from '../../../src/gimming-api/app';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseCommandLine } from '../../../../src/common/config/load';
+import { ConfigError, parseCommandLine } from '../../../../src/common/config/load';
+import { loadConfig } from '../../../support/config';
 
 const dir = mkdtempSync(join(tmpdir(), 'gimming-conf-'));
 let files = 0;

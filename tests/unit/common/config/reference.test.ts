@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { optionLabel, renderConfigReference } from '../../../../src/common/config/reference';
-import { type GroupSpec, SCHEMA } from '../../../../src/common/config/schema';
+import { type GroupSpec, composeSchema } from '../../../../src/common/config/schema';
+import { driverConfigFragments } from '../../../../src/gimming-agent/drivers/registry';
 import { label } from '../../../../src/common/rst';
 
 // Run from dist/tests/unit/common/config/.
 const REPO = join(__dirname, '..', '..', '..', '..', '..');
+
+const SCHEMA = composeSchema(driverConfigFragments());
 
 const SMALL: Record<string, GroupSpec> = {
   DEFAULT: {
@@ -23,7 +26,7 @@ const SMALL: Record<string, GroupSpec> = {
 describe('configuration reference', () => {
   it('is current: doc/source/configuration/config.rst matches the schema (npm run genconfig)', () => {
     const committed = readFileSync(join(REPO, 'doc', 'source', 'configuration', 'config.rst'), 'utf8');
-    assert.equal(committed, renderConfigReference());
+    assert.equal(committed, renderConfigReference(composeSchema(driverConfigFragments())));
   });
 
   it('writes each option with its type, default, minimum, secrecy, environment variable and help', () => {
@@ -70,7 +73,7 @@ describe('configuration reference', () => {
   });
 
   it('has an entry and a unique label for every group and option of the schema', () => {
-    const rst = renderConfigReference();
+    const rst = renderConfigReference(composeSchema(driverConfigFragments()));
     const labels = rst.split('\n').filter((line) => line.startsWith('.. _'));
     assert.equal(new Set(labels).size, labels.length, 'labels are unique');
     for (const [group, options] of Object.entries(SCHEMA)) {

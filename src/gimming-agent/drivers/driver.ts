@@ -1,0 +1,117 @@
+/**
+ * The one interface every kind of cloud is reached through (issue 12).
+ *
+ * A driver lives in its own folder, drivers/<name>/, whose index exports `driver`: what the cloud can do
+ * (capabilities), its configuration options and their check, and `open`, which gives a session on one
+ * cloud with the caller's credentials. Nothing outside the driver's folder knows the cloud's wire format:
+ * the gRPC service and transfer/ speak only CloudDriver, CloudSession and CloudImage.
+ */
+import type { Readable } from 'node:stream';
+import type { GimmingConfig, SchemaFragment } from '../../common/config/schema';
+import type { RequestContext } from '../../common/context';
+import type { CloudRef__Output } from '../../common/grpc/generated/gimming/agent/v1/CloudRef';
+import type { CloudImage, CloudMember, ImageDigests } from './image';
+import type { CloudSessions } from '../cloud-sessions';
+
+/** A hash algorithm the agent can compute in flight (node:crypto names). */
+export type DigestAlgo = 'md5' | 'sha256' | 'sha512';
+
+export interface DriverCapabilities {
+  /** Image data can be read out of the cloud (openRead). */
+  canExport: boolean;
+  /** Images can be created in the cloud from a stream (create + upload). */
+  canImport: boolean;
+  diskFormats: readonly string[];
+  containerFormats: readonly string[];
+  /**
+   * Hashes the cloud computes itself over the data it stored, and reports on the image record. When
+   * empty, the agent hashes the data in flight while writing it and proves the copy with its own hashes.
+   */
+  reportedHashes: readonly DigestAlgo[];
+  /** Copies the cloud can make itself between two of its regions or accounts (none yet). */
+  nativeCopy: readonly string[];
+  /** How an image is shared: with member projects or accounts, or not at all. */
+  sharing: 'members' | 'none';
+  /** The visibilities an image may have. */
+  visibilities: readonly string[];
+}
+
+/** Options a driver owns, composed into the configuration schema (see composeSchema). */
+export type ConfigFragment = SchemaFragment;
+
+/** Everything a driver may need from the agent that opens sessions with it. */
+export interface DriverContext {
+  config: GimmingConfig;
+  /** Sessions with project clouds that have their own Keystone. */
+  sessions: CloudSessions;
+}
+
+/** What an image is created with, in cloud-neutral terms. */
+export interface ImageSpec {
+  name: string;
+  disk_format: string;
+  container_format: string;
+  visibility: string;
+  min_disk: number;
+  min_ram: number;
+  properties: Record<string, string>;
+  tags: string[];
+}
+
+/** An image's data being read: the stream, and the length the cloud announced for it, if any. */
+export interface ImageData {
+  stream: Readable;
+  announcedLength?: number;
+}
+
+/** What a finished upload proves: the record as the cloud now has it. */
+export interface UploadResult {
+  image: CloudImage;
+}
+
+export interface CloudSession {
+  /** The cloud's name, for messages. */
+  readonly cloudName: string;
+  describe(id: string): Promise<CloudImage>;
+  /** Images whose properties have the given values, at most `limit`, given up at `deadline` (epoch ms). */
+  list(filters: Record<string, string>, limit: number, deadline: number): Promise<CloudImage[]>;
+  /** Sets properties; an empty value removes the property. */
+  setProperties(id: string, props: Record<string, string>): Promise<CloudImage>;
+  /** Renames or changes the visibility; empty fields are left as they are. */
+  update(id: string, changes: { name?: string; visibility?: string }): Promise<CloudImage>;
+  addMember(id: string, member: string): Promise<CloudMember>;
+  /** False when the project was not a member. */
+  removeMember(id: string, member: string): Promise<boolean>;
+  listMembers(id: string): Promise<CloudMember[]>;
+  /** False when the image was already gone. */
+  delete(id: string): Promise<boolean>;
+  openRead(id: string): Promise<ImageData>;
+  /** Creates an image without data; the caller uploads to it, and deletes it if the upload fails. */
+  create(spec: ImageSpec): Promise<string>;
+  /**
+   * Streams `data` into the image made by create. Resolves once the cloud has stored all of it, with the
+   * image record as the cloud has it then.
+   */
+  upload(id: string, data: Readable): Promise<UploadResult>;
+}
+
+export interface CloudDriver {
+  /** The cloud type this driver serves (CloudRef.type), and its name in [agent] enabled_drivers. */
+  readonly name: string;
+  readonly capabilities: DriverCapabilities;
+  /** The driver's options, composed into the configuration schema. */
+  readonly config?: ConfigFragment;
+  /** Checks the driver's configuration at start-up; throws a message naming the driver. */
+  validateConfig(config: GimmingConfig): void;
+  /** Readies the driver in this agent (its TLS settings, timeouts): done once, at start-up. */
+  start(dctx: DriverContext): CloudOpener;
+}
+
+export interface CloudOpener {
+  /** How long the driver waits on a peer that sends nothing (its request timeout), in milliseconds. */
+  readonly idleTimeoutMs: number;
+  /** A session on one cloud with the caller's credentials (the context's token, or the cloud's own). */
+  open(ctx: RequestContext, cloud: CloudRef__Output): Promise<CloudSession>;
+}
+
+export type { CloudImage, CloudMember, ImageDigests };

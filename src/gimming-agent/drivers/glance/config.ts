@@ -1,0 +1,37 @@
+/**
+ * The options of the OpenStack (Glance) driver: the [glance] TLS group and [agent] glance_interface and
+ * glance_timeout, composed into the configuration schema under the names operators already use.
+ */
+import { type ConfigValues, choice, clientTlsOptions, int } from '../../../common/config/schema';
+import type { GimmingConfig } from '../../../common/config/schema';
+import type { ConfigFragment } from '../driver';
+
+const AGENT_OPTIONS = {
+  glance_interface: choice(
+    'Interface of the image endpoints taken from the service catalog.',
+    ['public', 'internal', 'admin'] as const,
+    'public',
+  ),
+  glance_timeout: int('Seconds without any progress after which a request to Glance is abandoned.', 300, 1),
+};
+
+const GLANCE_GROUP = clientTlsOptions(
+  'the image services (Glance) of the shared clouds',
+  " The image endpoints of a project's own cloud are verified with [project_clouds] cafile instead.",
+);
+
+export const CONFIG: ConfigFragment = {
+  options: { agent: { after: 'flow_control_window', options: AGENT_OPTIONS } },
+  groups: { glance: { after: 'oslo_messaging_rabbit', options: GLANCE_GROUP } },
+};
+
+export interface GlanceConfig {
+  agent: ConfigValues<typeof AGENT_OPTIONS>;
+  glance: ConfigValues<typeof GLANCE_GROUP>;
+}
+
+/** The driver's options in a loaded configuration (loaded with this fragment composed in). */
+export function glanceConfig(config: GimmingConfig): GlanceConfig {
+  const groups = config as unknown as Record<string, Record<string, unknown>>;
+  return { agent: groups.agent, glance: groups.glance } as unknown as GlanceConfig;
+}

@@ -1,0 +1,71 @@
+/**
+ * The OpenStack driver: images in Glance v2, reached with the caller's token and catalog, or with the
+ * cloud's own Keystone for a project cloud registered with an auth_url.
+ */
+import { GimmingError } from '../../../common/errors';
+import { ClientTls } from '../../../common/http/tls';
+import type { CloudDriver, DriverCapabilities } from '../driver';
+import { GlanceClient } from './client';
+import { CONFIG, glanceConfig } from './config';
+import { glanceEndpoint, glanceEndpointIn } from './endpoint';
+import { GlanceSession } from './session';
+
+const CAPABILITIES: DriverCapabilities = {
+  canExport: true,
+  canImport: true,
+  diskFormats: ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'],
+  containerFormats: ['bare', 'ovf', 'ova', 'aki', 'ari', 'ami', 'docker', 'compressed'],
+  // Glance computes the md5 checksum and os_hash_value (sha512 by default) as it stores the data.
+  reportedHashes: ['md5', 'sha512'],
+  nativeCopy: [],
+  sharing: 'members',
+  visibilities: ['private', 'shared', 'community', 'public'],
+};
+
+export const driver: CloudDriver = {
+  name: 'openstack',
+  capabilities: CAPABILITIES,
+  config: CONFIG,
+
+  validateConfig(config) {
+    // The TLS files are read (and a certfile without keyfile refused) here, at start-up.
+    try {
+      new ClientTls('glance', glanceConfig(config).glance);
+    } catch (err) {
+      throw new Error(`driver openstack: ${(err as Error).message}`, { cause: err });
+    }
+  },
+
+  start({ config, sessions }) {
+    const own = glanceConfig(config);
+    const iface = own.agent.glance_interface;
+    const timeoutMs = own.agent.glance_timeout * 1000;
+    const tls = new ClientTls('glance', own.glance);
+    return {
+      idleTimeoutMs: timeoutMs,
+      async open(ctx, cloud) {
+        if (!ctx.authToken) {
+          throw new GimmingError(
+            'gimming.agent.no_credentials',
+            401,
+            'The request carries no credentials for the cloud.',
+          );
+        }
+        const region = cloud.region_name;
+        const access = await sessions.endpointAccess(ctx, cloud, `image\n${region}\n${iface}`, (catalog) =>
+          glanceEndpointIn(catalog, region, iface),
+        );
+        const cloudName = cloud.name || cloud.id;
+        const client = new GlanceClient({
+          endpoint: access?.endpoint ?? glanceEndpoint(ctx, region, iface),
+          token: access?.token ?? ctx.authToken,
+          requestId: ctx.requestId,
+          timeoutMs,
+          cloudName,
+          ...(access ? { lookup: access.lookup, ...(access.tls ? { tls: access.tls } : {}) } : { tls }),
+        });
+        return new GlanceSession(client, cloudName);
+      },
+    };
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * A session on one OpenStack cloud: the cloud-neutral CloudSession over Glance v2.
+ */
+import type { Readable } from 'node:stream';
+import type { CloudSession, ImageData, ImageSpec, UploadResult } from '../driver';
+import type { CloudImage, CloudMember } from '../image';
+import type { GlanceClient } from './client';
+import { createBody, propertyPatch, toCloudImage, toCloudMember, updatePatch } from './record';
+
+export class GlanceSession implements CloudSession {
+  constructor(
+    private readonly client: GlanceClient,
+    readonly cloudName: string,
+  ) {}
+
+  async describe(id: string): Promise<CloudImage> {
+    return toCloudImage(await this.client.getImage(id));
+  }
+
+  async list(filters: Record<string, string>, limit: number, deadline: number): Promise<CloudImage[]> {
+    return (await this.client.listImages(filters, limit, deadline)).map(toCloudImage);
+  }
+
+  async setProperties(id: string, props: Record<string, string>): Promise<CloudImage> {
+    const current = await this.client.getImage(id);
+    const ops = propertyPatch(current, props);
+    return toCloudImage(ops.length > 0 ? await this.client.patchImage(id, ops) : current);
+  }
+
+  async update(id: string, changes: { name?: string; visibility?: string }): Promise<CloudImage> {
+    const current = await this.client.getImage(id);
+    const ops = updatePatch(current, changes);
+    return toCloudImage(ops.length > 0 ? await this.client.patchImage(id, ops) : current);
+  }
+
+  async addMember(id: string, member: string): Promise<CloudMember> {
+    return toCloudMember(await this.client.addMember(id, member));
+  }
+
+  removeMember(id: string, member: string): Promise<boolean> {
+    return this.client.removeMember(id, member);
+  }
+
+  async listMembers(id: string): Promise<CloudMember[]> {
+    return (await this.client.listMembers(id)).map(toCloudMember);
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.client.deleteImage(id);
+  }
+
+  async openRead(id: string): Promise<ImageData> {
+    // No separate look at the image first: Glance answers a read of an image without data (queued,
+    // deactivated, killed) with a status that openData turns into a clear error.
+    const res = await this.client.openData(id);
+    const announced = Number(res.headers['content-length'] ?? NaN);
+    return { stream: res, ...(Number.isFinite(announced) ? { announcedLength: announced } : {}) };
+  }
+
+  async create(spec: ImageSpec): Promise<string> {
+    return (await this.client.createImage(createBody(spec))).id;
+  }
+
+  async upload(id: string, data: Readable): Promise<UploadResult> {
+    await this.client.uploadData(id, data, undefined);
+    // Glance hashed the data as it stored it: its record is the proof.
+    return { image: toCloudImage(await this.client.getImage(id)) };
+  }
+}
