@@ -15,7 +15,7 @@ import { METHODS } from './rpc-schemas';
 
 const log = getLogger('conductor.metrics');
 
-export const TASK_TYPES = ['copy', 'delete', 'import', 'upload'] as const;
+export const TASK_TYPES = ['copy', 'delete', 'import'] as const;
 export const TASK_STATUSES = [
   'pending',
   'running',
