@@ -39,6 +39,36 @@ export interface UploadLimits {
   idleTimeoutMs: number;
   /** Milliseconds the whole body may take ([api] upload_deadline). */
   deadlineMs: number;
+  /**
+   * Renews the upload's lease with the conductors (renew_upload) every `renewEveryMs` while the data
+   * arrives: if this process dies, the lease lapses and a conductor takes the upload for interrupted.
+   */
+  lease?: { renew: () => Promise<{ renewed: boolean }>; renewEveryMs: number } | undefined;
+}
+
+/**
+ * Renews the upload's lease until stopped. A conductor that took the upload for interrupted (the lease
+ * lapsed meanwhile) answers `renewed: false`: the upload stops, as nothing would take its data any more.
+ */
+function holdLease(lease: UploadLimits['lease'], target: Transform): () => void {
+  if (!lease) return () => undefined;
+  const timer = setInterval(() => {
+    lease.renew().then(
+      (answer) => {
+        if (answer.renewed) return;
+        target.destroy(
+          new GimmingError(
+            'gimming.upload.interrupted',
+            503,
+            'The upload stopped: the conductors took it for interrupted. Upload the data again.',
+          ),
+        );
+      },
+      () => undefined, // the conductors are out of reach for now: the lease may still hold
+    );
+  }, lease.renewEveryMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** The empty chunk that ends an upload's data: without it the agent takes the upload as cut short. */
@@ -137,10 +167,12 @@ export async function streamToStaging(
   const onAborted = () => md5.destroy(new Error('the client went away'));
   body.once('aborted', onAborted);
   const unwatch = watchBody(body, md5, limits);
+  const release = holdLease(limits.lease, md5);
   body.pipe(md5);
   try {
     await fed;
   } catch (err) {
+    release();
     body.unpipe(md5);
     call.cancel();
     // This side's own limits: the agent's answer to the cancel says nothing more.
@@ -158,7 +190,12 @@ export async function streamToStaging(
     unwatch();
     body.off('aborted', onAborted);
   }
-  const result = await staged;
+  let result;
+  try {
+    result = await staged; // the agent may still be writing the data out
+  } finally {
+    release();
+  }
   return { size: result.size, sha512: result.sha512, md5: md5.hash.digest('hex') };
 }
 

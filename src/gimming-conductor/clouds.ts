@@ -11,7 +11,7 @@ import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
 import type { AgentRegistry } from './agents';
-import * as agentapi from './agentapi';
+import type { AgentGateway } from './agent-gateway';
 import { CloudRow, ImageRow, LocationRow } from './db/entities';
 import type { CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
 import { cloudView, remoteView } from './views';
@@ -57,6 +57,7 @@ export class CloudService {
   constructor(
     private readonly db: DataSource,
     private readonly agents: AgentRegistry,
+    private readonly gateway: AgentGateway,
     private readonly keyManager: KeyManagerOptions & { timeoutMs: number } = {
       interface: 'public',
       regionName: '',
@@ -203,7 +204,7 @@ export class CloudService {
   async listImages(ctx: RequestContext, args: MethodArgs<'list_cloud_images'>): Promise<CloudImageView[]> {
     const cloud = await this.resolveForWork(ctx, args.cloud);
     const agent = await this.agents.pick(cloud.zone);
-    const images = await agentapi.listImages(ctx, agent.address, cloud, {}, args.limit);
+    const images = await this.gateway.listImages(ctx, agent.address, cloud, {}, args.limit);
     const tracked = new Map<string, string>();
     if (images.length > 0) {
       const rows = await this.db

@@ -6,11 +6,13 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, notFound } from '../common/errors';
 import { getLogger } from '../common/log';
-import * as agentapi from './agentapi';
+import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { LocationRow } from './db/entities';
-import { type ImageService, assertMayTrack, assertNotDeleting } from './images';
+import { assertMayTrack, assertNotDeleting } from './image-guards';
+import type { ImageQueries } from './image-queries';
+import type { RemoteTags } from './remote-tags';
 import type { LocationView, MethodArgs } from './rpc-schemas';
 import { sameBytes } from './byte-identity';
 import { locationView } from './views';
@@ -24,7 +26,9 @@ export class LocationService {
     private readonly db: DataSource,
     private readonly clouds: CloudService,
     private readonly agents: AgentRegistry,
-    private readonly images: ImageService,
+    private readonly gateway: AgentGateway,
+    private readonly images: ImageQueries,
+    private readonly tags: RemoteTags,
   ) {}
 
   /**
@@ -36,7 +40,7 @@ export class LocationService {
     assertNotDeleting(image);
     const cloud = await this.clouds.resolveForWork(ctx, args.cloud);
     const agent = await this.agents.pick(cloud.zone);
-    const remote = await agentapi.describeImage(ctx, agent.address, cloud, args.remote_id);
+    const remote = await this.gateway.describeImage(ctx, agent.address, cloud, args.remote_id);
     assertMayTrack(ctx, cloud, remote);
     if (remote.status !== 'active') {
       throw conflict(
@@ -103,7 +107,7 @@ export class LocationService {
       throw err;
     }
     log.info({ image_id: image.id, cloud: cloud.name, remote_id: remote.id }, 'copy linked');
-    await this.images.tag(ctx, agent.address, cloud, remote.id, image.id);
+    await this.tags.tag(ctx, agent.address, cloud, remote.id, image.id);
     const row = await this.db
       .getRepository(LocationRow)
       .findOneByOrFail({ imageId: image.id, cloudId: cloud.id });
@@ -132,7 +136,7 @@ export class LocationService {
     }
     const agent = location.remoteId ? await this.agents.pick(cloud.zone) : undefined;
     if (args.delete_remote && agent && location.remoteId) {
-      const remote = await agentapi
+      const remote = await this.gateway
         .describeImage(ctx, agent.address, cloud, location.remoteId)
         .catch((err: unknown) => {
           if (err instanceof GimmingError && err.status === 404) return undefined; // already gone
@@ -162,14 +166,14 @@ export class LocationService {
             `The copy in cloud ${cloud.name} is the last one and belongs to another project; it is not deleted.`,
           );
         }
-        await agentapi.deleteImage(ctx, agent.address, cloud, location.remoteId);
+        await this.gateway.deleteImage(ctx, agent.address, cloud, location.remoteId);
         log.info(
           { image_id: image.id, cloud: cloud.name, remote_id: location.remoteId },
           'copy deleted from its cloud',
         );
       }
     } else if (agent && location.remoteId) {
-      await this.images.untag(ctx, agent.address, cloud, location.remoteId, image.id);
+      await this.tags.untag(ctx, agent.address, cloud, location.remoteId, image.id);
     }
     await this.db.getRepository(LocationRow).delete({ id: location.id });
   }

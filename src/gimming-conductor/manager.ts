@@ -9,7 +9,10 @@ import type { RpcEndpoint } from '../common/rpc/server';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import type { DataSource } from 'typeorm';
-import type { ImageService } from './images';
+import type { ImageAdoption } from './adoption';
+import type { DriftCheck } from './drift';
+import type { ImageDeletion } from './image-deletion';
+import type { ImageQueries } from './image-queries';
 import { matrix } from './matrix';
 import type { LocationService } from './locations';
 import { METHODS, type MethodArgs, type MethodName, RPC_API_VERSION } from './rpc-schemas';
@@ -30,7 +33,10 @@ export class ConductorManager implements RpcEndpoint {
   constructor(services: {
     agents: AgentRegistry;
     clouds: CloudService;
-    images: ImageService;
+    images: ImageQueries;
+    adoption: ImageAdoption;
+    deletion: ImageDeletion;
+    drift: DriftCheck;
     locations: LocationService;
     tasks: TaskQueries;
     control: TaskControl;
@@ -43,31 +49,48 @@ export class ConductorManager implements RpcEndpoint {
   }) {
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [name, schema] of Object.entries(METHODS)) this.validators.set(name, ajv.compile(schema));
-    const { agents, clouds, images, locations, tasks, control, uploads, sharing, targets, db, host } =
-      services;
+    const {
+      agents,
+      clouds,
+      images,
+      adoption,
+      deletion,
+      drift,
+      locations,
+      tasks,
+      control,
+      uploads,
+      sharing,
+      targets,
+      db,
+      host,
+    } = services;
     this.handlers = {
       agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
       create_cloud: (ctx, args) => clouds.create(ctx, args),
       list_clouds: (ctx) => clouds.list(ctx),
       get_cloud: (ctx, args) => clouds.get(ctx, args.cloud),
       delete_cloud: (ctx, args) => clouds.delete(ctx, args.cloud),
-      create_image: (ctx, args) => images.create(ctx, args),
+      create_image: (ctx, args) => adoption.create(ctx, args),
       list_images: (ctx, args) => images.list(ctx, args),
       get_image: (ctx, args) => images.get(ctx, args.image_id),
       list_tasks: (ctx, args) => tasks.list(ctx, args),
       get_task: (ctx, args) => tasks.get(ctx, args.task_id),
-      sync_image: (ctx, args) => images.sync(ctx, args),
+      sync_image: (ctx, args) => adoption.sync(ctx, args),
       add_location: (ctx, args) => locations.add(ctx, args),
       delete_location: (ctx, args) => locations.delete(ctx, args),
       delete_image: (ctx, args) =>
-        args.delete_remote ? images.deleteEverywhere(ctx, args.image_id) : images.forget(ctx, args.image_id),
+        args.delete_remote
+          ? deletion.deleteEverywhere(ctx, args.image_id)
+          : deletion.forget(ctx, args.image_id),
       cancel_task: (ctx, args) => control.cancel(ctx, args.task_id),
       cancel_copy: async (_ctx, args) => control.stopHere(args.task_id),
       begin_upload: (ctx, args) => uploads.begin(ctx, args),
       finish_upload: (ctx, args) => uploads.finish(ctx, args),
       abort_upload: (ctx, args) => uploads.abort(ctx, args),
+      renew_upload: (ctx, args) => uploads.renew(ctx, args),
       list_cloud_images: (ctx, args) => clouds.listImages(ctx, args),
-      refresh_image: (ctx, args) => images.refresh(ctx, args.image_id),
+      refresh_image: (ctx, args) => drift.refresh(ctx, args.image_id),
       get_matrix: (ctx, args) => matrix(db, clouds, ctx, args),
       update_image: (ctx, args) => sharing.update(ctx, args),
       list_members: (ctx, args) => sharing.listMembers(ctx, args.image_id),

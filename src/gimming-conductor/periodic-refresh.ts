@@ -11,7 +11,7 @@ import { describeError } from '../common/errors';
 import type { ServiceUser } from '../common/keystone/service-user';
 import { getLogger } from '../common/log';
 import { LocationRow } from './db/entities';
-import type { ImageService } from './images';
+import type { DriftCheck } from './drift';
 
 const log = getLogger('conductor.periodic_refresh');
 
@@ -22,7 +22,7 @@ export class PeriodicRefresh {
 
   constructor(
     private readonly db: DataSource,
-    private readonly images: ImageService,
+    private readonly images: DriftCheck,
     private readonly serviceUser: ServiceUser,
     private readonly intervalS: number,
     private readonly batchSize: number,

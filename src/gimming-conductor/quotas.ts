@@ -17,7 +17,10 @@ export interface QuotaLimits {
 
 export const NO_LIMITS: QuotaLimits = { runningTasks: -1, stagedBytes: -1, clouds: -1 };
 
-/** States in which a task counts against its project (see images.ts WORKING_STATES). */
+/**
+ * States in which a task counts against its project (see task-queue.ts WORKING_STATES). An upload does not
+ * count: its copies do, once its data is staged.
+ */
 const COUNTED_STATES = ['pending', 'running', 'cancelling'];
 
 export class ProjectQuotas {
@@ -31,6 +34,7 @@ export class ProjectQuotas {
       .getRepository(TaskRow)
       .createQueryBuilder('t')
       .where('t.project_id = :project AND t.status IN (:...states)', { project, states: COUNTED_STATES })
+      .andWhere("t.type <> 'upload'")
       .getCount();
     if (working + adding > limit) {
       throw new GimmingError(

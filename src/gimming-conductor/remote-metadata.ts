@@ -4,7 +4,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { RequestContext } from '../common/context';
-import * as agentapi from './agentapi';
+import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
 import type { CloudRow } from './db/entities';
 import type { RemoteView } from './rpc-schemas';
@@ -15,6 +15,7 @@ export class RemoteMetadata {
 
   constructor(
     private readonly agents: AgentRegistry,
+    private readonly gateway: AgentGateway,
     cacheSeconds: number,
   ) {
     this.cache = cacheSeconds > 0 ? new LRUCache({ max: 10000, ttl: cacheSeconds * 1000 }) : undefined;
@@ -45,7 +46,7 @@ export class RemoteMetadata {
     let remote;
     try {
       const agent = await this.agents.pick(cloud.zone);
-      remote = await agentapi.describeImage(ctx, agent.address, cloud, remoteId);
+      remote = await this.gateway.describeImage(ctx, agent.address, cloud, remoteId);
     } catch (err) {
       // What was cached is no longer what the cloud says (the copy may be gone): never answer it again.
       this.cache?.delete(key);

@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.6';
+export const RPC_API_VERSION = '1.7';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -106,7 +106,12 @@ export const METHODS = {
   cancel_task: T.Object({ task_id: Id }),
   cancel_copy: T.Object({ task_id: Id }),
   // 1.2
-  begin_upload: T.Object({ image_id: Id, size: T.Optional(T.Integer({ minimum: 0 })) }),
+  begin_upload: T.Object({
+    image_id: Id,
+    size: T.Optional(T.Integer({ minimum: 0 })),
+    // 1.7: the caller renews the upload's lease (renew_upload) while the data arrives
+    renews: T.Optional(T.Boolean()),
+  }),
   finish_upload: T.Object({
     image_id: Id,
     size: T.Integer({ minimum: 0 }),
@@ -114,6 +119,8 @@ export const METHODS = {
     os_hash_value: T.String({ pattern: '^[0-9a-f]{128}$' }),
   }),
   abort_upload: T.Object({ image_id: Id }),
+  // 1.7: the upload's lease, renewed by the API server that receives its data
+  renew_upload: T.Object({ image_id: Id }),
   // 1.3
   list_cloud_images: T.Object({ cloud: CloudRefArg, limit: T.Integer({ minimum: 1, maximum: 1000 }) }),
   refresh_image: T.Object({ image_id: Id }),

@@ -113,8 +113,13 @@ export class ConductorAPI {
   beginUpload(
     ctx: RequestContext,
     args: MethodArgs<'begin_upload'>,
-  ): Promise<{ agent_address: string; limit_bytes?: number | null }> {
-    return this.client.call(ctx, 'begin_upload', args, { version: '1.2' });
+  ): Promise<{ agent_address: string; limit_bytes?: number | null; lease_s?: number }> {
+    return this.client.call(ctx, 'begin_upload', args, { version: args.renews ? '1.7' : '1.2' });
+  }
+
+  /** Renews an upload's lease: the conductors take an upload whose lease lapsed for interrupted. */
+  renewUpload(ctx: RequestContext, imageId: string): Promise<{ renewed: boolean }> {
+    return this.client.call(ctx, 'renew_upload', { image_id: imageId }, { version: '1.7' });
   }
 
   finishUpload(ctx: RequestContext, args: MethodArgs<'finish_upload'>): Promise<ImageView> {

@@ -7,10 +7,11 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { GimmingError, asGimmingError, conflict, describeError, notFound } from '../common/errors';
 import { getLogger } from '../common/log';
-import * as agentapi from './agentapi';
+import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
 import { CloudRow, ImageMemberRow, ImageRow, LocationRow } from './db/entities';
-import { type ImageService, assertNotDeleting } from './images';
+import { assertNotDeleting } from './image-guards';
+import type { ImageQueries } from './image-queries';
 import type { ImageView, MemberView, MethodArgs } from './rpc-schemas';
 import type { RemoteMetadata } from './remote-metadata';
 import { remoteView } from './views';
@@ -29,7 +30,8 @@ export class SharingService {
   constructor(
     private readonly db: DataSource,
     private readonly agents: AgentRegistry,
-    private readonly images: ImageService,
+    private readonly gateway: AgentGateway,
+    private readonly images: ImageQueries,
     private readonly remotes: RemoteMetadata,
   ) {}
 
@@ -70,7 +72,7 @@ export class SharingService {
     };
     await this.db.getRepository(ImageRow).update({ id: image.id }, { ...changes, updatedAt: new Date() });
     const results = await this.eachCopy(ctx, await this.copies(image.id), (address, copy) =>
-      agentapi.updateImage(ctx, address, copy.cloud, copy.remoteId, changes),
+      this.gateway.updateImage(ctx, address, copy.cloud, copy.remoteId, changes),
     );
     const view = await this.images.view(await this.images.find(ctx, image.id));
     for (const result of results) {
@@ -112,7 +114,7 @@ export class SharingService {
       .getRepository(ImageMemberRow)
       .find({ where: { imageId: image.id }, order: { createdAt: 'ASC' } });
     const perCopy = await this.eachCopy(ctx, await this.copies(image.id), (address, copy) =>
-      agentapi.listMembers(ctx, address, copy.cloud, copy.remoteId),
+      this.gateway.listMembers(ctx, address, copy.cloud, copy.remoteId),
     );
     return rows.map((row) => ({
       member_id: row.memberId,
@@ -144,7 +146,7 @@ export class SharingService {
       throw err;
     }
     const results = await this.eachCopy(ctx, await this.copies(image.id), (address, copy) =>
-      agentapi.addMember(ctx, address, copy.cloud, copy.remoteId, args.member_id),
+      this.gateway.addMember(ctx, address, copy.cloud, copy.remoteId, args.member_id),
     );
     log.info({ image_id: image.id, member: args.member_id, copies: results.length }, 'image shared');
     return {
@@ -173,7 +175,7 @@ export class SharingService {
       );
     }
     const results = await this.eachCopy(ctx, await this.copies(image.id), (address, copy) =>
-      agentapi.removeMember(ctx, address, copy.cloud, copy.remoteId, args.member_id),
+      this.gateway.removeMember(ctx, address, copy.cloud, copy.remoteId, args.member_id),
     );
     for (const { copy, error } of results.filter((r) => r.error)) {
       log.warn(
@@ -198,15 +200,15 @@ export class SharingService {
       const image = await this.db.getRepository(ImageRow).findOneBy({ id: imageId });
       if (!image) return;
       const agent = await this.agents.pick(cloud.zone);
-      const copy = await agentapi.describeImage(ctx, agent.address, cloud, remoteId);
+      const copy = await this.gateway.describeImage(ctx, agent.address, cloud, remoteId);
       const publicByUser = image.visibility === 'public' && !ctx.isAdmin;
       if (copy.visibility !== image.visibility && !publicByUser) {
-        await agentapi.updateImage(ctx, agent.address, cloud, remoteId, { visibility: image.visibility });
+        await this.gateway.updateImage(ctx, agent.address, cloud, remoteId, { visibility: image.visibility });
       }
       if (image.visibility !== 'shared') return;
       const members = await this.db.getRepository(ImageMemberRow).findBy({ imageId });
       for (const member of members) {
-        await agentapi.addMember(ctx, agent.address, cloud, remoteId, member.memberId);
+        await this.gateway.addMember(ctx, agent.address, cloud, remoteId, member.memberId);
       }
     } catch (err) {
       log.warn(

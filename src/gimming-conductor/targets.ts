@@ -7,11 +7,13 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict } from '../common/errors';
 import { getLogger } from '../common/log';
-import * as agentapi from './agentapi';
+import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { type CloudRow, LocationRow } from './db/entities';
-import { type ImageService, assertNotDeleting } from './images';
+import type { ImageAdoption } from './adoption';
+import { assertNotDeleting } from './image-guards';
+import type { ImageQueries } from './image-queries';
 import type { LocationService } from './locations';
 import type { MethodArgs, TargetsRefusal, TargetsView } from './rpc-schemas';
 
@@ -26,7 +28,9 @@ export class TargetService {
     private readonly db: DataSource,
     private readonly clouds: CloudService,
     private readonly agents: AgentRegistry,
-    private readonly images: ImageService,
+    private readonly gateway: AgentGateway,
+    private readonly images: ImageQueries,
+    private readonly adoption: ImageAdoption,
     private readonly locations: LocationService,
   ) {}
 
@@ -81,7 +85,7 @@ export class TargetService {
     // Copies first (from a copy that stays), then the removals.
     let tasks: TargetsView['tasks'] = [];
     if (add.length > 0) {
-      const synced = await this.images.sync(ctx, {
+      const synced = await this.adoption.sync(ctx, {
         image_id: image.id,
         targets: add.map((c) => c.id),
       });
@@ -134,7 +138,7 @@ export class TargetService {
     try {
       const cloud = await this.clouds.resolveForWork(ctx, location.cloudId);
       const agent = await this.agents.pick(cloud.zone);
-      remote = await agentapi.describeImage(ctx, agent.address, cloud, location.remoteId);
+      remote = await this.gateway.describeImage(ctx, agent.address, cloud, location.remoteId);
     } catch (err) {
       if (err instanceof GimmingError && err.status === 404) return {}; // already gone: forgotten
       const reason =

@@ -1,5 +1,7 @@
 /**
- * Reading tasks: list with filters, show one. A task is visible to whoever can see its image.
+ * Reading tasks: list with filters, show one. A task is visible to whoever can see its image. An upload's
+ * task (the lease its API server holds while the data arrives) is the conductors' own: users follow an
+ * upload by its image's status, as before uploads were leased.
  */
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
@@ -25,7 +27,7 @@ export class TaskQueries {
 
   async get(ctx: RequestContext, id: string): Promise<TaskView> {
     const task = await this.db.getRepository(TaskRow).findOneBy({ id });
-    if (!task || !(await this.visible(ctx, task)))
+    if (!task || task.type === 'upload' || !(await this.visible(ctx, task)))
       throw notFound('gimming.task.not_found', `Task ${id} was not found.`);
     return taskView(task, await this.clouds.namesById());
   }
@@ -33,6 +35,7 @@ export class TaskQueries {
   async list(ctx: RequestContext, args: MethodArgs<'list_tasks'>): Promise<Page<TaskView>> {
     const qb = this.db.getRepository(TaskRow).createQueryBuilder('t');
     if (!(ctx.isAdmin && args.all_projects)) qb.where('t.project_id = :p', { p: ctx.projectId ?? '' });
+    qb.andWhere("t.type <> 'upload'");
     if (args.image_id) qb.andWhere('t.image_id = :image', { image: args.image_id });
     if (args.status) qb.andWhere('t.status = :status', { status: args.status });
     if (args.cloud)

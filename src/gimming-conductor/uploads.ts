@@ -3,17 +3,24 @@
  * (never through RabbitMQ or the conductor); the conductor only chooses that agent, records the byte
  * identity computed on the way (md5 by the API, sha512 by the agent), copies from staging to every target,
  * and has the staged data deleted once every target is finished.
+ *
+ * An upload is a task of its own (type `upload`), leased like every other: the API server holds its lease
+ * while the data arrives and renews it (renew_upload). If that server dies mid-upload, the lease lapses
+ * and a conductor ends the task failed (tasks/upload-task.ts): the staging is freed and the image waits
+ * for its data again.
  */
-import type { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { conflict, describeError } from '../common/errors';
 import { getLogger } from '../common/log';
-import * as agentapi from './agentapi';
+import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
-import type { ImageService } from './images';
+import type { ImageQueries } from './image-queries';
+import type { TaskQueue } from './task-queue';
 import type { ImageView, MethodArgs } from './rpc-schemas';
-import type { TaskEngine } from './tasks/engine';
+import { UPLOADING_STATES } from './tasks/upload-task';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 
 const log = getLogger('conductor.uploads');
@@ -22,11 +29,17 @@ export class UploadService {
   constructor(
     private readonly db: DataSource,
     private readonly agents: AgentRegistry,
-    private readonly images: ImageService,
-    private readonly engine: TaskEngine,
+    private readonly gateway: AgentGateway,
+    private readonly images: ImageQueries,
+    private readonly queue: TaskQueue,
     private readonly quotas: ProjectQuotas = new ProjectQuotas(),
     /** What an upload of undeclared size reserves at most ([agent] staging_max_upload_bytes). */
     private readonly maxUploadBytes = 2147483648,
+    /**
+     * Seconds an upload's lease lasts unrenewed ([conductor] task_lease_time); an API server before RPC 1.7
+     * does not renew it, and gets `legacyLeaseS`.
+     */
+    private readonly lease: { leaseS: number; legacyLeaseS: number } = { leaseS: 30, legacyLeaseS: 86400 },
   ) {}
 
   /**
@@ -38,7 +51,7 @@ export class UploadService {
   async begin(
     ctx: RequestContext,
     args: MethodArgs<'begin_upload'>,
-  ): Promise<{ agent_address: string; limit_bytes: number | null }> {
+  ): Promise<{ agent_address: string; limit_bytes: number | null; lease_s: number }> {
     const image = await this.images.find(ctx, args.image_id);
     const locations = await this.db
       .getRepository(LocationRow)
@@ -74,10 +87,75 @@ export class UploadService {
           `Image ${image.id} is ${image.status}: its data was already uploaded or is being uploaded.`,
         );
       }
+      const now = new Date();
+      const leaseS = args.renews ? this.lease.leaseS : this.lease.legacyLeaseS;
+      const task = await this.queue.newTask(ctx, image, now, {
+        id: randomUUID(),
+        type: 'upload',
+        cloudId: cloud.id,
+        sourceCloudId: null,
+        bytesTotal: args.size ?? null,
+      });
+      await m.insert(TaskRow, {
+        ...task,
+        status: 'running',
+        attempts: 1,
+        agent: agent.address,
+        startedAt: now,
+        leaseExpiresAt: new Date(now.getTime() + leaseS * 1000),
+        // The API server receiving the data holds the lease, no conductor; and nobody goes on with an
+        // upload once that server is gone: it needs no trust.
+        conductor: null,
+        trustId: null,
+      });
       return left;
     });
     log.info({ image_id: image.id, agent: agent.address, declared_size: args.size }, 'upload started');
-    return { agent_address: agent.address, limit_bytes: room ?? null };
+    return { agent_address: agent.address, limit_bytes: room ?? null, lease_s: this.lease.leaseS };
+  }
+
+  /**
+   * Renews the lease of the image's upload (the API server receiving its data calls this every third of
+   * the lease). `renewed` is false once the upload is over, or was taken for interrupted.
+   */
+  async renew(ctx: RequestContext, args: MethodArgs<'renew_upload'>): Promise<{ renewed: boolean }> {
+    const image = await this.images.find(ctx, args.image_id);
+    const renewed = await this.db
+      .createQueryBuilder()
+      .update(TaskRow)
+      .set({ leaseExpiresAt: new Date(Date.now() + this.lease.leaseS * 1000) })
+      .where("image_id = :id AND type = 'upload' AND status IN (:...states)", {
+        id: image.id,
+        states: UPLOADING_STATES,
+      })
+      .andWhere('lease_expires_at IS NOT NULL AND lease_expires_at >= :now', { now: new Date() })
+      .execute();
+    return { renewed: Boolean(renewed.affected) };
+  }
+
+  /** Ends the image's upload task (in `m`, with the change to the image). */
+  private async endUploadTask(
+    m: EntityManager,
+    imageId: string,
+    outcome: { status: 'succeeded'; bytes: number } | { status: 'failed'; code: string; message: string },
+  ): Promise<void> {
+    const now = new Date();
+    await m
+      .createQueryBuilder()
+      .update(TaskRow)
+      .set({
+        ...(outcome.status === 'succeeded'
+          ? { status: 'succeeded', bytesDone: outcome.bytes, bytesTotal: outcome.bytes }
+          : { status: 'failed', errorCode: outcome.code, errorMessage: outcome.message }),
+        finishedAt: now,
+        updatedAt: now,
+        leaseExpiresAt: null,
+      })
+      .where("image_id = :id AND type = 'upload' AND status IN (:...states)", {
+        id: imageId,
+        states: UPLOADING_STATES,
+      })
+      .execute();
   }
 
   /**
@@ -132,6 +210,8 @@ export class UploadService {
       if (!claimed.affected) {
         throw conflict('gimming.image.not_saving', `Image ${image.id} is not waiting for its data.`);
       }
+      if (from === 'saving')
+        await this.endUploadTask(m, image.id, { status: 'succeeded', bytes: identity.size });
       Object.assign(image, {
         status: 'active',
         size: identity.size,
@@ -142,7 +222,7 @@ export class UploadService {
       });
       for (const location of locations) {
         const target = await m.findOneByOrFail(CloudRow, { id: location.cloudId });
-        taskIds.push(await this.images.queueCopy(m, ctx, image, null, target, now, location));
+        taskIds.push(await this.queue.queueCopy(m, ctx, image, null, target, now, location));
       }
     });
     log.info(
@@ -150,19 +230,26 @@ export class UploadService {
       'data staged; copying to the targets',
     );
     const view = await this.images.view(image);
-    await this.images.submit(ctx, taskIds, 'copy');
+    await this.queue.submit(ctx, taskIds, 'copy');
     return view;
   }
 
   /** An upload that failed: the image waits for its data again (the agent left nothing staged). */
   async abort(ctx: RequestContext, args: MethodArgs<'abort_upload'>): Promise<void> {
     const image = await this.images.find(ctx, args.image_id);
-    await this.db
-      .createQueryBuilder()
-      .update(ImageRow)
-      .set({ status: 'queued', stagingAgent: null, stagingReserved: null, updatedAt: new Date() })
-      .where('id = :id AND status = :saving', { id: image.id, saving: 'saving' })
-      .execute();
+    await this.db.transaction(async (m) => {
+      await m
+        .createQueryBuilder()
+        .update(ImageRow)
+        .set({ status: 'queued', stagingAgent: null, stagingReserved: null, updatedAt: new Date() })
+        .where('id = :id AND status = :saving', { id: image.id, saving: 'saving' })
+        .execute();
+      await this.endUploadTask(m, image.id, {
+        status: 'failed',
+        code: 'gimming.upload.aborted',
+        message: 'The upload did not complete; the image waits for its data again.',
+      });
+    });
     log.info({ image_id: image.id }, 'upload aborted');
   }
 
@@ -187,7 +274,7 @@ export class UploadService {
       .getRepository(ImageRow)
       .update({ id: imageId }, { stagingAgent: null, updatedAt: new Date() });
     try {
-      await agentapi.deleteStaging(ctx, address, imageId);
+      await this.gateway.deleteStaging(ctx, address, imageId);
     } catch (err) {
       log.error(
         { image_id: imageId, agent: address, reason: describeError(err) },

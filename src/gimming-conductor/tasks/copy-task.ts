@@ -7,7 +7,8 @@ import type { RequestContext } from '../../common/context';
 import { GimmingError, describeError } from '../../common/errors';
 import type { RemoteImage__Output } from '../../common/grpc/generated/gimming/agent/v1/RemoteImage';
 import { getLogger } from '../../common/log';
-import * as agentapi from '../agentapi';
+import type { AgentGateway, RunningCopy } from '../agent-gateway';
+import { cloudRef } from '../agent-gateway';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
@@ -42,6 +43,8 @@ interface CopySource {
 export interface CopyTaskDeps {
   db: DataSource;
   agents: AgentRegistry;
+  /** How the task reaches its agents. */
+  gateway: AgentGateway;
   host: string;
   progressIntervalMs: number;
   retry: RetryPolicy;
@@ -52,7 +55,7 @@ export interface CopyTaskDeps {
 }
 
 export class CopyTask implements RunnableTask {
-  private running: agentapi.RunningCopy | undefined;
+  private running: RunningCopy | undefined;
   /** This run counted an attempt (markRunning). */
   private ranAttempt = false;
   private stopReason: GimmingError | undefined;
@@ -109,10 +112,12 @@ export class CopyTask implements RunnableTask {
     target: CloudRow,
     address: string,
   ): Promise<RemoteImage__Output | undefined> {
-    const tagged = await agentapi.listImages(this.ctx, address, target, { [IMAGE_ID_PROPERTY]: image.id });
+    const tagged = await this.deps.gateway.listImages(this.ctx, address, target, {
+      [IMAGE_ID_PROPERTY]: image.id,
+    });
     const good = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
     for (const leftover of tagged.filter((t) => t !== good)) {
-      await agentapi.deleteImage(this.ctx, address, target, leftover.id);
+      await this.deps.gateway.deleteImage(this.ctx, address, target, leftover.id);
       log.info(
         { task_id: this.taskId, cloud: target.name, remote_id: leftover.id, status: leftover.status },
         'deleted what an earlier attempt left',
@@ -157,7 +162,12 @@ export class CopyTask implements RunnableTask {
       .getRepository(LocationRow)
       .findOneByOrFail({ imageId: image.id, cloudId: cloud.id });
     const agent = await this.deps.agents.pick(cloud.zone);
-    const remote = await agentapi.describeImage(this.ctx, agent.address, cloud, location.remoteId ?? '');
+    const remote = await this.deps.gateway.describeImage(
+      this.ctx,
+      agent.address,
+      cloud,
+      location.remoteId ?? '',
+    );
     assertSameBytes(image, remote);
     return {
       address: agent.address,
@@ -187,13 +197,13 @@ export class CopyTask implements RunnableTask {
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
     // Cancelled while the copy was being prepared: never start it.
     if (this.stopReason) throw this.stopReason;
-    this.running = agentapi.copyImage(
+    this.running = this.deps.gateway.copyImage(
       this.ctx,
       targetAddress,
       {
         task_id: task.id,
-        target: agentapi.cloudRef(target),
-        ...(source.cloud ? { source: agentapi.cloudRef(source.cloud) } : {}),
+        target: cloudRef(target),
+        ...(source.cloud ? { source: cloudRef(source.cloud) } : {}),
         source_is_staging: source.cloud === null,
         source_agent_address: source.address,
         source_image_id: source.id,

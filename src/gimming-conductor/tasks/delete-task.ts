@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../../common/context';
 import { GimmingError, describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
-import * as agentapi from '../agentapi';
+import type { AgentGateway } from '../agent-gateway';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
@@ -22,6 +22,8 @@ const log = getLogger('conductor.delete');
 export interface DeleteTaskDeps {
   db: DataSource;
   agents: AgentRegistry;
+  /** How the task reaches its agents. */
+  gateway: AgentGateway;
   host: string;
   retry: RetryPolicy;
   notify?: ConductorNotifier;
@@ -63,7 +65,7 @@ export class DeleteTask implements RunnableTask {
       }
       const agent = await this.deps.agents.pick(cloud.zone);
       await this.markRunning(task, agent.address, event);
-      const remote = await agentapi
+      const remote = await this.deps.gateway
         .describeImage(this.ctx, agent.address, cloud, location.remoteId)
         .catch((err: unknown) => {
           if (err instanceof GimmingError && err.status === 404) return undefined;
@@ -85,7 +87,7 @@ export class DeleteTask implements RunnableTask {
           );
         }
         if (this.stopReason) throw this.stopReason;
-        await agentapi.deleteImage(this.ctx, agent.address, cloud, location.remoteId);
+        await this.deps.gateway.deleteImage(this.ctx, agent.address, cloud, location.remoteId);
       }
       await this.markSucceeded(task, remote !== undefined, event);
       log.info(

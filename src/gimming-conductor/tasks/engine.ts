@@ -16,7 +16,7 @@ export interface RunnableTask {
   cancel(reason?: GimmingError): void;
 }
 
-export type TaskType = 'copy' | 'delete' | 'import';
+export type TaskType = 'copy' | 'delete' | 'import' | 'upload';
 
 export type TaskFactory = (type: TaskType, taskId: string, ctx: RequestContext) => RunnableTask;
 
@@ -136,7 +136,7 @@ export class TaskEngine {
       const task = this.makeTask(next.type, next.taskId, next.ctx);
       this.running.set(next.taskId, task);
       const deadline =
-        this.deadlineMs > 0 && next.type !== 'delete'
+        this.deadlineMs > 0 && next.type !== 'delete' && next.type !== 'upload'
           ? setTimeout(() => {
               log.warn({ task_id: next.taskId, seconds: this.deadlineMs / 1000 }, 'task deadline reached');
               task.cancel(deadlineExceeded(next.type, this.deadlineMs));

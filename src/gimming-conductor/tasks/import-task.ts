@@ -10,7 +10,7 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../../common/context';
 import { GimmingError } from '../../common/errors';
 import { getLogger } from '../../common/log';
-import * as agentapi from '../agentapi';
+import type { AgentGateway, RunningImport } from '../agent-gateway';
 import { CloudRow, ImageRow, TaskRow } from '../db/entities';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { UploadService } from '../uploads';
@@ -22,6 +22,8 @@ const log = getLogger('conductor.import');
 
 export interface ImportTaskDeps {
   db: DataSource;
+  /** How the task reaches its agents. */
+  gateway: AgentGateway;
   host: string;
   progressIntervalMs: number;
   uploads: UploadService;
@@ -31,7 +33,7 @@ export interface ImportTaskDeps {
 const cancelled = () => new GimmingError('gimming.task.cancelled', 409, 'The import was cancelled.');
 
 export class ImportTask implements RunnableTask {
-  private running: agentapi.RunningImport | undefined;
+  private running: RunningImport | undefined;
   private stopReason: GimmingError | undefined;
 
   constructor(
@@ -70,7 +72,7 @@ export class ImportTask implements RunnableTask {
       const limit = await this.deps.uploads.stagingLimit(image);
       let lastWrite = 0;
       let progressWrite: Promise<unknown> = Promise.resolve();
-      this.running = agentapi.importToStaging(
+      this.running = this.deps.gateway.importToStaging(
         this.ctx,
         image.stagingAgent,
         { image_id: image.id, url, ...(limit !== undefined ? { limit_bytes: limit } : {}) },
@@ -130,7 +132,8 @@ export class ImportTask implements RunnableTask {
     } catch (err) {
       await this.markFailed(task, image, this.stopReason ?? err, event);
       // Staged, but the image could not take it (deleted meanwhile): the data must not stay behind.
-      if (stagedAt) await agentapi.deleteStaging(this.ctx, stagedAt, image.id).catch(() => undefined);
+      if (stagedAt)
+        await this.deps.gateway.deleteStaging(this.ctx, stagedAt, image.id).catch(() => undefined);
     }
   }
 

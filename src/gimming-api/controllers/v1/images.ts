@@ -82,8 +82,9 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     if (length !== '' && !/^\d{1,15}$/.test(length))
       throw badRequest('gimming.request.invalid', 'Content-Length is not a number.');
     const declared = length === '' ? undefined : Number(length);
-    const { agent_address, limit_bytes } = await deps.conductor.beginUpload(ctx.state.context, {
+    const { agent_address, limit_bytes, lease_s } = await deps.conductor.beginUpload(ctx.state.context, {
       image_id: id,
+      renews: true,
       ...(declared !== undefined ? { size: declared } : {}),
     });
     let uploaded;
@@ -99,6 +100,12 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
           limitBytes: limit_bytes ?? undefined,
           idleTimeoutMs: deps.uploadIdleTimeoutMs,
           deadlineMs: deps.uploadDeadlineMs,
+          lease: lease_s
+            ? {
+                renew: () => deps.conductor.renewUpload(ctx.state.context, id),
+                renewEveryMs: Math.max(1000, (lease_s * 1000) / 3),
+              }
+            : undefined,
         },
       );
     } catch (err) {

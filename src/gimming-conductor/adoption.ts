@@ -1,0 +1,328 @@
+/**
+ * Making images: adopting one that lives in a cloud (and queueing its copies to the targets), recording
+ * one whose data will be uploaded or imported, and syncing an image to more clouds.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from '../common/context';
+import { GimmingError, badRequest, conflict } from '../common/errors';
+import { getLogger } from '../common/log';
+import type { AgentGateway } from './agent-gateway';
+import type { AgentRegistry } from './agents';
+import { IMAGE_ID_PROPERTY, sameBytes } from './byte-identity';
+import type { CloudService } from './clouds';
+import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
+import { assertMayTrack, assertNotDeleting } from './image-guards';
+import type { ImageQueries } from './image-queries';
+import { ConductorNotifier } from './notify';
+import { ProjectQuotas, stagedBytesExceeded } from './quotas';
+import type { RemoteTags } from './remote-tags';
+import type { ImageView, MethodArgs } from './rpc-schemas';
+import type { TaskQueue } from './task-queue';
+import { pendingImportUrls } from './tasks/import-urls';
+import type { Trusts } from './trusts';
+
+const log = getLogger('conductor.images');
+
+export class ImageAdoption {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clouds: CloudService,
+    private readonly agents: AgentRegistry,
+    private readonly gateway: AgentGateway,
+    private readonly queries: ImageQueries,
+    private readonly queue: TaskQueue,
+    private readonly tags: RemoteTags,
+    private readonly trusts: Trusts,
+    private readonly notify: ConductorNotifier = ConductorNotifier.noop(),
+    private readonly quotas: ProjectQuotas = new ProjectQuotas(),
+    /** What an import reserves of the staging area at most ([agent] staging_max_upload_bytes). */
+    private readonly maxImportBytes = 2147483648,
+  ) {}
+
+  /** Adopts `source` and queues a copy to each target; without a source, records an image to upload. */
+  async create(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+    return this.queue.withTrustCleanup(ctx, () => this.createImage(ctx, args));
+  }
+
+  private async createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+    if (!ctx.projectId)
+      throw new GimmingError('gimming.auth.no_project', 403, 'A project-scoped token is needed.');
+    if (!args.source) return this.createForUpload(ctx, args);
+    if ('url' in args.source) return this.createForUpload(ctx, args, args.source.url);
+    if (args.targets.length > 0) void this.trusts.forRequest(ctx); // made while the source is read
+    const adopt = args.source;
+    const source = await this.clouds.resolveForWork(ctx, adopt.cloud);
+    const targets: CloudRow[] = [];
+    for (const ref of args.targets) {
+      const target = await this.clouds.resolveForWork(ctx, ref);
+      if (target.id === source.id) {
+        throw badRequest(
+          'gimming.image.target_is_source',
+          `Cloud ${target.name} is the source; it cannot be a target too.`,
+        );
+      }
+      if (!targets.some((t) => t.id === target.id)) targets.push(target);
+    }
+    const sourceAgent = await this.agents.pick(source.zone);
+    for (const target of targets) await this.agents.pick(target.zone);
+
+    const remote = await this.gateway.describeImage(ctx, sourceAgent.address, source, adopt.image_id);
+    assertMayTrack(ctx, source, remote);
+    if (remote.status !== 'active') {
+      throw conflict(
+        'gimming.remote_image.not_active',
+        `Image ${remote.id} in cloud ${source.name} is ${remote.status}, not active.`,
+      );
+    }
+    if (!remote.checksum && !remote.os_hash_value) {
+      throw conflict(
+        'gimming.remote_image.no_hash',
+        `Image ${remote.id} in cloud ${source.name} exposes no checksum to verify copies with.`,
+      );
+    }
+
+    const now = new Date();
+    const image = Object.assign(new ImageRow(), {
+      id: randomUUID(),
+      name: args.name ?? (remote.name || remote.id),
+      owner: ctx.projectId,
+      visibility: args.visibility ?? 'private',
+      status: 'active',
+      size: remote.size,
+      checksum: remote.checksum || null,
+      osHashAlgo: remote.os_hash_algo || null,
+      osHashValue: remote.os_hash_value || null,
+      diskFormat: remote.disk_format || null,
+      containerFormat: remote.container_format || null,
+      minDisk: remote.min_disk,
+      minRam: remote.min_ram,
+      properties: JSON.stringify(
+        Object.fromEntries(Object.entries(remote.properties).filter(([k]) => k !== IMAGE_ID_PROPERTY)),
+      ),
+      stagingAgent: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const taskIds: string[] = [];
+    try {
+      await this.db.transaction(async (m) => {
+        await this.quotas.checkTasks(m, image.owner, targets.length);
+        await m.insert(ImageRow, image);
+        await m.insert(LocationRow, {
+          id: randomUUID(),
+          imageId: image.id,
+          owner: image.owner,
+          cloudId: source.id,
+          remoteId: remote.id,
+          status: 'active',
+          taskId: null,
+          lastVerifiedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        for (const target of targets)
+          taskIds.push(await this.queue.queueCopy(m, ctx, image, source, target, now));
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
+        throw conflict(
+          'gimming.location.already_tracked',
+          `Image ${remote.id} in cloud ${source.name} is already tracked by GIMinG.`,
+        );
+      }
+      throw err;
+    }
+    log.info(
+      { image_id: image.id, source: source.name, targets: targets.map((t) => t.name) },
+      'image adopted',
+    );
+    this.notify.imageCreated(ctx, image, { source, sourceImageId: remote.id, targets, taskIds });
+    const view = await this.queries.view(image); // as committed: the copies are queued
+    await this.queue.submit(ctx, taskIds, 'copy');
+    await this.tags.tag(ctx, sourceAgent.address, source, remote.id, image.id);
+    return view;
+  }
+
+  /**
+   * Records an image whose data will be uploaded (PUT /v1/images/{id}/file), with a location per target;
+   * with `importUrl`, its data is imported from that URL by the staging agent instead, as a task.
+   */
+  private async createForUpload(
+    ctx: RequestContext,
+    args: MethodArgs<'create_image'>,
+    importUrl?: string,
+  ): Promise<ImageView> {
+    if (!args.disk_format || !args.container_format) {
+      throw badRequest(
+        'gimming.image.formats_required',
+        'An image to upload needs disk_format and container_format.',
+      );
+    }
+    if (args.targets.length === 0)
+      throw badRequest('gimming.image.no_target', 'Name at least one target cloud.');
+    const targets: CloudRow[] = [];
+    for (const ref of args.targets) {
+      const target = await this.clouds.resolveForWork(ctx, ref);
+      if (!targets.some((t) => t.id === target.id)) targets.push(target);
+    }
+    for (const target of targets) await this.agents.pick(target.zone);
+    // An import is staged by an agent of the first target's zone, so that copy stays local.
+    const stagingAgent = importUrl ? await this.agents.pick((targets[0] as CloudRow).zone) : undefined;
+    const now = new Date();
+    const image = Object.assign(new ImageRow(), {
+      id: randomUUID(),
+      name: args.name ?? 'unnamed',
+      owner: ctx.projectId as string,
+      visibility: args.visibility ?? 'private',
+      status: 'queued',
+      size: null,
+      checksum: null,
+      osHashAlgo: null,
+      osHashValue: null,
+      diskFormat: args.disk_format,
+      containerFormat: args.container_format,
+      minDisk: args.min_disk ?? 0,
+      minRam: args.min_ram ?? 0,
+      properties: JSON.stringify(args.properties ?? {}),
+      stagingAgent: stagingAgent?.address ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (stagingAgent) image.status = 'importing';
+    const importTaskId = stagingAgent ? randomUUID() : undefined;
+    await this.db.transaction(async (m) => {
+      if (importTaskId) {
+        // An import counts as one task until its copies start, and reserves staging room for its data.
+        await this.quotas.checkTasks(m, image.owner, 1);
+        const room = await this.quotas.stagingRoom(m, image.owner, image.id);
+        if (room !== undefined && room <= 0) {
+          throw stagedBytesExceeded(image.owner, this.quotas.limits.stagedBytes, room);
+        }
+        image.stagingReserved = Math.min(this.maxImportBytes, room ?? Infinity);
+      }
+      await m.insert(ImageRow, image);
+      if (importTaskId) {
+        await m.insert(
+          TaskRow,
+          await this.queue.newTask(ctx, image, now, {
+            id: importTaskId,
+            type: 'import',
+            cloudId: (targets[0] as CloudRow).id,
+            sourceCloudId: null,
+            bytesTotal: null,
+          }),
+        );
+      }
+      for (const target of targets) {
+        await m.insert(LocationRow, {
+          id: randomUUID(),
+          imageId: image.id,
+          owner: image.owner,
+          cloudId: target.id,
+          remoteId: null,
+          status: 'queued',
+          taskId: null,
+          lastVerifiedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+    });
+    this.notify.imageCreated(ctx, image, {
+      source: null,
+      targets,
+      taskIds: importTaskId ? [importTaskId] : [],
+    });
+    if (importTaskId && importUrl) {
+      log.info(
+        { image_id: image.id, targets: targets.map((t) => t.name) },
+        'image recorded, importing its data',
+      );
+      pendingImportUrls.set(importTaskId, importUrl);
+      const view = await this.queries.view(image);
+      await this.queue.submit(ctx, [importTaskId], 'import');
+      return view;
+    }
+    log.info(
+      { image_id: image.id, targets: targets.map((t) => t.name) },
+      'image recorded, waiting for its data',
+    );
+    return this.queries.view(image);
+  }
+
+  /**
+   * Spreads an image to more clouds, or retries the ones that failed. Clouds that hold a good copy, or
+   * are getting one, are left alone; a cloud that already holds an image tagged with this image's ID and
+   * the same bytes gets that image as its location instead of a new copy (so re-runs are idempotent).
+   */
+  async sync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
+    return this.queue.withTrustCleanup(ctx, () => this.syncImage(ctx, args));
+  }
+
+  private async syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
+    const image = await this.queries.find(ctx, args.image_id);
+    assertNotDeleting(image);
+    void this.trusts.forRequest(ctx); // made while the targets are looked at
+    const targets: CloudRow[] = [];
+    for (const ref of args.targets) {
+      const target = await this.clouds.resolveForWork(ctx, ref);
+      if (!targets.some((t) => t.id === target.id)) targets.push(target);
+    }
+    const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
+    const sourceLocation = locations.find((l) => l.status === 'active' && l.remoteId);
+    if (!sourceLocation && !(image.stagingAgent && image.status === 'active')) {
+      throw conflict('gimming.image.no_source', `Image ${image.id} has no active copy to sync from.`);
+    }
+    // A cloud's copy, or else the staged upload.
+    const source = sourceLocation
+      ? await this.db.getRepository(CloudRow).findOneByOrFail({ id: sourceLocation.cloudId })
+      : null;
+    const now = new Date();
+    const plan: Array<{ target: CloudRow; existing: LocationRow | undefined; adopt?: string }> = [];
+    for (const target of targets) {
+      const existing = locations.find((l) => l.cloudId === target.id);
+      if (existing && ['active', 'queued', 'copying'].includes(existing.status)) continue;
+      const agent = await this.agents.pick(target.zone);
+      const tagged = await this.gateway.listImages(ctx, agent.address, target, {
+        [IMAGE_ID_PROPERTY]: image.id,
+      });
+      const same = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
+      plan.push(same ? { target, existing, adopt: same.id } : { target, existing });
+    }
+    const taskIds: string[] = [];
+    await this.db.transaction(async (m) => {
+      await this.quotas.checkTasks(m, image.owner, plan.filter((step) => !step.adopt).length);
+      for (const step of plan) {
+        if (step.adopt) {
+          const fields = {
+            remoteId: step.adopt,
+            status: 'active',
+            taskId: null,
+            lastVerifiedAt: now,
+            updatedAt: now,
+          };
+          if (step.existing) await m.update(LocationRow, { id: step.existing.id }, fields);
+          else
+            await m.insert(LocationRow, {
+              id: randomUUID(),
+              imageId: image.id,
+              owner: image.owner,
+              cloudId: step.target.id,
+              createdAt: now,
+              ...fields,
+            });
+          log.info(
+            { image_id: image.id, cloud: step.target.name, remote_id: step.adopt },
+            'tagged copy adopted',
+          );
+        } else {
+          taskIds.push(await this.queue.queueCopy(m, ctx, image, source, step.target, now, step.existing));
+        }
+      }
+    });
+    const view = await this.queries.view(image);
+    await this.queue.submit(ctx, taskIds, 'copy');
+    return view;
+  }
+}
