@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 stale=0
 
 npx proto-loader-gen-types --keepCase --longs=Number --enums=String --defaults --oneofs --grpcLib=@grpc/grpc-js \
-  -I protos -O "$tmp/generated" gimming/agent/v1/agent.proto >/dev/null
+  -I protos -O "$tmp/generated" gimming/agent/v2/agent.proto >/dev/null
 npx prettier --config .prettierrc.json --log-level warn --write "$tmp/generated" >/dev/null
 if ! diff -r "$tmp/generated" src/common/grpc/generated >/dev/null; then
   echo "src/common/grpc/generated is stale: run npm run gen:proto" >&2

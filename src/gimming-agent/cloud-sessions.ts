@@ -27,7 +27,7 @@ import { type CredentialOpener, SealedCredentials } from '../common/cloud-creden
 import type { CatalogEntry, RequestContext } from '../common/context';
 import { type Networks, type Resolver, checkProjectCloudUrl } from '../common/endpoint-filter';
 import { GimmingError, unavailable } from '../common/errors';
-import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
+import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v2/CloudRef';
 import { type ClientTls, tlsDetail } from '../common/http/tls';
 import { requestToken } from '../common/keystone/tokens';
 import { getLogger } from '../common/log';

@@ -1,30 +1,36 @@
 /**
- * The cloud-neutral image record as the agent protocol's v1 RemoteImage. The only place that knows the
- * v1 shape of an image (its md5 `checksum` and one `os_hash_algo`/`os_hash_value` pair).
+ * The cloud-neutral image record as the agent protocol's Image (gimming.agent.v2): the only place that
+ * knows the protocol's shape of an image and of a proof.
  */
-import type { ImageMember } from '../common/grpc/generated/gimming/agent/v1/ImageMember';
-import type { RemoteImage } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import type { Digest } from '../common/grpc/generated/gimming/agent/v2/Digest';
+import type { ImageMember } from '../common/grpc/generated/gimming/agent/v2/ImageMember';
+import type { Image as RemoteImage } from '../common/grpc/generated/gimming/agent/v2/Image';
+import type { DriverInfo } from '../common/grpc/generated/gimming/agent/v2/DriverInfo';
+import type { Proof } from '../common/grpc/generated/gimming/agent/v2/Proof';
+import type { CloudDriver } from './drivers/driver';
 import type { CloudImage, CloudMember, ImageDigests } from './drivers/image';
+import type { CopyProof } from './transfer/proof';
 
-/** The strongest hash first: the one v1 carries as os_hash_value. */
-const HASH_PREFERENCE = ['sha512', 'sha384', 'sha256', 'sha1'];
+export function toDigestList(digests: ImageDigests): Digest[] {
+  return Object.entries(digests)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')
+    .map(([algo, value]) => ({ algo, value }));
+}
 
-function strongest(digests: ImageDigests): [string, string] | undefined {
-  const algo =
-    HASH_PREFERENCE.find((a) => digests[a]) ?? Object.keys(digests).find((a) => a !== 'md5' && digests[a]);
-  return algo ? [algo, digests[algo] as string] : undefined;
+/** Digests of the protocol as a map by algorithm (lower-case). */
+export function fromDigestList(digests: readonly Digest[] | null | undefined): ImageDigests {
+  const map: ImageDigests = {};
+  for (const d of digests ?? []) if (d.algo && d.value) map[d.algo.toLowerCase()] = d.value.toLowerCase();
+  return map;
 }
 
 export function toRemoteImage(image: CloudImage): RemoteImage {
-  const hash = strongest(image.digests);
   return {
     id: image.id,
     name: image.name,
     status: image.status,
     size: image.size,
-    checksum: image.digests.md5 ?? '',
-    os_hash_algo: hash?.[0] ?? '',
-    os_hash_value: hash?.[1] ?? '',
+    digests: toDigestList(image.digests),
     disk_format: image.disk_format,
     container_format: image.container_format,
     visibility: image.visibility,
@@ -39,18 +45,31 @@ export function toRemoteImage(image: CloudImage): RemoteImage {
   };
 }
 
+export function toProof(proof: CopyProof, compared: readonly string[]): Proof {
+  return {
+    kind: proof.by,
+    compared: toDigestList(Object.fromEntries(compared.map((algo) => [algo, proof.digests[algo]]))),
+  };
+}
+
 export function toImageMember(m: CloudMember): ImageMember {
   return { member_id: m.member_id, status: m.status, created_at: m.created_at, updated_at: m.updated_at };
 }
 
-/** What a copy is expected to hold, as v1 says it, in cloud-neutral digests. */
-export function expectedDigests(expect: {
-  checksum?: string;
-  os_hash_algo?: string;
-  os_hash_value?: string;
-}): ImageDigests {
-  const digests: ImageDigests = {};
-  if (expect.checksum) digests.md5 = expect.checksum;
-  if (expect.os_hash_value) digests[expect.os_hash_algo || 'sha512'] = expect.os_hash_value;
-  return digests;
+/** A driver and what its kind of cloud can do, as GetInfo tells the conductor. */
+export function driverInfo(driver: CloudDriver): DriverInfo {
+  const c = driver.capabilities;
+  return {
+    name: driver.name,
+    capabilities: {
+      can_export: c.canExport,
+      can_import: c.canImport,
+      disk_formats: [...c.diskFormats],
+      container_formats: [...c.containerFormats],
+      reported_hashes: [...c.reportedHashes],
+      native_copy: [...c.nativeCopy],
+      sharing: c.sharing,
+      visibilities: [...c.visibilities],
+    },
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * The gRPC service of gimming-agent (protos/gimming/agent/v1/agent.proto).
+ * The gRPC service of gimming-agent (protos/gimming/agent/v2/agent.proto).
  *
  * Each handler reads the request context from the call's metadata, runs with it (so log lines carry the
  * request id), and turns any failure into a gRPC status plus the GimmingError in trailing metadata.
@@ -14,11 +14,12 @@ import { type RequestContext, runWithContext } from '../common/context';
 import { GimmingError, describeError } from '../common/errors';
 import { contextFromMetadata } from '../common/grpc/context-metadata';
 import { toServiceError } from '../common/grpc/errors';
-import type { AgentHandlers } from '../common/grpc/generated/gimming/agent/v1/Agent';
+import type { AgentHandlers } from '../common/grpc/generated/gimming/agent/v2/Agent';
 import { getLogger } from '../common/log';
 import { VERSION } from '../common/version';
+import type { CloudDriver } from './drivers/driver';
 import { type DriverRegistry, loadDrivers } from './drivers/registry';
-import { toImageMember, toRemoteImage } from './remote-image';
+import { driverInfo, toImageMember, toRemoteImage } from './remote-image';
 import { type CopyOptions, runCopy } from './transfer/copy';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from './staging/store';
@@ -144,7 +145,11 @@ export function agentHandlers(
     tls: new ClientTls('import_filtering', config.import_filtering, { addToSystemStore: true }),
   };
   return {
-    GetInfo: unaryHandler('GetInfo', async () => ({ ...identity, version: VERSION })),
+    GetInfo: unaryHandler('GetInfo', async () => ({
+      ...identity,
+      version: VERSION,
+      drivers: drivers.names.map((name) => driverInfo(drivers.driver(name) as CloudDriver)),
+    })),
     DescribeImage: unaryHandler('DescribeImage', async (ctx, req) =>
       toRemoteImage(await (await open(ctx, req.cloud)).describe(req.image_id)),
     ),
@@ -193,7 +198,7 @@ export function agentHandlers(
             // A writer that says so ends its data with an empty chunk (see the proto).
             endMarker: firstString(call.metadata, 'x-gimming-end-marker') === '1',
           });
-          callback(null, staged);
+          callback(null, { size: staged.size, digests: [{ algo: 'sha512', value: staged.sha512 }] });
         } catch (err) {
           logFailure('WriteStaging', err);
           callback(toServiceError(err));

@@ -15,7 +15,7 @@ import { contextToMetadata } from '../common/grpc/context-metadata';
 import { fromServiceError } from '../common/grpc/errors';
 import { GimmingError } from '../common/errors';
 import { ChunkFramer, encodeChunk } from '../common/grpc/frame';
-import type { StagedImage__Output } from '../common/grpc/generated/gimming/agent/v1/StagedImage';
+import type { StagedImage__Output } from '../common/grpc/generated/gimming/agent/v2/StagedImage';
 
 export interface UploadResult {
   size: number;
@@ -196,7 +196,9 @@ export async function streamToStaging(
   } finally {
     release();
   }
-  return { size: result.size, sha512: result.sha512, md5: md5.hash.digest('hex') };
+  const sha512 = result.digests.find((d) => d.algo === 'sha512')?.value;
+  if (!sha512) throw new Error('the agent answered the upload without its sha512');
+  return { size: result.size, sha512, md5: md5.hash.digest('hex') };
 }
 
 /** Deletes an image's staged data on the agent that took its upload (nothing staged is no error). */

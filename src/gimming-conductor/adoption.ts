@@ -9,7 +9,7 @@ import { GimmingError, badRequest, conflict } from '../common/errors';
 import { getLogger } from '../common/log';
 import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
-import { IMAGE_ID_PROPERTY, sameBytes } from './byte-identity';
+import { IMAGE_ID_PROPERTY, identityColumns, remoteIdentity, sameBytes } from './byte-identity';
 import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import { assertMayTrack, assertNotDeleting } from './image-guards';
@@ -75,7 +75,8 @@ export class ImageAdoption {
         `Image ${remote.id} in cloud ${source.name} is ${remote.status}, not active.`,
       );
     }
-    if (!remote.checksum && !remote.os_hash_value) {
+    const identity = identityColumns(remoteIdentity(remote));
+    if (!identity.checksum && !identity.osHashValue) {
       throw conflict(
         'gimming.remote_image.no_hash',
         `Image ${remote.id} in cloud ${source.name} exposes no checksum to verify copies with.`,
@@ -90,9 +91,9 @@ export class ImageAdoption {
       visibility: args.visibility ?? 'private',
       status: 'active',
       size: remote.size,
-      checksum: remote.checksum || null,
-      osHashAlgo: remote.os_hash_algo || null,
-      osHashValue: remote.os_hash_value || null,
+      checksum: identity.checksum,
+      osHashAlgo: identity.osHashAlgo,
+      osHashValue: identity.osHashValue,
       diskFormat: remote.disk_format || null,
       containerFormat: remote.container_format || null,
       minDisk: remote.min_disk,

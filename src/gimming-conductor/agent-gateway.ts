@@ -4,11 +4,11 @@
  * which keep the gRPC code (and will be the only place to change when the agent contract does).
  */
 import type { RequestContext } from '../common/context';
-import type { CopyEvent__Output } from '../common/grpc/generated/gimming/agent/v1/CopyEvent';
-import type { CopyImageRequest } from '../common/grpc/generated/gimming/agent/v1/CopyImageRequest';
-import type { DeleteImageResponse__Output } from '../common/grpc/generated/gimming/agent/v1/DeleteImageResponse';
-import type { ImageMember__Output } from '../common/grpc/generated/gimming/agent/v1/ImageMember';
-import type { RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import type { CopyEvent__Output } from '../common/grpc/generated/gimming/agent/v2/CopyEvent';
+import type { CopyImageRequest } from '../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
+import type { DeleteImageResponse__Output } from '../common/grpc/generated/gimming/agent/v2/DeleteImageResponse';
+import type { ImageMember__Output } from '../common/grpc/generated/gimming/agent/v2/ImageMember';
+import type { Image__Output as RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v2/Image';
 import * as agentapi from './agentapi';
 import type { RunningCopy, RunningImport } from './agentapi';
 import type { CloudRow } from './db/entities';
@@ -84,7 +84,7 @@ export interface AgentGateway {
   deleteStaging(ctx: RequestContext, address: string, imageId: string): Promise<DeleteImageResponse__Output>;
 }
 
-/** The gateway over the agents' gRPC API (protos/gimming/agent/v1/agent.proto). */
+/** The gateway over the agents' gRPC API (protos/gimming/agent/v2/agent.proto). */
 export class GrpcAgentGateway implements AgentGateway {
   describeImage = agentapi.describeImage;
   listImages = agentapi.listImages;

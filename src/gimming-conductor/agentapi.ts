@@ -1,22 +1,22 @@
 /**
- * The conductor's client of the agents' gRPC API (protos/gimming/agent/v1/agent.proto).
+ * The conductor's client of the agents' gRPC API (protos/gimming/agent/v2/agent.proto).
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../common/context';
 import { agentClient, unary } from '../common/grpc/agent-client';
 import { contextToMetadata } from '../common/grpc/context-metadata';
 import { fromServiceError } from '../common/grpc/errors';
-import type { AgentClient } from '../common/grpc/generated/gimming/agent/v1/Agent';
-import type { CloudRef } from '../common/grpc/generated/gimming/agent/v1/CloudRef';
-import type { CopyEvent__Output } from '../common/grpc/generated/gimming/agent/v1/CopyEvent';
-import type { DeleteImageResponse__Output } from '../common/grpc/generated/gimming/agent/v1/DeleteImageResponse';
-import type { ListImagesResponse__Output } from '../common/grpc/generated/gimming/agent/v1/ListImagesResponse';
-import type { CopyImageRequest } from '../common/grpc/generated/gimming/agent/v1/CopyImageRequest';
-import type { RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
-import type { ImageMember__Output } from '../common/grpc/generated/gimming/agent/v1/ImageMember';
-import type { ImportEvent__Output } from '../common/grpc/generated/gimming/agent/v1/ImportEvent';
-import type { ListMembersResponse__Output } from '../common/grpc/generated/gimming/agent/v1/ListMembersResponse';
-import type { StagedImport__Output } from '../common/grpc/generated/gimming/agent/v1/StagedImport';
+import type { AgentClient } from '../common/grpc/generated/gimming/agent/v2/Agent';
+import type { CloudRef } from '../common/grpc/generated/gimming/agent/v2/CloudRef';
+import type { CopyEvent__Output } from '../common/grpc/generated/gimming/agent/v2/CopyEvent';
+import type { DeleteImageResponse__Output } from '../common/grpc/generated/gimming/agent/v2/DeleteImageResponse';
+import type { ListImagesResponse__Output } from '../common/grpc/generated/gimming/agent/v2/ListImagesResponse';
+import type { CopyImageRequest } from '../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
+import type { Image__Output as RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v2/Image';
+import type { ImageMember__Output } from '../common/grpc/generated/gimming/agent/v2/ImageMember';
+import type { ImportEvent__Output } from '../common/grpc/generated/gimming/agent/v2/ImportEvent';
+import type { ListMembersResponse__Output } from '../common/grpc/generated/gimming/agent/v2/ListMembersResponse';
+import type { StagedImport__Output } from '../common/grpc/generated/gimming/agent/v2/StagedImport';
 import type { CloudRow } from './db/entities';
 
 const CONTROL_TIMEOUT_MS = 60_000;

@@ -1,31 +1,115 @@
 /**
  * How GIMinG knows two images hold the same bytes, and how its copies are found again in a cloud: the
- * one rule that adopt, link, the settling of leftovers and drift checks share.
+ * one rule that adopt, link, the settling of leftovers and drift checks share, whatever the kind of cloud.
+ *
+ * An image's identity is its size and the hashes known of its data (md5 and an os_hash, sha512 by
+ * default). A copy is proven to hold those bytes by whatever both sides can show: hashes its cloud reports
+ * (Glance computes md5 and sha512 on upload), hashes the agent computed while it wrote the copy (for clouds
+ * that report none; the agent records them on the copy), or provenance (the cloud copied the image
+ * itself). A copy whose bytes nothing proves is `unproven`: linking one needs the user's explicit consent,
+ * and the copy then shows as unverified.
  */
-import type { RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
 import type { ImageRow } from './db/entities';
 
 /** The property (tag) every copy carries in its cloud: the GIMinG image ID. */
 export const IMAGE_ID_PROPERTY = 'gimming_image_id';
 
+/** How a copy was proven to hold its image's bytes (the `proof` of a location). */
+export type Proof = 'cloud' | 'agent' | 'provenance' | 'unverified';
+
+export const PROOFS: readonly Proof[] = ['cloud', 'agent', 'provenance', 'unverified'];
+
+/** A hash of image data, as the agents give it. */
+export interface Digest {
+  algo: string;
+  value: string;
+}
+
+/** What is known of some data: its size (null: unknown) and its hashes by algorithm (lower-case hex). */
+export interface ByteIdentity {
+  size: number | null;
+  digests: Record<string, string>;
+}
+
+export type Verdict = 'same' | 'different' | 'unproven';
+
+export interface Comparison {
+  verdict: Verdict;
+  /** The algorithms compared (equal when the verdict is `same`). */
+  compared: string[];
+  /** What differs, for error messages (empty unless `different`). */
+  problems: string[];
+}
+
+/** Digests as a map, lower-cased; empty values are dropped. */
+export function digestMap(digests: readonly Digest[] | null | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const d of digests ?? []) {
+    if (d.algo && d.value) map[d.algo.toLowerCase()] = d.value.toLowerCase();
+  }
+  return map;
+}
+
+export function digestList(map: Record<string, string>): Digest[] {
+  return Object.entries(map).map(([algo, value]) => ({ algo, value }));
+}
+
+/** The identity GIMinG keeps for an image: its size, md5 and os_hash. */
+export function identityOf(
+  image: Pick<ImageRow, 'size' | 'checksum' | 'osHashAlgo' | 'osHashValue'>,
+): ByteIdentity {
+  const digests: Record<string, string> = {};
+  if (image.checksum) digests.md5 = image.checksum.toLowerCase();
+  if (image.osHashValue)
+    digests[(image.osHashAlgo || 'sha512').toLowerCase()] = image.osHashValue.toLowerCase();
+  return { size: image.size, digests };
+}
+
+/** The columns an identity is kept in: md5 as `checksum`, the strongest other hash as the os_hash. */
+export function identityColumns(identity: ByteIdentity): {
+  size: number | null;
+  checksum: string | null;
+  osHashAlgo: string | null;
+  osHashValue: string | null;
+} {
+  const algo = ['sha512', 'sha384', 'sha256'].find((a) => identity.digests[a]);
+  return {
+    size: identity.size,
+    checksum: identity.digests.md5 ?? null,
+    osHashAlgo: algo ?? null,
+    osHashValue: algo ? identity.digests[algo]! : null,
+  };
+}
+
 /**
- * True when a remote image holds the image's bytes: the same size and every hash both sides know equal,
- * with at least one hash compared.
+ * Compares what is expected with what a copy shows: `different` when the sizes or any hash known to
+ * both differ, `same` when at least one hash is known to both and all of them are equal, else `unproven`.
  */
+export function compareBytes(expected: ByteIdentity, actual: ByteIdentity): Comparison {
+  const problems: string[] = [];
+  if (expected.size !== null && actual.size !== null && expected.size !== actual.size) {
+    problems.push(`size ${String(actual.size)} != ${String(expected.size)}`);
+  }
+  const compared: string[] = [];
+  for (const [algo, value] of Object.entries(expected.digests)) {
+    const other = actual.digests[algo];
+    if (!other) continue;
+    compared.push(algo);
+    if (other !== value) problems.push(`${algo} ${other} != ${value}`);
+  }
+  if (problems.length > 0) return { verdict: 'different', compared, problems };
+  return { verdict: compared.length > 0 ? 'same' : 'unproven', compared, problems };
+}
+
+/** True when a remote image is proven to hold the image's bytes. */
 export function sameBytes(
-  image: ImageRow,
-  remote: Pick<RemoteImage__Output, 'size' | 'checksum' | 'os_hash_algo' | 'os_hash_value'>,
+  image: Pick<ImageRow, 'size' | 'checksum' | 'osHashAlgo' | 'osHashValue'>,
+  remote: { size: number; digests: readonly Digest[] },
 ): boolean {
-  if (image.size !== null && remote.size !== image.size) return false;
-  let compared = 0;
-  if (image.checksum && remote.checksum) {
-    if (image.checksum !== remote.checksum) return false;
-    compared += 1;
-  }
-  const sameAlgo = !image.osHashAlgo || image.osHashAlgo === remote.os_hash_algo;
-  if (image.osHashValue && remote.os_hash_value && sameAlgo) {
-    if (image.osHashValue !== remote.os_hash_value) return false;
-    compared += 1;
-  }
-  return compared > 0;
+  return compareBytes(identityOf(image), remoteIdentity(remote)).verdict === 'same';
+}
+
+export function remoteIdentity(remote: { size: number; digests: readonly Digest[] }): ByteIdentity {
+  // A cloud reports size 0 for an image it does not know the size of (no data yet).
+  return { size: remote.size > 0 ? remote.size : null, digests: digestMap(remote.digests) };
 }

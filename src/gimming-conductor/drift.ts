@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { asGimmingError } from '../common/errors';
 import { getLogger } from '../common/log';
-import { sameBytes } from './byte-identity';
+import { compareBytes, identityOf } from './byte-identity';
 import { CloudRow, LocationRow } from './db/entities';
 import type { ImageQueries } from './image-queries';
 import { ConductorNotifier } from './notify';
@@ -43,14 +43,20 @@ export class DriftCheck {
           let found: Parameters<ConductorNotifier['drift']>[5] = null;
           try {
             const remote = await this.remotes.describe(ctx, cloud, location.remoteId as string, true);
-            const bytes = {
+            found = {
               size: remote.size,
               checksum: remote.checksum ?? '',
               os_hash_algo: remote.os_hash_algo ?? '',
               os_hash_value: remote.os_hash_value ?? '',
             };
-            found = bytes;
-            status = sameBytes(image, bytes) ? 'active' : 'mismatch';
+            // The cloud's description as GIMinG shows it (remoteView) carries md5 and the os_hash.
+            const shown = identityOf({
+              size: remote.size,
+              checksum: remote.checksum,
+              osHashAlgo: remote.os_hash_algo,
+              osHashValue: remote.os_hash_value,
+            });
+            status = compareBytes(identityOf(image), shown).verdict === 'same' ? 'active' : 'mismatch';
           } catch (err) {
             const gerr = asGimmingError(err);
             if (gerr.status !== 404) {

@@ -14,7 +14,7 @@ import { assertMayTrack, assertNotDeleting } from './image-guards';
 import type { ImageQueries } from './image-queries';
 import type { RemoteTags } from './remote-tags';
 import type { LocationView, MethodArgs } from './rpc-schemas';
-import { sameBytes } from './byte-identity';
+import { identityColumns, remoteIdentity, sameBytes } from './byte-identity';
 import { locationView } from './views';
 
 const log = getLogger('conductor.locations');
@@ -49,6 +49,7 @@ export class LocationService {
       );
     }
     if (!sameBytes(image, remote)) {
+      const shown = identityColumns(remoteIdentity(remote));
       throw conflict(
         'gimming.location.bytes_mismatch',
         `Image ${remote.id} in cloud ${cloud.name} does not hold the bytes of image ${image.id}.`,
@@ -56,8 +57,8 @@ export class LocationService {
           expected: { size: image.size, checksum: image.checksum, os_hash_value: image.osHashValue },
           actual: {
             size: remote.size,
-            checksum: remote.checksum || null,
-            os_hash_value: remote.os_hash_value || null,
+            checksum: shown.checksum,
+            os_hash_value: shown.osHashValue,
           },
         },
       );

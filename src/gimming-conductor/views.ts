@@ -1,8 +1,9 @@
 /**
  * Rows as wire objects (snake_case, ISO times): what the conductor answers over RPC.
  */
+import { identityColumns, remoteIdentity } from './byte-identity';
 import type { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
-import type { RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import type { Image__Output as RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v2/Image';
 import type { CloudView, ImageView, LocationView, RemoteView, TaskView } from './rpc-schemas';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -102,13 +103,14 @@ export function rateAndEta(
 
 /** A cloud's description of an image, as GIMinG shows it (empty hashes as null). */
 export function remoteView(remote: RemoteImage__Output): RemoteView {
+  const identity = identityColumns(remoteIdentity(remote));
   return {
     name: remote.name,
     status: remote.status,
     size: remote.size,
-    checksum: remote.checksum || null,
-    os_hash_algo: remote.os_hash_algo || null,
-    os_hash_value: remote.os_hash_value || null,
+    checksum: identity.checksum,
+    os_hash_algo: identity.osHashAlgo,
+    os_hash_value: identity.osHashValue,
     disk_format: remote.disk_format,
     container_format: remote.container_format,
     visibility: remote.visibility,

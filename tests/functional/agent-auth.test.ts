@@ -29,7 +29,7 @@ const API_PORT = 18795;
 const AGENT_PORTS = { 'zone-a': 18796, 'zone-b': 18797 };
 const AGENT_A = `127.0.0.1:${AGENT_PORTS['zone-a']}`;
 const AGENT_B = `127.0.0.1:${AGENT_PORTS['zone-b']}`;
-const SERVICE = '/gimming.agent.v1.Agent';
+const SERVICE = '/gimming.agent.v2.Agent';
 
 type Method = 'DescribeImage' | 'DeleteImage' | 'ReadImage';
 type Outcome = { ok: true; value: unknown } | { ok: false; err: grpc.ServiceError };
@@ -53,7 +53,7 @@ interface StrangerClient extends grpc.Client {
 
 /** A client any process could build from the published .proto: no GIMinG code, no interceptors. */
 function strangerClient(address: string, credentials: grpc.ChannelCredentials): StrangerClient {
-  const definition = protoLoader.loadSync('gimming/agent/v1/agent.proto', {
+  const definition = protoLoader.loadSync('gimming/agent/v2/agent.proto', {
     keepCase: true,
     longs: Number,
     enums: String,
@@ -62,7 +62,7 @@ function strangerClient(address: string, credentials: grpc.ChannelCredentials): 
     includeDirs: [join(REPO_ROOT, 'protos')],
   });
   const proto = grpc.loadPackageDefinition(definition) as any;
-  return new proto.gimming.agent.v1.Agent(address, credentials);
+  return new proto.gimming.agent.v2.Agent(address, credentials);
 }
 
 /** The SHA-256 fingerprint of the certificate a TLS server presents now (a new connection each time). */

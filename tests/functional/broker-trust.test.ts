@@ -237,7 +237,7 @@ describe('the broker is not a trust root', function () {
           address: '127.0.0.1:9',
           version: '0',
           rpc_version: '1.5',
-          proto: 'gimming.agent.v1',
+          proto: 'gimming.agent.v2',
         },
         { roles: [] },
       );

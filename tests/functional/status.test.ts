@@ -144,7 +144,7 @@ describe('gimming-status upgrade check', function () {
         [randomUUID(), address, version, rpc, proto],
       );
     try {
-      await insert('10.0.0.1:9596', '0.0.9', '1.4', 'gimming.agent.v1');
+      await insert('10.0.0.1:9596', '0.0.9', '1.4', 'gimming.agent.v2');
       let res = status();
       assert.equal(res.status, 1, JSON.stringify(res.details));
       assert.deepEqual(res.codes, { ...allSucceed(), Agents: 1 });

@@ -45,7 +45,7 @@ export const STREAM_DIGEST = createHash('sha256').update('').digest('base64url')
 export interface CallTarget {
   /** The agent's address, as registered (`host:port`). */
   audience: string;
-  /** The method path, `/gimming.agent.v1.Agent/DescribeImage`. */
+  /** The method path, `/gimming.agent.v2.Agent/DescribeImage`. */
   path: string;
   /** `requestDigest` of the request message, or STREAM_DIGEST. */
   digest: string;

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/agent';
-import type { AgentClient, AgentDefinition } from './generated/gimming/agent/v1/Agent';
+import type { AgentClient, AgentDefinition } from './generated/gimming/agent/v2/Agent';
 import { decodeChunk } from './frame';
 
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', '..', 'protos');
-export const AGENT_PROTO = 'gimming/agent/v1/agent.proto';
+export const AGENT_PROTO = 'gimming/agent/v2/agent.proto';
 /** The package of that proto: what an agent serves, reported in its heartbeats. */
-export const AGENT_PROTO_PACKAGE = 'gimming.agent.v1';
+export const AGENT_PROTO_PACKAGE = 'gimming.agent.v2';
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
@@ -31,7 +31,7 @@ export function loadAgentService(): { definition: AgentDefinition; client: grpc.
   if (cached) return cached;
   const packageDefinition = protoLoader.loadSync(AGENT_PROTO, LOADER_OPTIONS);
   const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as ProtoGrpcType;
-  const service = proto.gimming.agent.v1.Agent.service;
+  const service = proto.gimming.agent.v2.Agent.service;
   const definition = {
     ...service,
     ReadImage: {
@@ -47,7 +47,7 @@ export function loadAgentService(): { definition: AgentDefinition; client: grpc.
       requestDeserialize: (wire: Buffer) => decodeChunk(wire),
     },
   } as unknown as AgentDefinition;
-  const client = grpc.makeGenericClientConstructor(definition, 'gimming.agent.v1.Agent');
+  const client = grpc.makeGenericClientConstructor(definition, 'gimming.agent.v2.Agent');
   cached = { definition, client };
   return cached;
 }

@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import type { GimmingConfig, SchemaFragment } from '../../common/config/schema';
 import type { RequestContext } from '../../common/context';
-import type { CloudRef__Output } from '../../common/grpc/generated/gimming/agent/v1/CloudRef';
+import type { CloudRef__Output } from '../../common/grpc/generated/gimming/agent/v2/CloudRef';
 import type { CloudImage, CloudMember, ImageDigests } from './image';
 import type { CloudSessions } from '../cloud-sessions';
 

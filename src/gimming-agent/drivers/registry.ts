@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { GimmingConfig } from '../../common/config/schema';
 import type { RequestContext } from '../../common/context';
 import { GimmingError } from '../../common/errors';
-import type { CloudRef__Output } from '../../common/grpc/generated/gimming/agent/v1/CloudRef';
+import type { CloudRef__Output } from '../../common/grpc/generated/gimming/agent/v2/CloudRef';
 import type { CloudDriver, CloudOpener, CloudSession, ConfigFragment, DriverContext } from './driver';
 
 export class DriverLoadError extends Error {

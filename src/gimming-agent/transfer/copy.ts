@@ -15,15 +15,15 @@ import { type AgentClientOptions, agentClient } from '../../common/grpc/agent-cl
 import { contextToMetadata } from '../../common/grpc/context-metadata';
 import { fromServiceError } from '../../common/grpc/errors';
 import type { AgentClient } from '../../common/grpc/loader';
-import type { CopyEvent } from '../../common/grpc/generated/gimming/agent/v1/CopyEvent';
-import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v1/CopyImageRequest';
-import type { ReadImageRequest } from '../../common/grpc/generated/gimming/agent/v1/ReadImageRequest';
-import type { RemoteImage } from '../../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import type { CopyEvent } from '../../common/grpc/generated/gimming/agent/v2/CopyEvent';
+import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
+import type { ReadImageRequest } from '../../common/grpc/generated/gimming/agent/v2/ReadImageRequest';
+import type { Image as RemoteImage } from '../../common/grpc/generated/gimming/agent/v2/Image';
 import { getLogger } from '../../common/log';
 import type { CloudDriver, CloudSession, ImageSpec } from '../drivers/driver';
-import type { CloudImage } from '../drivers/image';
+import type { CloudImage, ImageDigests } from '../drivers/image';
 import type { DriverRegistry } from '../drivers/registry';
-import { expectedDigests, toRemoteImage } from '../remote-image';
+import { fromDigestList, toProof, toRemoteImage } from '../remote-image';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from '../staging/store';
 import type { TransferMeter } from '../metrics';
@@ -114,27 +114,42 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
   return source;
 }
 
-/** Compares what the target cloud computed with what the copy must hold. */
-export function verifyCopy(expect: CopyImageRequest__Output['expect'], got: RemoteImage): string[] {
+/** What a copy is checked against: the identity the conductor expects, and what the copy shows. */
+export interface CopyCheck {
+  problems: string[];
+  /** The algorithms compared (every one both sides know). */
+  compared: string[];
+}
+
+/**
+ * Compares what proves the copy (the cloud's hashes or the agent's own) with what it must hold: the same
+ * size, and every hash both sides know equal, with at least one compared.
+ */
+export function verifyCopy(
+  expect: CopyImageRequest__Output['expect'],
+  got: { status: string; size: number; digests: ImageDigests },
+): CopyCheck {
   const problems: string[] = [];
+  const compared: string[] = [];
   if (got.status !== 'active') problems.push(`status is ${got.status}, not active`);
-  if (!expect) return problems;
-  if (expect.size && got.size !== expect.size)
+  if (!expect) return { problems, compared };
+  if (expect.size && got.size !== expect.size) {
     problems.push(`size ${String(got.size)} != ${String(expect.size)}`);
-  if (expect.checksum && got.checksum !== expect.checksum) {
-    problems.push(`checksum ${got.checksum || '(none)'} != ${expect.checksum}`);
   }
-  if (expect.os_hash_value) {
-    if (got.os_hash_algo && expect.os_hash_algo && got.os_hash_algo !== expect.os_hash_algo) {
-      problems.push(`hash algorithm ${got.os_hash_algo} != ${expect.os_hash_algo}`);
-    } else if (got.os_hash_value !== expect.os_hash_value) {
-      problems.push(
-        `${expect.os_hash_algo || 'hash'} ${got.os_hash_value || '(none)'} != ${expect.os_hash_value}`,
-      );
-    }
+  const expected = fromDigestList(expect.digests);
+  for (const [algo, value] of Object.entries(expected)) {
+    const actual = got.digests[algo];
+    if (!actual) continue;
+    compared.push(algo);
+    if (actual !== value) problems.push(`${algo} ${actual} != ${String(value)}`);
   }
-  if (!expect.checksum && !expect.os_hash_value) problems.push('the source exposes no hash to compare with');
-  return problems;
+  if (Object.keys(expected).length === 0) problems.push('the source exposes no hash to compare with');
+  else if (compared.length === 0) {
+    problems.push(
+      `the copy shows none of the source's hashes (${Object.keys(expected).join(', ')}) to compare with`,
+    );
+  }
+  return { problems, compared };
 }
 
 /** How a copy ended: the copy as the cloud has it, and what proved it equal to the source. */
@@ -202,8 +217,9 @@ export async function runCopy(
     // The copy as the cloud has it, with the digests that prove it: the cloud's, or the agent's own.
     // A cloud that reports no size is held to the bytes the agent wrote.
     const size = moved.image.size || moved.proof.size;
-    const copied = toRemoteImage({ ...moved.image, size, digests: moved.proof.digests });
-    const problems = verifyCopy(req.expect, copied);
+    const shown = { ...moved.image, size, digests: moved.proof.digests };
+    const { problems, compared } = verifyCopy(req.expect, shown);
+    const copied = toRemoteImage(shown);
     if (problems.length > 0) {
       throw new GimmingError(
         'gimming.copy.mismatch',
@@ -211,12 +227,8 @@ export async function runCopy(
         `The copy in cloud ${req.target.name} does not match the source: ${problems.join('; ')}.`,
         {
           details: {
-            expected: {
-              size: req.expect?.size,
-              checksum: req.expect?.checksum,
-              os_hash_value: req.expect?.os_hash_value,
-            },
-            actual: { size: copied.size, checksum: copied.checksum, os_hash_value: copied.os_hash_value },
+            expected: { size: req.expect?.size, digests: fromDigestList(req.expect?.digests) },
+            actual: { size: shown.size, digests: shown.digests },
             proof: moved.proof.by,
           },
         },
@@ -232,7 +244,7 @@ export async function runCopy(
       'copy proven equal to its source',
     );
     opts.meter?.copyFinished(moved.bytes, moved.seconds);
-    await writeWithBackpressure(call, { done: { image: copied } });
+    await writeWithBackpressure(call, { done: { image: copied, proof: toProof(moved.proof, compared) } });
     return { image: copied, proof: moved.proof };
   } catch (err) {
     await deleteQuietly(session, targetId, req.task_id);
@@ -256,7 +268,7 @@ async function pullAndUpload(
   let sourceError: GimmingError | undefined;
   const meter = opts.meter;
   // Only for a cloud that reports no hashes: Glance's path hashes nothing here.
-  const digests = InFlightDigests.forTarget(driver.capabilities, expectedDigests(req.expect ?? {}));
+  const digests = InFlightDigests.forTarget(driver.capabilities, fromDigestList(req.expect?.digests));
   source.stream.on('data', (chunk: Buffer) => {
     done += chunk.length;
     digests?.update(chunk);

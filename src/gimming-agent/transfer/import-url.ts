@@ -14,8 +14,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
 import { GimmingError, asGimmingError } from '../../common/errors';
 import { type ClientTls, TlsVerificationError } from '../../common/http/tls';
-import type { ImportEvent } from '../../common/grpc/generated/gimming/agent/v1/ImportEvent';
-import type { ImportRequest__Output } from '../../common/grpc/generated/gimming/agent/v1/ImportRequest';
+import type { ImportEvent } from '../../common/grpc/generated/gimming/agent/v2/ImportEvent';
+import type { ImportRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/ImportRequest';
 import {
   type ImportRules,
   checkImportAddress,
@@ -188,6 +188,12 @@ export async function runImport(
     'image data imported',
   );
   await writeWithBackpressure(call, {
-    staged: { size: staged.size, checksum: meter.md5.digest('hex'), sha512: staged.sha512 },
+    staged: {
+      size: staged.size,
+      digests: [
+        { algo: 'md5', value: meter.md5.digest('hex') },
+        { algo: 'sha512', value: staged.sha512 },
+      ],
+    },
   });
 }

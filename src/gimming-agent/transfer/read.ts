@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../../common/context';
 import { GimmingError } from '../../common/errors';
 import { ChunkFramer } from '../../common/grpc/frame';
-import type { ReadImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v1/ReadImageRequest';
+import type { ReadImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/ReadImageRequest';
 import { getLogger } from '../../common/log';
 import type { DriverRegistry } from '../drivers/registry';
 import type { Readable } from 'node:stream';

@@ -51,7 +51,7 @@ export class AgentRow {
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
   /** The conductor RPC version the agent's code speaks (null: an agent older than 0005). */
   @Column({ name: 'rpc_version', type: 'varchar', length: 16, nullable: true }) rpcVersion!: string | null;
-  /** The agent gRPC package it serves, for example gimming.agent.v1. */
+  /** The agent gRPC package it serves, for example gimming.agent.v2. */
   @Column({ name: 'proto_version', type: 'varchar', length: 64, nullable: true }) protoVersion!:
     string | null;
 }

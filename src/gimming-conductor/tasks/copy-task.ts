@@ -5,7 +5,7 @@
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../../common/context';
 import { GimmingError, describeError } from '../../common/errors';
-import type { RemoteImage__Output } from '../../common/grpc/generated/gimming/agent/v1/RemoteImage';
+import type { Image__Output as RemoteImage__Output } from '../../common/grpc/generated/gimming/agent/v2/Image';
 import { getLogger } from '../../common/log';
 import type { AgentGateway, RunningCopy } from '../agent-gateway';
 import { cloudRef } from '../agent-gateway';
@@ -14,7 +14,7 @@ import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import type { RetryPolicy } from './retry';
-import { IMAGE_ID_PROPERTY, sameBytes } from '../byte-identity';
+import { IMAGE_ID_PROPERTY, digestList, identityOf, sameBytes } from '../byte-identity';
 import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
 
@@ -217,12 +217,7 @@ export class CopyTask implements RunnableTask {
           properties,
           tags: source.spec.tags,
         },
-        expect: {
-          size: image.size ?? 0,
-          checksum: image.checksum ?? '',
-          os_hash_algo: image.osHashAlgo ?? '',
-          os_hash_value: image.osHashValue ?? '',
-        },
+        expect: { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
       },
       (event) => {
         if (event.created) {

@@ -17,6 +17,7 @@ import type { UploadService } from '../uploads';
 import type { RunnableTask } from './engine';
 import { pendingImportUrls } from './import-urls';
 import { recordFailure, recordStart } from './records';
+import { digestMap } from '../byte-identity';
 
 const log = getLogger('conductor.import');
 
@@ -97,11 +98,12 @@ export class ImportTask implements RunnableTask {
       } finally {
         await progressWrite.catch(() => undefined);
       }
+      const stagedDigests = digestMap(staged.digests);
       stagedAt = image.stagingAgent;
       await this.deps.uploads.copyStaged(this.ctx, image, 'importing', {
         size: staged.size,
-        checksum: staged.checksum,
-        sha512: staged.sha512,
+        checksum: stagedDigests.md5 ?? '',
+        sha512: stagedDigests.sha512 ?? '',
       });
       const now = new Date();
       await db.getRepository(TaskRow).update(
@@ -121,9 +123,9 @@ export class ImportTask implements RunnableTask {
           ...event,
           image: Object.assign(new ImageRow(), image, {
             size: staged.size,
-            checksum: staged.checksum,
+            checksum: stagedDigests.md5 ?? null,
             osHashAlgo: 'sha512',
-            osHashValue: staged.sha512,
+            osHashValue: stagedDigests.sha512 ?? null,
           }),
           attempts: task.attempts + 1,
         },

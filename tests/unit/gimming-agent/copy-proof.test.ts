@@ -106,17 +106,24 @@ describe('proving a copy into a cloud that reports no hashes', () => {
   it('computes md5 and sha512 while writing and proves the copy with them', async () => {
     const events = await copy({
       size: data.length,
-      checksum: md5,
-      os_hash_algo: 'sha512',
-      os_hash_value: sha512,
+      digests: [
+        { algo: 'md5', value: md5 },
+        { algo: 'sha512', value: sha512 },
+      ],
     });
     const created = events.find((e) => e.created)?.created.image_id as string;
-    const done = events.find((e) => e.done)?.done.image;
+    const done = events.find((e) => e.done)?.done;
     assert.ok(created && done, 'the copy reported created and done');
-    assert.equal(done.id, created);
-    assert.equal(done.checksum, md5);
-    assert.equal(done.os_hash_algo, 'sha512');
-    assert.equal(done.os_hash_value, sha512);
+    assert.equal(done.image.id, created);
+    assert.deepEqual(
+      Object.fromEntries(done.image.digests.map((d: { algo: string; value: string }) => [d.algo, d.value])),
+      { md5, sha512 },
+    );
+    assert.equal(done.proof.kind, 'agent');
+    assert.deepEqual(
+      done.proof.compared.map((d: { algo: string }) => d.algo),
+      ['md5', 'sha512'],
+    );
     // The cloud itself recorded no hashes: the proof is the agent's.
     const record = JSON.parse(readFileSync(join(cloudDir, `${created}.json`), 'utf8'));
     assert.deepEqual(record.digests, {});
@@ -128,7 +135,13 @@ describe('proving a copy into a cloud that reports no hashes', () => {
     const before = readdirSync(cloudDir).length;
     const wrong = createHash('sha512').update('something else').digest('hex');
     await assert.rejects(
-      copy({ size: data.length, checksum: md5, os_hash_algo: 'sha512', os_hash_value: wrong }),
+      copy({
+        size: data.length,
+        digests: [
+          { algo: 'md5', value: md5 },
+          { algo: 'sha512', value: wrong },
+        ],
+      }),
       (err: Error) => /does not match the source: sha512 [0-9a-f]+ != [0-9a-f]+/.test(err.message),
     );
     assert.equal(readdirSync(cloudDir).length, before, 'no image left behind');

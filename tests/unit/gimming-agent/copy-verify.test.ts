@@ -3,44 +3,33 @@ import { glanceEndpoint } from '../../../src/gimming-agent/drivers/glance/endpoi
 import { verifyCopy } from '../../../src/gimming-agent/transfer/copy';
 import { RequestContext } from '../../../src/common/context';
 
-const good = {
-  id: 'x',
-  name: '',
-  status: 'active',
+const good = { status: 'active', size: 10, digests: { md5: 'aa', sha512: 'bb' } };
+const expect = {
   size: 10,
-  checksum: 'md5',
-  os_hash_algo: 'sha512',
-  os_hash_value: 'sha',
-  disk_format: 'raw',
-  container_format: 'bare',
-  visibility: 'private',
-  owner: 'p',
-  min_disk: 0,
-  min_ram: 0,
-  properties: {},
-  tags: [],
-  protected: false,
-  created_at: '',
-  updated_at: '',
+  digests: [
+    { algo: 'md5', value: 'aa' },
+    { algo: 'sha512', value: 'bb' },
+  ],
 };
-const expect = { size: 10, checksum: 'md5', os_hash_algo: 'sha512', os_hash_value: 'sha' };
 
 describe('verifying a copy', () => {
-  it('accepts a copy with the same size and hashes', () => {
-    assert.deepEqual(verifyCopy(expect, good), []);
+  it('accepts a copy with the same size and hashes, naming those compared', () => {
+    assert.deepEqual(verifyCopy(expect, good), { problems: [], compared: ['md5', 'sha512'] });
   });
 
   it('names every difference', () => {
-    assert.match(verifyCopy(expect, { ...good, checksum: 'other' }).join(), /checksum other != md5/);
-    assert.match(verifyCopy(expect, { ...good, os_hash_value: 'other' }).join(), /sha512 other != sha/);
-    assert.match(verifyCopy(expect, { ...good, size: 11 }).join(), /size 11 != 10/);
-    assert.match(verifyCopy(expect, { ...good, status: 'queued' }).join(), /not active/);
+    const problems = (got: typeof good) => verifyCopy(expect, got).problems.join();
+    assert.match(problems({ ...good, digests: { md5: 'cc', sha512: 'bb' } }), /md5 cc != aa/);
+    assert.match(problems({ ...good, digests: { md5: 'aa', sha512: 'dd' } }), /sha512 dd != bb/);
+    assert.match(problems({ ...good, size: 11 }), /size 11 != 10/);
+    assert.match(problems({ ...good, status: 'queued' }), /not active/);
   });
 
   it('refuses to call a copy proven when there is nothing to compare', () => {
+    assert.match(verifyCopy({ size: 10, digests: [] }, good).problems.join(), /no hash/);
     assert.match(
-      verifyCopy({ size: 10, checksum: '', os_hash_algo: '', os_hash_value: '' }, good).join(),
-      /no hash/,
+      verifyCopy(expect, { ...good, digests: { sha256: 'ee' } }).problems.join(),
+      /shows none of the source's hashes/,
     );
   });
 });

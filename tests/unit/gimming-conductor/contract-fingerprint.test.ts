@@ -16,7 +16,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 const EXPECTED = {
   conductor: { version: '1.7', fingerprint: '8dac50f8c69ce9bf' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '356ca6a6ff37d82b' },
+  agentProto: { fingerprint: '3373a5a0800a9820' },
 };
 
 describe('contract fingerprints', () => {
@@ -33,12 +33,12 @@ describe('contract fingerprints', () => {
     assert.equal(ENVELOPE_VERSION, EXPECTED.envelope.version);
   });
 
-  it('the agent proto (gimming.agent.v1) is unchanged or only extended with a reviewed fingerprint', () => {
+  it('the agent proto (gimming.agent.v2) is unchanged or only extended with a reviewed fingerprint', () => {
     const proto = readFileSync(join(PROTO_ROOT, AGENT_PROTO), 'utf8');
     assert.equal(
       sha(proto),
       EXPECTED.agentProto.fingerprint,
-      'the agent proto changed: only additive changes in v1; update this fingerprint',
+      'the agent proto changed: only additive changes in v2; update this fingerprint',
     );
   });
 });

@@ -2,125 +2,141 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type {
-  AgentClient as _gimming_agent_v1_AgentClient,
-  AgentDefinition as _gimming_agent_v1_AgentDefinition,
-} from './gimming/agent/v1/Agent';
+  AgentClient as _gimming_agent_v2_AgentClient,
+  AgentDefinition as _gimming_agent_v2_AgentDefinition,
+} from './gimming/agent/v2/Agent';
 import type {
-  AgentInfo as _gimming_agent_v1_AgentInfo,
-  AgentInfo__Output as _gimming_agent_v1_AgentInfo__Output,
-} from './gimming/agent/v1/AgentInfo';
+  AgentInfo as _gimming_agent_v2_AgentInfo,
+  AgentInfo__Output as _gimming_agent_v2_AgentInfo__Output,
+} from './gimming/agent/v2/AgentInfo';
 import type {
-  ByteIdentity as _gimming_agent_v1_ByteIdentity,
-  ByteIdentity__Output as _gimming_agent_v1_ByteIdentity__Output,
-} from './gimming/agent/v1/ByteIdentity';
+  ByteIdentity as _gimming_agent_v2_ByteIdentity,
+  ByteIdentity__Output as _gimming_agent_v2_ByteIdentity__Output,
+} from './gimming/agent/v2/ByteIdentity';
 import type {
-  CloudRef as _gimming_agent_v1_CloudRef,
-  CloudRef__Output as _gimming_agent_v1_CloudRef__Output,
-} from './gimming/agent/v1/CloudRef';
+  Capabilities as _gimming_agent_v2_Capabilities,
+  Capabilities__Output as _gimming_agent_v2_Capabilities__Output,
+} from './gimming/agent/v2/Capabilities';
 import type {
-  CopyEvent as _gimming_agent_v1_CopyEvent,
-  CopyEvent__Output as _gimming_agent_v1_CopyEvent__Output,
-} from './gimming/agent/v1/CopyEvent';
+  CloudRef as _gimming_agent_v2_CloudRef,
+  CloudRef__Output as _gimming_agent_v2_CloudRef__Output,
+} from './gimming/agent/v2/CloudRef';
 import type {
-  CopyImageRequest as _gimming_agent_v1_CopyImageRequest,
-  CopyImageRequest__Output as _gimming_agent_v1_CopyImageRequest__Output,
-} from './gimming/agent/v1/CopyImageRequest';
+  CopyEvent as _gimming_agent_v2_CopyEvent,
+  CopyEvent__Output as _gimming_agent_v2_CopyEvent__Output,
+} from './gimming/agent/v2/CopyEvent';
 import type {
-  Created as _gimming_agent_v1_Created,
-  Created__Output as _gimming_agent_v1_Created__Output,
-} from './gimming/agent/v1/Created';
+  CopyImageRequest as _gimming_agent_v2_CopyImageRequest,
+  CopyImageRequest__Output as _gimming_agent_v2_CopyImageRequest__Output,
+} from './gimming/agent/v2/CopyImageRequest';
 import type {
-  DeleteImageRequest as _gimming_agent_v1_DeleteImageRequest,
-  DeleteImageRequest__Output as _gimming_agent_v1_DeleteImageRequest__Output,
-} from './gimming/agent/v1/DeleteImageRequest';
+  Created as _gimming_agent_v2_Created,
+  Created__Output as _gimming_agent_v2_Created__Output,
+} from './gimming/agent/v2/Created';
 import type {
-  DeleteImageResponse as _gimming_agent_v1_DeleteImageResponse,
-  DeleteImageResponse__Output as _gimming_agent_v1_DeleteImageResponse__Output,
-} from './gimming/agent/v1/DeleteImageResponse';
+  DeleteImageRequest as _gimming_agent_v2_DeleteImageRequest,
+  DeleteImageRequest__Output as _gimming_agent_v2_DeleteImageRequest__Output,
+} from './gimming/agent/v2/DeleteImageRequest';
 import type {
-  DeleteStagingRequest as _gimming_agent_v1_DeleteStagingRequest,
-  DeleteStagingRequest__Output as _gimming_agent_v1_DeleteStagingRequest__Output,
-} from './gimming/agent/v1/DeleteStagingRequest';
+  DeleteImageResponse as _gimming_agent_v2_DeleteImageResponse,
+  DeleteImageResponse__Output as _gimming_agent_v2_DeleteImageResponse__Output,
+} from './gimming/agent/v2/DeleteImageResponse';
 import type {
-  DescribeImageRequest as _gimming_agent_v1_DescribeImageRequest,
-  DescribeImageRequest__Output as _gimming_agent_v1_DescribeImageRequest__Output,
-} from './gimming/agent/v1/DescribeImageRequest';
+  DeleteStagingRequest as _gimming_agent_v2_DeleteStagingRequest,
+  DeleteStagingRequest__Output as _gimming_agent_v2_DeleteStagingRequest__Output,
+} from './gimming/agent/v2/DeleteStagingRequest';
 import type {
-  Done as _gimming_agent_v1_Done,
-  Done__Output as _gimming_agent_v1_Done__Output,
-} from './gimming/agent/v1/Done';
+  DescribeImageRequest as _gimming_agent_v2_DescribeImageRequest,
+  DescribeImageRequest__Output as _gimming_agent_v2_DescribeImageRequest__Output,
+} from './gimming/agent/v2/DescribeImageRequest';
 import type {
-  GetInfoRequest as _gimming_agent_v1_GetInfoRequest,
-  GetInfoRequest__Output as _gimming_agent_v1_GetInfoRequest__Output,
-} from './gimming/agent/v1/GetInfoRequest';
+  Digest as _gimming_agent_v2_Digest,
+  Digest__Output as _gimming_agent_v2_Digest__Output,
+} from './gimming/agent/v2/Digest';
 import type {
-  ImageChunk as _gimming_agent_v1_ImageChunk,
-  ImageChunk__Output as _gimming_agent_v1_ImageChunk__Output,
-} from './gimming/agent/v1/ImageChunk';
+  Done as _gimming_agent_v2_Done,
+  Done__Output as _gimming_agent_v2_Done__Output,
+} from './gimming/agent/v2/Done';
 import type {
-  ImageMember as _gimming_agent_v1_ImageMember,
-  ImageMember__Output as _gimming_agent_v1_ImageMember__Output,
-} from './gimming/agent/v1/ImageMember';
+  DriverInfo as _gimming_agent_v2_DriverInfo,
+  DriverInfo__Output as _gimming_agent_v2_DriverInfo__Output,
+} from './gimming/agent/v2/DriverInfo';
 import type {
-  ImageSpec as _gimming_agent_v1_ImageSpec,
-  ImageSpec__Output as _gimming_agent_v1_ImageSpec__Output,
-} from './gimming/agent/v1/ImageSpec';
+  GetInfoRequest as _gimming_agent_v2_GetInfoRequest,
+  GetInfoRequest__Output as _gimming_agent_v2_GetInfoRequest__Output,
+} from './gimming/agent/v2/GetInfoRequest';
 import type {
-  ImportEvent as _gimming_agent_v1_ImportEvent,
-  ImportEvent__Output as _gimming_agent_v1_ImportEvent__Output,
-} from './gimming/agent/v1/ImportEvent';
+  Image as _gimming_agent_v2_Image,
+  Image__Output as _gimming_agent_v2_Image__Output,
+} from './gimming/agent/v2/Image';
 import type {
-  ImportRequest as _gimming_agent_v1_ImportRequest,
-  ImportRequest__Output as _gimming_agent_v1_ImportRequest__Output,
-} from './gimming/agent/v1/ImportRequest';
+  ImageChunk as _gimming_agent_v2_ImageChunk,
+  ImageChunk__Output as _gimming_agent_v2_ImageChunk__Output,
+} from './gimming/agent/v2/ImageChunk';
 import type {
-  ListImagesRequest as _gimming_agent_v1_ListImagesRequest,
-  ListImagesRequest__Output as _gimming_agent_v1_ListImagesRequest__Output,
-} from './gimming/agent/v1/ListImagesRequest';
+  ImageMember as _gimming_agent_v2_ImageMember,
+  ImageMember__Output as _gimming_agent_v2_ImageMember__Output,
+} from './gimming/agent/v2/ImageMember';
 import type {
-  ListImagesResponse as _gimming_agent_v1_ListImagesResponse,
-  ListImagesResponse__Output as _gimming_agent_v1_ListImagesResponse__Output,
-} from './gimming/agent/v1/ListImagesResponse';
+  ImageSpec as _gimming_agent_v2_ImageSpec,
+  ImageSpec__Output as _gimming_agent_v2_ImageSpec__Output,
+} from './gimming/agent/v2/ImageSpec';
 import type {
-  ListMembersRequest as _gimming_agent_v1_ListMembersRequest,
-  ListMembersRequest__Output as _gimming_agent_v1_ListMembersRequest__Output,
-} from './gimming/agent/v1/ListMembersRequest';
+  ImportEvent as _gimming_agent_v2_ImportEvent,
+  ImportEvent__Output as _gimming_agent_v2_ImportEvent__Output,
+} from './gimming/agent/v2/ImportEvent';
 import type {
-  ListMembersResponse as _gimming_agent_v1_ListMembersResponse,
-  ListMembersResponse__Output as _gimming_agent_v1_ListMembersResponse__Output,
-} from './gimming/agent/v1/ListMembersResponse';
+  ImportRequest as _gimming_agent_v2_ImportRequest,
+  ImportRequest__Output as _gimming_agent_v2_ImportRequest__Output,
+} from './gimming/agent/v2/ImportRequest';
 import type {
-  MemberRequest as _gimming_agent_v1_MemberRequest,
-  MemberRequest__Output as _gimming_agent_v1_MemberRequest__Output,
-} from './gimming/agent/v1/MemberRequest';
+  ListImagesRequest as _gimming_agent_v2_ListImagesRequest,
+  ListImagesRequest__Output as _gimming_agent_v2_ListImagesRequest__Output,
+} from './gimming/agent/v2/ListImagesRequest';
 import type {
-  Progress as _gimming_agent_v1_Progress,
-  Progress__Output as _gimming_agent_v1_Progress__Output,
-} from './gimming/agent/v1/Progress';
+  ListImagesResponse as _gimming_agent_v2_ListImagesResponse,
+  ListImagesResponse__Output as _gimming_agent_v2_ListImagesResponse__Output,
+} from './gimming/agent/v2/ListImagesResponse';
 import type {
-  ReadImageRequest as _gimming_agent_v1_ReadImageRequest,
-  ReadImageRequest__Output as _gimming_agent_v1_ReadImageRequest__Output,
-} from './gimming/agent/v1/ReadImageRequest';
+  ListMembersRequest as _gimming_agent_v2_ListMembersRequest,
+  ListMembersRequest__Output as _gimming_agent_v2_ListMembersRequest__Output,
+} from './gimming/agent/v2/ListMembersRequest';
 import type {
-  RemoteImage as _gimming_agent_v1_RemoteImage,
-  RemoteImage__Output as _gimming_agent_v1_RemoteImage__Output,
-} from './gimming/agent/v1/RemoteImage';
+  ListMembersResponse as _gimming_agent_v2_ListMembersResponse,
+  ListMembersResponse__Output as _gimming_agent_v2_ListMembersResponse__Output,
+} from './gimming/agent/v2/ListMembersResponse';
 import type {
-  SetImagePropertiesRequest as _gimming_agent_v1_SetImagePropertiesRequest,
-  SetImagePropertiesRequest__Output as _gimming_agent_v1_SetImagePropertiesRequest__Output,
-} from './gimming/agent/v1/SetImagePropertiesRequest';
+  MemberRequest as _gimming_agent_v2_MemberRequest,
+  MemberRequest__Output as _gimming_agent_v2_MemberRequest__Output,
+} from './gimming/agent/v2/MemberRequest';
 import type {
-  StagedImage as _gimming_agent_v1_StagedImage,
-  StagedImage__Output as _gimming_agent_v1_StagedImage__Output,
-} from './gimming/agent/v1/StagedImage';
+  Progress as _gimming_agent_v2_Progress,
+  Progress__Output as _gimming_agent_v2_Progress__Output,
+} from './gimming/agent/v2/Progress';
 import type {
-  StagedImport as _gimming_agent_v1_StagedImport,
-  StagedImport__Output as _gimming_agent_v1_StagedImport__Output,
-} from './gimming/agent/v1/StagedImport';
+  Proof as _gimming_agent_v2_Proof,
+  Proof__Output as _gimming_agent_v2_Proof__Output,
+} from './gimming/agent/v2/Proof';
 import type {
-  UpdateImageRequest as _gimming_agent_v1_UpdateImageRequest,
-  UpdateImageRequest__Output as _gimming_agent_v1_UpdateImageRequest__Output,
-} from './gimming/agent/v1/UpdateImageRequest';
+  ReadImageRequest as _gimming_agent_v2_ReadImageRequest,
+  ReadImageRequest__Output as _gimming_agent_v2_ReadImageRequest__Output,
+} from './gimming/agent/v2/ReadImageRequest';
+import type {
+  SetImagePropertiesRequest as _gimming_agent_v2_SetImagePropertiesRequest,
+  SetImagePropertiesRequest__Output as _gimming_agent_v2_SetImagePropertiesRequest__Output,
+} from './gimming/agent/v2/SetImagePropertiesRequest';
+import type {
+  StagedImage as _gimming_agent_v2_StagedImage,
+  StagedImage__Output as _gimming_agent_v2_StagedImage__Output,
+} from './gimming/agent/v2/StagedImage';
+import type {
+  StagedImport as _gimming_agent_v2_StagedImport,
+  StagedImport__Output as _gimming_agent_v2_StagedImport__Output,
+} from './gimming/agent/v2/StagedImport';
+import type {
+  UpdateImageRequest as _gimming_agent_v2_UpdateImageRequest,
+  UpdateImageRequest__Output as _gimming_agent_v2_UpdateImageRequest__Output,
+} from './gimming/agent/v2/UpdateImageRequest';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new (...args: ConstructorParameters<Constructor>): Subtype;
@@ -129,101 +145,105 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   gimming: {
     agent: {
-      v1: {
-        Agent: SubtypeConstructor<typeof grpc.Client, _gimming_agent_v1_AgentClient> & {
-          service: _gimming_agent_v1_AgentDefinition;
+      v2: {
+        Agent: SubtypeConstructor<typeof grpc.Client, _gimming_agent_v2_AgentClient> & {
+          service: _gimming_agent_v2_AgentDefinition;
         };
-        AgentInfo: MessageTypeDefinition<_gimming_agent_v1_AgentInfo, _gimming_agent_v1_AgentInfo__Output>;
+        AgentInfo: MessageTypeDefinition<_gimming_agent_v2_AgentInfo, _gimming_agent_v2_AgentInfo__Output>;
         ByteIdentity: MessageTypeDefinition<
-          _gimming_agent_v1_ByteIdentity,
-          _gimming_agent_v1_ByteIdentity__Output
+          _gimming_agent_v2_ByteIdentity,
+          _gimming_agent_v2_ByteIdentity__Output
         >;
-        CloudRef: MessageTypeDefinition<_gimming_agent_v1_CloudRef, _gimming_agent_v1_CloudRef__Output>;
-        CopyEvent: MessageTypeDefinition<_gimming_agent_v1_CopyEvent, _gimming_agent_v1_CopyEvent__Output>;
+        Capabilities: MessageTypeDefinition<
+          _gimming_agent_v2_Capabilities,
+          _gimming_agent_v2_Capabilities__Output
+        >;
+        CloudRef: MessageTypeDefinition<_gimming_agent_v2_CloudRef, _gimming_agent_v2_CloudRef__Output>;
+        CopyEvent: MessageTypeDefinition<_gimming_agent_v2_CopyEvent, _gimming_agent_v2_CopyEvent__Output>;
         CopyImageRequest: MessageTypeDefinition<
-          _gimming_agent_v1_CopyImageRequest,
-          _gimming_agent_v1_CopyImageRequest__Output
+          _gimming_agent_v2_CopyImageRequest,
+          _gimming_agent_v2_CopyImageRequest__Output
         >;
-        Created: MessageTypeDefinition<_gimming_agent_v1_Created, _gimming_agent_v1_Created__Output>;
+        Created: MessageTypeDefinition<_gimming_agent_v2_Created, _gimming_agent_v2_Created__Output>;
         DeleteImageRequest: MessageTypeDefinition<
-          _gimming_agent_v1_DeleteImageRequest,
-          _gimming_agent_v1_DeleteImageRequest__Output
+          _gimming_agent_v2_DeleteImageRequest,
+          _gimming_agent_v2_DeleteImageRequest__Output
         >;
         DeleteImageResponse: MessageTypeDefinition<
-          _gimming_agent_v1_DeleteImageResponse,
-          _gimming_agent_v1_DeleteImageResponse__Output
+          _gimming_agent_v2_DeleteImageResponse,
+          _gimming_agent_v2_DeleteImageResponse__Output
         >;
         DeleteStagingRequest: MessageTypeDefinition<
-          _gimming_agent_v1_DeleteStagingRequest,
-          _gimming_agent_v1_DeleteStagingRequest__Output
+          _gimming_agent_v2_DeleteStagingRequest,
+          _gimming_agent_v2_DeleteStagingRequest__Output
         >;
         DescribeImageRequest: MessageTypeDefinition<
-          _gimming_agent_v1_DescribeImageRequest,
-          _gimming_agent_v1_DescribeImageRequest__Output
+          _gimming_agent_v2_DescribeImageRequest,
+          _gimming_agent_v2_DescribeImageRequest__Output
         >;
-        Done: MessageTypeDefinition<_gimming_agent_v1_Done, _gimming_agent_v1_Done__Output>;
+        Digest: MessageTypeDefinition<_gimming_agent_v2_Digest, _gimming_agent_v2_Digest__Output>;
+        Done: MessageTypeDefinition<_gimming_agent_v2_Done, _gimming_agent_v2_Done__Output>;
+        DriverInfo: MessageTypeDefinition<_gimming_agent_v2_DriverInfo, _gimming_agent_v2_DriverInfo__Output>;
         GetInfoRequest: MessageTypeDefinition<
-          _gimming_agent_v1_GetInfoRequest,
-          _gimming_agent_v1_GetInfoRequest__Output
+          _gimming_agent_v2_GetInfoRequest,
+          _gimming_agent_v2_GetInfoRequest__Output
         >;
-        ImageChunk: MessageTypeDefinition<_gimming_agent_v1_ImageChunk, _gimming_agent_v1_ImageChunk__Output>;
+        Image: MessageTypeDefinition<_gimming_agent_v2_Image, _gimming_agent_v2_Image__Output>;
+        ImageChunk: MessageTypeDefinition<_gimming_agent_v2_ImageChunk, _gimming_agent_v2_ImageChunk__Output>;
         ImageMember: MessageTypeDefinition<
-          _gimming_agent_v1_ImageMember,
-          _gimming_agent_v1_ImageMember__Output
+          _gimming_agent_v2_ImageMember,
+          _gimming_agent_v2_ImageMember__Output
         >;
-        ImageSpec: MessageTypeDefinition<_gimming_agent_v1_ImageSpec, _gimming_agent_v1_ImageSpec__Output>;
+        ImageSpec: MessageTypeDefinition<_gimming_agent_v2_ImageSpec, _gimming_agent_v2_ImageSpec__Output>;
         ImportEvent: MessageTypeDefinition<
-          _gimming_agent_v1_ImportEvent,
-          _gimming_agent_v1_ImportEvent__Output
+          _gimming_agent_v2_ImportEvent,
+          _gimming_agent_v2_ImportEvent__Output
         >;
         ImportRequest: MessageTypeDefinition<
-          _gimming_agent_v1_ImportRequest,
-          _gimming_agent_v1_ImportRequest__Output
+          _gimming_agent_v2_ImportRequest,
+          _gimming_agent_v2_ImportRequest__Output
         >;
         ListImagesRequest: MessageTypeDefinition<
-          _gimming_agent_v1_ListImagesRequest,
-          _gimming_agent_v1_ListImagesRequest__Output
+          _gimming_agent_v2_ListImagesRequest,
+          _gimming_agent_v2_ListImagesRequest__Output
         >;
         ListImagesResponse: MessageTypeDefinition<
-          _gimming_agent_v1_ListImagesResponse,
-          _gimming_agent_v1_ListImagesResponse__Output
+          _gimming_agent_v2_ListImagesResponse,
+          _gimming_agent_v2_ListImagesResponse__Output
         >;
         ListMembersRequest: MessageTypeDefinition<
-          _gimming_agent_v1_ListMembersRequest,
-          _gimming_agent_v1_ListMembersRequest__Output
+          _gimming_agent_v2_ListMembersRequest,
+          _gimming_agent_v2_ListMembersRequest__Output
         >;
         ListMembersResponse: MessageTypeDefinition<
-          _gimming_agent_v1_ListMembersResponse,
-          _gimming_agent_v1_ListMembersResponse__Output
+          _gimming_agent_v2_ListMembersResponse,
+          _gimming_agent_v2_ListMembersResponse__Output
         >;
         MemberRequest: MessageTypeDefinition<
-          _gimming_agent_v1_MemberRequest,
-          _gimming_agent_v1_MemberRequest__Output
+          _gimming_agent_v2_MemberRequest,
+          _gimming_agent_v2_MemberRequest__Output
         >;
-        Progress: MessageTypeDefinition<_gimming_agent_v1_Progress, _gimming_agent_v1_Progress__Output>;
+        Progress: MessageTypeDefinition<_gimming_agent_v2_Progress, _gimming_agent_v2_Progress__Output>;
+        Proof: MessageTypeDefinition<_gimming_agent_v2_Proof, _gimming_agent_v2_Proof__Output>;
         ReadImageRequest: MessageTypeDefinition<
-          _gimming_agent_v1_ReadImageRequest,
-          _gimming_agent_v1_ReadImageRequest__Output
-        >;
-        RemoteImage: MessageTypeDefinition<
-          _gimming_agent_v1_RemoteImage,
-          _gimming_agent_v1_RemoteImage__Output
+          _gimming_agent_v2_ReadImageRequest,
+          _gimming_agent_v2_ReadImageRequest__Output
         >;
         SetImagePropertiesRequest: MessageTypeDefinition<
-          _gimming_agent_v1_SetImagePropertiesRequest,
-          _gimming_agent_v1_SetImagePropertiesRequest__Output
+          _gimming_agent_v2_SetImagePropertiesRequest,
+          _gimming_agent_v2_SetImagePropertiesRequest__Output
         >;
         StagedImage: MessageTypeDefinition<
-          _gimming_agent_v1_StagedImage,
-          _gimming_agent_v1_StagedImage__Output
+          _gimming_agent_v2_StagedImage,
+          _gimming_agent_v2_StagedImage__Output
         >;
         StagedImport: MessageTypeDefinition<
-          _gimming_agent_v1_StagedImport,
-          _gimming_agent_v1_StagedImport__Output
+          _gimming_agent_v2_StagedImport,
+          _gimming_agent_v2_StagedImport__Output
         >;
         UpdateImageRequest: MessageTypeDefinition<
-          _gimming_agent_v1_UpdateImageRequest,
-          _gimming_agent_v1_UpdateImageRequest__Output
+          _gimming_agent_v2_UpdateImageRequest,
+          _gimming_agent_v2_UpdateImageRequest__Output
         >;
       };
     };

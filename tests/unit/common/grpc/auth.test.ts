@@ -31,8 +31,8 @@ const SECRET = 'k'.repeat(40);
 const OLD_SECRET = 'o'.repeat(40);
 const WINDOW_MS = 60_000;
 const T0 = 1_750_000_000_000;
-const DESCRIBE = '/gimming.agent.v1.Agent/DescribeImage';
-const DELETE = '/gimming.agent.v1.Agent/DeleteImage';
+const DESCRIBE = '/gimming.agent.v2.Agent/DescribeImage';
+const DELETE = '/gimming.agent.v2.Agent/DeleteImage';
 const AUDIENCE = '127.0.0.1:9596';
 const D = STREAM_DIGEST;
 const t = (path: string) => ({ audience: AUDIENCE, path, digest: D });
@@ -393,7 +393,7 @@ describe('an agent gRPC server with the verifying interceptor', () => {
     assert.deepEqual(
       logged.map((l) => l.method),
       ['DescribeImage', 'DeleteImage', 'ReadImage', 'WriteStaging', 'CopyImage'].map(
-        (m) => `/gimming.agent.v1.Agent/${m}`,
+        (m) => `/gimming.agent.v2.Agent/${m}`,
       ),
     );
     for (const line of logged) {

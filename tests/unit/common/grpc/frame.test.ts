@@ -10,7 +10,7 @@ function imageChunkType(): protobuf.Type {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => `${PROTO_ROOT}/${target}`;
   root.loadSync(AGENT_PROTO, { keepCase: true });
-  return root.lookupType('gimming.agent.v1.ImageChunk');
+  return root.lookupType('gimming.agent.v2.ImageChunk');
 }
 
 describe('hand-framed ImageChunk', () => {
@@ -50,6 +50,6 @@ describe('hand-framed ImageChunk', () => {
 
   it('the loader keeps proto-loader types for control messages', () => {
     const pkg = protoLoader.loadSync(AGENT_PROTO, { includeDirs: [PROTO_ROOT], keepCase: true });
-    assert.ok(pkg['gimming.agent.v1.CopyImageRequest']);
+    assert.ok(pkg['gimming.agent.v2.CopyImageRequest']);
   });
 });

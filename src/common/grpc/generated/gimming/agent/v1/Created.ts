@@ -1,9 +1,0 @@
-// Original file: protos/gimming/agent/v1/agent.proto
-
-export interface Created {
-  image_id?: string;
-}
-
-export interface Created__Output {
-  image_id: string;
-}

@@ -1,9 +1,0 @@
-// Original file: protos/gimming/agent/v1/agent.proto
-
-export interface DeleteImageResponse {
-  deleted?: boolean;
-}
-
-export interface DeleteImageResponse__Output {
-  deleted: boolean;
-}

@@ -1,9 +1,0 @@
-// Original file: protos/gimming/agent/v1/agent.proto
-
-export interface DeleteStagingRequest {
-  image_id?: string;
-}
-
-export interface DeleteStagingRequest__Output {
-  image_id: string;
-}

@@ -1,5 +1,0 @@
-// Original file: protos/gimming/agent/v1/agent.proto
-
-export interface GetInfoRequest {}
-
-export interface GetInfoRequest__Output {}

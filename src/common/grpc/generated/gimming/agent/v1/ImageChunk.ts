@@ -1,9 +1,0 @@
-// Original file: protos/gimming/agent/v1/agent.proto
-
-export interface ImageChunk {
-  data?: Buffer | Uint8Array | string;
-}
-
-export interface ImageChunk__Output {
-  data: Buffer;
-}

@@ -1,0 +1,36 @@
+// Original file: protos/gimming/agent/v2/agent.proto
+
+import type {
+  CloudRef as _gimming_agent_v2_CloudRef,
+  CloudRef__Output as _gimming_agent_v2_CloudRef__Output,
+} from '../../../gimming/agent/v2/CloudRef';
+import type {
+  ImageSpec as _gimming_agent_v2_ImageSpec,
+  ImageSpec__Output as _gimming_agent_v2_ImageSpec__Output,
+} from '../../../gimming/agent/v2/ImageSpec';
+import type {
+  ByteIdentity as _gimming_agent_v2_ByteIdentity,
+  ByteIdentity__Output as _gimming_agent_v2_ByteIdentity__Output,
+} from '../../../gimming/agent/v2/ByteIdentity';
+
+export interface CopyImageRequest {
+  task_id?: string;
+  target?: _gimming_agent_v2_CloudRef | null;
+  source?: _gimming_agent_v2_CloudRef | null;
+  source_agent_address?: string;
+  source_image_id?: string;
+  image?: _gimming_agent_v2_ImageSpec | null;
+  expect?: _gimming_agent_v2_ByteIdentity | null;
+  source_is_staging?: boolean;
+}
+
+export interface CopyImageRequest__Output {
+  task_id: string;
+  target: _gimming_agent_v2_CloudRef__Output | null;
+  source: _gimming_agent_v2_CloudRef__Output | null;
+  source_agent_address: string;
+  source_image_id: string;
+  image: _gimming_agent_v2_ImageSpec__Output | null;
+  expect: _gimming_agent_v2_ByteIdentity__Output | null;
+  source_is_staging: boolean;
+}

@@ -1,0 +1,16 @@
+// Original file: protos/gimming/agent/v2/agent.proto
+
+import type {
+  CloudRef as _gimming_agent_v2_CloudRef,
+  CloudRef__Output as _gimming_agent_v2_CloudRef__Output,
+} from '../../../gimming/agent/v2/CloudRef';
+
+export interface ListMembersRequest {
+  cloud?: _gimming_agent_v2_CloudRef | null;
+  image_id?: string;
+}
+
+export interface ListMembersRequest__Output {
+  cloud: _gimming_agent_v2_CloudRef__Output | null;
+  image_id: string;
+}

@@ -1,0 +1,13 @@
+// Original file: protos/gimming/agent/v2/agent.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface Progress {
+  bytes_done?: number | string | Long;
+  bytes_total?: number | string | Long;
+}
+
+export interface Progress__Output {
+  bytes_done: number;
+  bytes_total: number;
+}
