@@ -22,7 +22,7 @@ interface Node {
 function typeOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
-  return typeof value === 'number' ? 'number' : typeof value;
+  return typeof value;
 }
 
 /** The branch of a union a value is in (by JSON type; integer is a number). */
@@ -44,7 +44,8 @@ function visit(schema: Node, value: unknown): unknown {
     const out: Record<string, unknown> = {};
     const map = schema.patternProperties ? Object.values(schema.patternProperties)[0] : undefined;
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      const field = schema.properties?.[key] ?? map;
+      const named = schema.properties && Object.hasOwn(schema.properties, key);
+      const field = named ? schema.properties?.[key] : map;
       if (!field) continue;
       // A cloud's property may be called __proto__ (an own key of the parsed RPC answer): keep it as one.
       if (key === '__proto__') {
