@@ -34,16 +34,17 @@ const glanceImage = {
 };
 
 describe('the OpenStack driver records', () => {
-  it('maps a Glance image to the v1 RemoteImage as before', () => {
+  it('maps a Glance image to the v2 Image, its hashes as digests', () => {
     const cloud = toCloudImage(glanceImage);
     assert.deepEqual(cloud.digests, { md5: 'abc', sha512: 'def' });
     const remote = toRemoteImage(cloud);
-    assert.equal(remote.checksum, 'abc');
-    assert.equal(remote.os_hash_algo, 'sha512');
-    assert.equal(remote.os_hash_value, 'def');
+    assert.deepEqual(remote.digests, [
+      { algo: 'md5', value: 'abc' },
+      { algo: 'sha512', value: 'def' },
+    ]);
     assert.deepEqual(remote.properties, { os_distro: 'cirros', hw_numa: '2' });
     assert.equal(remote.visibility, 'shared');
-    assert.deepEqual(toRemoteImage(toCloudImage({ id: 'q', status: 'queued' })).os_hash_value, '');
+    assert.deepEqual(toRemoteImage(toCloudImage({ id: 'q', status: 'queued' })).digests, []);
   });
 
   it('builds JSON patches: add, replace, remove on an empty value, nothing for what is already so', () => {
