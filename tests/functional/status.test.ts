@@ -158,13 +158,14 @@ describe('gimming-status upgrade check', function () {
       assert.equal(res.status, 1);
       assert.match(res.details['Agents']!, /10\.0\.0\.2:9596 .* does not report which contracts it speaks/);
 
-      await insert('10.0.0.3:9596', '9.0.0', '2.0', 'gimming.agent.v2');
+      // An agent not yet upgraded: it still serves the retired, Glance-shaped v1 contract.
+      await insert('10.0.0.3:9596', '0.0.9', '2.0', 'gimming.agent.v1');
       res = status();
       assert.equal(res.status, 2);
       assert.deepEqual(res.codes, { ...allSucceed(), Agents: 2 });
       assert.match(
         res.details['Agents']!,
-        /^Agent 10\.0\.0\.3:9596 \(zone zone-x\) serves gimming\.agent\.v2/,
+        /^Agent 10\.0\.0\.3:9596 \(zone zone-x\) serves gimming\.agent\.v1, this release calls gimming\.agent\.v2/,
       );
     } finally {
       await conn.query("DELETE FROM agents WHERE zone = 'zone-x'");
