@@ -13,7 +13,7 @@ import * as agentapi from './agentapi';
 import type { RunningCopy, RunningImport } from './agentapi';
 import type { CloudRow } from './db/entities';
 
-export type { RunningCopy, RunningImport } from './agentapi';
+export type { CopyOutcome, RunningCopy, RunningImport } from './agentapi';
 export type RemoteImage = RemoteImage__Output;
 
 /** What the conductor asks of an agent (at `address`), about images in `cloud` or in its staging area. */

@@ -113,9 +113,15 @@ export function deleteStaging(
   );
 }
 
+/** A finished copy, and how the agent proved it equal to its source (byte-identity.ts Proof). */
+export interface CopyOutcome {
+  image: RemoteImage__Output;
+  proof: string;
+}
+
 export interface RunningCopy {
   /** Resolves with the copy once the agent proved it equal to the source. */
-  result: Promise<RemoteImage__Output>;
+  result: Promise<CopyOutcome>;
   cancel(): void;
 }
 
@@ -130,10 +136,10 @@ export function copyImage(
     request,
     contextToMetadata(ctx),
   );
-  const result = new Promise<RemoteImage__Output>((resolve, reject) => {
-    let done: RemoteImage__Output | undefined;
+  const result = new Promise<CopyOutcome>((resolve, reject) => {
+    let done: CopyOutcome | undefined;
     call.on('data', (event: CopyEvent__Output) => {
-      if (event.done?.image) done = event.done.image;
+      if (event.done?.image) done = { image: event.done.image, proof: event.done.proof?.kind || 'cloud' };
       else onEvent(event);
     });
     call.on('error', (err) => reject(fromServiceError(err, address)));

@@ -56,7 +56,11 @@ export class DriftCheck {
               osHashAlgo: remote.os_hash_algo,
               osHashValue: remote.os_hash_value,
             });
-            status = compareBytes(identityOf(image), shown).verdict === 'same' ? 'active' : 'mismatch';
+            const verdict = compareBytes(identityOf(image), shown).verdict;
+            // A copy nothing could prove when it was made or linked (its cloud reports no hash) stays
+            // as it was while it exists: only a hash that differs is a mismatch.
+            const unprovable = location.proof === 'unverified' || location.proof === 'agent';
+            status = verdict === 'same' || (verdict === 'unproven' && unprovable) ? 'active' : 'mismatch';
           } catch (err) {
             const gerr = asGimmingError(err);
             if (gerr.status !== 404) {

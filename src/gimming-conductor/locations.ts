@@ -14,7 +14,7 @@ import { assertMayTrack, assertNotDeleting } from './image-guards';
 import type { ImageQueries } from './image-queries';
 import type { RemoteTags } from './remote-tags';
 import type { LocationView, MethodArgs } from './rpc-schemas';
-import { identityColumns, remoteIdentity, sameBytes } from './byte-identity';
+import { compareBytes, identityColumns, identityOf, remoteIdentity } from './byte-identity';
 import { locationView } from './views';
 
 const log = getLogger('conductor.locations');
@@ -48,7 +48,15 @@ export class LocationService {
         `Image ${remote.id} in cloud ${cloud.name} is ${remote.status}, not active.`,
       );
     }
-    if (!sameBytes(image, remote)) {
+    const verdict = compareBytes(identityOf(image), remoteIdentity(remote)).verdict;
+    if (verdict === 'unproven' && !args.accept_unverified) {
+      throw conflict(
+        'gimming.location.unverifiable',
+        `Nothing proves that image ${remote.id} in cloud ${cloud.name} holds the bytes of image ${image.id}: ` +
+          'neither side reports a hash the other knows. Link it with accept_unverified to track it as unverified.',
+      );
+    }
+    if (verdict === 'different') {
       const shown = identityColumns(remoteIdentity(remote));
       throw conflict(
         'gimming.location.bytes_mismatch',
@@ -82,6 +90,7 @@ export class LocationService {
     const fields = {
       remoteId: remote.id,
       status: 'active',
+      proof: verdict === 'same' ? 'cloud' : 'unverified',
       taskId: null,
       lastVerifiedAt: now,
       updatedAt: now,

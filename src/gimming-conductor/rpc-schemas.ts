@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.7';
+export const RPC_API_VERSION = '1.8';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -99,7 +99,13 @@ export const METHODS = {
   get_task: T.Object({ task_id: Id }),
   // 1.1
   sync_image: T.Object({ image_id: Id, targets: T.Array(CloudRefArg, { minItems: 1, maxItems: 64 }) }),
-  add_location: T.Object({ image_id: Id, cloud: CloudRefArg, remote_id: Id }),
+  add_location: T.Object({
+    image_id: Id,
+    cloud: CloudRefArg,
+    remote_id: Id,
+    // 1.8: link a copy whose bytes nothing can prove (it shows as unverified)
+    accept_unverified: T.Optional(T.Boolean()),
+  }),
   delete_location: T.Object({ image_id: Id, cloud: CloudRefArg, delete_remote: T.Boolean() }),
   // 1.4: delete_remote
   delete_image: T.Object({ image_id: Id, delete_remote: T.Optional(T.Boolean()) }),
@@ -183,6 +189,8 @@ export interface LocationView {
   status: string;
   task_id: string | null;
   last_verified_at: string | null;
+  /** How the copy was proven to hold the image's bytes: cloud, agent, provenance or unverified. */
+  proof: string | null;
   /** The copy as its cloud describes it now (only when one image is shown; never stored). */
   remote?: RemoteView | null;
   /** Why `remote` could not be read. */

@@ -158,7 +158,9 @@ export class ConductorAPI {
   }
 
   addLocation(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {
-    return this.client.call(ctx, 'add_location', args, { version: '1.1' });
+    return this.client.call(ctx, 'add_location', args, {
+      version: args.accept_unverified ? '1.8' : '1.1',
+    });
   }
 
   deleteLocation(ctx: RequestContext, args: MethodArgs<'delete_location'>): Promise<void> {

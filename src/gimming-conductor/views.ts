@@ -33,6 +33,7 @@ export function locationView(row: LocationRow, cloudName: string): LocationView 
     status: row.status,
     task_id: row.taskId,
     last_verified_at: iso(row.lastVerifiedAt),
+    proof: row.proof,
   };
 }
 

@@ -298,11 +298,19 @@ export class ImagesApi {
     return (await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/refresh`)).body;
   }
 
-  /** Links a copy that already exists in `cloud`. */
-  async link(id: string, cloud: string, remoteId: string): Promise<LocationView> {
+  /**
+   * Links a copy that already exists in `cloud`. With `acceptUnverified`, also one whose bytes nothing
+   * can prove (its cloud reports none of the image's hashes): it is then tracked as unverified.
+   */
+  async link(
+    id: string,
+    cloud: string,
+    remoteId: string,
+    opts: { acceptUnverified?: boolean } = {},
+  ): Promise<LocationView> {
     return (
       await this.session.request<LocationView>('POST', `/v1/images/${enc(id)}/locations`, {
-        json: { cloud, image_id: remoteId },
+        json: { cloud, image_id: remoteId, ...(opts.acceptUnverified ? { accept_unverified: true } : {}) },
       })
     ).body;
   }

@@ -429,7 +429,7 @@ describe('agent gRPC authentication', function () {
       assert.equal(line.level, 'warn');
       assert.match(
         String(line.method),
-        /^\/gimming\.agent\.v1\.Agent\/(DescribeImage|DeleteImage|ReadImage)$/,
+        /^\/gimming\.agent\.v2\.Agent\/(DescribeImage|DeleteImage|ReadImage)$/,
       );
       assert.match(String(line.peer), /127\.0\.0\.1/);
       assert.match(String(line.caller_request_id), /^req-/);

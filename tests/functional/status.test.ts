@@ -112,7 +112,7 @@ describe('gimming-status upgrade check', function () {
     assert.equal(json.status, 0);
     assert.deepEqual(json.codes, allSucceed());
     assert.match(json.details['Conductors']!, /1 conductor alive \(test-host\)/);
-    assert.match(json.details['Agents']!, /1 agent alive \(zone-a: 1\).*gimming\.agent\.v1/);
+    assert.match(json.details['Agents']!, /1 agent alive \(zone-a: 1\).*gimming\.agent\.v2/);
     assert.match(json.details['Messaging service']!, /1 consumer\(s\) on gimming-test-[0-9a-f]+\.conductor/);
     assert.match(json.details['Keystone service user']!, /admin/);
   });

@@ -152,7 +152,10 @@ export const AddMember = T.Object(
   { additionalProperties: false },
 );
 
-export const AddLocation = T.Object({ cloud: CloudRef, image_id: RemoteId }, { additionalProperties: false });
+export const AddLocation = T.Object(
+  { cloud: CloudRef, image_id: RemoteId, accept_unverified: T.Optional(T.Boolean()) },
+  { additionalProperties: false },
+);
 
 /** Image attributes `GET /v1/images?sort=key[:asc|desc]` sorts by. */
 export const IMAGE_SORT_KEYS = ['created_at', 'updated_at', 'name', 'status', 'visibility'] as const;

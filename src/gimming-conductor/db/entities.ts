@@ -110,6 +110,8 @@ export class LocationRow {
   @Column({ type: 'varchar', length: 16 }) status!: string;
   @Column({ name: 'task_id', type: 'char', length: 36, nullable: true }) taskId!: string | null;
   @Column({ name: 'last_verified_at', ...timestamp, nullable: true }) lastVerifiedAt!: Date | null;
+  /** How the copy was proven to hold the image's bytes (byte-identity.ts Proof; migration 0009). */
+  @Column({ type: 'varchar', length: 16, nullable: true }) proof!: string | null;
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
   @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
 }

@@ -7,7 +7,7 @@ import type { RequestContext } from '../../common/context';
 import { GimmingError, describeError } from '../../common/errors';
 import type { Image__Output as RemoteImage__Output } from '../../common/grpc/generated/gimming/agent/v2/Image';
 import { getLogger } from '../../common/log';
-import type { AgentGateway, RunningCopy } from '../agent-gateway';
+import type { AgentGateway, CopyOutcome, RunningCopy } from '../agent-gateway';
 import { cloudRef } from '../agent-gateway';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
@@ -95,12 +95,13 @@ export class CopyTask implements RunnableTask {
         this.markRunning(task, targetAgent.address, event),
       ]);
       if (finished) {
-        await this.markSucceeded(task, finished, event);
+        // Found again by the hashes its cloud shows.
+        await this.markSucceeded(task, finished, event, 'cloud');
         await this.deps.afterCopy?.(this.ctx, image.id, target, finished.id);
         return;
       }
-      const copy = await this.copy(task, image, source, target, targetAgent.address);
-      await this.markSucceeded(task, copy, event);
+      const { image: copy, proof } = await this.copy(task, image, source, target, targetAgent.address);
+      await this.markSucceeded(task, copy, event, proof);
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);
     } catch (err) {
       await this.markFailed(task, this.stopReason ?? err, event);
@@ -190,7 +191,7 @@ export class CopyTask implements RunnableTask {
     source: CopySource,
     target: CloudRow,
     targetAddress: string,
-  ): Promise<RemoteImage__Output> {
+  ): Promise<CopyOutcome> {
     const { db } = this.deps;
     let lastWrite = 0;
     let progressWrite: Promise<unknown> = Promise.resolve();
@@ -264,7 +265,12 @@ export class CopyTask implements RunnableTask {
     log.info({ task_id: task.id, image_id: task.imageId, agent: agentAddress }, 'copy started');
   }
 
-  private async markSucceeded(task: TaskRow, copy: RemoteImage__Output, event: TaskEventInfo): Promise<void> {
+  private async markSucceeded(
+    task: TaskRow,
+    copy: RemoteImage__Output,
+    event: TaskEventInfo,
+    proof: string,
+  ): Promise<void> {
     const now = new Date();
     await this.deps.db.transaction(async (m) => {
       await m.update(
@@ -284,6 +290,7 @@ export class CopyTask implements RunnableTask {
         {
           status: 'active',
           remoteId: copy.id,
+          proof,
           lastVerifiedAt: now,
           updatedAt: now,
         },

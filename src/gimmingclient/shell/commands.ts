@@ -516,10 +516,16 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
       .description('link a copy that already exists in a cloud')
       .argument('<image>', 'name or ID')
       .argument('<cloud>', 'the cloud that holds the copy')
-      .argument('<remote-id>', 'the image ID in that cloud'),
+      .argument('<remote-id>', 'the image ID in that cloud')
+      .option(
+        '--accept-unverified',
+        "link it even if nothing proves it holds the image's bytes (it shows as unverified)",
+      ),
   ).action(
     run(async (ref: string, cloudRef: string, remoteId: string, opts: Record<string, unknown>) => {
-      const linked = await shell.client.images.link(await shell.imageId(ref), cloudRef, remoteId);
+      const linked = await shell.client.images.link(await shell.imageId(ref), cloudRef, remoteId, {
+        acceptUnverified: opts.acceptUnverified === true,
+      });
       shell.printOne(linked, opts);
     }),
   );

@@ -57,6 +57,7 @@ const location: Required<Rpc.LocationView> = {
   status: 'active',
   task_id: TASK,
   last_verified_at: T0,
+  proof: 'cloud',
   remote,
   remote_error: { code: 'gimming.agent.none_alive', message: 'No agent.' },
 };

@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.7', fingerprint: '8dac50f8c69ce9bf' },
+  conductor: { version: '1.8', fingerprint: 'e32b38eeeebf3980' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '3373a5a0800a9820' },
 };

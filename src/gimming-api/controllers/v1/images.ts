@@ -210,11 +210,16 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const id = imageId(ctx.params.image_id);
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(AddLocation, body, 'body');
-    const { cloud, image_id } = body as { cloud: string; image_id: string };
+    const { cloud, image_id, accept_unverified } = body as {
+      cloud: string;
+      image_id: string;
+      accept_unverified?: boolean;
+    };
     const location = await deps.conductor.addLocation(ctx.state.context, {
       image_id: id,
       cloud,
       remote_id: image_id,
+      ...(accept_unverified ? { accept_unverified } : {}),
     });
     ctx.status = 201;
     ctx.body = shape(Location, location);
