@@ -20,6 +20,8 @@ import { startMetrics } from '../common/metrics';
 import { AgentMetrics } from '../gimming-agent/metrics';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
+import type { CloudDriver } from '../gimming-agent/drivers/driver';
+import { driverInfo } from '../gimming-agent/remote-image';
 
 const NAME = 'gimming-agent';
 
@@ -87,6 +89,8 @@ async function main(): Promise<void> {
     control_exchange,
     brokerTls(config.oslo_messaging_rabbit),
   );
+  // What each kind of cloud this agent serves can do: the conductor shows it and plans with it.
+  const driverInfos = drivers.names.map((name) => driverInfo(drivers.driver(name) as CloudDriver));
   const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);
   const heartbeat = async () => {
     try {
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
           version: VERSION,
           rpc_version: RPC_API_VERSION,
           proto: AGENT_PROTO_PACKAGE,
+          drivers: driverInfos,
         },
         heartbeat_interval * 3000,
       );

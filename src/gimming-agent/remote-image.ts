@@ -56,8 +56,23 @@ export function toImageMember(m: CloudMember): ImageMember {
   return { member_id: m.member_id, status: m.status, created_at: m.created_at, updated_at: m.updated_at };
 }
 
-/** A driver and what its kind of cloud can do, as GetInfo tells the conductor. */
-export function driverInfo(driver: CloudDriver): DriverInfo {
+/** A driver and what its kind of cloud can do (DriverInfo, every field set). */
+export interface DriverDescription extends DriverInfo {
+  name: string;
+  capabilities: {
+    can_export: boolean;
+    can_import: boolean;
+    disk_formats: string[];
+    container_formats: string[];
+    reported_hashes: string[];
+    native_copy: string[];
+    sharing: string;
+    visibilities: string[];
+  };
+}
+
+/** A driver and what its kind of cloud can do, as GetInfo and the heartbeats tell the conductor. */
+export function driverInfo(driver: CloudDriver): DriverDescription {
   const c = driver.capabilities;
   return {
     name: driver.name,

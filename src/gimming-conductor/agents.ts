@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { GimmingError } from '../common/errors';
+import { type Capabilities, parseDrivers } from './capabilities';
 import type { MethodArgs } from './rpc-schemas';
 import { AgentRow } from './db/entities';
 
@@ -28,10 +29,14 @@ export class AgentRegistry {
         version: args.version,
         rpcVersion: args.rpc_version ?? null,
         protoVersion: args.proto ?? null,
+        drivers: args.drivers ? JSON.stringify(args.drivers) : null,
         lastHeartbeatAt: now,
         createdAt: now,
       })
-      .orUpdate(['host', 'zone', 'version', 'rpc_version', 'proto_version', 'last_heartbeat_at'], ['address'])
+      .orUpdate(
+        ['host', 'zone', 'version', 'rpc_version', 'proto_version', 'drivers', 'last_heartbeat_at'],
+        ['address'],
+      )
       .execute();
   }
 
@@ -45,6 +50,25 @@ export class AgentRegistry {
       .createQueryBuilder('a')
       .where('a.zone = :zone AND a.last_heartbeat_at >= :since', { zone, since: this.aliveSince() })
       .getMany();
+  }
+
+  /**
+   * What each kind of cloud can do in each zone, as the live agents of the zone say (zone -> cloud type
+   * -> capabilities). Agents of one release agree; where they do not, the newest heartbeat wins.
+   */
+  async capabilitiesByZone(): Promise<Map<string, Map<string, Capabilities>>> {
+    const rows = await this.db.query<Array<{ zone: string; drivers: string | null }>>(
+      'SELECT zone, drivers FROM agents WHERE last_heartbeat_at >= ? AND drivers IS NOT NULL ' +
+        'ORDER BY last_heartbeat_at',
+      [this.aliveSince()],
+    );
+    const byZone = new Map<string, Map<string, Capabilities>>();
+    for (const row of rows) {
+      const zone = byZone.get(row.zone) ?? new Map<string, Capabilities>();
+      for (const d of parseDrivers(row.drivers)) zone.set(d.name, d.capabilities);
+      byZone.set(row.zone, zone);
+    }
+    return byZone;
   }
 
   async countAliveByZone(): Promise<Map<string, number>> {

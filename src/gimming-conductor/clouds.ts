@@ -11,6 +11,7 @@ import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
 import type { AgentRegistry } from './agents';
+import type { Capabilities } from './capabilities';
 import type { AgentGateway } from './agent-gateway';
 import { CloudRow, ImageRow, LocationRow } from './db/entities';
 import type { CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
@@ -157,8 +158,21 @@ export class CloudService {
       }
       throw err;
     }
-    const up = await this.agents.countAliveByZone();
-    return cloudView(row, up.get(row.zone) ?? 0);
+    return (await this.views([row]))[0] as CloudView;
+  }
+
+  /** Clouds as GIMinG shows them: with their zone's live agents and what their kind of cloud can do. */
+  private async views(rows: CloudRow[]): Promise<CloudView[]> {
+    const [up, capabilities] = await Promise.all([
+      this.agents.countAliveByZone(),
+      this.agents.capabilitiesByZone(),
+    ]);
+    return rows.map((c) => cloudView(c, up.get(c.zone) ?? 0, capabilities.get(c.zone)?.get(c.type) ?? null));
+  }
+
+  /** What a cloud's kind can do, as a live agent of its zone says (null: none says). */
+  async capabilitiesOf(cloud: CloudRow): Promise<Capabilities | null> {
+    return (await this.agents.capabilitiesByZone()).get(cloud.zone)?.get(cloud.type) ?? null;
   }
 
   /**
@@ -187,14 +201,12 @@ export class CloudService {
 
   async list(ctx: RequestContext): Promise<CloudView[]> {
     const rows = await this.db.getRepository(CloudRow).find({ order: { name: 'ASC' } });
-    const up = await this.agents.countAliveByZone();
-    return rows.filter((c) => canSeeCloud(ctx, c)).map((c) => cloudView(c, up.get(c.zone) ?? 0));
+    return this.views(rows.filter((c) => canSeeCloud(ctx, c)));
   }
 
   async get(ctx: RequestContext, ref: string): Promise<CloudView> {
     const row = await this.resolve(ctx, ref);
-    const up = await this.agents.countAliveByZone();
-    return cloudView(row, up.get(row.zone) ?? 0);
+    return (await this.views([row]))[0] as CloudView;
   }
 
   /**

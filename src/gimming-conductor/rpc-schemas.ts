@@ -30,6 +30,22 @@ export const ListOptions = T.Object({
   all_projects: T.Optional(T.Boolean()),
 });
 
+const Names = T.Array(T.String({ maxLength: 64 }), { maxItems: 64 });
+
+/** What a kind of cloud can do, as its agents' driver says (protos/gimming/agent/v2 Capabilities). */
+export const CapabilitiesArg = T.Object({
+  can_export: T.Boolean(),
+  can_import: T.Boolean(),
+  disk_formats: Names,
+  container_formats: Names,
+  reported_hashes: Names,
+  native_copy: Names,
+  sharing: T.String({ maxLength: 32 }),
+  visibilities: Names,
+});
+
+const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });
+
 export const METHODS = {
   agent_heartbeat: T.Object({
     host: Name,
@@ -40,6 +56,8 @@ export const METHODS = {
     // the fields (its schemas allow more properties), so a new agent registers with an old conductor.
     rpc_version: T.Optional(T.String({ pattern: '^[0-9]+\\.[0-9]+$', maxLength: 16 })),
     proto: T.Optional(T.String({ maxLength: 64 })),
+    // 1.8: the agent's drivers and what each kind of cloud can do (GetInfo's DriverInfo)
+    drivers: T.Optional(T.Array(DriverInfoArg, { maxItems: 32 })),
   }),
   create_cloud: T.Object({
     name: Name,
@@ -178,6 +196,8 @@ export interface CloudView {
   /** The key-manager secret with the credentials for auth_url. */
   credentials_ref: string | null;
   agents_up: number;
+  /** What this kind of cloud can do, as a live agent of its zone says (null: no agent alive says). */
+  capabilities: Static<typeof CapabilitiesArg> | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,13 +2,18 @@
  * Rows as wire objects (snake_case, ISO times): what the conductor answers over RPC.
  */
 import { identityColumns, remoteIdentity } from './byte-identity';
+import type { Capabilities } from './capabilities';
 import type { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { Image__Output as RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v2/Image';
 import type { CloudView, ImageView, LocationView, RemoteView, TaskView } from './rpc-schemas';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function cloudView(row: CloudRow, agentsUp: number): CloudView {
+export function cloudView(
+  row: CloudRow,
+  agentsUp: number,
+  capabilities: Capabilities | null = null,
+): CloudView {
   return {
     id: row.id,
     name: row.name,
@@ -20,6 +25,7 @@ export function cloudView(row: CloudRow, agentsUp: number): CloudView {
     auth_url: row.authUrl,
     credentials_ref: row.credentialsRef,
     agents_up: agentsUp,
+    capabilities,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonSet, allPassed } from '../support/daemons';
 import { registerClouds } from '../support/flows';
-import { http } from '../support/http';
+import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
 import { REPO_ROOT, type Testbed, testbed } from '../support/testbed';
 
@@ -100,5 +100,36 @@ describe('cloud drivers', function () {
     } finally {
       await glance.delete(made.id);
     }
+  });
+
+  it('shows what each cloud can do, as the agents of its zone say, and drops it when no agent is alive', async () => {
+    // zone-a was registered by the test before.
+    const shown = await waitFor(
+      'the capabilities of zone-a from its agent',
+      async () => {
+        const res = await http('GET', `${daemons.apiUrl}/v1/clouds/zone-a`, { token: demo.id });
+        assert.equal(res.status, 200, res.text);
+        return res.body.capabilities ? res.body : undefined;
+      },
+      30000,
+    );
+    assert.equal(shown.capabilities.can_export, true);
+    assert.equal(shown.capabilities.can_import, true);
+    assert.deepEqual([...shown.capabilities.reported_hashes].sort(), ['md5', 'sha512']);
+    assert.equal(shown.capabilities.sharing, 'members');
+    assert.ok(shown.capabilities.disk_formats.includes('qcow2'), JSON.stringify(shown.capabilities));
+    // A zone with no agent: nothing is known of what its cloud can do.
+    const lonely = await http('POST', `${daemons.apiUrl}/v1/clouds`, {
+      token: admin.id,
+      json: {
+        name: `no-agent-${Date.now()}`,
+        type: 'openstack',
+        region_name: 'RegionTwo',
+        zone: 'zone-none',
+      },
+    });
+    assert.equal(lonely.status, 201, lonely.text);
+    assert.equal(lonely.body.capabilities, null);
+    await http('DELETE', `${daemons.apiUrl}/v1/clouds/${lonely.body.id}`, { token: admin.id });
   });
 });

@@ -32,6 +32,21 @@ export const Cloud = T.Object({
   /** The key-manager secret with the credentials for auth_url. */
   credentials_ref: Nullable(T.String()),
   agents_up: T.Integer(),
+  /** What this kind of cloud can do, as a live agent of its zone says (null: none alive says). */
+  capabilities: T.Optional(
+    Nullable(
+      T.Object({
+        can_export: T.Boolean(),
+        can_import: T.Boolean(),
+        disk_formats: T.Array(T.String()),
+        container_formats: T.Array(T.String()),
+        reported_hashes: T.Array(T.String()),
+        native_copy: T.Array(T.String()),
+        sharing: T.String(),
+        visibilities: T.Array(T.String()),
+      }),
+    ),
+  ),
   created_at: Time,
   updated_at: Time,
 });

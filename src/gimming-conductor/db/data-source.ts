@@ -5,7 +5,7 @@
  * `ssl_check_hostname`, or `ssl=true`), and given to mysql2 as its `ssl` option.
  */
 import 'reflect-metadata';
-import { LocationProof1764680400000 } from './migrations/0009-location-proof';
+import { CopyProofAndDrivers1764680400000 } from './migrations/0009-copy-proof-and-drivers';
 import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
@@ -27,7 +27,7 @@ export const MIGRATIONS = [
   ProjectClouds1763953200000,
   StagingReservations1764590400000,
   LocationOwner1764594000000,
-  LocationProof1764680400000,
+  CopyProofAndDrivers1764680400000,
 ];
 
 export interface DbTarget {

@@ -54,6 +54,8 @@ export class AgentRow {
   /** The agent gRPC package it serves, for example gimming.agent.v2. */
   @Column({ name: 'proto_version', type: 'varchar', length: 64, nullable: true }) protoVersion!:
     string | null;
+  /** Its drivers and their capabilities, JSON (capabilities.ts; null: an agent older than 0009). */
+  @Column({ type: 'text', nullable: true }) drivers!: string | null;
 }
 
 /** Each conductor, as it last reported itself (every third of [conductor] agent_down_time). */

@@ -17,6 +17,7 @@ import type { RetryPolicy } from './retry';
 import { IMAGE_ID_PROPERTY, digestList, identityOf, sameBytes } from '../byte-identity';
 import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
+import { assertCanCopy } from '../capabilities';
 
 const log = getLogger('conductor.copy');
 
@@ -100,6 +101,15 @@ export class CopyTask implements RunnableTask {
         await this.deps.afterCopy?.(this.ctx, image.id, target, finished.id);
         return;
       }
+      // What the two kinds of cloud can do, as their zones' agents say: nothing is asked of a cloud
+      // that cannot do it (a failure that no retry mends).
+      const capabilities = await this.deps.agents.capabilitiesByZone();
+      assertCanCopy(
+        source.cloud ? capabilities.get(source.cloud.zone)?.get(source.cloud.type) : null,
+        capabilities.get(target.zone)?.get(target.type),
+        source.spec,
+        target.name,
+      );
       const { image: copy, proof } = await this.copy(task, image, source, target, targetAgent.address);
       await this.markSucceeded(task, copy, event, proof);
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);

@@ -116,6 +116,16 @@ const cloud: Required<Rpc.CloudView> = {
   auth_url: 'https://keystone.example/v3',
   credentials_ref: 'secret',
   agents_up: 1,
+  capabilities: {
+    can_export: true,
+    can_import: true,
+    disk_formats: ['raw', 'qcow2'],
+    container_formats: ['bare'],
+    reported_hashes: ['md5', 'sha512'],
+    native_copy: [],
+    sharing: 'members',
+    visibilities: ['private', 'shared'],
+  },
   created_at: T0,
   updated_at: T0,
 };
