@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.8', fingerprint: 'e32b38eeeebf3980' },
+  conductor: { version: '1.8', fingerprint: '642e0ea8ca4156f4' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '3373a5a0800a9820' },
 };
