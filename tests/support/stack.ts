@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import { type CloudFixture, type CloudKind, glanceKind } from './clouds';
 import { DaemonSet, allPassed } from './daemons';
 import { http } from './http';
@@ -99,6 +100,21 @@ export class Stack {
     const r = this.bed.regions[region];
     if (!r) throw new Error(`the test bed has no ${zone}`);
     return new Glance(r.glance_url, as.id);
+  }
+
+  /** Rows of a query on the stack's own database (to see what the API does not show, e.g. a task's owner). */
+  async query<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const conn = await mysql.createConnection({
+      host: '127.0.0.1',
+      user: 'root',
+      database: this.daemons.dbName,
+    });
+    try {
+      const [rows] = await conn.query(sql, params);
+      return rows as T[];
+    } finally {
+      await conn.end();
+    }
   }
 
   async start(): Promise<this> {
