@@ -46,7 +46,7 @@ export interface StackPorts {
 export interface StackOptions {
   /** The zones that get an agent (default zone-a and zone-b). */
   zones?: string[];
-  /** As DaemonSet's extraConfig; a function is given the ports picked. */
+  /** As DaemonSet's extraConfig; a function is given the ports picked (and runs after beforeStart). */
   extraConfig?: string | ((ports: StackPorts) => string);
   /** As DaemonSet's agentEnv; a function is given the ports picked. */
   agentEnv?:
@@ -59,7 +59,7 @@ export interface StackOptions {
   kind?: CloudKind;
   /** Another test bed description (for example one with HTTPS endpoints). */
   bed?: () => Testbed;
-  /** Runs once the ports are picked and the DaemonSet is made, before the daemons start. */
+  /** Runs once the ports are picked and the DaemonSet is made, before its config is written and it starts. */
   beforeStart?: (stack: Stack) => void | Promise<void>;
   /** Runs before the daemons stop (cleanup that needs them). */
   beforeStop?: (stack: Stack) => void | Promise<void>;
@@ -123,6 +123,9 @@ export class Stack {
     const api = await freePort();
     for (const zone of this.zones) agents[zone] = await freePort();
     this.ports = { api, agents };
+    this.daemons = new DaemonSet(this.bed, { apiPort: api, agentPorts: agents });
+    await this.opts.beforeStart?.(this);
+    // The config is written when the daemons start: what it holds may depend on what beforeStart made.
     const { extraConfig, agentEnv, policy } = this.opts;
     let extra = typeof extraConfig === 'function' ? extraConfig(this.ports) : (extraConfig ?? '');
     if (policy !== undefined) {
@@ -130,13 +133,9 @@ export class Stack {
       writeFileSync(policyFile, policy);
       extra = `${extra}\n[oslo_policy]\npolicy_file = ${policyFile}\n`;
     }
-    this.daemons = new DaemonSet(this.bed, {
-      apiPort: api,
-      agentPorts: agents,
-      extraConfig: extra,
-      ...(agentEnv ? { agentEnv: typeof agentEnv === 'function' ? agentEnv(this.ports) : agentEnv } : {}),
-    });
-    await this.opts.beforeStart?.(this);
+    this.daemons.opts.extraConfig = extra;
+    if (agentEnv)
+      this.daemons.opts.agentEnv = typeof agentEnv === 'function' ? agentEnv(this.ports) : agentEnv;
     await this.daemons.start();
     [this.admin, this.demo, this.alt] = await Promise.all([
       issueToken(this.bed, this.bed.users.admin),
