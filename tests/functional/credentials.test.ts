@@ -148,7 +148,7 @@ describe('project clouds with credentials never stored', function () {
       'agent-zone-b to listen',
       () =>
         new Promise<true | undefined>((resolve) => {
-          const socket = connect(18497, '127.0.0.1');
+          const socket = connect(stack.ports.agents['zone-b']!, '127.0.0.1');
           socket.once('connect', () => (socket.destroy(), resolve(true)));
           socket.once('error', () => resolve(undefined));
         }),
