@@ -19,16 +19,17 @@ import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { AUTH_METADATA_KEY, newNonce, requestDigest, signCall } from '../../src/common/grpc/auth';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { location, registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { location, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { REPO_ROOT, type Testbed, testbed } from '../support/testbed';
+import { Glance, type Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import { REPO_ROOT, type Testbed } from '../support/testbed';
 
-const API_PORT = 18795;
-const AGENT_PORTS = { 'zone-a': 18796, 'zone-b': 18797 };
-const AGENT_A = `127.0.0.1:${AGENT_PORTS['zone-a']}`;
-const AGENT_B = `127.0.0.1:${AGENT_PORTS['zone-b']}`;
+/** The agents' ports and addresses, picked free when the stack starts. */
+let AGENT_PORTS: Record<string, number> = {};
+let AGENT_A = '';
+let AGENT_B = '';
 const SERVICE = '/gimming.agent.v2.Agent';
 
 type Method = 'DescribeImage' | 'DeleteImage' | 'ReadImage';
@@ -86,7 +87,6 @@ describe('agent gRPC authentication', function () {
   let bed: Testbed;
   let daemons: DaemonSet;
   let api: string;
-  let admin: Token;
   let demo: Token;
   let glanceA: Glance;
   let cloudA: { id: string; name: string; type: string; region_name: string };
@@ -98,16 +98,15 @@ describe('agent gRPC authentication', function () {
   /** The deployment's TLS credentials, for a process that has a certificate but not the secret. */
   let tls: () => grpc.ChannelCredentials;
 
+  const stack = useStack();
+
   before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, { apiPort: API_PORT, agentPorts: AGENT_PORTS });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    const ids = await registerClouds(api, admin.id);
-    cloudA = { id: ids['zone-a']!, name: 'zone-a', type: 'openstack', region_name: 'RegionOne' };
+    ({ bed, daemons, api, demo } = stack);
+    AGENT_PORTS = stack.ports.agents;
+    AGENT_A = `127.0.0.1:${AGENT_PORTS['zone-a']}`;
+    AGENT_B = `127.0.0.1:${AGENT_PORTS['zone-b']}`;
+    glanceA = stack.glance('zone-a');
+    cloudA = { id: stack.cloudIds['zone-a']!, name: 'zone-a', type: 'openstack', region_name: 'RegionOne' };
     ({ image: source } = await glanceA.createWithData(256 * 1024, { os_distro: 'agent-auth' }));
     ca = readFileSync(join(daemons.pkiDir, 'ca.pem'));
     const paths = daemons.issueCertificate('insider');
@@ -120,7 +119,6 @@ describe('agent gRPC authentication', function () {
     this.timeout(60000);
     stranger?.close();
     if (source) await glanceA.delete(source.id);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   /** What the daemons put in a call's metadata: everything but the signature, with demo's real token. */
@@ -344,7 +342,7 @@ describe('agent gRPC authentication', function () {
   it('takes a new certificate without a restart, and keeps the old one while the new is half written', async () => {
     const certPath = join(daemons.pkiDir, 'agent-zone-a.pem');
     const keyPath = join(daemons.pkiDir, 'agent-zone-a-key.pem');
-    const port = AGENT_PORTS['zone-a'];
+    const port = AGENT_PORTS['zone-a']!;
     const served = () => servedFingerprint(port, ca, insider.cert, insider.key);
     const fingerprint = (pem: Buffer) =>
       createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
@@ -383,7 +381,7 @@ describe('agent gRPC authentication', function () {
   it('takes a new certificate on SIGHUP when it does not watch the files', async () => {
     const certPath = join(daemons.pkiDir, 'agent-zone-a.pem');
     const keyPath = join(daemons.pkiDir, 'agent-zone-a-key.pem');
-    const served = () => servedFingerprint(AGENT_PORTS['zone-a'], ca, insider.cert, insider.key);
+    const served = () => servedFingerprint(AGENT_PORTS['zone-a']!, ca, insider.cert, insider.key);
     const fingerprint = (pem: Buffer) =>
       createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
     // Restarted with the file check off: only SIGHUP re-reads.

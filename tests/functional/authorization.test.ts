@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import http, { type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import { waitForTasks } from '../support/flows';
 import { http as request, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 /** A token of the test bed's admin user scoped to the system, or to a domain. */
 async function scopedToken(bed: Testbed, scope: Record<string, unknown>): Promise<string> {
@@ -59,7 +59,6 @@ const TRUST_LIFETIME = 7777;
 describe('authorization: administrators, ownership of adopted images, trusts', function () {
   this.timeout(180000);
   let bed: Testbed;
-  let daemons: DaemonSet;
   let api: string;
   let admin: Token;
   let demo: Token;
@@ -70,27 +69,19 @@ describe('authorization: administrators, ownership of adopted images, trusts', f
   let domainGrant: string | undefined;
   const glanceImages: Array<{ glance: Glance; id: string }> = [];
 
+  const stack = useStack({
+    beforeStart: async () => {
+      stall = await stallingServer();
+    },
+    extraConfig: () =>
+      `[conductor]\nrefresh_interval = 0\ntrust_lifetime = ${TRUST_LIFETIME}\n` +
+      `[import_filtering]\nallowed_ports = 80,443,${(stall.server.address() as AddressInfo).port}\n` +
+      'allowed_private_networks = 127.0.0.2/32\n',
+  });
+
   before(async function () {
-    this.timeout(300000);
-    bed = testbed();
+    ({ bed, api, admin, demo, alt } = stack);
     keystone = bed.auth_url.replace(/\/+$/, '');
-    stall = await stallingServer();
-    const port = (stall.server.address() as AddressInfo).port;
-    daemons = new DaemonSet(bed, {
-      apiPort: 18195,
-      agentPorts: { 'zone-a': 18196, 'zone-b': 18197 },
-      extraConfig:
-        `[conductor]\nrefresh_interval = 0\ntrust_lifetime = ${TRUST_LIFETIME}\n` +
-        `[import_filtering]\nallowed_ports = 80,443,${port}\nallowed_private_networks = 127.0.0.2/32\n`,
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo, alt] = await Promise.all([
-      issueToken(bed, bed.users.admin),
-      issueToken(bed, bed.users.demo),
-      issueToken(bed, bed.users.alt),
-    ]);
-    await registerClouds(api, admin.id);
     const roles = await request('GET', `${keystone}/roles?name=admin`, { token: admin.id });
     assert.equal(roles.status, 200, roles.text);
     adminRoleId = roles.body.roles[0].id;
@@ -104,7 +95,6 @@ describe('authorization: administrators, ownership of adopted images, trusts', f
     for (const { glance, id } of glanceImages) {
       await request('DELETE', `${glance.url}/v2/images/${id}`, { token: admin.id });
     }
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   describe('who is an administrator', () => {

@@ -12,14 +12,12 @@ import amqp from 'amqplib';
 import mysql from 'mysql2/promise';
 import { CallSigner } from '../../src/common/grpc/auth';
 import { castAudience, signEnvelope } from '../../src/common/rpc/signed-envelope';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { location, registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { location, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
-
-const API_PORT = 18885;
-const AGENT_PORTS = { 'zone-a': 18886, 'zone-b': 18887 };
+import { Glance, type Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 interface Envelope {
   envelope_version: string;
@@ -49,29 +47,25 @@ describe('the broker is not a trust root', function () {
 
   const rabbitmqctl = (...args: string[]) => execFileSync('rabbitmqctl', args, { stdio: 'pipe' }).toString();
 
+  const stack = useStack({
+    agentEnv: {
+      'zone-a': { OS_DEFAULT__TRANSPORT_URL: `rabbit://${agentUser}:${agentPassword}@127.0.0.1:5672/` },
+      'zone-b': { OS_DEFAULT__TRANSPORT_URL: `rabbit://${agentUser}:${agentPassword}@127.0.0.1:5672/` },
+    },
+    beforeStart: (s) => {
+      exchange = s.daemons.exchange;
+      heartbeats = `${exchange}.conductor_heartbeats`;
+      // The agents' broker user: configure and write on the heartbeat exchange, nothing else, no read.
+      rabbitmqctl('add_user', agentUser, agentPassword);
+      const only = `^${heartbeats.replace(/[.-]/g, '\\$&')}$`;
+      rabbitmqctl('set_permissions', '-p', '/', agentUser, only, only, '^$');
+    },
+  });
+
   before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    const agentEnv = {
-      OS_DEFAULT__TRANSPORT_URL: `rabbit://${agentUser}:${agentPassword}@127.0.0.1:5672/`,
-    };
-    daemons = new DaemonSet(bed, {
-      apiPort: API_PORT,
-      agentPorts: AGENT_PORTS,
-      agentEnv: { 'zone-a': agentEnv, 'zone-b': agentEnv },
-    });
-    exchange = daemons.exchange;
-    heartbeats = `${exchange}.conductor_heartbeats`;
-    // The agents' broker user: configure and write on the heartbeat exchange, nothing else, no read.
-    rabbitmqctl('add_user', agentUser, agentPassword);
-    const only = `^${heartbeats.replace(/[.-]/g, '\\$&')}$`;
-    rabbitmqctl('set_permissions', '-p', '/', agentUser, only, only, '^$');
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
-    await registerClouds(api, admin.id);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    const adminGlance = new Glance(bed.regions.RegionOne!.glance_url, admin.id);
+    ({ bed, daemons, api, admin, demo } = stack);
+    glanceA = stack.glance('zone-a');
+    const adminGlance = stack.glance('zone-a', admin);
     const mine = (await glanceA.createWithData(64 * 1024, {})).image;
     const theirs = (await adminGlance.createWithData(64 * 1024, {})).image;
     sources = [mine.id, theirs.id];
@@ -93,7 +87,6 @@ describe('the broker is not a trust root', function () {
     await broker?.close().catch(() => undefined);
     const adminGlance = bed && admin ? new Glance(bed.regions.RegionOne!.glance_url, admin.id) : undefined;
     for (const id of sources) await adminGlance?.delete(id).catch(() => undefined);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     try {
       rabbitmqctl('delete_user', agentUser);
     } catch {

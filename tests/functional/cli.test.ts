@@ -10,17 +10,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DaemonSet, allPassed } from '../support/daemons';
 import { http } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import { type Glance, type Token, issueToken } from '../support/openstack';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 const BIN = resolve(__dirname, '../../../bin/gimming');
-const API_PORT = 19495;
 const REGION = `RegionCLI-${randomBytes(3).toString('hex')}`;
 
 interface Run {
@@ -32,7 +31,6 @@ interface Run {
 describe('the gimming command line', function () {
   this.timeout(180000);
   let bed: Testbed;
-  let daemons: DaemonSet;
   let home: string;
   let demo: Token;
   let glanceA: Glance;
@@ -78,36 +76,41 @@ describe('the gimming command line', function () {
     return parsed;
   }
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    admin = await issueToken(bed, bed.users.admin);
-    const services = await http('GET', `${bed.auth_url}/services?type=image-manager`, { token: admin.id });
-    assert.equal(services.status, 200, services.text);
-    const region = await http('POST', `${bed.auth_url}/regions`, {
-      token: admin.id,
-      json: { region: { id: REGION } },
-    });
-    assert.equal(region.status, 201, region.text);
-    const endpoint = await http('POST', `${bed.auth_url}/endpoints`, {
-      token: admin.id,
-      json: {
-        endpoint: {
-          service_id: services.body.services[0].id,
-          interface: 'public',
-          region_id: REGION,
-          url: `http://127.0.0.1:${API_PORT}`,
+  // The test registers the clouds itself, through the command line. Its API's catalog entry is made once
+  // the port is picked, before the daemons start.
+  const stack = useStack({
+    registerClouds: false,
+    beforeStart: async (s) => {
+      bed = s.bed;
+      admin = await issueToken(bed, bed.users.admin);
+      const services = await http('GET', `${bed.auth_url}/services?type=image-manager`, { token: admin.id });
+      assert.equal(services.status, 200, services.text);
+      const region = await http('POST', `${bed.auth_url}/regions`, {
+        token: admin.id,
+        json: { region: { id: REGION } },
+      });
+      assert.equal(region.status, 201, region.text);
+      const endpoint = await http('POST', `${bed.auth_url}/endpoints`, {
+        token: admin.id,
+        json: {
+          endpoint: {
+            service_id: services.body.services[0].id,
+            interface: 'public',
+            region_id: REGION,
+            url: s.api,
+          },
         },
-      },
-    });
-    assert.equal(endpoint.status, 201, endpoint.text);
-    endpointId = endpoint.body.endpoint.id;
+      });
+      assert.equal(endpoint.status, 201, endpoint.text);
+      endpointId = endpoint.body.endpoint.id;
+    },
+  });
+
+  before(function () {
     home = mkdtempSync(join(tmpdir(), 'gimming-cli-'));
-    daemons = new DaemonSet(bed, { apiPort: API_PORT, agentPorts: { 'zone-a': 19496, 'zone-b': 19497 } });
-    await daemons.start();
-    demo = await issueToken(bed, bed.users.demo);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
+    demo = stack.demo;
+    glanceA = stack.glance('zone-a');
+    glanceB = stack.glance('zone-b');
     const cloud = (u: typeof bed.users.demo) => ({
       auth: {
         auth_url: bed.auth_url,
@@ -134,7 +137,6 @@ describe('the gimming command line', function () {
 
   after(async function () {
     this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     if (home) rmSync(home, { recursive: true, force: true });
     if (admin) {
       if (endpointId) await http('DELETE', `${bed.auth_url}/endpoints/${endpointId}`, { token: admin.id });
@@ -220,10 +222,19 @@ describe('the gimming command line', function () {
     ]);
     assert.equal(synced.code, 0, synced.stderr);
     assert.match(synced.stdout, /\| available_in +\| zone-a, zone-b +\|/);
+    const adoptedId = (
+      await asDemo(['image', 'show', 'cli-table-adopted', '-f', 'value', '-c', 'id'])
+    ).stdout.trim();
+    assert.ok(adoptedId, adopted.stdout);
+    const [copy] = await glanceB.list({ gimming_image_id: adoptedId });
+    assert.equal(copy?.status, 'active', 'the synced copy is in zone-b itself');
+    assert.equal(copy?.checksum, image.checksum);
     assert.equal(
       (await asDemo(['image', 'delete', 'cli-table', 'cli-table-adopted', '--delete-remote', '--wait'])).code,
       0,
     );
+    assert.equal(await glanceB.get(copy.id), undefined, 'the copy is deleted from zone-b');
+    assert.equal(await glanceA.get(image.id), undefined, 'the source is deleted from zone-a');
   });
 
   let adoptedId: string;
@@ -290,7 +301,8 @@ describe('the gimming command line', function () {
 
   it('uploads a file once to two clouds and follows the copies', async () => {
     const file = join(home, 'disk.raw');
-    writeFileSync(file, randomBytes(3 * 1024 * 1024));
+    const bytes = randomBytes(3 * 1024 * 1024);
+    writeFileSync(file, bytes);
     const res = await asDemo([
       'image',
       'create',
@@ -313,6 +325,18 @@ describe('the gimming command line', function () {
     assert.equal(image.available_in, 'zone-a, zone-b', 'with --wait, the image as the copies left it');
     assert.equal((res.stderr.match(/^copy zone-[ab]: succeeded/gm) ?? []).length, 2, 'both copies followed');
     assert.deepEqual(image.properties, { os_distro: 'cirros' });
+    // Each cloud itself holds one active copy with the file's bytes, tagged with the image.
+    const md5 = createHash('md5').update(bytes).digest('hex');
+    const sha512 = createHash('sha512').update(bytes).digest('hex');
+    for (const glance of [glanceA, glanceB]) {
+      const copies = await glance.list({ gimming_image_id: image.id });
+      assert.equal(copies.length, 1, `${glance.url}: ${JSON.stringify(copies.map((c) => c.id))}`);
+      assert.equal(copies[0].status, 'active');
+      assert.equal(copies[0].size, bytes.length);
+      assert.equal(copies[0].checksum, md5);
+      assert.equal(copies[0].os_hash_value, sha512);
+      assert.equal(copies[0].os_distro, 'cirros');
+    }
     assert.ok(!res.stderr.includes('Uploading ['), 'no progress bar when stderr is not a terminal');
     const tasks = await both(['task', 'list', '--image', 'cli-uploaded']);
     assert.deepEqual(
@@ -366,6 +390,10 @@ describe('the gimming command line', function () {
     const sync = await asDemo(['image', 'sync', adoptedId, '--target', 'zone-b', '--wait', '-f', 'json']);
     assert.equal(sync.code, 0, sync.stderr);
     assert.equal((await both(['image', 'show', adoptedId])).available_in, 'zone-a, zone-b');
+    const resynced = await glanceB.list({ gimming_image_id: adoptedId });
+    assert.equal(resynced.length, 1, 'zone-b itself holds the copy again, once');
+    assert.equal(resynced[0].status, 'active');
+    assert.equal(resynced[0].checksum, (await glanceA.get(sourceId)).checksum);
 
     const set = await both(['image', 'set', adoptedId, '--visibility', 'shared', '--name', 'cli-shared']);
     assert.equal(set.visibility, 'shared');
@@ -386,10 +414,18 @@ describe('the gimming command line', function () {
     const copyId = (await glanceB.list({ gimming_image_id: adoptedId }))[0].id;
     for (const format of ['json', 'table']) {
       assert.equal((await asDemo(['image', 'unlink', adoptedId, 'zone-b'])).code, 0);
+      const unlinked = await glanceB.get(copyId);
+      assert.equal(unlinked?.status, 'active', 'unlinking leaves the copy in zone-b');
+      assert.equal(unlinked?.gimming_image_id, undefined, 'and untags it there');
       const linked = await asDemo(['image', 'link', adoptedId, 'zone-b', copyId, '-f', format]);
       assert.equal(linked.code, 0, linked.stderr);
       if (format === 'json') assert.equal(JSON.parse(linked.stdout).status, 'active');
       else assert.match(linked.stdout, /\| status +\| active +\|/);
+      assert.equal(
+        (await glanceB.get(copyId))?.gimming_image_id,
+        adoptedId,
+        'the linked copy is tagged in zone-b',
+      );
     }
   });
 
@@ -524,9 +560,20 @@ describe('the gimming command line', function () {
   });
 
   it('deletes images everywhere with --wait', async () => {
+    const id = (await asDemo(['image', 'show', 'cli-uploaded', '-f', 'value', '-c', 'id'])).stdout.trim();
+    const copies = [
+      ...(await glanceA.list({ gimming_image_id: id })),
+      ...(await glanceB.list({ gimming_image_id: id })),
+    ];
+    assert.equal(copies.length, 2, 'a copy in each zone before the delete');
     const res = await asDemo(['image', 'delete', 'cli-uploaded', '--delete-remote', '--wait']);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /delete zone-a: succeeded/);
+    assert.match(res.stderr, /delete zone-b: succeeded/);
     assert.equal((await asDemo(['image', 'show', 'cli-uploaded'])).code, 1);
+    for (const copy of copies) {
+      const left = (await glanceA.get(copy.id)) ?? (await glanceB.get(copy.id));
+      assert.equal(left, undefined, `copy ${copy.id} is deleted from its cloud`);
+    }
   });
 });

@@ -14,11 +14,12 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { CredentialOpener } from '../../src/common/cloud-credentials/seal';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { location, registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { location, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
-import { REPO_ROOT, TESTBED_DIR, type Testbed, testbed } from '../support/testbed';
+import { useStack } from '../support/stack';
+import { REPO_ROOT, TESTBED_DIR, type Testbed } from '../support/testbed';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 interface BedIds {
@@ -76,7 +77,6 @@ describe('project clouds with credentials never stored', function () {
 
   before(async function () {
     this.timeout(600000);
-    bed = testbed();
     // Barbican is not part of the default test bed: bring it up (idempotent, quick when it runs).
     execFileSync('bash', [join(REPO_ROOT, 'tools', 'testbed', 'testbed.sh'), 'up', '--barbican'], {
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -91,19 +91,17 @@ describe('project clouds with credentials never stored', function () {
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, 'amq.rabbitmq.trace', '#');
     await channel.consume(queue, (msg) => msg && traced.push(msg.content), { noAck: true });
+  });
 
-    daemons = new DaemonSet(bed, {
-      apiPort: 18495,
-      agentPorts: { 'zone-a': 18496, 'zone-b': 18497 },
-      // Short, so that a task of a killed conductor is soon taken over (through the user's trust).
-      // The test bed's Keystone and Glance are on 127.0.0.1, which project clouds may not use by default.
-      extraConfig:
-        '[conductor]\ntask_lease_time = 6\n[project_clouds]\nallowed_private_networks = 127.0.0.0/8',
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, alt] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.alt)]);
-    await registerClouds(api, admin.id);
+  const stack = useStack({
+    // Short, so that a task of a killed conductor is soon taken over (through the user's trust).
+    // The test bed's Keystone and Glance are on 127.0.0.1, which project clouds may not use by default.
+    extraConfig: '[conductor]\ntask_lease_time = 6\n[project_clouds]\nallowed_private_networks = 127.0.0.0/8',
+  });
+
+  before(async function () {
+    this.timeout(300000);
+    ({ bed, daemons, api, admin, alt } = stack);
 
     // The owner: a user of project demo who may store Barbican secrets (role creator).
     const password = randomBytes(16).toString('hex');
@@ -141,7 +139,6 @@ describe('project clouds with credentials never stored', function () {
     if (ownerUserId) await http('DELETE', keystone(`/users/${ownerUserId}`), { token: admin.id });
     await amqpConn?.close().catch(() => undefined);
     execFileSync('rabbitmqctl', ['trace_off'], { stdio: 'ignore' });
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   /** Restarts zone-b's agent with `env` added, and waits until it listens again. */
@@ -151,7 +148,7 @@ describe('project clouds with credentials never stored', function () {
       'agent-zone-b to listen',
       () =>
         new Promise<true | undefined>((resolve) => {
-          const socket = connect(18497, '127.0.0.1');
+          const socket = connect(stack.ports.agents['zone-b']!, '127.0.0.1');
           socket.once('connect', () => (socket.destroy(), resolve(true)));
           socket.once('error', () => resolve(undefined));
         }),

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import type { Browser } from 'playwright-core';
 import { launchChromium, logInAs, watchedPage } from '../support/browser';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
 import { http as call } from '../support/http';
-import { type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import type { Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 describe('the dashboard with 10,000 images (Chromium)', function () {
   this.timeout(90000);
@@ -23,26 +23,18 @@ describe('the dashboard with 10,000 images (Chromium)', function () {
   let browser: Browser;
   let clouds: Record<string, string>;
 
+  // No periodic check of the 10,000 images this test writes (their copies are made up).
+  const stack = useStack({ extraConfig: '[conductor]\nrefresh_interval = 0\n' });
+
   before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, {
-      apiPort: 19875,
-      agentPorts: { 'zone-a': 19876, 'zone-b': 19877 },
-      // No periodic check of the 10,000 images this test writes (their copies are made up).
-      extraConfig: '[conductor]\nrefresh_interval = 0\n',
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    admin = await issueToken(bed, bed.users.admin);
-    clouds = await registerClouds(api, admin.id);
+    ({ bed, daemons, api, admin } = stack);
+    clouds = { ...stack.cloudIds };
     browser = await launchChromium();
   });
 
   after(async function () {
     this.timeout(60000);
     await browser?.close();
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   it('shows the first screen of 10,000 images in 6 clouds in under a second', async function () {
@@ -57,7 +49,7 @@ describe('the dashboard with 10,000 images (Chromium)', function () {
       assert.equal(res.status, 201, res.text);
       clouds[extra] = res.body.id;
     }
-    const owner = (await issueToken(bed, bed.users.alt)).projectId;
+    const owner = stack.alt.projectId;
     const db = await mysql.createConnection({ host: '127.0.0.1', user: 'root', database: daemons.dbName });
     const now = new Date();
     const cloudIds = Object.values(clouds);

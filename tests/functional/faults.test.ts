@@ -8,16 +8,21 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import { type Glance, type Token, issueToken } from '../support/openstack';
+import { freePort, useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 
 describe('faults: killed daemons, two conductors, expired tokens', function () {
   this.timeout(300000);
+  // Short leases and retries, so that take-overs happen within seconds here.
+  const stack = useStack({
+    extraConfig: '[conductor]\ntask_lease_time = 5\ntask_scan_interval = 1\ntask_retry_delay = 1',
+  });
   let bed: Testbed;
   let daemons: DaemonSet;
   let api: string;
@@ -25,27 +30,9 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
   let glanceA: Glance;
   let glanceB: Glance;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, {
-      apiPort: 18895,
-      agentPorts: { 'zone-a': 18896, 'zone-b': 18897 },
-      // Short leases and retries, so that take-overs happen within seconds here.
-      extraConfig: '[conductor]\ntask_lease_time = 5\ntask_scan_interval = 1\ntask_retry_delay = 1',
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    const admin = await issueToken(bed, bed.users.admin);
-    demo = await issueToken(bed, bed.users.demo);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
-  });
-
-  after(async function () {
-    this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+  before(() => {
+    ({ bed, daemons, api, demo } = stack);
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
   });
 
   const tasksOf = async (id: string, token = demo.id) =>
@@ -131,20 +118,32 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
       );
     const before = await trustsOfDemo();
     const user = await issueToken(bed, bed.users.demo);
-    const { id, source } = await adopt(64 * 1024 * 1024, user.id);
+    const { id, source } = await adopt(384 * 1024 * 1024, user.id);
     const ours = [...(await trustsOfDemo())].filter((t) => !before.has(t));
     assert.ok(ours.length >= 1, 'a trust was made for the work');
-    const revoked = await http('DELETE', `${bed.auth_url}/auth/tokens`, {
-      token: demo.id,
-      headers: { 'X-Subject-Token': user.id },
-    });
-    assert.equal(revoked.status, 204, revoked.text);
-    const check = await http('GET', `${bed.auth_url}/auth/tokens`, {
-      token: demo.id,
-      headers: { 'X-Subject-Token': user.id },
-    });
-    assert.equal(check.status, 404, 'Keystone no longer knows the token');
-    const [task] = await waitForTasks(api, demo.id, id, 120000);
+    // The fault lands mid-transfer: bytes have moved, and the source holds still while the token goes.
+    await moving(id);
+    const sourceAgent = daemons.process('agent-zone-a');
+    assert.ok(sourceAgent, 'agent-zone-a');
+    sourceAgent.kill('SIGSTOP');
+    try {
+      const revoked = await http('DELETE', `${bed.auth_url}/auth/tokens`, {
+        token: demo.id,
+        headers: { 'X-Subject-Token': user.id },
+      });
+      assert.equal(revoked.status, 204, revoked.text);
+      const check = await http('GET', `${bed.auth_url}/auth/tokens`, {
+        token: demo.id,
+        headers: { 'X-Subject-Token': user.id },
+      });
+      assert.equal(check.status, 404, 'Keystone no longer knows the token');
+      const [mid] = await tasksOf(id);
+      assert.equal(mid.status, 'running', 'the token was revoked while the copy ran');
+      assert.ok(mid.bytes_done < mid.bytes_total, `mid-transfer: ${mid.bytes_done} of ${mid.bytes_total}`);
+    } finally {
+      sourceAgent.kill('SIGCONT');
+    }
+    const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
     await exactlyOneCopy(id, source);
     // The trust is deleted once its work is done.
@@ -192,14 +191,64 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
         assert.equal(res.status, 202, res.text);
       }),
     );
+    // The fault lands while the victim holds work: the source agent holds still (SIGSTOP) so that copies
+    // stay running, until the victim (host test-host) runs at least one of them; then it dies.
+    const ids = adopted.map(({ id }) => id);
+    const sourceAgent = daemons.process('agent-zone-a');
     const victim = daemons.process('conductor');
-    assert.ok(victim);
-    victim.kill('SIGKILL');
+    assert.ok(sourceAgent && victim);
+    sourceAgent.kill('SIGSTOP');
+    let held: Array<{ id: string; status: string }>;
+    try {
+      await waitFor(
+        'the first conductor to run one of the copies',
+        async () => {
+          const rows = await stack.query<{ status: string }>(
+            "SELECT status FROM tasks WHERE conductor = 'test-host' AND status = 'running' AND image_id IN (?)",
+            [ids],
+          );
+          return rows.length > 0 ? true : undefined;
+        },
+        60000,
+        50,
+      );
+      victim.kill('SIGKILL');
+      await new Promise((r) => victim.once('exit', r));
+      held = await stack.query(
+        "SELECT id, status FROM tasks WHERE conductor = 'test-host' AND status NOT IN ('succeeded', 'failed', 'cancelled') AND image_id IN (?)",
+        [ids],
+      );
+    } finally {
+      sourceAgent.kill('SIGCONT');
+    }
+    assert.ok(
+      held.some((t) => t.status === 'running'),
+      `the victim died holding a running copy: ${JSON.stringify(held)}`,
+    );
     for (const { id, source } of adopted) {
       const tasks = await waitForTasks(api, demo.id, id, 180000);
       assert.equal(tasks.length, 1, 'one task per sync');
       assert.equal(tasks[0].status, 'succeeded', JSON.stringify(tasks[0].error));
       await exactlyOneCopy(id, source);
+    }
+    // The second conductor took over what the victim held: it owns those tasks now, says so in its log,
+    // and the copies the victim was running took another attempt.
+    const owners = await stack.query<{ id: string; conductor: string; attempts: number }>(
+      'SELECT id, conductor, attempts FROM tasks WHERE id IN (?)',
+      [held.map((t) => t.id)],
+    );
+    for (const t of owners)
+      assert.equal(t.conductor, 'conductor-2', `task ${t.id} is finished by conductor-2`);
+    const takenOver = new Set(
+      daemons
+        .logLines('conductor-2')
+        .filter((l) => l.message === 'task taken over')
+        .map((l) => l.task_id as string),
+    );
+    for (const t of held) assert.ok(takenOver.has(t.id), `conductor-2 logged taking ${t.id} over`);
+    for (const t of held.filter((h) => h.status === 'running')) {
+      const attempts = owners.find((o) => o.id === t.id)?.attempts ?? 0;
+      assert.ok(attempts >= 2, `task ${t.id} ran again after the take-over (attempts ${attempts})`);
     }
     const all = (await Promise.all(adopted.map(({ id }) => tasksOf(id)))).flat();
     assert.equal(all.length, 50, 'each sync ran exactly once');
@@ -213,10 +262,11 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
 
   it('spreads work over two agents of a zone, and retries on the other when one is killed', async () => {
     const stagingB2 = `${daemons.stagingDir('zone-b')}-2`;
+    const portB2 = await freePort();
     daemons.spawn('agent-zone-b-2', 'gimming-agent', {
       OS_AGENT__STAGING_DIR: stagingB2,
       OS_AGENT__ZONE: 'zone-b',
-      OS_AGENT__BIND_PORT: '18898',
+      OS_AGENT__BIND_PORT: String(portB2),
       OS_DEFAULT__HOST: 'agent-b-2',
     });
     await waitFor('the second zone-b agent', async () => {
@@ -235,7 +285,7 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
 
     const { id, source } = await adopt(384 * 1024 * 1024);
     const running = await moving(id);
-    const victim = running.agent.endsWith(':18898') ? 'agent-zone-b-2' : 'agent-zone-b';
+    const victim = running.agent.endsWith(`:${portB2}`) ? 'agent-zone-b-2' : 'agent-zone-b';
     daemons.process(victim)?.kill('SIGKILL');
     const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
@@ -251,18 +301,29 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     });
     assert.equal(adopted.status, 202, adopted.text);
     const id = adopted.body.id as string;
-    // The sync is sent, and the API dies before it can answer.
-    const inFlight = http('POST', `${api}/v1/images/${id}/sync`, {
-      token: demo.id,
-      json: { targets: ['zone-b'] },
-    }).catch((err: unknown) => err);
-    await new Promise((r) => setTimeout(r, 20));
-    const apiProcess = daemons.process('api');
-    assert.ok(apiProcess);
-    const exited = new Promise((r) => apiProcess.once('exit', r));
-    apiProcess.kill('SIGKILL');
-    await exited;
-    await inFlight;
+    // The sync is sent, and the API dies before it can answer. The fault lands between the two: the
+    // conductor holds still (SIGSTOP), so the API has taken the request and waits for its answer when it
+    // is killed, and the client gets no answer.
+    const conductor = daemons.process('conductor');
+    assert.ok(conductor, 'conductor');
+    conductor.kill('SIGSTOP');
+    let inFlight: unknown;
+    try {
+      const sent = http('POST', `${api}/v1/images/${id}/sync`, {
+        token: demo.id,
+        json: { targets: ['zone-b'] },
+      }).catch((err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 1000));
+      const apiProcess = daemons.process('api');
+      assert.ok(apiProcess);
+      const exited = new Promise((r) => apiProcess.once('exit', r));
+      apiProcess.kill('SIGKILL');
+      await exited;
+      inFlight = await sent;
+    } finally {
+      conductor.kill('SIGCONT');
+    }
+    assert.ok(inFlight instanceof Error, `the client got no answer: ${JSON.stringify(inFlight)}`);
     daemons.spawn('api', 'gimming-api', {});
     await waitFor('the API to answer again', async () =>
       (await http('GET', `${api}/healthcheck`).catch(() => undefined))?.status === 200 ? true : undefined,
@@ -326,21 +387,28 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     } finally {
       resume();
     }
+    const brokerBack = Date.now();
     await answersAgain();
     const [task] = await waitForTasks(api, demo.id, id, 180000);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
     await exactlyOneCopy(id, source);
-    // Every agent heartbeats again through the broker by itself (zone-a's was also stopped meanwhile)...
+    // Every agent heartbeats again through the broker by itself (zone-a's was also stopped meanwhile):
+    // only heartbeats the conductor recorded after the broker came back count.
     for (const zone of ['zone-a', 'zone-b']) {
       await waitFor(
-        `${zone}'s agent to heartbeat again`,
-        async () =>
-          (await http('GET', `${api}/v1/clouds/${zone}`, { token: demo.id })).body.agents_up >= 1
-            ? true
-            : undefined,
+        `${zone}'s agent to heartbeat again after the broker restart`,
+        async () => {
+          const rows = await stack.query<{ last_heartbeat_at: Date }>(
+            'SELECT last_heartbeat_at FROM agents WHERE zone = ?',
+            [zone],
+          );
+          return rows.some((r) => r.last_heartbeat_at.getTime() > brokerBack) ? true : undefined;
+        },
         60000,
         500,
       );
+      const cloud = await http('GET', `${api}/v1/clouds/${zone}`, { token: demo.id });
+      assert.ok(cloud.body.agents_up >= 1, `${zone} has an agent up`);
     }
     // ...and new work flows through the reconnected daemons.
     const next = await adopt(64 * 1024);

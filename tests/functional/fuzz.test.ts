@@ -15,15 +15,14 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { waitForTasks } from '../support/flows';
 import { http } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
+import type { Glance, Token } from '../support/openstack';
 import { type RawAnswer, type RawRequest, rawRequest } from '../support/raw-http';
-import { type Testbed, testbed } from '../support/testbed';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
-const API_PORT = 18595;
-const AGENT_PORTS = { 'zone-a': 18596, 'zone-b': 18597 };
 const SEED = Number(process.env.GIMMING_FUZZ_SEED ?? 0x9e3779b9) >>> 0;
 const SEED_TEXT = `0x${SEED.toString(16)}`;
 /** [api] max_request_body_size, as the daemons of this test run with it (the default). */
@@ -1223,25 +1222,13 @@ describe(`fuzzing the API: ${CASES.length} hostile requests (seed ${SEED_TEXT})`
   /** Values of demo's that no request carries: none may appear in an answer. */
   let secrets: string[] = [];
 
+  // No periodic refresh: nothing may touch demo's images during the run but the fuzz.
+  const stack = useStack({ extraConfig: '[conductor]\nrefresh_interval = 0' });
+
   before(async function () {
     this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, {
-      apiPort: API_PORT,
-      agentPorts: AGENT_PORTS,
-      // No periodic refresh: nothing may touch demo's images during the run but the fuzz.
-      extraConfig: '[conductor]\nrefresh_interval = 0',
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo, alt] = await Promise.all([
-      issueToken(bed, bed.users.admin),
-      issueToken(bed, bed.users.demo),
-      issueToken(bed, bed.users.alt),
-    ]);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+    ({ bed, daemons, api, admin, demo, alt } = stack);
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
 
     const { image: source } = await glanceA.createWithData(64 * 1024, {
       name: `fuzz-target-${SEED_TEXT}-${Date.now()}`,
@@ -1286,11 +1273,6 @@ describe(`fuzzing the API: ${CASES.length} hostile requests (seed ${SEED_TEXT})`
     ];
     baseline = await snapshot();
     for (const name of daemons.names) logSizes.set(name, statSync(daemons.logPath(name)).size);
-  });
-
-  after(async function () {
-    this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   /** demo's images as GIMinG and both Glance zones see them, with members and tasks. */
@@ -1399,12 +1381,12 @@ describe(`fuzzing the API: ${CASES.length} hostile requests (seed ${SEED_TEXT})`
           const index = next++;
           const c = CASES[index] as Case;
           const req = request(c);
-          let answer = await rawRequest('127.0.0.1', API_PORT, req);
+          let answer = await rawRequest('127.0.0.1', stack.ports.api, req);
           sent++;
           // A server that refuses a big body before reading it may reset the connection under the rest of
           // it, and the answer can be lost with the reset: that body is sent once more.
           if (answer.status === null && bigBody(c) && answer.socketError !== 'timeout') {
-            answer = await rawRequest('127.0.0.1', API_PORT, req);
+            answer = await rawRequest('127.0.0.1', stack.ports.api, req);
             sent++;
           }
           const wrong = problem(c, req, answer);
@@ -1445,7 +1427,7 @@ describe(`fuzzing the API: ${CASES.length} hostile requests (seed ${SEED_TEXT})`
       assert.deepEqual(errors.slice(0, 5), [], `${name} logged ${errors.length} errors during the fuzz`);
     }
     assert.deepEqual(await snapshot(), baseline, "demo's images, copies, members and tasks are unchanged");
-    for (const zone of Object.keys(AGENT_PORTS)) {
+    for (const zone of stack.zones) {
       let staged: string[];
       try {
         staged = readdirSync(daemons.stagingDir(zone));

@@ -9,42 +9,36 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DaemonSet, allPassed } from '../support/daemons';
 import { FakeCloud, fakeImage, imageCatalog, json, tokenAnswer } from '../support/fake-cloud';
 import { http } from '../support/http';
-import { type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import type { Token } from '../support/openstack';
+import { useStack } from '../support/stack';
 
 const MiB16 = 16 * 1024 * 1024;
 
 describe('a hostile project cloud', function () {
   this.timeout(180000);
-  let bed: Testbed;
-  let daemons: DaemonSet;
   let api: string;
   let demo: Token;
   let cloud: FakeCloud;
   let internal: FakeCloud;
   const name = `hostile-${randomBytes(3).toString('hex')}`;
 
+  const stack = useStack({
+    zones: ['zone-b'],
+    registerClouds: false,
+    extraConfig:
+      // The API waits for the conductor past the agent call's own deadline (60 s).
+      '[DEFAULT]\nrpc_response_timeout = 90\n' +
+      '[project_clouds]\nallowed_private_networks = 127.0.0.1/32\n' +
+      '[import_filtering]\ndisallowed_hosts = blocked.example\n',
+  });
+
   before(async function () {
-    this.timeout(300000);
-    bed = testbed();
+    ({ api, demo } = stack);
     cloud = await new FakeCloud('127.0.0.1').start();
     internal = await new FakeCloud('127.0.0.2').start();
     internal.glance = (_req, res) => json(res, 200, { images: [fakeImage('internal')] });
-    daemons = new DaemonSet(bed, {
-      apiPort: 21395,
-      agentPorts: { 'zone-b': 21397 },
-      extraConfig:
-        // The API waits for the conductor past the agent call's own deadline (60 s).
-        '[DEFAULT]\nrpc_response_timeout = 90\n' +
-        '[project_clouds]\nallowed_private_networks = 127.0.0.1/32\n' +
-        '[import_filtering]\ndisallowed_hosts = blocked.example\n',
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    demo = await issueToken(bed, bed.users.demo);
     const res = await http('POST', `${api}/v1/clouds`, {
       token: demo.id,
       json: {
@@ -63,7 +57,6 @@ describe('a hostile project cloud', function () {
     this.timeout(60000);
     await cloud?.stop();
     await internal?.stop();
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   beforeEach(() => {

@@ -11,11 +11,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { waitForTasks } from '../support/flows';
 import { http as request } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import type { Glance, Token } from '../support/openstack';
+import { useStack } from '../support/stack';
 
 const DATA = randomBytes(3 * 1024 * 1024 + 17);
 const MD5 = createHash('md5').update(DATA).digest('hex');
@@ -58,7 +58,6 @@ function sourceServer(): Promise<Server> {
 
 describe('import an image from a URL', function () {
   this.timeout(180000);
-  let bed: Testbed;
   let daemons: DaemonSet;
   let api: string;
   let demo: Token;
@@ -68,32 +67,25 @@ describe('import an image from a URL', function () {
   let glanceA: Glance;
   let glanceB: Glance;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    server = await sourceServer();
-    port = (server.address() as AddressInfo).port;
-    base = `http://127.0.0.2:${port}`;
-    daemons = new DaemonSet(bed, {
-      apiPort: 19995,
-      agentPorts: { 'zone-a': 19996, 'zone-b': 19997 },
-      extraConfig:
-        `[import_filtering]\nallowed_ports = 80,443,${port}\n` +
-        'allowed_private_networks = 127.0.0.2/32\nmax_redirects = 3',
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    const admin = await issueToken(bed, bed.users.admin);
-    demo = await issueToken(bed, bed.users.demo);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+  const stack = useStack({
+    beforeStart: async () => {
+      server = await sourceServer();
+      port = (server.address() as AddressInfo).port;
+      base = `http://127.0.0.2:${port}`;
+    },
+    extraConfig: () =>
+      `[import_filtering]\nallowed_ports = 80,443,${port}\n` +
+      'allowed_private_networks = 127.0.0.2/32\nmax_redirects = 3',
+  });
+
+  before(() => {
+    ({ daemons, api, demo } = stack);
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
   });
 
   after(async function () {
     this.timeout(60000);
     server?.close();
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   const create = (url: string, targets = ['zone-a', 'zone-b']) =>

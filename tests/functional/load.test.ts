@@ -4,32 +4,28 @@
  * printed; `npm run bench:load` runs the same for longer.
  */
 import assert from 'node:assert/strict';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { waitForTasks } from '../support/flows';
 import { http } from '../support/http';
 import { formatReport, runLoad } from '../support/load';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import type { Token } from '../support/openstack';
+import { useStack } from '../support/stack';
 
 const SECONDS = Number(process.env.GIMMING_LOAD_SECONDS ?? 15);
 const CLIENTS = Number(process.env.GIMMING_LOAD_CLIENTS ?? 16);
 
 describe('load on the API', function () {
   this.timeout(300000);
-  let bed: Testbed;
   let daemons: DaemonSet;
   let demo: Token;
   const imageIds: string[] = [];
 
+  const stack = useStack();
+
   before(async function () {
     this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, { apiPort: 18995, agentPorts: { 'zone-a': 18996, 'zone-b': 18997 } });
-    await daemons.start();
-    const admin = await issueToken(bed, bed.users.admin);
-    demo = await issueToken(bed, bed.users.demo);
-    await registerClouds(daemons.apiUrl, admin.id);
-    const glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    ({ daemons, demo } = stack);
+    const glanceA = stack.glance('zone-a');
     for (let i = 0; i < 10; i++) {
       const { image } = await glanceA.createWithData(16 * 1024, { name: `load-${i}` });
       const res = await http('POST', `${daemons.apiUrl}/v1/images`, {
@@ -40,11 +36,6 @@ describe('load on the API', function () {
       imageIds.push(res.body.id);
     }
     for (const id of imageIds) await waitForTasks(daemons.apiUrl, demo.id, id);
-  });
-
-  after(async function () {
-    this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   it(`answers ${CLIENTS} concurrent clients for ${SECONDS} s without an error, with flat memory`, async () => {

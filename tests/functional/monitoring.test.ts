@@ -9,24 +9,22 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import nodeHttp from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
+import type { Glance, Token } from '../support/openstack';
 import { type Scrape, scrape } from '../support/prometheus';
-import { type Testbed, testbed } from '../support/testbed';
+import { freePort, useStack } from '../support/stack';
 
-const PORTS = { api: 17595, 'zone-a': 17596, 'zone-b': 17597 };
-const METRICS = { api: 17600, conductor: 17601, 'zone-a': 17602, 'zone-b': 17603 };
+/** The metrics ports, picked free at start. */
+const METRICS = { api: 0, conductor: 0, 'zone-a': 0, 'zone-b': 0 };
 /** A file already in zone-a's staging area when its agent starts (left by an earlier run). */
 const LEFT_STAGED_BYTES = 12345;
 
 describe('monitoring: metrics and healthcheck', function () {
   this.timeout(180000);
-  let bed: Testbed;
   let daemons: DaemonSet;
   let api: string;
-  let admin: Token;
   let demo: Token;
   let glanceA: Glance;
   let disableFile: string;
@@ -43,15 +41,16 @@ describe('monitoring: metrics and healthcheck', function () {
     return { api: apiM, conductor, 'zone-a': a, 'zone-b': b };
   };
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
+  // The metrics ports too are picked free, before the stack is made.
+  before(async () => {
+    for (const daemon of Object.keys(METRICS) as Array<keyof typeof METRICS>)
+      METRICS[daemon] = await freePort();
     scratch = mkdtempSync(join(tmpdir(), 'gimming-monitoring-'));
     disableFile = join(scratch, 'healthcheck-disable');
-    daemons = new DaemonSet(bed, {
-      apiPort: PORTS.api,
-      agentPorts: { 'zone-a': PORTS['zone-a'], 'zone-b': PORTS['zone-b'] },
-      extraConfig: `
+  });
+
+  const stack = useStack({
+    extraConfig: () => `
 [metrics]
 enabled = true
 api_port = ${METRICS.api}
@@ -62,25 +61,24 @@ disable_by_file_path = ${disableFile}
 conductor_timeout = 1
 conductor_cache_time = 1
 `,
-      agentEnv: {
-        'zone-a': { OS_METRICS__AGENT_PORT: String(METRICS['zone-a']) },
-        'zone-b': { OS_METRICS__AGENT_PORT: String(METRICS['zone-b']) },
-      },
-    });
-    mkdirSync(daemons.stagingDir('zone-a'), { recursive: true });
-    writeFileSync(join(daemons.stagingDir('zone-a'), randomUUID()), Buffer.alloc(LEFT_STAGED_BYTES));
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+    agentEnv: () => ({
+      'zone-a': { OS_METRICS__AGENT_PORT: String(METRICS['zone-a']) },
+      'zone-b': { OS_METRICS__AGENT_PORT: String(METRICS['zone-b']) },
+    }),
+    beforeStart: (s) => {
+      mkdirSync(s.daemons.stagingDir('zone-a'), { recursive: true });
+      writeFileSync(join(s.daemons.stagingDir('zone-a'), randomUUID()), Buffer.alloc(LEFT_STAGED_BYTES));
+    },
+    // A conductor left stopped by a failed test would never see the SIGTERM.
+    beforeStop: (s) => void s.daemons.process('conductor')?.kill('SIGCONT'),
+  });
+
+  before(() => {
+    ({ daemons, api, demo } = stack);
+    glanceA = stack.glance('zone-a');
   });
 
   after(async function () {
-    this.timeout(60000);
-    // A conductor left stopped by a failed test would never see the SIGTERM.
-    daemons?.process('conductor')?.kill('SIGCONT');
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -14,11 +14,12 @@ import { RequestContext } from '../../src/common/context';
 import { setupLogging } from '../../src/common/log';
 import { Notifier } from '../../src/common/notifications';
 import { MessagingConnection } from '../../src/common/rpc/connection';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { location, registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { location, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import type { Glance, Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 interface Received {
   routingKey: string;
@@ -42,43 +43,37 @@ describe('notifications', function () {
   const received: Received[] = [];
   const started = Date.now();
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, {
-      apiPort: 17695,
-      agentPorts: { 'zone-a': 17696, 'zone-b': 17697 },
-      // The periodic refresh runs every 3 s: it finds drift by itself too.
-      extraConfig:
-        '[oslo_messaging_notifications]\ndriver = messagingv2\n[conductor]\nrefresh_interval = 3\n',
-    });
+  const stack = useStack({
+    // The periodic refresh runs every 3 s: it finds drift by itself too.
+    extraConfig: '[oslo_messaging_notifications]\ndriver = messagingv2\n[conductor]\nrefresh_interval = 3\n',
     // The consumer is there before the daemons: every notification they send must reach it.
-    broker = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
-    const ch = await broker.createChannel();
-    await ch.assertExchange(daemons.exchange, 'topic', { durable: true });
-    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-    await ch.bindQueue(queue, daemons.exchange, 'notifications.*');
-    await ch.consume(
-      queue,
-      (m) => {
-        if (!m) return;
-        const raw = m.content.toString('utf8');
-        const envelope = JSON.parse(raw) as Record<string, unknown>;
-        received.push({
-          routingKey: m.fields.routingKey,
-          raw,
-          envelope,
-          msg: JSON.parse(envelope['oslo.message'] as string),
-        });
-      },
-      { noAck: true },
-    );
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+    beforeStart: async (s) => {
+      broker = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
+      const ch = await broker.createChannel();
+      await ch.assertExchange(s.daemons.exchange, 'topic', { durable: true });
+      const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+      await ch.bindQueue(queue, s.daemons.exchange, 'notifications.*');
+      await ch.consume(
+        queue,
+        (m) => {
+          if (!m) return;
+          const raw = m.content.toString('utf8');
+          const envelope = JSON.parse(raw) as Record<string, unknown>;
+          received.push({
+            routingKey: m.fields.routingKey,
+            raw,
+            envelope,
+            msg: JSON.parse(envelope['oslo.message'] as string),
+          });
+        },
+        { noAck: true },
+      );
+    },
+  });
+
+  before(() => {
+    ({ bed, daemons, api, admin, demo } = stack);
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
   });
 
   after(async function () {
@@ -95,7 +90,6 @@ describe('notifications', function () {
       }
       await broker.close().catch(() => {});
     }
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   /** The notifications about one image, once `last` has arrived. */

@@ -5,19 +5,15 @@
  * finding a copy deleted behind GIMinG's back.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { location, registerClouds, waitForTasks } from '../support/flows';
+import { location, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import { Glance, type Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 describe('sharing and deleting an image everywhere', function () {
   this.timeout(180000);
   let bed: Testbed;
-  let daemons: DaemonSet;
   let api: string;
   let admin: Token;
   let demo: Token;
@@ -26,35 +22,18 @@ describe('sharing and deleting an image everywhere', function () {
   let glanceB: Glance;
   let adminGlanceA: Glance;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    // Members may adopt images they do not own, as an operator's policy file may say: a test below has
-    // demo adopt admin's public image to show that its copy is kept.
-    const policyFile = join(mkdtempSync(join(tmpdir(), 'gimming-policy-')), 'policy.yaml');
-    writeFileSync(policyFile, '"gimming:image:adopt_unowned": "rule:project_member"\n');
-    daemons = new DaemonSet(bed, {
-      apiPort: 19895,
-      agentPorts: { 'zone-a': 19896, 'zone-b': 19897 },
-      // Short enough to watch the periodic refresh find drift by itself.
-      extraConfig: `[conductor]\nrefresh_interval = 3\n[oslo_policy]\npolicy_file = ${policyFile}\n`,
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo, alt] = await Promise.all([
-      issueToken(bed, bed.users.admin),
-      issueToken(bed, bed.users.demo),
-      issueToken(bed, bed.users.alt),
-    ]);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    adminGlanceA = new Glance(bed.regions.RegionOne!.glance_url, admin.id);
-    await registerClouds(api, admin.id);
+  // Members may adopt images they do not own, as an operator's policy file may say: a test below has
+  // demo adopt admin's public image to show that its copy is kept.
+  const stack = useStack({
+    policy: '"gimming:image:adopt_unowned": "rule:project_member"\n',
+    // Short enough to watch the periodic refresh find drift by itself.
+    extraConfig: '[conductor]\nrefresh_interval = 3\n',
   });
 
-  after(async function () {
-    this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+  before(() => {
+    ({ bed, api, admin, demo, alt } = stack);
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
+    adminGlanceA = stack.glance('zone-a', admin);
   });
 
   /** Adopts a zone-a image (made with `glance`) and syncs it to zone-b. */

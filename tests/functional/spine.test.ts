@@ -5,14 +5,12 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DaemonSet, allPassed } from '../support/daemons';
+import type { DaemonSet } from '../support/daemons';
 import { waitForTasks as waitForTasksOf } from '../support/flows';
 import { http, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
-
-const API_PORT = 19595;
-const AGENT_PORTS = { 'zone-a': 19596, 'zone-b': 19597 };
+import type { Glance, Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 describe('spine: adopt in zone-a, sync to zone-b', function () {
   this.timeout(120000);
@@ -25,24 +23,11 @@ describe('spine: adopt in zone-a, sync to zone-b', function () {
   let glanceB: Glance;
   let api: string;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, { apiPort: API_PORT, agentPorts: AGENT_PORTS });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo, alt] = await Promise.all([
-      issueToken(bed, bed.users.admin),
-      issueToken(bed, bed.users.demo),
-      issueToken(bed, bed.users.alt),
-    ]);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-  });
+  const stack = useStack({ registerClouds: false });
 
-  after(async function () {
-    this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+  before(() => {
+    ({ bed, daemons, api, admin, demo, alt } = stack);
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
   });
 
   const waitForTasks = (imageId: string) => waitForTasksOf(api, demo.id, imageId);

@@ -12,10 +12,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { MIGRATIONS } from '../../src/gimming-conductor/db/data-source';
-import { DaemonSet, allPassed } from '../support/daemons';
+import type { DaemonSet } from '../support/daemons';
 import { http, waitFor } from '../support/http';
-import { type Token, issueToken } from '../support/openstack';
-import { REPO_ROOT, type Testbed, testbed } from '../support/testbed';
+import type { Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import { REPO_ROOT, type Testbed } from '../support/testbed';
 
 /** The schema's migrations, by name (the class names the conductor records). */
 const NAMES = MIGRATIONS.map((m) => m.name);
@@ -41,17 +42,15 @@ describe('gimming-status upgrade check', function () {
   let admin: Token;
   const freshDb = `gimming_test_${randomBytes(4).toString('hex')}`;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, {
-      apiPort: 17698,
-      agentPorts: { 'zone-a': 17699 },
-      // Short, so that an agent that stops is seen as down within seconds.
-      extraConfig: '[conductor]\nagent_down_time = 6\n',
-    });
-    await daemons.start();
-    admin = await issueToken(bed, bed.users.admin);
+  const stack = useStack({
+    zones: ['zone-a'],
+    registerClouds: false,
+    // Short, so that an agent that stops is seen as down within seconds.
+    extraConfig: '[conductor]\nagent_down_time = 6\n',
+  });
+
+  before(() => {
+    ({ bed, daemons, admin } = stack);
   });
 
   after(async function () {
@@ -59,7 +58,6 @@ describe('gimming-status upgrade check', function () {
     const conn = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
     await conn.query(`DROP DATABASE IF EXISTS ${freshDb}`);
     await conn.end();
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   function run(command: string, args: string[], env: Record<string, string> = {}, config?: string) {

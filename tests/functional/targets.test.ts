@@ -8,18 +8,17 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { location, registerClouds, waitForTasks } from '../support/flows';
+import { location, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import { Glance, type Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 const BIN = resolve(__dirname, '../../../bin/gimming');
 
 describe('the clouds an image should be in (desired state)', function () {
   this.timeout(120000);
   let bed: Testbed;
-  let daemons: DaemonSet;
   let api: string;
   let demo: Token;
   let admin: Token;
@@ -32,16 +31,11 @@ describe('the clouds an image should be in (desired state)', function () {
   const setTargets = (clouds: string[], extra: Record<string, unknown> = {}, token = demo.id) =>
     http('PUT', `${api}/v1/images/${imageId}/targets`, { token, json: { clouds, ...extra } });
 
+  const stack = useStack();
+
   before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, { apiPort: 16695, agentPorts: { 'zone-a': 16696, 'zone-b': 16697 } });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+    ({ bed, api, admin, demo } = stack);
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
     const { image } = await glanceA.createWithData(64 * 1024);
     remoteA = image.id;
     const adopted = await http('POST', `${api}/v1/images`, {
@@ -55,7 +49,6 @@ describe('the clouds an image should be in (desired state)', function () {
 
   after(async function () {
     this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     if (home) rmSync(home, { recursive: true, force: true });
   });
 

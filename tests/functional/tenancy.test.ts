@@ -11,11 +11,11 @@
 import assert from 'node:assert/strict';
 import http, { type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import { waitForTasks } from '../support/flows';
 import { http as request, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import { Glance, type Token } from '../support/openstack';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 /**
  * Serves /stall: announces 16 MiB, sends 64 KiB and then nothing, so that the import reading it stays
@@ -52,7 +52,6 @@ interface Attempt {
 describe('tenancy: alt can neither see nor change what demo owns', function () {
   this.timeout(180000);
   let bed: Testbed;
-  let daemons: DaemonSet;
   let api: string;
   let admin: Token;
   let demo: Token;
@@ -63,31 +62,24 @@ describe('tenancy: alt can neither see nor change what demo owns', function () {
   const ids: Record<string, string> = {};
   let baseline: unknown;
 
+  const stack = useStack({
+    beforeStart: async () => {
+      stall = await stallingServer();
+    },
+    // No periodic refresh: nothing but the attempts may touch demo's images. The import source is the
+    // stalling server of the test, on 127.0.0.2.
+    extraConfig: () =>
+      '[conductor]\nrefresh_interval = 0\n' +
+      `[import_filtering]\nallowed_ports = 80,443,${(stall.server.address() as AddressInfo).port}\n` +
+      'allowed_private_networks = 127.0.0.2/32\n',
+  });
+
   before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    stall = await stallingServer();
+    ({ bed, api, admin, demo, alt } = stack);
     const port = (stall.server.address() as AddressInfo).port;
-    daemons = new DaemonSet(bed, {
-      apiPort: 18695,
-      agentPorts: { 'zone-a': 18696, 'zone-b': 18697 },
-      // No periodic refresh: nothing but the attempts may touch demo's images. The import source is the
-      // stalling server of the test, on 127.0.0.2.
-      extraConfig:
-        '[conductor]\nrefresh_interval = 0\n' +
-        `[import_filtering]\nallowed_ports = 80,443,${port}\nallowed_private_networks = 127.0.0.2/32\n`,
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo, alt] = await Promise.all([
-      issueToken(bed, bed.users.admin),
-      issueToken(bed, bed.users.demo),
-      issueToken(bed, bed.users.alt),
-    ]);
     ids.ALTP = alt.projectId;
     ids.ADMINP = admin.projectId;
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+    glanceA = stack.glance('zone-a');
 
     // IMG: adopted in zone-a, copied to zone-b, shared with alt, accepted by alt in both clouds.
     const { image: source } = await glanceA.createWithData(64 * 1024, { name: `demo-only-${Date.now()}` });
@@ -156,7 +148,6 @@ describe('tenancy: alt can neither see nor change what demo owns', function () {
     this.timeout(60000);
     for (const res of stall?.held ?? []) res.destroy();
     stall?.server.close();
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   const fill = (text: string) => text.replace(/\{([A-Z]+)\}/g, (_m, k: string) => ids[k] ?? `{${k}}`);

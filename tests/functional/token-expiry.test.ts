@@ -9,10 +9,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { Glance, issueToken } from '../support/openstack';
+import { useStack } from '../support/stack';
 import { REPO_ROOT, type Testbed, testbed } from '../support/testbed';
 
 /** Seconds a Keystone token lives during this file. */
@@ -27,31 +28,26 @@ function testbedUp(env: Record<string, string> = {}): void {
 
 describe('work that outlives the user token', function () {
   this.timeout(300000);
+  const stack = useStack({
+    // The test bed's Keystone with short-lived tokens for this file.
+    bed: () => {
+      const bed = testbed();
+      testbedUp({ GIMMING_TESTBED_TOKEN_EXPIRATION: String(LIFETIME) });
+      return bed;
+    },
+    extraConfig: '[conductor]\ntask_lease_time = 5\ntask_scan_interval = 1\ntask_retry_delay = 1',
+  });
   let bed: Testbed;
   let daemons: DaemonSet;
   let api: string;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    testbedUp({ GIMMING_TESTBED_TOKEN_EXPIRATION: String(LIFETIME) });
-    daemons = new DaemonSet(bed, {
-      apiPort: 18395,
-      agentPorts: { 'zone-a': 18396, 'zone-b': 18397 },
-      extraConfig: '[conductor]\ntask_lease_time = 5\ntask_scan_interval = 1\ntask_retry_delay = 1',
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    await registerClouds(api, (await issueToken(bed, bed.users.admin)).id);
+  before(() => {
+    ({ bed, daemons, api } = stack);
   });
 
-  after(async function () {
+  after(function () {
     this.timeout(300000);
-    try {
-      if (daemons) await daemons.stop(!allPassed(this.test?.parent));
-    } finally {
-      testbedUp(); // the usual token lifetime again, for whatever runs next
-    }
+    testbedUp(); // the usual token lifetime again, for whatever runs next
   });
 
   it('finishes a copy slowed down past the expiry of the token that asked for it, through a trust', async () => {

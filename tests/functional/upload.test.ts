@@ -4,15 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { waitForTasks } from '../support/flows';
 import { http as call, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import type { Glance, Token } from '../support/openstack';
+import { useStack } from '../support/stack';
 
 const CAP = 64 * 1024 * 1024;
 
@@ -47,7 +45,6 @@ function putData(
 
 describe('create from uploaded data into many clouds', function () {
   this.timeout(60000);
-  let bed: Testbed;
   let daemons: DaemonSet;
   let api: string;
   let demo: Token;
@@ -55,29 +52,15 @@ describe('create from uploaded data into many clouds', function () {
   let glanceA: Glance;
   let glanceB: Glance;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    // This set also runs with a policy file that overrides one rule (browsing a cloud: admins only).
-    const policyFile = join(mkdtempSync(join(tmpdir(), 'gimming-policy-')), 'policy.yaml');
-    writeFileSync(policyFile, '"gimming:cloud:list_images": "role:admin"\n');
-    daemons = new DaemonSet(bed, {
-      apiPort: 19795,
-      agentPorts: { 'zone-a': 19796, 'zone-b': 19797 },
-      extraConfig: `staging_max_bytes = ${CAP}\n[oslo_policy]\npolicy_file = ${policyFile}`,
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    const admin = await issueToken(bed, bed.users.admin);
-    [demo, alt] = await Promise.all([issueToken(bed, bed.users.demo), issueToken(bed, bed.users.alt)]);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+  // This set also runs with a policy file that overrides one rule (browsing a cloud: admins only).
+  const stack = useStack({
+    extraConfig: `staging_max_bytes = ${CAP}\n`,
+    policy: '"gimming:cloud:list_images": "role:admin"\n',
   });
 
-  after(async function () {
-    this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+  before(() => {
+    ({ daemons, api, demo, alt } = stack);
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
   });
 
   const create = (fields: Record<string, unknown> = {}) =>
@@ -228,7 +211,7 @@ describe('create from uploaded data into many clouds', function () {
   });
 
   it('follows the policy file: its rule overrides the default, the others stay', async () => {
-    const admin = await issueToken(bed, bed.users.admin);
+    const { admin } = stack;
     const refused = await call('GET', `${api}/v1/clouds/zone-a/images`, { token: demo.id });
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'gimming.policy.forbidden');
