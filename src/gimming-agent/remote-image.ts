@@ -5,6 +5,7 @@
 import type { Digest } from '../common/grpc/generated/gimming/agent/v2/Digest';
 import type { ImageMember } from '../common/grpc/generated/gimming/agent/v2/ImageMember';
 import type { Image as RemoteImage } from '../common/grpc/generated/gimming/agent/v2/Image';
+import type { Capabilities__Output } from '../common/grpc/generated/gimming/agent/v2/Capabilities';
 import type { DriverInfo } from '../common/grpc/generated/gimming/agent/v2/DriverInfo';
 import type { Proof } from '../common/grpc/generated/gimming/agent/v2/Proof';
 import type { CloudDriver } from './drivers/driver';
@@ -59,16 +60,7 @@ export function toImageMember(m: CloudMember): ImageMember {
 /** A driver and what its kind of cloud can do (DriverInfo, every field set). */
 export interface DriverDescription extends DriverInfo {
   name: string;
-  capabilities: {
-    can_export: boolean;
-    can_import: boolean;
-    disk_formats: string[];
-    container_formats: string[];
-    reported_hashes: string[];
-    native_copy: string[];
-    sharing: string;
-    visibilities: string[];
-  };
+  capabilities: Capabilities__Output;
 }
 
 /** A driver and what its kind of cloud can do, as GetInfo and the heartbeats tell the conductor. */
