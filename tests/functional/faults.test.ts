@@ -181,7 +181,14 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
         return { id: res.body.id as string, source: image };
       }),
     );
-    // The syncs go to whichever conductor takes each call from the queue; then one conductor dies.
+    // The fault lands while the victim holds work: the source agent holds still (SIGSTOP) from before the
+    // syncs (copies of 256 KiB would otherwise all be over before it), so that copies stay running, until
+    // the victim (host test-host) runs at least one of them; then it dies. The syncs go to whichever
+    // conductor takes each call from the queue (a sync asks only the target's agent).
+    const sourceAgent = daemons.process('agent-zone-a');
+    const victim = daemons.process('conductor');
+    assert.ok(sourceAgent && victim);
+    sourceAgent.kill('SIGSTOP');
     await Promise.all(
       adopted.map(async ({ id }) => {
         const res = await http('POST', `${api}/v1/images/${id}/sync`, {
@@ -191,13 +198,7 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
         assert.equal(res.status, 202, res.text);
       }),
     );
-    // The fault lands while the victim holds work: the source agent holds still (SIGSTOP) so that copies
-    // stay running, until the victim (host test-host) runs at least one of them; then it dies.
     const ids = adopted.map(({ id }) => id);
-    const sourceAgent = daemons.process('agent-zone-a');
-    const victim = daemons.process('conductor');
-    assert.ok(sourceAgent && victim);
-    sourceAgent.kill('SIGSTOP');
     let held: Array<{ id: string; status: string }>;
     try {
       await waitFor(
@@ -304,9 +305,14 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     // The sync is sent, and the API dies before it can answer. The fault lands between the two: the
     // conductor holds still (SIGSTOP), so the API has taken the request and waits for its answer when it
     // is killed, and the client gets no answer.
-    const conductor = daemons.process('conductor');
-    assert.ok(conductor, 'conductor');
-    conductor.kill('SIGSTOP');
+    // Every conductor alive holds still: the call would otherwise go to another one.
+    const conductors = ['conductor', 'conductor-2']
+      .map((name) => daemons.process(name))
+      .filter(
+        (p): p is NonNullable<typeof p> => p !== undefined && p.exitCode === null && p.signalCode === null,
+      );
+    assert.ok(conductors.length > 0, 'a conductor');
+    for (const c of conductors) c.kill('SIGSTOP');
     let inFlight: unknown;
     try {
       const sent = http('POST', `${api}/v1/images/${id}/sync`, {
@@ -321,7 +327,7 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
       await exited;
       inFlight = await sent;
     } finally {
-      conductor.kill('SIGCONT');
+      for (const c of conductors) c.kill('SIGCONT');
     }
     assert.ok(inFlight instanceof Error, `the client got no answer: ${JSON.stringify(inFlight)}`);
     daemons.spawn('api', 'gimming-api', {});
@@ -462,6 +468,9 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
     } finally {
       execFileSync('bash', [join(REPO_ROOT, 'tools/testbed/testbed.sh'), 'up'], { stdio: 'ignore' });
     }
+    // The test bed took seconds to come back: the client's idle connection to the API may have been
+    // closed by the API meanwhile (its keep-alive timeout), which a POST on it would meet.
+    await answersAgain();
     // The same agent copies again once its Glance is back, and what the dead upload left is cleaned.
     const res = await http('POST', `${api}/v1/images/${id}/sync`, {
       token: demo.id,
