@@ -2,10 +2,10 @@
  * The commands: `gimming <object> <verb>`, as the openstack client names them.
  */
 import type { Command } from 'commander';
-import { type ImageView, type TaskView, collect } from '../client';
+import { type CloudView, type ImageView, type TaskView, collect } from '../client';
 import { GimmingClientError } from '../errors';
 import { loadImages, saveImages } from './cache';
-import { type Shell, collectValues, listOutput, showOutput } from './context';
+import { type Shell, collectValues, formatOptions, listOutput, showOutput } from './context';
 import type { Row } from './output';
 import { UsageError } from './output';
 import { ProgressBar, TaskBoard } from './progress';
@@ -64,12 +64,23 @@ function imageFields(i: ImageView): Row {
     properties: i.properties,
     locations: i.locations.map(
       (l) =>
-        `${l.cloud}: ${l.status}${l.image_id ? ` (${l.image_id})` : ''}${l.remote_error ? ` [${l.remote_error.code}]` : ''}`,
+        `${l.cloud}: ${l.status}${l.image_id ? ` (${l.image_id})` : ''}${l.proof === 'unverified' ? ' [unverified]' : ''}${l.remote_error ? ` [${l.remote_error.code}]` : ''}`,
     ),
     ...(i.available_in ? { available_in: i.available_in.join(', ') } : {}),
     created_at: i.created_at,
     updated_at: i.updated_at,
   };
+}
+
+/** A cloud as `cloud show` prints it in a table: what its kind of cloud can do, one line each. */
+function cloudFields(c: CloudView): Row {
+  const { capabilities, created_at, updated_at, ...rest } = c;
+  const lines = capabilities
+    ? Object.entries(capabilities).map(
+        ([key, value]) => `${key}: ${Array.isArray(value) ? value.join(', ') || '-' : String(value)}`,
+      )
+    : null;
+  return { ...rest, capabilities: lines, created_at, updated_at };
 }
 
 const TASK_COLUMNS = ['ID', 'Type', 'Image', 'Cloud', 'Status', 'Progress'];
@@ -164,7 +175,9 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   );
   showOutput(cloud.command('show').description('show a cloud').argument('<cloud>', 'name or ID')).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
-      shell.printOne(await shell.client.clouds.get(ref), opts);
+      const shown = await shell.client.clouds.get(ref);
+      // A table shows the capabilities one per line; JSON and YAML keep them as the API gives them.
+      shell.printOne(formatOptions(opts).format === 'table' ? cloudFields(shown) : { ...shown }, opts);
     }),
   );
   showOutput(
