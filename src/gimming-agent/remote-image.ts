@@ -2,28 +2,15 @@
  * The cloud-neutral image record as the agent protocol's Image (gimming.agent.v2): the only place that
  * knows the protocol's shape of an image and of a proof.
  */
-import type { Digest } from '../common/grpc/generated/gimming/agent/v2/Digest';
+import { digestList } from '../common/digests';
 import type { ImageMember } from '../common/grpc/generated/gimming/agent/v2/ImageMember';
 import type { Image as RemoteImage } from '../common/grpc/generated/gimming/agent/v2/Image';
 import type { Capabilities__Output } from '../common/grpc/generated/gimming/agent/v2/Capabilities';
 import type { DriverInfo } from '../common/grpc/generated/gimming/agent/v2/DriverInfo';
 import type { Proof } from '../common/grpc/generated/gimming/agent/v2/Proof';
 import type { CloudDriver } from './drivers/driver';
-import type { CloudImage, CloudMember, ImageDigests } from './drivers/image';
+import type { CloudImage, CloudMember } from './drivers/image';
 import type { CopyProof } from './transfer/proof';
-
-export function toDigestList(digests: ImageDigests): Digest[] {
-  return Object.entries(digests)
-    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')
-    .map(([algo, value]) => ({ algo, value }));
-}
-
-/** Digests of the protocol as a map by algorithm (lower-case). */
-export function fromDigestList(digests: readonly Digest[] | null | undefined): ImageDigests {
-  const map: ImageDigests = {};
-  for (const d of digests ?? []) if (d.algo && d.value) map[d.algo.toLowerCase()] = d.value.toLowerCase();
-  return map;
-}
 
 export function toRemoteImage(image: CloudImage): RemoteImage {
   return {
@@ -31,7 +18,7 @@ export function toRemoteImage(image: CloudImage): RemoteImage {
     name: image.name,
     status: image.status,
     size: image.size,
-    digests: toDigestList(image.digests),
+    digests: digestList(image.digests),
     disk_format: image.disk_format,
     container_format: image.container_format,
     visibility: image.visibility,
@@ -49,7 +36,7 @@ export function toRemoteImage(image: CloudImage): RemoteImage {
 export function toProof(proof: CopyProof, compared: readonly string[]): Proof {
   return {
     kind: proof.by,
-    compared: toDigestList(Object.fromEntries(compared.map((algo) => [algo, proof.digests[algo]]))),
+    compared: digestList(Object.fromEntries(compared.map((algo) => [algo, proof.digests[algo]]))),
   };
 }
 

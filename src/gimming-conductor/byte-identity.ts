@@ -9,7 +9,10 @@
  * itself). A copy whose bytes nothing proves is `unproven`: linking one needs the user's explicit consent,
  * and the copy then shows as unverified.
  */
+import { type Digest, type Digests, compareDigests, digestMap } from '../common/digests';
 import type { ImageRow } from './db/entities';
+
+export { type Digest, digestList, digestMap } from '../common/digests';
 
 /** The property (tag) every copy carries in its cloud: the GIMinG image ID. */
 export const IMAGE_ID_PROPERTY = 'gimming_image_id';
@@ -17,18 +20,10 @@ export const IMAGE_ID_PROPERTY = 'gimming_image_id';
 /** How a copy was proven to hold its image's bytes (the `proof` of a location). */
 export type Proof = 'cloud' | 'agent' | 'provenance' | 'unverified';
 
-export const PROOFS: readonly Proof[] = ['cloud', 'agent', 'provenance', 'unverified'];
-
-/** A hash of image data, as the agents give it. */
-export interface Digest {
-  algo: string;
-  value: string;
-}
-
 /** What is known of some data: its size (null: unknown) and its hashes by algorithm (lower-case hex). */
 export interface ByteIdentity {
   size: number | null;
-  digests: Record<string, string>;
+  digests: Digests;
 }
 
 export type Verdict = 'same' | 'different' | 'unproven';
@@ -39,19 +34,6 @@ export interface Comparison {
   compared: string[];
   /** What differs, for error messages (empty unless `different`). */
   problems: string[];
-}
-
-/** Digests as a map, lower-cased; empty values are dropped. */
-export function digestMap(digests: readonly Digest[] | null | undefined): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const d of digests ?? []) {
-    if (d.algo && d.value) map[d.algo.toLowerCase()] = d.value.toLowerCase();
-  }
-  return map;
-}
-
-export function digestList(map: Record<string, string>): Digest[] {
-  return Object.entries(map).map(([algo, value]) => ({ algo, value }));
 }
 
 /** The identity GIMinG keeps for an image: its size, md5 and os_hash. */
@@ -90,13 +72,8 @@ export function compareBytes(expected: ByteIdentity, actual: ByteIdentity): Comp
   if (expected.size !== null && actual.size !== null && expected.size !== actual.size) {
     problems.push(`size ${String(actual.size)} != ${String(expected.size)}`);
   }
-  const compared: string[] = [];
-  for (const [algo, value] of Object.entries(expected.digests)) {
-    const other = actual.digests[algo];
-    if (!other) continue;
-    compared.push(algo);
-    if (other !== value) problems.push(`${algo} ${other} != ${value}`);
-  }
+  const { compared, problems: differ } = compareDigests(expected.digests, actual.digests);
+  problems.push(...differ);
   if (problems.length > 0) return { verdict: 'different', compared, problems };
   return { verdict: compared.length > 0 ? 'same' : 'unproven', compared, problems };
 }

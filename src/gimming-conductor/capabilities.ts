@@ -9,6 +9,14 @@ import type { CapabilitiesArg } from './rpc-schemas';
 
 export type Capabilities = Static<typeof CapabilitiesArg>;
 
+/** What a cloud's kind can do in its zone, from AgentRegistry.capabilitiesByZone (null: no agent says). */
+export function capabilitiesOf(
+  byZone: ReadonlyMap<string, ReadonlyMap<string, Capabilities>>,
+  cloud: { zone: string; type: string },
+): Capabilities | null {
+  return byZone.get(cloud.zone)?.get(cloud.type) ?? null;
+}
+
 /** The drivers an agent row records (JSON); anything unreadable is no driver. */
 export function parseDrivers(json: string | null): Array<{ name: string; capabilities: Capabilities }> {
   if (!json) return [];

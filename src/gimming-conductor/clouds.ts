@@ -11,7 +11,7 @@ import { type Networks, checkProjectCloudUrl } from '../common/endpoint-filter';
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
 import type { AgentRegistry } from './agents';
-import type { Capabilities } from './capabilities';
+import { capabilitiesOf } from './capabilities';
 import type { AgentGateway } from './agent-gateway';
 import { CloudRow, ImageRow, LocationRow } from './db/entities';
 import type { CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
@@ -167,12 +167,7 @@ export class CloudService {
       this.agents.countAliveByZone(),
       this.agents.capabilitiesByZone(),
     ]);
-    return rows.map((c) => cloudView(c, up.get(c.zone) ?? 0, capabilities.get(c.zone)?.get(c.type) ?? null));
-  }
-
-  /** What a cloud's kind can do, as a live agent of its zone says (null: none says). */
-  async capabilitiesOf(cloud: CloudRow): Promise<Capabilities | null> {
-    return (await this.agents.capabilitiesByZone()).get(cloud.zone)?.get(cloud.type) ?? null;
+    return rows.map((c) => cloudView(c, up.get(c.zone) ?? 0, capabilitiesOf(capabilities, c)));
   }
 
   /**

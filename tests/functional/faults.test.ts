@@ -7,15 +7,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { DaemonSet } from '../support/daemons';
 import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { type Glance, type Token, issueToken } from '../support/openstack';
 import { freePort, useStack } from '../support/stack';
-import type { Testbed } from '../support/testbed';
-
-const REPO_ROOT = resolve(__dirname, '../../..');
+import { type Testbed, testbedUp } from '../support/testbed';
 
 describe('faults: killed daemons, two conductors, expired tokens', function () {
   this.timeout(300000);
@@ -434,7 +432,7 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
         },
       );
       await new Promise((r) => setTimeout(r, 2000));
-      execFileSync('bash', [join(REPO_ROOT, 'tools/testbed/testbed.sh'), 'up'], { stdio: 'ignore' });
+      await testbedUp();
     } finally {
       resume();
     }
@@ -466,11 +464,8 @@ describe('faults: killed daemons, two conductors, expired tokens', function () {
       const zoneA = await http('GET', `${api}/v1/clouds/zone-a/images`, { token: demo.id });
       assert.equal(zoneA.status, 200, 'and the other zone is served');
     } finally {
-      execFileSync('bash', [join(REPO_ROOT, 'tools/testbed/testbed.sh'), 'up'], { stdio: 'ignore' });
+      await testbedUp();
     }
-    // The test bed took seconds to come back: the client's idle connection to the API may have been
-    // closed by the API meanwhile (its keep-alive timeout), which a POST on it would meet.
-    await answersAgain();
     // The same agent copies again once its Glance is back, and what the dead upload left is cleaned.
     const res = await http('POST', `${api}/v1/images/${id}/sync`, {
       token: demo.id,

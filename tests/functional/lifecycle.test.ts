@@ -121,7 +121,9 @@ for (const kind of CLOUD_KINDS) {
     describe('link and unlink', () => {
       it('links a copy with the same bytes, and refuses one with other bytes or already tracked', async () => {
         const { id, source } = await adoptAndSync();
-        const oldCopy = (await location(api, demo.id, id, 'zone-b')).image_id;
+        const made = await location(api, demo.id, id, 'zone-b');
+        assert.equal(made.proof, 'cloud', 'the copy was proven by the hashes its cloud computed');
+        const oldCopy = made.image_id;
         assert.equal(
           (
             await http('DELETE', `${api}/v1/images/${id}/locations/zone-b?delete_remote=true`, {
@@ -157,6 +159,7 @@ for (const kind of CLOUD_KINDS) {
         assert.equal(linked.status, 201, linked.text);
         assert.equal(linked.body.status, 'active');
         assert.equal(linked.body.image_id, same.id);
+        assert.equal(linked.body.proof, 'cloud', 'proven by the hashes zone-b reports');
         assert.equal((await held(cloudB, same.id)).gimming_image_id, id, 'the linked copy is tagged');
 
         const twice = await http('POST', `${api}/v1/images/${id}/locations`, {

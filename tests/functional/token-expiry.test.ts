@@ -7,32 +7,23 @@
  * deleted once the work is done.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import type { DaemonSet } from '../support/daemons';
 import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { Glance, issueToken } from '../support/openstack';
 import { useStack } from '../support/stack';
-import { REPO_ROOT, type Testbed, testbed } from '../support/testbed';
+import { type Testbed, testbed, testbedUp } from '../support/testbed';
 
 /** Seconds a Keystone token lives during this file. */
 const LIFETIME = 40;
-
-function testbedUp(env: Record<string, string> = {}): void {
-  execFileSync('bash', [join(REPO_ROOT, 'tools', 'testbed', 'testbed.sh'), 'up', '--barbican'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-}
 
 describe('work that outlives the user token', function () {
   this.timeout(300000);
   const stack = useStack({
     // The test bed's Keystone with short-lived tokens for this file.
-    bed: () => {
+    bed: async () => {
       const bed = testbed();
-      testbedUp({ GIMMING_TESTBED_TOKEN_EXPIRATION: String(LIFETIME) });
+      await testbedUp(['--barbican'], { GIMMING_TESTBED_TOKEN_EXPIRATION: String(LIFETIME) });
       return bed;
     },
     extraConfig: '[conductor]\ntask_lease_time = 5\ntask_scan_interval = 1\ntask_retry_delay = 1',
@@ -45,9 +36,9 @@ describe('work that outlives the user token', function () {
     ({ bed, daemons, api } = stack);
   });
 
-  after(function () {
+  after(async function () {
     this.timeout(300000);
-    testbedUp(); // the usual token lifetime again, for whatever runs next
+    await testbedUp(['--barbican']); // the usual token lifetime again, for whatever runs next
   });
 
   it('finishes a copy slowed down past the expiry of the token that asked for it, through a trust', async () => {

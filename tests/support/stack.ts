@@ -58,7 +58,7 @@ export interface StackOptions {
   /** The kind of cloud the zones are registered as (default Glance). */
   kind?: CloudKind;
   /** Another test bed description (for example one with HTTPS endpoints). */
-  bed?: () => Testbed;
+  bed?: () => Testbed | Promise<Testbed>;
   /** Runs once the ports are picked and the DaemonSet is made, before its config is written and it starts. */
   beforeStart?: (stack: Stack) => void | Promise<void>;
   /** Runs before the daemons stop (cleanup that needs them). */
@@ -118,7 +118,7 @@ export class Stack {
   }
 
   async start(): Promise<this> {
-    this.bed = (this.opts.bed ?? testbed)();
+    this.bed = await (this.opts.bed ?? testbed)();
     const agents: Record<string, number> = {};
     const api = await freePort();
     for (const zone of this.zones) agents[zone] = await freePort();

@@ -2,9 +2,10 @@
  * The real OpenStack test bed (Keystone with two regions, a Glance per region), brought up by the
  * project's own tooling and described by the testbed.json it writes.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 export interface TestbedUser {
   username: string;
@@ -24,6 +25,17 @@ export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const TESTBED_DIR = process.env.GIMMING_TESTBED_DIR ?? '/var/tmp/gimming-testbed';
 
 let loaded: Testbed | undefined;
+
+/**
+ * Brings the test bed (back) up in the middle of a test, with `testbed.sh up` and these arguments. Never
+ * synchronously: a blocked event loop keeps the idle HTTP connections it should have let go, and the
+ * next request to a daemon then meets a socket the daemon closed meanwhile ("other side closed").
+ */
+export async function testbedUp(args: string[] = [], env: Record<string, string> = {}): Promise<void> {
+  await promisify(execFile)('bash', [join(REPO_ROOT, 'tools', 'testbed', 'testbed.sh'), 'up', ...args], {
+    env: { ...process.env, ...env },
+  });
+}
 
 /** Brings the test bed up (idempotent, fast when it already runs) and reads its description. */
 export function testbed(): Testbed {

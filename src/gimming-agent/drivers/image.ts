@@ -3,8 +3,10 @@
  * to the agent protocol (remote-image.ts); nothing else needs to know the protocol's shape.
  */
 
-/** Hex digests of an image's data, by algorithm (md5, sha256, sha512). */
-export type ImageDigests = Partial<Record<string, string>>;
+import type { Digests } from '../../common/digests';
+
+/** Hex digests of an image's data, by algorithm (md5, sha256, sha512): common/digests.ts. */
+export type ImageDigests = Digests;
 
 export interface CloudImage {
   id: string;

@@ -10,6 +10,7 @@
 import { getDefaultHighWaterMark, setDefaultHighWaterMark } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../../common/context';
+import { compareDigests, digestMap } from '../../common/digests';
 import { GimmingError, describeError } from '../../common/errors';
 import { type AgentClientOptions, agentClient } from '../../common/grpc/agent-client';
 import { contextToMetadata } from '../../common/grpc/context-metadata';
@@ -23,7 +24,7 @@ import { getLogger } from '../../common/log';
 import type { CloudDriver, CloudSession, ImageSpec } from '../drivers/driver';
 import type { CloudImage, ImageDigests } from '../drivers/image';
 import type { DriverRegistry } from '../drivers/registry';
-import { fromDigestList, toProof, toRemoteImage } from '../remote-image';
+import { toProof, toRemoteImage } from '../remote-image';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from '../staging/store';
 import type { TransferMeter } from '../metrics';
@@ -136,13 +137,10 @@ export function verifyCopy(
   if (expect.size && got.size !== expect.size) {
     problems.push(`size ${String(got.size)} != ${String(expect.size)}`);
   }
-  const expected = fromDigestList(expect.digests);
-  for (const [algo, value] of Object.entries(expected)) {
-    const actual = got.digests[algo];
-    if (!actual) continue;
-    compared.push(algo);
-    if (actual !== value) problems.push(`${algo} ${actual} != ${String(value)}`);
-  }
+  const expected = digestMap(expect.digests);
+  const check = compareDigests(expected, got.digests);
+  compared.push(...check.compared);
+  problems.push(...check.problems);
   if (Object.keys(expected).length === 0) problems.push('the source exposes no hash to compare with');
   else if (compared.length === 0) {
     problems.push(
@@ -227,7 +225,7 @@ export async function runCopy(
         `The copy in cloud ${req.target.name} does not match the source: ${problems.join('; ')}.`,
         {
           details: {
-            expected: { size: req.expect?.size, digests: fromDigestList(req.expect?.digests) },
+            expected: { size: req.expect?.size, digests: digestMap(req.expect?.digests) },
             actual: { size: shown.size, digests: shown.digests },
             proof: moved.proof.by,
           },
@@ -268,7 +266,7 @@ async function pullAndUpload(
   let sourceError: GimmingError | undefined;
   const meter = opts.meter;
   // Only for a cloud that reports no hashes: Glance's path hashes nothing here.
-  const digests = InFlightDigests.forTarget(driver.capabilities, fromDigestList(req.expect?.digests));
+  const digests = InFlightDigests.forTarget(driver.capabilities, digestMap(req.expect?.digests));
   source.stream.on('data', (chunk: Buffer) => {
     done += chunk.length;
     digests?.update(chunk);

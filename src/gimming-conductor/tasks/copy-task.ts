@@ -17,7 +17,7 @@ import type { RetryPolicy } from './retry';
 import { IMAGE_ID_PROPERTY, digestList, identityOf, sameBytes } from '../byte-identity';
 import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
-import { assertCanCopy } from '../capabilities';
+import { assertCanCopy, capabilitiesOf } from '../capabilities';
 
 const log = getLogger('conductor.copy');
 
@@ -105,8 +105,8 @@ export class CopyTask implements RunnableTask {
       // that cannot do it (a failure that no retry mends).
       const capabilities = await this.deps.agents.capabilitiesByZone();
       assertCanCopy(
-        source.cloud ? capabilities.get(source.cloud.zone)?.get(source.cloud.type) : null,
-        capabilities.get(target.zone)?.get(target.type),
+        source.cloud ? capabilitiesOf(capabilities, source.cloud) : null,
+        capabilitiesOf(capabilities, target),
         source.spec,
         target.name,
       );
