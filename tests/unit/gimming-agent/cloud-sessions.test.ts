@@ -60,6 +60,7 @@ describe('sessions with a project cloud', () => {
     region_name: 'RegionTwo',
     auth_url: authUrl,
     credentials_ref: '',
+    options: {},
   });
   const ctx = (password: string) =>
     new RequestContext({

@@ -7,6 +7,7 @@ export interface CloudRef {
   region_name?: string;
   auth_url?: string;
   credentials_ref?: string;
+  options?: { [key: string]: string };
 }
 
 export interface CloudRef__Output {
@@ -16,4 +17,5 @@ export interface CloudRef__Output {
   region_name: string;
   auth_url: string;
   credentials_ref: string;
+  options: { [key: string]: string };
 }
