@@ -14,6 +14,7 @@ import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import { assertMayTrack, assertNotDeleting } from './image-guards';
 import type { ImageQueries } from './image-queries';
+import { specColumn } from './image-spec';
 import { ConductorNotifier } from './notify';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 import type { RemoteTags } from './remote-tags';
@@ -84,27 +85,23 @@ export class ImageAdoption {
     }
 
     const now = new Date();
-    const image = Object.assign(new ImageRow(), {
+    const image: ImageRow = Object.assign(new ImageRow(), {
       id: randomUUID(),
-      name: args.name ?? (remote.name || remote.id),
+      specName: args.name ?? (remote.name || remote.id),
       owner: ctx.projectId,
-      visibility: args.visibility ?? 'private',
+      specVisibility: args.visibility ?? 'private',
       status: 'active',
       size: remote.size,
       checksum: identity.checksum,
       osHashAlgo: identity.osHashAlgo,
       osHashValue: identity.osHashValue,
-      diskFormat: remote.disk_format || null,
-      containerFormat: remote.container_format || null,
-      minDisk: remote.min_disk,
-      minRam: remote.min_ram,
-      properties: JSON.stringify(
-        Object.fromEntries(Object.entries(remote.properties).filter(([k]) => k !== IMAGE_ID_PROPERTY)),
-      ),
+      // Its copies get the source copy's live metadata: nothing of it is kept here.
+      spec: specColumn({}),
       stagingAgent: null,
+      stagingReserved: null,
       createdAt: now,
       updatedAt: now,
-    });
+    } satisfies ImageRow);
     const taskIds: string[] = [];
     try {
       await this.db.transaction(async (m) => {
@@ -118,6 +115,8 @@ export class ImageAdoption {
           remoteId: remote.id,
           status: 'active',
           taskId: null,
+          // The image's identity is its cloud's hashes of this very copy.
+          proof: 'cloud',
           lastVerifiedAt: now,
           createdAt: now,
           updatedAt: now,
@@ -138,7 +137,14 @@ export class ImageAdoption {
       { image_id: image.id, source: source.name, targets: targets.map((t) => t.name) },
       'image adopted',
     );
-    this.notify.imageCreated(ctx, image, { source, sourceImageId: remote.id, targets, taskIds });
+    this.notify.imageCreated(ctx, image, {
+      source,
+      sourceImageId: remote.id,
+      diskFormat: remote.disk_format || null,
+      containerFormat: remote.container_format || null,
+      targets,
+      taskIds,
+    });
     const view = await this.queries.view(image); // as committed: the copies are queued
     await this.queue.submit(ctx, taskIds, 'copy');
     await this.tags.tag(ctx, sourceAgent.address, source, remote.id, image.id);
@@ -171,25 +177,28 @@ export class ImageAdoption {
     // An import is staged by an agent of the first target's zone, so that copy stays local.
     const stagingAgent = importUrl ? await this.agents.pick((targets[0] as CloudRow).zone) : undefined;
     const now = new Date();
-    const image = Object.assign(new ImageRow(), {
+    const image: ImageRow = Object.assign(new ImageRow(), {
       id: randomUUID(),
-      name: args.name ?? 'unnamed',
+      specName: args.name ?? 'unnamed',
       owner: ctx.projectId as string,
-      visibility: args.visibility ?? 'private',
+      specVisibility: args.visibility ?? 'private',
       status: 'queued',
       size: null,
       checksum: null,
       osHashAlgo: null,
       osHashValue: null,
-      diskFormat: args.disk_format,
-      containerFormat: args.container_format,
-      minDisk: args.min_disk ?? 0,
-      minRam: args.min_ram ?? 0,
-      properties: JSON.stringify(args.properties ?? {}),
+      spec: specColumn({
+        disk_format: args.disk_format,
+        container_format: args.container_format,
+        min_disk: args.min_disk ?? 0,
+        min_ram: args.min_ram ?? 0,
+        properties: args.properties ?? {},
+      }),
       stagingAgent: stagingAgent?.address ?? null,
+      stagingReserved: null,
       createdAt: now,
       updatedAt: now,
-    });
+    } satisfies ImageRow);
     if (stagingAgent) image.status = 'importing';
     const importTaskId = stagingAgent ? randomUUID() : undefined;
     await this.db.transaction(async (m) => {
@@ -232,6 +241,8 @@ export class ImageAdoption {
     });
     this.notify.imageCreated(ctx, image, {
       source: null,
+      diskFormat: args.disk_format,
+      containerFormat: args.container_format,
       targets,
       taskIds: importTaskId ? [importTaskId] : [],
     });

@@ -8,6 +8,7 @@ import { asGimmingError, badRequest, notFound } from '../common/errors';
 import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow } from './db/entities';
 import { pageAfter } from './pagination';
+import { LiveMetadata, referenceCopies, showReference } from './image-metadata';
 import type { RemoteMetadata } from './remote-metadata';
 import type { ImageView, MethodArgs, Page } from './rpc-schemas';
 import { imageView, locationView } from './views';
@@ -17,11 +18,15 @@ export function canSeeImage(ctx: RequestContext, image: ImageRow): boolean {
 }
 
 export class ImageQueries {
+  private readonly live: LiveMetadata;
+
   constructor(
     private readonly db: DataSource,
     private readonly clouds: CloudService,
     private readonly remotes: RemoteMetadata,
-  ) {}
+  ) {
+    this.live = new LiveMetadata(remotes);
+  }
 
   async find(ctx: RequestContext, id: string): Promise<ImageRow> {
     const image = await this.db.getRepository(ImageRow).findOneBy({ id });
@@ -30,33 +35,50 @@ export class ImageQueries {
     return image;
   }
 
+  /** An image as GIMinG keeps it (its metadata the spec's: see get and list for the live one). */
   async view(image: ImageRow): Promise<ImageView> {
-    return (await this.views([image]))[0] as ImageView;
+    return (await this.views([image])).views[0] as ImageView;
   }
 
-  private async views(images: ImageRow[]): Promise<ImageView[]> {
-    if (images.length === 0) return [];
+  private async views(
+    images: ImageRow[],
+  ): Promise<{ views: ImageView[]; references: Map<string, LocationRow[]> }> {
+    const references = new Map<string, LocationRow[]>();
+    if (images.length === 0) return { views: [], references };
     const locations = await this.db
       .getRepository(LocationRow)
       .createQueryBuilder('l')
       .where('l.image_id IN (:...ids)', { ids: images.map((i) => i.id) })
       .getMany();
     const names = await this.clouds.namesById();
-    return images.map((image) =>
-      imageView(
+    const views = images.map((image) => {
+      const own = locations.filter((l) => l.imageId === image.id);
+      references.set(image.id, referenceCopies(own));
+      return imageView(
         image,
-        locations
-          .filter((l) => l.imageId === image.id)
+        own
           .map((l) => locationView(l, names.get(l.cloudId) ?? l.cloudId))
           .sort((a, b) => a.cloud.localeCompare(b.cloud)),
-      ),
-    );
+      );
+    });
+    return { views, references };
   }
 
-  /** One image, with each copy's live metadata read from its cloud (as the user, briefly cached). */
+  private async cloudsById(): Promise<Map<string, CloudRow>> {
+    return new Map((await this.db.getRepository(CloudRow).find()).map((c) => [c.id, c]));
+  }
+
+  /**
+   * One image, with each copy's live metadata read from its cloud (as the user, briefly cached), and the
+   * image's metadata its reference copy's.
+   */
   async get(ctx: RequestContext, id: string): Promise<ImageView> {
-    const view = await this.view(await this.find(ctx, id));
-    const clouds = new Map((await this.db.getRepository(CloudRow).find()).map((c) => [c.id, c]));
+    const {
+      views: [found],
+      references,
+    } = await this.views([await this.find(ctx, id)]);
+    const view = found as ImageView;
+    const clouds = await this.cloudsById();
     await Promise.all(
       view.locations.map(async (location) => {
         const cloud = clouds.get(location.cloud_id);
@@ -70,6 +92,7 @@ export class ImageQueries {
         }
       }),
     );
+    showReference(view, references.get(view.id) ?? []);
     view.available_in = view.locations
       .filter((l) => l.status === 'active' && l.remote?.status === 'active')
       .map((l) => l.cloud);
@@ -82,9 +105,9 @@ export class ImageQueries {
       .createQueryBuilder('i')
       .where('i.status != :deleted', { deleted: 'deleted' });
     if (!(ctx.isAdmin && args.all_projects)) qb.andWhere('i.owner = :owner', { owner: ctx.projectId ?? '' });
-    if (args.name) qb.andWhere('i.name = :name', { name: args.name });
+    if (args.name) qb.andWhere('i.spec_name = :name', { name: args.name });
     if (args.status) qb.andWhere('i.status = :status', { status: args.status });
-    if (args.visibility) qb.andWhere('i.visibility = :visibility', { visibility: args.visibility });
+    if (args.visibility) qb.andWhere('i.spec_visibility = :visibility', { visibility: args.visibility });
     if (args.cloud) {
       const cloud = await this.clouds.resolve(ctx, args.cloud);
       qb.andWhere('EXISTS (SELECT 1 FROM locations l WHERE l.image_id = i.id AND l.cloud_id = :cloud)', {
@@ -100,12 +123,16 @@ export class ImageQueries {
         })
       : undefined;
     const key = args.sort_key ?? 'created_at';
+    // The name and visibility listed and sorted on are the spec's (those every copy gets).
+    const column = key === 'name' || key === 'visibility' ? `spec_${key}` : key;
     const sort = {
-      column: key,
-      property: key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()),
+      column,
+      property: column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()),
       dir: args.sort_dir ?? 'asc',
     } as const;
     const page = await pageAfter(qb, 'i', marker, args.limit, sort);
-    return { items: await this.views(page.rows), next_marker: page.nextMarker };
+    const { views, references } = await this.views(page.rows);
+    await this.live.showPage(ctx, views, references, await this.cloudsById());
+    return { items: views, next_marker: page.nextMarker };
   }
 }

@@ -24,9 +24,9 @@ export async function matrix(
     .createQueryBuilder('i')
     .where('i.status != :deleted', { deleted: 'deleted' });
   if (!(ctx.isAdmin && args.all_projects)) qb.andWhere('i.owner = :owner', { owner: ctx.projectId ?? '' });
-  if (args.name) qb.andWhere('i.name = :name', { name: args.name });
+  if (args.name) qb.andWhere('i.spec_name = :name', { name: args.name });
   const images = await qb
-    .orderBy('i.name', 'ASC')
+    .orderBy('i.spec_name', 'ASC')
     .addOrderBy('i.created_at', 'ASC')
     .limit(args.limit)
     .getMany();
@@ -42,7 +42,7 @@ export async function matrix(
     clouds: columns.map((c) => ({ id: c.id, name: c.name })),
     images: images.map((image) => ({
       id: image.id,
-      name: image.name,
+      name: image.specName,
       owner: image.owner,
       cells: Object.fromEntries(
         columns.map((c) => [

@@ -29,9 +29,9 @@ const TASK_EVENTS: Record<string, string> = {
 function imageFields(image: ImageRow): Payload {
   return {
     image_id: image.id,
-    name: image.name,
+    name: image.specName,
     owner: image.owner,
-    visibility: image.visibility,
+    visibility: image.specVisibility,
     size: image.size,
     checksum: image.checksum,
     os_hash_algo: image.osHashAlgo,
@@ -115,13 +115,21 @@ export class ConductorNotifier {
   imageCreated(
     ctx: RequestContext,
     image: ImageRow,
-    extra: { source: CloudRow | null; sourceImageId?: string; targets: CloudRow[]; taskIds: string[] },
+    extra: {
+      source: CloudRow | null;
+      sourceImageId?: string;
+      /** The formats of the source copy (adopted) or of the data spec (upload, import). */
+      diskFormat: string | null;
+      containerFormat: string | null;
+      targets: CloudRow[];
+      taskIds: string[];
+    },
   ): void {
     this.notifier.info(ctx, 'gimming.image.create', {
       ...imageFields(image),
       status: image.status,
-      disk_format: image.diskFormat,
-      container_format: image.containerFormat,
+      disk_format: extra.diskFormat,
+      container_format: extra.containerFormat,
       ...cloudFields(extra.source, 'source_'),
       source_image_id: extra.sourceImageId ?? null,
       targets: extra.targets.map((t) => t.name),

@@ -4,6 +4,7 @@
  * a new API version (see RPC_API_VERSION) and the fingerprint test tells when one was forgotten.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import type { ImageSpecView } from './image-spec';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
 export const RPC_API_VERSION = '1.8';
@@ -229,6 +230,8 @@ export interface RemoteView {
   container_format: string;
   visibility: string;
   owner: string;
+  min_disk: number;
+  min_ram: number;
   properties: Record<string, string>;
 }
 
@@ -242,13 +245,19 @@ export interface ImageView {
   checksum: string | null;
   os_hash_algo: string | null;
   os_hash_value: string | null;
-  /** What the copies are made with: given at creation, or the source's when adopted. */
+  /**
+   * Formats, minimums and user properties: live, as the cloud `metadata_from` describes its copy now; the
+   * data spec's when no copy could be read (metadata_from null).
+   */
   disk_format: string | null;
   container_format: string | null;
   min_disk: number;
   min_ram: number;
-  /** User properties the copies are made with (the clouds' live ones are in each location's `remote`). */
   properties: Record<string, string>;
+  /** The cloud whose copy the metadata above was read from, or null (the spec's). */
+  metadata_from: string | null;
+  /** What GIMinG applies to the copies it has yet to make (image-spec.ts). */
+  spec: ImageSpecView;
   locations: LocationView[];
   /** Clouds where the image can be used now (only when one image is shown). */
   available_in?: string[];

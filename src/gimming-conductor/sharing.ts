@@ -70,7 +70,14 @@ export class SharingService {
       ...(args.name !== undefined ? { name: args.name } : {}),
       ...(args.visibility !== undefined ? { visibility: args.visibility } : {}),
     };
-    await this.db.getRepository(ImageRow).update({ id: image.id }, { ...changes, updatedAt: new Date() });
+    await this.db.getRepository(ImageRow).update(
+      { id: image.id },
+      {
+        ...(args.name !== undefined ? { specName: args.name } : {}),
+        ...(args.visibility !== undefined ? { specVisibility: args.visibility } : {}),
+        updatedAt: new Date(),
+      },
+    );
     const results = await this.eachCopy(ctx, await this.copies(image.id), (address, copy) =>
       this.gateway.updateImage(ctx, address, copy.cloud, copy.remoteId, changes),
     );
@@ -99,10 +106,10 @@ export class SharingService {
   private async sharedImage(ctx: RequestContext, imageId: string): Promise<ImageRow> {
     const image = await this.images.find(ctx, imageId);
     assertNotDeleting(image);
-    if (image.visibility !== 'shared') {
+    if (image.specVisibility !== 'shared') {
       throw conflict(
         'gimming.image.not_shared',
-        `Image ${image.id} is ${image.visibility}; only a shared image has members (set visibility to shared).`,
+        `Image ${image.id} is ${image.specVisibility}; only a shared image has members (set visibility to shared).`,
       );
     }
     return image;
@@ -201,11 +208,13 @@ export class SharingService {
       if (!image) return;
       const agent = await this.agents.pick(cloud.zone);
       const copy = await this.gateway.describeImage(ctx, agent.address, cloud, remoteId);
-      const publicByUser = image.visibility === 'public' && !ctx.isAdmin;
-      if (copy.visibility !== image.visibility && !publicByUser) {
-        await this.gateway.updateImage(ctx, agent.address, cloud, remoteId, { visibility: image.visibility });
+      const publicByUser = image.specVisibility === 'public' && !ctx.isAdmin;
+      if (copy.visibility !== image.specVisibility && !publicByUser) {
+        await this.gateway.updateImage(ctx, agent.address, cloud, remoteId, {
+          visibility: image.specVisibility,
+        });
       }
-      if (image.visibility !== 'shared') return;
+      if (image.specVisibility !== 'shared') return;
       const members = await this.db.getRepository(ImageMemberRow).findBy({ imageId });
       for (const member of members) {
         await this.gateway.addMember(ctx, agent.address, cloud, remoteId, member.memberId);

@@ -4,6 +4,7 @@
 import { identityColumns, remoteIdentity } from './byte-identity';
 import type { Capabilities } from './capabilities';
 import type { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
+import { specView } from './image-spec';
 import type { Image__Output as RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v2/Image';
 import type { CloudView, ImageView, LocationView, RemoteView, TaskView } from './rpc-schemas';
 
@@ -43,22 +44,29 @@ export function locationView(row: LocationRow, cloudName: string): LocationView 
   };
 }
 
+/**
+ * An image as GIMinG keeps it: its formats, minimums and properties are its data spec's until
+ * image-metadata.ts puts a copy's live ones in their place.
+ */
 export function imageView(row: ImageRow, locations: LocationView[]): ImageView {
+  const spec = specView(row);
   return {
     id: row.id,
-    name: row.name,
+    name: row.specName,
     owner: row.owner,
-    visibility: row.visibility,
+    visibility: row.specVisibility,
     status: row.status,
     size: row.size,
     checksum: row.checksum,
     os_hash_algo: row.osHashAlgo,
     os_hash_value: row.osHashValue,
-    disk_format: row.diskFormat,
-    container_format: row.containerFormat,
-    min_disk: row.minDisk,
-    min_ram: row.minRam,
-    properties: JSON.parse(row.properties ?? '{}') as Record<string, string>,
+    disk_format: spec.disk_format ?? null,
+    container_format: spec.container_format ?? null,
+    min_disk: spec.min_disk ?? 0,
+    min_ram: spec.min_ram ?? 0,
+    properties: spec.properties ?? {},
+    metadata_from: null,
+    spec,
     locations,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
@@ -122,6 +130,8 @@ export function remoteView(remote: RemoteImage__Output): RemoteView {
     container_format: remote.container_format,
     visibility: remote.visibility,
     owner: remote.owner,
+    min_disk: remote.min_disk,
+    min_ram: remote.min_ram,
     properties: remote.properties,
   };
 }

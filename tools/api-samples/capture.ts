@@ -474,12 +474,15 @@ async function main(): Promise<void> {
     const deletedTask = expect(await call('GET', `/v1/tasks/${deleteTask.id}`), 200, 'tasks-show-delete');
     assert.equal(deletedTask.status, 'succeeded', JSON.stringify(deletedTask));
 
-    // Delete everywhere of an image whose source is someone else's public image: that copy is kept.
+    // Delete everywhere of an image whose source is public: a member may not delete a public image, so
+    // that copy is kept. The administrator makes it public, for the demo project (a project adopts only
+    // its own images).
     say('delete everywhere, a copy kept');
     const publicSource = await adminGlanceA.create({
       name: 'debian-12-public',
       disk_format: 'qcow2',
       visibility: 'public',
+      owner: demo.projectId,
     });
     madeByAdmin.push(publicSource.id);
     await adminGlanceA.upload(publicSource.id, randomBytes(64 * 1024));

@@ -63,6 +63,8 @@ export const Remote = T.Object({
   container_format: T.String(),
   visibility: T.String(),
   owner: T.String(),
+  min_disk: T.Integer(),
+  min_ram: T.Integer(),
   properties: StringMap,
 });
 
@@ -93,13 +95,33 @@ export const Image = T.Object({
   checksum: Nullable(T.String()),
   os_hash_algo: Nullable(T.String()),
   os_hash_value: Nullable(T.String()),
-  /** What copies are made with: given at creation, or the source's when adopted. */
+  /**
+   * Formats, minimums and user properties: live, as the cloud named by `metadata_from` describes its copy
+   * now; the spec's when no copy could be read (`metadata_from` null). GIMinG does not store them.
+   */
   disk_format: Nullable(T.String()),
   container_format: Nullable(T.String()),
   min_disk: T.Integer(),
   min_ram: T.Integer(),
-  /** User properties copies are made with (each location's `remote` has the cloud's live ones). */
   properties: StringMap,
+  /** The cloud whose copy the metadata above was read from, or null. */
+  metadata_from: T.Optional(Nullable(T.String())),
+  /**
+   * What GIMinG applies to the copies it has yet to make: the name and visibility every copy gets and,
+   * for an image made from uploaded or imported data, the formats, minimums and properties of copies of
+   * that data.
+   */
+  spec: T.Optional(
+    T.Object({
+      name: T.String(),
+      visibility: T.String(),
+      disk_format: T.Optional(T.String()),
+      container_format: T.Optional(T.String()),
+      min_disk: T.Optional(T.Integer()),
+      min_ram: T.Optional(T.Integer()),
+      properties: T.Optional(StringMap),
+    }),
+  ),
   locations: T.Array(Location),
   /** Only when one image is shown: the clouds where it can be used now. */
   available_in: T.Optional(T.Array(T.String())),

@@ -5,7 +5,6 @@
  * `ssl_check_hostname`, or `ssl=true`), and given to mysql2 as its `ssl` option.
  */
 import 'reflect-metadata';
-import { CopyProofAndDrivers1764680400000 } from './migrations/0009-copy-proof-and-drivers';
 import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
@@ -17,6 +16,8 @@ import { ServiceVersions1763870400000 } from './migrations/0005-service-versions
 import { ProjectClouds1763953200000 } from './migrations/0006-project-clouds';
 import { StagingReservations1764590400000 } from './migrations/0007-staging-reservations';
 import { LocationOwner1764594000000 } from './migrations/0008-location-owner';
+import { CopyProofAndDrivers1764680400000 } from './migrations/0009-copy-proof-and-drivers';
+import { ImagesKeepIdentities1764766800000 } from './migrations/0010-images-keep-identities';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   StagingReservations1764590400000,
   LocationOwner1764594000000,
   CopyProofAndDrivers1764680400000,
+  ImagesKeepIdentities1764766800000,
 ];
 
 export interface DbTarget {

@@ -68,28 +68,34 @@ export class ConductorRow {
   @Column({ name: 'last_seen_at', ...timestamp }) lastSeenAt!: Date;
 }
 
+/**
+ * One logical image. GIMinG keeps only what it needs to find and prove the image in every cloud: its
+ * owner, its state, the identity of its bytes (size and hashes) and its spec, what the user asked GIMinG to
+ * apply to the copies it has yet to make. Everything else (formats, minimums, properties) is each copy's
+ * own metadata, read live from its cloud (image-metadata.ts).
+ */
 @Entity({ name: 'images' })
 export class ImageRow {
   @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
-  @Column({ type: 'varchar', length: 255 }) name!: string;
+  /** Spec: the name every copy gets (a rename is applied to every copy). */
+  @Column({ name: 'spec_name', type: 'varchar', length: 255 }) specName!: string;
   @Index('idx_images_owner')
   @Column({ type: 'varchar', length: 64 })
   owner!: string;
-  @Column({ type: 'varchar', length: 16 }) visibility!: string;
+  /** Spec: the visibility every copy gets. */
+  @Column({ name: 'spec_visibility', type: 'varchar', length: 16 }) specVisibility!: string;
   @Column({ type: 'varchar', length: 16 }) status!: string;
   @Column({ ...bigint, nullable: true }) size!: number | null;
   @Column({ type: 'varchar', length: 32, nullable: true }) checksum!: string | null;
   @Column({ name: 'os_hash_algo', type: 'varchar', length: 64, nullable: true }) osHashAlgo!: string | null;
   @Column({ name: 'os_hash_value', type: 'varchar', length: 128, nullable: true }) osHashValue!:
     string | null;
-  /** For an image created from an upload: what each cloud's copy is made with. */
-  @Column({ name: 'disk_format', type: 'varchar', length: 16, nullable: true }) diskFormat!: string | null;
-  @Column({ name: 'container_format', type: 'varchar', length: 16, nullable: true }) containerFormat!:
-    string | null;
-  @Column({ name: 'min_disk', type: 'int', default: 0 }) minDisk!: number;
-  @Column({ name: 'min_ram', type: 'int', default: 0 }) minRam!: number;
-  /** User properties as JSON (string values). */
-  @Column({ type: 'text', nullable: true }) properties!: string | null;
+  /**
+   * Spec (JSON, image-spec.ts): for an image made from uploaded or imported data, what the copies made
+   * from that data get (disk and container format, minimums, properties). Empty for an adopted image:
+   * its copies get their source copy's live metadata.
+   */
+  @Column({ type: 'text', nullable: true }) spec!: string | null;
   /** The agent whose staging area holds the uploaded data, until every target has its copy. */
   @Column({ name: 'staging_agent', type: 'varchar', length: 255, nullable: true }) stagingAgent!:
     string | null;

@@ -11,6 +11,7 @@ import type { AgentGateway, CopyOutcome, RunningCopy } from '../agent-gateway';
 import { cloudRef } from '../agent-gateway';
 import type { AgentRegistry } from '../agents';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
+import { dataSpec } from '../image-spec';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import type { RetryPolicy } from './retry';
@@ -154,16 +155,18 @@ export class CopyTask implements RunnableTask {
           'The uploaded data is no longer staged; sync from a copy.',
         );
       }
+      // Copies of staged data get the data spec the user gave with it.
+      const spec = dataSpec(image);
       return {
         address: image.stagingAgent,
         cloud: null,
         id: image.id,
         spec: {
-          disk_format: image.diskFormat ?? 'raw',
-          container_format: image.containerFormat ?? 'bare',
-          min_disk: image.minDisk,
-          min_ram: image.minRam,
-          properties: JSON.parse(image.properties ?? '{}') as Record<string, string>,
+          disk_format: spec.disk_format ?? 'raw',
+          container_format: spec.container_format ?? 'bare',
+          min_disk: spec.min_disk ?? 0,
+          min_ram: spec.min_ram ?? 0,
+          properties: spec.properties ?? {},
           tags: [],
         },
       };
@@ -219,10 +222,11 @@ export class CopyTask implements RunnableTask {
         source_agent_address: source.address,
         source_image_id: source.id,
         image: {
-          name: image.name,
+          name: image.specName,
           disk_format: source.spec.disk_format,
           container_format: source.spec.container_format,
-          visibility: image.visibility === 'public' && !this.ctx.isAdmin ? 'private' : image.visibility,
+          visibility:
+            image.specVisibility === 'public' && !this.ctx.isAdmin ? 'private' : image.specVisibility,
           min_disk: source.spec.min_disk,
           min_ram: source.spec.min_ram,
           properties,

@@ -44,6 +44,8 @@ const remote: Required<Rpc.RemoteView> = {
   container_format: 'bare',
   visibility: 'private',
   owner: 'project',
+  min_disk: 1,
+  min_ram: 64,
   // A property a cloud may well have, named like a prototype.
   properties: JSON.parse('{"gimming_image_id":"x","__proto__":"y","os_distro":"cirros"}') as Record<
     string,
@@ -76,6 +78,8 @@ const image: Required<Rpc.ImageView> = {
   min_disk: 1,
   min_ram: 64,
   properties: { os_distro: 'cirros' },
+  metadata_from: 'zone-b',
+  spec: { name: 'cirros', visibility: 'private', disk_format: 'qcow2', properties: { os_distro: 'cirros' } },
   locations: [location, { ...location, remote: null }],
   // The conductor writes available_in after the times (the REST answer keeps that order).
   created_at: T0,
