@@ -24,7 +24,10 @@ export const conductorOptions = {
   refresh_batch_size: int('Most images one periodic refresh checks.', 200, 1),
   task_lease_time: int(
     'Seconds a conductor holds a task without renewing its lease. When a conductor stops (or dies), another ' +
-      'one takes its tasks over once their leases run out.',
+      'one takes its tasks over once their leases run out. Uploads are leased tasks too, held by the API ' +
+      'server that receives the data and renewed every third of this time: when that server dies ' +
+      'mid-upload, a conductor ends the upload failed (gimming.upload.interrupted) once its lease runs out ' +
+      'and frees its staged data, and the image takes a new upload.',
     30,
     3,
   ),
