@@ -64,6 +64,7 @@ export function driverInfo(driver: CloudDriver): DriverDescription {
       native_copy: [...c.nativeCopy],
       sharing: c.sharing,
       visibilities: [...c.visibilities],
+      reserved_property_prefixes: [...c.reservedPropertyPrefixes],
     },
   };
 }

@@ -15,6 +15,7 @@ import type { ImageDeletion } from './image-deletion';
 import type { ImageQueries } from './image-queries';
 import { matrix } from './matrix';
 import type { LocationService } from './locations';
+import { ReservedProperties } from './reserved-properties';
 import { METHODS, type MethodArgs, type MethodName, RPC_API_VERSION } from './rpc-schemas';
 import type { TargetService } from './targets';
 import type { TaskControl } from './task-control';
@@ -65,13 +66,18 @@ export class ConductorManager implements RpcEndpoint {
       db,
       host,
     } = services;
+    const reserved = new ReservedProperties(clouds, agents);
     this.handlers = {
       agent_heartbeat: (_ctx, args) => agents.heartbeat(args),
       create_cloud: (ctx, args) => clouds.create(ctx, args),
       list_clouds: (ctx) => clouds.list(ctx),
       get_cloud: (ctx, args) => clouds.get(ctx, args.cloud),
       delete_cloud: (ctx, args) => clouds.delete(ctx, args.cloud),
-      create_image: (ctx, args) => adoption.create(ctx, args),
+      create_image: async (ctx, args) => {
+        // Before anything else, as the API refuses the names every cloud reserves before calling.
+        await reserved.check(ctx, args);
+        return adoption.create(ctx, args);
+      },
       list_images: (ctx, args) => images.list(ctx, args),
       get_image: (ctx, args) => images.get(ctx, args.image_id),
       list_tasks: (ctx, args) => tasks.list(ctx, args),

@@ -7,7 +7,7 @@ import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.8';
+export const RPC_API_VERSION = '1.9';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -43,6 +43,8 @@ export const CapabilitiesArg = T.Object({
   native_copy: Names,
   sharing: T.String({ maxLength: 32 }),
   visibilities: Names,
+  // 1.9: property name prefixes the cloud keeps for itself; create_image refuses them for its targets
+  reserved_property_prefixes: T.Optional(Names),
 });
 
 const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });

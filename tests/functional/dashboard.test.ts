@@ -22,12 +22,13 @@ import {
   screenshot,
   watchedPage,
 } from '../support/browser';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { location, registerClouds } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { location } from '../support/flows';
 import { http as call, waitFor } from '../support/http';
 import { rawRequest } from '../support/raw-http';
 import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import { useStack } from '../support/stack';
+import type { Testbed } from '../support/testbed';
 
 /** Serves endless-looking image data slowly: an import from it runs long enough to be cancelled. */
 function slowServer(): Promise<http.Server> {
@@ -78,25 +79,23 @@ describe('the web dashboard (Chromium)', function () {
     if (token) sessionToken = token;
   }
 
+  const stack = useStack({
+    // The slow source listens before the config is written: the import filter must allow its port.
+    beforeStart: async () => {
+      slow = await slowServer();
+    },
+    extraConfig: () =>
+      // Every request validated (a revoked token is refused at once); no periodic check of the
+      // 10,000 images this test writes; a project cloud and an import on loopback addresses.
+      '[keystone_authtoken]\ntoken_cache_time = 0\n[conductor]\nrefresh_interval = 0\n' +
+      '[project_clouds]\nallowed_private_networks = 127.0.0.0/8\n' +
+      `[import_filtering]\nallowed_ports = 80,443,${(slow.address() as AddressInfo).port}\n` +
+      'allowed_private_networks = 127.0.0.2/32\n',
+  });
+
   before(async function () {
     this.timeout(300000);
-    bed = testbed();
-    slow = await slowServer();
-    const port = (slow.address() as AddressInfo).port;
-    daemons = new DaemonSet(bed, {
-      apiPort: 19885,
-      agentPorts: { 'zone-a': 19886, 'zone-b': 19887 },
-      extraConfig:
-        // Every request validated (a revoked token is refused at once); no periodic check of the
-        // 10,000 images this test writes; a project cloud and an import on loopback addresses.
-        '[keystone_authtoken]\ntoken_cache_time = 0\n[conductor]\nrefresh_interval = 0\n' +
-        '[project_clouds]\nallowed_private_networks = 127.0.0.0/8\n' +
-        `[import_filtering]\nallowed_ports = 80,443,${port}\nallowed_private_networks = 127.0.0.2/32\n`,
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    [admin, demo] = await Promise.all([issueToken(bed, bed.users.admin), issueToken(bed, bed.users.demo)]);
-    clouds = await registerClouds(api, admin.id);
+    ({ bed, daemons, api, admin, demo, cloudIds: clouds } = stack);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'gimming-dashboard-'));
     browser = await launchChromium();
@@ -108,7 +107,6 @@ describe('the web dashboard (Chromium)', function () {
     this.timeout(60000);
     await browser?.close();
     slow?.close();
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

@@ -16,14 +16,12 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DaemonSet, allPassed } from '../support/daemons';
 import { http } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { REPO_ROOT, type Testbed, testbed } from '../support/testbed';
+import { type Glance, type Token, issueToken } from '../support/openstack';
+import { useStack } from '../support/stack';
+import { REPO_ROOT, type Testbed } from '../support/testbed';
 
 const GIMMING = resolve(REPO_ROOT, 'bin/gimming');
-const PORTS = { api: 16495, 'zone-a': 16496, 'zone-b': 16497 };
-const API = `http://127.0.0.1:${PORTS.api}`;
 
 interface Run {
   code: number;
@@ -43,7 +41,8 @@ function run(cmd: string, args: string[], env: Record<string, string>, cwd: stri
 describe('the openstack client plugin (python-gimmingclient)', function () {
   this.timeout(240000);
   let bed: Testbed;
-  let daemons: DaemonSet;
+  /** The stack's API (never the catalog's: port 9595 belongs to the CLI test and the demo). */
+  let API: string;
   let venv: string;
   let home: string;
   let demo: Token;
@@ -98,29 +97,40 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     return parsed;
   }
 
+  // The clouds are registered by the test itself, through the plugin.
+  const stack = useStack({
+    registerClouds: false,
+    // The import source listens before the config is written: the import filter must allow its port.
+    beforeStart: async () => {
+      source = createServer((_req, res) => {
+        res.writeHead(200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': sourceData.length,
+        });
+        res.end(sourceData);
+      });
+      await new Promise<void>((ok) => source.listen(0, '127.0.0.2', ok));
+    },
+    extraConfig: () =>
+      `[import_filtering]\nallowed_ports = 80,443,${(source.address() as AddressInfo).port}\n` +
+      'allowed_private_networks = 127.0.0.2/32',
+    // The copies this test left in the shared Glance zones.
+    beforeStop: async () => {
+      if (home && venv) {
+        await openstack(['image', 'delete', 'osc-renamed', 'osc-imported', '--delete-remote', '--wait']);
+      }
+    },
+  });
+
   before(async function () {
     this.timeout(300000);
     venv = execFileSync('bash', [join(REPO_ROOT, 'tools/ensure-python-client.sh')], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }).trim();
-    bed = testbed();
+    ({ bed, demo, api: API } = stack);
     home = mkdtempSync(join(tmpdir(), 'gimming-osc-'));
-    source = createServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': sourceData.length });
-      res.end(sourceData);
-    });
-    await new Promise<void>((ok) => source.listen(0, '127.0.0.2', ok));
-    daemons = new DaemonSet(bed, {
-      apiPort: PORTS.api,
-      agentPorts: { 'zone-a': PORTS['zone-a'], 'zone-b': PORTS['zone-b'] },
-      extraConfig:
-        `[import_filtering]\nallowed_ports = 80,443,${(source.address() as AddressInfo).port}\n` +
-        'allowed_private_networks = 127.0.0.2/32',
-    });
-    await daemons.start();
-    demo = await issueToken(bed, bed.users.demo);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
+    glanceA = stack.glance('zone-a');
     const cloud = (u: typeof bed.users.demo) => ({
       auth: {
         auth_url: bed.auth_url,
@@ -131,7 +141,7 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
         project_domain_name: u.project_domain_name,
       },
       region_name: 'RegionOne',
-      // The test's API, not the catalog's (port 9595 belongs to the CLI test and the demo).
+      // The test's API, not the catalog's.
       image_manager_endpoint_override: API,
     });
     writeFileSync(
@@ -140,14 +150,8 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     );
   });
 
-  after(async function () {
-    this.timeout(60000);
+  after(() => {
     source?.close();
-    // The copies this test left in the shared Glance zones.
-    if (daemons && home) {
-      await openstack(['image', 'delete', 'osc-renamed', 'osc-imported', '--delete-remote', '--wait']);
-    }
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
     if (home) rmSync(home, { recursive: true, force: true });
   });
 

@@ -16,27 +16,33 @@ import { tmpdir } from 'node:os';
 import https from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DaemonSet, allPassed } from '../support/daemons';
+import type { DaemonSet } from '../support/daemons';
 import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { Glance, type Token, issueToken } from '../support/openstack';
+import { freePort, useStack } from '../support/stack';
 import { REPO_ROOT, TESTBED_DIR, type Testbed, testbed } from '../support/testbed';
 import { TlsMariaDb } from '../support/mariadb-tls';
 import { TlsTerminator, testPki } from '../support/tls-terminator';
 
 const run = promisify(execFile);
 
-const PORTS = {
-  keystone: 29660,
-  glanceA: 29661,
-  glanceB: 29662,
-  barbican: 29663,
-  rabbit: 29664,
-  api: 29665,
-  importSource: 29666,
-  /** Keystone again, asking for a client certificate (for the CLI's --os-cert and --os-key). */
-  keystoneMutual: 29667,
-};
+/**
+ * The TLS terminators' ports (api: the one in front of the API, for the CLI; keystoneMutual: Keystone
+ * again, asking for a client certificate, for the CLI's --os-cert and --os-key) and the https import
+ * source's, picked free when the file starts.
+ */
+const PORT_NAMES = [
+  'keystone',
+  'glanceA',
+  'glanceB',
+  'barbican',
+  'rabbit',
+  'api',
+  'importSource',
+  'keystoneMutual',
+] as const;
+const PORTS = {} as Record<(typeof PORT_NAMES)[number], number>;
 const IMPORT_DATA = randomBytes(1024 * 1024 + 3);
 
 interface Endpoint {
@@ -103,6 +109,7 @@ describe('TLS to the services GIMinG uses', function () {
   before(async function () {
     this.timeout(600000);
     bed = testbed();
+    for (const name of PORT_NAMES) PORTS[name] = await freePort();
     const ids = JSON.parse(readFileSync(join(TESTBED_DIR, 'testbed.json'), 'utf8')) as {
       keystone_url: string;
       barbican_url?: string;
@@ -253,22 +260,15 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
   describe('with the CA bundle', () => {
     let daemons: DaemonSet;
     let api: string;
-
-    before(async function () {
-      this.timeout(300000);
-      daemons = new DaemonSet(httpsBed(), {
-        apiPort: 29650,
-        agentPorts: { 'zone-a': 29651, 'zone-b': 29652 },
-        extraConfig: tlsConfig({ glanceCa: true }),
-      });
-      await daemons.start();
-      api = daemons.apiUrl;
-      await registerTlsClouds(api);
+    const stack = useStack({
+      daemonBed: httpsBed,
+      registerClouds: false,
+      extraConfig: () => tlsConfig({ glanceCa: true }),
     });
 
-    after(async function () {
-      this.timeout(60000);
-      if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+    before(async () => {
+      ({ daemons, api } = stack);
+      await registerTlsClouds(api);
     });
 
     it('faces terminators that refuse a client without a certificate', async () => {
@@ -397,7 +397,7 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
         );
 
       before(async () => {
-        terminators.api = new TlsTerminator(PORTS.api, { host: '127.0.0.1', port: 29650 }, pki);
+        terminators.api = new TlsTerminator(PORTS.api, { host: '127.0.0.1', port: stack.ports.api }, pki);
         await terminators.api.start();
       });
 
@@ -485,23 +485,16 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
   describe('without the CA bundle', () => {
     let daemons: DaemonSet;
     let api: string;
-
-    before(async function () {
-      this.timeout(300000);
-      // Keystone and RabbitMQ are trusted; the Glances are not.
-      daemons = new DaemonSet(httpsBed(), {
-        apiPort: 29653,
-        agentPorts: { 'zone-a': 29654, 'zone-b': 29655 },
-        extraConfig: `${tlsConfig({ glanceCa: false })}\n[conductor]\ntask_max_attempts = 1\n`,
-      });
-      await daemons.start();
-      api = daemons.apiUrl;
-      await registerTlsClouds(api);
+    // Keystone and RabbitMQ are trusted; the Glances are not.
+    const stack = useStack({
+      daemonBed: httpsBed,
+      registerClouds: false,
+      extraConfig: () => `${tlsConfig({ glanceCa: false })}\n[conductor]\ntask_max_attempts = 1\n`,
     });
 
-    after(async function () {
-      this.timeout(60000);
-      if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+    before(async () => {
+      ({ daemons, api } = stack);
+      await registerTlsClouds(api);
     });
 
     it('fails a copy with an error that names the host and [glance] cafile', async () => {
@@ -585,8 +578,9 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
 
     it('does not connect to RabbitMQ over amqps without the CA, and says why', async () => {
       const failed = terminators.rabbit.failedHandshakes;
+      const port = await freePort();
       const child = daemons.spawn('api-no-rabbit-ca', 'gimming-api', {
-        OS_API__BIND_PORT: '29656',
+        OS_API__BIND_PORT: String(port),
         OS_OSLO_MESSAGING_RABBIT__SSL_CA_FILE: '',
       });
       try {
@@ -600,7 +594,7 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
         );
         assert.match(String(line.reason), /certificate/);
         assert.ok(terminators.rabbit.failedHandshakes > failed, 'the handshake was refused by the client');
-        const health = await http('GET', 'http://127.0.0.1:29656/healthcheck');
+        const health = await http('GET', `http://127.0.0.1:${port}/healthcheck`);
         assert.equal(health.status, 503);
       } finally {
         child.kill('SIGKILL');
@@ -610,10 +604,11 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
 
   describe('to the database', () => {
     let db: TlsMariaDb;
+    let dbPort: number;
     const password = randomBytes(12).toString('hex');
     const dbDir = () => join(pkiDir, 'mariadb');
     const url = (query: string, user = 'gimming') =>
-      `mysql+pymysql://${user}:${password}@127.0.0.1:29670/gimming?charset=utf8${query}`;
+      `mysql+pymysql://${user}:${password}@127.0.0.1:${dbPort}/gimming?charset=utf8${query}`;
 
     function writeConfig(connection: string): string {
       const path = join(pkiDir, `db-${randomBytes(3).toString('hex')}.conf`);
@@ -640,7 +635,8 @@ ${opts.glanceCa ? `cafile = ${pki.ca}` : ''}
 
     before(async function () {
       this.timeout(120000);
-      db = new TlsMariaDb(dbDir(), 29670, testPki(join(pkiDir, 'db-pki'), 'mariadb'));
+      dbPort = await freePort();
+      db = new TlsMariaDb(dbDir(), dbPort, testPki(join(pkiDir, 'db-pki'), 'mariadb'));
       await db.start();
       db.sql(
         `CREATE DATABASE gimming; CREATE USER gimming@'127.0.0.1' IDENTIFIED BY '${password}'; ` +

@@ -9,11 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import { type AddressInfo, type Socket, connect } from 'node:net';
-import { DaemonSet, allPassed } from '../support/daemons';
-import { registerClouds, waitForTasks } from '../support/flows';
+import type { DaemonSet } from '../support/daemons';
+import { waitForTasks } from '../support/flows';
 import { http as call, waitFor } from '../support/http';
-import { Glance, type Token, issueToken } from '../support/openstack';
-import { type Testbed, testbed } from '../support/testbed';
+import type { Glance, Token } from '../support/openstack';
+import { useStack } from '../support/stack';
 
 const MiB = 1024 * 1024;
 const STAGING_MAX = 48 * MiB;
@@ -109,36 +109,23 @@ function partialPut(
 
 describe('staging: uploads that end, a shared area, deletion', function () {
   this.timeout(90000);
-  let bed: Testbed;
   let daemons: DaemonSet;
   let api: string;
+  let apiPort: number;
   let demo: Token;
   let glanceA: Glance;
   let glanceB: Glance;
-  const apiPort = 17295;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    daemons = new DaemonSet(bed, {
-      apiPort,
-      agentPorts: { 'zone-a': 17296, 'zone-b': 17297 },
-      extraConfig:
-        `staging_max_bytes = ${STAGING_MAX}\nstaging_max_upload_bytes = ${UPLOAD_CAP}\n` +
-        `[api]\nupload_idle_timeout = ${IDLE_S}\nupload_deadline = ${DEADLINE_S}\n`,
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    const admin = await issueToken(bed, bed.users.admin);
-    demo = await issueToken(bed, bed.users.demo);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+  const stack = useStack({
+    extraConfig:
+      `staging_max_bytes = ${STAGING_MAX}\nstaging_max_upload_bytes = ${UPLOAD_CAP}\n` +
+      `[api]\nupload_idle_timeout = ${IDLE_S}\nupload_deadline = ${DEADLINE_S}\n`,
   });
 
-  after(async function () {
-    this.timeout(60000);
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
+  before(() => {
+    ({ daemons, api, demo } = stack);
+    apiPort = stack.ports.api;
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
   });
 
   const create = async (targets = ['zone-a', 'zone-b']) => {
@@ -328,45 +315,39 @@ describe('fair share: per-project limits, and a deadline on copies and imports',
   const TASK_DEADLINE_S = 8;
   const PROJECT_STAGING = 16 * MiB;
   const DATA = randomBytes(3 * MiB);
-  let bed: Testbed;
   let daemons: DaemonSet;
   let api: string;
+  let apiPort: number;
   let demo: Token;
-  let server: Server;
+  let server: Server | undefined;
+  let sourcePort: number;
   let base: string;
   let glanceA: Glance;
   let glanceB: Glance;
-  const apiPort = 17395;
 
-  before(async function () {
-    this.timeout(300000);
-    bed = testbed();
-    server = await slowSource(DATA, PROJECT_STAGING + MiB);
-    const port = (server.address() as AddressInfo).port;
-    base = `http://127.0.0.2:${port}`;
-    daemons = new DaemonSet(bed, {
-      apiPort,
-      agentPorts: { 'zone-a': 17396, 'zone-b': 17397 },
-      extraConfig:
-        `staging_max_upload_bytes = ${4 * MiB}\n` +
-        `[quota]\nrunning_tasks = 2\nstaged_bytes = ${PROJECT_STAGING}\nclouds = 1\n` +
-        `[conductor]\ntask_deadline = ${TASK_DEADLINE_S}\n` +
-        `[import_filtering]\nallowed_ports = ${port}\nallowed_private_networks = 127.0.0.2/32\n`,
-    });
-    await daemons.start();
-    api = daemons.apiUrl;
-    const admin = await issueToken(bed, bed.users.admin);
-    demo = await issueToken(bed, bed.users.demo);
-    glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-    glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
-    await registerClouds(api, admin.id);
+  // The slow source listens before the config is written: the import filter must allow its port.
+  const stack = useStack({
+    beforeStart: async () => {
+      server = await slowSource(DATA, PROJECT_STAGING + MiB);
+      sourcePort = (server.address() as AddressInfo).port;
+      base = `http://127.0.0.2:${sourcePort}`;
+    },
+    extraConfig: () =>
+      `staging_max_upload_bytes = ${4 * MiB}\n` +
+      `[quota]\nrunning_tasks = 2\nstaged_bytes = ${PROJECT_STAGING}\nclouds = 1\n` +
+      `[conductor]\ntask_deadline = ${TASK_DEADLINE_S}\n` +
+      `[import_filtering]\nallowed_ports = ${sourcePort}\nallowed_private_networks = 127.0.0.2/32\n`,
   });
 
-  after(async function () {
-    this.timeout(60000);
+  before(() => {
+    ({ daemons, api, demo } = stack);
+    apiPort = stack.ports.api;
+    [glanceA, glanceB] = [stack.glance('zone-a'), stack.glance('zone-b')];
+  });
+
+  after(() => {
     server?.close();
     server?.closeAllConnections();
-    if (daemons) await daemons.stop(!allPassed(this.test?.parent));
   });
 
   const importFrom = (url: string, targets = ['zone-a']) =>

@@ -126,6 +126,7 @@ export function dirDriver(dir: string, name = 'dir'): CloudDriver {
       nativeCopy: [],
       sharing: 'none',
       visibilities: ['private'],
+      reservedPropertyPrefixes: [],
     },
     validateConfig() {},
     start() {

@@ -59,6 +59,12 @@ export interface StackOptions {
   kind?: CloudKind;
   /** Another test bed description (for example one with HTTPS endpoints). */
   bed?: () => Testbed | Promise<Testbed>;
+  /**
+   * The test bed the daemons are configured with, when it is not the one the tests reach (for example
+   * Keystone behind a TLS terminator whose CA only the daemons trust); tokens are still issued by `bed`.
+   * Runs once the test bed is known, before beforeStart.
+   */
+  daemonBed?: (bed: Testbed) => Testbed;
   /** Runs once the ports are picked and the DaemonSet is made, before its config is written and it starts. */
   beforeStart?: (stack: Stack) => void | Promise<void>;
   /** Runs before the daemons stop (cleanup that needs them). */
@@ -123,7 +129,8 @@ export class Stack {
     const api = await freePort();
     for (const zone of this.zones) agents[zone] = await freePort();
     this.ports = { api, agents };
-    this.daemons = new DaemonSet(this.bed, { apiPort: api, agentPorts: agents });
+    const daemonBed = this.opts.daemonBed?.(this.bed) ?? this.bed;
+    this.daemons = new DaemonSet(daemonBed, { apiPort: api, agentPorts: agents });
     await this.opts.beforeStart?.(this);
     // The config is written when the daemons start: what it holds may depend on what beforeStart made.
     const { extraConfig, agentEnv, policy } = this.opts;

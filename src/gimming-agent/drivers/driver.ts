@@ -34,6 +34,11 @@ export interface DriverCapabilities {
   sharing: 'members' | 'none';
   /** The visibilities an image may have. */
   visibilities: readonly string[];
+  /**
+   * Prefixes of property names the cloud keeps for itself: the conductor refuses an image that would
+   * carry one to the cloud, before anything is made.
+   */
+  reservedPropertyPrefixes: readonly string[];
 }
 
 /** Options a driver owns, composed into the configuration schema (see composeSchema). */

@@ -94,7 +94,10 @@ export const CreateImportImage = T.Object(
   { additionalProperties: false },
 );
 
-/** Property names GIMinG or Glance own: a user cannot set them. */
+/**
+ * Property names GIMinG or the clouds own: a user cannot set them. The prefixes a kind of cloud keeps
+ * for itself besides are its driver's (reserved_property_prefixes), refused by the conductor.
+ */
 const RESERVED = new Set([
   'checksum',
   'size',
@@ -124,9 +127,7 @@ const RESERVED = new Set([
 export function reservedProperty(name: string): boolean {
   // __proto__ and the like would not survive being an object's key on the way to the clouds.
   if (name === '__proto__' || name === 'constructor' || name === 'prototype') return true;
-  // Glance's own namespace, named here until the clouds' capabilities reach the API (issue 12).
-  // eslint-disable-next-line no-restricted-syntax
-  return RESERVED.has(name) || /^(os_glance_|os_hash_|gimming_)/.test(name);
+  return RESERVED.has(name) || /^(os_hash_|gimming_)/.test(name);
 }
 
 export const SyncImage = T.Object(

@@ -17,13 +17,14 @@ import {
   discoverDrivers,
   driverConfigFragments,
 } from '../../../src/gimming-agent/drivers/registry';
+import { driverInfo } from '../../../src/gimming-agent/remote-image';
 import { dirDriver } from '../../support/dir-driver';
 import { loadConfig } from '../../support/config';
 
 const DRIVER_JS = (name: string) => `exports.driver = {
   name: '${name}',
   capabilities: { canExport: false, canImport: true, diskFormats: [], containerFormats: [], reportedHashes: [],
-    nativeCopy: [], sharing: 'none', visibilities: ['private'] },
+    nativeCopy: [], sharing: 'none', visibilities: ['private'], reservedPropertyPrefixes: [] },
   validateConfig() {},
   start() { return { idleTimeoutMs: 1000, async open() { throw new Error('no'); } }; },
 };\n`;
@@ -47,6 +48,10 @@ describe('the cloud driver registry', () => {
     const found = discoverDrivers();
     assert.ok(found.has('openstack'));
     assert.deepEqual(found.get('openstack')?.capabilities.reportedHashes, ['md5', 'sha512']);
+    // What the conductor refuses for an OpenStack target, as GetInfo and the heartbeats tell it.
+    const openstack = found.get('openstack');
+    assert.ok(openstack);
+    assert.deepEqual(driverInfo(openstack).capabilities.reserved_property_prefixes, ['os_glance_']);
     const fragment = driverConfigFragments()[0];
     assert.ok(fragment?.groups && Object.keys(fragment.groups).length === 1);
   });

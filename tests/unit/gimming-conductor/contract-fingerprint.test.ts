@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.8', fingerprint: '642e0ea8ca4156f4' },
+  conductor: { version: '1.9', fingerprint: 'a75c6dd360c14ccb' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '59a0fc60d93fbfff' },
+  agentProto: { fingerprint: '5e3e3b834419de86' },
 };
 
 describe('contract fingerprints', () => {

@@ -20,6 +20,8 @@ const CAPABILITIES: DriverCapabilities = {
   nativeCopy: [],
   sharing: 'members',
   visibilities: ['private', 'shared', 'community', 'public'],
+  // Glance's own namespace: it refuses to create an image with such a property (os_glance_import_task...).
+  reservedPropertyPrefixes: ['os_glance_'],
 };
 
 export const driver: CloudDriver = {

@@ -1,0 +1,36 @@
+/** TLS to RabbitMQ ([oslo_messaging_rabbit]) and where notifications go ([oslo_messaging_notifications]). */
+import { str, bool, list, type GroupSpec } from '../option-spec';
+
+export const osloMessagingRabbitOptions = {
+  ssl: bool(
+    'Connect to RabbitMQ over TLS, as an amqps:// transport_url does. The server certificate is verified ' +
+      'against ssl_ca_file, or the CAs of the system.',
+    false,
+  ),
+  ssl_ca_file: str('A PEM encoded CA bundle to verify the RabbitMQ server certificate with.', null),
+  ssl_cert_file: str('A PEM encoded client certificate to present to RabbitMQ. Needs ssl_key_file.', null),
+  ssl_key_file: str('The PEM encoded private key of ssl_cert_file.', null),
+} as const satisfies GroupSpec;
+
+export const osloMessagingNotificationsOptions = {
+  driver: list(
+    'The drivers that send notifications: messagingv2 (to the messaging service in the 2.0 envelope, as ' +
+      'OpenStack services do), messaging (the same without the envelope, for consumers that read only the ' +
+      '1.0 format), log (one log line per notification) or noop. Empty or noop: no notifications. Only ' +
+      'gimming-conductor sends notifications.',
+    [],
+    { choices: ['messagingv2', 'messaging', 'log', 'noop'] },
+  ),
+  transport_url: str(
+    'A URL of the messaging service for notifications, in the form of [DEFAULT] transport_url. Defaults to ' +
+      '[DEFAULT] transport_url.',
+    null,
+    { sensitive: true },
+  ),
+  topics: list(
+    'Topics notifications are sent on: each notification goes to <topic>.<priority> (for example ' +
+      'notifications.info, notifications.warn, notifications.error) on the exchange [DEFAULT] ' +
+      'control_exchange.',
+    ['notifications'],
+  ),
+} as const satisfies GroupSpec;
