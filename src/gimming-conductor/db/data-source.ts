@@ -17,6 +17,7 @@ import { ServiceVersions1763870400000 } from './migrations/0005-service-versions
 import { ProjectClouds1763953200000 } from './migrations/0006-project-clouds';
 import { StagingReservations1764590400000 } from './migrations/0007-staging-reservations';
 import { LocationOwner1764594000000 } from './migrations/0008-location-owner';
+import { CloudOptions1764853200000 } from './migrations/0011-cloud-options';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   StagingReservations1764590400000,
   LocationOwner1764594000000,
   CopyProofAndDrivers1764680400000,
+  CloudOptions1764853200000,
 ];
 
 export interface DbTarget {

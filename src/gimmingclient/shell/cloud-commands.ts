@@ -8,7 +8,7 @@ import { type Shell, formatOptions, listOutput, showOutput } from './context';
 import type { Row } from './output';
 
 const CLOUD_COLUMNS = ['ID', 'Name', 'Type', 'Region', 'Zone', 'Scope', 'Agents Up'];
-const CLOUD_LONG = ['Owner', 'Created At'];
+const CLOUD_LONG = ['Bucket', 'Owner', 'Created At'];
 
 /** A cloud as `cloud show` prints it in a table: what its kind of cloud can do, one line each. */
 function cloudFields(c: CloudView): Row {
@@ -34,6 +34,7 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
         Zone: c.zone,
         Scope: c.scope,
         'Agents Up': c.agents_up,
+        Bucket: c.bucket ?? '',
         Owner: c.owner,
         'Created At': c.created_at,
       }));
@@ -52,12 +53,16 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
       .command('create')
       .description("register a shared cloud (administrators), or one of your project's (--project)")
       .argument('<name>', 'the cloud name')
-      .requiredOption('--region <region>', 'the region of its image endpoint in the Keystone catalog')
+      .requiredOption(
+        '--region <region>',
+        'the region of its image endpoint in the Keystone catalog (aws: the AWS region, such as us-east-1)',
+      )
       .option('--zone <zone>', 'the zone of the agents that serve it (default: the name)')
-      .option('--type <type>', 'the cloud type', 'openstack')
+      .option('--type <type>', 'the cloud type: openstack or aws', 'openstack')
       .option('--project', "a cloud of your project's own, not shared")
-      .option('--auth-url <url>', "the cloud's own identity service (project clouds)")
-      .option('--credentials-ref <secret>', 'the key-manager secret (UUID or href) holding its credentials'),
+      .option('--auth-url <url>', "the cloud's own identity service (openstack project clouds)")
+      .option('--credentials-ref <secret>', 'the key-manager secret (UUID or href) holding its credentials')
+      .option('--bucket <bucket>', 'the S3 bucket GIMinG may use for transfers (aws clouds)'),
   ).action(
     run(async (name: string, opts: Record<string, unknown>) => {
       const created = await shell.client.clouds.create({
@@ -68,6 +73,7 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
         ...(opts.project ? { project: true } : {}),
         ...(opts.authUrl ? { authUrl: opts.authUrl as string } : {}),
         ...(opts.credentialsRef ? { credentialsRef: opts.credentialsRef as string } : {}),
+        ...(opts.bucket ? { bucket: opts.bucket as string } : {}),
       });
       shell.printOne(created, opts);
     }),

@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.8', fingerprint: '642e0ea8ca4156f4' },
+  conductor: { version: '1.9', fingerprint: '085465fd9f148724' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '59a0fc60d93fbfff' },
 };
