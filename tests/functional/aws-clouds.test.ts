@@ -109,6 +109,8 @@ describe('aws clouds', function () {
             XDG_CACHE_HOME: join(home, 'cache'),
             OS_AUTH_URL: stack.bed.auth_url,
             OS_TOKEN: token.id,
+            // The token is exchanged for one scoped to the same project (the roles come with the scope).
+            OS_PROJECT_ID: token.projectId,
             OS_ENDPOINT_OVERRIDE: api,
           },
           cwd: home,
