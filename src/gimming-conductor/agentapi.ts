@@ -17,6 +17,7 @@ import type { ImageMember__Output } from '../common/grpc/generated/gimming/agent
 import type { ImportEvent__Output } from '../common/grpc/generated/gimming/agent/v2/ImportEvent';
 import type { ListMembersResponse__Output } from '../common/grpc/generated/gimming/agent/v2/ListMembersResponse';
 import type { StagedImport__Output } from '../common/grpc/generated/gimming/agent/v2/StagedImport';
+import { parseCloudOptions } from './cloud-kinds';
 import type { CloudRow } from './db/entities';
 
 const CONTROL_TIMEOUT_MS = 60_000;
@@ -30,6 +31,7 @@ export function cloudRef(cloud: CloudRow): CloudRef {
     region_name: cloud.regionName,
     auth_url: cloud.authUrl ?? '',
     credentials_ref: cloud.credentialsRef ?? '',
+    options: parseCloudOptions(cloud.options),
   };
 }
 

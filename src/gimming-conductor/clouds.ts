@@ -16,6 +16,7 @@ import type { AgentGateway } from './agent-gateway';
 import { CloudRow, ImageRow, LocationRow } from './db/entities';
 import type { CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
 import { cloudView, remoteView } from './views';
+import { checkCloudKind, needsOwnCredentials, withCloudOptions } from './cloud-kinds';
 import { withoutVersionSuffix } from '../common/trim';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,16 +26,24 @@ export function canSeeCloud(ctx: RequestContext, cloud: CloudRow): boolean {
 }
 
 /**
- * Work on a cloud with its own Keystone needs credentials for it: from its key-manager secret, or given with
- * the request. Checked before anything is queued, so that the user hears it at once.
+ * Work on a cloud with its own Keystone, or on a project's aws cloud, needs credentials for it: from its
+ * key-manager secret, or given with the request. Checked before anything is queued, so that the user
+ * hears it at once.
  */
 export function checkCredentials(ctx: RequestContext, cloud: CloudRow): void {
   if (
-    cloud.authUrl &&
+    needsOwnCredentials(cloud) &&
     !cloud.credentialsRef &&
     SealedCredentials.parse(ctx.cloudCredentials).forCloud(cloud.id) === undefined
-  )
-    throw credentialsRequired(cloud.name);
+  ) {
+    if (cloud.type !== 'aws') throw credentialsRequired(cloud.name);
+    throw new GimmingError(
+      'gimming.cloud.credentials_required',
+      400,
+      `Cloud ${cloud.name} is a project's aws cloud without credentials_ref: give its AWS access key with ` +
+        'the request (X-Cloud-Credentials).',
+    );
+  }
 }
 
 function checkAuthUrl(raw: string): string {
@@ -106,20 +115,24 @@ export class CloudService {
     if (UUID_RE.test(args.name)) {
       throw new GimmingError('gimming.cloud.bad_name', 400, 'A cloud name cannot have the form of a UUID.');
     }
-    if (!project && (args.auth_url !== undefined || args.credentials_ref !== undefined)) {
-      throw new GimmingError(
-        'gimming.cloud.bad_scope',
-        400,
-        'Only a project cloud (scope "project") takes auth_url and credentials_ref: a shared cloud is ' +
-          "reached with each user's own token.",
-      );
-    }
-    if (args.credentials_ref !== undefined && args.auth_url === undefined) {
-      throw new GimmingError(
-        'gimming.cloud.bad_credentials_ref',
-        400,
-        'credentials_ref needs auth_url: the credentials are for the identity service at auth_url.',
-      );
+    // The options its driver reads; an aws cloud's fields are checked whole there.
+    const options = checkCloudKind(args, project);
+    if (args.type === 'openstack') {
+      if (!project && (args.auth_url !== undefined || args.credentials_ref !== undefined)) {
+        throw new GimmingError(
+          'gimming.cloud.bad_scope',
+          400,
+          'Only a project cloud (scope "project") takes auth_url and credentials_ref: a shared cloud is ' +
+            "reached with each user's own token.",
+        );
+      }
+      if (args.credentials_ref !== undefined && args.auth_url === undefined) {
+        throw new GimmingError(
+          'gimming.cloud.bad_credentials_ref',
+          400,
+          'credentials_ref needs auth_url: the credentials are for the identity service at auth_url.',
+        );
+      }
     }
     const authUrl = args.auth_url === undefined ? null : checkAuthUrl(args.auth_url);
     if (authUrl) await checkProjectCloudUrl(authUrl, this.projectCloudNetworks, 'identity service');
@@ -147,6 +160,7 @@ export class CloudService {
       owner: project ? (ctx.projectId as string) : null,
       authUrl,
       credentialsRef,
+      options: Object.keys(options).length > 0 ? JSON.stringify(options) : null,
       createdAt: now,
       updatedAt: now,
     });
@@ -167,7 +181,9 @@ export class CloudService {
       this.agents.countAliveByZone(),
       this.agents.capabilitiesByZone(),
     ]);
-    return rows.map((c) => cloudView(c, up.get(c.zone) ?? 0, capabilitiesOf(capabilities, c)));
+    return rows.map((c) =>
+      withCloudOptions(cloudView(c, up.get(c.zone) ?? 0, capabilitiesOf(capabilities, c)), c),
+    );
   }
 
   /**

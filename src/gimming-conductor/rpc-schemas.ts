@@ -64,13 +64,16 @@ export const METHODS = {
   }),
   create_cloud: T.Object({
     name: Name,
-    type: T.Literal('openstack'),
+    // 1.9: aws (one AWS account in one region, with its S3 bucket)
+    type: T.Union([T.Literal('openstack'), T.Literal('aws')]),
     region_name: Name,
     zone: T.Optional(Name),
     // 1.5: clouds owned by the caller's project, with their own Keystone and credentials
     scope: T.Optional(T.Union([T.Literal('shared'), T.Literal('project')])),
     auth_url: T.Optional(T.String({ minLength: 1, maxLength: 1024 })),
     credentials_ref: T.Optional(T.String({ minLength: 1, maxLength: 1024 })),
+    // 1.9: an aws cloud's S3 bucket for transfers
+    bucket: T.Optional(T.String({ minLength: 1, maxLength: 255 })),
   }),
   list_clouds: T.Object({}),
   get_cloud: T.Object({ cloud: CloudRefArg }),
@@ -196,8 +199,10 @@ export interface CloudView {
   owner: string | null;
   /** A project cloud's own Keystone (null: reached with the user's token). */
   auth_url: string | null;
-  /** The key-manager secret with the credentials for auth_url. */
+  /** The key-manager secret with the cloud's credentials (auth_url's, or an aws cloud's access key). */
   credentials_ref: string | null;
+  /** An aws cloud's S3 bucket for transfers (only aws clouds have it). */
+  bucket?: string;
   agents_up: number;
   /** What this kind of cloud can do, as a live agent of its zone says (null: no agent alive says). */
   capabilities: Static<typeof CapabilitiesArg> | null;

@@ -93,7 +93,8 @@ export class ConductorAPI {
   createCloud(ctx: RequestContext, args: MethodArgs<'create_cloud'>): Promise<CloudView> {
     const extended =
       args.scope !== undefined || args.auth_url !== undefined || args.credentials_ref !== undefined;
-    return this.client.call(ctx, 'create_cloud', args, { version: extended ? '1.5' : '1.0' });
+    const version = args.type === 'aws' || args.bucket !== undefined ? '1.9' : extended ? '1.5' : '1.0';
+    return this.client.call(ctx, 'create_cloud', args, { version });
   }
 
   listClouds(ctx: RequestContext): Promise<CloudView[]> {

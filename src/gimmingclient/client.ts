@@ -104,7 +104,9 @@ export class CloudsApi {
   /**
    * Registers a cloud: shared (administrators), or `project: true` for one of the caller's project, which
    * may have its own identity service (`authUrl`) with credentials in a key-manager secret
-   * (`credentialsRef`, a secret UUID or href) or given with each request.
+   * (`credentialsRef`, a secret UUID or href) or given with each request. An `aws` cloud is one AWS
+   * account in one region (`regionName`, such as us-east-1) with the S3 bucket for its transfers
+   * (`bucket`); a project's one takes its access key from `credentialsRef` (or with each request).
    */
   async create(args: {
     name: string;
@@ -114,6 +116,7 @@ export class CloudsApi {
     project?: boolean;
     authUrl?: string;
     credentialsRef?: string;
+    bucket?: string;
   }): Promise<CloudView> {
     const json = {
       name: args.name,
@@ -123,6 +126,7 @@ export class CloudsApi {
       ...(args.project ? { scope: 'project' } : {}),
       ...(args.authUrl ? { auth_url: args.authUrl } : {}),
       ...(args.credentialsRef ? { credentials_ref: args.credentialsRef } : {}),
+      ...(args.bucket ? { bucket: args.bucket } : {}),
     };
     return (await this.session.request<CloudView>('POST', '/v1/clouds', { json })).body;
   }

@@ -65,8 +65,7 @@ describe('the dashboard with 10,000 images (Chromium)', function () {
           'private',
           'active',
           1024,
-          'raw',
-          'bare',
+          '{"disk_format":"raw","container_format":"bare"}',
           now,
           now,
         ]);
@@ -85,7 +84,7 @@ describe('the dashboard with 10,000 images (Chromium)', function () {
         }
       }
       await db.query(
-        'INSERT INTO images (id, name, owner, visibility, status, size, disk_format, container_format, created_at, updated_at) VALUES ?',
+        'INSERT INTO images (id, spec_name, owner, spec_visibility, status, size, spec, created_at, updated_at) VALUES ?',
         [images],
       );
       await db.query(

@@ -237,6 +237,39 @@ describe('the web dashboard (Chromium)', function () {
     assert.equal(created.credentials_ref, null, 'the credentials are not stored');
   });
 
+  it('adds a project AWS EC2 cloud with an access key for this session, and shows its type and bucket', async () => {
+    const ec2 = `dash-ec2-${randomBytes(3).toString('hex')}`;
+    await page.getByRole('button', { name: 'Add a project cloud' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a project cloud' });
+    await dialog.getByRole('radio', { name: 'AWS EC2' }).check();
+    assert.equal(await dialog.locator('input[name=auth_url]').count(), 0, 'no Keystone URL for EC2');
+    assert.equal(await dialog.getByRole('radio', { name: 'My own token' }).count(), 0);
+    await dialog.locator('input[name=name]').fill(ec2);
+    await dialog.locator('input[name=region_name]').fill('us-east-1');
+    await dialog.locator('input[name=bucket]').fill('dash-transfers');
+    await dialog.locator('input[name=c_access_key_id]').fill('AKIAIOSFODNN7EXAMPLE');
+    await dialog.locator('input[name=c_secret_access_key]').fill('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+    await assertAccessible(page, 'the add-cloud dialog for EC2');
+    await dialog.getByRole('button', { name: 'Add cloud' }).click();
+    const card = page.locator('article', { has: page.getByRole('heading', { name: ec2 }) });
+    await card.waitFor();
+    await card.getByText('AWS EC2').waitFor();
+    await card.getByText('dash-transfers').waitFor();
+    await card.getByText('given for this session').waitFor();
+    const cloudsNow = await call('GET', `${api}/v1/clouds`, { token: demo.id });
+    const created = cloudsNow.body.clouds.find((c: any) => c.name === ec2);
+    assert.equal(created.type, 'aws');
+    assert.equal(created.bucket, 'dash-transfers');
+    assert.equal(created.credentials_ref, null, 'the key is not stored');
+    // Removed from the page (which forgets its key, so no later call carries it), out of the way of the
+    // matrix tests that follow.
+    await card.getByRole('button', { name: 'Remove' }).click();
+    await page.getByText(`Removed the cloud ${ec2}.`).waitFor();
+    await card.waitFor({ state: 'detached' });
+    const after = await call('GET', `${api}/v1/clouds`, { token: demo.id });
+    assert.ok(!after.body.clouds.some((c: any) => c.name === ec2));
+  });
+
   it('ticks a third cloud, saves, and the copy arrives there', async () => {
     await goTo('images');
     await cell(name, projectCloud).check();

@@ -177,6 +177,34 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     assert.equal((await parity(['cloud', 'show', 'zone-b'])).zone, 'zone-b');
   });
 
+  it('registers an aws cloud with its bucket; both clients show it alike', async () => {
+    const made = await json(
+      ['cloud', 'create', 'osc-ec2', '--type', 'aws', '--region', 'us-west-2', '--bucket', 'osc-transfers'],
+      'admin',
+    );
+    assert.equal(made.type, 'aws');
+    assert.equal(made.bucket, 'osc-transfers');
+    const shown = await parity(['cloud', 'show', 'osc-ec2']);
+    assert.equal(shown.bucket, 'osc-transfers');
+    const listed = await parity(['cloud', 'list', '--long']);
+    assert.deepEqual(
+      listed.map((c: any) => [c.Name, c.Type, c.Bucket]),
+      [
+        ['osc-ec2', 'aws', 'osc-transfers'],
+        ['zone-a', 'openstack', ''],
+        ['zone-b', 'openstack', ''],
+      ],
+    );
+    const bad = await openstack(
+      ['cloud', 'create', 'osc-ec2-bad', '--type', 'aws', '--region', 'us-west-2', '--bucket', 'Bad_Bucket'],
+      'admin',
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /not an S3 bucket name.*\(HTTP 400\)/);
+    const removed = await openstack(['cloud', 'delete', 'osc-ec2'], 'admin');
+    assert.equal(removed.code, 0, removed.stderr);
+  });
+
   it('creates an image from a file with a progress bar on a terminal, and --wait follows its copies', async () => {
     const file = join(home, 'disk.raw');
     writeFileSync(file, randomBytes(8 * 1024 * 1024));

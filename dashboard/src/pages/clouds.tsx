@@ -1,57 +1,19 @@
 /**
- * The clouds: the shared ones and the project's own (with a key-manager secret, or credentials given for
- * this session only, kept in this tab's memory); browse one and adopt an image GIMinG does not track yet.
+ * The clouds: the shared ones and the project's own (OpenStack or AWS EC2 regions, with a key-manager
+ * secret, or credentials given for this session only, kept in this tab's memory); browse one and adopt
+ * an image GIMinG does not track yet.
  */
-import { formText } from '../format';
 import { useEffect, useState } from 'preact/hooks';
 import { api, describe, hasCloudCredentials, setCloudCredentials } from '../api';
 import type { Notify } from '../app';
 import { Dialog } from '../dialog';
 import { bytes, when } from '../format';
-import type { CloudAuth, CloudImage, CloudInfo } from '../types';
+import type { CloudImage, CloudInfo } from '../types';
+import { AddCloudDialog, CredentialFields, sessionAuth } from './add-cloud';
 
-type CredentialMode = 'session' | 'secret' | 'token';
-
-function sessionAuth(form: FormData): CloudAuth {
-  const v = (k: string) => formText(form, k, '').trim();
-  return {
-    username: v('c_username'),
-    password: formText(form, 'c_password', ''),
-    project_name: v('c_project'),
-    user_domain_name: v('c_user_domain') || 'Default',
-    project_domain_name: v('c_project_domain') || 'Default',
-  };
-}
-
-function CredentialFields() {
-  return (
-    <>
-      <div class="row2">
-        <label>
-          User name
-          <input name="c_username" required autocomplete="off" />
-        </label>
-        <label>
-          Password
-          <input name="c_password" type="password" required autocomplete="new-password" />
-        </label>
-      </div>
-      <div class="row3">
-        <label>
-          Project
-          <input name="c_project" required />
-        </label>
-        <label>
-          User domain
-          <input name="c_user_domain" placeholder="Default" />
-        </label>
-        <label>
-          Project domain
-          <input name="c_project_domain" placeholder="Default" />
-        </label>
-      </div>
-    </>
-  );
+/** Whether work on a cloud needs credentials of its own (its Keystone's, or a project's AWS key). */
+function ownCredentials(c: CloudInfo): boolean {
+  return c.auth_url !== null || (c.type === 'aws' && c.scope === 'project');
 }
 
 export function CloudsPage(props: { notify: Notify }) {
@@ -59,7 +21,6 @@ export function CloudsPage(props: { notify: Notify }) {
   const [clouds, setClouds] = useState<CloudInfo[] | null>(null);
   const [error, setError] = useState('');
   const [adding, setAdding] = useState(false);
-  const [mode, setMode] = useState<CredentialMode>('session');
   const [browsing, setBrowsing] = useState<CloudInfo | null>(null);
   const [credentialsFor, setCredentialsFor] = useState<CloudInfo | null>(null);
   const [busy, setBusy] = useState(false);
@@ -73,33 +34,6 @@ export function CloudsPage(props: { notify: Notify }) {
       })
       .catch((err: unknown) => setError(describe(err)));
   useEffect(() => void load(), []);
-
-  const add = async (e: Event) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget as HTMLFormElement);
-    const v = (k: string) => formText(form, k, '').trim();
-    const body: Record<string, string> = {
-      name: v('name'),
-      type: 'openstack',
-      region_name: v('region_name'),
-      scope: 'project',
-    };
-    if (v('zone')) body.zone = v('zone');
-    if (mode !== 'token') body.auth_url = v('auth_url');
-    if (mode === 'secret') body.credentials_ref = v('credentials_ref');
-    setBusy(true);
-    try {
-      const cloud = await api.createCloud(body);
-      if (mode === 'session') setCloudCredentials(cloud.id, sessionAuth(form));
-      notify('ok', `Added the project cloud ${cloud.name}.`);
-      setAdding(false);
-      await load();
-    } catch (err) {
-      setError(describe(err));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const remove = async (cloud: CloudInfo) => {
     setBusy(true);
@@ -146,14 +80,26 @@ export function CloudsPage(props: { notify: Notify }) {
                 </span>
               </p>
               <dl class="facts">
+                <dt>Type</dt>
+                <dd>{c.type === 'aws' ? 'AWS EC2' : 'OpenStack'}</dd>
                 <dt>Region</dt>
                 <dd>{c.region_name}</dd>
                 <dt>Zone</dt>
                 <dd>{c.zone}</dd>
+                {c.bucket !== undefined && (
+                  <>
+                    <dt>S3 bucket</dt>
+                    <dd class="mono small">{c.bucket}</dd>
+                  </>
+                )}
                 {c.auth_url && (
                   <>
                     <dt>Keystone</dt>
                     <dd class="mono small">{c.auth_url}</dd>
+                  </>
+                )}
+                {ownCredentials(c) && (
+                  <>
                     <dt>Credentials</dt>
                     <dd>
                       {c.credentials_ref
@@ -169,7 +115,7 @@ export function CloudsPage(props: { notify: Notify }) {
                 <button type="button" class="ghost" onClick={() => setBrowsing(c)}>
                   Browse images
                 </button>
-                {c.auth_url && !c.credentials_ref && (
+                {ownCredentials(c) && !c.credentials_ref && (
                   <button type="button" class="ghost" onClick={() => setCredentialsFor(c)}>
                     Credentials…
                   </button>
@@ -185,100 +131,20 @@ export function CloudsPage(props: { notify: Notify }) {
           {clouds.length === 0 && <p class="muted">No cloud yet.</p>}
         </div>
       )}
-      {adding && (
-        <Dialog title="Add a project cloud" onClose={() => setAdding(false)} wide>
-          <form class="form" onSubmit={(e) => void add(e)}>
-            <div class="row2">
-              <label>
-                Name
-                <input name="name" required pattern="[A-Za-z0-9][A-Za-z0-9._\-]*" maxLength={255} />
-              </label>
-              <label>
-                Region
-                <input name="region_name" required placeholder="RegionOne" />
-              </label>
-            </div>
-            <label>
-              Zone (the agents that reach it; optional)
-              <input name="zone" placeholder="zone-a" />
-            </label>
-            <fieldset class="segmented">
-              <legend>Credentials</legend>
-              <label>
-                <input
-                  type="radio"
-                  name="mode"
-                  checked={mode === 'session'}
-                  onChange={() => setMode('session')}
-                />
-                For this session only
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name="mode"
-                  checked={mode === 'secret'}
-                  onChange={() => setMode('secret')}
-                />
-                Key-manager secret
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name="mode"
-                  checked={mode === 'token'}
-                  onChange={() => setMode('token')}
-                />
-                My own token
-              </label>
-            </fieldset>
-            {mode !== 'token' && (
-              <label>
-                Keystone URL
-                <input name="auth_url" type="url" required placeholder="https://keystone.example.org/v3" />
-              </label>
-            )}
-            {mode === 'secret' && (
-              <label>
-                Secret reference (Barbican)
-                <input
-                  name="credentials_ref"
-                  required
-                  placeholder="https://barbican.example.org/v1/secrets/…"
-                />
-              </label>
-            )}
-            {mode === 'session' && (
-              <>
-                <p class="muted small">
-                  Kept in this tab's memory only, sent sealed with each request; never stored.
-                </p>
-                <CredentialFields />
-              </>
-            )}
-            <div class="actions">
-              <button type="button" class="ghost" onClick={() => setAdding(false)}>
-                Cancel
-              </button>
-              <button type="submit" class="primary" disabled={busy}>
-                Add cloud
-              </button>
-            </div>
-          </form>
-        </Dialog>
-      )}
+      {adding && <AddCloudDialog notify={notify} onClose={() => setAdding(false)} onAdded={load} />}
       {credentialsFor && (
         <Dialog title={`Credentials for ${credentialsFor.name}`} onClose={() => setCredentialsFor(null)}>
           <form
             class="form"
             onSubmit={(e) => {
               e.preventDefault();
-              setCloudCredentials(credentialsFor.id, sessionAuth(new FormData(e.currentTarget)));
+              const kind = credentialsFor.type === 'aws' ? 'aws' : 'openstack';
+              setCloudCredentials(credentialsFor.id, sessionAuth(new FormData(e.currentTarget), kind));
               notify('ok', `Credentials for ${credentialsFor.name} kept for this session.`);
               setCredentialsFor(null);
             }}
           >
-            <CredentialFields />
+            <CredentialFields kind={credentialsFor.type === 'aws' ? 'aws' : 'openstack'} />
             <div class="actions">
               <button type="submit" class="primary">
                 Use for this session

@@ -15,9 +15,13 @@ class CloudManager(object):
         return self.http.get_json('/v1/clouds/%s' % quote(cloud))
 
     def create(self, name, region_name, zone=None, type='openstack',
-               project=False, auth_url=None, credentials_ref=None):
+               project=False, auth_url=None, credentials_ref=None,
+               bucket=None):
         """Registers a shared cloud (administrators), or one of the caller's
-        project (``project=True``), which may have its own identity service."""
+        project (``project=True``), which may have its own identity service.
+        An ``aws`` cloud is one AWS account in one region (``region_name``,
+        such as us-east-1) with the S3 bucket for its transfers
+        (``bucket``)."""
         body = {'name': name, 'type': type, 'region_name': region_name}
         if zone:
             body['zone'] = zone
@@ -27,6 +31,8 @@ class CloudManager(object):
             body['auth_url'] = auth_url
         if credentials_ref:
             body['credentials_ref'] = credentials_ref
+        if bucket:
+            body['bucket'] = bucket
         return self.http.send_json('POST', '/v1/clouds', body)
 
     def delete(self, cloud):

@@ -5,6 +5,7 @@
  * `X-Cloud-Credentials` header) or from a key-manager secret whose payload is this JSON object.
  */
 import { GimmingError } from '../errors';
+import { type AwsKey, looksLikeAwsKey, parseAwsKey } from './aws-key';
 
 const FIELDS = [
   'application_credential_id',
@@ -63,17 +64,22 @@ export function parseCloudAuth(value: unknown, where: string): CloudAuth {
   return auth;
 }
 
-/** Credentials for several clouds, keyed by cloud name or ID. */
-export function parseCloudAuthMap(value: unknown): Record<string, CloudAuth> {
+/**
+ * Credentials for several clouds, keyed by cloud name or ID: each an OpenStack `auth`, or an AWS key for a
+ * project's aws cloud (aws-key.ts). Which one a cloud takes is its agent's driver's to check.
+ */
+export function parseCloudAuthMap(value: unknown): Record<string, CloudAuth | AwsKey> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid('', 'expected an object of cloud name or ID to credentials');
   }
   const entries = Object.entries(value);
   if (entries.length === 0 || entries.length > 64) throw invalid('', 'expected 1 to 64 clouds');
-  const result: Record<string, CloudAuth> = Object.create(null) as Record<string, CloudAuth>;
+  const result = Object.create(null) as Record<string, CloudAuth | AwsKey>;
   for (const [cloud, auth] of entries) {
     if (cloud.length === 0 || cloud.length > 255) throw invalid('', 'a cloud name is empty or too long');
-    result[cloud] = parseCloudAuth(auth, `for cloud ${cloud}`);
+    result[cloud] = looksLikeAwsKey(auth)
+      ? parseAwsKey(auth, `for cloud ${cloud}`)
+      : parseCloudAuth(auth, `for cloud ${cloud}`);
   }
   return result;
 }

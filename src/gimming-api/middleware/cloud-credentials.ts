@@ -1,8 +1,8 @@
 /**
- * `X-Cloud-Credentials`: credentials for clouds that have their own Keystone, given with a request instead
- * of (or in place of) the key-manager secret a cloud may be registered with. The value is a JSON object of
- * cloud name or ID to clouds.yaml-style `auth` (see common/cloud-credentials/auth.ts), as is or base64
- * encoded. It is checked and sealed here, at once, and removed from the request: the rest of GIMinG only
+ * `X-Cloud-Credentials`: credentials for clouds that have their own Keystone, or for a project's aws
+ * cloud, given with a request instead of (or in place of) the key-manager secret a cloud may be
+ * registered with. The value is a JSON object of cloud name or ID to clouds.yaml-style `auth` (see
+ * common/cloud-credentials/auth.ts) or an AWS key (aws-key.ts), as is or base64 encoded. It is checked and sealed here, at once, and removed from the request: the rest of GIMinG only
  * ever holds the sealed blobs, which only an agent opens. A cloud named by its name is looked up here, as
  * the caller sees it, and each cloud's credentials are sealed for its ID and the caller's project: nothing
  * further down looks a cloud up by name, so a cloud of the same name elsewhere never gets them.

@@ -29,8 +29,10 @@ export const Cloud = T.Object({
   owner: Nullable(T.String()),
   /** A project cloud's own identity service (null: reached with the user's token). */
   auth_url: Nullable(T.String()),
-  /** The key-manager secret with the credentials for auth_url. */
+  /** The key-manager secret with the cloud's credentials (auth_url's, or an aws cloud's access key). */
   credentials_ref: Nullable(T.String()),
+  /** An aws cloud's S3 bucket for transfers (aws clouds only). */
+  bucket: T.Optional(T.String()),
   agents_up: T.Integer(),
   /** What this kind of cloud can do, as a live agent of its zone says (null: none alive says). */
   capabilities: T.Optional(

@@ -13,7 +13,8 @@ const RemoteId = T.String({ minLength: 1, maxLength: 255, pattern: '^(?!\\.{1,2}
 export const CreateCloud = T.Object(
   {
     name: T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
-    type: T.Literal('openstack'),
+    type: T.Union([T.Literal('openstack'), T.Literal('aws')]),
+    // openstack: a region of the Keystone catalog; aws: an AWS region code (us-east-1), checked by the conductor
     region_name: Name,
     zone: T.Optional(T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })),
     // shared (default: the operator's, for everyone) or project (the caller's project's own)
@@ -21,6 +22,8 @@ export const CreateCloud = T.Object(
     // A project cloud's own Keystone, and the key-manager secret with its credentials.
     auth_url: T.Optional(T.String({ minLength: 1, maxLength: 1024, pattern: '^https?://[^\\s]+$' })),
     credentials_ref: T.Optional(T.String({ minLength: 1, maxLength: 1024, pattern: '^[^\\s]+$' })),
+    // aws only (and required there): the S3 bucket for transfers; the conductor checks S3's naming rules.
+    bucket: T.Optional(T.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s]+$' })),
   },
   { additionalProperties: false },
 );

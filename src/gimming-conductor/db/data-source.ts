@@ -18,6 +18,7 @@ import { StagingReservations1764590400000 } from './migrations/0007-staging-rese
 import { LocationOwner1764594000000 } from './migrations/0008-location-owner';
 import { CopyProofAndDrivers1764680400000 } from './migrations/0009-copy-proof-and-drivers';
 import { ImagesKeepIdentities1764766800000 } from './migrations/0010-images-keep-identities';
+import { CloudOptions1764853200000 } from './migrations/0011-cloud-options';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   LocationOwner1764594000000,
   CopyProofAndDrivers1764680400000,
   ImagesKeepIdentities1764766800000,
+  CloudOptions1764853200000,
 ];
 
 export interface DbTarget {

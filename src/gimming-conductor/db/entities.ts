@@ -32,6 +32,8 @@ export class CloudRow {
   /** The key-manager secret with the credentials for auth_url (its href; never the credentials). */
   @Column({ name: 'credentials_ref', type: 'varchar', length: 1024, nullable: true })
   credentialsRef!: string | null;
+  /** Its driver's settings (cloud-kinds.ts), JSON: aws {"bucket": ...}; null: none. Never credentials. */
+  @Column({ type: 'text', nullable: true }) options!: string | null;
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
   @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
 }

@@ -119,6 +119,7 @@ const cloud: Required<Rpc.CloudView> = {
   owner: 'project',
   auth_url: 'https://keystone.example/v3',
   credentials_ref: 'secret',
+  bucket: 'gimming-transfers',
   agents_up: 1,
   capabilities: {
     can_export: true,

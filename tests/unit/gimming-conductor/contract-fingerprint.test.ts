@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.9', fingerprint: 'a75c6dd360c14ccb' },
+  conductor: { version: '1.9', fingerprint: '7733563914648848' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '5e3e3b834419de86' },
 };

@@ -6,10 +6,11 @@ from gimmingclient.osc.v1 import common
 
 CLOUD_COLUMNS = ('ID', 'Name', 'Type', 'Region', 'Zone', 'Scope',
                  'Agents Up')
-CLOUD_LONG = ('Owner', 'Created At')
+CLOUD_LONG = ('Bucket', 'Owner', 'Created At')
 _CLOUD_FIELDS = {'ID': 'id', 'Name': 'name', 'Type': 'type',
                  'Region': 'region_name', 'Zone': 'zone', 'Scope': 'scope',
-                 'Agents Up': 'agents_up', 'Owner': 'owner',
+                 'Agents Up': 'agents_up', 'Bucket': 'bucket',
+                 'Owner': 'owner',
                  'Created At': 'created_at'}
 
 
@@ -27,6 +28,9 @@ class ListCloud(common.Lister):
         cols = CLOUD_COLUMNS + (CLOUD_LONG if parsed_args.long else ())
         clouds = [{k: c.get(f) for k, f in _CLOUD_FIELDS.items()}
                   for c in client.clouds.list()]
+        # Only aws clouds have a bucket: the others show an empty cell.
+        for c in clouds:
+            c['Bucket'] = c['Bucket'] or ''
         return common.rows(cols, clouds)
 
 
@@ -52,21 +56,26 @@ class CreateCloud(common.ShowOne):
         parser.add_argument('name', metavar='<name>', help='The cloud name')
         parser.add_argument(
             '--region', metavar='<region>', required=True,
-            help='The region of its image endpoint in the Keystone catalog')
+            help='The region of its image endpoint in the Keystone catalog '
+                 '(aws: the AWS region, such as us-east-1)')
         parser.add_argument(
             '--zone', metavar='<zone>',
             help='The zone of the agents that serve it (default: the name)')
         parser.add_argument('--type', metavar='<type>', default='openstack',
-                            help='The cloud type (default: openstack)')
+                            help='The cloud type: openstack (default) or aws')
         parser.add_argument('--project', action='store_true',
                             help="A cloud of your project's own, not shared")
         parser.add_argument(
             '--auth-url', metavar='<url>',
-            help="The cloud's own identity service (project clouds)")
+            help="The cloud's own identity service (openstack project "
+                 "clouds)")
         parser.add_argument(
             '--credentials-ref', metavar='<secret>',
             help='The key-manager secret (UUID or href) holding its '
                  'credentials')
+        parser.add_argument(
+            '--bucket', metavar='<bucket>',
+            help='The S3 bucket GIMinG may use for transfers (aws clouds)')
         return parser
 
     def take_action(self, parsed_args):
@@ -75,7 +84,8 @@ class CreateCloud(common.ShowOne):
             parsed_args.name, parsed_args.region, zone=parsed_args.zone,
             type=parsed_args.type, project=parsed_args.project,
             auth_url=parsed_args.auth_url,
-            credentials_ref=parsed_args.credentials_ref)
+            credentials_ref=parsed_args.credentials_ref,
+            bucket=parsed_args.bucket)
         return common.show(created)
 
 

@@ -1,0 +1,123 @@
+/**
+ * What each kind of cloud takes when it is registered, and the driver settings (`options`) it records.
+ * An `openstack` cloud is a region of a Keystone catalog, optionally (project clouds) with its own
+ * identity service. An `aws` cloud is one AWS account in one region, with the S3 bucket GIMinG may use
+ * for transfers; a shared one is reached with the AWS credentials of its zone's agent hosts, a project
+ * one with the key in its key-manager secret (or given with each request). These are the registration's
+ * rules only: how a cloud is reached stays in the agent's driver.
+ */
+import { GimmingError } from '../common/errors';
+import type { CloudView, MethodArgs } from './rpc-schemas';
+
+export const CLOUD_TYPES = ['openstack', 'aws'] as const;
+export type CloudType = (typeof CLOUD_TYPES)[number];
+
+/** The settings a cloud's driver reads (CloudRef.options), by name; never credentials. */
+export type CloudOptions = Record<string, string>;
+
+// A region code as AWS names them: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-5, cn-north-1.
+const AWS_REGION_RE = /^[a-z]{2}(-[a-z]+){1,3}-\d{1,2}$/;
+
+const BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
+
+/**
+ * Why a name is not a general purpose S3 bucket name (AWS's naming rules), or null when it is one. Dots
+ * are allowed (they are valid), though path-style requests are then the only TLS-safe way to reach it.
+ */
+export function bucketNameProblem(name: string): string | null {
+  if (name.length < 3 || name.length > 63) return 'it must be 3 to 63 characters long';
+  if (!/^[a-z0-9.-]+$/.test(name)) return 'it may hold only lowercase letters, digits, dots and hyphens';
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name))
+    return 'it must begin and end with a letter or a digit';
+  if (name.includes('..')) return 'it must not have two adjacent dots';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'it must not have the form of an IP address';
+  const prefix = BUCKET_PREFIXES.find((p) => name.startsWith(p));
+  if (prefix) return `it must not begin with ${prefix}`;
+  const suffix = BUCKET_SUFFIXES.find((s) => name.endsWith(s));
+  if (suffix) return `it must not end with ${suffix}`;
+  return null;
+}
+
+function invalid(code: string, message: string): GimmingError {
+  return new GimmingError(code, 400, message);
+}
+
+/**
+ * Checks what a new cloud of its type takes (beyond the schema) and returns the options to record. The
+ * auth_url and credentials_ref checks of OpenStack clouds stay in CloudService; aws clouds are checked
+ * whole here.
+ */
+export function checkCloudKind(args: MethodArgs<'create_cloud'>, project: boolean): CloudOptions {
+  if (args.type !== 'aws') {
+    if (args.bucket !== undefined) {
+      throw invalid('gimming.cloud.bad_option', 'bucket is an option of aws clouds only.');
+    }
+    return {};
+  }
+  if (!AWS_REGION_RE.test(args.region_name)) {
+    throw invalid(
+      'gimming.cloud.bad_region',
+      'region_name of an aws cloud must be an AWS region code such as us-east-1.',
+    );
+  }
+  if (args.auth_url !== undefined) {
+    throw invalid(
+      'gimming.cloud.bad_auth_url',
+      'An aws cloud takes no auth_url: it is reached in its region with AWS credentials ' +
+        '(credentials_ref for a project cloud, those of its agent hosts for a shared one).',
+    );
+  }
+  if (!project && args.credentials_ref !== undefined) {
+    throw invalid(
+      'gimming.cloud.bad_scope',
+      'Only a project cloud (scope "project") takes credentials_ref: a shared aws cloud is reached with ' +
+        'the AWS credentials of the agent hosts of its zone.',
+    );
+  }
+  if (args.bucket === undefined) {
+    throw invalid('gimming.cloud.bad_bucket', 'An aws cloud needs bucket: the S3 bucket for its transfers.');
+  }
+  const problem = bucketNameProblem(args.bucket);
+  if (problem) {
+    throw invalid('gimming.cloud.bad_bucket', `bucket is not an S3 bucket name: ${problem}.`);
+  }
+  return { bucket: args.bucket };
+}
+
+/** A cloud's recorded options (the clouds.options JSON); anything unreadable is no option. */
+export function parseCloudOptions(json: string | null): CloudOptions {
+  if (!json) return {};
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Whether work on the cloud needs credentials of the cloud's own (its key-manager secret, or given with
+ * the request): a cloud with its own Keystone, and a project's aws cloud, which must never be reached
+ * with the AWS credentials of the operator's agent hosts.
+ */
+export function needsOwnCredentials(cloud: { type: string; scope: string; authUrl: string | null }): boolean {
+  return cloud.authUrl !== null || (cloud.type === 'aws' && cloud.scope === 'project');
+}
+
+/**
+ * A cloud's view with the options its type shows (aws: bucket, after credentials_ref): an openstack
+ * cloud's view is left as it was.
+ */
+export function withCloudOptions(
+  view: CloudView,
+  cloud: { type: string; options: string | null },
+): CloudView {
+  if (cloud.type !== 'aws') return view;
+  const { agents_up, capabilities, created_at, updated_at, ...head } = view;
+  const bucket = parseCloudOptions(cloud.options).bucket ?? '';
+  return { ...head, bucket, agents_up, capabilities, created_at, updated_at };
+}

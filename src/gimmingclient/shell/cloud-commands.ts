@@ -1,0 +1,130 @@
+/**
+ * `gimming cloud ...`: list, show, create and delete clouds; list a cloud's own images.
+ */
+import type { Command } from 'commander';
+import type { CloudView } from '../client';
+import { type Run, reportError } from './command-kit';
+import { type Shell, formatOptions, listOutput, showOutput } from './context';
+import type { Row } from './output';
+
+const CLOUD_COLUMNS = ['ID', 'Name', 'Type', 'Region', 'Zone', 'Scope', 'Agents Up'];
+const CLOUD_LONG = ['Bucket', 'Owner', 'Created At'];
+
+/** A cloud as `cloud show` prints it in a table: what its kind of cloud can do, one line each. */
+function cloudFields(c: CloudView): Row {
+  const { capabilities, created_at, updated_at, ...rest } = c;
+  const lines = capabilities
+    ? Object.entries(capabilities).map(
+        ([key, value]) => `${key}: ${Array.isArray(value) ? value.join(', ') || '-' : String(value)}`,
+      )
+    : null;
+  return { ...rest, capabilities: lines, created_at, updated_at };
+}
+
+export function registerCloudCommands(program: Command, shell: Shell, run: Run): void {
+  const cloud = program.command('cloud').description('clouds GIMinG keeps images in');
+  listOutput(cloud.command('list').description('list clouds').option('--long', 'more columns')).action(
+    run(async (opts: Record<string, unknown>) => {
+      const clouds = await shell.client.clouds.list();
+      const rows = clouds.map((c) => ({
+        ID: c.id,
+        Name: c.name,
+        Type: c.type,
+        Region: c.region_name,
+        Zone: c.zone,
+        Scope: c.scope,
+        'Agents Up': c.agents_up,
+        Bucket: c.bucket ?? '',
+        Owner: c.owner,
+        'Created At': c.created_at,
+      }));
+      shell.printList(opts.long ? [...CLOUD_COLUMNS, ...CLOUD_LONG] : CLOUD_COLUMNS, rows, opts);
+    }),
+  );
+  showOutput(cloud.command('show').description('show a cloud').argument('<cloud>', 'name or ID')).action(
+    run(async (ref: string, opts: Record<string, unknown>) => {
+      const shown = await shell.client.clouds.get(ref);
+      // A table shows the capabilities one per line; JSON and YAML keep them as the API gives them.
+      shell.printOne(formatOptions(opts).format === 'table' ? cloudFields(shown) : { ...shown }, opts);
+    }),
+  );
+  showOutput(
+    cloud
+      .command('create')
+      .description("register a shared cloud (administrators), or one of your project's (--project)")
+      .argument('<name>', 'the cloud name')
+      .requiredOption(
+        '--region <region>',
+        'the region of its image endpoint in the Keystone catalog (aws: the AWS region, such as us-east-1)',
+      )
+      .option('--zone <zone>', 'the zone of the agents that serve it (default: the name)')
+      .option('--type <type>', 'the cloud type: openstack or aws', 'openstack')
+      .option('--project', "a cloud of your project's own, not shared")
+      .option('--auth-url <url>', "the cloud's own identity service (openstack project clouds)")
+      .option('--credentials-ref <secret>', 'the key-manager secret (UUID or href) holding its credentials')
+      .option('--bucket <bucket>', 'the S3 bucket GIMinG may use for transfers (aws clouds)'),
+  ).action(
+    run(async (name: string, opts: Record<string, unknown>) => {
+      const created = await shell.client.clouds.create({
+        name,
+        regionName: opts.region as string,
+        type: opts.type as string,
+        ...(opts.zone ? { zone: opts.zone as string } : {}),
+        ...(opts.project ? { project: true } : {}),
+        ...(opts.authUrl ? { authUrl: opts.authUrl as string } : {}),
+        ...(opts.credentialsRef ? { credentialsRef: opts.credentialsRef as string } : {}),
+        ...(opts.bucket ? { bucket: opts.bucket as string } : {}),
+      });
+      shell.printOne(created, opts);
+    }),
+  );
+  cloud
+    .command('delete')
+    .description('remove clouds that hold no tracked copy (shared ones: administrators)')
+    .argument('<cloud...>', 'names or IDs')
+    .action(
+      run(async (refs: string[]) => {
+        let failed = 0;
+        for (const ref of refs) {
+          try {
+            await shell.client.clouds.delete(ref);
+          } catch (err) {
+            failed += 1;
+            reportError(shell, err, `Failed to delete cloud ${ref}`);
+          }
+        }
+        return failed > 0 ? 1 : 0;
+      }),
+    );
+  const cloudImage = cloud.command('image').description("a cloud's own images");
+  listOutput(
+    cloudImage
+      .command('list')
+      .description('list, live, the images you can see in a cloud, and which GIMinG image tracks each')
+      .argument('<cloud>', 'name or ID')
+      .option('--limit <n>', 'at most this many images')
+      .option('--long', 'more columns'),
+  ).action(
+    run(async (ref: string, opts: Record<string, unknown>) => {
+      const images = await shell.client.clouds.images(ref, opts.limit ? Number(opts.limit) : undefined);
+      const rows = images.map((i) => ({
+        ID: i.id,
+        Name: i.name,
+        Status: i.status,
+        Size: i.size,
+        Visibility: i.visibility,
+        'Tracked By': i.tracked_by,
+        'Disk Format': i.disk_format,
+        'Container Format': i.container_format,
+        Owner: i.owner,
+        Checksum: i.checksum,
+      }));
+      const base = ['ID', 'Name', 'Status', 'Size', 'Visibility', 'Tracked By'];
+      shell.printList(
+        opts.long ? [...base, 'Disk Format', 'Container Format', 'Owner', 'Checksum'] : base,
+        rows,
+        opts,
+      );
+    }),
+  );
+}

@@ -1,0 +1,41 @@
+/**
+ * What every command module shares: the runner that turns an action's result into the exit code, the
+ * report of a failed request, and key=value options.
+ */
+import { GimmingClientError } from '../errors';
+import type { Shell } from './context';
+import { UsageError } from './output';
+
+/** Wraps an action: a number it resolves with becomes the exit code. */
+export type Run = <A extends unknown[]>(
+  fn: (...args: A) => Promise<number | void>,
+) => (...args: A) => Promise<void>;
+
+export function makeRun(setExit: (code: number) => void): Run {
+  return (fn) =>
+    async (...args) => {
+      const code = await fn(...args);
+      if (typeof code === 'number') setExit(code);
+    };
+}
+
+export function keyValues(pairs: string[] | undefined, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new UsageError(`${what} must be key=value, not ${pair}.`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
+
+export function reportError(shell: Shell, err: unknown, prefix?: string): void {
+  const what = prefix ? `${prefix}: ` : '';
+  if (err instanceof GimmingClientError) {
+    const status = err.status ? ` (HTTP ${err.status})` : '';
+    const rid = err.requestId ? ` (Request-ID: ${err.requestId})` : '';
+    shell.err.write(`${what}${err.message}${status}${rid}\n`);
+  } else {
+    shell.err.write(`${what}${err instanceof Error ? err.message : String(err)}\n`);
+  }
+}
