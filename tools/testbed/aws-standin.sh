@@ -55,8 +55,9 @@ build_aws_standin() {
     fail_with_log "$log" "aws-standin: compiling tools/aws-standin failed"
 }
 
-aws_standin_build_stamp() {
-  find "$REPO_DIR/dist/tools/aws-standin" -name '*.js' -print0 | sort -z | xargs -0 md5sum | md5sum | cut -d' ' -f1
+aws_standin_build_stamp() { # the build and the checkout it runs from: either changing restarts it
+  { printf '%s\n' "$REPO_DIR"; find "$REPO_DIR/dist/tools/aws-standin" -name '*.js' -print0 | sort -z | xargs -0 md5sum; } |
+    md5sum | cut -d' ' -f1
 }
 
 render_aws_standin_config() {
