@@ -55,9 +55,8 @@ build_aws_standin() {
     fail_with_log "$log" "aws-standin: compiling tools/aws-standin failed"
 }
 
-aws_standin_build_stamp() { # the build and the checkout it runs from: either changing restarts it
-  { printf '%s\n' "$REPO_DIR"; find "$REPO_DIR/dist/tools/aws-standin" -name '*.js' -print0 | sort -z | xargs -0 md5sum; } |
-    md5sum | cut -d' ' -f1
+aws_standin_build_stamp() {
+  find "$REPO_DIR/dist/tools/aws-standin" -name '*.js' -print0 | sort -z | xargs -0 md5sum | md5sum | cut -d' ' -f1
 }
 
 render_aws_standin_config() {
@@ -85,18 +84,26 @@ render_aws_standin_config() {
   (umask 077 && printf '%s\n' "$json" >"$tmpl")
   if render "$tmpl" "$ETC/aws-standin/standin.json"; then CONFIG_CHANGED[aws-standin]=1; fi
   rm -f "$tmpl"
-  # A new build restarts the stand-in too (its state lives on in its state directory).
-  local stamp
+  # A new build of the checkout it runs from restarts it too (its state lives on in its state
+  # directory). One started from another checkout of the project (on a machine several share) is left
+  # alone: two checkouts would otherwise take turns restarting it under each other's tests.
+  local stamp ran_from ran_stamp
   stamp=$(aws_standin_build_stamp)
-  if [[ -f $RUN/aws-standin.build && $(<"$RUN/aws-standin.build") != "$stamp" ]]; then
-    CONFIG_CHANGED[aws-standin]=1
+  if [[ -f $RUN/aws-standin.build ]]; then
+    { read -r ran_from && read -r ran_stamp; } <"$RUN/aws-standin.build" || true
+    if [[ -z ${ran_stamp:-} ]]; then ran_stamp=${ran_from:-} ran_from=$REPO_DIR; fi # a stamp of one line
+    if [[ ${ran_from:-} == "$REPO_DIR" && ${ran_stamp:-} != "$stamp" ]]; then
+      CONFIG_CHANGED[aws-standin]=1
+    elif [[ ${ran_from:-} != "$REPO_DIR" ]] && service_pid aws-standin >/dev/null; then
+      say "aws-standin: runs the build of ${ran_from:-another checkout}; not restarted for this one"
+    fi
   fi
   AWS_STANDIN_STAMP=$stamp
 }
 
 start_aws-standin() {
   launch aws-standin "$(command -v node)" "$AWS_STANDIN_MAIN" --config "$ETC/aws-standin/standin.json"
-  printf '%s\n' "$AWS_STANDIN_STAMP" >"$RUN/aws-standin.build"
+  printf '%s\n%s\n' "$REPO_DIR" "$AWS_STANDIN_STAMP" >"$RUN/aws-standin.build"
 }
 
 healthy_aws-standin() {
