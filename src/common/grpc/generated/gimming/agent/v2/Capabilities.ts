@@ -9,6 +9,7 @@ export interface Capabilities {
   native_copy?: string[];
   sharing?: string;
   visibilities?: string[];
+  convertible_formats?: string[];
 }
 
 export interface Capabilities__Output {
@@ -20,4 +21,5 @@ export interface Capabilities__Output {
   native_copy: string[];
   sharing: string;
   visibilities: string[];
+  convertible_formats: string[];
 }
