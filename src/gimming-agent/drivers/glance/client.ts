@@ -29,6 +29,16 @@ export class GlanceClient {
     return this.http.json(...args);
   }
 
+  /** The image endpoint this client talks to. */
+  get endpoint(): string {
+    return this.opts.endpoint;
+  }
+
+  /** The image schema (GET /v2/schemas/image): what the zone takes, disk formats among it. */
+  async getImageSchema(): Promise<unknown> {
+    return (await this.json('GET', '/v2/schemas/image', 'Reading the image schema')).body;
+  }
+
   async getImage(id: string): Promise<GlanceImage> {
     const res = await this.json(
       'GET',
