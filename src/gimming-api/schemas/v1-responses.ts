@@ -44,6 +44,8 @@ export const Cloud = T.Object({
         native_copy: T.Array(T.String()),
         sharing: T.String(),
         visibilities: T.Array(T.String()),
+        /** Disk formats this cloud's agents convert copies between (qemu-img); absent or empty: none. */
+        convertible_formats: T.Optional(T.Array(T.String())),
       }),
     ),
   ),
