@@ -53,6 +53,7 @@ async function convert(
         `bytes left of this agent's staging area ([agent] staging_max_bytes = ${settings.staging.maxBytes}).`,
     );
   }
+  if (call.cancelled) throw cancelled();
   const source = openSource();
   const onCancel = () => {
     abort.abort();

@@ -12,7 +12,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../../common/context';
 import { digestMap } from '../../common/digests';
 import { CONVERTIBLE_FORMATS, conversionTarget } from '../../common/disk-formats';
-import { GimmingError } from '../../common/errors';
+import { GimmingError, describeError } from '../../common/errors';
 import { agentClient } from '../../common/grpc/agent-client';
 import { contextToMetadata } from '../../common/grpc/context-metadata';
 import { fromServiceError } from '../../common/grpc/errors';
@@ -221,7 +221,14 @@ async function conversionNeeded(
 ): Promise<string> {
   if (req.convert_from && req.convert_from !== spec.disk_format) return req.convert_from;
   if (!session.diskFormats) return '';
-  const accepted = await session.diskFormats();
+  let accepted: readonly string[];
+  try {
+    accepted = await session.diskFormats();
+  } catch (err) {
+    // Not knowing the cloud's own list is no reason to fail the copy: the cloud refuses what it takes not.
+    log.warn({ task_id: req.task_id, err: describeError(err) }, "the cloud's disk formats could not be read");
+    return '';
+  }
   const to = conversionTarget(spec.disk_format, accepted, opts.conversion ? CONVERTIBLE_FORMATS : []);
   if (to === null) return '';
   if (to === undefined) {

@@ -211,6 +211,17 @@ describe('copies converted with qemu-img into a cloud that takes raw only', func
     assert.equal(staging.usedBytes, used);
   });
 
+  it('refuses a format no conversion serves (an iso) before any work', async () => {
+    const source = await stageQcow2(randomBytes(64 * 1024));
+    const before = readdirSync(cloudDir).length;
+    const call = start(source.id, source.expect, {
+      image: { name: 'img', disk_format: 'iso', container_format: 'bare', visibility: 'private' },
+    });
+    await assert.rejects(events(call), /takes no iso images \(raw\), and no conversion serves it/);
+    assert.equal(readdirSync(cloudDir).length, before);
+    assert.deepEqual(scratchFiles(), []);
+  });
+
   it('refuses a source whose bytes are not the image before converting them', async () => {
     const source = await stageQcow2(randomBytes(512 * 1024));
     const wrong = { ...source.expect, digests: [{ algo: 'sha512', value: hex('sha512', Buffer.from('x')) }] };
