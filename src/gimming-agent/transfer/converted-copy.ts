@@ -13,6 +13,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { conversionProperties } from '../../common/converted-copy';
 import { digestList, digestMap } from '../../common/digests';
 import { GimmingError } from '../../common/errors';
+import { fromServiceError } from '../../common/grpc/errors';
 import type { CopyEvent } from '../../common/grpc/generated/gimming/agent/v2/CopyEvent';
 import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
 import { getLogger } from '../../common/log';
@@ -83,7 +84,8 @@ async function convert(
   } catch (err) {
     source.cancel();
     if (call.cancelled || abort.signal.aborted) throw cancelled();
-    throw err;
+    // The source agent's own failure, as it said it (the stream's gRPC status and error).
+    throw err instanceof GimmingError ? err : fromServiceError(err, source.peer);
   } finally {
     clearInterval(ticker);
     call.off('cancelled', onCancel);

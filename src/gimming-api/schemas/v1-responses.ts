@@ -76,7 +76,10 @@ export const Location = T.Object({
   status: T.String(),
   task_id: Nullable(T.String()),
   last_verified_at: Nullable(Time),
-  /** How the copy was proven to hold the image's bytes: cloud, agent, provenance or unverified. */
+  /**
+   * How the copy was proven to hold the image's bytes: cloud, agent, provenance, converted (it holds them
+   * converted to another disk format) or unverified.
+   */
   proof: T.Optional(Nullable(T.String())),
   /** Only when one image is shown (or changed): the copy as its cloud describes it, null if unread. */
   remote: T.Optional(Nullable(Remote)),
