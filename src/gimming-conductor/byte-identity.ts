@@ -99,7 +99,7 @@ type IdentityColumns = Pick<ImageRow, 'size' | 'checksum' | 'osHashAlgo' | 'osHa
 /**
  * What a copy holds, for the image: its bytes (`same`, `different`, `unproven` as compareBytes), or
  * (`converted`) the image's bytes converted to another format, as the conversion recorded on the copy
- * says: its source is the image's identity (size and sha512), and what the copy's cloud reports of its
+ * says: its source is the image's identity (size, md5, sha512), and what the copy's cloud reports of its
  * bytes, if anything, is the converted bytes' identity. A recorded conversion whose hashes the copy
  * contradicts is `different`.
  */
@@ -111,12 +111,12 @@ export function copyVerdict(
   if (direct === 'same') return direct;
   const conversion = conversionOf(remote.properties ?? {});
   if (!conversion) return direct;
-  const wanted = identityOf(image);
-  const sourceMatches =
-    (wanted.size === null || wanted.size === conversion.source.size) &&
-    wanted.digests.sha512 !== undefined &&
-    wanted.digests.sha512 === conversion.source.sha512;
-  if (!sourceMatches) return direct;
+  // The recorded source must be the image: the same size, every hash both know equal, one at least.
+  const source = compareBytes(identityOf(image), {
+    size: conversion.source.size,
+    digests: conversion.source.digests,
+  });
+  if (source.verdict !== 'same') return direct;
   const converted = compareBytes(
     { size: conversion.converted.size, digests: conversion.converted.digests },
     remoteIdentity(remote),

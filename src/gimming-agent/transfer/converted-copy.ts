@@ -120,7 +120,7 @@ export async function runConvertedCopy(
         ...spec.properties,
         ...conversionProperties({
           from,
-          source: { size: converted.source.size, sha512: converted.source.digests.sha512 ?? '' },
+          source: { size: converted.source.size, digests: converted.source.digests },
           converted: { size: converted.size, digests: converted.digests },
         }),
       },

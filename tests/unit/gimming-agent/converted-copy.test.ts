@@ -176,7 +176,10 @@ describe('copies converted with qemu-img into a cloud that takes raw only', func
     const record = JSON.parse(readFileSync(join(cloudDir, `${created}.json`), 'utf8'));
     assert.deepEqual(conversionOf(record.properties), {
       from: 'qcow2',
-      source: { size: source.qcow2.length, sha512: hex('sha512', source.qcow2) },
+      source: {
+        size: source.qcow2.length,
+        digests: { md5: hex('md5', source.qcow2), sha512: hex('sha512', source.qcow2) },
+      },
       converted: { size: held.length, digests: { md5: hex('md5', held), sha512: hex('sha512', held) } },
     });
     assert.deepEqual(scratchFiles(), [], 'no scratch file is left');

@@ -60,7 +60,7 @@ describe('a converted copy is not a changed one', () => {
   };
   const properties = conversionProperties({
     from: 'qcow2',
-    source: { size: source.length, sha512: h('sha512', source) },
+    source: { size: source.length, digests: { md5: h('md5', source), sha512: h('sha512', source) } },
     converted: {
       size: converted.length,
       digests: { md5: h('md5', converted), sha512: h('sha512', converted) },
@@ -81,11 +81,18 @@ describe('a converted copy is not a changed one', () => {
     assert.equal(copyVerdict(image, { size: converted.length, digests: [], properties }), 'converted');
   });
 
+  it('names the source by every hash both know (an image whose os_hash is sha256: by md5)', () => {
+    const sha256Image = { ...image, osHashAlgo: 'sha256', osHashValue: h('sha256', source) };
+    assert.equal(copyVerdict(sha256Image, remote(converted)), 'converted');
+    const otherMd5 = { ...sha256Image, checksum: h('md5', Buffer.from('not the source')) };
+    assert.equal(copyVerdict(otherMd5, remote(converted)), 'different');
+  });
+
   it('is `different` without a record, with a record of another source, or other bytes', () => {
     assert.equal(copyVerdict(image, remote(converted, {})), 'different');
     const other = conversionProperties({
       from: 'qcow2',
-      source: { size: source.length, sha512: h('sha512', Buffer.from('another image')) },
+      source: { size: source.length, digests: { sha512: h('sha512', Buffer.from('another image')) } },
       converted: { size: converted.length, digests: { sha512: h('sha512', converted) } },
     });
     assert.equal(copyVerdict(image, remote(converted, other)), 'different');
