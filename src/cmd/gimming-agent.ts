@@ -13,7 +13,8 @@ import { MessagingConnection } from '../common/rpc/connection';
 import { brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
 import { DriverLoadError } from '../gimming-agent/drivers/registry';
-import { agentDrivers, agentHandlers } from '../gimming-agent/service';
+import { agentDrivers, agentHandlers, convertibleFormats } from '../gimming-agent/service';
+import { checkConversion } from '../gimming-agent/conversion/config';
 import { StagingStore } from '../gimming-agent/staging/store';
 import { HeartbeatPublisher } from '../gimming-conductor/rpcapi';
 import { startMetrics } from '../common/metrics';
@@ -47,6 +48,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   log.info({ drivers: drivers.names }, 'cloud drivers loaded');
+  try {
+    const qemuImg = await checkConversion(config);
+    if (qemuImg) log.info({ qemu_img: qemuImg }, 'image conversion enabled');
+  } catch (err) {
+    // As a bad option: conversion is on, and what it runs does not.
+    process.stderr.write(`${NAME}: [agent] image_conversion: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const { host, transport_url, control_exchange } = config.DEFAULT;
   const { zone, bind_host, bind_port, advertise_address, heartbeat_interval, chunk_size } = config.agent;
 
@@ -90,7 +99,9 @@ async function main(): Promise<void> {
     brokerTls(config.oslo_messaging_rabbit),
   );
   // What each kind of cloud this agent serves can do: the conductor shows it and plans with it.
-  const driverInfos = drivers.names.map((name) => driverInfo(drivers.driver(name) as CloudDriver));
+  const driverInfos = drivers.names.map((name) =>
+    driverInfo(drivers.driver(name) as CloudDriver, convertibleFormats(config)),
+  );
   const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);
   const heartbeat = async () => {
     try {

@@ -50,8 +50,11 @@ export interface DriverDescription extends DriverInfo {
   capabilities: Capabilities__Output;
 }
 
-/** A driver and what its kind of cloud can do, as GetInfo and the heartbeats tell the conductor. */
-export function driverInfo(driver: CloudDriver): DriverDescription {
+/**
+ * A driver and what its kind of cloud can do, as GetInfo and the heartbeats tell the conductor, with the
+ * formats this agent converts between for it (none for a cloud it cannot write to).
+ */
+export function driverInfo(driver: CloudDriver, convertible: readonly string[] = []): DriverDescription {
   const c = driver.capabilities;
   return {
     name: driver.name,
@@ -65,6 +68,7 @@ export function driverInfo(driver: CloudDriver): DriverDescription {
       sharing: c.sharing,
       visibilities: [...c.visibilities],
       reserved_property_prefixes: [...c.reservedPropertyPrefixes],
+      convertible_formats: c.canImport ? [...convertible] : [],
     },
   };
 }

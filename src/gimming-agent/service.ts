@@ -27,6 +27,8 @@ import { serveRead } from './transfer/read';
 import { type ImportOptions, runImport } from './transfer/import-url';
 import { importRules } from '../common/import-filter';
 import type { TransferMeter } from './metrics';
+import { conversionConfig } from './conversion/config';
+import { CONVERTIBLE_FORMATS } from '../common/disk-formats';
 
 const log = getLogger('agent.service');
 
@@ -119,6 +121,11 @@ export function agentDrivers(config: GimmingConfig): DriverRegistry {
   return loadDrivers(config, { sessions });
 }
 
+/** The disk formats this agent converts between: every one qemu-img serves here, or none. */
+export function convertibleFormats(config: GimmingConfig): readonly string[] {
+  return conversionConfig(config).image_conversion ? CONVERTIBLE_FORMATS : [];
+}
+
 export function agentHandlers(
   config: GimmingConfig,
   identity: AgentIdentity,
@@ -128,6 +135,7 @@ export function agentHandlers(
 ): AgentHandlers {
   const open = (ctx: RequestContext, cloud: Parameters<DriverRegistry['open']>[1]) =>
     drivers.open(ctx, cloud).then((opened) => opened.session);
+  const conversion = conversionConfig(config);
   const copyOptions: CopyOptions = {
     drivers,
     peer: {
@@ -137,6 +145,9 @@ export function agentHandlers(
     progressIntervalMs: 1000,
     local: { staging, address: () => identity.address },
     ...(meter ? { meter } : {}),
+    ...(conversion.image_conversion
+      ? { conversion: { qemuImgPath: conversion.qemu_img_path, staging } }
+      : {}),
   };
   const importOptions: ImportOptions = {
     rules: importRules(config.import_filtering),
@@ -148,7 +159,9 @@ export function agentHandlers(
     GetInfo: unaryHandler('GetInfo', async () => ({
       ...identity,
       version: VERSION,
-      drivers: drivers.names.map((name) => driverInfo(drivers.driver(name) as CloudDriver)),
+      drivers: drivers.names.map((name) =>
+        driverInfo(drivers.driver(name) as CloudDriver, convertibleFormats(config)),
+      ),
     })),
     DescribeImage: unaryHandler('DescribeImage', async (ctx, req) =>
       toRemoteImage(await (await open(ctx, req.cloud)).describe(req.image_id)),

@@ -141,8 +141,11 @@ export function copyImage(
   const result = new Promise<CopyOutcome>((resolve, reject) => {
     let done: CopyOutcome | undefined;
     call.on('data', (event: CopyEvent__Output) => {
-      if (event.done?.image) done = { image: event.done.image, proof: event.done.proof?.kind || 'cloud' };
-      else onEvent(event);
+      if (event.done?.image) {
+        // A copy converted on the way is proven to hold the converted bytes, made from the source's.
+        const proof = event.done.proof?.converted_from ? 'converted' : event.done.proof?.kind || 'cloud';
+        done = { image: event.done.image, proof };
+      } else onEvent(event);
     });
     call.on('error', (err) => reject(fromServiceError(err, address)));
     call.on('end', () => {

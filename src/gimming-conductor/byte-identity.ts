@@ -7,9 +7,12 @@
  * (Glance computes md5 and sha512 on upload), hashes the agent computed while it wrote the copy (for clouds
  * that report none; the agent records them on the copy), or provenance (the cloud copied the image
  * itself). A copy whose bytes nothing proves is `unproven`: linking one needs the user's explicit consent,
- * and the copy then shows as unverified.
+ * and the copy then shows as unverified. A copy converted to another disk format on the way (the target
+ * took not the source's) holds other bytes by design: it is `converted` when the conversion it records
+ * names the image's own identity as its source and its cloud's hashes (if any) are the converted bytes'.
  */
 import { type Digest, type Digests, compareDigests, digestMap } from '../common/digests';
+import { conversionOf } from '../common/converted-copy';
 import type { ImageRow } from './db/entities';
 
 export { type Digest, digestList, digestMap } from '../common/digests';
@@ -18,7 +21,7 @@ export { type Digest, digestList, digestMap } from '../common/digests';
 export const IMAGE_ID_PROPERTY = 'gimming_image_id';
 
 /** How a copy was proven to hold its image's bytes (the `proof` of a location). */
-export type Proof = 'cloud' | 'agent' | 'provenance' | 'unverified';
+export type Proof = 'cloud' | 'agent' | 'provenance' | 'converted' | 'unverified';
 
 /** What is known of some data: its size (null: unknown) and its hashes by algorithm (lower-case hex). */
 export interface ByteIdentity {
@@ -89,4 +92,34 @@ export function sameBytes(
 export function remoteIdentity(remote: { size: number; digests: readonly Digest[] }): ByteIdentity {
   // A cloud reports size 0 for an image it does not know the size of (no data yet).
   return { size: remote.size > 0 ? remote.size : null, digests: digestMap(remote.digests) };
+}
+
+type IdentityColumns = Pick<ImageRow, 'size' | 'checksum' | 'osHashAlgo' | 'osHashValue'>;
+
+/**
+ * What a copy holds, for the image: its bytes (`same`, `different`, `unproven` as compareBytes), or
+ * (`converted`) the image's bytes converted to another format, as the conversion recorded on the copy
+ * says: its source is the image's identity (size, md5, sha512), and what the copy's cloud reports of its
+ * bytes, if anything, is the converted bytes' identity. A recorded conversion whose hashes the copy
+ * contradicts is `different`.
+ */
+export function copyVerdict(
+  image: IdentityColumns,
+  remote: { size: number; digests: readonly Digest[]; properties?: Readonly<Record<string, string>> },
+): Verdict | 'converted' {
+  const direct = compareBytes(identityOf(image), remoteIdentity(remote)).verdict;
+  if (direct === 'same') return direct;
+  const conversion = conversionOf(remote.properties ?? {});
+  if (!conversion) return direct;
+  // The recorded source must be the image: the same size, every hash both know equal, one at least.
+  const source = compareBytes(identityOf(image), {
+    size: conversion.source.size,
+    digests: conversion.source.digests,
+  });
+  if (source.verdict !== 'same') return direct;
+  const converted = compareBytes(
+    { size: conversion.converted.size, digests: conversion.converted.digests },
+    remoteIdentity(remote),
+  );
+  return converted.verdict === 'different' ? 'different' : 'converted';
 }

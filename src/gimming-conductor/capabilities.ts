@@ -4,10 +4,34 @@
  * driver says it cannot do, instead of assuming every cloud is Glance.
  */
 import type { Static } from '@sinclair/typebox';
+import { conversionTarget } from '../common/disk-formats';
 import { GimmingError } from '../common/errors';
 import type { CapabilitiesArg } from './rpc-schemas';
 
-export type Capabilities = Static<typeof CapabilitiesArg>;
+/**
+ * What a kind of cloud can do, and (agents since conversion) the disk formats its agents convert between
+ * (Capabilities.convertible_formats: carried in the heartbeat's drivers, which allow more fields).
+ */
+export type Capabilities = Static<typeof CapabilitiesArg> & { convertible_formats?: string[] };
+
+/** The disk format a copy is written in, and the source's when the target agent converts it. */
+export interface FormatPlan {
+  disk_format: string;
+  /** The source's format when the copy is converted; '' when the bytes are copied as they are. */
+  convert_from: string;
+}
+
+/**
+ * The format a copy is made in: the source's when the target takes it (or nothing is known of the
+ * target), else the one the target's agents convert it to (disk-formats.ts CONVERSION_PREFERENCE), among
+ * those the target takes; null when no conversion serves (the copy is then refused, see copyProblems).
+ */
+export function planFormats(target: Capabilities | null | undefined, source: string): FormatPlan | null {
+  if (!target || !source) return { disk_format: source, convert_from: '' };
+  const to = conversionTarget(source, target.disk_formats, target.convertible_formats ?? []);
+  if (to === null) return { disk_format: source, convert_from: '' };
+  return to === undefined ? null : { disk_format: to, convert_from: source };
+}
 
 /** What a cloud's kind can do in its zone, from AgentRegistry.capabilitiesByZone (null: no agent says). */
 export function capabilitiesOf(
@@ -34,8 +58,8 @@ export function parseDrivers(json: string | null): Array<{ name: string; capabil
 
 /**
  * Why a copy from one cloud to another cannot be made, by what their drivers say (empty: it can, or
- * nothing is known of a side, in which case the agent decides). The image's formats must be ones the
- * target takes: converting them is the target driver's business once it says it can.
+ * nothing is known of a side, in which case the agent decides). The image's disk format must be one the
+ * target takes, or one its agents convert to one it takes (planFormats).
  */
 export function copyProblems(
   source: Capabilities | null | undefined,
@@ -46,13 +70,13 @@ export function copyProblems(
   if (source && !source.can_export) problems.push('its source cloud cannot export image data');
   if (target) {
     if (!target.can_import) problems.push('the target cloud cannot import image data');
-    if (
-      target.disk_formats.length > 0 &&
-      spec.disk_format &&
-      !target.disk_formats.includes(spec.disk_format)
-    ) {
+    if (planFormats(target, spec.disk_format) === null) {
+      const converts = target.convertible_formats ?? [];
       problems.push(
-        `the target cloud takes no ${spec.disk_format} images (${target.disk_formats.join(', ')})`,
+        `the target cloud takes no ${spec.disk_format} images (${target.disk_formats.join(', ')}), and ` +
+          (converts.length === 0
+            ? 'its agents convert none'
+            : `its agents convert none to a format it takes (they convert ${converts.join(', ')})`),
       );
     }
     if (

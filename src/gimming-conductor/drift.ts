@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { asGimmingError } from '../common/errors';
 import { getLogger } from '../common/log';
-import { compareBytes, identityOf } from './byte-identity';
+import { copyVerdict, digestList, identityOf } from './byte-identity';
 import { CloudRow, LocationRow } from './db/entities';
 import type { ImageQueries } from './image-queries';
 import { ConductorNotifier } from './notify';
@@ -56,11 +56,22 @@ export class DriftCheck {
               osHashAlgo: remote.os_hash_algo,
               osHashValue: remote.os_hash_value,
             });
-            const verdict = compareBytes(identityOf(image), shown).verdict;
+            // A copy GIMinG converted on the way is checked against the conversion it records
+            // (byte-identity.ts copyVerdict): its bytes differ from the image's by design.
+            const verdict = copyVerdict(image, {
+              size: shown.size ?? 0,
+              digests: digestList(shown.digests),
+              properties: remote.properties,
+            });
             // A copy nothing could prove when it was made or linked (its cloud reports no hash) stays
             // as it was while it exists: only a hash that differs is a mismatch.
             const unprovable = location.proof === 'unverified' || location.proof === 'agent';
-            status = verdict === 'same' || (verdict === 'unproven' && unprovable) ? 'active' : 'mismatch';
+            status =
+              verdict === 'same' ||
+              (verdict === 'converted' && location.proof === 'converted') ||
+              (verdict === 'unproven' && unprovable)
+                ? 'active'
+                : 'mismatch';
           } catch (err) {
             const gerr = asGimmingError(err);
             if (gerr.status !== 404) {

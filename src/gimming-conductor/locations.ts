@@ -14,7 +14,8 @@ import { assertMayTrack, assertNotDeleting } from './image-guards';
 import type { ImageQueries } from './image-queries';
 import type { RemoteTags } from './remote-tags';
 import type { LocationView, MethodArgs } from './rpc-schemas';
-import { compareBytes, identityColumns, identityOf, remoteIdentity } from './byte-identity';
+import { copyVerdict, identityColumns, remoteIdentity } from './byte-identity';
+import { CONVERTED_FROM_PROPERTY } from '../common/converted-copy';
 import { locationView } from './views';
 
 const log = getLogger('conductor.locations');
@@ -48,7 +49,17 @@ export class LocationService {
         `Image ${remote.id} in cloud ${cloud.name} is ${remote.status}, not active.`,
       );
     }
-    const verdict = compareBytes(identityOf(image), remoteIdentity(remote)).verdict;
+    // A copy GIMinG converted on the way holds other bytes by design (byte-identity.ts copyVerdict); only
+    // its own record says what it was converted from, so linking it takes the user's consent.
+    const verdict = copyVerdict(image, remote);
+    if (verdict === 'converted' && !args.accept_unverified) {
+      throw conflict(
+        'gimming.location.unverifiable',
+        `Image ${remote.id} in cloud ${cloud.name} records that it holds the bytes of image ${image.id} ` +
+          `converted from ${remote.properties[CONVERTED_FROM_PROPERTY] ?? 'another format'}; only that record ` +
+          'says so. Link it with accept_unverified to track it as a converted copy.',
+      );
+    }
     if (verdict === 'unproven' && !args.accept_unverified) {
       throw conflict(
         'gimming.location.unverifiable',
@@ -90,7 +101,7 @@ export class LocationService {
     const fields = {
       remoteId: remote.id,
       status: 'active',
-      proof: verdict === 'same' ? 'cloud' : 'unverified',
+      proof: verdict === 'same' ? 'cloud' : verdict === 'converted' ? 'converted' : 'unverified',
       taskId: null,
       lastVerifiedAt: now,
       updatedAt: now,

@@ -1,7 +1,8 @@
 /**
  * A real cloud driver for tests: a "cloud" that is a directory. Each image is <id>.json (its record) and
  * <id>.data (its bytes). Like EC2 or GCE, it reports no hashes of its own, so the agent proves copies into
- * it with the hashes it computes in flight.
+ * it with the hashes it computes in flight. `formats` limits the disk formats it takes (as a Glance zone's
+ * disk_formats do): an image of another format is refused, as Glance refuses it.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -24,7 +25,12 @@ class DirSession implements CloudSession {
   constructor(
     private readonly dir: string,
     readonly cloudName: string,
+    private readonly formats: readonly string[],
   ) {}
+
+  async diskFormats() {
+    return this.formats;
+  }
 
   private record(id: string): CloudImage {
     const path = join(this.dir, `${id}.json`);
@@ -83,6 +89,13 @@ class DirSession implements CloudSession {
     return { stream: createReadStream(path), announcedLength: statSync(path).size };
   }
   async create(spec: ImageSpec) {
+    if (!this.formats.includes(spec.disk_format)) {
+      throw new GimmingError(
+        'gimming.cloud.bad_request',
+        400,
+        `Creating an image in cloud ${this.cloudName} was refused: invalid disk format ${spec.disk_format}.`,
+      );
+    }
     const id = randomUUID();
     const now = new Date().toISOString();
     this.save({
@@ -113,14 +126,19 @@ class DirSession implements CloudSession {
   }
 }
 
-/** A driver serving clouds of type `name` from `dir`. */
-export function dirDriver(dir: string, name = 'dir'): CloudDriver {
+/** A driver serving clouds of type `name` from `dir`, taking images of `formats`. */
+export function dirDriver(
+  dir: string,
+  name = 'dir',
+  opts: { formats?: readonly string[] } = {},
+): CloudDriver {
+  const formats = opts.formats ?? ['raw', 'qcow2'];
   return {
     name,
     capabilities: {
       canExport: true,
       canImport: true,
-      diskFormats: ['raw', 'qcow2'],
+      diskFormats: formats,
       containerFormats: ['bare'],
       reportedHashes: [],
       nativeCopy: [],
@@ -133,7 +151,7 @@ export function dirDriver(dir: string, name = 'dir'): CloudDriver {
       return {
         idleTimeoutMs: 30_000,
         async open(_ctx, cloud) {
-          return new DirSession(dir, cloud.name || cloud.id);
+          return new DirSession(dir, cloud.name || cloud.id, formats);
         },
       };
     },

@@ -98,6 +98,11 @@ export interface CloudSession {
    * image record as the cloud has it then.
    */
   upload(id: string, data: Readable): Promise<UploadResult>;
+  /**
+   * The disk formats this cloud takes, as the cloud itself says (a Glance zone's configured
+   * disk_formats), when they can differ from the driver's capabilities; the copy converts to one of them.
+   */
+  diskFormats?(): Promise<readonly string[]>;
 }
 
 export interface CloudDriver {

@@ -11,6 +11,7 @@ import type { RequestContext } from '../../common/context';
 import { GimmingError } from '../../common/errors';
 import type { CloudRef__Output } from '../../common/grpc/generated/gimming/agent/v2/CloudRef';
 import type { CloudDriver, CloudOpener, CloudSession, ConfigFragment, DriverContext } from './driver';
+import { CONVERSION_CONFIG } from '../conversion/config';
 
 export class DriverLoadError extends Error {
   override name = 'DriverLoadError';
@@ -46,9 +47,15 @@ export function discoverDrivers(dir: string = __dirname): Map<string, CloudDrive
   return found;
 }
 
-/** The options of every driver found, composed into the configuration every daemon loads. */
+/**
+ * The options of every driver found, and of image conversion (conversion/config.ts), composed into the
+ * configuration every daemon loads.
+ */
 export function driverConfigFragments(dir?: string): ConfigFragment[] {
-  return [...discoverDrivers(dir).values()].flatMap((d) => (d.config ? [d.config] : []));
+  return [
+    ...[...discoverDrivers(dir).values()].flatMap((d) => (d.config ? [d.config] : [])),
+    CONVERSION_CONFIG,
+  ];
 }
 
 /** The drivers this agent serves clouds with, ready. */

@@ -1,6 +1,7 @@
 /**
  * The agent's staging area: uploaded image data waits here, one file per GIMinG image, until every target
- * cloud has its copy. Bounded by [agent] staging_max_bytes; a partial upload never stays behind.
+ * cloud has its copy. Bounded by [agent] staging_max_bytes, which also counts the scratch files of the
+ * conversions this agent runs (conversion/scratch.ts); a partial upload never stays behind.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -8,6 +9,7 @@ import {
   createWriteStream,
   mkdirSync,
   readdirSync,
+  rmSync,
   statSync,
   type ReadStream,
 } from 'node:fs';
@@ -97,6 +99,10 @@ export class StagingStore {
     private readonly onBytesWritten?: (bytes: number) => void,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // A conversion never outlives its agent: what one left at a crash is removed.
+    this.scratchDir = join(dir, 'scratch');
+    rmSync(this.scratchDir, { recursive: true, force: true });
+    mkdirSync(this.scratchDir, { mode: 0o700 });
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (name.endsWith('.part')) {
@@ -105,6 +111,29 @@ export class StagingStore {
         this.held.set(name, statSync(path).size);
       }
     }
+  }
+
+  /** Where conversions keep their scratch files, under the staging directory. */
+  readonly scratchDir: string;
+
+  /**
+   * Reserves `bytes` in all of the area for a conversion's scratch files (`key`: one per conversion), counted
+   * with the staged data; refused with `gimming.staging.full` when they do not fit.
+   */
+  reserveScratch(key: string, bytes: number, what: string): void {
+    // A reservation that grows counts on the room it already holds.
+    const room = this.maxBytes - this.usedBytes + (this.held.get(`scratch:${key}`) ?? 0);
+    if (bytes > room) {
+      throw tooLarge(
+        `${what} needs ${bytes} bytes of scratch space, more than the ${room} bytes left of this agent's ` +
+          `staging area ([agent] staging_max_bytes = ${this.maxBytes}).`,
+      );
+    }
+    this.held.set(`scratch:${key}`, bytes);
+  }
+
+  releaseScratch(key: string): void {
+    this.held.delete(`scratch:${key}`);
   }
 
   get usedBytes(): number {

@@ -10,26 +10,28 @@
 import { getDefaultHighWaterMark, setDefaultHighWaterMark } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../../common/context';
-import { compareDigests, digestMap } from '../../common/digests';
+import { digestMap } from '../../common/digests';
+import { CONVERTIBLE_FORMATS, conversionTarget } from '../../common/disk-formats';
 import { GimmingError, describeError } from '../../common/errors';
-import { type AgentClientOptions, agentClient } from '../../common/grpc/agent-client';
+import { agentClient } from '../../common/grpc/agent-client';
 import { contextToMetadata } from '../../common/grpc/context-metadata';
 import { fromServiceError } from '../../common/grpc/errors';
 import type { AgentClient } from '../../common/grpc/loader';
 import type { CopyEvent } from '../../common/grpc/generated/gimming/agent/v2/CopyEvent';
 import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
 import type { ReadImageRequest } from '../../common/grpc/generated/gimming/agent/v2/ReadImageRequest';
-import type { Image as RemoteImage } from '../../common/grpc/generated/gimming/agent/v2/Image';
 import { getLogger } from '../../common/log';
 import type { CloudDriver, CloudSession, ImageSpec } from '../drivers/driver';
-import type { CloudImage, ImageDigests } from '../drivers/image';
-import type { DriverRegistry } from '../drivers/registry';
+import type { CloudImage } from '../drivers/image';
 import { toProof, toRemoteImage } from '../remote-image';
-import type { Readable } from 'node:stream';
-import type { StagingStore } from '../staging/store';
-import type { TransferMeter } from '../metrics';
 import { type CopyProof, InFlightDigests, proofOf } from './proof';
 import { writeWithBackpressure } from './stream-writes';
+import type { ByteSource, CopyOptions, CopyResult } from './copy-types';
+import { deleteQuietly, verifyCopy } from './copy-check';
+import { runConvertedCopy } from './converted-copy';
+
+export type { ByteSource, CopyOptions, CopyResult } from './copy-types';
+export { type CopyCheck, verifyCopy } from './copy-check';
 
 const log = getLogger('agent.copy');
 
@@ -73,24 +75,6 @@ export function openSourceStream(
   return call;
 }
 
-export interface CopyOptions {
-  drivers: DriverRegistry;
-  peer: AgentClientOptions;
-  progressIntervalMs: number;
-  /** This agent's own staging area and address: staged data it holds itself is read from disk directly. */
-  local?: { staging: StagingStore; address: () => string };
-  /** Told of the bytes as they arrive and of each verified copy (the agent's metrics). */
-  meter?: TransferMeter;
-}
-
-/** Where a copy's bytes come from: another agent's ReadImage stream, or this agent's own staging area. */
-interface ByteSource {
-  stream: Readable;
-  cancel(): void;
-  /** Who serves the bytes, for messages. */
-  peer: string;
-}
-
 function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: CopyOptions): ByteSource {
   let source: ByteSource;
   if (req.source_is_staging && opts.local && req.source_agent_address === opts.local.address()) {
@@ -113,47 +97,6 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
   // created): an 'error' nobody listens to would end the agent. pullAndUpload reads the error itself.
   source.stream.on('error', () => undefined);
   return source;
-}
-
-/** What a copy is checked against: the identity the conductor expects, and what the copy shows. */
-export interface CopyCheck {
-  problems: string[];
-  /** The algorithms compared (every one both sides know). */
-  compared: string[];
-}
-
-/**
- * Compares what proves the copy (the cloud's hashes or the agent's own) with what it must hold: the same
- * size, and every hash both sides know equal, with at least one compared.
- */
-export function verifyCopy(
-  expect: CopyImageRequest__Output['expect'],
-  got: { status: string; size: number; digests: ImageDigests },
-): CopyCheck {
-  const problems: string[] = [];
-  const compared: string[] = [];
-  if (got.status !== 'active') problems.push(`status is ${got.status}, not active`);
-  if (!expect) return { problems, compared };
-  if (expect.size && got.size !== expect.size) {
-    problems.push(`size ${String(got.size)} != ${String(expect.size)}`);
-  }
-  const expected = digestMap(expect.digests);
-  const check = compareDigests(expected, got.digests);
-  compared.push(...check.compared);
-  problems.push(...check.problems);
-  if (Object.keys(expected).length === 0) problems.push('the source exposes no hash to compare with');
-  else if (compared.length === 0) {
-    problems.push(
-      `the copy shows none of the source's hashes (${Object.keys(expected).join(', ')}) to compare with`,
-    );
-  }
-  return { problems, compared };
-}
-
-/** How a copy ended: the copy as the cloud has it, and what proved it equal to the source. */
-export interface CopyResult {
-  image: RemoteImage;
-  proof: CopyProof;
 }
 
 export async function runCopy(
@@ -182,6 +125,19 @@ export async function runCopy(
     properties: req.image.properties,
     tags: req.image.tags,
   };
+  const convertFrom = await conversionNeeded(req, session, spec, opts);
+  if (convertFrom) {
+    return runConvertedCopy(
+      call,
+      opts.conversion,
+      driver,
+      session,
+      spec,
+      convertFrom,
+      () => openSource(ctx, req, opts),
+      opts,
+    );
+  }
   // Start pulling while the image is created: meanwhile the stream waits in its read-ahead and the
   // flow-control window (see openSourceStream).
   const source = openSource(ctx, req, opts);
@@ -252,6 +208,42 @@ export async function runCopy(
   }
 }
 
+/**
+ * The disk format the source's bytes are converted from, or '' when they are copied as they are: as the
+ * conductor planned (convert_from), or because the target cloud's own list refuses the format (a Glance
+ * zone's disk_formats, read from the cloud at copy time); `spec.disk_format` is then the one converted to.
+ */
+async function conversionNeeded(
+  req: CopyImageRequest__Output,
+  session: CloudSession,
+  spec: ImageSpec,
+  opts: CopyOptions,
+): Promise<string> {
+  if (req.convert_from && req.convert_from !== spec.disk_format) return req.convert_from;
+  if (!session.diskFormats) return '';
+  let accepted: readonly string[];
+  try {
+    accepted = await session.diskFormats();
+  } catch (err) {
+    // Not knowing the cloud's own list is no reason to fail the copy: the cloud refuses what it takes not.
+    log.warn({ task_id: req.task_id, err: describeError(err) }, "the cloud's disk formats could not be read");
+    return '';
+  }
+  const to = conversionTarget(spec.disk_format, accepted, opts.conversion ? CONVERTIBLE_FORMATS : []);
+  if (to === null) return '';
+  if (to === undefined) {
+    throw new GimmingError(
+      'gimming.cloud.cannot_copy',
+      409,
+      `Cloud ${session.cloudName} takes no ${spec.disk_format} images (${accepted.join(', ')})` +
+        (opts.conversion ? ', and no conversion serves it.' : ', and this agent converts none.'),
+    );
+  }
+  const from = spec.disk_format;
+  spec.disk_format = to;
+  return from;
+}
+
 async function pullAndUpload(
   call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
   driver: CloudDriver,
@@ -307,16 +299,4 @@ async function pullAndUpload(
   );
   await writeWithBackpressure(call, { progress: { bytes_done: done, bytes_total: total || done } });
   return { bytes: done, seconds, image, proof: proofOf(image, digests) };
-}
-
-async function deleteQuietly(session: CloudSession, imageId: string, taskId: string): Promise<void> {
-  try {
-    await session.delete(imageId);
-    log.info({ task_id: taskId, target_image_id: imageId }, 'half-made target image deleted');
-  } catch (err) {
-    log.error(
-      { task_id: taskId, target_image_id: imageId, err: describeError(err) },
-      'could not delete the half-made target image',
-    );
-  }
 }

@@ -46,6 +46,8 @@ export const Cloud = T.Object({
         native_copy: T.Array(T.String()),
         sharing: T.String(),
         visibilities: T.Array(T.String()),
+        /** Disk formats this cloud's agents convert copies between (qemu-img); absent or empty: none. */
+        convertible_formats: T.Optional(T.Array(T.String())),
       }),
     ),
   ),
@@ -78,7 +80,10 @@ export const Location = T.Object({
   status: T.String(),
   task_id: Nullable(T.String()),
   last_verified_at: Nullable(Time),
-  /** How the copy was proven to hold the image's bytes: cloud, agent, provenance or unverified. */
+  /**
+   * How the copy was proven to hold the image's bytes: cloud, agent, provenance, converted (it holds them
+   * converted to another disk format) or unverified.
+   */
   proof: T.Optional(Nullable(T.String())),
   /** Only when one image is shown (or changed): the copy as its cloud describes it, null if unread. */
   remote: T.Optional(Nullable(Remote)),

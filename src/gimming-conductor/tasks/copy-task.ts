@@ -15,10 +15,10 @@ import { dataSpec } from '../image-spec';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import type { RetryPolicy } from './retry';
-import { IMAGE_ID_PROPERTY, digestList, identityOf, sameBytes } from '../byte-identity';
+import { IMAGE_ID_PROPERTY, copyVerdict, digestList, identityOf, sameBytes } from '../byte-identity';
 import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
-import { assertCanCopy, capabilitiesOf } from '../capabilities';
+import { type FormatPlan, assertCanCopy, capabilitiesOf, planFormats } from '../capabilities';
 
 const log = getLogger('conductor.copy');
 
@@ -97,21 +97,35 @@ export class CopyTask implements RunnableTask {
         this.markRunning(task, targetAgent.address, event),
       ]);
       if (finished) {
-        // Found again by the hashes its cloud shows.
-        await this.markSucceeded(task, finished, event, 'cloud');
+        // Found again by the hashes its cloud shows (or the conversion it records).
+        const proof = copyVerdict(image, finished) === 'converted' ? 'converted' : 'cloud';
+        await this.markSucceeded(task, finished, event, proof);
         await this.deps.afterCopy?.(this.ctx, image.id, target, finished.id);
         return;
       }
       // What the two kinds of cloud can do, as their zones' agents say: nothing is asked of a cloud
       // that cannot do it (a failure that no retry mends).
       const capabilities = await this.deps.agents.capabilitiesByZone();
+      const targetCapabilities = capabilitiesOf(capabilities, target);
       assertCanCopy(
         source.cloud ? capabilitiesOf(capabilities, source.cloud) : null,
-        capabilitiesOf(capabilities, target),
+        targetCapabilities,
         source.spec,
         target.name,
       );
-      const { image: copy, proof } = await this.copy(task, image, source, target, targetAgent.address);
+      // A format the target takes not is converted by its agent (checked just above to be possible).
+      const formats = planFormats(targetCapabilities, source.spec.disk_format) ?? {
+        disk_format: source.spec.disk_format,
+        convert_from: '',
+      };
+      const { image: copy, proof } = await this.copy(
+        task,
+        image,
+        source,
+        target,
+        targetAgent.address,
+        formats,
+      );
       await this.markSucceeded(task, copy, event, proof);
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);
     } catch (err) {
@@ -127,7 +141,10 @@ export class CopyTask implements RunnableTask {
     const tagged = await this.deps.gateway.listImages(this.ctx, address, target, {
       [IMAGE_ID_PROPERTY]: image.id,
     });
-    const good = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
+    // A copy converted on the way holds other bytes by design: its recorded conversion proves it.
+    const good = tagged.find(
+      (t) => t.status === 'active' && (sameBytes(image, t) || copyVerdict(image, t) === 'converted'),
+    );
     for (const leftover of tagged.filter((t) => t !== good)) {
       await this.deps.gateway.deleteImage(this.ctx, address, target, leftover.id);
       log.info(
@@ -204,6 +221,7 @@ export class CopyTask implements RunnableTask {
     source: CopySource,
     target: CloudRow,
     targetAddress: string,
+    formats: FormatPlan,
   ): Promise<CopyOutcome> {
     const { db } = this.deps;
     let lastWrite = 0;
@@ -221,9 +239,10 @@ export class CopyTask implements RunnableTask {
         source_is_staging: source.cloud === null,
         source_agent_address: source.address,
         source_image_id: source.id,
+        convert_from: formats.convert_from,
         image: {
           name: image.specName,
-          disk_format: source.spec.disk_format,
+          disk_format: formats.disk_format,
           container_format: source.spec.container_format,
           visibility:
             image.specVisibility === 'public' && !this.ctx.isAdmin ? 'private' : image.specVisibility,

@@ -53,7 +53,7 @@ export function imageFields(i: ImageView): Row {
     properties: i.properties,
     locations: i.locations.map(
       (l) =>
-        `${l.cloud}: ${l.status}${l.image_id ? ` (${l.image_id})` : ''}${l.proof === 'unverified' ? ' [unverified]' : ''}${l.remote_error ? ` [${l.remote_error.code}]` : ''}`,
+        `${l.cloud}: ${l.status}${l.image_id ? ` (${l.image_id})` : ''}${l.proof === 'unverified' ? ' [unverified]' : l.proof === 'converted' ? ' [converted]' : ''}${l.remote_error ? ` [${l.remote_error.code}]` : ''}`,
     ),
     ...(i.available_in ? { available_in: i.available_in.join(', ') } : {}),
     created_at: i.created_at,

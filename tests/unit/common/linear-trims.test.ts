@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { RequestContext } from '../../../src/common/context';
 import { secretHref } from '../../../src/common/cloud-credentials/key-manager';
 import { trimTrailingSlashes, withoutVersionSuffix } from '../../../src/common/trim';
-import { glanceMessage } from '../../../src/gimming-agent/drivers/glance/client';
+import { glanceMessage } from '../../../src/gimming-agent/drivers/glance/errors';
 import { glanceEndpointIn } from '../../../src/gimming-agent/drivers/glance/endpoint';
 
 const MiB16 = 16 * 1024 * 1024;

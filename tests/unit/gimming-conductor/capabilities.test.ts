@@ -31,7 +31,7 @@ describe('planning a copy with the clouds capabilities', () => {
     assert.deepEqual(problems, [
       'its source cloud cannot export image data',
       'the target cloud cannot import image data',
-      'the target cloud takes no qcow2 images (raw)',
+      'the target cloud takes no qcow2 images (raw), and its agents convert none',
       'the target cloud takes no bare containers',
     ]);
   });

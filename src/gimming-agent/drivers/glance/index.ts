@@ -8,11 +8,14 @@ import type { CloudDriver, DriverCapabilities } from '../driver';
 import { GlanceClient } from './client';
 import { CONFIG, glanceConfig } from './config';
 import { glanceEndpoint, glanceEndpointIn } from './endpoint';
+import { DiskFormatCache } from './disk-formats';
 import { GlanceSession } from './session';
 
 const CAPABILITIES: DriverCapabilities = {
   canExport: true,
   canImport: true,
+  // Every format Glance knows; a zone's own [image_format] disk_formats may take fewer, and is read from
+  // its image schema when a copy is written to it (GlanceSession.diskFormats): the agent converts then.
   diskFormats: ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'],
   containerFormats: ['bare', 'ovf', 'ova', 'aki', 'ari', 'ami', 'docker', 'compressed'],
   // Glance computes the md5 checksum and os_hash_value (sha512 by default) as it stores the data.
@@ -43,6 +46,7 @@ export const driver: CloudDriver = {
     const iface = own.agent.glance_interface;
     const timeoutMs = own.agent.glance_timeout * 1000;
     const tls = new ClientTls('glance', own.glance);
+    const formats = new DiskFormatCache();
     return {
       idleTimeoutMs: timeoutMs,
       async open(ctx, cloud) {
@@ -66,7 +70,7 @@ export const driver: CloudDriver = {
           cloudName,
           ...(access ? { lookup: access.lookup, ...(access.tls ? { tls: access.tls } : {}) } : { tls }),
         });
-        return new GlanceSession(client, cloudName);
+        return new GlanceSession(client, cloudName, formats);
       },
     };
   },

@@ -4,7 +4,7 @@
  */
 import type { CloudImage, CloudMember, ImageDigests } from '../image';
 import type { ImageSpec } from '../driver';
-import { type GlanceImage, type GlanceMember, isUserProperty } from './client';
+import { type GlanceImage, type GlanceMember, isUserProperty } from './wire-types';
 
 export type PatchOp = { op: string; path: string; value?: string };
 

@@ -5,13 +5,21 @@ import type { Readable } from 'node:stream';
 import type { CloudSession, ImageData, ImageSpec, UploadResult } from '../driver';
 import type { CloudImage, CloudMember } from '../image';
 import type { GlanceClient } from './client';
+import { DiskFormatCache } from './disk-formats';
 import { createBody, propertyPatch, toCloudImage, toCloudMember, updatePatch } from './record';
 
 export class GlanceSession implements CloudSession {
   constructor(
     private readonly client: GlanceClient,
     readonly cloudName: string,
+    /** The zones' disk formats read so far, shared by the sessions of one agent. */
+    private readonly formats: DiskFormatCache = new DiskFormatCache(),
   ) {}
+
+  /** The disk formats this zone takes, from its image schema (its [image_format] disk_formats). */
+  diskFormats(): Promise<readonly string[]> {
+    return this.formats.get(this.client.endpoint, () => this.client.getImageSchema());
+  }
 
   async describe(id: string): Promise<CloudImage> {
     return toCloudImage(await this.client.getImage(id));

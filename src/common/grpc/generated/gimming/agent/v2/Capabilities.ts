@@ -9,6 +9,7 @@ export interface Capabilities {
   native_copy?: string[];
   sharing?: string;
   visibilities?: string[];
+  convertible_formats?: string[];
   reserved_property_prefixes?: string[];
 }
 
@@ -21,5 +22,6 @@ export interface Capabilities__Output {
   native_copy: string[];
   sharing: string;
   visibilities: string[];
+  convertible_formats: string[];
   reserved_property_prefixes: string[];
 }

@@ -22,6 +22,7 @@ export interface CopyImageRequest {
   image?: _gimming_agent_v2_ImageSpec | null;
   expect?: _gimming_agent_v2_ByteIdentity | null;
   source_is_staging?: boolean;
+  convert_from?: string;
 }
 
 export interface CopyImageRequest__Output {
@@ -33,4 +34,5 @@ export interface CopyImageRequest__Output {
   image: _gimming_agent_v2_ImageSpec__Output | null;
   expect: _gimming_agent_v2_ByteIdentity__Output | null;
   source_is_staging: boolean;
+  convert_from: string;
 }

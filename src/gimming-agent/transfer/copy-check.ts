@@ -1,0 +1,58 @@
+/**
+ * What a finished copy is checked against, and the removal of a half-made one.
+ */
+import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
+import { compareDigests, digestMap } from '../../common/digests';
+import { describeError } from '../../common/errors';
+import { getLogger } from '../../common/log';
+import type { CloudSession } from '../drivers/driver';
+import type { ImageDigests } from '../drivers/image';
+
+const log = getLogger('agent.copy');
+
+/** What a copy is checked against: the identity the conductor expects, and what the copy shows. */
+export interface CopyCheck {
+  problems: string[];
+  /** The algorithms compared (every one both sides know). */
+  compared: string[];
+}
+
+/**
+ * Compares what proves the copy (the cloud's hashes or the agent's own) with what it must hold: the same
+ * size, and every hash both sides know equal, with at least one compared.
+ */
+export function verifyCopy(
+  expect: CopyImageRequest__Output['expect'],
+  got: { status: string; size: number; digests: ImageDigests },
+): CopyCheck {
+  const problems: string[] = [];
+  const compared: string[] = [];
+  if (got.status !== 'active') problems.push(`status is ${got.status}, not active`);
+  if (!expect) return { problems, compared };
+  if (expect.size && got.size !== expect.size) {
+    problems.push(`size ${String(got.size)} != ${String(expect.size)}`);
+  }
+  const expected = digestMap(expect.digests);
+  const check = compareDigests(expected, got.digests);
+  compared.push(...check.compared);
+  problems.push(...check.problems);
+  if (Object.keys(expected).length === 0) problems.push('the source exposes no hash to compare with');
+  else if (compared.length === 0) {
+    problems.push(
+      `the copy shows none of the source's hashes (${Object.keys(expected).join(', ')}) to compare with`,
+    );
+  }
+  return { problems, compared };
+}
+
+export async function deleteQuietly(session: CloudSession, imageId: string, taskId: string): Promise<void> {
+  try {
+    await session.delete(imageId);
+    log.info({ task_id: taskId, target_image_id: imageId }, 'half-made target image deleted');
+  } catch (err) {
+    log.error(
+      { task_id: taskId, target_image_id: imageId, err: describeError(err) },
+      'could not delete the half-made target image',
+    );
+  }
+}
