@@ -64,6 +64,8 @@ export function driverInfo(driver: CloudDriver): DriverDescription {
       native_copy: [...c.nativeCopy],
       sharing: c.sharing,
       visibilities: [...c.visibilities],
+      fixed_names: c.fixedNames ?? false,
+      records_proof: c.recordsProof ?? false,
     },
   };
 }

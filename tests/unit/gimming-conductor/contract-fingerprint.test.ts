@@ -16,7 +16,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 const EXPECTED = {
   conductor: { version: '1.8', fingerprint: '642e0ea8ca4156f4' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '59a0fc60d93fbfff' },
+  agentProto: { fingerprint: 'c47ed9d5a161ea3d' },
 };
 
 describe('contract fingerprints', () => {

@@ -9,6 +9,8 @@ export interface Capabilities {
   native_copy?: string[];
   sharing?: string;
   visibilities?: string[];
+  fixed_names?: boolean;
+  records_proof?: boolean;
 }
 
 export interface Capabilities__Output {
@@ -20,4 +22,6 @@ export interface Capabilities__Output {
   native_copy: string[];
   sharing: string;
   visibilities: string[];
+  fixed_names: boolean;
+  records_proof: boolean;
 }
