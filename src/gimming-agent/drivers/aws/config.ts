@@ -15,16 +15,16 @@ const int = (doc: string, def: number, min: number) => ({
 
 const AWS_GROUP = {
   ec2_endpoint: url(
-    'URL of the EC2 API to use instead of AWS own endpoint of the cloud region (a stand-in, or a VPC ' +
-      'endpoint). Empty: AWS own.',
+    "URL of the EC2 API to use instead of AWS's own endpoint of the cloud's region (a stand-in, or a VPC " +
+      "endpoint). Empty: AWS's own.",
   ),
   s3_endpoint: url(
-    'URL of the S3 API to use instead of AWS own endpoint of the cloud region. When set, buckets are ' +
-      'addressed by path (http://host/bucket/key). Empty: AWS own.',
+    "URL of the S3 API to use instead of AWS's own endpoint of the cloud's region. When set, buckets are " +
+      "addressed by path (http://host/bucket/key). Empty: AWS's own.",
   ),
   sts_endpoint: url(
-    'URL of the STS API through which a project cloud role_arn is assumed, instead of AWS own. Empty: ' +
-      'AWS own.',
+    "URL of the STS API through which a project cloud's role_arn is assumed, instead of AWS's own. " +
+      "Empty: AWS's own.",
   ),
   request_timeout: int(
     'Seconds without any answer after which a request to EC2, S3 or STS is abandoned.',
@@ -58,7 +58,7 @@ const AWS_GROUP = {
   export_format: {
     doc:
       'The disk format an image read out of EC2 is exported as (ExportImage); describe reports it as the ' +
-      'image disk_format.',
+      "image's disk_format.",
     format: ['raw', 'vmdk', 'vhd'] as const,
     default: 'raw' as const,
   },

@@ -89,6 +89,14 @@ export function awsFailure(err: unknown, what: string, cloudName: string, imageI
   }
   const detail = scrub(e.message ?? code);
   const opts = { cause: err, details: { aws_code: code } };
+  if (code === 'NoSuchBucket') {
+    return new GimmingError(
+      'gimming.cloud.no_bucket',
+      409,
+      `${where}: the transfer bucket does not exist.`,
+      opts,
+    );
+  }
   if (NOT_FOUND.has(code) || status === 404) {
     return new GimmingError(
       'gimming.remote_image.not_found',
@@ -118,14 +126,6 @@ export function awsFailure(err: unknown, what: string, cloudName: string, imageI
       ...opts,
       retryable: true,
     });
-  }
-  if (code === 'NoSuchBucket') {
-    return new GimmingError(
-      'gimming.cloud.no_bucket',
-      409,
-      `${where}: the transfer bucket does not exist.`,
-      opts,
-    );
   }
   if (CONFLICT.has(code) || status === 409) {
     return new GimmingError('gimming.cloud.conflict', 409, `${where} conflicts (${code}): ${detail}`, opts);
