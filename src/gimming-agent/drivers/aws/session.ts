@@ -239,7 +239,9 @@ export class AwsSession implements CloudSession {
     const amiId = await new Importer(this.clients.ec2, this.own, this.cloudName).run(p, data, opts);
     this.pending.drop(id);
     if (p.spec.visibility === 'public') await this.launchPermission(amiId, 'add', { Group: 'all' });
-    return { image: this.image(await this.amis.get(amiId)) };
+    // EC2 knows its volume's size, not the bytes it was made from: size 0 holds the copy to the bytes the
+    // agent wrote (and recordProof keeps them).
+    return { image: { ...this.image(await this.amis.get(amiId)), size: 0 } };
   }
 
   async recordProof(id: string, proof: WrittenProof): Promise<void> {
