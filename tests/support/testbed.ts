@@ -15,10 +15,31 @@ export interface TestbedUser {
   project_domain_name: string;
 }
 
+export interface TestbedAwsAccount {
+  account_id: string;
+  access_key_id: string;
+  secret_access_key: string;
+  /** `arn:aws:iam::<account>:role/gimming`, which the other account may assume. */
+  role_arn: string;
+  /** The account's transfer bucket in each region. */
+  buckets: Record<string, string>;
+}
+
+/** The AWS stand-in (tools/aws-standin) the test bed runs: see doc/source/contributor/aws-standin.rst. */
+export interface TestbedAwsStandin {
+  ec2_url: string;
+  sts_url: string;
+  s3_url: string;
+  control_url: string;
+  regions: string[];
+  accounts: Record<'operator' | 'project', TestbedAwsAccount>;
+}
+
 export interface Testbed {
   auth_url: string;
   users: Record<'admin' | 'demo' | 'alt' | 'gimming', TestbedUser>;
   regions: Record<string, { glance_url: string; store_dir?: string }>;
+  aws_standin?: TestbedAwsStandin;
 }
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');

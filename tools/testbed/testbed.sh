@@ -2,7 +2,8 @@
 # GIMinG test bed: a real Keystone, two Glance zones (RegionOne, RegionTwo) and
 # optionally Barbican, all on 127.0.0.1, from Debian's OpenStack packages.
 #
-#   testbed.sh up [--barbican]   start (idempotent; installs missing packages)
+#   testbed.sh up [--barbican]   start (idempotent; installs missing packages; builds the
+#                                AWS stand-in if the project's build has not)
 #   testbed.sh status            one line per service; exit 0 only if all healthy
 #   testbed.sh env               print the path of testbed.env
 #   testbed.sh down              stop the services this script started
@@ -13,6 +14,9 @@
 #   GIMMING_TESTBED_TOKEN_EXPIRATION         Keystone [token] expiration, s (default 3600)
 #   GIMMING_TESTBED_GLANCE_TOKEN_CACHE_TIME  Glance keystone_authtoken token_cache_time,
 #                                            s (default 300, -1 disables the cache)
+#   GIMMING_TESTBED_AWS_MIN_TASK_MS          shortest import/export/copy task of the AWS stand-in,
+#                                            ms (default 3000)
+#   GIMMING_TESTBED_AWS_TASK_BYTES_PER_SECOND  its tasks' simulated speed (default 256 MiB/s)
 # A changed value makes `up` restart the affected services.
 # See tools/testbed/README.md.
 set -euo pipefail
@@ -58,7 +62,7 @@ IDENTITY_VERSION=2
 REQUIRED_PACKAGES=(python3-keystone python3-keystonemiddleware python3-keystoneclient
   python3-glance python3-glance-store python3-openstackclient python3-glanceclient
   python3-barbican python3-barbicanclient uwsgi-core uwsgi-plugin-python3 memcached
-  qemu-utils sqlite3 curl jq)
+  qemu-utils sqlite3 curl jq python3-botocore)
 
 # A pyenv python3 may come first on PATH: children get Debian's tools first.
 unset PYTHONPATH PYTHONHOME
@@ -72,6 +76,9 @@ ETC=$STATE_DIR/etc
 DATA=$STATE_DIR/data
 RUN=$STATE_DIR/run
 LOG=$STATE_DIR/log
+
+# shellcheck source=tools/testbed/aws-standin.sh
+. "$SCRIPT_DIR/aws-standin.sh"
 
 # --- output helpers ----------------------------------------------------------
 
@@ -252,6 +259,7 @@ service_port() {
     glance-a) echo "$GLANCE_A_PORT" ;;
     glance-b) echo "$GLANCE_B_PORT" ;;
     barbican) echo "$BARBICAN_PORT" ;;
+    aws-standin) echo "$AWS_STANDIN_EC2_PORT" ;;
     *) die "unknown service $1" ;;
   esac
 }
@@ -263,6 +271,7 @@ service_url() {
     glance-a) echo "$GLANCE_A_URL ($REGION_A)" ;;
     glance-b) echo "$GLANCE_B_URL ($REGION_B)" ;;
     barbican) echo "$BARBICAN_URL ($REGION_A)" ;;
+    aws-standin) echo "EC2/STS $AWS_STANDIN_EC2_URL, S3 $AWS_STANDIN_S3_URL (${AWS_STANDIN_REGIONS[*]})" ;;
   esac
 }
 
@@ -861,6 +870,7 @@ write_outputs() {
      rabbitmq: {host: $host, port: $rp, user: "guest", password: "guest",
                 url: ("amqp://guest:guest@" + $host + ":" + ($rp | tostring) + "/")},
      state_dir: $dir, clouds_yaml: ($dir + "/clouds.yaml")}' "$ids" |
+    jq --argjson aws "$(aws_standin_json)" '. + {aws_standin: $aws}' |
     write_if_changed "$STATE_DIR/testbed.json"
 
   {
@@ -904,6 +914,7 @@ write_outputs() {
     printf 'export TESTBED_MARIADB_USER=root\n'
     printf 'export TESTBED_MARIADB_PASSWORD=\n'
     printf 'export TESTBED_RABBITMQ_URL=amqp://guest:guest@%s:%s/\n' "$HOST" "$RABBITMQ_PORT"
+    aws_standin_env
   } | write_if_changed "$STATE_DIR/testbed.env"
 
   {
@@ -966,8 +977,11 @@ cmd_up() {
   ensure_rabbitmq_start
   load_secrets
   if ((want_barbican)); then touch "$DATA/barbican.enabled"; fi
+  ensure_aws_secrets
+  build_aws_standin
   render_configs
-  local -a services=(memcached keystone glance-a glance-b)
+  render_aws_standin_config
+  local -a services=(memcached keystone glance-a glance-b aws-standin)
   if barbican_enabled; then services+=(barbican); fi
   preflight_ports "${services[@]}"
 
@@ -990,6 +1004,7 @@ cmd_up() {
   wait_job glance-b-db
   ensure_started glance-b
   if barbican_enabled; then ensure_started barbican; fi
+  ensure_started aws-standin
 
   wait_job keystone-bootstrap
   wait_healthy keystone
@@ -999,6 +1014,7 @@ cmd_up() {
   wait_healthy glance-a
   wait_healthy glance-b
   if barbican_enabled; then wait_healthy barbican; fi
+  wait_healthy aws-standin 60
   ensure_rabbitmq_wait
   write_outputs
   say "up: done in $(elapsed_since "$t0") s; environment: $STATE_DIR/testbed.env"
@@ -1010,7 +1026,7 @@ status_line() { # NAME STATE DETAIL
 
 cmd_status() {
   local rc=0 svc pid port
-  local -a services=(memcached keystone glance-a glance-b)
+  local -a services=(memcached keystone glance-a glance-b aws-standin)
   [[ -f $DATA/barbican.enabled ]] && services+=(barbican)
   for svc in "${services[@]}"; do
     port=$(service_port "$svc")
@@ -1043,7 +1059,7 @@ cmd_down() {
   fi
   take_lock
   local svc
-  for svc in barbican glance-b glance-a keystone memcached; do
+  for svc in aws-standin barbican glance-b glance-a keystone memcached; do
     if [[ -f $(pidfile "$svc") ]]; then stop_service "$svc"; fi
   done
   say "down: test bed services stopped (MariaDB and RabbitMQ left running)"

@@ -1,0 +1,137 @@
+/**
+ * Calls the AWS stand-in's tests share: the error a call must end with, raw parameters no SDK input can
+ * send, polling an import or export task to its end, importing bytes and registering an AMI.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import {
+  CreateTagsCommand,
+  DescribeExportImageTasksCommand,
+  DescribeImportSnapshotTasksCommand,
+  type EC2Client,
+  ImportSnapshotCommand,
+  RegisterImageCommand,
+  type SnapshotTaskDetail,
+} from '@aws-sdk/client-ec2';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { AwsStandin } from './aws-standin';
+
+export const R1 = 'us-east-1';
+export const R2 = 'eu-west-1';
+
+export interface AwsFailure {
+  name: string;
+  message: string;
+  $metadata: { httpStatusCode?: number };
+}
+
+/** The service error a call ends with (the test fails if it succeeds). */
+export async function failure(p: Promise<unknown>): Promise<AwsFailure> {
+  try {
+    await p;
+  } catch (e) {
+    return e as AwsFailure;
+  }
+  assert.fail('the call succeeded; the stand-in should have refused it');
+}
+
+/** Adds raw form parameters to every request of a client before it is signed (what no SDK input can). */
+export function withExtraForm(client: EC2Client, extra: string): EC2Client {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const req = args.request as { body?: string; headers: Record<string, string> };
+      req.body = `${req.body ?? ''}&${extra}`;
+      req.headers['content-length'] = String(Buffer.byteLength(req.body));
+      return next(args);
+    },
+    { step: 'build', name: 'extraForm' },
+  );
+  return client;
+}
+
+export function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+export async function bodyOf(s: { Body?: unknown }): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s.Body as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** Polls an import task to its end, returning every detail seen on the way. */
+export async function importToEnd(ec2: EC2Client, id: string): Promise<SnapshotTaskDetail[]> {
+  const seen: SnapshotTaskDetail[] = [];
+  for (let i = 0; i < 300; i++) {
+    const out = await ec2.send(new DescribeImportSnapshotTasksCommand({ ImportTaskIds: [id] }));
+    const d = out.ImportSnapshotTasks?.[0]?.SnapshotTaskDetail;
+    assert.ok(d, 'the task is described');
+    seen.push(d);
+    if (d.Status !== 'active') return seen;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`import task ${id} did not end`);
+}
+
+export async function exportToEnd(
+  ec2: EC2Client,
+  id: string,
+): Promise<{ status: string[]; progress: string[]; message?: string }> {
+  const status: string[] = [];
+  const progress: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const out = await ec2.send(new DescribeExportImageTasksCommand({ ExportImageTaskIds: [id] }));
+    const t = out.ExportImageTasks?.[0];
+    assert.ok(t);
+    status.push(t.Status ?? '');
+    if (t.Progress) progress.push(t.Progress);
+    if (t.Status !== 'active') return { status, progress, message: t.StatusMessage };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`export task ${id} did not end`);
+}
+
+/** Uploads bytes to the operator's transfer bucket in a region and imports them as a snapshot. */
+export async function importBytes(
+  st: AwsStandin,
+  region: string,
+  key: string,
+  bytes: Buffer,
+  format: 'RAW' | 'VMDK' | 'VHD',
+) {
+  const ec2 = st.ec2('operator', region);
+  await st
+    .s3('operator', region)
+    .send(new PutObjectCommand({ Bucket: st.bucket('operator', region), Key: key, Body: bytes }));
+  const task = await ec2.send(
+    new ImportSnapshotCommand({
+      DiskContainer: {
+        Format: format,
+        UserBucket: { S3Bucket: st.bucket('operator', region), S3Key: key },
+      },
+    }),
+  );
+  assert.match(task.ImportTaskId ?? '', /^import-snap-[0-9a-f]{17}$/);
+  return { ec2, taskId: task.ImportTaskId!, seen: await importToEnd(ec2, task.ImportTaskId!) };
+}
+
+export async function registerFrom(ec2: EC2Client, snapshotId: string, name: string): Promise<string> {
+  const out = await ec2.send(
+    new RegisterImageCommand({
+      Name: name,
+      Architecture: 'x86_64',
+      BootMode: 'uefi',
+      EnaSupport: true,
+      RootDeviceName: '/dev/xvda',
+      VirtualizationType: 'hvm',
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId, DeleteOnTermination: true } },
+      ],
+    }),
+  );
+  // RegisterImage has no TagSpecifications in botocore 1.29's model (the stand-in refuses them): CreateTags.
+  await ec2.send(
+    new CreateTagsCommand({ Resources: [out.ImageId!], Tags: [{ Key: 'gimming-id', Value: name }] }),
+  );
+  return out.ImageId!;
+}
