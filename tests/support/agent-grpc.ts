@@ -69,10 +69,7 @@ export interface RunningCopy {
 }
 
 export function copyImage(address: string, request: CopyImageRequest, token: Token): RunningCopy {
-  const stream = client(address).CopyImage(
-    request,
-    contextToMetadata(contextOf(token)),
-  );
+  const stream = client(address).CopyImage(request, contextToMetadata(contextOf(token)));
   const events: CopyEvent__Output[] = [];
   const waiters: Array<{
     match: (e: CopyEvent__Output) => boolean;
