@@ -355,7 +355,7 @@ describe('the EC2 driver, through an agent, against the EC2 and S3 stand-in', fu
     };
     const keys = standin.accounts.project;
     const stored = await http('POST', `${barbican_url}/v1/secrets`, {
-      token: stack.demo.id,
+      token: stack.admin.id,
       json: {
         name: 'gimming-test-aws-keys',
         payload: JSON.stringify({ access_key_id: keys.accessKeyId, secret_access_key: keys.secretAccessKey }),
@@ -377,20 +377,21 @@ describe('the EC2 driver, through an agent, against the EC2 and S3 stand-in', fu
       const done = await copyImage(
         agentB(),
         { ...intoEc2(sourceId, bytes, randomUUID()), target: project },
-        stack.demo,
+        stack.admin,
       ).result;
       const amiId = done.done?.image?.id ?? '';
       const ami = (await standin.state(EAST)).images.find((i) => i.id === amiId);
       assert.equal(ami?.account, keys.accountId, 'made in the project account, with its keys');
-      // Another project's token cannot read the secret: the cloud is not reachable with it.
-      await assert.rejects(call(agentB(), 'DescribeImage', { cloud: project, image_id: amiId }, stack.alt));
+      // The secret is admin's project's (made by admin, whom Barbican lets store secrets): with another
+      // project's token (demo's) it cannot be read, and the cloud cannot be reached.
+      await assert.rejects(call(agentB(), 'DescribeImage', { cloud: project, image_id: amiId }, stack.demo));
       assert.equal(
         (
           await call<{ deleted: boolean }>(
             agentB(),
             'DeleteImage',
             { cloud: project, image_id: amiId },
-            stack.demo,
+            stack.admin,
           )
         ).deleted,
         true,
@@ -401,7 +402,7 @@ describe('the EC2 driver, through an agent, against the EC2 and S3 stand-in', fu
         'a key is in the agent log',
       );
     } finally {
-      await http('DELETE', stored.body.secret_ref, { token: stack.demo.id });
+      await http('DELETE', stored.body.secret_ref, { token: stack.admin.id });
     }
   });
 });
