@@ -141,6 +141,8 @@ export class Importer {
         opts.progress?.({ stage: 'import', ...(Number.isFinite(percent) ? { percent } : {}) });
         if (d.Status === 'completed') return d;
         if (d.Status === 'deleted' || d.Status === 'deleting') {
+          // EC2 ended the task itself: nothing to cancel.
+          p.taskId = undefined;
           throw taskFailed('import', this.cloudName, taskId, d.StatusMessage ?? '');
         }
         return undefined;
