@@ -5,6 +5,7 @@
  * the agents: the proof is EC2's own provenance (and the source's proof tag, copied with the tags).
  * A failed or cancelled copy is deregistered with its snapshots.
  */
+import { randomUUID } from 'node:crypto';
 import { CopyImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GimmingError, describeError } from '../../../common/errors';
 import type { CloudRef__Output } from '../../../common/grpc/generated/gimming/agent/v2/CloudRef';
@@ -47,7 +48,8 @@ export async function copyBetweenRegions(
           Name: amiName(spec.name, spec.properties.gimming_image_id),
           Description: spec.name.slice(0, 255),
           CopyImageTags: true,
-          ClientToken: `${spec.properties.gimming_image_id ?? spec.name}-${sourceImageId}`.slice(0, 64),
+          // One per attempt: EC2 answers a token it saw with the same AMI, even one since deregistered.
+          ClientToken: randomUUID(),
         }),
       );
       copyId = out.ImageId;
