@@ -178,6 +178,33 @@ export default tseslint.config(
     },
   },
   {
+    // Only the EC2 driver knows AWS (issue 13): outside drivers/aws/, nothing imports the AWS SDK (the
+    // test support and the stand-in of EC2 and S3 may). typescript-eslint's rule of the same purpose, so
+    // that it adds to the core no-restricted-imports of the blocks above instead of replacing it.
+    files: ['src/**/*.ts', 'tests/**/*.ts', 'tools/**/*.ts'],
+    ignores: [
+      'src/gimming-agent/drivers/aws/**',
+      'tests/support/**',
+      'tools/aws-standin/**',
+      // The stand-in's own tests drive it with the real SDK.
+      'tests/functional/aws-standin*.test.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              message:
+                'Only src/gimming-agent/drivers/aws/ may use the AWS SDK: go through the driver interface.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // No module may reach itself through its imports, type-only ones included: a cycle is a design that
     // has lost its layers (and, at run time, a module read half-initialised).
     files: ['src/**/*.ts'],

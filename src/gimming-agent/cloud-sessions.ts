@@ -146,10 +146,28 @@ export class CloudSessions {
   }
 
   /**
+   * A cloud's own credentials as the JSON value they were given in, for a driver that reads its own kind
+   * (an EC2 access key): sealed with the call when they came with it, else the cloud's key-manager secret
+   * read with the caller's token. Undefined when the cloud has neither (a shared cloud). The driver checks
+   * the value's shape; nothing here keeps or logs it.
+   */
+  async credentialValue(ctx: RequestContext, cloud: CloudRef__Output): Promise<unknown> {
+    const given = this.givenValue(ctx, cloud);
+    if (given !== undefined) return given;
+    if (!cloud.credentials_ref) return undefined;
+    return this.secretValue(ctx, cloud);
+  }
+
+  /**
    * The credentials for this cloud that came sealed with the call, if any: sealed for this cloud's ID and
    * the caller's project, or they open to nothing.
    */
   private givenCredentials(ctx: RequestContext, cloud: CloudRef__Output): CloudAuth | undefined {
+    const value = this.givenValue(ctx, cloud);
+    return value === undefined ? undefined : parseCloudAuth(value, `for cloud ${cloud.name || cloud.id}`);
+  }
+
+  private givenValue(ctx: RequestContext, cloud: CloudRef__Output): unknown {
     const blob = SealedCredentials.parse(ctx.cloudCredentials).forCloud(cloud.id);
     if (blob === undefined) return undefined;
     const opened = this.opener.open(blob, { projectId: ctx.projectId ?? '', cloudId: cloud.id });
@@ -161,16 +179,22 @@ export class CloudSessions {
           'another project or cloud, or with a key this agent does not have): give them again.',
       );
     }
-    return parseCloudAuth(opened.value, `for cloud ${cloud.name || cloud.id}`);
+    return opened.value;
   }
 
   /** The credentials in the cloud's key-manager secret, read with the caller's token. */
   private async secretCredentials(ctx: RequestContext, cloud: CloudRef__Output): Promise<CloudAuth> {
+    const parsed = await this.secretValue(ctx, cloud);
+    const inner = (parsed as { auth?: unknown } | null)?.auth ?? parsed;
+    return parseCloudAuth(inner, `in the credentials secret of cloud ${cloud.name || cloud.id}`);
+  }
+
+  /** The JSON value of the cloud's key-manager secret, read with the caller's token. */
+  private async secretValue(ctx: RequestContext, cloud: CloudRef__Output): Promise<unknown> {
     const name = cloud.name || cloud.id;
     const payload = await readSecretPayload(ctx, cloud.credentials_ref, this.keyManager, this.timeoutMs);
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(payload);
+      return JSON.parse(payload) as unknown;
     } catch {
       throw new GimmingError(
         'gimming.cloud.bad_credentials',
@@ -178,8 +202,6 @@ export class CloudSessions {
         `The credentials secret of cloud ${name} does not hold a JSON object.`,
       );
     }
-    const inner = (parsed as { auth?: unknown } | null)?.auth ?? parsed;
-    return parseCloudAuth(inner, `in the credentials secret of cloud ${name}`);
   }
 
   private async authenticate(

@@ -69,6 +69,8 @@ export function driverInfo(driver: CloudDriver, convertible: readonly string[] =
       visibilities: [...c.visibilities],
       reserved_property_prefixes: [...c.reservedPropertyPrefixes],
       convertible_formats: c.canImport ? [...convertible] : [],
+      fixed_names: c.fixedNames ?? false,
+      records_proof: c.recordsProof ?? false,
     },
   };
 }

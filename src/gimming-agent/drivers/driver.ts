@@ -39,6 +39,13 @@ export interface DriverCapabilities {
    * carry one to the cloud, before anything is made.
    */
   reservedPropertyPrefixes: readonly string[];
+  /** An image's name is fixed once it exists (an AMI's): update refuses a new name. Default false. */
+  fixedNames?: boolean;
+  /**
+   * The driver records the agent's proof of a copy on the image (recordProof) and reports it back as the
+   * image's digests, so a later link or drift check can prove the bytes. Default false.
+   */
+  recordsProof?: boolean;
 }
 
 /** Options a driver owns, composed into the configuration schema (see composeSchema). */
@@ -69,6 +76,26 @@ export interface ImageData {
   announcedLength?: number;
 }
 
+/** How far a transfer's cloud-side work is: a stage the cloud runs, and its own percentage if it gives one. */
+export interface TransferProgress {
+  /** upload, import, register, export, copy. */
+  stage: string;
+  percent?: number;
+}
+
+/** What a long transfer inside a cloud listens to: the caller's cancel, and where its progress goes. */
+export interface TransferOptions {
+  /** Aborted when the caller cancels: the driver stops the cloud's work and cleans up. */
+  signal?: AbortSignal;
+  progress?: (p: TransferProgress) => void;
+}
+
+/** What proves a copy written by the agent: the bytes it wrote and the hashes it computed. */
+export interface WrittenProof {
+  size: number;
+  digests: ImageDigests;
+}
+
 /** What a finished upload proves: the record as the cloud now has it. */
 export interface UploadResult {
   image: CloudImage;
@@ -90,19 +117,36 @@ export interface CloudSession {
   listMembers(id: string): Promise<CloudMember[]>;
   /** False when the image was already gone. */
   delete(id: string): Promise<boolean>;
-  openRead(id: string): Promise<ImageData>;
-  /** Creates an image without data; the caller uploads to it, and deletes it if the upload fails. */
+  openRead(id: string, opts?: TransferOptions): Promise<ImageData>;
+  /**
+   * Creates an image without data; the caller uploads to it, and deletes it if the upload fails. A cloud
+   * that makes its image only from the data (EC2) answers a placeholder ID that delete understands, and
+   * upload answers the real one.
+   */
   create(spec: ImageSpec): Promise<string>;
   /**
    * Streams `data` into the image made by create. Resolves once the cloud has stored all of it, with the
-   * image record as the cloud has it then.
+   * image record as the cloud has it then (whose ID may differ from create's placeholder). Stops and
+   * cleans up when `opts.signal` aborts.
    */
-  upload(id: string, data: Readable): Promise<UploadResult>;
+  upload(id: string, data: Readable, opts?: TransferOptions): Promise<UploadResult>;
   /**
    * The disk formats this cloud takes, as the cloud itself says (a Glance zone's configured
    * disk_formats), when they can differ from the driver's capabilities; the copy converts to one of them.
    */
   diskFormats?(): Promise<readonly string[]>;
+  /** Records the agent's proof on a copy (drivers whose capabilities say recordsProof). */
+  recordProof?(id: string, proof: WrittenProof): Promise<void>;
+  /**
+   * Makes the copy inside the cloud itself, from an image of another cloud of a type in
+   * capabilities.nativeCopy (EC2's CopyImage between regions): no bytes pass through the agents.
+   */
+  copyNative?(
+    source: CloudRef__Output,
+    sourceImageId: string,
+    spec: ImageSpec,
+    opts: TransferOptions,
+  ): Promise<UploadResult>;
 }
 
 export interface CloudDriver {

@@ -18,7 +18,7 @@ import type { CopyEvent } from '../../common/grpc/generated/gimming/agent/v2/Cop
 import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
 import { getLogger } from '../../common/log';
 import { type ConversionSettings, type ConvertedFile, convertSource } from '../conversion/convert-source';
-import type { CloudDriver, CloudSession, ImageSpec } from '../drivers/driver';
+import type { CloudDriver, CloudSession, ImageSpec, TransferProgress } from '../drivers/driver';
 import { toProof, toRemoteImage } from '../remote-image';
 import { tooLarge } from '../staging/store';
 import { InFlightDigests, proofOf } from './proof';
@@ -125,7 +125,7 @@ export async function runConvertedCopy(
         }),
       },
     };
-    const targetId = await session.create(withRecord);
+    let targetId = await session.create(withRecord);
     log.info(
       { task_id: req.task_id, target_image_id: targetId, from, to: spec.disk_format },
       'target image created',
@@ -133,6 +133,11 @@ export async function runConvertedCopy(
     try {
       await writeWithBackpressure(call, { created: { image_id: targetId } });
       const result = await upload(call, driver, session, targetId, converted, opts);
+      if (result.image.id && result.image.id !== targetId) {
+        // The cloud made the image only from its data (EC2's AMI): its real ID replaces the placeholder.
+        targetId = result.image.id;
+        await writeWithBackpressure(call, { created: { image_id: targetId } });
+      }
       const shown = {
         ...result.image,
         size: result.image.size || result.proof.size,
@@ -148,6 +153,9 @@ export async function runConvertedCopy(
           502,
           `The copy in cloud ${req.target?.name ?? ''} does not match the converted bytes: ${problems.join('; ')}.`,
         );
+      }
+      if (result.proof.by === 'agent' && driver.capabilities.recordsProof && session.recordProof) {
+        await session.recordProof(targetId, { size: result.proof.size, digests: result.proof.digests });
       }
       const copied = toRemoteImage(shown);
       const proof = {
@@ -192,13 +200,30 @@ async function upload(
     done += chunk.length;
     digests?.update(chunk as Buffer);
   });
-  const onCancel = () => stream.destroy(cancelled());
+  // A cancel stops the stream and the cloud's own work after it (an import task), through the signal.
+  const aborter = new AbortController();
+  const onCancel = () => {
+    aborter.abort();
+    stream.destroy(cancelled());
+  };
   call.once('cancelled', onCancel);
+  let stage: TransferProgress | undefined;
   const ticker = setInterval(() => {
-    if (!call.cancelled) call.write({ progress: { bytes_done: done, bytes_total: converted.size } });
+    if (!call.cancelled) {
+      call.write({
+        progress: {
+          bytes_done: done,
+          bytes_total: converted.size,
+          ...(stage ? { stage: stage.stage, stage_percent: stage.percent ?? -1 } : {}),
+        },
+      });
+    }
   }, opts.progressIntervalMs);
   try {
-    const { image } = await session.upload(targetId, stream);
+    const { image } = await session.upload(targetId, stream, {
+      signal: aborter.signal,
+      progress: (p) => (stage = p),
+    });
     if (call.cancelled) throw cancelled();
     return { image, proof: proofOf(image, digests) };
   } finally {

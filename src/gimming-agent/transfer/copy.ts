@@ -21,7 +21,7 @@ import type { CopyEvent } from '../../common/grpc/generated/gimming/agent/v2/Cop
 import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
 import type { ReadImageRequest } from '../../common/grpc/generated/gimming/agent/v2/ReadImageRequest';
 import { getLogger } from '../../common/log';
-import type { CloudDriver, CloudSession, ImageSpec } from '../drivers/driver';
+import type { CloudDriver, CloudSession, ImageSpec, TransferProgress } from '../drivers/driver';
 import type { CloudImage } from '../drivers/image';
 import { toProof, toRemoteImage } from '../remote-image';
 import { type CopyProof, InFlightDigests, proofOf } from './proof';
@@ -125,6 +125,14 @@ export async function runCopy(
     properties: req.image.properties,
     tags: req.image.tags,
   };
+  if (
+    req.source &&
+    !req.source_is_staging &&
+    session.copyNative &&
+    driver.capabilities.nativeCopy.includes(req.source.type)
+  ) {
+    return runNativeCopy(call, session, spec);
+  }
   const convertFrom = await conversionNeeded(req, session, spec, opts);
   if (convertFrom) {
     return runConvertedCopy(
@@ -168,6 +176,11 @@ export async function runCopy(
   try {
     await writeWithBackpressure(call, { created: { image_id: targetId } });
     const moved = await pullAndUpload(call, driver, session, targetId, source, opts);
+    if (moved.image.id && moved.image.id !== targetId) {
+      // The cloud made the image only from its data (EC2's AMI): its real ID replaces the placeholder.
+      targetId = moved.image.id;
+      await writeWithBackpressure(call, { created: { image_id: targetId } });
+    }
     // The copy as the cloud has it, with the digests that prove it: the cloud's, or the agent's own.
     // A cloud that reports no size is held to the bytes the agent wrote.
     const size = moved.image.size || moved.proof.size;
@@ -187,6 +200,10 @@ export async function runCopy(
           },
         },
       );
+    }
+    if (moved.proof.by === 'agent' && driver.capabilities.recordsProof && session.recordProof) {
+      // Kept on the copy, so that a later link or drift check can prove its bytes again.
+      await session.recordProof(targetId, { size: moved.proof.size, digests: moved.proof.digests });
     }
     log.info(
       {
@@ -267,15 +284,25 @@ async function pullAndUpload(
   source.stream.on('error', (err) => {
     sourceError = fromServiceError(err, source.peer);
   });
-  const onCancel = () => source.cancel();
+  const aborter = new AbortController();
+  const onCancel = () => {
+    aborter.abort();
+    source.cancel();
+  };
   call.once('cancelled', onCancel);
+  let stage: TransferProgress | undefined;
   const ticker = setInterval(() => {
-    if (!call.cancelled) call.write({ progress: { bytes_done: done, bytes_total: total } });
+    if (!call.cancelled) call.write({ progress: progressEvent(done, total, stage) });
   }, opts.progressIntervalMs);
   const started = Date.now();
   let image: CloudImage;
   try {
-    image = (await session.upload(targetId, source.stream)).image;
+    image = (
+      await session.upload(targetId, source.stream, {
+        signal: aborter.signal,
+        progress: (p) => (stage = p),
+      })
+    ).image;
   } catch (err) {
     source.cancel();
     if (call.cancelled || call.destroyed) {
@@ -299,4 +326,69 @@ async function pullAndUpload(
   );
   await writeWithBackpressure(call, { progress: { bytes_done: done, bytes_total: total || done } });
   return { bytes: done, seconds, image, proof: proofOf(image, digests) };
+}
+
+function progressEvent(done: number, total: number, stage: TransferProgress | undefined) {
+  return {
+    bytes_done: done,
+    bytes_total: total,
+    ...(stage ? { stage: stage.stage, stage_percent: stage.percent ?? -1 } : {}),
+  };
+}
+
+/**
+ * A copy the target cloud makes itself from the source image (its driver's copyNative): no bytes pass
+ * through the agents; the proof is the cloud's provenance, with any hashes it carried over compared.
+ */
+async function runNativeCopy(
+  call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
+  session: CloudSession,
+  spec: ImageSpec,
+): Promise<CopyResult> {
+  const req = call.request;
+  const aborter = new AbortController();
+  const onCancel = () => aborter.abort();
+  call.once('cancelled', onCancel);
+  let stage: TransferProgress | undefined;
+  const ticker = setInterval(() => {
+    if (!call.cancelled) call.write({ progress: progressEvent(0, req.expect?.size ?? 0, stage) });
+  }, 1000);
+  let image: CloudImage;
+  try {
+    image = (
+      await (session.copyNative as NonNullable<CloudSession['copyNative']>)(
+        req.source as NonNullable<typeof req.source>,
+        req.source_image_id,
+        spec,
+        { signal: aborter.signal, progress: (p) => (stage = p) },
+      )
+    ).image;
+  } catch (err) {
+    if (call.cancelled || aborter.signal.aborted) {
+      throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
+    }
+    throw err;
+  } finally {
+    clearInterval(ticker);
+    call.off('cancelled', onCancel);
+  }
+  try {
+    await writeWithBackpressure(call, { created: { image_id: image.id } });
+    const { problems, compared } = verifyCopy(req.expect, image, true);
+    if (problems.length > 0) {
+      throw new GimmingError(
+        'gimming.copy.mismatch',
+        502,
+        `The copy in cloud ${req.target?.name ?? ''} does not match the source: ${problems.join('; ')}.`,
+      );
+    }
+    const copied = toRemoteImage(image);
+    const proof: CopyProof = { by: 'provenance', digests: image.digests, size: image.size };
+    log.info({ task_id: req.task_id, target_image_id: image.id, proof: 'provenance' }, 'native copy made');
+    await writeWithBackpressure(call, { done: { image: copied, proof: toProof(proof, compared) } });
+    return { image: copied, proof };
+  } catch (err) {
+    await deleteQuietly(session, image.id, req.task_id);
+    throw err;
+  }
 }

@@ -8,8 +8,11 @@ import type { DigestAlgo, DriverCapabilities } from '../drivers/driver';
 import type { CloudImage, ImageDigests } from '../drivers/image';
 
 export interface CopyProof {
-  /** Who computed the digests: the target cloud, or this agent in flight. */
-  by: 'cloud' | 'agent';
+  /**
+   * Who computed the digests: the target cloud, or this agent in flight; provenance: the cloud made the
+   * copy itself (a native copy), and the digests are those it carried over from the source, if any.
+   */
+  by: 'cloud' | 'agent' | 'provenance';
   digests: ImageDigests;
   /** The bytes written. */
   size: number;

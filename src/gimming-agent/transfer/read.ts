@@ -31,15 +31,26 @@ export async function serveRead(
   const req = call.request;
   let data: Readable;
   let announced: number | undefined;
-  if (req.from_staging) {
-    data = staging.open(req.image_id);
-  } else {
-    const { session } = await drivers.open(ctx, req.cloud);
-    // The driver refuses an image without data (queued, deactivated, killed) with a clear error.
-    ({ stream: data, announcedLength: announced } = await session.openRead(req.image_id));
+  // A cancel while the cloud still prepares the data (EC2 exports it first) reaches the driver.
+  const aborter = new AbortController();
+  const onEarlyCancel = () => aborter.abort();
+  call.once('cancelled', onEarlyCancel);
+  try {
+    if (req.from_staging) {
+      data = staging.open(req.image_id);
+    } else {
+      const { session } = await drivers.open(ctx, req.cloud);
+      // The driver refuses an image without data (queued, deactivated, killed) with a clear error.
+      ({ stream: data, announcedLength: announced } = await session.openRead(req.image_id, {
+        signal: aborter.signal,
+      }));
+    }
+  } finally {
+    call.off('cancelled', onEarlyCancel);
   }
   const onCancel = () => data.destroy(new Error('the caller cancelled the read'));
   call.once('cancelled', onCancel);
+  if (call.cancelled) onCancel();
   const started = Date.now();
   const framer = new ChunkFramer(chunkSize);
   const writer = new BoundedWriter(call, WRITES_IN_FLIGHT);

@@ -73,6 +73,42 @@ describe('sessions with a project cloud', () => {
       }),
     });
 
+  it("gives a driver the credentials sealed for the cloud as they were given (an EC2 project cloud's keys)", async () => {
+    const sessions = new CloudSessions(seal, { interface: 'public', regionName: 'r' }, 1000);
+    const awsRef = { ...ref(''), type: 'aws' };
+    const given = { access_key_id: 'AKIAEXAMPLE', secret_access_key: 's3cr3t' };
+    const withKeys = new RequestContext({
+      request_id: 'req-00000000-0000-4000-8000-000000000000',
+      roles: [],
+      project_id: 'p1',
+      cloud_credentials: SealedCredentials.of({
+        c1: sealer.seal(given, { projectId: 'p1', cloudId: 'c1' }, 600),
+      }),
+    });
+    assert.deepEqual(await sessions.credentialValue(withKeys, awsRef), given);
+    // Sealed for another project: refused, not handed on.
+    const elsewhere = new RequestContext({
+      request_id: 'req-00000000-0000-4000-8000-000000000000',
+      roles: [],
+      project_id: 'p2',
+      cloud_credentials: SealedCredentials.of({
+        c1: sealer.seal(given, { projectId: 'p1', cloudId: 'c1' }, 600),
+      }),
+    });
+    await assert.rejects(
+      sessions.credentialValue(elsewhere, awsRef),
+      (err: unknown) => err instanceof GimmingError && err.code === 'gimming.cloud.credentials_expired',
+    );
+    // A shared cloud (no credentials of its own, none given): nothing.
+    assert.equal(
+      await sessions.credentialValue(
+        new RequestContext({ request_id: 'req-00000000-0000-4000-8000-000000000000', roles: [] }),
+        awsRef,
+      ),
+      undefined,
+    );
+  });
+
   it('connects to the checked address only, and does not ask DNS again', async () => {
     const { asked, resolve } = rebindingResolver();
     const checked = await checkProjectCloudUrl(`http://${HOST}:${cloud.port}/v3`, networks, 'x', resolve);

@@ -16,7 +16,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 const EXPECTED = {
   conductor: { version: '1.9', fingerprint: '7733563914648848' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: 'd3cbd59c0412887d' },
+  agentProto: { fingerprint: 'eb8f06af174548bc' },
 };
 
 describe('contract fingerprints', () => {

@@ -10,6 +10,8 @@ export interface Capabilities {
   sharing?: string;
   visibilities?: string[];
   convertible_formats?: string[];
+  fixed_names?: boolean;
+  records_proof?: boolean;
   reserved_property_prefixes?: string[];
 }
 
@@ -23,5 +25,7 @@ export interface Capabilities__Output {
   sharing: string;
   visibilities: string[];
   convertible_formats: string[];
+  fixed_names: boolean;
+  records_proof: boolean;
   reserved_property_prefixes: string[];
 }

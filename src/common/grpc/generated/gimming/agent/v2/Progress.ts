@@ -5,9 +5,13 @@ import type { Long } from '@grpc/proto-loader';
 export interface Progress {
   bytes_done?: number | string | Long;
   bytes_total?: number | string | Long;
+  stage?: string;
+  stage_percent?: number;
 }
 
 export interface Progress__Output {
   bytes_done: number;
   bytes_total: number;
+  stage: string;
+  stage_percent: number;
 }

@@ -1,0 +1,98 @@
+/**
+ * The options of the EC2 driver: the [aws] group. Endpoint overrides exist for a stand-in or a private
+ * endpoint (VPC endpoints, another partition); empty means AWS's own endpoint of the cloud's region.
+ */
+import type { ConfigValues, GimmingConfig } from '../../../common/config/schema';
+import type { ConfigFragment } from '../driver';
+
+const url = (doc: string) => ({ doc, format: 'oslo-string' as const, default: '' });
+const int = (doc: string, def: number, min: number) => ({
+  doc,
+  format: 'oslo-int' as const,
+  default: def,
+  min,
+});
+
+const AWS_GROUP = {
+  ec2_endpoint: url(
+    "URL of the EC2 API to use instead of AWS's own endpoint of the cloud's region (a stand-in, or a VPC " +
+      "endpoint). Empty: AWS's own.",
+  ),
+  s3_endpoint: url(
+    "URL of the S3 API to use instead of AWS's own endpoint of the cloud's region. When set, buckets are " +
+      "addressed by path (http://host/bucket/key). Empty: AWS's own.",
+  ),
+  sts_endpoint: url(
+    "URL of the STS API through which a project cloud's role_arn is assumed, instead of AWS's own. " +
+      "Empty: AWS's own.",
+  ),
+  request_timeout: int(
+    'Seconds without any answer after which a request to EC2, S3 or STS is abandoned.',
+    300,
+    1,
+  ),
+  task_poll_interval: int(
+    'Milliseconds between two looks at an import, export or copy task of EC2 (DescribeImportSnapshotTasks, ' +
+      'DescribeExportImageTasks, DescribeImages).',
+    5000,
+    10,
+  ),
+  task_timeout: int(
+    'Seconds an import, export or copy task of EC2 may take at most before the agent cancels it and ' +
+      'fails the transfer.',
+    21600,
+    1,
+  ),
+  part_size_mb: int(
+    'MiB in each part of the S3 multipart upload of an image being imported (S3 allows at most 10000 ' +
+      'parts: 64 MiB parts take images up to 625 GiB). Each part in flight is held in memory.',
+    8,
+    5,
+  ),
+  upload_concurrency: int(
+    'Parts of an S3 multipart upload sent at once. The memory an import holds is about part_size_mb ' +
+      'times this.',
+    2,
+    1,
+  ),
+  export_format: {
+    doc:
+      'The disk format an image read out of EC2 is exported as (ExportImage); describe reports it as the ' +
+      "image's disk_format.",
+    format: ['raw', 'vmdk', 'vhd'] as const,
+    default: 'raw' as const,
+  },
+};
+
+export const CONFIG: ConfigFragment = {
+  groups: { aws: { after: 'oslo_messaging_rabbit', options: AWS_GROUP } },
+};
+
+export type AwsConfig = ConfigValues<typeof AWS_GROUP>;
+
+/** The driver's options in a loaded configuration (loaded with this fragment composed in). */
+export function awsConfig(config: GimmingConfig): AwsConfig {
+  return (config as unknown as Record<string, AwsConfig>).aws as AwsConfig;
+}
+
+/** Checks the options: an endpoint override is an http(s) URL without credentials, path or query. */
+export function checkAwsConfig(own: AwsConfig): void {
+  for (const key of ['ec2_endpoint', 's3_endpoint', 'sts_endpoint'] as const) {
+    const value = own[key];
+    if (!value) continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new Error(`[aws] ${key}: ${value} is not a URL`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new Error(`[aws] ${key}: expected an http or https URL`);
+    }
+    if (parsed.username || parsed.password) throw new Error(`[aws] ${key}: a URL with credentials`);
+    if (parsed.search || parsed.hash) throw new Error(`[aws] ${key}: a URL with a query or fragment`);
+  }
+  if (own.part_size_mb < 5 || own.part_size_mb > 5120) {
+    throw new Error('[aws] part_size_mb: S3 parts are 5 to 5120 MiB');
+  }
+}

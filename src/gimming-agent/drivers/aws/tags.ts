@@ -1,0 +1,117 @@
+/**
+ * What GIMinG keeps in an AMI's tags (and its snapshots'): the image's properties, its name (the Name
+ * tag), and the proof of its bytes. EC2 reports no hash of an image, so the agent records the size and
+ * the hashes it computed while writing the copy in one tag, `gimming_proof`, read back as the image's
+ * digests so that a later link or drift check can prove the bytes again.
+ */
+import { GimmingError } from '../../../common/errors';
+import type { ImageDigests } from '../image';
+
+export const PROOF_TAG = 'gimming_proof';
+/** On a snapshot: the AMI it was registered for, so a snapshot whose AMI is gone can still be found. */
+export const AMI_TAG = 'gimming_ami_id';
+export const NAME_TAG = 'Name';
+/** Tags GIMinG manages itself: not user properties. */
+export const OWN_TAGS = new Set([PROOF_TAG, AMI_TAG, NAME_TAG]);
+/** EC2 holds at most 50 tags a resource; GIMinG keeps two for itself (Name, gimming_proof). */
+export const MAX_USER_TAGS = 48;
+
+const HEX = { md5: 32, sha256: 64, sha512: 128 } as const;
+
+export interface RecordedProof {
+  size: number;
+  digests: ImageDigests;
+}
+
+/** `v1 size=<bytes> sha512=<hex> md5=<hex>`: at most 256 characters, EC2's limit for a tag value. */
+export function encodeProof(proof: RecordedProof): string {
+  const parts = [`v1 size=${String(proof.size)}`];
+  for (const algo of ['sha512', 'sha256', 'md5'] as const) {
+    const value = proof.digests[algo];
+    if (value) parts.push(`${algo}=${value}`);
+  }
+  let text = parts.join(' ');
+  // sha256 goes first when all three do not fit (size + sha512 + md5 always do).
+  if (text.length > 256) text = parts.filter((p) => !p.startsWith('sha256=')).join(' ');
+  return text;
+}
+
+/** The proof a tag records; undefined for a value that is not one (never trusted half-read). */
+export function decodeProof(value: string | undefined): RecordedProof | undefined {
+  if (!value) return undefined;
+  const [version, ...fields] = value.trim().split(/\s+/);
+  if (version !== 'v1') return undefined;
+  let size: number | undefined;
+  const digests: ImageDigests = {};
+  for (const field of fields) {
+    const [key, v] = field.split('=', 2);
+    if (key === 'size' && v && /^\d{1,16}$/.test(v)) size = Number(v);
+    else if (key && key in HEX && v && new RegExp(`^[0-9a-f]{${HEX[key as keyof typeof HEX]}}$`).test(v)) {
+      digests[key] = v;
+    } else return undefined;
+  }
+  if (size === undefined || Object.keys(digests).length === 0) return undefined;
+  return { size, digests };
+}
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+/** An image's properties as tags, checked against EC2's limits before any work starts. */
+export function propertyTags(props: Record<string, string>): Tag[] {
+  const tags: Tag[] = [];
+  for (const [key, value] of Object.entries(props)) {
+    if (OWN_TAGS.has(key)) continue;
+    if (key.length > 128 || /^aws:/i.test(key)) {
+      throw new GimmingError(
+        'gimming.cloud.bad_property',
+        400,
+        `EC2 takes no tag named ${key.slice(0, 64)} (at most 128 characters, not aws:).`,
+      );
+    }
+    if (value.length > 256) {
+      throw new GimmingError(
+        'gimming.cloud.bad_property',
+        400,
+        `Property ${key} is longer than the 256 characters an EC2 tag holds.`,
+      );
+    }
+    tags.push({ Key: key, Value: value });
+  }
+  if (tags.length > MAX_USER_TAGS) {
+    throw new GimmingError(
+      'gimming.cloud.bad_property',
+      400,
+      `EC2 holds at most ${MAX_USER_TAGS} properties (tags) on an image, not ${tags.length}.`,
+    );
+  }
+  return tags;
+}
+
+/** Tags as properties: all but GIMinG's own and AWS's. */
+export function tagProperties(
+  tags: readonly { Key?: string; Value?: string }[] | undefined,
+): Record<string, string> {
+  const props: Record<string, string> = {};
+  for (const tag of tags ?? []) {
+    if (!tag.Key || OWN_TAGS.has(tag.Key) || tag.Key.startsWith('aws:')) continue;
+    props[tag.Key] = tag.Value ?? '';
+  }
+  return props;
+}
+
+export function tagValue(
+  tags: readonly { Key?: string; Value?: string }[] | undefined,
+  key: string,
+): string | undefined {
+  return tags?.find((t) => t.Key === key)?.Value;
+}
+
+/** An AMI name: 3-128 characters of EC2's set, unique in the account and region (the GIMinG ID makes it so). */
+export function amiName(name: string, imageId: string | undefined): string {
+  const clean = name.replace(/[^A-Za-z0-9()[\]./\-'@_ ]/g, '_').trim() || 'image';
+  const suffix = imageId ? ` ${imageId}` : ` ${Date.now().toString(36)}`;
+  return `${clean.slice(0, 128 - suffix.length)}${suffix}`.padEnd(3, '_');
+}
