@@ -199,7 +199,7 @@ describe('migration 0010: images keep identities', function () {
     await image('linked', 'active', null);
     await location('l4', 'linked', 'r4', null, later);
 
-    const after = await at(MIGRATIONS.length).initialize();
+    const after = await at(index + 1).initialize();
     await after.runMigrations();
     const rows = await after.query('SELECT id, spec_name, spec_visibility, spec FROM images ORDER BY id');
     const spec = Object.fromEntries(rows.map((r: any) => [r.id, JSON.parse(r.spec)]));
@@ -220,11 +220,15 @@ describe('migration 0010: images keep identities', function () {
     for (const gone of ['name', 'visibility', 'disk_format', 'properties', 'min_disk'])
       assert.ok(!columns.includes(gone), gone);
 
-    await after.undoLastMigration();
-    const back = await after.query(
-      'SELECT id, name, visibility, disk_format, min_ram, properties FROM images ORDER BY id',
-    );
-    await after.destroy();
+    let back: any[];
+    try {
+      await after.undoLastMigration();
+      back = await after.query(
+        'SELECT id, name, visibility, disk_format, min_ram, properties FROM images ORDER BY id',
+      );
+    } finally {
+      await after.destroy();
+    }
     const uploaded = back.find((r: any) => r.id === 'uploaded');
     assert.equal(uploaded.name, 'image-uploaded');
     assert.equal(uploaded.disk_format, 'qcow2');
