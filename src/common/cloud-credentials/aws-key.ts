@@ -11,10 +11,13 @@ export interface AwsKey {
   access_key_id: string;
   secret_access_key: string;
   session_token?: string;
+  /** A role to assume with the key (STS AssumeRole); the agent then works with the role's keys. */
   role_arn?: string;
+  /** The external ID the role's trust policy asks for, if any. */
+  external_id?: string;
 }
 
-const FIELDS = ['access_key_id', 'secret_access_key', 'session_token', 'role_arn'] as const;
+const FIELDS = ['access_key_id', 'secret_access_key', 'session_token', 'role_arn', 'external_id'] as const;
 // AKIA... (long-term) or ASIA... (temporary) keys are 20 characters today; IAM allows 16 to 128.
 const ACCESS_KEY_ID_RE = /^[A-Z0-9]{16,128}$/;
 const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
@@ -23,6 +26,7 @@ const MAX_LENGTH: Record<(typeof FIELDS)[number], number> = {
   secret_access_key: 1024,
   session_token: 8192,
   role_arn: 2048,
+  external_id: 1224,
 };
 
 function invalid(where: string, why: string): GimmingError {

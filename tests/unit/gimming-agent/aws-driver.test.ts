@@ -258,16 +258,22 @@ describe('aws driver: errors', () => {
 
 describe('aws driver: a project cloud keys', () => {
   it('takes an access key, with a session token or a role', () => {
-    assert.deepEqual(parseAwsKeys({ access_key_id: 'AKIAX', secret_access_key: 's' }, 'of c'), {
-      access_key_id: 'AKIAX',
+    const id = 'AKIAIOSFODNN7EXAMPLE';
+    assert.deepEqual(parseAwsKeys({ access_key_id: id, secret_access_key: 's' }, 'of c'), {
+      access_key_id: id,
       secret_access_key: 's',
     });
     assert.ok(
-      parseAwsKeys({ aws: { access_key_id: 'a', secret_access_key: 's', session_token: 't' } }, 'of c'),
+      parseAwsKeys({ aws: { access_key_id: id, secret_access_key: 's', session_token: 't' } }, 'of c'),
     );
     assert.ok(
       parseAwsKeys(
-        { access_key_id: 'a', secret_access_key: 's', role_arn: 'arn:aws:iam::123456789012:role/gimming' },
+        {
+          access_key_id: id,
+          secret_access_key: 's',
+          role_arn: 'arn:aws:iam::123456789012:role/gimming',
+          external_id: 'x-1',
+        },
         'of c',
       ),
     );

@@ -10,49 +10,19 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { type AwsKey, parseAwsKey } from '../../../common/cloud-credentials/aws-key';
 import { GimmingError } from '../../../common/errors';
 import { awsFailure } from './errors';
 
-/** A project cloud's keys, as the JSON object of its secret (or of the credentials given with a request). */
-export interface AwsKeys {
-  access_key_id: string;
-  secret_access_key: string;
-  session_token?: string;
-  /** A role to assume with the keys (STS AssumeRole); the session then runs with the role's keys. */
-  role_arn?: string;
-  external_id?: string;
-}
+/** A project cloud's keys: GIMinG's one rule for them (common/cloud-credentials/aws-key.ts). */
+export type AwsKeys = AwsKey;
 
-const FIELDS = ['access_key_id', 'secret_access_key', 'session_token', 'role_arn', 'external_id'] as const;
-const MAX_VALUE = 4096;
-
-function invalid(where: string, why: string): GimmingError {
-  return new GimmingError('gimming.cloud.bad_credentials', 400, `Invalid AWS credentials ${where}: ${why}.`);
-}
-
-/** Checks a project cloud's keys (`where` says whose); never echoes a value. */
+/**
+ * Checks a project cloud's keys (`where` says whose), as its secret holds them or as they came sealed with
+ * a request (possibly under `aws`); never echoes a value.
+ */
 export function parseAwsKeys(value: unknown, where: string): AwsKeys {
-  const inner = (value as { aws?: unknown } | null)?.aws ?? value;
-  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
-    throw invalid(where, 'expected an object with access_key_id and secret_access_key');
-  }
-  const keys: Partial<Record<(typeof FIELDS)[number], string>> = {};
-  for (const [key, v] of Object.entries(inner)) {
-    if (!(FIELDS as readonly string[]).includes(key))
-      throw invalid(where, `unknown field ${key.slice(0, 64)}`);
-    if (typeof v !== 'string' || v.length === 0 || v.length > MAX_VALUE) {
-      throw invalid(where, `${key} must be a non-empty string of at most ${MAX_VALUE} characters`);
-    }
-    keys[key as (typeof FIELDS)[number]] = v;
-  }
-  if (!keys.access_key_id || !keys.secret_access_key) {
-    throw invalid(where, 'access_key_id and secret_access_key are both needed');
-  }
-  if (keys.role_arn && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(keys.role_arn)) {
-    throw invalid(where, 'role_arn is not the ARN of an IAM role');
-  }
-  if (keys.session_token && keys.role_arn) throw invalid(where, 'give session_token or role_arn, not both');
-  return keys as AwsKeys;
+  return parseAwsKey((value as { aws?: unknown } | null)?.aws ?? value, where);
 }
 
 export interface StsOptions {
