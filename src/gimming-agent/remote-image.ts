@@ -68,6 +68,7 @@ export function driverInfo(driver: CloudDriver, convertible: readonly string[] =
       sharing: c.sharing,
       visibilities: [...c.visibilities],
       reserved_property_prefixes: [...c.reservedPropertyPrefixes],
+      owners_are_projects: c.ownersAreProjects ?? true,
       convertible_formats: c.canImport ? [...convertible] : [],
       fixed_names: c.fixedNames ?? false,
       records_proof: c.recordsProof ?? false,

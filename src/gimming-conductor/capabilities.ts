@@ -12,7 +12,10 @@ import type { CapabilitiesArg } from './rpc-schemas';
  * What a kind of cloud can do, and (agents since conversion) the disk formats its agents convert between
  * (Capabilities.convertible_formats: carried in the heartbeat's drivers, which allow more fields).
  */
-export type Capabilities = Static<typeof CapabilitiesArg> & { convertible_formats?: string[] };
+export type Capabilities = Static<typeof CapabilitiesArg> & {
+  convertible_formats?: string[];
+  owners_are_projects?: boolean;
+};
 
 /** The disk format a copy is written in, and the source's when the target agent converts it. */
 export interface FormatPlan {

@@ -1,10 +1,12 @@
 /**
- * The rules every change to an image checks first: who may track a remote image, and that an image being
- * deleted takes no other change.
+ * The rules every change to an image checks first: who may track a remote image, whose a copy is, and
+ * that an image being deleted takes no other change.
  */
 import type { RequestContext } from '../common/context';
 import { GimmingError, conflict } from '../common/errors';
 import { allowed } from '../common/policy/rules';
+import { IMAGE_ID_PROPERTY } from './byte-identity';
+import type { Capabilities } from './capabilities';
 import type { CloudRow, ImageRow } from './db/entities';
 
 /**
@@ -34,4 +36,19 @@ export function assertNotDeleting(image: ImageRow): void {
   if (image.status === 'deleting') {
     throw conflict('gimming.image.deleting', `Image ${image.id} is being deleted.`);
   }
+}
+
+/**
+ * Whether a copy is the image's own to delete: its project owns it in the cloud; or, in a cloud whose
+ * owners are not projects (an EC2 account: `owners_are_projects` false), it carries this image's GIMinG
+ * tag, which only GIMinG puts there, on the copies it made or adopted for the image.
+ */
+export function copyBelongsToImage(
+  remote: { owner: string; properties: Record<string, string> },
+  image: ImageRow,
+  capabilities: Capabilities | null,
+): boolean {
+  if (!remote.owner || remote.owner === image.owner) return true;
+  if (capabilities?.owners_are_projects === false) return remote.properties[IMAGE_ID_PROPERTY] === image.id;
+  return false;
 }

@@ -39,6 +39,11 @@ export interface DriverCapabilities {
    * carry one to the cloud, before anything is made.
    */
   reservedPropertyPrefixes: readonly string[];
+  /**
+   * Whether an image's owner is a project of the identity service GIMinG's users log in to (Glance:
+   * true); false where it is an account of the cloud's own (EC2). Default true.
+   */
+  ownersAreProjects?: boolean;
   /** An image's name is fixed once it exists (an AMI's): update refuses a new name. Default false. */
   fixedNames?: boolean;
   /**

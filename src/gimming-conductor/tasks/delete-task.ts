@@ -10,7 +10,9 @@ import { GimmingError, describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
 import type { AgentGateway } from '../agent-gateway';
 import type { AgentRegistry } from '../agents';
+import { capabilitiesOf } from '../capabilities';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from '../db/entities';
+import { copyBelongsToImage } from '../image-guards';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import { tooManyAttempts } from './errors';
@@ -79,7 +81,8 @@ export class DeleteTask implements RunnableTask {
             `The copy in cloud ${cloud.name} is public; only an administrator may delete it. It was kept.`,
           );
         }
-        if (remote.owner && remote.owner !== image.owner) {
+        const capabilities = capabilitiesOf(await this.deps.agents.capabilitiesByZone(), cloud);
+        if (!copyBelongsToImage(remote, image, capabilities)) {
           throw new GimmingError(
             'gimming.location.not_owner',
             403,

@@ -16,7 +16,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 const EXPECTED = {
   conductor: { version: '1.9', fingerprint: '7733563914648848' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: 'eb8f06af174548bc' },
+  agentProto: { fingerprint: '83bec37264a364d8' },
 };
 
 describe('contract fingerprints', () => {

@@ -26,6 +26,8 @@ const CAPABILITIES: DriverCapabilities = {
   recordsProof: true,
   // AWS keeps tag keys starting with aws: for itself.
   reservedPropertyPrefixes: ['aws:'],
+  // An AMI's owner is an AWS account ID, not a project.
+  ownersAreProjects: false,
 };
 
 export const driver: CloudDriver = {

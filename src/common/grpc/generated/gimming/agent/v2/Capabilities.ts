@@ -13,6 +13,7 @@ export interface Capabilities {
   fixed_names?: boolean;
   records_proof?: boolean;
   reserved_property_prefixes?: string[];
+  owners_are_projects?: boolean;
 }
 
 export interface Capabilities__Output {
@@ -28,4 +29,5 @@ export interface Capabilities__Output {
   fixed_names: boolean;
   records_proof: boolean;
   reserved_property_prefixes: string[];
+  owners_are_projects: boolean;
 }
