@@ -38,22 +38,7 @@ describe('the EC2 driver, through an agent, against the EC2 and S3 stand-in', fu
     await standin.stop();
   });
   const stack = useStack({
-    agentEnv: () => ({
-      'zone-b': {
-        OS_AGENT__ENABLED_DRIVERS: 'openstack,aws',
-        OS_AWS__EC2_ENDPOINT: standin.ec2Url,
-        OS_AWS__S3_ENDPOINT: standin.s3Url,
-        OS_AWS__STS_ENDPOINT: standin.ec2Url,
-        OS_AWS__TASK_POLL_INTERVAL: '200',
-        OS_AWS__PART_SIZE_MB: '5',
-        // A shared cloud: the agent host's own credential chain (here its environment).
-        AWS_ACCESS_KEY_ID: standin.accounts.operator.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: standin.accounts.operator.secretAccessKey,
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_CONFIG_FILE: '/nonexistent',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-      },
-    }),
+    agentEnv: () => ({ 'zone-b': standin.agentEnv() }),
   });
   before(() => useAgentCredentials(stack.daemons.configPath));
 

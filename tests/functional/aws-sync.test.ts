@@ -24,22 +24,7 @@ describe('EC2 as a cloud, through the daemons', function () {
   });
   const stack = useStack({
     extraConfig: '[conductor]\nremote_cache_time = 0\nrefresh_interval = 0\n',
-    agentEnv: () => ({
-      'zone-b': {
-        OS_AGENT__ENABLED_DRIVERS: 'openstack,aws',
-        OS_AWS__EC2_ENDPOINT: standin.ec2Url,
-        OS_AWS__S3_ENDPOINT: standin.s3Url,
-        OS_AWS__STS_ENDPOINT: standin.ec2Url,
-        OS_AWS__TASK_POLL_INTERVAL: '200',
-        OS_AWS__PART_SIZE_MB: '5',
-        // A shared cloud: the agent host's own credential chain (here its environment).
-        AWS_ACCESS_KEY_ID: standin.accounts.operator.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: standin.accounts.operator.secretAccessKey,
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_CONFIG_FILE: '/nonexistent',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-      },
-    }),
+    agentEnv: () => ({ 'zone-b': standin.agentEnv() }),
   });
   const glanceMade: string[] = [];
   after(async () => {

@@ -51,6 +51,26 @@ export class AwsStandin {
     private readonly tasks: { bytesPerSecond?: number; minDurationMs?: number; tickMs?: number } = {},
   ) {}
 
+  /**
+   * The environment of an agent whose aws driver reaches this stand-in, serving shared clouds with the
+   * operator's keys through the host's own credential chain (its environment).
+   */
+  agentEnv(): Record<string, string> {
+    return {
+      OS_AGENT__ENABLED_DRIVERS: 'openstack,aws',
+      OS_AWS__EC2_ENDPOINT: this.ec2Url,
+      OS_AWS__S3_ENDPOINT: this.s3Url,
+      OS_AWS__STS_ENDPOINT: this.ec2Url,
+      OS_AWS__TASK_POLL_INTERVAL: '200',
+      OS_AWS__PART_SIZE_MB: '5',
+      AWS_ACCESS_KEY_ID: this.accounts.operator.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: this.accounts.operator.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    };
+  }
+
   bucket(who: 'operator' | 'project', region: string): string {
     return `gimming-${who}-${region}`;
   }
