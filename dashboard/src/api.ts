@@ -169,8 +169,11 @@ export const api = {
     request<{ images: CloudImage[] }>('GET', `/v1/clouds/${encodeURIComponent(cloud)}/images`, {
       query: { limit: 200 },
     }).then((r) => r.images),
+  // The images page shows no formats or properties: the listing reads no cloud (spec_only).
   images: (q: ImageQuery) =>
-    request<{ images: ImageInfo[]; next?: string }>('GET', '/v1/images', { query: { ...q } }),
+    request<{ images: ImageInfo[]; next?: string }>('GET', '/v1/images', {
+      query: { ...q, spec_only: 'true' },
+    }),
   image: (id: string) => request<ImageInfo>('GET', `/v1/images/${id}`),
   createImage: (body: Record<string, unknown>) => request<ImageInfo>('POST', '/v1/images', { json: body }),
   deleteImage: (id: string) => request<void>('DELETE', `/v1/images/${id}`),

@@ -132,7 +132,7 @@ export class ImageQueries {
     } as const;
     const page = await pageAfter(qb, 'i', marker, args.limit, sort);
     const { views, references } = await this.views(page.rows);
-    await this.live.showPage(ctx, views, references, await this.cloudsById());
+    if (!args.spec_only) await this.live.showPage(ctx, views, references, await this.cloudsById());
     return { items: views, next_marker: page.nextMarker };
   }
 }

@@ -106,6 +106,8 @@ export const METHODS = {
       cloud: T.Optional(CloudRefArg),
       sort_key: T.Optional(T.Union(IMAGE_SORT_KEYS.map((k) => T.Literal(k)))),
       sort_dir: T.Optional(T.Union([T.Literal('asc'), T.Literal('desc')])),
+      // 1.9: show each image's spec, reading none of its copies (a listing that needs no metadata).
+      spec_only: T.Optional(T.Boolean()),
     }),
   ]),
   get_image: T.Object({ image_id: Id }),

@@ -4,7 +4,7 @@
  * removed, the room freed) whatever way the conversion ends.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StagingStore } from '../staging/store';
 
@@ -18,7 +18,7 @@ export class Scratch {
   }
 
   async open(): Promise<void> {
-    await mkdir(this.dir, { mode: 0o700 });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
   file(name: string): string {
@@ -34,6 +34,8 @@ export class Scratch {
     if (this.released) return;
     this.released = true;
     await rm(this.dir, { recursive: true, force: true });
+    // The last conversion out removes the scratch directory (another one may still be using it).
+    await rmdir(this.staging.scratchDir).catch(() => undefined);
     this.staging.releaseScratch(this.key);
   }
 }

@@ -101,8 +101,9 @@ export class StagingStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // A conversion never outlives its agent: what one left at a crash is removed.
     this.scratchDir = join(dir, 'scratch');
+    // What conversions left when the agent stopped; the directory is made again by the next conversion
+    // (and removed by the last), so the staging area holds only staged images when none runs.
     rmSync(this.scratchDir, { recursive: true, force: true });
-    mkdirSync(this.scratchDir, { mode: 0o700 });
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (name.endsWith('.part')) {

@@ -8,7 +8,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -97,7 +105,8 @@ describe('copies converted with qemu-img into a cloud that takes raw only', func
     });
   }
 
-  const scratchFiles = () => readdirSync(staging.scratchDir, { recursive: true });
+  const scratchFiles = () =>
+    existsSync(staging.scratchDir) ? readdirSync(staging.scratchDir, { recursive: true }) : [];
 
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'gimming-convert-'));

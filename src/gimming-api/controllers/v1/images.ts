@@ -163,6 +163,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       all_projects: allProjects,
       ...filters,
       ...imageSort(queryString(ctx, 'sort')),
+      ...(booleanQuery(ctx, 'spec_only') ? { spec_only: true } : {}),
     });
     const next = nextLink(ctx, page.next_marker);
     ctx.body = shape(ImageList, { images: page.items, ...(next ? { next } : {}) });
