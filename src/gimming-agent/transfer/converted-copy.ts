@@ -24,7 +24,7 @@ import { tooLarge } from '../staging/store';
 import { InFlightDigests, proofOf } from './proof';
 import { writeWithBackpressure } from './stream-writes';
 import type { ByteSource, CopyOptions, CopyResult } from './copy-types';
-import { deleteQuietly, verifyCopy } from './copy-check';
+import { deleteQuietly, finalId, keepProof, progressEvent, verifyCopy } from './copy-check';
 
 const log = getLogger('agent.copy');
 
@@ -133,11 +133,9 @@ export async function runConvertedCopy(
     try {
       await writeWithBackpressure(call, { created: { image_id: targetId } });
       const result = await upload(call, driver, session, targetId, converted, opts);
-      if (result.image.id && result.image.id !== targetId) {
-        // The cloud made the image only from its data (EC2's AMI): its real ID replaces the placeholder.
-        targetId = result.image.id;
-        await writeWithBackpressure(call, { created: { image_id: targetId } });
-      }
+      targetId = await finalId(targetId, result.image, (id) =>
+        writeWithBackpressure(call, { created: { image_id: id } }),
+      );
       const shown = {
         ...result.image,
         size: result.image.size || result.proof.size,
@@ -154,9 +152,7 @@ export async function runConvertedCopy(
           `The copy in cloud ${req.target?.name ?? ''} does not match the converted bytes: ${problems.join('; ')}.`,
         );
       }
-      if (result.proof.by === 'agent' && driver.capabilities.recordsProof && session.recordProof) {
-        await session.recordProof(targetId, { size: result.proof.size, digests: result.proof.digests });
-      }
+      await keepProof(driver, session, targetId, result.proof);
       const copied = toRemoteImage(shown);
       const proof = {
         ...toProof(result.proof, compared),
@@ -210,13 +206,7 @@ async function upload(
   let stage: TransferProgress | undefined;
   const ticker = setInterval(() => {
     if (!call.cancelled) {
-      call.write({
-        progress: {
-          bytes_done: done,
-          bytes_total: converted.size,
-          ...(stage ? { stage: stage.stage, stage_percent: stage.percent ?? -1 } : {}),
-        },
-      });
+      call.write({ progress: progressEvent(done, converted.size, stage) });
     }
   }, opts.progressIntervalMs);
   try {

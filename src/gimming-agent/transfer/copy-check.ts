@@ -5,7 +5,8 @@ import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimmi
 import { compareDigests, digestMap } from '../../common/digests';
 import { describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
-import type { CloudSession } from '../drivers/driver';
+import type { CloudDriver, CloudSession, TransferProgress } from '../drivers/driver';
+import type { CopyProof } from './proof';
 import type { ImageDigests } from '../drivers/image';
 
 const log = getLogger('agent.copy');
@@ -58,5 +59,40 @@ export async function deleteQuietly(session: CloudSession, imageId: string, task
       { task_id: taskId, target_image_id: imageId, err: describeError(err) },
       'could not delete the half-made target image',
     );
+  }
+}
+
+/** A Progress event: bytes moved, and the stage the cloud works in after them (EC2's import), if any. */
+export function progressEvent(done: number, total: number, stage: TransferProgress | undefined) {
+  return {
+    bytes_done: done,
+    bytes_total: total,
+    ...(stage ? { stage: stage.stage, stage_percent: stage.percent ?? -1 } : {}),
+  };
+}
+
+/**
+ * The ID a finished upload ends with: a cloud that makes the image only from its data (EC2's AMI)
+ * answers another one than create's placeholder, which is then announced again (`announce`).
+ */
+export async function finalId(
+  placeholder: string,
+  uploaded: { id: string },
+  announce: (id: string) => Promise<void>,
+): Promise<string> {
+  if (!uploaded.id || uploaded.id === placeholder) return placeholder;
+  await announce(uploaded.id);
+  return uploaded.id;
+}
+
+/** Keeps the agent's proof on a copy whose cloud reports no hashes, so a later check can prove it again. */
+export async function keepProof(
+  driver: CloudDriver,
+  session: CloudSession,
+  id: string,
+  proof: CopyProof,
+): Promise<void> {
+  if (proof.by === 'agent' && driver.capabilities.recordsProof && session.recordProof) {
+    await session.recordProof(id, { size: proof.size, digests: proof.digests });
   }
 }

@@ -27,7 +27,7 @@ import { toProof, toRemoteImage } from '../remote-image';
 import { type CopyProof, InFlightDigests, proofOf } from './proof';
 import { writeWithBackpressure } from './stream-writes';
 import type { ByteSource, CopyOptions, CopyResult } from './copy-types';
-import { deleteQuietly, verifyCopy } from './copy-check';
+import { deleteQuietly, finalId, keepProof, progressEvent, verifyCopy } from './copy-check';
 import { runConvertedCopy } from './converted-copy';
 
 export type { ByteSource, CopyOptions, CopyResult } from './copy-types';
@@ -176,11 +176,9 @@ export async function runCopy(
   try {
     await writeWithBackpressure(call, { created: { image_id: targetId } });
     const moved = await pullAndUpload(call, driver, session, targetId, source, opts);
-    if (moved.image.id && moved.image.id !== targetId) {
-      // The cloud made the image only from its data (EC2's AMI): its real ID replaces the placeholder.
-      targetId = moved.image.id;
-      await writeWithBackpressure(call, { created: { image_id: targetId } });
-    }
+    targetId = await finalId(targetId, moved.image, (id) =>
+      writeWithBackpressure(call, { created: { image_id: id } }),
+    );
     // The copy as the cloud has it, with the digests that prove it: the cloud's, or the agent's own.
     // A cloud that reports no size is held to the bytes the agent wrote.
     const size = moved.image.size || moved.proof.size;
@@ -201,10 +199,7 @@ export async function runCopy(
         },
       );
     }
-    if (moved.proof.by === 'agent' && driver.capabilities.recordsProof && session.recordProof) {
-      // Kept on the copy, so that a later link or drift check can prove its bytes again.
-      await session.recordProof(targetId, { size: moved.proof.size, digests: moved.proof.digests });
-    }
+    await keepProof(driver, session, targetId, moved.proof);
     log.info(
       {
         task_id: req.task_id,
@@ -326,14 +321,6 @@ async function pullAndUpload(
   );
   await writeWithBackpressure(call, { progress: { bytes_done: done, bytes_total: total || done } });
   return { bytes: done, seconds, image, proof: proofOf(image, digests) };
-}
-
-function progressEvent(done: number, total: number, stage: TransferProgress | undefined) {
-  return {
-    bytes_done: done,
-    bytes_total: total,
-    ...(stage ? { stage: stage.stage, stage_percent: stage.percent ?? -1 } : {}),
-  };
 }
 
 /**
