@@ -12,7 +12,9 @@ import type { AgentRegistry } from './agents';
 import { IMAGE_ID_PROPERTY, identityColumns, remoteIdentity, sameBytes } from './byte-identity';
 import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
+import { capabilitiesOf } from './capabilities';
 import { assertMayTrack, assertNotDeleting } from './image-guards';
+import { UNPROVEN, identityUnknown, learnsIdentity } from './learned-identity';
 import type { ImageQueries } from './image-queries';
 import { specColumn } from './image-spec';
 import { ConductorNotifier } from './notify';
@@ -76,8 +78,14 @@ export class ImageAdoption {
         `Image ${remote.id} in cloud ${source.name} is ${remote.status}, not active.`,
       );
     }
-    const identity = identityColumns(remoteIdentity(remote));
-    if (!identity.checksum && !identity.osHashValue) {
+    let identity = identityColumns(remoteIdentity(remote));
+    // A cloud that reports no hashes (EC2): the identity of an image GIMinG never saw (no proof recorded
+    // on it) is learned from its first copy, and nothing is known of it until then, not even its size.
+    const learning =
+      identityUnknown(identity) &&
+      learnsIdentity(capabilitiesOf(await this.agents.capabilitiesByZone(), source));
+    if (learning) identity = { size: null, checksum: null, osHashAlgo: null, osHashValue: null };
+    else if (identityUnknown(identity)) {
       throw conflict(
         'gimming.remote_image.no_hash',
         `Image ${remote.id} in cloud ${source.name} exposes no checksum to verify copies with.`,
@@ -91,7 +99,7 @@ export class ImageAdoption {
       owner: ctx.projectId,
       specVisibility: args.visibility ?? 'private',
       status: 'active',
-      size: remote.size,
+      size: identity.size,
       checksum: identity.checksum,
       osHashAlgo: identity.osHashAlgo,
       osHashValue: identity.osHashValue,
@@ -115,8 +123,8 @@ export class ImageAdoption {
           remoteId: remote.id,
           status: 'active',
           taskId: null,
-          // The image's identity is its cloud's hashes of this very copy.
-          proof: 'cloud',
+          // The image's identity is its cloud's hashes of this very copy, or else is learned from its first.
+          proof: learning ? UNPROVEN : 'cloud',
           lastVerifiedAt: now,
           createdAt: now,
           updatedAt: now,
@@ -134,8 +142,8 @@ export class ImageAdoption {
       throw err;
     }
     log.info(
-      { image_id: image.id, source: source.name, targets: targets.map((t) => t.name) },
-      'image adopted',
+      { image_id: image.id, source: source.name, targets: targets.map((t) => t.name), learning },
+      learning ? 'image adopted; its identity is learned from its first copy' : 'image adopted',
     );
     this.notify.imageCreated(ctx, image, {
       source,

@@ -10,6 +10,7 @@ import type { AgentClient } from '../common/grpc/generated/gimming/agent/v2/Agen
 import type { CloudRef } from '../common/grpc/generated/gimming/agent/v2/CloudRef';
 import type { CopyEvent__Output } from '../common/grpc/generated/gimming/agent/v2/CopyEvent';
 import type { DeleteImageResponse__Output } from '../common/grpc/generated/gimming/agent/v2/DeleteImageResponse';
+import type { Digest__Output } from '../common/grpc/generated/gimming/agent/v2/Digest';
 import type { ListImagesResponse__Output } from '../common/grpc/generated/gimming/agent/v2/ListImagesResponse';
 import type { CopyImageRequest } from '../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
 import type { Image__Output as RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v2/Image';
@@ -119,6 +120,8 @@ export function deleteStaging(
 export interface CopyOutcome {
   image: RemoteImage__Output;
   proof: string;
+  /** The hashes the proof compared; for a copy made with learn_identity, every hash of its bytes. */
+  learned: Digest__Output[];
 }
 
 export interface RunningCopy {
@@ -144,7 +147,7 @@ export function copyImage(
       if (event.done?.image) {
         // A copy converted on the way is proven to hold the converted bytes, made from the source's.
         const proof = event.done.proof?.converted_from ? 'converted' : event.done.proof?.kind || 'cloud';
-        done = { image: event.done.image, proof };
+        done = { image: event.done.image, proof, learned: event.done.proof?.compared ?? [] };
       } else onEvent(event);
     });
     call.on('error', (err) => reject(fromServiceError(err, address)));

@@ -20,8 +20,11 @@ export { type Digest, digestList, digestMap } from '../common/digests';
 /** The property (tag) every copy carries in its cloud: the GIMinG image ID. */
 export const IMAGE_ID_PROPERTY = 'gimming_image_id';
 
-/** How a copy was proven to hold its image's bytes (the `proof` of a location). */
-export type Proof = 'cloud' | 'agent' | 'provenance' | 'converted' | 'unverified';
+/**
+ * How a copy was proven to hold its image's bytes (the `proof` of a location); `unproven`: the source of
+ * an image adopted from a cloud that reports no hashes, until its identity is learned (learned-identity.ts).
+ */
+export type Proof = 'cloud' | 'agent' | 'provenance' | 'converted' | 'unverified' | 'unproven';
 
 /** What is known of some data: its size (null: unknown) and its hashes by algorithm (lower-case hex). */
 export interface ByteIdentity {

@@ -15,6 +15,8 @@ import type { CapabilitiesArg } from './rpc-schemas';
 export type Capabilities = Static<typeof CapabilitiesArg> & {
   convertible_formats?: string[];
   owners_are_projects?: boolean;
+  /** The agents record their own proof on a copy (a cloud that reports no hashes: EC2). */
+  records_proof?: boolean;
 };
 
 /** The disk format a copy is written in, and the source's when the target agent converts it. */

@@ -7,6 +7,7 @@ import { asGimmingError } from '../common/errors';
 import { getLogger } from '../common/log';
 import { copyVerdict, digestList, identityOf } from './byte-identity';
 import { CloudRow, LocationRow } from './db/entities';
+import { UNPROVEN } from './learned-identity';
 import type { ImageQueries } from './image-queries';
 import { ConductorNotifier } from './notify';
 import type { RemoteMetadata } from './remote-metadata';
@@ -64,8 +65,10 @@ export class DriftCheck {
               properties: remote.properties,
             });
             // A copy nothing could prove when it was made or linked (its cloud reports no hash) stays
-            // as it was while it exists: only a hash that differs is a mismatch.
-            const unprovable = location.proof === 'unverified' || location.proof === 'agent';
+            // as it was while it exists: only a hash that differs is a mismatch. So does the source of an
+            // image whose identity is not learned yet (learned-identity.ts): there is nothing to differ.
+            const unprovable =
+              location.proof === 'unverified' || location.proof === 'agent' || location.proof === UNPROVEN;
             status =
               verdict === 'same' ||
               (verdict === 'converted' && location.proof === 'converted') ||

@@ -12,6 +12,7 @@ import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import { assertNotDeleting } from './image-guards';
+import { UNPROVEN } from './learned-identity';
 import type { ImageQueries } from './image-queries';
 import { ConductorNotifier } from './notify';
 import type { RemoteTags } from './remote-tags';
@@ -145,14 +146,15 @@ export class ImageDeletion {
       .andWhere("t.type <> 'upload'")
       .getCount();
     if (working > 0) return;
-    const left = await this.db.getRepository(LocationRow).countBy({ imageId });
+    const kept = await this.db.getRepository(LocationRow).findBy({ imageId });
+    const left = kept.length;
     if (left > 0) {
+      // An image still waiting for its data is queued again; one adopted whose size is not learned yet
+      // (its source is unproven) is active, as it was.
+      const waiting = image.size === null && !kept.some((l) => l.proof === UNPROVEN);
       await this.db
         .getRepository(ImageRow)
-        .update(
-          { id: imageId },
-          { status: image.size === null ? 'queued' : 'active', updatedAt: new Date() },
-        );
+        .update({ id: imageId }, { status: waiting ? 'queued' : 'active', updatedAt: new Date() });
       log.warn({ image_id: imageId, copies_kept: left }, 'image not deleted: some copies were kept');
       return;
     }

@@ -110,6 +110,15 @@ export async function runConvertedCopy(
       `The target cloud takes no ${from} images, and this agent converts none ([agent] image_conversion).`,
     );
   }
+  if (req.learn_identity) {
+    // The image's identity is learned from its first copy: the source's own bytes, not converted ones.
+    throw new GimmingError(
+      'gimming.copy.cannot_learn',
+      409,
+      `The image's identity is not known yet and is learned from a copy of the source's own ${from} bytes; ` +
+        `cloud ${req.target?.name ?? ''} takes no ${from} images. Sync it first to a cloud that does.`,
+    );
+  }
   const abort = new AbortController();
   const converted = await convert(call, settings, from, spec.disk_format, openSource, abort, opts);
   try {

@@ -20,12 +20,16 @@ export interface CopyCheck {
 
 /**
  * Compares what proves the copy (the cloud's hashes or the agent's own) with what it must hold: the same
- * size, and every hash both sides know equal, with at least one compared.
+ * size, and every hash both sides know equal, with at least one compared. With `learn` (the request's
+ * learn_identity: the source's identity is not known yet), a copy whose source exposes no hash is accepted
+ * on its own digests, which must be there, and `compared` names every one of them: they are the identity
+ * the conductor learns.
  */
 export function verifyCopy(
   expect: CopyImageRequest__Output['expect'],
   got: { status: string; size: number; digests: ImageDigests },
   provenance = false,
+  learn = false,
 ): CopyCheck {
   const problems: string[] = [];
   const compared: string[] = [];
@@ -41,6 +45,11 @@ export function verifyCopy(
   // A copy the cloud made itself is proven by its provenance: hashes it carried over must agree, none is
   // needed.
   if (provenance) return { problems, compared };
+  if (learn && Object.keys(expected).length === 0) {
+    const own = Object.keys(got.digests).filter((algo) => got.digests[algo]);
+    if (own.length === 0) problems.push('the copy shows no hash to learn the image identity from');
+    return { problems, compared: own };
+  }
   if (Object.keys(expected).length === 0) problems.push('the source exposes no hash to compare with');
   else if (compared.length === 0) {
     problems.push(

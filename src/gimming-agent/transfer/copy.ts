@@ -183,7 +183,7 @@ export async function runCopy(
     // A cloud that reports no size is held to the bytes the agent wrote.
     const size = moved.image.size || moved.proof.size;
     const shown = { ...moved.image, size, digests: moved.proof.digests };
-    const { problems, compared } = verifyCopy(req.expect, shown);
+    const { problems, compared } = verifyCopy(req.expect, shown, false, req.learn_identity);
     const copied = toRemoteImage(shown);
     if (problems.length > 0) {
       throw new GimmingError(

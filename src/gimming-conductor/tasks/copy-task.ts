@@ -15,7 +15,16 @@ import { dataSpec } from '../image-spec';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import type { RetryPolicy } from './retry';
-import { IMAGE_ID_PROPERTY, copyVerdict, digestList, identityOf, sameBytes } from '../byte-identity';
+import {
+  type Digest,
+  IMAGE_ID_PROPERTY,
+  copyVerdict,
+  digestList,
+  identityOf,
+  remoteIdentity,
+  sameBytes,
+} from '../byte-identity';
+import { UNPROVEN, identityUnknown, learnIdentity } from '../learned-identity';
 import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
 import { type FormatPlan, assertCanCopy, capabilitiesOf, planFormats } from '../capabilities';
@@ -118,15 +127,23 @@ export class CopyTask implements RunnableTask {
         disk_format: source.spec.disk_format,
         convert_from: '',
       };
-      const { image: copy, proof } = await this.copy(
+      // An image adopted from a cloud that reports no hashes learns its identity from this copy.
+      const learning = source.cloud !== null && identityUnknown(image);
+      const outcome = await this.copy(task, image, source, target, targetAgent.address, formats, learning);
+      const { image: copy, proof } = outcome;
+      await this.markSucceeded(
         task,
-        image,
-        source,
-        target,
-        targetAgent.address,
-        formats,
-      );
-      await this.markSucceeded(task, copy, event, proof);
+        copy,
+        event,
+        proof,
+        learning ? { sourceCloudId: source.cloud?.id ?? null, digests: outcome.learned } : undefined,
+      ).catch(async (err: unknown) => {
+        // Another copy learned the identity first, and this one holds other bytes: it goes, as any mismatch.
+        if (err instanceof GimmingError && err.code === 'gimming.copy.mismatch') {
+          await this.deps.gateway.deleteImage(this.ctx, targetAgent.address, target, copy.id);
+        }
+        throw err;
+      });
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);
     } catch (err) {
       await this.markFailed(task, this.stopReason ?? err, event);
@@ -199,7 +216,7 @@ export class CopyTask implements RunnableTask {
       cloud,
       location.remoteId ?? '',
     );
-    assertSameBytes(image, remote);
+    assertSameBytes(image, remote, location.proof);
     return {
       address: agent.address,
       cloud,
@@ -222,6 +239,7 @@ export class CopyTask implements RunnableTask {
     target: CloudRow,
     targetAddress: string,
     formats: FormatPlan,
+    learning: boolean,
   ): Promise<CopyOutcome> {
     const { db } = this.deps;
     let lastWrite = 0;
@@ -252,6 +270,7 @@ export class CopyTask implements RunnableTask {
           tags: source.spec.tags,
         },
         expect: { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
+        learn_identity: learning,
       },
       (event) => {
         if (event.created) {
@@ -303,9 +322,30 @@ export class CopyTask implements RunnableTask {
     copy: RemoteImage__Output,
     event: TaskEventInfo,
     proof: string,
+    learn?: { sourceCloudId: string | null; digests: readonly Digest[] },
   ): Promise<void> {
     const now = new Date();
     await this.deps.db.transaction(async (m) => {
+      if (learn) {
+        const learned = await learnIdentity(
+          m,
+          task.imageId,
+          learn.sourceCloudId,
+          { size: copy.size, digests: learn.digests.length > 0 ? learn.digests : copy.digests },
+          now,
+        );
+        if (learned.outcome === 'different') {
+          throw new GimmingError(
+            'gimming.copy.mismatch',
+            502,
+            `The copy does not match the identity another copy of the image showed: ${learned.problems.join('; ')}.`,
+          );
+        }
+        log.info(
+          { task_id: task.id, image_id: task.imageId, outcome: learned.outcome },
+          learned.outcome === 'learned' ? 'image identity learned from its first copy' : 'copy matches it',
+        );
+      }
       await m.update(
         TaskRow,
         { id: task.id },
@@ -373,8 +413,13 @@ function cancelledError(): GimmingError {
   return new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
 }
 
-/** The source must still hold the bytes the image was adopted with. */
-export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output): void {
+/**
+ * The source must still hold the bytes the image was adopted with. An image whose identity is not known
+ * yet (it is learned from this copy) has nothing to hold its source to; a source GIMinG proved itself
+ * (`agent`: the identity was read out of it) in a cloud that shows no hash of it (its recorded proof was
+ * not kept) is held to the image's identity by the copy itself, which the target agent checks.
+ */
+export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output, proof?: string | null): void {
   if (remote.status !== 'active') {
     throw new GimmingError(
       'gimming.remote_image.not_active',
@@ -382,7 +427,10 @@ export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output): v
       `The source image is ${remote.status}, not active.`,
     );
   }
-  if (!sameBytes(image, remote)) {
+  if (identityUnknown(image)) return;
+  const shown = remoteIdentity(remote);
+  const unprovable = (proof === 'agent' || proof === UNPROVEN) && Object.keys(shown.digests).length === 0;
+  if (!unprovable && !sameBytes(image, remote)) {
     throw new GimmingError(
       'gimming.image.source_changed',
       409,

@@ -29,7 +29,8 @@ import { copyBetweenRegions } from './native-copy';
 import { toCloudImage } from './record';
 import { registerPlan } from './register-spec';
 import { TransferBucket } from './s3-objects';
-import { PROOF_TAG, encodeProof, propertyTags } from './tags';
+import { recordingProof } from './proof-on-read';
+import { PROOF_TAG, decodeProof, encodeProof, propertyTags, tagValue } from './tags';
 
 const ACCOUNT_ID = /^\d{12}$/;
 
@@ -204,7 +205,16 @@ export class AwsSession implements CloudSession {
         `Image ${id} in cloud ${this.cloudName} is ${ami.State ?? 'not available'}.`,
       );
     }
-    return new Exporter(this.clients.ec2, this.own, this.cloudName).read(id, this.bucket(), opts);
+    const data = await new Exporter(this.clients.ec2, this.own, this.cloudName).read(id, this.bucket(), opts);
+    // An AMI made outside GIMinG carries no proof: its first full read records one.
+    if (decodeProof(tagValue(ami.Tags, PROOF_TAG))) return data;
+    return {
+      ...data,
+      stream: recordingProof(data.stream, (proof) => this.recordProof(id, proof), {
+        cloud: this.cloudName,
+        amiId: id,
+      }),
+    };
   }
 
   async create(spec: ImageSpec): Promise<string> {

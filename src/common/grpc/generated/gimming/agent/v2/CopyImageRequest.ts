@@ -23,6 +23,7 @@ export interface CopyImageRequest {
   expect?: _gimming_agent_v2_ByteIdentity | null;
   source_is_staging?: boolean;
   convert_from?: string;
+  learn_identity?: boolean;
 }
 
 export interface CopyImageRequest__Output {
@@ -35,4 +36,5 @@ export interface CopyImageRequest__Output {
   expect: _gimming_agent_v2_ByteIdentity__Output | null;
   source_is_staging: boolean;
   convert_from: string;
+  learn_identity: boolean;
 }
