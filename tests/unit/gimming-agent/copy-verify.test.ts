@@ -34,6 +34,24 @@ describe('verifying a copy', () => {
   });
 });
 
+describe('verifying a copy that learns the image identity (learn_identity)', () => {
+  const unknown = { size: 0, digests: [] };
+
+  it('accepts the copy on its own digests, naming every one of them to learn', () => {
+    assert.deepEqual(verifyCopy(unknown, good, false, true), { problems: [], compared: ['md5', 'sha512'] });
+  });
+
+  it('still refuses a copy that shows no hash to learn from, or is not active', () => {
+    assert.match(verifyCopy(unknown, { ...good, digests: {} }, false, true).problems.join(), /no hash/);
+    assert.match(verifyCopy(unknown, { ...good, status: 'killed' }, false, true).problems.join(), /not active/);
+  });
+
+  it('holds the copy to the identity when one is known after all', () => {
+    const wrong = { ...good, digests: { md5: 'aa', sha512: 'dd' } };
+    assert.match(verifyCopy(expect, wrong, false, true).problems.join(), /sha512 dd != bb/);
+  });
+});
+
 describe('the Glance endpoint of a region', () => {
   const ctx = new RequestContext({
     request_id: 'req-1',

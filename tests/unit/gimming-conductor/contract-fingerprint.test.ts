@@ -16,7 +16,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 const EXPECTED = {
   conductor: { version: '1.9', fingerprint: '1021448e9c55cbce' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '83bec37264a364d8' },
+  agentProto: { fingerprint: '9452221d2ffa0cab' },
 };
 
 describe('contract fingerprints', () => {
