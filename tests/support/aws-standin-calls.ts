@@ -6,14 +6,17 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   CreateTagsCommand,
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
   DescribeExportImageTasksCommand,
+  DescribeImagesCommand,
   DescribeImportSnapshotTasksCommand,
   type EC2Client,
   ImportSnapshotCommand,
   RegisterImageCommand,
   type SnapshotTaskDetail,
 } from '@aws-sdk/client-ec2';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsStandin } from './aws-standin';
 
 export const R1 = 'us-east-1';
@@ -134,4 +137,64 @@ export async function registerFrom(ec2: EC2Client, snapshotId: string, name: str
     new CreateTagsCommand({ Resources: [out.ImageId!], Tags: [{ Key: 'gimming-id', Value: name }] }),
   );
   return out.ImageId!;
+}
+
+/**
+ * A user's own AMI in the operator's account, made as the AWS CLI would: the disk uploaded to the bucket
+ * and imported as a snapshot, the object removed, the snapshot registered; no tag at all.
+ */
+export async function nativeAmi(
+  st: AwsStandin,
+  region: string,
+  bytes: Buffer,
+): Promise<{ amiId: string; snapshotId: string }> {
+  const key = `uploads/native-${Date.now()}.raw`;
+  const { ec2, seen } = await importBytes(st, region, key, bytes, 'RAW');
+  const snapshotId = seen.at(-1)?.SnapshotId;
+  assert.ok(snapshotId, JSON.stringify(seen.at(-1)));
+  await st
+    .s3('operator', region)
+    .send(new DeleteObjectCommand({ Bucket: st.bucket('operator', region), Key: key }));
+  const out = await ec2.send(
+    new RegisterImageCommand({
+      Name: `users-own-${Date.now()}`,
+      Architecture: 'x86_64',
+      RootDeviceName: '/dev/xvda',
+      VirtualizationType: 'hvm',
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId, DeleteOnTermination: true } },
+      ],
+    }),
+  );
+  assert.ok(out.ImageId);
+  return { amiId: out.ImageId, snapshotId };
+}
+
+/** An AMI's tags, as EC2 describes them. */
+export async function amiTags(
+  st: AwsStandin,
+  region: string,
+  amiId: string,
+): Promise<Record<string, string>> {
+  const out = await st.ec2('operator', region).send(new DescribeImagesCommand({ ImageIds: [amiId] }));
+  return Object.fromEntries((out.Images?.[0]?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+}
+
+export async function setAmiTag(
+  st: AwsStandin,
+  region: string,
+  amiId: string,
+  key: string,
+  value: string,
+): Promise<void> {
+  await st
+    .ec2('operator', region)
+    .send(new CreateTagsCommand({ Resources: [amiId], Tags: [{ Key: key, Value: value }] }));
+}
+
+/** Deregisters an AMI and deletes its snapshot. */
+export async function removeAmi(st: AwsStandin, region: string, amiId: string, snapshotId: string) {
+  const ec2 = st.ec2('operator', region);
+  await ec2.send(new DeregisterImageCommand({ ImageId: amiId }));
+  await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
 }

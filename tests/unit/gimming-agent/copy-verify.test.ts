@@ -43,7 +43,10 @@ describe('verifying a copy that learns the image identity (learn_identity)', () 
 
   it('still refuses a copy that shows no hash to learn from, or is not active', () => {
     assert.match(verifyCopy(unknown, { ...good, digests: {} }, false, true).problems.join(), /no hash/);
-    assert.match(verifyCopy(unknown, { ...good, status: 'killed' }, false, true).problems.join(), /not active/);
+    assert.match(
+      verifyCopy(unknown, { ...good, status: 'killed' }, false, true).problems.join(),
+      /not active/,
+    );
   });
 
   it('holds the copy to the identity when one is known after all', () => {
