@@ -50,7 +50,10 @@ export async function learnIdentity(
   if (!identityUnknown(image)) {
     const { verdict, problems } = compareBytes(identityOf(image), learned);
     if (verdict === 'same') return { outcome: 'same' };
-    return { outcome: 'different', problems: problems.length ? problems : ['no hash of the image to compare'] };
+    return {
+      outcome: 'different',
+      problems: problems.length ? problems : ['no hash of the image to compare'],
+    };
   }
   const columns = identityColumns(learned);
   if (!columns.checksum && !columns.osHashValue) {

@@ -82,7 +82,8 @@ export const Location = T.Object({
   last_verified_at: Nullable(Time),
   /**
    * How the copy was proven to hold the image's bytes: cloud, agent, provenance, converted (it holds them
-   * converted to another disk format) or unverified.
+   * converted to another disk format), unverified, or unproven (an adopted source whose identity is not
+   * learned yet).
    */
   proof: T.Optional(Nullable(T.String())),
   /** Only when one image is shown (or changed): the copy as its cloud describes it, null if unread. */
