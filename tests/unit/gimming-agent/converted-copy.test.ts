@@ -234,6 +234,21 @@ describe('copies converted with qemu-img into a cloud that takes raw only', func
     assert.deepEqual(scratchFiles(), []);
   });
 
+  it('learns no identity from converted bytes (learn_identity): refused before any byte moves', async () => {
+    const source = await stageQcow2(randomBytes(64 * 1024));
+    const before = readdirSync(cloudDir).length;
+    const call = start(source.id, { size: 0, digests: [] }, { learn_identity: true });
+    await assert.rejects(events(call), (err: Error & { code?: number }) => {
+      assert.match(
+        err.message,
+        /identity is not known yet and is learned from a copy of the source's own qcow2/,
+      );
+      return true;
+    });
+    assert.equal(readdirSync(cloudDir).length, before, 'no target image was made');
+    assert.deepEqual(scratchFiles(), []);
+  });
+
   it('refuses a source whose bytes are not the image before converting them', async () => {
     const source = await stageQcow2(randomBytes(512 * 1024));
     const wrong = { ...source.expect, digests: [{ algo: 'sha512', value: hex('sha512', Buffer.from('x')) }] };
