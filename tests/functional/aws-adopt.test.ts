@@ -208,4 +208,51 @@ describe('adopting a native AMI, its identity learned from its first copy', func
 
     await removeAmi(standin, EAST, amiId, snapshotId);
   });
+  it('learns the identity once when two first copies run at once, and holds the later one to it', async () => {
+    // Needs the cloud the first test registered.
+    const data = randomBytes(3 * 1024 * 1024 + 7);
+    const sha512 = hex('sha512', data);
+    const { amiId, snapshotId } = await nativeAmi(standin, EAST, data);
+    const adopted = await api('POST', '/v1/images', {
+      name: 'users-own-twice',
+      source: { cloud: 'ec2-east', image_id: amiId },
+      targets: ['zone-b', 'zone-a'],
+    });
+    assert.equal(adopted.status, 202, adopted.text);
+    const id = adopted.body.id as string;
+    const [inB, inA] = await Promise.all([taskOf(id, 'zone-b'), taskOf(id, 'zone-a')]);
+    assert.equal(inB.status, 'succeeded', JSON.stringify(inB));
+    assert.equal(inA.status, 'succeeded', JSON.stringify(inA));
+    const image = (await api('GET', `/v1/images/${id}`)).body;
+    assert.equal(image.size, data.length);
+    assert.equal(image.os_hash_value, sha512);
+    for (const zone of ['zone-a', 'zone-b']) {
+      const copy = locationIn(image, zone);
+      assert.equal(copy.status, 'active', JSON.stringify(copy));
+      glanceMade.push({ zone, id: copy.image_id });
+      assert.equal((await stack.glance(zone, stack.admin).get(copy.image_id)).os_hash_value, sha512);
+    }
+    const state = await standin.state(EAST);
+    assert.deepEqual(
+      state.exportTasks.filter((t) => t.status === 'active'),
+      [],
+    );
+    assert.deepEqual(state.objects, []);
+
+    assert.equal(
+      (await api('DELETE', `/v1/images/${id}/locations/ec2-east?delete_remote=false`)).status,
+      204,
+    );
+    assert.equal((await api('DELETE', `/v1/images/${id}?delete_remote=true`)).status, 202);
+    await waitFor(
+      'the image to be deleted everywhere',
+      async () => ((await api('GET', `/v1/images/${id}`)).status === 404 ? true : undefined),
+      120000,
+    );
+    for (const zone of ['zone-a', 'zone-b']) {
+      assert.deepEqual(await stack.glance(zone, stack.admin).list({ gimming_image_id: id }), []);
+    }
+    glanceMade.length = 0;
+    await removeAmi(standin, EAST, amiId, snapshotId);
+  });
 });
