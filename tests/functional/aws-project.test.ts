@@ -62,6 +62,16 @@ describe('a project’s own AWS account as a cloud', function () {
   let synced = ''; // the GIMinG image synced from Glance into both project clouds
   let syncedAmi = '';
   let syncedWestAmi = '';
+  /** Database dumps: one while the clouds, copies and members exist, one at the end. */
+  const dumps: string[] = [];
+  const dumpDb = () =>
+    execFileSync(
+      'mysqldump',
+      ['-h', '127.0.0.1', '-u', 'root', '--skip-extended-insert', stack.daemons.dbName],
+      {
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    ).toString('utf8');
 
   const keystone = (path: string) => `${ids.auth_url.replace(/\/+$/, '')}${path}`;
   const project = () => standin.accounts.project;
@@ -223,15 +233,14 @@ describe('a project’s own AWS account as a cloud', function () {
     const operatorBefore = await amis(operator().accountId, EAST);
     const adopted = await http('POST', `${stack.api}/v1/images`, {
       token: owner.id,
-      json: { name: `to-my-ec2-${suffix}`, source: { cloud: 'zone-a', image_id: source.id } },
+      json: {
+        name: `to-my-ec2-${suffix}`,
+        source: { cloud: 'zone-a', image_id: source.id },
+        targets: [withSecret],
+      },
     });
     assert.equal(adopted.status, 202, adopted.text);
     synced = adopted.body.id;
-    const sync = await http('POST', `${stack.api}/v1/images/${synced}/sync`, {
-      token: owner.id,
-      json: { targets: [withSecret] },
-    });
-    assert.equal(sync.status, 202, sync.text);
     const [task] = await waitForTasks(stack.api, owner.id, synced);
     assert.equal(task.status, 'succeeded', JSON.stringify(task));
 
@@ -350,6 +359,7 @@ describe('a project’s own AWS account as a cloud', function () {
     assert.deepEqual(await launchers(syncedAmi, EAST), []);
     assert.deepEqual(await launchers(syncedWestAmi, WEST), []);
     assert.equal(await ownerSeenBy(standin, 'operator', EAST, syncedAmi), undefined, 'no longer seen');
+    dumps.push(dumpDb());
   });
 
   it('leaves making it public to administrators (gimming:image:publicize)', async () => {
@@ -376,7 +386,7 @@ describe('a project’s own AWS account as a cloud', function () {
 
     const adopted = await http('POST', `${stack.api}/v1/images`, {
       token: owner.id,
-      json: { name: `own-${suffix}`, source: { cloud: withSecret, image_id: amiId } },
+      json: { name: `own-${suffix}`, source: { cloud: withSecret, image_id: amiId }, targets: [] },
     });
     assert.equal(adopted.status, 202, adopted.text);
     assert.equal(adopted.body.size, bytes.length);
@@ -391,7 +401,7 @@ describe('a project’s own AWS account as a cloud', function () {
     // Another project cannot see the cloud at all.
     const other = await http('POST', `${stack.api}/v1/images`, {
       token: stack.alt.id,
-      json: { source: { cloud: withSecret, image_id: amiId } },
+      json: { source: { cloud: withSecret, image_id: amiId }, targets: [] },
     });
     assert.equal(other.status, 404, other.text);
     assert.equal(other.body.error.code, 'gimming.cloud.not_found');
@@ -450,17 +460,19 @@ describe('a project’s own AWS account as a cloud', function () {
 
   describe('afterwards', () => {
     it('finds neither account’s key in the database, any log, or any message RabbitMQ carried', async () => {
-      const dump = execFileSync(
-        'mysqldump',
-        ['-h', '127.0.0.1', '-u', 'root', '--skip-extended-insert', stack.daemons.dbName],
-        { maxBuffer: 256 * 1024 * 1024 },
-      ).toString('utf8');
+      dumps.push(dumpDb());
+      const [during, dump] = dumps as [string, string];
       const logs = stack.daemons.names.map((name) => ({ name, text: stack.daemons.logText(name) }));
       await new Promise((r) => setTimeout(r, 500)); // the last traced messages
       const messages = Buffer.concat(traced).toString('utf8');
       // The searches can find what is there: the dump has the tasks of the project clouds, the logs the
       // work, the trace the RPC calls (with the sealed key of the request).
-      assert.ok(dump.includes(syncedAmi) && dump.includes(syncedWestAmi), 'the dump holds the copies’ tasks');
+      assert.ok(dumps.length === 2, 'a dump was taken while the clouds were in use');
+      assert.ok(
+        during.includes(secretRef) && during.includes(syncedAmi) && during.includes(syncedWestAmi),
+        'the dump taken while they were in use holds the clouds and the copies',
+      );
+      assert.ok(dump.includes('owners_are_projects'), 'the last dump holds the agents and their drivers');
       assert.ok(
         logs.some((l) => l.text.includes(syncedAmi)),
         'the logs hold the work on the AMIs',
@@ -478,7 +490,7 @@ describe('a project’s own AWS account as a cloud', function () {
       ];
       for (const secret of secrets) {
         for (const needle of needles(secret)) {
-          assert.ok(!dump.includes(needle), 'not in the database');
+          for (const d of dumps) assert.ok(!d.includes(needle), 'not in the database');
           for (const l of logs) assert.ok(!l.text.includes(needle), `not in the ${l.name} log`);
           assert.ok(!messages.includes(needle), 'not in any RabbitMQ message');
         }
