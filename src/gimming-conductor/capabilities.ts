@@ -9,15 +9,11 @@ import { GimmingError } from '../common/errors';
 import type { CapabilitiesArg } from './rpc-schemas';
 
 /**
- * What a kind of cloud can do, and (agents since conversion) the disk formats its agents convert between
- * (Capabilities.convertible_formats: carried in the heartbeat's drivers, which allow more fields).
+ * What a kind of cloud can do, as the heartbeat's drivers say (rpc-schemas.ts CapabilitiesArg, checked
+ * with every heartbeat): the fields of protos/gimming/agent/v2 Capabilities, those added since 1.8
+ * optional so that an older agent's heartbeat still counts.
  */
-export type Capabilities = Static<typeof CapabilitiesArg> & {
-  convertible_formats?: string[];
-  owners_are_projects?: boolean;
-  /** The agents record their own proof on a copy (a cloud that reports no hashes: EC2). */
-  records_proof?: boolean;
-};
+export type Capabilities = Static<typeof CapabilitiesArg>;
 
 /** The disk format a copy is written in, and the source's when the target agent converts it. */
 export interface FormatPlan {

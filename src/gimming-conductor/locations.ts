@@ -10,7 +10,7 @@ import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { LocationRow } from './db/entities';
-import { assertMayTrack, assertNotDeleting } from './image-guards';
+import { assertMayTrack, assertNotDeleting, isOwnCloudOf } from './image-guards';
 import type { ImageQueries } from './image-queries';
 import type { RemoteTags } from './remote-tags';
 import type { LocationView, MethodArgs } from './rpc-schemas';
@@ -180,7 +180,7 @@ export class LocationService {
             active: 'active',
           })
           .getCount();
-        if (others === 0 && remote.owner !== ctx.projectId) {
+        if (others === 0 && remote.owner !== ctx.projectId && !isOwnCloudOf(cloud, ctx.projectId)) {
           throw new GimmingError(
             'gimming.location.last_copy',
             403,

@@ -45,6 +45,14 @@ export const CapabilitiesArg = T.Object({
   visibilities: Names,
   // 1.9: property name prefixes the cloud keeps for itself; create_image refuses them for its targets
   reserved_property_prefixes: T.Optional(Names),
+  // 1.9: disk formats the zone's agents convert copies between (absent: an agent that converts none)
+  convertible_formats: T.Optional(Names),
+  // 1.9: whether an image's owner in the cloud is a project (false: an EC2 account ID; absent: true)
+  owners_are_projects: T.Optional(T.Boolean()),
+  // 1.9: an image's name is fixed once it exists (EC2's AMIs: a rename is refused; absent: false)
+  fixed_names: T.Optional(T.Boolean()),
+  // 1.9: the agent records its proof of a copy on the image itself (EC2: a tag; absent: false)
+  records_proof: T.Optional(T.Boolean()),
 });
 
 const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });

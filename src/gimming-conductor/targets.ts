@@ -12,7 +12,7 @@ import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { type CloudRow, LocationRow } from './db/entities';
 import type { ImageAdoption } from './adoption';
-import { assertNotDeleting } from './image-guards';
+import { assertNotDeleting, isOwnCloudOf } from './image-guards';
 import type { ImageQueries } from './image-queries';
 import type { LocationService } from './locations';
 import type { MethodArgs, TargetsRefusal, TargetsView } from './rpc-schemas';
@@ -135,8 +135,9 @@ export class TargetService {
       );
     }
     let remote;
+    let cloud: CloudRow;
     try {
-      const cloud = await this.clouds.resolveForWork(ctx, location.cloudId);
+      cloud = await this.clouds.resolveForWork(ctx, location.cloudId);
       const agent = await this.agents.pick(cloud.zone);
       remote = await this.gateway.describeImage(ctx, agent.address, cloud, location.remoteId);
     } catch (err) {
@@ -151,7 +152,7 @@ export class TargetService {
         `The copy in ${cloudName} is public; only an administrator may delete it.`,
       );
     }
-    if (remote.owner !== ctx.projectId) {
+    if (remote.owner !== ctx.projectId && !isOwnCloudOf(cloud, ctx.projectId)) {
       return {
         warning: say(
           'gimming.targets.others_copy',

@@ -3,12 +3,13 @@
  * send, polling an import or export task to its end, importing bytes and registering an AMI.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   CreateTagsCommand,
   DeleteSnapshotCommand,
   DeregisterImageCommand,
   DescribeExportImageTasksCommand,
+  DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeImportSnapshotTasksCommand,
   type EC2Client,
@@ -94,23 +95,24 @@ export async function exportToEnd(
   assert.fail(`export task ${id} did not end`);
 }
 
-/** Uploads bytes to the operator's transfer bucket in a region and imports them as a snapshot. */
+/** Uploads bytes to an account's transfer bucket in a region and imports them as a snapshot there. */
 export async function importBytes(
   st: AwsStandin,
   region: string,
   key: string,
   bytes: Buffer,
   format: 'RAW' | 'VMDK' | 'VHD',
+  who: 'operator' | 'project' = 'operator',
 ) {
-  const ec2 = st.ec2('operator', region);
+  const ec2 = st.ec2(who, region);
   await st
-    .s3('operator', region)
-    .send(new PutObjectCommand({ Bucket: st.bucket('operator', region), Key: key, Body: bytes }));
+    .s3(who, region)
+    .send(new PutObjectCommand({ Bucket: st.bucket(who, region), Key: key, Body: bytes }));
   const task = await ec2.send(
     new ImportSnapshotCommand({
       DiskContainer: {
         Format: format,
-        UserBucket: { S3Bucket: st.bucket('operator', region), S3Key: key },
+        UserBucket: { S3Bucket: st.bucket(who, region), S3Key: key },
       },
     }),
   );
@@ -197,4 +199,58 @@ export async function removeAmi(st: AwsStandin, region: string, amiId: string, s
   const ec2 = st.ec2('operator', region);
   await ec2.send(new DeregisterImageCommand({ ImageId: amiId }));
   await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
+}
+
+/**
+ * An AMI an account makes itself, as any AWS tool would with its key: the bytes imported through its
+ * bucket (the object deleted after), registered, and tagged with the proof of its bytes that GIMinG's
+ * agents write on the AMIs they make (gimming_proof), which is what lets GIMinG verify copies of it.
+ */
+export async function provenAmi(
+  st: AwsStandin,
+  who: 'operator' | 'project',
+  region: string,
+  name: string,
+  bytes: Buffer,
+): Promise<{ amiId: string; snapshotId: string }> {
+  const key = `own/${randomBytes(6).toString('hex')}.raw`;
+  const { ec2, seen } = await importBytes(st, region, key, bytes, 'RAW', who);
+  await st.s3(who, region).send(new DeleteObjectCommand({ Bucket: st.bucket(who, region), Key: key }));
+  const snapshotId = seen.at(-1)?.SnapshotId ?? '';
+  const amiId = await registerFrom(ec2, snapshotId, name);
+  const hex = (algo: string) => createHash(algo).update(bytes).digest('hex');
+  const proof = `v1 size=${bytes.length} sha512=${hex('sha512')} md5=${hex('md5')}`;
+  await ec2.send(
+    new CreateTagsCommand({ Resources: [amiId], Tags: [{ Key: 'gimming_proof', Value: proof }] }),
+  );
+  return { amiId, snapshotId };
+}
+
+/** Who may launch an AMI (account IDs, `group:all`), as EC2 tells its owner, sorted. */
+export async function launchPermissions(
+  st: AwsStandin,
+  who: 'operator' | 'project',
+  region: string,
+  amiId: string,
+): Promise<string[]> {
+  const out = await st
+    .ec2(who, region)
+    .send(new DescribeImageAttributeCommand({ ImageId: amiId, Attribute: 'launchPermission' }));
+  return (out.LaunchPermissions ?? []).map((p) => p.UserId ?? `group:${p.Group ?? ''}`).sort();
+}
+
+/** The owner of an AMI as an account sees it (DescribeImages by ID); undefined when it may not see it. */
+export async function ownerSeenBy(
+  st: AwsStandin,
+  who: 'operator' | 'project',
+  region: string,
+  amiId: string,
+): Promise<string | undefined> {
+  try {
+    const out = await st.ec2(who, region).send(new DescribeImagesCommand({ ImageIds: [amiId] }));
+    return out.Images?.[0]?.OwnerId;
+  } catch (err) {
+    if ((err as AwsFailure).name === 'InvalidAMIID.NotFound') return undefined;
+    throw err;
+  }
 }

@@ -48,6 +48,12 @@ export const Cloud = T.Object({
         visibilities: T.Array(T.String()),
         /** Disk formats this cloud's agents convert copies between (qemu-img); absent or empty: none. */
         convertible_formats: T.Optional(T.Array(T.String())),
+        /** Whether an image's owner there is a project (false: an AWS account ID); absent: true. */
+        owners_are_projects: T.Optional(T.Boolean()),
+        /** Whether an image's name is fixed once it exists (EC2: a rename is refused); absent: false. */
+        fixed_names: T.Optional(T.Boolean()),
+        /** Whether the agents record their proof of a copy on it (EC2: a tag); absent: false. */
+        records_proof: T.Optional(T.Boolean()),
       }),
     ),
   ),

@@ -82,7 +82,7 @@ export class DeleteTask implements RunnableTask {
           );
         }
         const capabilities = capabilitiesOf(await this.deps.agents.capabilitiesByZone(), cloud);
-        if (!copyBelongsToImage(remote, image, capabilities)) {
+        if (!copyBelongsToImage(remote, image, capabilities, cloud)) {
           throw new GimmingError(
             'gimming.location.not_owner',
             403,

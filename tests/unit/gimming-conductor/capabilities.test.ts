@@ -2,7 +2,9 @@
  * A copy planned with what the two kinds of cloud can do, as their agents' drivers say.
  */
 import assert from 'node:assert/strict';
+import Ajv from 'ajv';
 import { type Capabilities, copyProblems, parseDrivers } from '../../../src/gimming-conductor/capabilities';
+import { METHODS } from '../../../src/gimming-conductor/rpc-schemas';
 
 const glance: Capabilities = {
   can_export: true,
@@ -44,4 +46,43 @@ describe('planning a copy with the clouds capabilities', () => {
     assert.deepEqual(parseDrivers(JSON.stringify([{ name: 'x' }, 3])), []);
     assert.deepEqual(parseDrivers(null), []);
   });
+});
+
+describe('capabilities in the heartbeat contract (agent_heartbeat)', () => {
+  const validate = new Ajv({ allErrors: false, strict: false }).compile(METHODS.agent_heartbeat);
+  const heartbeat = (capabilities: Record<string, unknown>) => ({
+    host: 'agent-1',
+    zone: 'zone-b',
+    address: '127.0.0.1:9596',
+    version: '0.1.0',
+    drivers: [{ name: 'aws', capabilities }],
+  });
+  const ec2 = {
+    ...glance,
+    disk_formats: ['raw', 'vmdk', 'vhd'],
+    reported_hashes: [],
+    visibilities: ['private', 'public'],
+    reserved_property_prefixes: ['aws:'],
+    convertible_formats: ['qcow2'],
+    owners_are_projects: false,
+    fixed_names: true,
+    records_proof: true,
+  } satisfies Capabilities;
+
+  it('takes what an EC2 agent says of its clouds, and what an older agent says without them', () => {
+    assert.ok(validate(heartbeat(ec2)), JSON.stringify(validate.errors));
+    assert.ok(validate(heartbeat(glance)), JSON.stringify(validate.errors));
+  });
+
+  for (const [field, wrong] of [
+    ['owners_are_projects', 'no'],
+    ['fixed_names', 1],
+    ['records_proof', 'true'],
+    ['convertible_formats', 'qcow2'],
+  ] as const) {
+    it(`refuses a heartbeat whose ${field} is not what the contract says`, () => {
+      assert.equal(validate(heartbeat({ ...ec2, [field]: wrong })), false);
+      assert.match(validate.errors?.[0]?.instancePath ?? '', new RegExp(`/capabilities/${field}$`));
+    });
+  }
 });

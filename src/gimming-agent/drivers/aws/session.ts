@@ -114,16 +114,21 @@ export class AwsSession implements CloudSession {
         `An image's name cannot change in EC2 (cloud ${this.cloudName}, image ${id}): an AMI keeps the name it was registered with.`,
       );
     }
-    if (changes.visibility && changes.visibility !== current.visibility) {
-      if (changes.visibility !== 'public' && changes.visibility !== 'private') {
+    if (changes.visibility) {
+      // A shared image is a private AMI that the accounts it is shared with may launch (its members), as
+      // create() makes it.
+      if (!['public', 'private', 'shared'].includes(changes.visibility)) {
         throw new GimmingError(
           'gimming.cloud.bad_visibility',
           400,
           `EC2 images are private or public, not ${changes.visibility.slice(0, 32)}.`,
         );
       }
-      await this.launchPermission(id, changes.visibility === 'public' ? 'add' : 'remove', { Group: 'all' });
-      return this.image(await this.amis.get(id));
+      const toPublic = changes.visibility === 'public';
+      if (toPublic !== (current.visibility === 'public')) {
+        await this.launchPermission(id, toPublic ? 'add' : 'remove', { Group: 'all' });
+        return this.image(await this.amis.get(id));
+      }
     }
     return current;
   }
