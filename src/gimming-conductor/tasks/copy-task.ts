@@ -18,6 +18,8 @@ import type { RetryPolicy } from './retry';
 import { IMAGE_ID_PROPERTY, copyVerdict, digestList, identityOf, sameBytes } from '../byte-identity';
 import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
+import { type TaskStage, stageOf } from './task-stage';
+import { type ConversionRecord, conversionOf } from '../../common/converted-copy';
 import { type FormatPlan, assertCanCopy, capabilitiesOf, planFormats } from '../capabilities';
 
 const log = getLogger('conductor.copy');
@@ -40,6 +42,11 @@ interface CopySource {
     properties: Record<string, string>;
     tags: string[];
   };
+  /**
+   * When the source holds the image converted to another disk format (a copy GIMinG converted on the
+   * way): the conversion it records. Its copies hold those converted bytes, and are checked against them.
+   */
+  conversion?: ConversionRecord;
 }
 
 export interface CopyTaskDeps {
@@ -118,6 +125,17 @@ export class CopyTask implements RunnableTask {
         disk_format: source.spec.disk_format,
         convert_from: '',
       };
+      if (source.conversion && formats.convert_from) {
+        // A conversion of a conversion would record a source that is not the image's bytes.
+        throw new GimmingError(
+          'gimming.cloud.cannot_copy',
+          409,
+          `The image cannot be copied to cloud ${target.name}: the copy in cloud ` +
+            `${source.cloud?.name ?? ''} holds it converted to ${source.spec.disk_format}, which that ` +
+            `cloud takes not, and a conversion is not converted again; sync from a copy that holds the ` +
+            `image's own bytes.`,
+        );
+      }
       const { image: copy, proof } = await this.copy(
         task,
         image,
@@ -126,7 +144,9 @@ export class CopyTask implements RunnableTask {
         targetAgent.address,
         formats,
       );
-      await this.markSucceeded(task, copy, event, proof);
+      // A copy of a converted copy holds the converted bytes too (and the conversion it records came with
+      // its properties): it is proven as one, whoever made it.
+      await this.markSucceeded(task, copy, event, source.conversion ? 'converted' : proof);
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);
     } catch (err) {
       await this.markFailed(task, this.stopReason ?? err, event);
@@ -199,8 +219,9 @@ export class CopyTask implements RunnableTask {
       cloud,
       location.remoteId ?? '',
     );
-    assertSameBytes(image, remote);
+    const conversion = sourceConversion(image, remote);
     return {
+      ...(conversion ? { conversion } : {}),
       address: agent.address,
       cloud,
       id: remote.id,
@@ -225,6 +246,7 @@ export class CopyTask implements RunnableTask {
   ): Promise<CopyOutcome> {
     const { db } = this.deps;
     let lastWrite = 0;
+    let lastStage: TaskStage = { stage: null, stagePercent: null, stageDetail: null };
     let progressWrite: Promise<unknown> = Promise.resolve();
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
     // Cancelled while the copy was being prepared: never start it.
@@ -251,7 +273,13 @@ export class CopyTask implements RunnableTask {
           properties,
           tags: source.spec.tags,
         },
-        expect: { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
+        // A converted source's copies hold its converted bytes: they are what the copy must prove.
+        expect: source.conversion
+          ? {
+              size: source.conversion.converted.size,
+              digests: digestList(source.conversion.converted.digests),
+            }
+          : { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
       },
       (event) => {
         if (event.created) {
@@ -265,16 +293,23 @@ export class CopyTask implements RunnableTask {
           );
         } else if (event.progress) {
           const now = Date.now();
-          if (now - lastWrite < this.deps.progressIntervalMs) return;
+          const stage = stageOf(event.progress);
+          // A new stage is written at once; the bytes and a stage's percentage every interval.
+          const stageChanged = stage.stage !== lastStage.stage || stage.stageDetail !== lastStage.stageDetail;
+          if (!stageChanged && now - lastWrite < this.deps.progressIntervalMs) return;
           lastWrite = now;
+          lastStage = stage;
           const { bytes_done, bytes_total } = event.progress;
           progressWrite = progressWrite.then(() =>
-            db
-              .getRepository(TaskRow)
-              .update(
-                { id: task.id },
-                { bytesDone: bytes_done, bytesTotal: bytes_total || task.bytesTotal, updatedAt: new Date() },
-              ),
+            db.getRepository(TaskRow).update(
+              { id: task.id },
+              {
+                bytesDone: bytes_done,
+                bytesTotal: bytes_total || task.bytesTotal,
+                ...stage,
+                updatedAt: new Date(),
+              },
+            ),
           );
         }
       },
@@ -375,6 +410,15 @@ function cancelledError(): GimmingError {
 
 /** The source must still hold the bytes the image was adopted with. */
 export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output): void {
+  sourceConversion(image, remote);
+}
+
+/**
+ * Checks that the source still holds the image's bytes, as they are or converted to another disk format
+ * (a copy GIMinG converted on the way, byte-identity.ts copyVerdict); answers the conversion in the
+ * latter case.
+ */
+export function sourceConversion(image: ImageRow, remote: RemoteImage__Output): ConversionRecord | undefined {
   if (remote.status !== 'active') {
     throw new GimmingError(
       'gimming.remote_image.not_active',
@@ -382,11 +426,14 @@ export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output): v
       `The source image is ${remote.status}, not active.`,
     );
   }
-  if (!sameBytes(image, remote)) {
+  if (sameBytes(image, remote)) return undefined;
+  const conversion = copyVerdict(image, remote) === 'converted' ? conversionOf(remote.properties) : null;
+  if (!conversion) {
     throw new GimmingError(
       'gimming.image.source_changed',
       409,
       'The source image no longer holds the bytes it was adopted with.',
     );
   }
+  return conversion;
 }

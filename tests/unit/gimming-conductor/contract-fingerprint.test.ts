@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.9', fingerprint: '1021448e9c55cbce' },
+  conductor: { version: '1.10', fingerprint: '1021448e9c55cbce' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '83bec37264a364d8' },
+  agentProto: { fingerprint: 'd9f68e32a87cd5fb' },
 };
 
 describe('contract fingerprints', () => {
