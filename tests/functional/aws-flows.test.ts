@@ -213,7 +213,7 @@ describe('EC2 flows, through the daemons', function () {
     assert.deepEqual(staged(), [], 'nothing left in the staging areas (nor their conversion scratch)');
   });
 
-  it('copies an image from EC2 region to region with CopyImage, the conductor recording its provenance', async () => {
+  it('copies a converted image from EC2 region to region with CopyImage, proven as the converted bytes', async () => {
     assert.ok(uploadedId, 'the upload test ran');
     // The image's only copy is then the EC2 one: its Glance copy is removed (deleted in zone-a too).
     const removed = await call(
@@ -249,8 +249,23 @@ describe('EC2 flows, through the daemons', function () {
     const east = shown.body.locations.find((l: any) => l.cloud === 'ec2-east');
     const west = shown.body.locations.find((l: any) => l.cloud === 'ec2-west');
     assert.equal(west.status, 'active', JSON.stringify(west));
-    assert.equal(west.proof, 'provenance', 'EC2 made the copy itself');
     assert.equal(west.remote?.status, 'active', JSON.stringify(west));
+    // EC2 made it from the converted east copy: it holds the converted bytes, and records the conversion
+    // (its tags came with it), proven against them.
+    assert.equal(west.proof, 'converted', JSON.stringify(west));
+    assert.deepEqual(west.conversion, east.conversion);
+    // A check of every copy against its cloud finds both as they were made.
+    const refreshed = await call('POST', `${stack.api}/v1/images/${uploadedId}/refresh`, {
+      token: stack.demo.id,
+    });
+    assert.equal(refreshed.status, 200, refreshed.text);
+    assert.deepEqual(
+      refreshed.body.locations.map((l: any) => [l.cloud, l.status]),
+      [
+        ['ec2-east', 'active'],
+        ['ec2-west', 'active'],
+      ],
+    );
 
     const state = await standin.state(WEST);
     const ami = state.images.find((i) => i.id === west.image_id);

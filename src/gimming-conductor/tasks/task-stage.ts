@@ -8,7 +8,9 @@ import type { TaskRow } from '../db/entities';
 export type TaskStage = Pick<TaskRow, 'stage' | 'stagePercent' | 'stageDetail'>;
 
 /** The task's stage columns from a Progress event: all null while only bytes move. */
-export function stageOf(progress: Pick<Progress__Output, 'stage' | 'stage_percent' | 'stage_detail'>): TaskStage {
+export function stageOf(
+  progress: Pick<Progress__Output, 'stage' | 'stage_percent' | 'stage_detail'>,
+): TaskStage {
   const stage = (progress.stage ?? '').slice(0, 32);
   if (!stage) return { stage: null, stagePercent: null, stageDetail: null };
   const percent = progress.stage_percent;
