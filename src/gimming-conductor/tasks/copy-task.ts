@@ -408,11 +408,6 @@ function cancelledError(): GimmingError {
   return new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
 }
 
-/** The source must still hold the bytes the image was adopted with. */
-export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output): void {
-  sourceConversion(image, remote);
-}
-
 /**
  * Checks that the source still holds the image's bytes, as they are or converted to another disk format
  * (a copy GIMinG converted on the way, byte-identity.ts copyVerdict); answers the conversion in the
