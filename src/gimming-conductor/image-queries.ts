@@ -11,7 +11,7 @@ import { pageAfter } from './pagination';
 import { LiveMetadata, referenceCopies, showReference } from './image-metadata';
 import type { RemoteMetadata } from './remote-metadata';
 import type { ImageView, MethodArgs, Page } from './rpc-schemas';
-import { imageView, locationView } from './views';
+import { conversionView, imageView, locationView } from './views';
 
 export function canSeeImage(ctx: RequestContext, image: ImageRow): boolean {
   return ctx.isAdmin || image.owner === ctx.projectId;
@@ -85,6 +85,8 @@ export class ImageQueries {
         if (!location.image_id || !cloud) return;
         try {
           location.remote = await this.remotes.describe(ctx, cloud, location.image_id);
+          const conversion = conversionView(location.remote.properties);
+          if (conversion) location.conversion = conversion;
         } catch (err) {
           const gerr = asGimmingError(err);
           location.remote = null;

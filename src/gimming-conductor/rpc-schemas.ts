@@ -7,7 +7,7 @@ import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.9';
+export const RPC_API_VERSION = '1.10';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -231,8 +231,30 @@ export interface LocationView {
   proof: string | null;
   /** The copy as its cloud describes it now (only when one image is shown; never stored). */
   remote?: RemoteView | null;
+  /**
+   * For a copy that holds the image converted to another disk format, the conversion it records in its
+   * cloud (read with `remote`): the source format, the source's identity, the converted bytes'. Since 1.10.
+   */
+  conversion?: ConversionView;
   /** Why `remote` could not be read. */
   remote_error?: { code: string; message: string };
+}
+
+/** A size and the hashes known of some bytes (md5, sha512), hex. */
+export interface BytesView {
+  size: number;
+  md5?: string;
+  sha512?: string;
+}
+
+/** What a converted copy records of its conversion (common/converted-copy.ts). */
+export interface ConversionView {
+  /** The disk format the image's bytes were converted from (the copy's is `remote.disk_format`'s). */
+  from: string;
+  /** The image's bytes the conversion was made from, verified before it. */
+  source: BytesView;
+  /** The converted bytes, as the agent hashed them before it wrote the copy. */
+  converted: BytesView;
 }
 
 /** A cloud's live metadata of a copy. */
@@ -297,6 +319,15 @@ export interface TaskView {
   rate: number | null;
   /** Seconds left at that rate, while running. */
   eta_seconds: number | null;
+  /**
+   * The stage of the work after the bytes, as the agent last reported it (the cloud's: import, register,
+   * export, copy, upload; the agent's: convert), null while only bytes move; since 1.10.
+   */
+  stage: string | null;
+  /** That stage's percentage, as the cloud gives it (null: none given). */
+  stage_percent: number | null;
+  /** The cloud's own word for where in the stage it is (EC2: pending, validating, converting...). */
+  stage_detail: string | null;
   attempts: number;
   error: { code: string; message: string } | null;
   agent: string | null;

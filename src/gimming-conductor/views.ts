@@ -6,7 +6,17 @@ import type { Capabilities } from './capabilities';
 import type { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import { specView } from './image-spec';
 import type { Image__Output as RemoteImage__Output } from '../common/grpc/generated/gimming/agent/v2/Image';
-import type { CloudView, ImageView, LocationView, RemoteView, TaskView } from './rpc-schemas';
+import type {
+  BytesView,
+  CloudView,
+  ConversionView,
+  ImageView,
+  LocationView,
+  RemoteView,
+  TaskView,
+} from './rpc-schemas';
+import { conversionOf } from '../common/converted-copy';
+import type { Digests } from '../common/digests';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -86,6 +96,9 @@ export function taskView(row: TaskRow, cloudNames: Map<string, string>): TaskVie
     bytes_total: row.bytesTotal,
     progress: row.bytesTotal ? Math.min(100, Math.floor((row.bytesDone / row.bytesTotal) * 1000) / 10) : null,
     ...rateAndEta(row),
+    stage: row.stage,
+    stage_percent: row.stagePercent,
+    stage_detail: row.stageDetail,
     attempts: row.attempts,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
     agent: row.agent,
@@ -114,6 +127,22 @@ export function rateAndEta(
   const running = row.status === 'running' && row.bytesTotal !== null;
   const left = running ? Math.max(0, (row.bytesTotal as number) - row.bytesDone) : 0;
   return { rate, eta_seconds: running && rate > 0 ? Math.ceil(left / rate) : null };
+}
+
+function bytesView(b: { size: number; digests: Digests }): BytesView {
+  return {
+    size: b.size,
+    ...(b.digests.md5 ? { md5: b.digests.md5 } : {}),
+    ...(b.digests.sha512 ? { sha512: b.digests.sha512 } : {}),
+  };
+}
+
+/** The conversion a copy's properties record, as GIMinG shows it; undefined when they record none. */
+export function conversionView(properties: Readonly<Record<string, string>>): ConversionView | undefined {
+  const record = conversionOf(properties);
+  return record
+    ? { from: record.from, source: bytesView(record.source), converted: bytesView(record.converted) }
+    : undefined;
 }
 
 /** A cloud's description of an image, as GIMinG shows it (empty hashes as null). */

@@ -180,9 +180,16 @@ export class AwsStandin {
 }
 
 export interface StandinState {
-  images: { id: string; state: string; account: string; region: string; tags: Record<string, string> }[];
-  snapshots: { id: string; state: string; account: string; region: string }[];
-  importTasks: { id: string; status: string }[];
+  images: {
+    id: string;
+    state: string;
+    account: string;
+    region: string;
+    tags: Record<string, string>;
+    blockDeviceMappings: { deviceName: string; snapshotId?: string }[];
+  }[];
+  snapshots: { id: string; state: string; account: string; region: string; description: string }[];
+  importTasks: { id: string; status: string; statusMessage: string; tags: Record<string, string> }[];
   exportTasks: { id: string; status: string }[];
   objects: { bucket: string; key: string; size: number }[];
   multipartUploads: { bucket: string; key: string; uploadId: string }[];

@@ -81,11 +81,15 @@ export interface ImageData {
   announcedLength?: number;
 }
 
-/** How far a transfer's cloud-side work is: a stage the cloud runs, and its own percentage if it gives one. */
+/**
+ * How far a transfer's cloud-side work is: a stage the cloud runs, its own percentage if it gives one, and
+ * its own word for where in the stage it is (EC2's task status message) if it gives one.
+ */
 export interface TransferProgress {
   /** upload, import, register, export, copy. */
   stage: string;
   percent?: number;
+  detail?: string;
 }
 
 /** What a long transfer inside a cloud listens to: the caller's cancel, and where its progress goes. */

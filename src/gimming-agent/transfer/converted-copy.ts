@@ -63,7 +63,8 @@ async function convert(
   call.once('cancelled', onCancel);
   let done = 0;
   const ticker = setInterval(() => {
-    if (!call.cancelled) call.write({ progress: { bytes_done: done, bytes_total: total } });
+    // The agent's own stage before the cloud's: the source pulled in and converted.
+    if (!call.cancelled) call.write({ progress: progressEvent(done, total, { stage: 'convert' }) });
   }, opts.progressIntervalMs);
   try {
     return await convertSource(

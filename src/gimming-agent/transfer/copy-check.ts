@@ -71,12 +71,21 @@ export async function deleteQuietly(session: CloudSession, imageId: string, task
   }
 }
 
-/** A Progress event: bytes moved, and the stage the cloud works in after them (EC2's import), if any. */
+/**
+ * A Progress event: bytes moved, and the stage the cloud works in after them (EC2's import), if any, with
+ * its percentage (-1: none given) and the cloud's own word for where in it it is.
+ */
 export function progressEvent(done: number, total: number, stage: TransferProgress | undefined) {
   return {
     bytes_done: done,
     bytes_total: total,
-    ...(stage ? { stage: stage.stage, stage_percent: stage.percent ?? -1 } : {}),
+    ...(stage
+      ? {
+          stage: stage.stage,
+          stage_percent: stage.percent ?? -1,
+          ...(stage.detail ? { stage_detail: stage.detail.slice(0, 255) } : {}),
+        }
+      : {}),
   };
 }
 

@@ -78,6 +78,13 @@ export const Remote = T.Object({
   properties: StringMap,
 });
 
+/** A size and the hashes known of some bytes (hex). */
+const Bytes = T.Object({
+  size: T.Integer(),
+  md5: T.Optional(T.String()),
+  sha512: T.Optional(T.String()),
+});
+
 /** One copy of an image, in one cloud. */
 export const Location = T.Object({
   cloud: T.String(),
@@ -94,6 +101,17 @@ export const Location = T.Object({
   proof: T.Optional(Nullable(T.String())),
   /** Only when one image is shown (or changed): the copy as its cloud describes it, null if unread. */
   remote: T.Optional(Nullable(Remote)),
+  /**
+   * With `remote`, for a copy that holds the image converted to another disk format: the conversion it
+   * records in its cloud (the source format, the source's size and hashes, the converted bytes').
+   */
+  conversion: T.Optional(
+    T.Object({
+      from: T.String(),
+      source: Bytes,
+      converted: Bytes,
+    }),
+  ),
   /** Why `remote` could not be read. */
   remote_error: T.Optional(Problem),
 });
@@ -160,6 +178,15 @@ export const Task = T.Object({
   rate: Nullable(T.Number()),
   /** Seconds left at that rate, while running. */
   eta_seconds: Nullable(T.Number()),
+  /**
+   * The stage of the work after the bytes, as the agent last reported it: the cloud's (upload, import,
+   * register, export, copy) or the agent's (convert); null while only bytes move.
+   */
+  stage: Nullable(T.String()),
+  /** That stage's percentage (0-100), as the cloud gives it; null when it gives none. */
+  stage_percent: Nullable(T.Integer()),
+  /** The cloud's own word for where in the stage it is (EC2's import: pending, validating, converting). */
+  stage_detail: Nullable(T.String()),
   attempts: T.Integer(),
   error: Nullable(Problem),
   agent: Nullable(T.String()),

@@ -19,6 +19,7 @@ import { LocationOwner1764594000000 } from './migrations/0008-location-owner';
 import { CopyProofAndDrivers1764680400000 } from './migrations/0009-copy-proof-and-drivers';
 import { ImagesKeepIdentities1764766800000 } from './migrations/0010-images-keep-identities';
 import { CloudOptions1764853200000 } from './migrations/0011-cloud-options';
+import { TaskStage1764940000000 } from './migrations/0012-task-stage';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   CopyProofAndDrivers1764680400000,
   ImagesKeepIdentities1764766800000,
   CloudOptions1764853200000,
+  TaskStage1764940000000,
 ];
 
 export interface DbTarget {

@@ -141,6 +141,14 @@ export class TaskRow {
   status!: string;
   @Column({ name: 'bytes_done', ...bigint }) bytesDone!: number;
   @Column({ name: 'bytes_total', ...bigint, nullable: true }) bytesTotal!: number | null;
+  /**
+   * The stage of the cloud's (or the agent's) work after the bytes, as the agent last reported it (migration
+   * 0012): import, register, copy, convert...; its percentage (null: none given) and the cloud's own word
+   * for where in it it is (EC2's task status message).
+   */
+  @Column({ type: 'varchar', length: 32, nullable: true }) stage!: string | null;
+  @Column({ name: 'stage_percent', type: 'int', nullable: true }) stagePercent!: number | null;
+  @Column({ name: 'stage_detail', type: 'varchar', length: 255, nullable: true }) stageDetail!: string | null;
   @Column({ type: 'int' }) attempts!: number;
   @Column({ name: 'error_code', type: 'varchar', length: 64, nullable: true }) errorCode!: string | null;
   @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;

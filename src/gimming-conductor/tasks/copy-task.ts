@@ -21,12 +21,14 @@ import {
   copyVerdict,
   digestList,
   identityOf,
-  remoteIdentity,
   sameBytes,
 } from '../byte-identity';
-import { UNPROVEN, identityUnknown, learnIdentity } from '../learned-identity';
+import { identityUnknown, learnIdentity } from '../learned-identity';
+import { sourceConversion } from './copy-source';
 import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
+import { type TaskStage, stageOf } from './task-stage';
+import type { ConversionRecord } from '../../common/converted-copy';
 import { type FormatPlan, assertCanCopy, capabilitiesOf, planFormats } from '../capabilities';
 
 const log = getLogger('conductor.copy');
@@ -49,6 +51,11 @@ interface CopySource {
     properties: Record<string, string>;
     tags: string[];
   };
+  /**
+   * When the source holds the image converted to another disk format (a copy GIMinG converted on the
+   * way): the conversion it records. Its copies hold those converted bytes, and are checked against them.
+   */
+  conversion?: ConversionRecord;
 }
 
 export interface CopyTaskDeps {
@@ -127,15 +134,28 @@ export class CopyTask implements RunnableTask {
         disk_format: source.spec.disk_format,
         convert_from: '',
       };
+      if (source.conversion && formats.convert_from) {
+        // A conversion of a conversion would record a source that is not the image's bytes.
+        throw new GimmingError(
+          'gimming.cloud.cannot_copy',
+          409,
+          `The image cannot be copied to cloud ${target.name}: the copy in cloud ` +
+            `${source.cloud?.name ?? ''} holds it converted to ${source.spec.disk_format}, which that ` +
+            `cloud takes not, and a conversion is not converted again; sync from a copy that holds the ` +
+            `image's own bytes.`,
+        );
+      }
       // An image adopted from a cloud that reports no hashes learns its identity from this copy.
       const learning = source.cloud !== null && identityUnknown(image);
       const outcome = await this.copy(task, image, source, target, targetAgent.address, formats, learning);
       const { image: copy, proof } = outcome;
+      // A copy of a converted copy holds the converted bytes too (and the conversion it records came with
+      // its properties): it is proven as one, whoever made it.
       await this.markSucceeded(
         task,
         copy,
         event,
-        proof,
+        source.conversion ? 'converted' : proof,
         learning ? { sourceCloudId: source.cloud?.id ?? null, digests: outcome.learned } : undefined,
       ).catch(async (err: unknown) => {
         // Another copy learned the identity first, and this one holds other bytes: it goes, as any mismatch.
@@ -216,8 +236,9 @@ export class CopyTask implements RunnableTask {
       cloud,
       location.remoteId ?? '',
     );
-    assertSameBytes(image, remote, location.proof);
+    const conversion = sourceConversion(image, remote, location.proof);
     return {
+      ...(conversion ? { conversion } : {}),
       address: agent.address,
       cloud,
       id: remote.id,
@@ -243,6 +264,7 @@ export class CopyTask implements RunnableTask {
   ): Promise<CopyOutcome> {
     const { db } = this.deps;
     let lastWrite = 0;
+    let lastStage: TaskStage = { stage: null, stagePercent: null, stageDetail: null };
     let progressWrite: Promise<unknown> = Promise.resolve();
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
     // Cancelled while the copy was being prepared: never start it.
@@ -269,7 +291,13 @@ export class CopyTask implements RunnableTask {
           properties,
           tags: source.spec.tags,
         },
-        expect: { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
+        // A converted source's copies hold its converted bytes: they are what the copy must prove.
+        expect: source.conversion
+          ? {
+              size: source.conversion.converted.size,
+              digests: digestList(source.conversion.converted.digests),
+            }
+          : { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
         learn_identity: learning,
       },
       (event) => {
@@ -284,16 +312,23 @@ export class CopyTask implements RunnableTask {
           );
         } else if (event.progress) {
           const now = Date.now();
-          if (now - lastWrite < this.deps.progressIntervalMs) return;
+          const stage = stageOf(event.progress);
+          // A new stage is written at once; the bytes and a stage's percentage every interval.
+          const stageChanged = stage.stage !== lastStage.stage || stage.stageDetail !== lastStage.stageDetail;
+          if (!stageChanged && now - lastWrite < this.deps.progressIntervalMs) return;
           lastWrite = now;
+          lastStage = stage;
           const { bytes_done, bytes_total } = event.progress;
           progressWrite = progressWrite.then(() =>
-            db
-              .getRepository(TaskRow)
-              .update(
-                { id: task.id },
-                { bytesDone: bytes_done, bytesTotal: bytes_total || task.bytesTotal, updatedAt: new Date() },
-              ),
+            db.getRepository(TaskRow).update(
+              { id: task.id },
+              {
+                bytesDone: bytes_done,
+                bytesTotal: bytes_total || task.bytesTotal,
+                ...stage,
+                updatedAt: new Date(),
+              },
+            ),
           );
         }
       },
@@ -411,30 +446,4 @@ export class CopyTask implements RunnableTask {
 
 function cancelledError(): GimmingError {
   return new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
-}
-
-/**
- * The source must still hold the bytes the image was adopted with. An image whose identity is not known
- * yet (it is learned from this copy) has nothing to hold its source to; a source GIMinG proved itself
- * (`agent`: the identity was read out of it) in a cloud that shows no hash of it (its recorded proof was
- * not kept) is held to the image's identity by the copy itself, which the target agent checks.
- */
-export function assertSameBytes(image: ImageRow, remote: RemoteImage__Output, proof?: string | null): void {
-  if (remote.status !== 'active') {
-    throw new GimmingError(
-      'gimming.remote_image.not_active',
-      409,
-      `The source image is ${remote.status}, not active.`,
-    );
-  }
-  if (identityUnknown(image)) return;
-  const shown = remoteIdentity(remote);
-  const unprovable = (proof === 'agent' || proof === UNPROVEN) && Object.keys(shown.digests).length === 0;
-  if (!unprovable && !sameBytes(image, remote)) {
-    throw new GimmingError(
-      'gimming.image.source_changed',
-      409,
-      'The source image no longer holds the bytes it was adopted with.',
-    );
-  }
 }

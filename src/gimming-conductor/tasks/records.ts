@@ -38,6 +38,10 @@ export async function recordStart(
         attempts: task.attempts + 1,
         conductor: host,
         agent,
+        // A new attempt starts with the bytes: the stage an earlier one reached is not this one's.
+        stage: null,
+        stagePercent: null,
+        stageDetail: null,
         startedAt: now,
         updatedAt: now,
       },

@@ -69,6 +69,17 @@ export class ProgressBar {
   }
 }
 
+/**
+ * The stage of a task's work after the bytes, as one short text: `import 42% converting` (the stage, the
+ * cloud's percentage of it, the cloud's own word for where in it it is); '' while only bytes move.
+ */
+export function stageText(t: Pick<TaskView, 'stage' | 'stage_percent' | 'stage_detail'>): string {
+  if (!t.stage) return '';
+  return [t.stage, t.stage_percent !== null ? `${t.stage_percent}%` : '', t.stage_detail ?? '']
+    .filter(Boolean)
+    .join(' ');
+}
+
 /** One line per task (cloud), redrawn in place on a terminal. */
 export class TaskBoard {
   private drawn = 0;
@@ -83,8 +94,9 @@ export class TaskBoard {
     const bytes = t.bytes_total ? ` ${humanBytes(t.bytes_done)}/${humanBytes(t.bytes_total)}` : '';
     const rate = t.rate ? ` ${humanBytes(t.rate)}/s` : '';
     const eta = t.eta_seconds !== null ? ` ETA ${humanSeconds(t.eta_seconds)}` : '';
+    const stage = t.stage ? ` [${stageText(t)}]` : '';
     const error = t.error ? ` (${t.error.code}: ${t.error.message})` : '';
-    return `${t.type} ${t.cloud}: ${t.status}${pct}${bytes}${rate}${eta}${error}`;
+    return `${t.type} ${t.cloud}: ${t.status}${pct}${bytes}${rate}${eta}${stage}${error}`;
   }
 
   update(tasks: TaskView[]): void {

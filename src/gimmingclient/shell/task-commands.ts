@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { type TaskView, collect } from '../client';
 import { type Run, reportError } from './command-kit';
 import { type Shell, listOutput, showOutput } from './context';
+import { stageText } from './progress';
 import type { Row } from './output';
 
 const TASK_COLUMNS = ['ID', 'Type', 'Image', 'Cloud', 'Status', 'Progress'];
@@ -14,6 +15,7 @@ const TASK_LONG = [
   'Bytes Total',
   'Rate',
   'ETA',
+  'Stage',
   'Error',
   'Created At',
   'Finished At',
@@ -32,6 +34,7 @@ function taskRow(t: TaskView): Row {
     'Bytes Total': t.bytes_total,
     Rate: t.rate,
     ETA: t.eta_seconds,
+    Stage: stageText(t),
     Error: t.error ? `${t.error.code}: ${t.error.message}` : '',
     'Created At': t.created_at,
     'Finished At': t.finished_at,

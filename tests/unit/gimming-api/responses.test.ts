@@ -61,6 +61,11 @@ const location: Required<Rpc.LocationView> = {
   last_verified_at: T0,
   proof: 'cloud',
   remote,
+  conversion: {
+    from: 'qcow2',
+    source: { size: 100, md5: 'a'.repeat(32), sha512: 'b'.repeat(128) },
+    converted: { size: 400, sha512: 'c'.repeat(128) },
+  },
   remote_error: { code: 'gimming.agent.none_alive', message: 'No agent.' },
 };
 const image: Required<Rpc.ImageView> = {
@@ -99,6 +104,9 @@ const task: Required<Rpc.TaskView> = {
   progress: 10.5,
   rate: 3,
   eta_seconds: 30,
+  stage: 'import',
+  stage_percent: 42,
+  stage_detail: 'converting',
   attempts: 2,
   error: { code: 'gimming.agent.unreachable', message: 'Lost.' },
   agent: '127.0.0.1:9596',

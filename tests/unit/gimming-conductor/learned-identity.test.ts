@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Capabilities } from '../../../src/gimming-conductor/capabilities';
 import type { ImageRow } from '../../../src/gimming-conductor/db/entities';
 import { identityUnknown, learnsIdentity } from '../../../src/gimming-conductor/learned-identity';
-import { assertSameBytes } from '../../../src/gimming-conductor/tasks/copy-task';
+import { sourceConversion } from '../../../src/gimming-conductor/tasks/copy-source';
 
 const caps = (reported: string[], recordsProof?: boolean): Capabilities => ({
   can_export: true,
@@ -25,7 +25,7 @@ const MD5 = 'cd'.repeat(16);
 const unknown = { size: null, checksum: null, osHashAlgo: null, osHashValue: null } as unknown as ImageRow;
 const known = { size: 10, checksum: MD5, osHashAlgo: 'sha512', osHashValue: SHA } as unknown as ImageRow;
 const remote = (digests: { algo: string; value: string }[], size = 1073741824) =>
-  ({ status: 'active', size, digests }) as Parameters<typeof assertSameBytes>[1];
+  ({ status: 'active', size, digests }) as Parameters<typeof sourceConversion>[1];
 
 describe('an identity learned from the first copy', () => {
   it('is learned only in a cloud that reports no hashes and whose agents record their own', () => {
@@ -41,21 +41,21 @@ describe('an identity learned from the first copy', () => {
   });
 
   it('holds the source to nothing before it is learned, and to the learned identity after', () => {
-    assert.doesNotThrow(() => assertSameBytes(unknown, remote([]), 'unproven'));
+    assert.doesNotThrow(() => sourceConversion(unknown, remote([]), 'unproven'));
     assert.throws(
-      () => assertSameBytes(unknown, { ...remote([]), status: 'pending' }, 'unproven'),
+      () => sourceConversion(unknown, { ...remote([]), status: 'pending' }, 'unproven'),
       /not active/,
     );
     // The proof recorded on the AMI after the first export.
     const proven = remote([{ algo: 'sha512', value: SHA }], 10);
-    assert.doesNotThrow(() => assertSameBytes(known, proven, 'agent'));
+    assert.doesNotThrow(() => sourceConversion(known, proven, 'agent'));
     assert.throws(
-      () => assertSameBytes(known, remote([{ algo: 'sha512', value: 'ef'.repeat(64) }], 10), 'agent'),
+      () => sourceConversion(known, remote([{ algo: 'sha512', value: 'ef'.repeat(64) }], 10), 'agent'),
       /no longer holds the bytes/,
     );
     // Its recorded proof gone: the copy itself is held to the identity by the target agent.
-    assert.doesNotThrow(() => assertSameBytes(known, remote([]), 'agent'));
+    assert.doesNotThrow(() => sourceConversion(known, remote([]), 'agent'));
     // A source its cloud's hashes proved must still show them.
-    assert.throws(() => assertSameBytes(known, remote([]), 'cloud'), /no longer holds the bytes/);
+    assert.throws(() => sourceConversion(known, remote([]), 'cloud'), /no longer holds the bytes/);
   });
 });

@@ -53,7 +53,11 @@ export class Exporter {
         async () => {
           const task = await this.describe(id);
           const percent = Number(task.Progress);
-          opts.progress?.({ stage: 'export', ...(Number.isFinite(percent) ? { percent } : {}) });
+          opts.progress?.({
+            stage: 'export',
+            ...(task.Progress !== undefined && Number.isFinite(percent) ? { percent } : {}),
+            ...(task.Status === 'active' && task.StatusMessage ? { detail: task.StatusMessage } : {}),
+          });
           if (task.Status === 'completed') return task;
           if (task.Status === 'deleted' || task.Status === 'deleting') {
             throw taskFailed('export', this.cloudName, id, task.StatusMessage ?? '');

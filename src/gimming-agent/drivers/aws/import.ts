@@ -138,7 +138,11 @@ export class Importer {
         const d = await this.describeTask(taskId);
         if (d.SnapshotId) p.snapshotId = d.SnapshotId;
         const percent = Number(d.Progress);
-        opts.progress?.({ stage: 'import', ...(Number.isFinite(percent) ? { percent } : {}) });
+        opts.progress?.({
+          stage: 'import',
+          ...(d.Progress !== undefined && Number.isFinite(percent) ? { percent } : {}),
+          ...(d.Status === 'active' && d.StatusMessage ? { detail: d.StatusMessage } : {}),
+        });
         if (d.Status === 'completed') return d;
         if (d.Status === 'deleted' || d.Status === 'deleting') {
           // EC2 ended the task itself: nothing to cancel.

@@ -7,6 +7,7 @@ export interface Progress {
   bytes_total?: number | string | Long;
   stage?: string;
   stage_percent?: number;
+  stage_detail?: string;
 }
 
 export interface Progress__Output {
@@ -14,4 +15,5 @@ export interface Progress__Output {
   bytes_total: number;
   stage: string;
   stage_percent: number;
+  stage_detail: string;
 }
