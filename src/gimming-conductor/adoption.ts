@@ -3,7 +3,7 @@
  * one whose data will be uploaded or imported, and syncing an image to more clouds.
  */
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { GimmingError, badRequest, conflict } from '../common/errors';
 import { getLogger } from '../common/log';
@@ -17,6 +17,7 @@ import { assertMayTrack, assertNotDeleting } from './image-guards';
 import { UNPROVEN, identityUnknown, learnsIdentity } from './learned-identity';
 import type { ImageQueries } from './image-queries';
 import { specColumn } from './image-spec';
+import { chooseSource } from './source-choice';
 import { ConductorNotifier } from './notify';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 import type { RemoteTags } from './remote-tags';
@@ -290,14 +291,22 @@ export class ImageAdoption {
       if (!targets.some((t) => t.id === target.id)) targets.push(target);
     }
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
-    const sourceLocation = locations.find((l) => l.status === 'active' && l.remoteId);
-    if (!sourceLocation && !(image.stagingAgent && image.status === 'active')) {
+    const active = locations.filter((l) => l.status === 'active' && l.remoteId);
+    if (active.length === 0 && !(image.stagingAgent && image.status === 'active')) {
       throw conflict('gimming.image.no_source', `Image ${image.id} has no active copy to sync from.`);
     }
-    // A cloud's copy, or else the staged upload.
-    const source = sourceLocation
-      ? await this.db.getRepository(CloudRow).findOneByOrFail({ id: sourceLocation.cloudId })
-      : null;
+    // For each target a cloud's copy (source-choice.ts), or else the staged upload.
+    const sourceClouds =
+      active.length > 0
+        ? await this.db.getRepository(CloudRow).findBy({ id: In(active.map((l) => l.cloudId)) })
+        : [];
+    const candidates = active.flatMap((location) => {
+      const cloud = sourceClouds.find((c) => c.id === location.cloudId);
+      return cloud ? [{ location, cloud }] : [];
+    });
+    const byZone = candidates.length > 1 ? await this.agents.capabilitiesByZone() : new Map();
+    const sourceFor = (target: CloudRow): CloudRow | null =>
+      chooseSource(candidates, target, byZone)?.cloud ?? null;
     const now = new Date();
     const plan: Array<{ target: CloudRow; existing: LocationRow | undefined; adopt?: string }> = [];
     for (const target of targets) {
@@ -337,7 +346,17 @@ export class ImageAdoption {
             'tagged copy adopted',
           );
         } else {
-          taskIds.push(await this.queue.queueCopy(m, ctx, image, source, step.target, now, step.existing));
+          taskIds.push(
+            await this.queue.queueCopy(
+              m,
+              ctx,
+              image,
+              sourceFor(step.target),
+              step.target,
+              now,
+              step.existing,
+            ),
+          );
         }
       }
     });
