@@ -47,6 +47,11 @@ export class AwsStandin {
   private proc?: ChildProcess;
   logFile = join(this.dir, 'standin.log');
 
+  /** The stand-in's process id while it runs (a benchmark reads its memory). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   constructor(
     private readonly tasks: { bytesPerSecond?: number; minDurationMs?: number; tickMs?: number } = {},
   ) {}

@@ -35,7 +35,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DaemonSet } from '../../tests/support/daemons';
-import { peakRssMiB } from './lib/proc';
+import { cpuSeconds, peakRssMiB } from './lib/proc';
 import { http as api } from '../../tests/support/http';
 import { Glance, type Token, issueToken } from '../../tests/support/openstack';
 import { TESTBED_DIR, type Testbed, testbed } from '../../tests/support/testbed';
@@ -278,14 +278,6 @@ async function ensureSource(bed: Testbed, demo: Token, glanceA: Glance): Promise
 }
 
 // --- the three paths -------------------------------------------------------------------------------
-
-/** VmHWM (peak resident set) of a process, in MiB. */
-/** CPU seconds (user + system) a process has used so far (USER_HZ is 100 on Linux). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** The test bed's Glance processes (one process each: workers = 0), when their pid files are there. */
 function glancePids(): Record<string, number> {

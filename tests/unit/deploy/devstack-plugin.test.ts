@@ -319,6 +319,40 @@ describe('DevStack plugin', function () {
     });
   });
 
+  describe('with GIMMING_AWS_ENABLED for one of two zones', () => {
+    let h: Host;
+    before(() => {
+      h = host({
+        GIMMING_REGIONS: 'RegionTwo',
+        GIMMING_AWS_ENABLED: 'True',
+        GIMMING_AWS_ZONES: 'RegionTwo',
+        GIMMING_AWS_EC2_ENDPOINT: 'http://127.0.0.1:9710',
+        GIMMING_AWS_S3_ENDPOINT: 'http://127.0.0.1:9711',
+        GIMMING_AWS_STS_ENDPOINT: 'http://127.0.0.1:9710',
+        GIMMING_AWS_PART_SIZE_MB: '16',
+      });
+      succeeded(h.run(ALL_PHASES));
+    });
+
+    it("runs the aws driver on that zone's agent only, at the endpoints given, with no keys", () => {
+      const two = loadConfig([h.conf, h.agentConf('RegionTwo')], {});
+      validFor(two, 'agent');
+      assert.deepEqual(two.agent.enabled_drivers, ['openstack', 'aws']);
+      const aws = (two as unknown as Record<string, Record<string, unknown>>).aws!;
+      assert.equal(aws.ec2_endpoint, 'http://127.0.0.1:9710');
+      assert.equal(aws.s3_endpoint, 'http://127.0.0.1:9711');
+      assert.equal(aws.sts_endpoint, 'http://127.0.0.1:9710');
+      assert.equal(aws.part_size_mb, 16);
+      assert.equal(aws.upload_concurrency, 2, 'the default when not given');
+      const one = loadConfig([h.conf, h.agentConf('RegionOne')], {});
+      assert.deepEqual(one.agent.enabled_drivers, ['openstack']);
+      const files = [h.conf, h.agentConf('RegionOne'), h.agentConf('RegionTwo')].map((f) =>
+        readFileSync(f, 'utf8'),
+      );
+      assert.ok(!files.some((text) => /access_key|secret_access/i.test(text)), 'no AWS keys written');
+    });
+  });
+
   describe('with GIMMING_REGIONS', () => {
     const regions = ['RegionOne', 'RegionTwo', 'RegionThree'];
     let h: Host;
