@@ -1,7 +1,7 @@
 /**
  * Cloud Storage on its own port: the JSON API (`/storage/v1/b/{bucket}`, objects list/get/delete, media
  * download with `alt=media` and `Range`) and the upload API (`/upload/storage/v1/b/{bucket}/o` with
- * `uploadType=media`, or `resumable`: a session URI answered in `Location`, then PUTs with
+ * `uploadType=media`, `multipart`, or `resumable`: a session URI answered in `Location`, then PUTs with
  * `Content-Range: bytes a-b/*` answered 308 with `Range: bytes=0-N` until the last one, with the total,
  * answered 200 with the object; `bytes *\/*` asks how far it is). Every call but a PUT to a session URI
  * takes a bearer token whose account may use the bucket's project. Bytes stream to and from disk.
@@ -16,6 +16,7 @@ import type { BucketConfig, StandinConfig } from './config';
 import { badRequest, GoogleApiError, notFound, sendError, sendJson } from './errors';
 import type { Faults } from './faults';
 import { readJson } from './http-util';
+import { readMultipart } from './multipart-upload';
 import type { Objects } from './objects';
 import type { ObjectRec, Store, UploadRec } from './state';
 import { checkProject, type Grant, type Tokens } from './tokens';
@@ -263,7 +264,20 @@ export async function handleStorage(svc: StorageServices, req: http.IncomingMess
         sendJson(res, 200, objectJson(svc, o));
         return;
       }
-      throw badRequest(`Invalid upload type: ${type ?? ''} (the stand-in takes media and resumable).`, 'invalidParameter');
+      if (type === 'multipart') {
+        const tmp = svc.objects.uploadPath(randomBytes(12).toString('hex'));
+        const { metadata, contentType } = await readMultipart(req, tmp);
+        const name = url.searchParams.get('name') ?? (typeof metadata.name === 'string' ? metadata.name : undefined);
+        if (!name) {
+          rmSync(tmp, { force: true });
+          throw badRequest('Required', 'required');
+        }
+        checkObjectName(name);
+        const o = await svc.objects.commit(tmp, { bucket: b.name, name, contentType, metadata: metadata.metadata as Record<string, string> | undefined });
+        sendJson(res, 200, objectJson(svc, o));
+        return;
+      }
+      throw badRequest(`Invalid upload type: ${type ?? ''} (the stand-in takes media, multipart and resumable).`, 'invalidParameter');
     }
     if (objects === undefined) {
       if (req.method !== 'GET') throw new GoogleApiError(405, 'Method not allowed.', 'methodNotAllowed');
