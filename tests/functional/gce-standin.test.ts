@@ -56,8 +56,12 @@ describe('GCE stand-in', function () {
   async function upload(name: string, members: Member[] | 'not-gzip'): Promise<number> {
     const file = st.storage('operator').bucket(bucket).file(name);
     const [uri] = await file.createResumableUpload({ metadata: { contentType: 'application/gzip' } });
-    const src = members === 'not-gzip' ? tarStream([{ name: 'disk.raw', size: MIB, seed: 7 }]) : tarGzStream(members);
-    await pipeline(src, file.createWriteStream({ uri, resumable: true, chunkSize: CHUNK, validation: false }));
+    const src =
+      members === 'not-gzip' ? tarStream([{ name: 'disk.raw', size: MIB, seed: 7 }]) : tarGzStream(members);
+    await pipeline(
+      src,
+      file.createWriteStream({ uri, resumable: true, chunkSize: CHUNK, validation: false }),
+    );
     const [meta] = await file.getMetadata();
     return Number(meta.size);
   }
@@ -66,21 +70,33 @@ describe('GCE stand-in', function () {
     const { images } = st.compute('operator');
     const [op] = await images.insert({
       project,
-      imageResource: { name, rawDisk: { source: `https://storage.googleapis.com/${bucket}/${object}` }, labels: { gimming: 'yes' }, ...extra },
+      imageResource: {
+        name,
+        rawDisk: { source: `https://storage.googleapis.com/${bucket}/${object}` },
+        labels: { gimming: 'yes' },
+        ...extra,
+      },
     });
-    return op.latestResponse.name as string;
+    return op.latestResponse.name;
   }
 
   describe('tokens', () => {
     it('hands out a token for a JWT signed by a known key, which opens Compute', async () => {
       const tok = await fetchToken(st.key('operator'));
       assert.match(tok.access_token, /^ya29\./);
-      const res = await fetch(`${st.computeUrl}/compute/v1/projects/${project}/global/images`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+      const res = await fetch(`${st.computeUrl}/compute/v1/projects/${project}/global/images`, {
+        headers: { authorization: `Bearer ${tok.access_token}` },
+      });
       assert.equal(res.status, 200);
     });
 
     it('refuses a JWT signed by another key for the same account, and calls without a token', async () => {
-      const forged = { ...st.key('operator'), private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+      const forged = {
+        ...st.key('operator'),
+        private_key: generateKeyPairSync('rsa', { modulusLength: 2048 })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+      };
       await assert.rejects(fetchToken(forged), /400 invalid_grant: Invalid JWT Signature/);
       await assert.rejects(st.compute(forged).images.list({ project }), /invalid_grant/);
       const res = await fetch(`${st.computeUrl}/compute/v1/projects/${project}/global/images`);
@@ -91,9 +107,16 @@ describe('GCE stand-in', function () {
     });
 
     it('refuses a JWT for another audience, and a token without a Compute scope', async () => {
-      await assert.rejects(fetchToken(st.key('operator'), [CLOUD_PLATFORM], 'https://example.com/token'), /audience/);
-      const tok = await fetchToken(st.key('operator'), ['https://www.googleapis.com/auth/devstorage.read_only']);
-      const res = await fetch(`${st.computeUrl}/compute/v1/projects/${project}/global/images`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+      await assert.rejects(
+        fetchToken(st.key('operator'), [CLOUD_PLATFORM], 'https://example.com/token'),
+        /audience/,
+      );
+      const tok = await fetchToken(st.key('operator'), [
+        'https://www.googleapis.com/auth/devstorage.read_only',
+      ]);
+      const res = await fetch(`${st.computeUrl}/compute/v1/projects/${project}/global/images`, {
+        headers: { authorization: `Bearer ${tok.access_token}` },
+      });
       assert.equal(res.status, 403);
     });
 
@@ -120,7 +143,10 @@ describe('GCE stand-in', function () {
 
     it('inserts: the operation runs with progress, ends DONE, and the image is READY with the disk size', async () => {
       const { images, operations } = st.compute('operator');
-      const opName = await insert('good-image', 'good.tar.gz', { description: 'from the stand-in test', family: 'gimming-test' });
+      const opName = await insert('good-image', 'good.tar.gz', {
+        description: 'from the stand-in test',
+        family: 'gimming-test',
+      });
       const [running] = await operations.get({ project, operation: opName });
       assert.ok(['PENDING', 'RUNNING'].includes(String(running.status)), String(running.status));
       assert.ok((running.progress ?? 0) < 100);
@@ -167,7 +193,7 @@ describe('GCE stand-in', function () {
     it('refuses a bad name, a bad label, a name in use and a source that is not there', async () => {
       await rejects(insert('Bad_Name', 'good.tar.gz'), 400, /resource.name/);
       await rejects(insert('x'.repeat(64), 'good.tar.gz'), 400, /resource.name/);
-      await rejects(insert('ok-name', 'good.tar.gz', { labels: { 'Upper': 'x' } }), 400, /resource.labels/);
+      await rejects(insert('ok-name', 'good.tar.gz', { labels: { Upper: 'x' } }), 400, /resource.labels/);
       await rejects(insert('good-image', 'good.tar.gz'), 409, /already exists/);
       await rejects(insert('missing', 'nothing.tar.gz'), 400, /rawDisk.source/);
     });
@@ -184,14 +210,23 @@ describe('GCE stand-in', function () {
       ]) {
         const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
         assert.equal(res.status, 400);
-        const e = (await res.json()) as { error: { code: number; message: string; errors: { domain: string; reason: string; message: string }[] } };
+        const e = (await res.json()) as {
+          error: {
+            code: number;
+            message: string;
+            errors: { domain: string; reason: string; message: string }[];
+          };
+        };
         assert.equal(e.error.code, 400);
         assert.equal(e.error.errors[0]?.domain, 'global');
         assert.match(e.error.message, /Invalid JSON payload/);
       }
       const res = await fetch(`${url}?colour=blue`, { headers });
       assert.equal(res.status, 400);
-      assert.equal((await st.state(project)).images.some((i) => i.image.name === 'unknown-field'), false);
+      assert.equal(
+        (await st.state(project)).images.some((i) => i.image.name === 'unknown-field'),
+        false,
+      );
     });
 
     it('fails a call when a fault says so, then answers again', async () => {
@@ -207,11 +242,28 @@ describe('GCE stand-in', function () {
       const [byLabel] = await images.list({ project, filter: 'labels.gimming=yes' });
       assert.ok(byLabel.some((i) => i.name === 'good-image'));
       const [byName] = await images.list({ project, filter: 'name = "good-image"' });
-      assert.deepEqual(byName.map((i) => i.name), ['good-image']);
+      assert.deepEqual(
+        byName.map((i) => i.name),
+        ['good-image'],
+      );
       const [img] = await images.get({ project, image: 'good-image' });
-      await rejects(images.setLabels({ project, resource: 'good-image', globalSetLabelsRequestResource: { labels: { a: 'b' }, labelFingerprint: 'AAAAAAAAAAA=' } }), 412);
-      const [op] = await images.setLabels({ project, resource: 'good-image', globalSetLabelsRequestResource: { labels: { gimming: 'no', owner: 'ops' }, labelFingerprint: img.labelFingerprint } });
-      await operations.wait({ project, operation: op.latestResponse.name as string });
+      await rejects(
+        images.setLabels({
+          project,
+          resource: 'good-image',
+          globalSetLabelsRequestResource: { labels: { a: 'b' }, labelFingerprint: 'AAAAAAAAAAA=' },
+        }),
+        412,
+      );
+      const [op] = await images.setLabels({
+        project,
+        resource: 'good-image',
+        globalSetLabelsRequestResource: {
+          labels: { gimming: 'no', owner: 'ops' },
+          labelFingerprint: img.labelFingerprint,
+        },
+      });
+      await operations.wait({ project, operation: op.latestResponse.name });
       const [none] = await images.list({ project, filter: 'labels.gimming=yes AND name=good-image' });
       assert.equal(none.length, 0);
       const [after] = await images.get({ project, image: 'good-image' });
@@ -227,19 +279,34 @@ describe('GCE stand-in', function () {
       const [set] = await images.setIamPolicy({
         project,
         resource: 'good-image',
-        globalSetPolicyRequestResource: { policy: { etag: before.etag, bindings: [{ role: 'roles/compute.imageUser', members: [member] }] } },
+        globalSetPolicyRequestResource: {
+          policy: { etag: before.etag, bindings: [{ role: 'roles/compute.imageUser', members: [member] }] },
+        },
       });
-      assert.deepEqual(set.bindings?.map((b) => [b.role, b.members]), [['roles/compute.imageUser', [member]]]);
+      assert.deepEqual(
+        set.bindings?.map((b) => [b.role, b.members]),
+        [['roles/compute.imageUser', [member]]],
+      );
       const [got] = await images.getIamPolicy({ project, resource: 'good-image' });
       assert.equal(got.etag, set.etag);
       const [seen] = await other.get({ project, image: 'good-image' });
       assert.equal(seen.name, 'good-image');
       await rejects(
-        images.setIamPolicy({ project, resource: 'good-image', globalSetPolicyRequestResource: { policy: { etag: before.etag, bindings: [] } } }),
+        images.setIamPolicy({
+          project,
+          resource: 'good-image',
+          globalSetPolicyRequestResource: { policy: { etag: before.etag, bindings: [] } },
+        }),
         412,
       );
       await rejects(
-        images.setIamPolicy({ project, resource: 'good-image', globalSetPolicyRequestResource: { policy: { bindings: [{ role: 'roles/compute.imageUser', members: ['bob'] }] } } }),
+        images.setIamPolicy({
+          project,
+          resource: 'good-image',
+          globalSetPolicyRequestResource: {
+            policy: { bindings: [{ role: 'roles/compute.imageUser', members: ['bob'] }] },
+          },
+        }),
         400,
       );
     });
@@ -247,7 +314,7 @@ describe('GCE stand-in', function () {
     it('deletes: the image goes when its operation is DONE', async () => {
       const { images, operations } = st.compute('operator');
       const [op] = await images.delete({ project, image: 'good-image' });
-      const [done] = await operations.wait({ project, operation: op.latestResponse.name as string });
+      const [done] = await operations.wait({ project, operation: op.latestResponse.name });
       assert.equal(done.status, 'DONE');
       await rejects(images.get({ project, image: 'good-image' }), 404, /was not found/);
     });
@@ -263,7 +330,10 @@ describe('GCE stand-in', function () {
       const [down] = await b.file('dir/plain.bin').download();
       assert.ok(down.equals(data));
       const [files] = await b.getFiles({ prefix: 'dir/' });
-      assert.deepEqual(files.map((f) => f.name), ['dir/plain.bin']);
+      assert.deepEqual(
+        files.map((f) => f.name),
+        ['dir/plain.bin'],
+      );
       await rejects(st.storage('project').bucket(bucket).file('dir/plain.bin').download(), 403);
       await b.file('dir/plain.bin').delete();
       await rejects(b.file('dir/plain.bin').getMetadata(), 404);
@@ -271,15 +341,27 @@ describe('GCE stand-in', function () {
 
     it('refuses a non-final chunk that is not a multiple of 256 KiB, and answers 308 with the range', async () => {
       const [uri] = await st.storage('operator').bucket(bucket).file('chunks.bin').createResumableUpload();
-      let res = await fetch(uri, { method: 'PUT', headers: { 'content-range': `bytes 0-${CHUNK - 1}/*` }, body: Buffer.alloc(CHUNK, 1) });
+      let res = await fetch(uri, {
+        method: 'PUT',
+        headers: { 'content-range': `bytes 0-${CHUNK - 1}/*` },
+        body: Buffer.alloc(CHUNK, 1),
+      });
       assert.equal(res.status, 308);
       assert.equal(res.headers.get('range'), `bytes=0-${CHUNK - 1}`);
-      res = await fetch(uri, { method: 'PUT', headers: { 'content-range': `bytes ${CHUNK}-${CHUNK + 99}/*` }, body: Buffer.alloc(100, 2) });
+      res = await fetch(uri, {
+        method: 'PUT',
+        headers: { 'content-range': `bytes ${CHUNK}-${CHUNK + 99}/*` },
+        body: Buffer.alloc(100, 2),
+      });
       assert.equal(res.status, 400);
       res = await fetch(uri, { method: 'PUT', headers: { 'content-range': 'bytes */*' } });
       assert.equal(res.status, 308);
       assert.equal(res.headers.get('range'), `bytes=0-${CHUNK - 1}`);
-      res = await fetch(uri, { method: 'PUT', headers: { 'content-range': `bytes ${CHUNK}-${CHUNK + 99}/${CHUNK + 100}` }, body: Buffer.alloc(100, 2) });
+      res = await fetch(uri, {
+        method: 'PUT',
+        headers: { 'content-range': `bytes ${CHUNK}-${CHUNK + 99}/${CHUNK + 100}` },
+        body: Buffer.alloc(100, 2),
+      });
       assert.equal(res.status, 200);
       const obj = (await res.json()) as { size: string; name: string };
       assert.equal(obj.size, String(CHUNK + 100));

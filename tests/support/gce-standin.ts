@@ -27,7 +27,13 @@ export interface GceStandinState {
     project: string;
     image: { name: string; status: string; diskSizeGb?: string; labels?: Record<string, string> };
     policy: { bindings: { role: string; members: string[] }[]; etag: string };
-    rawDisk?: { bucket: string; object: string; archiveSizeBytes: number; rawSizeBytes: number; sha512: string };
+    rawDisk?: {
+      bucket: string;
+      object: string;
+      archiveSizeBytes: number;
+      rawSizeBytes: number;
+      sha512: string;
+    };
   }[];
   operations: { project: string; name: string; status: string; progress: number; operationType: string }[];
   objects: { bucket: string; name: string; size: number; md5: string }[];
@@ -35,7 +41,11 @@ export interface GceStandinState {
 }
 
 /** Signs a service-account JWT (RS256) with a key file and exchanges it at the key file's token_uri. */
-export async function fetchToken(key: KeyFileJson, scopes: string[] = [CLOUD_PLATFORM], aud = key.token_uri): Promise<{ access_token: string; expiry_date: number }> {
+export async function fetchToken(
+  key: KeyFileJson,
+  scopes: string[] = [CLOUD_PLATFORM],
+  aud = key.token_uri,
+): Promise<{ access_token: string; expiry_date: number }> {
   const now = Math.floor(Date.now() / 1000);
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const unsigned = `${enc({ alg: 'RS256', typ: 'JWT', kid: key.private_key_id })}.${enc({ iss: key.client_email, scope: scopes.join(' '), aud, iat: now, exp: now + 3600 })}`;
@@ -43,10 +53,19 @@ export async function fetchToken(key: KeyFileJson, scopes: string[] = [CLOUD_PLA
   const res = await fetch(key.token_uri, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${unsigned}.${signature}` }),
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: `${unsigned}.${signature}`,
+    }),
   });
-  const body = (await res.json()) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
-  if (!res.ok || !body.access_token) throw new Error(`token endpoint: ${res.status} ${body.error ?? ''}: ${body.error_description ?? ''}`);
+  const body = (await res.json()) as {
+    access_token?: string;
+    expires_in?: number;
+    error?: string;
+    error_description?: string;
+  };
+  if (!res.ok || !body.access_token)
+    throw new Error(`token endpoint: ${res.status} ${body.error ?? ''}: ${body.error_description ?? ''}`);
   return { access_token: body.access_token, expiry_date: Date.now() + (body.expires_in ?? 0) * 1000 };
 }
 
@@ -70,7 +89,9 @@ export class GceStandin {
   logFile = join(this.dir, 'standin.log');
   private proc?: ChildProcess;
 
-  constructor(private readonly options: { insertMs?: number; otherMs?: number; requireGibMultiple?: boolean } = {}) {}
+  constructor(
+    private readonly options: { insertMs?: number; otherMs?: number; requireGibMultiple?: boolean } = {},
+  ) {}
 
   email(who: Who): string {
     return `gimming@${this.projects[who].id}.iam.gserviceaccount.com`;
@@ -107,21 +128,34 @@ export class GceStandin {
         { email: this.email('operator'), projects: [this.projects.operator.id] },
         { email: this.email('project'), projects: [this.projects.project.id] },
       ],
-      buckets: (['operator', 'project'] as const).map((who) => ({ name: this.bucket(who), project: this.projects[who].id })),
-      operations: { insertMs: this.options.insertMs ?? 1500, otherMs: this.options.otherMs ?? 300, tickMs: 50 },
+      buckets: (['operator', 'project'] as const).map((who) => ({
+        name: this.bucket(who),
+        project: this.projects[who].id,
+      })),
+      operations: {
+        insertMs: this.options.insertMs ?? 1500,
+        otherMs: this.options.otherMs ?? 300,
+        tickMs: 50,
+      },
       requireGibMultiple: this.options.requireGibMultiple ?? false,
     };
     const configPath = join(this.dir, 'standin.json');
     writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
     const out = openSync(this.logFile, 'a');
-    this.proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'tools', 'gce-standin', 'main.js'), '--config', configPath], {
-      stdio: ['ignore', out, out],
-    });
+    this.proc = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'dist', 'tools', 'gce-standin', 'main.js'), '--config', configPath],
+      {
+        stdio: ['ignore', out, out],
+      },
+    );
     const portsFile = join(config.stateDir, 'ports.json');
     const deadline = Date.now() + 30000;
     while (!existsSync(portsFile)) {
-      if (this.proc.exitCode !== null) throw new Error(`the stand-in exited: ${readFileSync(this.logFile, 'utf8')}`);
-      if (Date.now() > deadline) throw new Error(`the stand-in did not start: ${readFileSync(this.logFile, 'utf8')}`);
+      if (this.proc.exitCode !== null)
+        throw new Error(`the stand-in exited: ${readFileSync(this.logFile, 'utf8')}`);
+      if (Date.now() > deadline)
+        throw new Error(`the stand-in did not start: ${readFileSync(this.logFile, 'utf8')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const ports = JSON.parse(readFileSync(portsFile, 'utf8')) as { compute: number; storage: number };
@@ -167,8 +201,22 @@ export class GceStandin {
   }
 
   /** What an agent's gce driver needs to reach this stand-in (the names of a driver's options are its own). */
-  endpoints(who: Who): { computeUrl: string; storageUrl: string; tokenUrl: string; keyFile: string; project: string; bucket: string } {
-    return { computeUrl: this.computeUrl, storageUrl: this.storageUrl, tokenUrl: this.tokenUrl, keyFile: this.keyFile(who), project: this.projects[who].id, bucket: this.bucket(who) };
+  endpoints(who: Who): {
+    computeUrl: string;
+    storageUrl: string;
+    tokenUrl: string;
+    keyFile: string;
+    project: string;
+    bucket: string;
+  } {
+    return {
+      computeUrl: this.computeUrl,
+      storageUrl: this.storageUrl,
+      tokenUrl: this.tokenUrl,
+      keyFile: this.keyFile(who),
+      project: this.projects[who].id,
+      bucket: this.bucket(who),
+    };
   }
 
   async control(method: string, path: string, body?: unknown): Promise<unknown> {

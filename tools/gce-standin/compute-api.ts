@@ -20,8 +20,17 @@ export interface ComputeFront extends ComputeServices {
 }
 
 /** Roles that may be bound on an image, and the member forms IAM takes. */
-const IMAGE_ROLES = new Set(['roles/compute.imageUser', 'roles/compute.admin', 'roles/compute.storageAdmin', 'roles/compute.viewer', 'roles/owner', 'roles/editor', 'roles/viewer']);
-const MEMBER_RE = /^(?:(?:user|serviceAccount|group):[^@\s]+@[^@\s]+\.[a-z]+|domain:[a-z0-9.-]+\.[a-z]+|allAuthenticatedUsers|allUsers)$/;
+const IMAGE_ROLES = new Set([
+  'roles/compute.imageUser',
+  'roles/compute.admin',
+  'roles/compute.storageAdmin',
+  'roles/compute.viewer',
+  'roles/owner',
+  'roles/editor',
+  'roles/viewer',
+]);
+const MEMBER_RE =
+  /^(?:(?:user|serviceAccount|group):[^@\s]+@[^@\s]+\.[a-z]+|domain:[a-z0-9.-]+\.[a-z]+|allAuthenticatedUsers|allUsers)$/;
 
 type Route = {
   method: string;
@@ -59,8 +68,16 @@ function findOperation(f: ComputeFront, project: string, name: string): Operatio
 
 /** GCE's rawDisk.source: `https://storage.googleapis.com/<bucket>/<object>` (the object name URL-encoded or not). */
 function parseSource(source: unknown): { bucket: string; object: string } {
-  const m = typeof source === 'string' ? /^https:\/\/(?:storage\.googleapis\.com|storage\.cloud\.google\.com)\/([^/]+)\/(.+)$/.exec(source) : null;
-  if (!m) throw invalidField('resource.rawDisk.source', source, 'The URL must be a Cloud Storage URL, https://storage.googleapis.com/<bucket>/<object>.');
+  const m =
+    typeof source === 'string'
+      ? /^https:\/\/(?:storage\.googleapis\.com|storage\.cloud\.google\.com)\/([^/]+)\/(.+)$/.exec(source)
+      : null;
+  if (!m)
+    throw invalidField(
+      'resource.rawDisk.source',
+      source,
+      'The URL must be a Cloud Storage URL, https://storage.googleapis.com/<bucket>/<object>.',
+    );
   return { bucket: m[1] ?? '', object: decodeURIComponent(m[2] ?? '') };
 }
 
@@ -70,24 +87,48 @@ function insertImage(f: ComputeFront, c: Call): [string, unknown] {
   const name = checkName('resource.name', body.name);
   if (body.family !== undefined) checkName('resource.family', body.family);
   const labels = checkLabels('resource.labels', body.labels as Record<string, string> | undefined);
-  const sources = ['rawDisk', 'sourceImage', 'sourceDisk', 'sourceSnapshot'].filter((k) => body[k] !== undefined);
+  const sources = ['rawDisk', 'sourceImage', 'sourceDisk', 'sourceSnapshot'].filter(
+    (k) => body[k] !== undefined,
+  );
   if (sources.length !== 1)
-    throw badRequest(`Invalid value for field 'resource': exactly one of rawDisk, sourceImage, sourceDisk or sourceSnapshot must be given.`);
-  if (sources[0] !== 'rawDisk') throw badRequest(`The stand-in makes images from rawDisk only, not ${sources[0]}.`, 'unsupported');
+    throw badRequest(
+      `Invalid value for field 'resource': exactly one of rawDisk, sourceImage, sourceDisk or sourceSnapshot must be given.`,
+    );
+  if (sources[0] !== 'rawDisk')
+    throw badRequest(`The stand-in makes images from rawDisk only, not ${sources[0]}.`, 'unsupported');
   const rawDisk = body.rawDisk as Record<string, unknown>;
-  if (rawDisk.containerType !== undefined && rawDisk.containerType !== 'TAR') throw invalidField('resource.rawDisk.containerType', rawDisk.containerType, "Must be 'TAR'.");
-  if (body.sourceType !== undefined && body.sourceType !== 'RAW') throw invalidField('resource.sourceType', body.sourceType, "Must be 'RAW'.");
+  if (rawDisk.containerType !== undefined && rawDisk.containerType !== 'TAR')
+    throw invalidField('resource.rawDisk.containerType', rawDisk.containerType, "Must be 'TAR'.");
+  if (body.sourceType !== undefined && body.sourceType !== 'RAW')
+    throw invalidField('resource.sourceType', body.sourceType, "Must be 'RAW'.");
   const { bucket, object } = parseSource(rawDisk.source);
   const b = f.config.buckets.find((x) => x.name === bucket);
   if (!b || !f.objects.get(bucket, object))
-    throw invalidField('resource.rawDisk.source', rawDisk.source, 'The object does not exist or cannot be read.');
+    throw invalidField(
+      'resource.rawDisk.source',
+      rawDisk.source,
+      'The object does not exist or cannot be read.',
+    );
   if (!c.grant.account.projects.includes(b.project))
-    throw new GoogleApiError(403, `Required 'storage.objects.get' permission for 'gs://${bucket}/${object}'`, 'forbidden');
+    throw new GoogleApiError(
+      403,
+      `Required 'storage.objects.get' permission for 'gs://${bucket}/${object}'`,
+      'forbidden',
+    );
   if (c.query.requestId) {
-    const same = [...f.store.operations.values()].find((o) => o.project === c.project && (o.op as { clientOperationId?: string }).clientOperationId === c.query.requestId);
+    const same = [...f.store.operations.values()].find(
+      (o) =>
+        o.project === c.project &&
+        (o.op as { clientOperationId?: string }).clientOperationId === c.query.requestId,
+    );
     if (same) return ['Operation', same.op];
   }
-  if (f.store.images.has(Store.imageKey(c.project, name))) throw new GoogleApiError(409, `The resource 'projects/${c.project}/global/images/${name}' already exists`, 'alreadyExists');
+  if (f.store.images.has(Store.imageKey(c.project, name)))
+    throw new GoogleApiError(
+      409,
+      `The resource 'projects/${c.project}/global/images/${name}' already exists`,
+      'alreadyExists',
+    );
   const image: ImageRec['image'] = {
     kind: 'compute#image',
     id: f.store.newId(),
@@ -103,7 +144,7 @@ function insertImage(f: ComputeFront, c: Call): [string, unknown] {
     status: 'PENDING',
     labels,
     labelFingerprint: labelFingerprint(labels),
-    storageLocations: (body.storageLocations as string[] | undefined) ?? ['us'],
+    storageLocations: body.storageLocations ?? ['us'],
     selfLink: imageLink(c.project, name),
   };
   const rec: ImageRec = {
@@ -122,7 +163,16 @@ function mayRead(c: Call, img: ImageRec): boolean {
   if (c.grant.account.projects.includes(img.project)) return true;
   const member = `serviceAccount:${c.grant.account.email}`;
   return img.policy.bindings.some(
-    (b) => ['roles/compute.imageUser', 'roles/compute.viewer', 'roles/compute.admin', 'roles/viewer', 'roles/owner', 'roles/editor'].includes(b.role) && (b.members.includes(member) || b.members.includes('allAuthenticatedUsers')),
+    (b) =>
+      [
+        'roles/compute.imageUser',
+        'roles/compute.viewer',
+        'roles/compute.admin',
+        'roles/viewer',
+        'roles/owner',
+        'roles/editor',
+      ].includes(b.role) &&
+      (b.members.includes(member) || b.members.includes('allAuthenticatedUsers')),
   );
 }
 
@@ -132,18 +182,38 @@ function policyJson(p: PolicyRec): Record<string, unknown> {
 
 function setPolicy(f: ComputeFront, c: Call): [string, unknown] {
   checkMessage(messageType('GlobalSetPolicyRequest'), c.body, '');
-  const body = c.body as { policy?: { bindings?: { role?: string; members?: string[]; condition?: unknown }[]; etag?: string; version?: number; auditConfigs?: unknown[] }; bindings?: unknown; etag?: string };
+  const body = c.body as {
+    policy?: {
+      bindings?: { role?: string; members?: string[]; condition?: unknown }[];
+      etag?: string;
+      version?: number;
+      auditConfigs?: unknown[];
+    };
+    bindings?: unknown;
+    etag?: string;
+  };
   const img = findImage(f, c.project, c.name);
   const policy = body.policy ?? {};
   if (policy.auditConfigs?.length) throw badRequest('Audit configs are not supported on images.', 'invalid');
   if (policy.etag !== undefined && policy.etag !== img.policy.etag)
-    throw new GoogleApiError(412, 'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.', 'conditionNotMet');
+    throw new GoogleApiError(
+      412,
+      'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
+      'conditionNotMet',
+    );
   const bindings = (policy.bindings ?? []).map((b, i) => {
-    if (!b.role || !IMAGE_ROLES.has(b.role)) throw invalidField(`policy.bindings[${i}].role`, b.role, `Role ${b.role ?? ''} is not supported for this resource.`);
+    if (!b.role || !IMAGE_ROLES.has(b.role))
+      throw invalidField(
+        `policy.bindings[${i}].role`,
+        b.role,
+        `Role ${b.role ?? ''} is not supported for this resource.`,
+      );
     if (b.condition !== undefined) throw badRequest('Conditions are not supported on images.', 'invalid');
     const members = b.members ?? [];
-    if (members.length === 0) throw invalidField(`policy.bindings[${i}].members`, '', 'A binding needs at least one member.');
-    for (const m of members) if (!MEMBER_RE.test(m)) throw invalidField(`policy.bindings[${i}].members`, m, 'Invalid member.');
+    if (members.length === 0)
+      throw invalidField(`policy.bindings[${i}].members`, '', 'A binding needs at least one member.');
+    for (const m of members)
+      if (!MEMBER_RE.test(m)) throw invalidField(`policy.bindings[${i}].members`, m, 'Invalid member.');
     return { role: b.role, members: [...new Set(members)].sort() };
   });
   const merged = new Map<string, Set<string>>();
@@ -152,7 +222,11 @@ function setPolicy(f: ComputeFront, c: Call): [string, unknown] {
   const etag = Buffer.alloc(5);
   etag[0] = 7;
   etag.writeUInt32BE(n, 1);
-  img.policy = { version: 1, etag: etag.toString('base64'), bindings: [...merged].map(([role, m]) => ({ role, members: [...m].sort() })) };
+  img.policy = {
+    version: 1,
+    etag: etag.toString('base64'),
+    bindings: [...merged].map(([role, m]) => ({ role, members: [...m].sort() })),
+  };
   f.store.changed();
   return ['Policy', policyJson(img.policy)];
 }
@@ -160,14 +234,24 @@ function setPolicy(f: ComputeFront, c: Call): [string, unknown] {
 function listImages(f: ComputeFront, c: Call): [string, unknown] {
   const terms = parseFilter(c.query.filter);
   const max = c.query.maxResults ? Number(c.query.maxResults) : 500;
-  if (!(max >= 0 && max <= 500)) throw invalidField('maxResults', c.query.maxResults, 'Must be less than or equal to 500.');
+  if (!(max >= 0 && max <= 500))
+    throw invalidField('maxResults', c.query.maxResults, 'Must be less than or equal to 500.');
   let all = [...f.store.images.values()].filter((i) => i.project === c.project).map((i) => i.image);
   all = all.filter((i) => matches(i, terms));
   if (c.query.orderBy && c.query.orderBy !== 'creationTimestamp desc' && c.query.orderBy !== 'name')
-    throw invalidField('orderBy', c.query.orderBy, "The stand-in orders by 'name' or 'creationTimestamp desc'.");
-  all.sort((a, b) => (c.query.orderBy === 'creationTimestamp desc' ? String(b.creationTimestamp).localeCompare(String(a.creationTimestamp)) : a.name.localeCompare(b.name)));
+    throw invalidField(
+      'orderBy',
+      c.query.orderBy,
+      "The stand-in orders by 'name' or 'creationTimestamp desc'.",
+    );
+  all.sort((a, b) =>
+    c.query.orderBy === 'creationTimestamp desc'
+      ? String(b.creationTimestamp).localeCompare(String(a.creationTimestamp))
+      : a.name.localeCompare(b.name),
+  );
   const start = c.query.pageToken ? Number(Buffer.from(c.query.pageToken, 'base64url').toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw invalidField('pageToken', c.query.pageToken, 'Invalid page token.');
+  if (!Number.isInteger(start) || start < 0)
+    throw invalidField('pageToken', c.query.pageToken, 'Invalid page token.');
   const page = all.slice(start, start + (max || 500));
   const out: Record<string, unknown> = {
     kind: 'compute#imageList',
@@ -175,21 +259,35 @@ function listImages(f: ComputeFront, c: Call): [string, unknown] {
     items: page,
     selfLink: `${LINK_BASE}/projects/${c.project}/global/images`,
   };
-  if (start + page.length < all.length) out.nextPageToken = Buffer.from(String(start + page.length)).toString('base64url');
+  if (start + page.length < all.length)
+    out.nextPageToken = Buffer.from(String(start + page.length)).toString('base64url');
   return ['ImageList', out];
 }
 
 async function waitOperation(f: ComputeFront, c: Call): Promise<[string, unknown]> {
   const rec = findOperation(f, c.project, c.name);
   const deadline = Date.now() + 120_000;
-  while (rec.op.status !== 'DONE' && Date.now() < deadline && !c.req.socket.destroyed) await new Promise((r) => setTimeout(r, f.config.operations.tickMs));
+  while (rec.op.status !== 'DONE' && Date.now() < deadline && !c.req.socket.destroyed)
+    await new Promise((r) => setTimeout(r, f.config.operations.tickMs));
   return ['Operation', rec.op];
 }
 
 const P = '^/compute/v1/projects/([^/]+)/global';
 const ROUTES: Route[] = [
-  { method: 'POST', re: new RegExp(`${P}/images$`), rpc: ['Images', 'Insert', 'InsertImageRequest'], discovery: 'compute.images.insert', run: insertImage },
-  { method: 'GET', re: new RegExp(`${P}/images$`), rpc: ['Images', 'List', 'ListImagesRequest'], discovery: 'compute.images.list', run: listImages },
+  {
+    method: 'POST',
+    re: new RegExp(`${P}/images$`),
+    rpc: ['Images', 'Insert', 'InsertImageRequest'],
+    discovery: 'compute.images.insert',
+    run: insertImage,
+  },
+  {
+    method: 'GET',
+    re: new RegExp(`${P}/images$`),
+    rpc: ['Images', 'List', 'ListImagesRequest'],
+    discovery: 'compute.images.list',
+    run: listImages,
+  },
   {
     method: 'GET',
     re: new RegExp(`${P}/images/([^/]+)$`),
@@ -205,7 +303,11 @@ const ROUTES: Route[] = [
     run: (f, c) => {
       const img = findImage(f, c.project, c.name);
       if (img.image.status === 'PENDING' || img.image.status === 'DELETING')
-        throw new GoogleApiError(400, `The image resource '${imageLink(c.project, img.image.name)}' is not ready`, 'resourceNotReady');
+        throw new GoogleApiError(
+          400,
+          `The image resource '${imageLink(c.project, img.image.name)}' is not ready`,
+          'resourceNotReady',
+        );
       img.image.status = 'DELETING';
       return ['Operation', newOperation(f, c.project, 'delete', img, user(c)).op];
     },
@@ -221,8 +323,17 @@ const ROUTES: Route[] = [
       const img = findImage(f, c.project, c.name);
       const labels = checkLabels('labels', body.labels);
       if (body.labelFingerprint !== img.image.labelFingerprint)
-        throw new GoogleApiError(412, 'Labels fingerprint either invalid or resource labels have changed', 'conditionNotMet');
-      return ['Operation', newOperation(f, c.project, 'setLabels', img, user(c), { work: { kind: 'setLabels', image: img.image.name, labels } }).op];
+        throw new GoogleApiError(
+          412,
+          'Labels fingerprint either invalid or resource labels have changed',
+          'conditionNotMet',
+        );
+      return [
+        'Operation',
+        newOperation(f, c.project, 'setLabels', img, user(c), {
+          work: { kind: 'setLabels', image: img.image.name, labels },
+        }).op,
+      ];
     },
   },
   {
@@ -232,7 +343,13 @@ const ROUTES: Route[] = [
     discovery: 'compute.images.getIamPolicy',
     run: (f, c) => ['Policy', policyJson(findImage(f, c.project, c.name).policy)],
   },
-  { method: 'POST', re: new RegExp(`${P}/images/([^/]+)/setIamPolicy$`), rpc: ['Images', 'SetIamPolicy', 'SetIamPolicyImageRequest'], discovery: 'compute.images.setIamPolicy', run: setPolicy },
+  {
+    method: 'POST',
+    re: new RegExp(`${P}/images/([^/]+)/setIamPolicy$`),
+    rpc: ['Images', 'SetIamPolicy', 'SetIamPolicyImageRequest'],
+    discovery: 'compute.images.setIamPolicy',
+    run: setPolicy,
+  },
   {
     method: 'GET',
     re: new RegExp(`${P}/operations/([^/]+)$`),
@@ -240,7 +357,13 @@ const ROUTES: Route[] = [
     discovery: 'compute.globalOperations.get',
     run: (f, c) => ['Operation', findOperation(f, c.project, c.name).op],
   },
-  { method: 'POST', re: new RegExp(`${P}/operations/([^/]+)/wait$`), rpc: ['GlobalOperations', 'Wait', 'WaitGlobalOperationRequest'], discovery: 'compute.globalOperations.wait', run: waitOperation },
+  {
+    method: 'POST',
+    re: new RegExp(`${P}/operations/([^/]+)/wait$`),
+    rpc: ['GlobalOperations', 'Wait', 'WaitGlobalOperationRequest'],
+    discovery: 'compute.globalOperations.wait',
+    run: waitOperation,
+  },
 ];
 
 /** The permission GCE names in a 403 for each method. */
@@ -256,28 +379,47 @@ const PERMISSION: Record<string, string> = {
   'compute.globalOperations.wait': 'compute.globalOperations.get',
 };
 
-export async function handleCompute(f: ComputeFront, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function handleCompute(
+  f: ComputeFront,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     const candidates = ROUTES.filter((r) => r.re.test(path));
     if (candidates.length === 0) throw notFound(`The requested URL ${path} was not found on this server.`);
     const route = candidates.find((r) => r.method === req.method);
-    if (!route) throw new GoogleApiError(405, `Method ${req.method ?? ''} is not allowed on ${path}.`, 'methodNotAllowed');
+    if (!route)
+      throw new GoogleApiError(
+        405,
+        `Method ${req.method ?? ''} is not allowed on ${path}.`,
+        'methodNotAllowed',
+      );
     const params = (route.re.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p ?? ''));
     const project = params[0] ?? '';
     const name = params[1] ?? '';
     const write = !['GET'].includes(route.method) && route.discovery !== 'compute.globalOperations.wait';
     const grant = f.tokens.authorize(req, 'compute', write);
-    if (!f.config.projects.some((p) => p.id === project)) throw notFound(`The resource 'projects/${project}' was not found`);
+    if (!f.config.projects.some((p) => p.id === project))
+      throw notFound(`The resource 'projects/${project}' was not found`);
     const query = checkQuery(route.rpc[0], route.rpc[1], route.rpc[2], url.searchParams);
-    const body = req.method === 'POST' || req.method === 'PATCH' ? await readJson(req) : (req.resume(), undefined);
+    const body =
+      req.method === 'POST' || req.method === 'PATCH' ? await readJson(req) : (req.resume(), undefined);
     const call: Call = { grant, project, name, query, body, req };
-    const readsOneImage = route.discovery === 'compute.images.get' && (() => {
-      const img = f.store.images.get(Store.imageKey(project, name));
-      return img !== undefined && mayRead(call, img);
-    })();
-    if (!readsOneImage) checkProject(grant, project, PERMISSION[route.discovery] ?? route.discovery, path.replace(/^\/compute\/v1\//, '').replace(/\/(wait|getIamPolicy|setIamPolicy|setLabels)$/, ''));
+    const readsOneImage =
+      route.discovery === 'compute.images.get' &&
+      (() => {
+        const img = f.store.images.get(Store.imageKey(project, name));
+        return img !== undefined && mayRead(call, img);
+      })();
+    if (!readsOneImage)
+      checkProject(
+        grant,
+        project,
+        PERMISSION[route.discovery] ?? route.discovery,
+        path.replace(/^\/compute\/v1\//, '').replace(/\/(wait|getIamPolicy|setIamPolicy|setLabels)$/, ''),
+      );
     f.faults.check(route.discovery, project);
     const [type, out] = await route.run(f, call);
     sendJson(res, 200, answer(type, out));

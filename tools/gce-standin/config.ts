@@ -62,15 +62,19 @@ export function loadConfig(path: string): StandinConfig {
     if (!/^\d{1,19}$/.test(p.number)) fail(path, `project ${p.id}: number ${p.number} is not digits`);
   }
   for (const sa of cfg.serviceAccounts) {
-    const m = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/.exec(sa.email);
+    const m = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/.exec(
+      sa.email,
+    );
     const home = m?.[1];
     if (!home) fail(path, `service account ${sa.email} is not <name>@<project>.iam.gserviceaccount.com`);
     if (!ids.has(home)) fail(path, `service account ${sa.email}: project ${home} is not served`);
     if (!sa.projects.includes(home)) sa.projects = [home, ...sa.projects];
-    for (const p of sa.projects) if (!ids.has(p)) fail(path, `service account ${sa.email}: project ${p} is not served`);
+    for (const p of sa.projects)
+      if (!ids.has(p)) fail(path, `service account ${sa.email}: project ${p} is not served`);
   }
   for (const b of cfg.buckets) {
-    if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(b.name)) fail(path, `bucket ${b.name} breaks Cloud Storage's rules`);
+    if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(b.name))
+      fail(path, `bucket ${b.name} breaks Cloud Storage's rules`);
     if (!ids.has(b.project)) fail(path, `bucket ${b.name}: project ${b.project} is not served`);
   }
   return cfg;

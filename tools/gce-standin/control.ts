@@ -24,7 +24,11 @@ export interface ControlServices {
   accounts: Map<string, ServiceAccount>;
 }
 
-export async function handleControl(svc: ControlServices, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function handleControl(
+  svc: ControlServices,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const path = url.pathname;
   try {
@@ -33,21 +37,29 @@ export async function handleControl(svc: ControlServices, req: http.IncomingMess
         status: 'ok',
         projects: svc.config.projects,
         buckets: svc.config.buckets,
-        serviceAccounts: [...svc.accounts.values()].map((a) => ({ email: a.email, projects: a.projects, keyFile: a.keyFile })),
+        serviceAccounts: [...svc.accounts.values()].map((a) => ({
+          email: a.email,
+          projects: a.projects,
+          keyFile: a.keyFile,
+        })),
       });
     } else if (path === '/_standin/faults') {
-      if (req.method === 'GET') sendJson(res, 200, { calls: svc.faults.calls, operations: svc.faults.operations });
+      if (req.method === 'GET')
+        sendJson(res, 200, { calls: svc.faults.calls, operations: svc.faults.operations });
       else if (req.method === 'DELETE') {
         svc.faults.clear();
         sendJson(res, 204, null);
-      } else if (req.method === 'POST') sendJson(res, 201, svc.faults.add((await readJson(req)) as Record<string, unknown>));
+      } else if (req.method === 'POST')
+        sendJson(res, 201, svc.faults.add((await readJson(req)) as Record<string, unknown>));
       else sendJson(res, 405, { error: 'method not allowed' });
     } else if (path === '/_standin/state' && req.method === 'GET') {
       const project = url.searchParams.get('project');
       const buckets = svc.config.buckets.filter((b) => !project || b.project === project).map((b) => b.name);
       sendJson(res, 200, {
         images: [...svc.store.images.values()].filter((i) => !project || i.project === project),
-        operations: [...svc.store.operations.values()].filter((o) => !project || o.project === project).map((o) => ({ project: o.project, ...o.op })),
+        operations: [...svc.store.operations.values()]
+          .filter((o) => !project || o.project === project)
+          .map((o) => ({ project: o.project, ...o.op })),
         objects: [...svc.store.objects.values()].filter((o) => buckets.includes(o.bucket)),
         uploads: [...svc.store.uploads.values()].filter((u) => !u.completed && buckets.includes(u.bucket)),
       });

@@ -29,7 +29,8 @@ export class Faults {
 
   add(body: Record<string, unknown>): CallFault | OperationFault {
     const method = body.method;
-    if (typeof method !== 'string' || !/^(compute|storage|oauth2)\.[A-Za-z.]+$/.test(method)) throw new Error('a fault needs method, like compute.images.insert');
+    if (typeof method !== 'string' || !/^(compute|storage|oauth2)\.[A-Za-z.]+$/.test(method))
+      throw new Error('a fault needs method, like compute.images.insert');
     const remaining = typeof body.count === 'number' && body.count > 0 ? body.count : 1;
     const project = typeof body.project === 'string' ? body.project : undefined;
     if (body.operation === true) {

@@ -8,7 +8,8 @@ import { badRequest } from './errors';
 
 type Term = { path: string[]; op: '=' | '!=' | ':' | 'eq' | 'ne'; value: string };
 
-const TERM = /^\(?\s*([a-zA-Z][\w.]*)\s*(!=|=|:|\beq\b|\bne\b)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s()]+)\s*\)?/;
+const TERM =
+  /^\(?\s*([a-zA-Z][\w.]*)\s*(!=|=|:|\beq\b|\bne\b)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s()]+)\s*\)?/;
 
 export function parseFilter(filter: string | undefined): Term[] {
   const terms: Term[] = [];
@@ -22,7 +23,11 @@ export function parseFilter(filter: string | undefined): Term[] {
     rest = rest.slice(m[0].length).trim();
     const and = /^AND\s+/i.exec(rest);
     if (and) rest = rest.slice(and[0].length);
-    else if (/^OR\b/i.test(rest)) throw badRequest(`Invalid list filter expression '${filter ?? ''}': the stand-in does not take OR.`, 'invalid');
+    else if (/^OR\b/i.test(rest))
+      throw badRequest(
+        `Invalid list filter expression '${filter ?? ''}': the stand-in does not take OR.`,
+        'invalid',
+      );
   }
   return terms;
 }
@@ -36,7 +41,8 @@ function valueAt(resource: Record<string, unknown>, path: string[]): unknown {
 export function matches(resource: Record<string, unknown>, terms: Term[]): boolean {
   return terms.every((t) => {
     const v = valueAt(resource, t.path);
-    const s = v === undefined || v === null ? undefined : String(v);
+    const s =
+      typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
     switch (t.op) {
       case '=':
         return s === t.value;

@@ -82,7 +82,11 @@ async function main(): Promise<void> {
     });
   });
   storageServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    handleStorage({ config, store, objects, tokens, faults, endpoint: () => storageUrl, log }, req, res).catch((e: Error) => {
+    handleStorage(
+      { config, store, objects, tokens, faults, endpoint: () => storageUrl, log },
+      req,
+      res,
+    ).catch((e: Error) => {
       log(`unhandled: ${e.stack ?? e.message}`);
       res.destroy();
     });
@@ -96,8 +100,13 @@ async function main(): Promise<void> {
     }
   }, config.operations.tickMs);
 
-  writeFileSync(join(config.stateDir, 'ports.json'), JSON.stringify({ compute: computePort, storage: storagePort, pid: process.pid }));
-  log(`gce-standin: Compute/token/control ${computeUrl}, Storage ${storageUrl}, projects ${config.projects.map((p) => p.id).join(' ')}`);
+  writeFileSync(
+    join(config.stateDir, 'ports.json'),
+    JSON.stringify({ compute: computePort, storage: storagePort, pid: process.pid }),
+  );
+  log(
+    `gce-standin: Compute/token/control ${computeUrl}, Storage ${storageUrl}, projects ${config.projects.map((p) => p.id).join(' ')}`,
+  );
 
   const stop = () => {
     clearInterval(tick);

@@ -34,7 +34,12 @@ export function httpRule(service: string, method: string): { body?: string; path
   const m = computeRoot().lookupService(PACKAGE + service).methods[method];
   if (!m) throw new Error(`no method ${service}.${method}`);
   const opts = (m.options ?? {}) as Record<string, string>;
-  const path = opts['(google.api.http).get'] ?? opts['(google.api.http).post'] ?? opts['(google.api.http).delete'] ?? opts['(google.api.http).patch'] ?? '';
+  const path =
+    opts['(google.api.http).get'] ??
+    opts['(google.api.http).post'] ??
+    opts['(google.api.http).delete'] ??
+    opts['(google.api.http).patch'] ??
+    '';
   return {
     body: opts['(google.api.http).body'],
     pathParams: [...path.matchAll(/\{(\w+)\}/g)].map((x) => x[1] ?? ''),
@@ -52,16 +57,22 @@ function fieldOf(type: protobuf.Type, key: string): protobuf.Field | undefined {
  * (`resource.rawDisk.source`). Throws a 400 in GCE's shape for an unknown field or a wrong type.
  */
 export function checkMessage(type: protobuf.Type, value: unknown, where: string, fail = inputError): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail(`Invalid JSON payload received. '${where}' is not an object of type ${type.name}.`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw fail(`Invalid JSON payload received. '${where}' is not an object of type ${type.name}.`);
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     const f = fieldOf(type, key);
     const at = where ? `${where}.${key}` : key;
-    if (!f) throw fail(`Invalid JSON payload received. Unknown name "${key}" at '${where || type.name}': Cannot find field.`);
+    if (!f)
+      throw fail(
+        `Invalid JSON payload received. Unknown name "${key}" at '${where || type.name}': Cannot find field.`,
+      );
     if (v === null) continue;
     f.resolve();
     if (f.map) {
-      if (typeof v !== 'object' || Array.isArray(v)) throw fail(`Invalid JSON payload received. '${at}' is not a map.`);
-      for (const [k, mv] of Object.entries(v as Record<string, unknown>)) checkScalar(f, mv, `${at}[${k}]`, fail);
+      if (typeof v !== 'object' || Array.isArray(v))
+        throw fail(`Invalid JSON payload received. '${at}' is not a map.`);
+      for (const [k, mv] of Object.entries(v as Record<string, unknown>))
+        checkScalar(f, mv, `${at}[${k}]`, fail);
     } else if (f.repeated) {
       if (!Array.isArray(v)) throw fail(`Invalid JSON payload received. '${at}' is not a list.`);
       v.forEach((item, i) => checkScalar(f, item, `${at}[${i}]`, fail));
@@ -70,10 +81,12 @@ export function checkMessage(type: protobuf.Type, value: unknown, where: string,
 }
 
 function checkScalar(f: protobuf.Field, v: unknown, at: string, fail: (m: string) => GoogleApiError): void {
-  const bad = (what: string) => fail(`Invalid JSON payload received. Invalid value at '${at}' (${what}), ${JSON.stringify(v)}`);
+  const bad = (what: string) =>
+    fail(`Invalid JSON payload received. Invalid value at '${at}' (${what}), ${JSON.stringify(v)}`);
   if (f.resolvedType instanceof protobuf.Type) return checkMessage(f.resolvedType, v, at, fail);
   if (f.resolvedType instanceof protobuf.Enum) {
-    if (typeof v !== 'string' || !(v in f.resolvedType.values)) throw bad(`type.googleapis.com/${f.resolvedType.fullName.slice(1)}`);
+    if (typeof v !== 'string' || !(v in f.resolvedType.values))
+      throw bad(`type.googleapis.com/${f.resolvedType.fullName.slice(1)}`);
     return;
   }
   if (f.type === 'string') {
@@ -96,7 +109,11 @@ function inputError(message: string): GoogleApiError {
 }
 
 function outputError(message: string): GoogleApiError {
-  return new GoogleApiError(500, `gce-standin answered a field its message does not define: ${message}`, 'backendError');
+  return new GoogleApiError(
+    500,
+    `gce-standin answered a field its message does not define: ${message}`,
+    'backendError',
+  );
 }
 
 /** An answer, checked against its message type (a defect of the stand-in is a 500, never a silent extra field). */
@@ -110,15 +127,23 @@ export function answer<T>(typeName: string, value: T): T {
  * neither a path parameter nor the body must be a field of it (plus the system parameters `$alt`,
  * `alt`, `prettyPrint`, `$prettyPrint`, `fields`, `key`, `quotaUser`, `userIp`).
  */
-export function checkQuery(service: string, method: string, requestType: string, query: URLSearchParams): Record<string, string> {
+export function checkQuery(
+  service: string,
+  method: string,
+  requestType: string,
+  query: URLSearchParams,
+): Record<string, string> {
   const rule = httpRule(service, method);
   const type = messageType(requestType);
   const out: Record<string, string> = {};
   for (const [k, v] of query) {
-    if (['$alt', 'alt', 'prettyPrint', '$prettyPrint', 'fields', 'key', 'quotaUser', 'userIp'].includes(k)) continue;
+    if (['$alt', 'alt', 'prettyPrint', '$prettyPrint', 'fields', 'key', 'quotaUser', 'userIp'].includes(k))
+      continue;
     const f = fieldOf(type, k);
     if (!f || rule.pathParams.includes(f.name) || camel(f.name) === camel(rule.body ?? ''))
-      throw badRequest(`Invalid JSON payload received. Unknown name "${k}": Cannot bind query parameter. Field '${k}' could not be found in request message.`);
+      throw badRequest(
+        `Invalid JSON payload received. Unknown name "${k}": Cannot bind query parameter. Field '${k}' could not be found in request message.`,
+      );
     out[camel(f.name)] = v;
   }
   return out;

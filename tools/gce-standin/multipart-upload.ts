@@ -18,7 +18,8 @@ export interface MultipartUpload {
 export async function readMultipart(req: http.IncomingMessage, file: string): Promise<MultipartUpload> {
   const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(req.headers['content-type'] ?? '');
   const boundary = m?.[1] ?? m?.[2];
-  if (!/^multipart\/related/i.test(req.headers['content-type'] ?? '') || !boundary) throw badRequest('Invalid multipart request: no boundary.', 'invalid');
+  if (!/^multipart\/related/i.test(req.headers['content-type'] ?? '') || !boundary)
+    throw badRequest('Invalid multipart request: no boundary.', 'invalid');
   const delim = Buffer.from(`\r\n--${boundary}`);
   mkdirSync(dirname(file), { recursive: true });
   const out = createWriteStream(file);
@@ -39,7 +40,8 @@ export async function readMultipart(req: http.IncomingMessage, file: string): Pr
         const at = buf.indexOf(delim);
         if (at < 0) {
           const keep = Math.min(buf.length, delim.length);
-          if (!out.write(buf.subarray(0, buf.length - keep))) await new Promise<void>((r) => out.once('drain', () => r()));
+          if (!out.write(buf.subarray(0, buf.length - keep)))
+            await new Promise<void>((r) => out.once('drain', () => r()));
           buf = Buffer.from(buf.subarray(buf.length - keep));
           break;
         }
@@ -65,17 +67,22 @@ export async function readMultipart(req: http.IncomingMessage, file: string): Pr
       buf = Buffer.from(buf.subarray(at + delim.length));
       part += 1;
       headersDone = false;
-      if (buf.length > 1024 * 1024) throw badRequest('Invalid multipart request: metadata too large.', 'invalid');
+      if (buf.length > 1024 * 1024)
+        throw badRequest('Invalid multipart request: metadata too large.', 'invalid');
     }
   }
   out.end();
   await written;
-  if (part !== 3 || !buf.subarray(0, 2).equals(Buffer.from('--'))) throw badRequest('Invalid multipart request: no closing delimiter.', 'invalid');
+  if (part !== 3 || !buf.subarray(0, 2).equals(Buffer.from('--')))
+    throw badRequest('Invalid multipart request: no closing delimiter.', 'invalid');
   let metadata: Record<string, unknown>;
   try {
     metadata = JSON.parse(metadataText || '{}') as Record<string, unknown>;
   } catch {
     throw badRequest('Invalid multipart request: the metadata part is not JSON.', 'parseError');
   }
-  return { metadata, contentType: typeof metadata.contentType === 'string' ? metadata.contentType : mediaType };
+  return {
+    metadata,
+    contentType: typeof metadata.contentType === 'string' ? metadata.contentType : mediaType,
+  };
 }

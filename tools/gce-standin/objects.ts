@@ -30,7 +30,9 @@ export class Objects {
   }
 
   list(bucket: string): ObjectRec[] {
-    return [...this.store.objects.values()].filter((o) => o.bucket === bucket).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.store.objects.values()]
+      .filter((o) => o.bucket === bucket)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   open(rec: ObjectRec, start?: number, end?: number): ReadStream {
@@ -51,7 +53,10 @@ export class Objects {
   }
 
   /** Makes a finished file (a whole media upload, or a completed session) the object's bytes. */
-  async commit(from: string, meta: Omit<ObjectRec, 'size' | 'md5' | 'crc32c' | 'generation' | 'timeCreated'>): Promise<ObjectRec> {
+  async commit(
+    from: string,
+    meta: Omit<ObjectRec, 'size' | 'md5' | 'crc32c' | 'generation' | 'timeCreated'>,
+  ): Promise<ObjectRec> {
     const h = await Objects.hashes(from);
     const to = this.path(meta.bucket, meta.name);
     mkdirSync(join(to, '..'), { recursive: true });

@@ -43,7 +43,11 @@ export function newOperation(
 ): OperationRec {
   const now = new Date();
   const name = `operation-${now.getTime()}-${randomBytes(6).toString('hex')}-${randomBytes(4).toString('hex')}-${randomBytes(4).toString('hex')}`;
-  const method = { insert: 'compute.images.insert', delete: 'compute.images.delete', setLabels: 'compute.images.setLabels' }[type];
+  const method = {
+    insert: 'compute.images.insert',
+    delete: 'compute.images.delete',
+    setLabels: 'compute.images.setLabels',
+  }[type];
   const failure = svc.faults.takeOperation(method, project);
   const rec: OperationRec = {
     project,
@@ -78,21 +82,31 @@ export function startRawDiskCheck(svc: ComputeServices, rec: OperationRec): void
   const raw = img?.rawDisk;
   const obj = raw ? svc.objects.get(raw.bucket, raw.object) : undefined;
   if (!img || !raw || !obj) {
-    rec.failure ??= { code: 'RESOURCE_NOT_FOUND', message: `The resource '${raw ? `${raw.bucket}/${raw.object}` : 'rawDisk.source'}' was not found` };
+    rec.failure ??= {
+      code: 'RESOURCE_NOT_FOUND',
+      message: `The resource '${raw ? `${raw.bucket}/${raw.object}` : 'rawDisk.source'}' was not found`,
+    };
     rec.checked = true;
     return;
   }
   inspectRawDisk(svc.objects.open(obj))
     .then((info) => {
       if (svc.config.requireGibMultiple && info.rawSizeBytes % GIB !== 0)
-        rec.failure ??= { code: 'INVALID_IMAGE_FILE', message: `The size of disk.raw (${info.rawSizeBytes} bytes) is not a multiple of 1 GiB.` };
-      else if (info.rawSizeBytes === 0) rec.failure ??= { code: 'INVALID_IMAGE_FILE', message: 'disk.raw is empty.' };
+        rec.failure ??= {
+          code: 'INVALID_IMAGE_FILE',
+          message: `The size of disk.raw (${info.rawSizeBytes} bytes) is not a multiple of 1 GiB.`,
+        };
+      else if (info.rawSizeBytes === 0)
+        rec.failure ??= { code: 'INVALID_IMAGE_FILE', message: 'disk.raw is empty.' };
       raw.rawSizeBytes = info.rawSizeBytes;
       raw.sha512 = info.sha512;
       raw.archiveSizeBytes = obj.size;
     })
     .catch((e: Error) => {
-      rec.failure ??= { code: 'INVALID_IMAGE_FILE', message: e instanceof RawDiskError ? e.message : `The image file could not be read: ${e.message}` };
+      rec.failure ??= {
+        code: 'INVALID_IMAGE_FILE',
+        message: e instanceof RawDiskError ? e.message : `The image file could not be read: ${e.message}`,
+      };
     })
     .finally(() => {
       rec.checked = true;
@@ -110,10 +124,13 @@ function finish(svc: ComputeServices, rec: OperationRec): void {
   if (rec.failure) {
     op.error = { errors: [{ code: rec.failure.code, message: rec.failure.message }] };
     op.httpErrorStatusCode = rec.failure.status ?? 400;
-    op.httpErrorMessage = rec.failure.status && rec.failure.status >= 500 ? 'INTERNAL SERVER ERROR' : 'BAD REQUEST';
+    op.httpErrorMessage =
+      rec.failure.status && rec.failure.status >= 500 ? 'INTERNAL SERVER ERROR' : 'BAD REQUEST';
     if (img && rec.work.kind === 'insert') img.image.status = 'FAILED';
     if (img && rec.work.kind === 'delete') img.image.status = 'READY';
-    svc.log(`compute: ${op.name} (${rec.work.kind} ${rec.project}/${rec.work.image}) failed: ${rec.failure.message}`);
+    svc.log(
+      `compute: ${op.name} (${rec.work.kind} ${rec.project}/${rec.work.image}) failed: ${rec.failure.message}`,
+    );
   } else if (img) {
     if (rec.work.kind === 'insert') {
       const raw = img.rawDisk;

@@ -25,7 +25,7 @@ function octal(buf: Buffer, off: number, len: number): number {
     for (const b of field.subarray(1)) n = n * 256 + b;
     return n;
   }
-  const s = field.toString('latin1').replace(/\0.*$/s, '').trim();
+  const s = (field.toString('latin1').split('\0')[0] ?? '').trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) throw new RawDiskError('The tar archive has a malformed header.');
   return parseInt(s, 8);
@@ -39,9 +39,12 @@ function checksumOk(h: Buffer): boolean {
 }
 
 function headerName(h: Buffer): string {
-  const name = h.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
+  const name = h.subarray(0, 100).toString('utf8').split('\0')[0] ?? '';
   const magic = h.subarray(257, 263).toString('latin1');
-  const prefix = magic.startsWith('ustar') && magic !== 'ustar ' ? h.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '') : '';
+  const prefix =
+    magic.startsWith('ustar') && magic !== 'ustar '
+      ? (h.subarray(345, 500).toString('utf8').split('\0')[0] ?? '')
+      : '';
   return prefix ? `${prefix}/${name}` : name;
 }
 
@@ -91,7 +94,7 @@ export async function inspectRawDisk(source: Readable): Promise<RawDiskInfo> {
           if (remaining === 0) {
             if (state === 'meta') {
               const data = Buffer.concat(meta);
-              if (metaType === 'L') nextName = data.toString('utf8').replace(/\0.*$/s, '');
+              if (metaType === 'L') nextName = data.toString('utf8').split('\0')[0] ?? '';
               else nextName = paxPath(data) ?? nextName;
             } else if (member) {
               result = { rawSizeBytes: member.size, sha512: member.hash.digest('hex') };
@@ -116,7 +119,8 @@ export async function inspectRawDisk(source: Readable): Promise<RawDiskInfo> {
           state = 'end';
           continue;
         }
-        if (!checksumOk(h)) throw new RawDiskError('The image file is not a valid tar archive (bad header checksum).');
+        if (!checksumOk(h))
+          throw new RawDiskError('The image file is not a valid tar archive (bad header checksum).');
         const type = String.fromCharCode((h[156] ?? 0) || 0x30);
         const size = octal(h, 124, 12);
         padding = (BLOCK - (size % BLOCK)) % BLOCK;
@@ -130,9 +134,18 @@ export async function inspectRawDisk(source: Readable): Promise<RawDiskInfo> {
         }
         const name = (nextName ?? headerName(h)).replace(/^\.\//, '');
         nextName = undefined;
-        if (type === 'S') throw new RawDiskError('The tar archive holds a GNU sparse member; the stand-in does not expand them.');
-        if (member || result) throw new RawDiskError(`The tar archive must hold exactly one file, disk.raw; it also holds ${name}.`);
-        if (name !== 'disk.raw' || (type !== '0' && type !== '7')) throw new RawDiskError(`The tar archive must hold exactly one regular file named disk.raw, not ${name}.`);
+        if (type === 'S')
+          throw new RawDiskError(
+            'The tar archive holds a GNU sparse member; the stand-in does not expand them.',
+          );
+        if (member || result)
+          throw new RawDiskError(
+            `The tar archive must hold exactly one file, disk.raw; it also holds ${name}.`,
+          );
+        if (name !== 'disk.raw' || (type !== '0' && type !== '7'))
+          throw new RawDiskError(
+            `The tar archive must hold exactly one regular file named disk.raw, not ${name}.`,
+          );
         member = { name, hash: createHash('sha512'), size };
         remaining = size;
         state = size ? 'data' : padding ? 'padding' : 'header';
@@ -144,7 +157,8 @@ export async function inspectRawDisk(source: Readable): Promise<RawDiskInfo> {
     if (e instanceof RawDiskError) throw e;
     throw new RawDiskError(`The image file is not a gzip-compressed tar archive: ${(e as Error).message}`);
   }
-  if (state === 'data' || state === 'meta' || pending.length) throw new RawDiskError('The tar archive is truncated.');
+  if (state === 'data' || state === 'meta' || pending.length)
+    throw new RawDiskError('The tar archive is truncated.');
   if (!result) throw new RawDiskError('The tar archive does not hold disk.raw.');
   if (zeroBlocks === 0) throw new RawDiskError('The tar archive has no end-of-archive marker.');
   return result;

@@ -35,7 +35,11 @@ export function keyFilePath(stateDir: string, email: string): string {
 }
 
 /** Loads (or makes) each account's key; rewrites `token_uri` when the token endpoint moved. */
-export function loadServiceAccounts(stateDir: string, accounts: ServiceAccountConfig[], tokenUri: string): Map<string, ServiceAccount> {
+export function loadServiceAccounts(
+  stateDir: string,
+  accounts: ServiceAccountConfig[],
+  tokenUri: string,
+): Map<string, ServiceAccount> {
   mkdirSync(join(stateDir, 'keys'), { recursive: true, mode: 0o700 });
   const out = new Map<string, ServiceAccount>();
   for (const sa of accounts) {
@@ -51,7 +55,9 @@ export function loadServiceAccounts(stateDir: string, accounts: ServiceAccountCo
         private_key_id: randomBytes(20).toString('hex'),
         private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
         client_email: sa.email,
-        client_id: BigInt('0x' + randomBytes(8).toString('hex')).toString().padStart(21, '1'),
+        client_id: BigInt('0x' + randomBytes(8).toString('hex'))
+          .toString()
+          .padStart(21, '1'),
         auth_uri: 'https://accounts.google.com/o/oauth2/auth',
         token_uri: tokenUri,
         auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs',

@@ -20,7 +20,13 @@ export interface ImageRec {
   image: Record<string, unknown> & { name: string; id: string; status: string };
   policy: PolicyRec;
   /** What images.insert read from rawDisk.source. */
-  rawDisk?: { bucket: string; object: string; archiveSizeBytes: number; rawSizeBytes: number; sha512: string };
+  rawDisk?: {
+    bucket: string;
+    object: string;
+    archiveSizeBytes: number;
+    rawSizeBytes: number;
+    sha512: string;
+  };
 }
 
 export interface OperationRec {

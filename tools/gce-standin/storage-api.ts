@@ -7,7 +7,15 @@
  * takes a bearer token whose account may use the bucket's project. Bytes stream to and from disk.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type http from 'node:http';
 import { Transform } from 'node:stream';
@@ -95,7 +103,9 @@ function permit(svc: StorageServices, grant: Grant, b: BucketConfig, permission:
 }
 
 /** `bytes a-b/total`, `bytes a-b/*`, `bytes *\/total`, `bytes *\/*`. */
-export function parseContentRange(h: string | undefined): { start?: number; end?: number; total?: number } | undefined {
+export function parseContentRange(
+  h: string | undefined,
+): { start?: number; end?: number; total?: number } | undefined {
   if (h === undefined) return undefined;
   const m = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(h.trim());
   if (!m) throw badRequest(`Failed to parse Content-Range header.`, 'badContent');
@@ -104,7 +114,8 @@ export function parseContentRange(h: string | undefined): { start?: number; end?
     end: m[2] === undefined ? undefined : Number(m[2]),
     total: m[3] === '*' ? undefined : Number(m[3]),
   };
-  if (r.start !== undefined && r.end !== undefined && r.end < r.start) throw badRequest('Failed to parse Content-Range header.', 'badContent');
+  if (r.start !== undefined && r.end !== undefined && r.end < r.start)
+    throw badRequest('Failed to parse Content-Range header.', 'badContent');
   return r;
 }
 
@@ -116,7 +127,12 @@ function incomplete(res: http.ServerResponse, u: UploadRec): void {
 }
 
 /** A PUT (or POST) to a session URI: a chunk, the last chunk, or a status query. */
-async function putChunk(svc: StorageServices, u: UploadRec, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function putChunk(
+  svc: StorageServices,
+  u: UploadRec,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   svc.faults.check('storage.objects.insert', svc.config.buckets.find((b) => b.name === u.bucket)?.project);
   const range = parseContentRange(req.headers['content-range']);
   if (u.completed) {
@@ -126,18 +142,23 @@ async function putChunk(svc: StorageServices, u: UploadRec, req: http.IncomingMe
     sendJson(res, 200, objectJson(svc, o));
     return;
   }
-  const declaredLength = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  const declaredLength =
+    req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   if (range && range.start === undefined) {
     // A status query (or, with a total equal to what came, the end of an upload whose last chunk was empty).
     req.resume();
     if (range.total !== undefined && range.total === u.received) return finish(svc, u, res);
-    if (range.total !== undefined && range.total < u.received) throw badRequest('Invalid request. The total size is less than what was uploaded.', 'invalid');
+    if (range.total !== undefined && range.total < u.received)
+      throw badRequest('Invalid request. The total size is less than what was uploaded.', 'invalid');
     return incomplete(res, u);
   }
   const start = range?.start ?? 0;
   if (start > u.received) {
     req.resume();
-    throw badRequest(`Invalid request. Content-Range starts at ${start} but only ${u.received} byte(s) were received.`, 'invalid');
+    throw badRequest(
+      `Invalid request. Content-Range starts at ${start} but only ${u.received} byte(s) were received.`,
+      'invalid',
+    );
   }
   const file = svc.objects.uploadPath(u.id);
   mkdirSync(dirname(file), { recursive: true });
@@ -158,18 +179,27 @@ async function putChunk(svc: StorageServices, u: UploadRec, req: http.IncomingMe
     },
   });
   try {
-    await pipeline(req, trim, createWriteStream(file, { flags: existsSync(file) ? 'r+' : 'w', start: before }));
+    await pipeline(
+      req,
+      trim,
+      createWriteStream(file, { flags: existsSync(file) ? 'r+' : 'w', start: before }),
+    );
   } catch (e) {
     truncateSync(file, before);
     throw e;
   }
-  const wrongLength = (range?.end !== undefined && got !== range.end - start + 1) || (declaredLength !== undefined && got !== declaredLength);
+  const wrongLength =
+    (range?.end !== undefined && got !== range.end - start + 1) ||
+    (declaredLength !== undefined && got !== declaredLength);
   const total = range === undefined ? start + got : range.total;
   const received = Math.max(before, start + got);
   const final = total !== undefined && received >= total;
   if (wrongLength || (total !== undefined && received > total)) {
     truncateSync(file, before);
-    throw badRequest('Invalid request. The number of bytes received does not match Content-Range.', 'invalid');
+    throw badRequest(
+      'Invalid request. The number of bytes received does not match Content-Range.',
+      'invalid',
+    );
   }
   if (!final && (received - before) % CHUNK_QUANTUM !== 0 && got > 0) {
     truncateSync(file, before);
@@ -188,20 +218,33 @@ async function finish(svc: StorageServices, u: UploadRec, res: http.ServerRespon
   const file = svc.objects.uploadPath(u.id);
   mkdirSync(dirname(file), { recursive: true });
   if (!existsSync(file)) writeFileSync(file, '');
-  const o = await svc.objects.commit(file, { bucket: u.bucket, name: u.name, contentType: u.contentType, metadata: u.metadata });
+  const o = await svc.objects.commit(file, {
+    bucket: u.bucket,
+    name: u.name,
+    contentType: u.contentType,
+    metadata: u.metadata,
+  });
   u.completed = true;
   svc.store.changed();
   svc.log(`storage: ${u.bucket}/${u.name} uploaded (${o.size} bytes, session ${u.id})`);
   sendJson(res, 200, objectJson(svc, o));
 }
 
-async function startSession(svc: StorageServices, b: BucketConfig, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function startSession(
+  svc: StorageServices,
+  b: BucketConfig,
+  url: URL,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const meta = (await readJson(req)) as Record<string, unknown>;
   const name = url.searchParams.get('name') ?? (typeof meta.name === 'string' ? meta.name : undefined);
   if (!name) throw badRequest('Required', 'required');
   checkObjectName(name);
   const id = randomBytes(24).toString('base64url');
-  const contentType = (req.headers['x-upload-content-type'] as string | undefined) ?? (typeof meta.contentType === 'string' ? meta.contentType : 'application/octet-stream');
+  const contentType =
+    (req.headers['x-upload-content-type'] as string | undefined) ??
+    (typeof meta.contentType === 'string' ? meta.contentType : 'application/octet-stream');
   const u: UploadRec = {
     id,
     bucket: b.name,
@@ -219,11 +262,21 @@ async function startSession(svc: StorageServices, b: BucketConfig, url: URL, req
 }
 
 function checkObjectName(name: string): void {
-  if (Buffer.byteLength(name) > 1024 || name === '.' || name === '..' || name.startsWith('.well-known/acme-challenge/') || /[\r\n]/.test(name))
+  if (
+    Buffer.byteLength(name) > 1024 ||
+    name === '.' ||
+    name === '..' ||
+    name.startsWith('.well-known/acme-challenge/') ||
+    /[\r\n]/.test(name)
+  )
     throw badRequest('The object name is invalid.', 'invalid');
 }
 
-export async function handleStorage(svc: StorageServices, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function handleStorage(
+  svc: StorageServices,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
@@ -242,7 +295,8 @@ export async function handleStorage(svc: StorageServices, req: http.IncomingMess
         res.end();
         return;
       }
-      if (req.method !== 'PUT' && req.method !== 'POST') throw new GoogleApiError(405, 'Method not allowed.', 'methodNotAllowed');
+      if (req.method !== 'PUT' && req.method !== 'POST')
+        throw new GoogleApiError(405, 'Method not allowed.', 'methodNotAllowed');
       await putChunk(svc, u, req, res);
       return;
     }
@@ -260,24 +314,37 @@ export async function handleStorage(svc: StorageServices, req: http.IncomingMess
         if (!name) throw badRequest('Required', 'required');
         checkObjectName(name);
         const tmp = await svc.objects.writeTemp(randomBytes(12).toString('hex'), req);
-        const o = await svc.objects.commit(tmp, { bucket: b.name, name, contentType: req.headers['content-type'] ?? 'application/octet-stream' });
+        const o = await svc.objects.commit(tmp, {
+          bucket: b.name,
+          name,
+          contentType: req.headers['content-type'] ?? 'application/octet-stream',
+        });
         sendJson(res, 200, objectJson(svc, o));
         return;
       }
       if (type === 'multipart') {
         const tmp = svc.objects.uploadPath(randomBytes(12).toString('hex'));
         const { metadata, contentType } = await readMultipart(req, tmp);
-        const name = url.searchParams.get('name') ?? (typeof metadata.name === 'string' ? metadata.name : undefined);
+        const name =
+          url.searchParams.get('name') ?? (typeof metadata.name === 'string' ? metadata.name : undefined);
         if (!name) {
           rmSync(tmp, { force: true });
           throw badRequest('Required', 'required');
         }
         checkObjectName(name);
-        const o = await svc.objects.commit(tmp, { bucket: b.name, name, contentType, metadata: metadata.metadata as Record<string, string> | undefined });
+        const o = await svc.objects.commit(tmp, {
+          bucket: b.name,
+          name,
+          contentType,
+          metadata: metadata.metadata as Record<string, string> | undefined,
+        });
         sendJson(res, 200, objectJson(svc, o));
         return;
       }
-      throw badRequest(`Invalid upload type: ${type ?? ''} (the stand-in takes media, multipart and resumable).`, 'invalidParameter');
+      throw badRequest(
+        `Invalid upload type: ${type ?? ''} (the stand-in takes media, multipart and resumable).`,
+        'invalidParameter',
+      );
     }
     if (objects === undefined) {
       if (req.method !== 'GET') throw new GoogleApiError(405, 'Method not allowed.', 'methodNotAllowed');
@@ -296,8 +363,12 @@ export async function handleStorage(svc: StorageServices, req: http.IncomingMess
       let all = svc.objects.list(b.name).filter((o) => o.name.startsWith(prefixQ));
       if (token) all = all.filter((o) => o.name > Buffer.from(token, 'base64url').toString('utf8'));
       const page = all.slice(0, max);
-      const body: Record<string, unknown> = { kind: 'storage#objects', items: page.map((o) => objectJson(svc, o)) };
-      if (all.length > max) body.nextPageToken = Buffer.from(page[page.length - 1]?.name ?? '').toString('base64url');
+      const body: Record<string, unknown> = {
+        kind: 'storage#objects',
+        items: page.map((o) => objectJson(svc, o)),
+      };
+      if (all.length > max)
+        body.nextPageToken = Buffer.from(page[page.length - 1]?.name ?? '').toString('base64url');
       sendJson(res, 200, body);
       return;
     }
@@ -328,7 +399,12 @@ export async function handleStorage(svc: StorageServices, req: http.IncomingMess
   }
 }
 
-async function sendMedia(svc: StorageServices, o: ObjectRec, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function sendMedia(
+  svc: StorageServices,
+  o: ObjectRec,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const headers: Record<string, string> = {
     'content-type': o.contentType,
     'x-goog-generation': o.generation,
@@ -351,7 +427,11 @@ async function sendMedia(svc: StorageServices, o: ObjectRec, req: http.IncomingM
     start = Math.max(0, start);
     end = Math.max(start, end);
     delete headers['x-goog-hash'];
-    res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${o.size}`, 'content-length': String(end - start + 1) });
+    res.writeHead(206, {
+      ...headers,
+      'content-range': `bytes ${start}-${end}/${o.size}`,
+      'content-length': String(end - start + 1),
+    });
     await pipeline(svc.objects.open(o, start, end), res);
     return;
   }

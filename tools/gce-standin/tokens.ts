@@ -13,7 +13,11 @@ import type { ServiceAccount } from './service-accounts';
 export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 /** The scopes that open each API (besides cloud-platform). */
 const API_SCOPES: Record<'compute' | 'storage', string[]> = {
-  compute: [CLOUD_PLATFORM, 'https://www.googleapis.com/auth/compute', 'https://www.googleapis.com/auth/compute.readonly'],
+  compute: [
+    CLOUD_PLATFORM,
+    'https://www.googleapis.com/auth/compute',
+    'https://www.googleapis.com/auth/compute.readonly',
+  ],
   storage: [
     CLOUD_PLATFORM,
     'https://www.googleapis.com/auth/devstorage.full_control',
@@ -21,7 +25,10 @@ const API_SCOPES: Record<'compute' | 'storage', string[]> = {
     'https://www.googleapis.com/auth/devstorage.read_only',
   ],
 };
-const READ_ONLY = new Set(['https://www.googleapis.com/auth/compute.readonly', 'https://www.googleapis.com/auth/devstorage.read_only']);
+const READ_ONLY = new Set([
+  'https://www.googleapis.com/auth/compute.readonly',
+  'https://www.googleapis.com/auth/devstorage.read_only',
+]);
 
 export interface Grant {
   account: ServiceAccount;
@@ -30,7 +37,10 @@ export interface Grant {
 }
 
 /** Google's token endpoint's audiences, besides the stand-in's own token URL. */
-const GOOGLE_AUDIENCES = ['https://oauth2.googleapis.com/token', 'https://www.googleapis.com/oauth2/v4/token'];
+const GOOGLE_AUDIENCES = [
+  'https://oauth2.googleapis.com/token',
+  'https://www.googleapis.com/oauth2/v4/token',
+];
 
 class TokenError extends Error {
   constructor(
@@ -51,11 +61,19 @@ export class Tokens {
   ) {}
 
   /** Verifies an assertion and hands out a token (exported for the tests of the stand-in itself). */
-  exchange(grantType: string | null, assertion: string | null): { access_token: string; expires_in: number; token_type: string } {
-    if (grantType !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') throw new TokenError('unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);
+  exchange(
+    grantType: string | null,
+    assertion: string | null,
+  ): { access_token: string; expires_in: number; token_type: string } {
+    if (grantType !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      throw new TokenError('unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);
     if (!assertion) throw new TokenError('invalid_request', 'Missing required parameter: assertion');
     const parts = assertion.split('.') as [string, string, string];
-    if (parts.length !== 3) throw new TokenError('invalid_grant', 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe');
+    if (parts.length !== 3)
+      throw new TokenError(
+        'invalid_grant',
+        'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe',
+      );
     let header: Record<string, unknown>;
     let claims: Record<string, unknown>;
     try {
@@ -67,20 +85,37 @@ export class Tokens {
     if (header.alg !== 'RS256') throw new TokenError('invalid_grant', 'Invalid JWT Signature.');
     const account = typeof claims.iss === 'string' ? this.accounts.get(claims.iss) : undefined;
     if (!account) throw new TokenError('invalid_grant', 'Invalid grant: account not found');
-    if (header.kid !== undefined && header.kid !== account.keyId) throw new TokenError('invalid_grant', 'Invalid JWT Signature.');
+    if (header.kid !== undefined && header.kid !== account.keyId)
+      throw new TokenError('invalid_grant', 'Invalid JWT Signature.');
     const verify = createVerify('RSA-SHA256');
     verify.update(`${parts[0]}.${parts[1]}`);
-    if (!verify.verify(account.publicKey, Buffer.from(parts[2], 'base64url'))) throw new TokenError('invalid_grant', 'Invalid JWT Signature.');
+    if (!verify.verify(account.publicKey, Buffer.from(parts[2], 'base64url')))
+      throw new TokenError('invalid_grant', 'Invalid JWT Signature.');
     if (claims.aud !== this.tokenUri() && !GOOGLE_AUDIENCES.includes(claims.aud as string))
       throw new TokenError('invalid_grant', 'Invalid JWT: Failed audience check.');
     const now = Math.floor(Date.now() / 1000);
     const iat = claims.iat;
     const exp = claims.exp;
-    if (typeof iat !== 'number' || typeof exp !== 'number' || iat > now + this.maxSkewSeconds || exp < now - this.maxSkewSeconds || exp <= iat || exp - iat > 3600)
-      throw new TokenError('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
-    if (claims.sub !== undefined && claims.sub !== account.email) throw new TokenError('unauthorized_client', 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.');
+    if (
+      typeof iat !== 'number' ||
+      typeof exp !== 'number' ||
+      iat > now + this.maxSkewSeconds ||
+      exp < now - this.maxSkewSeconds ||
+      exp <= iat ||
+      exp - iat > 3600
+    )
+      throw new TokenError(
+        'invalid_grant',
+        'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+      );
+    if (claims.sub !== undefined && claims.sub !== account.email)
+      throw new TokenError(
+        'unauthorized_client',
+        'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+      );
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
-    if (scopes.length === 0) throw new TokenError('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+    if (scopes.length === 0)
+      throw new TokenError('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
     const token = `ya29.standin-${randomBytes(32).toString('base64url')}`;
     this.grants.set(token, { account, scopes, expiresAt: Date.now() + 3600_000 });
     return { access_token: token, expires_in: 3599, token_type: 'Bearer' };
@@ -90,10 +125,15 @@ export class Tokens {
     try {
       if (req.method !== 'POST') throw new TokenError('invalid_request', 'The token endpoint takes POST.');
       const form = new URLSearchParams(body.toString('utf8'));
-      sendJson(res, 200, this.exchange(form.get('grant_type'), form.get('assertion')), { 'cache-control': 'no-store' });
+      sendJson(res, 200, this.exchange(form.get('grant_type'), form.get('assertion')), {
+        'cache-control': 'no-store',
+      });
     } catch (e) {
       if (!(e instanceof TokenError)) throw e;
-      sendJson(res, e.error === 'unauthorized_client' ? 401 : 400, { error: e.error, error_description: e.message });
+      sendJson(res, e.error === 'unauthorized_client' ? 401 : 400, {
+        error: e.error,
+        error_description: e.message,
+      });
     }
     return Promise.resolve();
   }
@@ -106,9 +146,18 @@ export class Tokens {
     const m = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
     const grant = m?.[1] ? this.grants.get(m[1]) : undefined;
     if (!grant || grant.expiresAt < Date.now())
-      throw new GoogleApiError(401, 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'required');
+      throw new GoogleApiError(
+        401,
+        'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        'required',
+      );
     const usable = grant.scopes.filter((s) => API_SCOPES[api].includes(s) && (!write || !READ_ONLY.has(s)));
-    if (usable.length === 0) throw new GoogleApiError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions');
+    if (usable.length === 0)
+      throw new GoogleApiError(
+        403,
+        'Request had insufficient authentication scopes.',
+        'insufficientPermissions',
+      );
     return grant;
   }
 }
