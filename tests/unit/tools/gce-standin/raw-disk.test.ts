@@ -38,7 +38,7 @@ function stream(b: Buffer): Readable {
 async function refused(archive: Buffer, why: RegExp): Promise<void> {
   await assert.rejects(
     inspectRawDisk(stream(archive)),
-    (e: unknown) => e instanceof RawDiskError && why.test((e).message),
+    (e: unknown) => e instanceof RawDiskError && why.test(e.message),
   );
 }
 
