@@ -7,7 +7,7 @@
  * policies kept. Starts its own stand-in process; no shared test bed service is used.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { CLOUD_PLATFORM, fetchToken, GceStandin } from '../support/gce-standin';
 import { type Member, sha512Of, tarGzStream, tarStream } from '../support/tar-gz';
@@ -337,6 +337,35 @@ describe('GCE stand-in', function () {
       await rejects(st.storage('project').bucket(bucket).file('dir/plain.bin').download(), 403);
       await b.file('dir/plain.bin').delete();
       await rejects(b.file('dir/plain.bin').getMetadata(), 404);
+    });
+
+    it("takes a one-request resumable upload with the SDK's hashes, and serves it to the SDK's validation", async () => {
+      const file = st.storage('operator').bucket(bucket).file('single.tar.gz');
+      const [uri] = await file.createResumableUpload();
+      const disk: Member = { name: 'disk.raw', size: MIB + 100, seed: 5 };
+      await pipeline(tarGzStream([disk]), file.createWriteStream({ uri, resumable: true }));
+      const [meta] = await file.getMetadata();
+      const [bytes] = await file.download();
+      assert.equal(bytes.length, Number(meta.size));
+      assert.equal(createHash('md5').update(bytes).digest('base64'), meta.md5Hash);
+    });
+
+    it('refuses a last chunk whose X-Goog-Hash does not match, and leaves no object', async () => {
+      const [uri] = await st.storage('operator').bucket(bucket).file('bad-hash.bin').createResumableUpload();
+      const res = await fetch(uri, {
+        method: 'PUT',
+        headers: {
+          'content-range': 'bytes 0-9/10',
+          'x-goog-hash': `md5=${createHash('md5').update('other').digest('base64')}`,
+        },
+        body: Buffer.alloc(10, 3),
+      });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /doesn't match/);
+      assert.equal(
+        (await st.state(project)).objects.some((o) => o.name === 'bad-hash.bin'),
+        false,
+      );
     });
 
     it('refuses a non-final chunk that is not a multiple of 256 KiB, and answers 308 with the range', async () => {

@@ -56,8 +56,9 @@ export class Objects {
   async commit(
     from: string,
     meta: Omit<ObjectRec, 'size' | 'md5' | 'crc32c' | 'generation' | 'timeCreated'>,
+    known?: { md5: string; crc32c: string; size: number },
   ): Promise<ObjectRec> {
-    const h = await Objects.hashes(from);
+    const h = known ?? (await Objects.hashes(from));
     const to = this.path(meta.bucket, meta.name);
     mkdirSync(join(to, '..'), { recursive: true });
     renameSync(from, to);

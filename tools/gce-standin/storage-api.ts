@@ -25,7 +25,7 @@ import { badRequest, GoogleApiError, notFound, sendError, sendJson } from './err
 import type { Faults } from './faults';
 import { readJson } from './http-util';
 import { readMultipart } from './multipart-upload';
-import type { Objects } from './objects';
+import { Objects } from './objects';
 import type { ObjectRec, Store, UploadRec } from './state';
 import { checkProject, type Grant, type Tokens } from './tokens';
 
@@ -105,13 +105,14 @@ function permit(svc: StorageServices, grant: Grant, b: BucketConfig, permission:
 /** `bytes a-b/total`, `bytes a-b/*`, `bytes *\/total`, `bytes *\/*`. */
 export function parseContentRange(
   h: string | undefined,
-): { start?: number; end?: number; total?: number } | undefined {
+): { start?: number; end?: number; openEnded?: boolean; total?: number } | undefined {
   if (h === undefined) return undefined;
-  const m = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(h.trim());
+  const m = /^bytes (?:(\d+)-(\d+|\*)|\*)\/(\d+|\*)$/.exec(h.trim());
   if (!m) throw badRequest(`Failed to parse Content-Range header.`, 'badContent');
   const r = {
     start: m[1] === undefined ? undefined : Number(m[1]),
-    end: m[2] === undefined ? undefined : Number(m[2]),
+    end: m[2] === undefined || m[2] === '*' ? undefined : Number(m[2]),
+    openEnded: m[2] === '*',
     total: m[3] === '*' ? undefined : Number(m[3]),
   };
   if (r.start !== undefined && r.end !== undefined && r.end < r.start)
@@ -191,7 +192,9 @@ async function putChunk(
   const wrongLength =
     (range?.end !== undefined && got !== range.end - start + 1) ||
     (declaredLength !== undefined && got !== declaredLength);
-  const total = range === undefined ? start + got : range.total;
+  // No Content-Range, or `bytes a-*/*`: this request carries the rest of the object.
+  const total =
+    range === undefined || (range.openEnded && range.total === undefined) ? start + got : range.total;
   const received = Math.max(before, start + got);
   const final = total !== undefined && received >= total;
   if (wrongLength || (total !== undefined && received > total)) {
@@ -210,20 +213,47 @@ async function putChunk(
   }
   u.received = statSync(file).size;
   svc.store.changed();
-  if (final) return finish(svc, u, res);
+  if (final) return finish(svc, u, res, req.headers['x-goog-hash']);
   incomplete(res, u);
 }
 
-async function finish(svc: StorageServices, u: UploadRec, res: http.ServerResponse): Promise<void> {
+/** `crc32c=...,md5=...` as a client sends it with the last chunk. */
+function parseGoogHash(h: string | string[] | undefined): { crc32c?: string; md5?: string } {
+  const out: { crc32c?: string; md5?: string } = {};
+  for (const part of (Array.isArray(h) ? h.join(',') : (h ?? '')).split(',')) {
+    const i = part.indexOf('=');
+    const k = part.slice(0, i).trim();
+    if (k === 'crc32c' || k === 'md5') out[k] = part.slice(i + 1).trim();
+  }
+  return out;
+}
+
+async function finish(
+  svc: StorageServices,
+  u: UploadRec,
+  res: http.ServerResponse,
+  googHash?: string | string[],
+): Promise<void> {
   const file = svc.objects.uploadPath(u.id);
   mkdirSync(dirname(file), { recursive: true });
   if (!existsSync(file)) writeFileSync(file, '');
-  const o = await svc.objects.commit(file, {
-    bucket: u.bucket,
-    name: u.name,
-    contentType: u.contentType,
-    metadata: u.metadata,
-  });
+  const hashes = await Objects.hashes(file);
+  const want = parseGoogHash(googHash);
+  for (const k of ['crc32c', 'md5'] as const)
+    if (want[k] !== undefined && want[k] !== hashes[k]) {
+      svc.store.uploads.delete(u.id);
+      rmSync(file, { force: true });
+      svc.store.changed();
+      throw badRequest(
+        `Provided ${k.toUpperCase()} hash "${want[k]}" doesn't match calculated ${k.toUpperCase()} hash "${hashes[k]}".`,
+        'invalid',
+      );
+    }
+  const o = await svc.objects.commit(
+    file,
+    { bucket: u.bucket, name: u.name, contentType: u.contentType, metadata: u.metadata },
+    hashes,
+  );
   u.completed = true;
   svc.store.changed();
   svc.log(`storage: ${u.bucket}/${u.name} uploaded (${o.size} bytes, session ${u.id})`);
