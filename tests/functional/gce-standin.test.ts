@@ -311,6 +311,21 @@ describe('GCE stand-in', function () {
       );
     });
 
+    it('keeps images, objects and a running insert across a restart, with the same keys', async () => {
+      const opName = await insert('across-restart', 'good.tar.gz');
+      await st.restart();
+      const { images, operations } = st.compute('operator');
+      let [op] = await operations.get({ project, operation: opName });
+      while (op.status !== 'DONE') [op] = await operations.wait({ project, operation: opName });
+      assert.equal(op.error, undefined);
+      const [img] = await images.get({ project, image: 'across-restart' });
+      assert.equal(img.status, 'READY');
+      const [good] = await images.get({ project, image: 'good-image' });
+      assert.equal(good.status, 'READY');
+      const [meta] = await st.storage('operator').bucket(bucket).file('good.tar.gz').getMetadata();
+      assert.equal(Number(meta.size), archiveSize);
+    });
+
     it('deletes: the image goes when its operation is DONE', async () => {
       const { images, operations } = st.compute('operator');
       const [op] = await images.delete({ project, image: 'good-image' });

@@ -165,13 +165,24 @@ export class GceStandin {
     this.storageUrl = `http://127.0.0.1:${ports.storage}`;
   }
 
-  async stop(): Promise<void> {
+  private async kill(): Promise<void> {
     const p = this.proc;
     if (p && p.exitCode === null) {
       const exited = new Promise((r) => p.once('exit', r));
       p.kill('SIGTERM');
       await exited;
     }
+  }
+
+  /** Stops the process and starts it again on its state (new ports; clients must be made again). */
+  async restart(): Promise<void> {
+    await this.kill();
+    rmSync(join(this.stateDir, 'ports.json'), { force: true });
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
