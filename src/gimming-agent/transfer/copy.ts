@@ -296,6 +296,7 @@ async function pullAndUpload(
       await session.upload(targetId, source.stream, {
         signal: aborter.signal,
         progress: (p) => (stage = p),
+        ...(total > 0 ? { size: total } : {}),
       })
     ).image;
   } catch (err) {
