@@ -77,9 +77,14 @@ export class DiskRawTar extends Transform {
   private seen = 0;
   private readonly entrySize: number;
 
-  constructor(private readonly size: number) {
+  /** `entrySize`: the size disk.raw has in the archive (GCE's rounding by default). */
+  constructor(
+    private readonly size: number,
+    entrySize = paddedDiskSize(size),
+  ) {
     super({ highWaterMark: 1024 * 1024 });
-    this.entrySize = paddedDiskSize(size);
+    if (entrySize < size || entrySize % BLOCK !== 0) throw new RangeError(`bad tar entry size ${entrySize}`);
+    this.entrySize = entrySize;
     this.push(tarHeader('disk.raw', this.entrySize));
   }
 
@@ -103,7 +108,7 @@ export class DiskRawTar extends Transform {
       );
       return;
     }
-    // Zeros to the GiB, then to the block (a GiB is whole blocks), then the two end blocks.
+    // Zeros to the entry's size (whole blocks), then the two end blocks.
     let zeros = this.entrySize - this.size + 2 * BLOCK;
     const piece = Buffer.alloc(Math.min(zeros, 1024 * 1024), 0);
     while (zeros > 0) {
