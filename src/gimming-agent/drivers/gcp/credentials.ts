@@ -9,6 +9,7 @@
  * The key lives only in this process's memory; no message here ever quotes it.
  */
 import { createSign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type GcpKey, parseGcpKey } from '../../../common/cloud-credentials/gcp-key';
 import { GimmingError } from '../../../common/errors';
 import { scrub } from './errors';
@@ -19,6 +20,29 @@ export const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** Checks a project cloud's key, as its secret holds it or as it came sealed (possibly under `gcp`). */
 export function parseGcpKeys(value: unknown, where: string): GcpKey {
   return parseGcpKey((value as { gcp?: unknown } | null)?.gcp ?? value, where);
+}
+
+/**
+ * The host's own service-account key, when its application default credentials are one
+ * (GOOGLE_APPLICATION_CREDENTIALS naming a key file): exchanged here like a project's, so that its
+ * token_uri and [gcp] token_uri are honoured. Undefined for any other kind (gcloud's user credentials,
+ * the metadata server), which the SDKs find themselves.
+ */
+export function hostKey(env: NodeJS.ProcessEnv = process.env): GcpKey | undefined {
+  const file = env.GOOGLE_APPLICATION_CREDENTIALS;
+  if (!file) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new GimmingError(
+      'gimming.cloud.bad_credentials',
+      500,
+      "The agent host's GOOGLE_APPLICATION_CREDENTIALS names no readable JSON file.",
+    );
+  }
+  if ((parsed as { type?: unknown } | null)?.type !== 'service_account') return undefined;
+  return parseGcpKey(parsed, "in the agent host's GOOGLE_APPLICATION_CREDENTIALS");
 }
 
 function b64url(data: string | Buffer): string {

@@ -8,7 +8,7 @@ import type { GcpKey } from '../../../common/cloud-credentials/gcp-key';
 import type { CloudOpener, DriverContext } from '../driver';
 import { ClientCache } from './clients';
 import { gcpConfig } from './config';
-import { parseGcpKeys } from './credentials';
+import { hostKey, parseGcpKeys } from './credentials';
 import { PendingImports } from './import';
 import { GcpSession } from './session';
 
@@ -21,8 +21,9 @@ export function openGcp({ config, sessions }: DriverContext): CloudOpener {
     async open(ctx, cloud) {
       const cloudName = cloud.name || cloud.id;
       const value = await sessions.credentialValue(ctx, cloud);
+      // A project cloud's key (sealed with the call, or its secret); none: the host's own credentials.
       const key: GcpKey | undefined =
-        value === undefined ? undefined : parseGcpKeys(value, `of cloud ${cloudName}`);
+        value === undefined ? hostKey() : parseGcpKeys(value, `of cloud ${cloudName}`);
       // The cloud's project: its project option, else its key's.
       const project = cloud.options?.project || key?.project_id || '';
       if (!project) {
