@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createVerify, generateKeyPairSync } from 'node:crypto';
+import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
@@ -44,6 +44,7 @@ import { gcpFailure, operationFailed, scrub } from '../../../src/gimming-agent/d
 import { insertPlan, propertiesOf } from '../../../src/gimming-agent/drivers/gcp/image-spec';
 import { IMAGE_NAME, gceImageName } from '../../../src/gimming-agent/drivers/gcp/names';
 import { toCloudImage } from '../../../src/gimming-agent/drivers/gcp/record';
+import { sameProof } from '../../../src/gimming-agent/drivers/gcp/session';
 import { loadConfig } from '../../support/config';
 
 const SHA512 = 'ab'.repeat(64);
@@ -66,12 +67,21 @@ describe('gcp driver: disk.raw in a tar.gz', () => {
     for (let i = 0; i < data.length; i += 1) data[i] = (i * 7) % 251;
     const entry = 4 * 1024 * 1024;
     const file = join(dir, 'disk.tar.gz');
+    const tar = new DiskRawTar(data.length, entry);
+    assert.equal(tar.proof(), undefined);
     await pipeline(
       Readable.from([data.subarray(0, 1000), data.subarray(1000)]),
-      new DiskRawTar(data.length, entry),
+      tar,
       createGzip(),
       createWriteStream(file),
     );
+    assert.deepEqual(tar.proof(), {
+      size: data.length,
+      digests: {
+        md5: createHash('md5').update(data).digest('hex'),
+        sha512: createHash('sha512').update(data).digest('hex'),
+      },
+    });
     const listing = execFileSync('tar', ['-tvzf', file], { encoding: 'utf8' });
     assert.match(listing, new RegExp(`\\s${entry}\\s.*disk\\.raw\\n$`));
     execFileSync('tar', ['-xzf', file, '-C', dir]);
@@ -235,6 +245,15 @@ describe('gcp driver: the record in the description', () => {
     ]) {
       assert.equal(decodeProof(bad), undefined, bad);
     }
+  });
+
+  it('is written again only when the agent proves something else', () => {
+    assert.equal(sameProof(proof, { size: 1234, digests: { sha512: SHA512 } }), true);
+    assert.equal(sameProof(proof, { size: 1234, digests: { sha512: SHA512, md5: MD5 } }), true);
+    assert.equal(sameProof(proof, { size: 1235, digests: { sha512: SHA512 } }), false);
+    assert.equal(sameProof(proof, { size: 1234, digests: { sha512: 'ef'.repeat(64) } }), false);
+    assert.equal(sameProof(proof, { size: 1234, digests: { sha256: 'ef'.repeat(32) } }), false);
+    assert.equal(sameProof(undefined, proof), false);
   });
 
   it('refuses, before anything is made, properties longer than GCE holds', () => {

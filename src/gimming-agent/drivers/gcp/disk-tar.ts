@@ -7,6 +7,7 @@
  * GCE takes a raw disk whose size is a whole number of GiB: a disk of another size is padded with zeros
  * to the next GiB (the proof of the copy is over the source's bytes, before the padding).
  */
+import { type Hash, createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { GimmingError } from '../../../common/errors';
@@ -76,6 +77,9 @@ export function headerSize(h: Buffer): number {
 export class DiskRawTar extends Transform {
   private seen = 0;
   private readonly entrySize: number;
+  private readonly md5: Hash = createHash('md5');
+  private readonly sha512: Hash = createHash('sha512');
+  private digests?: { md5: string; sha512: string };
 
   /** `entrySize`: the size disk.raw has in the archive (GCE's rounding by default). */
   constructor(
@@ -94,7 +98,14 @@ export class DiskRawTar extends Transform {
       done(tooLong(this.size));
       return;
     }
+    this.md5.update(chunk);
+    this.sha512.update(chunk);
     done(null, chunk);
+  }
+
+  /** The size and hashes of the disk's bytes (without the padding), once they have all passed. */
+  proof(): { size: number; digests: { md5: string; sha512: string } } | undefined {
+    return this.digests ? { size: this.size, digests: this.digests } : undefined;
   }
 
   override _flush(done: TransformCallback): void {
@@ -108,6 +119,7 @@ export class DiskRawTar extends Transform {
       );
       return;
     }
+    this.digests = { md5: this.md5.digest('hex'), sha512: this.sha512.digest('hex') };
     // Zeros to the entry's size (whole blocks), then the two end blocks.
     let zeros = this.entrySize - this.size + 2 * BLOCK;
     const piece = Buffer.alloc(Math.min(zeros, 1024 * 1024), 0);

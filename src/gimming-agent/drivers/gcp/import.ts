@@ -32,7 +32,8 @@ export interface PendingImport {
   spec: ImageSpec;
   plan: InsertPlan;
   labels: Record<string, string>;
-  description: string;
+  /** The GIMinG name and properties the description records (with the proof, once known). */
+  record: { name: string; properties: Record<string, string> };
   sessionUri?: string;
   objectWritten?: boolean;
   insertOperation?: string;
@@ -84,8 +85,10 @@ export class Importer {
         throw err;
       });
       p.sessionUri = undefined;
+      const proof = input.proof();
+      if (!proof) throw new GimmingError('gimming.cloud.error', 500, 'The image data was not all read.');
       opts.progress?.({ stage: 'import', percent: 0 });
-      await this.insert(p, opts);
+      await this.insert(p, encodeDescription({ ...p.record, proof }), opts);
       await p.bucket.remove(p.key);
       p.objectWritten = false;
     } catch (err) {
@@ -97,7 +100,7 @@ export class Importer {
     }
   }
 
-  private async insert(p: PendingImport, opts: TransferOptions): Promise<void> {
+  private async insert(p: PendingImport, description: string, opts: TransferOptions): Promise<void> {
     const { project, images, operations } = this.clients;
     let name: string;
     try {
@@ -106,7 +109,7 @@ export class Importer {
         requestId: randomUUID(),
         imageResource: {
           name: p.name,
-          description: p.description,
+          description,
           labels: p.labels,
           architecture: p.plan.architecture,
           guestOsFeatures: p.plan.guestOsFeatures.map((type) => ({ type })),
@@ -182,12 +185,10 @@ export class Importer {
   }
 }
 
-/** The description a new image starts with, checked with room for the proof recorded later. */
-export function newDescription(spec: ImageSpec, props: Record<string, string>): string {
+/** Checks, before any work, that the description of a new image will hold its record and its proof. */
+export function checkDescription(record: PendingImport['record']): void {
   encodeDescription({
-    name: spec.name,
-    properties: props,
+    ...record,
     proof: { size: Number.MAX_SAFE_INTEGER, digests: { sha512: '0'.repeat(128), md5: '0'.repeat(32) } },
   });
-  return encodeDescription({ name: spec.name, properties: props });
 }

@@ -21,7 +21,7 @@ import { decodeDescription, encodeDescription } from './description';
 import { gcpFailure } from './errors';
 import { TransferBucket } from './gcs-objects';
 import { insertPlan } from './image-spec';
-import { Importer, type PendingImports, newDescription } from './import';
+import { Importer, type PendingImports, checkDescription } from './import';
 import { gceImageName, isImageName, labelValue } from './names';
 import { ID_LABEL, VISIBILITY_LABEL, toCloudImage } from './record';
 import { operationName, waitOperation } from './wait';
@@ -95,7 +95,7 @@ export class GcpSession implements CloudSession {
         return this.image(await this.get(id));
       } catch {
         return {
-          ...this.image({ name: id, status: 'PENDING', description: p.description }),
+          ...this.image({ name: id, status: 'PENDING', description: encodeDescription(p.record) }),
           status: 'queued',
         };
       }
@@ -329,10 +329,11 @@ export class GcpSession implements CloudSession {
     const properties = Object.fromEntries(
       Object.entries(spec.properties).filter(([k]) => !OWN_FIELDS.has(k)),
     );
-    const description = newDescription(spec, properties);
+    const record = { name: spec.name, properties };
+    checkDescription(record);
     const bucket = this.bucket();
     const name = gceImageName(spec.name, imageId);
-    return this.pending.add({ name, bucket, spec, plan, labels, description }).name;
+    return this.pending.add({ name, bucket, spec, plan, labels, record }).name;
   }
 
   async upload(id: string, data: Readable, opts: TransferOptions = {}): Promise<UploadResult> {
@@ -363,9 +364,14 @@ export class GcpSession implements CloudSession {
     return { image: { ...this.image(await this.get(id)), size: 0 } };
   }
 
+  /**
+   * Records the agent's proof; a copy this driver made already carries it (the driver hashed the bytes
+   * on their way into the archive): only a different one is written (images.patch).
+   */
   async recordProof(id: string, proof: WrittenProof): Promise<void> {
     const image = await this.get(id);
     const record = decodeDescription(image.description);
+    if (sameProof(record.proof, proof)) return;
     await this.patch(id, {
       description: encodeDescription({
         name: record.name ?? image.name ?? id,
@@ -374,4 +380,11 @@ export class GcpSession implements CloudSession {
       }),
     });
   }
+}
+
+/** Whether a recorded proof says what `proof` says: the same size, and every digest both have equal. */
+export function sameProof(recorded: WrittenProof | undefined, proof: WrittenProof): boolean {
+  if (!recorded || recorded.size !== proof.size) return false;
+  const shared = Object.keys(proof.digests).filter((a) => recorded.digests[a] !== undefined);
+  return shared.length > 0 && shared.every((a) => recorded.digests[a] === proof.digests[a]);
 }
