@@ -109,7 +109,10 @@ export class GcpSession implements CloudSession {
     try {
       const iterable = this.clients.images.listAsync(
         { project: this.project, ...(id ? { filter: `labels.${ID_LABEL} = "${id}"` } : {}), maxResults: 500 },
-        { timeout: Math.max(1, Math.min(deadline - Date.now(), this.own.request_timeout * 1000)) },
+        {
+          autoPaginate: false,
+          timeout: Math.max(1, Math.min(deadline - Date.now(), this.own.request_timeout * 1000)),
+        },
       );
       for await (const image of iterable) {
         const shown = this.image(image);
