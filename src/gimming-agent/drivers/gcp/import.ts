@@ -71,13 +71,18 @@ export class Importer {
 
   /** Runs the import of `size` raw bytes. On any failure everything made is taken away first. */
   async run(p: PendingImport, data: Readable, size: number, opts: TransferOptions): Promise<void> {
+    // The data is piped into the archive at once, before anything is awaited: a stream already flowing
+    // (the caller counts its bytes) would otherwise lose what it emits meanwhile. The archive holds it
+    // back (backpressure) until the upload session exists and reads it.
+    const { input, output } = diskRawTarGz(size);
+    const fed = pipeline(data, input, opts.signal ? { signal: opts.signal } : {});
+    fed.catch(() => undefined);
     try {
       opts.progress?.({ stage: 'upload' });
       p.sessionUri = await p.bucket.start(p.key);
-      const { input, output } = diskRawTarGz(size);
       p.objectWritten = true;
       await Promise.all([
-        pipeline(data, input, opts.signal ? { signal: opts.signal } : {}),
+        fed,
         p.bucket.put(p.sessionUri, output, this.own.upload_chunk_mb * 1024 * 1024, opts.signal),
       ]).catch((err: unknown) => {
         input.destroy();
@@ -92,6 +97,8 @@ export class Importer {
       await p.bucket.remove(p.key);
       p.objectWritten = false;
     } catch (err) {
+      input.destroy();
+      output.destroy();
       await this.cleanUp(p);
       if (opts.signal?.aborted) {
         throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.', { cause: err });
