@@ -3,7 +3,7 @@
 # optionally Barbican, all on 127.0.0.1, from Debian's OpenStack packages.
 #
 #   testbed.sh up [--barbican]   start (idempotent; installs missing packages; builds the
-#                                AWS stand-in if the project's build has not)
+#                                AWS and GCE stand-ins if the project's build has not)
 #   testbed.sh status            one line per service; exit 0 only if all healthy
 #   testbed.sh env               print the path of testbed.env
 #   testbed.sh down              stop the services this script started
@@ -17,6 +17,8 @@
 #   GIMMING_TESTBED_AWS_MIN_TASK_MS          shortest import/export/copy task of the AWS stand-in,
 #                                            ms (default 3000)
 #   GIMMING_TESTBED_AWS_TASK_BYTES_PER_SECOND  its tasks' simulated speed (default 256 MiB/s)
+#   GIMMING_TESTBED_GCE_INSERT_MS            how long an images.insert operation of the GCE stand-in
+#                                            runs, ms (default 3000)
 # A changed value makes `up` restart the affected services.
 # See tools/testbed/README.md.
 set -euo pipefail
@@ -79,6 +81,8 @@ LOG=$STATE_DIR/log
 
 # shellcheck source=tools/testbed/aws-standin.sh
 . "$SCRIPT_DIR/aws-standin.sh"
+# shellcheck source=tools/testbed/gce-standin.sh
+. "$SCRIPT_DIR/gce-standin.sh"
 
 # --- output helpers ----------------------------------------------------------
 
@@ -260,6 +264,7 @@ service_port() {
     glance-b) echo "$GLANCE_B_PORT" ;;
     barbican) echo "$BARBICAN_PORT" ;;
     aws-standin) echo "$AWS_STANDIN_EC2_PORT" ;;
+    gce-standin) echo "$GCE_STANDIN_COMPUTE_PORT" ;;
     *) die "unknown service $1" ;;
   esac
 }
@@ -272,6 +277,7 @@ service_url() {
     glance-b) echo "$GLANCE_B_URL ($REGION_B)" ;;
     barbican) echo "$BARBICAN_URL ($REGION_A)" ;;
     aws-standin) echo "EC2/STS $AWS_STANDIN_EC2_URL, S3 $AWS_STANDIN_S3_URL (${AWS_STANDIN_REGIONS[*]})" ;;
+    gce-standin) echo "Compute/token $GCE_STANDIN_COMPUTE_URL, Storage $GCE_STANDIN_STORAGE_URL ($GCE_OPERATOR_PROJECT $GCE_PROJECT_PROJECT)" ;;
   esac
 }
 
@@ -870,7 +876,7 @@ write_outputs() {
      rabbitmq: {host: $host, port: $rp, user: "guest", password: "guest",
                 url: ("amqp://guest:guest@" + $host + ":" + ($rp | tostring) + "/")},
      state_dir: $dir, clouds_yaml: ($dir + "/clouds.yaml")}' "$ids" |
-    jq --argjson aws "$(aws_standin_json)" '. + {aws_standin: $aws}' |
+    jq --argjson aws "$(aws_standin_json)" --argjson gce "$(gce_standin_json)" '. + {aws_standin: $aws, gce_standin: $gce}' |
     write_if_changed "$STATE_DIR/testbed.json"
 
   {
@@ -915,6 +921,7 @@ write_outputs() {
     printf 'export TESTBED_MARIADB_PASSWORD=\n'
     printf 'export TESTBED_RABBITMQ_URL=amqp://guest:guest@%s:%s/\n' "$HOST" "$RABBITMQ_PORT"
     aws_standin_env
+    gce_standin_env
   } | write_if_changed "$STATE_DIR/testbed.env"
 
   {
@@ -979,9 +986,11 @@ cmd_up() {
   if ((want_barbican)); then touch "$DATA/barbican.enabled"; fi
   ensure_aws_secrets
   build_aws_standin
+  build_gce_standin
   render_configs
   render_aws_standin_config
-  local -a services=(memcached keystone glance-a glance-b aws-standin)
+  render_gce_standin_config
+  local -a services=(memcached keystone glance-a glance-b aws-standin gce-standin)
   if barbican_enabled; then services+=(barbican); fi
   preflight_ports "${services[@]}"
 
@@ -1005,6 +1014,7 @@ cmd_up() {
   ensure_started glance-b
   if barbican_enabled; then ensure_started barbican; fi
   ensure_started aws-standin
+  ensure_started gce-standin
 
   wait_job keystone-bootstrap
   wait_healthy keystone
@@ -1015,6 +1025,7 @@ cmd_up() {
   wait_healthy glance-b
   if barbican_enabled; then wait_healthy barbican; fi
   wait_healthy aws-standin 60
+  wait_healthy gce-standin 60
   ensure_rabbitmq_wait
   write_outputs
   say "up: done in $(elapsed_since "$t0") s; environment: $STATE_DIR/testbed.env"
@@ -1026,7 +1037,7 @@ status_line() { # NAME STATE DETAIL
 
 cmd_status() {
   local rc=0 svc pid port
-  local -a services=(memcached keystone glance-a glance-b aws-standin)
+  local -a services=(memcached keystone glance-a glance-b aws-standin gce-standin)
   [[ -f $DATA/barbican.enabled ]] && services+=(barbican)
   for svc in "${services[@]}"; do
     port=$(service_port "$svc")
@@ -1059,7 +1070,7 @@ cmd_down() {
   fi
   take_lock
   local svc
-  for svc in aws-standin barbican glance-b glance-a keystone memcached; do
+  for svc in gce-standin aws-standin barbican glance-b glance-a keystone memcached; do
     if [[ -f $(pidfile "$svc") ]]; then stop_service "$svc"; fi
   done
   say "down: test bed services stopped (MariaDB and RabbitMQ left running)"
