@@ -4,7 +4,7 @@
  * through a resumable upload, images.insert, the proof and the GIMinG ID recorded, the object deleted),
  * a qcow2 image converted to raw on the way, deleted leaving nothing, an insert GCE fails with its
  * message word for word and nothing left, a cancel during the insert leaving nothing, a GCE image
- * refused as the source of a copy with the reason, and a project cloud's key read from Barbican and in
+ * refused as the source of a copy with the reason, sharing as IAM bindings with public guarded, and a project cloud's key read from Barbican and in
  * no log.
  *
  * The API has no gcp cloud type yet: the test calls the agents' gRPC service as the conductor does.
@@ -221,6 +221,63 @@ describe('the GCE driver, through an agent, against the GCE and Cloud Storage st
       );
       return true;
     });
+  });
+
+  it('shares through the image IAM binding of roles/compute.imageUser; public is guarded; a rename is refused', async () => {
+    assert.ok(copied, 'needs the copy of the first test');
+    const ref = { cloud: gceCloud(), image_id: copied.id };
+    const member = 'user:alice@example.com';
+    const added = await call<{ member_id: string }>(
+      agentB(),
+      'AddMember',
+      { ...ref, member_id: member },
+      stack.demo,
+    );
+    assert.equal(added.member_id, member);
+    const policy = (await standin.state()).images.find((i) => i.image.name === copied?.id)?.policy;
+    assert.deepEqual(
+      policy?.bindings.filter((b) => b.role === 'roles/compute.imageUser').flatMap((b) => b.members),
+      [member],
+    );
+    const listed = await call<{ members: { member_id: string }[] }>(agentB(), 'ListMembers', ref, stack.demo);
+    assert.deepEqual(
+      listed.members.map((m) => m.member_id),
+      [member],
+    );
+    await assert.rejects(
+      call(agentB(), 'AddMember', { ...ref, member_id: 'alice' }, stack.demo),
+      (err: unknown) => err instanceof GimmingError && err.code === 'gimming.cloud.bad_member',
+    );
+    const removed = await call<{ deleted: boolean }>(
+      agentB(),
+      'RemoveMember',
+      { ...ref, member_id: member },
+      stack.demo,
+    );
+    assert.equal(removed.deleted, true);
+    const again = await call<{ deleted: boolean }>(
+      agentB(),
+      'RemoveMember',
+      { ...ref, member_id: member },
+      stack.demo,
+    );
+    assert.equal(again.deleted, false);
+    await assert.rejects(
+      call(agentB(), 'UpdateImage', { ...ref, visibility: 'public' }, stack.demo),
+      (err: unknown) =>
+        err instanceof GimmingError &&
+        err.code === 'gimming.cloud.public_refused' &&
+        /allow_public_images/.test(err.message),
+    );
+    await assert.rejects(
+      call(agentB(), 'UpdateImage', { ...ref, name: 'another name' }, stack.demo),
+      (err: unknown) => err instanceof GimmingError && err.code === 'gimming.cloud.rename_unsupported',
+    );
+    const after = (await standin.state()).images.find((i) => i.image.name === copied?.id)?.policy;
+    assert.ok(
+      !(after?.bindings ?? []).some((b) => b.members.includes('allAuthenticatedUsers')),
+      'the image is not public',
+    );
   });
 
   it('deletes an image, leaving nothing; deleting it again answers deleted false; it shows as missing', async () => {
