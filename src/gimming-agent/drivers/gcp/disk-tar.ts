@@ -140,8 +140,12 @@ function tooLong(size: number): GimmingError {
   );
 }
 
-/** disk.raw as a gzip-compressed tar, streaming: the stream to pipe the disk's bytes into is `input`. */
-export function diskRawTarGz(size: number, level = 6): { input: DiskRawTar; output: Transform } {
+/**
+ * disk.raw as a gzip-compressed tar, streaming: the stream to pipe the disk's bytes into is `input`.
+ * Level 1 by default: the archive lives only until GCE has read it, and level 6 took twice the CPU for
+ * 4 % less (32 MiB of the node binary here: 400 ms to 0.444 of the size, against 804 ms to 0.408).
+ */
+export function diskRawTarGz(size: number, level = 1): { input: DiskRawTar; output: Transform } {
   const input = new DiskRawTar(size);
   const gzip = createGzip({ level });
   input.on('error', (err) => gzip.destroy(err));

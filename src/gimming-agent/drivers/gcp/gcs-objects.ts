@@ -44,17 +44,26 @@ export class TransferBucket {
   async put(uri: string, data: Readable, chunkBytes: number, signal?: AbortSignal): Promise<number> {
     const size = Math.max(QUANTUM, Math.floor(chunkBytes / QUANTUM) * QUANTUM);
     let offset = 0;
-    let buffer: Buffer = Buffer.alloc(0);
+    // The pieces of the next chunk, joined once it is full (joining at every piece would copy the chunk
+    // over and over).
+    let pieces: Buffer[] = [];
+    let held = 0;
     for await (const piece of data) {
       if (signal?.aborted) throw new Cancelled();
-      buffer = buffer.length ? Buffer.concat([buffer, piece as Buffer]) : (piece as Buffer);
+      pieces.push(piece as Buffer);
+      held += (piece as Buffer).length;
+      if (held < size + 1) continue;
+      // Hold back at least one byte: the last chunk is the one that says the total.
+      let buffer = Buffer.concat(pieces, held);
       while (buffer.length >= size + 1) {
-        // Hold back at least one byte: the last chunk is the one that says the total.
         const acked = await this.chunk(uri, buffer.subarray(0, size), offset, undefined, signal);
         buffer = buffer.subarray(acked - offset);
         offset = acked;
       }
+      pieces = [buffer];
+      held = buffer.length;
     }
+    let buffer = Buffer.concat(pieces, held);
     for (;;) {
       const total = offset + buffer.length;
       const acked = await this.chunk(uri, buffer, offset, total, signal);
