@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
+import { createHash, createVerify, randomBytes, generateKeyPairSync } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
@@ -26,6 +26,7 @@ import {
   discoverDrivers,
 } from '../../../src/gimming-agent/drivers/registry';
 import { ServiceAccountTokens } from '../../../src/gimming-agent/drivers/gcp/credentials';
+import { TransferBucket } from '../../../src/gimming-agent/drivers/gcp/gcs-objects';
 import {
   DiskRawTar,
   GIB,
@@ -128,6 +129,55 @@ describe('gcp driver: disk.raw in a tar.gz', () => {
     const listed = spawnSync('tar', ['-tvf', file], { encoding: 'utf8' });
     assert.match(listed.stdout, new RegExp(`\\s${size}\\s.*disk\\.raw`));
     assert.doesNotMatch(listed.stderr, /checksum|Skipping/i);
+  });
+});
+
+describe('gcp driver: resumable upload chunks', () => {
+  it('sends 256 KiB multiples, the total last, and resends from where a 308 says the session stands', async () => {
+    const got: string[] = [];
+    let stored = Buffer.alloc(0);
+    let shortOnce = true;
+    const server = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(parts);
+        const range = req.headers['content-range'] ?? '';
+        got.push(`${range} ${body.length}`);
+        const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
+        assert.ok(m, range);
+        assert.equal(Number(m[1]), stored.length, 'a chunk starts where the session stands');
+        // The first chunk: only half of it is kept, as a server may do.
+        const keep = shortOnce ? body.subarray(0, body.length / 2) : body;
+        shortOnce = false;
+        stored = Buffer.concat([stored, keep]);
+        if (m[3] !== '*' && stored.length === Number(m[3])) {
+          res.writeHead(200).end('{}');
+          return;
+        }
+        res.writeHead(308, { range: `bytes=0-${stored.length - 1}` }).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload?upload_id=x`;
+      const bucket = new TransferBucket(undefined as never, 'b', 'c1', 5000);
+      const data = randomBytes(3 * 256 * 1024 + 100);
+      const pieces = Array.from({ length: Math.ceil(data.length / 10000) }, (_, i) =>
+        data.subarray(i * 10000, (i + 1) * 10000),
+      );
+      const sent = await bucket.put(uri, Readable.from(pieces), 256 * 1024 + 5);
+      assert.equal(sent, data.length);
+      assert.ok(stored.equals(data), 'the session holds the bytes in order');
+      assert.deepEqual(got, [
+        `bytes 0-262143/* 262144`,
+        `bytes 131072-393215/* 262144`,
+        `bytes 393216-655359/* 262144`,
+        `bytes 655360-786531/${data.length} 131172`,
+      ]);
+    } finally {
+      server.close();
+    }
   });
 });
 
