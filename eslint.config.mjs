@@ -4,6 +4,16 @@ import regexp from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
+const AWS_SDK = {
+  group: ['@aws-sdk/*', '@smithy/*'],
+  message: 'Only src/gimming-agent/drivers/aws/ may use the AWS SDK: go through the driver interface.',
+};
+const GOOGLE_SDK = {
+  group: ['@google-cloud/*', 'google-gax', 'google-auth-library', 'gaxios'],
+  message:
+    'Only src/gimming-agent/drivers/gcp/ may use the Google Cloud SDKs: go through the driver interface.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -177,32 +187,33 @@ export default tseslint.config(
       ],
     },
   },
+  // Only the EC2 driver knows AWS (issue 13), only the GCE driver Google Cloud (issue 14): elsewhere
+  // nothing imports their SDKs (the test support and each cloud's stand-in may). typescript-eslint's rule
+  // of the same purpose, so that it adds to the core no-restricted-imports of the blocks above instead of
+  // replacing it; each file falls in exactly one of the three blocks.
   {
-    // Only the EC2 driver knows AWS (issue 13): outside drivers/aws/, nothing imports the AWS SDK (the
-    // test support and the stand-in of EC2 and S3 may). typescript-eslint's rule of the same purpose, so
-    // that it adds to the core no-restricted-imports of the blocks above instead of replacing it.
     files: ['src/**/*.ts', 'tests/**/*.ts', 'tools/**/*.ts'],
     ignores: [
       'src/gimming-agent/drivers/aws/**',
+      'src/gimming-agent/drivers/gcp/**',
       'tests/support/**',
       'tools/aws-standin/**',
-      // The stand-in's own tests drive it with the real SDK.
+      'tools/gce-standin/**',
+      // The stand-ins' own tests drive them with the real SDKs.
       'tests/functional/aws-standin*.test.ts',
+      'tests/functional/gce-standin*.test.ts',
     ],
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@aws-sdk/*', '@smithy/*'],
-              message:
-                'Only src/gimming-agent/drivers/aws/ may use the AWS SDK: go through the driver interface.',
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [AWS_SDK, GOOGLE_SDK] }],
     },
+  },
+  {
+    files: ['src/gimming-agent/drivers/aws/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [GOOGLE_SDK] }] },
+  },
+  {
+    files: ['src/gimming-agent/drivers/gcp/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [AWS_SDK] }] },
   },
   {
     // No module may reach itself through its imports, type-only ones included: a cycle is a design that

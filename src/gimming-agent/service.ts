@@ -81,7 +81,18 @@ function logFailure(method: string, err: unknown): void {
   }
 }
 
-function memberId(raw: string): string {
+/**
+ * A member as the wire may carry it: a project ID where owners are projects (Glance); elsewhere what the
+ * cloud names its principals with (an AWS account ID, an IAM principal such as user:a@example.com),
+ * checked by its driver, here only held to characters that cannot change a URL's meaning.
+ */
+function memberId(raw: string, driver: CloudDriver): string {
+  if (driver.capabilities.ownersAreProjects === false) {
+    if (!/^[\w.@:+-]{1,320}$/.test(raw)) {
+      throw new GimmingError('gimming.agent.bad_request', 400, 'A member is an ID of the cloud.');
+    }
+    return raw;
+  }
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) {
     throw new GimmingError('gimming.agent.bad_request', 400, 'A member is a project ID.');
   }
@@ -176,12 +187,12 @@ export function agentHandlers(
       );
     }),
     AddMember: unaryHandler('AddMember', async (ctx, req) => {
-      const session = await open(ctx, req.cloud);
-      return toImageMember(await session.addMember(req.image_id, memberId(req.member_id)));
+      const { driver, session } = await drivers.open(ctx, req.cloud);
+      return toImageMember(await session.addMember(req.image_id, memberId(req.member_id, driver)));
     }),
     RemoveMember: unaryHandler('RemoveMember', async (ctx, req) => {
-      const session = await open(ctx, req.cloud);
-      return { deleted: await session.removeMember(req.image_id, memberId(req.member_id)) };
+      const { driver, session } = await drivers.open(ctx, req.cloud);
+      return { deleted: await session.removeMember(req.image_id, memberId(req.member_id, driver)) };
     }),
     ListMembers: unaryHandler('ListMembers', async (ctx, req) => {
       const session = await open(ctx, req.cloud);

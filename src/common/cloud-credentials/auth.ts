@@ -6,6 +6,7 @@
  */
 import { GimmingError } from '../errors';
 import { type AwsKey, looksLikeAwsKey, parseAwsKey } from './aws-key';
+import { type GcpKey, looksLikeGcpKey, parseGcpKey } from './gcp-key';
 
 const FIELDS = [
   'application_credential_id',
@@ -65,21 +66,25 @@ export function parseCloudAuth(value: unknown, where: string): CloudAuth {
 }
 
 /**
- * Credentials for several clouds, keyed by cloud name or ID: each an OpenStack `auth`, or an AWS key for a
- * project's aws cloud (aws-key.ts). Which one a cloud takes is its agent's driver's to check.
+ * Credentials for several clouds, keyed by cloud name or ID: each an OpenStack `auth`, an AWS key for a
+ * project's aws cloud (aws-key.ts), or a Google service-account key for a project's gcp cloud
+ * (gcp-key.ts). Which one a cloud takes is its agent's driver's to check.
  */
-export function parseCloudAuthMap(value: unknown): Record<string, CloudAuth | AwsKey> {
+export function parseCloudAuthMap(value: unknown): Record<string, CloudAuth | AwsKey | GcpKey> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid('', 'expected an object of cloud name or ID to credentials');
   }
   const entries = Object.entries(value);
   if (entries.length === 0 || entries.length > 64) throw invalid('', 'expected 1 to 64 clouds');
-  const result = Object.create(null) as Record<string, CloudAuth | AwsKey>;
+  const result = Object.create(null) as Record<string, CloudAuth | AwsKey | GcpKey>;
   for (const [cloud, auth] of entries) {
     if (cloud.length === 0 || cloud.length > 255) throw invalid('', 'a cloud name is empty or too long');
+    const where = `for cloud ${cloud}`;
     result[cloud] = looksLikeAwsKey(auth)
-      ? parseAwsKey(auth, `for cloud ${cloud}`)
-      : parseCloudAuth(auth, `for cloud ${cloud}`);
+      ? parseAwsKey(auth, where)
+      : looksLikeGcpKey(auth)
+        ? parseGcpKey(auth, where)
+        : parseCloudAuth(auth, where);
   }
   return result;
 }

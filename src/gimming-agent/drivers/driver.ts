@@ -97,6 +97,11 @@ export interface TransferOptions {
   /** Aborted when the caller cancels: the driver stops the cloud's work and cleans up. */
   signal?: AbortSignal;
   progress?: (p: TransferProgress) => void;
+  /**
+   * How many bytes the data holds, when the caller knows it (the source's announced size, or the
+   * converted file's): a cloud that must know it before the data (GCE's tar header) needs it.
+   */
+  size?: number;
 }
 
 /** What proves a copy written by the agent: the bytes it wrote and the hashes it computed. */

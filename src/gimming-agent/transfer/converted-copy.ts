@@ -223,6 +223,7 @@ async function upload(
     const { image } = await session.upload(targetId, stream, {
       signal: aborter.signal,
       progress: (p) => (stage = p),
+      size: converted.size,
     });
     if (call.cancelled) throw cancelled();
     return { image, proof: proofOf(image, digests) };

@@ -28,6 +28,11 @@ export interface ByteSource {
   cancel(): void;
   /** Who serves the bytes, for messages. */
   peer: string;
+  /**
+   * The source's first failure, also one that came before anyone read the stream (a source refused at
+   * once, while the target image was being created).
+   */
+  failure?: unknown;
 }
 
 /** How a copy ended: the copy as the cloud has it, and what proved it equal to the source. */

@@ -95,7 +95,11 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
   }
   // The source may fail or be cancelled before the upload listens to it (while the target image is
   // created): an 'error' nobody listens to would end the agent. pullAndUpload reads the error itself.
-  source.stream.on('error', () => undefined);
+  // Its first failure is kept, so that one that came before anyone listened is not lost.
+  const kept = source;
+  source.stream.on('error', (err) => {
+    kept.failure ??= err;
+  });
   return source;
 }
 
@@ -296,6 +300,7 @@ async function pullAndUpload(
       await session.upload(targetId, source.stream, {
         signal: aborter.signal,
         progress: (p) => (stage = p),
+        ...(total > 0 ? { size: total } : {}),
       })
     ).image;
   } catch (err) {
@@ -303,11 +308,13 @@ async function pullAndUpload(
     if (call.cancelled || call.destroyed) {
       throw new GimmingError('gimming.task.cancelled', 409, 'The copy was cancelled.');
     }
-    throw sourceError ?? err;
+    throw sourceError ?? (source.failure !== undefined ? fromServiceError(source.failure, source.peer) : err);
   } finally {
     clearInterval(ticker);
     call.off('cancelled', onCancel);
   }
+  if (!sourceError && source.failure !== undefined)
+    sourceError = fromServiceError(source.failure, source.peer);
   if (sourceError) throw sourceError;
   const seconds = (Date.now() - started) / 1000;
   log.info(

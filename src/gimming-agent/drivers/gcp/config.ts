@@ -1,0 +1,89 @@
+/**
+ * The options of the GCE driver: the [gcp] group. Endpoint overrides exist for a stand-in or a private
+ * endpoint (Private Service Connect); empty means Google's own.
+ */
+import type { ConfigValues, GimmingConfig } from '../../../common/config/schema';
+import type { ConfigFragment } from '../driver';
+
+const url = (doc: string) => ({ doc, format: 'oslo-string' as const, default: '' });
+const int = (doc: string, def: number, min: number) => ({
+  doc,
+  format: 'oslo-int' as const,
+  default: def,
+  min,
+});
+
+const GCP_GROUP = {
+  compute_endpoint: url(
+    "URL of the Compute Engine API to use instead of Google's own (https://compute.googleapis.com): a " +
+      "stand-in, or a Private Service Connect endpoint. Empty: Google's own.",
+  ),
+  storage_endpoint: url(
+    "URL of the Cloud Storage JSON API to use instead of Google's own (https://storage.googleapis.com). " +
+      "Empty: Google's own.",
+  ),
+  token_uri: url(
+    "URL to which a project cloud's service-account key is exchanged for an access token (the OAuth 2.0 " +
+      "JWT bearer grant), instead of the key's own token_uri. Empty: the key's token_uri, or Google's.",
+  ),
+  request_timeout: int(
+    'Seconds without any answer after which a request to Compute Engine or Cloud Storage is abandoned.',
+    300,
+    1,
+  ),
+  operation_poll_interval: int(
+    'Milliseconds between two looks at a global operation of Compute Engine (an image being made).',
+    5000,
+    10,
+  ),
+  operation_timeout: int(
+    'Seconds an images.insert operation may take at most before the agent gives up on it, deletes what ' +
+      'it made and fails the transfer.',
+    21600,
+    1,
+  ),
+  upload_chunk_mb: int(
+    'MiB in each chunk of the resumable Cloud Storage upload of an image being imported (Cloud Storage ' +
+      'takes chunks in multiples of 256 KiB). One chunk in flight is held in memory.',
+    16,
+    1,
+  ),
+  allow_public_images: {
+    doc:
+      'Whether an image in a gcp cloud may be made public (readable by all authenticated Google users, ' +
+      'an IAM binding of roles/compute.imageUser for allAuthenticatedUsers). Off: public is refused.',
+    format: 'oslo-bool' as const,
+    default: false,
+  },
+};
+
+export const CONFIG: ConfigFragment = {
+  groups: { gcp: { after: 'aws', options: GCP_GROUP } },
+};
+
+export type GcpConfig = ConfigValues<typeof GCP_GROUP>;
+
+/** The driver's options in a loaded configuration (loaded with this fragment composed in). */
+export function gcpConfig(config: GimmingConfig): GcpConfig {
+  return (config as unknown as Record<string, GcpConfig>).gcp as GcpConfig;
+}
+
+/** Checks the options: an endpoint override is an http(s) URL without credentials or query. */
+export function checkGcpConfig(own: GcpConfig): void {
+  for (const key of ['compute_endpoint', 'storage_endpoint', 'token_uri'] as const) {
+    const value = own[key];
+    if (!value) continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new Error(`[gcp] ${key}: ${value} is not a URL`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new Error(`[gcp] ${key}: expected an http or https URL`);
+    }
+    if (parsed.username || parsed.password) throw new Error(`[gcp] ${key}: a URL with credentials`);
+    if (parsed.search || parsed.hash) throw new Error(`[gcp] ${key}: a URL with a query or fragment`);
+  }
+  if (own.upload_chunk_mb > 1024) throw new Error('[gcp] upload_chunk_mb: at most 1024 MiB');
+}
