@@ -5,7 +5,9 @@
  * digests so that a later link or drift check can prove the bytes again.
  */
 import { GimmingError } from '../../../common/errors';
-import type { ImageDigests } from '../image';
+import { type RecordedProof, decodeProof, encodeProof as encodeRecorded } from '../recorded-proof';
+
+export { type RecordedProof, decodeProof };
 
 export const PROOF_TAG = 'gimming_proof';
 /** On a snapshot: the AMI it was registered for, so a snapshot whose AMI is gone can still be found. */
@@ -16,42 +18,9 @@ export const OWN_TAGS = new Set([PROOF_TAG, AMI_TAG, NAME_TAG]);
 /** EC2 holds at most 50 tags a resource; GIMinG keeps two for itself (Name, gimming_proof). */
 export const MAX_USER_TAGS = 48;
 
-const HEX = { md5: 32, sha256: 64, sha512: 128 } as const;
-
-export interface RecordedProof {
-  size: number;
-  digests: ImageDigests;
-}
-
-/** `v1 size=<bytes> sha512=<hex> md5=<hex>`: at most 256 characters, EC2's limit for a tag value. */
+/** The proof as a tag value: at most 256 characters, EC2's limit. */
 export function encodeProof(proof: RecordedProof): string {
-  const parts = [`v1 size=${String(proof.size)}`];
-  for (const algo of ['sha512', 'sha256', 'md5'] as const) {
-    const value = proof.digests[algo];
-    if (value) parts.push(`${algo}=${value}`);
-  }
-  let text = parts.join(' ');
-  // sha256 goes first when all three do not fit (size + sha512 + md5 always do).
-  if (text.length > 256) text = parts.filter((p) => !p.startsWith('sha256=')).join(' ');
-  return text;
-}
-
-/** The proof a tag records; undefined for a value that is not one (never trusted half-read). */
-export function decodeProof(value: string | undefined): RecordedProof | undefined {
-  if (!value) return undefined;
-  const [version, ...fields] = value.trim().split(/\s+/);
-  if (version !== 'v1') return undefined;
-  let size: number | undefined;
-  const digests: ImageDigests = {};
-  for (const field of fields) {
-    const [key, v] = field.split('=', 2);
-    if (key === 'size' && v && /^\d{1,16}$/.test(v)) size = Number(v);
-    else if (key && key in HEX && v && new RegExp(`^[0-9a-f]{${HEX[key as keyof typeof HEX]}}$`).test(v)) {
-      digests[key] = v;
-    } else return undefined;
-  }
-  if (size === undefined || Object.keys(digests).length === 0) return undefined;
-  return { size, digests };
+  return encodeRecorded(proof, 256);
 }
 
 export interface Tag {

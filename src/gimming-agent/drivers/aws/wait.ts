@@ -3,31 +3,9 @@
  * at `timeoutMs`, stop at once when the caller's signal aborts.
  */
 import { GimmingError } from '../../../common/errors';
+import { Cancelled, pause } from '../polling';
 
-export class Cancelled extends GimmingError {
-  constructor() {
-    super('gimming.task.cancelled', 409, 'The copy was cancelled.');
-  }
-}
-
-/** Resolves after `ms`, or rejects with Cancelled when `signal` aborts first. */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new Cancelled());
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Cancelled());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { Cancelled, pause };
 
 /**
  * Calls `look` until it answers a value (not undefined). Throws Cancelled on abort and a timeout error

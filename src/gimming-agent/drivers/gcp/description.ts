@@ -11,50 +11,18 @@
  * gce_description, and the image has no proof until its bytes are proved.
  */
 import { GimmingError } from '../../../common/errors';
-import type { ImageDigests } from '../image';
+import { type RecordedProof, decodeProof, encodeProof } from '../recorded-proof';
+
+export { type RecordedProof, decodeProof, encodeProof };
 
 export const PREFIX = 'GIMinG v1 ';
 /** GCE's limit on a resource's description. */
 export const MAX_DESCRIPTION = 2048;
-const HEX = { md5: 32, sha256: 64, sha512: 128 } as const;
-
-export interface RecordedProof {
-  size: number;
-  digests: ImageDigests;
-}
 
 export interface ImageRecord {
   name: string;
   properties: Record<string, string>;
   proof?: RecordedProof;
-}
-
-/** `v1 size=<bytes> sha512=<hex> md5=<hex>` (sha256 too when given). */
-export function encodeProof(proof: RecordedProof): string {
-  const parts = [`v1 size=${String(proof.size)}`];
-  for (const algo of ['sha512', 'sha256', 'md5'] as const) {
-    const value = proof.digests[algo];
-    if (value) parts.push(`${algo}=${value}`);
-  }
-  return parts.join(' ');
-}
-
-/** The proof a text records; undefined for one that is not a proof (never trusted half-read). */
-export function decodeProof(value: unknown): RecordedProof | undefined {
-  if (typeof value !== 'string' || !value) return undefined;
-  const [version, ...fields] = value.trim().split(/\s+/);
-  if (version !== 'v1') return undefined;
-  let size: number | undefined;
-  const digests: ImageDigests = {};
-  for (const field of fields) {
-    const [key, v] = field.split('=', 2);
-    if (key === 'size' && v && /^\d{1,16}$/.test(v)) size = Number(v);
-    else if (key && key in HEX && v && new RegExp(`^[0-9a-f]{${HEX[key as keyof typeof HEX]}}$`).test(v)) {
-      digests[key] = v;
-    } else return undefined;
-  }
-  if (size === undefined || Object.keys(digests).length === 0) return undefined;
-  return { size, digests };
 }
 
 /** The description that records `record`; refuses one longer than GCE holds, before anything is made. */

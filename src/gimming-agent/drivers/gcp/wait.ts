@@ -5,31 +5,10 @@
  */
 import type { GlobalOperationsClient } from '@google-cloud/compute';
 import { GimmingError } from '../../../common/errors';
+import { Cancelled, pause } from '../polling';
 import { gcpFailure, operationFailed } from './errors';
 
-export class Cancelled extends GimmingError {
-  constructor() {
-    super('gimming.task.cancelled', 409, 'The copy was cancelled.');
-  }
-}
-
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new Cancelled());
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Cancelled());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { Cancelled, pause };
 
 export interface WaitOptions {
   intervalMs: number;
