@@ -12,7 +12,7 @@ import {
   DescribeSnapshotsCommand,
   type EC2Client,
   type Image as Ami,
-} from '@aws-sdk/client-ec2';
+} from './ec2-sdk';
 import { describeError } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import { awsFailure, isNotFound } from './errors';

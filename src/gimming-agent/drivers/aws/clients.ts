@@ -4,7 +4,7 @@
  * so that sockets are reused across calls and closed when a client is dropped.
  */
 import { createHash } from 'node:crypto';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from './ec2-sdk';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';

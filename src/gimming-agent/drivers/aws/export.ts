@@ -10,7 +10,7 @@ import {
   type EC2Client,
   type ExportImageTask,
   ExportImageCommand,
-} from '@aws-sdk/client-ec2';
+} from './ec2-sdk';
 import { GimmingError, describeError } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import type { ImageData, TransferOptions } from '../driver';

@@ -16,7 +16,7 @@ import {
   ImportSnapshotCommand,
   RegisterImageCommand,
   type SnapshotTaskDetail,
-} from '@aws-sdk/client-ec2';
+} from './ec2-sdk';
 import { GimmingError, describeError } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import type { ImageSpec, TransferOptions } from '../driver';

@@ -6,7 +6,7 @@
  * A failed or cancelled copy is deregistered with its snapshots.
  */
 import { randomUUID } from 'node:crypto';
-import { CopyImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { CopyImageCommand, type EC2Client } from './ec2-sdk';
 import { GimmingError, describeError } from '../../../common/errors';
 import type { CloudRef__Output } from '../../../common/grpc/generated/gimming/agent/v2/CloudRef';
 import { getLogger } from '../../../common/log';

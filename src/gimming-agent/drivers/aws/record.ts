@@ -2,7 +2,7 @@
  * EC2's AMI records as the cloud-neutral CloudImage. An AMI's data is its snapshots; the agent reads
  * it out as [aws] export_format (describe reports that format), and its proof tag gives its digests.
  */
-import type { Image as Ami, ImageState } from '@aws-sdk/client-ec2';
+import type { Image as Ami, ImageState } from './ec2-sdk';
 import type { CloudImage } from '../image';
 import { propertiesOf } from './register-spec';
 import { NAME_TAG, PROOF_TAG, decodeProof, tagProperties, tagValue } from './tags';

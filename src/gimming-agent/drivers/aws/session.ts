@@ -3,11 +3,7 @@
  * snapshots' tags, launch permissions, and the import, export and copy tasks.
  */
 import type { Readable } from 'node:stream';
-import {
-  DescribeImageAttributeCommand,
-  DescribeImagesCommand,
-  ModifyImageAttributeCommand,
-} from '@aws-sdk/client-ec2';
+import { DescribeImageAttributeCommand, DescribeImagesCommand, ModifyImageAttributeCommand } from './ec2-sdk';
 import { GimmingError } from '../../../common/errors';
 import type { CloudRef__Output } from '../../../common/grpc/generated/gimming/agent/v2/CloudRef';
 import type {
