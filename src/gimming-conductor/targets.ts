@@ -12,7 +12,8 @@ import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
 import { type CloudRow, LocationRow } from './db/entities';
 import type { ImageAdoption } from './adoption';
-import { assertNotDeleting, isOwnCloudOf } from './image-guards';
+import { assertNotDeleting } from './image-guards';
+import { capabilitiesOf } from './capabilities';
 import type { ImageQueries } from './image-queries';
 import type { LocationService } from './locations';
 import type { MethodArgs, TargetsRefusal, TargetsView } from './rpc-schemas';
@@ -152,7 +153,10 @@ export class TargetService {
         `The copy in ${cloudName} is public; only an administrator may delete it.`,
       );
     }
-    if (remote.owner !== ctx.projectId && !isOwnCloudOf(cloud, ctx.projectId)) {
+    // Told only where owners are projects (Glance): an EC2 copy's owner is an account, never a project.
+    const ownersAreProjects =
+      capabilitiesOf(await this.agents.capabilitiesByZone(), cloud)?.owners_are_projects !== false;
+    if (ownersAreProjects && remote.owner !== ctx.projectId) {
       return {
         warning: say(
           'gimming.targets.others_copy',
