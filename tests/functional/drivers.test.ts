@@ -64,7 +64,7 @@ describe('cloud drivers', function () {
     assert.equal(code, 2, output);
     assert.match(
       output,
-      /gimming-agent: \[agent\] enabled_drivers: unknown driver nosuch \(available: aws, openstack\)/,
+      /gimming-agent: \[agent\] enabled_drivers: unknown driver nosuch \(available: aws, gcp, openstack\)/,
     );
     assert.doesNotMatch(output, /agent listening|registered/);
   });
