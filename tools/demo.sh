@@ -17,12 +17,6 @@ cd "$(dirname "$0")/.."
 REPO=$PWD
 STATE=${GIMMING_DEMO_DIR:-/var/tmp/gimming-demo}
 CONF=$STATE/gimming.conf
-# What every daemon runs with (etc/gimming/daemon.env; a variable set here already wins).
-DAEMON_ENV=()
-while IFS='=' read -r key value; do
-  [[ -z $key || $key == \#* ]] && continue
-  [[ -n ${!key:-} ]] || DAEMON_ENV+=("$key=$value")
-done <"$REPO/etc/gimming/daemon.env"
 API=http://127.0.0.1:9595
 SIZE_MIB=${GIMMING_DEMO_SIZE_MIB:-64}
 
@@ -143,7 +137,7 @@ start() { # NAME COMMAND [ENV=VALUE...]
   shift 2
   # What the daemon runs with (its command, environment and the config file): one started with other
   # settings (by an earlier demo) is restarted with these.
-  settings=$({ printf '%s\n' "$command" "${DAEMON_ENV[@]}" "$@"; cat "$CONF"; } | sha256sum | cut -d' ' -f1)
+  settings=$({ printf '%s\n' "$command" "$@"; cat "$CONF"; } | sha256sum | cut -d' ' -f1)
   if alive "$name"; then
     if [[ $(cat "$STATE/run/$name.settings" 2>/dev/null) == "$settings" ]]; then
       echo "$name already running"
@@ -152,7 +146,7 @@ start() { # NAME COMMAND [ENV=VALUE...]
     echo "$name runs with other settings: restarting it"
     stop_daemon "$name"
   fi
-  env "${DAEMON_ENV[@]}" "$@" setsid nohup "$REPO/bin/$command" --config-file "$CONF" >>"$STATE/log/$name.log" 2>&1 </dev/null &
+  env "$@" setsid nohup "$REPO/bin/$command" --config-file "$CONF" >>"$STATE/log/$name.log" 2>&1 </dev/null &
   echo $! >"$STATE/run/$name.pid"
   echo "$settings" >"$STATE/run/$name.settings"
   echo "started $name (log: $STATE/log/$name.log)"

@@ -153,7 +153,7 @@ ${this.opts.extraConfig ?? ''}
       process.execPath,
       [...nodeArgs, join(REPO_ROOT, 'bin', command), '--config-file', this.configPath],
       {
-        env: { ...daemonEnvironment(), ...process.env, ...env },
+        env: { ...process.env, ...env },
         stdio: ['ignore', out, out],
       },
     );
@@ -272,14 +272,4 @@ export function allPassed(suite: Mocha.Suite | undefined): boolean {
   return (
     suite.tests.every((t) => t.state === 'passed' || t.isPending()) && suite.suites.every((s) => allPassed(s))
   );
-}
-
-/** What every daemon runs with (etc/gimming/daemon.env), as DevStack and the demo start them. */
-export function daemonEnvironment(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(join(REPO_ROOT, 'etc', 'gimming', 'daemon.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m?.[1]) env[m[1]] = m[2] ?? '';
-  }
-  return env;
 }

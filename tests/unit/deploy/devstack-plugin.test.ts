@@ -3,7 +3,6 @@
  * it calls (devstack-stand-ins.sh): the configuration it writes must be accepted by GIMinG's own loader,
  * and what it asks of Keystone, MySQL and systemd must be what a deployment needs.
  */
-import { daemonEnvironment } from '../../support/daemons';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
@@ -232,10 +231,6 @@ describe('DevStack plugin', function () {
     it('runs the daemons without a CA of its own and the API on its port, without a TLS proxy', () => {
       assert.deepEqual(named(run.calls, 'start_tls_proxy'), []);
       assert.ok(named(run.calls, 'run_process').every((c) => !(c[3] ?? '').includes('NODE_EXTRA_CA_CERTS')));
-      // Each daemon runs with etc/gimming/daemon.env, as the demo and the tests start them.
-      const daemonEnv = Object.entries(daemonEnvironment()).map(([k, v]) => `${k}=${v}`);
-      assert.ok(daemonEnv.includes('NODE_OPTIONS=--max-semi-space-size=1'), daemonEnv.join(' '));
-      for (const c of named(run.calls, 'run_process')) assert.equal(c[3], daemonEnv.join(' '), c[1]);
       assert.ok(named(run.calls, 'python').every((c) => !(c[1] ?? '').includes('--os-cacert')));
     });
 
@@ -475,9 +470,7 @@ describe('DevStack plugin', function () {
         started.map((c) => c[1]),
         ['gimming-conductor', 'gimming-agent-RegionOne', 'gimming-api'],
       );
-      for (const c of started) {
-        assert.ok((c[3] ?? '').split(' ').includes(`NODE_EXTRA_CA_CERTS=${bundle}`), `${c[1]}: ${c[3]}`);
-      }
+      for (const c of started) assert.equal(c[3], `NODE_EXTRA_CA_CERTS=${bundle}`, c[1]);
     });
 
     it("puts the API behind DevStack's TLS proxy and registers its https endpoint", () => {

@@ -5,13 +5,23 @@ from osc_lib.command import command
 from gimmingclient.osc.v1 import common
 
 TASK_COLUMNS = ('ID', 'Type', 'Image', 'Cloud', 'Status', 'Progress')
-TASK_LONG = ('Source', 'Bytes Done', 'Bytes Total', 'Rate', 'ETA', 'Error',
-             'Created At', 'Finished At')
+TASK_LONG = ('Source', 'Bytes Done', 'Bytes Total', 'Rate', 'ETA', 'Stage',
+             'Error', 'Created At', 'Finished At')
 
 
 def _number(v):
     # JSON numbers as JavaScript prints them: 50, not 50.0.
     return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def stage_text(t):
+    # The stage of the cloud's work as gimming prints it: import 42% converting
+    if not t.get('stage'):
+        return ''
+    percent = t.get('stage_percent')
+    parts = [t['stage'], '' if percent is None else '%s%%' % _number(percent),
+             t.get('stage_detail') or '']
+    return ' '.join(p for p in parts if p)
 
 
 def task_row(t):
@@ -24,6 +34,7 @@ def task_row(t):
         'Source': t.get('source_cloud'), 'Bytes Done': t.get('bytes_done'),
         'Bytes Total': t.get('bytes_total'), 'Rate': t.get('rate'),
         'ETA': t.get('eta_seconds'),
+        'Stage': stage_text(t),
         'Error': '%s: %s' % (err['code'], err['message']) if err else '',
         'Created At': t.get('created_at'),
         'Finished At': t.get('finished_at'),
