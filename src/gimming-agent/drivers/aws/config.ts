@@ -4,6 +4,7 @@
  */
 import type { ConfigValues, GimmingConfig } from '../../../common/config/schema';
 import type { ConfigFragment } from '../driver';
+import { checkEndpointOptions } from '../endpoint-options';
 
 const url = (doc: string) => ({ doc, format: 'oslo-string' as const, default: '' });
 const int = (doc: string, def: number, min: number) => ({
@@ -77,21 +78,7 @@ export function awsConfig(config: GimmingConfig): AwsConfig {
 
 /** Checks the options: an endpoint override is an http(s) URL without credentials, path or query. */
 export function checkAwsConfig(own: AwsConfig): void {
-  for (const key of ['ec2_endpoint', 's3_endpoint', 'sts_endpoint'] as const) {
-    const value = own[key];
-    if (!value) continue;
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      throw new Error(`[aws] ${key}: ${value} is not a URL`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new Error(`[aws] ${key}: expected an http or https URL`);
-    }
-    if (parsed.username || parsed.password) throw new Error(`[aws] ${key}: a URL with credentials`);
-    if (parsed.search || parsed.hash) throw new Error(`[aws] ${key}: a URL with a query or fragment`);
-  }
+  checkEndpointOptions('aws', own, ['ec2_endpoint', 's3_endpoint', 'sts_endpoint']);
   if (own.part_size_mb < 5 || own.part_size_mb > 5120) {
     throw new Error('[aws] part_size_mb: S3 parts are 5 to 5120 MiB');
   }

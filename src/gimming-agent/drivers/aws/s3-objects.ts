@@ -16,7 +16,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { describeError } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import { awsFailure, isNotFound } from './errors';
-import { Cancelled } from './wait';
+import { Cancelled } from '../polling';
 
 const log = getLogger('agent.aws');
 

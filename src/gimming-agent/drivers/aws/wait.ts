@@ -5,8 +5,6 @@
 import { GimmingError } from '../../../common/errors';
 import { Cancelled, pause } from '../polling';
 
-export { Cancelled, pause };
-
 /**
  * Calls `look` until it answers a value (not undefined). Throws Cancelled on abort and a timeout error
  * naming `what` after `timeoutMs`.

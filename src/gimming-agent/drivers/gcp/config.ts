@@ -4,6 +4,7 @@
  */
 import type { ConfigValues, GimmingConfig } from '../../../common/config/schema';
 import type { ConfigFragment } from '../driver';
+import { checkEndpointOptions } from '../endpoint-options';
 
 const url = (doc: string) => ({ doc, format: 'oslo-string' as const, default: '' });
 const int = (doc: string, def: number, min: number) => ({
@@ -70,20 +71,6 @@ export function gcpConfig(config: GimmingConfig): GcpConfig {
 
 /** Checks the options: an endpoint override is an http(s) URL without credentials or query. */
 export function checkGcpConfig(own: GcpConfig): void {
-  for (const key of ['compute_endpoint', 'storage_endpoint', 'token_uri'] as const) {
-    const value = own[key];
-    if (!value) continue;
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      throw new Error(`[gcp] ${key}: ${value} is not a URL`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new Error(`[gcp] ${key}: expected an http or https URL`);
-    }
-    if (parsed.username || parsed.password) throw new Error(`[gcp] ${key}: a URL with credentials`);
-    if (parsed.search || parsed.hash) throw new Error(`[gcp] ${key}: a URL with a query or fragment`);
-  }
+  checkEndpointOptions('gcp', own, ['compute_endpoint', 'storage_endpoint', 'token_uri']);
   if (own.upload_chunk_mb > 1024) throw new Error('[gcp] upload_chunk_mb: at most 1024 MiB');
 }

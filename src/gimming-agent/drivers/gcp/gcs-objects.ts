@@ -9,7 +9,7 @@ import type { Storage } from '@google-cloud/storage';
 import { GimmingError, describeError } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import { gcpFailure, isNotFound, scrub } from './errors';
-import { Cancelled } from './wait';
+import { Cancelled } from '../polling';
 
 const log = getLogger('agent.gcp');
 const QUANTUM = 256 * 1024;

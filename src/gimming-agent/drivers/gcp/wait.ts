@@ -8,8 +8,6 @@ import { GimmingError } from '../../../common/errors';
 import { Cancelled, pause } from '../polling';
 import { gcpFailure, operationFailed } from './errors';
 
-export { Cancelled, pause };
-
 export interface WaitOptions {
   intervalMs: number;
   timeoutMs: number;
