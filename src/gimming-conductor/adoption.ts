@@ -17,7 +17,8 @@ import { assertMayTrack, assertNotDeleting } from './image-guards';
 import { UNPROVEN, identityUnknown, learnsIdentity } from './learned-identity';
 import type { ImageQueries } from './image-queries';
 import { specColumn } from './image-spec';
-import { chooseSource } from './source-choice';
+import { assertPlanned, CopyPlanner, planCloud, stagedSource } from './plan-inputs';
+import { type Plan, type TargetPlan, copyPlanOf, planTargets, planTarget, settledTarget } from './planner';
 import { ConductorNotifier } from './notify';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 import type { RemoteTags } from './remote-tags';
@@ -27,6 +28,14 @@ import { pendingImportUrls } from './tasks/import-urls';
 import type { Trusts } from './trusts';
 
 const log = getLogger('conductor.images');
+
+/** One target of a sync: what it holds, the tagged copy it takes (adopt), and its plan. */
+interface SyncStep {
+  target: CloudRow;
+  existing: LocationRow | undefined;
+  adopt?: string;
+  plan: TargetPlan;
+}
 
 export class ImageAdoption {
   constructor(
@@ -42,19 +51,29 @@ export class ImageAdoption {
     private readonly quotas: ProjectQuotas = new ProjectQuotas(),
     /** What an import reserves of the staging area at most ([agent] staging_max_upload_bytes). */
     private readonly maxImportBytes = 2147483648,
-  ) {}
+  ) {
+    this.planner = new CopyPlanner(agents, gateway);
+  }
+
+  private readonly planner: CopyPlanner;
 
   /** Adopts `source` and queues a copy to each target; without a source, records an image to upload. */
-  async create(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+  /** With dry_run, the plan of its copies (planner.ts) and nothing else: no image, location or task. */
+  async create(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView | { plan: Plan }> {
+    if (args.dry_run) return this.createImage(ctx, args);
     return this.queue.withTrustCleanup(ctx, () => this.createImage(ctx, args));
   }
 
-  private async createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
+  private async createImage(
+    ctx: RequestContext,
+    args: MethodArgs<'create_image'>,
+  ): Promise<ImageView | { plan: Plan }> {
     if (!ctx.projectId)
       throw new GimmingError('gimming.auth.no_project', 403, 'A project-scoped token is needed.');
     if (!args.source) return this.createForUpload(ctx, args);
     if ('url' in args.source) return this.createForUpload(ctx, args, args.source.url);
-    if (args.targets.length > 0) void this.trusts.forRequest(ctx); // made while the source is read
+    const dryRun = args.dry_run === true;
+    if (args.targets.length > 0 && !dryRun) void this.trusts.forRequest(ctx); // made while the source is read
     const adopt = args.source;
     const source = await this.clouds.resolveForWork(ctx, adopt.cloud);
     const targets: CloudRow[] = [];
@@ -69,7 +88,7 @@ export class ImageAdoption {
       if (!targets.some((t) => t.id === target.id)) targets.push(target);
     }
     const sourceAgent = await this.agents.pick(source.zone);
-    for (const target of targets) await this.agents.pick(target.zone);
+    if (!dryRun) for (const target of targets) await this.agents.pick(target.zone);
 
     const remote = await this.gateway.describeImage(ctx, sourceAgent.address, source, adopt.image_id);
     assertMayTrack(ctx, source, remote);
@@ -93,6 +112,21 @@ export class ImageAdoption {
       );
     }
 
+    // Each copy is planned from this one (planner.ts); a refused target refuses the adoption.
+    const pc = await this.planner.context(identity.size);
+    const plan = planTargets(
+      targets.map(planCloud),
+      [
+        {
+          cloud: planCloud(source),
+          proof: learning ? UNPROVEN : 'cloud',
+          spec: { disk_format: remote.disk_format, container_format: remote.container_format },
+        },
+      ],
+      pc,
+    );
+    if (dryRun) return { plan };
+    assertPlanned(plan);
     const now = new Date();
     const image: ImageRow = Object.assign(new ImageRow(), {
       id: randomUUID(),
@@ -130,8 +164,10 @@ export class ImageAdoption {
           createdAt: now,
           updatedAt: now,
         });
-        for (const target of targets)
-          taskIds.push(await this.queue.queueCopy(m, ctx, image, source, target, now));
+        for (const [i, target] of targets.entries()) {
+          const step = copyPlanOf(plan.targets[i] as TargetPlan);
+          taskIds.push(await this.queue.queueCopy(m, ctx, image, source, target, now, undefined, step));
+        }
       });
     } catch (err) {
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
@@ -168,7 +204,7 @@ export class ImageAdoption {
     ctx: RequestContext,
     args: MethodArgs<'create_image'>,
     importUrl?: string,
-  ): Promise<ImageView> {
+  ): Promise<ImageView | { plan: Plan }> {
     if (!args.disk_format || !args.container_format) {
       throw badRequest(
         'gimming.image.formats_required',
@@ -182,7 +218,11 @@ export class ImageAdoption {
       const target = await this.clouds.resolveForWork(ctx, ref);
       if (!targets.some((t) => t.id === target.id)) targets.push(target);
     }
+    // The copies from the staged data are planned now, before any byte is sent (planner.ts).
+    const plan = planTargets(targets.map(planCloud), [stagedSource(args)], await this.planner.context(null));
+    if (args.dry_run) return { plan };
     for (const target of targets) await this.agents.pick(target.zone);
+    assertPlanned(plan);
     // An import is staged by an agent of the first target's zone, so that copy stays local.
     const stagingAgent = importUrl ? await this.agents.pick((targets[0] as CloudRow).zone) : undefined;
     const now = new Date();
@@ -281,10 +321,23 @@ export class ImageAdoption {
     return this.queue.withTrustCleanup(ctx, () => this.syncImage(ctx, args));
   }
 
-  private async syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
+  /** The plan of a sync (planner.ts), changing nothing: what `sync_image` with dry_run answers. */
+  async planSync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<{ plan: Plan }> {
     const image = await this.queries.find(ctx, args.image_id);
     assertNotDeleting(image);
-    void this.trusts.forRequest(ctx); // made while the targets are looked at
+    const { plan } = await this.syncSteps(ctx, image, args);
+    return { plan };
+  }
+
+  /**
+   * What a sync does per target (planner.ts): nothing (it holds a copy or is getting one), take the copy
+   * tagged with the image's ID and the same bytes it holds, or a copy by the plan, or refused.
+   */
+  private async syncSteps(
+    ctx: RequestContext,
+    image: ImageRow,
+    args: MethodArgs<'sync_image'>,
+  ): Promise<{ plan: Plan; steps: SyncStep[]; sourceClouds: CloudRow[] }> {
     const targets: CloudRow[] = [];
     for (const ref of args.targets) {
       const target = await this.clouds.resolveForWork(ctx, ref);
@@ -295,30 +348,48 @@ export class ImageAdoption {
     if (active.length === 0 && !(image.stagingAgent && image.status === 'active')) {
       throw conflict('gimming.image.no_source', `Image ${image.id} has no active copy to sync from.`);
     }
-    // For each target a cloud's copy (source-choice.ts), or else the staged upload.
+    // For each target a cloud's copy (source-choice.ts's order, planner.ts), or else the staged upload.
     const sourceClouds =
       active.length > 0
         ? await this.db.getRepository(CloudRow).findBy({ id: In(active.map((l) => l.cloudId)) })
         : [];
-    const candidates = active.flatMap((location) => {
+    const copies = active.flatMap((location) => {
       const cloud = sourceClouds.find((c) => c.id === location.cloudId);
       return cloud ? [{ location, cloud }] : [];
     });
-    const byZone = candidates.length > 1 ? await this.agents.capabilitiesByZone() : new Map();
-    const sourceFor = (target: CloudRow): CloudRow | null =>
-      chooseSource(candidates, target, byZone)?.cloud ?? null;
-    const now = new Date();
-    const plan: Array<{ target: CloudRow; existing: LocationRow | undefined; adopt?: string }> = [];
+    const pc = await this.planner.context(image.size);
+    const sources = await this.planner.sources(ctx, image, copies, pc);
+    const steps: SyncStep[] = [];
     for (const target of targets) {
       const existing = locations.find((l) => l.cloudId === target.id);
-      if (existing && ['active', 'queued', 'copying'].includes(existing.status)) continue;
-      const agent = await this.agents.pick(target.zone);
-      const tagged = await this.gateway.listImages(ctx, agent.address, target, {
-        [IMAGE_ID_PROPERTY]: image.id,
-      });
-      const same = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
-      plan.push(same ? { target, existing, adopt: same.id } : { target, existing });
+      if (existing && ['active', 'queued', 'copying'].includes(existing.status)) {
+        steps.push({ target, existing, plan: settledTarget(planCloud(target), 'present') });
+        continue;
+      }
+      if (pc.zonesUp.has(target.zone)) {
+        const agent = await this.agents.pick(target.zone);
+        const tagged = await this.gateway.listImages(ctx, agent.address, target, {
+          [IMAGE_ID_PROPERTY]: image.id,
+        });
+        const same = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
+        if (same) {
+          steps.push({ target, existing, adopt: same.id, plan: settledTarget(planCloud(target), 'tagged') });
+          continue;
+        }
+      }
+      steps.push({ target, existing, plan: planTarget(planCloud(target), sources, pc) });
     }
+    return { plan: { targets: steps.map((s) => s.plan) }, steps, sourceClouds };
+  }
+
+  private async syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
+    const image = await this.queries.find(ctx, args.image_id);
+    assertNotDeleting(image);
+    void this.trusts.forRequest(ctx); // made while the targets are looked at
+    const { plan: whole, steps, sourceClouds } = await this.syncSteps(ctx, image, args);
+    assertPlanned(whole); // before anything is recorded: a refused target refuses the whole sync
+    const plan = steps.filter((s) => s.plan.path !== 'present');
+    const now = new Date();
     const taskIds: string[] = [];
     await this.db.transaction(async (m) => {
       await this.quotas.checkTasks(m, image.owner, plan.filter((step) => !step.adopt).length);
@@ -346,15 +417,17 @@ export class ImageAdoption {
             'tagged copy adopted',
           );
         } else {
+          const from = sourceClouds.find((c) => c.id === step.plan.source_cloud_id) ?? null;
           taskIds.push(
             await this.queue.queueCopy(
               m,
               ctx,
               image,
-              sourceFor(step.target),
+              from,
               step.target,
               now,
               step.existing,
+              copyPlanOf(step.plan),
             ),
           );
         }

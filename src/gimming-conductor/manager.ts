@@ -82,7 +82,8 @@ export class ConductorManager implements RpcEndpoint {
       get_image: (ctx, args) => images.get(ctx, args.image_id),
       list_tasks: (ctx, args) => tasks.list(ctx, args),
       get_task: (ctx, args) => tasks.get(ctx, args.task_id),
-      sync_image: (ctx, args) => adoption.sync(ctx, args),
+      // 1.12: with dry_run, the plan only (planner.ts)
+      sync_image: (ctx, args) => (args.dry_run ? adoption.planSync(ctx, args) : adoption.sync(ctx, args)),
       add_location: (ctx, args) => locations.add(ctx, args),
       delete_location: (ctx, args) => locations.delete(ctx, args),
       delete_image: (ctx, args) =>

@@ -5,9 +5,17 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
+import type { CopyPlan, Plan } from './planner';
+
+export type { CopyPlan, Plan, TargetPlan } from './planner';
+
+/** What sync_image and create_image answer with dry_run (1.12). */
+export interface PlanView {
+  plan: Plan;
+}
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.10';
+export const RPC_API_VERSION = '1.12';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -103,6 +111,8 @@ export const METHODS = {
     min_disk: T.Optional(T.Integer({ minimum: 0 })),
     min_ram: T.Optional(T.Integer({ minimum: 0 })),
     properties: T.Optional(T.Record(T.String({ maxLength: 255 }), T.String({ maxLength: 65535 }))),
+    // 1.12: answer the plan of the copies ({plan}, planner.ts) and change nothing
+    dry_run: T.Optional(T.Boolean()),
   }),
   list_images: T.Intersect([
     ListOptions,
@@ -132,7 +142,12 @@ export const METHODS = {
   ]),
   get_task: T.Object({ task_id: Id }),
   // 1.1
-  sync_image: T.Object({ image_id: Id, targets: T.Array(CloudRefArg, { minItems: 1, maxItems: 64 }) }),
+  sync_image: T.Object({
+    image_id: Id,
+    targets: T.Array(CloudRefArg, { minItems: 1, maxItems: 64 }),
+    // 1.12: answer the plan ({plan}, planner.ts) and change nothing
+    dry_run: T.Optional(T.Boolean()),
+  }),
   add_location: T.Object({
     image_id: Id,
     cloud: CloudRefArg,
@@ -328,6 +343,8 @@ export interface TaskView {
   stage_percent: number | null;
   /** The cloud's own word for where in the stage it is (EC2: pending, validating, converting...). */
   stage_detail: string | null;
+  /** The plan a copy follows (planner.ts CopyPlan); null for other tasks and older copies; since 1.12. */
+  plan: CopyPlan | null;
   attempts: number;
   error: { code: string; message: string } | null;
   agent: string | null;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { type CloudRow, type ImageRow, LocationRow, TaskRow } from './db/entities';
+import type { CopyPlan } from './planner';
 import type { TaskEngine, TaskType } from './tasks/engine';
 import type { Trusts } from './trusts';
 
@@ -74,6 +75,7 @@ export class TaskQueue {
       status: 'pending',
       bytesDone: 0,
       stage: null,
+      plan: null,
       stagePercent: null,
       stageDetail: null,
       attempts: 0,
@@ -96,7 +98,10 @@ export class TaskQueue {
     });
   }
 
-  /** Queues a copy of `image` to `target`, from `source` or, when it is null, from the staging area. */
+  /**
+   * Queues a copy of `image` to `target`, from `source` or, when it is null, from the staging area, with
+   * the plan it follows.
+   */
   async queueCopy(
     m: EntityManager,
     ctx: RequestContext,
@@ -105,18 +110,20 @@ export class TaskQueue {
     target: CloudRow,
     now: Date,
     existing?: LocationRow,
+    plan?: CopyPlan | null,
   ): Promise<string> {
     const taskId = randomUUID();
-    await m.insert(
-      TaskRow,
-      await this.newTask(ctx, image, now, {
+    await m.insert(TaskRow, {
+      ...(await this.newTask(ctx, image, now, {
         id: taskId,
         type: 'copy',
         cloudId: target.id,
         sourceCloudId: source?.id ?? null,
         bytesTotal: image.size,
-      }),
-    );
+      })),
+      // What the copy is planned to do (planner.ts), shown in its view.
+      plan: plan ? JSON.stringify(plan) : null,
+    });
     if (existing) {
       await m.update(
         LocationRow,

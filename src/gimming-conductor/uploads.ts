@@ -22,6 +22,9 @@ import type { TaskQueue } from './task-queue';
 import type { ImageView, MethodArgs } from './rpc-schemas';
 import { UPLOADING_STATES } from './tasks/upload-task';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
+import { dataSpec } from './image-spec';
+import { CopyPlanner, planCloud, stagedSource } from './plan-inputs';
+import { copyPlanOf, planTarget } from './planner';
 
 const log = getLogger('conductor.uploads');
 
@@ -40,7 +43,11 @@ export class UploadService {
      * does not renew it, and gets `legacyLeaseS`.
      */
     private readonly lease: { leaseS: number; legacyLeaseS: number } = { leaseS: 30, legacyLeaseS: 86400 },
-  ) {}
+  ) {
+    this.planner = new CopyPlanner(agents, gateway);
+  }
+
+  private readonly planner: CopyPlanner;
 
   /**
    * Chooses the agent that stages the upload: one of the first target's zone, so that copy stays local.
@@ -192,6 +199,10 @@ export class UploadService {
   ): Promise<ImageView> {
     const now = new Date();
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
+    // Each copy records its plan (planner.ts); the request refused what could not be planned, and a copy
+    // whose plan is refused now (an agent changed since) fails with the planner's reason when it runs.
+    const pc = await this.planner.context(identity.size);
+    const staged = [stagedSource(dataSpec(image))];
     const taskIds: string[] = [];
     await this.db.transaction(async (m) => {
       const claimed = await m
@@ -222,7 +233,8 @@ export class UploadService {
       });
       for (const location of locations) {
         const target = await m.findOneByOrFail(CloudRow, { id: location.cloudId });
-        taskIds.push(await this.queue.queueCopy(m, ctx, image, null, target, now, location));
+        const plan = copyPlanOf(planTarget(planCloud(target), staged, pc));
+        taskIds.push(await this.queue.queueCopy(m, ctx, image, null, target, now, location, plan));
       }
     });
     log.info(

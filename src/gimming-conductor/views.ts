@@ -17,6 +17,7 @@ import type {
 } from './rpc-schemas';
 import { conversionOf } from '../common/converted-copy';
 import type { Digests } from '../common/digests';
+import type { CopyPlan } from './planner';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -99,6 +100,7 @@ export function taskView(row: TaskRow, cloudNames: Map<string, string>): TaskVie
     stage: row.stage,
     stage_percent: row.stagePercent,
     stage_detail: row.stageDetail,
+    plan: row.plan ? (JSON.parse(row.plan) as CopyPlan) : null,
     attempts: row.attempts,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
     agent: row.agent,

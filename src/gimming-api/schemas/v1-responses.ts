@@ -162,6 +162,18 @@ export const Image = T.Object({
 });
 
 /** Asynchronous work on an image's copy: its progress and outcome. */
+const CopyPath = T.Union(['native', 'agent', 'agent+convert', 'present', 'tagged'].map((p) => T.Literal(p)));
+const Conversion = Nullable(T.Object({ from: T.String(), to: T.String() }));
+
+/** The plan a copy task follows (the conductor's planner): where it reads from, how, the bytes moved. */
+export const CopyPlan = T.Object({
+  source_cloud: Nullable(T.String()),
+  path: CopyPath,
+  conversion: Conversion,
+  /** Bytes read from the source through the agents (0: the cloud copies itself); null: size unknown. */
+  bytes: Nullable(T.Integer()),
+});
+
 export const Task = T.Object({
   id: T.String(),
   type: T.String(),
@@ -187,6 +199,8 @@ export const Task = T.Object({
   stage_percent: Nullable(T.Integer()),
   /** The cloud's own word for where in the stage it is (EC2's import: pending, validating, converting). */
   stage_detail: Nullable(T.String()),
+  /** The plan the copy follows; null for other tasks and copies queued before the planner. */
+  plan: Nullable(CopyPlan),
   attempts: T.Integer(),
   error: Nullable(Problem),
   agent: Nullable(T.String()),
@@ -252,6 +266,21 @@ export const Targets = T.Object({
   tasks: T.Array(T.Object({ cloud: T.String(), task_id: T.String() })),
 });
 
+/** One target of a plan: how its copy would be made, or why it cannot be (`refused`, `path` null). */
+export const TargetPlan = T.Object({
+  cloud: T.String(),
+  cloud_id: T.String(),
+  source_cloud: Nullable(T.String()),
+  source_cloud_id: Nullable(T.String()),
+  path: Nullable(CopyPath),
+  conversion: Conversion,
+  bytes: Nullable(T.Integer()),
+  refused: Nullable(T.Object({ code: T.String(), message: T.String() })),
+});
+
+/** ?dry_run=true of a sync, an upload or an adoption: the plan, with nothing changed. */
+export const PlanResponse = T.Object({ plan: T.Object({ targets: T.Array(TargetPlan) }) });
+
 /** The link to the next page of a list, when there is one. */
 const Next = T.Optional(T.String());
 
@@ -272,4 +301,5 @@ export type CloudImageView = Static<typeof CloudImage>;
 export type MatrixView = Static<typeof Matrix>;
 export type MemberView = Static<typeof Member>;
 export type TargetsView = Static<typeof Targets>;
+export type PlanView = Static<typeof PlanResponse>;
 export type ImageDeletionView = Static<typeof ImageDeletion>;

@@ -20,6 +20,7 @@ import { CopyProofAndDrivers1764680400000 } from './migrations/0009-copy-proof-a
 import { ImagesKeepIdentities1764766800000 } from './migrations/0010-images-keep-identities';
 import { CloudOptions1764853200000 } from './migrations/0011-cloud-options';
 import { TaskStage1764940000000 } from './migrations/0012-task-stage';
+import { TaskPlan1765100000000 } from './migrations/0014-task-plan';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   ImagesKeepIdentities1764766800000,
   CloudOptions1764853200000,
   TaskStage1764940000000,
+  TaskPlan1765100000000,
 ];
 
 export interface DbTarget {

@@ -149,6 +149,8 @@ export class TaskRow {
   @Column({ type: 'varchar', length: 32, nullable: true }) stage!: string | null;
   @Column({ name: 'stage_percent', type: 'int', nullable: true }) stagePercent!: number | null;
   @Column({ name: 'stage_detail', type: 'varchar', length: 255, nullable: true }) stageDetail!: string | null;
+  /** The plan a copy follows (planner.ts CopyPlan as JSON; migration 0014); null for other tasks. */
+  @Column({ type: 'text', nullable: true }) plan!: string | null;
   @Column({ type: 'int' }) attempts!: number;
   @Column({ name: 'error_code', type: 'varchar', length: 64, nullable: true }) errorCode!: string | null;
   @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;

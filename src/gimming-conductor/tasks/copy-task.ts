@@ -29,7 +29,8 @@ import { tooManyAttempts } from './errors';
 import { recordFailure, recordStart } from './records';
 import { type TaskStage, stageOf } from './task-stage';
 import type { ConversionRecord } from '../../common/converted-copy';
-import { type FormatPlan, assertCanCopy, capabilitiesOf, planFormats } from '../capabilities';
+import type { FormatPlan } from '../capabilities';
+import { followPlan } from './copy-plan';
 
 const log = getLogger('conductor.copy');
 
@@ -119,32 +120,16 @@ export class CopyTask implements RunnableTask {
         await this.deps.afterCopy?.(this.ctx, image.id, target, finished.id);
         return;
       }
-      // What the two kinds of cloud can do, as their zones' agents say: nothing is asked of a cloud
+      // The plan the copy follows (planner.ts), as the request planned it: nothing is asked of a cloud
       // that cannot do it (a failure that no retry mends).
-      const capabilities = await this.deps.agents.capabilitiesByZone();
-      const targetCapabilities = capabilitiesOf(capabilities, target);
-      assertCanCopy(
-        source.cloud ? capabilitiesOf(capabilities, source.cloud) : null,
-        targetCapabilities,
-        source.spec,
-        target.name,
+      const formats = await followPlan(
+        this.deps.db,
+        task,
+        { ...source, converted: source.conversion !== undefined },
+        target,
+        await this.deps.agents.capabilitiesByZone(),
+        image.size,
       );
-      // A format the target takes not is converted by its agent (checked just above to be possible).
-      const formats = planFormats(targetCapabilities, source.spec.disk_format) ?? {
-        disk_format: source.spec.disk_format,
-        convert_from: '',
-      };
-      if (source.conversion && formats.convert_from) {
-        // A conversion of a conversion would record a source that is not the image's bytes.
-        throw new GimmingError(
-          'gimming.cloud.cannot_copy',
-          409,
-          `The image cannot be copied to cloud ${target.name}: the copy in cloud ` +
-            `${source.cloud?.name ?? ''} holds it converted to ${source.spec.disk_format}, which that ` +
-            `cloud takes not, and a conversion is not converted again; sync from a copy that holds the ` +
-            `image's own bytes.`,
-        );
-      }
       // An image adopted from a cloud that reports no hashes learns its identity from this copy.
       const learning = source.cloud !== null && identityUnknown(image);
       const outcome = await this.copy(task, image, source, target, targetAgent.address, formats, learning);

@@ -107,6 +107,12 @@ const task: Required<Rpc.TaskView> = {
   stage: 'import',
   stage_percent: 42,
   stage_detail: 'converting',
+  plan: {
+    source_cloud: 'zone-a',
+    path: 'agent+convert',
+    conversion: { from: 'qcow2', to: 'raw' },
+    bytes: 1024,
+  },
   attempts: 2,
   error: { code: 'gimming.agent.unreachable', message: 'Lost.' },
   agent: '127.0.0.1:9596',

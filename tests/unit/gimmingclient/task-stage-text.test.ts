@@ -19,6 +19,7 @@ describe('the CLI shows the stage of a task', () => {
     stage: 'import',
     stage_percent: 42,
     stage_detail: 'converting',
+    plan: null,
     attempts: 1,
     error: null,
     agent: null,

@@ -112,4 +112,5 @@ export type DecidedViews = [
   Assert<Decided<Rpc.MatrixView, Rest.MatrixView>>,
   Assert<Decided<Rpc.MemberView, Rest.MemberView>>,
   Assert<Decided<Rpc.TargetsView, Rest.TargetsView>>,
+  Assert<Decided<Rpc.PlanView, Rest.PlanView>>,
 ];
