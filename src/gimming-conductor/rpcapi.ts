@@ -12,6 +12,7 @@ import { encode } from '../common/rpc/envelope';
 import { castAudience, castEnvelope } from '../common/rpc/signed-envelope';
 import type {
   CloudImageView,
+  PlanView,
   CloudView,
   ImageView,
   LocationView,
@@ -156,6 +157,16 @@ export class ConductorAPI {
 
   syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
     return this.client.call(ctx, 'sync_image', args, { version: '1.1' });
+  }
+
+  /** The plan of a sync (planner.ts), changing nothing. */
+  planSync(ctx: RequestContext, args: Omit<MethodArgs<'sync_image'>, 'dry_run'>): Promise<PlanView> {
+    return this.client.call(ctx, 'sync_image', { ...args, dry_run: true }, { version: '1.12' });
+  }
+
+  /** The plan of the copies of an image to create (an upload, an import or an adoption), changing nothing. */
+  planCreateImage(ctx: RequestContext, args: Omit<MethodArgs<'create_image'>, 'dry_run'>): Promise<PlanView> {
+    return this.client.call(ctx, 'create_image', { ...args, dry_run: true }, { version: '1.12' });
   }
 
   addLocation(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {

@@ -16,6 +16,7 @@ import type {
   LocationView,
   MatrixView,
   MemberView,
+  PlanView,
   RemoteView,
   TargetsView,
   TaskView,
@@ -32,12 +33,44 @@ export type {
   LocationView,
   MatrixView,
   MemberView,
+  PlanView,
   RemoteView,
   TargetsView,
   TaskView,
 };
 
 export type Visibility = 'private' | 'shared' | 'community' | 'public';
+
+export interface AdoptArgs {
+  cloud: string;
+  imageId: string;
+  targets: string[];
+  name?: string;
+  visibility?: Visibility;
+}
+
+function adoptBody(args: AdoptArgs): Record<string, unknown> {
+  return {
+    source: { cloud: args.cloud, image_id: args.imageId },
+    targets: args.targets,
+    ...(args.name ? { name: args.name } : {}),
+    ...(args.visibility ? { visibility: args.visibility } : {}),
+  };
+}
+
+function createBody(args: NewImage & { url?: string }): Record<string, unknown> {
+  return {
+    name: args.name,
+    disk_format: args.diskFormat,
+    container_format: args.containerFormat,
+    targets: args.targets,
+    ...(args.visibility ? { visibility: args.visibility } : {}),
+    ...(args.minDisk !== undefined ? { min_disk: args.minDisk } : {}),
+    ...(args.minRam !== undefined ? { min_ram: args.minRam } : {}),
+    ...(args.properties ? { properties: args.properties } : {}),
+    ...(args.url ? { source: { url: args.url } } : {}),
+  };
+}
 
 export interface ListOptions {
   /** Page size asked of the server. */
@@ -217,36 +250,32 @@ export class ImagesApi {
   }
 
   /** Tracks an image that lives in `cloud` and copies it to the targets (tasks). */
-  async adopt(args: {
-    cloud: string;
-    imageId: string;
-    targets: string[];
-    name?: string;
-    visibility?: Visibility;
-  }): Promise<ImageView> {
-    const json = {
-      source: { cloud: args.cloud, image_id: args.imageId },
-      targets: args.targets,
-      ...(args.name ? { name: args.name } : {}),
-      ...(args.visibility ? { visibility: args.visibility } : {}),
-    };
-    return (await this.session.request<ImageView>('POST', '/v1/images', { json })).body;
+  async adopt(args: AdoptArgs): Promise<ImageView> {
+    return (await this.session.request<ImageView>('POST', '/v1/images', { json: adoptBody(args) })).body;
+  }
+
+  /** The plan of adopt(args): where each copy reads from, how, the bytes moved, or why it is refused. */
+  async planAdopt(args: AdoptArgs): Promise<PlanView> {
+    return this.plan('/v1/images', adoptBody(args));
   }
 
   /** Records an image whose data is uploaded next (upload()), or imported from `url` by GIMinG. */
   async create(args: NewImage & { url?: string }): Promise<ImageView> {
-    const json = {
-      name: args.name,
-      disk_format: args.diskFormat,
-      container_format: args.containerFormat,
-      targets: args.targets,
-      ...(args.visibility ? { visibility: args.visibility } : {}),
-      ...(args.minDisk !== undefined ? { min_disk: args.minDisk } : {}),
-      ...(args.minRam !== undefined ? { min_ram: args.minRam } : {}),
-      ...(args.properties ? { properties: args.properties } : {}),
-      ...(args.url ? { source: { url: args.url } } : {}),
-    };
-    return (await this.session.request<ImageView>('POST', '/v1/images', { json })).body;
+    return (await this.session.request<ImageView>('POST', '/v1/images', { json: createBody(args) })).body;
+  }
+
+  /** The plan of create(args)'s copies (from the data to upload or import), creating nothing. */
+  async planCreate(args: NewImage & { url?: string }): Promise<PlanView> {
+    return this.plan('/v1/images', createBody(args));
+  }
+
+  /** The plan of sync(id, targets), changing nothing. */
+  async planSync(id: string, targets: string[]): Promise<PlanView> {
+    return this.plan(`/v1/images/${enc(id)}/sync`, { targets });
+  }
+
+  private async plan(path: string, json: unknown): Promise<PlanView> {
+    return (await this.session.request<PlanView>('POST', path, { json, query: { dry_run: 'true' } })).body;
   }
 
   /** Streams the image's data from a file or a stream, once; `onProgress` sees the bytes sent. */

@@ -6,7 +6,22 @@ import type { Run } from './command-kit';
 import { type Shell, collectValues, showOutput } from './context';
 import { follow, locationTasks } from './follow';
 import { imageFields } from './image-views';
-import { UsageError } from './output';
+import { type Row, UsageError } from './output';
+import type { PlanView } from '../client';
+
+const PLAN_COLUMNS = ['Cloud', 'Source', 'Path', 'Conversion', 'Bytes', 'Refused'];
+
+/** One target of a plan as a table row: how its copy would be made, or why it cannot be. */
+export function planRow(t: PlanView['plan']['targets'][number]): Row {
+  return {
+    Cloud: t.cloud,
+    Source: t.source_cloud ?? (t.path === 'agent' || t.path === 'agent+convert' ? '(staged data)' : ''),
+    Path: t.path ?? 'refused',
+    Conversion: t.conversion ? `${t.conversion.from} -> ${t.conversion.to}` : '',
+    Bytes: t.bytes,
+    Refused: t.refused ? `${t.refused.code}: ${t.refused.message}` : '',
+  };
+}
 
 export function registerImageCopyCommands(image: Command, shell: Shell, run: Run): void {
   showOutput(
@@ -33,9 +48,18 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
       .description('copy an image to more clouds, or retry failed copies')
       .argument('<image>', 'name or ID')
       .requiredOption('--target <cloud>', 'a cloud (repeatable)', collectValues)
+      .option('--dry-run', 'only tell how each copy would be made, or why it cannot be; change nothing')
       .option('--wait', 'follow the copies until they end'),
   ).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
+      if (opts.dryRun) {
+        const { plan } = await shell.client.images.planSync(
+          await shell.imageId(ref),
+          opts.target as string[],
+        );
+        shell.printList(PLAN_COLUMNS, plan.targets.map(planRow), opts);
+        return plan.targets.some((t) => t.refused) ? 1 : 0;
+      }
       const synced = await shell.client.images.sync(await shell.imageId(ref), opts.target as string[]);
       if (!opts.wait) {
         shell.printOne(imageFields(synced), opts);

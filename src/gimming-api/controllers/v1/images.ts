@@ -31,6 +31,7 @@ import {
   Matrix,
   Member,
   MemberList,
+  PlanResponse,
   Targets,
 } from '../../schemas/v1-responses';
 import { MAX_REF_LENGTH, booleanQuery, checkCloudQuery, nextLink, paging, queryString } from '../pagination';
@@ -60,6 +61,11 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
         'gimming.image.reserved_property',
         `Property ${reserved.join(', ')} is reserved and cannot be set.`,
       );
+    }
+    if (booleanQuery(ctx, 'dry_run')) {
+      // The plan of the copies (the conductor's planner), with nothing created.
+      ctx.body = shape(PlanResponse, await deps.conductor.planCreateImage(ctx.state.context, body as never));
+      return;
     }
     const image = await deps.conductor.createImage(ctx.state.context, body as never);
     // An adopted or imported image is being worked on (202); an image to upload waits for its data (201).
@@ -174,10 +180,13 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const id = imageId(ctx.params.image_id);
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(SyncImage, body, 'body');
-    const image = await deps.conductor.syncImage(ctx.state.context, {
-      image_id: id,
-      targets: (body as { targets: string[] }).targets,
-    });
+    const args = { image_id: id, targets: (body as { targets: string[] }).targets };
+    if (booleanQuery(ctx, 'dry_run')) {
+      // The plan of each target (the conductor's planner), with nothing changed.
+      ctx.body = shape(PlanResponse, await deps.conductor.planSync(ctx.state.context, args));
+      return;
+    }
+    const image = await deps.conductor.syncImage(ctx.state.context, args);
     ctx.status = 202;
     ctx.body = shape(Image, image);
   });
