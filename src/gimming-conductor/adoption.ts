@@ -325,7 +325,7 @@ export class ImageAdoption {
   async planSync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<{ plan: Plan }> {
     const image = await this.queries.find(ctx, args.image_id);
     assertNotDeleting(image);
-    const { plan } = await this.syncSteps(ctx, image, args);
+    const { plan } = await this.syncSteps(ctx, image, args, true);
     return { plan };
   }
 
@@ -337,6 +337,7 @@ export class ImageAdoption {
     ctx: RequestContext,
     image: ImageRow,
     args: MethodArgs<'sync_image'>,
+    dryRun = false,
   ): Promise<{ plan: Plan; steps: SyncStep[]; sourceClouds: CloudRow[] }> {
     const targets: CloudRow[] = [];
     for (const ref of args.targets) {
@@ -366,7 +367,8 @@ export class ImageAdoption {
         steps.push({ target, existing, plan: settledTarget(planCloud(target), 'present') });
         continue;
       }
-      if (pc.zonesUp.has(target.zone)) {
+      // A real sync answers 503 for a zone without an agent, as before the planner; a dry run plans it.
+      if (!dryRun || pc.zonesUp.has(target.zone)) {
         const agent = await this.agents.pick(target.zone);
         const tagged = await this.gateway.listImages(ctx, agent.address, target, {
           [IMAGE_ID_PROPERTY]: image.id,

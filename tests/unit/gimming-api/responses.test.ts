@@ -354,6 +354,7 @@ function sampleSchema(name: string): TSchema | undefined {
     [/^images-list-/, Rest.ImageList],
     [/^images-delete-remote-/, Rest.ImageDeletion],
     [/^(images-(create|show|update)|image-actions-(sync|refresh))(-[a-z]+)?-response/, Rest.Image],
+    [/^image-actions-plan-/, Rest.PlanResponse],
     [/^image-actions-targets/, Rest.Targets],
     [/^locations-create-response/, Rest.Location],
     [/^matrix-show-/, Rest.Matrix],
@@ -410,6 +411,7 @@ describe('the API reference names every REST field', () => {
     ['images.rst', 'Location fields', Rest.Location],
     ['tasks.rst', 'Task fields', Rest.Task],
     ['image-actions.rst', 'Set the clouds an image should be in', Rest.Targets],
+    ['image-actions.rst', 'Plan fields', Rest.TargetPlan],
   ];
   for (const [page, title, schema] of cases) {
     it(`${page} "${title}" lists every field of the schema`, () => {
