@@ -23,23 +23,10 @@ const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex')
 
 describe('plans of copies between kinds of clouds, through the daemons', function () {
   this.timeout(300000);
-  const standin = new AwsStandin({ minDurationMs: 500, tickMs: 100 });
-  let tmp: string;
-  before(async function () {
-    this.timeout(60000);
-    tmp = mkdtempSync(join(tmpdir(), 'gimming-plan-'));
-    await standin.start();
-  });
-  after(async () => {
-    await standin.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
-  const stack = useStack({
-    extraConfig: '[conductor]\nremote_cache_time = 0\nrefresh_interval = 0\n',
-    agentEnv: () => ({ 'zone-b': { ...standin.agentEnv(), OS_AGENT__IMAGE_CONVERSION: 'true' } }),
-  });
   const glanceMade: Array<[string, string]> = [];
   const made: string[] = [];
+  // Registered before the stack's and the stand-in's hooks: mocha runs after hooks in order, and this
+  // needs the daemons and the stand-in.
   after(async () => {
     for (const id of made) {
       await http('DELETE', `${stack.api}/v1/images/${id}?delete_remote=true`, { token: stack.demo.id });
@@ -57,6 +44,21 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
     for (const [zone, id] of glanceMade) await stack.cloud(zone).delete(id);
   });
 
+  const standin = new AwsStandin({ minDurationMs: 500, tickMs: 100 });
+  let tmp: string;
+  before(async function () {
+    this.timeout(60000);
+    tmp = mkdtempSync(join(tmpdir(), 'gimming-plan-'));
+    await standin.start();
+  });
+  after(async () => {
+    await standin.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const stack = useStack({
+    extraConfig: '[conductor]\nremote_cache_time = 0\nrefresh_interval = 0\n',
+    agentEnv: () => ({ 'zone-b': { ...standin.agentEnv(), OS_AGENT__IMAGE_CONVERSION: 'true' } }),
+  });
   before(async function () {
     this.timeout(90000);
     for (const [name, region] of [
