@@ -7,11 +7,11 @@
  * no path produces is refused before any byte, with the reason, creating nothing.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AwsStandin } from '../support/aws-standin';
 import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
@@ -19,6 +19,7 @@ import { useStack } from '../support/stack';
 
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';
+const BIN = resolve(__dirname, '../../../bin/gimming');
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex');
 
 describe('plans of copies between kinds of clouds, through the daemons', function () {
@@ -97,6 +98,30 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
       tasks: tasks.body.tasks.length,
       locations: (images.body.images as any[]).reduce((n, i) => n + i.locations.length, 0),
     };
+  }
+
+  /** Runs the `gimming` CLI as the demo user: its exit code and output. */
+  function gimming(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((done) =>
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: tmp,
+            XDG_CACHE_HOME: join(tmp, 'cache'),
+            OS_AUTH_URL: stack.bed.auth_url,
+            OS_TOKEN: stack.demo.id,
+            OS_PROJECT_ID: stack.demo.projectId,
+            OS_ENDPOINT_OVERRIDE: stack.api,
+          },
+          cwd: tmp,
+        },
+        (err, stdout, stderr) =>
+          done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
   }
 
   /** The part of a target's plan a task records. */
@@ -196,6 +221,24 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
     });
     assert.equal(planOf(dry.body.plan, 'zone-b').path, 'present', 'zone-b holds a copy already');
     assert.deepEqual(await counts(), before, 'a dry run changes nothing');
+    // The CLI prints the same plan (as a table by default; -f json here), and changes nothing either.
+    const cli = await gimming([
+      'image',
+      'sync',
+      adoptedId,
+      '--target',
+      'ec2-west',
+      '--dry-run',
+      '-f',
+      'json',
+    ]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout), [
+      { Cloud: 'ec2-west', Source: 'ec2-east', Path: 'native', Conversion: '', Bytes: 0, Refused: '' },
+    ]);
+    const table = await gimming(['image', 'sync', adoptedId, '--target', 'ec2-west', '--dry-run']);
+    assert.match(table.stdout, /\| ec2-west \| ec2-east \| native +\|/);
+    assert.deepEqual(await counts(), before, 'nor does the dry run of the CLI');
 
     const westBefore = await standin.state(WEST);
     const synced = await http('POST', `${stack.api}/v1/images/${adoptedId}/sync`, {
@@ -207,6 +250,9 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
     const task = tasks.find((t) => t.cloud === 'ec2-west');
     assert.equal(task.status, 'succeeded', JSON.stringify(task));
     assert.deepEqual(task.plan, recorded(west));
+    const shownByCli = await gimming(['task', 'show', task.id, '-f', 'json']);
+    assert.equal(shownByCli.code, 0, shownByCli.stderr);
+    assert.deepEqual(JSON.parse(shownByCli.stdout).plan, recorded(west), 'gimming task show shows the plan');
     // Made by CopyImage: its snapshot says so, and no import ran in eu-west-1.
     const shown = await http('GET', `${stack.api}/v1/images/${adoptedId}`, { token: stack.demo.id });
     const copy = shown.body.locations.find((l: any) => l.cloud === 'ec2-west');
@@ -309,5 +355,44 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
       [['ec2-east', 'gimming.plan.disk_format']],
     );
     assert.deepEqual(await counts(), before, 'nothing was created, not even for zone-a');
+  });
+
+  it('plans a target whose zone has no agent as refused (the CLI exits 1), and the sync does nothing', async () => {
+    assert.ok(adoptedId, 'the adoption test ran');
+    const registered = await http('POST', `${stack.api}/v1/clouds`, {
+      token: stack.admin.id,
+      json: {
+        name: 'ec2-nowhere',
+        type: 'aws',
+        region_name: 'us-west-2',
+        zone: 'zone-without-agents',
+        bucket: standin.bucket('operator', 'us-west-2'),
+      },
+    });
+    assert.equal(registered.status, 201, registered.text);
+    const before = await counts();
+    const cli = await gimming([
+      'image',
+      'sync',
+      adoptedId,
+      '--target',
+      'ec2-nowhere',
+      '--dry-run',
+      '-f',
+      'json',
+    ]);
+    assert.equal(cli.code, 1, 'a refused target: exit code 1');
+    const [row] = JSON.parse(cli.stdout);
+    assert.equal(row.Path, 'refused');
+    assert.match(row.Refused, /^gimming\.plan\.no_agent: No agent of zone zone-without-agents is up/);
+    const synced = await http('POST', `${stack.api}/v1/images/${adoptedId}/sync`, {
+      token: stack.demo.id,
+      json: { targets: ['ec2-nowhere'] },
+    });
+    // A real run still answers 503 for a zone without agents, as before the planner.
+    assert.equal(synced.status, 503, synced.text);
+    assert.equal(synced.body.error.code, 'gimming.agent.none_alive');
+    assert.deepEqual(await counts(), before, 'nothing was queued');
+    await http('DELETE', `${stack.api}/v1/clouds/ec2-nowhere`, { token: stack.admin.id });
   });
 });
