@@ -547,16 +547,28 @@ describe('the gimming command line', function () {
     assert.match(used.stderr, /holds copies GIMinG tracks/);
   });
 
-  it('exits non-zero when a target of --wait fails', async () => {
+  it('exits non-zero, and starts nothing, when the plan refuses a target', async () => {
     const { image } = await glanceA.createWithData(64 * 1024, { name: 'cli-doomed' });
     const adopted = JSON.parse(
       (await asDemo(['image', 'adopt', image.id, '--cloud', 'zone-a', '-f', 'json'])).stdout,
     );
     await glanceA.delete(image.id); // the only source goes away before the copy
+    // The planner reads the source first: the sync is refused with the reason, before any task (it was
+    // a task that failed, before the planner).
+    const dry = await asDemo(['image', 'sync', adopted.id, '--target', 'zone-b', '--dry-run', '-f', 'json']);
+    assert.equal(dry.code, 1, dry.stderr);
+    assert.match(
+      JSON.parse(dry.stdout)[0].Refused,
+      /cannot be read from: Image .* was not found in cloud zone-a/,
+    );
     const res = await asDemo(['image', 'sync', adopted.id, '--target', 'zone-b', '--wait', '-f', 'json']);
     assert.equal(res.code, 1, res.stderr);
-    assert.match(res.stderr, /copy zone-b: failed/);
-    assert.match(res.stderr, /1 of 1 tasks did not succeed/);
+    assert.match(
+      res.stderr,
+      /Nothing was done: The copy in cloud zone-a cannot be read from: .*\(HTTP 409\)/,
+    );
+    const tasks = await asDemo(['task', 'list', '--image', adopted.id, '-f', 'json']);
+    assert.deepEqual(JSON.parse(tasks.stdout), [], 'no task was queued');
   });
 
   it('deletes images everywhere with --wait', async () => {
