@@ -3,13 +3,13 @@
  * one whose data will be uploaded or imported, and syncing an image to more clouds.
  */
 import { randomUUID } from 'node:crypto';
-import { type DataSource, In } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { GimmingError, badRequest, conflict } from '../common/errors';
 import { getLogger } from '../common/log';
 import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
-import { IMAGE_ID_PROPERTY, identityColumns, remoteIdentity, sameBytes } from './byte-identity';
+import { identityColumns, remoteIdentity } from './byte-identity';
 import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import { capabilitiesOf } from './capabilities';
@@ -18,7 +18,8 @@ import { UNPROVEN, identityUnknown, learnsIdentity } from './learned-identity';
 import type { ImageQueries } from './image-queries';
 import { specColumn } from './image-spec';
 import { assertPlanned, CopyPlanner, planCloud, stagedSource } from './plan-inputs';
-import { type Plan, type TargetPlan, copyPlanOf, planTargets, planTarget, settledTarget } from './planner';
+import { type Plan, type TargetPlan, copyPlanOf, planTargets } from './planner';
+import { type SyncDeps, syncSteps } from './sync-steps';
 import { ConductorNotifier } from './notify';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 import type { RemoteTags } from './remote-tags';
@@ -28,14 +29,6 @@ import { pendingImportUrls } from './tasks/import-urls';
 import type { Trusts } from './trusts';
 
 const log = getLogger('conductor.images');
-
-/** One target of a sync: what it holds, the tagged copy it takes (adopt), and its plan. */
-interface SyncStep {
-  target: CloudRow;
-  existing: LocationRow | undefined;
-  adopt?: string;
-  plan: TargetPlan;
-}
 
 export class ImageAdoption {
   constructor(
@@ -56,6 +49,11 @@ export class ImageAdoption {
   }
 
   private readonly planner: CopyPlanner;
+
+  private syncDeps(): SyncDeps {
+    const { db, clouds, agents, gateway, planner } = this;
+    return { db, clouds, agents, gateway, planner };
+  }
 
   /** Adopts `source` and queues a copy to each target; without a source, records an image to upload. */
   /** With dry_run, the plan of its copies (planner.ts) and nothing else: no image, location or task. */
@@ -325,70 +323,15 @@ export class ImageAdoption {
   async planSync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<{ plan: Plan }> {
     const image = await this.queries.find(ctx, args.image_id);
     assertNotDeleting(image);
-    const { plan } = await this.syncSteps(ctx, image, args, true);
+    const { plan } = await syncSteps(this.syncDeps(), ctx, image, args, true);
     return { plan };
-  }
-
-  /**
-   * What a sync does per target (planner.ts): nothing (it holds a copy or is getting one), take the copy
-   * tagged with the image's ID and the same bytes it holds, or a copy by the plan, or refused.
-   */
-  private async syncSteps(
-    ctx: RequestContext,
-    image: ImageRow,
-    args: MethodArgs<'sync_image'>,
-    dryRun = false,
-  ): Promise<{ plan: Plan; steps: SyncStep[]; sourceClouds: CloudRow[] }> {
-    const targets: CloudRow[] = [];
-    for (const ref of args.targets) {
-      const target = await this.clouds.resolveForWork(ctx, ref);
-      if (!targets.some((t) => t.id === target.id)) targets.push(target);
-    }
-    const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
-    const active = locations.filter((l) => l.status === 'active' && l.remoteId);
-    if (active.length === 0 && !(image.stagingAgent && image.status === 'active')) {
-      throw conflict('gimming.image.no_source', `Image ${image.id} has no active copy to sync from.`);
-    }
-    // For each target a cloud's copy (source-choice.ts's order, planner.ts), or else the staged upload.
-    const sourceClouds =
-      active.length > 0
-        ? await this.db.getRepository(CloudRow).findBy({ id: In(active.map((l) => l.cloudId)) })
-        : [];
-    const copies = active.flatMap((location) => {
-      const cloud = sourceClouds.find((c) => c.id === location.cloudId);
-      return cloud ? [{ location, cloud }] : [];
-    });
-    const pc = await this.planner.context(image.size);
-    const sources = await this.planner.sources(ctx, image, copies, pc);
-    const steps: SyncStep[] = [];
-    for (const target of targets) {
-      const existing = locations.find((l) => l.cloudId === target.id);
-      if (existing && ['active', 'queued', 'copying'].includes(existing.status)) {
-        steps.push({ target, existing, plan: settledTarget(planCloud(target), 'present') });
-        continue;
-      }
-      // A real sync answers 503 for a zone without an agent, as before the planner; a dry run plans it.
-      if (!dryRun || pc.zonesUp.has(target.zone)) {
-        const agent = await this.agents.pick(target.zone);
-        const tagged = await this.gateway.listImages(ctx, agent.address, target, {
-          [IMAGE_ID_PROPERTY]: image.id,
-        });
-        const same = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
-        if (same) {
-          steps.push({ target, existing, adopt: same.id, plan: settledTarget(planCloud(target), 'tagged') });
-          continue;
-        }
-      }
-      steps.push({ target, existing, plan: planTarget(planCloud(target), sources, pc) });
-    }
-    return { plan: { targets: steps.map((s) => s.plan) }, steps, sourceClouds };
   }
 
   private async syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
     const image = await this.queries.find(ctx, args.image_id);
     assertNotDeleting(image);
     void this.trusts.forRequest(ctx); // made while the targets are looked at
-    const { plan: whole, steps, sourceClouds } = await this.syncSteps(ctx, image, args);
+    const { plan: whole, steps, sourceClouds } = await syncSteps(this.syncDeps(), ctx, image, args);
     assertPlanned(whole); // before anything is recorded: a refused target refuses the whole sync
     const plan = steps.filter((s) => s.plan.path !== 'present');
     const now = new Date();

@@ -1,0 +1,88 @@
+/**
+ * What a sync does per target: nothing (the target holds a copy or is getting one), take the copy in it
+ * tagged with the image's ID and the same bytes, or a copy by the plan (planner.ts), or refused. Reads
+ * only: a dry run answers its plan, a real sync records it (adoption.ts).
+ */
+import { In, type DataSource } from 'typeorm';
+import type { RequestContext } from '../common/context';
+import { conflict } from '../common/errors';
+import type { AgentGateway } from './agent-gateway';
+import type { AgentRegistry } from './agents';
+import { IMAGE_ID_PROPERTY, sameBytes } from './byte-identity';
+import type { CloudService } from './clouds';
+import { CloudRow, type ImageRow, LocationRow } from './db/entities';
+import { type CopyPlanner, planCloud } from './plan-inputs';
+import { type Plan, type TargetPlan, planTarget, settledTarget } from './planner';
+import type { MethodArgs } from './rpc-schemas';
+
+/** One target of a sync: what it holds, the tagged copy it takes (adopt), and its plan. */
+export interface SyncStep {
+  target: CloudRow;
+  existing: LocationRow | undefined;
+  adopt?: string;
+  plan: TargetPlan;
+}
+
+export interface SyncDeps {
+  db: DataSource;
+  clouds: CloudService;
+  agents: AgentRegistry;
+  gateway: AgentGateway;
+  planner: CopyPlanner;
+}
+
+/**
+ * What a sync does per target (planner.ts): nothing (it holds a copy or is getting one), take the copy
+ * tagged with the image's ID and the same bytes it holds, or a copy by the plan, or refused.
+ */
+export async function syncSteps(
+  deps: SyncDeps,
+  ctx: RequestContext,
+  image: ImageRow,
+  args: MethodArgs<'sync_image'>,
+  dryRun = false,
+): Promise<{ plan: Plan; steps: SyncStep[]; sourceClouds: CloudRow[] }> {
+  const targets: CloudRow[] = [];
+  for (const ref of args.targets) {
+    const target = await deps.clouds.resolveForWork(ctx, ref);
+    if (!targets.some((t) => t.id === target.id)) targets.push(target);
+  }
+  const locations = await deps.db.getRepository(LocationRow).findBy({ imageId: image.id });
+  const active = locations.filter((l) => l.status === 'active' && l.remoteId);
+  if (active.length === 0 && !(image.stagingAgent && image.status === 'active')) {
+    throw conflict('gimming.image.no_source', `Image ${image.id} has no active copy to sync from.`);
+  }
+  // For each target a cloud's copy (source-choice.ts's order, planner.ts), or else the staged upload.
+  const sourceClouds =
+    active.length > 0
+      ? await deps.db.getRepository(CloudRow).findBy({ id: In(active.map((l) => l.cloudId)) })
+      : [];
+  const copies = active.flatMap((location) => {
+    const cloud = sourceClouds.find((c) => c.id === location.cloudId);
+    return cloud ? [{ location, cloud }] : [];
+  });
+  const pc = await deps.planner.context(image.size);
+  const sources = await deps.planner.sources(ctx, image, copies, pc);
+  const steps: SyncStep[] = [];
+  for (const target of targets) {
+    const existing = locations.find((l) => l.cloudId === target.id);
+    if (existing && ['active', 'queued', 'copying'].includes(existing.status)) {
+      steps.push({ target, existing, plan: settledTarget(planCloud(target), 'present') });
+      continue;
+    }
+    // A real sync answers 503 for a zone without an agent, as before the planner; a dry run plans it.
+    if (!dryRun || pc.zonesUp.has(target.zone)) {
+      const agent = await deps.agents.pick(target.zone);
+      const tagged = await deps.gateway.listImages(ctx, agent.address, target, {
+        [IMAGE_ID_PROPERTY]: image.id,
+      });
+      const same = tagged.find((t) => t.status === 'active' && sameBytes(image, t));
+      if (same) {
+        steps.push({ target, existing, adopt: same.id, plan: settledTarget(planCloud(target), 'tagged') });
+        continue;
+      }
+    }
+    steps.push({ target, existing, plan: planTarget(planCloud(target), sources, pc) });
+  }
+  return { plan: { targets: steps.map((s) => s.plan) }, steps, sourceClouds };
+}
