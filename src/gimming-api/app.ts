@@ -1,7 +1,7 @@
 /**
  * The Koa application and its middleware order:
- * request id -> metrics -> errors and access log -> the dashboard (/dashboard/) -> unauthenticated routes
- * (/, /v1, /healthcheck) ->
+ * request id -> metrics -> errors and access log -> the dashboard (/dashboard/) -> the microversion (/v1...)
+ * -> unauthenticated routes (/, /v1, /healthcheck) ->
  * Keystone auth_token -> the v1 controllers.
  */
 import { setBodyTimeout } from './middleware/json-body';
@@ -23,6 +23,7 @@ import { type AuthState, authToken } from './middleware/auth-token';
 import { CredentialSealer } from '../common/cloud-credentials/seal';
 import { cloudCredentials } from './middleware/cloud-credentials';
 import { errorsAndAccessLog } from './middleware/errors';
+import { microversion } from './middleware/microversion';
 import { type ApiState, requestId } from './middleware/request-id';
 
 export interface AppDeps {
@@ -72,6 +73,12 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   }
 
   rootRoutes(open, deps.config.api.public_endpoint, deps.healthcheck);
+  // Everything under /v1 (its version document too) is served at the microversion the request asks for.
+  const versioned = microversion<AuthState>();
+  app.use(async (ctx, next) => {
+    if (/^\/v1(\/|$)/i.test(ctx.path)) await versioned(ctx, next);
+    else await next();
+  });
   app.use(open.routes() as unknown as Koa.Middleware<AuthState>);
   app.use(open.allowedMethods(ALLOWED_METHODS) as unknown as Koa.Middleware<AuthState>);
 

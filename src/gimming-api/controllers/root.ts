@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import type { Healthcheck } from '../healthcheck';
 import type { ApiState } from '../middleware/request-id';
 import { trimTrailingSlashes } from '../../common/trim';
+import { MAX_API_VERSION, MIN_API_VERSION } from '../api-versions';
 
 export const API_VERSIONS = [
   { id: 'v1.0', status: 'CURRENT', updated: '2026-11-22T00:00:00Z', path: '/v1/' },
@@ -20,6 +21,9 @@ function versionDoc(ctx: Koa.Context, publicEndpoint: string | null) {
     id: v.id,
     status: v.status,
     updated: v.updated,
+    // The microversions the API serves, as nova's version document names them.
+    min_version: MIN_API_VERSION,
+    version: MAX_API_VERSION,
     links: [{ rel: 'self', href: `${baseUrl(ctx, publicEndpoint)}${v.path}` }],
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.image-manager-v1+json' }],
   }));
