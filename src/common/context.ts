@@ -101,6 +101,14 @@ export class RequestContext {
     return 'none';
   }
 
+  /**
+   * The id other services are told, as oslo.context's `global_id`: the caller's global request id when
+   * it gave one, else this request's own id (what keystoneauth sends as X-OpenStack-Request-ID).
+   */
+  get globalId(): string {
+    return this.globalRequestId ?? this.requestId;
+  }
+
   /** A context for work the service does on its own (periodic jobs, start-up). */
   static forService(requestId: string = newRequestId()): RequestContext {
     return new RequestContext({ request_id: requestId, roles: [] });

@@ -61,7 +61,9 @@ export function configDirs(cwd = process.cwd()): string[] {
 }
 
 function readYaml(path: string): Record<string, unknown> {
-  const parsed = parseYaml(readFileSync(path, 'utf8')) as unknown;
+  // As openstacksdk (PyYAML) reads it: a key given twice is accepted and the last one wins. DevStack
+  // appends a second top-level `functional:` to clouds.yaml on every stack.sh.
+  const parsed = parseYaml(readFileSync(path, 'utf8'), { uniqueKeys: false }) as unknown;
   return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
 }
 

@@ -4,8 +4,8 @@
  * --cached` reads it back with no round trip. One file per cloud and project, readable by the user only,
  * in $XDG_CACHE_HOME/gimming (default ~/.cache/gimming). It holds image records, never a token.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageView } from '../client';
@@ -32,13 +32,28 @@ function cacheFile(cloud: CloudConfig): string {
   return join(cacheDir(), `images-${createHash('sha256').update(who).digest('hex').slice(0, 16)}.json`);
 }
 
-export function saveImages(cloud: CloudConfig, images: ImageView[]): void {
-  const dir = cacheDir();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+/**
+ * Writes the listing to a temporary file of this process's own, then renames it into place: concurrent
+ * runs never interleave their writes, and a reader sees one whole listing. False when it could not be
+ * written (full disk, read-only home): the cache is a convenience, never a reason to fail a listing.
+ */
+export function saveImages(cloud: CloudConfig, images: ImageView[]): boolean {
   const path = cacheFile(cloud);
-  const body: CachedImages = { saved_at: new Date().toISOString(), images };
-  writeFileSync(`${path}.tmp`, JSON.stringify(body), { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
+    const body: CachedImages = { saved_at: new Date().toISOString(), images };
+    writeFileSync(tmp, JSON.stringify(body), { mode: 0o600 });
+    renameSync(tmp, path);
+    return true;
+  } catch {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was written where nothing can be removed (the directory is missing or not one).
+    }
+    return false;
+  }
 }
 
 export function loadImages(cloud: CloudConfig): CachedImages | undefined {

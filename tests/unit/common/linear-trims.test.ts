@@ -69,10 +69,7 @@ describe('linear trims of hostile 16 MiB input', () => {
   });
 
   it('finds the message of a hostile Glance error body', () => {
-    assert.equal(
-      glanceMessage('<html><body><h1>400 Bad Request</h1>bad  size</body></html>'),
-      '400 Bad Request bad size',
-    );
+    assert.equal(glanceMessage('<html><body><h1>400 Bad Request</h1>bad  size</body></html>'), 'bad size');
     assert.equal(glanceMessage('{"error": {"message": "no such image"}}'), 'no such image');
     for (const [name, body] of [
       ['unclosed tags', '<'.repeat(MiB16)],

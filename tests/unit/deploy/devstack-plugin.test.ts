@@ -487,6 +487,16 @@ describe('DevStack plugin', function () {
       );
     });
 
+    it("runs the CLI that registers the clouds with DevStack's CA", () => {
+      const cli = join(REPO, 'bin', 'gimming');
+      const runs = named(run.calls, 'node')
+        .map((c) => c[1] ?? '')
+        .filter((line) => line.startsWith(`${cli} `));
+      assert.equal(runs.length, 2);
+      for (const line of runs)
+        assert.ok(line.startsWith(`${cli} --os-cloud devstack-admin --os-cacert ${bundle} `), line);
+    });
+
     it('writes clouds.yaml entries for the CLI with the CA', () => {
       const entries = named(run.calls, 'python');
       assert.equal(entries.length, 2);
@@ -547,6 +557,32 @@ describe('DevStack plugin', function () {
     const run = succeeded(h.run(['stack:install']));
     assert.deepEqual(named(run.calls, 'setup_develop'), []);
     assert.equal(named(run.calls, 'npm').length, 2);
+  });
+
+  it('creates a GIMMING_BIN_DIR that does not exist yet', () => {
+    const h = host();
+    const bin = join(h.root, 'opt', 'gimming-bin');
+    succeeded(h.run(['stack:install'], { GIMMING_BIN_DIR: bin }));
+    assert.ok(existsSync(join(bin, 'gimming-manage')));
+  });
+
+  it('uses the database of GIMMING_DATABASE_NAME', () => {
+    const h = host({ GIMMING_DATABASE_NAME: 'gimming_ci' });
+    const run = succeeded(h.run(['stack:post-config']));
+    assert.deepEqual(named(run.calls, 'recreate_database'), [['recreate_database', 'gimming_ci']]);
+    const url = loadConfig([h.conf], {}).database.connection;
+    assert.equal(parseConnection(url).database, 'gimming_ci');
+  });
+
+  it('downloads nothing with OFFLINE=True: no npm ci, no Node.js download', () => {
+    const h = host({ OFFLINE: 'True' });
+    const run = succeeded(h.run(['stack:install']));
+    assert.deepEqual(named(run.calls, 'npm'), [['npm', REPO, 'run build']]);
+    // Without a usable node on PATH, OFFLINE refuses to download one (and says why).
+    const old = host({ OFFLINE: 'True', FAKE_NODE_VERSION: 'v18.0.0' });
+    const refused = old.run(['stack:install'], { GIMMING_NODE_DIR: join(old.root, 'no-node') });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /OFFLINE=True and no Node\.js/);
   });
 
   describe('refuses', () => {

@@ -57,23 +57,49 @@ export function unreachable(cloudName: string, err: unknown): GimmingError {
 /** How much of an error body is read for its message: the message is cut to 300 characters anyway. */
 const MESSAGE_SCAN = 64 * 1024;
 
+/** webob's status line ("400 Bad Request"), which Glance's text and HTML bodies start with. */
+const STATUS_LINE = /^\d{3}(?: [A-Za-z][A-Za-z-]*)+$/;
+
+/** The text of a body that may hold HTML (`<br />`, webob's page): tags become line breaks. */
+function plainText(text: string): string {
+  // `[^<>]` rather than `[^>]`: a run of `<` with no `>` would otherwise be rescanned from each `<`.
+  const lines = text
+    .slice(0, MESSAGE_SCAN)
+    .replace(/<[^<>]*>/g, '\n')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const kept = lines.filter((line) => !STATUS_LINE.test(line));
+  return (kept.length > 0 ? kept : lines).join(' ');
+}
+
+/** `message` of Glance's flat JSON ({"message", "code", "title"}) or of a nested {"error": {...}}. */
+function jsonMessage(parsed: unknown): string | undefined {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const flat = parsed as Record<string, unknown>;
+  if (typeof flat.message === 'string') return flat.message;
+  for (const inner of Object.values(flat)) {
+    if (inner && typeof inner === 'object' && typeof (inner as { message?: unknown }).message === 'string') {
+      return (inner as { message: string }).message;
+    }
+  }
+  return undefined;
+}
+
 /**
- * The human message of a Glance error body (JSON or Glance's HTML-ish text), shortened. The body comes
- * from the cloud (up to 16 MiB): every step is linear, and the text path looks at its start only.
+ * The human message of a Glance error body, shortened: Glance's flat JSON, a nested JSON error, or
+ * webob's text or HTML page; `<br />` and webob's status line are left out. The body comes from the
+ * cloud (up to 16 MiB): every step is linear, and only its start is looked at for text.
  */
 export function glanceMessage(text: string): string {
   let message: string | undefined;
   try {
-    const parsed = JSON.parse(text) as unknown;
-    const inner =
-      parsed !== null && typeof parsed === 'object'
-        ? (Object.values(parsed)[0] as Record<string, unknown> | null | undefined)
-        : undefined;
-    if (inner && typeof inner === 'object' && typeof inner.message === 'string') message = inner.message;
+    message = jsonMessage(JSON.parse(text) as unknown);
   } catch {
-    // `[^<>]` rather than `[^>]`: a run of `<` with no `>` would otherwise be rescanned from each `<`.
-    message = text.slice(0, MESSAGE_SCAN).replace(/<[^<>]*>/g, ' ');
+    message = undefined;
   }
-  message = (message ?? text).slice(0, MESSAGE_SCAN).replace(/\s+/g, ' ').trim();
+  message = plainText(message ?? text)
+    .replace(/\s+/g, ' ')
+    .trim();
   return message.length > 300 ? `${message.slice(0, 300)}...` : message || 'no reason given';
 }

@@ -65,7 +65,8 @@ export const driver: CloudDriver = {
         const client = new GlanceClient({
           endpoint: access?.endpoint ?? glanceEndpoint(ctx, region, iface),
           token: access?.token ?? ctx.authToken,
-          requestId: ctx.requestId,
+          // Glance logs the caller's global request id, so one action can be followed across services.
+          requestId: ctx.globalId,
           timeoutMs,
           cloudName,
           ...(access ? { lookup: access.lookup, ...(access.tls ? { tls: access.tls } : {}) } : { tls }),
