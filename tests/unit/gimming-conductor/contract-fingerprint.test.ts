@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.10', fingerprint: '504f3835963362c6' },
+  conductor: { version: '1.11', fingerprint: '8e8e57213bc0128f' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '8ee0a84b135374a7' },
 };
