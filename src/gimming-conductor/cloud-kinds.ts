@@ -4,12 +4,15 @@
  * identity service. An `aws` cloud is one AWS account in one region, with the S3 bucket GIMinG may use
  * for transfers; a shared one is reached with the AWS credentials of its zone's agent hosts, a project
  * one with the key in its key-manager secret (or given with each request). These are the registration's
- * rules only: how a cloud is reached stays in the agent's driver.
+ * rules only: how a cloud is reached stays in the agent's driver. A `gcp` cloud is one Google Cloud
+ * project with the Cloud Storage bucket GIMinG may use for transfers (optionally a storage location and a
+ * default image family); a shared one is reached with the application default credentials of its zone's
+ * agent hosts, a project one with the service-account key in its secret (or given with each request).
  */
 import { GimmingError } from '../common/errors';
 import type { CloudView, MethodArgs } from './rpc-schemas';
 
-export const CLOUD_TYPES = ['openstack', 'aws'] as const;
+export const CLOUD_TYPES = ['openstack', 'aws', 'gcp'] as const;
 export type CloudType = (typeof CLOUD_TYPES)[number];
 
 /** The settings a cloud's driver reads (CloudRef.options), by name; never credentials. */
@@ -39,6 +42,28 @@ export function bucketNameProblem(name: string): string | null {
   return null;
 }
 
+// Google's rules for a project ID: 6 to 30 lowercase letters, digits and hyphens, from a letter, not to a hyphen.
+const GCP_PROJECT_RE = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+// A GCE resource name (an image family): RFC 1035, at most 63 characters.
+const GCE_NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// A Cloud Storage location: a multi-region (us, eu, asia), a dual-region (nam4) or a region (europe-west1).
+const GCS_LOCATION_RE = /^[a-z]{2,}\d*(-[a-z]+\d+)?$/;
+
+/** Why a name is not a Cloud Storage bucket name (Google's naming rules), or null when it is one. */
+export function gcsBucketNameProblem(name: string): string | null {
+  if (!/^[a-z0-9._-]+$/.test(name))
+    return 'it may hold only lowercase letters, digits, dots, hyphens and underscores';
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name))
+    return 'it must begin and end with a letter or a digit';
+  const longest = Math.max(...name.split('.').map((p) => p.length));
+  if (name.length < 3 || longest > 63 || name.length > 222)
+    return 'it must be 3 to 63 characters long (222 with dots, 63 between two dots)';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'it must not have the form of an IP address';
+  if (name.startsWith('goog')) return 'it must not begin with goog';
+  if (/g[o0]{2}gle/.test(name)) return 'it must not hold google or a misspelling of it';
+  return null;
+}
+
 function invalid(code: string, message: string): GimmingError {
   return new GimmingError(code, 400, message);
 }
@@ -49,9 +74,14 @@ function invalid(code: string, message: string): GimmingError {
  * whole here.
  */
 export function checkCloudKind(args: MethodArgs<'create_cloud'>, project: boolean): CloudOptions {
+  if (args.type !== 'gcp') {
+    const gcpOnly = (['project', 'storage_location', 'family'] as const).find((o) => args[o] !== undefined);
+    if (gcpOnly) throw invalid('gimming.cloud.bad_option', `${gcpOnly} is an option of gcp clouds only.`);
+  }
+  if (args.type === 'gcp') return checkGcpCloud(args, project);
   if (args.type !== 'aws') {
     if (args.bucket !== undefined) {
-      throw invalid('gimming.cloud.bad_option', 'bucket is an option of aws clouds only.');
+      throw invalid('gimming.cloud.bad_option', 'bucket is an option of aws and gcp clouds only.');
     }
     return {};
   }
@@ -85,6 +115,60 @@ export function checkCloudKind(args: MethodArgs<'create_cloud'>, project: boolea
   return { bucket: args.bucket };
 }
 
+/** A gcp cloud's fields, checked whole: its project, bucket, storage location and family. */
+function checkGcpCloud(args: MethodArgs<'create_cloud'>, project: boolean): CloudOptions {
+  if (args.auth_url !== undefined) {
+    throw invalid(
+      'gimming.cloud.bad_auth_url',
+      'A gcp cloud takes no auth_url: it is reached with Google credentials (credentials_ref for a ' +
+        'project cloud, the application default credentials of its agent hosts for a shared one).',
+    );
+  }
+  if (!project && args.credentials_ref !== undefined) {
+    throw invalid(
+      'gimming.cloud.bad_scope',
+      'Only a project cloud (scope "project") takes credentials_ref: a shared gcp cloud is reached with ' +
+        'the application default credentials of the agent hosts of its zone.',
+    );
+  }
+  if (args.project === undefined || !GCP_PROJECT_RE.test(args.project)) {
+    throw invalid(
+      'gimming.cloud.bad_project',
+      'A gcp cloud needs project: a Google Cloud project ID (6 to 30 lowercase letters, digits and ' +
+        'hyphens, beginning with a letter, not ending with a hyphen).',
+    );
+  }
+  if (args.bucket === undefined) {
+    throw invalid(
+      'gimming.cloud.bad_bucket',
+      'A gcp cloud needs bucket: the Cloud Storage bucket for its transfers.',
+    );
+  }
+  const problem = gcsBucketNameProblem(args.bucket);
+  if (problem) {
+    throw invalid('gimming.cloud.bad_bucket', `bucket is not a Cloud Storage bucket name: ${problem}.`);
+  }
+  if (args.storage_location !== undefined && !GCS_LOCATION_RE.test(args.storage_location)) {
+    throw invalid(
+      'gimming.cloud.bad_storage_location',
+      'storage_location must be a Cloud Storage location such as us, eu or europe-west1.',
+    );
+  }
+  if (args.family !== undefined && !GCE_NAME_RE.test(args.family)) {
+    throw invalid(
+      'gimming.cloud.bad_family',
+      'family must be a GCE name: 1 to 63 lowercase letters, digits and hyphens, beginning with a ' +
+        'letter, not ending with a hyphen.',
+    );
+  }
+  return {
+    project: args.project,
+    bucket: args.bucket,
+    ...(args.storage_location !== undefined ? { storage_location: args.storage_location } : {}),
+    ...(args.family !== undefined ? { family: args.family } : {}),
+  };
+}
+
 /** A cloud's recorded options (the clouds.options JSON); anything unreadable is no option. */
 export function parseCloudOptions(json: string | null): CloudOptions {
   if (!json) return {};
@@ -105,7 +189,7 @@ export function parseCloudOptions(json: string | null): CloudOptions {
  * with the AWS credentials of the operator's agent hosts.
  */
 export function needsOwnCredentials(cloud: { type: string; scope: string; authUrl: string | null }): boolean {
-  return cloud.authUrl !== null || (cloud.type === 'aws' && cloud.scope === 'project');
+  return cloud.authUrl !== null || (cloud.type !== 'openstack' && cloud.scope === 'project');
 }
 
 /**
@@ -116,8 +200,16 @@ export function withCloudOptions(
   view: CloudView,
   cloud: { type: string; options: string | null },
 ): CloudView {
-  if (cloud.type !== 'aws') return view;
+  if (cloud.type !== 'aws' && cloud.type !== 'gcp') return view;
   const { agents_up, capabilities, created_at, updated_at, ...head } = view;
-  const bucket = parseCloudOptions(cloud.options).bucket ?? '';
-  return { ...head, bucket, agents_up, capabilities, created_at, updated_at };
+  const options = parseCloudOptions(cloud.options);
+  const bucket = options.bucket ?? '';
+  const tail = { agents_up, capabilities, created_at, updated_at };
+  if (cloud.type === 'aws') return { ...head, bucket, ...tail };
+  const gcp = {
+    project: options.project ?? '',
+    storage_location: options.storage_location ?? '',
+    family: options.family ?? '',
+  };
+  return { ...head, bucket, ...gcp, ...tail };
 }

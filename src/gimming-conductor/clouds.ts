@@ -36,12 +36,13 @@ export function checkCredentials(ctx: RequestContext, cloud: CloudRow): void {
     !cloud.credentialsRef &&
     SealedCredentials.parse(ctx.cloudCredentials).forCloud(cloud.id) === undefined
   ) {
-    if (cloud.type !== 'aws') throw credentialsRequired(cloud.name);
+    if (cloud.type === 'openstack') throw credentialsRequired(cloud.name);
+    const key = cloud.type === 'aws' ? 'AWS access key' : 'Google service-account key';
     throw new GimmingError(
       'gimming.cloud.credentials_required',
       400,
-      `Cloud ${cloud.name} is a project's aws cloud without credentials_ref: give its AWS access key with ` +
-        'the request (X-Cloud-Credentials).',
+      `Cloud ${cloud.name} is a project's ${cloud.type} cloud without credentials_ref: give its ${key} ` +
+        'with the request (X-Cloud-Credentials).',
     );
   }
 }

@@ -81,7 +81,8 @@ export const METHODS = {
   create_cloud: T.Object({
     name: Name,
     // 1.9: aws (one AWS account in one region, with its S3 bucket)
-    type: T.Union([T.Literal('openstack'), T.Literal('aws')]),
+    // 1.11: gcp (one Google Cloud project, with its Cloud Storage bucket)
+    type: T.Union([T.Literal('openstack'), T.Literal('aws'), T.Literal('gcp')]),
     region_name: Name,
     zone: T.Optional(Name),
     // 1.5: clouds owned by the caller's project, with their own Keystone and credentials
@@ -90,6 +91,10 @@ export const METHODS = {
     credentials_ref: T.Optional(T.String({ minLength: 1, maxLength: 1024 })),
     // 1.9: an aws cloud's S3 bucket for transfers
     bucket: T.Optional(T.String({ minLength: 1, maxLength: 255 })),
+    // 1.11: a gcp cloud's project, and optionally where its images are stored and their default family
+    project: T.Optional(T.String({ minLength: 1, maxLength: 255 })),
+    storage_location: T.Optional(T.String({ minLength: 1, maxLength: 64 })),
+    family: T.Optional(T.String({ minLength: 1, maxLength: 63 })),
   }),
   list_clouds: T.Object({}),
   get_cloud: T.Object({ cloud: CloudRefArg }),
@@ -226,8 +231,12 @@ export interface CloudView {
   auth_url: string | null;
   /** The key-manager secret with the cloud's credentials (auth_url's, or an aws cloud's access key). */
   credentials_ref: string | null;
-  /** An aws cloud's S3 bucket for transfers (only aws clouds have it). */
+  /** An aws cloud's S3 bucket, or a gcp cloud's Cloud Storage bucket, for transfers. */
   bucket?: string;
+  /** A gcp cloud's Google Cloud project, storage location ('' = GCE's default) and default family. */
+  project?: string;
+  storage_location?: string;
+  family?: string;
   agents_up: number;
   /** What this kind of cloud can do, as a live agent of its zone says (null: no agent alive says). */
   capabilities: Static<typeof CapabilitiesArg> | null;

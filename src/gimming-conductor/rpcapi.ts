@@ -94,7 +94,14 @@ export class ConductorAPI {
   createCloud(ctx: RequestContext, args: MethodArgs<'create_cloud'>): Promise<CloudView> {
     const extended =
       args.scope !== undefined || args.auth_url !== undefined || args.credentials_ref !== undefined;
-    const version = args.type === 'aws' || args.bucket !== undefined ? '1.9' : extended ? '1.5' : '1.0';
+    const version =
+      args.type === 'gcp' || args.project !== undefined
+        ? '1.11'
+        : args.type === 'aws' || args.bucket !== undefined
+          ? '1.9'
+          : extended
+            ? '1.5'
+            : '1.0';
     return this.client.call(ctx, 'create_cloud', args, { version });
   }
 

@@ -139,7 +139,9 @@ export class CloudsApi {
    * may have its own identity service (`authUrl`) with credentials in a key-manager secret
    * (`credentialsRef`, a secret UUID or href) or given with each request. An `aws` cloud is one AWS
    * account in one region (`regionName`, such as us-east-1) with the S3 bucket for its transfers
-   * (`bucket`); a project's one takes its access key from `credentialsRef` (or with each request).
+   * (`bucket`); a project's one takes its access key from `credentialsRef` (or with each request). A
+   * `gcp` cloud is one Google Cloud project (`gcpProject`) with its Cloud Storage `bucket`, optionally a
+   * `storageLocation` and a default image `family`.
    */
   async create(args: {
     name: string;
@@ -150,6 +152,9 @@ export class CloudsApi {
     authUrl?: string;
     credentialsRef?: string;
     bucket?: string;
+    gcpProject?: string;
+    storageLocation?: string;
+    family?: string;
   }): Promise<CloudView> {
     const json = {
       name: args.name,
@@ -160,6 +165,9 @@ export class CloudsApi {
       ...(args.authUrl ? { auth_url: args.authUrl } : {}),
       ...(args.credentialsRef ? { credentials_ref: args.credentialsRef } : {}),
       ...(args.bucket ? { bucket: args.bucket } : {}),
+      ...(args.gcpProject ? { project: args.gcpProject } : {}),
+      ...(args.storageLocation ? { storage_location: args.storageLocation } : {}),
+      ...(args.family ? { family: args.family } : {}),
     };
     return (await this.session.request<CloudView>('POST', '/v1/clouds', { json })).body;
   }

@@ -31,8 +31,12 @@ export const Cloud = T.Object({
   auth_url: Nullable(T.String()),
   /** The key-manager secret with the cloud's credentials (auth_url's, or an aws cloud's access key). */
   credentials_ref: Nullable(T.String()),
-  /** An aws cloud's S3 bucket for transfers (aws clouds only). */
+  /** An aws cloud's S3 bucket, or a gcp cloud's Cloud Storage bucket, for transfers. */
   bucket: T.Optional(T.String()),
+  /** A gcp cloud's Google Cloud project, storage location ('' = GCE's default) and default family. */
+  project: T.Optional(T.String()),
+  storage_location: T.Optional(T.String()),
+  family: T.Optional(T.String()),
   agents_up: T.Integer(),
   /** What this kind of cloud can do, as a live agent of its zone says (null: none alive says). */
   capabilities: T.Optional(

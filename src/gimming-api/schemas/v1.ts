@@ -13,7 +13,7 @@ const RemoteId = T.String({ minLength: 1, maxLength: 255, pattern: '^(?!\\.{1,2}
 export const CreateCloud = T.Object(
   {
     name: T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
-    type: T.Union([T.Literal('openstack'), T.Literal('aws')]),
+    type: T.Union([T.Literal('openstack'), T.Literal('aws'), T.Literal('gcp')]),
     // openstack: a region of the Keystone catalog; aws: an AWS region code (us-east-1), checked by the conductor
     region_name: Name,
     zone: T.Optional(T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })),
@@ -24,6 +24,11 @@ export const CreateCloud = T.Object(
     credentials_ref: T.Optional(T.String({ minLength: 1, maxLength: 1024, pattern: '^[^\\s]+$' })),
     // aws only (and required there): the S3 bucket for transfers; the conductor checks S3's naming rules.
     bucket: T.Optional(T.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s]+$' })),
+    // gcp only: the Google Cloud project (required), where images are stored, their default family;
+    // the conductor checks Google's naming rules.
+    project: T.Optional(T.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s]+$' })),
+    storage_location: T.Optional(T.String({ minLength: 1, maxLength: 64, pattern: '^[^\\s]+$' })),
+    family: T.Optional(T.String({ minLength: 1, maxLength: 63, pattern: '^[^\\s]+$' })),
   },
   { additionalProperties: false },
 );

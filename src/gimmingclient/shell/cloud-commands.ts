@@ -58,11 +58,14 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
         'the region of its image endpoint in the Keystone catalog (aws: the AWS region, such as us-east-1)',
       )
       .option('--zone <zone>', 'the zone of the agents that serve it (default: the name)')
-      .option('--type <type>', 'the cloud type: openstack or aws', 'openstack')
+      .option('--type <type>', 'the cloud type: openstack, aws or gcp', 'openstack')
       .option('--project', "a cloud of your project's own, not shared")
       .option('--auth-url <url>', "the cloud's own identity service (openstack project clouds)")
       .option('--credentials-ref <secret>', 'the key-manager secret (UUID or href) holding its credentials')
-      .option('--bucket <bucket>', 'the S3 bucket GIMinG may use for transfers (aws clouds)'),
+      .option('--bucket <bucket>', 'the S3 or Cloud Storage bucket GIMinG may use for transfers (aws, gcp)')
+      .option('--gcp-project <id>', 'the Google Cloud project of a gcp cloud')
+      .option('--storage-location <location>', "where a gcp cloud's images are stored (us, europe-west1)")
+      .option('--family <family>', "the default image family of a gcp cloud's copies"),
   ).action(
     run(async (name: string, opts: Record<string, unknown>) => {
       const created = await shell.client.clouds.create({
@@ -74,6 +77,9 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
         ...(opts.authUrl ? { authUrl: opts.authUrl as string } : {}),
         ...(opts.credentialsRef ? { credentialsRef: opts.credentialsRef as string } : {}),
         ...(opts.bucket ? { bucket: opts.bucket as string } : {}),
+        ...(opts.gcpProject ? { gcpProject: opts.gcpProject as string } : {}),
+        ...(opts.storageLocation ? { storageLocation: opts.storageLocation as string } : {}),
+        ...(opts.family ? { family: opts.family as string } : {}),
       });
       shell.printOne(created, opts);
     }),

@@ -134,6 +134,9 @@ const cloud: Required<Rpc.CloudView> = {
   auth_url: 'https://keystone.example/v3',
   credentials_ref: 'secret',
   bucket: 'gimming-transfers',
+  project: 'gimming-operator',
+  storage_location: 'us',
+  family: 'debian',
   agents_up: 1,
   capabilities: {
     can_export: true,
