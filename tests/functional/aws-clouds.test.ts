@@ -310,7 +310,7 @@ describe('aws clouds', function () {
         { type: 'openstack', region_name: 'RegionOne', bucket: 'gimming-transfers' },
         400,
         'gimming.cloud.bad_option',
-        /aws clouds only/,
+        /aws and gcp clouds only/,
       );
       await refused(admin, { ...base, type: 'gce' }, 400, 'gimming.request.invalid', /type/);
     });
