@@ -15,6 +15,7 @@ import { setupLogging } from '../../src/common/log';
 import { Notifier } from '../../src/common/notifications';
 import { MessagingConnection } from '../../src/common/rpc/connection';
 import type { DaemonSet } from '../support/daemons';
+import { AwsStandin } from '../support/aws-standin';
 import { location, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import type { Glance, Token } from '../support/openstack';
@@ -42,8 +43,18 @@ describe('notifications', function () {
   let broker: amqp.ChannelModel | undefined;
   const received: Received[] = [];
   const started = Date.now();
+  // An EC2 region whose import can be told to fail: a copy that fails while it runs, which no plan foresees.
+  const standin = new AwsStandin({ minDurationMs: 200, tickMs: 50 });
+  before(async function () {
+    this.timeout(60000);
+    await standin.start();
+  });
+  after(async () => {
+    await standin.stop();
+  });
 
   const stack = useStack({
+    agentEnv: () => ({ 'zone-b': standin.agentEnv() }),
     // The periodic refresh runs every 3 s: it finds drift by itself too.
     extraConfig: '[oslo_messaging_notifications]\ndriver = messagingv2\n[conductor]\nrefresh_interval = 3\n',
     // The consumer is there before the daemons: every notification they send must reach it.
@@ -286,6 +297,74 @@ describe('notifications', function () {
     const forgotten = all[1]!.msg.payload;
     assert.equal(forgotten.deleted_copies, false);
     assert.equal(forgotten.copies_left, 1);
+  });
+
+  it('tell a copy that fails while it runs with ERROR and its error (EC2 refuses the import)', async () => {
+    const registered = await http('POST', `${api}/v1/clouds`, {
+      token: admin.id,
+      json: {
+        name: 'ec2-east',
+        type: 'aws',
+        region_name: 'us-east-1',
+        zone: 'zone-b',
+        bucket: standin.bucket('operator', 'us-east-1'),
+      },
+    });
+    assert.equal(registered.status, 201, registered.text);
+    await waitFor(
+      'the aws cloud to show its capabilities',
+      async () => {
+        const res = await http('GET', `${api}/v1/clouds/ec2-east`, { token: admin.id });
+        return res.body?.capabilities ?? undefined;
+      },
+      60000,
+    );
+    const { image: source } = await glanceA.createWithData(1024 * 1024, {
+      disk_format: 'raw',
+      container_format: 'bare',
+    });
+    const reason = 'ClientError: Disk validation failed';
+    await standin.control('POST', 'faults', { task: 'import', region: 'us-east-1', statusMessage: reason });
+    const created = await http('POST', `${api}/v1/images`, {
+      token: demo.id,
+      json: { source: { cloud: 'zone-a', image_id: source.id }, targets: [] },
+    });
+    assert.equal(created.status, 202, created.text);
+    const id = created.body.id as string;
+    const sync = await http('POST', `${api}/v1/images/${id}/sync`, {
+      token: demo.id,
+      json: { targets: ['ec2-east'] },
+    });
+    assert.equal(sync.status, 202, sync.text);
+    const [task] = await waitForTasks(api, demo.id, id, 120000);
+    assert.equal(task.status, 'failed', JSON.stringify(task));
+    assert.equal((await http('DELETE', `${api}/v1/images/${id}`, { token: demo.id })).status, 204);
+    await glanceA.delete(source.id);
+
+    const all = (await eventsOf(id, 'gimming.image.delete')).filter(
+      (r) => r.msg.event_type !== 'gimming.image.drift',
+    );
+    assert.deepEqual(
+      all.map((r) => [r.msg.event_type, r.msg.priority, r.routingKey]),
+      [
+        ['gimming.image.create', 'INFO', 'notifications.info'],
+        ['gimming.image.sync.start', 'INFO', 'notifications.info'],
+        ['gimming.image.sync.error', 'ERROR', 'notifications.error'],
+        ['gimming.image.delete', 'INFO', 'notifications.info'],
+      ],
+    );
+    for (const r of all) {
+      assertOsloShape(r);
+      assertNoSecrets(r);
+    }
+    const error = all[2]!.msg.payload;
+    assert.equal(error.task_id, task.id);
+    assert.equal(error.status, 'failed');
+    assert.equal(error.cloud, 'ec2-east');
+    assert.equal(error.error_code, task.error.code);
+    assert.equal(error.error_message, task.error.message);
+    assert.match(error.error_code, /^gimming\./);
+    assert.ok(error.error_message.includes(reason), error.error_message);
   });
 
   it('tell a drift the periodic refresh found, as the service user', async () => {
