@@ -25,6 +25,21 @@ export function stagedSource(spec: { disk_format?: string; container_format?: st
   };
 }
 
+/** How long a plan waits for a copy's cloud to describe it before planning from what was recorded. */
+const DESCRIBE_TIMEOUT_MS = 5000;
+
+async function withinDescribeTime<T>(call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer in time')), DESCRIBE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([call, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class CopyPlanner {
   constructor(
     private readonly agents: AgentRegistry,
@@ -60,7 +75,9 @@ export class CopyPlanner {
         if (!pc.zonesUp.has(cloud.zone)) return source; // the planner refuses it: no agent reads it
         try {
           const agent = await this.agents.pick(cloud.zone);
-          const remote = await this.gateway.describeImage(ctx, agent.address, cloud, location.remoteId ?? '');
+          const remote = await withinDescribeTime(
+            this.gateway.describeImage(ctx, agent.address, cloud, location.remoteId ?? ''),
+          );
           const conversion = sourceConversion(image, remote, location.proof);
           return {
             ...source,
@@ -69,6 +86,19 @@ export class CopyPlanner {
           };
         } catch (err) {
           const known = err instanceof GimmingError && err.status < 500;
+          // A cloud or agent that does not answer (now) is no reason to refuse: the copy re-plans before
+          // its first byte and fails there with the cloud's reason if it is still away. Plan from what was
+          // recorded of the copy; only a cloud's definite answer (gone, refused) refuses it here.
+          if (!known) {
+            const recorded = dataSpec(image);
+            return {
+              ...source,
+              spec: {
+                disk_format: recorded.disk_format ?? 'raw',
+                container_format: recorded.container_format ?? 'bare',
+              },
+            };
+          }
           return {
             ...source,
             unreadable: {
