@@ -9,6 +9,7 @@
  * default image family); a shared one is reached with the application default credentials of its zone's
  * agent hosts, a project one with the service-account key in its secret (or given with each request).
  */
+import { PROJECT_ID_RE } from '../common/cloud-credentials/gcp-key';
 import { GimmingError } from '../common/errors';
 import type { CloudView, MethodArgs } from './rpc-schemas';
 
@@ -42,8 +43,6 @@ export function bucketNameProblem(name: string): string | null {
   return null;
 }
 
-// Google's rules for a project ID: 6 to 30 lowercase letters, digits and hyphens, from a letter, not to a hyphen.
-const GCP_PROJECT_RE = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 // A GCE resource name (an image family): RFC 1035, at most 63 characters.
 const GCE_NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // A Cloud Storage location: a multi-region (us, eu, asia), a dual-region (nam4) or a region (europe-west1).
@@ -131,7 +130,7 @@ function checkGcpCloud(args: MethodArgs<'create_cloud'>, project: boolean): Clou
         'the application default credentials of the agent hosts of its zone.',
     );
   }
-  if (args.project === undefined || !GCP_PROJECT_RE.test(args.project)) {
+  if (args.project === undefined || !PROJECT_ID_RE.test(args.project)) {
     throw invalid(
       'gimming.cloud.bad_project',
       'A gcp cloud needs project: a Google Cloud project ID (6 to 30 lowercase letters, digits and ' +
