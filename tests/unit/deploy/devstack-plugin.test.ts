@@ -610,7 +610,17 @@ describe('DevStack plugin', function () {
   });
 
   describe('bash', () => {
-    const scripts = ['devstack/settings', 'devstack/plugin.sh', 'devstack/lib/gimming', STAND_INS];
+    // With the developer's check against DevStack's own functions (tools/devstack-check, not run in CI).
+    const check = join(REPO, 'tools', 'devstack-check');
+    const scripts = [
+      'devstack/settings',
+      'devstack/plugin.sh',
+      'devstack/lib/gimming',
+      STAND_INS,
+      join(check, 'run.sh'),
+      join(check, 'stack.sh'),
+      ...readdirSync(join(check, 'stand-ins')).map((f) => join(check, 'stand-ins', f)),
+    ];
 
     it('parses', () => {
       for (const script of scripts) {
