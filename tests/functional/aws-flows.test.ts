@@ -384,4 +384,48 @@ describe('EC2 flows, through the daemons', function () {
     await nothingLeft(EAST, before);
     assert.deepEqual(staged(), []);
   });
+
+  it('`gimming image sync --wait` exits non-zero when a copy the plan accepted fails as it runs', async () => {
+    // Planned fine (Glance -> EC2, no conversion), refused by EC2 only when its import runs.
+    const id = await upload('cli-wait-fails', randomBytes(2 * 1024 * 1024), 'raw', ['zone-a']);
+    const [first] = await waitForTasks(stack.api, stack.demo.id, id, 120000);
+    assert.equal(first.status, 'succeeded', JSON.stringify(first));
+    glanceMade.push(
+      (await call('GET', `${stack.api}/v1/images/${id}`, { token: stack.demo.id })).body.locations[0]
+        .image_id,
+    );
+    const reason = 'ClientError: Disk validation failed';
+    await standin.control('POST', 'faults', { task: 'import', region: EAST, statusMessage: reason });
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
+      execFile(
+        process.execPath,
+        [BIN, 'image', 'sync', id, '--target', 'ec2-east', '--wait', '-f', 'json'],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: tmp,
+            XDG_CACHE_HOME: join(tmp, 'cache'),
+            OS_AUTH_URL: stack.bed.auth_url,
+            OS_TOKEN: stack.demo.id,
+            OS_PROJECT_ID: stack.demo.projectId,
+            OS_ENDPOINT_OVERRIDE: stack.api,
+          },
+          cwd: tmp,
+          timeout: 180000,
+        },
+        (err, stdout, stderr) =>
+          done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(run.code, 1, `exit ${run.code}\n${run.stdout}\n${run.stderr}`);
+    assert.match(run.stderr, /1 of 1 tasks did not succeed/, run.stderr);
+    assert.ok(run.stderr.includes(reason), run.stderr);
+    // Still the image as the work left it, on stdout: the EC2 copy in error, the Glance copy active.
+    const image = JSON.parse(run.stdout) as Record<string, unknown>;
+    assert.equal(image.id, id, run.stdout);
+    const copies = (await call('GET', `${stack.api}/v1/images/${id}`, { token: stack.demo.id })).body
+      .locations as any[];
+    assert.equal(copies.find((l) => l.cloud === 'ec2-east')?.status, 'error', JSON.stringify(copies));
+    assert.equal(copies.find((l) => l.cloud === 'zone-a')?.status, 'active', JSON.stringify(copies));
+  });
 });
