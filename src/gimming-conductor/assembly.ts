@@ -16,6 +16,7 @@ import { type AgentGateway, GrpcAgentGateway } from './agent-gateway';
 import { AgentRegistry } from './agents';
 import { CloudService } from './clouds';
 import { ConductorPresence } from './conductors';
+import { dbTimeIn } from './db/clock';
 import { TaskRow } from './db/entities';
 import { DriftCheck } from './drift';
 import { ImageDeletion } from './image-deletion';
@@ -110,7 +111,7 @@ export function assembleConductor(input: {
       await db
         .createQueryBuilder()
         .update(TaskRow)
-        .set({ leaseExpiresAt: new Date(Date.now() + c.task_lease_time * 1000) })
+        .set({ leaseExpiresAt: dbTimeIn(c.task_lease_time) })
         .where('id IN (:...ids) AND conductor = :host', { ids, host })
         .execute();
     },

@@ -7,6 +7,7 @@
 import type { DataSource } from 'typeorm';
 import { describeError } from '../common/errors';
 import { getLogger } from '../common/log';
+import { dbTimeIn } from './db/clock';
 import { ConductorRow } from './db/entities';
 
 const log = getLogger('conductor.presence');
@@ -24,7 +25,6 @@ export class ConductorPresence {
   ) {}
 
   async report(): Promise<void> {
-    const now = new Date();
     await this.db
       .createQueryBuilder()
       .insert()
@@ -34,7 +34,7 @@ export class ConductorPresence {
         version: this.version,
         rpcVersion: this.rpcVersion,
         startedAt: this.startedAt,
-        lastSeenAt: now,
+        lastSeenAt: dbTimeIn(0), // the database's clock (db/clock.ts)
       })
       .orUpdate(['version', 'rpc_version', 'started_at', 'last_seen_at'], ['host'])
       .execute();
