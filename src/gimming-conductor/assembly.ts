@@ -155,7 +155,16 @@ export function assembleConductor(input: {
     trusts,
     afterCopy: (ctx, imageId, cloud, remoteId) => sharing.applyToNewCopy(ctx, imageId, cloud, remoteId),
   });
+  const presence = new ConductorPresence(
+    db,
+    host,
+    VERSION,
+    RPC_API_VERSION,
+    Math.max(1, Math.floor(c.agent_down_time / 3)),
+    c.agent_down_time,
+  );
   const manager = new ConductorManager({
+    presence,
     agents,
     clouds,
     images: queries,
@@ -177,12 +186,5 @@ export function assembleConductor(input: {
   });
   const refresher = new PeriodicRefresh(db, drift, serviceUser, c.refresh_interval, c.refresh_batch_size);
   const scheduler = new TaskScheduler(db, engine, trusts, host, c.task_lease_time, c.task_scan_interval);
-  const presence = new ConductorPresence(
-    db,
-    host,
-    VERSION,
-    RPC_API_VERSION,
-    Math.max(1, Math.floor(c.agent_down_time / 3)),
-  );
   return { manager, agents, engine, scheduler, refresher, presence, conductors, metrics };
 }
