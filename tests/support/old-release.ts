@@ -1,8 +1,8 @@
 /**
  * The previous release, from git, built once and kept under /var/tmp for the rolling-upgrade tests:
  * `git archive` of its commit (nothing is checked out in this repository), this tree's node_modules, and
- * its TypeScript compiled (the daemons only; not its dashboard). A clone needs the commit in its history:
- * a shallow one is told to fetch it.
+ * its TypeScript compiled (the daemons only; not its dashboard). A clone needs the commit: a shallow one
+ * fetches it from its origin, or is told to.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,11 +18,28 @@ const MARKER = '.gimming-built';
 export function previousRelease(release = PREVIOUS_RELEASE): string {
   const dir = join('/var/tmp', `gimming-release-${release.commit}`);
   if (existsSync(join(dir, MARKER))) return dir;
-  try {
-    execFileSync('git', ['-C', REPO_ROOT, 'cat-file', '-e', `${release.commit}^{commit}`], {
-      stdio: 'ignore',
-    });
-  } catch {
+  const present = () => {
+    try {
+      execFileSync('git', ['-C', REPO_ROOT, 'cat-file', '-e', `${release.commit}^{commit}`], {
+        stdio: 'ignore',
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!present()) {
+    // A shallow clone (CI's checkout may be one): fetch that one commit from where it was cloned.
+    try {
+      execFileSync('git', ['-C', REPO_ROOT, 'fetch', '--quiet', '--depth=1', 'origin', release.commit], {
+        stdio: 'ignore',
+        timeout: 120000,
+      });
+    } catch {
+      // told below
+    }
+  }
+  if (!present()) {
     throw new Error(
       `commit ${release.commit} (the previous release) is not in this clone's history: ` +
         'run `git fetch --unshallow` (the rolling-upgrade tests run it from git)',
