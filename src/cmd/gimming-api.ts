@@ -41,7 +41,13 @@ async function main(): Promise<void> {
     config.DEFAULT.control_exchange,
     brokerTls(config.oslo_messaging_rabbit),
   );
-  const conductor = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
+  // Capped at [upgrade_levels] conductor (auto: the oldest live conductor's version), for rolling upgrades.
+  const conductor = new ConductorAPI(
+    messaging,
+    config.DEFAULT.rpc_response_timeout * 1000,
+    null,
+    config.upgrade_levels.conductor,
+  );
   const keystone = new KeystoneValidator(config.keystone_authtoken);
   const hc = config.healthcheck;
   const messagingUp = () => messaging.isConnected();

@@ -19,10 +19,12 @@ import { ServiceUser } from '../common/keystone/service-user';
 import { brokerTls } from '../common/rpc/transport';
 import { startMetrics } from '../common/metrics';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
+import { applyClockOffset } from '../common/test-hooks';
 
 const NAME = 'gimming-conductor';
 
 async function main(): Promise<void> {
+  const clockOffsetMs = applyClockOffset(); // tests only: a conductor whose clock drifted
   const { config, agentAuth } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
   const log = getLogger('conductor');
   // The conductor decides with the API's rules who is an administrator (context_is_admin), and checks
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
       version: VERSION,
       host,
       queue: server.queueName,
+      ...(clockOffsetMs ? { test_clock_offset_ms: clockOffsetMs } : {}),
       notifications: notifier.enabled ? { drivers: n.driver, topics: n.topics } : 'off',
     },
     'gimming-conductor started',

@@ -27,6 +27,7 @@ import type { ImageView, MethodArgs } from './rpc-schemas';
 import type { TaskQueue } from './task-queue';
 import { pendingImportUrls } from './tasks/import-urls';
 import type { Trusts } from './trusts';
+import { crashPoint } from '../common/test-hooks';
 
 const log = getLogger('conductor.images');
 
@@ -176,6 +177,7 @@ export class ImageAdoption {
       }
       throw err;
     }
+    crashPoint('after_create_commit'); // tests only
     log.info(
       { image_id: image.id, source: source.name, targets: targets.map((t) => t.name), learning },
       learning ? 'image adopted; its identity is learned from its first copy' : 'image adopted',
@@ -286,6 +288,7 @@ export class ImageAdoption {
         });
       }
     });
+    crashPoint('after_create_commit'); // tests only
     this.notify.imageCreated(ctx, image, {
       source: null,
       diskFormat: args.disk_format,

@@ -1,11 +1,13 @@
 /**
- * Which agents are alive in which zone: heartbeats in, a choice of agent out.
+ * Which agents are alive in which zone: heartbeats in, a choice of agent out. Heartbeats are recorded, and
+ * compared, on the database's clock (db/clock.ts): conductors whose clocks disagree agree on who is alive.
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { GimmingError } from '../common/errors';
 import { type Capabilities, parseDrivers } from './capabilities';
 import type { MethodArgs } from './rpc-schemas';
+import { DB_NOW, dbTimeIn } from './db/clock';
 import { AgentRow } from './db/entities';
 
 export class AgentRegistry {
@@ -30,7 +32,7 @@ export class AgentRegistry {
         rpcVersion: args.rpc_version ?? null,
         protoVersion: args.proto ?? null,
         drivers: args.drivers ? JSON.stringify(args.drivers) : null,
-        lastHeartbeatAt: now,
+        lastHeartbeatAt: dbTimeIn(0),
         createdAt: now,
       })
       .orUpdate(
@@ -40,15 +42,16 @@ export class AgentRegistry {
       .execute();
   }
 
-  private aliveSince(): Date {
-    return new Date(Date.now() - this.downTimeS * 1000);
+  /** Since when, in SQL, an agent that sent a heartbeat is alive. */
+  private aliveSince(): string {
+    return `(${DB_NOW} - INTERVAL ${Math.round(this.downTimeS * 1000) * 1000} MICROSECOND)`;
   }
 
   async alive(zone: string): Promise<AgentRow[]> {
     return this.db
       .getRepository(AgentRow)
       .createQueryBuilder('a')
-      .where('a.zone = :zone AND a.last_heartbeat_at >= :since', { zone, since: this.aliveSince() })
+      .where(`a.zone = :zone AND a.last_heartbeat_at >= ${this.aliveSince()}`, { zone })
       .getMany();
   }
 
@@ -58,9 +61,8 @@ export class AgentRegistry {
    */
   async capabilitiesByZone(): Promise<Map<string, Map<string, Capabilities>>> {
     const rows = await this.db.query<Array<{ zone: string; drivers: string | null }>>(
-      'SELECT zone, drivers FROM agents WHERE last_heartbeat_at >= ? AND drivers IS NOT NULL ' +
-        'ORDER BY last_heartbeat_at',
-      [this.aliveSince()],
+      `SELECT zone, drivers FROM agents WHERE last_heartbeat_at >= ${this.aliveSince()} ` +
+        'AND drivers IS NOT NULL ORDER BY last_heartbeat_at',
     );
     const byZone = new Map<string, Map<string, Capabilities>>();
     for (const row of rows) {
@@ -73,8 +75,7 @@ export class AgentRegistry {
 
   async countAliveByZone(): Promise<Map<string, number>> {
     const rows = await this.db.query<Array<{ zone: string; n: number | string }>>(
-      'SELECT zone, COUNT(*) AS n FROM agents WHERE last_heartbeat_at >= ? GROUP BY zone',
-      [this.aliveSince()],
+      `SELECT zone, COUNT(*) AS n FROM agents WHERE last_heartbeat_at >= ${this.aliveSince()} GROUP BY zone`,
     );
     return new Map(rows.map((r) => [r.zone, Number(r.n)]));
   }
@@ -87,10 +88,9 @@ export class AgentRegistry {
     const rows = await this.db.query<
       Array<{ zone: string; alive: number | string | null; last: Date | string | null }>
     >(
-      'SELECT zone, SUM(last_heartbeat_at >= ?) AS alive, MAX(last_heartbeat_at) AS last FROM agents ' +
-        'GROUP BY zone UNION ALL SELECT DISTINCT zone, 0, NULL FROM clouds ' +
+      `SELECT zone, SUM(last_heartbeat_at >= ${this.aliveSince()}) AS alive, MAX(last_heartbeat_at) AS last ` +
+        'FROM agents GROUP BY zone UNION ALL SELECT DISTINCT zone, 0, NULL FROM clouds ' +
         'WHERE zone NOT IN (SELECT zone FROM agents)',
-      [this.aliveSince()],
     );
     return rows.map((r) => ({
       zone: r.zone,

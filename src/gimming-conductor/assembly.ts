@@ -16,6 +16,7 @@ import { type AgentGateway, GrpcAgentGateway } from './agent-gateway';
 import { AgentRegistry } from './agents';
 import { CloudService } from './clouds';
 import { ConductorPresence } from './conductors';
+import { dbTimeIn } from './db/clock';
 import { TaskRow } from './db/entities';
 import { DriftCheck } from './drift';
 import { ImageDeletion } from './image-deletion';
@@ -110,7 +111,7 @@ export function assembleConductor(input: {
       await db
         .createQueryBuilder()
         .update(TaskRow)
-        .set({ leaseExpiresAt: new Date(Date.now() + c.task_lease_time * 1000) })
+        .set({ leaseExpiresAt: dbTimeIn(c.task_lease_time) })
         .where('id IN (:...ids) AND conductor = :host', { ids, host })
         .execute();
     },
@@ -154,7 +155,16 @@ export function assembleConductor(input: {
     trusts,
     afterCopy: (ctx, imageId, cloud, remoteId) => sharing.applyToNewCopy(ctx, imageId, cloud, remoteId),
   });
+  const presence = new ConductorPresence(
+    db,
+    host,
+    VERSION,
+    RPC_API_VERSION,
+    Math.max(1, Math.floor(c.agent_down_time / 3)),
+    c.agent_down_time,
+  );
   const manager = new ConductorManager({
+    presence,
     agents,
     clouds,
     images: queries,
@@ -176,12 +186,5 @@ export function assembleConductor(input: {
   });
   const refresher = new PeriodicRefresh(db, drift, serviceUser, c.refresh_interval, c.refresh_batch_size);
   const scheduler = new TaskScheduler(db, engine, trusts, host, c.task_lease_time, c.task_scan_interval);
-  const presence = new ConductorPresence(
-    db,
-    host,
-    VERSION,
-    RPC_API_VERSION,
-    Math.max(1, Math.floor(c.agent_down_time / 3)),
-  );
   return { manager, agents, engine, scheduler, refresher, presence, conductors, metrics };
 }

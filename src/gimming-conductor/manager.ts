@@ -8,6 +8,7 @@ import { badRequest } from '../common/errors';
 import type { RpcEndpoint } from '../common/rpc/server';
 import type { AgentRegistry } from './agents';
 import type { CloudService } from './clouds';
+import type { ConductorPresence } from './conductors';
 import type { DataSource } from 'typeorm';
 import type { ImageAdoption } from './adoption';
 import type { DriftCheck } from './drift';
@@ -45,6 +46,8 @@ export class ConductorManager implements RpcEndpoint {
     sharing: SharingService;
     targets: TargetService;
     db: DataSource;
+    /** This conductor's record in `conductors`, and the others' (service_versions). */
+    presence: ConductorPresence;
     /** This conductor's [DEFAULT] host, told to whoever pings it. */
     host: string;
   }) {
@@ -65,6 +68,7 @@ export class ConductorManager implements RpcEndpoint {
       targets,
       db,
       host,
+      presence,
     } = services;
     const reserved = new ReservedProperties(clouds, agents);
     this.handlers = {
@@ -105,6 +109,8 @@ export class ConductorManager implements RpcEndpoint {
       delete_member: (ctx, args) => sharing.removeMember(ctx, args),
       set_targets: (ctx, args) => targets.set(ctx, args),
       ping: async () => ({ host, rpc_version: RPC_API_VERSION, version: VERSION }),
+      // 1.13: for the senders' version caps ([upgrade_levels] conductor = auto)
+      service_versions: () => presence.versions(),
     };
   }
 

@@ -8,7 +8,7 @@
  *   nothing as an administrator.
  * - A cast carries no token: an agent's heartbeat (from the heartbeat queue only) and one conductor asking
  *   another to stop a copy must be signed with the deployment's secret (`signed-envelope.ts`).
- * - `ping` needs nothing: it answers with the conductor's host and versions only.
+ * - `ping` and `service_versions` need nothing: they answer with hosts and versions only.
  */
 import { isValidRequestId, newRequestId, RequestContext } from '../common/context';
 import { GimmingError } from '../common/errors';
@@ -22,7 +22,7 @@ import { CONDUCTOR_TOPIC } from './rpcapi';
 /** Casts the conductor takes only signed by a daemon of the deployment. */
 const SIGNED_CASTS: ReadonlySet<string> = new Set(['agent_heartbeat', 'cancel_copy']);
 /** Calls that need no identity at all. */
-const OPEN_CALLS: ReadonlySet<string> = new Set(['ping']);
+const OPEN_CALLS: ReadonlySet<string> = new Set(['ping', 'service_versions']);
 
 function unauthenticated(message: string): GimmingError {
   return new GimmingError('gimming.rpc.unauthenticated', 401, message);

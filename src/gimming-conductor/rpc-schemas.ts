@@ -15,7 +15,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.12';
+export const RPC_API_VERSION = '1.13';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -207,10 +207,21 @@ export const METHODS = {
     clouds: T.Array(CloudRefArg, { maxItems: 64 }),
     dry_run: T.Optional(T.Boolean()),
   }),
+  // 1.13: the RPC versions of the live conductors (recorded in `conductors`), for the senders' caps
+  service_versions: T.Object({}),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
 export type MethodArgs<M extends MethodName> = Static<(typeof METHODS)[M]>;
+
+/**
+ * What `service_versions` answers (1.13): the conductor RPC versions of the conductors alive now (their
+ * presence recorded within [conductor] agent_down_time, on the database's clock), oldest and newest,
+ * from which a sender with `[upgrade_levels] conductor = auto` caps what it sends.
+ */
+export interface ServiceVersionsView {
+  conductor: { oldest: string; newest: string; hosts: string[] };
+}
 
 /** What `ping` answers: who answered, at which versions. */
 export interface PingView {

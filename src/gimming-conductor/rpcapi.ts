@@ -7,7 +7,9 @@ import type { ConfirmChannel } from 'amqplib';
 import type { RequestContext } from '../common/context';
 import type { CallSigner } from '../common/grpc/auth';
 import type { MessagingConnection } from '../common/rpc/connection';
-import { RpcClient } from '../common/rpc/client';
+import { type CallOptions, RpcClient } from '../common/rpc/client';
+import { type LearntCap, VersionCap } from '../common/rpc/version-cap';
+import { GimmingError } from '../common/errors';
 import { encode } from '../common/rpc/envelope';
 import { castAudience, castEnvelope } from '../common/rpc/signed-envelope';
 import type {
@@ -21,12 +23,19 @@ import type {
   MethodArgs,
   Page,
   PingView,
+  ServiceVersionsView,
   TargetsView,
   TaskView,
 } from './rpc-schemas';
 
 export const CONDUCTOR_TOPIC = 'conductor';
 export const HEARTBEAT_METHOD = 'agent_heartbeat';
+
+/** What a conductor too old for a call answers it with. */
+const TOO_OLD: ReadonlySet<string> = new Set([
+  'gimming.rpc.unsupported_version',
+  'gimming.rpc.unknown_method',
+]);
 
 /**
  * The exchange (a fanout) and queue agents' heartbeats go to, apart from the conductor's topic: an agent's
@@ -78,17 +87,71 @@ export class HeartbeatPublisher {
   }
 }
 
+/** Calls sent whatever the cap: how a sender learns the cap, and the health check's ping. */
+const UNCAPPED: ReadonlySet<string> = new Set(['ping', 'service_versions']);
+
 export class ConductorAPI {
   private readonly client: RpcClient;
+  private readonly cap: VersionCap;
 
-  /** `castSigner`: for a conductor, which casts to other conductors (they carry no token). */
-  constructor(connection: MessagingConnection, timeoutMs: number, castSigner: CallSigner | null = null) {
+  /**
+   * `castSigner`: for a conductor, which casts to other conductors (they carry no token). `upgradeLevel`:
+   * `[upgrade_levels] conductor` (auto, a version, or empty: no cap, the default here).
+   */
+  constructor(
+    connection: MessagingConnection,
+    timeoutMs: number,
+    castSigner: CallSigner | null = null,
+    upgradeLevel = '',
+  ) {
     this.client = new RpcClient(connection, CONDUCTOR_TOPIC, timeoutMs, castSigner);
+    this.cap = new VersionCap(CONDUCTOR_TOPIC, upgradeLevel, (ctx) => this.oldestConductor(ctx));
+  }
+
+  /**
+   * Every call goes through here: sent at the version it needs (which every newer conductor serves: they
+   * take older minors), or refused (409) when that version is above the cap, rather than sent to a
+   * conductor that would refuse it.
+   */
+  private async call<T>(ctx: RequestContext, method: string, args: unknown, opts: CallOptions): Promise<T> {
+    if (!UNCAPPED.has(method)) await this.cap.check(ctx, method, opts.version);
+    return this.client.call<T>(ctx, method, args, opts);
+  }
+
+  /** The oldest RPC version of the live conductors (1.13), or, from an older one, that conductor's own. */
+  private async oldestConductor(ctx: RequestContext): Promise<LearntCap> {
+    const opts = { timeoutMs: Math.min(5000, this.client.timeoutMs) };
+    try {
+      const v = await this.client.call<ServiceVersionsView>(
+        ctx,
+        'service_versions',
+        {},
+        { ...opts, version: '1.13' },
+      );
+      return {
+        version: v.conductor.oldest,
+        source: `the oldest of the live conductors ${v.conductor.hosts.join(', ')}`,
+      };
+    } catch (err) {
+      if (!(err instanceof GimmingError) || !TOO_OLD.has(err.code)) throw err;
+    }
+    try {
+      const ping = await this.client.call<PingView>(ctx, 'ping', {}, { ...opts, version: '1.5' });
+      return { version: ping.rpc_version, source: `conductor ${ping.host}, which has no service_versions` };
+    } catch (err) {
+      if (!(err instanceof GimmingError) || !TOO_OLD.has(err.code)) throw err;
+      return { version: '1.4', source: 'a conductor older than 1.5' };
+    }
+  }
+
+  /** The cap now (undefined: none), for the logs and the tests. */
+  versionCap(ctx: RequestContext): Promise<LearntCap | undefined> {
+    return this.cap.current(ctx);
   }
 
   /** Whether a conductor answers within `timeoutMs` (any conductor of the topic). */
   ping(ctx: RequestContext, timeoutMs: number): Promise<PingView> {
-    return this.client.call(ctx, 'ping', {}, { version: '1.5', timeoutMs });
+    return this.call(ctx, 'ping', {}, { version: '1.5', timeoutMs });
   }
 
   createCloud(ctx: RequestContext, args: MethodArgs<'create_cloud'>): Promise<CloudView> {
@@ -102,20 +165,20 @@ export class ConductorAPI {
           : extended
             ? '1.5'
             : '1.0';
-    return this.client.call(ctx, 'create_cloud', args, { version });
+    return this.call(ctx, 'create_cloud', args, { version });
   }
 
   listClouds(ctx: RequestContext): Promise<CloudView[]> {
-    return this.client.call(ctx, 'list_clouds', {}, { version: '1.0' });
+    return this.call(ctx, 'list_clouds', {}, { version: '1.0' });
   }
 
   getCloud(ctx: RequestContext, cloud: string): Promise<CloudView> {
-    return this.client.call(ctx, 'get_cloud', { cloud }, { version: '1.0' });
+    return this.call(ctx, 'get_cloud', { cloud }, { version: '1.0' });
   }
 
   createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
     const version = !args.source ? '1.2' : 'url' in args.source ? '1.4' : '1.0';
-    return this.client.call(ctx, 'create_image', args, { version });
+    return this.call(ctx, 'create_image', args, { version });
   }
 
   /** Where to stream an upload: the address of the agent that stages it. */
@@ -123,72 +186,72 @@ export class ConductorAPI {
     ctx: RequestContext,
     args: MethodArgs<'begin_upload'>,
   ): Promise<{ agent_address: string; limit_bytes?: number | null; lease_s?: number }> {
-    return this.client.call(ctx, 'begin_upload', args, { version: args.renews ? '1.7' : '1.2' });
+    return this.call(ctx, 'begin_upload', args, { version: args.renews ? '1.7' : '1.2' });
   }
 
   /** Renews an upload's lease: the conductors take an upload whose lease lapsed for interrupted. */
   renewUpload(ctx: RequestContext, imageId: string): Promise<{ renewed: boolean }> {
-    return this.client.call(ctx, 'renew_upload', { image_id: imageId }, { version: '1.7' });
+    return this.call(ctx, 'renew_upload', { image_id: imageId }, { version: '1.7' });
   }
 
   finishUpload(ctx: RequestContext, args: MethodArgs<'finish_upload'>): Promise<ImageView> {
-    return this.client.call(ctx, 'finish_upload', args, { version: '1.2' });
+    return this.call(ctx, 'finish_upload', args, { version: '1.2' });
   }
 
   abortUpload(ctx: RequestContext, imageId: string): Promise<void> {
-    return this.client.call(ctx, 'abort_upload', { image_id: imageId }, { version: '1.2' });
+    return this.call(ctx, 'abort_upload', { image_id: imageId }, { version: '1.2' });
   }
 
   listImages(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {
     const extended = Object.keys(args).some((k) => !['limit', 'marker', 'all_projects'].includes(k));
-    return this.client.call(ctx, 'list_images', args, { version: extended ? '1.3' : '1.0' });
+    return this.call(ctx, 'list_images', args, { version: extended ? '1.3' : '1.0' });
   }
 
   getImage(ctx: RequestContext, imageId: string): Promise<ImageView> {
-    return this.client.call(ctx, 'get_image', { image_id: imageId }, { version: '1.0' });
+    return this.call(ctx, 'get_image', { image_id: imageId }, { version: '1.0' });
   }
 
   listTasks(ctx: RequestContext, args: MethodArgs<'list_tasks'>): Promise<Page<TaskView>> {
     const version = args.sort_dir ? '1.6' : args.cloud ? '1.3' : '1.0';
-    return this.client.call(ctx, 'list_tasks', args, { version });
+    return this.call(ctx, 'list_tasks', args, { version });
   }
 
   getTask(ctx: RequestContext, taskId: string): Promise<TaskView> {
-    return this.client.call(ctx, 'get_task', { task_id: taskId }, { version: '1.0' });
+    return this.call(ctx, 'get_task', { task_id: taskId }, { version: '1.0' });
   }
 
   /** Sets the clouds an image should be in (or, with dry_run, tells what that would do). */
   setTargets(ctx: RequestContext, args: MethodArgs<'set_targets'>): Promise<TargetsView> {
-    return this.client.call(ctx, 'set_targets', args, { version: '1.6' });
+    return this.call(ctx, 'set_targets', args, { version: '1.6' });
   }
 
   syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
-    return this.client.call(ctx, 'sync_image', args, { version: '1.1' });
+    return this.call(ctx, 'sync_image', args, { version: '1.1' });
   }
 
   /** The plan of a sync (planner.ts), changing nothing. */
   planSync(ctx: RequestContext, args: Omit<MethodArgs<'sync_image'>, 'dry_run'>): Promise<PlanView> {
-    return this.client.call(ctx, 'sync_image', { ...args, dry_run: true }, { version: '1.12' });
+    return this.call(ctx, 'sync_image', { ...args, dry_run: true }, { version: '1.12' });
   }
 
   /** The plan of the copies of an image to create (an upload, an import or an adoption), changing nothing. */
   planCreateImage(ctx: RequestContext, args: Omit<MethodArgs<'create_image'>, 'dry_run'>): Promise<PlanView> {
-    return this.client.call(ctx, 'create_image', { ...args, dry_run: true }, { version: '1.12' });
+    return this.call(ctx, 'create_image', { ...args, dry_run: true }, { version: '1.12' });
   }
 
   addLocation(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {
-    return this.client.call(ctx, 'add_location', args, {
+    return this.call(ctx, 'add_location', args, {
       version: args.accept_unverified ? '1.8' : '1.1',
     });
   }
 
   deleteLocation(ctx: RequestContext, args: MethodArgs<'delete_location'>): Promise<void> {
-    return this.client.call(ctx, 'delete_location', args, { version: '1.1' });
+    return this.call(ctx, 'delete_location', args, { version: '1.1' });
   }
 
   /** Forgets the image. */
   deleteImage(ctx: RequestContext, imageId: string): Promise<void> {
-    return this.client.call(ctx, 'delete_image', { image_id: imageId }, { version: '1.1' });
+    return this.call(ctx, 'delete_image', { image_id: imageId }, { version: '1.1' });
   }
 
   /** Deletes every copy from its cloud (a task each), then the image. */
@@ -196,16 +259,11 @@ export class ConductorAPI {
     ctx: RequestContext,
     imageId: string,
   ): Promise<{ image: ImageView; tasks: TaskView[] }> {
-    return this.client.call(
-      ctx,
-      'delete_image',
-      { image_id: imageId, delete_remote: true },
-      { version: '1.4' },
-    );
+    return this.call(ctx, 'delete_image', { image_id: imageId, delete_remote: true }, { version: '1.4' });
   }
 
   cancelTask(ctx: RequestContext, taskId: string): Promise<TaskView> {
-    return this.client.call(ctx, 'cancel_task', { task_id: taskId }, { version: '1.1' });
+    return this.call(ctx, 'cancel_task', { task_id: taskId }, { version: '1.1' });
   }
 
   /** Asks the conductor running a task (its host) to stop it. */
@@ -219,15 +277,15 @@ export class ConductorAPI {
   }
 
   listCloudImages(ctx: RequestContext, args: MethodArgs<'list_cloud_images'>): Promise<CloudImageView[]> {
-    return this.client.call(ctx, 'list_cloud_images', args, { version: '1.3' });
+    return this.call(ctx, 'list_cloud_images', args, { version: '1.3' });
   }
 
   refreshImage(ctx: RequestContext, imageId: string): Promise<ImageView> {
-    return this.client.call(ctx, 'refresh_image', { image_id: imageId }, { version: '1.3' });
+    return this.call(ctx, 'refresh_image', { image_id: imageId }, { version: '1.3' });
   }
 
   getMatrix(ctx: RequestContext, args: MethodArgs<'get_matrix'>): Promise<MatrixView> {
-    return this.client.call(ctx, 'get_matrix', args, { version: '1.3' });
+    return this.call(ctx, 'get_matrix', args, { version: '1.3' });
   }
 
   close(): Promise<void> {
@@ -235,22 +293,22 @@ export class ConductorAPI {
   }
 
   updateImage(ctx: RequestContext, args: MethodArgs<'update_image'>): Promise<ImageView> {
-    return this.client.call(ctx, 'update_image', args, { version: '1.4' });
+    return this.call(ctx, 'update_image', args, { version: '1.4' });
   }
 
   listMembers(ctx: RequestContext, imageId: string): Promise<MemberView[]> {
-    return this.client.call(ctx, 'list_members', { image_id: imageId }, { version: '1.4' });
+    return this.call(ctx, 'list_members', { image_id: imageId }, { version: '1.4' });
   }
 
   addMember(ctx: RequestContext, args: MethodArgs<'add_member'>): Promise<MemberView> {
-    return this.client.call(ctx, 'add_member', args, { version: '1.4' });
+    return this.call(ctx, 'add_member', args, { version: '1.4' });
   }
 
   deleteMember(ctx: RequestContext, args: MethodArgs<'delete_member'>): Promise<void> {
-    return this.client.call(ctx, 'delete_member', args, { version: '1.4' });
+    return this.call(ctx, 'delete_member', args, { version: '1.4' });
   }
 
   deleteCloud(ctx: RequestContext, cloud: string): Promise<void> {
-    return this.client.call(ctx, 'delete_cloud', { cloud }, { version: '1.4' });
+    return this.call(ctx, 'delete_cloud', { cloud }, { version: '1.4' });
   }
 }

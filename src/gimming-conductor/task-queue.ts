@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/context';
+import { dbTimeIn } from './db/clock';
 import { type CloudRow, type ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { CopyPlan } from './planner';
 import type { TaskEngine, TaskType } from './tasks/engine';
@@ -90,7 +91,8 @@ export class TaskQueue {
       updatedAt: now,
       startedAt: null,
       finishedAt: null,
-      leaseExpiresAt: new Date(now.getTime() + this.tasking.leaseS * 1000),
+      // On the database's clock (db/clock.ts).
+      leaseExpiresAt: dbTimeIn(this.tasking.leaseS),
       nextAttemptAt: null,
       // A context already acting through a trust (a task queuing more work) passes it on at once; a
       // request's own trust is attached when Keystone has made it (see submit).

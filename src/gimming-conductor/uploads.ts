@@ -16,6 +16,7 @@ import { conflict, describeError } from '../common/errors';
 import { getLogger } from '../common/log';
 import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
+import { DB_NOW, dbTimeIn } from './db/clock';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import type { ImageQueries } from './image-queries';
 import type { TaskQueue } from './task-queue';
@@ -109,7 +110,7 @@ export class UploadService {
         attempts: 1,
         agent: agent.address,
         startedAt: now,
-        leaseExpiresAt: new Date(now.getTime() + leaseS * 1000),
+        leaseExpiresAt: dbTimeIn(leaseS),
         // The API server receiving the data holds the lease, no conductor; and nobody goes on with an
         // upload once that server is gone: it needs no trust.
         conductor: null,
@@ -130,12 +131,12 @@ export class UploadService {
     const renewed = await this.db
       .createQueryBuilder()
       .update(TaskRow)
-      .set({ leaseExpiresAt: new Date(Date.now() + this.lease.leaseS * 1000) })
+      .set({ leaseExpiresAt: dbTimeIn(this.lease.leaseS) })
       .where("image_id = :id AND type = 'upload' AND status IN (:...states)", {
         id: image.id,
         states: UPLOADING_STATES,
       })
-      .andWhere('lease_expires_at IS NOT NULL AND lease_expires_at >= :now', { now: new Date() })
+      .andWhere(`lease_expires_at IS NOT NULL AND lease_expires_at >= ${DB_NOW}`)
       .execute();
     return { renewed: Boolean(renewed.affected) };
   }

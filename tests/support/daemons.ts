@@ -19,6 +19,11 @@ export interface DaemonOptions {
   extraConfig?: string;
   /** More environment for the agent of a zone (for example its own OS_METRICS__AGENT_PORT). */
   agentEnv?: Record<string, Record<string, string>>;
+  /**
+   * Another tree (a built checkout of an earlier release, support/old-release.ts) to run some commands
+   * from, by command name (gimming-api, gimming-conductor, gimming-agent, gimming-manage); default: this one.
+   */
+  roots?: Record<string, string>;
 }
 
 export interface LogLine {
@@ -116,7 +121,13 @@ ${this.opts.extraConfig ?? ''}
     writeFileSync(this.configPath, this.config(), { mode: 0o600 });
     execFileSync(
       process.execPath,
-      [join(REPO_ROOT, 'bin', 'gimming-manage'), '--config-file', this.configPath, 'db', 'sync'],
+      [
+        join(this.rootOf('gimming-manage'), 'bin', 'gimming-manage'),
+        '--config-file',
+        this.configPath,
+        'db',
+        'sync',
+      ],
       {
         stdio: ['ignore', 'ignore', 'inherit'],
       },
@@ -145,13 +156,18 @@ ${this.opts.extraConfig ?? ''}
     );
   }
 
+  /** The tree a command runs from (opts.roots, else this one). */
+  rootOf(command: string): string {
+    return this.opts.roots?.[command] ?? REPO_ROOT;
+  }
+
   spawn(name: string, command: string, env: Record<string, string>): ChildProcess {
     const out = openSync(this.logPath(name), 'a');
     // GIMMING_DAEMON_NODE_ARGS: extra node flags for the daemons, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env.GIMMING_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const child = spawn(
       process.execPath,
-      [...nodeArgs, join(REPO_ROOT, 'bin', command), '--config-file', this.configPath],
+      [...nodeArgs, join(this.rootOf(command), 'bin', command), '--config-file', this.configPath],
       {
         env: { ...process.env, ...env },
         stdio: ['ignore', out, out],

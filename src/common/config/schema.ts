@@ -10,7 +10,11 @@ import { apiOptions, cloudCredentialsOptions, healthcheckOptions } from './group
 import { agentOptions } from './groups/agent';
 import { conductorOptions, quotaOptions } from './groups/conductor';
 import { keystoneAuthtokenOptions, osloPolicyOptions } from './groups/identity';
-import { osloMessagingNotificationsOptions, osloMessagingRabbitOptions } from './groups/messaging';
+import {
+  osloMessagingNotificationsOptions,
+  osloMessagingRabbitOptions,
+  upgradeLevelsOptions,
+} from './groups/messaging';
 import { metricsOptions } from './groups/metrics';
 import { importFilteringOptions, keyManagerOptions, projectCloudsOptions } from './groups/outbound';
 import { databaseOptions, defaultOptions } from './groups/service';
@@ -33,6 +37,7 @@ export const SCHEMA = {
   quota: quotaOptions,
   oslo_messaging_rabbit: osloMessagingRabbitOptions,
   oslo_messaging_notifications: osloMessagingNotificationsOptions,
+  upgrade_levels: upgradeLevelsOptions,
   import_filtering: importFilteringOptions,
   project_clouds: projectCloudsOptions,
   key_manager: keyManagerOptions,

@@ -58,6 +58,11 @@ export class RpcClient {
     });
   }
 
+  /** The timeout of a call that names none. */
+  get timeoutMs(): number {
+    return this.defaultTimeoutMs;
+  }
+
   private onReply(msg: ConsumeMessage | null): void {
     if (!msg) return;
     const id = msg.properties.correlationId as string | undefined;

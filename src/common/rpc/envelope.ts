@@ -33,6 +33,18 @@ export function versionCompatible(serverVersion: string, wanted: string): boolea
   return sMajor === wMajor && (wMinor ?? 0) <= (sMinor ?? 0);
 }
 
+/** Orders two `major.minor` versions (negative: `a` is older). */
+export function compareVersions(a: string, b: string): number {
+  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
+  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
+  return aMajor !== bMajor ? aMajor - bMajor : aMinor - bMinor;
+}
+
+/** Whether `version` is `major.minor`. */
+export function isVersion(version: string): boolean {
+  return /^\d{1,4}\.\d{1,4}$/.test(version);
+}
+
 export function encode(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }

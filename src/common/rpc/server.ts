@@ -1,9 +1,12 @@
 /**
  * RPC server: consumes one topic's durable queue and dispatches each message to an endpoint method.
  *
- * A message is acknowledged only after its handler has finished, so whatever the handler committed to
- * the database is done before the message leaves the queue; a server that dies mid-way leaves the message
- * for another server. Arguments are validated by the endpoint's own schema before the handler runs.
+ * A call (a message with a reply queue) is acknowledged as its handler starts, as oslo.messaging does:
+ * a call is run at most once. A server that dies after its handler committed and before it answered
+ * leaves nothing for another server to run again (the caller gets a timeout and can look at what was
+ * done); what must outlive a conductor is a task in the database, under a lease, never a message. A cast
+ * is acknowledged once handled, so that a persistent one survives a server that dies before it ran.
+ * Arguments are validated by the endpoint's own schema before the handler runs.
  */
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
@@ -114,6 +117,9 @@ export class RpcServer {
   private async onMessage(msg: ConsumeMessage, side?: RpcSideQueue): Promise<void> {
     const channel = this.channel as ChannelWrapper;
     this.inFlight += 1;
+    const replyTo = msg.properties.replyTo as string | undefined;
+    // At most once: acknowledged before anything runs (see the top of this file).
+    if (replyTo) channel.ack(msg);
     let envelope: RpcEnvelope | undefined;
     let reply: RpcReply;
     let ctx: RequestContext | undefined;
@@ -150,7 +156,6 @@ export class RpcServer {
         reply = await runWithContext(known, () => this.handle(known, message));
       }
     }
-    const replyTo = msg.properties.replyTo as string | undefined;
     try {
       if (replyTo) {
         await channel.sendToQueue(replyTo, encode(reply!), {
@@ -162,7 +167,7 @@ export class RpcServer {
     } catch (err) {
       log.warn({ reason: describeError(err) }, 'could not send an RPC reply');
     } finally {
-      channel.ack(msg);
+      if (!replyTo) channel.ack(msg);
       this.inFlight -= 1;
     }
   }

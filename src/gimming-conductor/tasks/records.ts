@@ -5,7 +5,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { type GimmingError, asGimmingError } from '../../common/errors';
 import { LocationRow, TaskRow } from '../db/entities';
-import { type RetryPolicy, nextAttempt } from './retry';
+import { dbTimeIn } from '../db/clock';
+import { type RetryPolicy, retryDelayS } from './retry';
 
 type LocationChange = Partial<Pick<LocationRow, 'status' | 'remoteId' | 'taskId'>>;
 
@@ -83,7 +84,9 @@ export async function recordFailure(
     const fresh = await db.getRepository(TaskRow).findOneBy({ id: task.id });
     retryAnyway = Boolean(fresh?.trustId);
   }
-  const retryAt = opts.retry ? nextAttempt(opts.retry, error, opts.attempts, now, retryAnyway) : undefined;
+  const delayS = opts.retry ? retryDelayS(opts.retry, error, opts.attempts, retryAnyway) : undefined;
+  // Due on the database's clock (db/clock.ts); retryAt, this conductor's idea of it, is for the log.
+  const retryAt = delayS === undefined ? undefined : new Date(now.getTime() + delayS * 1000);
   const cancelled = error.code === 'gimming.task.cancelled';
   // An attempt counts even when it failed before it could record its start (no agent, no cloud).
   const errorFields = {
@@ -97,7 +100,7 @@ export async function recordFailure(
       await m.update(
         TaskRow,
         { id: task.id },
-        { ...errorFields, status: 'pending', nextAttemptAt: retryAt, leaseExpiresAt: null },
+        { ...errorFields, status: 'pending', nextAttemptAt: dbTimeIn(delayS ?? 0), leaseExpiresAt: null },
       );
       if (opts.location)
         await m.update(LocationRow, locationOf(task), { ...opts.location.retry, updatedAt: now });

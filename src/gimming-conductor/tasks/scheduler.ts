@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { RequestContext } from '../../common/context';
 import { GimmingError, describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
+import { DB_NOW, dbTimeIn } from '../db/clock';
 import { TaskRow } from '../db/entities';
 import type { Trusts } from '../trusts';
 import type { TaskEngine, TaskType } from './engine';
@@ -65,14 +66,13 @@ export class TaskScheduler {
   async scan(): Promise<void> {
     const room = this.engine.freeSlots;
     if (room <= 0) return;
-    const now = new Date();
+    // Leases and due times on the database's clock (db/clock.ts), not this conductor's.
     const due = await this.db
       .getRepository(TaskRow)
       .createQueryBuilder('t')
-      .where('(t.lease_expires_at IS NULL OR t.lease_expires_at < :now)', { now })
+      .where(`(t.lease_expires_at IS NULL OR t.lease_expires_at < ${DB_NOW})`)
       .andWhere(
-        "((t.status = 'pending' AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= :now)) OR t.status IN ('running', 'cancelling'))",
-        { now },
+        `((t.status = 'pending' AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= ${DB_NOW})) OR t.status IN ('running', 'cancelling'))`,
       )
       .orderBy('t.created_at', 'ASC')
       .limit(room)
@@ -82,8 +82,8 @@ export class TaskScheduler {
       const claimed = await this.db
         .createQueryBuilder()
         .update(TaskRow)
-        .set({ conductor: this.host, leaseExpiresAt: new Date(Date.now() + this.leaseS * 1000) })
-        .where('id = :id AND (lease_expires_at IS NULL OR lease_expires_at < :now)', { id: task.id, now })
+        .set({ conductor: this.host, leaseExpiresAt: dbTimeIn(this.leaseS) })
+        .where(`id = :id AND (lease_expires_at IS NULL OR lease_expires_at < ${DB_NOW})`, { id: task.id })
         .execute();
       if (!claimed.affected) continue; // another conductor was quicker
       let ctx: RequestContext;

@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.12', fingerprint: '896d086cd38e8749' },
+  conductor: { version: '1.13', fingerprint: 'a49d81759aeaefa5' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '8ee0a84b135374a7' },
 };

@@ -38,7 +38,9 @@ export const conductorOptions = {
     1,
   ),
   task_retry_delay: int(
-    'Seconds before the first retry of a task; each further retry waits twice as long (at most 10 minutes).',
+    'Seconds before the first retry of a task at most; the ceiling doubles with each further retry (up to ' +
+      '10 minutes), and each retry waits a random time below it (full jitter), so that tasks failed together ' +
+      'do not come back together.',
     5,
     1,
   ),

@@ -34,3 +34,16 @@ export const osloMessagingNotificationsOptions = {
     ['notifications'],
   ),
 } as const satisfies GroupSpec;
+
+export const upgradeLevelsOptions = {
+  conductor: str(
+    'The highest conductor RPC version this service sends, as in nova: "auto" (the oldest version of the ' +
+      'conductors alive, as they record themselves in the database; asked of a conductor every 30 s), a ' +
+      'version (major.minor, for example 1.12) to pin it by hand, or empty for no cap. A call that needs a ' +
+      'newer version than the cap is refused (409 gimming.rpc.version_capped) rather than sent to a ' +
+      'conductor that cannot serve it; every other call is sent at the version it needs, which every newer ' +
+      'conductor serves. Read by gimming-api. Daemons older than this option refuse a configuration file ' +
+      'that names [upgrade_levels]: set it only in the files of upgraded daemons.',
+    'auto',
+  ),
+} as const satisfies GroupSpec;
