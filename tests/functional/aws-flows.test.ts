@@ -7,20 +7,20 @@
  * or S3, nor in the agents' staging areas.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AwsStandin, type StandinState } from '../support/aws-standin';
+import { gimming } from '../support/cli';
 import { TERMINAL, waitForTasks } from '../support/flows';
 import { http as call, waitFor } from '../support/http';
 import { useStack } from '../support/stack';
 
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';
-const BIN = resolve(__dirname, '../../../bin/gimming');
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex');
 
 /** PUTs an image's data with Content-Length. */
@@ -359,27 +359,10 @@ describe('EC2 flows, through the daemons', function () {
     assert.equal(task.error.code, 'gimming.cloud.import_refused', JSON.stringify(task));
     assert.ok(task.error.message.includes(reason), JSON.stringify(task));
     // `gimming task show` shows the same reason.
-    const shown = await new Promise<string>((done, fail) =>
-      execFile(
-        process.execPath,
-        [BIN, 'task', 'show', task.id, '-f', 'json'],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: tmp,
-            XDG_CACHE_HOME: join(tmp, 'cache'),
-            OS_AUTH_URL: stack.bed.auth_url,
-            OS_TOKEN: stack.demo.id,
-            OS_PROJECT_ID: stack.demo.projectId,
-            OS_ENDPOINT_OVERRIDE: stack.api,
-          },
-          cwd: tmp,
-        },
-        (err, stdout, stderr) => (err ? fail(new Error(`${err.message}: ${stderr}`)) : done(stdout)),
-      ),
-    );
-    const fields = JSON.parse(shown) as Record<string, unknown>;
-    assert.ok(String(fields.error).includes(reason), shown);
+    const shown = await gimming(stack, stack.demo, tmp, ['task', 'show', task.id, '-f', 'json']);
+    assert.equal(shown.code, 0, shown.stderr);
+    const fields = JSON.parse(shown.stdout) as Record<string, unknown>;
+    assert.ok(String(fields.error).includes(reason), shown.stdout);
     assert.equal(fields.stage, 'import', 'the stage it failed in');
     await nothingLeft(EAST, before);
     assert.deepEqual(staged(), []);
@@ -396,27 +379,16 @@ describe('EC2 flows, through the daemons', function () {
     );
     const reason = 'ClientError: Disk validation failed';
     await standin.control('POST', 'faults', { task: 'import', region: EAST, statusMessage: reason });
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
-      execFile(
-        process.execPath,
-        [BIN, 'image', 'sync', id, '--target', 'ec2-east', '--wait', '-f', 'json'],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: tmp,
-            XDG_CACHE_HOME: join(tmp, 'cache'),
-            OS_AUTH_URL: stack.bed.auth_url,
-            OS_TOKEN: stack.demo.id,
-            OS_PROJECT_ID: stack.demo.projectId,
-            OS_ENDPOINT_OVERRIDE: stack.api,
-          },
-          cwd: tmp,
-          timeout: 180000,
-        },
-        (err, stdout, stderr) =>
-          done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
-      ),
-    );
+    const run = await gimming(stack, stack.demo, tmp, [
+      'image',
+      'sync',
+      id,
+      '--target',
+      'ec2-east',
+      '--wait',
+      '-f',
+      'json',
+    ]);
     assert.equal(run.code, 1, `exit ${run.code}\n${run.stdout}\n${run.stderr}`);
     assert.match(run.stderr, /1 of 1 tasks did not succeed/, run.stderr);
     assert.ok(run.stderr.includes(reason), run.stderr);

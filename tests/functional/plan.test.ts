@@ -7,19 +7,19 @@
  * no path produces is refused before any byte, with the reason, creating nothing.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AwsStandin } from '../support/aws-standin';
+import { gimming as runGimming } from '../support/cli';
 import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { useStack } from '../support/stack';
 
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';
-const BIN = resolve(__dirname, '../../../bin/gimming');
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex');
 
 describe('plans of copies between kinds of clouds, through the daemons', function () {
@@ -101,28 +101,7 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
   }
 
   /** Runs the `gimming` CLI as the demo user: its exit code and output. */
-  function gimming(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) =>
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: tmp,
-            XDG_CACHE_HOME: join(tmp, 'cache'),
-            OS_AUTH_URL: stack.bed.auth_url,
-            OS_TOKEN: stack.demo.id,
-            OS_PROJECT_ID: stack.demo.projectId,
-            OS_ENDPOINT_OVERRIDE: stack.api,
-          },
-          cwd: tmp,
-        },
-        (err, stdout, stderr) =>
-          done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
-  }
+  const gimming = (args: string[]) => runGimming(stack, stack.demo, tmp, args);
 
   /** The part of a target's plan a task records. */
   const recorded = (t: any) => ({
