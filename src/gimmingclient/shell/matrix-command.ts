@@ -1,6 +1,6 @@
 /**
  * `gimming matrix`: images x clouds, the state of each copy in one table. In a table, each cloud's column
- * says under its name the kind of cloud it is (openstack, aws, gcp: the types of `cloud create --type`);
+ * says after its name the kind of cloud it is (openstack, aws, gcp: the types of `cloud create --type`);
  * the other formats key the cells by cloud name only.
  */
 import type { Command } from 'commander';
@@ -32,7 +32,7 @@ export function registerMatrixCommand(program: Command, shell: Shell, run: Run):
       const cloudNames = m.clouds.map((c) => c.name);
       const types = new Map(clouds.map((c) => [c.id, c.type]));
       const headers = Object.fromEntries(
-        m.clouds.map((c) => [c.name, types.has(c.id) ? `${c.name}\n(${types.get(c.id)})` : c.name]),
+        m.clouds.map((c) => [c.name, types.has(c.id) ? `${c.name} (${types.get(c.id)})` : c.name]),
       );
       const rows = m.images.map((i) => ({
         Image: i.name,
