@@ -482,7 +482,7 @@ describe('the gimming command line', function () {
           '--bucket',
           gce.bucket('operator'),
           '--storage-location',
-          'us',
+          'europe-west1',
           '--family',
           'cli-images',
         ],
@@ -500,7 +500,7 @@ describe('the gimming command line', function () {
         made['cli-gce'].storage_location,
         made['cli-gce'].family,
       ],
-      ['gcp', gce.projects.operator.id, 'us', 'cli-images'],
+      ['gcp', gce.projects.operator.id, 'europe-west1', 'cli-images'],
     );
     const badProject = await asAdmin([
       'cloud',
@@ -572,6 +572,9 @@ describe('the gimming command line', function () {
     const image = state.images.find((i) => i.image.labels?.gimming_image_id === adoptedId);
     assert.equal(image?.image.status, 'READY', JSON.stringify(state.images));
     assert.equal(image?.project, gce.projects.operator.id);
+    // Made where the cloud says, in its family.
+    const fields = image?.image as { storageLocations?: string[]; family?: string } | undefined;
+    assert.deepEqual([fields?.storageLocations, fields?.family], [['europe-west1'], 'cli-images']);
     assert.deepEqual(state.objects, [], 'no object left in the bucket');
 
     // The copies go again, and the clouds with them: the tests that follow see zone-a and zone-b only.

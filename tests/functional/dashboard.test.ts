@@ -712,7 +712,7 @@ describe('the web dashboard with Glance, EC2 and GCE clouds (Chromium)', functio
     // The key file, read in the page: it fills the key's field.
     await dialog.locator('input[name=project]').fill(gce.projects.project.id);
     await dialog.locator('input[name=bucket]').fill(gce.bucket('project'));
-    await dialog.locator('input[name=storage_location]').fill('us');
+    await dialog.locator('input[name=storage_location]').fill('eu');
     await dialog.locator('input[name=family]').fill('dash-images');
     await dialog.locator('input[name=c_key_file]').setInputFiles(gce.keyFile('project'));
     await waitFor('the key to be read from its file', async () =>
@@ -743,7 +743,7 @@ describe('the web dashboard with Glance, EC2 and GCE clouds (Chromium)', functio
     assert.equal(created.region_name, 'global');
     assert.equal(created.project, gce.projects.project.id);
     assert.equal(created.bucket, gce.bucket('project'));
-    assert.equal(created.storage_location, 'us');
+    assert.equal(created.storage_location, 'eu');
     assert.equal(created.family, 'dash-images');
     assert.equal(created.credentials_ref, null, 'the key is not stored');
     const stored: string = await page.evaluate(
@@ -810,6 +810,10 @@ describe('the web dashboard with Glance, EC2 and GCE clouds (Chromium)', functio
     assert.equal(inGce?.project, gce.projects.project.id, JSON.stringify(state.images));
     assert.equal(inGce?.image.status, 'READY');
     assert.equal(inGce?.image.labels?.gimming_image_id, imageId);
+    // The cloud's storage location and family, on the image GCE made.
+    const made = inGce?.image as { storageLocations?: string[]; family?: string } | undefined;
+    assert.deepEqual(made?.storageLocations, ['eu']);
+    assert.equal(made?.family, 'dash-images');
     assert.deepEqual(state.objects, [], 'no object left in the bucket');
     const ec2Copy = await location(stack.api, stack.demo.id, imageId, 'ec2-east');
     assert.match(ec2Copy.image_id, /^ami-[0-9a-f]+$/);
