@@ -44,3 +44,14 @@ export function formText(form: FormData, name: string, fallback = ''): string {
   const value = form.get(name);
   return typeof value === 'string' && value !== '' ? value : fallback;
 }
+
+/** A kind of cloud as a column or card says it: a short tag, and the service it stands for. */
+export const KINDS: Record<string, { tag: string; service: string }> = {
+  openstack: { tag: 'Glance', service: 'OpenStack Glance' },
+  aws: { tag: 'EC2', service: 'AWS EC2' },
+  gcp: { tag: 'GCE', service: 'Google Compute Engine' },
+};
+
+export function kindOf(type: string): { tag: string; service: string } {
+  return KINDS[type] ?? { tag: type, service: type };
+}

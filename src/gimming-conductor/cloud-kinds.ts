@@ -9,59 +9,25 @@
  * default image family); a shared one is reached with the application default credentials of its zone's
  * agent hosts, a project one with the service-account key in its secret (or given with each request).
  */
-import { PROJECT_ID_RE } from '../common/cloud-credentials/gcp-key';
+import {
+  AWS_REGION_RE,
+  GCE_NAME_RE,
+  GCS_LOCATION_RE,
+  PROJECT_ID_RE,
+  bucketNameProblem,
+  gcsBucketNameProblem,
+} from '../common/cloud-names';
 import { GimmingError } from '../common/errors';
 import type { CloudView, MethodArgs } from './rpc-schemas';
+
+// The naming rules live in common/cloud-names.ts (the dashboard checks its form with them too).
+export { bucketNameProblem, gcsBucketNameProblem };
 
 export const CLOUD_TYPES = ['openstack', 'aws', 'gcp'] as const;
 export type CloudType = (typeof CLOUD_TYPES)[number];
 
 /** The settings a cloud's driver reads (CloudRef.options), by name; never credentials. */
 export type CloudOptions = Record<string, string>;
-
-// A region code as AWS names them: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-5, cn-north-1.
-const AWS_REGION_RE = /^[a-z]{2}(-[a-z]+){1,3}-\d{1,2}$/;
-
-const BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
-const BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
-
-/**
- * Why a name is not a general purpose S3 bucket name (AWS's naming rules), or null when it is one. Dots
- * are allowed (they are valid), though path-style requests are then the only TLS-safe way to reach it.
- */
-export function bucketNameProblem(name: string): string | null {
-  if (name.length < 3 || name.length > 63) return 'it must be 3 to 63 characters long';
-  if (!/^[a-z0-9.-]+$/.test(name)) return 'it may hold only lowercase letters, digits, dots and hyphens';
-  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name))
-    return 'it must begin and end with a letter or a digit';
-  if (name.includes('..')) return 'it must not have two adjacent dots';
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'it must not have the form of an IP address';
-  const prefix = BUCKET_PREFIXES.find((p) => name.startsWith(p));
-  if (prefix) return `it must not begin with ${prefix}`;
-  const suffix = BUCKET_SUFFIXES.find((s) => name.endsWith(s));
-  if (suffix) return `it must not end with ${suffix}`;
-  return null;
-}
-
-// A GCE resource name (an image family): RFC 1035, at most 63 characters.
-const GCE_NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-// A Cloud Storage location: a multi-region (us, eu, asia), a dual-region (nam4) or a region (europe-west1).
-const GCS_LOCATION_RE = /^[a-z]{2,}\d*(-[a-z]+\d+)?$/;
-
-/** Why a name is not a Cloud Storage bucket name (Google's naming rules), or null when it is one. */
-export function gcsBucketNameProblem(name: string): string | null {
-  if (!/^[a-z0-9._-]+$/.test(name))
-    return 'it may hold only lowercase letters, digits, dots, hyphens and underscores';
-  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name))
-    return 'it must begin and end with a letter or a digit';
-  const longest = Math.max(...name.split('.').map((p) => p.length));
-  if (name.length < 3 || longest > 63 || name.length > 222)
-    return 'it must be 3 to 63 characters long (222 with dots, 63 between two dots)';
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'it must not have the form of an IP address';
-  if (name.startsWith('goog')) return 'it must not begin with goog';
-  if (/g[o0]{2}gle/.test(name)) return 'it must not hold google or a misspelling of it';
-  return null;
-}
 
 function invalid(code: string, message: string): GimmingError {
   return new GimmingError(code, 400, message);

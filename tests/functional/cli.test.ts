@@ -2,7 +2,9 @@
  * The `gimming` command line, run as a subprocess the way a user runs it, against the real daemons,
  * Keystone and both Glance zones: clouds.yaml and OS_* environment authentication, token and application
  * credential, the endpoint from the Keystone catalog, every command's output in json and table format,
- * errors, --wait, the local cache, and the progress bar under a pseudo-terminal.
+ * errors, --wait, the local cache, and the progress bar under a pseudo-terminal. Its zone-b agents also
+ * reach the EC2 and the GCE stand-ins: an aws and a gcp cloud registered with the command, an image
+ * synced into them, and the matrix saying the kind of each of its columns.
  *
  * The test's API has a catalog entry of its own (type image-manager) in a Keystone region the test makes
  * and removes, so the command finds it through the catalog while `npm run demo`'s API holds the test
@@ -14,7 +16,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { http } from '../support/http';
+import { AwsStandin } from '../support/aws-standin';
+import { GceStandin } from '../support/gce-standin';
+import { http, waitFor } from '../support/http';
 import { type Glance, type Token, issueToken } from '../support/openstack';
 import { useStack } from '../support/stack';
 import type { Testbed } from '../support/testbed';
@@ -76,10 +80,30 @@ describe('the gimming command line', function () {
     return parsed;
   }
 
+  const aws = new AwsStandin({ minDurationMs: 500, tickMs: 100 });
+  const gce = new GceStandin({ insertMs: 500 });
+  before(async function () {
+    this.timeout(60000);
+    await Promise.all([aws.start(), gce.start()]);
+  });
+  after(async () => {
+    await Promise.all([aws.stop(), gce.stop()]);
+  });
+
   // The test registers the clouds itself, through the command line. Its API's catalog entry is made once
   // the port is picked, before the daemons start.
   const stack = useStack({
     registerClouds: false,
+    agentEnv: () => ({
+      'zone-b': {
+        ...aws.agentEnv(),
+        OS_AGENT__ENABLED_DRIVERS: 'openstack,aws,gcp',
+        OS_GCP__COMPUTE_ENDPOINT: gce.computeUrl,
+        OS_GCP__STORAGE_ENDPOINT: gce.storageUrl,
+        OS_GCP__OPERATION_POLL_INTERVAL: '100',
+        GOOGLE_APPLICATION_CREDENTIALS: gce.keyFile('operator'),
+      },
+    }),
     beforeStart: async (s) => {
       bed = s.bed;
       admin = await issueToken(bed, bed.users.admin);
@@ -437,6 +461,132 @@ describe('the gimming command line', function () {
     const json = await both(['matrix']);
     const row = json.find((r: any) => r.ID === adoptedId);
     assert.deepEqual(row, { Image: 'cli-shared', ID: adoptedId, 'zone-a': 'active', 'zone-b': 'active' });
+  });
+
+  it('registers an aws and a gcp cloud, syncs into both, and the matrix says the kind of each column', async () => {
+    const made: Record<string, any> = {};
+    for (const [name, args] of [
+      [
+        'cli-ec2',
+        ['--type', 'aws', '--region', 'us-east-1', '--bucket', aws.bucket('operator', 'us-east-1')],
+      ],
+      [
+        'cli-gce',
+        [
+          '--type',
+          'gcp',
+          '--region',
+          'global',
+          '--gcp-project',
+          gce.projects.operator.id,
+          '--bucket',
+          gce.bucket('operator'),
+          '--storage-location',
+          'europe-west1',
+          '--family',
+          'cli-images',
+        ],
+      ],
+    ] as const) {
+      const res = await asAdmin(['cloud', 'create', name, '--zone', 'zone-b', ...args, '-f', 'json']);
+      assert.equal(res.code, 0, res.stderr);
+      made[name] = JSON.parse(res.stdout);
+    }
+    assert.equal(made['cli-ec2'].type, 'aws');
+    assert.deepEqual(
+      [
+        made['cli-gce'].type,
+        made['cli-gce'].project,
+        made['cli-gce'].storage_location,
+        made['cli-gce'].family,
+      ],
+      ['gcp', gce.projects.operator.id, 'europe-west1', 'cli-images'],
+    );
+    const badProject = await asAdmin([
+      'cloud',
+      'create',
+      'cli-gce-bad',
+      '--type',
+      'gcp',
+      '--region',
+      'global',
+      '--gcp-project',
+      'My_Project',
+      '--bucket',
+      gce.bucket('operator'),
+    ]);
+    assert.equal(badProject.code, 1);
+    assert.match(badProject.stderr, /needs project: a Google Cloud project ID.*\(HTTP 400\)/);
+    await waitFor(
+      'the agents of zone-b to serve both',
+      async () => {
+        const listed = JSON.parse((await asDemo(['cloud', 'list', '-f', 'json'])).stdout);
+        const up = listed.filter((c: any) => ['cli-ec2', 'cli-gce'].includes(c.Name) && c['Agents Up'] > 0);
+        return up.length === 2 ? true : undefined;
+      },
+      60000,
+    );
+    const sync = await asDemo([
+      'image',
+      'sync',
+      adoptedId,
+      '--target',
+      'cli-ec2',
+      '--target',
+      'cli-gce',
+      '--wait',
+      '-f',
+      'json',
+    ]);
+    assert.equal(sync.code, 0, sync.stderr);
+
+    const table = await asDemo(['matrix', '--name', 'cli-shared']);
+    assert.equal(table.code, 0, table.stderr);
+    const lines = table.stdout.split('\n');
+    // The head: the cloud names, each with its kind.
+    assert.match(
+      lines[1] ?? '',
+      /^\| Image +\| ID +\| cli-ec2 \(aws\) +\| cli-gce \(gcp\) +\| zone-a \(openstack\) +\| zone-b \(openstack\) +\|$/,
+    );
+    assert.match(table.stdout, /\| cli-shared +\| [0-9a-f-]{36} \| ok +\| ok +\| ok +\| ok +\|/);
+    // The other formats key the cells by cloud name alone; -c takes the names too.
+    const json = await both(['matrix', '--name', 'cli-shared']);
+    assert.deepEqual(json, [
+      {
+        Image: 'cli-shared',
+        ID: adoptedId,
+        'cli-ec2': 'active',
+        'cli-gce': 'active',
+        'zone-a': 'active',
+        'zone-b': 'active',
+      },
+    ]);
+    const picked = await asDemo(['matrix', '--name', 'cli-shared', '-c', 'cli-gce', '-c', 'Image']);
+    assert.equal(picked.code, 0, picked.stderr);
+    assert.match(picked.stdout, /\| cli-gce \(gcp\) +\| Image +\|/);
+
+    // In the clouds themselves: an AMI in EC2, a READY image in the project's GCE, no transfer left.
+    const shown = await both(['image', 'show', adoptedId]);
+    assert.equal(shown.available_in, 'cli-ec2, cli-gce, zone-a, zone-b');
+    const state = await gce.state();
+    const image = state.images.find((i) => i.image.labels?.gimming_image_id === adoptedId);
+    assert.equal(image?.image.status, 'READY', JSON.stringify(state.images));
+    assert.equal(image?.project, gce.projects.operator.id);
+    // Made where the cloud says, in its family.
+    const fields = image?.image as { storageLocations?: string[]; family?: string } | undefined;
+    assert.deepEqual([fields?.storageLocations, fields?.family], [['europe-west1'], 'cli-images']);
+    assert.deepEqual(state.objects, [], 'no object left in the bucket');
+
+    // The copies go again, and the clouds with them: the tests that follow see zone-a and zone-b only.
+    const kept = await asDemo(['image', 'set-clouds', adoptedId, 'zone-a', 'zone-b', '--wait']);
+    assert.equal(kept.code, 0, kept.stderr);
+    await waitFor('GCE to hold no image', async () =>
+      (await gce.state()).images.length === 0 ? true : undefined,
+    );
+    for (const name of ['cli-ec2', 'cli-gce']) {
+      const removed = await asAdmin(['cloud', 'delete', name]);
+      assert.equal(removed.code, 0, removed.stderr);
+    }
   });
 
   it('searches the cached listing without a round trip, and says how old it is', async () => {

@@ -3,6 +3,11 @@
  * upload into two clouds, tick a third (a project cloud with session-only credentials) and Save, untick
  * and Save, a refused Save, cancel a task, an expired token, keyboard-only use, an image name that is
  * markup, the security headers and axe-core on every page (dashboard-scale.test.ts: 10,000 images).
+ * Then, on a stack whose zone-b agents reach the EC2 and the GCE stand-ins: a project's GCE cloud added
+ * through the form (its fields checked in the page by the server's rules, its service-account key read
+ * from the key file, for the session only), and a matrix of Glance, EC2 and GCE columns, each saying its
+ * kind, into which an image is copied by ticking and saving; a GCE copy deleted behind GIMinG's back
+ * shows as missing.
  * The screenshots of doc/source/user/dashboard.rst are taken here.
  */
 import assert from 'node:assert/strict';
@@ -22,8 +27,10 @@ import {
   screenshot,
   watchedPage,
 } from '../support/browser';
+import { AwsStandin } from '../support/aws-standin';
 import type { DaemonSet } from '../support/daemons';
 import { location } from '../support/flows';
+import { GceStandin } from '../support/gce-standin';
 import { http as call, waitFor } from '../support/http';
 import { rawRequest } from '../support/raw-http';
 import { Glance, type Token, issueToken } from '../support/openstack';
@@ -556,5 +563,294 @@ describe('the web dashboard (Chromium)', function () {
     await call('DELETE', `${keystone}/users/${demo.userId}/application_credentials/${credential.id}`, {
       token: demo.id,
     });
+  });
+});
+
+describe('the web dashboard with Glance, EC2 and GCE clouds (Chromium)', function () {
+  this.timeout(120000);
+  const aws = new AwsStandin({ minDurationMs: 500, tickMs: 100 });
+  const gce = new GceStandin({ insertMs: 500 });
+  before(async function () {
+    this.timeout(60000);
+    await Promise.all([aws.start(), gce.start()]);
+  });
+  after(async () => {
+    await Promise.all([aws.stop(), gce.stop()]);
+  });
+  const stack = useStack({
+    extraConfig:
+      '[conductor]\nrefresh_interval = 0\nremote_cache_time = 0\n' +
+      // The project's key names the stand-in's token endpoint, on loopback.
+      '[project_clouds]\nallowed_private_networks = 127.0.0.0/8\n',
+    agentEnv: () => ({
+      'zone-b': {
+        ...aws.agentEnv(),
+        OS_AGENT__ENABLED_DRIVERS: 'openstack,aws,gcp',
+        OS_GCP__COMPUTE_ENDPOINT: gce.computeUrl,
+        OS_GCP__STORAGE_ENDPOINT: gce.storageUrl,
+        OS_GCP__OPERATION_POLL_INTERVAL: '100',
+        GOOGLE_APPLICATION_CREDENTIALS: gce.keyFile('operator'),
+      },
+    }),
+  });
+  let browser: Browser;
+  let page: Page;
+  let problems: PageProblems;
+  let work: string;
+  const name = `kinds-${randomBytes(3).toString('hex')}`;
+  const gceCloud = `dash-gce-${randomBytes(3).toString('hex')}`;
+  let imageId = '';
+
+  const cell = (image: string, cloud: string) =>
+    page.getByRole('checkbox', { name: `${image} in ${cloud}`, exact: true });
+  const cellWords = (image: string, cloud: string) =>
+    page.locator('td', { has: cell(image, cloud) }).locator('.words');
+  const goTo = async (route: string) => {
+    await page.click(`nav[aria-label="Pages"] a[href="#/${route}"]`);
+    await page.locator('main h1').first().waitFor();
+  };
+
+  before(async function () {
+    this.timeout(120000);
+    work = mkdtempSync(join(tmpdir(), 'gimming-dashboard-kinds-'));
+    const ec2 = await call('POST', `${stack.api}/v1/clouds`, {
+      token: stack.admin.id,
+      json: {
+        name: 'ec2-east',
+        type: 'aws',
+        region_name: 'us-east-1',
+        zone: 'zone-b',
+        bucket: aws.bucket('operator', 'us-east-1'),
+      },
+    });
+    assert.equal(ec2.status, 201, ec2.text);
+    await waitFor(
+      'the EC2 cloud to show its capabilities',
+      async () =>
+        (await call('GET', `${stack.api}/v1/clouds/ec2-east`, { token: stack.admin.id })).body
+          ?.capabilities ?? undefined,
+      60000,
+    );
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ({ page, problems } = await watchedPage(context));
+    await page.goto(`${stack.api}/dashboard/`);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    assert.ok(await logInAs(page, stack.bed.users.demo), 'logged in');
+  });
+
+  after(async function () {
+    this.timeout(60000);
+    await browser?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  afterEach(() => {
+    assert.deepEqual(problems.errors, [], 'no script error or CSP violation in the page');
+    assert.deepEqual(problems.dialogs, [], 'no alert() ran');
+  });
+
+  it("checks a GCE cloud's fields in the page by the server's rules, and sends nothing it would refuse", async () => {
+    await goTo('clouds');
+    await page.getByRole('button', { name: 'Add a project cloud' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a project cloud' });
+    await dialog.getByRole('radio', { name: 'Google Compute Engine' }).check();
+    assert.equal(await dialog.locator('input[name=auth_url]').count(), 0, 'no Keystone URL for GCE');
+    assert.equal(
+      await dialog.locator('input[name=region_name]').count(),
+      0,
+      'no region: GCE images are global',
+    );
+    assert.equal(await dialog.getByRole('radio', { name: 'My own token' }).count(), 0);
+    await dialog.locator('input[name=name]').fill(gceCloud);
+    await dialog.locator('input[name=zone]').fill('zone-b');
+    const why = (field: string) =>
+      dialog.locator(`[name=${field}]`).evaluate((el: any): string => el.validationMessage);
+    const cases: Array<[string, string, RegExp]> = [
+      ['project', 'My_Project', /A Google Cloud project ID: 6 to 30 lowercase letters/],
+      ['project', 'abc', /A Google Cloud project ID/],
+      ['bucket', 'goog-transfers', /Not a Cloud Storage bucket name: it must not begin with goog\./],
+      ['bucket', 'Transfers', /Not a Cloud Storage bucket name: it may hold only lowercase letters/],
+      ['storage_location', 'Europe-West1', /A Cloud Storage location, such as us/],
+      ['family', '-images', /A GCE name: 1 to 63 lowercase letters/],
+      ['c_service_account_key', '{"type": "authorized_user"}', /not a service-account key/],
+      ['c_service_account_key', 'not json', /This is not JSON/],
+    ];
+    for (const [field, value, words] of cases) {
+      await dialog.locator(`[name=${field}]`).fill(value);
+      assert.match(await why(field), words, `${field} = ${value}`);
+    }
+    // The server's own answer to the same values: each refused, as the page said.
+    for (const [field, value, code] of [
+      ['project', 'My_Project', 'gimming.cloud.bad_project'] as const,
+      ['bucket', 'goog-transfers', 'gimming.cloud.bad_bucket'],
+      ['storage_location', 'Europe-West1', 'gimming.cloud.bad_storage_location'],
+      ['family', '-images', 'gimming.cloud.bad_family'],
+    ]) {
+      const res = await call('POST', `${stack.api}/v1/clouds`, {
+        token: stack.demo.id,
+        json: {
+          name: 'refused',
+          type: 'gcp',
+          region_name: 'global',
+          scope: 'project',
+          project: 'gimming-tenant',
+          bucket: 'gimming-tenant-transfer',
+          [field]: value,
+        },
+      });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.error.code, code);
+    }
+    const posted: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/v1/clouds')) posted.push(r.url());
+    });
+    await dialog.getByRole('button', { name: 'Add cloud' }).click();
+    await dialog.waitFor();
+    assert.deepEqual(posted, [], 'nothing sent while a field is refused');
+    // The key file, read in the page: it fills the key's field.
+    await dialog.locator('input[name=project]').fill(gce.projects.project.id);
+    await dialog.locator('input[name=bucket]').fill(gce.bucket('project'));
+    await dialog.locator('input[name=storage_location]').fill('eu');
+    await dialog.locator('input[name=family]').fill('dash-images');
+    // (The screenshot before the key is read: the documentation shows no private key, even a stand-in's.)
+    await dialog.locator('textarea[name=c_service_account_key]').fill('');
+    await screenshot(page, 'add-cloud-gce');
+    await dialog.locator('input[name=c_key_file]').setInputFiles(gce.keyFile('project'));
+    await waitFor('the key to be read from its file', async () =>
+      (await dialog.locator('textarea[name=c_service_account_key]').inputValue()).includes('service_account')
+        ? true
+        : undefined,
+    );
+    assert.equal(await why('c_service_account_key'), '');
+    for (const field of ['project', 'bucket', 'storage_location', 'family'])
+      assert.equal(await why(field), '');
+    await assertAccessible(page, 'the add-cloud dialog for GCE');
+  });
+
+  it('adds the GCE cloud with its service-account key for this session only, and shows what it is', async () => {
+    const dialog = page.getByRole('dialog', { name: 'Add a project cloud' });
+    await dialog.getByRole('button', { name: 'Add cloud' }).click();
+    const card = page.locator('article', { has: page.getByRole('heading', { name: gceCloud }) });
+    await card.waitFor();
+    await card.getByText('Google Compute Engine').waitFor();
+    await card.getByText(gce.projects.project.id, { exact: true }).waitFor();
+    await card.getByText(gce.bucket('project'), { exact: true }).waitFor();
+    await card.getByText('dash-images').waitFor();
+    await card.getByText('given for this session').waitFor();
+    const created = (await call('GET', `${stack.api}/v1/clouds/${gceCloud}`, { token: stack.demo.id })).body;
+    assert.equal(created.type, 'gcp');
+    assert.equal(created.scope, 'project');
+    assert.equal(created.region_name, 'global');
+    assert.equal(created.project, gce.projects.project.id);
+    assert.equal(created.bucket, gce.bucket('project'));
+    assert.equal(created.storage_location, 'eu');
+    assert.equal(created.family, 'dash-images');
+    assert.equal(created.credentials_ref, null, 'the key is not stored');
+    const stored: string = await page.evaluate(
+      'JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie',
+    );
+    assert.doesNotMatch(stored, /PRIVATE KEY/, 'the key is in the page memory only');
+    await page.getByRole('article', { name: 'ec2-east' }).getByText('AWS EC2').waitFor();
+    await page.getByRole('article', { name: 'zone-a', exact: true }).getByText('OpenStack Glance').waitFor();
+  });
+
+  it('shows a matrix of Glance, EC2 and GCE columns, and copies an image into EC2 and GCE by ticking', async () => {
+    await goTo('upload');
+    const file = join(work, `${name}.raw`);
+    writeFileSync(file, randomBytes(2 * 1024 * 1024));
+    await page.setInputFiles('input[type=file]', file);
+    await page.check(`input[name=target][value="${stack.cloudIds['zone-a']}"]`);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('heading', { name: 'Images' }).waitFor({ timeout: 30000 });
+    await waitFor('the upload to be active in zone-a', async () =>
+      (await cellWords(name, 'zone-a').textContent())?.startsWith('active') ? true : undefined,
+    );
+    // One column per cloud, each saying its kind.
+    const heads = await page
+      .locator('table.matrix thead th[data-kind]')
+      .evaluateAll((ths: any[]): Array<[string, string]> =>
+        ths.map((th) => [th.getAttribute('data-kind'), th.textContent]),
+      );
+    const kindOf = (cloud: string) => heads.find(([, text]) => text?.startsWith(cloud))?.[0];
+    assert.deepEqual(
+      ['zone-a', 'zone-b', 'ec2-east', gceCloud].map(kindOf),
+      ['openstack', 'openstack', 'aws', 'gcp'],
+      JSON.stringify(heads),
+    );
+    for (const [cloud, tag] of [
+      ['zone-a', 'Glance'],
+      ['ec2-east', 'EC2'],
+      [gceCloud, 'GCE'],
+    ]) {
+      await page.getByRole('columnheader', { name: new RegExp(`^${cloud} ${tag}\\b`) }).waitFor();
+    }
+    assert.equal(await cellWords(name, 'ec2-east').textContent(), 'not here');
+    assert.equal(await cellWords(name, gceCloud).textContent(), 'not here');
+    await cell(name, 'ec2-east').check();
+    await cell(name, gceCloud).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save these changes?' });
+    await dialog.getByText(new RegExp(`Copy to (ec2-east, ${gceCloud}|${gceCloud}, ec2-east)\\.`)).waitFor();
+    await dialog.getByRole('button', { name: 'Copy' }).click();
+    for (const cloud of ['ec2-east', gceCloud]) {
+      await waitFor(
+        `the copy in ${cloud} to be active in the page`,
+        async () => ((await cellWords(name, cloud).textContent())?.startsWith('active') ? true : undefined),
+        90000,
+      );
+    }
+    await assertAccessible(page, 'the matrix of three kinds of cloud');
+    await screenshot(page, 'matrix-kinds');
+    const listed = await call('GET', `${stack.api}/v1/images?name=${name}`, { token: stack.demo.id });
+    imageId = listed.body.images[0].id;
+    // In the clouds themselves: an AMI in the stand-in's account, a READY image in the project's GCE.
+    const gceCopy = await location(stack.api, stack.demo.id, imageId, gceCloud);
+    const state = await gce.state();
+    const inGce = state.images.find((i) => gceCopy.image_id.endsWith(i.image.name));
+    assert.equal(inGce?.project, gce.projects.project.id, JSON.stringify(state.images));
+    assert.equal(inGce?.image.status, 'READY');
+    assert.equal(inGce?.image.labels?.gimming_image_id, imageId);
+    // The cloud's storage location and family, on the image GCE made.
+    const made = inGce?.image as { storageLocations?: string[]; family?: string } | undefined;
+    assert.deepEqual(made?.storageLocations, ['eu']);
+    assert.equal(made?.family, 'dash-images');
+    assert.deepEqual(state.objects, [], 'no object left in the bucket');
+    const ec2Copy = await location(stack.api, stack.demo.id, imageId, 'ec2-east');
+    assert.match(ec2Copy.image_id, /^ami-[0-9a-f]+$/);
+  });
+
+  it("shows a GCE copy deleted behind GIMinG's back as missing", async () => {
+    const gceCopy = await location(stack.api, stack.demo.id, imageId, gceCloud);
+    const { images, operations } = gce.compute('project');
+    const gceName = gceCopy.image_id.split('/').pop();
+    const [op] = await images.delete({ project: gce.projects.project.id, image: gceName });
+    await operations.wait({ project: gce.projects.project.id, operation: op.latestResponse.name });
+    await page.getByRole('button', { name: 'Check against the clouds' }).click();
+    await page.getByText(/Checked \d+ image\(s\) against their clouds\./).waitFor();
+    await waitFor('the GCE copy to show missing', async () =>
+      (await cellWords(name, gceCloud).textContent()) === 'missing' ? true : undefined,
+    );
+    assert.equal(
+      await cellWords(name, 'ec2-east')
+        .textContent()
+        .then((t) => t?.startsWith('active')),
+      true,
+    );
+    // Deleted everywhere; the GCE cloud's key comes with the request, as the page sends it.
+    const removed = await call('DELETE', `${stack.api}/v1/images/${imageId}?delete_remote=true`, {
+      token: stack.demo.id,
+      headers: { 'X-Cloud-Credentials': JSON.stringify({ [gceCloud]: gce.key('project') }) },
+    });
+    assert.equal(removed.status, 202, removed.text);
+    await waitFor(
+      'the image to be deleted everywhere',
+      async () =>
+        (await call('GET', `${stack.api}/v1/images/${imageId}`, { token: stack.demo.id })).status === 404
+          ? true
+          : undefined,
+      60000,
+    );
   });
 });

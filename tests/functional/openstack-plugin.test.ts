@@ -205,6 +205,59 @@ describe('the openstack client plugin (python-gimmingclient)', function () {
     assert.equal(removed.code, 0, removed.stderr);
   });
 
+  it('registers a gcp cloud with its project, bucket, location and family; both clients show it alike', async () => {
+    const made = await json(
+      [
+        'cloud',
+        'create',
+        'osc-gce',
+        '--type',
+        'gcp',
+        '--region',
+        'global',
+        '--gcp-project',
+        'osc-project',
+        '--bucket',
+        'osc-transfers',
+        '--storage-location',
+        'europe-west1',
+        '--family',
+        'osc-images',
+      ],
+      'admin',
+    );
+    assert.deepEqual(
+      [made.type, made.project, made.bucket, made.storage_location, made.family],
+      ['gcp', 'osc-project', 'osc-transfers', 'europe-west1', 'osc-images'],
+    );
+    const shown = await parity(['cloud', 'show', 'osc-gce']);
+    assert.deepEqual([shown.project, shown.storage_location], ['osc-project', 'europe-west1']);
+    const listed = await parity(['cloud', 'list', '--long']);
+    assert.deepEqual(
+      listed.filter((c: any) => c.Name === 'osc-gce').map((c: any) => [c.Type, c.Bucket]),
+      [['gcp', 'osc-transfers']],
+    );
+    for (const [args, words] of [
+      [
+        ['--gcp-project', 'Osc_Project', '--bucket', 'osc-transfers'],
+        /needs project: a Google Cloud project ID/,
+      ],
+      [
+        ['--gcp-project', 'osc-project', '--bucket', 'goog-transfers'],
+        /not a Cloud Storage bucket name: it must not begin with goog/,
+      ],
+    ] as const) {
+      const bad = await openstack(
+        ['cloud', 'create', 'osc-gce-bad', '--type', 'gcp', '--region', 'global', ...args],
+        'admin',
+      );
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, new RegExp(`${words.source}.*\\(HTTP 400\\)`));
+    }
+    const removed = await openstack(['cloud', 'delete', 'osc-gce'], 'admin');
+    assert.equal(removed.code, 0, removed.stderr);
+  });
+
   it('creates an image from a file with a progress bar on a terminal, and --wait follows its copies', async () => {
     const file = join(home, 'disk.raw');
     writeFileSync(file, randomBytes(8 * 1024 * 1024));

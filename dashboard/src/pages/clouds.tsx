@@ -1,19 +1,22 @@
 /**
- * The clouds: the shared ones and the project's own (OpenStack or AWS EC2 regions, with a key-manager
- * secret, or credentials given for this session only, kept in this tab's memory); browse one and adopt
- * an image GIMinG does not track yet.
+ * The clouds: the shared ones and the project's own (OpenStack or AWS EC2 regions, or Google Cloud
+ * projects' Compute Engine, with a key-manager secret, or credentials given for this session only, kept
+ * in this tab's memory); browse one and adopt an image GIMinG does not track yet.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, describe, hasCloudCredentials, setCloudCredentials } from '../api';
 import type { Notify } from '../app';
 import { Dialog } from '../dialog';
-import { bytes, when } from '../format';
+import { bytes, kindOf, when } from '../format';
 import type { CloudImage, CloudInfo } from '../types';
-import { AddCloudDialog, CredentialFields, sessionAuth } from './add-cloud';
+import { AddCloudDialog, CredentialFields, checkField, kindOfCloud, sessionAuth } from './add-cloud';
 
-/** Whether work on a cloud needs credentials of its own (its Keystone's, or a project's AWS key). */
+/**
+ * Whether work on a cloud needs credentials of its own (its Keystone's, or a project's AWS or
+ * service-account key), as the conductor's needsOwnCredentials.
+ */
 function ownCredentials(c: CloudInfo): boolean {
-  return c.auth_url !== null || (c.type === 'aws' && c.scope === 'project');
+  return c.auth_url !== null || (c.type !== 'openstack' && c.scope === 'project');
 }
 
 export function CloudsPage(props: { notify: Notify }) {
@@ -81,17 +84,40 @@ export function CloudsPage(props: { notify: Notify }) {
               </p>
               <dl class="facts">
                 <dt>Type</dt>
-                <dd>{c.type === 'aws' ? 'AWS EC2' : 'OpenStack'}</dd>
-                <dt>Region</dt>
-                <dd>{c.region_name}</dd>
+                <dd>
+                  <span class="chip kind">{kindOf(c.type).tag}</span> {kindOf(c.type).service}
+                </dd>
+                {c.type === 'gcp' ? (
+                  <>
+                    <dt>Project</dt>
+                    <dd class="mono small">{c.project}</dd>
+                  </>
+                ) : (
+                  <>
+                    <dt>Region</dt>
+                    <dd>{c.region_name}</dd>
+                  </>
+                )}
                 <dt>Zone</dt>
                 <dd>{c.zone}</dd>
                 {c.bucket !== undefined && (
                   <>
-                    <dt>S3 bucket</dt>
+                    <dt>{c.type === 'gcp' ? 'Cloud Storage bucket' : 'S3 bucket'}</dt>
                     <dd class="mono small">{c.bucket}</dd>
                   </>
                 )}
+                {c.storage_location ? (
+                  <>
+                    <dt>Storage location</dt>
+                    <dd class="mono small">{c.storage_location}</dd>
+                  </>
+                ) : null}
+                {c.family ? (
+                  <>
+                    <dt>Image family</dt>
+                    <dd class="mono small">{c.family}</dd>
+                  </>
+                ) : null}
                 {c.auth_url && (
                   <>
                     <dt>Keystone</dt>
@@ -136,15 +162,16 @@ export function CloudsPage(props: { notify: Notify }) {
         <Dialog title={`Credentials for ${credentialsFor.name}`} onClose={() => setCredentialsFor(null)}>
           <form
             class="form"
+            onInput={(e) => checkField(e.target, kindOfCloud(credentialsFor.type))}
             onSubmit={(e) => {
               e.preventDefault();
-              const kind = credentialsFor.type === 'aws' ? 'aws' : 'openstack';
+              const kind = kindOfCloud(credentialsFor.type);
               setCloudCredentials(credentialsFor.id, sessionAuth(new FormData(e.currentTarget), kind));
               notify('ok', `Credentials for ${credentialsFor.name} kept for this session.`);
               setCredentialsFor(null);
             }}
           >
-            <CredentialFields kind={credentialsFor.type === 'aws' ? 'aws' : 'openstack'} />
+            <CredentialFields kind={kindOfCloud(credentialsFor.type)} />
             <div class="actions">
               <button type="submit" class="primary">
                 Use for this session

@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, describe } from '../api';
 import type { Notify } from '../app';
 import { Dialog } from '../dialog';
-import { bytes, duration, stateOf } from '../format';
+import { bytes, duration, kindOf, stateOf } from '../format';
 import type { CloudInfo, ImageInfo, TargetsPlan, TaskInfo } from '../types';
 import { ImageDetails } from './image-details';
 import { type Changes, currentClouds, toggle, wanted } from './matrix-state';
@@ -331,10 +331,15 @@ export function ImagesPage(props: {
                   </button>
                 </th>
                 {clouds.map((c) => (
-                  <th scope="col" key={c.id}>
+                  <th scope="col" key={c.id} data-kind={c.type}>
                     <span class="cloud-head">
-                      {c.name}
-                      <span class="muted small">{c.scope === 'project' ? 'project' : c.region_name}</span>
+                      {c.name}{' '}
+                      <span class="chip kind small" title={kindOf(c.type).service}>
+                        {kindOf(c.type).tag}
+                      </span>{' '}
+                      <span class="muted small">
+                        {c.scope === 'project' ? 'project' : c.type === 'gcp' ? c.project : c.region_name}
+                      </span>
                     </span>
                   </th>
                 ))}

@@ -3,7 +3,7 @@ import { formText } from '../format';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, describe, uploadFile } from '../api';
 import type { Notify } from '../app';
-import { bytes } from '../format';
+import { bytes, kindOf } from '../format';
 import type { CloudInfo } from '../types';
 
 const DISK_FORMATS = ['raw', 'qcow2', 'iso', 'vmdk', 'vhd', 'vhdx', 'vdi', 'ami', 'ari', 'aki', 'ploop'];
@@ -177,7 +177,7 @@ export function UploadPage(props: { notify: Notify }) {
             {clouds.map((c) => (
               <label key={c.id} class="check">
                 <input type="checkbox" name="target" value={c.id} />
-                {c.name}{' '}
+                {c.name} <span class="chip kind small">{kindOf(c.type).tag}</span>{' '}
                 <span class="muted small">{c.scope === 'project' ? 'project cloud' : c.region_name}</span>
               </label>
             ))}

@@ -16,12 +16,16 @@ class CloudManager(object):
 
     def create(self, name, region_name, zone=None, type='openstack',
                project=False, auth_url=None, credentials_ref=None,
-               bucket=None):
+               bucket=None, gcp_project=None, storage_location=None,
+               family=None):
         """Registers a shared cloud (administrators), or one of the caller's
         project (``project=True``), which may have its own identity service.
         An ``aws`` cloud is one AWS account in one region (``region_name``,
         such as us-east-1) with the S3 bucket for its transfers
-        (``bucket``)."""
+        (``bucket``). A ``gcp`` cloud is one Google Cloud project
+        (``gcp_project``) with the Cloud Storage bucket for its transfers
+        (``bucket``), optionally where its images are stored
+        (``storage_location``) and their default image ``family``."""
         body = {'name': name, 'type': type, 'region_name': region_name}
         if zone:
             body['zone'] = zone
@@ -33,6 +37,12 @@ class CloudManager(object):
             body['credentials_ref'] = credentials_ref
         if bucket:
             body['bucket'] = bucket
+        if gcp_project:
+            body['project'] = gcp_project
+        if storage_location:
+            body['storage_location'] = storage_location
+        if family:
+            body['family'] = family
         return self.http.send_json('POST', '/v1/clouds', body)
 
     def delete(self, cloud):

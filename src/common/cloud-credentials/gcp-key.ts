@@ -9,7 +9,10 @@
  * holds part of it would leak it into logs.
  */
 import { createPrivateKey } from 'node:crypto';
+import { PROJECT_ID_RE } from '../cloud-names';
 import { GimmingError } from '../errors';
+
+export { PROJECT_ID_RE };
 
 export interface GcpKey {
   type: 'service_account';
@@ -44,8 +47,6 @@ const MAX_LENGTH: Record<(typeof KNOWN)[number], number> = {
   client_id: 64,
   token_uri: 2048,
 };
-/** Google's rule for a project ID (6 to 30 lowercase letters, digits and hyphens, from a letter). */
-export const PROJECT_ID_RE = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
 const EMAIL_RE = /^[^\s@]{1,256}@[A-Za-z0-9.-]{1,253}$/;
 
 function invalid(where: string, why: string): GimmingError {

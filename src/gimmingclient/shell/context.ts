@@ -122,8 +122,13 @@ export class Shell {
     if (text !== '') this.out.write(`${text}\n`);
   }
 
-  printList(columns: string[], rows: Row[], opts: Record<string, unknown>): void {
-    this.print(renderList(columns, rows, formatOptions(opts)));
+  printList(
+    columns: string[],
+    rows: Row[],
+    opts: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): void {
+    this.print(renderList(columns, rows, formatOptions(opts), headers));
   }
 
   printOne(fields: Row, opts: Record<string, unknown>): void {

@@ -69,8 +69,16 @@ function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** Renders rows that all have `columns` (in that order). */
-export function renderList(columns: string[], rows: Row[], opts: FormatOptions): string {
+/**
+ * Renders rows that all have `columns` (in that order). `headers` gives a table's head for a column
+ * other than its name (the name is still what -c, --sort-column and the other formats use).
+ */
+export function renderList(
+  columns: string[],
+  rows: Row[],
+  opts: FormatOptions,
+  headers: Record<string, string> = {},
+): string {
   const cols = pickColumns(columns, opts.columns);
   const sorted = [...rows];
   for (const key of [...opts.sortColumns].reverse()) {
@@ -91,7 +99,7 @@ export function renderList(columns: string[], rows: Row[], opts: FormatOptions):
       return picked.map((r) => cols.map((c) => text(r[c])).join(' ')).join('\n');
     case 'table': {
       if (picked.length === 0) return '';
-      const table = new Table({ head: cols, ...TABLE_STYLE });
+      const table = new Table({ head: cols.map((c) => headers[c] ?? c), ...TABLE_STYLE });
       for (const r of picked) table.push(cols.map((c) => text(r[c])));
       return table.toString();
     }

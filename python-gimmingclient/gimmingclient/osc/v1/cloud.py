@@ -28,7 +28,8 @@ class ListCloud(common.Lister):
         cols = CLOUD_COLUMNS + (CLOUD_LONG if parsed_args.long else ())
         clouds = [{k: c.get(f) for k, f in _CLOUD_FIELDS.items()}
                   for c in client.clouds.list()]
-        # Only aws clouds have a bucket: the others show an empty cell.
+        # Only aws and gcp clouds have a bucket: the others show an empty
+        # cell.
         for c in clouds:
             c['Bucket'] = c['Bucket'] or ''
         return common.rows(cols, clouds)
@@ -57,12 +58,13 @@ class CreateCloud(common.ShowOne):
         parser.add_argument(
             '--region', metavar='<region>', required=True,
             help='The region of its image endpoint in the Keystone catalog '
-                 '(aws: the AWS region, such as us-east-1)')
+                 '(aws: the AWS region, such as us-east-1; gcp: global)')
         parser.add_argument(
             '--zone', metavar='<zone>',
             help='The zone of the agents that serve it (default: the name)')
         parser.add_argument('--type', metavar='<type>', default='openstack',
-                            help='The cloud type: openstack (default) or aws')
+                            help='The cloud type: openstack (default), aws '
+                                 'or gcp')
         parser.add_argument('--project', action='store_true',
                             help="A cloud of your project's own, not shared")
         parser.add_argument(
@@ -75,7 +77,17 @@ class CreateCloud(common.ShowOne):
                  'credentials')
         parser.add_argument(
             '--bucket', metavar='<bucket>',
-            help='The S3 bucket GIMinG may use for transfers (aws clouds)')
+            help='The S3 or Cloud Storage bucket GIMinG may use for '
+                 'transfers (aws, gcp)')
+        parser.add_argument(
+            '--gcp-project', metavar='<id>',
+            help='The Google Cloud project of a gcp cloud')
+        parser.add_argument(
+            '--storage-location', metavar='<location>',
+            help="Where a gcp cloud's images are stored (us, europe-west1)")
+        parser.add_argument(
+            '--family', metavar='<family>',
+            help="The default image family of a gcp cloud's copies")
         return parser
 
     def take_action(self, parsed_args):
@@ -85,7 +97,10 @@ class CreateCloud(common.ShowOne):
             type=parsed_args.type, project=parsed_args.project,
             auth_url=parsed_args.auth_url,
             credentials_ref=parsed_args.credentials_ref,
-            bucket=parsed_args.bucket)
+            bucket=parsed_args.bucket,
+            gcp_project=parsed_args.gcp_project,
+            storage_location=parsed_args.storage_location,
+            family=parsed_args.family)
         return common.show(created)
 
 

@@ -1,4 +1,9 @@
-"""``openstack gimming matrix``: images x clouds, the state of each copy."""
+"""``openstack gimming matrix``: images x clouds, the state of each copy.
+
+In a table whose columns are not chosen with -c, each cloud's column says
+after its name the kind of cloud it is (openstack, aws, gcp), as ``gimming
+matrix`` does; -c, --sort-column and the other formats use the cloud names.
+"""
 
 import sys
 
@@ -52,6 +57,11 @@ class Matrix(common.Lister):
                           limit=parsed_args.limit)
         names = [c['name'] for c in m['clouds']]
         table = parsed_args.formatter == 'table'
+        heads = names
+        if table and not parsed_args.columns and not parsed_args.sort_columns:
+            types = {c['id']: c['type'] for c in client.clouds.list()}
+            heads = ['%s (%s)' % (c['name'], types[c['id']])
+                     if c['id'] in types else c['name'] for c in m['clouds']]
         data = [(i['name'], i['id']) +
                 tuple(StateCell(i['cells'].get(c)) if table
                       else i['cells'].get(c) for c in names)
@@ -60,4 +70,4 @@ class Matrix(common.Lister):
             sys.stderr.write(
                 '  ok = active   .. = queued/copying   !! = error   '
                 '?? = missing/mismatch   - = no copy\n')
-        return ('Image', 'ID') + tuple(names), data
+        return ('Image', 'ID') + tuple(heads), data

@@ -17,6 +17,8 @@ export interface InsertPlan {
   architecture: 'X86_64' | 'ARM64';
   guestOsFeatures: string[];
   family?: string;
+  /** Where GCE keeps the image (the cloud's storage_location); absent: GCE's choice. */
+  storageLocations?: string[];
 }
 
 /** guestOsFeatures GCE knows (compute v1, December 2026). */

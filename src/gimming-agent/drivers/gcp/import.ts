@@ -121,6 +121,7 @@ export class Importer {
           architecture: p.plan.architecture,
           guestOsFeatures: p.plan.guestOsFeatures.map((type) => ({ type })),
           ...(p.plan.family ? { family: p.plan.family } : {}),
+          ...(p.plan.storageLocations ? { storageLocations: p.plan.storageLocations } : {}),
           rawDisk: { source: p.bucket.sourceUrl(p.key) },
         },
       });

@@ -42,6 +42,8 @@ export class GcpSession implements CloudSession {
     private readonly pending: PendingImports,
     readonly cloudName: string,
     private readonly bucketName: string,
+    /** The cloud's defaults for what it makes: its storage location and image family (options). */
+    private readonly defaults: { storageLocation?: string; family?: string } = {},
   ) {}
 
   private get project(): string {
@@ -325,6 +327,9 @@ export class GcpSession implements CloudSession {
     }
     if (spec.visibility) this.checkVisibility(spec.visibility);
     const plan = insertPlan(spec.properties);
+    // The image's own gce_image_family first, then the cloud's family; the cloud's storage location.
+    if (!plan.family && this.defaults.family) plan.family = this.defaults.family;
+    if (this.defaults.storageLocation) plan.storageLocations = [this.defaults.storageLocation];
     const imageId = spec.properties[ID_LABEL];
     const labels: Record<string, string> = {};
     const idLabel = imageId ? labelValue(imageId) : undefined;
