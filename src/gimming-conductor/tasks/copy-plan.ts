@@ -56,8 +56,9 @@ export async function followPlan(
 
 /**
  * The path a made copy took, by the agent's outcome: native when the cloud copied it (the proof is its
- * provenance), else through the agents, converted when the copy is in another disk format than the
- * source's bytes; `bytes`, those read from the source (`sourceBytes`) unless the cloud copied it.
+ * provenance), else through the agents, converted when the agent says it converted the bytes (its proof
+ * names the format they were converted from: not the copy's disk format as its cloud shows it, which an
+ * AMI does not keep); `bytes`, those read from the source (`sourceBytes`) unless the cloud copied it.
  */
 export function whatRan(
   planned: CopyPlan,
@@ -66,8 +67,10 @@ export function whatRan(
   sourceBytes: number | null,
 ): CopyPlan {
   if (outcome.proof === 'provenance') return { ...planned, path: 'native', conversion: null, bytes: 0 };
-  const to = outcome.image.disk_format;
-  const conversion = to && to !== sourceFormat ? { from: sourceFormat, to } : null;
+  const conversion =
+    outcome.proof === 'converted'
+      ? (planned.conversion ?? { from: sourceFormat, to: outcome.image.disk_format })
+      : null;
   return {
     ...planned,
     path: conversion ? 'agent+convert' : 'agent',

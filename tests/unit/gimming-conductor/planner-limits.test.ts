@@ -89,7 +89,7 @@ describe('the planner: size limits', () => {
       'agent+convert',
     );
   });
-  it("passes over a source the limit refuses for none: the target's limit holds for every source", () => {
+  it("refuses the target whatever the source: the limit is the target's", () => {
     const plan = planTarget(
       cloud('openstack', 2),
       [copyIn('aws', 'raw'), copyIn('openstack', 'raw')],
@@ -165,12 +165,25 @@ describe("a task's record of what ran (whatRan)", () => {
   });
   it("records a conversion the agent made that the plan did not know of (the cloud's own format list)", () => {
     const streamed = { source_cloud: 'openstack-1', path: 'agent' as const, conversion: null, bytes: MIB };
-    assert.deepEqual(whatRan(streamed, { image: image('raw'), proof: 'cloud' }, 'qcow2', MIB), {
+    assert.deepEqual(whatRan(streamed, { image: image('raw'), proof: 'converted' }, 'qcow2', MIB), {
       ...streamed,
       path: 'agent+convert',
       conversion: { from: 'qcow2', to: 'raw' },
     });
     assert.deepEqual(whatRan(streamed, { image: image('qcow2'), proof: 'cloud' }, 'qcow2', MIB), streamed);
+  });
+  it('takes the disk format a cloud shows for no conversion (an AMI shows its export format)', () => {
+    const intoEc2 = { source_cloud: 'openstack-1', path: 'agent' as const, conversion: null, bytes: MIB };
+    assert.deepEqual(whatRan(intoEc2, { image: image('raw'), proof: 'agent' }, 'vmdk', MIB), intoEc2);
+    const converted = {
+      ...intoEc2,
+      path: 'agent+convert' as const,
+      conversion: { from: 'qcow2', to: 'raw' },
+    };
+    assert.deepEqual(
+      whatRan(converted, { image: image('vmdk'), proof: 'converted' }, 'qcow2', MIB),
+      converted,
+    );
   });
 });
 
