@@ -13,7 +13,7 @@ import { MessagingConnection } from '../common/rpc/connection';
 import { brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
 import { DriverLoadError } from '../gimming-agent/drivers/registry';
-import { agentDrivers, agentHandlers, convertibleFormats } from '../gimming-agent/service';
+import { agentDriverInfo, agentDrivers, agentHandlers } from '../gimming-agent/service';
 import { checkConversion } from '../gimming-agent/conversion/config';
 import { StagingStore } from '../gimming-agent/staging/store';
 import { HeartbeatPublisher } from '../gimming-conductor/rpcapi';
@@ -22,7 +22,6 @@ import { AgentMetrics } from '../gimming-agent/metrics';
 import { RPC_API_VERSION } from '../gimming-conductor/rpc-schemas';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 import type { CloudDriver } from '../gimming-agent/drivers/driver';
-import { driverInfo } from '../gimming-agent/remote-image';
 
 const NAME = 'gimming-agent';
 
@@ -99,9 +98,13 @@ async function main(): Promise<void> {
     brokerTls(config.oslo_messaging_rabbit),
   );
   // What each kind of cloud this agent serves can do: the conductor shows it and plans with it.
-  const driverInfos = drivers.names.map((name) =>
-    driverInfo(drivers.driver(name) as CloudDriver, convertibleFormats(config)),
-  );
+  const driverInfos = drivers.names.map((name) => {
+    const info = agentDriverInfo(config, drivers.driver(name) as CloudDriver);
+    return {
+      ...info,
+      capabilities: { ...info.capabilities, size_limits: info.capabilities.size_limits ?? undefined },
+    };
+  });
   const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);
   const heartbeat = async () => {
     try {

@@ -19,7 +19,7 @@ import { getLogger } from '../common/log';
 import { VERSION } from '../common/version';
 import type { CloudDriver } from './drivers/driver';
 import { type DriverRegistry, loadDrivers } from './drivers/registry';
-import { driverInfo, toImageMember, toRemoteImage } from './remote-image';
+import { type DriverDescription, driverInfo, toImageMember, toRemoteImage } from './remote-image';
 import { type CopyOptions, runCopy } from './transfer/copy';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from './staging/store';
@@ -137,6 +137,22 @@ export function convertibleFormats(config: GimmingConfig): readonly string[] {
   return conversionConfig(config).image_conversion ? CONVERTIBLE_FORMATS : [];
 }
 
+/**
+ * A driver as GetInfo and the heartbeats describe it: what its kind of cloud can do, the formats this
+ * agent converts for it, and the sizes a copy into it must stay within (the cloud's image size limit as
+ * its driver knows it; the scratch space a conversion has, [agent] staging_max_bytes).
+ */
+export function agentDriverInfo(config: GimmingConfig, driver: CloudDriver): DriverDescription {
+  const convertible = convertibleFormats(config);
+  const limit = driver.imageSizeLimit?.(config);
+  return driverInfo(driver, convertible, {
+    image_bytes: limit?.bytes ?? 0,
+    image_bytes_from: limit?.from ?? '',
+    scratch_bytes:
+      driver.capabilities.canImport && convertible.length > 0 ? config.agent.staging_max_bytes : 0,
+  });
+}
+
 export function agentHandlers(
   config: GimmingConfig,
   identity: AgentIdentity,
@@ -170,9 +186,7 @@ export function agentHandlers(
     GetInfo: unaryHandler('GetInfo', async () => ({
       ...identity,
       version: VERSION,
-      drivers: drivers.names.map((name) =>
-        driverInfo(drivers.driver(name) as CloudDriver, convertibleFormats(config)),
-      ),
+      drivers: drivers.names.map((name) => agentDriverInfo(config, drivers.driver(name) as CloudDriver)),
     })),
     DescribeImage: unaryHandler('DescribeImage', async (ctx, req) =>
       toRemoteImage(await (await open(ctx, req.cloud)).describe(req.image_id)),

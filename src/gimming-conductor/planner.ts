@@ -169,9 +169,11 @@ export function planFrom(
     bytes,
     refused: null,
   });
-  // The target's cloud copies the image itself (EC2's CopyImage from another region).
-  if (from && targetCaps?.native_copy.includes(from.type)) return copy('native', null, 0);
   const sourceCaps = from ? capabilitiesOf(pc.byZone, from) : null;
+  // The target's cloud copies the image itself (EC2's CopyImage from another region): where the target's
+  // zone says its kind copies from the source's kind, and the source's zone, if it says anything, allows
+  // it too (names the target's kind). Not held to the import limits below: the cloud's own copy.
+  if (from && nativeBetween(targetCaps, sourceCaps, from.type, target.type)) return copy('native', null, 0);
   if (from && sourceCaps && !sourceCaps.can_export) {
     return refuse(
       'gimming.plan.cannot_export',
@@ -210,6 +212,8 @@ export function planFrom(
           : `the agents of its zone convert none to a format it takes (they convert ${converts.join(', ')}).`),
     );
   }
+  const tooLarge = sizeRefusal(target, targetCaps, pc.size, formats.convert_from !== '');
+  if (tooLarge) return refuse(tooLarge.code, tooLarge.message);
   if (!formats.convert_from) return copy('agent', null, pc.size);
   if (source.proof === 'converted') {
     // A conversion of a conversion would record a source that is not the image's bytes.
@@ -221,6 +225,51 @@ export function planFrom(
     );
   }
   return copy('agent+convert', { from: formats.convert_from, to: formats.disk_format }, pc.size);
+}
+
+/** Whether the target's cloud copies from the source's kind itself, as both zones' agents say. */
+export function nativeBetween(
+  targetCaps: Capabilities | null,
+  sourceCaps: Capabilities | null,
+  sourceType: string,
+  targetType: string,
+): boolean {
+  if (!targetCaps?.native_copy.includes(sourceType)) return false;
+  return sourceCaps === null || sourceCaps.native_copy.includes(targetType);
+}
+
+/**
+ * Why an image of `size` bytes cannot pass through the agents into the target (null: it can, or its size
+ * is not known yet): larger than the target cloud takes (its size_limits.image_bytes: Glance's
+ * image_size_cap, S3's limits for an EC2 import, Cloud Storage's for GCE), or, when it is converted, than
+ * the scratch space its agents have ([agent] staging_max_bytes). For a converted copy the source's size
+ * is compared, the only one known before the conversion (the converted disk may be larger still).
+ */
+export function sizeRefusal(
+  target: PlanCloud,
+  caps: Capabilities | null,
+  size: number | null,
+  converted: boolean,
+): PlanRefusal | null {
+  const limits = caps?.size_limits;
+  if (size === null || !limits) return null;
+  if (limits.image_bytes > 0 && size > limits.image_bytes) {
+    return {
+      code: 'gimming.plan.too_large',
+      message:
+        `The image (${size} bytes) is larger than cloud ${target.name} (${target.type}) takes: at most ` +
+        `${limits.image_bytes} bytes (${limits.image_bytes_from || 'as its agents say'}).`,
+    };
+  }
+  if (converted && limits.scratch_bytes > 0 && size > limits.scratch_bytes) {
+    return {
+      code: 'gimming.plan.too_large',
+      message:
+        `Converting the image (${size} bytes) for cloud ${target.name} needs more scratch space than the ` +
+        `agents of zone ${target.zone} have: at most ${limits.scratch_bytes} bytes ([agent] staging_max_bytes).`,
+    };
+  }
+  return null;
 }
 
 export function planTargets(

@@ -15,7 +15,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.13';
+export const RPC_API_VERSION = '1.14';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -61,6 +61,14 @@ export const CapabilitiesArg = T.Object({
   fixed_names: T.Optional(T.Boolean()),
   // 1.9: the agent records its proof of a copy on the image itself (EC2: a tag; absent: false)
   records_proof: T.Optional(T.Boolean()),
+  // 1.14: the largest image the cloud takes and the scratch space a conversion has (0: none known)
+  size_limits: T.Optional(
+    T.Object({
+      image_bytes: T.Integer({ minimum: 0 }),
+      image_bytes_from: T.String({ maxLength: 255 }),
+      scratch_bytes: T.Integer({ minimum: 0 }),
+    }),
+  ),
 });
 
 const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });

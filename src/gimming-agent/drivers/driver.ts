@@ -173,6 +173,11 @@ export interface CloudDriver {
   validateConfig(config: GimmingConfig): void;
   /** Readies the driver in this agent (its TLS settings, timeouts): done once, at start-up. */
   start(dctx: DriverContext): CloudOpener;
+  /**
+   * The most bytes an image written into this kind of cloud may hold, by this configuration and the
+   * cloud's documented limits, and where the number comes from (for the plan's reason); absent: none.
+   */
+  imageSizeLimit?(config: GimmingConfig): { bytes: number; from: string };
 }
 
 export interface CloudOpener {

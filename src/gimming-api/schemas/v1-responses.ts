@@ -58,6 +58,13 @@ export const Cloud = T.Object({
         fixed_names: T.Optional(T.Boolean()),
         /** Whether the agents record their proof of a copy on it (EC2: a tag); absent: false. */
         records_proof: T.Optional(T.Boolean()),
+        /**
+         * The largest image the cloud takes (with where the number comes from) and the scratch space a
+         * converted copy has on its agents, in bytes; 0: none known. A copy over them is refused by its plan.
+         */
+        size_limits: T.Optional(
+          T.Object({ image_bytes: T.Integer(), image_bytes_from: T.String(), scratch_bytes: T.Integer() }),
+        ),
       }),
     ),
   ),

@@ -3,7 +3,9 @@
  * request) from the source as it is now, just before any byte moves. A refused plan fails the task with
  * the planner's reason (no retry mends it); a plan that differs from the one recorded when the copy was
  * queued (an agent's capabilities changed meanwhile) is recorded instead, so that the task shows what it
- * did.
+ * did. Once the copy is made, what the agent did is recorded over the plan where it differs (a native
+ * copy the target agent could not make, its bytes streamed instead; a conversion the target cloud's own
+ * format list asked for): a task never shows a path that did not run.
  */
 import type { DataSource } from 'typeorm';
 import { GimmingError } from '../../common/errors';
@@ -11,7 +13,8 @@ import { getLogger } from '../../common/log';
 import { type Capabilities, type FormatPlan, capabilitiesOf } from '../capabilities';
 import { type CloudRow, TaskRow } from '../db/entities';
 import { planCloud } from '../plan-inputs';
-import { copyPlanOf, planFrom } from '../planner';
+import type { CopyOutcome } from '../agent-gateway';
+import { type CopyPlan, copyPlanOf, planFrom } from '../planner';
 
 const log = getLogger('conductor.copy');
 
@@ -26,7 +29,7 @@ export async function followPlan(
   target: CloudRow,
   byZone: ReadonlyMap<string, ReadonlyMap<string, Capabilities>>,
   size: number | null,
-): Promise<FormatPlan> {
+): Promise<FormatPlan & { planned: CopyPlan }> {
   // Both sides' agents were picked already: their zones are up.
   const zonesUp = new Set([target.zone, ...(source.cloud ? [source.cloud.zone] : [])]);
   const plan = planFrom(
@@ -40,12 +43,56 @@ export async function followPlan(
     { byZone, zonesUp, size },
   );
   if (plan.refused) throw new GimmingError(plan.refused.code, 409, plan.refused.message);
-  const recorded = JSON.stringify(copyPlanOf(plan));
+  const planned = copyPlanOf(plan) as CopyPlan;
+  const recorded = JSON.stringify(planned);
   if (recorded !== task.plan) {
     await db.getRepository(TaskRow).update({ id: task.id }, { plan: recorded });
     log.info({ task_id: task.id, was: task.plan, plan: recorded }, 'copy planned again');
   }
   return plan.conversion
-    ? { disk_format: plan.conversion.to, convert_from: plan.conversion.from }
-    : { disk_format: source.spec.disk_format, convert_from: '' };
+    ? { disk_format: plan.conversion.to, convert_from: plan.conversion.from, planned }
+    : { disk_format: source.spec.disk_format, convert_from: '', planned };
+}
+
+/**
+ * The path a made copy took, by the agent's outcome: native when the cloud copied it (the proof is its
+ * provenance), else through the agents, converted when the agent says it converted the bytes (its proof
+ * names the format they were converted from: not the copy's disk format as its cloud shows it, which an
+ * AMI does not keep); `bytes`, those read from the source (`sourceBytes`) unless the cloud copied it.
+ */
+export function whatRan(
+  planned: CopyPlan,
+  outcome: Pick<CopyOutcome, 'image' | 'proof'>,
+  sourceFormat: string,
+  sourceBytes: number | null,
+): CopyPlan {
+  if (outcome.proof === 'provenance') return { ...planned, path: 'native', conversion: null, bytes: 0 };
+  const conversion =
+    outcome.proof === 'converted'
+      ? (planned.conversion ?? { from: sourceFormat, to: outcome.image.disk_format })
+      : null;
+  return {
+    ...planned,
+    path: conversion ? 'agent+convert' : 'agent',
+    conversion,
+    bytes: planned.path === 'native' || planned.bytes === null ? sourceBytes : planned.bytes,
+  };
+}
+
+/** Records what a made copy did over its plan where they differ (whatRan), and says so in the log. */
+export async function recordWhatRan(
+  db: DataSource,
+  taskId: string,
+  planned: CopyPlan,
+  outcome: Pick<CopyOutcome, 'image' | 'proof'>,
+  sourceFormat: string,
+  sourceBytes: number | null,
+): Promise<void> {
+  const ran = whatRan(planned, outcome, sourceFormat, sourceBytes);
+  if (JSON.stringify(ran) === JSON.stringify(planned)) return;
+  await db.getRepository(TaskRow).update({ id: taskId }, { plan: JSON.stringify(ran) });
+  log.warn(
+    { task_id: taskId, planned, ran },
+    'the copy ran another way than planned; the task records what ran',
+  );
 }

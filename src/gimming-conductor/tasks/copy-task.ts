@@ -30,7 +30,7 @@ import { recordFailure, recordStart } from './records';
 import { type TaskStage, stageOf } from './task-stage';
 import type { ConversionRecord } from '../../common/converted-copy';
 import type { FormatPlan } from '../capabilities';
-import { followPlan } from './copy-plan';
+import { followPlan, recordWhatRan } from './copy-plan';
 
 const log = getLogger('conductor.copy');
 
@@ -134,6 +134,8 @@ export class CopyTask implements RunnableTask {
       const learning = source.cloud !== null && identityUnknown(image);
       const outcome = await this.copy(task, image, source, target, targetAgent.address, formats, learning);
       const { image: copy, proof } = outcome;
+      const read = source.conversion?.converted.size ?? image.size;
+      await recordWhatRan(this.deps.db, task.id, formats.planned, outcome, source.spec.disk_format, read);
       // A copy of a converted copy holds the converted bytes too (and the conversion it records came with
       // its properties): it is proven as one, whoever made it.
       await this.markSucceeded(

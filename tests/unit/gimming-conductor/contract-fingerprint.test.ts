@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.13', fingerprint: 'a49d81759aeaefa5' },
+  conductor: { version: '1.14', fingerprint: '87e5914c4328e498' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '8ee0a84b135374a7' },
+  agentProto: { fingerprint: '30be1e32e402651d' },
 };
 
 describe('contract fingerprints', () => {

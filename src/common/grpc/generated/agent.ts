@@ -126,6 +126,10 @@ import type {
   SetImagePropertiesRequest__Output as _gimming_agent_v2_SetImagePropertiesRequest__Output,
 } from './gimming/agent/v2/SetImagePropertiesRequest';
 import type {
+  SizeLimits as _gimming_agent_v2_SizeLimits,
+  SizeLimits__Output as _gimming_agent_v2_SizeLimits__Output,
+} from './gimming/agent/v2/SizeLimits';
+import type {
   StagedImage as _gimming_agent_v2_StagedImage,
   StagedImage__Output as _gimming_agent_v2_StagedImage__Output,
 } from './gimming/agent/v2/StagedImage';
@@ -233,6 +237,7 @@ export interface ProtoGrpcType {
           _gimming_agent_v2_SetImagePropertiesRequest,
           _gimming_agent_v2_SetImagePropertiesRequest__Output
         >;
+        SizeLimits: MessageTypeDefinition<_gimming_agent_v2_SizeLimits, _gimming_agent_v2_SizeLimits__Output>;
         StagedImage: MessageTypeDefinition<
           _gimming_agent_v2_StagedImage,
           _gimming_agent_v2_StagedImage__Output

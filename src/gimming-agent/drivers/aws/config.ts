@@ -83,3 +83,21 @@ export function checkAwsConfig(own: AwsConfig): void {
     throw new Error('[aws] part_size_mb: S3 parts are 5 to 5120 MiB');
   }
 }
+
+/** S3's largest object (5 TiB) and most parts in a multipart upload (10000), as AWS documents them. */
+const S3_MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+const S3_MAX_PARTS = 10000;
+
+/**
+ * The largest image an import into EC2 takes here: the disk passes through one S3 object uploaded in
+ * at most 10000 parts of [aws] part_size_mb, and an S3 object holds at most 5 TiB.
+ */
+export function awsImageSizeLimit(own: AwsConfig): { bytes: number; from: string } {
+  const byParts = S3_MAX_PARTS * own.part_size_mb * 1024 * 1024;
+  return byParts < S3_MAX_OBJECT_BYTES
+    ? {
+        bytes: byParts,
+        from: `S3's 10000 parts of [aws] part_size_mb = ${own.part_size_mb} MiB for the import's object`,
+      }
+    : { bytes: S3_MAX_OBJECT_BYTES, from: "S3's largest object (5 TiB) for the import's object" };
+}

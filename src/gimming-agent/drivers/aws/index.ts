@@ -4,7 +4,7 @@
  * doc/source/admin/aws.rst for what an operator sets up (IAM, the vmimport role, the bucket).
  */
 import type { CloudDriver, DriverCapabilities } from '../driver';
-import { CONFIG, awsConfig, checkAwsConfig } from './config';
+import { CONFIG, awsConfig, awsImageSizeLimit, checkAwsConfig } from './config';
 
 const CAPABILITIES: DriverCapabilities = {
   canExport: true,
@@ -29,6 +29,8 @@ export const driver: CloudDriver = {
   name: 'aws',
   capabilities: CAPABILITIES,
   config: CONFIG,
+
+  imageSizeLimit: (config) => awsImageSizeLimit(awsConfig(config)),
 
   validateConfig(config) {
     try {

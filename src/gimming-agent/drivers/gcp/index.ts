@@ -31,6 +31,9 @@ export const driver: CloudDriver = {
   capabilities: CAPABILITIES,
   config: CONFIG,
 
+  // The disk's tar.gz is one Cloud Storage object, and an object holds at most 5 TiB.
+  imageSizeLimit: () => ({ bytes: 5 * 1024 ** 4, from: "Cloud Storage's largest object (5 TiB)" }),
+
   validateConfig(config) {
     try {
       checkGcpConfig(gcpConfig(config));

@@ -13,6 +13,13 @@ const AGENT_OPTIONS = {
     'public',
   ),
   glance_timeout: int('Seconds without any progress after which a request to Glance is abandoned.', 300, 1),
+  glance_image_size_cap: int(
+    "The largest image (bytes) the Glance of this zone's clouds takes: set it to that Glance's own " +
+      '[DEFAULT] image_size_cap (which Glance does not show through its API). A copy of a larger image ' +
+      'is refused by its plan before any byte moves. 0: no limit.',
+    1099511627776,
+    0,
+  ),
 };
 
 const GLANCE_GROUP = clientTlsOptions(

@@ -32,6 +32,11 @@ export const driver: CloudDriver = {
   capabilities: CAPABILITIES,
   config: CONFIG,
 
+  imageSizeLimit(config) {
+    const cap = glanceConfig(config).agent.glance_image_size_cap;
+    return { bytes: cap, from: `[agent] glance_image_size_cap = ${cap}, Glance's image_size_cap` };
+  },
+
   validateConfig(config) {
     // The TLS files are read (and a certfile without keyfile refused) here, at start-up.
     try {

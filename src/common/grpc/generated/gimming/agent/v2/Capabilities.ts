@@ -1,5 +1,10 @@
 // Original file: protos/gimming/agent/v2/agent.proto
 
+import type {
+  SizeLimits as _gimming_agent_v2_SizeLimits,
+  SizeLimits__Output as _gimming_agent_v2_SizeLimits__Output,
+} from '../../../gimming/agent/v2/SizeLimits';
+
 export interface Capabilities {
   can_export?: boolean;
   can_import?: boolean;
@@ -14,6 +19,7 @@ export interface Capabilities {
   records_proof?: boolean;
   reserved_property_prefixes?: string[];
   owners_are_projects?: boolean;
+  size_limits?: _gimming_agent_v2_SizeLimits | null;
 }
 
 export interface Capabilities__Output {
@@ -30,4 +36,5 @@ export interface Capabilities__Output {
   records_proof: boolean;
   reserved_property_prefixes: string[];
   owners_are_projects: boolean;
+  size_limits: _gimming_agent_v2_SizeLimits__Output | null;
 }
