@@ -34,7 +34,8 @@ class _Api(http.server.BaseHTTPRequestHandler):
         self.send_header('Content-Type', 'application/json')
         self.send_header('Content-Length', str(len(data)))
         if version:
-            self.send_header('OpenStack-API-Version', 'image-manager ' + version)
+            self.send_header('OpenStack-API-Version',
+                             'image-manager ' + version)
         self.end_headers()
         self.wfile.write(data)
 
