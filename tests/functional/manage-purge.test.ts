@@ -174,9 +174,7 @@ describe('gimming-manage db purge', function () {
     await task(gone, 'succeeded', 41);
     await task(gone, 'failed', 40);
     await location(gone, cloudA, null);
-    await db
-      .getRepository(ImageMemberRow)
-      .insert({ imageId: gone, memberId: 'p2', createdAt: ago(50) });
+    await db.getRepository(ImageMemberRow).insert({ imageId: gone, memberId: 'p2', createdAt: ago(50) });
     // Deleted 5 days ago: stays, with its task.
     const recent = await image('deleted', 5);
     const recentTask = await task(recent, 'succeeded', 5);
@@ -223,9 +221,10 @@ describe('gimming-manage db purge', function () {
     assert.equal(await db.getRepository(LocationRow).countBy({ imageId: live }), 1);
 
     // Nothing is left to purge at 30 days; at 4 days the image deleted 5 days ago and the old tasks go.
-    assert.deepEqual(Object.values(counts(manage(['db', 'purge', '--age-in-days', '30']).stdout)), [
-      0, 0, 0, 0, 0,
-    ]);
+    assert.deepEqual(
+      Object.values(counts(manage(['db', 'purge', '--age-in-days', '30']).stdout)),
+      [0, 0, 0, 0, 0],
+    );
     const closer = counts(manage(['db', 'purge', '--age-in-days', '4']).stdout);
     assert.equal(closer['images (deleted)'], 1);
     assert.equal(closer['their tasks'], 1);

@@ -36,12 +36,7 @@ export function checkCloudQuery(value: string, name: string): string {
 }
 
 /** limit and marker; `uuidMarker` false leaves the marker (any string) to the caller. */
-export function paging(
-  ctx: Koa.Context,
-  defaultLimit: number,
-  maxLimit: number,
-  uuidMarker = true,
-): Paging {
+export function paging(ctx: Koa.Context, defaultLimit: number, maxLimit: number, uuidMarker = true): Paging {
   const rawLimit = single(ctx, 'limit');
   let limit = defaultLimit;
   if (rawLimit !== undefined) {

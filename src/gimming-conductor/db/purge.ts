@@ -118,9 +118,7 @@ export async function purge(db: DataSource, opts: PurgeOptions): Promise<PurgeCo
     const ids = await batchIds(db, ENDED_TASKS, [before, before], after, Math.min(BATCH, left));
     if (ids.length === 0) break;
     after = ids[ids.length - 1] as string;
-    counts.tasks += opts.dryRun
-      ? ids.length
-      : await db.transaction((em) => deleteIn(em, 'tasks', 'id', ids));
+    counts.tasks += opts.dryRun ? ids.length : await db.transaction((em) => deleteIn(em, 'tasks', 'id', ids));
     left -= ids.length;
   }
   return counts;

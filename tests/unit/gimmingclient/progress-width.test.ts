@@ -15,7 +15,10 @@ function terminal(columns: number | undefined): NodeJS.WriteStream & { drawn: st
 /** The screen lines drawn: split at carriage returns and newlines, escape sequences removed. */
 function lines(drawn: string): string[] {
   // eslint-disable-next-line no-control-regex
-  return drawn.replace(/\x1b\[\d*[A-Za-z]/g, '').split(/[\r\n]/).filter(Boolean);
+  return drawn
+    .replace(/\x1b\[\d*[A-Za-z]/g, '')
+    .split(/[\r\n]/)
+    .filter(Boolean);
 }
 
 const task: TaskView = {

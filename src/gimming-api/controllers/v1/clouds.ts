@@ -37,10 +37,7 @@ export interface ControllerDeps {
 export const BROWSE_WINDOW = 1000;
 
 /** limit and marker of a browse (1.1): a marker is the cloud's own image ID (Glance UUID, ami-..., a name). */
-function browsePaging(
-  ctx: Koa.Context,
-  deps: ControllerDeps,
-): { limit: number; marker?: string } {
+function browsePaging(ctx: Koa.Context, deps: ControllerDeps): { limit: number; marker?: string } {
   const limit = Math.min(paging(ctx, deps.defaultLimit, deps.maxLimit, false).limit, BROWSE_WINDOW);
   const marker = queryString(ctx, 'marker');
   if (marker === undefined) return { limit };
