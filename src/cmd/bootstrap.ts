@@ -1,6 +1,7 @@
 /**
  * What every daemon does first: read the command line and configuration (refusing a bad one with a clear
- * message and exit code 2), set up logging, and stop cleanly on SIGTERM/SIGINT.
+ * message and exit code 2), set up logging, reload on SIGHUP (reload.ts), and stop cleanly on
+ * SIGTERM/SIGINT.
  */
 import { ConfigError, loadConfig, parseCommandLine, requireOptions } from '../common/config/load';
 import { driverConfigFragments } from '../gimming-agent/drivers/registry';
@@ -10,6 +11,7 @@ import { setAgentCallSigner, setAgentChannelCredentials } from '../common/grpc/a
 import { type AgentRpcAuth, agentRpcAuth } from '../common/grpc/auth';
 import { type AgentTransport, agentTransport } from '../common/grpc/tls';
 import { getLogger, setupLogging } from '../common/log';
+import { Reloader, type ReloadHook } from './reload';
 
 export interface Daemon {
   config: GimmingConfig;
@@ -18,6 +20,8 @@ export interface Daemon {
   agentAuth: AgentRpcAuth;
   /** How the agents' gRPC port is secured (mutual TLS unless plaintext was asked for). */
   agentTls: AgentTransport | null;
+  /** Registers what the daemon reloads on SIGHUP besides the log level and the agents' certificates. */
+  onReload: (hook: ReloadHook) => void;
 }
 
 export interface BootstrapOptions {
@@ -37,11 +41,16 @@ export function bootstrap(
   let rest: string[];
   let agentAuth: AgentRpcAuth = { signer: null, verifier: null };
   let agentTls: AgentTransport | null = null;
+  let load: () => GimmingConfig;
   try {
     const cli = parseCommandLine(process.argv.slice(2));
     rest = cli.rest;
-    config = loadConfig(cli.configFiles, process.env, driverConfigFragments());
-    requireOptions(config, required);
+    load = () => {
+      const loaded = loadConfig(cli.configFiles, process.env, driverConfigFragments());
+      requireOptions(loaded, required);
+      return loaded;
+    };
+    config = load();
     if (opts.agentRpc) {
       agentAuth = agentRpcAuth(config);
       agentTls = agentTransport(config);
@@ -63,11 +72,13 @@ export function bootstrap(
   process.on('unhandledRejection', (reason) => {
     log.error({ err: describeError(reason) }, 'unhandled rejection');
   });
+  // Installed whatever else is configured: without a handler, SIGHUP would end the daemon.
+  const reloader = new Reloader(config, load, agentTls?.certificates ?? null);
+  reloader.install();
   if (agentTls) {
     setAgentChannelCredentials(agentTls.channelCredentials());
     const certificates = agentTls.certificates;
     if (certificates) {
-      process.on('SIGHUP', () => certificates.reload('SIGHUP'));
       log.info(
         { fingerprint: certificates.certificates.fingerprint, not_after: certificates.certificates.notAfter },
         'calls to agents use mutual TLS',
@@ -88,7 +99,7 @@ export function bootstrap(
       );
     }
   }
-  return { config, rest, agentAuth, agentTls };
+  return { config, rest, agentAuth, agentTls, onReload: (hook) => reloader.onReload(hook) };
 }
 
 /** Runs `stop` once on SIGTERM or SIGINT, then exits. */

@@ -20,7 +20,7 @@ import { bootstrap, fatal, onShutdown } from './bootstrap';
 const NAME = 'gimming-api';
 
 async function main(): Promise<void> {
-  const { config } = bootstrap(
+  const { config, onReload } = bootstrap(
     NAME,
     [
       ['keystone_authtoken', 'auth_url'],
@@ -78,6 +78,10 @@ async function main(): Promise<void> {
     'gimming-api started',
   );
   if (policyFile) log.info({ policy_file: policyFile }, 'policy overrides loaded');
+  // SIGHUP: the policy file again (removed: the defaults); one that does not parse keeps the rules in use.
+  onReload((next) => {
+    log.info({ policy_file: loadPolicy(next.oslo_policy.policy_file) ?? null }, 'policy reloaded');
+  });
   void keystone.warmUp();
   onShutdown(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -25,12 +25,15 @@ const NAME = 'gimming-conductor';
 
 async function main(): Promise<void> {
   const clockOffsetMs = applyClockOffset(); // tests only: a conductor whose clock drifted
-  const { config, agentAuth } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
+  const { config, agentAuth, onReload } = bootstrap(NAME, [['database', 'connection']], { agentRpc: true });
   const log = getLogger('conductor');
   // The conductor decides with the API's rules who is an administrator (context_is_admin), and checks
   // the rules only it can (gimming:image:adopt_unowned): a policy file that does not parse stops it too.
   const policyFile = loadPolicy(config.oslo_policy.policy_file);
   log.info({ policy_file: policyFile ?? null }, 'policy loaded');
+  onReload((next) => {
+    log.info({ policy_file: loadPolicy(next.oslo_policy.policy_file) ?? null }, 'policy reloaded');
+  });
   const db = makeDataSource(
     config.database.connection,
     config.database.max_pool_size,

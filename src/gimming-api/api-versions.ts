@@ -13,6 +13,11 @@ export const API_MAJOR = 1;
 /** Every minor version, oldest first, with what it changed. 1.0 is the API as it was before microversions. */
 export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string }> = [
   { minor: 0, change: 'The API as it was when microversions were introduced.' },
+  {
+    minor: 1,
+    change:
+      'Browsing a cloud (GET /v1/clouds/{cloud}/images) pages: `marker` (a cloud image ID) and a `next` link.',
+  },
 ];
 
 export const MIN_API_VERSION = `${API_MAJOR}.${API_VERSION_HISTORY[0]!.minor}`;

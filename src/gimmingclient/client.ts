@@ -123,6 +123,11 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 const enc = encodeURIComponent;
 
+interface CloudImagePage {
+  images: CloudImageView[];
+  next?: string;
+}
+
 export class CloudsApi {
   constructor(private readonly session: Session) {}
 
@@ -176,14 +181,37 @@ export class CloudsApi {
     await this.session.request('DELETE', `/v1/clouds/${enc(cloud)}`);
   }
 
-  /** The images the user can see in the cloud, live, each with the GIMinG image tracking it (or null). */
-  async images(cloud: string, limit?: number): Promise<CloudImageView[]> {
-    const query = limit ? { limit: String(limit) } : {};
-    return (
-      await this.session.request<{ images: CloudImageView[] }>('GET', `/v1/clouds/${enc(cloud)}/images`, {
+  /**
+   * The images the user can see in the cloud, live, each with the GIMinG image tracking it (or null):
+   * at most `limit` (a number, as before, or in the options), in pages of `pageSize` whose `next` links
+   * are followed (microversion 1.1; a 1.0 server answers one page).
+   */
+  async images(cloud: string, opts: number | ListOptions = {}): Promise<CloudImageView[]> {
+    const o: ListOptions = typeof opts === 'number' ? { limit: opts } : opts;
+    const out: CloudImageView[] = [];
+    let left = o.limit ?? Infinity;
+    let path: string | undefined = `/v1/clouds/${enc(cloud)}/images`;
+    let query: Query = {
+      ...(o.pageSize || o.limit ? { limit: String(Math.min(o.pageSize ?? Infinity, left)) } : {}),
+      ...(o.marker ? { marker: o.marker } : {}),
+    };
+    while (path !== undefined && left > 0) {
+      const answer: { body: CloudImagePage } = await this.session.request<CloudImagePage>('GET', path, {
         query,
-      })
-    ).body.images;
+      });
+      const body = answer.body;
+      const page = body.images.slice(0, left === Infinity ? undefined : left);
+      out.push(...page);
+      left -= page.length;
+      if (!body.next || body.images.length === 0) break;
+      // The next link is a path with its query; the page size is kept, or lowered to what is left.
+      // Only its path and query are used: the request goes to this session's endpoint, never elsewhere.
+      const next: URL = new URL(body.next, 'http://next.invalid');
+      path = next.pathname;
+      query = Object.fromEntries(next.searchParams);
+      if (left !== Infinity && Number(query.limit ?? Infinity) > left) query.limit = String(left);
+    }
+    return out;
   }
 }
 

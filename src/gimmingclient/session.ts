@@ -13,6 +13,7 @@ import {
   waitForResponse,
 } from '../common/http/request';
 import { ClientTls, TlsConfigError } from '../common/http/tls';
+import { API_SERVICE_TYPE, API_VERSION_HEADER, chooseApiVersion, serverVersions } from './api-version';
 import type { CloudConfig } from './cloud-config';
 import { AuthError, GimmingClientError, errorFromResponse } from './errors';
 import { trimTrailingSlashes, withoutVersionSuffix } from '../common/trim';
@@ -41,12 +42,18 @@ export interface SessionOptions {
    * `auth` without auth_url), sent with every request in X-Cloud-Credentials; GIMinG never stores them.
    */
   cloudCredentials?: Record<string, Record<string, string>>;
+  /**
+   * The REST microversion to use (`1.N` or `latest`); by default the highest the server and this client
+   * both know. Read from the server's version document once; one neither serves fails the first call.
+   */
+  apiVersion?: string;
 }
 
 export class Session {
   private token: Token | undefined;
   private endpointUrl: string | undefined;
   private tlsSettings: ClientTls | undefined;
+  private negotiated: Promise<string | null> | undefined;
 
   constructor(
     readonly cloud: CloudConfig,
@@ -195,10 +202,46 @@ export class Session {
     return this.endpointUrl;
   }
 
+  /**
+   * The microversion every request is sent at, negotiated on first use from the server's version
+   * document (GET /v1/, no token needed); null when the server has no microversions (no header is sent).
+   */
+  apiVersion(): Promise<string | null> {
+    if (!this.negotiated) {
+      this.negotiated = this.negotiate();
+      // A server that could not be reached is asked again by the next call.
+      this.negotiated.catch(() => (this.negotiated = undefined));
+    }
+    return this.negotiated;
+  }
+
+  private async negotiate(): Promise<string | null> {
+    const url = `${await this.endpoint()}/v1/`;
+    let res: JsonResponse;
+    try {
+      res = await requestJson({
+        method: 'GET',
+        url,
+        headers: { 'User-Agent': this.opts.userAgent ?? 'gimmingclient' },
+        timeoutMs: this.opts.timeoutMs ?? 30000,
+        tls: this.tls,
+      });
+    } catch (err) {
+      throw new GimmingClientError(
+        `GIMinG at ${new URL(url).origin} could not be reached: ${(err as Error).message}`,
+        0,
+        'client.unreachable',
+      );
+    }
+    return chooseApiVersion(res.status === 200 ? serverVersions(res.body) : null, this.opts.apiVersion);
+  }
+
   private async headers(
     extra: Record<string, string | number> = {},
   ): Promise<Record<string, string | number>> {
+    const version = await this.apiVersion();
     return {
+      ...(version ? { [API_VERSION_HEADER]: `${API_SERVICE_TYPE} ${version}` } : {}),
       'X-Auth-Token': (await this.getToken()).value,
       'User-Agent': this.opts.userAgent ?? 'gimmingclient',
       ...(this.opts.cloudCredentials
@@ -226,12 +269,14 @@ export class Session {
       for (const one of Array.isArray(v) ? v : [v]) url.searchParams.append(k, one);
     }
     for (let attempt = 0; ; attempt++) {
+      // Outside the try: a refused microversion or credentials are not "could not be reached".
+      const headers = await this.headers(opts.contentType ? { 'Content-Type': opts.contentType } : {});
       let res: JsonResponse;
       try {
         res = await requestJson({
           method,
           url: url.toString(),
-          headers: await this.headers(opts.contentType ? { 'Content-Type': opts.contentType } : {}),
+          headers,
           ...(opts.json !== undefined && !opts.contentType ? { json: opts.json } : {}),
           ...(opts.json !== undefined && opts.contentType ? { body: JSON.stringify(opts.json) } : {}),
           timeoutMs: this.opts.timeoutMs ?? 120000,

@@ -323,6 +323,57 @@ describe('the gimming command line', function () {
     assert.equal(browse.find((i: any) => i.ID === sourceId)['Tracked By'], adoptedId);
   });
 
+  it('negotiates the microversion and follows the browse pages at 1.1; one page at 1.0; refuses what neither knows', async () => {
+    const ids = (rows: any[]) => rows.map((r) => r.ID);
+    const all = await both(['cloud', 'image', 'list', 'zone-a']);
+    assert.ok(all.length >= 2, 'zone-a has images to page through');
+    // Pages of one image each: the CLI follows `next` to the end (1.1 negotiated, no option needed).
+    assert.deepEqual(ids(await both(['cloud', 'image', 'list', 'zone-a', '--page-size', '1'])), ids(all));
+    const two = await both(['cloud', 'image', 'list', 'zone-a', '--page-size', '1', '--limit', '2']);
+    assert.deepEqual(ids(two), ids(all).slice(0, 2));
+    const after = await both(['cloud', 'image', 'list', 'zone-a', '--marker', all[0].ID]);
+    assert.deepEqual(ids(after), ids(all).slice(1));
+    // At 1.0 (asked for by option or environment) the server gives one page with no next link.
+    const old = await both([
+      '--os-image-manager-api-version',
+      '1.0',
+      'cloud',
+      'image',
+      'list',
+      'zone-a',
+      '--page-size',
+      '1',
+    ]);
+    assert.equal(old.length, 1);
+    const env = await gimming(
+      ['--os-cloud', 'demo', 'cloud', 'image', 'list', 'zone-a', '--page-size', '1', '-f', 'json'],
+      { OS_IMAGE_MANAGER_API_VERSION: '1.0' },
+    );
+    assert.equal(env.code, 0, env.stderr);
+    assert.equal(JSON.parse(env.stdout).length, 1);
+    for (const [version, message] of [
+      ['1.99', /API version 1\.99 is not known to this client, which knows 1\.0 to 1\.1/],
+      ['latest-ish', /is not a version/],
+    ] as const) {
+      const res = await gimming(['--os-cloud', 'demo', 'cloud', 'list'], {
+        OS_IMAGE_MANAGER_API_VERSION: version,
+      });
+      assert.equal(res.code, 1, res.stdout);
+      assert.match(res.stderr, message);
+    }
+  });
+
+  it('lists images when the cache cannot be written', async () => {
+    // XDG_CACHE_HOME is a file: the cache directory cannot be made, for root too.
+    const blocked = join(home, 'not-a-directory');
+    writeFileSync(blocked, '');
+    const res = await gimming(['--os-cloud', 'demo', 'image', 'list', '-f', 'json'], {
+      XDG_CACHE_HOME: blocked,
+    });
+    assert.equal(res.code, 0, res.stderr);
+    assert.ok(JSON.parse(res.stdout).some((i: any) => i.ID === adoptedId));
+  });
+
   it('uploads a file once to two clouds and follows the copies', async () => {
     const file = join(home, 'disk.raw');
     const bytes = randomBytes(3 * 1024 * 1024);
@@ -402,6 +453,43 @@ describe('the gimming command line', function () {
       /Uploading \[#+-*\] \d+% [\d.]+ [KMG]iB\/64\.0 MiB [\d.]+ [KMG]?i?B\/s ETA \d\d:\d\d/,
     );
     assert.match(typescript, /Uploading \[#{30}\] 100% 64\.0 MiB\/64\.0 MiB/);
+
+    // On a terminal of 40 columns, the bar and the --wait lines are fitted to it: none wraps.
+    const narrowId = (
+      await asDemo(['image', 'create', 'cli-narrow', '--target', 'zone-a', '-f', 'value', '-c', 'id'])
+    ).stdout.trim();
+    const narrowCmd = [
+      process.execPath,
+      BIN,
+      '--os-cloud',
+      'demo',
+      'image',
+      'upload',
+      narrowId,
+      file,
+      '--wait',
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const narrow = execFileSync('script', ['-qefc', `stty cols 40 rows 24; exec ${narrowCmd}`, '/dev/null'], {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, 'cache'), TERM: 'xterm' },
+      encoding: 'utf8',
+    });
+    const drawn = narrow
+      .replace(new RegExp(`${String.fromCharCode(27)}\\[\\d*[A-Za-z]`, 'g'), '')
+      .split(/[\r\n]/)
+      .filter(Boolean);
+    assert.ok(
+      drawn.some((l) => /^Uploading \[#+-*\] \d+%/.test(l)),
+      narrow,
+    );
+    assert.ok(
+      drawn.some((l) => /^\w+ zone-a: /.test(l)),
+      narrow,
+    );
+    for (const line of drawn) assert.ok(line.length < 40, `${line.length} columns: ${line}`);
+    assert.equal((await asDemo(['image', 'delete', narrowId, '--delete-remote', '--wait'])).code, 0);
   });
 
   it('syncs, refreshes, renames, shares and unshares, links and unlinks', async () => {

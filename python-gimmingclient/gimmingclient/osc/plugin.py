@@ -36,10 +36,22 @@ def _read_credentials(path):
     return parsed
 
 
+def split_version(version):
+    """``--os-image-manager-api-version`` as (major, microversion): ``1``
+    is the v1 client at the highest microversion both sides know (None),
+    ``1.N`` and ``latest`` ask for that microversion."""
+    text = str(version or DEFAULT_API_VERSION).strip()
+    if text.lower() == 'latest':
+        return DEFAULT_API_VERSION, 'latest'
+    if '.' in text:
+        return text.split('.')[0], text
+    return text, None
+
+
 def make_client(instance):
     """The GIMinG client on the openstack client's session."""
-    cls = utils.get_client_class(
-        API_NAME, instance._api_version[API_NAME], API_VERSIONS)
+    major, microversion = split_version(instance._api_version[API_NAME])
+    cls = utils.get_client_class(API_NAME, major, API_VERSIONS)
     config = instance.get_configuration()
     override = config.get('image_manager_endpoint_override')
     credentials = config.get('gimming_cloud_credentials')
@@ -50,7 +62,8 @@ def make_client(instance):
                region_name=instance.region_name,
                interface=instance.interface,
                cloud_credentials=_read_credentials(credentials)
-               if credentials else None)
+               if credentials else None,
+               api_version=microversion)
 
 
 def build_option_parser(parser):
@@ -59,8 +72,9 @@ def build_option_parser(parser):
         '--os-image-manager-api-version',
         metavar='<image-manager-api-version>',
         default=utils.env('OS_IMAGE_MANAGER_API_VERSION'),
-        help='GIMinG API version, default=%s '
-             '(Env: OS_IMAGE_MANAGER_API_VERSION)' % DEFAULT_API_VERSION)
+        help='GIMinG API version: 1 (the highest microversion both the '
+             'server and this client know, the default), a microversion '
+             '1.N, or latest (Env: OS_IMAGE_MANAGER_API_VERSION)')
     parser.add_argument(
         '--os-image-manager-endpoint-override',
         metavar='<url>',

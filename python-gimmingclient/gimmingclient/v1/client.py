@@ -24,19 +24,22 @@ class Client(object):
     ``endpoint_override`` skips the catalog; otherwise the ``image-manager``
     endpoint of ``interface`` (and ``region_name``) is used.
     ``cloud_credentials`` maps a project cloud's name to its ``auth``, for
-    clouds with their own identity service.
+    clouds with their own identity service. ``api_version`` is the REST
+    microversion (``'1.N'`` or ``'latest'``); by default the highest both the
+    server and this client know (see ``gimmingclient.v1.api_versions``).
     """
 
     def __init__(self, session=None, endpoint_override=None, region_name=None,
                  interface='public', user_agent=http.USER_AGENT,
-                 cloud_credentials=None, timeout=None, **kwargs):
+                 cloud_credentials=None, timeout=None, api_version=None,
+                 **kwargs):
         if session is None:
             raise ValueError('A keystoneauth1 session is required.')
         self.http = http.HTTPClient(
             session, endpoint_override=endpoint_override,
             region_name=region_name, interface=interface,
             user_agent=user_agent, cloud_credentials=cloud_credentials,
-            timeout=timeout)
+            timeout=timeout, api_version=api_version)
         self.clouds = clouds.CloudManager(self.http)
         self.images = images.ImageManager(self.http)
         self.tasks = tasks.TaskManager(self.http)

@@ -1,5 +1,8 @@
 """Clouds: ``/v1/clouds``."""
 
+from urllib.parse import parse_qsl
+from urllib.parse import urlsplit
+
 from gimmingclient.v1.http import quote
 
 
@@ -48,9 +51,33 @@ class CloudManager(object):
     def delete(self, cloud):
         self.http.request('DELETE', '/v1/clouds/%s' % quote(cloud))
 
-    def images(self, cloud, limit=None):
+    def images(self, cloud, limit=None, page_size=None, marker=None):
         """The images the user can see in the cloud, live, each with the
-        GIMinG image tracking it (or None)."""
-        params = {'limit': str(limit)} if limit else None
-        return self.http.get_json('/v1/clouds/%s/images' % quote(cloud),
-                                  params=params)['images']
+        GIMinG image tracking it (or None): at most ``limit``, in pages of
+        ``page_size`` whose ``next`` links are followed (microversion 1.1; a
+        1.0 server answers one page)."""
+        left = limit if limit else float('inf')
+        path = '/v1/clouds/%s/images' % quote(cloud)
+        params = {}
+        if page_size or limit:
+            params['limit'] = str(int(min(page_size or float('inf'), left)))
+        if marker:
+            params['marker'] = marker
+        out = []
+        while path is not None and left > 0:
+            body = self.http.get_json(path, params=params or None)
+            page = body.get('images') or []
+            if left != float('inf'):
+                page = page[:int(left)]
+            out.extend(page)
+            left -= len(page)
+            if not body.get('next') or not body.get('images'):
+                break
+            # Only the link's path and query: the call stays on GIMinG's
+            # endpoint.
+            nxt = urlsplit(body['next'])
+            path = nxt.path
+            params = dict(parse_qsl(nxt.query))
+            if left != float('inf') and int(params.get('limit', left)) > left:
+                params['limit'] = str(int(left))
+        return out

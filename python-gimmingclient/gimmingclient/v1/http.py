@@ -15,6 +15,7 @@ from keystoneauth1 import exceptions as ks_exc
 
 from gimmingclient import __version__
 from gimmingclient import exceptions
+from gimmingclient.v1 import api_versions
 
 SERVICE_TYPE = 'image-manager'
 USER_AGENT = 'python-gimmingclient/%s' % __version__
@@ -24,13 +25,18 @@ class HTTPClient(object):
 
     def __init__(self, session, endpoint_override=None, region_name=None,
                  interface='public', user_agent=USER_AGENT,
-                 cloud_credentials=None, timeout=None):
+                 cloud_credentials=None, timeout=None, api_version=None):
         self.adapter = ks_adapter.Adapter(
             session, service_type=SERVICE_TYPE,
             interface=(interface or 'public').replace('URL', ''),
             region_name=region_name, user_agent=user_agent,
             endpoint_override=endpoint_override)
         self.timeout = timeout
+        # The microversion asked for ('1.N' or 'latest'; None: the highest
+        # both know), and the one negotiated on the first call.
+        self.requested_api_version = api_version
+        self._api_version = None
+        self._negotiated = False
         self._base = None
         self._headers = {}
         if cloud_credentials:
@@ -61,10 +67,39 @@ class HTTPClient(object):
             self._base = re.sub(r'/v1$', '', url.rstrip('/'))
         return self._base
 
+    def api_version(self):
+        """The microversion every call is sent at, negotiated once from the
+        version document (``GET /v1/``, no token needed); None when the
+        server has no microversions (no header is sent)."""
+        if not self._negotiated:
+            url = self.endpoint() + '/v1/'
+            try:
+                resp = self.adapter.get(url, authenticated=False,
+                                        raise_exc=False)
+            except ks_exc.ClientException as e:
+                raise exceptions.GimmingClientError(
+                    'GIMinG at %s could not be reached: %s' % (
+                        self.endpoint(), e), 0, 'client.unreachable')
+            doc = None
+            if resp.status_code == 200:
+                try:
+                    doc = resp.json()
+                except ValueError:
+                    doc = None
+            self._api_version = api_versions.choose(
+                api_versions.server_versions(doc),
+                self.requested_api_version)
+            self._negotiated = True
+        return self._api_version
+
     def request(self, method, path, json=None, params=None, headers=None,
                 data=None, ok=(200, 201, 202, 204), allow_reauth=True):
         url = self.endpoint() + path
         all_headers = dict(self._headers)
+        version = self.api_version()
+        if version:
+            all_headers[api_versions.HEADER] = '%s %s' % (
+                api_versions.SERVICE_TYPE, version)
         all_headers.update(headers or {})
         kwargs = {'headers': all_headers, 'raise_exc': False,
                   'allow_reauth': allow_reauth}

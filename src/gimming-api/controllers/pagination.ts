@@ -35,7 +35,8 @@ export function checkCloudQuery(value: string, name: string): string {
   return value;
 }
 
-export function paging(ctx: Koa.Context, defaultLimit: number, maxLimit: number): Paging {
+/** limit and marker; `uuidMarker` false leaves the marker (any string) to the caller. */
+export function paging(ctx: Koa.Context, defaultLimit: number, maxLimit: number, uuidMarker = true): Paging {
   const rawLimit = single(ctx, 'limit');
   let limit = defaultLimit;
   if (rawLimit !== undefined) {
@@ -44,7 +45,7 @@ export function paging(ctx: Koa.Context, defaultLimit: number, maxLimit: number)
     }
     limit = Math.min(Number(rawLimit), maxLimit);
   }
-  const marker = single(ctx, 'marker');
+  const marker = uuidMarker ? single(ctx, 'marker') : undefined;
   if (marker !== undefined && !isUuid(marker))
     throw badRequest('gimming.list.bad_marker', 'marker must be an ID from a previous page.');
   return marker === undefined ? { limit } : { limit, marker };

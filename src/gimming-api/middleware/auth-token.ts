@@ -9,8 +9,10 @@ import { GimmingError } from '../../common/errors';
 import type { KeystoneValidator } from '../../common/keystone/validator';
 import { isAdministrator } from '../policy';
 import type { ApiState } from './request-id';
+import type { VersionState } from './microversion';
 
-export interface AuthState extends ApiState {
+/** What a /v1 handler finds in ctx.state: the request IDs, the microversion served, the caller. */
+export interface AuthState extends ApiState, VersionState {
   context: RequestContext;
   wwwAuthenticate?: string;
 }

@@ -296,7 +296,8 @@ export const PlanResponse = T.Object({ plan: T.Object({ targets: T.Array(TargetP
 const Next = T.Optional(T.String());
 
 export const CloudList = T.Object({ clouds: T.Array(Cloud) });
-export const CloudImageList = T.Object({ images: T.Array(CloudImage) });
+/** GET /v1/clouds/{cloud}/images; `next` from 1.1. */
+export const CloudImageList = T.Object({ images: T.Array(CloudImage), next: Next });
 export const ImageList = T.Object({ images: T.Array(Image), next: Next });
 export const TaskList = T.Object({ tasks: T.Array(Task), next: Next });
 export const MemberList = T.Object({ members: T.Array(Member) });

@@ -39,6 +39,11 @@ const GLOBAL_OPTIONS: Array<[string, string, string]> = [
   ['--os-cert <file>', 'a client certificate (PEM) for services that ask for one', 'OS_CERT'],
   ['--os-key <file>', 'the private key (PEM) of --os-cert', 'OS_KEY'],
   [
+    '--os-image-manager-api-version <version>',
+    'the REST microversion to use (1.N or latest); default: the highest both the server and this client know',
+    'OS_IMAGE_MANAGER_API_VERSION',
+  ],
+  [
     '--cloud-credentials <file>',
     'a JSON or YAML file of credentials for clouds with their own identity service, by cloud name',
     'GIMMING_CLOUD_CREDENTIALS',

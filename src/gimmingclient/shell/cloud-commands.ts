@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { CloudView } from '../client';
 import { type Run, reportError } from './command-kit';
 import { type Shell, formatOptions, listOutput, showOutput } from './context';
-import type { Row } from './output';
+import { type Row, UsageError } from './output';
 
 const CLOUD_COLUMNS = ['ID', 'Name', 'Type', 'Region', 'Zone', 'Scope', 'Agents Up'];
 const CLOUD_LONG = ['Bucket', 'Owner', 'Created At'];
@@ -108,11 +108,17 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
       .command('list')
       .description('list, live, the images you can see in a cloud, and which GIMinG image tracks each')
       .argument('<cloud>', 'name or ID')
-      .option('--limit <n>', 'at most this many images')
+      .option('--limit <n>', 'at most this many images (default: all, page after page)')
+      .option('--page-size <n>', 'how many images to ask the server for at a time')
+      .option('--marker <id>', "start after this image (a cloud's image ID)")
       .option('--long', 'more columns'),
   ).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
-      const images = await shell.client.clouds.images(ref, opts.limit ? Number(opts.limit) : undefined);
+      const images = await shell.client.clouds.images(ref, {
+        ...(opts.limit ? { limit: positive(opts.limit, '--limit') } : {}),
+        ...(opts.pageSize ? { pageSize: positive(opts.pageSize, '--page-size') } : {}),
+        ...(opts.marker ? { marker: opts.marker as string } : {}),
+      });
       const rows = images.map((i) => ({
         ID: i.id,
         Name: i.name,
@@ -133,4 +139,10 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
       );
     }),
   );
+}
+
+function positive(value: unknown, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer.`);
+  return n;
 }

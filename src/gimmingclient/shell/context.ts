@@ -44,6 +44,7 @@ export interface GlobalOptions {
   osKey?: string;
   insecure?: boolean;
   cloudCredentials?: string;
+  osImageManagerApiVersion?: string;
   timeout?: string;
 }
 
@@ -109,6 +110,9 @@ export class Shell {
     this.cached ??= new GimmingClient(
       new Session(this.cloud, {
         userAgent: 'gimming-cli',
+        ...(this.globals.osImageManagerApiVersion
+          ? { apiVersion: this.globals.osImageManagerApiVersion }
+          : {}),
         ...(this.globals.timeout ? { timeoutMs: Number(this.globals.timeout) * 1000 } : {}),
         ...(this.globals.cloudCredentials
           ? { cloudCredentials: readCloudCredentials(this.globals.cloudCredentials) }

@@ -1,6 +1,8 @@
 /**
  * Progress on a terminal: a bar with bytes, rate and ETA for an upload, and one line per cloud while
  * tasks run. Nothing is drawn when stderr is not a terminal (scripts and pipes get only the result).
+ * Every line drawn fits the terminal's width (see terminalWidth): a line that wrapped would break the
+ * redraw in place (`\r` and cursor-up move over screen lines, not over what was written).
  */
 import type { TaskView } from '../client';
 
@@ -27,6 +29,35 @@ export function humanSeconds(s: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/**
+ * The width of the terminal a progress stream draws on, as Python's shutil.get_terminal_size reads it:
+ * COLUMNS when it is set to a positive number, else the terminal's own (the stream's, else stdout's);
+ * undefined when neither knows (a pseudo-terminal with no size), where lines are drawn whole.
+ */
+export function terminalWidth(stream: { columns?: number } = process.stderr): number | undefined {
+  const env = process.env.COLUMNS;
+  if (env && /^\d+$/.test(env) && Number(env) > 0) return Number(env);
+  for (const columns of [stream.columns, process.stdout.columns]) {
+    if (typeof columns === 'number' && columns > 0) return columns;
+  }
+  return undefined;
+}
+
+/**
+ * `line` cut to fit `width` columns, leaving the last one free (a character there makes some terminals
+ * wrap at once); ends with '…' when cut. Lines are ASCII but for names, counted in code points.
+ */
+export function fitLine(line: string, width: number | undefined): string {
+  if (width === undefined) return line;
+  const room = Math.max(1, width - 1);
+  const chars = Array.from(line);
+  if (chars.length <= room) return line;
+  return room === 1 ? '…' : `${chars.slice(0, room - 1).join('')}…`;
+}
+
+const BAR_WIDTH = 30;
+const MIN_BAR_WIDTH = 10;
+
 export class ProgressBar {
   private readonly started = Date.now();
   private lastDraw = 0;
@@ -47,19 +78,26 @@ export class ProgressBar {
     this.lastDraw = now;
     const seconds = Math.max((now - this.started) / 1000, 0.001);
     const rate = done / seconds;
-    const width = 30;
+    const columns = terminalWidth(this.stream);
     let line: string;
     if (this.total) {
       const ratio = Math.min(1, done / this.total);
-      const filled = Math.round(ratio * width);
       const eta = rate > 0 ? (this.total - done) / rate : Infinity;
-      line =
-        `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ` +
-        `${humanBytes(done)}/${humanBytes(this.total)} ${humanBytes(rate)}/s ETA ${humanSeconds(eta)}`;
+      const head = `${this.label} [`;
+      const tail =
+        `] ${Math.floor(ratio * 100)}% ${humanBytes(done)}/${humanBytes(this.total)} ` +
+        `${humanBytes(rate)}/s ETA ${humanSeconds(eta)}`;
+      // The bar gives up its width first, down to MIN_BAR_WIDTH; what still does not fit is cut.
+      const width =
+        columns === undefined
+          ? BAR_WIDTH
+          : Math.max(MIN_BAR_WIDTH, Math.min(BAR_WIDTH, columns - 1 - head.length - tail.length));
+      const filled = Math.round(ratio * width);
+      line = `${head}${'#'.repeat(filled)}${'-'.repeat(width - filled)}${tail}`;
     } else {
       line = `${this.label} ${humanBytes(done)} ${humanBytes(rate)}/s`;
     }
-    this.stream.write(`\r\x1b[2K${line}`);
+    this.stream.write(`\r\x1b[2K${fitLine(line, columns)}`);
   }
 
   finish(done: number): void {
@@ -102,7 +140,8 @@ export class TaskBoard {
   update(tasks: TaskView[]): void {
     if (!this.enabled) return;
     if (this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A`);
-    for (const t of tasks) this.stream.write(`\r\x1b[2K${TaskBoard.line(t)}\n`);
+    const columns = terminalWidth(this.stream);
+    for (const t of tasks) this.stream.write(`\r\x1b[2K${fitLine(TaskBoard.line(t), columns)}\n`);
     this.drawn = tasks.length;
   }
 }

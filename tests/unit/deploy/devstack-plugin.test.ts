@@ -297,6 +297,24 @@ describe('DevStack plugin', function () {
       ]);
     });
 
+    it('gives each daemon unit an ExecReload that sends SIGHUP, and reloads systemd after', () => {
+      for (const name of ['gimming-conductor', 'gimming-agent-RegionOne', 'gimming-api']) {
+        const unit = readFileSync(join(h.dest, 'systemd', `devstack@${name}.service`), 'utf8');
+        const service = unit.slice(unit.indexOf('[Service]'));
+        assert.match(service, /^ExecReload ?= ?\/bin\/kill -HUP \$MAINPID$/m, `${name}:\n${unit}`);
+        assert.match(service, /^ExecStart ?= ?\S+node /m, 'the unit DevStack wrote is kept');
+      }
+      // Each unit edited is followed by a daemon-reload, after the start that wrote it.
+      const systemctl = run.calls.filter((c) => c[0] === 'systemctl' || c[0] === 'run_process');
+      for (const name of ['gimming-conductor', 'gimming-agent-RegionOne', 'gimming-api']) {
+        const started = systemctl.findIndex(
+          (c) => c[0] === 'systemctl' && c[2] === `devstack@${name}.service`,
+        );
+        assert.ok(started >= 0, name);
+        assert.deepEqual(systemctl[started + 2], ['systemctl', 'daemon-reload'], name);
+      }
+    });
+
     it('registers the region as a cloud and adds clouds.yaml entries for the CLI', () => {
       const cli = join(REPO, 'bin', 'gimming');
       assert.deepEqual(

@@ -97,10 +97,26 @@ setup_develop() { record setup_develop "$@"; }
 sudo() { "$@"; }
 
 # run_process and stop_process act only on enabled services, and run_process wants an absolute command.
+# run_process writes the unit as functions-common's write_user_unit_file does (no ExecReload: DevStack
+# writes one only for uwsgi services), and starts it.
+SYSTEMD_DIR=${SYSTEMD_DIR:-$DEST/systemd}
+SYSTEMCTL=systemctl_stand_in
+systemctl_stand_in() { record systemctl "$@"; }
 run_process() {
     is_service_enabled "$1" || return 0
     [[ $2 == /* ]] || die $LINENO "run_process $1: command does not start with an absolute path: $2"
     record run_process "$1" "$2" "${5:-}"
+    local unit="$SYSTEMD_DIR/devstack@$1.service"
+    mkdir -p "$SYSTEMD_DIR"
+    iniset -sudo "$unit" Unit Description "Devstack devstack@$1.service"
+    iniset -sudo "$unit" Service ExecStart "$2"
+    iniset -sudo "$unit" Service User "$STACK_USER"
+    iniset -sudo "$unit" Service KillMode process
+    iniset -sudo "$unit" Service TimeoutStopSec 300
+    iniset -sudo "$unit" Install WantedBy multi-user.target
+    $SYSTEMCTL daemon-reload
+    $SYSTEMCTL enable "devstack@$1.service"
+    $SYSTEMCTL start "devstack@$1.service"
 }
 # lib/tls: DevStack's TLS proxy (Apache) in front of a service.
 start_tls_proxy() { record start_tls_proxy "$@"; }

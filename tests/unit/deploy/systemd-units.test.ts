@@ -89,6 +89,10 @@ describe('systemd units', () => {
         assert.equal(one(unit, 'Install', 'WantedBy'), 'multi-user.target');
       });
 
+      it('reloads with SIGHUP (systemctl reload), which the daemon survives', () => {
+        assert.equal(one(unit, 'Service', 'ExecReload'), '/bin/kill -HUP $MAINPID');
+      });
+
       it('points to documentation that exists', () => {
         const doc = one(unit, 'Unit', 'Documentation');
         assert.ok(doc.startsWith(`file:${PREFIX}/`), doc);

@@ -142,14 +142,24 @@ class ListCloudImage(common.Lister):
         parser = super(ListCloudImage, self).get_parser(prog_name)
         parser.add_argument('cloud', metavar='<cloud>', help='Name or ID')
         parser.add_argument('--limit', metavar='<n>', type=int,
-                            help='At most this many images')
+                            help='At most this many images (default: all, '
+                                 'page after page)')
+        parser.add_argument('--page-size', metavar='<n>', type=int,
+                            help='How many images to ask the server for at '
+                                 'a time')
+        parser.add_argument('--marker', metavar='<id>',
+                            help="Start after this image (a cloud's image "
+                                 "ID)")
         parser.add_argument('--long', action='store_true',
                             help='More columns')
         return parser
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.image_manager
-        images = client.clouds.images(parsed_args.cloud, parsed_args.limit)
+        images = client.clouds.images(parsed_args.cloud,
+                                      limit=parsed_args.limit,
+                                      page_size=parsed_args.page_size,
+                                      marker=parsed_args.marker)
         cols = self.BASE + (self.LONG if parsed_args.long else ())
         return common.rows(cols, [{k: i.get(f) for k, f in self.FIELDS.items()}
                                   for i in images])

@@ -1,8 +1,10 @@
 """Progress on a terminal, drawn as the gimming CLI draws it: a bar with
 bytes, rate and ETA for an upload, and one line per task while tasks run.
-Nothing is drawn when the stream is not a terminal."""
+Nothing is drawn when the stream is not a terminal. Every line fits the
+terminal's width (a wrapped line breaks the redraw in place)."""
 
 import math
+import os
 import time
 
 UNITS = ('B', 'KiB', 'MiB', 'GiB', 'TiB')
@@ -37,9 +39,35 @@ def _isatty(stream):
         return False
 
 
+def terminal_width(stream):
+    """COLUMNS when set to a positive number, else the stream's terminal's
+    width; None when neither is known (lines are drawn whole)."""
+    env = os.environ.get('COLUMNS', '')
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    # StringIO and the like: io.UnsupportedOperation is an OSError.
+    except (AttributeError, ValueError, OSError):
+        return None
+    return columns if columns > 0 else None
+
+
+def fit_line(line, width):
+    """``line`` cut to ``width`` columns, the last one left free, ending
+    with an ellipsis when cut."""
+    if width is None:
+        return line
+    room = max(1, width - 1)
+    if len(line) <= room:
+        return line
+    return '\u2026' if room == 1 else line[:room - 1] + '\u2026'
+
+
 class ProgressBar(object):
 
     WIDTH = 30
+    MIN_WIDTH = 10
 
     def __init__(self, label, total, stream, clock=time.monotonic):
         self.label = label
@@ -60,19 +88,26 @@ class ProgressBar(object):
             return
         self.last_draw = now
         rate = done / max(now - self.started, 0.001)
+        columns = terminal_width(self.stream)
         if self.total:
             ratio = min(1.0, float(done) / self.total)
-            filled = _js_round(ratio * self.WIDTH)
             eta = (self.total - done) / rate if rate > 0 else float('inf')
-            line = '%s [%s%s] %d%% %s/%s %s/s ETA %s' % (
-                self.label, '#' * filled, '-' * (self.WIDTH - filled),
+            head = '%s [' % self.label
+            tail = '] %d%% %s/%s %s/s ETA %s' % (
                 int(math.floor(ratio * 100)), human_bytes(done),
                 human_bytes(self.total), human_bytes(rate),
                 human_seconds(eta))
+            width = self.WIDTH
+            if columns is not None:
+                # The bar narrows first; what still does not fit is cut.
+                width = max(self.MIN_WIDTH, min(
+                    self.WIDTH, columns - 1 - len(head) - len(tail)))
+            filled = _js_round(ratio * width)
+            line = head + '#' * filled + '-' * (width - filled) + tail
         else:
             line = '%s %s %s/s' % (self.label, human_bytes(done),
                                    human_bytes(rate))
-        self.stream.write('\r\x1b[2K' + line)
+        self.stream.write('\r\x1b[2K' + fit_line(line, columns))
         self.stream.flush()
 
     def finish(self, done):
@@ -110,7 +145,9 @@ class TaskBoard(object):
             return
         if self.drawn:
             self.stream.write('\x1b[%dA' % self.drawn)
+        columns = terminal_width(self.stream)
         for t in tasks:
-            self.stream.write('\r\x1b[2K%s\n' % task_line(t))
+            line = fit_line(task_line(t), columns)
+            self.stream.write('\r\x1b[2K%s\n' % line)
         self.drawn = len(tasks)
         self.stream.flush()

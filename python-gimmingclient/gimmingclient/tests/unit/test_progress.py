@@ -85,3 +85,46 @@ class TestTaskLine(unittest.TestCase):
         board.update([t, t])
         board.update([t, t])
         self.assertEqual(1, out.getvalue().count('\x1b[2A'))
+
+
+class TestNarrowTerminal(unittest.TestCase):
+    """No line drawn is wider than the terminal (COLUMNS here)."""
+
+    def setUp(self):
+        import os
+        self.addCleanup(os.environ.pop, 'COLUMNS', None)
+        os.environ['COLUMNS'] = '40'
+
+    @staticmethod
+    def _lines(text):
+        import re
+        text = re.sub(r'\x1b\[\d*[A-Za-z]', '', text)
+        return [line for line in re.split(r'[\r\n]', text) if line]
+
+    def test_the_bar_narrows_then_is_cut(self):
+        out, clock = Terminal(), Clock()
+        bar = progress.ProgressBar('Uploading', 64 * 1024 ** 2, out, clock)
+        clock.now = 1.0
+        bar.finish(64 * 1024 ** 2)
+        lines = self._lines(out.getvalue())
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertLess(len(line), 40, line)
+        self.assertTrue(lines[-1].startswith('Uploading [##########] 100% '))
+
+    def test_task_lines_are_cut(self):
+        out = Terminal()
+        task = {'type': 'copy', 'cloud': 'a-cloud-with-a-rather-long-name',
+                'status': 'running', 'progress': 25.0, 'bytes_done': 1,
+                'bytes_total': 4, 'rate': 3, 'eta_seconds': 5}
+        progress.TaskBoard(out).update([task])
+        (line,) = self._lines(out.getvalue())
+        self.assertEqual(39, len(line))
+        self.assertTrue(line.endswith('\u2026'))
+
+    def test_whole_when_the_width_is_unknown(self):
+        import os
+        del os.environ['COLUMNS']
+        self.assertIsNone(progress.terminal_width(Terminal()))
+        self.assertEqual('abcdef', progress.fit_line('abcdef', None))
+        self.assertEqual('abc\u2026', progress.fit_line('abcdef', 5))

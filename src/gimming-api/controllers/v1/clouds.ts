@@ -4,11 +4,13 @@
  */
 import type { ImportRules } from '../../../common/import-filter';
 import type Router from '@koa/router';
+import type Koa from 'koa';
 import type { ConductorAPI } from '../../../gimming-conductor/rpcapi';
 import type { AuthState } from '../../middleware/auth-token';
-import { notFound } from '../../../common/errors';
+import { badRequest, notFound } from '../../../common/errors';
 import { readJsonBody } from '../../middleware/json-body';
-import { MAX_REF_LENGTH, paging } from '../pagination';
+import { MAX_REF_LENGTH, nextLink, paging, queryString } from '../pagination';
+import { atLeast } from '../../middleware/microversion';
 import { authorize } from '../../policy';
 import { CreateCloud, check } from '../../schemas/v1';
 import { Cloud, CloudImageList, CloudList } from '../../schemas/v1-responses';
@@ -26,6 +28,23 @@ export interface ControllerDeps {
   uploadDeadlineMs: number;
   /** What an import URL is checked against ([import_filtering]). */
   importRules: ImportRules;
+}
+
+/**
+ * The most images of a cloud a browse reaches: what the conductor's list_cloud_images takes (its RPC and
+ * the agents' ListImages page by count only). Pages walk through these.
+ */
+export const BROWSE_WINDOW = 1000;
+
+/** limit and marker of a browse (1.1): a marker is the cloud's own image ID (Glance UUID, ami-..., a name). */
+function browsePaging(ctx: Koa.Context, deps: ControllerDeps): { limit: number; marker?: string } {
+  const limit = Math.min(paging(ctx, deps.defaultLimit, deps.maxLimit, false).limit, BROWSE_WINDOW);
+  const marker = queryString(ctx, 'marker');
+  if (marker === undefined) return { limit };
+  if (marker.length < 1 || marker.length > MAX_REF_LENGTH) {
+    throw badRequest('gimming.list.bad_marker', 'marker must be an ID from a previous page.');
+  }
+  return { limit, marker };
 }
 
 export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
@@ -48,12 +67,37 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
 
   router.get('/v1/clouds/:cloud/images', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:list_images');
-    const limit = Math.min(paging(ctx, deps.defaultLimit, deps.maxLimit).limit, 1000);
+    const cloud = cloudParam(ctx.params.cloud);
+    if (!atLeast(ctx, '1.1')) {
+      // 1.0: one page of `limit` images, no marker, no next link.
+      const limit = Math.min(paging(ctx, deps.defaultLimit, deps.maxLimit).limit, BROWSE_WINDOW);
+      const images = await deps.conductor.listCloudImages(ctx.state.context, { cloud, limit });
+      ctx.body = shape(CloudImageList, { images });
+      return;
+    }
+    // 1.1: pages. The conductor and the agents list a cloud by count only (in the cloud's own order, as
+    // Glance's newest first), so a page is the cloud's first images up to the page's end and one more
+    // (whether there is a next page), and its marker is found among them.
+    const { limit, marker } = browsePaging(ctx, deps);
     const images = await deps.conductor.listCloudImages(ctx.state.context, {
-      cloud: cloudParam(ctx.params.cloud),
-      limit,
+      cloud,
+      limit: marker === undefined ? Math.min(limit + 1, BROWSE_WINDOW) : BROWSE_WINDOW,
     });
-    ctx.body = shape(CloudImageList, { images });
+    let start = 0;
+    if (marker !== undefined) {
+      start = images.findIndex((i) => i.id === marker) + 1;
+      if (start === 0) {
+        throw badRequest(
+          'gimming.list.bad_marker',
+          `marker ${marker} is not one of the first ${BROWSE_WINDOW} images of the cloud: ` +
+            'it must be an ID from a previous page.',
+        );
+      }
+    }
+    const page = images.slice(start, start + limit);
+    const last = page[page.length - 1];
+    const next = images.length > start + limit && last ? nextLink(ctx, last.id) : undefined;
+    ctx.body = shape(CloudImageList, { images: page, ...(next ? { next } : {}) });
   });
 
   router.delete('/v1/clouds/:cloud', async (ctx) => {

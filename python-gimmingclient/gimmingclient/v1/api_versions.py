@@ -1,0 +1,86 @@
+"""REST microversion negotiation, as the Node SDK (src/gimmingclient/
+api-version.ts) does it: the client's own range, the server's from its
+version document (``min_version``, ``version``), and the highest version both
+know, or the one the user asked for, refused before any call when either side
+does not know it."""
+
+import re
+
+from gimmingclient import exceptions
+
+HEADER = 'OpenStack-API-Version'
+SERVICE_TYPE = 'image-manager'
+
+# The versions this client knows: 1.0, the API before microversions; 1.1,
+# browsing a cloud pages with marker and next (CloudManager.images follows).
+MIN_VERSION = '1.0'
+MAX_VERSION = '1.1'
+
+_VERSION = re.compile(r'^\s*(0|[1-9]\d*)\.(0|[1-9]\d*)\s*$')
+
+
+def _parse(text):
+    m = _VERSION.match(text or '')
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _show(v):
+    return '%d.%d' % v
+
+
+def _error(message):
+    return exceptions.GimmingClientError(message, 0, 'client.api_version')
+
+
+def server_versions(doc):
+    """(min, max) from ``GET /v1/``'s version document; None for a server
+    before microversions."""
+    v = (doc or {}).get('version') if isinstance(doc, dict) else None
+    if not isinstance(v, dict):
+        return None
+    low, high = v.get('min_version'), v.get('version')
+    if not isinstance(low, str) or not isinstance(high, str):
+        return None
+    if not _parse(low) or not _parse(high):
+        return None
+    return (low, high)
+
+
+def choose(server, asked=None, client=(MIN_VERSION, MAX_VERSION)):
+    """The version to send, or None for no header (a server before
+    microversions, asked for nothing or for 1.0)."""
+    cmin, cmax = _parse(client[0]), _parse(client[1])
+    want = None
+    if asked and asked.strip().lower() != 'latest':
+        want = _parse(asked)
+        if not want:
+            raise _error(
+                'API version "%s" is not a version: give <major>.<minor> '
+                '(such as %s) or latest (--os-image-manager-api-version, '
+                'OS_IMAGE_MANAGER_API_VERSION).' % (asked, MAX_VERSION))
+        if want < cmin or want > cmax:
+            raise _error(
+                'API version %s is not known to this client, which knows '
+                '%s to %s.' % (_show(want), client[0], client[1]))
+    if server is None:
+        if want is None or want == (1, 0):
+            return None
+        raise _error(
+            'API version %s was asked for, but the server serves no '
+            'microversions (its version document has no min_version): '
+            'only 1.0.' % _show(want))
+    smin, smax = _parse(server[0]), _parse(server[1])
+    if want is not None:
+        if want < smin or want > smax:
+            raise _error(
+                'API version %s is not served by the server, which serves '
+                '%s to %s.' % (_show(want), server[0], server[1]))
+        return _show(want)
+    highest = min(cmax, smax)
+    if max(cmin, smin) > highest:
+        raise _error(
+            'The server serves API versions %s to %s and this client knows '
+            '%s to %s: none in common; upgrade the %s.' % (
+                server[0], server[1], client[0], client[1],
+                'client' if cmax < smin else 'server'))
+    return _show(highest)
