@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
-import { brokerTls } from '../common/rpc/transport';
+import { brokerOptions, brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
 import { RequestContext } from '../common/context';
 import { startMetrics } from '../common/metrics';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     config.DEFAULT.transport_url,
     config.DEFAULT.control_exchange,
     brokerTls(config.oslo_messaging_rabbit),
+    brokerOptions(config.oslo_messaging_rabbit),
   );
   const conductor = new ConductorAPI(messaging, config.DEFAULT.rpc_response_timeout * 1000);
   const keystone = new KeystoneValidator(config.keystone_authtoken);

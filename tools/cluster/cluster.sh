@@ -42,7 +42,7 @@ rabbit_env() {
     RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$d/log" RABBITMQ_PID_FILE="$d/rabbit.pid" \
     RABBITMQ_CONFIG_FILE="$d/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
     RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config" RABBITMQ_CONF_ENV_FILE="$d/rabbitmq-env.conf" \
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="'+S 1:1 +A 4 +sbwt none +sbwtdcpu none +sbwtdio none'"
+    ERL_CRASH_DUMP_BYTES=0 RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="'+S 1:1 +A 4 +sbwt none +sbwtdcpu none +sbwtdio none'"
 }
 
 rctl() { # N ARGS...
