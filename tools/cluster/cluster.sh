@@ -9,6 +9,7 @@
 #   bash tools/cluster/cluster.sh env           # the transport_url and [database] connection to use
 #   bash tools/cluster/cluster.sh kill rabbit N # SIGKILL one node (N = 1..3); also: kill galera N
 #   bash tools/cluster/cluster.sh start rabbit N  # start a killed node again; it rejoins its cluster
+#   bash tools/cluster/cluster.sh busiest rabbit  # "N COUNT": the node with the most client connections
 #   bash tools/cluster/cluster.sh status
 #   bash tools/cluster/cluster.sh down          # stops and removes everything it made
 #
@@ -317,6 +318,24 @@ status() {
   done
 }
 
+# The node (1..3) that holds the most client connections: RabbitMQ's AMQP connections, or Galera's
+# sessions of DB_USER (what a test kills to hit the daemons where they are).
+busiest() {
+  local best=0 most=-1 n count
+  for n in 1 2 3; do
+    if [[ $1 == rabbit ]]; then
+      rabbit_running "$n" || continue
+      count=$(rctl "$n" list_connections pid 2>/dev/null | grep -c "$(rabbit_name "$n")" || true)
+    else
+      galera_running "$n" || continue
+      count=$(mariadb --no-defaults -S "$DIR/galera$n/mysqld.sock" -uroot -Nse \
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '$DB_USER'")
+    fi
+    if ((count > most)); then best=$n most=$count; fi
+  done
+  echo "$best $most"
+}
+
 node_arg() {
   [[ ${2:-} =~ ^[123]$ && ${1:-} =~ ^(rabbit|galera)$ ]] || {
     echo "usage: $0 kill|start rabbit|galera 1|2|3" >&2
@@ -329,6 +348,13 @@ case ${1:-} in
   down) down ;;
   env) env_cmd ;;
   status) status ;;
+  busiest)
+    [[ ${2:-} =~ ^(rabbit|galera)$ ]] || {
+      echo "usage: $0 busiest rabbit|galera" >&2
+      exit 2
+    }
+    busiest "$2"
+    ;;
   kill)
     node_arg "${2:-}" "${3:-}"
     "${2}_kill" "$3"
