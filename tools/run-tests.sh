@@ -3,7 +3,8 @@
 # the docs build and of the OpenStack test bed; MariaDB and RabbitMQ if they are not running), then lint,
 # strict type-check, build, the Python client's lint and unit tests, the check of generated files, the docs and release notes builds (warnings as
 # errors) with reno lint, and the unit and functional suites against the real services (Debian's Chromium
-# too, for the dashboard's browser tests).
+# too, for the dashboard's browser tests; the cluster suite brings up its own RabbitMQ and Galera clusters
+# with tools/cluster/cluster.sh, and takes them down).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/ensure-node-deps.sh

@@ -10,7 +10,7 @@ import { verifyingInterceptor } from '../common/grpc/auth';
 import { AGENT_PROTO_PACKAGE, loadAgentService } from '../common/grpc/loader';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
-import { brokerTls } from '../common/rpc/transport';
+import { brokerOptions, brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
 import { DriverLoadError } from '../gimming-agent/drivers/registry';
 import { agentDriverInfo, agentDrivers, agentHandlers } from '../gimming-agent/service';
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     transport_url,
     control_exchange,
     brokerTls(config.oslo_messaging_rabbit),
+    brokerOptions(config.oslo_messaging_rabbit),
   );
   // What each kind of cloud this agent serves can do: the conductor shows it and plans with it.
   const driverInfos = drivers.names.map((name) => {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
-import { brokerTls } from '../common/rpc/transport';
+import { brokerOptions, brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
 import { RequestContext } from '../common/context';
 import { startMetrics } from '../common/metrics';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     config.DEFAULT.transport_url,
     config.DEFAULT.control_exchange,
     brokerTls(config.oslo_messaging_rabbit),
+    brokerOptions(config.oslo_messaging_rabbit),
   );
   // Capped at [upgrade_levels] conductor (auto: the oldest live conductor's version), for rolling upgrades.
   const conductor = new ConductorAPI(

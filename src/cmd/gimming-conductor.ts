@@ -10,13 +10,14 @@ import { closeAgentClients } from '../common/grpc/agent-client';
 import { VERSION } from '../common/version';
 import { assembleConductor } from '../gimming-conductor/assembly';
 import { initializeDataSource, makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
+import { dbRetrySettings, installTransactionRetry } from '../gimming-conductor/db/transaction-retry';
 import { ConductorNotifier } from '../gimming-conductor/notify';
 import { CONDUCTOR_TOPIC, HEARTBEAT_METHOD, heartbeatExchange } from '../gimming-conductor/rpcapi';
 import { loadPolicy } from '../common/policy/rules';
 import { ConductorAuthenticator } from '../gimming-conductor/rpc-auth';
 import { KeystoneValidator } from '../common/keystone/validator';
 import { ServiceUser } from '../common/keystone/service-user';
-import { brokerTls } from '../common/rpc/transport';
+import { brokerOptions, brokerTls } from '../common/rpc/transport';
 import { startMetrics } from '../common/metrics';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 import { applyClockOffset } from '../common/test-hooks';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     config.database.max_pool_size,
     config.database.connection_timeout,
   );
+  installTransactionRetry(db, dbRetrySettings(config.database));
   await initializeDataSource(db);
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
@@ -48,15 +50,17 @@ async function main(): Promise<void> {
   }
   const host = config.DEFAULT.host;
   const rabbitTls = brokerTls(config.oslo_messaging_rabbit);
+  const rabbitOptions = brokerOptions(config.oslo_messaging_rabbit);
   const messaging = new MessagingConnection(
     config.DEFAULT.transport_url,
     config.DEFAULT.control_exchange,
     rabbitTls,
+    rabbitOptions,
   );
   const n = config.oslo_messaging_notifications;
   // Notifications may go to a messaging service of their own; by default they share the RPC connection.
   const notifyMessaging = n.transport_url
-    ? new MessagingConnection(n.transport_url, config.DEFAULT.control_exchange, rabbitTls)
+    ? new MessagingConnection(n.transport_url, config.DEFAULT.control_exchange, rabbitTls, rabbitOptions)
     : messaging;
   const notifier = new Notifier({
     drivers: n.driver,

@@ -268,7 +268,7 @@ async function declareDefaultQueues(
   try {
     for (const queue of queues) {
       try {
-        await ch.assertQueue(queue, { durable: true });
+        await ch.assertQueue(queue, connection.durableQueue());
         await ch.bindQueue(queue, exchange, queue);
       } catch (err) {
         log.info(

@@ -24,7 +24,21 @@ export interface DaemonOptions {
    * from, by command name (gimming-api, gimming-conductor, gimming-agent, gimming-manage); default: this one.
    */
   roots?: Record<string, string>;
+  /** [DEFAULT] transport_url (default the test bed's RabbitMQ). */
+  transportUrl?: string;
+  /** The database server the set gets its database on (default the test bed's MariaDB, as root). */
+  db?: DbServer;
 }
+
+/** A MariaDB server (or a cluster's front) and an account that may create databases on it. */
+export interface DbServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+const TESTBED_DB: DbServer = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
 
 export interface LogLine {
   level: string;
@@ -55,20 +69,36 @@ export class DaemonSet {
     readonly opts: DaemonOptions,
   ) {}
 
+  get db(): DbServer {
+    return this.opts.db ?? TESTBED_DB;
+  }
+
+  /** A connection to the set's database server (to its database when `database`). */
+  dbConnection(database?: string): Promise<mysql.Connection> {
+    const { host, port, user, password } = this.db;
+    return mysql.createConnection({ host, port, user, password, ...(database ? { database } : {}) });
+  }
+
   get apiUrl(): string {
     return `http://127.0.0.1:${this.opts.apiPort}`;
+  }
+
+  private dbUrlAuthority(): string {
+    const { host, port, user, password } = this.db;
+    const auth = password ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}` : user;
+    return `${auth}@${host}${port === 3306 ? '' : `:${port}`}`;
   }
 
   private config(): string {
     const g = this.bed.users.gimming;
     return `[DEFAULT]
-transport_url = rabbit://guest:guest@127.0.0.1:5672/
+transport_url = ${this.opts.transportUrl ?? 'rabbit://guest:guest@127.0.0.1:5672/'}
 control_exchange = ${this.exchange}
 host = test-host
 rpc_response_timeout = 30
 
 [database]
-connection = mysql+pymysql://root@127.0.0.1/${this.dbName}?charset=utf8
+connection = mysql+pymysql://${this.dbUrlAuthority()}/${this.dbName}?charset=utf8
 
 [keystone_authtoken]
 auth_url = ${this.bed.auth_url}
@@ -105,7 +135,7 @@ ${this.opts.extraConfig ?? ''}
   }
 
   async start(): Promise<void> {
-    const conn = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
+    const conn = await this.dbConnection();
     await conn.query(`CREATE DATABASE ${this.dbName} CHARACTER SET utf8mb4`);
     await conn.end();
     this.issueCertificate('gimming');
@@ -145,7 +175,7 @@ ${this.opts.extraConfig ?? ''}
     await waitFor(
       'agents to register',
       async () => {
-        const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', database: this.dbName });
+        const c = await this.dbConnection(this.dbName);
         const [rows] = await c.query('SELECT COUNT(*) AS n FROM agents');
         await c.end();
         return Number((rows as Array<{ n: number }>)[0]?.n) >= Object.keys(this.opts.agentPorts).length
@@ -274,7 +304,7 @@ ${this.opts.extraConfig ?? ''}
           }),
       ),
     );
-    const conn = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
+    const conn = await this.dbConnection();
     await conn.query(`DROP DATABASE IF EXISTS ${this.dbName}`);
     await conn.end();
     if (keepLogs) process.stdout.write(`    daemon logs kept in ${this.dir}\n`);

@@ -11,9 +11,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import { type CloudFixture, type CloudKind, glanceKind } from './clouds';
-import { DaemonSet, allPassed } from './daemons';
+import { type DaemonOptions, DaemonSet, allPassed } from './daemons';
 import { http } from './http';
 import { Glance, type Token, issueToken } from './openstack';
 import { type Testbed, testbed } from './testbed';
@@ -67,6 +66,8 @@ export interface StackOptions {
   daemonBed?: (bed: Testbed) => Testbed;
   /** Runs once the ports are picked and the DaemonSet is made, before its config is written and it starts. */
   beforeStart?: (stack: Stack) => void | Promise<void>;
+  /** The messaging service and the database server of the daemons (default the test bed's). */
+  services?: () => Pick<DaemonOptions, 'transportUrl' | 'db'>;
   /** Runs before the daemons stop (cleanup that needs them). */
   beforeStop?: (stack: Stack) => void | Promise<void>;
 }
@@ -110,11 +111,7 @@ export class Stack {
 
   /** Rows of a query on the stack's own database (to see what the API does not show, e.g. a task's owner). */
   async query<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      user: 'root',
-      database: this.daemons.dbName,
-    });
+    const conn = await this.daemons.dbConnection(this.daemons.dbName);
     try {
       const [rows] = await conn.query(sql, params);
       return rows as T[];
@@ -130,7 +127,7 @@ export class Stack {
     for (const zone of this.zones) agents[zone] = await freePort();
     this.ports = { api, agents };
     const daemonBed = this.opts.daemonBed?.(this.bed) ?? this.bed;
-    this.daemons = new DaemonSet(daemonBed, { apiPort: api, agentPorts: agents });
+    this.daemons = new DaemonSet(daemonBed, { apiPort: api, agentPorts: agents, ...this.opts.services?.() });
     await this.opts.beforeStart?.(this);
     // The config is written when the daemons start: what it holds may depend on what beforeStart made.
     const { extraConfig, agentEnv, policy } = this.opts;

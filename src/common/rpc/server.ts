@@ -93,14 +93,14 @@ export class RpcServer {
       setup: async (ch: ConfirmChannel) => {
         await ch.assertExchange(exchange, 'topic', { durable: true });
         // The topic's queue, shared by every server of the topic (competing consumers)...
-        await ch.assertQueue(this.queueName, { durable: true });
+        await ch.assertQueue(this.queueName, this.connection.durableQueue());
         await ch.bindQueue(this.queueName, exchange, this.topic);
         // ...and this server's own, for messages meant for it alone (`<topic>.<host>`).
         await ch.assertQueue(this.hostQueueName, { durable: false, autoDelete: true });
         await ch.bindQueue(this.hostQueueName, exchange, `${this.topic}.${this.host}`);
         for (const side of this.opts.sideQueues ?? []) {
           await ch.assertExchange(side.exchange, 'fanout', { durable: true });
-          await ch.assertQueue(side.queue, { durable: true });
+          await ch.assertQueue(side.queue, this.connection.durableQueue());
           await ch.bindQueue(side.queue, side.exchange, '');
         }
         await ch.prefetch(this.prefetch);

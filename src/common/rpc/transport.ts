@@ -7,6 +7,7 @@
  * the system), with a client certificate when `ssl_cert_file` and `ssl_key_file` are set.
  */
 import { readFileSync } from 'node:fs';
+import type { Backoff } from '../backoff';
 
 export interface RabbitTlsSettings {
   ssl: boolean;
@@ -43,6 +44,34 @@ export function brokerTls(conf: RabbitTlsSettings | undefined): BrokerTls {
       ...(conf.ssl_ca_file ? { ca: readOption('ssl_ca_file', conf.ssl_ca_file) } : {}),
       ...(conf.ssl_cert_file ? { cert: readOption('ssl_cert_file', conf.ssl_cert_file) } : {}),
       ...(conf.ssl_key_file ? { key: readOption('ssl_key_file', conf.ssl_key_file) } : {}),
+    },
+  };
+}
+
+/** How durable queues are declared and how a lost broker is reconnected ([oslo_messaging_rabbit]). */
+export interface BrokerOptions {
+  /** Durable queues as quorum queues (rabbit_quorum_queue). */
+  quorumQueues: boolean;
+  /** The waits between reconnections (rabbit_retry_interval, doubling up to rabbit_interval_max). */
+  reconnect: Backoff;
+}
+
+export const DEFAULT_BROKER_OPTIONS: BrokerOptions = {
+  quorumQueues: false,
+  reconnect: { initialMs: 1000, factor: 2, maxMs: 30000 },
+};
+
+export function brokerOptions(
+  conf:
+    { rabbit_quorum_queue: boolean; rabbit_retry_interval: number; rabbit_interval_max: number } | undefined,
+): BrokerOptions {
+  if (!conf) return DEFAULT_BROKER_OPTIONS;
+  return {
+    quorumQueues: conf.rabbit_quorum_queue,
+    reconnect: {
+      initialMs: conf.rabbit_retry_interval * 1000,
+      factor: 2,
+      maxMs: Math.max(conf.rabbit_retry_interval, conf.rabbit_interval_max) * 1000,
     },
   };
 }

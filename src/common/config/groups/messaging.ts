@@ -1,5 +1,8 @@
-/** TLS to RabbitMQ ([oslo_messaging_rabbit]) and where notifications go ([oslo_messaging_notifications]). */
-import { str, bool, list, type GroupSpec } from '../option-spec';
+/**
+ * RabbitMQ ([oslo_messaging_rabbit]: TLS, quorum queues, reconnection) and where notifications go
+ * ([oslo_messaging_notifications]).
+ */
+import { str, bool, int, list, type GroupSpec } from '../option-spec';
 
 export const osloMessagingRabbitOptions = {
   ssl: bool(
@@ -10,6 +13,22 @@ export const osloMessagingRabbitOptions = {
   ssl_ca_file: str('A PEM encoded CA bundle to verify the RabbitMQ server certificate with.', null),
   ssl_cert_file: str('A PEM encoded client certificate to present to RabbitMQ. Needs ssl_key_file.', null),
   ssl_key_file: str('The PEM encoded private key of ssl_cert_file.', null),
+  rabbit_quorum_queue: bool(
+    "Declare the durable queues (the topics' queues the conductor and the agents consume, the heartbeat " +
+      'queue, the notification queues) as quorum queues (x-queue-type=quorum), replicated on the nodes of ' +
+      'a RabbitMQ cluster, so that they outlive the loss of a node. Needs RabbitMQ 3.10 or later. A queue ' +
+      'already declared as a classic queue is not changed: delete it (rabbitmqctl delete_queue) when ' +
+      'turning this on. Quorum queues keep every message on disk, calls included.',
+    false,
+  ),
+  rabbit_retry_interval: int(
+    'Seconds before the first reconnection to RabbitMQ after the connection was lost. Each host of ' +
+      'transport_url is tried in turn; every failed attempt doubles the wait, up to rabbit_interval_max, ' +
+      'and each wait is drawn between half and all of it (jitter).',
+    1,
+    1,
+  ),
+  rabbit_interval_max: int('The longest wait, in seconds, between two reconnections to RabbitMQ.', 30, 1),
 } as const satisfies GroupSpec;
 
 export const osloMessagingNotificationsOptions = {

@@ -37,4 +37,21 @@ export const databaseOptions = {
   ),
   max_pool_size: int('Maximum number of database connections to keep open per process.', 10, 1),
   connection_timeout: int('Seconds to wait for a database connection to be established.', 10, 1),
+  db_max_retries: int(
+    'How many times gimming-conductor runs a database transaction again when the database aborted it ' +
+      'for a reason that does not last: a deadlock, a Galera certification failure (a conflicting write ' +
+      'on another node of the cluster), a lock wait timeout, a Galera node not ready, or a connection ' +
+      'lost before the commit (a database node gone; the next try goes through a new connection). 0: ' +
+      'never. A connection lost during the commit is not tried again, since the commit may have been ' +
+      'done.',
+    20,
+    0,
+  ),
+  db_retry_interval: int('Seconds before the first time a transaction is run again.', 1, 1),
+  db_inc_retry_interval: bool(
+    'Double the wait each time a transaction is run again, up to db_max_retry_interval. Each wait is ' +
+      'drawn between half and all of it (jitter).',
+    true,
+  ),
+  db_max_retry_interval: int('The longest wait, in seconds, before a transaction is run again.', 10, 1),
 } as const satisfies GroupSpec;
