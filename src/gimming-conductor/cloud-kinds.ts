@@ -11,6 +11,7 @@
  */
 import { PROJECT_ID_RE } from '../common/cloud-credentials/gcp-key';
 import { GimmingError } from '../common/errors';
+import { GCE_NAME_RE } from '../common/gce-names';
 import type { CloudView, MethodArgs } from './rpc-schemas';
 
 export const CLOUD_TYPES = ['openstack', 'aws', 'gcp'] as const;
@@ -43,8 +44,6 @@ export function bucketNameProblem(name: string): string | null {
   return null;
 }
 
-// A GCE resource name (an image family): RFC 1035, at most 63 characters.
-const GCE_NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // A Cloud Storage location: a multi-region (us, eu, asia), a dual-region (nam4) or a region (europe-west1).
 const GCS_LOCATION_RE = /^[a-z]{2,}\d*(-[a-z]+\d+)?$/;
 

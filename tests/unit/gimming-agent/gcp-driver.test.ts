@@ -226,6 +226,20 @@ describe('gcp driver: properties to images.insert', () => {
     );
   });
 
+  it("takes the cloud's family when the image names none, and its storage location", () => {
+    const defaults = { family: 'gimming-default', storageLocation: 'europe-west1' };
+    assert.deepEqual(insertPlan({}, defaults), {
+      architecture: 'X86_64',
+      guestOsFeatures: [],
+      family: 'gimming-default',
+      storageLocations: ['europe-west1'],
+    });
+    // The image's own family wins over the cloud's.
+    assert.equal(insertPlan({ gce_image_family: 'debian-12' }, defaults).family, 'debian-12');
+    assert.equal(insertPlan({ gce_image_family: '' }, defaults).family, 'gimming-default');
+    assert.equal(insertPlan({}, { storageLocation: 'eu' }).family, undefined);
+  });
+
   it('gives aarch64 images UEFI, as GCE arm64 machines need', () => {
     assert.deepEqual(insertPlan({ hw_architecture: 'aarch64' }), {
       architecture: 'ARM64',

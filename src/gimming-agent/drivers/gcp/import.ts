@@ -2,7 +2,7 @@
  * Into GCE: the image's raw bytes become disk.raw inside a gzip-compressed GNU tar (disk-tar.ts),
  * streamed into a resumable Cloud Storage upload of the transfer bucket; then images.insert with
  * rawDisk.source, the GIMinG image ID as a label, the family, architecture and guestOsFeatures the
- * properties ask for (image-spec.ts); the global operation waited on with its progress; the object
+ * properties ask for and the cloud's storage location (image-spec.ts); the global operation waited on with its progress; the object
  * deleted. Whatever fails, or when the caller cancels, nothing stays: no upload session, no object, no
  * image (an insert already under way is waited out, since GCE cannot cancel one, and its image deleted).
  */
@@ -121,6 +121,7 @@ export class Importer {
           architecture: p.plan.architecture,
           guestOsFeatures: p.plan.guestOsFeatures.map((type) => ({ type })),
           ...(p.plan.family ? { family: p.plan.family } : {}),
+          ...(p.plan.storageLocations ? { storageLocations: p.plan.storageLocations } : {}),
           rawDisk: { source: p.bucket.sourceUrl(p.key) },
         },
       });
