@@ -75,7 +75,15 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
   after(async () => {
     await Promise.all([aws.stop(), gce.stop()]);
   });
+  const made: string[] = [];
   const stack = useStack({
+    // What a failed test left is deleted everywhere while the daemons still run.
+    beforeStop: async (st) => {
+      for (const id of made)
+        await call('DELETE', `${st.api}/v1/images/${id}?delete_remote=true`, { token: st.demo.id }).catch(
+          () => undefined,
+        );
+    },
     extraConfig: '[conductor]\nremote_cache_time = 0\nrefresh_interval = 0\n',
     agentEnv: () => ({
       'zone-b': {
@@ -89,14 +97,8 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
       },
     }),
   });
-  const made: string[] = [];
   /** What EC2 held before the tests (the stand-in's, for this file only: nothing). */
   let baseline: StandinState;
-  after(async function () {
-    this.timeout(120000);
-    for (const id of made)
-      await call('DELETE', `${stack.api}/v1/images/${id}?delete_remote=true`, { token: stack.demo.id });
-  });
 
   before(async function () {
     this.timeout(90000);

@@ -12,9 +12,9 @@ import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGunzip, createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { GimmingError } from '../../../src/common/errors';
 import { parseGcpKey } from '../../../src/common/cloud-credentials/gcp-key';
 import { parseCloudAuthMap } from '../../../src/common/cloud-credentials/auth';
@@ -30,6 +30,8 @@ import { TransferBucket } from '../../../src/gimming-agent/drivers/gcp/gcs-objec
 import {
   DiskRawTar,
   GIB,
+  ZLIB_OPTIONS,
+  diskRawTarGz,
   headerSize,
   paddedDiskSize,
   tarHeader,
@@ -90,6 +92,57 @@ describe('gcp driver: disk.raw in a tar.gz', () => {
     assert.equal(out.length, entry);
     assert.ok(out.subarray(0, data.length).equals(data));
     assert.ok(out.subarray(data.length).every((b) => b === 0));
+  });
+
+  it('streams disk.raw padded to a GiB, compressed fast by default (the zeros of the padding nearly vanish)', async () => {
+    const data = randomBytes(256 * 1024 + 3);
+    const { input, output } = diskRawTarGz(data.length);
+    let archive = 0;
+    let seen = 0;
+    let header: Buffer | undefined;
+    let prefix = Buffer.alloc(0);
+    let nonZero = 0;
+    const zeros = Buffer.alloc(1024 * 1024);
+    output.on('data', (c: Buffer) => (archive += c.length));
+    const check = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        let c = chunk;
+        if (!header) {
+          header = c.subarray(0, 512);
+          c = c.subarray(512);
+        }
+        const want = data.length - prefix.length;
+        if (want > 0) {
+          prefix = Buffer.concat([prefix, c.subarray(0, want)]);
+          c = c.subarray(want);
+        }
+        for (let at = 0; at < c.length; at += zeros.length) {
+          const piece = c.subarray(at, at + zeros.length);
+          if (!piece.equals(zeros.subarray(0, piece.length))) nonZero += 1;
+        }
+        seen += chunk.length;
+        done();
+      },
+    });
+    await Promise.all([pipeline(Readable.from([data]), input), pipeline(output, createGunzip(), check)]);
+    assert.equal(headerSize(header as Buffer), GIB);
+    assert.ok(prefix.equals(data));
+    assert.equal(nonZero, 0, 'only zeros after the data');
+    assert.equal(seen, 512 + GIB + 1024);
+    assert.ok(archive < data.length + 2 * 1024 * 1024, `archive of ${archive} bytes`);
+  });
+
+  it('has three compressions, each a gzip stream of the same bytes; none stores, fast shrinks runs', () => {
+    const disk = Buffer.concat([randomBytes(64 * 1024), Buffer.alloc(4 * 1024 * 1024)]);
+    const sizes: Record<string, number> = {};
+    for (const [name, opts] of Object.entries(ZLIB_OPTIONS)) {
+      const gz = gzipSync(disk, opts);
+      assert.ok(gunzipSync(gz).equals(disk), name);
+      sizes[name] = gz.length;
+    }
+    assert.ok((sizes.none ?? 0) > disk.length, JSON.stringify(sizes));
+    assert.ok((sizes.fast ?? Infinity) < 128 * 1024, JSON.stringify(sizes));
+    assert.ok((sizes.small ?? Infinity) < 128 * 1024, JSON.stringify(sizes));
   });
 
   it('fails when the data is shorter or longer than announced', async () => {

@@ -49,6 +49,17 @@ const GCP_GROUP = {
     16,
     1,
   ),
+  archive_compression: {
+    doc:
+      'How the disk.raw archive GCE makes an image from is gzip-compressed on its way to Cloud Storage. ' +
+      'fast: zlib level 1 with the run-length strategy (runs of equal bytes, such as the unused blocks ' +
+      'and the zero padding of a disk, shrink to almost nothing; other data is only Huffman-coded): about ' +
+      'twice the speed of small, for an archive about a third larger. small: zlib level 1 with full ' +
+      'deflate, for an agent whose link to Cloud Storage is slower than about 20 MiB/s. none: stored ' +
+      '(gzip framing only), the whole padded disk is sent.',
+    format: ['fast', 'small', 'none'] as const,
+    default: 'fast' as const,
+  },
   allow_public_images: {
     doc:
       'Whether an image in a gcp cloud may be made public (readable by all authenticated Google users, ' +

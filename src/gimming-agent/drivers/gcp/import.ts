@@ -74,7 +74,7 @@ export class Importer {
     // The data is piped into the archive at once, before anything is awaited: a stream already flowing
     // (the caller counts its bytes) would otherwise lose what it emits meanwhile. The archive holds it
     // back (backpressure) until the upload session exists and reads it.
-    const { input, output } = diskRawTarGz(size);
+    const { input, output } = diskRawTarGz(size, this.own.archive_compression);
     const fed = pipeline(data, input, opts.signal ? { signal: opts.signal } : {});
     fed.catch(() => undefined);
     try {
