@@ -64,6 +64,39 @@ function rate(bytes: number, task: { started_at: string; finished_at: string }):
   return `${seconds.toFixed(1)} s, ${(bytes / MIB / seconds).toFixed(1)} MiB/s`;
 }
 
+/**
+ * Watches an image's tasks (every 250 ms) and tells, per cloud, how long each stage was seen: where the
+ * time of a copy went (GCE: `upload` is the agent's tar, gzip and Cloud Storage upload, `import` GCE's
+ * images.insert; EC2: `upload` to S3, `import` EC2's import, `export` EC2's export).
+ */
+function stageClock(api: string, token: string, imageId: string): { stop(): Promise<string> } {
+  const seen = new Map<string, { first: number; last: number }>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const res = await call('GET', `${api}/v1/tasks?image_id=${imageId}`, { token }).catch(() => undefined);
+      const now = Date.now();
+      for (const t of (res?.body?.tasks as any[] | undefined) ?? []) {
+        if (t.status !== 'running' || !t.stage) continue;
+        const key = `${t.cloud} ${t.stage}`;
+        const s = seen.get(key);
+        if (s) s.last = now;
+        else seen.set(key, { first: now, last: now });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return [...seen.entries()]
+        .map(([k, v]) => `${k} ~${((v.last - v.first) / 1000).toFixed(1)} s`)
+        .join(', ');
+    },
+  };
+}
+
 describe('Glance, EC2 and GCE together, through the daemons', function () {
   this.timeout(600000);
   const aws = new AwsStandin({ bytesPerSecond: 256 * MIB, minDurationMs: 1000, tickMs: 100 });
@@ -215,19 +248,31 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
 
   let everywhere = '';
   let fromEc2 = '';
+  let glanceFrom = '';
+  const glanceMade: string[] = [];
+  after(async () => {
+    for (const id of glanceMade)
+      await stack
+        .cloud('zone-a')
+        .delete(id)
+        .catch(() => undefined);
+  });
 
   it(`uploads ${SIZE_MIB} MiB once into Glance, EC2 and GCE: each copy holds the bytes`, async () => {
     const data = randomBytes(SIZE_MIB * MIB);
     const started = Date.now();
     const id = await upload('three-kinds', data, ['zone-a', 'ec2-east', 'gce']);
     everywhere = id;
+    const clock = stageClock(stack.api, stack.demo.id, id);
     const tasks = await waitForTasks(stack.api, stack.demo.id, id, 540000);
     const seconds = (Date.now() - started) / 1000;
+    const stages = await clock.stop();
     for (const t of tasks) assert.equal(t.status, 'succeeded', JSON.stringify(t));
     console.log(
       `      upload ${SIZE_MIB} MiB to 3 kinds: ${seconds.toFixed(1)} s from the first byte to the last copy, ` +
         `${(SIZE_MIB / seconds).toFixed(1)} MiB/s; ` +
-        tasks.map((t) => `${t.cloud} ${t.plan?.path} ${rate(data.length, t)}`).join('; '),
+        tasks.map((t) => `${t.cloud} ${t.plan?.path} ${rate(data.length, t)}`).join('; ') +
+        `; stages: ${stages}`,
     );
 
     const shown = await call('GET', `${stack.api}/v1/images/${id}`, { token: stack.demo.id });
@@ -259,6 +304,48 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
     assert.equal(gceCopy.proof, 'agent', JSON.stringify(gceCopy));
   });
 
+  it(`copies a ${SIZE_MIB} MiB Glance image into GCE, then into EC2: the GCE disk holds its bytes`, async () => {
+    const data = randomBytes(SIZE_MIB * MIB);
+    const { image: source } = await stack
+      .cloud('zone-a')
+      .createWithData(data, { disk_format: 'raw', container_format: 'bare' });
+    glanceMade.push(source.id);
+    const adopted = await call('POST', `${stack.api}/v1/images`, {
+      token: stack.demo.id,
+      json: { name: 'from-glance', source: { cloud: 'zone-a', image_id: source.id }, targets: ['gce'] },
+    });
+    assert.equal(adopted.status, 202, adopted.text);
+    const id = adopted.body.id as string;
+    made.push(id);
+    const clock = stageClock(stack.api, stack.demo.id, id);
+    const [task] = await waitForTasks(stack.api, stack.demo.id, id, 540000);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task));
+    console.log(
+      `      Glance -> GCE ${SIZE_MIB} MiB (${task.plan?.path}): ${rate(data.length, task)}; stages: ${await clock.stop()}`,
+    );
+    const image = await gceImage((await locationOf(id, 'gce')).image_id);
+    assert.equal(image?.rawDisk?.sha512, diskSha512(data), 'the GCE disk holds the Glance image');
+
+    const synced = await call('POST', `${stack.api}/v1/images/${id}/sync`, {
+      token: stack.demo.id,
+      json: { targets: ['ec2-east'] },
+    });
+    assert.equal(synced.status, 202, synced.text);
+    const toEc2 = await waitFor(
+      'the copy into EC2 to end',
+      async () => {
+        const t = await taskOf(id, 'ec2-east');
+        return t && TERMINAL.includes(t.status) ? t : undefined;
+      },
+      540000,
+    );
+    assert.equal(toEc2.status, 'succeeded', JSON.stringify(toEc2));
+    assert.equal(toEc2.source_cloud, 'zone-a', 'read from Glance: GCE cannot export');
+    console.log(`      Glance -> EC2 ${SIZE_MIB} MiB (${toEc2.plan?.path}): ${rate(data.length, toEc2)}`);
+    assert.equal(sha512(await snapshotOf((await locationOf(id, 'ec2-east')).image_id)), sha512(data));
+    glanceFrom = id;
+  });
+
   it(`syncs a ${SIZE_MIB} MiB image from EC2 (its only copy) into GCE, as the dry run planned`, async () => {
     const data = randomBytes(SIZE_MIB * MIB + 4096);
     const id = await upload('ec2-only', data, ['ec2-east']);
@@ -282,6 +369,7 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
       json: { targets: ['gce'] },
     });
     assert.equal(synced.status, 202, synced.text);
+    const clock = stageClock(stack.api, stack.demo.id, id);
     const task = await waitFor(
       'the copy into GCE to end',
       async () => {
@@ -302,7 +390,9 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
       },
       'the copy follows the dry run',
     );
-    console.log(`      EC2 -> GCE ${SIZE_MIB} MiB (${planned.path}): ${rate(data.length, task)}`);
+    console.log(
+      `      EC2 -> GCE ${SIZE_MIB} MiB (${planned.path}): ${rate(data.length, task)}; stages: ${await clock.stop()}`,
+    );
 
     // EC2 exported the AMI (ExportImage) for it; the export left nothing in S3.
     const after = await aws.state(EAST);
@@ -317,6 +407,28 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
     assert.equal(image.image.family, FAMILY);
     assert.deepEqual(image.image.storageLocations, [LOCATION]);
     assert.deepEqual((await gce.state()).objects, []);
+
+    // And into Glance, from the same AMI.
+    const toGlance = await call('POST', `${stack.api}/v1/images/${id}/sync`, {
+      token: stack.demo.id,
+      json: { targets: ['zone-b'] },
+    });
+    assert.equal(toGlance.status, 202, toGlance.text);
+    const glanceTask = await waitFor(
+      'the copy into zone-b to end',
+      async () => {
+        const t = await taskOf(id, 'zone-b');
+        return t && TERMINAL.includes(t.status) ? t : undefined;
+      },
+      540000,
+    );
+    assert.equal(glanceTask.status, 'succeeded', JSON.stringify(glanceTask));
+    assert.equal(glanceTask.source_cloud, 'ec2-east');
+    console.log(
+      `      EC2 -> Glance ${SIZE_MIB} MiB (${glanceTask.plan?.path}): ${rate(data.length, glanceTask)}`,
+    );
+    const zoneB = await locationOf(id, 'zone-b');
+    assert.equal((await stack.glance('zone-b').get(zoneB.image_id))?.os_hash_value, sha512(data));
   });
 
   it('cancels a copy into GCE while GCE makes the image, leaving nothing', async () => {
@@ -369,21 +481,25 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
     }
   });
 
-  it('deletes an image in Glance, EC2 and GCE at once, leaving nothing in any of them', async () => {
-    assert.ok(everywhere && fromEc2, 'the upload and EC2 -> GCE tests ran');
-    const glanceId = (await locationOf(everywhere, 'zone-a')).image_id as string;
-    const amis = [
-      (await locationOf(everywhere, 'ec2-east')).image_id as string,
-      (await locationOf(fromEc2, 'ec2-east')).image_id as string,
+  it('deletes images in Glance, EC2 and GCE at once, leaving nothing in any of them', async () => {
+    const all = [everywhere, glanceFrom, fromEc2];
+    assert.ok(all.every(Boolean), 'the upload and copy tests ran');
+    const glanceCopies: [string, string][] = [
+      ['zone-a', (await locationOf(everywhere, 'zone-a')).image_id as string],
+      ['zone-a', (await locationOf(glanceFrom, 'zone-a')).image_id as string],
+      ['zone-b', (await locationOf(fromEc2, 'zone-b')).image_id as string],
     ];
-    assert.equal((await gce.state()).images.length, 2, 'both images are in GCE');
-    for (const id of [everywhere, fromEc2]) {
+    const amis = await Promise.all(
+      all.map(async (id) => (await locationOf(id, 'ec2-east')).image_id as string),
+    );
+    assert.equal((await gce.state()).images.length, 3, 'the three images are in GCE');
+    for (const id of all) {
       const deleting = await call('DELETE', `${stack.api}/v1/images/${id}?delete_remote=true`, {
         token: stack.demo.id,
       });
       assert.equal(deleting.status, 202, deleting.text);
     }
-    for (const id of [everywhere, fromEc2])
+    for (const id of all)
       await waitFor(
         'the image to be deleted everywhere',
         async () =>
@@ -392,7 +508,8 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
             : undefined,
         180000,
       );
-    assert.equal(await stack.glance('zone-a').get(glanceId), undefined, 'the Glance copy is deleted');
+    for (const [zone, glanceId] of glanceCopies)
+      assert.equal(await stack.glance(zone).get(glanceId), undefined, `the ${zone} copy is deleted`);
     const ec2 = await aws.state(EAST);
     for (const ami of amis)
       assert.equal(ec2.images.find((i) => i.id === ami)?.state ?? 'deregistered', 'deregistered');
