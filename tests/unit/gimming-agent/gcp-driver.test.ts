@@ -234,6 +234,54 @@ describe('gcp driver: resumable upload chunks', () => {
   });
 });
 
+describe('gcp driver: resumable upload, pipelined', () => {
+  it('reads the next chunk while one is on its way, holding at most two', async () => {
+    const CHUNK = 256 * 1024;
+    const events: string[] = [];
+    let stored = 0;
+    const server = createServer((req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => {
+        const range = req.headers['content-range'] ?? '';
+        events.push(`put ${range}`);
+        // The session takes its time to answer: the agent reads on meanwhile.
+        setTimeout(() => {
+          stored += n;
+          events.push(`acked ${stored}`);
+          const total = /\/(\d+)$/.exec(range);
+          if (total && Number(total[1]) === stored) res.writeHead(200).end('{}');
+          else res.writeHead(308, { range: `bytes=0-${stored - 1}` }).end();
+        }, 150);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload?upload_id=y`;
+      const bucket = new TransferBucket(undefined as never, 'b', 'c1', 5000);
+      const data = randomBytes(4 * CHUNK + 7);
+      let read = 0;
+      async function* source() {
+        for (let at = 0; at < data.length; at += 64 * 1024) {
+          const piece = data.subarray(at, at + 64 * 1024);
+          read += piece.length;
+          if (read === 3 * CHUNK) events.push('read the third chunk');
+          yield piece;
+        }
+      }
+      assert.equal(await bucket.put(uri, Readable.from(source(), { highWaterMark: 1 }), CHUNK), data.length);
+      assert.equal(stored, data.length);
+      const third = events.indexOf('read the third chunk');
+      assert.ok(third > 0, events.join(', '));
+      // The third chunk began to be read while the second was still on its way, never with two there.
+      assert.ok(events.indexOf(`acked ${2 * CHUNK}`) > third, events.join(', '));
+      assert.ok(events.indexOf(`acked ${CHUNK}`) < third, events.join(', '));
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('gcp driver: image names', () => {
   it('are GCE names, unique by the GIMinG ID, at most 63 characters', () => {
     assert.equal(gceImageName('Ubuntu 22.04 LTS', ID), 'ubuntu-22-04-lts-0f8e2c4a1b3d4e5f');
