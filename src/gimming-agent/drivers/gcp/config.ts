@@ -45,7 +45,8 @@ const GCP_GROUP = {
   ),
   upload_chunk_mb: int(
     'MiB in each chunk of the resumable Cloud Storage upload of an image being imported (Cloud Storage ' +
-      'takes chunks in multiples of 256 KiB). One chunk in flight is held in memory.',
+      'takes chunks in multiples of 256 KiB). Two chunks are held in memory: one on its way, the next ' +
+      'being filled.',
     16,
     1,
   ),

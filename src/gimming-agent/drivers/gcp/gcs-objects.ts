@@ -1,7 +1,7 @@
 /**
  * The cloud's transfer bucket in Cloud Storage (CloudRef.options.bucket): an archive streamed into a
- * resumable upload one chunk at a time (one chunk held in memory), and the object deleted once GCE has
- * made the image from it. Storage's createResumableUpload starts the session (with auth, also at a
+ * resumable upload chunk by chunk (one on its way while the next is filled), and the object deleted
+ * once GCE has made the image from it. Storage's createResumableUpload starts the session (with auth, also at a
  * custom endpoint); the chunks go to the session URI, which carries no auth, as on Cloud Storage itself.
  */
 import type { Readable } from 'node:stream';
