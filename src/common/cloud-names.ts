@@ -11,7 +11,12 @@ export const AWS_REGION_RE = /^[a-z]{2}(-[a-z]+){1,3}-\d{1,2}$/;
 /** Google's rule for a project ID (6 to 30 lowercase letters, digits and hyphens, from a letter). */
 export const PROJECT_ID_RE = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
 
-/** A GCE resource name (an image, an image family): RFC 1035, at most 63 characters. */
+/**
+ * A GCE resource name (an image, an image family): RFC 1035, 1 to 63 characters, lowercase letters,
+ * digits and hyphens, beginning with a letter and not ending with a hyphen. One definition for the
+ * conductor (a gcp cloud's default family), the dashboard, and the agent's gcp driver (the names it gives
+ * images, the family a property asks for).
+ */
 export const GCE_NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A Cloud Storage location: a multi-region (us, eu, asia), a dual-region (nam4) or a region (europe-west1). */

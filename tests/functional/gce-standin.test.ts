@@ -196,6 +196,32 @@ describe('GCE stand-in', function () {
       await rejects(insert('ok-name', 'good.tar.gz', { labels: { Upper: 'x' } }), 400, /resource.labels/);
       await rejects(insert('good-image', 'good.tar.gz'), 409, /already exists/);
       await rejects(insert('missing', 'nothing.tar.gz'), 400, /rawDisk.source/);
+      await rejects(
+        insert('bad-location', 'good.tar.gz', { storageLocations: ['Europe West'] }),
+        400,
+        /resource.storageLocations\[0\]/,
+      );
+      await rejects(
+        insert('two-locations', 'good.tar.gz', { storageLocations: ['eu', 'us'] }),
+        400,
+        /resource.storageLocations/,
+      );
+    });
+
+    it('makes an image in the storage location asked for, and slows its inserts when told', async () => {
+      const { images, operations } = st.compute('operator');
+      assert.deepEqual(await st.setOperationTimes({ insertMs: 3000 }), { insertMs: 3000, otherMs: 300 });
+      try {
+        const started = Date.now();
+        const opName = await insert('in-europe', 'good.tar.gz', { storageLocations: ['europe-west1'] });
+        let done = (await operations.get({ project, operation: opName }))[0];
+        while (done.status !== 'DONE') [done] = await operations.wait({ project, operation: opName });
+        assert.ok(Date.now() - started >= 2900, 'the insert took the time it was told');
+        const [img] = await images.get({ project, image: 'in-europe' });
+        assert.deepEqual(img.storageLocations, ['europe-west1']);
+      } finally {
+        await st.setOperationTimes({ insertMs: 1500 });
+      }
     });
 
     it('refuses an unknown field in the body and an unknown query parameter, in GCE error JSON', async () => {

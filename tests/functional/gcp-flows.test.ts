@@ -2,12 +2,12 @@
  * GCE as a cloud through the whole stack: a shared gcp cloud (one Google Cloud project with its transfer
  * bucket, served by the agents of zone-b, which have the gcp driver and the host's application default
  * credentials) registered through the API; a Glance image of zone-a adopted and synced into it against
- * the strict GCE and Cloud Storage stand-in; deleted with remote deletion; and a copy from GCE (which no
+ * the strict GCE and Cloud Storage stand-in (the disk GCE made holds the source's bytes: its SHA-512); deleted with remote deletion; and a copy from GCE (which no
  * API hands out the bytes of) refused by the planner, in a dry run and in a real one.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { GceStandin } from '../support/gce-standin';
+import { GceStandin, diskSha512 } from '../support/gce-standin';
 import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { useStack } from '../support/stack';
@@ -111,6 +111,9 @@ describe('GCE as a cloud, through the daemons', function () {
     assert.equal(image.project, standin.projects.operator.id);
     assert.equal(image.image.status, 'READY');
     assert.equal(image.image.labels?.gimming_image_id, id);
+    // GCE read the source's bytes (and the zeros to a whole GiB) from the archive the agent wrote.
+    assert.equal(image.rawDisk?.sha512, diskSha512(data), 'the GCE disk holds the Glance image');
+    assert.equal(image.rawDisk?.rawSizeBytes, 1024 ** 3);
     assert.deepEqual(state.objects, [], 'no object left in the bucket');
     assert.deepEqual(state.uploads, [], 'no upload session left');
   });

@@ -7,7 +7,7 @@
  * (REST fallback), `apiEndpoint` + `useAuthWithCustomEndpoint` for Storage.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createSign } from 'node:crypto';
+import { createHash, createSign } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,14 @@ export type Who = 'operator' | 'project';
 export interface GceStandinState {
   images: {
     project: string;
-    image: { name: string; status: string; diskSizeGb?: string; labels?: Record<string, string> };
+    image: {
+      name: string;
+      status: string;
+      diskSizeGb?: string;
+      labels?: Record<string, string>;
+      family?: string;
+      storageLocations?: string[];
+    };
     policy: { bindings: { role: string; members: string[] }[]; etag: string };
     rawDisk?: {
       bucket: string;
@@ -74,6 +81,21 @@ function authClient<T extends { refreshHandler?: unknown }>(Client: new () => T,
   const c = new Client();
   c.refreshHandler = () => fetchToken(key);
   return c;
+}
+
+const GIB = 1024 ** 3;
+
+/**
+ * The SHA-512 the stand-in records for the disk.raw of an image made from `data`: GCE takes whole GiB,
+ * so the disk holds the data and zeros up to the next GiB (at least one).
+ */
+export function diskSha512(data: Buffer): string {
+  const hash = createHash('sha512').update(data);
+  const padded = Math.max(1, Math.ceil(data.length / GIB)) * GIB;
+  const zeros = Buffer.alloc(16 * 1024 * 1024);
+  for (let left = padded - data.length; left > 0; left -= zeros.length)
+    hash.update(left >= zeros.length ? zeros : zeros.subarray(0, left));
+  return hash.digest('hex');
 }
 
 export class GceStandin {
@@ -248,6 +270,11 @@ export class GceStandin {
   /** Makes the next `count` operations of a method end in error. */
   failOperation(method: string, message: string, code = 'INTERNAL_ERROR', count = 1): Promise<unknown> {
     return this.control('POST', 'faults', { method, operation: true, code, message, count });
+  }
+
+  /** How long operations started from now on take (a slow images.insert, to be seen at work or cancelled). */
+  setOperationTimes(times: { insertMs?: number; otherMs?: number }): Promise<unknown> {
+    return this.control('PUT', 'operations', times);
   }
 
   state(project?: string): Promise<GceStandinState> {

@@ -81,12 +81,28 @@ function parseSource(source: unknown): { bucket: string; object: string } {
   return { bucket: m[1] ?? '', object: decodeURIComponent(m[2] ?? '') };
 }
 
+// A Cloud Storage location as GCE takes it for an image: a multi-region (us, eu, asia), a dual-region
+// (nam4) or a region (europe-west1); one of them.
+const STORAGE_LOCATION = /^[a-z]{2,}\d*(-[a-z]+\d+)?$/;
+
+function checkStorageLocations(value: unknown): void {
+  if (value === undefined) return;
+  const list = value as unknown[];
+  if (list.length > 1)
+    throw invalidField('resource.storageLocations', value, 'An image has one storage location.');
+  list.forEach((v, i) => {
+    if (typeof v !== 'string' || !STORAGE_LOCATION.test(v))
+      throw invalidField(`resource.storageLocations[${i}]`, v, 'Not a Cloud Storage location.');
+  });
+}
+
 function insertImage(f: ComputeFront, c: Call): [string, unknown] {
   const body = c.body as Record<string, unknown>;
   checkMessage(messageType('Image'), body, 'resource');
   const name = checkName('resource.name', body.name);
   if (body.family !== undefined) checkName('resource.family', body.family);
   const labels = checkLabels('resource.labels', body.labels as Record<string, string> | undefined);
+  checkStorageLocations(body.storageLocations);
   const sources = ['rawDisk', 'sourceImage', 'sourceDisk', 'sourceSnapshot'].filter(
     (k) => body[k] !== undefined,
   );

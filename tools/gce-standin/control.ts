@@ -5,6 +5,8 @@
  *                                           or {"method","operation":true,"project"?,"count"?,"code"?,"message"?}
  *   GET    /_standin/faults                 the faults still pending
  *   DELETE /_standin/faults                 forget them all
+ *   PUT    /_standin/operations             {"insertMs"?,"otherMs"?}: how long operations started from now
+ *                                           on take (a slow images.insert, to be seen at work or cancelled)
  *   GET    /_standin/state[?project=P]      images (with policy and what their raw disk held), operations,
  *                                           objects and open upload sessions, so a test can check bytes
  *                                           and that nothing is left
@@ -52,6 +54,17 @@ export async function handleControl(
       } else if (req.method === 'POST')
         sendJson(res, 201, svc.faults.add((await readJson(req)) as Record<string, unknown>));
       else sendJson(res, 405, { error: 'method not allowed' });
+    } else if (path === '/_standin/operations' && req.method === 'PUT') {
+      const body = (await readJson(req)) as Record<string, unknown>;
+      const ops = svc.config.operations;
+      for (const k of ['insertMs', 'otherMs'] as const) {
+        const v = body[k];
+        if (v === undefined) continue;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 3_600_000)
+          throw new Error(`${k} must be a whole number of milliseconds, 0 to 3600000`);
+        ops[k] = v;
+      }
+      sendJson(res, 200, { insertMs: ops.insertMs, otherMs: ops.otherMs });
     } else if (path === '/_standin/state' && req.method === 'GET') {
       const project = url.searchParams.get('project');
       const buckets = svc.config.buckets.filter((b) => !project || b.project === project).map((b) => b.name);

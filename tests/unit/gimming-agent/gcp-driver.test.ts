@@ -12,9 +12,9 @@ import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGunzip, createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { GimmingError } from '../../../src/common/errors';
 import { parseGcpKey } from '../../../src/common/cloud-credentials/gcp-key';
 import { parseCloudAuthMap } from '../../../src/common/cloud-credentials/auth';
@@ -30,6 +30,8 @@ import { TransferBucket } from '../../../src/gimming-agent/drivers/gcp/gcs-objec
 import {
   DiskRawTar,
   GIB,
+  ZLIB_OPTIONS,
+  diskRawTarGz,
   headerSize,
   paddedDiskSize,
   tarHeader,
@@ -90,6 +92,57 @@ describe('gcp driver: disk.raw in a tar.gz', () => {
     assert.equal(out.length, entry);
     assert.ok(out.subarray(0, data.length).equals(data));
     assert.ok(out.subarray(data.length).every((b) => b === 0));
+  });
+
+  it('streams disk.raw padded to a GiB, compressed fast by default (the zeros of the padding nearly vanish)', async () => {
+    const data = randomBytes(256 * 1024 + 3);
+    const { input, output } = diskRawTarGz(data.length);
+    let archive = 0;
+    let seen = 0;
+    let header: Buffer | undefined;
+    let prefix = Buffer.alloc(0);
+    let nonZero = 0;
+    const zeros = Buffer.alloc(1024 * 1024);
+    output.on('data', (c: Buffer) => (archive += c.length));
+    const check = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        let c = chunk;
+        if (!header) {
+          header = c.subarray(0, 512);
+          c = c.subarray(512);
+        }
+        const want = data.length - prefix.length;
+        if (want > 0) {
+          prefix = Buffer.concat([prefix, c.subarray(0, want)]);
+          c = c.subarray(want);
+        }
+        for (let at = 0; at < c.length; at += zeros.length) {
+          const piece = c.subarray(at, at + zeros.length);
+          if (!piece.equals(zeros.subarray(0, piece.length))) nonZero += 1;
+        }
+        seen += chunk.length;
+        done();
+      },
+    });
+    await Promise.all([pipeline(Readable.from([data]), input), pipeline(output, createGunzip(), check)]);
+    assert.equal(headerSize(header as Buffer), GIB);
+    assert.ok(prefix.equals(data));
+    assert.equal(nonZero, 0, 'only zeros after the data');
+    assert.equal(seen, 512 + GIB + 1024);
+    assert.ok(archive < data.length + 2 * 1024 * 1024, `archive of ${archive} bytes`);
+  });
+
+  it('has three compressions, each a gzip stream of the same bytes; none stores, fast shrinks runs', () => {
+    const disk = Buffer.concat([randomBytes(64 * 1024), Buffer.alloc(4 * 1024 * 1024)]);
+    const sizes: Record<string, number> = {};
+    for (const [name, opts] of Object.entries(ZLIB_OPTIONS)) {
+      const gz = gzipSync(disk, opts);
+      assert.ok(gunzipSync(gz).equals(disk), name);
+      sizes[name] = gz.length;
+    }
+    assert.ok((sizes.none ?? 0) > disk.length, JSON.stringify(sizes));
+    assert.ok((sizes.fast ?? Infinity) < 128 * 1024, JSON.stringify(sizes));
+    assert.ok((sizes.small ?? Infinity) < 128 * 1024, JSON.stringify(sizes));
   });
 
   it('fails when the data is shorter or longer than announced', async () => {
@@ -181,6 +234,54 @@ describe('gcp driver: resumable upload chunks', () => {
   });
 });
 
+describe('gcp driver: resumable upload, pipelined', () => {
+  it('reads the next chunk while one is on its way, holding at most two', async () => {
+    const CHUNK = 256 * 1024;
+    const events: string[] = [];
+    let stored = 0;
+    const server = createServer((req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => {
+        const range = req.headers['content-range'] ?? '';
+        events.push(`put ${range}`);
+        // The session takes its time to answer: the agent reads on meanwhile.
+        setTimeout(() => {
+          stored += n;
+          events.push(`acked ${stored}`);
+          const total = /\/(\d+)$/.exec(range);
+          if (total && Number(total[1]) === stored) res.writeHead(200).end('{}');
+          else res.writeHead(308, { range: `bytes=0-${stored - 1}` }).end();
+        }, 150);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload?upload_id=y`;
+      const bucket = new TransferBucket(undefined as never, 'b', 'c1', 5000);
+      const data = randomBytes(4 * CHUNK + 7);
+      let read = 0;
+      async function* source() {
+        for (let at = 0; at < data.length; at += 64 * 1024) {
+          const piece = data.subarray(at, at + 64 * 1024);
+          read += piece.length;
+          if (read === 3 * CHUNK) events.push('read the third chunk');
+          yield piece;
+        }
+      }
+      assert.equal(await bucket.put(uri, Readable.from(source(), { highWaterMark: 1 }), CHUNK), data.length);
+      assert.equal(stored, data.length);
+      const third = events.indexOf('read the third chunk');
+      assert.ok(third > 0, events.join(', '));
+      // The third chunk began to be read while the second was still on its way, never with two there.
+      assert.ok(events.indexOf(`acked ${2 * CHUNK}`) > third, events.join(', '));
+      assert.ok(events.indexOf(`acked ${CHUNK}`) < third, events.join(', '));
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('gcp driver: image names', () => {
   it('are GCE names, unique by the GIMinG ID, at most 63 characters', () => {
     assert.equal(gceImageName('Ubuntu 22.04 LTS', ID), 'ubuntu-22-04-lts-0f8e2c4a1b3d4e5f');
@@ -224,6 +325,20 @@ describe('gcp driver: properties to images.insert', () => {
         family: 'debian-12',
       },
     );
+  });
+
+  it("takes the cloud's family when the image names none, and its storage location", () => {
+    const defaults = { family: 'gimming-default', storageLocation: 'europe-west1' };
+    assert.deepEqual(insertPlan({}, defaults), {
+      architecture: 'X86_64',
+      guestOsFeatures: [],
+      family: 'gimming-default',
+      storageLocations: ['europe-west1'],
+    });
+    // The image's own family wins over the cloud's.
+    assert.equal(insertPlan({ gce_image_family: 'debian-12' }, defaults).family, 'debian-12');
+    assert.equal(insertPlan({ gce_image_family: '' }, defaults).family, 'gimming-default');
+    assert.equal(insertPlan({}, { storageLocation: 'eu' }).family, undefined);
   });
 
   it('gives aarch64 images UEFI, as GCE arm64 machines need', () => {

@@ -1,7 +1,7 @@
 /**
  * The cloud's transfer bucket in Cloud Storage (CloudRef.options.bucket): an archive streamed into a
- * resumable upload one chunk at a time (one chunk held in memory), and the object deleted once GCE has
- * made the image from it. Storage's createResumableUpload starts the session (with auth, also at a
+ * resumable upload chunk by chunk (one on its way while the next is filled), and the object deleted
+ * once GCE has made the image from it. Storage's createResumableUpload starts the session (with auth, also at a
  * custom endpoint); the chunks go to the session URI, which carries no auth, as on Cloud Storage itself.
  */
 import type { Readable } from 'node:stream';
@@ -40,36 +40,69 @@ export class TransferBucket {
     }
   }
 
-  /** Streams `data` to the session `uri` in chunks of `chunkBytes`; answers the bytes sent. */
+  /**
+   * Streams `data` to the session `uri` in chunks of `chunkBytes`; answers the bytes sent. One chunk is
+   * in flight while the next is read (and, for an import, compressed): at most two chunks are held.
+   */
   async put(uri: string, data: Readable, chunkBytes: number, signal?: AbortSignal): Promise<number> {
     const size = Math.max(QUANTUM, Math.floor(chunkBytes / QUANTUM) * QUANTUM);
     let offset = 0;
-    // The pieces of the next chunk, joined once it is full (joining at every piece would copy the chunk
-    // over and over).
-    let pieces: Buffer[] = [];
-    let held = 0;
-    for await (const piece of data) {
-      if (signal?.aborted) throw new Cancelled();
-      pieces.push(piece as Buffer);
-      held += (piece as Buffer).length;
-      if (held < size + 1) continue;
-      // Hold back at least one byte: the last chunk is the one that says the total.
-      let buffer = Buffer.concat(pieces, held);
+    // The chunk on its way: the bytes from `offset` on, until the session says what it holds.
+    let inflight: { acked: Promise<number>; body: Buffer } | undefined;
+    /** Waits for the chunk on its way; answers what of it the session did not take (sent again next). */
+    const settle = async (): Promise<Buffer> => {
+      if (!inflight) return Buffer.alloc(0);
+      const { acked, body } = inflight;
+      inflight = undefined;
+      const held = await acked;
+      const rest = body.subarray(held - offset);
+      offset = held;
+      return rest;
+    };
+    try {
+      // The pieces of the next chunk, joined once it is full (joining at every piece would copy the
+      // chunk over and over).
+      let pieces: Buffer[] = [];
+      let held = 0;
+      for await (const piece of data) {
+        if (signal?.aborted) throw new Cancelled();
+        pieces.push(piece as Buffer);
+        held += (piece as Buffer).length;
+        if (held < size + 1) continue;
+        // Hold back at least one byte: the last chunk is the one that says the total.
+        const rest = await settle();
+        let buffer = Buffer.concat(rest.length ? [rest, ...pieces] : pieces, rest.length + held);
+        while (buffer.length >= 2 * size + 1) {
+          const acked = await this.chunk(uri, buffer.subarray(0, size), offset, undefined, signal);
+          buffer = buffer.subarray(acked - offset);
+          offset = acked;
+        }
+        if (buffer.length >= size + 1) {
+          const body = buffer.subarray(0, size);
+          inflight = { acked: this.chunk(uri, body, offset, undefined, signal), body };
+          inflight.acked.catch(() => undefined);
+          buffer = buffer.subarray(size);
+        }
+        pieces = [buffer];
+        held = buffer.length;
+      }
+      const rest = await settle();
+      let buffer = Buffer.concat(rest.length ? [rest, ...pieces] : pieces, rest.length + held);
       while (buffer.length >= size + 1) {
         const acked = await this.chunk(uri, buffer.subarray(0, size), offset, undefined, signal);
         buffer = buffer.subarray(acked - offset);
         offset = acked;
       }
-      pieces = [buffer];
-      held = buffer.length;
-    }
-    let buffer = Buffer.concat(pieces, held);
-    for (;;) {
-      const total = offset + buffer.length;
-      const acked = await this.chunk(uri, buffer, offset, total, signal);
-      if (acked >= total) return total;
-      buffer = buffer.subarray(acked - offset);
-      offset = acked;
+      for (;;) {
+        const total = offset + buffer.length;
+        const acked = await this.chunk(uri, buffer, offset, total, signal);
+        if (acked >= total) return total;
+        buffer = buffer.subarray(acked - offset);
+        offset = acked;
+      }
+    } finally {
+      // A chunk still on its way when reading failed: let it end before the session is abandoned.
+      if (inflight) await inflight.acked.catch(() => undefined);
     }
   }
 

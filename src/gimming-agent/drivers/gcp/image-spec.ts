@@ -8,7 +8,10 @@
  *   hw_scsi_model=virtio-scsi          guestOsFeatures VIRTIO_SCSI_MULTIQUEUE
  *   os_type=windows                    guestOsFeatures WINDOWS
  *   gce_guest_os_features              further guestOsFeatures, comma-separated (GCE's names)
- *   gce_image_family                   family
+ *   gce_image_family                   family (none: the cloud's family option, if it has one)
+ *
+ * The cloud's storage_location option, when it has one, is the image's storageLocations (where GCE
+ * keeps the image); without one GCE picks the multi-region nearest the bucket.
  */
 import { GimmingError } from '../../../common/errors';
 import { IMAGE_NAME } from './names';
@@ -17,8 +20,15 @@ export interface InsertPlan {
   architecture: 'X86_64' | 'ARM64';
   guestOsFeatures: string[];
   family?: string;
-  /** Where GCE keeps the image (the cloud's storage_location); absent: GCE's choice. */
   storageLocations?: string[];
+}
+
+/** What a gcp cloud's registration set for the images made in it (its options). */
+export interface CloudDefaults {
+  /** The family of an image whose properties name none (gce_image_family). */
+  family?: string;
+  /** The Cloud Storage location GCE keeps the image in (images.insert storageLocations). */
+  storageLocation?: string;
 }
 
 /** guestOsFeatures GCE knows (compute v1, December 2026). */
@@ -49,8 +59,11 @@ function refuse(message: string): GimmingError {
   return new GimmingError('gimming.cloud.unsupported_property', 400, message);
 }
 
-/** The images.insert fields an image's properties ask for; refuses what GCE cannot run. */
-export function insertPlan(props: Record<string, string>): InsertPlan {
+/**
+ * The images.insert fields an image's properties ask for, with the cloud's defaults where the
+ * properties say nothing; refuses what GCE cannot run.
+ */
+export function insertPlan(props: Record<string, string>, defaults: CloudDefaults = {}): InsertPlan {
   const arch = props.hw_architecture || props.architecture || 'x86_64';
   const architecture = ARCHITECTURES[arch.toLowerCase()];
   if (!architecture) {
@@ -78,7 +91,7 @@ export function insertPlan(props: Record<string, string>): InsertPlan {
     }
     features.add(name);
   }
-  const family = props.gce_image_family;
+  const family = props.gce_image_family || defaults.family;
   if (family !== undefined && family !== '' && !IMAGE_NAME.test(family)) {
     throw refuse(
       'gce_image_family must be a GCE name: lowercase letters, digits and -, starting with a letter, ' +
@@ -89,6 +102,7 @@ export function insertPlan(props: Record<string, string>): InsertPlan {
     architecture,
     guestOsFeatures: [...features].sort(),
     ...(family ? { family } : {}),
+    ...(defaults.storageLocation ? { storageLocations: [defaults.storageLocation] } : {}),
   };
 }
 

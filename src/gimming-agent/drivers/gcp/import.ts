@@ -2,7 +2,7 @@
  * Into GCE: the image's raw bytes become disk.raw inside a gzip-compressed GNU tar (disk-tar.ts),
  * streamed into a resumable Cloud Storage upload of the transfer bucket; then images.insert with
  * rawDisk.source, the GIMinG image ID as a label, the family, architecture and guestOsFeatures the
- * properties ask for (image-spec.ts); the global operation waited on with its progress; the object
+ * properties ask for and the cloud's storage location (image-spec.ts); the global operation waited on with its progress; the object
  * deleted. Whatever fails, or when the caller cancels, nothing stays: no upload session, no object, no
  * image (an insert already under way is waited out, since GCE cannot cancel one, and its image deleted).
  */
@@ -74,7 +74,7 @@ export class Importer {
     // The data is piped into the archive at once, before anything is awaited: a stream already flowing
     // (the caller counts its bytes) would otherwise lose what it emits meanwhile. The archive holds it
     // back (backpressure) until the upload session exists and reads it.
-    const { input, output } = diskRawTarGz(size);
+    const { input, output } = diskRawTarGz(size, this.own.archive_compression);
     const fed = pipeline(data, input, opts.signal ? { signal: opts.signal } : {});
     fed.catch(() => undefined);
     try {

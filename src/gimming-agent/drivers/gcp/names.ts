@@ -9,8 +9,10 @@
  * images of one name never collide. The GIMinG name itself is kept in the image's record (description).
  */
 import { randomUUID } from 'node:crypto';
+import { GCE_NAME_RE } from '../../../common/cloud-names';
 
-export const IMAGE_NAME = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+/** An image name (and an image family): GCE's resource-name rule. */
+export const IMAGE_NAME = GCE_NAME_RE;
 export const LABEL_KEY = /^[a-z][-_a-z0-9]{0,62}$/;
 export const LABEL_VALUE = /^[-_a-z0-9]{0,63}$/;
 const BASE_MAX = 46;

@@ -34,6 +34,7 @@ export function openGcp({ config, sessions }: DriverContext): CloudOpener {
         );
       }
       const bucket = cloud.options?.bucket ?? '';
+      // The registration's storage location and default family (checked by the conductor then).
       const defaults = {
         ...(cloud.options?.storage_location ? { storageLocation: cloud.options.storage_location } : {}),
         ...(cloud.options?.family ? { family: cloud.options.family } : {}),

@@ -20,7 +20,7 @@ import type { GcpConfig } from './config';
 import { decodeDescription, encodeDescription } from './description';
 import { gcpFailure } from './errors';
 import { TransferBucket } from './gcs-objects';
-import { insertPlan } from './image-spec';
+import { type CloudDefaults, insertPlan } from './image-spec';
 import { Importer, type PendingImports, checkDescription } from './import';
 import { gceImageName, isImageName, labelValue } from './names';
 import { ID_LABEL, VISIBILITY_LABEL, toCloudImage } from './record';
@@ -42,8 +42,7 @@ export class GcpSession implements CloudSession {
     private readonly pending: PendingImports,
     readonly cloudName: string,
     private readonly bucketName: string,
-    /** The cloud's defaults for what it makes: its storage location and image family (options). */
-    private readonly defaults: { storageLocation?: string; family?: string } = {},
+    private readonly defaults: CloudDefaults = {},
   ) {}
 
   private get project(): string {
@@ -326,10 +325,7 @@ export class GcpSession implements CloudSession {
       );
     }
     if (spec.visibility) this.checkVisibility(spec.visibility);
-    const plan = insertPlan(spec.properties);
-    // The image's own gce_image_family first, then the cloud's family; the cloud's storage location.
-    if (!plan.family && this.defaults.family) plan.family = this.defaults.family;
-    if (this.defaults.storageLocation) plan.storageLocations = [this.defaults.storageLocation];
+    const plan = insertPlan(spec.properties, this.defaults);
     const imageId = spec.properties[ID_LABEL];
     const labels: Record<string, string> = {};
     const idLabel = imageId ? labelValue(imageId) : undefined;
