@@ -34,6 +34,8 @@ export interface MultipartOptions {
   partBytes: number;
   concurrency: number;
   signal?: AbortSignal;
+  /** S3's MAX_PARTS unless told (tests). */
+  maxParts?: number;
 }
 
 export interface MultipartResult {
@@ -55,6 +57,7 @@ export async function writeMultipart(
   if (opts.partBytes < MIN_PART_BYTES)
     throw new RangeError(`parts of ${opts.partBytes} bytes: S3 takes 5 MiB at least`);
   const concurrency = Math.max(1, Math.floor(opts.concurrency));
+  const maxParts = opts.maxParts ?? MAX_PARTS;
   const send = { ...(opts.signal ? { abortSignal: opts.signal } : {}) };
   const free: Buffer[] = [];
   let allocated = 0;
@@ -75,11 +78,11 @@ export async function writeMultipart(
 
   const sendPart = (buffer: Buffer, length: number): void => {
     partNumber += 1;
-    if (partNumber > MAX_PARTS) {
+    if (partNumber > maxParts) {
       throw new GimmingError(
         'gimming.cloud.bad_request',
         400,
-        `The image is larger than S3 takes in ${MAX_PARTS} parts of ${opts.partBytes / 1048576} MiB ` +
+        `The image is larger than S3 takes in ${maxParts} parts of ${opts.partBytes / 1048576} MiB ` +
           '(raise [aws] part_size_mb).',
       );
     }
