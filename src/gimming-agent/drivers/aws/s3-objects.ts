@@ -1,6 +1,7 @@
 /**
- * The transfer bucket's objects: an image's data streamed in as a multipart upload (lib-storage: parts of
- * [aws] part_size_mb, [aws] upload_concurrency at once, so memory stays flat whatever the size), read
+ * The transfer bucket's objects: an image's data streamed in as a multipart upload (multipart.ts: parts of
+ * [aws] part_size_mb, [aws] upload_concurrency at once, in buffers reused for every part, so memory stays
+ * flat whatever the size), read
  * out as a stream, and removed with every unfinished multipart upload of its key, so that none is left.
  */
 import type { Readable } from 'node:stream';
@@ -12,10 +13,10 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { describeError } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import { awsFailure, isNotFound } from './errors';
+import { writeMultipart } from './multipart';
 import { Cancelled } from '../polling';
 
 const log = getLogger('agent.aws');
@@ -35,22 +36,16 @@ export class TransferBucket {
     concurrency: number,
     signal?: AbortSignal,
   ): Promise<void> {
-    const upload = new Upload({
-      client: this.s3,
-      params: { Bucket: this.bucket, Key: key, Body: data },
-      partSize: partSizeMb * 1024 * 1024,
-      queueSize: concurrency,
-      leavePartsOnError: false,
-    });
-    const onAbort = () => void upload.abort().catch(() => undefined);
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await upload.done();
+      const { bytes, parts } = await writeMultipart(this.s3, this.bucket, key, data, {
+        partBytes: partSizeMb * 1024 * 1024,
+        concurrency,
+        ...(signal ? { signal } : {}),
+      });
+      log.debug({ cloud: this.cloudName, bucket: this.bucket, key, bytes, parts }, 'transfer object written');
     } catch (err) {
       if (signal?.aborted) throw new Cancelled();
       throw awsFailure(err, `Uploading the image data to bucket ${this.bucket}`, this.cloudName);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
     }
   }
 
