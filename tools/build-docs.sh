@@ -10,6 +10,11 @@ bash tools/ensure-doc-deps.sh
 python=/usr/bin/python3
 failed=()
 
+# First: the documentation links into the API reference through its inventory (objects.inv).
+echo "==> API reference: api-ref/build/html"
+"$python" -m sphinx -W --keep-going -q -b html -d api-ref/build/doctrees api-ref/source api-ref/build/html ||
+  failed+=("the API reference build")
+
 echo "==> docs: doc/build/html"
 "$python" -m sphinx -W --keep-going -q -b html -d doc/build/doctrees doc/source doc/build/html ||
   failed+=("the docs build")

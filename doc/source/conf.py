@@ -18,7 +18,12 @@ author = 'GIMinG developers'
 version = _package['version']
 release = _package['version']
 
-extensions = []
+# The REST API reference is its own document (api-ref/source, os-api-ref), built first (npm run docs);
+# its pages are reached as :ref:`apiref:api-clouds` and so on, from its inventory on disk.
+_api_ref = os.path.join(_here, '..', '..', 'api-ref', 'build', 'html')
+extensions = ['sphinx.ext.intersphinx']
+intersphinx_mapping = {'apiref': ('../../../api-ref/build/html', os.path.join(_api_ref, 'objects.inv'))}
+intersphinx_disabled_reftypes = ['*']
 master_doc = 'index'
 exclude_patterns = ['_build']
 # Literal blocks (::) are shell commands, ini or JSON; a page names the language where it matters.

@@ -104,7 +104,7 @@ interface Route {
 const JSON_TYPE = 'application/json';
 const MERGE_PATCH = 'application/merge-patch+json';
 
-/** Every call of the API reference (doc/source/api/), on demo's resources, with a valid body. */
+/** Every call of the API reference (api-ref/source/), on demo's resources, with a valid body. */
 const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/clouds' },
   {

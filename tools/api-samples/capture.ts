@@ -1,6 +1,6 @@
 /**
  * `npm run gen:api-samples`: captures the JSON request and response samples of the API reference
- * (doc/source/api/samples/) from the real daemons, against the OpenStack test bed.
+ * (api-ref/source/samples/) from the real daemons, against the OpenStack test bed.
  *
  * It starts its own daemons (API on 39595, agents of zone-a and zone-b on 39596 and 39597, a fresh
  * database), registers the two clouds, makes small images in Glance and walks every call of the API:
@@ -32,7 +32,7 @@ import { type Reply, http, waitFor } from '../../tests/support/http';
 import { Glance, issueToken } from '../../tests/support/openstack';
 import { REPO_ROOT, testbed } from '../../tests/support/testbed';
 
-const SAMPLES = join(REPO_ROOT, 'doc', 'source', 'api', 'samples');
+const SAMPLES = join(REPO_ROOT, 'api-ref', 'source', 'samples');
 const API_PORT = 39595;
 const AGENT_PORTS = { 'zone-a': 39596, 'zone-b': 39597 };
 /** Small, so that an upload of 2 MiB shows the 413 of a full staging area. */

@@ -3,7 +3,7 @@
  * API the shape it answers with (controllers/v1/respond.ts keeps only the fields named here). These are
  * the API's contract with its users, apart from the conductor's RPC views it is made from: both can
  * change on their own, and respond.ts fails to compile when an RPC view has a field this file has not
- * decided on. The API reference (doc/source/api/) describes each field; a unit test checks it does.
+ * decided on. The API reference (api-ref/source/) describes each field; a unit test checks it does.
  *
  * This file imports nothing of the daemons (lint keeps it so): the SDK imports its types.
  */

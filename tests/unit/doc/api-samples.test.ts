@@ -4,13 +4,13 @@ import { join, resolve } from 'node:path';
 
 // Run from dist/tests/unit/doc/.
 const REPO = resolve(__dirname, '..', '..', '..', '..');
-const API = join(REPO, 'doc', 'source', 'api');
+const API = join(REPO, 'api-ref', 'source');
 const SAMPLES = join(API, 'samples');
 
-/** Every `.. literalinclude::` of the API reference's pages, with its page and options. */
+/** Every `.. literalinclude::` of the API reference's parts (index.rst and the *.inc it includes). */
 function includes(): Array<{ page: string; target: string; language: string | undefined }> {
   const found: Array<{ page: string; target: string; language: string | undefined }> = [];
-  for (const page of readdirSync(API).filter((f) => f.endsWith('.rst'))) {
+  for (const page of readdirSync(API).filter((f) => f.endsWith('.rst') || f.endsWith('.inc'))) {
     const lines = readFileSync(join(API, page), 'utf8').split('\n');
     lines.forEach((line, i) => {
       const m = /^\s*\.\. literalinclude::\s*(\S+)\s*$/.exec(line);
@@ -32,7 +32,7 @@ describe('API reference samples', () => {
     assert.ok(readdirSync(SAMPLES).length > 0, SAMPLES);
   });
 
-  it('every file in doc/source/api/samples/ is valid JSON, named <resource>-<call>-...-request|response.json', () => {
+  it('every file in api-ref/source/samples/ is valid JSON, named <resource>-<call>-...-request|response.json', () => {
     for (const name of readdirSync(SAMPLES)) {
       assert.match(name, /^[a-z0-9]+(-[a-z0-9]+)+-(request|response)\.json$/, name);
       const text = readFileSync(join(SAMPLES, name), 'utf8');

@@ -24,7 +24,7 @@ import type { ConductorAPI } from '../../../src/gimming-conductor/rpcapi';
 
 // Run from dist/tests/unit/gimming-api/.
 const REPO = resolve(__dirname, '..', '..', '..', '..');
-const API_DOC = join(REPO, 'doc', 'source', 'api');
+const API_DOC = join(REPO, 'api-ref', 'source');
 const SAMPLES = join(API_DOC, 'samples');
 
 const IMAGE = '6c7d3f64-2b8e-4f5e-9a51-0c2f0e8e6a11';
@@ -394,7 +394,10 @@ describe('API reference samples against the REST schemas', () => {
 });
 
 describe('the API reference names every REST field', () => {
-  /** The fields listed in the `<title>` table of a page (rows like `* - ``a``, ``b```). */
+  /**
+   * The fields listed in the `<title>` section of a part: in its tables (rows like `* - ``a``, ``b```)
+   * and in its os-api-ref parameter lists (lines like `   - a: a_body`).
+   */
   function tableFields(page: string, title: string): Set<string> {
     const text = readFileSync(join(API_DOC, page), 'utf8');
     const start = text.indexOf(`\n${title}\n`);
@@ -405,16 +408,17 @@ describe('the API reference names every REST field', () => {
     for (const m of section.matchAll(/^ {3}\* - (.+)$/gm)) {
       for (const f of (m[1] as string).matchAll(/``([a-z_]+)``/g)) fields.add(f[1] as string);
     }
+    for (const m of section.matchAll(/^ {3}- "?([a-z_]+)"?: [a-z0-9_]+$/gm)) fields.add(m[1] as string);
     return fields;
   }
 
   const cases: Array<[string, string, TSchema]> = [
-    ['clouds.rst', 'Cloud fields', Rest.Cloud],
-    ['images.rst', 'Image fields', Rest.Image],
-    ['images.rst', 'Location fields', Rest.Location],
-    ['tasks.rst', 'Task fields', Rest.Task],
-    ['image-actions.rst', 'Set the clouds an image should be in', Rest.Targets],
-    ['image-actions.rst', 'Plan fields', Rest.TargetPlan],
+    ['clouds.inc', 'Cloud fields', Rest.Cloud],
+    ['images.inc', 'Image fields', Rest.Image],
+    ['images.inc', 'Location fields', Rest.Location],
+    ['tasks.inc', 'Task fields', Rest.Task],
+    ['image-actions.inc', 'Set the clouds an image should be in', Rest.Targets],
+    ['image-actions.inc', 'Plan fields', Rest.TargetPlan],
   ];
   for (const [page, title, schema] of cases) {
     it(`${page} "${title}" lists every field of the schema`, () => {
