@@ -100,7 +100,11 @@ async function main(): Promise<void> {
   );
   // What each kind of cloud this agent serves can do: the conductor shows it and plans with it.
   const driverInfos = drivers.names.map((name) =>
-    driverInfo(drivers.driver(name) as CloudDriver, convertibleFormats(config)),
+    driverInfo(
+          drivers.driver(name) as CloudDriver,
+          convertibleFormats(config),
+          config.agent.shared_read_window_bytes > 0,
+        ),
   );
   const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);
   const heartbeat = async () => {

@@ -54,7 +54,11 @@ export interface DriverDescription extends DriverInfo {
  * A driver and what its kind of cloud can do, as GetInfo and the heartbeats tell the conductor, with the
  * formats this agent converts between for it (none for a cloud it cannot write to).
  */
-export function driverInfo(driver: CloudDriver, convertible: readonly string[] = []): DriverDescription {
+export function driverInfo(
+  driver: CloudDriver,
+  convertible: readonly string[] = [],
+  sharedReads = false,
+): DriverDescription {
   const c = driver.capabilities;
   return {
     name: driver.name,
@@ -72,6 +76,7 @@ export function driverInfo(driver: CloudDriver, convertible: readonly string[] =
       convertible_formats: c.canImport ? [...convertible] : [],
       fixed_names: c.fixedNames ?? false,
       records_proof: c.recordsProof ?? false,
+      shared_reads: sharedReads && c.canExport,
     },
   };
 }

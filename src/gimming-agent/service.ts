@@ -24,9 +24,11 @@ import { type CopyOptions, runCopy } from './transfer/copy';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from './staging/store';
 import { serveRead } from './transfer/read';
+import { SharedReads } from './transfer/shared-read';
 import { type ImportOptions, runImport } from './transfer/import-url';
 import { importRules } from '../common/import-filter';
 import type { TransferMeter } from './metrics';
+import type { SourceMeter } from './transfer/shared-read';
 import { conversionConfig } from './conversion/config';
 import { CONVERTIBLE_FORMATS } from '../common/disk-formats';
 
@@ -142,11 +144,16 @@ export function agentHandlers(
   identity: AgentIdentity,
   staging: StagingStore,
   drivers: DriverRegistry,
-  meter?: TransferMeter,
+  meter?: TransferMeter & SourceMeter,
 ): AgentHandlers {
   const open = (ctx: RequestContext, cloud: Parameters<DriverRegistry['open']>[1]) =>
     drivers.open(ctx, cloud).then((opened) => opened.session);
   const conversion = conversionConfig(config);
+  const shared = new SharedReads({
+    windowBytes: config.agent.shared_read_window_bytes,
+    joinTimeoutMs: config.agent.shared_read_join_timeout * 1000,
+    ...(meter ? { meter } : {}),
+  });
   const copyOptions: CopyOptions = {
     drivers,
     peer: {
@@ -154,7 +161,7 @@ export function agentHandlers(
       maxMessageBytes: config.agent.chunk_size + 65536,
     },
     progressIntervalMs: 1000,
-    local: { staging, address: () => identity.address },
+    local: { staging, shared, address: () => identity.address },
     ...(meter ? { meter } : {}),
     ...(conversion.image_conversion
       ? { conversion: { qemuImgPath: conversion.qemu_img_path, staging } }
@@ -171,7 +178,11 @@ export function agentHandlers(
       ...identity,
       version: VERSION,
       drivers: drivers.names.map((name) =>
-        driverInfo(drivers.driver(name) as CloudDriver, convertibleFormats(config)),
+        driverInfo(
+          drivers.driver(name) as CloudDriver,
+          convertibleFormats(config),
+          config.agent.shared_read_window_bytes > 0,
+        ),
       ),
     })),
     DescribeImage: unaryHandler('DescribeImage', async (ctx, req) =>
@@ -245,6 +256,7 @@ export function agentHandlers(
         drivers,
         config.agent.chunk_size,
         staging,
+        shared,
         meter,
       ),
     ),

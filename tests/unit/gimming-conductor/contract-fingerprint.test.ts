@@ -16,7 +16,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 const EXPECTED = {
   conductor: { version: '1.12', fingerprint: '896d086cd38e8749' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '8ee0a84b135374a7' },
+  agentProto: { fingerprint: 'e23de69be79971b2' },
 };
 
 describe('contract fingerprints', () => {

@@ -14,6 +14,7 @@ export interface Capabilities {
   records_proof?: boolean;
   reserved_property_prefixes?: string[];
   owners_are_projects?: boolean;
+  shared_reads?: boolean;
 }
 
 export interface Capabilities__Output {
@@ -30,4 +31,5 @@ export interface Capabilities__Output {
   records_proof: boolean;
   reserved_property_prefixes: string[];
   owners_are_projects: boolean;
+  shared_reads: boolean;
 }
