@@ -108,6 +108,7 @@ class Reader extends Readable {
   seq = 0;
   /** Bytes it was given. */
   bytes = 0;
+  readonly joinedAt = Date.now();
   /** It asked for data and was not given any yet. */
   wanting = false;
   /** Its own read, once detached. */
@@ -249,11 +250,17 @@ class SharedRead {
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
       if (this.failure || this.ended) return;
+      // A reader that has taken nothing yet (its target is still making the image) has the join time.
+      const now = Date.now();
+      let waiting = false;
       for (const reader of [...this.readers]) {
-        if (reader.seq === this.firstSeq) this.detach(reader);
+        if (reader.seq !== this.firstSeq) continue;
+        if (reader.bytes > 0 || now - reader.joinedAt >= this.settings.joinTimeoutMs) this.detach(reader);
+        else waiting = true;
       }
       this.release();
       this.pull();
+      if (waiting) this.detachLaggards();
     }, STALL_MS);
     this.stallTimer.unref();
   }

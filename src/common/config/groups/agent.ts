@@ -79,7 +79,7 @@ export const agentOptions = {
     'Most bytes of one source an agent holds in memory while it serves several copies of one request from ' +
       'one read (a sync or upload to several targets). A copy that falls this far behind the fastest ' +
       'goes on with a read of its own. 0: every copy reads the source itself.',
-    67108864,
+    33554432,
     0,
   ),
   shared_read_join_timeout: int(
