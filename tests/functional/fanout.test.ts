@@ -138,7 +138,7 @@ describe('one source read for several targets (fan-out)', function () {
     assert.equal((await counter('gimming_agent_source_reads_total', { kind: 'joined' })) - joinedBefore, 1);
   });
 
-  it('a target whose agent dies mid-copy does not stop the other, served from the group's one read', async () => {
+  it('a target whose agent dies mid-copy does not stop the other, served from the one read of the group', async () => {
     const size = 384 * MiB;
     const outBefore = await counter('gimming_agent_bytes_copied_total', { direction: 'out' });
     const readBefore = await counter('gimming_agent_source_bytes_read_total', { from: 'cloud' });
