@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram, exponentialBuckets } from 'prom-client';
 import { DURATION_BUCKETS, createRegistry } from '../common/metrics';
+import type { ReadKind, SourceKind, SourceMeter } from './transfer/shared-read';
 
 /**
  * in: bytes a copy brought into this agent's cloud; out: bytes this agent served to another agent's copy
@@ -21,13 +22,15 @@ export interface TransferMeter {
   copyFinished(bytes: number, seconds: number): void;
 }
 
-export class AgentMetrics implements TransferMeter {
+export class AgentMetrics implements TransferMeter, SourceMeter {
   readonly registry: Registry;
   private readonly calls: Counter<'method' | 'code'>;
   private readonly callDuration: Histogram<'method' | 'code'>;
   private readonly copied: Counter<'direction' | 'zone'>;
   private readonly throughput: Histogram<'zone'>;
   private readonly heartbeats: Counter<'zone'>;
+  private readonly sourceRead_: Counter<'from' | 'zone'>;
+  private readonly sourceReads: Counter<'kind' | 'zone'>;
   private readonly heartbeatFailures: Counter<'zone'>;
 
   constructor(
@@ -80,6 +83,23 @@ export class AgentMetrics implements TransferMeter {
       registers: [registry],
     });
     max.set({ zone }, staging.maxBytes);
+    this.sourceRead_ = new Counter({
+      name: 'gimming_agent_source_bytes_read_total',
+      help:
+        'Image bytes this agent read out of a source (from: cloud or staging) to serve copies: a read shared ' +
+        'by several copies counts once, a reader that re-reads the source (detached) counts again.',
+      labelNames: ['from', 'zone'],
+      registers: [registry],
+    });
+    this.sourceReads = new Counter({
+      name: 'gimming_agent_source_reads_total',
+      help:
+        'Readers of image data this agent served, by kind: shared (the first of a group, which opens the ' +
+        'read), joined (served from that read), own (a read of its own), detached (fell a window behind ' +
+        'and went on with a read of its own).',
+      labelNames: ['kind', 'zone'],
+      registers: [registry],
+    });
     this.heartbeats = new Counter({
       name: 'gimming_agent_heartbeats_sent_total',
       help: 'Heartbeats this agent sent to the conductor.',
@@ -94,12 +114,23 @@ export class AgentMetrics implements TransferMeter {
     });
     // Series that exist from the start, at 0, so that rate() and alerts see the first increase.
     for (const direction of ['in', 'out', 'staged'] as const) this.copied.inc({ direction, zone }, 0);
+    for (const from of ['cloud', 'staging'] as const) this.sourceRead_.inc({ from, zone }, 0);
+    for (const kind of ['shared', 'joined', 'own', 'detached'] as const)
+      this.sourceReads.inc({ kind, zone }, 0);
     this.heartbeats.inc({ zone }, 0);
     this.heartbeatFailures.inc({ zone }, 0);
   }
 
   bytes(direction: Direction, count: number): void {
     if (count > 0) this.copied.inc({ direction, zone: this.zone }, count);
+  }
+
+  sourceBytes(from: SourceKind, count: number): void {
+    if (count > 0) this.sourceRead_.inc({ from, zone: this.zone }, count);
+  }
+
+  sourceRead(kind: ReadKind): void {
+    this.sourceReads.inc({ kind, zone: this.zone });
   }
 
   copyFinished(bytes: number, seconds: number): void {

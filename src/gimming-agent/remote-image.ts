@@ -58,6 +58,7 @@ export function driverInfo(
   driver: CloudDriver,
   convertible: readonly string[] = [],
   limits?: { image_bytes: number; image_bytes_from: string; scratch_bytes: number },
+  sharedReads = false,
 ): DriverDescription {
   const c = driver.capabilities;
   return {
@@ -77,6 +78,7 @@ export function driverInfo(
       fixed_names: c.fixedNames ?? false,
       records_proof: c.recordsProof ?? false,
       size_limits: limits ?? { image_bytes: 0, image_bytes_from: '', scratch_bytes: 0 },
+      shared_reads: sharedReads && c.canExport,
     },
   };
 }

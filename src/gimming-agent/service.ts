@@ -24,9 +24,11 @@ import { type CopyOptions, runCopy } from './transfer/copy';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from './staging/store';
 import { serveRead } from './transfer/read';
+import { SharedReads } from './transfer/shared-read';
 import { type ImportOptions, runImport } from './transfer/import-url';
 import { importRules } from '../common/import-filter';
 import type { TransferMeter } from './metrics';
+import type { SourceMeter } from './transfer/shared-read';
 import { conversionConfig } from './conversion/config';
 import { CONVERTIBLE_FORMATS } from '../common/disk-formats';
 
@@ -145,12 +147,17 @@ export function convertibleFormats(config: GimmingConfig): readonly string[] {
 export function agentDriverInfo(config: GimmingConfig, driver: CloudDriver): DriverDescription {
   const convertible = convertibleFormats(config);
   const limit = driver.imageSizeLimit?.(config);
-  return driverInfo(driver, convertible, {
-    image_bytes: limit?.bytes ?? 0,
-    image_bytes_from: limit?.from ?? '',
-    scratch_bytes:
-      driver.capabilities.canImport && convertible.length > 0 ? config.agent.staging_max_bytes : 0,
-  });
+  return driverInfo(
+    driver,
+    convertible,
+    {
+      image_bytes: limit?.bytes ?? 0,
+      image_bytes_from: limit?.from ?? '',
+      scratch_bytes:
+        driver.capabilities.canImport && convertible.length > 0 ? config.agent.staging_max_bytes : 0,
+    },
+    config.agent.shared_read_window_bytes > 0,
+  );
 }
 
 export function agentHandlers(
@@ -158,11 +165,16 @@ export function agentHandlers(
   identity: AgentIdentity,
   staging: StagingStore,
   drivers: DriverRegistry,
-  meter?: TransferMeter,
+  meter?: TransferMeter & SourceMeter,
 ): AgentHandlers {
   const open = (ctx: RequestContext, cloud: Parameters<DriverRegistry['open']>[1]) =>
     drivers.open(ctx, cloud).then((opened) => opened.session);
   const conversion = conversionConfig(config);
+  const shared = new SharedReads({
+    windowBytes: config.agent.shared_read_window_bytes,
+    joinTimeoutMs: config.agent.shared_read_join_timeout * 1000,
+    ...(meter ? { meter } : {}),
+  });
   const copyOptions: CopyOptions = {
     drivers,
     peer: {
@@ -170,7 +182,7 @@ export function agentHandlers(
       maxMessageBytes: config.agent.chunk_size + 65536,
     },
     progressIntervalMs: 1000,
-    local: { staging, address: () => identity.address },
+    local: { staging, shared, address: () => identity.address },
     ...(meter ? { meter } : {}),
     ...(conversion.image_conversion
       ? { conversion: { qemuImgPath: conversion.qemu_img_path, staging } }
@@ -259,6 +271,7 @@ export function agentHandlers(
         drivers,
         config.agent.chunk_size,
         staging,
+        shared,
         meter,
       ),
     ),

@@ -111,8 +111,11 @@ export class AgentRegistry {
     }
   }
 
-  /** An alive agent of `zone`, chosen at random to spread the work (one just found unreachable last). */
-  async pick(zone: string): Promise<AgentRow> {
+  /**
+   * An alive agent of `zone`, chosen at random to spread the work (one just found unreachable last), or by
+   * `affinity` when given: the same key picks the same agent (the copies that share one read).
+   */
+  async pick(zone: string, affinity?: string): Promise<AgentRow> {
     const now = Date.now();
     const all = await this.alive(zone);
     const reachable = all.filter((a) => (this.unreachable.get(a.address) ?? 0) < now);
@@ -121,6 +124,10 @@ export class AgentRegistry {
       throw new GimmingError('gimming.agent.none_alive', 503, `No agent of zone ${zone} is alive.`, {
         retryable: true,
       });
+    }
+    if (affinity !== undefined) {
+      const sorted = [...agents].sort((a, b) => (a.address < b.address ? -1 : 1));
+      return sorted[Number.parseInt(affinity.slice(0, 8), 16) % sorted.length] as AgentRow;
     }
     return agents[Math.floor(Math.random() * agents.length)] as AgentRow;
   }

@@ -252,11 +252,11 @@ export class StagingStore {
     return { size: meter.bytes, sha512 };
   }
 
-  open(imageId: string): ReadStream {
+  open(imageId: string, start = 0): ReadStream {
     const path = this.path(imageId);
     if (!this.held.has(imageId))
       throw notFound('gimming.staging.not_found', `Image ${imageId} has no staged data here.`);
-    return createReadStream(path, { highWaterMark: 256 * 1024 });
+    return createReadStream(path, { highWaterMark: 256 * 1024, start });
   }
 
   /** Deletes an image's staged data; an upload of it still being written is stopped and discarded first. */

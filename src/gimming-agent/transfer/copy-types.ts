@@ -8,6 +8,7 @@ import type { ConversionSettings } from '../conversion/convert-source';
 import type { DriverRegistry } from '../drivers/registry';
 import type { TransferMeter } from '../metrics';
 import type { StagingStore } from '../staging/store';
+import type { SharedReads } from './shared-read';
 import type { CopyProof } from './proof';
 
 export interface CopyOptions {
@@ -15,7 +16,7 @@ export interface CopyOptions {
   peer: AgentClientOptions;
   progressIntervalMs: number;
   /** This agent's own staging area and address: staged data it holds itself is read from disk directly. */
-  local?: { staging: StagingStore; address: () => string };
+  local?: { staging: StagingStore; shared?: SharedReads; address: () => string };
   /** Told of the bytes as they arrive and of each verified copy (the agent's metrics). */
   meter?: TransferMeter;
   /** How this agent converts image data ([agent] image_conversion); absent: it converts none. */

@@ -7,7 +7,7 @@
  * Whatever goes wrong after the image was created (the source stream breaks, the upload fails, the hashes
  * differ, the caller cancels), the half-made image is deleted before the error is reported.
  */
-import { getDefaultHighWaterMark, setDefaultHighWaterMark } from 'node:stream';
+import { PassThrough, type Readable, getDefaultHighWaterMark, setDefaultHighWaterMark } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../../common/context';
 import { digestMap } from '../../common/digests';
@@ -29,6 +29,9 @@ import { writeWithBackpressure } from './stream-writes';
 import type { ByteSource, CopyOptions, CopyResult } from './copy-types';
 import { deleteQuietly, finalId, keepProof, progressEvent, verifyCopy } from './copy-check';
 import { runConvertedCopy } from './converted-copy';
+import { shareOf, stagingOpener } from './read';
+import type { SharedReads } from './shared-read';
+import type { StagingStore } from '../staging/store';
 
 export type { ByteSource, CopyOptions, CopyResult } from './copy-types';
 export { type CopyCheck, verifyCopy } from './copy-check';
@@ -78,17 +81,29 @@ export function openSourceStream(
 function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: CopyOptions): ByteSource {
   let source: ByteSource;
   if (req.source_is_staging && opts.local && req.source_agent_address === opts.local.address()) {
-    // No gRPC stream from this process to itself: read the staged file.
-    const stream = opts.local.staging.open(req.source_image_id);
-    source = {
-      stream,
-      cancel: () => stream.destroy(new Error('the copy was cancelled')),
-      peer: 'this agent',
-    };
+    // No gRPC stream from this process to itself: read the staged file (with the copies of the same
+    // request that pull it from this agent, when it shares reads).
+    const shared = opts.local.shared;
+    const share = req.read_share ?? undefined;
+    if (shared && share?.key) {
+      source = localSharedSource(ctx, req, shared, opts.local.staging);
+    } else {
+      const stream = opts.local.staging.open(req.source_image_id);
+      source = {
+        stream,
+        cancel: () => stream.destroy(new Error('the copy was cancelled')),
+        peer: 'this agent',
+      };
+    }
   } else {
     const call = openSourceStream(
       agentClient(req.source_agent_address, opts.peer),
-      { cloud: req.source, image_id: req.source_image_id, from_staging: req.source_is_staging },
+      {
+        cloud: req.source,
+        image_id: req.source_image_id,
+        from_staging: req.source_is_staging,
+        ...(req.read_share?.key ? { share: req.read_share } : {}),
+      },
       contextToMetadata(ctx),
     );
     source = { stream: call, cancel: () => call.cancel(), peer: req.source_agent_address };
@@ -101,6 +116,49 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
     kept.failure ??= err;
   });
   return source;
+}
+
+/**
+ * This agent's staged data, read once for the copies of a request (shared-read.ts): the reader is a
+ * pass-through that the shared read fills once it is open.
+ */
+function localSharedSource(
+  ctx: RequestContext,
+  req: CopyImageRequest__Output,
+  shared: SharedReads,
+  staging: StagingStore,
+): ByteSource {
+  const through = new PassThrough({ highWaterMark: 1024 * 1024 });
+  let reader: Readable | undefined;
+  let cancelled = false;
+  const share = shareOf(ctx, {
+    share: req.read_share,
+    cloud: null,
+    image_id: req.source_image_id,
+    from_staging: true,
+  });
+  shared.open(share, 'staging', stagingOpener(staging, req.source_image_id)).then(
+    ({ stream }) => {
+      reader = stream;
+      if (cancelled) {
+        stream.destroy();
+        return;
+      }
+      stream.on('error', (err) => through.destroy(err));
+      stream.pipe(through);
+    },
+    (err: unknown) => through.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+  through.once('close', () => reader?.destroy());
+  return {
+    stream: through,
+    cancel: () => {
+      cancelled = true;
+      reader?.destroy();
+      through.destroy(new Error('the copy was cancelled'));
+    },
+    peer: 'this agent',
+  };
 }
 
 export async function runCopy(

@@ -14,11 +14,33 @@ import type { Readable } from 'node:stream';
 import type { StagingStore } from '../staging/store';
 import type { TransferMeter } from '../metrics';
 import { BoundedWriter } from './stream-writes';
+import { type ShareRequest, type SharedReads, type SourceOpener } from './shared-read';
 
 /** Data chunks handed to gRPC but not yet to the HTTP/2 session. */
 const WRITES_IN_FLIGHT = 4;
 
 const log = getLogger('agent.read');
+
+/**
+ * The group a read belongs to (ReadShare), bound to the source and to the caller: only the same user and
+ * project reading the same image share a read.
+ */
+export function shareOf(
+  ctx: RequestContext,
+  req: Pick<ReadImageRequest__Output, 'share' | 'cloud' | 'image_id' | 'from_staging'>,
+): ShareRequest | undefined {
+  if (!req.share?.key || req.share.readers < 2) return undefined;
+  const source = req.from_staging ? 'staging' : `cloud:${req.cloud?.id ?? ''}`;
+  return {
+    key: [req.share.key, ctx.userId ?? '', ctx.projectId ?? '', source, req.image_id].join('|'),
+    readers: req.share.readers,
+  };
+}
+
+/** Opens an image's staged data, from an offset. */
+export function stagingOpener(staging: StagingStore, imageId: string): SourceOpener {
+  return async (start) => ({ stream: staging.open(imageId, start), start });
+}
 
 export async function serveRead(
   ctx: RequestContext,
@@ -26,6 +48,7 @@ export async function serveRead(
   drivers: DriverRegistry,
   chunkSize: number,
   staging: StagingStore,
+  shared: SharedReads,
   meter?: TransferMeter,
 ): Promise<void> {
   const req = call.request;
@@ -36,15 +59,20 @@ export async function serveRead(
   const onEarlyCancel = () => aborter.abort();
   call.once('cancelled', onEarlyCancel);
   try {
-    if (req.from_staging) {
-      data = staging.open(req.image_id);
-    } else {
-      const { session } = await drivers.open(ctx, req.cloud);
-      // The driver refuses an image without data (queued, deactivated, killed) with a clear error.
-      ({ stream: data, announcedLength: announced } = await session.openRead(req.image_id, {
-        signal: aborter.signal,
-      }));
-    }
+    const share = shareOf(ctx, req);
+    ({ stream: data, announcedLength: announced } = await shared.open(
+      share,
+      req.from_staging ? 'staging' : 'cloud',
+      req.from_staging
+        ? stagingOpener(staging, req.image_id)
+        : async (_start, signal) => {
+            const { session } = await drivers.open(ctx, req.cloud);
+            // The driver refuses an image without data (queued, deactivated, killed) with a clear error.
+            const opened = await session.openRead(req.image_id, { signal });
+            return { ...opened, start: 0 };
+          },
+      aborter.signal,
+    ));
   } finally {
     call.off('cancelled', onEarlyCancel);
   }

@@ -31,6 +31,7 @@ import { type TaskStage, stageOf } from './task-stage';
 import type { ConversionRecord } from '../../common/converted-copy';
 import type { FormatPlan } from '../capabilities';
 import { followPlan, recordWhatRan } from './copy-plan';
+import { readShareKey, readShareOf } from './read-share';
 
 const log = getLogger('conductor.copy');
 
@@ -216,7 +217,8 @@ export class CopyTask implements RunnableTask {
     const location = await db
       .getRepository(LocationRow)
       .findOneByOrFail({ imageId: image.id, cloudId: cloud.id });
-    const agent = await this.deps.agents.pick(cloud.zone);
+    // The copies that share one read (read-share.ts) pick the same agent.
+    const agent = await this.deps.agents.pick(cloud.zone, readShareKey(task));
     const remote = await this.deps.gateway.describeImage(
       this.ctx,
       agent.address,
@@ -254,6 +256,7 @@ export class CopyTask implements RunnableTask {
     let lastStage: TaskStage = { stage: null, stagePercent: null, stageDetail: null };
     let progressWrite: Promise<unknown> = Promise.resolve();
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
+    const share = await readShareOf(db, task);
     // Cancelled while the copy was being prepared: never start it.
     if (this.stopReason) throw this.stopReason;
     this.running = this.deps.gateway.copyImage(
@@ -286,6 +289,7 @@ export class CopyTask implements RunnableTask {
             }
           : { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
         learn_identity: learning,
+        ...(share ? { read_share: share } : {}),
       },
       (event) => {
         if (event.created) {

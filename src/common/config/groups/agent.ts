@@ -75,6 +75,19 @@ export const agentOptions = {
     8388608,
     65535,
   ),
+  shared_read_window_bytes: int(
+    'Most bytes of one source an agent holds in memory while it serves several copies of one request from ' +
+      'one read (a sync or upload to several targets). A copy that falls this far behind the fastest ' +
+      'goes on with a read of its own. 0: every copy reads the source itself.',
+    33554432,
+    0,
+  ),
+  shared_read_join_timeout: int(
+    'Seconds the first bytes of a read shared by several copies wait for the copies of the group that ' +
+      'did not start reading yet; a copy that comes later reads the source itself.',
+    5,
+    0,
+  ),
   staging_dir: str(
     'Directory where uploaded image data waits until every target cloud has its copy. Used only by this agent.',
     '/var/lib/gimming/staging',

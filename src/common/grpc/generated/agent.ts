@@ -122,6 +122,10 @@ import type {
   ReadImageRequest__Output as _gimming_agent_v2_ReadImageRequest__Output,
 } from './gimming/agent/v2/ReadImageRequest';
 import type {
+  ReadShare as _gimming_agent_v2_ReadShare,
+  ReadShare__Output as _gimming_agent_v2_ReadShare__Output,
+} from './gimming/agent/v2/ReadShare';
+import type {
   SetImagePropertiesRequest as _gimming_agent_v2_SetImagePropertiesRequest,
   SetImagePropertiesRequest__Output as _gimming_agent_v2_SetImagePropertiesRequest__Output,
 } from './gimming/agent/v2/SetImagePropertiesRequest';
@@ -233,6 +237,7 @@ export interface ProtoGrpcType {
           _gimming_agent_v2_ReadImageRequest,
           _gimming_agent_v2_ReadImageRequest__Output
         >;
+        ReadShare: MessageTypeDefinition<_gimming_agent_v2_ReadShare, _gimming_agent_v2_ReadShare__Output>;
         SetImagePropertiesRequest: MessageTypeDefinition<
           _gimming_agent_v2_SetImagePropertiesRequest,
           _gimming_agent_v2_SetImagePropertiesRequest__Output

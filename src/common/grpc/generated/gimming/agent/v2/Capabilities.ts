@@ -20,6 +20,7 @@ export interface Capabilities {
   reserved_property_prefixes?: string[];
   owners_are_projects?: boolean;
   size_limits?: _gimming_agent_v2_SizeLimits | null;
+  shared_reads?: boolean;
 }
 
 export interface Capabilities__Output {
@@ -37,4 +38,5 @@ export interface Capabilities__Output {
   reserved_property_prefixes: string[];
   owners_are_projects: boolean;
   size_limits: _gimming_agent_v2_SizeLimits__Output | null;
+  shared_reads: boolean;
 }

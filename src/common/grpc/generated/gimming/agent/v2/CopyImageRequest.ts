@@ -12,6 +12,10 @@ import type {
   ByteIdentity as _gimming_agent_v2_ByteIdentity,
   ByteIdentity__Output as _gimming_agent_v2_ByteIdentity__Output,
 } from '../../../gimming/agent/v2/ByteIdentity';
+import type {
+  ReadShare as _gimming_agent_v2_ReadShare,
+  ReadShare__Output as _gimming_agent_v2_ReadShare__Output,
+} from '../../../gimming/agent/v2/ReadShare';
 
 export interface CopyImageRequest {
   task_id?: string;
@@ -24,6 +28,7 @@ export interface CopyImageRequest {
   source_is_staging?: boolean;
   convert_from?: string;
   learn_identity?: boolean;
+  read_share?: _gimming_agent_v2_ReadShare | null;
 }
 
 export interface CopyImageRequest__Output {
@@ -37,4 +42,5 @@ export interface CopyImageRequest__Output {
   source_is_staging: boolean;
   convert_from: string;
   learn_identity: boolean;
+  read_share: _gimming_agent_v2_ReadShare__Output | null;
 }

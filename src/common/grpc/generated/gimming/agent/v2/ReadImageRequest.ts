@@ -4,15 +4,21 @@ import type {
   CloudRef as _gimming_agent_v2_CloudRef,
   CloudRef__Output as _gimming_agent_v2_CloudRef__Output,
 } from '../../../gimming/agent/v2/CloudRef';
+import type {
+  ReadShare as _gimming_agent_v2_ReadShare,
+  ReadShare__Output as _gimming_agent_v2_ReadShare__Output,
+} from '../../../gimming/agent/v2/ReadShare';
 
 export interface ReadImageRequest {
   cloud?: _gimming_agent_v2_CloudRef | null;
   image_id?: string;
   from_staging?: boolean;
+  share?: _gimming_agent_v2_ReadShare | null;
 }
 
 export interface ReadImageRequest__Output {
   cloud: _gimming_agent_v2_CloudRef__Output | null;
   image_id: string;
   from_staging: boolean;
+  share: _gimming_agent_v2_ReadShare__Output | null;
 }
