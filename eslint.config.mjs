@@ -21,6 +21,7 @@ export default tseslint.config(
       'node_modules/**',
       'src/common/grpc/generated/**',
       'doc/**',
+      'api-ref/**',
       'releasenotes/**',
       'bin/**',
     ],

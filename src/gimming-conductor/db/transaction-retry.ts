@@ -95,7 +95,7 @@ const CONNECTION_CODES = new Set([
 function driverError(err: unknown): { code?: unknown; errno?: unknown; message?: unknown } {
   if (!err || typeof err !== 'object') return {};
   const inner = (err as { driverError?: unknown }).driverError;
-  return (inner && typeof inner === 'object' ? inner : err);
+  return inner && typeof inner === 'object' ? inner : err;
 }
 
 export function classifyDbError(err: unknown): DbFailure | undefined {

@@ -10,13 +10,24 @@ import { type Row, UsageError } from './output';
 const CLOUD_COLUMNS = ['ID', 'Name', 'Type', 'Region', 'Zone', 'Scope', 'Agents Up'];
 const CLOUD_LONG = ['Bucket', 'Owner', 'Created At'];
 
+/** One capability's value on a line: a list joined, an object (size_limits) as its key=value pairs. */
+export function capabilityText(value: unknown): string {
+  if (Array.isArray(value)) return value.map(String).join(', ') || '-';
+  if (value && typeof value === 'object') {
+    return (
+      Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(', ') || '-'
+    );
+  }
+  return String(value);
+}
+
 /** A cloud as `cloud show` prints it in a table: what its kind of cloud can do, one line each. */
 function cloudFields(c: CloudView): Row {
   const { capabilities, created_at, updated_at, ...rest } = c;
   const lines = capabilities
-    ? Object.entries(capabilities).map(
-        ([key, value]) => `${key}: ${Array.isArray(value) ? value.join(', ') || '-' : String(value)}`,
-      )
+    ? Object.entries(capabilities).map(([key, value]) => `${key}: ${capabilityText(value)}`)
     : null;
   return { ...rest, capabilities: lines, created_at, updated_at };
 }
