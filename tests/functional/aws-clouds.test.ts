@@ -404,7 +404,13 @@ describe('aws clouds', function () {
         'zone-a',
       ]);
       assert.equal(cli.code, 0, cli.stderr);
-      assert.match(cli.stdout, new RegExp(`\\| ${shared}\\s+\\| ${withRef}\\s+\\| zone-a\\s+\\|`));
+      // A table's head names each cloud's kind after its name (gimming matrix).
+      assert.match(
+        cli.stdout,
+        new RegExp(
+          `\\| ${shared} \\(aws\\)\\s+\\| ${withRef} \\(aws\\)\\s+\\| zone-a \\(openstack\\)\\s+\\|`,
+        ),
+      );
       assert.match(cli.stdout, /\| ok\s+\| -\s+\| \.\. queued\s+\|/);
       await stack.query('DELETE FROM locations WHERE image_id = ? AND cloud_id = ?', [
         made.body.id,

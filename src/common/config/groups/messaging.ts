@@ -28,7 +28,14 @@ export const osloMessagingRabbitOptions = {
     1,
     1,
   ),
-  rabbit_interval_max: int('The longest wait, in seconds, between two reconnections to RabbitMQ.', 30, 1),
+  // Short by default (oslo's is 30): a daemon still waiting out a long backoff after the broker came back
+  // is an agent the conductors take for dead, and the copies it was to serve fail for want of one.
+  rabbit_interval_max: int(
+    "The longest wait, in seconds, between two reconnections to RabbitMQ. Keep it under the agents' " +
+      'heartbeat timeout, or a broker restart can leave a zone without a live agent meanwhile.',
+    4,
+    1,
+  ),
 } as const satisfies GroupSpec;
 
 export const osloMessagingNotificationsOptions = {
