@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsStandin, type StandinState } from '../support/aws-standin';
@@ -22,30 +21,6 @@ import { useStack } from '../support/stack';
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex');
-
-/** PUTs an image's data with Content-Length. */
-function putData(url: string, token: string, data: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((done, fail) => {
-    const req = http.request(
-      url,
-      {
-        method: 'PUT',
-        headers: {
-          'X-Auth-Token': token,
-          'Content-Type': 'application/octet-stream',
-          'Content-Length': data.length,
-        },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
-      },
-    );
-    req.on('error', fail);
-    req.end(data);
-  });
-}
 
 describe('EC2 flows, through the daemons', function () {
   this.timeout(300000);
@@ -114,7 +89,11 @@ describe('EC2 flows, through the daemons', function () {
       json: { name, disk_format: diskFormat, container_format: 'bare', targets },
     });
     assert.equal(created.status, 201, created.text);
-    const put = await putData(`${stack.api}/v1/images/${created.body.id}/file`, stack.demo.id, data);
+    const put = await call('PUT', `${stack.api}/v1/images/${created.body.id}/file`, {
+      token: stack.demo.id,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: data,
+    });
     assert.equal(put.status, 204, put.text);
     return created.body.id as string;
   }

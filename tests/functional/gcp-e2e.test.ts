@@ -21,7 +21,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import http from 'node:http';
 import { join } from 'node:path';
 import { AwsStandin, type StandinState } from '../support/aws-standin';
 import { TERMINAL, waitForTasks } from '../support/flows';
@@ -36,30 +35,6 @@ const COMPRESSION = process.env.GIMMING_GCE_E2E_COMPRESSION ?? '';
 const LOCATION = 'europe-west1';
 const FAMILY = 'gimming-e2e';
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex');
-
-/** PUTs an image's data with Content-Length. */
-function putData(url: string, token: string, data: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((done, fail) => {
-    const req = http.request(
-      url,
-      {
-        method: 'PUT',
-        headers: {
-          'X-Auth-Token': token,
-          'Content-Type': 'application/octet-stream',
-          'Content-Length': data.length,
-        },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
-      },
-    );
-    req.on('error', fail);
-    req.end(data);
-  });
-}
 
 /** MiB/s of `bytes` over a task's run (its started_at to finished_at). */
 function rate(bytes: number, task: { started_at: string; finished_at: string }): string {
@@ -182,7 +157,11 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
     });
     assert.equal(created.status, 201, created.text);
     made.push(created.body.id);
-    const put = await putData(`${stack.api}/v1/images/${created.body.id}/file`, stack.demo.id, data);
+    const put = await call('PUT', `${stack.api}/v1/images/${created.body.id}/file`, {
+      token: stack.demo.id,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: data,
+    });
     assert.equal(put.status, 204, put.text);
     return created.body.id as string;
   }
