@@ -14,6 +14,11 @@ export class AgentRegistry {
   constructor(
     private readonly db: DataSource,
     private readonly downTimeS: number,
+    /**
+     * Milliseconds this conductor could not hear heartbeats (its broker was away: MessagingConnection
+     * deafMs), added to the down time, so that agents are not taken for dead for beats nobody could hear.
+     */
+    private readonly deafMs: (windowMs: number) => number = () => 0,
   ) {}
 
   async heartbeat(args: MethodArgs<'agent_heartbeat'>): Promise<void> {
@@ -44,7 +49,8 @@ export class AgentRegistry {
 
   /** Since when, in SQL, an agent that sent a heartbeat is alive. */
   private aliveSince(): string {
-    return `(${DB_NOW} - INTERVAL ${Math.round(this.downTimeS * 1000) * 1000} MICROSECOND)`;
+    const downMs = this.downTimeS * 1000;
+    return `(${DB_NOW} - INTERVAL ${Math.round(downMs + this.deafMs(downMs)) * 1000} MICROSECOND)`;
   }
 
   async alive(zone: string): Promise<AgentRow[]> {

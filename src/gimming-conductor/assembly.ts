@@ -73,7 +73,7 @@ export function assembleConductor(input: {
   const c = config.conductor;
   const gateway = input.gateway ?? new GrpcAgentGateway();
   const trusts = new Trusts(db, serviceUser, c.use_trusts, c.trust_lifetime, c.trust_roles);
-  const agents = new AgentRegistry(db, c.agent_down_time);
+  const agents = new AgentRegistry(db, c.agent_down_time, (windowMs) => messaging.deafMs(windowMs));
   const quotas = new ProjectQuotas({
     runningTasks: config.quota.running_tasks,
     stagedBytes: config.quota.staged_bytes,

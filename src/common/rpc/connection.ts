@@ -18,6 +18,9 @@ export class MessagingConnection {
   readonly exchange: string;
   /** Failed connection attempts since the last connection (0 while connected). */
   private failures = 0;
+  /** When (monotonic ms) the connection was last lost, and when it was last made: see deafMs. */
+  private lostAt: number | undefined;
+  private madeAt: number | undefined;
 
   constructor(
     transportUrl: string,
@@ -45,10 +48,12 @@ export class MessagingConnection {
     });
     this.manager.on('connect', ({ url }) => {
       this.failures = 0;
+      this.noteConnected(performance.now());
       const shown = brokers.find((b) => b.url === url)?.display ?? 'broker';
       log.info({ broker: shown }, 'connected to the messaging broker');
     });
     this.manager.on('disconnect', ({ err }) => {
+      this.noteLost(performance.now());
       log.warn({ reason: err?.message }, 'disconnected from the messaging broker; reconnecting');
     });
     this.manager.on('connectFailed', ({ err, url }) => {
@@ -77,6 +82,29 @@ export class MessagingConnection {
       durable: true,
       arguments: { ...(extra.arguments as Record<string, unknown> | undefined), 'x-queue-type': 'quorum' },
     };
+  }
+
+  /** Records when (monotonic ms) the connection was made and lost, for deafMs. */
+  noteConnected(at: number): void {
+    this.madeAt = at;
+  }
+
+  noteLost(at: number): void {
+    // Only the first loss of an outage counts: a failed attempt to reconnect is no new loss.
+    if (this.madeAt !== undefined && this.lostAt !== undefined && this.lostAt > this.madeAt) return;
+    this.lostAt = at;
+  }
+
+  /**
+   * How long this process could not hear the broker, as it matters to a judgement over the last
+   * `windowMs`: the time since the connection was lost while it is away; after it is back, the length of
+   * that outage until `windowMs` has passed since (then 0; also 0 before a first loss). The conductor
+   * widens its agents' down time by it: heartbeats it could not receive are no sign that an agent died.
+   */
+  deafMs(windowMs: number, now: number = performance.now()): number {
+    if (this.lostAt === undefined) return 0;
+    if (this.madeAt === undefined || this.madeAt < this.lostAt) return now - this.lostAt;
+    return now - this.madeAt < windowMs ? this.madeAt - this.lostAt : 0;
   }
 
   isConnected(): boolean {

@@ -58,4 +58,20 @@ describe('messaging connection options', () => {
     const later = c.reconnectDelayMs();
     assert.ok(later >= 2000 && later <= 4000, String(later));
   });
+
+  it('counts the time it could not hear the broker, and that outage until a window has passed since', () => {
+    const c = new MessagingConnection(url, 'x');
+    open.push(c);
+    assert.equal(c.deafMs(20000, 1000), 0, 'never lost: nothing missed');
+    c.noteConnected(1000);
+    c.noteLost(5000);
+    assert.equal(c.deafMs(20000, 12000), 7000, 'away for 7 s so far');
+    c.noteLost(9000); // an attempt that failed is not a new loss
+    assert.equal(c.deafMs(20000, 12000), 7000);
+    c.noteConnected(40000);
+    assert.equal(c.deafMs(20000, 45000), 35000, 'back: the whole outage, for one window');
+    assert.equal(c.deafMs(20000, 60001), 0, 'a window after: heartbeats had time to come');
+    c.noteLost(70000);
+    assert.equal(c.deafMs(20000, 71000), 1000, 'a new outage counts from its own start');
+  });
 });
