@@ -101,13 +101,14 @@ async function main(): Promise<void> {
   // What each kind of cloud this agent serves can do: the conductor shows it and plans with it.
   // Described again for every heartbeat: what a driver learns of its clouds (Glance's import methods)
   // reaches the conductor with the next one.
-  const driverInfos = () => drivers.names.map((name) => {
-    const info = agentDriverInfo(config, drivers.driver(name) as CloudDriver);
-    return {
-      ...info,
-      capabilities: { ...info.capabilities, size_limits: info.capabilities.size_limits ?? undefined },
-    };
-  });
+  const driverInfos = () =>
+    drivers.names.map((name) => {
+      const info = agentDriverInfo(config, drivers.driver(name) as CloudDriver);
+      return {
+        ...info,
+        capabilities: { ...info.capabilities, size_limits: info.capabilities.size_limits ?? undefined },
+      };
+    });
   const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);
   const heartbeat = async () => {
     try {

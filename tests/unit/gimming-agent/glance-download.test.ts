@@ -68,7 +68,8 @@ describe('glance-download: what a zone says', () => {
   });
 
   it('[glance] native_import = never: the heartbeats name no native copy', () => {
-    const config = (mode: string) => ({ glance: { native_import: mode }, agent: {} }) as unknown as GimmingConfig;
+    const config = (mode: string) =>
+      ({ glance: { native_import: mode }, agent: {} }) as unknown as GimmingConfig;
     assert.deepEqual(glanceDriver.nativeCopyNow?.(config('never')), []);
   });
 });
@@ -98,7 +99,11 @@ describe('glance-download: when a session copies natively', () => {
       ['native_import = never', withMethods(['glance-download'], { mode: 'never' }), source()],
       ['the same region', withMethods(['glance-download']), source({ region_name: 'RegionTwo' })],
       ['another kind of cloud', withMethods(['glance-download']), source({ type: 'aws' })],
-      ["a source with a Keystone of its own", withMethods(['glance-download']), source({ auth_url: 'https://k' })],
+      [
+        'a source with a Keystone of its own',
+        withMethods(['glance-download']),
+        source({ auth_url: 'https://k' }),
+      ],
       [
         'a target with a Keystone of its own',
         withMethods(['glance-download'], { target: { region: 'RegionTwo', ownKeystone: true } }),
@@ -108,7 +113,7 @@ describe('glance-download: when a session copies natively', () => {
     for (const [why, session, from] of cases) assert.equal(await session.nativeCopyFrom(from), false, why);
   });
 
-  it("streams when its Glance cannot say what it imports", async () => {
+  it('streams when its Glance cannot say what it imports', async () => {
     const client = {
       endpoint: 'http://glance-b',
       getImportMethods: () => Promise.reject(new Error('unreachable')),
@@ -145,7 +150,11 @@ describe('glance-download: the copy against a Glance on loopback', () => {
       req.on('end', () => {
         const url = req.url ?? '';
         if (req.method === 'POST' && url === '/v2/images') {
-          json(res, 201, { id: '11111111-2222-3333-4444-555555555555', status: 'queued', ...JSON.parse(body) });
+          json(res, 201, {
+            id: '11111111-2222-3333-4444-555555555555',
+            status: 'queued',
+            ...JSON.parse(body),
+          });
         } else if (req.method === 'POST' && url.endsWith('/import')) {
           imported = JSON.parse(body);
           res.writeHead(202).end();
@@ -167,15 +176,32 @@ describe('glance-download: the copy against a Glance on loopback', () => {
     };
   });
   const client = () =>
-    new GlanceClient({ endpoint: glance.url, token: 'tok', requestId: 'req-1', timeoutMs: 5000, cloudName: 'zone-b' });
-  const from = { region: 'RegionOne', imageId: 'aaaaaaaa-2222-3333-4444-555555555555', serviceInterface: 'public' };
+    new GlanceClient({
+      endpoint: glance.url,
+      token: 'tok',
+      requestId: 'req-1',
+      timeoutMs: 5000,
+      cloudName: 'zone-b',
+    });
+  const from = {
+    region: 'RegionOne',
+    imageId: 'aaaaaaaa-2222-3333-4444-555555555555',
+    serviceInterface: 'public',
+  };
 
   it('asks for the import as Glance takes it and waits until the image is active', async () => {
     statuses = ['importing', 'importing', 'active'];
     const stages: string[] = [];
-    const image = await copyByGlanceDownload(client(), 'zone-b', from, spec, {
-      progress: (p) => stages.push(`${p.stage}:${p.detail ?? ''}`),
-    }, 5);
+    const image = await copyByGlanceDownload(
+      client(),
+      'zone-b',
+      from,
+      spec,
+      {
+        progress: (p) => stages.push(`${p.stage}:${p.detail ?? ''}`),
+      },
+      5,
+    );
     assert.equal(image.status, 'active');
     assert.deepEqual(imported, glanceDownloadBody(from));
     assert.deepEqual(imported, {
@@ -194,7 +220,12 @@ describe('glance-download: the copy against a Glance on loopback', () => {
     statuses = ['importing', 'queued'];
     tasks = [
       { id: 't1', status: 'success', message: '', created_at: '2026-01-01T00:00:00Z' },
-      { id: 't2', status: 'failure', message: 'Source image status should be active instead of killed', created_at: '2026-01-02T00:00:00Z' },
+      {
+        id: 't2',
+        status: 'failure',
+        message: 'Source image status should be active instead of killed',
+        created_at: '2026-01-02T00:00:00Z',
+      },
     ];
     await assert.rejects(copyByGlanceDownload(client(), 'zone-b', from, spec, {}, 5), (err: unknown) => {
       assert.ok(err instanceof GimmingError);
