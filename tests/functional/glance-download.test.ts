@@ -60,6 +60,7 @@ describe('Glance -> Glance by glance-download, against the agent path', function
       ['gd-a', 'zone-a', regionA],
       ['gd-native', 'zone-b', regionB],
       ['gd-agent', 'zone-c', regionB],
+      ['gd-a-agent', 'zone-c', regionA],
     ] as const) {
       const res = await http('POST', `${stack.api}/v1/clouds`, {
         token: stack.admin.id,
@@ -112,10 +113,13 @@ describe('Glance -> Glance by glance-download, against the agent path', function
     );
   });
 
-  async function syncTo(target: string): Promise<{ source: any; imageId: string; task: any; ms: number }> {
+  async function syncTo(
+    target: string,
+    from = 'gd-a',
+  ): Promise<{ source: any; imageId: string; task: any; ms: number }> {
     const { image: source } = await glanceA.createWithData(SIZE);
     made.push([glanceA, source.id]);
-    const body = { name: `gd-${target}`, source: { cloud: 'gd-a', image_id: source.id }, targets: [target] };
+    const body = { name: `gd-${target}`, source: { cloud: from, image_id: source.id }, targets: [target] };
     const dry = await http('POST', `${stack.api}/v1/images?dry_run=true`, {
       token: stack.demo.id,
       json: body,
@@ -131,7 +135,7 @@ describe('Glance -> Glance by glance-download, against the agent path', function
     assert.equal(task?.status, 'succeeded', JSON.stringify(tasks));
     assert.deepEqual(
       task.plan,
-      { source_cloud: 'gd-a', path: planned.path, conversion: planned.conversion, bytes: planned.bytes },
+      { source_cloud: from, path: planned.path, conversion: planned.conversion, bytes: planned.bytes },
       'the real run follows its dry run',
     );
     return { source, imageId: res.body.id, task, ms };
@@ -168,6 +172,15 @@ describe('Glance -> Glance by glance-download, against the agent path', function
       await assertProven(imageId, 'gd-agent', source);
       (times['agent (streamed)'] ??= []).push(ms);
     }
+  });
+
+  it("through the agents where the source's zone does not allow it, though the target's Glance could", async () => {
+    // zone-b's agent could have its Glance pull the image, but the plan streams it (both zones must
+    // allow a native copy): the conductor tells it so (CopyImageRequest.stream_through_agents).
+    const { source, imageId, task } = await syncTo('gd-native', 'gd-a-agent');
+    assert.equal(task.plan.path, 'agent');
+    assert.equal(task.plan.bytes, SIZE);
+    await assertProven(imageId, 'gd-native', source);
   });
 
   it('a cancelled native copy leaves no image behind in the target Glance', async () => {
