@@ -99,13 +99,16 @@ async function main(): Promise<void> {
     brokerOptions(config.oslo_messaging_rabbit),
   );
   // What each kind of cloud this agent serves can do: the conductor shows it and plans with it.
-  const driverInfos = drivers.names.map((name) => {
-    const info = agentDriverInfo(config, drivers.driver(name) as CloudDriver);
-    return {
-      ...info,
-      capabilities: { ...info.capabilities, size_limits: info.capabilities.size_limits ?? undefined },
-    };
-  });
+  // Described again for every heartbeat: what a driver learns of its clouds (Glance's import methods)
+  // reaches the conductor with the next one.
+  const driverInfos = () =>
+    drivers.names.map((name) => {
+      const info = agentDriverInfo(config, drivers.driver(name) as CloudDriver);
+      return {
+        ...info,
+        capabilities: { ...info.capabilities, size_limits: info.capabilities.size_limits ?? undefined },
+      };
+    });
   const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);
   const heartbeat = async () => {
     try {
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
           version: VERSION,
           rpc_version: RPC_API_VERSION,
           proto: AGENT_PROTO_PACKAGE,
-          drivers: driverInfos,
+          drivers: driverInfos(),
         },
         heartbeat_interval * 3000,
       );

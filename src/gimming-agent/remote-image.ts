@@ -59,6 +59,8 @@ export function driverInfo(
   convertible: readonly string[] = [],
   limits?: { image_bytes: number; image_bytes_from: string; scratch_bytes: number },
   sharedReads = false,
+  /** The kinds it copies from itself as learnt now (CloudDriver.nativeCopyNow); absent: capabilities'. */
+  nativeCopy?: readonly string[],
 ): DriverDescription {
   const c = driver.capabilities;
   return {
@@ -69,7 +71,7 @@ export function driverInfo(
       disk_formats: [...c.diskFormats],
       container_formats: [...c.containerFormats],
       reported_hashes: [...c.reportedHashes],
-      native_copy: [...c.nativeCopy],
+      native_copy: [...(nativeCopy ?? c.nativeCopy)],
       sharing: c.sharing,
       visibilities: [...c.visibilities],
       reserved_property_prefixes: [...c.reservedPropertyPrefixes],

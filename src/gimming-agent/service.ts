@@ -147,6 +147,7 @@ export function convertibleFormats(config: GimmingConfig): readonly string[] {
 export function agentDriverInfo(config: GimmingConfig, driver: CloudDriver): DriverDescription {
   const convertible = convertibleFormats(config);
   const limit = driver.imageSizeLimit?.(config);
+  const nativeCopy = driver.nativeCopyNow?.(config);
   return driverInfo(
     driver,
     convertible,
@@ -157,6 +158,7 @@ export function agentDriverInfo(config: GimmingConfig, driver: CloudDriver): Dri
         driver.capabilities.canImport && convertible.length > 0 ? config.agent.staging_max_bytes : 0,
     },
     config.agent.shared_read_window_bytes > 0,
+    nativeCopy,
   );
 }
 

@@ -28,7 +28,7 @@ export interface DriverCapabilities {
    * empty, the agent hashes the data in flight while writing it and proves the copy with its own hashes.
    */
   reportedHashes: readonly DigestAlgo[];
-  /** Copies the cloud can make itself between two of its regions or accounts (none yet). */
+  /** Copies the cloud can make itself between two of its regions or accounts (see nativeCopyNow). */
   nativeCopy: readonly string[];
   /** How an image is shared: with member projects or accounts, or not at all. */
   sharing: 'members' | 'none';
@@ -155,6 +155,12 @@ export interface CloudSession {
    * Makes the copy inside the cloud itself, from an image of another cloud of a type in
    * capabilities.nativeCopy (EC2's CopyImage between regions): no bytes pass through the agents.
    */
+  /**
+   * Whether the cloud copies from `source` itself right now (copyNative), where that depends on more than
+   * the source's kind (Glance: the import methods it advertises, the regions of the two clouds). Absent:
+   * wherever capabilities.nativeCopy names the source's kind.
+   */
+  nativeCopyFrom?(source: CloudRef__Output): Promise<boolean>;
   copyNative?(
     source: CloudRef__Output,
     sourceImageId: string,
@@ -178,6 +184,12 @@ export interface CloudDriver {
    * cloud's documented limits, and where the number comes from (for the plan's reason); absent: none.
    */
   imageSizeLimit?(config: GimmingConfig): { bytes: number; from: string };
+  /**
+   * The kinds of cloud this driver's clouds copy from themselves as this agent knows now, where that is
+   * learnt from the clouds rather than fixed (Glance: once its Glance was seen to advertise
+   * glance-download); absent: capabilities.nativeCopy. The heartbeats report it.
+   */
+  nativeCopyNow?(config: GimmingConfig): readonly string[];
 }
 
 export interface CloudOpener {

@@ -190,8 +190,11 @@ export async function runCopy(
   if (
     req.source &&
     !req.source_is_staging &&
+    !req.stream_through_agents &&
     session.copyNative &&
-    driver.capabilities.nativeCopy.includes(req.source.type)
+    (session.nativeCopyFrom
+      ? await session.nativeCopyFrom(req.source)
+      : driver.capabilities.nativeCopy.includes(req.source.type))
   ) {
     return runNativeCopy(call, session, spec);
   }

@@ -30,6 +30,7 @@ import { recordFailure, recordStart } from './records';
 import { type TaskStage, stageOf } from './task-stage';
 import type { ConversionRecord } from '../../common/converted-copy';
 import type { FormatPlan } from '../capabilities';
+import type { CopyPlan } from '../planner';
 import { followPlan, recordWhatRan } from './copy-plan';
 import { readShareKey, readShareOf } from './read-share';
 
@@ -248,7 +249,7 @@ export class CopyTask implements RunnableTask {
     source: CopySource,
     target: CloudRow,
     targetAddress: string,
-    formats: FormatPlan,
+    formats: FormatPlan & { planned: CopyPlan },
     learning: boolean,
   ): Promise<CopyOutcome> {
     const { db } = this.deps;
@@ -290,6 +291,9 @@ export class CopyTask implements RunnableTask {
           : { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
         learn_identity: learning,
         ...(share ? { read_share: share } : {}),
+        // The plan chose the agents (a zone does not allow the cloud's own copy): the target agent
+        // streams the bytes even where its cloud could pull them itself.
+        stream_through_agents: formats.planned.path !== 'native',
       },
       (event) => {
         if (event.created) {

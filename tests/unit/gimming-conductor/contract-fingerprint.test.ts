@@ -16,7 +16,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 const EXPECTED = {
   conductor: { version: '1.14', fingerprint: '87e5914c4328e498' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: 'ebb65dfd9ae8d925' },
+  agentProto: { fingerprint: '84de784f3fd06553' }, // + CopyImageRequest.stream_through_agents (14)
 };
 
 describe('contract fingerprints', () => {

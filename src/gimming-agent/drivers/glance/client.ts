@@ -8,10 +8,10 @@ import type { JsonResponse } from '../../../common/http/request';
 import { GlanceHttp, type GlanceClientOptions } from './http';
 import { openImageData, uploadImageData } from './image-data';
 import { checkedNextPath } from './next-link';
-import type { GlanceImage, GlanceMember } from './wire-types';
+import type { GlanceImage, GlanceMember, GlanceTask } from './wire-types';
 
 export type { GlanceClientOptions } from './http';
-export type { GlanceImage, GlanceMember } from './wire-types';
+export type { GlanceImage, GlanceMember, GlanceTask } from './wire-types';
 
 /** Pages of a listing followed at most (1000 images each): a cloud cannot keep an agent paging forever. */
 const MAX_PAGES = 1000;
@@ -37,6 +37,41 @@ export class GlanceClient {
   /** The image schema (GET /v2/schemas/image): what the zone takes, disk formats among it. */
   async getImageSchema(): Promise<unknown> {
     return (await this.json('GET', '/v2/schemas/image', 'Reading the image schema')).body;
+  }
+
+  /** The import methods this Glance has enabled (GET /v2/info/import, its enabled_import_methods). */
+  async getImportMethods(): Promise<string[]> {
+    const body = (await this.json('GET', '/v2/info/import', 'Reading the import methods')).body as {
+      'import-methods'?: { value?: unknown };
+    } | null;
+    const value = body?.['import-methods']?.value;
+    return Array.isArray(value) ? value.filter((m): m is string => typeof m === 'string') : [];
+  }
+
+  /** Starts an import into a queued image (POST /v2/images/{id}/import): Glance answers 202 and works on. */
+  async importImage(id: string, body: Record<string, unknown>): Promise<void> {
+    await this.json(
+      'POST',
+      `/v2/images/${encodeURIComponent(id)}/import`,
+      `Importing image ${id}`,
+      body,
+      'application/json',
+      id,
+    );
+  }
+
+  /** The import tasks of an image (GET /v2/images/{id}/tasks), newest first, with Glance's messages. */
+  async getImageTasks(id: string): Promise<GlanceTask[]> {
+    const res = await this.json(
+      'GET',
+      `/v2/images/${encodeURIComponent(id)}/tasks`,
+      `Reading the import tasks of image ${id}`,
+      undefined,
+      undefined,
+      id,
+    );
+    const tasks = (res.body as { tasks?: unknown } | null)?.tasks;
+    return Array.isArray(tasks) ? (tasks as GlanceTask[]) : [];
   }
 
   async getImage(id: string): Promise<GlanceImage> {

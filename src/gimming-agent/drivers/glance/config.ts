@@ -22,10 +22,22 @@ const AGENT_OPTIONS = {
   ),
 };
 
-const GLANCE_GROUP = clientTlsOptions(
-  'the image services (Glance) of the shared clouds',
-  " The image endpoints of a project's own cloud are verified with [project_clouds] cafile instead.",
-);
+const GLANCE_GROUP = {
+  ...clientTlsOptions(
+    'the image services (Glance) of the shared clouds',
+    " The image endpoints of a project's own cloud are verified with [project_clouds] cafile instead.",
+  ),
+  native_import: choice(
+    "Whether a copy into this zone's Glance is made by that Glance itself, which pulls the image from " +
+      "the source region's Glance with the user's token (its glance-download import method, Zed and " +
+      'later): no byte passes through the agents. auto: wherever this Glance advertises glance-download ' +
+      '(GET /v2/info/import) and the source is another region of the same Keystone whose zone allows it ' +
+      'too; never: every copy streams through the agents (for example when the agents are on a faster ' +
+      "network than the Glance hosts, or the Glance workers' CPU is needed elsewhere).",
+    ['auto', 'never'] as const,
+    'auto',
+  ),
+};
 
 export const CONFIG: ConfigFragment = {
   options: { agent: { after: 'flow_control_window', options: AGENT_OPTIONS } },

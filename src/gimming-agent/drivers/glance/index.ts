@@ -6,9 +6,10 @@ import { GimmingError } from '../../../common/errors';
 import { ClientTls } from '../../../common/http/tls';
 import type { CloudDriver, DriverCapabilities } from '../driver';
 import { GlanceClient } from './client';
-import { CONFIG, glanceConfig } from './config';
+import { CONFIG, type GlanceConfig, glanceConfig } from './config';
 import { glanceEndpoint, glanceEndpointIn } from './endpoint';
 import { DiskFormatCache } from './disk-formats';
+import { GLANCE_DOWNLOAD, ImportMethodCache } from './import-methods';
 import { GlanceSession } from './session';
 
 const CAPABILITIES: DriverCapabilities = {
@@ -20,12 +21,16 @@ const CAPABILITIES: DriverCapabilities = {
   containerFormats: ['bare', 'ovf', 'ova', 'aki', 'ari', 'ami', 'docker', 'compressed'],
   // Glance computes the md5 checksum and os_hash_value (sha512 by default) as it stores the data.
   reportedHashes: ['md5', 'sha512'],
+  // Glance -> Glance by glance-download where the zone's Glance advertises it: see nativeCopyNow.
   nativeCopy: [],
   sharing: 'members',
   visibilities: ['private', 'shared', 'community', 'public'],
   // Glance's own namespace: it refuses to create an image with such a property (os_glance_import_task...).
   reservedPropertyPrefixes: ['os_glance_'],
 };
+
+/** The import methods of this agent's Glances, read with the callers' tokens (import-methods.ts). */
+const imports = new ImportMethodCache();
 
 export const driver: CloudDriver = {
   name: 'openstack',
@@ -35,6 +40,13 @@ export const driver: CloudDriver = {
   imageSizeLimit(config) {
     const cap = glanceConfig(config).agent.glance_image_size_cap;
     return { bytes: cap, from: `[agent] glance_image_size_cap = ${cap}, Glance's image_size_cap` };
+  },
+
+  nativeCopyNow(config) {
+    // A configuration without the group (a partial one, in tests) takes the default, auto.
+    const group = glanceConfig(config).glance as Partial<GlanceConfig['glance']> | undefined;
+    const allowed = (group?.native_import ?? 'auto') === 'auto';
+    return allowed && imports.everywhere(GLANCE_DOWNLOAD) ? ['openstack'] : [];
   },
 
   validateConfig(config) {
@@ -76,7 +88,15 @@ export const driver: CloudDriver = {
           cloudName,
           ...(access ? { lookup: access.lookup, ...(access.tls ? { tls: access.tls } : {}) } : { tls }),
         });
-        return new GlanceSession(client, cloudName, formats);
+        // A shared cloud's Glance is asked once in a while what it imports by itself (the heartbeats
+        // say it); a project cloud with a Keystone of its own never copies natively.
+        if (!access) imports.learn(client.endpoint, () => client.getImportMethods());
+        return new GlanceSession(client, cloudName, formats, {
+          imports,
+          mode: own.glance.native_import,
+          serviceInterface: iface,
+          target: { region, ownKeystone: Boolean(access) },
+        });
       },
     };
   },

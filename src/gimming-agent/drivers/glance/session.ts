@@ -2,11 +2,26 @@
  * A session on one OpenStack cloud: the cloud-neutral CloudSession over Glance v2.
  */
 import type { Readable } from 'node:stream';
-import type { CloudSession, ImageData, ImageSpec, UploadResult } from '../driver';
+import type { CloudRef__Output } from '../../../common/grpc/generated/gimming/agent/v2/CloudRef';
+import type { CloudSession, ImageData, ImageSpec, TransferOptions, UploadResult } from '../driver';
 import type { CloudImage, CloudMember } from '../image';
 import type { GlanceClient } from './client';
 import { DiskFormatCache } from './disk-formats';
+import { copyByGlanceDownload } from './glance-download';
+import { GLANCE_DOWNLOAD, type ImportMethodCache } from './import-methods';
 import { createBody, propertyPatch, toCloudImage, toCloudMember, updatePatch } from './record';
+
+/** What a session needs to have its Glance pull an image from another region itself (glance-download). */
+export interface NativeImport {
+  /** The import methods of the zones' Glances read so far, shared by the sessions of one agent. */
+  imports: ImportMethodCache;
+  /** [glance] native_import: auto, where the Glance advertises glance-download; never. */
+  mode: 'auto' | 'never';
+  /** The catalog interface the target Glance reaches the source's through ([agent] glance_interface). */
+  serviceInterface: string;
+  /** The target cloud: a shared cloud, reached with the caller's own token and catalog. */
+  target: { region: string; ownKeystone: boolean };
+}
 
 export class GlanceSession implements CloudSession {
   constructor(
@@ -14,7 +29,46 @@ export class GlanceSession implements CloudSession {
     readonly cloudName: string,
     /** The zones' disk formats read so far, shared by the sessions of one agent. */
     private readonly formats: DiskFormatCache = new DiskFormatCache(),
+    private readonly native?: NativeImport,
   ) {}
+
+  /**
+   * Whether this Glance copies `source` itself (glance-download): the operator allows it, this Glance
+   * advertises the method, and both clouds are regions of the caller's own Keystone (the token the
+   * target Glance pulls with, the catalog it finds the source's Glance in), in two different regions.
+   */
+  async nativeCopyFrom(source: CloudRef__Output): Promise<boolean> {
+    const n = this.native;
+    if (!n || n.mode === 'never' || n.target.ownKeystone) return false;
+    if (source.type !== 'openstack' || source.auth_url || source.credentials_ref) return false;
+    if (!source.region_name || source.region_name === n.target.region) return false;
+    try {
+      const methods = await n.imports.get(this.client.endpoint, () => this.client.getImportMethods());
+      return methods.includes(GLANCE_DOWNLOAD);
+    } catch {
+      return false; // the bytes stream through the agents instead
+    }
+  }
+
+  async copyNative(
+    source: CloudRef__Output,
+    sourceImageId: string,
+    spec: ImageSpec,
+    opts: TransferOptions,
+  ): Promise<UploadResult> {
+    const image = await copyByGlanceDownload(
+      this.client,
+      this.cloudName,
+      {
+        region: source.region_name,
+        imageId: sourceImageId,
+        serviceInterface: this.native?.serviceInterface ?? 'public',
+      },
+      spec,
+      opts,
+    );
+    return { image: toCloudImage(image) };
+  }
 
   /** The disk formats this zone takes, from its image schema (its [image_format] disk_formats). */
   diskFormats(): Promise<readonly string[]> {

@@ -62,3 +62,12 @@ export const BASE_FIELDS = new Set([
 export function isUserProperty(key: string): boolean {
   return !BASE_FIELDS.has(key) && !key.startsWith('os_glance_');
 }
+
+/** An image's import task, as GET /v2/images/{id}/tasks returns it. */
+export interface GlanceTask {
+  id: string;
+  status: string;
+  message?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}

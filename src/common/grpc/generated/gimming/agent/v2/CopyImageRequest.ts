@@ -29,6 +29,7 @@ export interface CopyImageRequest {
   convert_from?: string;
   learn_identity?: boolean;
   read_share?: _gimming_agent_v2_ReadShare | null;
+  stream_through_agents?: boolean;
 }
 
 export interface CopyImageRequest__Output {
@@ -43,4 +44,5 @@ export interface CopyImageRequest__Output {
   convert_from: string;
   learn_identity: boolean;
   read_share: _gimming_agent_v2_ReadShare__Output | null;
+  stream_through_agents: boolean;
 }
