@@ -32,6 +32,8 @@ import type { ConversionRecord } from '../../common/converted-copy';
 import type { FormatPlan } from '../capabilities';
 import { followPlan, recordWhatRan } from './copy-plan';
 import { readShareKey, readShareOf } from './read-share';
+import { lowestCap } from '../../common/bandwidth';
+import { cloudBandwidthCap, parseCloudOptions } from '../cloud-kinds';
 
 const log = getLogger('conductor.copy');
 
@@ -257,6 +259,12 @@ export class CopyTask implements RunnableTask {
     let progressWrite: Promise<unknown> = Promise.resolve();
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
     const share = await readShareOf(db, task);
+    // The lowest of the task's cap and its clouds' (doc/source/admin/performance.rst, "Bandwidth caps").
+    const cap = lowestCap(
+      task.maxBandwidth,
+      cloudBandwidthCap(parseCloudOptions(target.options)),
+      source.cloud ? cloudBandwidthCap(parseCloudOptions(source.cloud.options)) : 0,
+    );
     // Cancelled while the copy was being prepared: never start it.
     if (this.stopReason) throw this.stopReason;
     this.running = this.deps.gateway.copyImage(
@@ -290,6 +298,7 @@ export class CopyTask implements RunnableTask {
           : { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
         learn_identity: learning,
         ...(share ? { read_share: share } : {}),
+        ...(cap > 0 ? { max_bandwidth: cap } : {}),
       },
       (event) => {
         if (event.created) {

@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.14', fingerprint: '87e5914c4328e498' },
+  conductor: { version: '1.18', fingerprint: '11154d34bc181aa1' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: 'ebb65dfd9ae8d925' },
+  agentProto: { fingerprint: '1c4d350cd5d9a6d7' },
 };
 
 describe('contract fingerprints', () => {

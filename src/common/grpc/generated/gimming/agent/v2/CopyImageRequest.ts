@@ -16,6 +16,7 @@ import type {
   ReadShare as _gimming_agent_v2_ReadShare,
   ReadShare__Output as _gimming_agent_v2_ReadShare__Output,
 } from '../../../gimming/agent/v2/ReadShare';
+import type { Long } from '@grpc/proto-loader';
 
 export interface CopyImageRequest {
   task_id?: string;
@@ -29,6 +30,7 @@ export interface CopyImageRequest {
   convert_from?: string;
   learn_identity?: boolean;
   read_share?: _gimming_agent_v2_ReadShare | null;
+  max_bandwidth?: number | string | Long;
 }
 
 export interface CopyImageRequest__Output {
@@ -43,4 +45,5 @@ export interface CopyImageRequest__Output {
   convert_from: string;
   learn_identity: boolean;
   read_share: _gimming_agent_v2_ReadShare__Output | null;
+  max_bandwidth: number;
 }
