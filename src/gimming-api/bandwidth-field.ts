@@ -2,14 +2,13 @@
  * The max_bandwidth of a request body (microversion 1.4): a number of bytes per second or a string with a
  * unit, turned into bytes per second once, here at the edge, so the conductor and the agents see one form.
  */
-import type Koa from 'koa';
 import { MIN_BANDWIDTH, parseBandwidth } from '../common/bandwidth';
 import { badRequest } from '../common/errors';
-import { atLeast } from './middleware/microversion';
+import { type VersionState, atLeast } from './middleware/microversion';
 
 /** The body with max_bandwidth in bytes per second (or without it); refuses a cap it cannot read. */
 export function withMaxBandwidth<B extends { max_bandwidth?: number | string }>(
-  ctx: Koa.Context,
+  ctx: { state: VersionState },
   body: B,
 ): Omit<B, 'max_bandwidth'> & { max_bandwidth?: number } {
   const { max_bandwidth: given, ...rest } = body;
