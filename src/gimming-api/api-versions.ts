@@ -18,6 +18,12 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
     change:
       'Browsing a cloud (GET /v1/clouds/{cloud}/images) pages: `marker` (a cloud image ID) and a `next` link.',
   },
+  {
+    minor: 4,
+    change:
+      'Bandwidth caps: `max_bandwidth` (bytes/s, or with a unit) on a sync, on an image created with targets ' +
+      '(upload, import, adopt) and on a cloud; a cloud shows its cap.',
+  },
 ];
 
 export const MIN_API_VERSION = `${API_MAJOR}.${API_VERSION_HISTORY[0]!.minor}`;

@@ -141,6 +141,7 @@ export class ImageAdoption {
       spec: specColumn({}),
       stagingAgent: null,
       stagingReserved: null,
+      maxBandwidth: args.max_bandwidth ?? null,
       createdAt: now,
       updatedAt: now,
     } satisfies ImageRow);
@@ -165,7 +166,19 @@ export class ImageAdoption {
         });
         for (const [i, target] of targets.entries()) {
           const step = copyPlanOf(plan.targets[i] as TargetPlan);
-          taskIds.push(await this.queue.queueCopy(m, ctx, image, source, target, now, undefined, step));
+          taskIds.push(
+            await this.queue.queueCopy(
+              m,
+              ctx,
+              image,
+              source,
+              target,
+              now,
+              undefined,
+              step,
+              args.max_bandwidth,
+            ),
+          );
         }
       });
     } catch (err) {
@@ -245,6 +258,8 @@ export class ImageAdoption {
       }),
       stagingAgent: stagingAgent?.address ?? null,
       stagingReserved: null,
+      // The cap of the copies queued once the data is staged (uploads.ts finish).
+      maxBandwidth: args.max_bandwidth ?? null,
       createdAt: now,
       updatedAt: now,
     } satisfies ImageRow);
@@ -376,6 +391,7 @@ export class ImageAdoption {
               now,
               step.existing,
               copyPlanOf(step.plan),
+              args.max_bandwidth,
             ),
           );
         }

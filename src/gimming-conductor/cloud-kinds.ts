@@ -134,6 +134,15 @@ function checkGcpCloud(args: MethodArgs<'create_cloud'>, project: boolean): Clou
   };
 }
 
+/**
+ * A cloud's bandwidth cap (its max_bandwidth option, bytes/s, since RPC 1.18): every copy to or from the
+ * cloud is held to it (0: none).
+ */
+export function cloudBandwidthCap(options: CloudOptions): number {
+  const cap = Number(options.max_bandwidth ?? 0);
+  return Number.isSafeInteger(cap) && cap > 0 ? cap : 0;
+}
+
 /** A cloud's recorded options (the clouds.options JSON); anything unreadable is no option. */
 export function parseCloudOptions(json: string | null): CloudOptions {
   if (!json) return {};
@@ -165,11 +174,14 @@ export function withCloudOptions(
   view: CloudView,
   cloud: { type: string; options: string | null },
 ): CloudView {
-  if (cloud.type !== 'aws' && cloud.type !== 'gcp') return view;
-  const { agents_up, capabilities, created_at, updated_at, ...head } = view;
   const options = parseCloudOptions(cloud.options);
+  const cap = cloudBandwidthCap(options);
+  if (cloud.type !== 'aws' && cloud.type !== 'gcp') {
+    return cap ? { ...view, max_bandwidth: cap } : view;
+  }
+  const { agents_up, capabilities, created_at, updated_at, ...head } = view;
   const bucket = options.bucket ?? '';
-  const tail = { agents_up, capabilities, created_at, updated_at };
+  const tail = { agents_up, capabilities, created_at, updated_at, ...(cap ? { max_bandwidth: cap } : {}) };
   if (cloud.type === 'aws') return { ...head, bucket, ...tail };
   const gcp = {
     project: options.project ?? '',

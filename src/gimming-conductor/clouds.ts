@@ -118,6 +118,8 @@ export class CloudService {
     }
     // The options its driver reads; an aws cloud's fields are checked whole there.
     const options = checkCloudKind(args, project);
+    // Any kind of cloud may be capped (1.18): the copies' token buckets read it from the cloud's options.
+    if (args.max_bandwidth !== undefined) options.max_bandwidth = String(args.max_bandwidth);
     if (args.type === 'openstack') {
       if (!project && (args.auth_url !== undefined || args.credentials_ref !== undefined)) {
         throw new GimmingError(

@@ -15,9 +15,11 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.14';
+export const RPC_API_VERSION = '1.18';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
+/** A bandwidth cap in bytes per second (1.18): at least 1 KiB/s (common/bandwidth.ts MIN_BANDWIDTH). */
+const MaxBandwidth = T.Integer({ minimum: 1024, maximum: Number.MAX_SAFE_INTEGER });
 const Name = T.String({ minLength: 1, maxLength: 255 });
 
 const Visibility = T.Union([
@@ -103,6 +105,7 @@ export const METHODS = {
     project: T.Optional(T.String({ minLength: 1, maxLength: 255 })),
     storage_location: T.Optional(T.String({ minLength: 1, maxLength: 64 })),
     family: T.Optional(T.String({ minLength: 1, maxLength: 63 })),
+    max_bandwidth: T.Optional(MaxBandwidth), // 1.18: the cap of every copy to or from it, bytes/s
   }),
   list_clouds: T.Object({}),
   get_cloud: T.Object({ cloud: CloudRefArg }),
@@ -126,6 +129,7 @@ export const METHODS = {
     properties: T.Optional(T.Record(T.String({ maxLength: 255 }), T.String({ maxLength: 65535 }))),
     // 1.12: answer the plan of the copies ({plan}, planner.ts) and change nothing
     dry_run: T.Optional(T.Boolean()),
+    max_bandwidth: T.Optional(MaxBandwidth), // 1.18: the cap of its copies, bytes/s
   }),
   list_images: T.Intersect([
     ListOptions,
@@ -160,6 +164,7 @@ export const METHODS = {
     targets: T.Array(CloudRefArg, { minItems: 1, maxItems: 64 }),
     // 1.12: answer the plan ({plan}, planner.ts) and change nothing
     dry_run: T.Optional(T.Boolean()),
+    max_bandwidth: T.Optional(MaxBandwidth), // 1.18: the cap of its copies, bytes/s
   }),
   add_location: T.Object({
     image_id: Id,
@@ -261,6 +266,8 @@ export interface CloudView {
   capabilities: Static<typeof CapabilitiesArg> | null;
   created_at: string;
   updated_at: string;
+  /** The bandwidth cap of every copy to or from the cloud, bytes/s (1.18; absent: none). */
+  max_bandwidth?: number;
 }
 
 export interface LocationView {

@@ -158,13 +158,15 @@ export class ConductorAPI {
     const extended =
       args.scope !== undefined || args.auth_url !== undefined || args.credentials_ref !== undefined;
     const version =
-      args.type === 'gcp' || args.project !== undefined
-        ? '1.11'
-        : args.type === 'aws' || args.bucket !== undefined
-          ? '1.9'
-          : extended
-            ? '1.5'
-            : '1.0';
+      args.max_bandwidth !== undefined
+        ? '1.18'
+        : args.type === 'gcp' || args.project !== undefined
+          ? '1.11'
+          : args.type === 'aws' || args.bucket !== undefined
+            ? '1.9'
+            : extended
+              ? '1.5'
+              : '1.0';
     return this.call(ctx, 'create_cloud', args, { version });
   }
 
@@ -177,7 +179,8 @@ export class ConductorAPI {
   }
 
   createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
-    const version = !args.source ? '1.2' : 'url' in args.source ? '1.4' : '1.0';
+    const version =
+      args.max_bandwidth !== undefined ? '1.18' : !args.source ? '1.2' : 'url' in args.source ? '1.4' : '1.0';
     return this.call(ctx, 'create_image', args, { version });
   }
 
@@ -226,17 +229,19 @@ export class ConductorAPI {
   }
 
   syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
-    return this.call(ctx, 'sync_image', args, { version: '1.1' });
+    return this.call(ctx, 'sync_image', args, { version: args.max_bandwidth !== undefined ? '1.18' : '1.1' });
   }
 
   /** The plan of a sync (planner.ts), changing nothing. */
   planSync(ctx: RequestContext, args: Omit<MethodArgs<'sync_image'>, 'dry_run'>): Promise<PlanView> {
-    return this.call(ctx, 'sync_image', { ...args, dry_run: true }, { version: '1.12' });
+    const version = args.max_bandwidth !== undefined ? '1.18' : '1.12';
+    return this.call(ctx, 'sync_image', { ...args, dry_run: true }, { version });
   }
 
   /** The plan of the copies of an image to create (an upload, an import or an adoption), changing nothing. */
   planCreateImage(ctx: RequestContext, args: Omit<MethodArgs<'create_image'>, 'dry_run'>): Promise<PlanView> {
-    return this.call(ctx, 'create_image', { ...args, dry_run: true }, { version: '1.12' });
+    const version = args.max_bandwidth !== undefined ? '1.18' : '1.12';
+    return this.call(ctx, 'create_image', { ...args, dry_run: true }, { version });
   }
 
   addLocation(ctx: RequestContext, args: MethodArgs<'add_location'>): Promise<LocationView> {

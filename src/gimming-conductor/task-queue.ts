@@ -77,6 +77,7 @@ export class TaskQueue {
       bytesDone: 0,
       stage: null,
       plan: null,
+      maxBandwidth: null,
       stagePercent: null,
       stageDetail: null,
       attempts: 0,
@@ -102,7 +103,7 @@ export class TaskQueue {
 
   /**
    * Queues a copy of `image` to `target`, from `source` or, when it is null, from the staging area, with
-   * the plan it follows.
+   * the plan it follows, and the bandwidth cap its request gave (bytes/s; null or 0: none).
    */
   async queueCopy(
     m: EntityManager,
@@ -113,6 +114,7 @@ export class TaskQueue {
     now: Date,
     existing?: LocationRow,
     plan?: CopyPlan | null,
+    maxBandwidth?: number | null,
   ): Promise<string> {
     const taskId = randomUUID();
     await m.insert(TaskRow, {
@@ -125,6 +127,7 @@ export class TaskQueue {
       })),
       // What the copy is planned to do (planner.ts), shown in its view.
       plan: plan ? JSON.stringify(plan) : null,
+      maxBandwidth: maxBandwidth || null,
     });
     if (existing) {
       await m.update(

@@ -235,7 +235,9 @@ export class UploadService {
       for (const location of locations) {
         const target = await m.findOneByOrFail(CloudRow, { id: location.cloudId });
         const plan = copyPlanOf(planTarget(planCloud(target), staged, pc));
-        taskIds.push(await this.queue.queueCopy(m, ctx, image, null, target, now, location, plan));
+        taskIds.push(
+          await this.queue.queueCopy(m, ctx, image, null, target, now, location, plan, image.maxBandwidth),
+        );
       }
     });
     log.info(

@@ -69,6 +69,7 @@ function createBody(args: NewImage & { url?: string }): Record<string, unknown> 
     ...(args.minRam !== undefined ? { min_ram: args.minRam } : {}),
     ...(args.properties ? { properties: args.properties } : {}),
     ...(args.url ? { source: { url: args.url } } : {}),
+    ...(args.maxBandwidth !== undefined ? { max_bandwidth: args.maxBandwidth } : {}),
   };
 }
 
@@ -160,6 +161,8 @@ export class CloudsApi {
     gcpProject?: string;
     storageLocation?: string;
     family?: string;
+    /** Every copy to or from the cloud is held to this (API 1.4): bytes/s, or with a unit. */
+    maxBandwidth?: number | string;
   }): Promise<CloudView> {
     const json = {
       name: args.name,
@@ -173,6 +176,7 @@ export class CloudsApi {
       ...(args.gcpProject ? { project: args.gcpProject } : {}),
       ...(args.storageLocation ? { storage_location: args.storageLocation } : {}),
       ...(args.family ? { family: args.family } : {}),
+      ...(args.maxBandwidth !== undefined ? { max_bandwidth: args.maxBandwidth } : {}),
     };
     return (await this.session.request<CloudView>('POST', '/v1/clouds', { json })).body;
   }
@@ -233,6 +237,8 @@ export interface NewImage {
   minDisk?: number;
   minRam?: number;
   properties?: Record<string, string>;
+  /** The copies' bandwidth cap (API 1.4): bytes/s, or with a unit ("100M", "80MiB/s", "1Gbit"). */
+  maxBandwidth?: number | string;
 }
 
 /** Counts bytes as they pass, for progress. */
@@ -347,10 +353,17 @@ export class ImagesApi {
     return res.status === 202 ? res.body : undefined;
   }
 
-  async sync(id: string, targets: string[]): Promise<ImageView> {
-    return (
-      await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json: { targets } })
-    ).body;
+  /** Copies the image to `targets`; `opts.maxBandwidth` caps the copies (API 1.4; bytes/s or with a unit). */
+  async sync(
+    id: string,
+    targets: string[],
+    opts: { maxBandwidth?: number | string } = {},
+  ): Promise<ImageView> {
+    const json = {
+      targets,
+      ...(opts.maxBandwidth !== undefined ? { max_bandwidth: opts.maxBandwidth } : {}),
+    };
+    return (await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json })).body;
   }
 
   /**

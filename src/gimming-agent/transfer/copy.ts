@@ -32,6 +32,7 @@ import { runConvertedCopy } from './converted-copy';
 import { shareOf, stagingOpener } from './read';
 import type { SharedReads } from './shared-read';
 import type { StagingStore } from '../staging/store';
+import { throttled } from './token-bucket';
 
 export type { ByteSource, CopyOptions, CopyResult } from './copy-types';
 export { type CopyCheck, verifyCopy } from './copy-check';
@@ -103,11 +104,15 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
         image_id: req.source_image_id,
         from_staging: req.source_is_staging,
         ...(req.read_share?.key ? { share: req.read_share } : {}),
+        // The source agent holds its send to the cap too, so its read of the cloud runs no faster.
+        ...(req.max_bandwidth > 0 ? { max_bandwidth: req.max_bandwidth } : {}),
       },
       contextToMetadata(ctx),
     );
     source = { stream: call, cancel: () => call.cancel(), peer: req.source_agent_address };
   }
+  // The copy's cap (max_bandwidth) holds what this agent pulls, so also what it writes to the target.
+  if (req.max_bandwidth > 0) source = capped(req, source);
   // The source may fail or be cancelled before the upload listens to it (while the target image is
   // created): an 'error' nobody listens to would end the agent. pullAndUpload reads the error itself.
   // Its first failure is kept, so that one that came before anyone listened is not lost.
@@ -116,6 +121,27 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
     kept.failure ??= err;
   });
   return source;
+}
+
+/** A source held to the copy's cap by a token bucket; the bucket's account is logged at the end. */
+function capped(req: CopyImageRequest__Output, source: ByteSource): ByteSource {
+  const raw = source.stream;
+  // An error of the raw stream before anyone listens must not end the agent: throttled() forwards it.
+  raw.on('error', () => undefined);
+  const { stream, bucket } = throttled(raw, req.max_bandwidth);
+  stream.once('close', () => {
+    if (!bucket) return;
+    log.info(
+      {
+        task_id: req.task_id,
+        max_bandwidth: bucket.rate,
+        bytes: bucket.bytes,
+        throttled_ms: Math.round(bucket.waitedMs),
+      },
+      'copy held to its bandwidth cap',
+    );
+  });
+  return { ...source, stream };
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import type { StagingStore } from '../staging/store';
 import type { TransferMeter } from '../metrics';
 import { BoundedWriter } from './stream-writes';
+import { throttled } from './token-bucket';
 import { type ShareRequest, type SharedReads, type SourceOpener } from './shared-read';
 
 /** Data chunks handed to gRPC but not yet to the HTTP/2 session. */
@@ -76,6 +77,8 @@ export async function serveRead(
   } finally {
     call.off('cancelled', onEarlyCancel);
   }
+  // The reader's cap (its copy's max_bandwidth), after any shared read: each reader is held to its own.
+  if (req.max_bandwidth > 0) data = throttled(data, req.max_bandwidth).stream;
   const onCancel = () => data.destroy(new Error('the caller cancelled the read'));
   call.once('cancelled', onCancel);
   if (call.cancelled) onCancel();

@@ -38,6 +38,8 @@ export const Cloud = T.Object({
   storage_location: T.Optional(T.String()),
   family: T.Optional(T.String()),
   agents_up: T.Integer(),
+  /** 1.4: the bandwidth cap of every copy to or from the cloud, bytes/s (absent: none). */
+  max_bandwidth: T.Optional(T.Integer()),
   /** What this kind of cloud can do, as a live agent of its zone says (null: none alive says). */
   capabilities: T.Optional(
     Nullable(

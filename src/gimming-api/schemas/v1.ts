@@ -10,6 +10,15 @@ const CloudRef = T.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\
 // A cloud's image ID: not `.` or `..`, which a URL path would collapse.
 const RemoteId = T.String({ minLength: 1, maxLength: 255, pattern: '^(?!\\.{1,2}$)[A-Za-z0-9._:-]+$' });
 
+/**
+ * A bandwidth cap (microversion 1.4): bytes per second, or a string with a unit ("100M", "80MiB/s",
+ * "1Gbit"; common/bandwidth.ts), converted to bytes per second at the edge.
+ */
+export const MaxBandwidth = T.Union([
+  T.Integer({ minimum: 1 }),
+  T.String({ minLength: 1, maxLength: 32, pattern: '^ *\\d+(\\.\\d+)? *[A-Za-z]* *(/s)? *$' }),
+]);
+
 export const CreateCloud = T.Object(
   {
     name: T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
@@ -29,6 +38,8 @@ export const CreateCloud = T.Object(
     project: T.Optional(T.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s]+$' })),
     storage_location: T.Optional(T.String({ minLength: 1, maxLength: 64, pattern: '^[^\\s]+$' })),
     family: T.Optional(T.String({ minLength: 1, maxLength: 63, pattern: '^[^\\s]+$' })),
+    // 1.4: every copy to or from the cloud is held to this bandwidth
+    max_bandwidth: T.Optional(MaxBandwidth),
   },
   { additionalProperties: false },
 );
@@ -48,6 +59,8 @@ export const CreateImage = T.Object(
     source: T.Object({ cloud: CloudRef, image_id: RemoteId }, { additionalProperties: false }),
     // No target: track the image where it is (spread it later with sync).
     targets: T.Array(CloudRef, { minItems: 0, maxItems: 64 }),
+    // 1.4: the copies to the targets are held to this bandwidth
+    max_bandwidth: T.Optional(MaxBandwidth),
   },
   { additionalProperties: false },
 );
@@ -86,6 +99,8 @@ export const CreateUploadImage = T.Object(
       ),
     ),
     targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
+    // 1.4: the copies from the staged data to the targets are held to this bandwidth
+    max_bandwidth: T.Optional(MaxBandwidth),
   },
   { additionalProperties: false },
 );
@@ -139,7 +154,8 @@ export function reservedProperty(name: string): boolean {
 }
 
 export const SyncImage = T.Object(
-  { targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }) },
+  // 1.4: max_bandwidth, the cap of the copies
+  { targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }), max_bandwidth: T.Optional(MaxBandwidth) },
   { additionalProperties: false },
 );
 

@@ -103,6 +103,8 @@ export class ImageRow {
     string | null;
   /** What an upload or import still arriving reserved of the staging area (its size is not known yet). */
   @Column({ name: 'staging_reserved', ...bigint, nullable: true }) stagingReserved!: number | null;
+  /** The bandwidth cap (bytes/s) its request gave the copies queued once its data is staged (0018). */
+  @Column({ name: 'max_bandwidth', ...bigint, nullable: true }) maxBandwidth!: number | null;
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
   @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
 }
@@ -151,6 +153,8 @@ export class TaskRow {
   @Column({ name: 'stage_detail', type: 'varchar', length: 255, nullable: true }) stageDetail!: string | null;
   /** The plan a copy follows (planner.ts CopyPlan as JSON; migration 0014); null for other tasks. */
   @Column({ type: 'text', nullable: true }) plan!: string | null;
+  /** The copy's bandwidth cap in bytes/s from its request (migration 0018); null: none of its own. */
+  @Column({ name: 'max_bandwidth', ...bigint, nullable: true }) maxBandwidth!: number | null;
   @Column({ type: 'int' }) attempts!: number;
   @Column({ name: 'error_code', type: 'varchar', length: 64, nullable: true }) errorCode!: string | null;
   @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;

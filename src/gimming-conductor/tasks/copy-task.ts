@@ -33,6 +33,7 @@ import type { FormatPlan } from '../capabilities';
 import type { CopyPlan } from '../planner';
 import { followPlan, recordWhatRan } from './copy-plan';
 import { readShareKey, readShareOf } from './read-share';
+import { copyBandwidthCap } from './copy-bandwidth';
 
 const log = getLogger('conductor.copy');
 
@@ -258,6 +259,7 @@ export class CopyTask implements RunnableTask {
     let progressWrite: Promise<unknown> = Promise.resolve();
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
     const share = await readShareOf(db, task);
+    const cap = copyBandwidthCap(task, target, source.cloud);
     // Cancelled while the copy was being prepared: never start it.
     if (this.stopReason) throw this.stopReason;
     this.running = this.deps.gateway.copyImage(
@@ -294,6 +296,7 @@ export class CopyTask implements RunnableTask {
         // The plan chose the agents (a zone does not allow the cloud's own copy): the target agent
         // streams the bytes even where its cloud could pull them itself.
         stream_through_agents: formats.planned.path !== 'native',
+        ...(cap > 0 ? { max_bandwidth: cap } : {}),
       },
       (event) => {
         if (event.created) {

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import type { CloudView } from '../client';
-import { type Run, reportError } from './command-kit';
+import { type Run, bandwidthOption, reportError } from './command-kit';
 import { type Shell, formatOptions, listOutput, showOutput } from './context';
 import { type Row, UsageError } from './output';
 
@@ -76,7 +76,8 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
       .option('--bucket <bucket>', 'the S3 or Cloud Storage bucket GIMinG may use for transfers (aws, gcp)')
       .option('--gcp-project <id>', 'the Google Cloud project of a gcp cloud')
       .option('--storage-location <location>', "where a gcp cloud's images are stored (us, europe-west1)")
-      .option('--family <family>', "the default image family of a gcp cloud's copies"),
+      .option('--family <family>', "the default image family of a gcp cloud's copies")
+      .option('--max-bandwidth <rate>', 'hold every copy to or from it to this: bytes/s, or 100M, 1Gbit'),
   ).action(
     run(async (name: string, opts: Record<string, unknown>) => {
       const created = await shell.client.clouds.create({
@@ -91,6 +92,7 @@ export function registerCloudCommands(program: Command, shell: Shell, run: Run):
         ...(opts.gcpProject ? { gcpProject: opts.gcpProject as string } : {}),
         ...(opts.storageLocation ? { storageLocation: opts.storageLocation as string } : {}),
         ...(opts.family ? { family: opts.family as string } : {}),
+        ...(opts.maxBandwidth ? { maxBandwidth: bandwidthOption(opts.maxBandwidth as string) } : {}),
       });
       shell.printOne(created, opts);
     }),

@@ -2,6 +2,7 @@
  * What every command module shares: the runner that turns an action's result into the exit code, the
  * report of a failed request, and key=value options.
  */
+import { MIN_BANDWIDTH, parseBandwidth } from '../../common/bandwidth';
 import { GimmingClientError } from '../errors';
 import type { Shell } from './context';
 import { UsageError } from './output';
@@ -38,4 +39,16 @@ export function reportError(shell: Shell, err: unknown, prefix?: string): void {
   } else {
     shell.err.write(`${what}${err instanceof Error ? err.message : String(err)}\n`);
   }
+}
+
+/** A --max-bandwidth value in bytes/s, checked before any request (bytes/s, or 100M, 80MiB/s, 1Gbit). */
+export function bandwidthOption(value: string): number {
+  const bytes = parseBandwidth(value);
+  if (bytes === undefined || bytes < MIN_BANDWIDTH) {
+    throw new UsageError(
+      `--max-bandwidth ${value} is not a bandwidth of at least ${MIN_BANDWIDTH} bytes/s ` +
+        '(bytes/s, or with a unit: 100M, 80MiB/s, 1Gbit).',
+    );
+  }
+  return bytes;
 }

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { type ImageView, collect } from '../client';
 import { loadImages, saveImages } from './cache';
-import { type Run, keyValues, reportError } from './command-kit';
+import { type Run, bandwidthOption, keyValues, reportError } from './command-kit';
 import { type Shell, collectValues, listOutput, showOutput } from './context';
 import { follow, followImage, locationTasks, tasksOf } from './follow';
 import { IMAGE_COLUMNS, IMAGE_LONG, imageFields, imageRow } from './image-views';
@@ -104,6 +104,7 @@ export function registerImageCommands(image: Command, shell: Shell, run: Run): v
       .option('--min-disk <gb>', 'minimum disk (GB)')
       .option('--min-ram <mb>', 'minimum RAM (MB)')
       .option('--property <key=value>', 'a property (repeatable)', collectValues)
+      .option('--max-bandwidth <rate>', 'hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit')
       .option('--wait', 'follow the copies until they end; non-zero exit if any failed'),
   ).action(
     run(async (name: string, opts: Record<string, unknown>) => {
@@ -118,6 +119,7 @@ export function registerImageCommands(image: Command, shell: Shell, run: Run): v
         ...(opts.minRam ? { minRam: Number(opts.minRam) } : {}),
         ...(opts.property ? { properties: keyValues(opts.property as string[], '--property') } : {}),
         ...(opts.url ? { url: opts.url as string } : {}),
+        ...(opts.maxBandwidth ? { maxBandwidth: bandwidthOption(opts.maxBandwidth as string) } : {}),
       });
       if (opts.file) await upload(shell, created.id, opts.file as string);
       let code = 0;

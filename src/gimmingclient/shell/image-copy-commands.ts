@@ -2,7 +2,7 @@
  * `gimming image set|sync|set-clouds|refresh|link|unlink`: change an image, the clouds it is in, its copies.
  */
 import type { Command } from 'commander';
-import type { Run } from './command-kit';
+import { type Run, bandwidthOption } from './command-kit';
 import { type Shell, collectValues, showOutput } from './context';
 import { follow, locationTasks } from './follow';
 import { imageFields } from './image-views';
@@ -49,6 +49,7 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
       .argument('<image>', 'name or ID')
       .requiredOption('--target <cloud>', 'a cloud (repeatable)', collectValues)
       .option('--dry-run', 'only tell how each copy would be made, or why it cannot be; change nothing')
+      .option('--max-bandwidth <rate>', 'hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit')
       .option('--wait', 'follow the copies until they end'),
   ).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
@@ -60,7 +61,9 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
         shell.printList(PLAN_COLUMNS, plan.targets.map(planRow), opts);
         return plan.targets.some((t) => t.refused) ? 1 : 0;
       }
-      const synced = await shell.client.images.sync(await shell.imageId(ref), opts.target as string[]);
+      const synced = await shell.client.images.sync(await shell.imageId(ref), opts.target as string[], {
+        ...(opts.maxBandwidth ? { maxBandwidth: bandwidthOption(opts.maxBandwidth as string) } : {}),
+      });
       if (!opts.wait) {
         shell.printOne(imageFields(synced), opts);
         return 0;

@@ -138,6 +138,7 @@ const cloud: Required<Rpc.CloudView> = {
   storage_location: 'us',
   family: 'debian',
   agents_up: 1,
+  max_bandwidth: 50000000,
   capabilities: {
     can_export: true,
     can_import: true,

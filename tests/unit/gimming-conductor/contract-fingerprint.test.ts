@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.14', fingerprint: '87e5914c4328e498' },
+  conductor: { version: '1.18', fingerprint: '11154d34bc181aa1' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '84de784f3fd06553' }, // + CopyImageRequest.stream_through_agents (14)
+  agentProto: { fingerprint: '896697654607f3c5' }, // + CopyImageRequest.stream_through_agents (14), max_bandwidth (15)
 };
 
 describe('contract fingerprints', () => {

@@ -11,6 +11,7 @@ import { badRequest, notFound } from '../../../common/errors';
 import { readJsonBody } from '../../middleware/json-body';
 import { MAX_REF_LENGTH, nextLink, paging, queryString } from '../pagination';
 import { atLeast } from '../../middleware/microversion';
+import { withMaxBandwidth } from '../../bandwidth-field';
 import { authorize } from '../../policy';
 import { CreateCloud, check } from '../../schemas/v1';
 import { Cloud, CloudImageList, CloudList } from '../../schemas/v1-responses';
@@ -54,7 +55,10 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const project = (body as { scope?: string }).scope === 'project';
     if (project) authorize(ctx.state.context, 'gimming:cloud:create_project');
     else authorize(ctx.state.context, 'gimming:cloud:create');
-    const cloud = await deps.conductor.createCloud(ctx.state.context, body as never);
+    const cloud = await deps.conductor.createCloud(
+      ctx.state.context,
+      withMaxBandwidth(ctx, body as { max_bandwidth?: number | string }) as never,
+    );
     ctx.status = 201;
     ctx.set('Location', `/v1/clouds/${cloud.id}`);
     ctx.body = shape(Cloud, cloud);

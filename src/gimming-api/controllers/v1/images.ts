@@ -22,6 +22,7 @@ import {
   reservedProperty,
 } from '../../schemas/v1';
 import { dropStaged, streamToStaging } from '../../upload-stream';
+import { withMaxBandwidth } from '../../bandwidth-field';
 import { checkImportUrl } from '../../../common/import-filter';
 import {
   Image,
@@ -41,12 +42,13 @@ import { shape } from './respond';
 export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
   router.post('/v1/images', async (ctx) => {
     authorize(ctx.state.context, 'gimming:image:create');
-    const body = await readJsonBody(ctx, deps.maxBodyBytes);
+    let body = await readJsonBody(ctx, deps.maxBodyBytes);
     const source =
       typeof body === 'object' && body !== null ? (body as { source?: unknown }).source : undefined;
     const importing = typeof source === 'object' && source !== null && 'url' in source;
     const adopt = source !== undefined && !importing;
     check(adopt ? CreateImage : importing ? CreateImportImage : CreateUploadImage, body, 'body');
+    body = withMaxBandwidth(ctx, body as { max_bandwidth?: number | string });
     if (importing) {
       authorize(ctx.state.context, 'gimming:image:import');
       checkImportUrl(deps.importRules, (source as { url: string }).url);
@@ -180,7 +182,10 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const id = imageId(ctx.params.image_id);
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(SyncImage, body, 'body');
-    const args = { image_id: id, targets: (body as { targets: string[] }).targets };
+    const args = {
+      image_id: id,
+      ...withMaxBandwidth(ctx, body as { targets: string[]; max_bandwidth?: number | string }),
+    };
     if (booleanQuery(ctx, 'dry_run')) {
       // The plan of each target (the conductor's planner), with nothing changed.
       ctx.body = shape(PlanResponse, await deps.conductor.planSync(ctx.state.context, args));

@@ -16,6 +16,7 @@ import type {
   ReadShare as _gimming_agent_v2_ReadShare,
   ReadShare__Output as _gimming_agent_v2_ReadShare__Output,
 } from '../../../gimming/agent/v2/ReadShare';
+import type { Long } from '@grpc/proto-loader';
 
 export interface CopyImageRequest {
   task_id?: string;
@@ -30,6 +31,7 @@ export interface CopyImageRequest {
   learn_identity?: boolean;
   read_share?: _gimming_agent_v2_ReadShare | null;
   stream_through_agents?: boolean;
+  max_bandwidth?: number | string | Long;
 }
 
 export interface CopyImageRequest__Output {
@@ -45,4 +47,5 @@ export interface CopyImageRequest__Output {
   learn_identity: boolean;
   read_share: _gimming_agent_v2_ReadShare__Output | null;
   stream_through_agents: boolean;
+  max_bandwidth: number;
 }

@@ -8,12 +8,14 @@ import type {
   ReadShare as _gimming_agent_v2_ReadShare,
   ReadShare__Output as _gimming_agent_v2_ReadShare__Output,
 } from '../../../gimming/agent/v2/ReadShare';
+import type { Long } from '@grpc/proto-loader';
 
 export interface ReadImageRequest {
   cloud?: _gimming_agent_v2_CloudRef | null;
   image_id?: string;
   from_staging?: boolean;
   share?: _gimming_agent_v2_ReadShare | null;
+  max_bandwidth?: number | string | Long;
 }
 
 export interface ReadImageRequest__Output {
@@ -21,4 +23,5 @@ export interface ReadImageRequest__Output {
   image_id: string;
   from_staging: boolean;
   share: _gimming_agent_v2_ReadShare__Output | null;
+  max_bandwidth: number;
 }

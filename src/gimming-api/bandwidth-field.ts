@@ -1,0 +1,31 @@
+/**
+ * The max_bandwidth of a request body (microversion 1.4): a number of bytes per second or a string with a
+ * unit, turned into bytes per second once, here at the edge, so the conductor and the agents see one form.
+ */
+import { MIN_BANDWIDTH, parseBandwidth } from '../common/bandwidth';
+import { badRequest } from '../common/errors';
+import { type VersionState, atLeast } from './middleware/microversion';
+
+/** The body with max_bandwidth in bytes per second (or without it); refuses a cap it cannot read. */
+export function withMaxBandwidth<B extends { max_bandwidth?: number | string }>(
+  ctx: { state: VersionState },
+  body: B,
+): Omit<B, 'max_bandwidth'> & { max_bandwidth?: number } {
+  const { max_bandwidth: given, ...rest } = body;
+  if (given === undefined) return rest;
+  if (!atLeast(ctx, '1.4')) {
+    throw badRequest(
+      'gimming.request.invalid',
+      'max_bandwidth needs API microversion 1.4 (OpenStack-API-Version: image-manager 1.4).',
+    );
+  }
+  const bytes = parseBandwidth(given);
+  if (bytes === undefined || bytes < MIN_BANDWIDTH) {
+    throw badRequest(
+      'gimming.request.bad_bandwidth',
+      `max_bandwidth must be at least ${MIN_BANDWIDTH} bytes per second, as a number of bytes per second ` +
+        'or with a unit (100M, 80MiB/s, 1Gbit).',
+    );
+  }
+  return { ...rest, max_bandwidth: bytes };
+}
