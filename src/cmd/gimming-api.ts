@@ -15,6 +15,7 @@ import { ApiMetrics } from '../gimming-api/metrics';
 import { KeystoneValidator } from '../common/keystone/validator';
 import { loadPolicy } from '../gimming-api/policy';
 import { ConductorAPI } from '../gimming-conductor/rpcapi';
+import { superviseWorkers, servesRequests } from './api-workers';
 import { bootstrap, fatal, onShutdown } from './bootstrap';
 
 const NAME = 'gimming-api';
@@ -35,6 +36,10 @@ async function main(): Promise<void> {
   } catch (err) {
     process.stderr.write(`${NAME}: bad policy: ${(err as Error).message}\n`);
     process.exit(2);
+  }
+  if (!servesRequests(config.api.workers)) {
+    superviseWorkers(config.api.workers);
+    return;
   }
   const messaging = new MessagingConnection(
     config.DEFAULT.transport_url,

@@ -22,6 +22,7 @@ import { CloudOptions1764853200000 } from './migrations/0011-cloud-options';
 import { TaskStage1764940000000 } from './migrations/0012-task-stage';
 import { TaskPlan1765100000000 } from './migrations/0014-task-plan';
 import { BandwidthCaps1765400000000 } from './migrations/0018-bandwidth-caps';
+import { ListingIndexes1765900000000 } from './migrations/0019-listing-indexes';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -38,6 +39,7 @@ export const MIGRATIONS = [
   TaskStage1764940000000,
   TaskPlan1765100000000,
   BandwidthCaps1765400000000,
+  ListingIndexes1765900000000,
 ];
 
 export interface DbTarget {

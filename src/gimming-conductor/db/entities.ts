@@ -77,6 +77,9 @@ export class ConductorRow {
  * own metadata, read live from its cloud (image-metadata.ts).
  */
 @Entity({ name: 'images' })
+/** A project's images in listing order and in the matrix's (migration 0019). */
+@Index('idx_images_owner_created', ['owner', 'createdAt', 'id'])
+@Index('idx_images_owner_name', ['owner', 'specName', 'createdAt'])
 export class ImageRow {
   @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
   /** Spec: the name every copy gets (a rename is applied to every copy). */
@@ -129,6 +132,8 @@ export class LocationRow {
 }
 
 @Entity({ name: 'tasks' })
+/** A project's tasks in listing order (migration 0019). */
+@Index('idx_tasks_project_created', ['projectId', 'createdAt', 'id'])
 export class TaskRow {
   @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
   @Index('idx_tasks_image')

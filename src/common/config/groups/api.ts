@@ -36,6 +36,14 @@ export const apiOptions = {
     21600,
     1,
   ),
+  workers: int(
+    'Number of gimming-api processes serving requests on bind_host:bind_port (node cluster: one primary ' +
+      'process hands connections to that many workers in turn). With more than one, each worker has its ' +
+      'own token cache and broker connection, and a scrape of the [metrics] port is answered by one ' +
+      'worker in turn.',
+    1,
+    1,
+  ),
   max_limit: int('Largest number of items one list request returns.', 1000, 1),
   default_limit: int('Number of items a list request returns when it names no limit.', 100, 1),
   cloud_credentials_lifetime: int(
