@@ -6,8 +6,10 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
 import type { CopyPlan, Plan } from './planner';
+import { EVENT_PATTERN } from './webhook-events';
 
 export type { CopyPlan, Plan, TargetPlan } from './planner';
+export type { WebhookDeliveryView, WebhookView } from './webhook-views';
 
 /** What sync_image and create_image answer with dry_run (1.12). */
 export interface PlanView {
@@ -15,7 +17,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.14';
+export const RPC_API_VERSION = '1.17';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -217,6 +219,26 @@ export const METHODS = {
   }),
   // 1.13: the RPC versions of the live conductors (recorded in `conductors`), for the senders' caps
   service_versions: T.Object({}),
+  // 1.17: a project's webhooks, their deliveries and the test ping (webhooks.ts)
+  create_webhook: T.Object({
+    url: T.String({ minLength: 1, maxLength: 2048 }),
+    name: T.Optional(Name),
+    event_types: T.Optional(
+      T.Array(T.String({ minLength: 1, maxLength: 255, pattern: EVENT_PATTERN }), {
+        minItems: 1,
+        maxItems: 32,
+      }),
+    ),
+  }),
+  list_webhooks: T.Object({ all_projects: T.Optional(T.Boolean()) }),
+  get_webhook: T.Object({ webhook_id: Id }),
+  delete_webhook: T.Object({ webhook_id: Id }),
+  list_webhook_deliveries: T.Object({
+    webhook_id: Id,
+    limit: T.Integer({ minimum: 1, maximum: 1000 }),
+    status: T.Optional(T.Union([T.Literal('pending'), T.Literal('delivered'), T.Literal('failed')])),
+  }),
+  ping_webhook: T.Object({ webhook_id: Id }),
 } as const;
 
 export type MethodName = keyof typeof METHODS;

@@ -20,6 +20,8 @@ import type {
   RemoteView,
   TargetsView,
   TaskView,
+  WebhookDeliveryView,
+  WebhookView,
 } from '../gimming-api/schemas/v1-responses';
 import { type CloudConfig, resolveCloud } from './cloud-config';
 import { Session, type SessionOptions } from './session';
@@ -37,6 +39,8 @@ export type {
   RemoteView,
   TargetsView,
   TaskView,
+  WebhookDeliveryView,
+  WebhookView,
 };
 
 export type Visibility = 'private' | 'shared' | 'community' | 'public';
@@ -429,15 +433,69 @@ export class TasksApi {
   }
 }
 
+/** A project's webhooks: its notifications, HMAC-signed, POSTed to a URL (and tried again). */
+export class WebhooksApi {
+  constructor(private readonly session: Session) {}
+
+  /** Registers a webhook; the answer's `secret` is shown this once (keep it to check the signatures). */
+  async create(args: { url: string; name?: string; eventTypes?: string[] }): Promise<WebhookView> {
+    const body = {
+      url: args.url,
+      ...(args.name ? { name: args.name } : {}),
+      ...(args.eventTypes ? { event_types: args.eventTypes } : {}),
+    };
+    return (await this.session.request<WebhookView>('POST', '/v1/webhooks', { json: body })).body;
+  }
+
+  async list(opts: { allProjects?: boolean } = {}): Promise<WebhookView[]> {
+    const query = opts.allProjects ? { all_projects: 'true' } : {};
+    return (await this.session.request<{ webhooks: WebhookView[] }>('GET', '/v1/webhooks', { query })).body
+      .webhooks;
+  }
+
+  async get(id: string): Promise<WebhookView> {
+    return (await this.session.request<WebhookView>('GET', `/v1/webhooks/${enc(id)}`)).body;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.session.request('DELETE', `/v1/webhooks/${enc(id)}`);
+  }
+
+  /** Its deliveries, newest first. */
+  async deliveries(
+    id: string,
+    opts: { status?: 'pending' | 'delivered' | 'failed'; limit?: number } = {},
+  ): Promise<WebhookDeliveryView[]> {
+    const query = {
+      ...(opts.status ? { status: opts.status } : {}),
+      ...(opts.limit ? { limit: String(opts.limit) } : {}),
+    };
+    return (
+      await this.session.request<{ deliveries: WebhookDeliveryView[] }>(
+        'GET',
+        `/v1/webhooks/${enc(id)}/deliveries`,
+        { query },
+      )
+    ).body.deliveries;
+  }
+
+  /** Queues a test delivery (gimming.webhook.ping). */
+  async ping(id: string): Promise<WebhookDeliveryView> {
+    return (await this.session.request<WebhookDeliveryView>('POST', `/v1/webhooks/${enc(id)}/ping`)).body;
+  }
+}
+
 export class GimmingClient {
   readonly clouds: CloudsApi;
   readonly images: ImagesApi;
   readonly tasks: TasksApi;
+  readonly webhooks: WebhooksApi;
 
   constructor(readonly session: Session) {
     this.clouds = new CloudsApi(session);
     this.images = new ImagesApi(session);
     this.tasks = new TasksApi(session);
+    this.webhooks = new WebhooksApi(session);
   }
 
   /** A client for a clouds.yaml cloud, or the OS_* environment, with optional overrides. */

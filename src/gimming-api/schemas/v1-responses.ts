@@ -304,6 +304,36 @@ export const MemberList = T.Object({ members: T.Array(Member) });
 /** DELETE /v1/images/{id}?delete_remote=true: the image being deleted and the task of each copy. */
 export const ImageDeletion = T.Object({ image: Image, tasks: T.Array(Task) });
 
+/** A project's webhook; `secret` only in the answer to its creation. */
+export const Webhook = T.Object({
+  id: T.String(),
+  name: T.String(),
+  url: T.String(),
+  event_types: T.Array(T.String()),
+  project_id: T.String(),
+  created_at: T.String(),
+  updated_at: T.String(),
+  secret: T.Optional(T.String()),
+});
+export const WebhookList = T.Object({ webhooks: T.Array(Webhook) });
+
+/** One notification's delivery to one webhook. */
+export const WebhookDelivery = T.Object({
+  id: T.String(),
+  webhook_id: T.String(),
+  event_type: T.String(),
+  message_id: T.String(),
+  status: T.String(),
+  attempts: T.Integer(),
+  response_status: Nullable(T.Integer()),
+  last_error: Nullable(T.String()),
+  next_attempt_at: Nullable(T.String()),
+  created_at: T.String(),
+  updated_at: T.String(),
+  delivered_at: Nullable(T.String()),
+});
+export const WebhookDeliveryList = T.Object({ deliveries: T.Array(WebhookDelivery) });
+
 export type CloudView = Static<typeof Cloud>;
 export type RemoteView = Static<typeof Remote>;
 export type LocationView = Static<typeof Location>;
@@ -315,3 +345,5 @@ export type MemberView = Static<typeof Member>;
 export type TargetsView = Static<typeof Targets>;
 export type PlanView = Static<typeof PlanResponse>;
 export type ImageDeletionView = Static<typeof ImageDeletion>;
+export type WebhookView = Static<typeof Webhook>;
+export type WebhookDeliveryView = Static<typeof WebhookDelivery>;

@@ -166,6 +166,22 @@ export const AddLocation = T.Object(
   { additionalProperties: false },
 );
 
+/** Register a webhook (the conductor checks where its URL leads). */
+export const CreateWebhook = T.Object(
+  {
+    url: T.String({ minLength: 1, maxLength: 2048, pattern: '^https?://[^\\s]+$' }),
+    name: T.Optional(Name),
+    // Event type patterns (webhook-events.ts): `image.*`, `*.end`, `gimming.image.sync.error`, `*`.
+    event_types: T.Optional(
+      T.Array(T.String({ minLength: 1, maxLength: 255, pattern: '^[a-z0-9_*-]+(\\.[a-z0-9_*-]+)*$' }), {
+        minItems: 1,
+        maxItems: 32,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Image attributes `GET /v1/images?sort=key[:asc|desc]` sorts by. */
 export const IMAGE_SORT_KEYS = ['created_at', 'updated_at', 'name', 'status', 'visibility'] as const;
 
