@@ -15,7 +15,8 @@
  * error codes: never a token, a trust, a URL to import from, nor any credential.
  *
  * Each notification also goes to the webhooks of the image's owner (webhook-outbox.ts), whether or not a
- * notification driver is configured.
+ * notification driver is configured: a new event is sent through `emit` with an `owner` in its payload,
+ * never through `this.notifier` directly, or no webhook hears of it.
  */
 import type { RequestContext } from '../common/context';
 import type { GimmingError } from '../common/errors';
@@ -104,8 +105,7 @@ export class ConductorNotifier {
   /** A task ended well; `extra` is what its kind adds (the bytes copied, whether a copy existed). */
   taskSucceeded(ctx: RequestContext, info: TaskEventInfo, extra: Payload = {}): void {
     const prefix = TASK_EVENTS[info.task.type];
-    if (prefix)
-      this.emit(ctx, `${prefix}.end`, 'INFO', { ...this.taskPayload(info, 'succeeded'), ...extra });
+    if (prefix) this.emit(ctx, `${prefix}.end`, 'INFO', { ...this.taskPayload(info, 'succeeded'), ...extra });
   }
 
   /** A task ended failed or cancelled (not a failure that will be tried again). */

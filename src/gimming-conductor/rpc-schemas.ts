@@ -6,7 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
 import type { CopyPlan, Plan } from './planner';
-import { EVENT_PATTERN } from './webhook-events';
+import { WEBHOOK_METHODS } from './webhook-rpc-schemas';
 
 export type { CopyPlan, Plan, TargetPlan } from './planner';
 export type { WebhookDeliveryView, WebhookView } from './webhook-views';
@@ -220,25 +220,7 @@ export const METHODS = {
   // 1.13: the RPC versions of the live conductors (recorded in `conductors`), for the senders' caps
   service_versions: T.Object({}),
   // 1.17: a project's webhooks, their deliveries and the test ping (webhooks.ts)
-  create_webhook: T.Object({
-    url: T.String({ minLength: 1, maxLength: 2048 }),
-    name: T.Optional(Name),
-    event_types: T.Optional(
-      T.Array(T.String({ minLength: 1, maxLength: 255, pattern: EVENT_PATTERN }), {
-        minItems: 1,
-        maxItems: 32,
-      }),
-    ),
-  }),
-  list_webhooks: T.Object({ all_projects: T.Optional(T.Boolean()) }),
-  get_webhook: T.Object({ webhook_id: Id }),
-  delete_webhook: T.Object({ webhook_id: Id }),
-  list_webhook_deliveries: T.Object({
-    webhook_id: Id,
-    limit: T.Integer({ minimum: 1, maximum: 1000 }),
-    status: T.Optional(T.Union([T.Literal('pending'), T.Literal('delivered'), T.Literal('failed')])),
-  }),
-  ping_webhook: T.Object({ webhook_id: Id }),
+  ...WEBHOOK_METHODS,
 } as const;
 
 export type MethodName = keyof typeof METHODS;

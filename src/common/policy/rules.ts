@@ -123,10 +123,11 @@ export const RULES: Record<string, RuleDefault> = {
   'gimming:image:get': rule(READER, 'Show an image.', op('GET', IMAGE)),
   'gimming:image:list_all_projects': rule(
     ADMIN,
-    'List images and tasks of every project.',
+    'List images, tasks and webhooks of every project.',
     op('GET', '/v1/images'),
     op('GET', '/v1/matrix'),
     op('GET', '/v1/tasks'),
+    op('GET', '/v1/webhooks'),
   ),
   'gimming:image:upload': rule(MEMBER, 'Upload the data of an image.', op('PUT', `${IMAGE}/file`)),
   'gimming:image:sync': rule(
