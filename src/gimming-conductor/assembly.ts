@@ -23,6 +23,7 @@ import { ImageDeletion } from './image-deletion';
 import { ImageQueries } from './image-queries';
 import { LocationService } from './locations';
 import { ConductorManager } from './manager';
+import { NameReplacement } from './name-replacement';
 import { ConductorMetrics, taskCounts } from './metrics';
 import type { ConductorNotifier } from './notify';
 import { PeriodicRefresh } from './periodic-refresh';
@@ -155,13 +156,17 @@ export function assembleConductor(input: {
     legacyLeaseS: UNRENEWED_UPLOAD_LEASE_S,
   });
   const sharing = new SharingService(db, agents, gateway, queries, remotes);
+  const replacement = new NameReplacement(db, agents, gateway);
   const targets = new TargetService(db, clouds, agents, gateway, queries, adoption, locations);
   registry.connect(engine, {
     db,
     uploads,
     deletion,
     trusts,
-    afterCopy: (ctx, imageId, cloud, remoteId) => sharing.applyToNewCopy(ctx, imageId, cloud, remoteId),
+    afterCopy: async (ctx, imageId, cloud, remoteId) => {
+      await sharing.applyToNewCopy(ctx, imageId, cloud, remoteId);
+      await replacement.afterCopy(ctx, imageId, cloud, remoteId); // on_conflict replace
+    },
   });
   const w = config.webhooks;
   const webhookSecrets = new WebhookSecrets(w.encryption_keys);

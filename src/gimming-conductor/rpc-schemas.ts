@@ -6,6 +6,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
 import type { CopyPlan, Plan } from './planner';
+import { OnConflictArg } from './name-conflicts';
 import { WEBHOOK_METHODS } from './webhook-rpc-schemas';
 
 export type { CopyPlan, Plan, TargetPlan } from './planner';
@@ -162,6 +163,8 @@ export const METHODS = {
     targets: T.Array(CloudRefArg, { minItems: 1, maxItems: 64 }),
     // 1.12: answer the plan ({plan}, planner.ts) and change nothing
     dry_run: T.Optional(T.Boolean()),
+    // 1.17: what to do with another image of the name in a target (name-conflicts.ts); absent: nothing
+    on_conflict: T.Optional(OnConflictArg),
   }),
   add_location: T.Object({
     image_id: Id,

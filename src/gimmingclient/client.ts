@@ -45,6 +45,10 @@ export type {
 
 export type Visibility = 'private' | 'shared' | 'community' | 'public';
 
+/** A sync's policy for another image of the name in a target (API 1.3). */
+export type ConflictPolicy = 'refuse' | 'skip' | 'rename' | 'replace';
+export type OnConflict = ConflictPolicy | Record<string, ConflictPolicy>;
+
 export interface AdoptArgs {
   cloud: string;
   imageId: string;
@@ -310,8 +314,11 @@ export class ImagesApi {
   }
 
   /** The plan of sync(id, targets), changing nothing. */
-  async planSync(id: string, targets: string[]): Promise<PlanView> {
-    return this.plan(`/v1/images/${enc(id)}/sync`, { targets });
+  async planSync(id: string, targets: string[], onConflict?: OnConflict): Promise<PlanView> {
+    return this.plan(`/v1/images/${enc(id)}/sync`, {
+      targets,
+      ...(onConflict ? { on_conflict: onConflict } : {}),
+    });
   }
 
   private async plan(path: string, json: unknown): Promise<PlanView> {
@@ -351,10 +358,13 @@ export class ImagesApi {
     return res.status === 202 ? res.body : undefined;
   }
 
-  async sync(id: string, targets: string[]): Promise<ImageView> {
-    return (
-      await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json: { targets } })
-    ).body;
+  /**
+   * Copies the image to more clouds. `onConflict` (API 1.3): what to do with another image of the name
+   * in a target, for all or per cloud; the server refuses such a target by default.
+   */
+  async sync(id: string, targets: string[], onConflict?: OnConflict): Promise<ImageView> {
+    const json = { targets, ...(onConflict ? { on_conflict: onConflict } : {}) };
+    return (await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json })).body;
   }
 
   /**

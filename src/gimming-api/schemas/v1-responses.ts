@@ -173,7 +173,9 @@ export const Image = T.Object({
 });
 
 /** Asynchronous work on an image's copy: its progress and outcome. */
-const CopyPath = T.Union(['native', 'agent', 'agent+convert', 'present', 'tagged'].map((p) => T.Literal(p)));
+const CopyPath = T.Union(
+  ['native', 'agent', 'agent+convert', 'present', 'tagged', 'skipped'].map((p) => T.Literal(p)),
+);
 const Conversion = Nullable(T.Object({ from: T.String(), to: T.String() }));
 
 /** The plan a copy task follows (the conductor's planner): where it reads from, how, the bytes moved. */
@@ -183,6 +185,8 @@ export const CopyPlan = T.Object({
   conversion: Conversion,
   /** Bytes read from the source through the agents (0: the cloud copies itself); null: size unknown. */
   bytes: Nullable(T.Integer()),
+  /** The image of the same name deleted once this copy is active (on_conflict replace). */
+  replaces: T.Optional(T.String()),
 });
 
 export const Task = T.Object({
@@ -287,6 +291,16 @@ export const TargetPlan = T.Object({
   conversion: Conversion,
   bytes: Nullable(T.Integer()),
   refused: Nullable(T.Object({ code: T.String(), message: T.String() })),
+  /** Another image of the name in the target, and what on_conflict does with it (from 1.3). */
+  conflict: T.Optional(
+    T.Object({
+      remote_id: T.String(),
+      name: T.String(),
+      bytes: T.String(),
+      policy: T.String(),
+      renamed_to: T.Optional(T.String()),
+    }),
+  ),
 });
 
 /** ?dry_run=true of a sync, an upload or an adoption: the plan, with nothing changed. */

@@ -143,6 +143,19 @@ export const SyncImage = T.Object(
   { additionalProperties: false },
 );
 
+const ConflictPolicy = T.Union(['refuse', 'skip', 'rename', 'replace'].map((p) => T.Literal(p)));
+
+/** 1.3: a sync with what to do about another image of the name in a target, for all or per target. */
+export const SyncImageWithConflicts = T.Object(
+  {
+    targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
+    on_conflict: T.Optional(
+      T.Union([ConflictPolicy, T.Record(T.String({ minLength: 1, maxLength: 255 }), ConflictPolicy)]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** The clouds an image should be in: copies made to the new ones, the others' copies deleted. */
 export const SetTargets = T.Object(
   { clouds: T.Array(CloudRef, { minItems: 0, maxItems: 64 }), dry_run: T.Optional(T.Boolean()) },

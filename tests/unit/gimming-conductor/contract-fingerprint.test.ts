@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.17', fingerprint: '6fbf1ab60a343f1a' },
+  conductor: { version: '1.17', fingerprint: '6350601403cccfa1' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: 'ebb65dfd9ae8d925' },
 };
