@@ -12,6 +12,7 @@ import { assembleConductor } from '../gimming-conductor/assembly';
 import { initializeDataSource, makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
 import { dbRetrySettings, installTransactionRetry } from '../gimming-conductor/db/transaction-retry';
 import { ConductorNotifier } from '../gimming-conductor/notify';
+import { WebhookOutbox } from '../gimming-conductor/webhook-outbox';
 import { CONDUCTOR_TOPIC, HEARTBEAT_METHOD, heartbeatExchange } from '../gimming-conductor/rpcapi';
 import { loadPolicy } from '../common/policy/rules';
 import { ConductorAuthenticator } from '../gimming-conductor/rpc-auth';
@@ -68,16 +69,20 @@ async function main(): Promise<void> {
     publisherId: `gimming-conductor.${host}`,
     connection: notifyMessaging,
   });
-  const notify = new ConductorNotifier(notifier);
+  // Every notification also goes to the webhooks of the project it is about (webhook-outbox.ts).
+  const webhookOutbox = new WebhookOutbox(db, `gimming-conductor.${host}`);
+  const notify = new ConductorNotifier(notifier, webhookOutbox);
   const serviceUser = new ServiceUser(config.keystone_authtoken);
-  const { manager, engine, scheduler, refresher, presence, conductors, metrics } = assembleConductor({
-    config,
-    db,
-    messaging,
-    notify,
-    serviceUser,
-    signer: agentAuth.signer,
-  });
+  const { manager, engine, scheduler, refresher, presence, conductors, metrics, webhookDelivery } =
+    assembleConductor({
+      config,
+      db,
+      messaging,
+      notify,
+      serviceUser,
+      signer: agentAuth.signer,
+      webhookOutbox,
+    });
   const stopMetrics = await startMetrics(config, 'conductor', metrics.registry);
   const rpcAuth = new ConductorAuthenticator(
     new KeystoneValidator(config.keystone_authtoken),
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
   refresher.start();
   await scheduler.releaseOwn();
   scheduler.start();
+  webhookDelivery.start();
   await presence.report();
   presence.start();
   log.info(
@@ -112,6 +118,8 @@ async function main(): Promise<void> {
     await refresher.stop();
     await scheduler.stop();
     await engine.stop(20000);
+    await webhookOutbox.drain();
+    await webhookDelivery.stop();
     await conductors.close();
     closeAgentClients();
     await notifier.close();

@@ -19,6 +19,13 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
       'Browsing a cloud (GET /v1/clouds/{cloud}/images) pages: `marker` (a cloud image ID) and a `next` link.',
   },
   {
+    minor: 3,
+    change:
+      'POST /v1/images/{id}/sync takes `on_conflict` (refuse, skip, rename, replace; one for all targets or ' +
+      'per target), refuse by default: a target holding another image of the name with other bytes is ' +
+      'refused (409 gimming.plan.refused, the plan shows `conflict`).',
+  },
+  {
     minor: 4,
     change:
       'Bandwidth caps: `max_bandwidth` (bytes/s, or with a unit) on a sync, on an image created with targets ' +

@@ -14,6 +14,7 @@ import { GimmingError } from '../common/errors';
 import { cloudRoutes } from './controllers/v1/clouds';
 import { imageRoutes } from './controllers/v1/images';
 import { taskRoutes } from './controllers/v1/tasks';
+import { webhookRoutes } from './controllers/v1/webhooks';
 import { rootRoutes } from './controllers/root';
 import { DEFAULT_DASHBOARD_DIR, dashboard } from './dashboard';
 import type { Healthcheck } from './healthcheck';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   cloudRoutes(v1, controllerDeps);
   imageRoutes(v1, controllerDeps);
   taskRoutes(v1, controllerDeps);
+  webhookRoutes(v1, controllerDeps);
   // The router matches paths whatever their case (/V1/IMAGES is /v1/images): so must this.
   const protectedPaths = /^\/v1\/./i;
   const auth = authToken(deps.keystone);

@@ -351,7 +351,23 @@ export class ImageAdoption {
     void this.trusts.forRequest(ctx); // made while the targets are looked at
     const { plan: whole, steps, sourceClouds } = await syncSteps(this.syncDeps(), ctx, image, args);
     assertPlanned(whole); // before anything is recorded: a refused target refuses the whole sync
-    const plan = steps.filter((s) => s.plan.path !== 'present');
+    const plan = steps.filter((s) => s.plan.path !== 'present' && s.plan.path !== 'skipped');
+    // on_conflict rename: the old image of the name gets its new name before any byte moves.
+    for (const step of plan) {
+      if (!step.rename) continue;
+      await this.gateway.updateImage(ctx, step.rename.address, step.target, step.rename.remoteId, {
+        name: step.rename.name,
+      });
+      log.info(
+        {
+          image_id: image.id,
+          cloud: step.target.name,
+          remote_id: step.rename.remoteId,
+          name: step.rename.name,
+        },
+        'image of the same name renamed',
+      );
+    }
     const now = new Date();
     const taskIds: string[] = [];
     await this.db.transaction(async (m) => {

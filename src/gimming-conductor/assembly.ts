@@ -23,6 +23,7 @@ import { ImageDeletion } from './image-deletion';
 import { ImageQueries } from './image-queries';
 import { LocationService } from './locations';
 import { ConductorManager } from './manager';
+import { NameReplacement } from './name-replacement';
 import { ConductorMetrics, taskCounts } from './metrics';
 import type { ConductorNotifier } from './notify';
 import { PeriodicRefresh } from './periodic-refresh';
@@ -41,6 +42,10 @@ import { TaskRegistry } from './tasks/registry';
 import { TaskScheduler } from './tasks/scheduler';
 import { Trusts } from './trusts';
 import { UploadService } from './uploads';
+import { WebhookDelivery } from './webhook-delivery';
+import { WebhookOutbox } from './webhook-outbox';
+import { WebhookSecrets } from './webhook-secrets';
+import { WebhookService } from './webhooks';
 
 /** Seconds an upload's lease lasts when the API server receiving it does not renew it (before RPC 1.7). */
 const UNRENEWED_UPLOAD_LEASE_S = 86400;
@@ -55,6 +60,8 @@ export interface ConductorParts {
   /** The RPC client to the other conductors (cancels go to the conductor running the task). */
   conductors: ConductorAPI;
   metrics: ConductorMetrics;
+  /** Sends the webhooks' deliveries (a periodic scan, as the task scheduler). */
+  webhookDelivery: WebhookDelivery;
 }
 
 export function assembleConductor(input: {
@@ -67,6 +74,8 @@ export function assembleConductor(input: {
   signer: ConstructorParameters<typeof ConductorAPI>[2];
   /** The agents' API: by default the gRPC one. */
   gateway?: AgentGateway;
+  /** Where `notify` records the webhooks' deliveries (the same one); by default a new one. */
+  webhookOutbox?: WebhookOutbox;
 }): ConductorParts {
   const { config, db, messaging, notify, serviceUser } = input;
   const host = config.DEFAULT.host;
@@ -147,13 +156,33 @@ export function assembleConductor(input: {
     legacyLeaseS: UNRENEWED_UPLOAD_LEASE_S,
   });
   const sharing = new SharingService(db, agents, gateway, queries, remotes);
+  const replacement = new NameReplacement(db, agents, gateway);
   const targets = new TargetService(db, clouds, agents, gateway, queries, adoption, locations);
   registry.connect(engine, {
     db,
     uploads,
     deletion,
     trusts,
-    afterCopy: (ctx, imageId, cloud, remoteId) => sharing.applyToNewCopy(ctx, imageId, cloud, remoteId),
+    afterCopy: async (ctx, imageId, cloud, remoteId) => {
+      await sharing.applyToNewCopy(ctx, imageId, cloud, remoteId);
+      await replacement.afterCopy(ctx, imageId, cloud, remoteId); // on_conflict replace
+    },
+  });
+  const w = config.webhooks;
+  const webhookSecrets = new WebhookSecrets(w.encryption_keys);
+  const webhookNetworks = parseNetworks(w.allowed_private_networks, '[webhooks] allowed_private_networks');
+  const outbox = input.webhookOutbox ?? new WebhookOutbox(db, `gimming-conductor.${host}`);
+  const webhooks = new WebhookService(db, webhookSecrets, outbox, {
+    networks: webhookNetworks,
+    maxPerProject: w.max_per_project,
+  });
+  const webhookDelivery = new WebhookDelivery(db, webhookSecrets, {
+    maxAttempts: w.max_attempts,
+    backoff: { initialMs: w.retry_delay * 1000, factor: 2, maxMs: w.retry_max_delay * 1000 },
+    timeoutMs: w.timeout * 1000,
+    scanIntervalMs: w.scan_interval * 1000,
+    batchSize: w.batch_size,
+    networks: webhookNetworks,
   });
   const presence = new ConductorPresence(
     db,
@@ -177,6 +206,7 @@ export function assembleConductor(input: {
     uploads,
     sharing,
     targets,
+    webhooks,
     db,
     host,
   });
@@ -186,5 +216,5 @@ export function assembleConductor(input: {
   });
   const refresher = new PeriodicRefresh(db, drift, serviceUser, c.refresh_interval, c.refresh_batch_size);
   const scheduler = new TaskScheduler(db, engine, trusts, host, c.task_lease_time, c.task_scan_interval);
-  return { manager, agents, engine, scheduler, refresher, presence, conductors, metrics };
+  return { manager, agents, engine, scheduler, refresher, presence, conductors, metrics, webhookDelivery };
 }

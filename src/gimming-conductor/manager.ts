@@ -23,6 +23,7 @@ import type { TaskControl } from './task-control';
 import type { TaskQueries } from './task-queries';
 import type { SharingService } from './sharing';
 import type { UploadService } from './uploads';
+import type { WebhookService } from './webhooks';
 import { VERSION } from '../common/version';
 
 type Handler<M extends MethodName> = (ctx: RequestContext, args: MethodArgs<M>) => Promise<unknown>;
@@ -45,6 +46,7 @@ export class ConductorManager implements RpcEndpoint {
     uploads: UploadService;
     sharing: SharingService;
     targets: TargetService;
+    webhooks: WebhookService;
     db: DataSource;
     /** This conductor's record in `conductors`, and the others' (service_versions). */
     presence: ConductorPresence;
@@ -66,6 +68,7 @@ export class ConductorManager implements RpcEndpoint {
       uploads,
       sharing,
       targets,
+      webhooks,
       db,
       host,
       presence,
@@ -111,6 +114,13 @@ export class ConductorManager implements RpcEndpoint {
       ping: async () => ({ host, rpc_version: RPC_API_VERSION, version: VERSION }),
       // 1.13: for the senders' version caps ([upgrade_levels] conductor = auto)
       service_versions: () => presence.versions(),
+      // 1.17
+      create_webhook: (ctx, args) => webhooks.create(ctx, args),
+      list_webhooks: (ctx, args) => webhooks.list(ctx, args),
+      get_webhook: (ctx, args) => webhooks.get(ctx, args.webhook_id),
+      delete_webhook: (ctx, args) => webhooks.delete(ctx, args.webhook_id),
+      list_webhook_deliveries: (ctx, args) => webhooks.deliveries(ctx, args),
+      ping_webhook: (ctx, args) => webhooks.ping(ctx, args.webhook_id),
     };
   }
 

@@ -13,11 +13,16 @@
  * cancelled while it waits, sends only its `.error`); `.end` and `.error` once, with the task's outcome
  * (a failure that is tried again is no outcome). Payloads carry identifiers, states, the byte identity and
  * error codes: never a token, a trust, a URL to import from, nor any credential.
+ *
+ * Each notification also goes to the webhooks of the image's owner (webhook-outbox.ts), whether or not a
+ * notification driver is configured: a new event is sent through `emit` with an `owner` in its payload,
+ * never through `this.notifier` directly, or no webhook hears of it.
  */
 import type { RequestContext } from '../common/context';
 import type { GimmingError } from '../common/errors';
-import { Notifier, type Payload } from '../common/notifications';
+import { Notifier, type Payload, type Priority } from '../common/notifications';
 import type { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
+import type { NotificationSink } from './webhook-outbox';
 
 /** The event type prefix of each kind of task. */
 const TASK_EVENTS: Record<string, string> = {
@@ -60,7 +65,16 @@ export interface TaskEventInfo {
 }
 
 export class ConductorNotifier {
-  constructor(readonly notifier: Notifier = Notifier.noop()) {}
+  constructor(
+    readonly notifier: Notifier = Notifier.noop(),
+    /** Where notifications go besides the bus: the project's webhooks. */
+    private readonly sink?: NotificationSink,
+  ) {}
+
+  private emit(ctx: RequestContext, eventType: string, priority: Priority, payload: Payload): void {
+    this.notifier.notify(ctx, eventType, priority, payload);
+    this.sink?.notify(eventType, priority, payload);
+  }
 
   static noop(): ConductorNotifier {
     return new ConductorNotifier();
@@ -85,14 +99,13 @@ export class ConductorNotifier {
   taskStarted(ctx: RequestContext, info: TaskEventInfo): void {
     if (info.task.startedAt !== null) return;
     const prefix = TASK_EVENTS[info.task.type];
-    if (prefix) this.notifier.info(ctx, `${prefix}.start`, this.taskPayload(info, 'running'));
+    if (prefix) this.emit(ctx, `${prefix}.start`, 'INFO', this.taskPayload(info, 'running'));
   }
 
   /** A task ended well; `extra` is what its kind adds (the bytes copied, whether a copy existed). */
   taskSucceeded(ctx: RequestContext, info: TaskEventInfo, extra: Payload = {}): void {
     const prefix = TASK_EVENTS[info.task.type];
-    if (prefix)
-      this.notifier.info(ctx, `${prefix}.end`, { ...this.taskPayload(info, 'succeeded'), ...extra });
+    if (prefix) this.emit(ctx, `${prefix}.end`, 'INFO', { ...this.taskPayload(info, 'succeeded'), ...extra });
   }
 
   /** A task ended failed or cancelled (not a failure that will be tried again). */
@@ -105,7 +118,7 @@ export class ConductorNotifier {
   ): void {
     const prefix = TASK_EVENTS[info.task.type];
     if (!prefix) return;
-    this.notifier.error(ctx, `${prefix}.error`, {
+    this.emit(ctx, `${prefix}.error`, 'ERROR', {
       ...this.taskPayload(info, outcome),
       error_code: error.code,
       error_message: message,
@@ -125,7 +138,7 @@ export class ConductorNotifier {
       taskIds: string[];
     },
   ): void {
-    this.notifier.info(ctx, 'gimming.image.create', {
+    this.emit(ctx, 'gimming.image.create', 'INFO', {
       ...imageFields(image),
       status: image.status,
       disk_format: extra.diskFormat,
@@ -143,7 +156,7 @@ export class ConductorNotifier {
    * left in their clouds.
    */
   imageDeleted(ctx: RequestContext, image: ImageRow, deletedCopies: boolean, copiesLeft: number): void {
-    this.notifier.info(ctx, 'gimming.image.delete', {
+    this.emit(ctx, 'gimming.image.delete', 'INFO', {
       ...imageFields(image),
       status: 'deleted',
       deleted_copies: deletedCopies,
@@ -161,7 +174,7 @@ export class ConductorNotifier {
     found: { size: number; checksum: string; os_hash_algo: string; os_hash_value: string } | null,
     periodic: boolean,
   ): void {
-    this.notifier.warn(ctx, 'gimming.image.drift', {
+    this.emit(ctx, 'gimming.image.drift', 'WARN', {
       ...imageFields(image),
       ...cloudFields(cloud),
       remote_id: location.remoteId,

@@ -8,6 +8,7 @@
  *
  * No kind of cloud is named here: a new kind plans by its capability values alone.
  */
+import type { NameConflict } from './name-conflicts';
 import { type Capabilities, capabilitiesOf, planFormats } from './capabilities';
 import { sourceRank } from './source-choice';
 
@@ -15,9 +16,10 @@ import { sourceRank } from './source-choice';
  * How the bytes reach a target: `native`, its cloud copies the source itself (no byte through the
  * agents); `agent`, streamed source agent -> target agent as they are; `agent+convert`, streamed and
  * converted by the target agent (qemu-img); `present`, the target holds a copy or is getting one;
- * `tagged`, the target holds a copy tagged with the image's ID and the same bytes, taken as it is.
+ * `tagged`, the target holds a copy tagged with the image's ID and the same bytes, taken as it is;
+ * `skipped`, the target holds another image of that name and `on_conflict` is skip (name-conflicts.ts).
  */
-export type CopyPath = 'native' | 'agent' | 'agent+convert' | 'present' | 'tagged';
+export type CopyPath = 'native' | 'agent' | 'agent+convert' | 'present' | 'tagged' | 'skipped';
 
 export interface PlanRefusal {
   code: string;
@@ -32,6 +34,8 @@ export interface CopyPlan {
   conversion: { from: string; to: string } | null;
   /** Bytes read from the source through the agents (0: native or none); null while the size is unknown. */
   bytes: number | null;
+  /** The image of the same name the copy replaces once it is active (on_conflict replace; since 1.17). */
+  replaces?: string;
 }
 
 /** One target's plan: a copy plan, or the reason no copy can be made (path null). */
@@ -44,6 +48,8 @@ export interface TargetPlan {
   conversion: { from: string; to: string } | null;
   bytes: number | null;
   refused: PlanRefusal | null;
+  /** The image of the same name with other bytes the target holds, and what is done about it (1.17). */
+  conflict?: NameConflict;
 }
 
 export interface Plan {
@@ -94,8 +100,8 @@ export function refusedTarget(
   };
 }
 
-/** A target that needs no copy: it holds one (`present`) or a tagged one is taken (`tagged`). */
-export function settledTarget(target: PlanCloud, path: 'present' | 'tagged'): TargetPlan {
+/** A target that needs no copy: it holds one (`present`), a tagged one is taken (`tagged`), or `skipped`. */
+export function settledTarget(target: PlanCloud, path: 'present' | 'tagged' | 'skipped'): TargetPlan {
   return {
     cloud: target.name,
     cloud_id: target.id,
@@ -288,5 +294,11 @@ export function refusals(plan: Plan): TargetPlan[] {
 /** What a task records of a target's plan (null for a refused one). */
 export function copyPlanOf(t: TargetPlan): CopyPlan | null {
   if (t.refused || t.path === null) return null;
-  return { source_cloud: t.source_cloud, path: t.path, conversion: t.conversion, bytes: t.bytes };
+  return {
+    source_cloud: t.source_cloud,
+    path: t.path,
+    conversion: t.conversion,
+    bytes: t.bytes,
+    ...(t.conflict?.policy === 'replace' ? { replaces: t.conflict.remote_id } : {}),
+  };
 }

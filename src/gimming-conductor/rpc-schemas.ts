@@ -6,8 +6,11 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
 import type { CopyPlan, Plan } from './planner';
+import { OnConflictArg } from './name-conflicts';
+import { WEBHOOK_METHODS } from './webhook-rpc-schemas';
 
 export type { CopyPlan, Plan, TargetPlan } from './planner';
+export type { WebhookDeliveryView, WebhookView } from './webhook-views';
 
 /** What sync_image and create_image answer with dry_run (1.12). */
 export interface PlanView {
@@ -165,6 +168,8 @@ export const METHODS = {
     // 1.12: answer the plan ({plan}, planner.ts) and change nothing
     dry_run: T.Optional(T.Boolean()),
     max_bandwidth: T.Optional(MaxBandwidth), // 1.18: the cap of its copies, bytes/s
+    // 1.17: what to do with another image of the name in a target (name-conflicts.ts); absent: nothing
+    on_conflict: T.Optional(OnConflictArg),
   }),
   add_location: T.Object({
     image_id: Id,
@@ -222,6 +227,8 @@ export const METHODS = {
   }),
   // 1.13: the RPC versions of the live conductors (recorded in `conductors`), for the senders' caps
   service_versions: T.Object({}),
+  // 1.17: a project's webhooks, their deliveries and the test ping (webhooks.ts)
+  ...WEBHOOK_METHODS,
 } as const;
 
 export type MethodName = keyof typeof METHODS;

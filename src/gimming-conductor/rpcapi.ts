@@ -26,6 +26,8 @@ import type {
   ServiceVersionsView,
   TargetsView,
   TaskView,
+  WebhookDeliveryView,
+  WebhookView,
 } from './rpc-schemas';
 
 export const CONDUCTOR_TOPIC = 'conductor';
@@ -229,12 +231,15 @@ export class ConductorAPI {
   }
 
   syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
-    return this.call(ctx, 'sync_image', args, { version: args.max_bandwidth !== undefined ? '1.18' : '1.1' });
+    const version =
+      args.max_bandwidth !== undefined ? '1.18' : args.on_conflict ? '1.17' : '1.1';
+    return this.call(ctx, 'sync_image', args, { version });
   }
 
   /** The plan of a sync (planner.ts), changing nothing. */
   planSync(ctx: RequestContext, args: Omit<MethodArgs<'sync_image'>, 'dry_run'>): Promise<PlanView> {
-    const version = args.max_bandwidth !== undefined ? '1.18' : '1.12';
+    const version =
+      args.max_bandwidth !== undefined ? '1.18' : args.on_conflict ? '1.17' : '1.12';
     return this.call(ctx, 'sync_image', { ...args, dry_run: true }, { version });
   }
 
@@ -315,5 +320,34 @@ export class ConductorAPI {
 
   deleteCloud(ctx: RequestContext, cloud: string): Promise<void> {
     return this.call(ctx, 'delete_cloud', { cloud }, { version: '1.4' });
+  }
+
+  /** Registers a webhook; the answer holds its secret, this once. */
+  createWebhook(ctx: RequestContext, args: MethodArgs<'create_webhook'>): Promise<WebhookView> {
+    return this.call(ctx, 'create_webhook', args, { version: '1.17' });
+  }
+
+  listWebhooks(ctx: RequestContext, args: MethodArgs<'list_webhooks'>): Promise<WebhookView[]> {
+    return this.call(ctx, 'list_webhooks', args, { version: '1.17' });
+  }
+
+  getWebhook(ctx: RequestContext, webhookId: string): Promise<WebhookView> {
+    return this.call(ctx, 'get_webhook', { webhook_id: webhookId }, { version: '1.17' });
+  }
+
+  deleteWebhook(ctx: RequestContext, webhookId: string): Promise<void> {
+    return this.call(ctx, 'delete_webhook', { webhook_id: webhookId }, { version: '1.17' });
+  }
+
+  listWebhookDeliveries(
+    ctx: RequestContext,
+    args: MethodArgs<'list_webhook_deliveries'>,
+  ): Promise<WebhookDeliveryView[]> {
+    return this.call(ctx, 'list_webhook_deliveries', args, { version: '1.17' });
+  }
+
+  /** Queues a test delivery (gimming.webhook.ping) to the webhook. */
+  pingWebhook(ctx: RequestContext, webhookId: string): Promise<WebhookDeliveryView> {
+    return this.call(ctx, 'ping_webhook', { webhook_id: webhookId }, { version: '1.17' });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * What a sync does per target: nothing (the target holds a copy or is getting one), take the copy in it
- * tagged with the image's ID and the same bytes, or a copy by the plan (planner.ts), or refused. Reads
+ * tagged with the image's ID and the same bytes, or a copy by the plan (planner.ts), or refused; with
+ * `on_conflict`, what is done about another image of the same name there (name-conflicts.ts). Reads
  * only: a dry run answers its plan, a real sync records it (adoption.ts).
  */
 import { In, type DataSource } from 'typeorm';
@@ -12,7 +13,24 @@ import { IMAGE_ID_PROPERTY, sameBytes } from './byte-identity';
 import type { CloudService } from './clouds';
 import { CloudRow, type ImageRow, LocationRow } from './db/entities';
 import { type CopyPlanner, planCloud } from './plan-inputs';
-import { type Plan, type TargetPlan, planTarget, settledTarget } from './planner';
+import { capabilitiesOf } from './capabilities';
+import {
+  type ConflictPolicy,
+  type NameConflict,
+  conflictRefusal,
+  findNameConflict,
+  policyFor,
+  renamedName,
+} from './name-conflicts';
+import {
+  type Plan,
+  type PlanContext,
+  type PlanSource,
+  type TargetPlan,
+  planTarget,
+  refusedTarget,
+  settledTarget,
+} from './planner';
 import type { MethodArgs } from './rpc-schemas';
 
 /** One target of a sync: what it holds, the tagged copy it takes (adopt), and its plan. */
@@ -21,6 +39,8 @@ export interface SyncStep {
   existing: LocationRow | undefined;
   adopt?: string;
   plan: TargetPlan;
+  /** on_conflict rename: the old image to rename before the copy, through this agent. */
+  rename?: { remoteId: string; name: string; address: string };
 }
 
 export interface SyncDeps {
@@ -81,8 +101,51 @@ export async function syncSteps(
         steps.push({ target, existing, adopt: same.id, plan: settledTarget(planCloud(target), 'tagged') });
         continue;
       }
+      const policy = policyFor(args.on_conflict, target);
+      const found = policy
+        ? await findNameConflict(deps.gateway, ctx, agent.address, target, image)
+        : undefined;
+      if (policy && found) {
+        steps.push(conflictStep(target, existing, policy, found, agent.address, pc, sources));
+        continue;
+      }
     }
     steps.push({ target, existing, plan: planTarget(planCloud(target), sources, pc) });
   }
   return { plan: { targets: steps.map((s) => s.plan) }, steps, sourceClouds };
+}
+
+/** A target that holds an image of the name with other bytes: refused, skipped, or copied (rename, replace). */
+function conflictStep(
+  target: CloudRow,
+  existing: LocationRow | undefined,
+  policy: ConflictPolicy,
+  found: NonNullable<Awaited<ReturnType<typeof findNameConflict>>>,
+  address: string,
+  pc: PlanContext,
+  sources: readonly PlanSource[],
+): SyncStep {
+  const held: NameConflict = {
+    remote_id: found.remote.id,
+    name: found.remote.name,
+    bytes: found.bytes,
+    policy,
+    ...(policy === 'rename' ? { renamed_to: renamedName(found.remote.name, new Date()) } : {}),
+  };
+  const fixedNames = capabilitiesOf(pc.byZone, target)?.fixed_names === true;
+  if (policy === 'refuse' || (policy === 'rename' && fixedNames)) {
+    const plan = refusedTarget(planCloud(target), conflictRefusal(held, target, fixedNames));
+    return { target, existing, plan: { ...plan, conflict: held } };
+  }
+  if (policy === 'skip')
+    return { target, existing, plan: { ...settledTarget(planCloud(target), 'skipped'), conflict: held } };
+  const plan = { ...planTarget(planCloud(target), sources, pc), conflict: held };
+  return {
+    target,
+    existing,
+    plan,
+    ...(policy === 'rename' && !plan.refused
+      ? { rename: { remoteId: found.remote.id, name: held.renamed_to as string, address } }
+      : {}),
+  };
 }

@@ -20,6 +20,8 @@ import type {
   RemoteView,
   TargetsView,
   TaskView,
+  WebhookDeliveryView,
+  WebhookView,
 } from '../gimming-api/schemas/v1-responses';
 import { type CloudConfig, resolveCloud } from './cloud-config';
 import { Session, type SessionOptions } from './session';
@@ -37,9 +39,15 @@ export type {
   RemoteView,
   TargetsView,
   TaskView,
+  WebhookDeliveryView,
+  WebhookView,
 };
 
 export type Visibility = 'private' | 'shared' | 'community' | 'public';
+
+/** A sync's policy for another image of the name in a target (API 1.3). */
+export type ConflictPolicy = 'refuse' | 'skip' | 'rename' | 'replace';
+export type OnConflict = ConflictPolicy | Record<string, ConflictPolicy>;
 
 export interface AdoptArgs {
   cloud: string;
@@ -312,8 +320,11 @@ export class ImagesApi {
   }
 
   /** The plan of sync(id, targets), changing nothing. */
-  async planSync(id: string, targets: string[]): Promise<PlanView> {
-    return this.plan(`/v1/images/${enc(id)}/sync`, { targets });
+  async planSync(id: string, targets: string[], onConflict?: OnConflict): Promise<PlanView> {
+    return this.plan(`/v1/images/${enc(id)}/sync`, {
+      targets,
+      ...(onConflict ? { on_conflict: onConflict } : {}),
+    });
   }
 
   private async plan(path: string, json: unknown): Promise<PlanView> {
@@ -353,15 +364,20 @@ export class ImagesApi {
     return res.status === 202 ? res.body : undefined;
   }
 
-  /** Copies the image to `targets`; `opts.maxBandwidth` caps the copies (API 1.4; bytes/s or with a unit). */
+  /**
+   * Copies the image to more clouds. `opts.maxBandwidth` caps the copies (API 1.4; bytes/s or with a
+   * unit); `opts.onConflict` (API 1.3): what to do with another image of the name in a target, for all or
+   * per cloud; the server refuses such a target by default.
+   */
   async sync(
     id: string,
     targets: string[],
-    opts: { maxBandwidth?: number | string } = {},
+    opts: { maxBandwidth?: number | string; onConflict?: OnConflict } = {},
   ): Promise<ImageView> {
     const json = {
       targets,
       ...(opts.maxBandwidth !== undefined ? { max_bandwidth: opts.maxBandwidth } : {}),
+      ...(opts.onConflict ? { on_conflict: opts.onConflict } : {}),
     };
     return (await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json })).body;
   }
@@ -442,15 +458,69 @@ export class TasksApi {
   }
 }
 
+/** A project's webhooks: its notifications, HMAC-signed, POSTed to a URL (and tried again). */
+export class WebhooksApi {
+  constructor(private readonly session: Session) {}
+
+  /** Registers a webhook; the answer's `secret` is shown this once (keep it to check the signatures). */
+  async create(args: { url: string; name?: string; eventTypes?: string[] }): Promise<WebhookView> {
+    const body = {
+      url: args.url,
+      ...(args.name ? { name: args.name } : {}),
+      ...(args.eventTypes ? { event_types: args.eventTypes } : {}),
+    };
+    return (await this.session.request<WebhookView>('POST', '/v1/webhooks', { json: body })).body;
+  }
+
+  async list(opts: { allProjects?: boolean } = {}): Promise<WebhookView[]> {
+    const query = opts.allProjects ? { all_projects: 'true' } : {};
+    return (await this.session.request<{ webhooks: WebhookView[] }>('GET', '/v1/webhooks', { query })).body
+      .webhooks;
+  }
+
+  async get(id: string): Promise<WebhookView> {
+    return (await this.session.request<WebhookView>('GET', `/v1/webhooks/${enc(id)}`)).body;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.session.request('DELETE', `/v1/webhooks/${enc(id)}`);
+  }
+
+  /** Its deliveries, newest first. */
+  async deliveries(
+    id: string,
+    opts: { status?: 'pending' | 'delivered' | 'failed'; limit?: number } = {},
+  ): Promise<WebhookDeliveryView[]> {
+    const query = {
+      ...(opts.status ? { status: opts.status } : {}),
+      ...(opts.limit ? { limit: String(opts.limit) } : {}),
+    };
+    return (
+      await this.session.request<{ deliveries: WebhookDeliveryView[] }>(
+        'GET',
+        `/v1/webhooks/${enc(id)}/deliveries`,
+        { query },
+      )
+    ).body.deliveries;
+  }
+
+  /** Queues a test delivery (gimming.webhook.ping). */
+  async ping(id: string): Promise<WebhookDeliveryView> {
+    return (await this.session.request<WebhookDeliveryView>('POST', `/v1/webhooks/${enc(id)}/ping`)).body;
+  }
+}
+
 export class GimmingClient {
   readonly clouds: CloudsApi;
   readonly images: ImagesApi;
   readonly tasks: TasksApi;
+  readonly webhooks: WebhooksApi;
 
   constructor(readonly session: Session) {
     this.clouds = new CloudsApi(session);
     this.images = new ImagesApi(session);
     this.tasks = new TasksApi(session);
+    this.webhooks = new WebhooksApi(session);
   }
 
   /** A client for a clouds.yaml cloud, or the OS_* environment, with optional overrides. */

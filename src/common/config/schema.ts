@@ -18,6 +18,7 @@ import {
 import { metricsOptions } from './groups/metrics';
 import { importFilteringOptions, keyManagerOptions, projectCloudsOptions } from './groups/outbound';
 import { databaseOptions, defaultOptions } from './groups/service';
+import { webhooksOptions } from './groups/webhooks';
 import type { GroupSpec } from './option-spec';
 
 export { type GroupSpec, type OptionSpec, choice, clientTlsOptions, int } from './option-spec';
@@ -41,6 +42,7 @@ export const SCHEMA = {
   import_filtering: importFilteringOptions,
   project_clouds: projectCloudsOptions,
   key_manager: keyManagerOptions,
+  webhooks: webhooksOptions,
 } as const satisfies Record<string, GroupSpec>;
 
 type ValueOf<S> = S extends { format: 'oslo-bool' }

@@ -123,10 +123,11 @@ export const RULES: Record<string, RuleDefault> = {
   'gimming:image:get': rule(READER, 'Show an image.', op('GET', IMAGE)),
   'gimming:image:list_all_projects': rule(
     ADMIN,
-    'List images and tasks of every project.',
+    'List images, tasks and webhooks of every project.',
     op('GET', '/v1/images'),
     op('GET', '/v1/matrix'),
     op('GET', '/v1/tasks'),
+    op('GET', '/v1/webhooks'),
   ),
   'gimming:image:upload': rule(MEMBER, 'Upload the data of an image.', op('PUT', `${IMAGE}/file`)),
   'gimming:image:sync': rule(
@@ -167,6 +168,28 @@ export const RULES: Record<string, RuleDefault> = {
   ),
   'gimming:task:list': rule(READER, 'List tasks.', op('GET', '/v1/tasks')),
   'gimming:task:get': rule(READER, 'Show a task.', op('GET', '/v1/tasks/{task_id}')),
+  'gimming:webhook:create': rule(
+    MEMBER,
+    "Register a webhook that receives the project's notifications.",
+    op('POST', '/v1/webhooks'),
+  ),
+  'gimming:webhook:list': rule(READER, "List the project's webhooks.", op('GET', '/v1/webhooks')),
+  'gimming:webhook:get': rule(READER, 'Show a webhook.', op('GET', '/v1/webhooks/{webhook_id}')),
+  'gimming:webhook:delete': rule(
+    MEMBER,
+    'Delete a webhook and its delivery history.',
+    op('DELETE', '/v1/webhooks/{webhook_id}'),
+  ),
+  'gimming:webhook:list_deliveries': rule(
+    READER,
+    "List a webhook's deliveries, newest first.",
+    op('GET', '/v1/webhooks/{webhook_id}/deliveries'),
+  ),
+  'gimming:webhook:ping': rule(
+    MEMBER,
+    'Send a test delivery (gimming.webhook.ping) to a webhook.',
+    op('POST', '/v1/webhooks/{webhook_id}/ping'),
+  ),
 };
 
 let enforcer = new Enforcer(RULES);

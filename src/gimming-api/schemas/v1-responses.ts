@@ -175,7 +175,9 @@ export const Image = T.Object({
 });
 
 /** Asynchronous work on an image's copy: its progress and outcome. */
-const CopyPath = T.Union(['native', 'agent', 'agent+convert', 'present', 'tagged'].map((p) => T.Literal(p)));
+const CopyPath = T.Union(
+  ['native', 'agent', 'agent+convert', 'present', 'tagged', 'skipped'].map((p) => T.Literal(p)),
+);
 const Conversion = Nullable(T.Object({ from: T.String(), to: T.String() }));
 
 /** The plan a copy task follows (the conductor's planner): where it reads from, how, the bytes moved. */
@@ -185,6 +187,8 @@ export const CopyPlan = T.Object({
   conversion: Conversion,
   /** Bytes read from the source through the agents (0: the cloud copies itself); null: size unknown. */
   bytes: Nullable(T.Integer()),
+  /** The image of the same name deleted once this copy is active (on_conflict replace). */
+  replaces: T.Optional(T.String()),
 });
 
 export const Task = T.Object({
@@ -289,6 +293,16 @@ export const TargetPlan = T.Object({
   conversion: Conversion,
   bytes: Nullable(T.Integer()),
   refused: Nullable(T.Object({ code: T.String(), message: T.String() })),
+  /** Another image of the name in the target, and what on_conflict does with it (from 1.3). */
+  conflict: T.Optional(
+    T.Object({
+      remote_id: T.String(),
+      name: T.String(),
+      bytes: T.String(),
+      policy: T.String(),
+      renamed_to: T.Optional(T.String()),
+    }),
+  ),
 });
 
 /** ?dry_run=true of a sync, an upload or an adoption: the plan, with nothing changed. */
@@ -306,6 +320,36 @@ export const MemberList = T.Object({ members: T.Array(Member) });
 /** DELETE /v1/images/{id}?delete_remote=true: the image being deleted and the task of each copy. */
 export const ImageDeletion = T.Object({ image: Image, tasks: T.Array(Task) });
 
+/** A project's webhook; `secret` only in the answer to its creation. */
+export const Webhook = T.Object({
+  id: T.String(),
+  name: T.String(),
+  url: T.String(),
+  event_types: T.Array(T.String()),
+  project_id: T.String(),
+  created_at: T.String(),
+  updated_at: T.String(),
+  secret: T.Optional(T.String()),
+});
+export const WebhookList = T.Object({ webhooks: T.Array(Webhook) });
+
+/** One notification's delivery to one webhook. */
+export const WebhookDelivery = T.Object({
+  id: T.String(),
+  webhook_id: T.String(),
+  event_type: T.String(),
+  message_id: T.String(),
+  status: T.String(),
+  attempts: T.Integer(),
+  response_status: Nullable(T.Integer()),
+  last_error: Nullable(T.String()),
+  next_attempt_at: Nullable(T.String()),
+  created_at: T.String(),
+  updated_at: T.String(),
+  delivered_at: Nullable(T.String()),
+});
+export const WebhookDeliveryList = T.Object({ deliveries: T.Array(WebhookDelivery) });
+
 export type CloudView = Static<typeof Cloud>;
 export type RemoteView = Static<typeof Remote>;
 export type LocationView = Static<typeof Location>;
@@ -317,3 +361,5 @@ export type MemberView = Static<typeof Member>;
 export type TargetsView = Static<typeof Targets>;
 export type PlanView = Static<typeof PlanResponse>;
 export type ImageDeletionView = Static<typeof ImageDeletion>;
+export type WebhookView = Static<typeof Webhook>;
+export type WebhookDeliveryView = Static<typeof WebhookDelivery>;

@@ -159,6 +159,20 @@ export const SyncImage = T.Object(
   { additionalProperties: false },
 );
 
+const ConflictPolicy = T.Union(['refuse', 'skip', 'rename', 'replace'].map((p) => T.Literal(p)));
+
+/** 1.3: a sync with what to do about another image of the name in a target, for all or per target. */
+export const SyncImageWithConflicts = T.Object(
+  {
+    targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
+    on_conflict: T.Optional(
+      T.Union([ConflictPolicy, T.Record(T.String({ minLength: 1, maxLength: 255 }), ConflictPolicy)]),
+    ),
+    max_bandwidth: T.Optional(MaxBandwidth), // 1.4
+  },
+  { additionalProperties: false },
+);
+
 /** The clouds an image should be in: copies made to the new ones, the others' copies deleted. */
 export const SetTargets = T.Object(
   { clouds: T.Array(CloudRef, { minItems: 0, maxItems: 64 }), dry_run: T.Optional(T.Boolean()) },
@@ -179,6 +193,22 @@ export const AddMember = T.Object(
 
 export const AddLocation = T.Object(
   { cloud: CloudRef, image_id: RemoteId, accept_unverified: T.Optional(T.Boolean()) },
+  { additionalProperties: false },
+);
+
+/** Register a webhook (the conductor checks where its URL leads). */
+export const CreateWebhook = T.Object(
+  {
+    url: T.String({ minLength: 1, maxLength: 2048, pattern: '^https?://[^\\s]+$' }),
+    name: T.Optional(Name),
+    // Event type patterns (webhook-events.ts): `image.*`, `*.end`, `gimming.image.sync.error`, `*`.
+    event_types: T.Optional(
+      T.Array(T.String({ minLength: 1, maxLength: 255, pattern: '^[a-z0-9_*-]+(\\.[a-z0-9_*-]+)*$' }), {
+        minItems: 1,
+        maxItems: 32,
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

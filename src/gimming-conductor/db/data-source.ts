@@ -21,6 +21,7 @@ import { ImagesKeepIdentities1764766800000 } from './migrations/0010-images-keep
 import { CloudOptions1764853200000 } from './migrations/0011-cloud-options';
 import { TaskStage1764940000000 } from './migrations/0012-task-stage';
 import { TaskPlan1765100000000 } from './migrations/0014-task-plan';
+import { Webhooks1765300000000 } from './migrations/0017-webhooks';
 import { BandwidthCaps1765400000000 } from './migrations/0018-bandwidth-caps';
 import { ListingIndexes1765900000000 } from './migrations/0019-listing-indexes';
 
@@ -38,6 +39,7 @@ export const MIGRATIONS = [
   CloudOptions1764853200000,
   TaskStage1764940000000,
   TaskPlan1765100000000,
+  Webhooks1765300000000,
   BandwidthCaps1765400000000,
   ListingIndexes1765900000000,
 ];

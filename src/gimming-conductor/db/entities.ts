@@ -4,6 +4,7 @@
  * is not kept: it is read live from the clouds.
  */
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { WebhookDeliveryRow, WebhookRow } from './webhook-entities';
 
 const timestamp = { type: 'datetime', precision: 3 } as const;
 const bigint = {
@@ -187,4 +188,16 @@ export class ImageMemberRow {
   @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
 }
 
-export const ENTITIES = [CloudRow, AgentRow, ConductorRow, ImageRow, LocationRow, TaskRow, ImageMemberRow];
+export { WebhookDeliveryRow, WebhookRow };
+
+export const ENTITIES = [
+  CloudRow,
+  AgentRow,
+  ConductorRow,
+  ImageRow,
+  LocationRow,
+  TaskRow,
+  ImageMemberRow,
+  WebhookRow,
+  WebhookDeliveryRow,
+];

@@ -43,7 +43,9 @@ export async function followPlan(
     { byZone, zonesUp, size },
   );
   if (plan.refused) throw new GimmingError(plan.refused.code, 409, plan.refused.message);
-  const planned = copyPlanOf(plan) as CopyPlan;
+  // What the request decided beyond the path is kept: the image of the same name it replaces.
+  const replaces = task.plan ? (JSON.parse(task.plan) as CopyPlan).replaces : undefined;
+  const planned: CopyPlan = { ...(copyPlanOf(plan) as CopyPlan), ...(replaces ? { replaces } : {}) };
   const recorded = JSON.stringify(planned);
   if (recorded !== task.plan) {
     await db.getRepository(TaskRow).update({ id: task.id }, { plan: recorded });

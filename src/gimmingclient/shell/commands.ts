@@ -10,6 +10,7 @@ import { registerImageCopyCommands } from './image-copy-commands';
 import { registerImageMemberCommands } from './image-member-commands';
 import { registerMatrixCommand } from './matrix-command';
 import { registerTaskCommands } from './task-commands';
+import { registerWebhookCommands } from './webhook-commands';
 
 export { reportError } from './command-kit';
 
@@ -22,4 +23,5 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   registerImageMemberCommands(image, shell, run);
   registerTaskCommands(program, shell, run);
   registerMatrixCommand(program, shell, run);
+  registerWebhookCommands(program, shell, run);
 }

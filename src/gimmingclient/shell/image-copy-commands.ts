@@ -7,7 +7,7 @@ import { type Shell, collectValues, showOutput } from './context';
 import { follow, locationTasks } from './follow';
 import { imageFields } from './image-views';
 import { type Row, UsageError } from './output';
-import type { PlanView } from '../client';
+import type { ConflictPolicy, OnConflict, PlanView } from '../client';
 
 const PLAN_COLUMNS = ['Cloud', 'Source', 'Path', 'Conversion', 'Bytes', 'Refused'];
 
@@ -50,19 +50,28 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
       .requiredOption('--target <cloud>', 'a cloud (repeatable)', collectValues)
       .option('--dry-run', 'only tell how each copy would be made, or why it cannot be; change nothing')
       .option('--max-bandwidth <rate>', 'hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit')
+      .option(
+        '--on-conflict <policy>',
+        'a target holding another image of the name: refuse (default), skip, rename or replace; ' +
+          '<cloud>=<policy> for one target (repeatable)',
+        collectValues,
+      )
       .option('--wait', 'follow the copies until they end'),
   ).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
+      const onConflict = onConflictOption(opts.onConflict as string[] | undefined);
       if (opts.dryRun) {
         const { plan } = await shell.client.images.planSync(
           await shell.imageId(ref),
           opts.target as string[],
+          onConflict,
         );
         shell.printList(PLAN_COLUMNS, plan.targets.map(planRow), opts);
         return plan.targets.some((t) => t.refused) ? 1 : 0;
       }
       const synced = await shell.client.images.sync(await shell.imageId(ref), opts.target as string[], {
         ...(opts.maxBandwidth ? { maxBandwidth: bandwidthOption(opts.maxBandwidth as string) } : {}),
+        ...(onConflict ? { onConflict } : {}),
       });
       if (!opts.wait) {
         shell.printOne(imageFields(synced), opts);
@@ -151,4 +160,21 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
         });
       }),
     );
+}
+
+const POLICIES = ['refuse', 'skip', 'rename', 'replace'];
+
+/** `--on-conflict skip` (all targets) or `--on-conflict zone-b=rename` (one target; `*=` the rest). */
+function onConflictOption(values: string[] | undefined): OnConflict | undefined {
+  if (!values || values.length === 0) return undefined;
+  const perCloud: Record<string, ConflictPolicy> = {};
+  for (const value of values) {
+    const [cloud, policy] = value.includes('=') ? value.split('=', 2) : ['*', value];
+    if (!policy || !POLICIES.includes(policy)) {
+      throw new UsageError(`--on-conflict ${value}: the policy is one of ${POLICIES.join(', ')}`);
+    }
+    perCloud[cloud as string] = policy as ConflictPolicy;
+  }
+  const keys = Object.keys(perCloud);
+  return keys.length === 1 && keys[0] === '*' ? perCloud['*'] : perCloud;
 }

@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.18', fingerprint: '11154d34bc181aa1' },
+  conductor: { version: '1.18', fingerprint: '0326057c6507764e' },
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '896697654607f3c5' }, // + CopyImageRequest.stream_through_agents (14), max_bandwidth (15)
 };

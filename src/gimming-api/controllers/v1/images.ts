@@ -6,6 +6,10 @@ import type Router from '@koa/router';
 import { GimmingError, badRequest, notFound } from '../../../common/errors';
 import type { AuthState } from '../../middleware/auth-token';
 import { readJsonBody } from '../../middleware/json-body';
+import { atLeast } from '../../middleware/microversion';
+import type { ConductorAPI } from '../../../gimming-conductor/rpcapi';
+
+type OnConflict = Parameters<ConductorAPI['syncImage']>[1]['on_conflict'];
 import { authorize } from '../../policy';
 import {
   AddLocation,
@@ -13,6 +17,7 @@ import {
   CreateImportImage,
   CreateUploadImage,
   SyncImage,
+  SyncImageWithConflicts,
   SetTargets,
   AddMember,
   IMAGE_SORT_KEYS,
@@ -181,10 +186,18 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     authorize(ctx.state.context, 'gimming:image:sync');
     const id = imageId(ctx.params.image_id);
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
-    check(SyncImage, body, 'body');
+    // 1.3: on_conflict, refuse by default (a target holding another image of the name is refused).
+    const conflicts = atLeast(ctx, '1.3');
+    check(conflicts ? SyncImageWithConflicts : SyncImage, body, 'body');
+    const { on_conflict, ...rest } = body as {
+      targets: string[];
+      on_conflict?: OnConflict;
+      max_bandwidth?: number | string;
+    };
     const args = {
       image_id: id,
-      ...withMaxBandwidth(ctx, body as { targets: string[]; max_bandwidth?: number | string }),
+      ...withMaxBandwidth(ctx, rest),
+      ...(conflicts ? { on_conflict: on_conflict ?? 'refuse' } : {}),
     };
     if (booleanQuery(ctx, 'dry_run')) {
       // The plan of each target (the conductor's planner), with nothing changed.

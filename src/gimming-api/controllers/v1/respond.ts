@@ -113,4 +113,6 @@ export type DecidedViews = [
   Assert<Decided<Rpc.MemberView, Rest.MemberView>>,
   Assert<Decided<Rpc.TargetsView, Rest.TargetsView>>,
   Assert<Decided<Rpc.PlanView, Rest.PlanView>>,
+  Assert<Decided<Rpc.WebhookView, Rest.WebhookView>>,
+  Assert<Decided<Rpc.WebhookDeliveryView, Rest.WebhookDeliveryView>>,
 ];
