@@ -46,14 +46,13 @@ const AWS_GROUP = {
   ),
   part_size_mb: int(
     'MiB in each part of the S3 multipart upload of an image being imported (S3 allows at most 10000 ' +
-      'parts: 64 MiB parts take images up to 625 GiB). A part of data whose size the source announced ' +
-      'is streamed; otherwise each part in flight is held in memory.',
+      'parts: 64 MiB parts take images up to 625 GiB). Each part in flight is held in memory.',
     8,
     5,
   ),
   upload_concurrency: int(
-    'Parts of an S3 multipart upload sent at once. The memory an import of data of unknown size holds ' +
-      'is about part_size_mb times this; streamed parts hold a few hundred KiB each.',
+    'Parts of an S3 multipart upload sent at once. The memory an import holds is about part_size_mb ' +
+      'times this.',
     2,
     1,
   ),
