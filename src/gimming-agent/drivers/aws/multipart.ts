@@ -12,13 +12,6 @@
  * the aws agent held 60 to 75 MiB of dead parts at its peak (tools/bench/aws.ts with the memory sampler,
  * doc/source/admin/performance.rst).
  *
- * When the caller knows the data's size (`size`, the source's announced length), no part is buffered at
- * all: every part's length is known before it starts, so each UploadPart streams the data as it comes
- * (ContentLength set, the body a pass-through of the source's own chunks, no copy) and memory is what a
- * few streams hold. Those parts are not retried by the SDK (a consumed stream cannot be sent again): a
- * failed part fails the upload, which the copy's retry starts again. The buffered way stays for data of
- * unknown size.
- *
  * Data of at most one part goes up as a single PutObject. On any failure, and when `signal` aborts, the
  * parts in flight are abandoned and the multipart upload is aborted (AbortMultipartUpload), so none stays.
  */
@@ -31,8 +24,6 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
 import { GimmingError } from '../../../common/errors';
 
 /** S3's limits: parts of at least 5 MiB (all but the last), at most 10000 parts. */
@@ -45,12 +36,7 @@ export interface MultipartOptions {
   signal?: AbortSignal;
   /** S3's MAX_PARTS unless told (tests). */
   maxParts?: number;
-  /** The data's length when known: parts are then streamed, none buffered. */
-  size?: number;
 }
-
-/** Bytes a streamed part's body holds ahead of its socket. */
-const STREAMED_PART_BUFFER = 256 * 1024;
 
 export interface MultipartResult {
   bytes: number;
@@ -58,13 +44,6 @@ export interface MultipartResult {
   parts: number;
   /** The part buffers allocated (at most `concurrency`). */
   buffers: number;
-}
-
-function tooManyParts(maxParts: number, partBytes: number): string {
-  return (
-    `The image is larger than S3 takes in ${maxParts} parts of ${partBytes / 1048576} MiB ` +
-    '(raise [aws] part_size_mb).'
-  );
 }
 
 /** Writes `data` (Buffers, as a byte stream yields them) into `bucket`/`key`. */
@@ -79,9 +58,6 @@ export async function writeMultipart(
     throw new RangeError(`parts of ${opts.partBytes} bytes: S3 takes 5 MiB at least`);
   const concurrency = Math.max(1, Math.floor(opts.concurrency));
   const maxParts = opts.maxParts ?? MAX_PARTS;
-  if (opts.size !== undefined && opts.size > opts.partBytes) {
-    return streamParts(s3, bucket, key, data, { ...opts, concurrency, maxParts }, opts.size);
-  }
   const send = { ...(opts.signal ? { abortSignal: opts.signal } : {}) };
   const free: Buffer[] = [];
   let allocated = 0;
@@ -103,7 +79,12 @@ export async function writeMultipart(
   const sendPart = (buffer: Buffer, length: number): void => {
     partNumber += 1;
     if (partNumber > maxParts) {
-      throw new GimmingError('gimming.cloud.bad_request', 400, tooManyParts(maxParts, opts.partBytes));
+      throw new GimmingError(
+        'gimming.cloud.bad_request',
+        400,
+        `The image is larger than S3 takes in ${maxParts} parts of ${opts.partBytes / 1048576} MiB ` +
+          '(raise [aws] part_size_mb).',
+      );
     }
     const number = partNumber;
     const id = uploadId as string;
@@ -212,134 +193,4 @@ export async function writeMultipart(
     }
     throw err;
   }
-}
-
-/**
- * The multipart upload of data of a known size: each part streamed from the data as it comes, at most
- * `concurrency` parts open at once (the one being fed, and those still waiting for S3's answer).
- */
-async function streamParts(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  data: AsyncIterable<Uint8Array | string>,
-  opts: MultipartOptions & { concurrency: number; maxParts: number },
-  size: number,
-): Promise<MultipartResult> {
-  const count = Math.ceil(size / opts.partBytes);
-  if (count > opts.maxParts) {
-    throw new GimmingError('gimming.cloud.bad_request', 400, tooManyParts(opts.maxParts, opts.partBytes));
-  }
-  const send = { ...(opts.signal ? { abortSignal: opts.signal } : {}) };
-  const inFlight = new Set<Promise<void>>();
-  const done: CompletedPart[] = [];
-  let failure: { err: unknown } | undefined;
-  /** Throws the first failure of a part (set while this function awaits). */
-  const rethrow = (): void => {
-    if (failure) throw failure.err;
-  };
-  let partNumber = 0;
-  let bytes = 0;
-  let body: PassThrough | undefined;
-  let left = 0; // bytes the part being fed still takes
-  let sent: Promise<void> | undefined; // its UploadPart
-  const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), send);
-  if (!created.UploadId) throw new Error(`S3 started no multipart upload of ${key}`);
-  const uploadId = created.UploadId;
-
-  const startPart = (): void => {
-    partNumber += 1;
-    const number = partNumber;
-    const length = Math.min(opts.partBytes, size - (number - 1) * opts.partBytes);
-    const stream = new PassThrough({ highWaterMark: STREAMED_PART_BUFFER });
-    // Its failures reach the writer through the part's answer; one unlistened to would end the agent.
-    stream.on('error', () => undefined);
-    const part = s3
-      .send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: number,
-          ContentLength: length,
-          Body: stream,
-        }),
-        send,
-      )
-      .then((out) => {
-        if (!out.ETag) throw new Error(`S3 answered part ${number} of ${key} without an ETag`);
-        done.push({ PartNumber: number, ETag: out.ETag });
-      })
-      .catch((err: unknown) => {
-        failure ??= { err };
-        stream.destroy();
-      })
-      .finally(() => inFlight.delete(part));
-    inFlight.add(part);
-    body = stream;
-    left = length;
-    sent = part;
-  };
-
-  try {
-    for await (const piece of data) {
-      rethrow();
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
-      let offset = 0;
-      while (offset < chunk.length) {
-        rethrow();
-        if (bytes >= size) throw sizeMismatch(size, 'more');
-        if (!body) {
-          while (inFlight.size >= opts.concurrency && !failure) await Promise.race(inFlight);
-          rethrow();
-          startPart();
-        }
-        const stream = body as PassThrough;
-        const n = Math.min(chunk.length - offset, left);
-        const more = stream.write(chunk.subarray(offset, offset + n));
-        offset += n;
-        bytes += n;
-        left -= n;
-        if (left === 0) {
-          stream.end();
-          body = undefined;
-        } else if (!more) {
-          // Until the socket took it, or the part failed (its body is then read by nobody).
-          await Promise.race([once(stream, 'drain'), sent]);
-          rethrow();
-        }
-      }
-    }
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    if (bytes !== size) throw sizeMismatch(size, 'fewer');
-    while (inFlight.size > 0) await Promise.race(inFlight);
-    rethrow();
-    done.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: done },
-      }),
-      send,
-    );
-    return { bytes, parts: done.length, buffers: 0 };
-  } catch (err) {
-    body?.destroy();
-    await Promise.allSettled([...inFlight]);
-    await s3
-      .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-      .catch(() => undefined);
-    throw err;
-  }
-}
-
-function sizeMismatch(size: number, what: 'more' | 'fewer'): GimmingError {
-  return new GimmingError(
-    'gimming.image.size_mismatch',
-    502,
-    `The image data holds ${what} bytes than the ${size} its source announced.`,
-  );
 }

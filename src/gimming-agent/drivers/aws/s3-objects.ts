@@ -1,7 +1,8 @@
 /**
  * The transfer bucket's objects: an image's data streamed in as a multipart upload (multipart.ts: parts of
- * [aws] part_size_mb, [aws] upload_concurrency at once, streamed when the size is known and otherwise in
- * buffers reused for every part, so memory stays flat whatever the size), read out as a stream, and removed with every unfinished multipart upload of its key, so that none is left.
+ * [aws] part_size_mb, [aws] upload_concurrency at once, in buffers reused for every part, so memory stays
+ * flat whatever the size), read
+ * out as a stream, and removed with every unfinished multipart upload of its key, so that none is left.
  */
 import type { Readable } from 'node:stream';
 import {
@@ -34,15 +35,12 @@ export class TransferBucket {
     partSizeMb: number,
     concurrency: number,
     signal?: AbortSignal,
-    /** The data's length, when the source announced it: the parts are then streamed, none buffered. */
-    size?: number,
   ): Promise<void> {
     try {
       const { bytes, parts } = await writeMultipart(this.s3, this.bucket, key, data, {
         partBytes: partSizeMb * 1024 * 1024,
         concurrency,
         ...(signal ? { signal } : {}),
-        ...(size !== undefined ? { size } : {}),
       });
       log.debug({ cloud: this.cloudName, bucket: this.bucket, key, bytes, parts }, 'transfer object written');
     } catch (err) {
