@@ -25,7 +25,12 @@ import {
 import { type KeyManagerOptions, readSecretPayload } from '../common/cloud-credentials/key-manager';
 import { type CredentialOpener, SealedCredentials } from '../common/cloud-credentials/seal';
 import type { CatalogEntry, RequestContext } from '../common/context';
-import { type Networks, type Resolver, checkProjectCloudUrl } from '../common/endpoint-filter';
+import {
+  type CheckedUrl,
+  type Networks,
+  type Resolver,
+  checkProjectCloudUrl,
+} from '../common/endpoint-filter';
 import { GimmingError, unavailable } from '../common/errors';
 import type { CloudRef__Output } from '../common/grpc/generated/gimming/agent/v2/CloudRef';
 import { type ClientTls, tlsDetail } from '../common/http/tls';
@@ -87,6 +92,16 @@ export class CloudSessions {
       sizeCalculation: (session) => Math.max(1, session.bytes),
     });
     this.resolve = limits.resolve;
+  }
+
+  /**
+   * Holds a URL that a project cloud's own credentials name (a service-account key's token_uri) to the
+   * same rules as a project cloud's identity service: refused (400) unless public or in
+   * [project_clouds] allowed_private_networks; else the URL with the lookup that connects only to the
+   * addresses checked.
+   */
+  checkUrl(url: string, what: string): Promise<CheckedUrl> {
+    return checkProjectCloudUrl(url, this.networks, what, this.resolve);
   }
 
   /** Bytes the cached sessions hold (about), and how many there are. */

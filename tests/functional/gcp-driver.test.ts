@@ -39,6 +39,8 @@ describe('the GCE driver, through an agent, against the GCE and Cloud Storage st
     await standin.stop();
   });
   const stack = useStack({
+    // The project's key names the stand-in's token endpoint, on loopback.
+    extraConfig: '[project_clouds]\nallowed_private_networks = 127.0.0.1/32\n',
     agentEnv: () => ({
       'zone-b': {
         OS_AGENT__ENABLED_DRIVERS: 'openstack,gcp',

@@ -72,7 +72,10 @@ describe('plans of every pair of cloud kinds, checked against the real runs', fu
     rmSync(tmp, { recursive: true, force: true });
   });
   const stack = useStack({
-    extraConfig: '[conductor]\nremote_cache_time = 0\nrefresh_interval = 0\n',
+    extraConfig:
+      '[conductor]\nremote_cache_time = 0\nrefresh_interval = 0\n' +
+      // The project's key names the stand-in's token endpoint, on loopback.
+      '[project_clouds]\nallowed_private_networks = 127.0.0.1/32\n',
     agentEnv: () => ({
       'zone-b': {
         ...ec2.agentEnv(),

@@ -3,8 +3,10 @@
  * of one request that read the same source, ReadShare in the proto) is served from one read of the cloud
  * or the staging area, through a window of at most `windowBytes` held in memory.
  *
- * - The read goes at the pace of the fastest reader, held back by the window: a chunk stays until every
- *   reader of the group has taken it, and no more is read while the window is full.
+ * - The read goes at the pace of the fastest reader, held back by the window: the source is read only
+ *   when a reader has taken every chunk read so far and wants more, a chunk stays until every reader of
+ *   the group has taken it, and no more is read while the window is full. What the group holds is the
+ *   spread between its fastest and slowest readers, not a window of read-ahead.
  * - Until every reader of the group came (or the join time passed), the first bytes stay (at most half the
  *   window), so that a reader that comes a little later starts from byte 0 with the others.
  * - A reader that falls a whole window behind while another waits for data (for STALL_MS) is detached: it goes on with a
@@ -230,11 +232,23 @@ class SharedRead {
     // A stall ends once the slowest reader caught up half a window, not when it takes one more chunk.
     if (this.held < this.settings.windowBytes / 2) this.unstall();
     if (this.held < limit) {
-      if (source.isPaused()) source.resume();
+      // Read only for a reader that waits at the head: a chunk read before the fastest reader wants it
+      // serves nobody sooner, and the window would fill ahead of every reader (with one reader left, a
+      // whole window of read-ahead stayed alive long enough to reach V8's old generation).
+      if (this.headWanted()) {
+        if (source.isPaused()) source.resume();
+      } else source.pause();
       return;
     }
     source.pause();
     this.detachLaggards();
+  }
+
+  /** Some reader has taken every chunk read so far and asks for more. */
+  private headWanted(): boolean {
+    const head = this.lastSeq;
+    for (const reader of this.readers) if (reader.wanting && reader.seq === head) return true;
+    return false;
   }
 
   /**

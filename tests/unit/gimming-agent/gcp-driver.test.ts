@@ -2,7 +2,8 @@
  * The GCE driver's pure parts: the tar of disk.raw as GNU tar itself reads it (base-256 sizes too), GCE
  * image names, properties to images.insert fields and back, the proof and properties kept in the image
  * description, SDK failures with GCE's words and never a key, a service-account key checked without
- * echoing it and exchanged at the configured token endpoint, and the [gcp] options refused by name.
+ * echoing it and exchanged at the configured token endpoint (a project key's own token_uri held to
+ * [project_clouds], connected to only at the address checked), and the [gcp] options refused by name.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { createHash, createVerify, randomBytes, generateKeyPairSync } from 'node
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
+import type { LookupAddress } from 'node:dns';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -18,14 +20,22 @@ import { createGunzip, createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { GimmingError } from '../../../src/common/errors';
 import { parseGcpKey } from '../../../src/common/cloud-credentials/gcp-key';
 import { parseCloudAuthMap } from '../../../src/common/cloud-credentials/auth';
-import { CredentialOpener } from '../../../src/common/cloud-credentials/seal';
+import {
+  CredentialOpener,
+  CredentialSealer,
+  SealedCredentials,
+} from '../../../src/common/cloud-credentials/seal';
+import { RequestContext } from '../../../src/common/context';
+import { parseNetworks } from '../../../src/common/endpoint-filter';
 import { CloudSessions } from '../../../src/gimming-agent/cloud-sessions';
 import {
   DriverLoadError,
   DriverRegistry,
   discoverDrivers,
 } from '../../../src/gimming-agent/drivers/registry';
+import type { GcpClients } from '../../../src/gimming-agent/drivers/gcp/clients';
 import { ServiceAccountTokens } from '../../../src/gimming-agent/drivers/gcp/credentials';
+import { openGcp } from '../../../src/gimming-agent/drivers/gcp/opener';
 import { TransferBucket } from '../../../src/gimming-agent/drivers/gcp/gcs-objects';
 import {
   DiskRawTar,
@@ -677,6 +687,124 @@ describe('gcp driver: [gcp] options and capabilities', () => {
           /driver gcp is misconfigured: driver gcp: \[gcp\] \w+/.test(err.message),
         line,
       );
+    }
+  });
+});
+
+describe("gcp driver: a project key's token_uri, held to [project_clouds]", () => {
+  // The agents' key pair: the request's key comes sealed for the cloud and the caller's project.
+  const agentKeys = generateKeyPairSync('x25519');
+  const sealer = new CredentialSealer(agentKeys.publicKey);
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = {
+    type: 'service_account',
+    project_id: 'my-project-1',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    client_email: 'gimming@my-project-1.iam.gserviceaccount.com',
+  };
+  const cloud = {
+    id: 'c1',
+    name: 'gce-project',
+    type: 'gcp',
+    region_name: 'global',
+    auth_url: '',
+    credentials_ref: '',
+    options: { bucket: 'b1' },
+  };
+  const ctxWith = (value: unknown) =>
+    new RequestContext({
+      request_id: 'req-00000000-0000-4000-8000-000000000000',
+      roles: [],
+      auth_token: 'caller-token',
+      project_id: 'p1',
+      cloud_credentials: SealedCredentials.of({
+        c1: sealer.seal(value, { projectId: 'p1', cloudId: 'c1' }, 600),
+      }),
+    });
+  /** The driver at work in an agent whose [project_clouds] allows `networks`; DNS answered by `resolve`. */
+  const opener = (networks: string[], resolve?: (host: string) => Promise<LookupAddress[]>) => {
+    const path = join(tmp('gcp-conf-'), 'gimming.conf');
+    writeFileSync(
+      path,
+      '[gcp]\ncompute_endpoint = http://127.0.0.1:9\nstorage_endpoint = http://127.0.0.1:9\n',
+    );
+    const sessions = new CloudSessions(
+      new CredentialOpener([agentKeys.privateKey]),
+      { interface: 'public', regionName: 'r' },
+      1000,
+      parseNetworks(networks, '[project_clouds] allowed_private_networks'),
+      undefined,
+      resolve ? { resolve } : {},
+    );
+    return openGcp({ config: loadConfig([path], {}), sessions });
+  };
+
+  it('refuses a key whose token_uri is on a private address, naming the option, before any request', async () => {
+    let asked = 0;
+    const server = createServer((_req, res) => {
+      asked += 1;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const tokenUri of [
+        `http://127.0.0.1:${port}/token`,
+        'http://169.254.169.254/computeMetadata/v1/token',
+        'https://[::1]/token',
+        'http://10.0.0.1/token',
+      ]) {
+        await assert.rejects(
+          opener([]).open(ctxWith({ ...key, token_uri: tokenUri }), cloud),
+          (err: unknown) =>
+            refusedWith(
+              'gimming.cloud.endpoint_refused',
+              /token_uri of the service-account key of cloud gce-project.*\[project_clouds\] allowed_private_networks/,
+            )(err) && (err as GimmingError).status === 400,
+          tokenUri,
+        );
+      }
+      // A name is judged by what it resolves to.
+      const resolve = async (): Promise<LookupAddress[]> => [{ address: '127.0.0.1', family: 4 }];
+      await assert.rejects(
+        opener([], resolve).open(ctxWith({ ...key, token_uri: `http://token.test:${port}/t` }), cloud),
+        refusedWith('gimming.cloud.endpoint_refused', /token\.test is 127\.0\.0\.1 \(loopback address\)/),
+      );
+      assert.equal(asked, 0, 'no request reached the refused endpoint');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('allowed by allowed_private_networks, gets its tokens only from the address checked (no rebinding)', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.host}`);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ access_token: 'tok-1', expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    // The first answer is the checked one; any later question would send the agent elsewhere.
+    let questions = 0;
+    const resolve = async (): Promise<LookupAddress[]> => [
+      { address: questions++ === 0 ? '127.0.0.1' : '127.0.0.2', family: 4 },
+    ];
+    try {
+      const session = await opener(['127.0.0.1/32'], resolve).open(
+        ctxWith({ ...key, token_uri: `http://token.test:${port}/token` }),
+        cloud,
+      );
+      const tokens = (session as unknown as { clients: GcpClients }).clients.tokens;
+      assert.ok(tokens);
+      assert.equal((await tokens.token()).access_token, 'tok-1');
+      assert.deepEqual(seen, [`POST /token token.test:${port}`]);
+      assert.equal(questions, 1, 'DNS asked once, at the check');
+    } finally {
+      server.close();
     }
   });
 });

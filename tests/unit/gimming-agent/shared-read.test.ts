@@ -136,6 +136,32 @@ describe('shared reads (one read, N writes)', () => {
     assert.ok(h.bytesRead() < 2 * SIZE);
   });
 
+  it('reads no further ahead than its fastest reader: two slow readers hold a chunk or so, not the window', async () => {
+    const window = 4 * 1024 * 1024;
+    const h = harness(window);
+    const share = { key: 'k9', readers: 2 };
+    const readers = await Promise.all([0, 1].map(() => h.shared.open(share, 'staging', openerOf(h))));
+    let taken = 0;
+    let ahead = 0;
+    const slowly = async (stream: Readable) => {
+      const chunks: Buffer[] = [];
+      for await (const c of stream) {
+        chunks.push(c as Buffer);
+        taken = Math.max(
+          taken,
+          chunks.reduce((n, b) => n + b.length, 0),
+        );
+        ahead = Math.max(ahead, h.bytesRead() - taken);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      return sha(chunks);
+    };
+    assert.deepEqual(await Promise.all(readers.map((r) => slowly(r.stream))), [want, want]);
+    assert.equal(h.bytesRead(), SIZE);
+    // Read-ahead of the source stream and the readers' buffers only: before, it filled the 4 MiB window.
+    assert.ok(ahead <= 4 * CHUNK, `read ${ahead} bytes ahead of the fastest reader`);
+  });
+
   it('skips what a detached reader had when its source can only start at 0', async () => {
     const h = harness(256 * 1024, 2000, false);
     const share = { key: 'k4', readers: 2 };

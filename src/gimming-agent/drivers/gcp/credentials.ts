@@ -6,12 +6,18 @@
  * tokens with the OAuth 2.0 JWT bearer grant, posted to [gcp] token_uri, or the key's token_uri: the
  * Node auth libraries post to Google's fixed URL whatever the key says.
  *
+ * A project's key is the project's to write, so its token_uri is held to [project_clouds] like a project
+ * cloud's identity service (clients.ts): checked once, and connected to only at the addresses checked.
+ *
  * The key lives only in this process's memory; no message here ever quotes it.
  */
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import { type GcpKey, parseGcpKey } from '../../../common/cloud-credentials/gcp-key';
 import { GimmingError } from '../../../common/errors';
+import { type JsonResponse, requestJson } from '../../../common/http/request';
+import type { ClientTls } from '../../../common/http/tls';
 import { scrub } from './errors';
 
 export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
@@ -74,6 +80,12 @@ export interface AccessToken {
   expiry_date: number;
 }
 
+/** How the token endpoint is reached: a checked one only at its checked addresses, with its TLS. */
+export interface TokenEndpointAccess {
+  lookup?: LookupFunction;
+  tls?: ClientTls;
+}
+
 /** Access tokens of one service-account key, fetched once and renewed five minutes before they expire. */
 export class ServiceAccountTokens {
   private current?: AccessToken;
@@ -84,6 +96,7 @@ export class ServiceAccountTokens {
     private readonly tokenUri: string,
     private readonly timeoutMs: number,
     private readonly cloudName: string,
+    private readonly access: TokenEndpointAccess = {},
   ) {}
 
   async token(): Promise<AccessToken> {
@@ -98,13 +111,16 @@ export class ServiceAccountTokens {
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
       assertion: assertion(this.key, this.tokenUri, Math.floor(Date.now() / 1000)),
     });
-    let res: Response;
+    let res: JsonResponse;
     try {
-      res = await fetch(this.tokenUri, {
+      res = await requestJson({
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        url: this.tokenUri,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: body.toString(),
+        timeoutMs: this.timeoutMs,
+        ...(this.access.lookup ? { lookup: this.access.lookup } : {}),
+        ...(this.access.tls ? { tls: this.access.tls } : {}),
       });
     } catch (err) {
       throw new GimmingError(
@@ -114,7 +130,7 @@ export class ServiceAccountTokens {
         { retryable: true, cause: err },
       );
     }
-    const text = await res.text();
+    const text = res.text;
     let parsed: {
       access_token?: unknown;
       expires_in?: unknown;
@@ -126,7 +142,7 @@ export class ServiceAccountTokens {
     } catch {
       parsed = {};
     }
-    if (!res.ok || typeof parsed.access_token !== 'string') {
+    if (res.status < 200 || res.status > 299 || typeof parsed.access_token !== 'string') {
       const why = [parsed.error, parsed.error_description].filter((v) => typeof v === 'string').join(': ');
       throw new GimmingError(
         'gimming.cloud.credentials_refused',

@@ -39,7 +39,13 @@ export function openGcp({ config, sessions }: DriverContext): CloudOpener {
         ...(cloud.options?.storage_location ? { storageLocation: cloud.options.storage_location } : {}),
         ...(cloud.options?.family ? { family: cloud.options.family } : {}),
       };
-      return new GcpSession(clients.get(project, key, cloudName), own, pending, cloudName, bucket, defaults);
+      // A project's key (not the host's own) is the project's to write: its URLs are held to [project_clouds].
+      const projectUrls =
+        value === undefined
+          ? undefined
+          : { check: (url: string, what: string) => sessions.checkUrl(url, what), tls: sessions.tls };
+      const made = await clients.get(project, key, cloudName, projectUrls);
+      return new GcpSession(made, own, pending, cloudName, bucket, defaults);
     },
   };
 }
