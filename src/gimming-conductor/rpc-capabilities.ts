@@ -1,0 +1,40 @@
+/**
+ * What a kind of cloud can do, as the agents' heartbeats carry it in the conductor's RPC contract
+ * (rpc-schemas.ts; the fingerprint test covers it there): written once, used by the heartbeat's schema
+ * and by capabilities.ts.
+ */
+import { Type as T } from '@sinclair/typebox';
+
+const Names = T.Array(T.String({ maxLength: 64 }), { maxItems: 64 });
+
+/** What a kind of cloud can do, as its agents' driver says (protos/gimming/agent/v2 Capabilities). */
+export const CapabilitiesArg = T.Object({
+  can_export: T.Boolean(),
+  can_import: T.Boolean(),
+  disk_formats: Names,
+  container_formats: Names,
+  reported_hashes: Names,
+  native_copy: Names,
+  sharing: T.String({ maxLength: 32 }),
+  visibilities: Names,
+  // 1.9: property name prefixes the cloud keeps for itself; create_image refuses them for its targets
+  reserved_property_prefixes: T.Optional(Names),
+  // 1.9: disk formats the zone's agents convert copies between (absent: an agent that converts none)
+  convertible_formats: T.Optional(Names),
+  // 1.9: whether an image's owner in the cloud is a project (false: an EC2 account ID; absent: true)
+  owners_are_projects: T.Optional(T.Boolean()),
+  // 1.9: an image's name is fixed once it exists (EC2's AMIs: a rename is refused; absent: false)
+  fixed_names: T.Optional(T.Boolean()),
+  // 1.9: the agent records its proof of a copy on the image itself (EC2: a tag; absent: false)
+  records_proof: T.Optional(T.Boolean()),
+  // 1.14: the largest image the cloud takes and the scratch space a conversion has (0: none known)
+  size_limits: T.Optional(
+    T.Object({
+      image_bytes: T.Integer({ minimum: 0 }),
+      image_bytes_from: T.String({ maxLength: 255 }),
+      scratch_bytes: T.Integer({ minimum: 0 }),
+    }),
+  ),
+});
+
+export const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });
