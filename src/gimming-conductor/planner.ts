@@ -17,7 +17,22 @@ import { sourceRank } from './source-choice';
  * converted by the target agent (qemu-img); `present`, the target holds a copy or is getting one;
  * `tagged`, the target holds a copy tagged with the image's ID and the same bytes, taken as it is.
  */
-export type CopyPath = 'native' | 'agent' | 'agent+convert' | 'present' | 'tagged';
+export type CopyPath = 'native' | 'agent' | 'agent+convert' | 'incremental' | 'present' | 'tagged';
+
+/**
+ * A sync with incremental_from (incremental-plan.ts): the base (a GIMinG image ID), its copy in the target
+ * cloud, the block size, the bytes expected to cross between the agents (which blocks differ is known
+ * only as the copy runs: at least the size difference, at most the whole image, plus the block hashes),
+ * or why the copy is made in full (`fallback`; base_remote_id is then null).
+ */
+export interface IncrementalPlan {
+  from: string;
+  base_remote_id: string | null;
+  block_bytes: number | null;
+  wire_bytes_min: number | null;
+  wire_bytes_max: number | null;
+  fallback: string | null;
+}
 
 export interface PlanRefusal {
   code: string;
@@ -32,6 +47,7 @@ export interface CopyPlan {
   conversion: { from: string; to: string } | null;
   /** Bytes read from the source through the agents (0: native or none); null while the size is unknown. */
   bytes: number | null;
+  incremental?: IncrementalPlan;
 }
 
 /** One target's plan: a copy plan, or the reason no copy can be made (path null). */
@@ -44,6 +60,7 @@ export interface TargetPlan {
   conversion: { from: string; to: string } | null;
   bytes: number | null;
   refused: PlanRefusal | null;
+  incremental?: IncrementalPlan;
 }
 
 export interface Plan {
@@ -288,5 +305,11 @@ export function refusals(plan: Plan): TargetPlan[] {
 /** What a task records of a target's plan (null for a refused one). */
 export function copyPlanOf(t: TargetPlan): CopyPlan | null {
   if (t.refused || t.path === null) return null;
-  return { source_cloud: t.source_cloud, path: t.path, conversion: t.conversion, bytes: t.bytes };
+  return {
+    source_cloud: t.source_cloud,
+    path: t.path,
+    conversion: t.conversion,
+    bytes: t.bytes,
+    ...(t.incremental ? { incremental: t.incremental } : {}),
+  };
 }

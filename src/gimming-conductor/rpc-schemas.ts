@@ -15,7 +15,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.14';
+export const RPC_API_VERSION = '1.16';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -69,6 +69,8 @@ export const CapabilitiesArg = T.Object({
       scratch_bytes: T.Integer({ minimum: 0 }),
     }),
   ),
+  // 1.16: the zone's agents make incremental copies (ReadImageDelta; absent: false)
+  incremental: T.Optional(T.Boolean()),
 });
 
 const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });
@@ -160,6 +162,9 @@ export const METHODS = {
     targets: T.Array(CloudRefArg, { minItems: 1, maxItems: 64 }),
     // 1.12: answer the plan ({plan}, planner.ts) and change nothing
     dry_run: T.Optional(T.Boolean()),
+    // 1.16: an earlier version of the image: where a target holds a copy of it, only the blocks that
+    // differ cross between the agents (incremental-plan.ts)
+    incremental_from: T.Optional(Id),
   }),
   add_location: T.Object({
     image_id: Id,

@@ -226,12 +226,17 @@ export class ConductorAPI {
   }
 
   syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
-    return this.call(ctx, 'sync_image', args, { version: '1.1' });
+    return this.call(ctx, 'sync_image', args, { version: args.incremental_from ? '1.16' : '1.1' });
   }
 
   /** The plan of a sync (planner.ts), changing nothing. */
   planSync(ctx: RequestContext, args: Omit<MethodArgs<'sync_image'>, 'dry_run'>): Promise<PlanView> {
-    return this.call(ctx, 'sync_image', { ...args, dry_run: true }, { version: '1.12' });
+    return this.call(
+      ctx,
+      'sync_image',
+      { ...args, dry_run: true },
+      { version: args.incremental_from ? '1.16' : '1.12' },
+    );
   }
 
   /** The plan of the copies of an image to create (an upload, an import or an adoption), changing nothing. */

@@ -139,7 +139,13 @@ export function reservedProperty(name: string): boolean {
 }
 
 export const SyncImage = T.Object(
-  { targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }) },
+  {
+    targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
+    /** An earlier version of the image: targets holding a copy of it get only the blocks that differ. */
+    incremental_from: T.Optional(
+      T.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.14', fingerprint: '87e5914c4328e498' },
+  conductor: { version: '1.16', fingerprint: '09a3f9e2eb852dee' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: 'ebb65dfd9ae8d925' },
+  agentProto: { fingerprint: '445ff2b6facfc05c' },
 };
 
 describe('contract fingerprints', () => {

@@ -180,7 +180,12 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const id = imageId(ctx.params.image_id);
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     check(SyncImage, body, 'body');
-    const args = { image_id: id, targets: (body as { targets: string[] }).targets };
+    const { targets, incremental_from } = body as { targets: string[]; incremental_from?: string };
+    const args = {
+      image_id: id,
+      targets,
+      ...(incremental_from ? { incremental_from: incremental_from.toLowerCase() } : {}),
+    };
     if (booleanQuery(ctx, 'dry_run')) {
       // The plan of each target (the conductor's planner), with nothing changed.
       ctx.body = shape(PlanResponse, await deps.conductor.planSync(ctx.state.context, args));

@@ -16,6 +16,10 @@ import type {
   ReadShare as _gimming_agent_v2_ReadShare,
   ReadShare__Output as _gimming_agent_v2_ReadShare__Output,
 } from '../../../gimming/agent/v2/ReadShare';
+import type {
+  IncrementalBase as _gimming_agent_v2_IncrementalBase,
+  IncrementalBase__Output as _gimming_agent_v2_IncrementalBase__Output,
+} from '../../../gimming/agent/v2/IncrementalBase';
 
 export interface CopyImageRequest {
   task_id?: string;
@@ -29,6 +33,7 @@ export interface CopyImageRequest {
   convert_from?: string;
   learn_identity?: boolean;
   read_share?: _gimming_agent_v2_ReadShare | null;
+  incremental_from?: _gimming_agent_v2_IncrementalBase | null;
 }
 
 export interface CopyImageRequest__Output {
@@ -43,4 +48,5 @@ export interface CopyImageRequest__Output {
   convert_from: string;
   learn_identity: boolean;
   read_share: _gimming_agent_v2_ReadShare__Output | null;
+  incremental_from: _gimming_agent_v2_IncrementalBase__Output | null;
 }
