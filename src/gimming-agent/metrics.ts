@@ -130,7 +130,8 @@ export class AgentMetrics implements TransferMeter, SourceMeter {
       labelNames: ['kind', 'zone'],
       registers: [registry],
     });
-    for (const kind of ['sent', 'received', 'reused', 'hashes'] as const) this.deltaBytes.inc({ kind, zone }, 0);
+    for (const kind of ['sent', 'received', 'reused', 'hashes'] as const)
+      this.deltaBytes.inc({ kind, zone }, 0);
     // Series that exist from the start, at 0, so that rate() and alerts see the first increase.
     for (const direction of ['in', 'out', 'staged'] as const) this.copied.inc({ direction, zone }, 0);
     for (const from of ['cloud', 'staging'] as const) this.sourceRead_.inc({ from, zone }, 0);

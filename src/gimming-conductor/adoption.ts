@@ -347,7 +347,11 @@ export class ImageAdoption {
     assertNotDeleting(image);
     void this.trusts.forRequest(ctx); // made while the targets are looked at
     const base = await this.baseOf(ctx, image, args);
-    const { plan: whole, steps, sourceClouds } = await syncSteps(this.syncDeps(), ctx, image, args, false, base);
+    const {
+      plan: whole,
+      steps,
+      sourceClouds,
+    } = await syncSteps(this.syncDeps(), ctx, image, args, false, base);
     assertPlanned(whole); // before anything is recorded: a refused target refuses the whole sync
     const plan = steps.filter((s) => s.plan.path !== 'present');
     const now = new Date();

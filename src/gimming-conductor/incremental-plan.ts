@@ -45,7 +45,9 @@ export function planIncremental(
   });
   if (plan.path === 'native') return full(`cloud ${target.name} copies the image itself`);
   if (plan.path === 'agent+convert') {
-    return full('a converted copy is made in full (the base holds converted bytes, the blocks compared are not)');
+    return full(
+      'a converted copy is made in full (the base holds converted bytes, the blocks compared are not)',
+    );
   }
   const remoteId = base.copies.get(target.id);
   if (!remoteId) return full(`image ${base.id} (the base) has no active copy in cloud ${target.name}`);

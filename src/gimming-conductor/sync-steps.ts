@@ -43,7 +43,11 @@ export async function incrementalBase(
 ): Promise<IncrementalBase | undefined> {
   if (!base) return undefined;
   if (base.id === image.id) {
-    throw new GimmingError('gimming.image.bad_base', 400, 'An image is no base of an incremental copy of itself.');
+    throw new GimmingError(
+      'gimming.image.bad_base',
+      400,
+      'An image is no base of an incremental copy of itself.',
+    );
   }
   const locations = await db.getRepository(LocationRow).findBy({ imageId: base.id, status: 'active' });
   const copies = new Map<string, string>();
@@ -106,7 +110,14 @@ export async function syncSteps(
     let plan = planTarget(planCloud(target), sources, pc);
     if (base) {
       const from = sourceClouds.find((c) => c.id === plan.source_cloud_id);
-      plan = planIncremental(plan, planCloud(target), from ? planCloud(from) : null, base, pc.byZone, image.size);
+      plan = planIncremental(
+        plan,
+        planCloud(target),
+        from ? planCloud(from) : null,
+        base,
+        pc.byZone,
+        image.size,
+      );
     }
     steps.push({ target, existing, plan });
   }

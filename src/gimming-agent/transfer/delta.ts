@@ -46,9 +46,14 @@ const WRITES_IN_FLIGHT = 4;
 const READ_AHEAD_MESSAGES = 4;
 
 function badDelta(message: string): GimmingError {
-  return new GimmingError('gimming.agent.bad_delta', 502, `The incremental copy's data was wrong: ${message}.`, {
-    retryable: true,
-  });
+  return new GimmingError(
+    'gimming.agent.bad_delta',
+    502,
+    `The incremental copy's data was wrong: ${message}.`,
+    {
+      retryable: true,
+    },
+  );
 }
 
 /** The source side: ReadImageDelta. */
