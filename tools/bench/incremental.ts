@@ -33,6 +33,23 @@ const AGENT_PORTS: Record<string, number> = { 'zone-a': 19401, 'zone-b': 19402 }
 const METRICS_PORTS: Record<string, number> = { 'zone-a': 19412, 'zone-b': 19413 };
 const GOAL_FRACTION = 0.1;
 
+interface TaskBody {
+  status: string;
+  created_at: string;
+  finished_at: string | null;
+  error?: unknown;
+  plan?: { path: string } | null;
+}
+interface LocationBody {
+  cloud: string;
+  image_id: string;
+}
+interface GlanceImage {
+  id: string;
+  checksum: string | null;
+  os_hash_value: string | null;
+}
+
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 
 async function metric(zone: string, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -65,9 +82,21 @@ async function main(): Promise<void> {
   const glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
   const made: Array<[Glance, string]> = [];
   say(`uploading two versions of ${SIZE_MIB} MiB to zone-a's Glance`);
-  const old = await uploadVersion(glanceA, demo.id, 'gimming-bench-incremental-old', SPEC, false);
+  const old = (await uploadVersion(
+    glanceA,
+    demo.id,
+    'gimming-bench-incremental-old',
+    SPEC,
+    false,
+  )) as GlanceImage;
   made.push([glanceA, old.id]);
-  const fresh = await uploadVersion(glanceA, demo.id, 'gimming-bench-incremental-new', SPEC, true);
+  const fresh = (await uploadVersion(
+    glanceA,
+    demo.id,
+    'gimming-bench-incremental-new',
+    SPEC,
+    true,
+  )) as GlanceImage;
   made.push([glanceA, fresh.id]);
   const daemons = new DaemonSet(bed, {
     apiPort: API_PORT,
@@ -77,7 +106,7 @@ async function main(): Promise<void> {
   });
   let ok = false;
   await daemons.start();
-  const call = async <T = any>(method: string, path: string, json?: unknown): Promise<T> => {
+  const call = async <T>(method: string, path: string, json?: unknown): Promise<T> => {
     const res = await api<T>(method, `${daemons.apiUrl}${path}`, {
       token: demo.id,
       ...(json ? { json } : {}),
@@ -85,10 +114,10 @@ async function main(): Promise<void> {
     if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${res.text}`);
     return res.body;
   };
-  const waitTasks = async (imageId: string, count: number): Promise<any[]> => {
+  const waitTasks = async (imageId: string, count: number): Promise<TaskBody[]> => {
     const deadline = Date.now() + Math.max(600, SIZE_MIB) * 1000;
     for (;;) {
-      const tasks = (await call<{ tasks: any[] }>('GET', `/v1/tasks?image_id=${imageId}`)).tasks;
+      const tasks = (await call<{ tasks: TaskBody[] }>('GET', `/v1/tasks?image_id=${imageId}`)).tasks;
       if (
         tasks.length >= count &&
         tasks.every((t) => ['succeeded', 'failed', 'cancelled'].includes(t.status))
@@ -102,10 +131,12 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
   };
-  const copyIn = async (imageId: string) =>
-    (await call<{ locations: any[] }>('GET', `/v1/images/${imageId}`)).locations.find(
-      (l) => l.cloud === 'zone-b',
-    );
+  const copyIn = async (imageId: string): Promise<LocationBody> => {
+    const { locations } = await call<{ locations: LocationBody[] }>('GET', `/v1/images/${imageId}`);
+    const found = locations.find((l) => l.cloud === 'zone-b');
+    if (!found) throw new Error(`image ${imageId} has no copy in zone-b`);
+    return found;
+  };
   /** Syncs the new version to zone-b; answers the seconds and the bytes that crossed, proven equal. */
   const send = async (imageId: string, base?: string) => {
     const bytesBefore = await crossed();
@@ -116,14 +147,14 @@ async function main(): Promise<void> {
     });
     const tasks = await waitTasks(imageId, 1);
     const newest = tasks.reduce((a, b) => (Date.parse(a.created_at) > Date.parse(b.created_at) ? a : b));
-    const seconds = (Date.parse(newest.finished_at) - posted) / 1000;
+    const seconds = (Date.parse(newest.finished_at ?? '') - posted) / 1000;
     const bytes = (await crossed()) - bytesBefore;
     const loc = await copyIn(imageId);
-    const copy = await glanceB.get(loc.image_id);
+    const copy = (await glanceB.get(loc.image_id)) as GlanceImage;
     if (copy.checksum !== fresh.checksum || copy.os_hash_value !== fresh.os_hash_value) {
       throw new Error('the copy in zone-b differs from the new version');
     }
-    return { seconds, bytes, path: newest.plan?.path as string, remoteId: loc.image_id as string };
+    return { seconds, bytes, path: newest.plan?.path ?? '', remoteId: loc.image_id };
   };
   try {
     for (const zone of ZONES) {
@@ -144,7 +175,7 @@ async function main(): Promise<void> {
       source: { cloud: 'zone-a', image_id: fresh.id },
       targets: [],
     });
-    const plan = await call<{ plan: { targets: any[] } }>(
+    const plan = await call<{ plan: { targets: unknown[] } }>(
       'POST',
       `/v1/images/${newImage.id}/sync?dry_run=true`,
       {

@@ -56,7 +56,7 @@ describe('incremental plans', () => {
     const recorded = copyPlanOf(plan);
     assert.equal(recorded?.path, 'incremental');
     assert.equal(
-      whatRan(recorded!, { image: { disk_format: 'raw' } as never, proof: 'cloud' }, 'raw', 1).path,
+      whatRan(recorded, { image: { disk_format: 'raw' } as never, proof: 'cloud' }, 'raw', 1).path,
       'incremental',
     );
   });
