@@ -31,7 +31,7 @@ import { type TaskStage, stageOf } from './task-stage';
 import type { ConversionRecord } from '../../common/converted-copy';
 import type { FormatPlan } from '../capabilities';
 import { followPlan, recordWhatRan } from './copy-plan';
-import type { CopyPlan } from '../planner';
+import { incrementalBase } from './incremental-base';
 import { readShareKey, readShareOf } from './read-share';
 
 const log = getLogger('conductor.copy');
@@ -258,7 +258,7 @@ export class CopyTask implements RunnableTask {
     let progressWrite: Promise<unknown> = Promise.resolve();
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
     const share = await readShareOf(db, task);
-    const base = await this.incrementalBase(task, target, formats);
+    const base = await incrementalBase(db, task, target, formats);
     // Cancelled while the copy was being prepared: never start it.
     if (this.stopReason) throw this.stopReason;
     this.running = this.deps.gateway.copyImage(
@@ -333,37 +333,6 @@ export class CopyTask implements RunnableTask {
     } finally {
       await progressWrite.catch((err: unknown) => log.warn({ err: String(err) }, 'progress write failed'));
     }
-  }
-
-  /**
-   * The remote ID of the base's copy in the target, for a copy planned incremental (incremental-plan.ts),
-   * while it is still active there; when it is gone, the copy is made in full and its plan says why.
-   */
-  private async incrementalBase(
-    task: TaskRow,
-    target: CloudRow,
-    formats: FormatPlan & { planned?: CopyPlan },
-  ): Promise<string | undefined> {
-    const planned = formats.planned;
-    const incremental = planned?.incremental;
-    if (!planned || planned.path !== 'incremental' || !incremental) return undefined;
-    const location = await this.deps.db
-      .getRepository(LocationRow)
-      .findOneBy({ imageId: incremental.from, cloudId: target.id, status: 'active' });
-    if (location?.remoteId) return location.remoteId;
-    const full: CopyPlan = {
-      ...planned,
-      path: 'agent',
-      incremental: {
-        ...incremental,
-        base_remote_id: null,
-        fallback: `image ${incremental.from} (the base) has no active copy in cloud ${target.name} any more`,
-      },
-    };
-    formats.planned = full;
-    await this.deps.db.getRepository(TaskRow).update({ id: task.id }, { plan: JSON.stringify(full) });
-    log.info({ task_id: task.id, base: incremental.from }, 'the base is gone: the copy is made in full');
-    return undefined;
   }
 
   private async markRunning(task: TaskRow, agentAddress: string, event: TaskEventInfo): Promise<void> {
