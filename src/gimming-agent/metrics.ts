@@ -20,7 +20,15 @@ export interface TransferMeter {
   bytes(direction: Direction, count: number): void;
   /** A copy into this agent's cloud ended verified: `bytes` in `seconds`. */
   copyFinished(bytes: number, seconds: number): void;
+  /**
+   * An incremental copy's blocks (delta.ts): sent (changed blocks this agent served), received (changed
+   * blocks its copy pulled), reused (taken from its cloud's copy of the base instead of crossing), hashes
+   * (the base's block hashes a source agent was sent).
+   */
+  delta?(kind: DeltaKind, count: number): void;
 }
+
+export type DeltaKind = 'sent' | 'received' | 'reused' | 'hashes';
 
 export class AgentMetrics implements TransferMeter, SourceMeter {
   readonly registry: Registry;
@@ -32,6 +40,7 @@ export class AgentMetrics implements TransferMeter, SourceMeter {
   private readonly sourceRead_: Counter<'from' | 'zone'>;
   private readonly sourceReads: Counter<'kind' | 'zone'>;
   private readonly heartbeatFailures: Counter<'zone'>;
+  private readonly deltaBytes: Counter<'kind' | 'zone'>;
 
   constructor(
     private readonly zone: string,
@@ -112,6 +121,17 @@ export class AgentMetrics implements TransferMeter, SourceMeter {
       labelNames: ['zone'],
       registers: [registry],
     });
+    this.deltaBytes = new Counter({
+      name: 'gimming_agent_delta_bytes_total',
+      help:
+        'Bytes of incremental copies, by kind: sent (blocks that differ, served by this agent), received ' +
+        "(those its copies pulled), reused (taken from its cloud's copy of the base, not moved), hashes (the " +
+        'block hashes of bases this agent was sent).',
+      labelNames: ['kind', 'zone'],
+      registers: [registry],
+    });
+    for (const kind of ['sent', 'received', 'reused', 'hashes'] as const)
+      this.deltaBytes.inc({ kind, zone }, 0);
     // Series that exist from the start, at 0, so that rate() and alerts see the first increase.
     for (const direction of ['in', 'out', 'staged'] as const) this.copied.inc({ direction, zone }, 0);
     for (const from of ['cloud', 'staging'] as const) this.sourceRead_.inc({ from, zone }, 0);
@@ -119,6 +139,10 @@ export class AgentMetrics implements TransferMeter, SourceMeter {
       this.sourceReads.inc({ kind, zone }, 0);
     this.heartbeats.inc({ zone }, 0);
     this.heartbeatFailures.inc({ zone }, 0);
+  }
+
+  delta(kind: DeltaKind, count: number): void {
+    if (count > 0) this.deltaBytes.inc({ kind, zone: this.zone }, count);
   }
 
   bytes(direction: Direction, count: number): void {

@@ -81,6 +81,8 @@ export function driverInfo(
       records_proof: c.recordsProof ?? false,
       size_limits: limits ?? { image_bytes: 0, image_bytes_from: '', scratch_bytes: 0 },
       shared_reads: sharedReads && c.canExport,
+      // Reading the base out of its own cloud and writing the rebuilt image into it (delta.ts).
+      incremental: c.canExport && c.canImport,
     },
   };
 }

@@ -24,6 +24,7 @@ import { type CopyOptions, runCopy } from './transfer/copy';
 import type { Readable } from 'node:stream';
 import type { StagingStore } from './staging/store';
 import { serveRead } from './transfer/read';
+import { serveDelta } from './transfer/delta';
 import { SharedReads } from './transfer/shared-read';
 import { type ImportOptions, runImport } from './transfer/import-url';
 import { importRules } from '../common/import-filter';
@@ -276,6 +277,9 @@ export function agentHandlers(
         shared,
         meter,
       ),
+    ),
+    ReadImageDelta: streamHandler('ReadImageDelta', (ctx, call) =>
+      serveDelta(ctx, call, drivers, config.agent.chunk_size, staging, meter),
     ),
   };
 }

@@ -31,6 +31,12 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
       'Bandwidth caps: `max_bandwidth` (bytes/s, or with a unit) on a sync, on an image created with targets ' +
       '(upload, import, adopt) and on a cloud; a cloud shows its cap.',
   },
+  {
+    minor: 5,
+    change:
+      'POST /v1/images/{id}/sync takes `incremental_from` (an earlier version of the image): targets holding ' +
+      'a copy of it get only the blocks that differ; the plan shows path `incremental`.',
+  },
 ];
 
 export const MIN_API_VERSION = `${API_MAJOR}.${API_VERSION_HISTORY[0]!.minor}`;

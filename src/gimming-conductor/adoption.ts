@@ -19,7 +19,8 @@ import type { ImageQueries } from './image-queries';
 import { specColumn } from './image-spec';
 import { assertPlanned, CopyPlanner, planCloud, stagedSource } from './plan-inputs';
 import { type Plan, type TargetPlan, copyPlanOf, planTargets } from './planner';
-import { type SyncDeps, syncSteps } from './sync-steps';
+import { type SyncDeps, incrementalBase, syncSteps } from './sync-steps';
+import type { IncrementalBase } from './incremental-plan';
 import { ConductorNotifier } from './notify';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 import type { RemoteTags } from './remote-tags';
@@ -341,15 +342,31 @@ export class ImageAdoption {
   async planSync(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<{ plan: Plan }> {
     const image = await this.queries.find(ctx, args.image_id);
     assertNotDeleting(image);
-    const { plan } = await syncSteps(this.syncDeps(), ctx, image, args, true);
+    const base = await this.baseOf(ctx, image, args);
+    const { plan } = await syncSteps(this.syncDeps(), ctx, image, args, true, base);
     return { plan };
+  }
+
+  /** The base a sync names (incremental_from), found as the user sees images (not found: 404). */
+  private async baseOf(
+    ctx: RequestContext,
+    image: ImageRow,
+    args: MethodArgs<'sync_image'>,
+  ): Promise<IncrementalBase | undefined> {
+    if (!args.incremental_from) return undefined;
+    return incrementalBase(this.db, image, await this.queries.find(ctx, args.incremental_from));
   }
 
   private async syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
     const image = await this.queries.find(ctx, args.image_id);
     assertNotDeleting(image);
     void this.trusts.forRequest(ctx); // made while the targets are looked at
-    const { plan: whole, steps, sourceClouds } = await syncSteps(this.syncDeps(), ctx, image, args);
+    const base = await this.baseOf(ctx, image, args);
+    const {
+      plan: whole,
+      steps,
+      sourceClouds,
+    } = await syncSteps(this.syncDeps(), ctx, image, args, false, base);
     assertPlanned(whole); // before anything is recorded: a refused target refuses the whole sync
     const plan = steps.filter((s) => s.plan.path !== 'present' && s.plan.path !== 'skipped');
     // on_conflict rename: the old image of the name gets its new name before any byte moves.

@@ -19,7 +19,22 @@ import { sourceRank } from './source-choice';
  * `tagged`, the target holds a copy tagged with the image's ID and the same bytes, taken as it is;
  * `skipped`, the target holds another image of that name and `on_conflict` is skip (name-conflicts.ts).
  */
-export type CopyPath = 'native' | 'agent' | 'agent+convert' | 'present' | 'tagged' | 'skipped';
+export type CopyPath = 'native' | 'agent' | 'agent+convert' | 'incremental' | 'present' | 'tagged' | 'skipped';
+
+/**
+ * A sync with incremental_from (incremental-plan.ts): the base (a GIMinG image ID), its copy in the target
+ * cloud, the block size, the bytes expected to cross between the agents (which blocks differ is known
+ * only as the copy runs: at least the size difference, at most the whole image, plus the block hashes),
+ * or why the copy is made in full (`fallback`; base_remote_id is then null).
+ */
+export interface IncrementalPlan {
+  from: string;
+  base_remote_id: string | null;
+  block_bytes: number | null;
+  wire_bytes_min: number | null;
+  wire_bytes_max: number | null;
+  fallback: string | null;
+}
 
 export interface PlanRefusal {
   code: string;
@@ -36,6 +51,7 @@ export interface CopyPlan {
   bytes: number | null;
   /** The image of the same name the copy replaces once it is active (on_conflict replace; since 1.17). */
   replaces?: string;
+  incremental?: IncrementalPlan;
 }
 
 /** One target's plan: a copy plan, or the reason no copy can be made (path null). */
@@ -50,6 +66,7 @@ export interface TargetPlan {
   refused: PlanRefusal | null;
   /** The image of the same name with other bytes the target holds, and what is done about it (1.17). */
   conflict?: NameConflict;
+  incremental?: IncrementalPlan;
 }
 
 export interface Plan {
@@ -300,5 +317,6 @@ export function copyPlanOf(t: TargetPlan): CopyPlan | null {
     conversion: t.conversion,
     bytes: t.bytes,
     ...(t.conflict?.policy === 'replace' ? { replaces: t.conflict.remote_id } : {}),
+    ...(t.incremental ? { incremental: t.incremental } : {}),
   };
 }

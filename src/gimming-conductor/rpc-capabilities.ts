@@ -35,6 +35,8 @@ export const CapabilitiesArg = T.Object({
       scratch_bytes: T.Integer({ minimum: 0 }),
     }),
   ),
+  // 1.16: the zone's agents make incremental copies (ReadImageDelta; absent: false)
+  incremental: T.Optional(T.Boolean()),
 });
 
 export const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });

@@ -138,6 +138,9 @@ export const METHODS = {
     max_bandwidth: T.Optional(MaxBandwidth), // 1.18: the cap of its copies, bytes/s
     // 1.17: what to do with another image of the name in a target (name-conflicts.ts); absent: nothing
     on_conflict: T.Optional(OnConflictArg),
+    // 1.16: an earlier version of the image: where a target holds a copy of it, only the blocks that
+    // differ cross between the agents (incremental-plan.ts)
+    incremental_from: T.Optional(Id),
   }),
   add_location: T.Object({
     image_id: Id,

@@ -92,6 +92,14 @@ export class HeartbeatPublisher {
 /** Calls sent whatever the cap: how a sender learns the cap, and the health check's ping. */
 const UNCAPPED: ReadonlySet<string> = new Set(['ping', 'service_versions']);
 
+/** The version a sync needs: the newest of the fields it carries (`base`: what it needs without them). */
+function syncVersion(args: Omit<MethodArgs<'sync_image'>, 'dry_run'>, base: string): string {
+  if (args.max_bandwidth !== undefined) return '1.18';
+  if (args.on_conflict) return '1.17';
+  if (args.incremental_from) return '1.16';
+  return base;
+}
+
 export class ConductorAPI {
   private readonly client: RpcClient;
   private readonly cap: VersionCap;
@@ -231,16 +239,12 @@ export class ConductorAPI {
   }
 
   syncImage(ctx: RequestContext, args: MethodArgs<'sync_image'>): Promise<ImageView> {
-    const version =
-      args.max_bandwidth !== undefined ? '1.18' : args.on_conflict ? '1.17' : '1.1';
-    return this.call(ctx, 'sync_image', args, { version });
+    return this.call(ctx, 'sync_image', args, { version: syncVersion(args, '1.1') });
   }
 
   /** The plan of a sync (planner.ts), changing nothing. */
   planSync(ctx: RequestContext, args: Omit<MethodArgs<'sync_image'>, 'dry_run'>): Promise<PlanView> {
-    const version =
-      args.max_bandwidth !== undefined ? '1.18' : args.on_conflict ? '1.17' : '1.12';
-    return this.call(ctx, 'sync_image', { ...args, dry_run: true }, { version });
+    return this.call(ctx, 'sync_image', { ...args, dry_run: true }, { version: syncVersion(args, '1.12') });
   }
 
   /** The plan of the copies of an image to create (an upload, an import or an adoption), changing nothing. */

@@ -6,7 +6,7 @@
  */
 import { In, type DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
-import { conflict } from '../common/errors';
+import { GimmingError, conflict } from '../common/errors';
 import type { AgentGateway } from './agent-gateway';
 import type { AgentRegistry } from './agents';
 import { IMAGE_ID_PROPERTY, sameBytes } from './byte-identity';
@@ -32,6 +32,7 @@ import {
   settledTarget,
 } from './planner';
 import type { MethodArgs } from './rpc-schemas';
+import { type IncrementalBase, planIncremental } from './incremental-plan';
 
 /** One target of a sync: what it holds, the tagged copy it takes (adopt), and its plan. */
 export interface SyncStep {
@@ -52,6 +53,29 @@ export interface SyncDeps {
 }
 
 /**
+ * The base a sync names (incremental_from), as the user sees it: its active copies by cloud. An image is
+ * no base of itself.
+ */
+export async function incrementalBase(
+  db: DataSource,
+  image: ImageRow,
+  base: ImageRow | undefined,
+): Promise<IncrementalBase | undefined> {
+  if (!base) return undefined;
+  if (base.id === image.id) {
+    throw new GimmingError(
+      'gimming.image.bad_base',
+      400,
+      'An image is no base of an incremental copy of itself.',
+    );
+  }
+  const locations = await db.getRepository(LocationRow).findBy({ imageId: base.id, status: 'active' });
+  const copies = new Map<string, string>();
+  for (const l of locations) if (l.remoteId) copies.set(l.cloudId, l.remoteId);
+  return { id: base.id, size: base.size, copies };
+}
+
+/**
  * What a sync does per target (planner.ts): nothing (it holds a copy or is getting one), take the copy
  * tagged with the image's ID and the same bytes it holds, or a copy by the plan, or refused.
  */
@@ -61,6 +85,7 @@ export async function syncSteps(
   image: ImageRow,
   args: MethodArgs<'sync_image'>,
   dryRun = false,
+  base?: IncrementalBase,
 ): Promise<{ plan: Plan; steps: SyncStep[]; sourceClouds: CloudRow[] }> {
   const targets: CloudRow[] = [];
   for (const ref of args.targets) {
@@ -110,7 +135,19 @@ export async function syncSteps(
         continue;
       }
     }
-    steps.push({ target, existing, plan: planTarget(planCloud(target), sources, pc) });
+    let plan = planTarget(planCloud(target), sources, pc);
+    if (base) {
+      const from = sourceClouds.find((c) => c.id === plan.source_cloud_id);
+      plan = planIncremental(
+        plan,
+        planCloud(target),
+        from ? planCloud(from) : null,
+        base,
+        pc.byZone,
+        image.size,
+      );
+    }
+    steps.push({ target, existing, plan });
   }
   return { plan: { targets: steps.map((s) => s.plan) }, steps, sourceClouds };
 }

@@ -30,6 +30,7 @@ import type { ByteSource, CopyOptions, CopyResult } from './copy-types';
 import { deleteQuietly, finalId, keepProof, progressEvent, verifyCopy } from './copy-check';
 import { runConvertedCopy } from './converted-copy';
 import { shareOf, stagingOpener } from './read';
+import { openDeltaSource } from './delta';
 import type { SharedReads } from './shared-read';
 import type { StagingStore } from '../staging/store';
 import { throttled } from './token-bucket';
@@ -225,6 +226,14 @@ export async function runCopy(
     return runNativeCopy(call, session, spec);
   }
   const convertFrom = await conversionNeeded(req, session, spec, opts);
+  if (convertFrom && req.incremental_from?.image_id) {
+    // The base holds the target's bytes, the blocks compared are the source's: they do not line up.
+    throw new GimmingError(
+      'gimming.copy.cannot_delta',
+      409,
+      `An incremental copy is not converted (${convertFrom} to ${spec.disk_format}); make a full copy.`,
+    );
+  }
   if (convertFrom) {
     return runConvertedCopy(
       call,
@@ -237,9 +246,11 @@ export async function runCopy(
       opts,
     );
   }
+  // An incremental copy hashes its base first (delta.ts), then pulls only the blocks that differ.
+  const incremental = req.incremental_from?.image_id;
   // Start pulling while the image is created: meanwhile the stream waits in its read-ahead and the
   // flow-control window (see openSourceStream).
-  const source = openSource(ctx, req, opts);
+  const source = incremental ? await openDeltaSource(ctx, call, session, opts) : openSource(ctx, req, opts);
   // A cancel may come at any time, also before the upload listens for one.
   let cancelled = false;
   const onEarlyCancel = () => {

@@ -67,6 +67,8 @@ export const Cloud = T.Object({
         size_limits: T.Optional(
           T.Object({ image_bytes: T.Integer(), image_bytes_from: T.String(), scratch_bytes: T.Integer() }),
         ),
+        /** Whether the agents make incremental copies (only the blocks that differ cross); absent: false. */
+        incremental: T.Optional(T.Boolean()),
       }),
     ),
   ),
@@ -176,9 +178,26 @@ export const Image = T.Object({
 
 /** Asynchronous work on an image's copy: its progress and outcome. */
 const CopyPath = T.Union(
-  ['native', 'agent', 'agent+convert', 'present', 'tagged', 'skipped'].map((p) => T.Literal(p)),
+  ['native', 'agent', 'agent+convert', 'incremental', 'present', 'tagged', 'skipped'].map((p) =>
+    T.Literal(p),
+  ),
 );
 const Conversion = Nullable(T.Object({ from: T.String(), to: T.String() }));
+/**
+ * A sync with incremental_from: the base, its copy in the target, the block size, the bytes expected to
+ * cross between the agents (at least / at most: which blocks differ is known only as the copy runs), or
+ * why the copy is made in full (`fallback`).
+ */
+const IncrementalPlan = T.Optional(
+  T.Object({
+    from: T.String(),
+    base_remote_id: Nullable(T.String()),
+    block_bytes: Nullable(T.Integer()),
+    wire_bytes_min: Nullable(T.Integer()),
+    wire_bytes_max: Nullable(T.Integer()),
+    fallback: Nullable(T.String()),
+  }),
+);
 
 /** The plan a copy task follows (the conductor's planner): where it reads from, how, the bytes moved. */
 export const CopyPlan = T.Object({
@@ -189,6 +208,7 @@ export const CopyPlan = T.Object({
   bytes: Nullable(T.Integer()),
   /** The image of the same name deleted once this copy is active (on_conflict replace). */
   replaces: T.Optional(T.String()),
+  incremental: IncrementalPlan,
 });
 
 export const Task = T.Object({
@@ -303,6 +323,7 @@ export const TargetPlan = T.Object({
       renamed_to: T.Optional(T.String()),
     }),
   ),
+  incremental: IncrementalPlan,
 });
 
 /** ?dry_run=true of a sync, an upload or an adoption: the plan, with nothing changed. */

@@ -153,9 +153,17 @@ export function reservedProperty(name: string): boolean {
   return RESERVED.has(name) || /^(os_hash_|gimming_)/.test(name);
 }
 
+/** An earlier version of the image: targets holding a copy of it get only the blocks that differ (1.5). */
+const IncrementalFrom = T.Optional(
+  T.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }),
+);
+
 export const SyncImage = T.Object(
-  // 1.4: max_bandwidth, the cap of the copies
-  { targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }), max_bandwidth: T.Optional(MaxBandwidth) },
+  {
+    targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
+    max_bandwidth: T.Optional(MaxBandwidth), // 1.4: the cap of the copies
+    incremental_from: IncrementalFrom,
+  },
   { additionalProperties: false },
 );
 
@@ -169,6 +177,7 @@ export const SyncImageWithConflicts = T.Object(
       T.Union([ConflictPolicy, T.Record(T.String({ minLength: 1, maxLength: 255 }), ConflictPolicy)]),
     ),
     max_bandwidth: T.Optional(MaxBandwidth), // 1.4
+    incremental_from: IncrementalFrom,
   },
   { additionalProperties: false },
 );

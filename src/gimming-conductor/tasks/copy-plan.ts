@@ -43,9 +43,12 @@ export async function followPlan(
     { byZone, zonesUp, size },
   );
   if (plan.refused) throw new GimmingError(plan.refused.code, 409, plan.refused.message);
-  // What the request decided beyond the path is kept: the image of the same name it replaces.
+  // What the request decided beyond the path is kept: the image of the same name it replaces, the base.
   const replaces = task.plan ? (JSON.parse(task.plan) as CopyPlan).replaces : undefined;
-  const planned: CopyPlan = { ...(copyPlanOf(plan) as CopyPlan), ...(replaces ? { replaces } : {}) };
+  const planned = withIncremental(
+    { ...(copyPlanOf(plan) as CopyPlan), ...(replaces ? { replaces } : {}) },
+    task.plan,
+  );
   const recorded = JSON.stringify(planned);
   if (recorded !== task.plan) {
     await db.getRepository(TaskRow).update({ id: task.id }, { plan: recorded });
@@ -54,6 +57,36 @@ export async function followPlan(
   return plan.conversion
     ? { disk_format: plan.conversion.to, convert_from: plan.conversion.from, planned }
     : { disk_format: source.spec.disk_format, convert_from: '', planned };
+}
+
+/**
+ * The incremental part of the plan the request recorded (incremental-plan.ts), kept over the plan made
+ * again: an incremental copy stays one while its path as planned again is still a plain stream (the
+ * task checks that the base's copy is still there before it starts, CopyTask.incrementalBase).
+ */
+function withIncremental(planned: CopyPlan, recorded: string | null): CopyPlan {
+  if (!recorded) return planned;
+  let was: CopyPlan;
+  try {
+    was = JSON.parse(recorded) as CopyPlan;
+  } catch {
+    return planned;
+  }
+  if (!was.incremental) return planned;
+  if (was.path === 'incremental' && planned.path === 'agent') {
+    return { ...planned, path: 'incremental', incremental: was.incremental };
+  }
+  if (was.path === 'incremental') {
+    return {
+      ...planned,
+      incremental: {
+        ...was.incremental,
+        base_remote_id: null,
+        fallback: `the copy is now planned ${planned.path}, which is made in full`,
+      },
+    };
+  }
+  return { ...planned, incremental: was.incremental };
 }
 
 /**
@@ -75,7 +108,7 @@ export function whatRan(
       : null;
   return {
     ...planned,
-    path: conversion ? 'agent+convert' : 'agent',
+    path: conversion ? 'agent+convert' : planned.path === 'incremental' ? 'incremental' : 'agent',
     conversion,
     bytes: planned.path === 'native' || planned.bytes === null ? sourceBytes : planned.bytes,
   };

@@ -32,6 +32,7 @@ import type { ConversionRecord } from '../../common/converted-copy';
 import type { FormatPlan } from '../capabilities';
 import type { CopyPlan } from '../planner';
 import { followPlan, recordWhatRan } from './copy-plan';
+import { incrementalBase } from './incremental-base';
 import { readShareKey, readShareOf } from './read-share';
 import { copyBandwidthCap } from './copy-bandwidth';
 
@@ -260,6 +261,7 @@ export class CopyTask implements RunnableTask {
     const properties = { ...source.spec.properties, [IMAGE_ID_PROPERTY]: image.id };
     const share = await readShareOf(db, task);
     const cap = copyBandwidthCap(task, target, source.cloud);
+    const base = await incrementalBase(db, task, target, formats);
     // Cancelled while the copy was being prepared: never start it.
     if (this.stopReason) throw this.stopReason;
     this.running = this.deps.gateway.copyImage(
@@ -293,10 +295,10 @@ export class CopyTask implements RunnableTask {
           : { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
         learn_identity: learning,
         ...(share ? { read_share: share } : {}),
-        // The plan chose the agents (a zone does not allow the cloud's own copy): the target agent
-        // streams the bytes even where its cloud could pull them itself.
+        // The plan chose the agents: the target agent streams even where its cloud could pull the bytes.
         stream_through_agents: formats.planned.path !== 'native',
         ...(cap > 0 ? { max_bandwidth: cap } : {}),
+        ...(base ? { incremental_from: { image_id: base } } : {}),
       },
       (event) => {
         if (event.created) {

@@ -46,6 +46,10 @@ import type {
   DeleteStagingRequest__Output as _gimming_agent_v2_DeleteStagingRequest__Output,
 } from './gimming/agent/v2/DeleteStagingRequest';
 import type {
+  DeltaBlock as _gimming_agent_v2_DeltaBlock,
+  DeltaBlock__Output as _gimming_agent_v2_DeltaBlock__Output,
+} from './gimming/agent/v2/DeltaBlock';
+import type {
   DescribeImageRequest as _gimming_agent_v2_DescribeImageRequest,
   DescribeImageRequest__Output as _gimming_agent_v2_DescribeImageRequest__Output,
 } from './gimming/agent/v2/DescribeImageRequest';
@@ -90,6 +94,10 @@ import type {
   ImportRequest__Output as _gimming_agent_v2_ImportRequest__Output,
 } from './gimming/agent/v2/ImportRequest';
 import type {
+  IncrementalBase as _gimming_agent_v2_IncrementalBase,
+  IncrementalBase__Output as _gimming_agent_v2_IncrementalBase__Output,
+} from './gimming/agent/v2/IncrementalBase';
+import type {
   ListImagesRequest as _gimming_agent_v2_ListImagesRequest,
   ListImagesRequest__Output as _gimming_agent_v2_ListImagesRequest__Output,
 } from './gimming/agent/v2/ListImagesRequest';
@@ -117,6 +125,10 @@ import type {
   Proof as _gimming_agent_v2_Proof,
   Proof__Output as _gimming_agent_v2_Proof__Output,
 } from './gimming/agent/v2/Proof';
+import type {
+  ReadDeltaRequest as _gimming_agent_v2_ReadDeltaRequest,
+  ReadDeltaRequest__Output as _gimming_agent_v2_ReadDeltaRequest__Output,
+} from './gimming/agent/v2/ReadDeltaRequest';
 import type {
   ReadImageRequest as _gimming_agent_v2_ReadImageRequest,
   ReadImageRequest__Output as _gimming_agent_v2_ReadImageRequest__Output,
@@ -185,6 +197,7 @@ export interface ProtoGrpcType {
           _gimming_agent_v2_DeleteStagingRequest,
           _gimming_agent_v2_DeleteStagingRequest__Output
         >;
+        DeltaBlock: MessageTypeDefinition<_gimming_agent_v2_DeltaBlock, _gimming_agent_v2_DeltaBlock__Output>;
         DescribeImageRequest: MessageTypeDefinition<
           _gimming_agent_v2_DescribeImageRequest,
           _gimming_agent_v2_DescribeImageRequest__Output
@@ -211,6 +224,10 @@ export interface ProtoGrpcType {
           _gimming_agent_v2_ImportRequest,
           _gimming_agent_v2_ImportRequest__Output
         >;
+        IncrementalBase: MessageTypeDefinition<
+          _gimming_agent_v2_IncrementalBase,
+          _gimming_agent_v2_IncrementalBase__Output
+        >;
         ListImagesRequest: MessageTypeDefinition<
           _gimming_agent_v2_ListImagesRequest,
           _gimming_agent_v2_ListImagesRequest__Output
@@ -233,6 +250,10 @@ export interface ProtoGrpcType {
         >;
         Progress: MessageTypeDefinition<_gimming_agent_v2_Progress, _gimming_agent_v2_Progress__Output>;
         Proof: MessageTypeDefinition<_gimming_agent_v2_Proof, _gimming_agent_v2_Proof__Output>;
+        ReadDeltaRequest: MessageTypeDefinition<
+          _gimming_agent_v2_ReadDeltaRequest,
+          _gimming_agent_v2_ReadDeltaRequest__Output
+        >;
         ReadImageRequest: MessageTypeDefinition<
           _gimming_agent_v2_ReadImageRequest,
           _gimming_agent_v2_ReadImageRequest__Output

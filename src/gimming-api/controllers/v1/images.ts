@@ -189,15 +189,23 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     // 1.3: on_conflict, refuse by default (a target holding another image of the name is refused).
     const conflicts = atLeast(ctx, '1.3');
     check(conflicts ? SyncImageWithConflicts : SyncImage, body, 'body');
-    const { on_conflict, ...rest } = body as {
+    const { on_conflict, incremental_from, ...rest } = body as {
       targets: string[];
       on_conflict?: OnConflict;
       max_bandwidth?: number | string;
+      incremental_from?: string;
     };
+    if (incremental_from !== undefined && !atLeast(ctx, '1.5')) {
+      throw badRequest(
+        'gimming.request.invalid',
+        'incremental_from needs API microversion 1.5 (OpenStack-API-Version: image-manager 1.5).',
+      );
+    }
     const args = {
       image_id: id,
       ...withMaxBandwidth(ctx, rest),
       ...(conflicts ? { on_conflict: on_conflict ?? 'refuse' } : {}),
+      ...(incremental_from ? { incremental_from: incremental_from.toLowerCase() } : {}),
     };
     if (booleanQuery(ctx, 'dry_run')) {
       // The plan of each target (the conductor's planner), with nothing changed.

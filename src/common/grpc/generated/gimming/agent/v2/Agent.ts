@@ -27,6 +27,10 @@ import type {
   DeleteStagingRequest__Output as _gimming_agent_v2_DeleteStagingRequest__Output,
 } from '../../../gimming/agent/v2/DeleteStagingRequest';
 import type {
+  DeltaBlock as _gimming_agent_v2_DeltaBlock,
+  DeltaBlock__Output as _gimming_agent_v2_DeltaBlock__Output,
+} from '../../../gimming/agent/v2/DeltaBlock';
+import type {
   DescribeImageRequest as _gimming_agent_v2_DescribeImageRequest,
   DescribeImageRequest__Output as _gimming_agent_v2_DescribeImageRequest__Output,
 } from '../../../gimming/agent/v2/DescribeImageRequest';
@@ -74,6 +78,10 @@ import type {
   MemberRequest as _gimming_agent_v2_MemberRequest,
   MemberRequest__Output as _gimming_agent_v2_MemberRequest__Output,
 } from '../../../gimming/agent/v2/MemberRequest';
+import type {
+  ReadDeltaRequest as _gimming_agent_v2_ReadDeltaRequest,
+  ReadDeltaRequest__Output as _gimming_agent_v2_ReadDeltaRequest__Output,
+} from '../../../gimming/agent/v2/ReadDeltaRequest';
 import type {
   ReadImageRequest as _gimming_agent_v2_ReadImageRequest,
   ReadImageRequest__Output as _gimming_agent_v2_ReadImageRequest__Output,
@@ -436,6 +444,25 @@ export interface AgentClient extends grpc.Client {
     options?: grpc.CallOptions,
   ): grpc.ClientReadableStream<_gimming_agent_v2_ImageChunk__Output>;
 
+  ReadImageDelta(
+    argument: _gimming_agent_v2_ReadDeltaRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v2_DeltaBlock__Output>;
+  ReadImageDelta(
+    argument: _gimming_agent_v2_ReadDeltaRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v2_DeltaBlock__Output>;
+  readImageDelta(
+    argument: _gimming_agent_v2_ReadDeltaRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v2_DeltaBlock__Output>;
+  readImageDelta(
+    argument: _gimming_agent_v2_ReadDeltaRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gimming_agent_v2_DeltaBlock__Output>;
+
   RemoveMember(
     argument: _gimming_agent_v2_MemberRequest,
     metadata: grpc.Metadata,
@@ -638,6 +665,11 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
     _gimming_agent_v2_ImageChunk
   >;
 
+  ReadImageDelta: grpc.handleServerStreamingCall<
+    _gimming_agent_v2_ReadDeltaRequest__Output,
+    _gimming_agent_v2_DeltaBlock
+  >;
+
   RemoveMember: grpc.handleUnaryCall<
     _gimming_agent_v2_MemberRequest__Output,
     _gimming_agent_v2_DeleteImageResponse
@@ -716,6 +748,12 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v2_ImageChunk,
     _gimming_agent_v2_ReadImageRequest__Output,
     _gimming_agent_v2_ImageChunk__Output
+  >;
+  ReadImageDelta: MethodDefinition<
+    _gimming_agent_v2_ReadDeltaRequest,
+    _gimming_agent_v2_DeltaBlock,
+    _gimming_agent_v2_ReadDeltaRequest__Output,
+    _gimming_agent_v2_DeltaBlock__Output
   >;
   RemoveMember: MethodDefinition<
     _gimming_agent_v2_MemberRequest,

@@ -16,6 +16,10 @@ import type {
   ReadShare as _gimming_agent_v2_ReadShare,
   ReadShare__Output as _gimming_agent_v2_ReadShare__Output,
 } from '../../../gimming/agent/v2/ReadShare';
+import type {
+  IncrementalBase as _gimming_agent_v2_IncrementalBase,
+  IncrementalBase__Output as _gimming_agent_v2_IncrementalBase__Output,
+} from '../../../gimming/agent/v2/IncrementalBase';
 import type { Long } from '@grpc/proto-loader';
 
 export interface CopyImageRequest {
@@ -30,6 +34,7 @@ export interface CopyImageRequest {
   convert_from?: string;
   learn_identity?: boolean;
   read_share?: _gimming_agent_v2_ReadShare | null;
+  incremental_from?: _gimming_agent_v2_IncrementalBase | null;
   stream_through_agents?: boolean;
   max_bandwidth?: number | string | Long;
 }
@@ -46,6 +51,7 @@ export interface CopyImageRequest__Output {
   convert_from: string;
   learn_identity: boolean;
   read_share: _gimming_agent_v2_ReadShare__Output | null;
+  incremental_from: _gimming_agent_v2_IncrementalBase__Output | null;
   stream_through_agents: boolean;
   max_bandwidth: number;
 }
