@@ -35,7 +35,11 @@ describe('Glance -> Glance by glance-download, against the agent path', function
   const stack = useStack({
     zones: ['zone-a', 'zone-b', 'zone-c'],
     registerClouds: false,
-    agentEnv: { 'zone-c': { OS_GLANCE__NATIVE_IMPORT: 'never' } },
+    agentEnv: {
+      'zone-a': { OS_GLANCE__NATIVE_IMPORT: 'auto' },
+      'zone-b': { OS_GLANCE__NATIVE_IMPORT: 'auto' },
+      'zone-c': { OS_GLANCE__NATIVE_IMPORT: 'never' },
+    },
   });
   let glanceA: Glance;
   let glanceB: Glance;

@@ -231,6 +231,9 @@ ${this.opts.extraConfig ?? ''}
       OS_AGENT__STAGING_DIR: this.stagingDir(zone),
       OS_AGENT__ZONE: zone,
       OS_AGENT__BIND_PORT: String(this.opts.agentPorts[zone]),
+      // The test bed's Glances advertise glance-download: the tests see the agents' byte path (progress,
+      // shared reads, killed agents) unless they ask for Glance's own copy (glance-download.test).
+      OS_GLANCE__NATIVE_IMPORT: 'never',
       ...this.opts.agentEnv?.[zone],
       ...extra,
     };

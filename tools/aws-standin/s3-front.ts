@@ -280,6 +280,9 @@ async function forward(
   try {
     await pipeline(req, check, upstream);
   } catch (e) {
+    // The client went away (or its body was refused): the upstream's own error that destroying it
+    // raises is no news, and left unhandled it would end the stand-in.
+    answered.catch(() => undefined);
     upstream.destroy();
     throw e;
   }
