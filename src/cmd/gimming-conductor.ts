@@ -70,14 +70,15 @@ async function main(): Promise<void> {
   });
   const notify = new ConductorNotifier(notifier);
   const serviceUser = new ServiceUser(config.keystone_authtoken);
-  const { manager, engine, scheduler, refresher, presence, conductors, metrics } = assembleConductor({
-    config,
-    db,
-    messaging,
-    notify,
-    serviceUser,
-    signer: agentAuth.signer,
-  });
+  const { manager, engine, scheduler, refresher, lifecycle, presence, conductors, metrics } =
+    assembleConductor({
+      config,
+      db,
+      messaging,
+      notify,
+      serviceUser,
+      signer: agentAuth.signer,
+    });
   const stopMetrics = await startMetrics(config, 'conductor', metrics.registry);
   const rpcAuth = new ConductorAuthenticator(
     new KeystoneValidator(config.keystone_authtoken),
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
   });
   await server.start();
   refresher.start();
+  lifecycle.start();
   await scheduler.releaseOwn();
   scheduler.start();
   await presence.report();
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
     presence.stop();
     await server.stop();
     await refresher.stop();
+    await lifecycle.stop();
     await scheduler.stop();
     await engine.stop(20000);
     await conductors.close();

@@ -30,6 +30,7 @@ export function toRemoteImage(image: CloudImage): RemoteImage {
     protected: image.protected,
     created_at: image.created_at,
     updated_at: image.updated_at,
+    lifecycle: image.lifecycle ?? 'active',
   };
 }
 
@@ -79,6 +80,7 @@ export function driverInfo(
       records_proof: c.recordsProof ?? false,
       size_limits: limits ?? { image_bytes: 0, image_bytes_from: '', scratch_bytes: 0 },
       shared_reads: sharedReads && c.canExport,
+      lifecycle_states: [...(c.lifecycleStates ?? [])],
     },
   };
 }

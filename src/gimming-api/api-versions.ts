@@ -18,6 +18,13 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
     change:
       'Browsing a cloud (GET /v1/clouds/{cloud}/images) pages: `marker` (a cloud image ID) and a `next` link.',
   },
+  {
+    minor: 2,
+    change:
+      'Image families (/v1/families): versions, channels (promote, rollback, history), resolving a channel ' +
+      "to each cloud's image ID, and a version's lifecycle (deprecate, obsolete, revoke, restore; now or at " +
+      'a time).',
+  },
 ];
 
 export const MIN_API_VERSION = `${API_MAJOR}.${API_VERSION_HISTORY[0]!.minor}`;

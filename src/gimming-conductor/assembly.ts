@@ -20,7 +20,11 @@ import { dbTimeIn } from './db/clock';
 import { TaskRow } from './db/entities';
 import { DriftCheck } from './drift';
 import { ImageDeletion } from './image-deletion';
+import { ChannelService } from './channels';
+import { FamilyService } from './families';
+import { IdMapPublisher } from './id-map';
 import { ImageQueries } from './image-queries';
+import { LifecycleScheduler, LifecycleService } from './lifecycle';
 import { LocationService } from './locations';
 import { ConductorManager } from './manager';
 import { ConductorMetrics, taskCounts } from './metrics';
@@ -51,6 +55,8 @@ export interface ConductorParts {
   engine: TaskEngine;
   scheduler: TaskScheduler;
   refresher: PeriodicRefresh;
+  /** The periodic lifecycle task: scheduled changes of family versions, copies not yet reached. */
+  lifecycle: LifecycleScheduler;
   presence: ConductorPresence;
   /** The RPC client to the other conductors (cancels go to the conductor running the task). */
   conductors: ConductorAPI;
@@ -155,6 +161,11 @@ export function assembleConductor(input: {
     trusts,
     afterCopy: (ctx, imageId, cloud, remoteId) => sharing.applyToNewCopy(ctx, imageId, cloud, remoteId),
   });
+  const publisher = new IdMapPublisher(db, config.families.publish_dir, config.families.publish_all_projects);
+  const published = () => publisher.publish();
+  const families = new FamilyService(db, notify, published);
+  const channels = new ChannelService(db, families, notify, published);
+  const lifecycle = new LifecycleService(db, families, agents, gateway, notify, published);
   const presence = new ConductorPresence(
     db,
     host,
@@ -177,6 +188,9 @@ export function assembleConductor(input: {
     uploads,
     sharing,
     targets,
+    families,
+    channels,
+    lifecycle,
     db,
     host,
   });
@@ -186,5 +200,16 @@ export function assembleConductor(input: {
   });
   const refresher = new PeriodicRefresh(db, drift, serviceUser, c.refresh_interval, c.refresh_batch_size);
   const scheduler = new TaskScheduler(db, engine, trusts, host, c.task_lease_time, c.task_scan_interval);
-  return { manager, agents, engine, scheduler, refresher, presence, conductors, metrics };
+  const lifecycleTask = new LifecycleScheduler(lifecycle, serviceUser, config.families.lifecycle_interval);
+  return {
+    manager,
+    agents,
+    engine,
+    scheduler,
+    refresher,
+    lifecycle: lifecycleTask,
+    presence,
+    conductors,
+    metrics,
+  };
 }

@@ -13,7 +13,10 @@ import type { DataSource } from 'typeorm';
 import type { ImageAdoption } from './adoption';
 import type { DriftCheck } from './drift';
 import type { ImageDeletion } from './image-deletion';
+import type { ChannelService } from './channels';
+import type { FamilyService } from './families';
 import type { ImageQueries } from './image-queries';
+import type { LifecycleService } from './lifecycle';
 import { matrix } from './matrix';
 import type { LocationService } from './locations';
 import { ReservedProperties } from './reserved-properties';
@@ -45,6 +48,9 @@ export class ConductorManager implements RpcEndpoint {
     uploads: UploadService;
     sharing: SharingService;
     targets: TargetService;
+    families: FamilyService;
+    channels: ChannelService;
+    lifecycle: LifecycleService;
     db: DataSource;
     /** This conductor's record in `conductors`, and the others' (service_versions). */
     presence: ConductorPresence;
@@ -66,6 +72,9 @@ export class ConductorManager implements RpcEndpoint {
       uploads,
       sharing,
       targets,
+      families,
+      channels,
+      lifecycle,
       db,
       host,
       presence,
@@ -111,6 +120,17 @@ export class ConductorManager implements RpcEndpoint {
       ping: async () => ({ host, rpc_version: RPC_API_VERSION, version: VERSION }),
       // 1.13: for the senders' version caps ([upgrade_levels] conductor = auto)
       service_versions: () => presence.versions(),
+      // 1.15: image families (families.ts, lifecycle.ts)
+      create_family: (ctx, args) => families.create(ctx, args),
+      list_families: (ctx, args) => families.list(ctx, args),
+      get_family: (ctx, args) => families.get(ctx, args.family),
+      delete_family: (ctx, args) => families.delete(ctx, args.family),
+      add_family_version: (ctx, args) => families.addVersion(ctx, args),
+      promote_channel: (ctx, args) => channels.promote(ctx, args),
+      rollback_channel: (ctx, args) => channels.rollback(ctx, args),
+      channel_history: (ctx, args) => channels.history(ctx, args),
+      resolve_channel: (ctx, args) => channels.resolve(ctx, args),
+      set_version_lifecycle: (ctx, args) => lifecycle.set(ctx, args),
     };
   }
 

@@ -5,7 +5,11 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
+import { FAMILY_METHODS } from './family-schemas';
 import type { CopyPlan, Plan } from './planner';
+
+// The family views (1.15) are part of this contract too.
+export type * from './family-schemas';
 
 export type { CopyPlan, Plan, TargetPlan } from './planner';
 
@@ -15,7 +19,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.14';
+export const RPC_API_VERSION = '1.15';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -217,6 +221,8 @@ export const METHODS = {
   }),
   // 1.13: the RPC versions of the live conductors (recorded in `conductors`), for the senders' caps
   service_versions: T.Object({}),
+  // 1.15: image families, their versions, channels and lifecycle (family-schemas.ts, issue 19)
+  ...FAMILY_METHODS,
 } as const;
 
 export type MethodName = keyof typeof METHODS;

@@ -15,9 +15,10 @@ export const API_SERVICE_TYPE = 'image-manager';
  * that an old client with a new server (and the reverse) negotiate what both know.
  *   1.0: the API before microversions.
  *   1.1: browsing a cloud pages with `marker` and `next` (CloudsApi.images follows them).
+ *   1.2: image families, channels and lifecycle (FamiliesApi).
  */
 export const CLIENT_MIN_API_VERSION = '1.0';
-export const CLIENT_MAX_API_VERSION = '1.1';
+export const CLIENT_MAX_API_VERSION = '1.2';
 
 /** The range a server announces; null for a server before microversions (no `min_version`). */
 export interface ServerVersions {

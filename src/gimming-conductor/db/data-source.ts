@@ -21,6 +21,7 @@ import { ImagesKeepIdentities1764766800000 } from './migrations/0010-images-keep
 import { CloudOptions1764853200000 } from './migrations/0011-cloud-options';
 import { TaskStage1764940000000 } from './migrations/0012-task-stage';
 import { TaskPlan1765100000000 } from './migrations/0014-task-plan';
+import { Families1765200000000 } from './migrations/0015-families';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   CloudOptions1764853200000,
   TaskStage1764940000000,
   TaskPlan1765100000000,
+  Families1765200000000,
 ];
 
 export interface DbTarget {

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { registerCloudCommands } from './cloud-commands';
+import { registerFamilyCommands } from './family-commands';
 import { makeRun } from './command-kit';
 import type { Shell } from './context';
 import { registerImageCommands } from './image-commands';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   registerImageMemberCommands(image, shell, run);
   registerTaskCommands(program, shell, run);
   registerMatrixCommand(program, shell, run);
+  registerFamilyCommands(program, shell, run);
 }

@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.14', fingerprint: '87e5914c4328e498' },
+  conductor: { version: '1.15', fingerprint: '10f7a4b58c4f6df6' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: 'ebb65dfd9ae8d925' },
+  agentProto: { fingerprint: '22bb8389f4451b4b' },
 };
 
 describe('contract fingerprints', () => {

@@ -113,4 +113,8 @@ export type DecidedViews = [
   Assert<Decided<Rpc.MemberView, Rest.MemberView>>,
   Assert<Decided<Rpc.TargetsView, Rest.TargetsView>>,
   Assert<Decided<Rpc.PlanView, Rest.PlanView>>,
+  Assert<Decided<Rpc.FamilyView, Rest.FamilyView>>,
+  Assert<Decided<Rpc.ChannelHistoryEntry, Rest.ChannelHistoryEntryView>>,
+  Assert<Decided<Rpc.ResolvedChannelView, Rest.ResolvedChannelView>>,
+  Assert<Decided<Rpc.LifecycleChangeView, Rest.LifecycleChangeView>>,
 ];
