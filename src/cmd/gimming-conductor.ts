@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const webhookOutbox = new WebhookOutbox(db, `gimming-conductor.${host}`);
   const notify = new ConductorNotifier(notifier, webhookOutbox);
   const serviceUser = new ServiceUser(config.keystone_authtoken);
-  const { manager, engine, scheduler, refresher, presence, conductors, metrics, webhookDelivery } =
+  const { manager, engine, scheduler, refresher, lifecycle, presence, conductors, metrics, webhookDelivery } =
     assembleConductor({
       config,
       db,
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   });
   await server.start();
   refresher.start();
+  lifecycle.start();
   await scheduler.releaseOwn();
   scheduler.start();
   webhookDelivery.start();
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     presence.stop();
     await server.stop();
     await refresher.stop();
+    await lifecycle.stop();
     await scheduler.stop();
     await engine.stop(20000);
     await webhookOutbox.drain();

@@ -30,6 +30,7 @@ export function toRemoteImage(image: CloudImage): RemoteImage {
     protected: image.protected,
     created_at: image.created_at,
     updated_at: image.updated_at,
+    lifecycle: image.lifecycle ?? 'active',
   };
 }
 
@@ -83,6 +84,7 @@ export function driverInfo(
       shared_reads: sharedReads && c.canExport,
       // Reading the base out of its own cloud and writing the rebuilt image into it (delta.ts).
       incremental: c.canExport && c.canImport,
+      lifecycle_states: [...(c.lifecycleStates ?? [])],
     },
   };
 }

@@ -11,13 +11,13 @@ import { CloudSessions } from './cloud-sessions';
 import type * as grpc from '@grpc/grpc-js';
 import type { GimmingConfig } from '../common/config/schema';
 import { type RequestContext, runWithContext } from '../common/context';
-import { GimmingError, describeError } from '../common/errors';
+import { GimmingError, badRequest, describeError } from '../common/errors';
 import { contextFromMetadata } from '../common/grpc/context-metadata';
 import { toServiceError } from '../common/grpc/errors';
 import type { AgentHandlers } from '../common/grpc/generated/gimming/agent/v2/Agent';
 import { getLogger } from '../common/log';
 import { VERSION } from '../common/version';
-import type { CloudDriver } from './drivers/driver';
+import type { CloudDriver, LifecycleState } from './drivers/driver';
 import { type DriverRegistry, loadDrivers } from './drivers/registry';
 import { type DriverDescription, driverInfo, toImageMember, toRemoteImage } from './remote-image';
 import { type CopyOptions, runCopy } from './transfer/copy';
@@ -214,6 +214,21 @@ export function agentHandlers(
       return toRemoteImage(
         await session.update(req.image_id, { name: req.name, visibility: req.visibility }),
       );
+    }),
+    SetLifecycle: unaryHandler('SetLifecycle', async (ctx, req) => {
+      const { driver, session } = await drivers.open(ctx, req.cloud);
+      const state = req.state as LifecycleState;
+      if (!session.setLifecycle || !(driver.capabilities.lifecycleStates ?? []).length) {
+        throw new GimmingError(
+          'gimming.cloud.lifecycle_unsupported',
+          409,
+          `Clouds of type ${driver.name} have no lifecycle states this agent can set.`,
+        );
+      }
+      if (!['active', 'deprecated', 'obsolete', 'revoked'].includes(state)) {
+        throw badRequest('gimming.lifecycle.bad_state', `${req.state} is not a lifecycle state.`);
+      }
+      return toRemoteImage(await session.setLifecycle(req.image_id, state, req.replacement_id || undefined));
     }),
     AddMember: unaryHandler('AddMember', async (ctx, req) => {
       const { driver, session } = await drivers.open(ctx, req.cloud);

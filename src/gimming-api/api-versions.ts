@@ -19,6 +19,13 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
       'Browsing a cloud (GET /v1/clouds/{cloud}/images) pages: `marker` (a cloud image ID) and a `next` link.',
   },
   {
+    minor: 2,
+    change:
+      'Image families (/v1/families): versions, channels (promote, rollback, history), resolving a channel ' +
+      "to each cloud's image ID, and a version's lifecycle (deprecate, obsolete, revoke, restore; now or at " +
+      'a time).',
+  },
+  {
     minor: 3,
     change:
       'POST /v1/images/{id}/sync takes `on_conflict` (refuse, skip, rename, replace; one for all targets or ' +

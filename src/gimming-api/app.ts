@@ -13,6 +13,7 @@ import type { ConductorAPI } from '../gimming-conductor/rpcapi';
 import { GimmingError } from '../common/errors';
 import { cloudRoutes } from './controllers/v1/clouds';
 import { imageRoutes } from './controllers/v1/images';
+import { familyRoutes } from './controllers/v1/families';
 import { taskRoutes } from './controllers/v1/tasks';
 import { webhookRoutes } from './controllers/v1/webhooks';
 import { rootRoutes } from './controllers/root';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   imageRoutes(v1, controllerDeps);
   taskRoutes(v1, controllerDeps);
   webhookRoutes(v1, controllerDeps);
+  familyRoutes(v1, controllerDeps);
   // The router matches paths whatever their case (/V1/IMAGES is /v1/images): so must this.
   const protectedPaths = /^\/v1\/./i;
   const auth = authToken(deps.keystone);

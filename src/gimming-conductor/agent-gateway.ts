@@ -82,6 +82,15 @@ export interface AgentGateway {
   ): RunningImport;
   /** Deletes an image's staged data (nothing staged is no error). */
   deleteStaging(ctx: RequestContext, address: string, imageId: string): Promise<DeleteImageResponse__Output>;
+  /** Puts a copy in a lifecycle state in its cloud's own terms (SetLifecycle), or back to active. */
+  setLifecycle(
+    ctx: RequestContext,
+    address: string,
+    cloud: CloudRow,
+    imageId: string,
+    state: string,
+    replacementId?: string,
+  ): Promise<RemoteImage>;
 }
 
 /** The gateway over the agents' gRPC API (protos/gimming/agent/v2/agent.proto). */
@@ -97,6 +106,7 @@ export class GrpcAgentGateway implements AgentGateway {
   copyImage = agentapi.copyImage;
   importToStaging = agentapi.importToStaging;
   deleteStaging = agentapi.deleteStaging;
+  setLifecycle = agentapi.setLifecycle;
 }
 
 /** A cloud as the agent contract names it (in a CopyImageRequest). */

@@ -175,6 +175,28 @@ export function updateImage(
   );
 }
 
+export function setLifecycle(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  imageId: string,
+  state: string,
+  replacementId?: string,
+): Promise<RemoteImage__Output> {
+  const request = {
+    cloud: cloudRef(cloud),
+    image_id: imageId,
+    state,
+    replacement_id: replacementId ?? '',
+  };
+  return unary<RemoteImage__Output>(
+    address,
+    (md, opts, cb) => client(address).SetLifecycle(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  );
+}
+
 export function addMember(
   ctx: RequestContext,
   address: string,

@@ -20,7 +20,11 @@ import { dbTimeIn } from './db/clock';
 import { TaskRow } from './db/entities';
 import { DriftCheck } from './drift';
 import { ImageDeletion } from './image-deletion';
+import { ChannelService } from './channels';
+import { FamilyService } from './families';
+import { IdMapPublisher } from './id-map';
 import { ImageQueries } from './image-queries';
+import { LifecycleScheduler, LifecycleService } from './lifecycle';
 import { LocationService } from './locations';
 import { ConductorManager } from './manager';
 import { NameReplacement } from './name-replacement';
@@ -56,6 +60,8 @@ export interface ConductorParts {
   engine: TaskEngine;
   scheduler: TaskScheduler;
   refresher: PeriodicRefresh;
+  /** The periodic lifecycle task: scheduled changes of family versions, copies not yet reached. */
+  lifecycle: LifecycleScheduler;
   presence: ConductorPresence;
   /** The RPC client to the other conductors (cancels go to the conductor running the task). */
   conductors: ConductorAPI;
@@ -184,6 +190,11 @@ export function assembleConductor(input: {
     batchSize: w.batch_size,
     networks: webhookNetworks,
   });
+  const publisher = new IdMapPublisher(db, config.families.publish_dir, config.families.publish_all_projects);
+  const published = () => publisher.publish();
+  const families = new FamilyService(db, notify, published);
+  const channels = new ChannelService(db, families, notify, published);
+  const lifecycle = new LifecycleService(db, families, agents, gateway, notify, published);
   const presence = new ConductorPresence(
     db,
     host,
@@ -207,6 +218,9 @@ export function assembleConductor(input: {
     sharing,
     targets,
     webhooks,
+    families,
+    channels,
+    lifecycle,
     db,
     host,
   });
@@ -216,5 +230,17 @@ export function assembleConductor(input: {
   });
   const refresher = new PeriodicRefresh(db, drift, serviceUser, c.refresh_interval, c.refresh_batch_size);
   const scheduler = new TaskScheduler(db, engine, trusts, host, c.task_lease_time, c.task_scan_interval);
-  return { manager, agents, engine, scheduler, refresher, presence, conductors, metrics, webhookDelivery };
+  const lifecycleTask = new LifecycleScheduler(lifecycle, serviceUser, config.families.lifecycle_interval);
+  return {
+    manager,
+    agents,
+    engine,
+    scheduler,
+    refresher,
+    lifecycle: lifecycleTask,
+    presence,
+    conductors,
+    metrics,
+    webhookDelivery,
+  };
 }

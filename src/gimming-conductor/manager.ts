@@ -13,7 +13,10 @@ import type { DataSource } from 'typeorm';
 import type { ImageAdoption } from './adoption';
 import type { DriftCheck } from './drift';
 import type { ImageDeletion } from './image-deletion';
+import type { ChannelService } from './channels';
+import type { FamilyService } from './families';
 import type { ImageQueries } from './image-queries';
+import type { LifecycleService } from './lifecycle';
 import { matrix } from './matrix';
 import type { LocationService } from './locations';
 import { ReservedProperties } from './reserved-properties';
@@ -47,6 +50,9 @@ export class ConductorManager implements RpcEndpoint {
     sharing: SharingService;
     targets: TargetService;
     webhooks: WebhookService;
+    families: FamilyService;
+    channels: ChannelService;
+    lifecycle: LifecycleService;
     db: DataSource;
     /** This conductor's record in `conductors`, and the others' (service_versions). */
     presence: ConductorPresence;
@@ -69,6 +75,9 @@ export class ConductorManager implements RpcEndpoint {
       sharing,
       targets,
       webhooks,
+      families,
+      channels,
+      lifecycle,
       db,
       host,
       presence,
@@ -121,6 +130,17 @@ export class ConductorManager implements RpcEndpoint {
       delete_webhook: (ctx, args) => webhooks.delete(ctx, args.webhook_id),
       list_webhook_deliveries: (ctx, args) => webhooks.deliveries(ctx, args),
       ping_webhook: (ctx, args) => webhooks.ping(ctx, args.webhook_id),
+      // 1.15: image families (families.ts, lifecycle.ts)
+      create_family: (ctx, args) => families.create(ctx, args),
+      list_families: (ctx, args) => families.list(ctx, args),
+      get_family: (ctx, args) => families.get(ctx, args.family),
+      delete_family: (ctx, args) => families.delete(ctx, args.family),
+      add_family_version: (ctx, args) => families.addVersion(ctx, args),
+      promote_channel: (ctx, args) => channels.promote(ctx, args),
+      rollback_channel: (ctx, args) => channels.rollback(ctx, args),
+      channel_history: (ctx, args) => channels.history(ctx, args),
+      resolve_channel: (ctx, args) => channels.resolve(ctx, args),
+      set_version_lifecycle: (ctx, args) => lifecycle.set(ctx, args),
     };
   }
 

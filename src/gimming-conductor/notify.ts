@@ -8,6 +8,14 @@
  * ``gimming.location.delete.start|end|error`` INFO/INFO/ERROR   a delete task of one copy
  * ``gimming.image.delete``                    INFO   the image is gone from GIMinG
  * ``gimming.image.drift``                     WARN   a refresh found a copy missing or changed
+ * ``gimming.image.family.create|delete``       INFO   an image family was made or forgotten
+ * ``gimming.image.version.create``             INFO   a version was added to a family
+ * ``gimming.image.version.promote|rollback``   INFO   a channel was moved by a user
+ * ``gimming.image.version.follow``             INFO   `latest` moved to the newest version not revoked
+ * ``gimming.image.lifecycle.<action>``         INFO   a version was deprecated, obsoleted, revoked or
+ *                                                     restored (action deprecate, obsolete, revoke,
+ *                                                     restore), or such a change was scheduled
+ *                                                     (schedule); each with its copies' outcome
  *
  * `.start` is sent when a task's first attempt starts (a task that fails before it could start, or is
  * cancelled while it waits, sends only its `.error`); `.end` and `.error` once, with the task's outcome
@@ -162,6 +170,11 @@ export class ConductorNotifier {
       deleted_copies: deletedCopies,
       copies_left: copiesLeft,
     });
+  }
+
+  /** What happens to an image family, its versions, channels and their lifecycle (families.ts). */
+  family(ctx: RequestContext, eventType: string, payload: Payload): void {
+    this.notifier.info(ctx, eventType, payload);
   }
 
   /** A refresh found a copy missing or holding other bytes. */

@@ -5,10 +5,14 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
+import { FAMILY_METHODS } from './family-schemas';
 import type { CopyPlan, Plan } from './planner';
 import { CapabilitiesArg, DriverInfoArg } from './rpc-capabilities';
 import { OnConflictArg } from './name-conflicts';
 import { WEBHOOK_METHODS } from './webhook-rpc-schemas';
+
+// The family views (1.15) are part of this contract too.
+export type * from './family-schemas';
 
 export type { CopyPlan, Plan, TargetPlan } from './planner';
 export { CapabilitiesArg } from './rpc-capabilities';
@@ -200,6 +204,8 @@ export const METHODS = {
   service_versions: T.Object({}),
   // 1.17: a project's webhooks, their deliveries and the test ping (webhooks.ts)
   ...WEBHOOK_METHODS,
+  // 1.15: image families, their versions, channels and lifecycle (family-schemas.ts, issue 19)
+  ...FAMILY_METHODS,
 } as const;
 
 export type MethodName = keyof typeof METHODS;

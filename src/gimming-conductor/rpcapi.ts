@@ -13,7 +13,13 @@ import { GimmingError } from '../common/errors';
 import { encode } from '../common/rpc/envelope';
 import { castAudience, castEnvelope } from '../common/rpc/signed-envelope';
 import type {
+  ChannelHistoryEntry,
+  ChannelView,
   CloudImageView,
+  FamilyVersionView,
+  FamilyView,
+  LifecycleChangeView,
+  ResolvedChannelView,
   PlanView,
   CloudView,
   ImageView,
@@ -353,5 +359,50 @@ export class ConductorAPI {
   /** Queues a test delivery (gimming.webhook.ping) to the webhook. */
   pingWebhook(ctx: RequestContext, webhookId: string): Promise<WebhookDeliveryView> {
     return this.call(ctx, 'ping_webhook', { webhook_id: webhookId }, { version: '1.17' });
+  }
+
+  // 1.15: image families, channels and lifecycle
+
+  createFamily(ctx: RequestContext, args: MethodArgs<'create_family'>): Promise<FamilyView> {
+    return this.call(ctx, 'create_family', args, { version: '1.15' });
+  }
+
+  listFamilies(ctx: RequestContext, args: MethodArgs<'list_families'>): Promise<FamilyView[]> {
+    return this.call(ctx, 'list_families', args, { version: '1.15' });
+  }
+
+  getFamily(ctx: RequestContext, family: string): Promise<FamilyView> {
+    return this.call(ctx, 'get_family', { family }, { version: '1.15' });
+  }
+
+  deleteFamily(ctx: RequestContext, family: string): Promise<void> {
+    return this.call(ctx, 'delete_family', { family }, { version: '1.15' });
+  }
+
+  addFamilyVersion(ctx: RequestContext, args: MethodArgs<'add_family_version'>): Promise<FamilyVersionView> {
+    return this.call(ctx, 'add_family_version', args, { version: '1.15' });
+  }
+
+  promoteChannel(ctx: RequestContext, args: MethodArgs<'promote_channel'>): Promise<ChannelView> {
+    return this.call(ctx, 'promote_channel', args, { version: '1.15' });
+  }
+
+  rollbackChannel(ctx: RequestContext, args: MethodArgs<'rollback_channel'>): Promise<ChannelView> {
+    return this.call(ctx, 'rollback_channel', args, { version: '1.15' });
+  }
+
+  channelHistory(ctx: RequestContext, args: MethodArgs<'channel_history'>): Promise<ChannelHistoryEntry[]> {
+    return this.call(ctx, 'channel_history', args, { version: '1.15' });
+  }
+
+  resolveChannel(ctx: RequestContext, args: MethodArgs<'resolve_channel'>): Promise<ResolvedChannelView> {
+    return this.call(ctx, 'resolve_channel', args, { version: '1.15' });
+  }
+
+  setVersionLifecycle(
+    ctx: RequestContext,
+    args: MethodArgs<'set_version_lifecycle'>,
+  ): Promise<LifecycleChangeView> {
+    return this.call(ctx, 'set_version_lifecycle', args, { version: '1.15' });
   }
 }

@@ -15,6 +15,7 @@ export const API_SERVICE_TYPE = 'image-manager';
  * that an old client with a new server (and the reverse) negotiate what both know.
  *   1.0: the API before microversions.
  *   1.1: browsing a cloud pages with `marker` and `next` (CloudsApi.images follows them).
+ *   1.2: image families, channels and lifecycle (FamiliesApi).
  *   1.3: a sync's `on_conflict` (ImagesApi.sync), refuse by default.
  *   1.4: `max_bandwidth` on sync, image create and cloud create.
  *   1.5: a sync's `incremental_from`.

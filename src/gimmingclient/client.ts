@@ -9,8 +9,14 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import type {
+  ChannelHistoryEntryView,
+  ChannelView,
   CloudImageView,
   CloudView,
+  FamilyVersionView,
+  FamilyView,
+  LifecycleChangeView,
+  ResolvedChannelView,
   ImageDeletionView,
   ImageView,
   LocationView,
@@ -28,8 +34,14 @@ import { Session, type SessionOptions } from './session';
 
 // The REST API's answers, as its schemas define them (the SDK knows nothing of the conductor).
 export type {
+  ChannelHistoryEntryView,
+  ChannelView,
   CloudImageView,
   CloudView,
+  FamilyVersionView,
+  FamilyView,
+  LifecycleChangeView,
+  ResolvedChannelView,
   ImageDeletionView,
   ImageView,
   LocationView,
@@ -510,7 +522,99 @@ export class WebhooksApi {
   }
 }
 
+export type LifecycleState = 'active' | 'deprecated' | 'obsolete' | 'revoked';
+
+/**
+ * Image families, their versions, channels and lifecycle (REST microversion 1.2: a server before it
+ * answers 404). A version is named by its sequence number, its label or its ID.
+ */
+export class FamiliesApi {
+  constructor(private readonly session: Session) {}
+
+  private path(family: string, rest = ''): string {
+    return `/v1/families/${enc(family)}${rest}`;
+  }
+
+  async list(opts: { allProjects?: boolean } = {}): Promise<FamilyView[]> {
+    const query = opts.allProjects ? { all_projects: 'true' } : {};
+    return (await this.session.request<{ families: FamilyView[] }>('GET', '/v1/families', { query })).body
+      .families;
+  }
+
+  async get(family: string): Promise<FamilyView> {
+    return (await this.session.request<FamilyView>('GET', this.path(family))).body;
+  }
+
+  async create(args: { name: string; description?: string }): Promise<FamilyView> {
+    return (await this.session.request<FamilyView>('POST', '/v1/families', { json: args })).body;
+  }
+
+  async delete(family: string): Promise<void> {
+    await this.session.request('DELETE', this.path(family));
+  }
+
+  /** Adds an image as the family's newest version (`parent`: the version it was built from). */
+  async addVersion(
+    family: string,
+    args: { imageId: string; label?: string; parent?: string | number },
+  ): Promise<FamilyVersionView> {
+    const json = {
+      image_id: args.imageId,
+      ...(args.label !== undefined ? { label: args.label } : {}),
+      ...(args.parent !== undefined ? { parent: String(args.parent) } : {}),
+    };
+    return (await this.session.request<FamilyVersionView>('POST', this.path(family, '/versions'), { json }))
+      .body;
+  }
+
+  /** Sets a version's lifecycle now, or at `at` (a Date or ISO time); `cascade`: a revoke's descendants. */
+  async setLifecycle(
+    family: string,
+    version: string | number,
+    state: LifecycleState,
+    opts: { at?: Date | string; cascade?: boolean } = {},
+  ): Promise<LifecycleChangeView> {
+    const json = {
+      state,
+      ...(opts.at !== undefined ? { at: opts.at instanceof Date ? opts.at.toISOString() : opts.at } : {}),
+      ...(opts.cascade ? { cascade: true } : {}),
+    };
+    const path = this.path(family, `/versions/${enc(String(version))}/lifecycle`);
+    return (await this.session.request<LifecycleChangeView>('POST', path, { json })).body;
+  }
+
+  async channels(family: string): Promise<ChannelView[]> {
+    return (await this.session.request<{ channels: ChannelView[] }>('GET', this.path(family, '/channels')))
+      .body.channels;
+  }
+
+  async promote(family: string, channel: string, version: string | number): Promise<ChannelView> {
+    const path = this.path(family, `/channels/${enc(channel)}`);
+    return (await this.session.request<ChannelView>('PUT', path, { json: { version: String(version) } }))
+      .body;
+  }
+
+  async rollback(family: string, channel: string): Promise<ChannelView> {
+    return (
+      await this.session.request<ChannelView>('POST', this.path(family, `/channels/${enc(channel)}/rollback`))
+    ).body;
+  }
+
+  async history(family: string, channel: string): Promise<ChannelHistoryEntryView[]> {
+    const path = this.path(family, `/channels/${enc(channel)}/history`);
+    return (await this.session.request<{ history: ChannelHistoryEntryView[] }>('GET', path)).body.history;
+  }
+
+  /** The channel's version and its image ID in each cloud (or in `cloud` only). */
+  async resolve(family: string, channel: string, cloud?: string): Promise<ResolvedChannelView> {
+    const path = this.path(family, `/channels/${enc(channel)}/resolve`);
+    const query = cloud !== undefined ? { cloud } : {};
+    return (await this.session.request<ResolvedChannelView>('GET', path, { query })).body;
+  }
+}
+
 export class GimmingClient {
+  readonly families: FamiliesApi;
   readonly clouds: CloudsApi;
   readonly images: ImagesApi;
   readonly tasks: TasksApi;
@@ -518,6 +622,7 @@ export class GimmingClient {
 
   constructor(readonly session: Session) {
     this.clouds = new CloudsApi(session);
+    this.families = new FamiliesApi(session);
     this.images = new ImagesApi(session);
     this.tasks = new TasksApi(session);
     this.webhooks = new WebhooksApi(session);

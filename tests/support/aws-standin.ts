@@ -191,6 +191,7 @@ export interface StandinState {
     account: string;
     region: string;
     tags: Record<string, string>;
+    deprecationTime?: string;
     blockDeviceMappings: { deviceName: string; snapshotId?: string }[];
   }[];
   snapshots: { id: string; state: string; account: string; region: string; description: string }[];

@@ -56,6 +56,60 @@ export interface ServiceModel {
 
 const cache = new Map<string, ServiceModel>();
 
+/**
+ * EC2 operations newer than Debian's botocore model (python3-botocore 1.29's ec2/2016-11-15 has
+ * EnableImageDeprecation and DeprecationTime, but not DisableImage, EnableImage, IncludeDisabled nor the
+ * `disabled` image state, all added by AWS in 2024). Transcribed from AWS's EC2 API reference (the
+ * DisableImage and EnableImage pages, DescribeImages' IncludeDisabled) and checked against the shapes of
+ * @aws-sdk/client-ec2, so that requests stay checked against a vendor's definition; each is used only
+ * when the model read lacks it.
+ */
+const EC2_SUPPLEMENT: { operations: Record<string, Operation>; shapes: Record<string, Shape> } = {
+  operations: {
+    DisableImage: {
+      name: 'DisableImage',
+      input: { shape: 'DisableImageRequest' },
+      output: { shape: 'DisableImageResult' },
+    },
+    EnableImage: {
+      name: 'EnableImage',
+      input: { shape: 'EnableImageRequest' },
+      output: { shape: 'EnableImageResult' },
+    },
+  },
+  shapes: {
+    DisableImageRequest: {
+      type: 'structure',
+      required: ['ImageId'],
+      members: { ImageId: { shape: 'ImageId' }, DryRun: { shape: 'Boolean' } },
+    },
+    DisableImageResult: {
+      type: 'structure',
+      members: { Return: { shape: 'Boolean', locationName: 'return' } },
+    },
+    EnableImageRequest: {
+      type: 'structure',
+      required: ['ImageId'],
+      members: { ImageId: { shape: 'ImageId' }, DryRun: { shape: 'Boolean' } },
+    },
+    EnableImageResult: {
+      type: 'structure',
+      members: { Return: { shape: 'Boolean', locationName: 'return' } },
+    },
+  },
+};
+
+function supplementEc2(model: ServiceModel): ServiceModel {
+  for (const [name, op] of Object.entries(EC2_SUPPLEMENT.operations)) model.operations[name] ??= op;
+  for (const [name, shape] of Object.entries(EC2_SUPPLEMENT.shapes)) model.shapes[name] ??= shape;
+  const describe = model.shapes.DescribeImagesRequest;
+  if (describe?.members && !describe.members.IncludeDisabled)
+    describe.members.IncludeDisabled = { shape: 'Boolean' };
+  const state = model.shapes.ImageState;
+  if (state?.enum && !state.enum.includes('disabled')) state.enum.push('disabled');
+  return model;
+}
+
 /** Loads `botocore/data/<service>/<version>/service-2.json` (once per process). */
 export function loadModel(service: 'ec2' | 'sts', version: string): ServiceModel {
   const key = `${service}/${version}`;
@@ -63,6 +117,7 @@ export function loadModel(service: 'ec2' | 'sts', version: string): ServiceModel
   if (!model) {
     const path = join(BOTOCORE_DATA, service, version, 'service-2.json');
     model = JSON.parse(readFileSync(path, 'utf8')) as ServiceModel;
+    if (service === 'ec2') model = supplementEc2(model);
     cache.set(key, model);
   }
   return model;

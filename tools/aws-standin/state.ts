@@ -35,7 +35,9 @@ export interface BlockDeviceRec {
 export interface ImageRec extends Owned {
   name: string;
   description?: string;
-  state: 'pending' | 'available' | 'failed';
+  state: 'pending' | 'available' | 'failed' | 'disabled';
+  /** EnableImageDeprecation's time (ISO, seconds rounded to the minute as EC2 does). */
+  deprecationTime?: string;
   architecture: string;
   bootMode?: string;
   enaSupport?: boolean;

@@ -19,6 +19,7 @@ import { metricsOptions } from './groups/metrics';
 import { importFilteringOptions, keyManagerOptions, projectCloudsOptions } from './groups/outbound';
 import { databaseOptions, defaultOptions } from './groups/service';
 import { webhooksOptions } from './groups/webhooks';
+import { familiesOptions } from './groups/families';
 import type { GroupSpec } from './option-spec';
 
 export { type GroupSpec, type OptionSpec, choice, clientTlsOptions, int } from './option-spec';
@@ -36,6 +37,7 @@ export const SCHEMA = {
   conductor: conductorOptions,
   agent: agentOptions,
   quota: quotaOptions,
+  families: familiesOptions,
   oslo_messaging_rabbit: osloMessagingRabbitOptions,
   oslo_messaging_notifications: osloMessagingNotificationsOptions,
   upgrade_levels: upgradeLevelsOptions,

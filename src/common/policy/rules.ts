@@ -25,6 +25,7 @@ const rule = (check: string, description: string, ...operations: Operation[]): R
 });
 
 const IMAGE = '/v1/images/{image_id}';
+const FAMILY = '/v1/families/{family}';
 
 /** The rules, each with the calls it is checked for (a unit test holds these to the controllers). */
 export const RULES: Record<string, RuleDefault> = {
@@ -189,6 +190,60 @@ export const RULES: Record<string, RuleDefault> = {
     MEMBER,
     'Send a test delivery (gimming.webhook.ping) to a webhook.',
     op('POST', '/v1/webhooks/{webhook_id}/ping'),
+  ),
+  // 1.2: image families, channels and lifecycle.
+  'gimming:family:create': rule(
+    MEMBER,
+    "Create an image family in the caller's project.",
+    op('POST', '/v1/families'),
+  ),
+  'gimming:family:list': rule(READER, "List the project's image families.", op('GET', '/v1/families')),
+  'gimming:family:list_all_projects': rule(
+    ADMIN,
+    "List every project's image families (all_projects=true).",
+    op('GET', '/v1/families'),
+  ),
+  'gimming:family:get': rule(
+    READER,
+    'Show an image family with its versions and channels.',
+    op('GET', FAMILY),
+    op('GET', `${FAMILY}/versions`),
+    op('GET', `${FAMILY}/channels`),
+  ),
+  'gimming:family:delete': rule(
+    MEMBER,
+    'Forget an image family, its versions and channels (the images stay).',
+    op('DELETE', FAMILY),
+  ),
+  'gimming:family:add_version': rule(
+    MEMBER,
+    "Add one of the project's images to a family as its newest version.",
+    op('POST', `${FAMILY}/versions`),
+  ),
+  'gimming:family:set_lifecycle': rule(
+    MEMBER,
+    'Deprecate, obsolete, revoke or restore a version, now or at a time, in every cloud holding a copy.',
+    op('POST', `${FAMILY}/versions/{version}/lifecycle`),
+  ),
+  'gimming:channel:promote': rule(
+    MEMBER,
+    'Point a channel at a version.',
+    op('PUT', `${FAMILY}/channels/{channel}`),
+  ),
+  'gimming:channel:rollback': rule(
+    MEMBER,
+    'Point a channel back at the version it had before its last promotion.',
+    op('POST', `${FAMILY}/channels/{channel}/rollback`),
+  ),
+  'gimming:channel:history': rule(
+    READER,
+    "Show a channel's history (every promotion, rollback and move of latest).",
+    op('GET', `${FAMILY}/channels/{channel}/history`),
+  ),
+  'gimming:channel:resolve': rule(
+    READER,
+    "Resolve a channel to its version's image ID in each cloud.",
+    op('GET', `${FAMILY}/channels/{channel}/resolve`),
   ),
 };
 

@@ -51,7 +51,15 @@ export interface DriverCapabilities {
    * image's digests, so a later link or drift check can prove the bytes. Default false.
    */
   recordsProof?: boolean;
+  /**
+   * The lifecycle states setLifecycle puts an image in, in the cloud's own terms (issue 19); empty or
+   * absent: the driver has none.
+   */
+  lifecycleStates?: readonly LifecycleState[];
 }
+
+/** A version's lifecycle (image families): what setLifecycle applies to a copy. */
+export type LifecycleState = 'active' | 'deprecated' | 'obsolete' | 'revoked';
 
 /** Options a driver owns, composed into the configuration schema (see composeSchema). */
 export type ConfigFragment = SchemaFragment;
@@ -149,6 +157,12 @@ export interface CloudSession {
    * disk_formats), when they can differ from the driver's capabilities; the copy converts to one of them.
    */
   diskFormats?(): Promise<readonly string[]>;
+  /**
+   * Puts the image in a lifecycle state in the cloud's own terms, or back to active (undoing them), and
+   * answers the image as the cloud shows it then (drivers whose capabilities list lifecycleStates).
+   * `replacementId`: the cloud's image that replaces this one, where the cloud records it.
+   */
+  setLifecycle?(id: string, state: LifecycleState, replacementId?: string): Promise<CloudImage>;
   /** Records the agent's proof on a copy (drivers whose capabilities say recordsProof). */
   recordProof?(id: string, proof: WrittenProof): Promise<void>;
   /**

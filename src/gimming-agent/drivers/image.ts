@@ -28,6 +28,8 @@ export interface CloudImage {
   protected: boolean;
   created_at: string;
   updated_at: string;
+  /** The lifecycle the cloud shows (active, deprecated, obsolete, revoked); absent: active. */
+  lifecycle?: string;
 }
 
 /** A project an image is shared with. */

@@ -329,6 +329,91 @@ export const TargetPlan = T.Object({
 /** ?dry_run=true of a sync, an upload or an adoption: the plan, with nothing changed. */
 export const PlanResponse = T.Object({ plan: T.Object({ targets: T.Array(TargetPlan) }) });
 
+/** A version of an image family (1.2). */
+export const FamilyVersion = T.Object({
+  id: T.String(),
+  /** Its place in the family, given in the order versions are added (the newest is the highest). */
+  sequence: T.Integer(),
+  label: Nullable(T.String()),
+  image_id: T.String(),
+  image_name: Nullable(T.String()),
+  /** The sequence of the version it was built from. */
+  parent: Nullable(T.Integer()),
+  /** active, deprecated, obsolete or revoked. */
+  lifecycle: T.String(),
+  scheduled: Nullable(T.Object({ state: T.String(), at: Time, cascade: T.Boolean() })),
+  propagated: T.Boolean(),
+  propagation_error: Nullable(T.String()),
+  channels: T.Array(T.String()),
+  created_at: Time,
+  updated_at: Time,
+});
+
+export const Channel = T.Object({
+  name: T.String(),
+  version: Nullable(T.Integer()),
+  version_id: Nullable(T.String()),
+  /** latest: moved by GIMinG to the newest version that is not revoked. */
+  managed: T.Boolean(),
+  updated_at: Time,
+});
+
+export const Family = T.Object({
+  id: T.String(),
+  name: T.String(),
+  owner: T.String(),
+  description: T.String(),
+  versions: T.Array(FamilyVersion),
+  channels: T.Array(Channel),
+  created_at: Time,
+  updated_at: Time,
+});
+
+export const ChannelHistoryEntry = T.Object({
+  /** promote, rollback, follow (latest), clear (its version was revoked). */
+  action: T.String(),
+  version: Nullable(T.Integer()),
+  previous_version: Nullable(T.Integer()),
+  user_id: Nullable(T.String()),
+  request_id: Nullable(T.String()),
+  created_at: Time,
+});
+
+/** GET /v1/families/{family}/channels/{channel}/resolve: each cloud's own ID of the channel's version. */
+export const ResolvedChannel = T.Object({
+  family: T.String(),
+  family_id: T.String(),
+  channel: T.String(),
+  version: T.Integer(),
+  label: Nullable(T.String()),
+  image_id: T.String(),
+  lifecycle: T.String(),
+  clouds: T.Array(
+    T.Object({
+      cloud: T.String(),
+      cloud_id: T.String(),
+      type: T.String(),
+      region_name: T.String(),
+      remote_id: T.String(),
+    }),
+  ),
+});
+
+/** POST /v1/families/{family}/versions/{version}/lifecycle: what changed (or was scheduled). */
+export const LifecycleChange = T.Object({
+  scheduled: T.Boolean(),
+  versions: T.Array(FamilyVersion),
+  copies: T.Array(
+    T.Object({
+      version: T.Integer(),
+      cloud: T.String(),
+      remote_id: T.String(),
+      lifecycle: Nullable(T.String()),
+      error: T.Optional(Problem),
+    }),
+  ),
+});
+
 /** The link to the next page of a list, when there is one. */
 const Next = T.Optional(T.String());
 
@@ -384,3 +469,13 @@ export type PlanView = Static<typeof PlanResponse>;
 export type ImageDeletionView = Static<typeof ImageDeletion>;
 export type WebhookView = Static<typeof Webhook>;
 export type WebhookDeliveryView = Static<typeof WebhookDelivery>;
+export const FamilyList = T.Object({ families: T.Array(Family) });
+export const FamilyVersionList = T.Object({ versions: T.Array(FamilyVersion) });
+export const ChannelList = T.Object({ channels: T.Array(Channel) });
+export const ChannelHistory = T.Object({ history: T.Array(ChannelHistoryEntry) });
+export type FamilyView = Static<typeof Family>;
+export type FamilyVersionView = Static<typeof FamilyVersion>;
+export type ChannelView = Static<typeof Channel>;
+export type ChannelHistoryEntryView = Static<typeof ChannelHistoryEntry>;
+export type ResolvedChannelView = Static<typeof ResolvedChannel>;
+export type LifecycleChangeView = Static<typeof LifecycleChange>;

@@ -250,3 +250,48 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export function isUuid(value: string): boolean {
   return UUID_RE.test(value);
 }
+
+// 1.2: image families.
+const FamilyName = T.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._:+-]*$' });
+const VersionRef = T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:+-]*$' });
+
+export const CreateFamily = T.Object(
+  { name: FamilyName, description: T.Optional(T.String({ maxLength: 1024 })) },
+  { additionalProperties: false },
+);
+
+export const AddFamilyVersion = T.Object(
+  {
+    image_id: T.String({ minLength: 1, maxLength: 255 }),
+    // A name for the version besides its sequence number (not all digits: those are sequence numbers).
+    label: T.Optional(
+      T.String({ minLength: 1, maxLength: 64, pattern: '^(?![0-9]+$)[A-Za-z0-9][A-Za-z0-9._:+-]*$' }),
+    ),
+    // The version it was built from: its sequence number, label or ID.
+    parent: T.Optional(VersionRef),
+  },
+  { additionalProperties: false },
+);
+
+export const PromoteChannel = T.Object({ version: VersionRef }, { additionalProperties: false });
+
+export const SetLifecycle = T.Object(
+  {
+    state: T.Union([
+      T.Literal('active'),
+      T.Literal('deprecated'),
+      T.Literal('obsolete'),
+      T.Literal('revoked'),
+    ]),
+    // An ISO 8601 time with its zone: the change waits until then; absent: now.
+    at: T.Optional(
+      T.String({
+        maxLength: 64,
+        pattern:
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$',
+      }),
+    ),
+    cascade: T.Optional(T.Boolean()),
+  },
+  { additionalProperties: false },
+);

@@ -24,6 +24,7 @@ import { TaskPlan1765100000000 } from './migrations/0014-task-plan';
 import { Webhooks1765300000000 } from './migrations/0017-webhooks';
 import { BandwidthCaps1765400000000 } from './migrations/0018-bandwidth-caps';
 import { ListingIndexes1765900000000 } from './migrations/0019-listing-indexes';
+import { Families1765200000000 } from './migrations/0015-families';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   CloudOptions1764853200000,
   TaskStage1764940000000,
   TaskPlan1765100000000,
+  Families1765200000000,
   Webhooks1765300000000,
   BandwidthCaps1765400000000,
   ListingIndexes1765900000000,

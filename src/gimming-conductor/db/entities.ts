@@ -189,6 +189,67 @@ export class ImageMemberRow {
 }
 
 export { WebhookDeliveryRow, WebhookRow };
+/** A project's named line of images (migration 0015). */
+@Entity({ name: 'families' })
+@Index('uniq_families_owner_name', ['owner', 'name'], { unique: true })
+export class FamilyRow {
+  @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
+  @Column({ type: 'varchar', length: 64 }) owner!: string;
+  @Column({ type: 'varchar', length: 255 }) name!: string;
+  @Column({ type: 'varchar', length: 1024, default: '' }) description!: string;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+  @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
+}
+
+/**
+ * One version of a family: a GIMinG image, its place in the line (`sequence`, given by GIMinG in the order
+ * versions are added: what "newest" means), an optional label, the version it was built from, and its
+ * lifecycle, with at most one change waiting for its time (scheduled_*, on the database's clock).
+ */
+@Entity({ name: 'family_versions' })
+export class FamilyVersionRow {
+  @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
+  @Column({ name: 'family_id', type: 'char', length: 36 }) familyId!: string;
+  @Column({ name: 'image_id', type: 'char', length: 36 }) imageId!: string;
+  @Column({ type: 'int' }) sequence!: number;
+  @Column({ type: 'varchar', length: 64, nullable: true }) label!: string | null;
+  @Column({ name: 'parent_id', type: 'char', length: 36, nullable: true }) parentId!: string | null;
+  /** active, deprecated, obsolete or revoked. */
+  @Column({ type: 'varchar', length: 16 }) lifecycle!: string;
+  @Column({ name: 'scheduled_state', type: 'varchar', length: 16, nullable: true }) scheduledState!:
+    string | null;
+  @Column({ name: 'scheduled_at', ...timestamp, nullable: true }) scheduledAt!: Date | null;
+  @Column({ name: 'scheduled_cascade', type: 'boolean', default: false }) scheduledCascade!: boolean;
+  /** Whether every copy shows `lifecycle` in its cloud (false: the periodic task tries again). */
+  @Column({ type: 'boolean', default: true }) propagated!: boolean;
+  @Column({ name: 'propagation_error', type: 'text', nullable: true }) propagationError!: string | null;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+  @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
+}
+
+/** Where a channel of a family points now (`latest` is kept here too, moved by GIMinG). */
+@Entity({ name: 'family_channels' })
+export class FamilyChannelRow {
+  @PrimaryColumn({ name: 'family_id', type: 'char', length: 36 }) familyId!: string;
+  @PrimaryColumn({ type: 'varchar', length: 64 }) name!: string;
+  @Column({ name: 'version_id', type: 'char', length: 36, nullable: true }) versionId!: string | null;
+  @Column({ name: 'updated_at', ...timestamp }) updatedAt!: Date;
+}
+
+/** Every move of a channel: promote, rollback, follow (latest), clear. */
+@Entity({ name: 'channel_history' })
+export class ChannelHistoryRow {
+  @PrimaryColumn({ type: 'char', length: 36 }) id!: string;
+  @Column({ name: 'family_id', type: 'char', length: 36 }) familyId!: string;
+  @Column({ type: 'varchar', length: 64 }) channel!: string;
+  @Column({ type: 'varchar', length: 16 }) action!: string;
+  @Column({ name: 'version_id', type: 'char', length: 36, nullable: true }) versionId!: string | null;
+  @Column({ name: 'previous_version_id', type: 'char', length: 36, nullable: true }) previousVersionId!:
+    string | null;
+  @Column({ name: 'user_id', type: 'varchar', length: 64, nullable: true }) userId!: string | null;
+  @Column({ name: 'request_id', type: 'varchar', length: 64, nullable: true }) requestId!: string | null;
+  @Column({ name: 'created_at', ...timestamp }) createdAt!: Date;
+}
 
 export const ENTITIES = [
   CloudRow,
@@ -200,4 +261,8 @@ export const ENTITIES = [
   ImageMemberRow,
   WebhookRow,
   WebhookDeliveryRow,
+  FamilyRow,
+  FamilyVersionRow,
+  FamilyChannelRow,
+  ChannelHistoryRow,
 ];

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { registerCloudCommands } from './cloud-commands';
+import { registerFamilyCommands } from './family-commands';
 import { makeRun } from './command-kit';
 import type { Shell } from './context';
 import { registerImageCommands } from './image-commands';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command, shell: Shell, setExit: (code:
   registerTaskCommands(program, shell, run);
   registerMatrixCommand(program, shell, run);
   registerWebhookCommands(program, shell, run);
+  registerFamilyCommands(program, shell, run);
 }

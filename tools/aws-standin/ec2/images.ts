@@ -1,6 +1,10 @@
 /** AMIs: RegisterImage, DescribeImages, DeregisterImage and the image attributes (launch permissions). */
 import type {
   DeregisterImageRequest,
+  DisableImageDeprecationRequest,
+  DisableImageRequest,
+  EnableImageDeprecationRequest,
+  EnableImageRequest,
   DescribeImageAttributeRequest,
   DescribeImagesRequest,
   ModifyImageAttributeRequest,
@@ -53,6 +57,7 @@ export function imageView(img: ImageRec): Record<string, unknown> {
     Tags: Object.keys(img.tags).length ? tagList(img.tags) : undefined,
     VirtualizationType: img.virtualizationType,
     BootMode: img.bootMode,
+    DeprecationTime: img.deprecationTime,
   };
 }
 
@@ -180,10 +185,19 @@ export const describeImages: Ec2Handler = (call) => {
   for (const id of ids ?? [])
     if (!/^ami-[0-9a-f]{8,17}$/.test(id))
       throw new AwsError('InvalidAMIID.Malformed', `Invalid id: "${id}" (expecting "ami-...")`);
+  const now = Date.now();
   let images = [...call.svc.store.images.values()].filter(
     (img) =>
       img.region === call.region &&
-      (img.account === call.account || img.launchPublic || img.launchUsers.includes(call.account)),
+      (img.account === call.account || img.launchPublic || img.launchUsers.includes(call.account)) &&
+      // Disabled AMIs only when asked for (IncludeDisabled), and to their owner only.
+      (img.state !== 'disabled' || (i.IncludeDisabled === true && img.account === call.account)) &&
+      // Deprecated AMIs: always to their owner and by ID, to others only with IncludeDeprecated.
+      (img.account === call.account ||
+        !!ids?.length ||
+        i.IncludeDeprecated === true ||
+        !img.deprecationTime ||
+        Date.parse(img.deprecationTime) > now),
   );
   if (ids?.length) {
     const missing = ids.filter((id) => !images.some((img) => img.id === id));
@@ -372,4 +386,51 @@ export const resetImageAttribute: Ec2Handler = (call) => {
   img.launchUsers = [];
   call.svc.store.changed();
   return {};
+};
+
+/** EC2 rounds DeprecateAt to the minute, and takes no time in the past (a minute's skew allowed). */
+export const enableImageDeprecation: Ec2Handler = (call) => {
+  const i = call.input as EnableImageDeprecationRequest;
+  const img = ownImage(call, i.ImageId as string);
+  const at = i.DeprecateAt instanceof Date ? i.DeprecateAt : new Date(String(i.DeprecateAt));
+  if (Number.isNaN(at.getTime()))
+    throw new AwsError('InvalidParameterValue', 'Value for parameter DeprecateAt is invalid.');
+  if (at.getTime() < Date.now() - 60_000)
+    throw new AwsError('InvalidParameterValue', 'The DeprecateAt time cannot be in the past.');
+  const minute = new Date(Math.round(at.getTime() / 60_000) * 60_000);
+  img.deprecationTime = minute.toISOString().replace(/\.\d{3}Z$/, '.000Z');
+  call.svc.store.changed();
+  return { Return: true };
+};
+
+export const disableImageDeprecation: Ec2Handler = (call) => {
+  const img = ownImage(call, (call.input as DisableImageDeprecationRequest).ImageId as string);
+  delete img.deprecationTime;
+  call.svc.store.changed();
+  return { Return: true };
+};
+
+/**
+ * DisableImage: the AMI's state becomes disabled, nothing launches from it, and its launch permissions
+ * are removed (a public AMI is private again); EnableImage makes it available again, and restores no
+ * launch permission. Only an available AMI can be disabled, and only a disabled one enabled.
+ */
+export const disableImage: Ec2Handler = (call) => {
+  const img = ownImage(call, (call.input as DisableImageRequest).ImageId as string);
+  if (img.state !== 'available' && img.state !== 'disabled')
+    throw new AwsError('IncorrectState', `Image ${img.id} is not available: it is ${img.state}.`);
+  img.state = 'disabled';
+  img.launchPublic = false;
+  img.launchUsers = [];
+  call.svc.store.changed();
+  return { Return: true };
+};
+
+export const enableImage: Ec2Handler = (call) => {
+  const img = ownImage(call, (call.input as EnableImageRequest).ImageId as string);
+  if (img.state !== 'disabled' && img.state !== 'available')
+    throw new AwsError('IncorrectState', `Image ${img.id} is not disabled: it is ${img.state}.`);
+  img.state = 'available';
+  call.svc.store.changed();
+  return { Return: true };
 };

@@ -142,6 +142,10 @@ import type {
   SetImagePropertiesRequest__Output as _gimming_agent_v2_SetImagePropertiesRequest__Output,
 } from './gimming/agent/v2/SetImagePropertiesRequest';
 import type {
+  SetLifecycleRequest as _gimming_agent_v2_SetLifecycleRequest,
+  SetLifecycleRequest__Output as _gimming_agent_v2_SetLifecycleRequest__Output,
+} from './gimming/agent/v2/SetLifecycleRequest';
+import type {
   SizeLimits as _gimming_agent_v2_SizeLimits,
   SizeLimits__Output as _gimming_agent_v2_SizeLimits__Output,
 } from './gimming/agent/v2/SizeLimits';
@@ -262,6 +266,10 @@ export interface ProtoGrpcType {
         SetImagePropertiesRequest: MessageTypeDefinition<
           _gimming_agent_v2_SetImagePropertiesRequest,
           _gimming_agent_v2_SetImagePropertiesRequest__Output
+        >;
+        SetLifecycleRequest: MessageTypeDefinition<
+          _gimming_agent_v2_SetLifecycleRequest,
+          _gimming_agent_v2_SetLifecycleRequest__Output
         >;
         SizeLimits: MessageTypeDefinition<_gimming_agent_v2_SizeLimits, _gimming_agent_v2_SizeLimits__Output>;
         StagedImage: MessageTypeDefinition<

@@ -34,7 +34,8 @@ export class Amis {
   async find(id: string): Promise<Ami | undefined> {
     if (!AMI_ID.test(id)) return undefined;
     try {
-      const out = await this.ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
+      // A disabled AMI (a revoked or obsolete version) is still GIMinG's copy: asked for by name.
+      const out = await this.ec2.send(new DescribeImagesCommand({ ImageIds: [id], IncludeDisabled: true }));
       const ami = out.Images?.find((i) => i.ImageId === id);
       return ami && ami.State !== 'deregistered' ? ami : undefined;
     } catch (err) {

@@ -23,6 +23,8 @@ const CAPABILITIES: DriverCapabilities = {
   reservedPropertyPrefixes: ['aws:'],
   // An AMI's owner is an AWS account ID, not a project.
   ownersAreProjects: false,
+  // A deprecation time (EnableImageDeprecation), and DisableImage for obsolete and revoked.
+  lifecycleStates: ['deprecated', 'obsolete', 'revoked'],
 };
 
 export const driver: CloudDriver = {

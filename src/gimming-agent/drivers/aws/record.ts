@@ -5,7 +5,7 @@
 import type { Image as Ami, ImageState } from './ec2-sdk';
 import type { CloudImage } from '../image';
 import { propertiesOf } from './register-spec';
-import { NAME_TAG, PROOF_TAG, decodeProof, tagProperties, tagValue } from './tags';
+import { LIFECYCLE_TAG, NAME_TAG, PROOF_TAG, decodeProof, tagProperties, tagValue } from './tags';
 
 const GIB = 1024 ** 3;
 
@@ -23,6 +23,14 @@ const STATUS: Partial<Record<ImageState, string>> = {
 /** The snapshots an AMI is made of (its EBS block device mappings). */
 export function snapshotsOf(ami: Ami): string[] {
   return (ami.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []));
+}
+
+/** What an AMI's own fields say of its lifecycle, GIMinG's tag first (obsolete and revoked look alike). */
+function amiLifecycle(ami: Ami): string {
+  const recorded = tagValue(ami.Tags, LIFECYCLE_TAG);
+  if (recorded) return recorded;
+  if (ami.State === 'disabled') return 'obsolete';
+  return ami.DeprecationTime && Date.parse(ami.DeprecationTime) <= Date.now() ? 'deprecated' : 'active';
 }
 
 export function toCloudImage(ami: Ami, exportFormat: string): CloudImage {
@@ -47,5 +55,6 @@ export function toCloudImage(ami: Ami, exportFormat: string): CloudImage {
     protected: false,
     created_at: created,
     updated_at: created,
+    lifecycle: amiLifecycle(ami),
   };
 }

@@ -3,13 +3,22 @@
  * snapshots' tags, launch permissions, and the import, export and copy tasks.
  */
 import type { Readable } from 'node:stream';
-import { DescribeImageAttributeCommand, DescribeImagesCommand, ModifyImageAttributeCommand } from './ec2-sdk';
+import {
+  DescribeImageAttributeCommand,
+  DescribeImagesCommand,
+  DisableImageCommand,
+  DisableImageDeprecationCommand,
+  EnableImageCommand,
+  EnableImageDeprecationCommand,
+  ModifyImageAttributeCommand,
+} from './ec2-sdk';
 import { GimmingError } from '../../../common/errors';
 import type { CloudRef__Output } from '../../../common/grpc/generated/gimming/agent/v2/CloudRef';
 import type {
   CloudSession,
   ImageData,
   ImageSpec,
+  LifecycleState,
   TransferOptions,
   UploadResult,
   WrittenProof,
@@ -26,7 +35,7 @@ import { toCloudImage } from './record';
 import { registerPlan } from './register-spec';
 import { TransferBucket } from './s3-objects';
 import { recordingProof } from './proof-on-read';
-import { PROOF_TAG, decodeProof, encodeProof, propertyTags, tagValue } from './tags';
+import { LIFECYCLE_TAG, PROOF_TAG, decodeProof, encodeProof, propertyTags, tagValue } from './tags';
 
 const ACCOUNT_ID = /^\d{12}$/;
 
@@ -97,6 +106,38 @@ export class AwsSession implements CloudSession {
       ami,
       Object.keys(props).filter((k) => props[k] === '' && k !== PROOF_TAG),
     );
+    return this.image(await this.amis.get(id));
+  }
+
+  /**
+   * EC2's terms: deprecated is a deprecation time (EnableImageDeprecation, now: EC2 takes no time in
+   * the past and rounds to the minute, so the next minute); obsolete and revoked are deprecated and
+   * disabled (DisableImage: nothing launches from it, and EC2 removes its launch permissions); active
+   * undoes both (EnableImage, DisableImageDeprecation). The tag records which of them GIMinG set.
+   */
+  async setLifecycle(id: string, state: LifecycleState): Promise<CloudImage> {
+    const ami = await this.amis.get(id);
+    const ec2 = this.clients.ec2;
+    const what = `Setting image ${id} ${state}`;
+    try {
+      if (state === 'active') {
+        if (ami.State === 'disabled') await ec2.send(new EnableImageCommand({ ImageId: id }));
+        if (ami.DeprecationTime) await ec2.send(new DisableImageDeprecationCommand({ ImageId: id }));
+      } else {
+        if (!ami.DeprecationTime || Date.parse(ami.DeprecationTime) > Date.now() + 120_000) {
+          const nextMinute = new Date(Math.ceil((Date.now() + 1000) / 60_000) * 60_000);
+          await ec2.send(new EnableImageDeprecationCommand({ ImageId: id, DeprecateAt: nextMinute }));
+        }
+        if (state !== 'deprecated' && ami.State !== 'disabled')
+          await ec2.send(new DisableImageCommand({ ImageId: id }));
+        if (state === 'deprecated' && ami.State === 'disabled')
+          await ec2.send(new EnableImageCommand({ ImageId: id }));
+      }
+    } catch (err) {
+      throw awsFailure(err, what, this.cloudName, id);
+    }
+    if (state === 'active') await this.amis.untag(ami, [LIFECYCLE_TAG]);
+    else await this.amis.tag(ami, [{ Key: LIFECYCLE_TAG, Value: state }]);
     return this.image(await this.amis.get(id));
   }
 

@@ -14,7 +14,9 @@ export const PROOF_TAG = 'gimming_proof';
 export const AMI_TAG = 'gimming_ami_id';
 export const NAME_TAG = 'Name';
 /** Tags GIMinG manages itself: not user properties. */
-export const OWN_TAGS = new Set([PROOF_TAG, AMI_TAG, NAME_TAG]);
+/** The lifecycle GIMinG set (tells obsolete from revoked: both are a deprecated, disabled AMI). */
+export const LIFECYCLE_TAG = 'gimming_lifecycle';
+export const OWN_TAGS = new Set([PROOF_TAG, AMI_TAG, NAME_TAG, LIFECYCLE_TAG]);
 /** EC2 holds at most 50 tags a resource; GIMinG keeps two for itself (Name, gimming_proof). */
 export const MAX_USER_TAGS = 48;
 

@@ -150,6 +150,18 @@ export class GlanceClient {
     return res.body as GlanceImage;
   }
 
+  /** Deactivates or reactivates an image (Glance's image actions; done twice, they succeed). */
+  async imageAction(id: string, action: 'deactivate' | 'reactivate'): Promise<void> {
+    await this.json(
+      'POST',
+      `/v2/images/${encodeURIComponent(id)}/actions/${action}`,
+      `${action === 'deactivate' ? 'Deactivating' : 'Reactivating'} image ${id}`,
+      undefined,
+      undefined,
+      id,
+    );
+  }
+
   /** Deletes an image; false when it was already gone. */
   async deleteImage(id: string): Promise<boolean> {
     try {

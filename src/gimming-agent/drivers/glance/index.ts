@@ -27,6 +27,8 @@ const CAPABILITIES: DriverCapabilities = {
   visibilities: ['private', 'shared', 'community', 'public'],
   // Glance's own namespace: it refuses to create an image with such a property (os_glance_import_task...).
   reservedPropertyPrefixes: ['os_glance_'],
+  // os_hidden (deprecated), and deactivate for obsolete and revoked.
+  lifecycleStates: ['deprecated', 'obsolete', 'revoked'],
 };
 
 /** The import methods of this agent's Glances, read with the callers' tokens (import-methods.ts). */

@@ -34,7 +34,21 @@ export function toCloudImage(image: GlanceImage): CloudImage {
     protected: image.protected ?? false,
     created_at: typeof image.created_at === 'string' ? image.created_at : '',
     updated_at: typeof image.updated_at === 'string' ? image.updated_at : '',
+    lifecycle: glanceLifecycle(image),
   };
+}
+
+/**
+ * The property that tells obsolete from revoked (both are hidden and deactivated in Glance): written by
+ * setLifecycle, read back here. Without it, a hidden image is deprecated and a deactivated one obsolete.
+ */
+export const LIFECYCLE_PROPERTY = 'gimming_lifecycle';
+
+function glanceLifecycle(image: GlanceImage): string {
+  const recorded = (image as Record<string, unknown>)[LIFECYCLE_PROPERTY];
+  if (typeof recorded === 'string' && recorded) return recorded;
+  if (image.status === 'deactivated') return 'obsolete';
+  return (image as Record<string, unknown>).os_hidden === true ? 'deprecated' : 'active';
 }
 
 export function toCloudMember(m: GlanceMember): CloudMember {

@@ -3,13 +3,27 @@
  */
 import type { Readable } from 'node:stream';
 import type { CloudRef__Output } from '../../../common/grpc/generated/gimming/agent/v2/CloudRef';
-import type { CloudSession, ImageData, ImageSpec, TransferOptions, UploadResult } from '../driver';
+import type {
+  CloudSession,
+  ImageData,
+  ImageSpec,
+  LifecycleState,
+  TransferOptions,
+  UploadResult,
+} from '../driver';
 import type { CloudImage, CloudMember } from '../image';
 import type { GlanceClient } from './client';
 import { DiskFormatCache } from './disk-formats';
 import { copyByGlanceDownload } from './glance-download';
 import { GLANCE_DOWNLOAD, type ImportMethodCache } from './import-methods';
-import { createBody, propertyPatch, toCloudImage, toCloudMember, updatePatch } from './record';
+import {
+  LIFECYCLE_PROPERTY,
+  createBody,
+  propertyPatch,
+  toCloudImage,
+  toCloudMember,
+  updatePatch,
+} from './record';
 
 /** What a session needs to have its Glance pull an image from another region itself (glance-download). */
 export interface NativeImport {
@@ -93,6 +107,33 @@ export class GlanceSession implements CloudSession {
     const current = await this.client.getImage(id);
     const ops = updatePatch(current, changes);
     return toCloudImage(ops.length > 0 ? await this.client.patchImage(id, ops) : current);
+  }
+
+  /**
+   * Glance's terms: deprecated is hidden from image lists (os_hidden) but still boots; obsolete and revoked
+   * are hidden and deactivated (nothing new boots from them, the data is kept); active undoes both.
+   */
+  async setLifecycle(id: string, state: LifecycleState): Promise<CloudImage> {
+    const current = await this.client.getImage(id);
+    const deactivate = state === 'obsolete' || state === 'revoked';
+    // Reactivated before the patch that undoes the rest, deactivated after the patch that records why.
+    if (!deactivate && current.status === 'deactivated') await this.client.imageAction(id, 'reactivate');
+    const record = current as Record<string, unknown>;
+    const ops: Array<{ op: string; path: string; value?: unknown }> = [];
+    const hidden = state !== 'active';
+    if (record.os_hidden !== hidden) ops.push({ op: 'replace', path: '/os_hidden', value: hidden });
+    if (state === 'active') {
+      if (LIFECYCLE_PROPERTY in record) ops.push({ op: 'remove', path: `/${LIFECYCLE_PROPERTY}` });
+    } else if (record[LIFECYCLE_PROPERTY] !== state) {
+      ops.push({
+        op: LIFECYCLE_PROPERTY in record ? 'replace' : 'add',
+        path: `/${LIFECYCLE_PROPERTY}`,
+        value: state,
+      });
+    }
+    if (ops.length > 0) await this.client.patchImage(id, ops);
+    if (deactivate && current.status !== 'deactivated') await this.client.imageAction(id, 'deactivate');
+    return toCloudImage(await this.client.getImage(id));
   }
 
   async addMember(id: string, member: string): Promise<CloudMember> {

@@ -115,4 +115,8 @@ export type DecidedViews = [
   Assert<Decided<Rpc.PlanView, Rest.PlanView>>,
   Assert<Decided<Rpc.WebhookView, Rest.WebhookView>>,
   Assert<Decided<Rpc.WebhookDeliveryView, Rest.WebhookDeliveryView>>,
+  Assert<Decided<Rpc.FamilyView, Rest.FamilyView>>,
+  Assert<Decided<Rpc.ChannelHistoryEntry, Rest.ChannelHistoryEntryView>>,
+  Assert<Decided<Rpc.ResolvedChannelView, Rest.ResolvedChannelView>>,
+  Assert<Decided<Rpc.LifecycleChangeView, Rest.LifecycleChangeView>>,
 ];

@@ -91,6 +91,10 @@ import type {
   SetImagePropertiesRequest__Output as _gimming_agent_v2_SetImagePropertiesRequest__Output,
 } from '../../../gimming/agent/v2/SetImagePropertiesRequest';
 import type {
+  SetLifecycleRequest as _gimming_agent_v2_SetLifecycleRequest,
+  SetLifecycleRequest__Output as _gimming_agent_v2_SetLifecycleRequest__Output,
+} from '../../../gimming/agent/v2/SetLifecycleRequest';
+import type {
   StagedImage as _gimming_agent_v2_StagedImage,
   StagedImage__Output as _gimming_agent_v2_StagedImage__Output,
 } from '../../../gimming/agent/v2/StagedImage';
@@ -545,6 +549,47 @@ export interface AgentClient extends grpc.Client {
     callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
   ): grpc.ClientUnaryCall;
 
+  SetLifecycle(
+    argument: _gimming_agent_v2_SetLifecycleRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+  SetLifecycle(
+    argument: _gimming_agent_v2_SetLifecycleRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+  SetLifecycle(
+    argument: _gimming_agent_v2_SetLifecycleRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+  SetLifecycle(
+    argument: _gimming_agent_v2_SetLifecycleRequest,
+    callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+  setLifecycle(
+    argument: _gimming_agent_v2_SetLifecycleRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+  setLifecycle(
+    argument: _gimming_agent_v2_SetLifecycleRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+  setLifecycle(
+    argument: _gimming_agent_v2_SetLifecycleRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+  setLifecycle(
+    argument: _gimming_agent_v2_SetLifecycleRequest,
+    callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+
   UpdateImage(
     argument: _gimming_agent_v2_UpdateImageRequest,
     metadata: grpc.Metadata,
@@ -680,6 +725,8 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
     _gimming_agent_v2_Image
   >;
 
+  SetLifecycle: grpc.handleUnaryCall<_gimming_agent_v2_SetLifecycleRequest__Output, _gimming_agent_v2_Image>;
+
   UpdateImage: grpc.handleUnaryCall<_gimming_agent_v2_UpdateImageRequest__Output, _gimming_agent_v2_Image>;
 
   WriteStaging: grpc.handleClientStreamingCall<
@@ -765,6 +812,12 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v2_SetImagePropertiesRequest,
     _gimming_agent_v2_Image,
     _gimming_agent_v2_SetImagePropertiesRequest__Output,
+    _gimming_agent_v2_Image__Output
+  >;
+  SetLifecycle: MethodDefinition<
+    _gimming_agent_v2_SetLifecycleRequest,
+    _gimming_agent_v2_Image,
+    _gimming_agent_v2_SetLifecycleRequest__Output,
     _gimming_agent_v2_Image__Output
   >;
   UpdateImage: MethodDefinition<

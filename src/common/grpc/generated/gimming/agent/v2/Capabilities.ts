@@ -21,6 +21,7 @@ export interface Capabilities {
   owners_are_projects?: boolean;
   size_limits?: _gimming_agent_v2_SizeLimits | null;
   shared_reads?: boolean;
+  lifecycle_states?: string[];
   incremental?: boolean;
 }
 
@@ -40,5 +41,6 @@ export interface Capabilities__Output {
   owners_are_projects: boolean;
   size_limits: _gimming_agent_v2_SizeLimits__Output | null;
   shared_reads: boolean;
+  lifecycle_states: string[];
   incremental: boolean;
 }

@@ -23,6 +23,7 @@ export interface Image {
   protected?: boolean;
   created_at?: string;
   updated_at?: string;
+  lifecycle?: string;
 }
 
 export interface Image__Output {
@@ -42,4 +43,5 @@ export interface Image__Output {
   protected: boolean;
   created_at: string;
   updated_at: string;
+  lifecycle: string;
 }
