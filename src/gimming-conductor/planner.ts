@@ -19,7 +19,8 @@ import { sourceRank } from './source-choice';
  * `tagged`, the target holds a copy tagged with the image's ID and the same bytes, taken as it is;
  * `skipped`, the target holds another image of that name and `on_conflict` is skip (name-conflicts.ts).
  */
-export type CopyPath = 'native' | 'agent' | 'agent+convert' | 'incremental' | 'present' | 'tagged' | 'skipped';
+export type CopyPath =
+  'native' | 'agent' | 'agent+convert' | 'incremental' | 'present' | 'tagged' | 'skipped';
 
 /**
  * A sync with incremental_from (incremental-plan.ts): the base (a GIMinG image ID), its copy in the target
