@@ -4,7 +4,7 @@
  */
 import { MIN_BANDWIDTH, parseBandwidth } from '../common/bandwidth';
 import { badRequest } from '../common/errors';
-import { type VersionState, atLeast } from './middleware/microversion';
+import { type VersionState, requireVersionFor } from './middleware/microversion';
 
 /** The body with max_bandwidth in bytes per second (or without it); refuses a cap it cannot read. */
 export function withMaxBandwidth<B extends { max_bandwidth?: number | string }>(
@@ -13,12 +13,7 @@ export function withMaxBandwidth<B extends { max_bandwidth?: number | string }>(
 ): Omit<B, 'max_bandwidth'> & { max_bandwidth?: number } {
   const { max_bandwidth: given, ...rest } = body;
   if (given === undefined) return rest;
-  if (!atLeast(ctx, '1.4')) {
-    throw badRequest(
-      'gimming.request.invalid',
-      'max_bandwidth needs API microversion 1.4 (OpenStack-API-Version: image-manager 1.4).',
-    );
-  }
+  requireVersionFor(ctx, 'max_bandwidth', '1.4');
   const bytes = parseBandwidth(given);
   if (bytes === undefined || bytes < MIN_BANDWIDTH) {
     throw badRequest(

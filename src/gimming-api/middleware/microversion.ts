@@ -5,7 +5,7 @@
  * Every answer under /v1 echoes the version served and `Vary: OpenStack-API-Version`.
  */
 import type Koa from 'koa';
-import { GimmingError } from '../../common/errors';
+import { GimmingError, badRequest } from '../../common/errors';
 import { API_SERVICE_TYPE, MAX_API_VERSION, MIN_API_VERSION } from '../api-versions';
 
 export const VERSION_HEADER = 'OpenStack-API-Version';
@@ -99,4 +99,16 @@ export function microversion<S = VersionState>(): Koa.Middleware<S> {
 /** Whether the request was made at `version` or later: how a controller gates what a microversion adds. */
 export function atLeast(ctx: { state: VersionState }, version: string): boolean {
   return (ctx.state.apiVersion ?? MIN).compare(ApiVersion.parse(version)) >= 0;
+}
+
+/**
+ * Refuses a body field that a later microversion added, when the request was made below it (400, as an
+ * unknown field was before that version): `field` needs `version`.
+ */
+export function requireVersionFor(ctx: { state: VersionState }, field: string, version: string): void {
+  if (atLeast(ctx, version)) return;
+  throw badRequest(
+    'gimming.request.invalid',
+    `${field} needs API microversion ${version} (OpenStack-API-Version: ${API_SERVICE_TYPE} ${version}).`,
+  );
 }

@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import { GimmingError, badRequest, notFound } from '../../../common/errors';
 import type { AuthState } from '../../middleware/auth-token';
 import { readJsonBody } from '../../middleware/json-body';
-import { atLeast } from '../../middleware/microversion';
+import { atLeast, requireVersionFor } from '../../middleware/microversion';
 import type { ConductorAPI } from '../../../gimming-conductor/rpcapi';
 
 type OnConflict = Parameters<ConductorAPI['syncImage']>[1]['on_conflict'];
@@ -195,12 +195,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       max_bandwidth?: number | string;
       incremental_from?: string;
     };
-    if (incremental_from !== undefined && !atLeast(ctx, '1.5')) {
-      throw badRequest(
-        'gimming.request.invalid',
-        'incremental_from needs API microversion 1.5 (OpenStack-API-Version: image-manager 1.5).',
-      );
-    }
+    if (incremental_from !== undefined) requireVersionFor(ctx, 'incremental_from', '1.5');
     const args = {
       image_id: id,
       ...withMaxBandwidth(ctx, rest),
