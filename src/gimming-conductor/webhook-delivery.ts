@@ -80,8 +80,18 @@ export class WebhookDelivery {
         `AND (lease_expires_at IS NULL OR lease_expires_at < ${DB_NOW}) ORDER BY next_attempt_at LIMIT ?`,
       [token, Math.round(leaseS * 1e6), this.settings.batchSize],
     );
-    const taken = await this.db.getRepository(WebhookDeliveryRow).findBy({ leaseToken: token });
-    await Promise.all(taken.map((d) => this.deliver(d)));
+    const taken = await this.db
+      .getRepository(WebhookDeliveryRow)
+      .find({ where: { leaseToken: token }, order: { createdAt: 'ASC' } });
+    // One webhook's deliveries go one after another, oldest first, so that a receiver sees its events
+    // in the order they happened (unless one is retried); different webhooks are sent side by side.
+    const byWebhook = new Map<string, WebhookDeliveryRow[]>();
+    for (const d of taken) byWebhook.set(d.webhookId, [...(byWebhook.get(d.webhookId) ?? []), d]);
+    await Promise.all(
+      [...byWebhook.values()].map(async (queue) => {
+        for (const d of queue) await this.deliver(d);
+      }),
+    );
     return taken.length;
   }
 
