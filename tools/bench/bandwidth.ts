@@ -20,16 +20,14 @@
  * zone-b and zone-c are two GIMinG clouds on the test bed's zone-b Glance (RegionTwo), each in a zone of
  * its own with its own agent. Ports: api 19600, agents 19601-19603, metrics 19610-19614.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { randomFillSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DaemonSet } from '../../tests/support/daemons';
 import { http as api } from '../../tests/support/http';
 import { Glance, issueToken } from '../../tests/support/openstack';
 import { testbed } from '../../tests/support/testbed';
+import { ensureRawSource } from './lib/glance-source';
+import { counterSum } from './lib/metrics';
 
 const MiB = 1024 * 1024;
 const DIR = process.env.GIMMING_BENCH_DIR ?? '/var/tmp/gimming-bench';
@@ -57,57 +55,12 @@ interface GlanceImage {
 }
 
 /** A source in zone-a of `sizeMiB` random MiB, made once and reused by name and size. */
-async function ensureSource(glanceA: Glance, token: string, sizeMiB: number): Promise<GlanceImage> {
-  const name = `gimming-bench-bandwidth-${sizeMiB}MiB`;
-  const found = ((await glanceA.list({ name })) as GlanceImage[]).find(
-    (i) => i.status === 'active' && i.size === sizeMiB * MiB,
-  );
-  if (found) return found;
-  mkdirSync(DIR, { recursive: true });
-  const file = join(DIR, `bandwidth-${sizeMiB}MiB.bin`);
-  if (!existsSync(file) || statSync(file).size !== sizeMiB * MiB) {
-    say(`making ${file}`);
-    await pipeline(
-      Readable.from(
-        (function* () {
-          for (let i = 0; i < sizeMiB; i++) yield randomFillSync(Buffer.allocUnsafe(MiB));
-        })(),
-      ),
-      createWriteStream(file),
-    );
-  }
-  const image = (await glanceA.create({ name, disk_format: 'raw', container_format: 'bare' })) as GlanceImage;
-  say(`uploading ${name} to zone-a's Glance as ${image.id}`);
-  await new Promise<void>((resolve, reject) => {
-    const req = http.request(`${glanceA.url}/v2/images/${image.id}/file`, {
-      method: 'PUT',
-      headers: {
-        'X-Auth-Token': token,
-        'Content-Type': 'application/octet-stream',
-        'Content-Length': sizeMiB * MiB,
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      if (res.statusCode === 204) resolve();
-      else reject(new Error(`source upload: HTTP ${res.statusCode ?? 0}`));
-    });
-    req.on('error', reject);
-    createReadStream(file).pipe(req);
-  });
-  return (await glanceA.get(image.id)) as GlanceImage;
-}
+const ensureSource = (glanceA: Glance, token: string, sizeMiB: number) =>
+  ensureRawSource(glanceA, token, { name: `gimming-bench-bandwidth-${sizeMiB}MiB`, sizeMiB, dir: DIR, say });
 
 /** The bytes a zone's agent took in for copies so far. */
-async function bytesIn(zone: string): Promise<number> {
-  const res = await api('GET', `http://127.0.0.1:${METRICS_PORTS[zone]}/metrics`);
-  let sum = 0;
-  for (const line of res.text.split('\n')) {
-    if (line.startsWith('gimming_agent_bytes_copied_total{') && line.includes('direction="in"'))
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+const bytesIn = (zone: string) =>
+  counterSum(METRICS_PORTS[zone]!, 'gimming_agent_bytes_copied_total', { direction: 'in' });
 
 interface Sample {
   t: number;

@@ -10,16 +10,14 @@
  * md5 and sha512 are checked against the source, then deleted. Daemons are started fresh for each path
  * (api 19500, agents 19501-19504, metrics 19510-19515). Run through tools/bench/fanout.sh.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { randomFillSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DaemonSet } from '../../tests/support/daemons';
 import { http as api } from '../../tests/support/http';
 import { Glance, issueToken } from '../../tests/support/openstack';
 import { type Testbed, testbed } from '../../tests/support/testbed';
+import { ensureRawSource } from './lib/glance-source';
+import { counterSum } from './lib/metrics';
 import { peakRssMiB } from './lib/proc';
 
 const MiB = 1024 * 1024;
@@ -55,47 +53,15 @@ interface PathResult {
   rss_mib: Record<string, number>;
 }
 
-/** The source in zone-a: made once from random bytes, reused while an active one of the size exists. */
+/** The source in zone-a: made once from random bytes, reused (untagged) while an active one of the size exists. */
 async function ensureSource(glanceA: Glance, token: string): Promise<GlanceImage> {
-  const found = ((await glanceA.list({ name: SOURCE_NAME })) as GlanceImage[]).find(
-    (i) => i.status === 'active' && i.size === SIZE,
-  );
-  if (found) {
-    await untag(glanceA, token, found.id);
-    return (await glanceA.get(found.id)) as GlanceImage;
-  }
-  mkdirSync(DIR, { recursive: true });
-  const file = join(DIR, `fanout-${SIZE_MIB}MiB.bin`);
-  if (!existsSync(file) || statSync(file).size !== SIZE) {
-    say(`making ${file}`);
-    await pipeline(
-      Readable.from(
-        (function* () {
-          for (let i = 0; i < SIZE_MIB; i++) yield randomFillSync(Buffer.allocUnsafe(MiB));
-        })(),
-      ),
-      createWriteStream(file),
-    );
-  }
-  const image = (await glanceA.create({
+  const image = await ensureRawSource(glanceA, token, {
     name: SOURCE_NAME,
-    disk_format: 'raw',
-    container_format: 'bare',
-  })) as GlanceImage;
-  say(`uploading the source to zone-a's Glance as ${image.id}`);
-  await new Promise<void>((resolve, reject) => {
-    const req = http.request(`${glanceA.url}/v2/images/${image.id}/file`, {
-      method: 'PUT',
-      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/octet-stream', 'Content-Length': SIZE },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      if (res.statusCode === 204) resolve();
-      else reject(new Error(`source upload: HTTP ${res.statusCode ?? 0}`));
-    });
-    req.on('error', reject);
-    createReadStream(file).pipe(req);
+    sizeMiB: SIZE_MIB,
+    dir: DIR,
+    say,
   });
+  await untag(glanceA, token, image.id);
   return (await glanceA.get(image.id)) as GlanceImage;
 }
 
@@ -112,16 +78,8 @@ async function untag(glance: Glance, token: string, id: string): Promise<void> {
 }
 
 /** A counter of a daemon's metrics, summed over its label sets that match `labels`. */
-async function metric(zone: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const res = await api('GET', `http://127.0.0.1:${METRICS_PORTS[zone]}/metrics`);
-  let sum = 0;
-  for (const line of res.text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+const metric = (zone: string, name: string, labels: Record<string, string> = {}) =>
+  counterSum(METRICS_PORTS[zone]!, name, labels);
 
 async function runPath(
   bed: Testbed,

@@ -16,6 +16,7 @@ import { http as api } from '../../tests/support/http';
 import { type VersionSpec, changedBlocks, uploadVersion } from '../../tests/support/image-versions';
 import { Glance, issueToken } from '../../tests/support/openstack';
 import { testbed } from '../../tests/support/testbed';
+import { counterSum } from './lib/metrics';
 import { peakRssMiB } from './lib/proc';
 
 const MiB = 1024 * 1024;
@@ -52,16 +53,8 @@ interface GlanceImage {
 
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 
-async function metric(zone: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const res = await api('GET', `http://127.0.0.1:${METRICS_PORTS[zone]}/metrics`);
-  let sum = 0;
-  for (const line of res.text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+const metric = (zone: string, name: string, labels: Record<string, string> = {}) =>
+  counterSum(METRICS_PORTS[zone]!, name, labels);
 
 /** What crossed from zone-a's agent to zone-b's: full-copy data, changed blocks, and the base's hashes. */
 async function crossed(): Promise<number> {
