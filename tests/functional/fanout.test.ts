@@ -9,6 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { http, waitFor } from '../support/http';
+import { counterSum } from '../support/metrics';
+import { assertGlanceCopyProven } from '../support/copy-proof';
 import { Glance } from '../support/openstack';
 import { freePort, useStack } from '../support/stack';
 
@@ -34,17 +36,8 @@ describe('one source read for several targets (fan-out)', function () {
   });
 
   /** A counter of zone-a's agent, summed over the label sets that hold `labels`. */
-  async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const res = await http('GET', `http://127.0.0.1:${METRICS['zone-a']}/metrics`);
-    assert.equal(res.status, 200);
-    let sum = 0;
-    for (const line of res.text.split('\n')) {
-      if (!line.startsWith(`${name}{`)) continue;
-      if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return sum;
-  }
+  const counter = (name: string, labels: Record<string, string> = {}) =>
+    counterSum(METRICS['zone-a']!, name, labels);
 
   let glanceA: Glance;
   let glanceB: Glance;
@@ -87,17 +80,13 @@ describe('one source read for several targets (fan-out)', function () {
       .tasks as any[];
 
   /** The copy in a cloud, proven: active, and the md5 and sha512 Glance computed are the source's. */
-  async function assertProven(imageId: string, cloud: string, source: any): Promise<void> {
-    const image = (await http('GET', `${stack.api}/v1/images/${imageId}`, { token: stack.demo.id })).body;
-    const loc = image.locations.find((l: any) => l.cloud === cloud);
-    assert.equal(loc?.status, 'active', JSON.stringify(image.locations));
-    const copy = await glanceB.get(loc.image_id);
-    made.push([glanceB, loc.image_id]);
-    assert.equal(copy.status, 'active');
-    assert.equal(copy.size, source.size);
-    assert.equal(copy.checksum, source.checksum);
-    assert.equal(copy.os_hash_value, source.os_hash_value);
-  }
+  const assertProven = (imageId: string, cloud: string, source: any) =>
+    assertGlanceCopyProven(
+      { api: stack.api, token: stack.demo.id, glance: glanceB, made },
+      imageId,
+      cloud,
+      source,
+    );
 
   it('reads the source once for two targets, and both copies are proven', async () => {
     const size = 96 * MiB;

@@ -15,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { http, waitFor } from '../support/http';
+import { assertGlanceCopyProven } from '../support/copy-proof';
 import { Glance } from '../support/openstack';
 import { useStack } from '../support/stack';
 import { waitForTasks } from '../support/flows';
@@ -145,18 +146,13 @@ describe('Glance -> Glance by glance-download, against the agent path', function
     return { source, imageId: res.body.id, task, ms };
   }
 
-  async function assertProven(imageId: string, cloud: string, source: any): Promise<void> {
-    const image = (await http('GET', `${stack.api}/v1/images/${imageId}`, { token: stack.demo.id })).body;
-    const loc = image.locations.find((l: any) => l.cloud === cloud);
-    assert.equal(loc?.status, 'active', JSON.stringify(image.locations));
-    const copy = await glanceB.get(loc.image_id);
-    made.push([glanceB, loc.image_id]);
-    assert.equal(copy.status, 'active');
-    assert.equal(copy.size, source.size);
-    assert.equal(copy.checksum, source.checksum);
-    assert.equal(copy.os_hash_value, source.os_hash_value);
-    assert.equal(copy.gimming_image_id, imageId, 'the copy carries the image tag');
-  }
+  const assertProven = (imageId: string, cloud: string, source: any) =>
+    assertGlanceCopyProven(
+      { api: stack.api, token: stack.demo.id, glance: glanceB, made },
+      imageId,
+      cloud,
+      source,
+    );
 
   it('native where both zones allow it: the target Glance pulls the image, no byte through the agents', async () => {
     for (let i = 0; i < REPEAT; i++) {

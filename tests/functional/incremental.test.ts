@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { http, waitFor } from '../support/http';
+import { counterSum } from '../support/metrics';
 import { type VersionSpec, changedBlocks, uploadVersion } from '../support/image-versions';
 import type { Glance } from '../support/openstack';
 import { freePort, useStack } from '../support/stack';
@@ -40,17 +41,8 @@ describe('incremental copies of a new version', function () {
       ),
   });
 
-  async function counter(zone: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-    const res = await http('GET', `http://127.0.0.1:${METRICS[zone]}/metrics`);
-    assert.equal(res.status, 200);
-    let sum = 0;
-    for (const line of res.text.split('\n')) {
-      if (!line.startsWith(`${name}{`)) continue;
-      if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return sum;
-  }
+  const counter = (zone: string, name: string, labels: Record<string, string> = {}) =>
+    counterSum(METRICS[zone]!, name, labels);
 
   let glanceA: Glance;
   let glanceB: Glance;

@@ -27,7 +27,7 @@ import { http as api } from '../../tests/support/http';
 import { Glance, issueToken } from '../../tests/support/openstack';
 import { testbed } from '../../tests/support/testbed';
 import { ensureRawSource } from './lib/glance-source';
-import { counterSum } from './lib/metrics';
+import { counterSum } from '../../tests/support/metrics';
 
 const MiB = 1024 * 1024;
 const DIR = process.env.GIMMING_BENCH_DIR ?? '/var/tmp/gimming-bench';

@@ -17,7 +17,7 @@ import { http as api } from '../../tests/support/http';
 import { Glance, issueToken } from '../../tests/support/openstack';
 import { type Testbed, testbed } from '../../tests/support/testbed';
 import { ensureRawSource } from './lib/glance-source';
-import { counterSum } from './lib/metrics';
+import { counterSum } from '../../tests/support/metrics';
 import { peakRssMiB } from './lib/proc';
 
 const MiB = 1024 * 1024;

@@ -16,7 +16,7 @@ import { http as api } from '../../tests/support/http';
 import { type VersionSpec, changedBlocks, uploadVersion } from '../../tests/support/image-versions';
 import { Glance, issueToken } from '../../tests/support/openstack';
 import { testbed } from '../../tests/support/testbed';
-import { counterSum } from './lib/metrics';
+import { counterSum } from '../../tests/support/metrics';
 import { peakRssMiB } from './lib/proc';
 
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 /**
- * What the benchmarks read of a daemon's Prometheus metrics.
+ * What tests and benchmarks read of a daemon's Prometheus metrics (its /metrics page on loopback).
  */
-import { http } from '../../../tests/support/http';
+import { http } from './http';
 
 /** A counter's value at `port`'s /metrics, summed over its label sets that hold all of `labels`. */
 export async function counterSum(
@@ -10,6 +10,7 @@ export async function counterSum(
   labels: Record<string, string> = {},
 ): Promise<number> {
   const res = await http('GET', `http://127.0.0.1:${port}/metrics`);
+  if (res.status !== 200) throw new Error(`GET :${port}/metrics: HTTP ${res.status}`);
   let sum = 0;
   for (const line of res.text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
