@@ -5,8 +5,9 @@
  * fan-out with shared reads off (`[agent] shared_read_window_bytes = 0`: every copy reads the source), shows
  * what one read saves.
  *
- * The test bed has two Glance zones; the three targets are three GIMinG clouds on zone-b's Glance
- * (RegionTwo), each in a zone of its own with its own agent: `zone-b`, `zone-c`, `zone-d`. Every copy's
+ * The three targets `zone-b`, `zone-c`, `zone-d` each have an agent of their own. On a test bed of four
+ * zones (`GIMMING_TESTBED_ZONES=4 tools/testbed/testbed.sh up`) each is its own Glance (RegionTwo to
+ * RegionFour); on the default two-zone test bed they are three GIMinG clouds on zone-b's Glance. Every copy's
  * md5 and sha512 are checked against the source, then deleted. Daemons are started fresh for each path
  * (api 19500, agents 19501-19504, metrics 19510-19515). Run through tools/bench/fanout.sh.
  */
@@ -81,12 +82,22 @@ async function untag(glance: Glance, token: string, id: string): Promise<void> {
 const metric = (zone: string, name: string, labels: Record<string, string> = {}) =>
   counterSum(METRICS_PORTS[zone]!, name, labels);
 
+/** The Keystone region of a zone: its own where the test bed has enough zones, else zone-b's. */
+function regionOf(bed: Testbed, zone: string): string {
+  const own = {
+    'zone-a': 'RegionOne',
+    'zone-b': 'RegionTwo',
+    'zone-c': 'RegionThree',
+    'zone-d': 'RegionFour',
+  }[zone];
+  return own && bed.regions[own] ? own : 'RegionTwo';
+}
+
 async function runPath(
   bed: Testbed,
   tokens: { admin: string; demo: string },
   source: GlanceImage,
   glanceA: Glance,
-  glanceB: Glance,
   targets: string[],
   shared: boolean,
 ): Promise<PathResult> {
@@ -104,7 +115,7 @@ async function runPath(
     for (const zone of ZONES) {
       const res = await api('POST', `${daemons.apiUrl}/v1/clouds`, {
         token: tokens.admin,
-        json: { name: zone, type: 'openstack', region_name: zone === 'zone-a' ? 'RegionOne' : 'RegionTwo' },
+        json: { name: zone, type: 'openstack', region_name: regionOf(bed, zone) },
       });
       if (res.status !== 201) throw new Error(`register ${zone}: HTTP ${res.status} ${res.text}`);
     }
@@ -153,8 +164,9 @@ async function runPath(
     ).body;
     for (const location of image.locations) {
       if (location.cloud === 'zone-a') continue;
-      const copy = (await glanceB.get(location.image_id)) as GlanceImage;
-      await glanceB.delete(location.image_id);
+      const glance = new Glance(bed.regions[regionOf(bed, location.cloud)]!.glance_url, tokens.demo);
+      const copy = (await glance.get(location.image_id)) as GlanceImage;
+      await glance.delete(location.image_id);
       if (copy.checksum !== source.checksum || copy.os_hash_value !== source.os_hash_value) {
         throw new Error(`the copy in ${location.cloud} differs from the source`);
       }
@@ -178,16 +190,13 @@ async function main(): Promise<void> {
     issueToken(bed, bed.users.demo),
   ]);
   const glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-  const glanceB = new Glance(bed.regions.RegionTwo!.glance_url, demo.id);
   const source = await ensureSource(glanceA, demo.id);
   const tokens = { admin: admin.id, demo: demo.id };
   const results: Record<string, PathResult> = {};
-  if (PATHS.includes('one'))
-    results.one = await runPath(bed, tokens, source, glanceA, glanceB, ['zone-b'], true);
-  if (PATHS.includes('fanout'))
-    results.fanout = await runPath(bed, tokens, source, glanceA, glanceB, TARGETS, true);
+  if (PATHS.includes('one')) results.one = await runPath(bed, tokens, source, glanceA, ['zone-b'], true);
+  if (PATHS.includes('fanout')) results.fanout = await runPath(bed, tokens, source, glanceA, TARGETS, true);
   if (PATHS.includes('unshared'))
-    results.unshared = await runPath(bed, tokens, source, glanceA, glanceB, TARGETS, false);
+    results.unshared = await runPath(bed, tokens, source, glanceA, TARGETS, false);
   const one = results.one;
   const row = (name: string, r: PathResult | undefined) =>
     r
@@ -198,7 +207,11 @@ async function main(): Promise<void> {
           .join('/')}`
       : `${name.padEnd(34)} (not run)`;
   const lines = [
-    `GIMinG fan-out benchmark: ${SIZE_MIB} MiB from zone-a to ${TARGETS.join(', ')} (three clouds on zone-b's Glance, an agent each)`,
+    `GIMinG fan-out benchmark: ${SIZE_MIB} MiB from zone-a to ${TARGETS.join(', ')} (${
+      TARGETS.every((z) => regionOf(bed, z) !== 'RegionTwo' || z === 'zone-b')
+        ? 'a Glance of its own each'
+        : "three clouds on zone-b's Glance"
+    }, an agent each)`,
     `${'path'.padEnd(34)} ${'time'.padStart(9)} ${'vs one'.padStart(7)}   ${'read from the source'.padStart(17)}   peak RSS MiB (agents)`,
     row('one copy (zone-b)', results.one),
     row('3 targets, one shared read', results.fanout),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# GIMinG test bed: a real Keystone, two Glance zones (RegionOne, RegionTwo) and
-# optionally Barbican, all on 127.0.0.1, from Debian's OpenStack packages.
+# GIMinG test bed: a real Keystone, two Glance zones (RegionOne, RegionTwo; up to
+# eight with GIMMING_TESTBED_ZONES) and optionally Barbican, all on 127.0.0.1,
+# from Debian's OpenStack packages.
 #
 #   testbed.sh up [--barbican]   start (idempotent; installs missing packages; builds the
 #                                AWS and GCE stand-ins if the project's build has not)
@@ -11,6 +12,10 @@
 #
 # Environment:
 #   GIMMING_TESTBED_DIR                      state dir (default /var/tmp/gimming-testbed)
+#   GIMMING_TESTBED_ZONES                    Glance zones, 2 to 8 (default 2): zone N is
+#                                            glance-<a..h> on port 9291+N in Keystone region
+#                                            RegionOne..RegionEight; fewer than the last `up`
+#                                            stops the extra ones and takes their regions out
 #   GIMMING_TESTBED_TOKEN_EXPIRATION         Keystone [token] expiration, s (default 3600)
 #   GIMMING_TESTBED_GLANCE_TOKEN_CACHE_TIME  Glance keystone_authtoken token_cache_time,
 #                                            s (default 300, -1 disables the cache)
@@ -49,6 +54,22 @@ GLANCE_B_URL=http://$HOST:$GLANCE_B_PORT
 BARBICAN_URL=http://$HOST:$BARBICAN_PORT
 REGION_A=RegionOne
 REGION_B=RegionTwo
+
+# Glance zones: the first two are the ones every test and the demo use; more (for
+# the fleet benchmarks) only when asked. Zone i is glance-${ZONE_LETTERS[i]}.
+ZONE_COUNT=${GIMMING_TESTBED_ZONES:-2}
+MAX_ZONES=8
+ZONE_LETTERS=(a b c d e f g h)
+ZONE_REGIONS=(RegionOne RegionTwo RegionThree RegionFour RegionFive RegionSix RegionSeven RegionEight)
+GLANCE_ZONES=()
+zone_index() { # glance-X -> i
+  local l=${1#glance-} i
+  for ((i = 0; i < MAX_ZONES; i++)); do [[ ${ZONE_LETTERS[i]} == "$l" ]] && { echo "$i"; return 0; }; done
+  return 1
+}
+glance_port_of() { echo $((GLANCE_A_PORT + $(zone_index "$1"))); }
+glance_url_of() { echo "http://$HOST:$(glance_port_of "$1")"; }
+region_of() { echo "${ZONE_REGIONS[$(zone_index "$1")]}"; }
 
 PY=/usr/bin/python3
 UWSGI=/usr/bin/uwsgi-core
@@ -250,8 +271,11 @@ answers() {
 }
 healthy_keystone() { answers "$KEYSTONE_URL/v3" 200 '.version.id | startswith("v3")'; }
 healthy_glance_at() { answers "$1/versions" '200|300' '.versions | length > 0'; }
-healthy_glance-a() { healthy_glance_at "$GLANCE_A_URL"; }
-healthy_glance-b() { healthy_glance_at "$GLANCE_B_URL"; }
+for _l in "${ZONE_LETTERS[@]}"; do
+  eval "healthy_glance-$_l() { healthy_glance_at \"\$(glance_url_of glance-$_l)\"; }"
+  eval "start_glance-$_l() { start_glance glance-$_l; }"
+done
+unset _l
 healthy_barbican() { answers "$BARBICAN_URL/" '200|300' '.versions | length > 0'; }
 healthy_mariadb() { port_open "$MARIADB_PORT"; }
 healthy_rabbitmq() { port_open "$RABBITMQ_PORT"; }
@@ -260,8 +284,7 @@ service_port() {
   case $1 in
     memcached) echo "$MEMCACHED_PORT" ;;
     keystone) echo "$KEYSTONE_PORT" ;;
-    glance-a) echo "$GLANCE_A_PORT" ;;
-    glance-b) echo "$GLANCE_B_PORT" ;;
+    glance-?) glance_port_of "$1" ;;
     barbican) echo "$BARBICAN_PORT" ;;
     aws-standin) echo "$AWS_STANDIN_EC2_PORT" ;;
     gce-standin) echo "$GCE_STANDIN_COMPUTE_PORT" ;;
@@ -273,8 +296,7 @@ service_url() {
   case $1 in
     memcached) echo "$HOST:$MEMCACHED_PORT" ;;
     keystone) echo "$AUTH_URL" ;;
-    glance-a) echo "$GLANCE_A_URL ($REGION_A)" ;;
-    glance-b) echo "$GLANCE_B_URL ($REGION_B)" ;;
+    glance-?) echo "$(glance_url_of "$1") ($(region_of "$1"))" ;;
     barbican) echo "$BARBICAN_URL ($REGION_A)" ;;
     aws-standin) echo "EC2/STS $AWS_STANDIN_EC2_URL, S3 $AWS_STANDIN_S3_URL (${AWS_STANDIN_REGIONS[*]})" ;;
     gce-standin) echo "Compute/token $GCE_STANDIN_COMPUTE_URL, Storage $GCE_STANDIN_STORAGE_URL ($GCE_OPERATOR_PROJECT $GCE_PROJECT_PROJECT)" ;;
@@ -372,11 +394,11 @@ init_state_dir() {
   mkdir -p "$STATE_DIR"
   chmod 700 "$STATE_DIR"
   [[ -f $STATE_DIR/.gimming-testbed ]] || printf 'GIMinG test bed state directory\n' >"$STATE_DIR/.gimming-testbed"
-  mkdir -p "$ETC"/{keystone,glance-a,glance-b,barbican} "$RUN" "$LOG" \
+  mkdir -p "$ETC"/{keystone,barbican} "$RUN" "$LOG" \
     "$DATA/keystone/locks" "$DATA/barbican/locks"
   local z
-  for z in glance-a glance-b; do
-    mkdir -p "$DATA/$z"/{images,images-replica,staging,tasks,locks,cache}
+  for z in "${GLANCE_ZONES[@]}"; do
+    mkdir -p "$ETC/$z" "$DATA/$z"/{images,images-replica,staging,tasks,locks,cache}
   done
   if [[ ! -d $DATA/keystone/fernet-keys ]]; then
     # What `keystone-manage fernet_setup` makes (0 = staged, 1 = primary),
@@ -442,12 +464,9 @@ render_configs() {
     CONFIG_CHANGED[keystone]=1
   fi
   local z port url region zone
-  for z in glance-a glance-b; do
-    if [[ $z == glance-a ]]; then
-      port=$GLANCE_A_PORT url=$GLANCE_A_URL region=$REGION_A zone=A
-    else
-      port=$GLANCE_B_PORT url=$GLANCE_B_URL region=$REGION_B zone=B
-    fi
+  for z in "${GLANCE_ZONES[@]}"; do
+    port=$(glance_port_of "$z") url=$(glance_url_of "$z") region=$(region_of "$z")
+    zone=${z#glance-} zone=${zone^^}
     if render "$TEMPLATE_DIR/glance-api.conf.tmpl" "$ETC/$z/glance-api.conf" \
       "ZONE=$zone" "REGION=$region" "PORT=$port" "GLANCE_URL=$url" \
       "DATA_DIR=$DATA/$z" "CONF_DIR=$ETC/$z" "KEYSTONE_URL=$KEYSTONE_URL" \
@@ -539,12 +558,10 @@ start_keystone() {
     --procname-prefix-spaced "gimming-testbed-keystone"
 }
 
-start_glance() { # glance-a|glance-b
+start_glance() { # glance-X (start_glance-X is defined for each zone letter above)
   launch "$1" "$PY" -c 'import sys; from glance.cmd.api import main; sys.exit(main())' \
     --config-file "$ETC/$1/glance-api.conf"
 }
-start_glance-a() { start_glance glance-a; }
-start_glance-b() { start_glance glance-b; }
 
 start_barbican() {
   sqlite_wal "$DATA/barbican/barbican.sqlite"
@@ -680,6 +697,25 @@ ensure_region() { # ID
   fi
 }
 
+remove_region() { # REGION SERVICE_ID...: deletes those services' endpoints in REGION, then REGION
+  local region=$1 sid id
+  shift
+  ks_api GET "/regions/$region"
+  [[ $KS_STATUS == 404 ]] && return 0
+  ks_expect "reading region $region" 200
+  for sid in "$@"; do
+    ks_api GET "/endpoints?service_id=$sid"
+    ks_expect "listing endpoints" 200
+    for id in $(jq -r --arg r "$region" '.endpoints[] | select(.region_id == $r) | .id' <<<"$KS_BODY"); do
+      ks_api DELETE "/endpoints/$id"
+      ks_expect "deleting endpoint $id" 204 404
+    done
+  done
+  say "keystone: removing region $region"
+  ks_api DELETE "/regions/$region"
+  ks_expect "deleting region $region" 204 404
+}
+
 ensure_project() { # NAME -> REPLY_ID
   ks_find projects "name=$1&domain_id=default"
   if [[ -z $REPLY_ID ]]; then
@@ -768,14 +804,14 @@ ensure_endpoints() { # SERVICE_ID REGION URL: public, internal and admin
 }
 
 identity_setup() {
-  local marker=$DATA/identity.done
-  if [[ -f $marker && $(<"$marker") == "$IDENTITY_VERSION" && -f $DATA/identity.json ]]; then
+  local marker=$DATA/identity.done want="$IDENTITY_VERSION zones=$ZONE_COUNT"
+  if [[ -f $marker && $(<"$marker") == "$want" && -f $DATA/identity.json ]]; then
     return 0
   fi
   say "keystone: setting up regions, projects, users, roles and catalog"
   ks_login_admin
-  ensure_region "$REGION_A"
-  ensure_region "$REGION_B"
+  local z
+  for z in "${GLANCE_ZONES[@]}"; do ensure_region "$(region_of "$z")"; done
 
   local -A P=() U=() R=()
   local n
@@ -796,16 +832,20 @@ identity_setup() {
   grant_role "${P[alt]}" "${U[alt]}" "${R[member]}"
   for n in gimming glance barbican; do grant_role "${P[service]}" "${U[$n]}" "${R[admin]}"; done
 
+  local -a sids=()
   ensure_service identity keystone
-  ensure_endpoints "$REPLY_ID" "$REGION_A" "$AUTH_URL"
-  ensure_endpoints "$REPLY_ID" "$REGION_B" "$AUTH_URL"
+  sids+=("$REPLY_ID")
+  for z in "${GLANCE_ZONES[@]}"; do ensure_endpoints "$REPLY_ID" "$(region_of "$z")" "$AUTH_URL"; done
   ensure_service image glance
-  ensure_endpoints "$REPLY_ID" "$REGION_A" "$GLANCE_A_URL"
-  ensure_endpoints "$REPLY_ID" "$REGION_B" "$GLANCE_B_URL"
+  sids+=("$REPLY_ID")
+  for z in "${GLANCE_ZONES[@]}"; do ensure_endpoints "$REPLY_ID" "$(region_of "$z")" "$(glance_url_of "$z")"; done
   # GIMinG itself, where `npm run demo` (and a default install) serves it: the CLI finds it here.
   ensure_service image-manager gimming
-  ensure_endpoints "$REPLY_ID" "$REGION_A" "$GIMMING_URL"
-  ensure_endpoints "$REPLY_ID" "$REGION_B" "$GIMMING_URL"
+  sids+=("$REPLY_ID")
+  for z in "${GLANCE_ZONES[@]}"; do ensure_endpoints "$REPLY_ID" "$(region_of "$z")" "$GIMMING_URL"; done
+  # The regions of zones an earlier, larger `up` had: their endpoints and the region go.
+  local i
+  for ((i = ZONE_COUNT; i < MAX_ZONES; i++)); do remove_region "${ZONE_REGIONS[i]}" "${sids[@]}"; done
 
   local json
   json=$(jq -n \
@@ -817,7 +857,7 @@ identity_setup() {
       users: {admin: $ua, demo: $ud, alt: $ul, gimming: $ug, glance: $uG, barbican: $ub},
       roles: {admin: $ra, member: $rm, reader: $rr, creator: $rc}}')
   printf '%s\n' "$json" >"$DATA/identity.json"
-  printf '%s\n' "$IDENTITY_VERSION" >"$marker"
+  printf '%s\n' "$want" >"$marker"
   rm -f "$DATA/identity-barbican.done"
 }
 
@@ -846,6 +886,14 @@ identity_id() { # KIND NAME -> id recorded in identity.json
   jq -r --arg k "$1" --arg n "$2" '.[$k][$n]' "$DATA/identity.json"
 }
 
+zones_json() { # {"RegionOne": {glance_url, store_dir}, ...} in zone order
+  local z
+  for z in "${GLANCE_ZONES[@]}"; do
+    jq -cn --arg r "$(region_of "$z")" --arg u "$(glance_url_of "$z")" --arg d "$DATA/$z/images" \
+      '{($r): {glance_url: $u, store_dir: $d}}'
+  done | jq -cs 'add'
+}
+
 write_outputs() {
   local ids=$DATA/identity.json barbican_url=""
   barbican_enabled && barbican_url=$BARBICAN_URL
@@ -856,7 +904,8 @@ write_outputs() {
     --arg bu "$barbican_url" --arg dir "$STATE_DIR" \
     --arg mc "$HOST:$MEMCACHED_PORT" --arg host "$HOST" \
     --argjson mp "$MARIADB_PORT" --argjson rp "$RABBITMQ_PORT" \
-    --argjson exp "$TOKEN_EXPIRATION" --argjson tct "$GLANCE_TOKEN_CACHE_TIME" '
+    --argjson exp "$TOKEN_EXPIRATION" --argjson tct "$GLANCE_TOKEN_CACHE_TIME" \
+    --argjson zones "$(zones_json)" '
     def user($name; $pw; $project):
       {username: $name, password: $pw, project_name: $project,
        user_domain_name: "Default", project_domain_name: "Default",
@@ -865,8 +914,7 @@ write_outputs() {
      default_region: $ra,
      users: {admin: user("admin"; $ap; "admin"), demo: user("demo"; $dp; "demo"),
              alt: user("alt"; $lp; "alt"), gimming: user("gimming"; $gp; "service")},
-     regions: {($ra): {glance_url: $ga, store_dir: ($dir + "/data/glance-a/images")},
-               ($rb): {glance_url: $gb, store_dir: ($dir + "/data/glance-b/images")}},
+     regions: $zones,
      barbican_url: (if $bu == "" then null else $bu end),
      barbican_region: (if $bu == "" then null else $ra end),
      projects: .projects, roles: .roles,
@@ -911,6 +959,13 @@ write_outputs() {
     printf 'export GLANCE_A_REGION=%s\n' "$REGION_A"
     printf 'export GLANCE_B_URL=%s\n' "$GLANCE_B_URL"
     printf 'export GLANCE_B_REGION=%s\n' "$REGION_B"
+    printf 'export TESTBED_ZONES=%s\n' "$ZONE_COUNT"
+    local z l
+    for z in "${GLANCE_ZONES[@]:2}"; do
+      l=${z#glance-} l=${l^^}
+      printf 'export GLANCE_%s_URL=%s\n' "$l" "$(glance_url_of "$z")"
+      printf 'export GLANCE_%s_REGION=%s\n' "$l" "$(region_of "$z")"
+    done
     printf 'export BARBICAN_URL=%s\n' "$barbican_url"
     printf 'export TESTBED_TOKEN_EXPIRATION=%s\n' "$TOKEN_EXPIRATION"
     printf 'export TESTBED_GLANCE_TOKEN_CACHE_TIME=%s\n' "$GLANCE_TOKEN_CACHE_TIME"
@@ -943,7 +998,7 @@ write_outputs() {
       printf '      user_domain_name: "Default"\n'
       printf '      project_domain_name: "Default"\n'
       printf '    region_name: "%s"\n' "$REGION_A"
-      printf '    regions: ["%s", "%s"]\n' "$REGION_A" "$REGION_B"
+      printf '    regions: [%s]\n' "$(for z in "${GLANCE_ZONES[@]}"; do printf '"%s"\n' "$(region_of "$z")"; done | paste -sd, | sed 's/,/, /g')"
       printf '    identity_api_version: 3\n'
       printf '    interface: "public"\n'
     done
@@ -990,14 +1045,17 @@ cmd_up() {
   render_configs
   render_aws_standin_config
   render_gce_standin_config
-  local -a services=(memcached keystone glance-a glance-b aws-standin gce-standin)
+  stop_extra_zones
+  local -a services=(memcached keystone "${GLANCE_ZONES[@]}" aws-standin gce-standin)
   if barbican_enabled; then services+=(barbican); fi
   preflight_ports "${services[@]}"
 
   # One-time database preparation, in parallel.
   [[ -f $DATA/keystone/.db-synced ]] || start_job keystone-db keystone_db_sync
-  [[ -f $DATA/glance-a/.db-synced ]] || start_job glance-a-db glance_db_sync glance-a
-  [[ -f $DATA/glance-b/.db-synced ]] || start_job glance-b-db glance_db_sync glance-b
+  local z
+  for z in "${GLANCE_ZONES[@]}"; do
+    [[ -f $DATA/$z/.db-synced ]] || start_job "$z-db" glance_db_sync "$z"
+  done
 
   ensure_started memcached
   wait_healthy memcached 20
@@ -1008,10 +1066,10 @@ cmd_up() {
     say "keystone: bootstrap (admin, $REGION_A)"
     start_job keystone-bootstrap keystone_bootstrap
   fi
-  wait_job glance-a-db
-  ensure_started glance-a
-  wait_job glance-b-db
-  ensure_started glance-b
+  for z in "${GLANCE_ZONES[@]}"; do
+    wait_job "$z-db"
+    ensure_started "$z"
+  done
   if barbican_enabled; then ensure_started barbican; fi
   ensure_started aws-standin
   ensure_started gce-standin
@@ -1021,8 +1079,7 @@ cmd_up() {
   identity_setup
   if barbican_enabled; then identity_setup_barbican; fi
 
-  wait_healthy glance-a
-  wait_healthy glance-b
+  for z in "${GLANCE_ZONES[@]}"; do wait_healthy "$z"; done
   if barbican_enabled; then wait_healthy barbican; fi
   wait_healthy aws-standin 60
   wait_healthy gce-standin 60
@@ -1035,9 +1092,17 @@ status_line() { # NAME STATE DETAIL
   printf '%-10s %-9s %s\n' "$1" "$2" "$3"
 }
 
+stop_extra_zones() { # the zones a larger `up` started that this count has not
+  local i z
+  for ((i = ZONE_COUNT; i < MAX_ZONES; i++)); do
+    z=glance-${ZONE_LETTERS[i]}
+    if [[ -f $(pidfile "$z") ]]; then stop_service "$z"; fi
+  done
+}
+
 cmd_status() {
   local rc=0 svc pid port
-  local -a services=(memcached keystone glance-a glance-b aws-standin gce-standin)
+  local -a services=(memcached keystone "${GLANCE_ZONES[@]}" aws-standin gce-standin)
   [[ -f $DATA/barbican.enabled ]] && services+=(barbican)
   for svc in "${services[@]}"; do
     port=$(service_port "$svc")
@@ -1070,7 +1135,7 @@ cmd_down() {
   fi
   take_lock
   local svc
-  for svc in gce-standin aws-standin barbican glance-b glance-a keystone memcached; do
+  for svc in gce-standin aws-standin barbican glance-{h,g,f,e,d,c,b,a} keystone memcached; do
     if [[ -f $(pidfile "$svc") ]]; then stop_service "$svc"; fi
   done
   say "down: test bed services stopped (MariaDB and RabbitMQ left running)"
@@ -1108,6 +1173,11 @@ EOF
 }
 
 main() {
+  local i
+  if ! is_int "$ZONE_COUNT" || ((ZONE_COUNT < 2 || ZONE_COUNT > MAX_ZONES)); then
+    die "GIMMING_TESTBED_ZONES must be a number of Glance zones from 2 to $MAX_ZONES, not '$ZONE_COUNT'"
+  fi
+  for ((i = 0; i < ZONE_COUNT && i < MAX_ZONES; i++)); do GLANCE_ZONES+=("glance-${ZONE_LETTERS[i]}"); done
   local cmd=${1:-}
   [[ $# -gt 0 ]] && shift
   case $cmd in
