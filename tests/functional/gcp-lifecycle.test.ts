@@ -7,6 +7,8 @@
  * periodic task. GCE's side is read through the real SDK (images.get), never through GIMinG.
  */
 import assert from 'node:assert/strict';
+import type { AgentInfo__Output } from '../../src/common/grpc/generated/gimming/agent/v2/AgentInfo';
+import { call as agentCall, useAgentCredentials } from '../support/agent-grpc';
 import { GceStandin } from '../support/gce-standin';
 import { waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
@@ -45,6 +47,7 @@ describe('image families: lifecycle in GCE and Glance', function () {
       },
     }),
   });
+  before(() => useAgentCredentials(stack.daemons.configPath));
   const api = (path: string) => `${stack.api}/v1${path}`;
   const call = (method: string, path: string, json?: unknown) =>
     http(method, api(path), { token: stack.demo.id, headers: V12, ...(json !== undefined ? { json } : {}) });
@@ -115,6 +118,17 @@ describe('image families: lifecycle in GCE and Glance', function () {
     return res.body;
   };
 
+  it("advertises GCE's lifecycle states in the gcp driver's capabilities", async () => {
+    const info = await agentCall<AgentInfo__Output>(
+      `127.0.0.1:${stack.ports.agents['zone-b']}`,
+      'GetInfo',
+      {},
+      stack.demo,
+    );
+    const gcp = info.drivers.find((d) => d.name === 'gcp');
+    assert.deepEqual(gcp?.capabilities?.lifecycle_states, ['deprecated', 'obsolete', 'revoked']);
+  });
+
   it('deprecates: DEPRECATED in GCE with the newer version as replacement, hidden in Glance', async () => {
     const body = await set('deprecated');
     assert.deepEqual(
@@ -131,6 +145,16 @@ describe('image families: lifecycle in GCE and Glance', function () {
     assert.ok(Date.parse(String(img.deprecated?.deprecated)) <= Date.now(), 'deprecated now');
     assert.equal(img.status, 'READY');
     assert.equal((await gce(v2.gceName)).deprecated, undefined, 'the newer version is untouched');
+    // Setting it again succeeds and changes nothing (no new time).
+    const again = await set('deprecated');
+    assert.deepEqual(
+      again.copies.map((c: any) => [c.cloud, c.lifecycle]),
+      [
+        ['gce-shared', 'deprecated'],
+        ['zone-a', 'deprecated'],
+      ],
+    );
+    assert.deepEqual((await gce(v1.gceName)).deprecated, img.deprecated);
     const g = await glance().get(v1.glanceId);
     assert.equal(g?.os_hidden, true);
     assert.equal(g?.status, 'active');
