@@ -17,6 +17,7 @@ import type { AgentRegistry } from './agents';
 import { DB_NOW } from './db/clock';
 import { CloudRow, FamilyChannelRow, FamilyRow, FamilyVersionRow, LocationRow } from './db/entities';
 import { type FamilyService, LATEST, familyFields, versionFields } from './families';
+import { replacementsOf } from './lifecycle-replacement';
 import type { ConductorNotifier } from './notify';
 import type { LifecycleChangeView, MethodArgs } from './rpc-schemas';
 
@@ -179,6 +180,7 @@ export class LifecycleService {
   async propagate(ctx: RequestContext, version: FamilyVersionRow): Promise<CopyOutcome[]> {
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: version.imageId });
     const clouds = new Map((await this.db.getRepository(CloudRow).find()).map((c) => [c.id, c]));
+    const replacements = await replacementsOf(this.db, version);
     const outcomes = await Promise.all(
       locations
         .filter((l) => l.remoteId && HELD.includes(l.status) && clouds.has(l.cloudId))
@@ -193,6 +195,7 @@ export class LifecycleService {
               cloud,
               l.remoteId as string,
               version.lifecycle,
+              replacements.get(l.cloudId),
             );
             return { ...base, lifecycle: image.lifecycle || version.lifecycle };
           } catch (err) {

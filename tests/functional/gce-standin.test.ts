@@ -352,6 +352,62 @@ describe('GCE stand-in', function () {
       assert.equal(Number(meta.size), archiveSize);
     });
 
+    it('deprecates as a global operation: the deprecated field shown once DONE, a new use of an OBSOLETE or DELETED image refused, ACTIVE undoing it', async () => {
+      const { images, operations } = st.compute('operator');
+      const link = (name: string) =>
+        `https://www.googleapis.com/compute/v1/projects/${project}/global/images/${name}`;
+      const deprecate = async (deprecationStatusResource: Record<string, string>) => {
+        const [op] = await images.deprecate({ project, image: 'good-image', deprecationStatusResource });
+        const opName = String(op.latestResponse.name);
+        const [started] = await operations.get({ project, operation: opName });
+        assert.equal(started.operationType, 'deprecate');
+        let done = started;
+        while (done.status !== 'DONE') [done] = await operations.wait({ project, operation: opName });
+        assert.equal(done.error, undefined);
+        return started;
+      };
+      const started = await deprecate({
+        state: 'DEPRECATED',
+        deprecated: '2026-12-03T16:00:00.000Z',
+        replacement: link('newer-image'),
+      });
+      assert.ok(['PENDING', 'RUNNING'].includes(String(started.status)), String(started.status));
+      const [deprecated] = await images.get({ project, image: 'good-image' });
+      assert.equal(deprecated.deprecated?.state, 'DEPRECATED');
+      assert.equal(deprecated.deprecated?.replacement, link('newer-image'));
+      assert.equal(deprecated.status, 'READY');
+      const [listed] = await images.list({ project, filter: 'name = "good-image"' });
+      assert.equal(listed[0]?.deprecated?.state, 'DEPRECATED', 'images.list shows it too');
+      // A DEPRECATED image is still usable: the refusal below is the stand-in's (rawDisk only).
+      const asSource = (name: string) =>
+        images.insert({ project, imageResource: { name, sourceImage: link('good-image') } });
+      await rejects(asSource('from-deprecated'), 400, /rawDisk only/);
+      for (const state of ['OBSOLETE', 'DELETED']) {
+        await deprecate({ state });
+        const [img] = await images.get({ project, image: 'good-image' });
+        assert.equal(img.deprecated?.state, state);
+        assert.equal(img.status, 'READY', 'DELETED is a state: the image is still there');
+        await rejects(asSource('from-obsolete'), 400, new RegExp(`is ${state.toLowerCase()}`));
+      }
+      await rejects(
+        images.deprecate({ project, image: 'good-image', deprecationStatusResource: { state: 'RETIRED' } }),
+        400,
+        /Must be one of ACTIVE/,
+      );
+      await rejects(
+        images.deprecate({
+          project,
+          image: 'good-image',
+          deprecationStatusResource: { state: 'OBSOLETE', replacement: 'newer-image' },
+        }),
+        400,
+        /URL of an image/,
+      );
+      await deprecate({ state: 'ACTIVE' });
+      const [active] = await images.get({ project, image: 'good-image' });
+      assert.equal(active.deprecated, undefined, 'ACTIVE with no time clears the status');
+    });
+
     it('deletes: the image goes when its operation is DONE', async () => {
       const { images, operations } = st.compute('operator');
       const [op] = await images.delete({ project, image: 'good-image' });

@@ -6,6 +6,7 @@
  * project (or, to read one image, is granted roles/compute.imageUser on it).
  */
 import type http from 'node:http';
+import { checkDeprecatable, checkDeprecation, checkUsable } from './deprecation';
 import { badRequest, GoogleApiError, invalidField, notFound, sendError, sendJson } from './errors';
 import { readJson } from './http-util';
 import { matches, parseFilter } from './list-filter';
@@ -110,6 +111,12 @@ function insertImage(f: ComputeFront, c: Call): [string, unknown] {
     throw badRequest(
       `Invalid value for field 'resource': exactly one of rawDisk, sourceImage, sourceDisk or sourceSnapshot must be given.`,
     );
+  if (typeof body.sourceImage === 'string') {
+    // GCE refuses a new use of an OBSOLETE or DELETED image, whoever asks.
+    const m = /(?:^|\/)projects\/([^/]+)\/global\/images\/([^/]+)$/.exec(body.sourceImage);
+    const src = m ? f.store.images.get(Store.imageKey(m[1] ?? '', m[2] ?? '')) : undefined;
+    if (src) checkUsable(src, 'resource.sourceImage');
+  }
   if (sources[0] !== 'rawDisk')
     throw badRequest(`The stand-in makes images from rawDisk only, not ${sources[0]}.`, 'unsupported');
   const rawDisk = body.rawDisk as Record<string, unknown>;
@@ -353,6 +360,23 @@ const ROUTES: Route[] = [
     },
   },
   {
+    method: 'POST',
+    re: new RegExp(`${P}/images/([^/]+)/deprecate$`),
+    rpc: ['Images', 'Deprecate', 'DeprecateImageRequest'],
+    discovery: 'compute.images.deprecate',
+    run: (f, c) => {
+      const deprecated = checkDeprecation(c.body);
+      const img = findImage(f, c.project, c.name);
+      checkDeprecatable(img);
+      return [
+        'Operation',
+        newOperation(f, c.project, 'deprecate', img, user(c), {
+          work: { kind: 'deprecate', image: img.image.name, ...(deprecated ? { deprecated } : {}) },
+        }).op,
+      ];
+    },
+  },
+  {
     method: 'GET',
     re: new RegExp(`${P}/images/([^/]+)/getIamPolicy$`),
     rpc: ['Images', 'GetIamPolicy', 'GetIamPolicyImageRequest'],
@@ -389,6 +413,7 @@ const PERMISSION: Record<string, string> = {
   'compute.images.get': 'compute.images.get',
   'compute.images.delete': 'compute.images.delete',
   'compute.images.setLabels': 'compute.images.setLabels',
+  'compute.images.deprecate': 'compute.images.deprecate',
   'compute.images.getIamPolicy': 'compute.images.getIamPolicy',
   'compute.images.setIamPolicy': 'compute.images.setIamPolicy',
   'compute.globalOperations.get': 'compute.globalOperations.get',
@@ -434,7 +459,9 @@ export async function handleCompute(
         grant,
         project,
         PERMISSION[route.discovery] ?? route.discovery,
-        path.replace(/^\/compute\/v1\//, '').replace(/\/(wait|getIamPolicy|setIamPolicy|setLabels)$/, ''),
+        path
+          .replace(/^\/compute\/v1\//, '')
+          .replace(/\/(wait|getIamPolicy|setIamPolicy|setLabels|deprecate)$/, ''),
       );
     f.faults.check(route.discovery, project);
     const [type, out] = await route.run(f, call);

@@ -153,3 +153,10 @@ export function checkQuery(
 export function preload(): void {
   computeRoot();
 }
+
+/** The names of an enum of the Compute messages (`DeprecationStatus.State`), UNDEFINED_* left out. */
+export function enumNames(name: string): string[] {
+  return Object.keys(computeRoot().lookupEnum(PACKAGE + name).values).filter(
+    (n) => !n.startsWith('UNDEFINED'),
+  );
+}

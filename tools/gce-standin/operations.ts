@@ -1,8 +1,8 @@
 /**
- * Global operations: made by images.insert, delete and setLabels, they run asynchronously (PENDING,
- * RUNNING with progress 0..100 over the configured duration, DONE), and do their work when they end:
- * an inserted image becomes READY (or FAILED when its raw disk was refused or a fault says so), a
- * deleted one goes, labels change.
+ * Global operations: made by images.insert, delete, setLabels and deprecate, they run asynchronously
+ * (PENDING, RUNNING with progress 0..100 over the configured duration, DONE), and do their work when
+ * they end: an inserted image becomes READY (or FAILED when its raw disk was refused or a fault says
+ * so), a deleted one goes, labels change, an image's deprecation status changes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { StandinConfig } from './config';
@@ -47,6 +47,7 @@ export function newOperation(
     insert: 'compute.images.insert',
     delete: 'compute.images.delete',
     setLabels: 'compute.images.setLabels',
+    deprecate: 'compute.images.deprecate',
   }[type];
   const failure = svc.faults.takeOperation(method, project);
   const rec: OperationRec = {
@@ -55,7 +56,7 @@ export function newOperation(
       kind: 'compute#operation',
       id: svc.store.newId(),
       name,
-      operationType: type === 'insert' ? 'insert' : type === 'delete' ? 'delete' : 'setLabels',
+      operationType: type,
       targetLink: imageLink(project, image.image.name),
       targetId: image.image.id,
       status: 'PENDING',
@@ -143,6 +144,9 @@ function finish(svc: ComputeServices, rec: OperationRec): void {
     else if (rec.work.kind === 'setLabels') {
       img.image.labels = rec.work.labels ?? {};
       img.image.labelFingerprint = labelFingerprint(rec.work.labels);
+    } else if (rec.work.kind === 'deprecate') {
+      if (rec.work.deprecated) img.image.deprecated = rec.work.deprecated;
+      else delete img.image.deprecated;
     }
     svc.log(`compute: ${op.name} (${rec.work.kind} ${rec.project}/${rec.work.image}) done`);
   }

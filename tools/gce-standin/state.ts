@@ -35,8 +35,14 @@ export interface OperationRec {
   op: Record<string, unknown> & { name: string; status: string; progress: number };
   durationMs: number;
   startedAt: number;
-  /** What is done when it ends: the image made READY, removed, relabelled. */
-  work: { kind: 'insert' | 'delete' | 'setLabels'; image: string; labels?: Record<string, string> };
+  /** What is done when it ends: the image made READY, removed, relabelled, (un)deprecated. */
+  work: {
+    kind: 'insert' | 'delete' | 'setLabels' | 'deprecate';
+    image: string;
+    labels?: Record<string, string>;
+    /** For a deprecate: the image's `deprecated` field once it ends (none: the field goes). */
+    deprecated?: Record<string, string>;
+  };
   /** When the work is to fail, or failed: the error the operation ends with. */
   failure?: { code: string; message: string; status?: number };
   /** For an insert, whether the check of the raw disk is over. */

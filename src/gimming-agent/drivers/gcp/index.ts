@@ -24,6 +24,8 @@ const CAPABILITIES: DriverCapabilities = {
   reservedPropertyPrefixes: ['gcp:'],
   // An image's owner is a GCP project, not a project of GIMinG's Keystone.
   ownersAreProjects: false,
+  // An image's deprecation status: DEPRECATED, OBSOLETE and DELETED (drivers/gcp/lifecycle.ts).
+  lifecycleStates: ['deprecated', 'obsolete', 'revoked'],
 };
 
 export const driver: CloudDriver = {

@@ -7,6 +7,7 @@ import type { protos } from '@google-cloud/compute';
 import type { CloudImage } from '../image';
 import { decodeDescription } from './description';
 import { propertiesOf } from './image-spec';
+import { gceLifecycle } from './lifecycle';
 
 type Image = protos.google.cloud.compute.v1.IImage;
 
@@ -47,5 +48,7 @@ export function toCloudImage(image: Image, project: string): CloudImage {
     protected: false,
     created_at: created,
     updated_at: created,
+    // Its deprecation status (images.deprecate), in GIMinG's terms.
+    lifecycle: gceLifecycle(image.deprecated),
   };
 }

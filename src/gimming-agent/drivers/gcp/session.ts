@@ -10,6 +10,7 @@ import type {
   CloudSession,
   ImageData,
   ImageSpec,
+  LifecycleState,
   TransferOptions,
   UploadResult,
   WrittenProof,
@@ -22,6 +23,7 @@ import { gcpFailure } from './errors';
 import { TransferBucket } from './gcs-objects';
 import { type CloudDefaults, insertPlan } from './image-spec';
 import { Importer, type PendingImports, checkDescription } from './import';
+import { alreadySet, deprecationStatus, imageUrl } from './lifecycle';
 import { gceImageName, isImageName, labelValue } from './names';
 import { ID_LABEL, VISIBILITY_LABEL, toCloudImage } from './record';
 import { operationName, waitOperation } from './wait';
@@ -225,6 +227,31 @@ export class GcpSession implements CloudSession {
       }
     }
     return current;
+  }
+
+  /**
+   * GCE's terms (lifecycle.ts): the image's deprecation status, set by images.deprecate (a global
+   * operation, waited for); `replacementId` is the image (in this project) that replaces it.
+   */
+  async setLifecycle(id: string, state: LifecycleState, replacementId?: string): Promise<CloudImage> {
+    const image = await this.get(id);
+    const replacement =
+      state !== 'active' && replacementId ? imageUrl(this.project, replacementId) : undefined;
+    if (alreadySet(state, image.deprecated, replacement)) return this.image(image);
+    try {
+      const [started] = await this.clients.images.deprecate({
+        project: this.project,
+        image: id,
+        deprecationStatusResource: deprecationStatus(state, image.deprecated, new Date(), replacement),
+      });
+      await waitOperation(this.clients.operations, this.project, operationName(started), this.cloudName, {
+        intervalMs: this.own.operation_poll_interval,
+        timeoutMs: this.own.request_timeout * 1000,
+      });
+    } catch (err) {
+      throw gcpFailure(err, `Setting image ${id} ${state}`, this.cloudName, id);
+    }
+    return this.image(await this.get(id));
   }
 
   private async policy(id: string): Promise<Policy> {
