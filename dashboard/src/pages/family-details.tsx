@@ -105,13 +105,15 @@ export function FamilyDetails(props: { id: string; notify: Notify; onChanged: ()
     const image_id = formText(data, 'image').trim();
     const label = formText(data, 'label').trim();
     const parent = formText(data, 'parent').trim();
-    void act(`Added a version to ${name}.`, () =>
-      families.addVersion(name, {
+    // The form is emptied as soon as the version is added, before the family is read again.
+    void act(`Added a version to ${name}.`, async () => {
+      await families.addVersion(name, {
         image_id,
         ...(label ? { label } : {}),
         ...(parent ? { parent } : {}),
-      }),
-    ).then((ok) => ok && form.reset());
+      });
+      form.reset();
+    });
   };
 
   const onPromote = (e: Event) => {
