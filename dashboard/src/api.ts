@@ -4,15 +4,26 @@
  * X-Cloud-Credentials, and every failure turned into words.
  */
 import type {
+  ChannelHistoryEntry,
+  ChannelInfo,
   CloudImage,
   CloudInfo,
   CloudAuth,
+  FamilyInfo,
+  FamilyVersionInfo,
   ImageInfo,
+  LifecycleChangeInfo,
   Member,
+  ResolvedChannelInfo,
   Session,
   TargetsPlan,
   TaskInfo,
 } from './types';
+
+/** The REST microversion of image families (OpenStack-API-Version: image-manager 1.2). */
+export const FAMILIES_VERSION = '1.2';
+/** The microversion at which a task shows its own bandwidth cap (max_bandwidth). */
+export const CAPS_VERSION = '1.4';
 
 export class ApiError extends Error {
   constructor(
@@ -51,6 +62,8 @@ export function hasCloudCredentials(cloud: string): boolean {
 interface Options {
   json?: unknown;
   query?: Record<string, string | number | boolean | undefined>;
+  /** The microversion to ask for (OpenStack-API-Version: image-manager N); none: the API's minimum. */
+  version?: string;
 }
 
 async function errorFrom(res: Response): Promise<ApiError> {
@@ -71,9 +84,10 @@ function url(path: string, query: Options['query']): string {
   return s ? `${path}?${s}` : path;
 }
 
-function headers(json: boolean): Record<string, string> {
+function headers(json: boolean, version?: string): Record<string, string> {
   const h: Record<string, string> = { Accept: 'application/json' };
   if (json) h['Content-Type'] = 'application/json';
+  if (version) h['OpenStack-API-Version'] = `image-manager ${version}`;
   if (session) h['X-Auth-Token'] = session.token;
   if (cloudCredentials.size > 0)
     h['X-Cloud-Credentials'] = JSON.stringify(Object.fromEntries(cloudCredentials));
@@ -89,7 +103,7 @@ export async function request<T>(method: string, path: string, opts: Options = {
   try {
     res = await fetch(url(path, opts.query), {
       method,
-      headers: headers(opts.json !== undefined),
+      headers: headers(opts.json !== undefined, opts.version),
       ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}),
       credentials: 'omit',
       cache: 'no-store',
@@ -193,8 +207,39 @@ export const api = {
   removeMember: (id: string, member: string) =>
     request<void>('DELETE', `/v1/images/${id}/members/${encodeURIComponent(member)}`),
   tasks: (q: { limit: number; status?: string; image_id?: string; sort?: string }) =>
-    request<{ tasks: TaskInfo[] }>('GET', '/v1/tasks', { query: q }).then((r) => r.tasks),
-  cancelTask: (id: string) => request<TaskInfo>('POST', `/v1/tasks/${id}/cancel`),
+    request<{ tasks: TaskInfo[] }>('GET', '/v1/tasks', { query: q, version: CAPS_VERSION }).then(
+      (r) => r.tasks,
+    ),
+  cancelTask: (id: string) => request<TaskInfo>('POST', `/v1/tasks/${id}/cancel`, { version: CAPS_VERSION }),
+};
+
+const fam = (family: string) => `/v1/families/${encodeURIComponent(family)}`;
+const chan = (family: string, channel: string) => `${fam(family)}/channels/${encodeURIComponent(channel)}`;
+const v12 = { version: FAMILIES_VERSION };
+
+/** Image families, their versions, channels and lifecycle (REST 1.2). */
+export const families = {
+  list: () => request<{ families: FamilyInfo[] }>('GET', '/v1/families', v12).then((r) => r.families),
+  get: (family: string) => request<FamilyInfo>('GET', fam(family), v12),
+  create: (body: { name: string; description?: string }) =>
+    request<FamilyInfo>('POST', '/v1/families', { ...v12, json: body }),
+  addVersion: (family: string, body: { image_id: string; label?: string; parent?: string }) =>
+    request<FamilyVersionInfo>('POST', `${fam(family)}/versions`, { ...v12, json: body }),
+  setLifecycle: (family: string, version: string, body: { state: string; cascade?: boolean }) =>
+    request<LifecycleChangeInfo>('POST', `${fam(family)}/versions/${encodeURIComponent(version)}/lifecycle`, {
+      ...v12,
+      json: body,
+    }),
+  promote: (family: string, channel: string, version: string) =>
+    request<ChannelInfo>('PUT', chan(family, channel), { ...v12, json: { version } }),
+  rollback: (family: string, channel: string) =>
+    request<ChannelInfo>('POST', `${chan(family, channel)}/rollback`, v12),
+  history: (family: string, channel: string) =>
+    request<{ history: ChannelHistoryEntry[] }>('GET', `${chan(family, channel)}/history`, v12).then(
+      (r) => r.history,
+    ),
+  resolve: (family: string, channel: string) =>
+    request<ResolvedChannelInfo>('GET', `${chan(family, channel)}/resolve`, v12),
 };
 
 /**

@@ -9,6 +9,7 @@ import { ImagesPage } from './pages/images';
 import { UploadPage } from './pages/upload';
 import { CloudsPage } from './pages/clouds';
 import { TasksPage } from './pages/tasks';
+import { FamiliesPage } from './pages/families';
 import type { Changes } from './pages/matrix-state';
 import type { Session } from './types';
 
@@ -16,6 +17,7 @@ const PAGES = [
   { route: 'images', title: 'Images' },
   { route: 'upload', title: 'Upload' },
   { route: 'clouds', title: 'Clouds' },
+  { route: 'families', title: 'Families' },
   { route: 'tasks', title: 'Tasks' },
 ] as const;
 type Route = (typeof PAGES)[number]['route'];
@@ -127,6 +129,7 @@ export function App() {
         {route === 'images' && <ImagesPage notify={notify} changes={changes} setChanges={setChanges} />}
         {route === 'upload' && <UploadPage notify={notify} />}
         {route === 'clouds' && <CloudsPage notify={notify} />}
+        {route === 'families' && <FamiliesPage notify={notify} />}
         {route === 'tasks' && <TasksPage notify={notify} />}
       </main>
       <div class="notices" role="status" aria-live="polite">

@@ -3,11 +3,17 @@
  * (src/gimming-api/schemas/v1-responses.ts), types only, so that the two cannot drift apart.
  */
 import type {
+  ChannelHistoryEntryView,
+  ChannelView,
   CloudImageView,
   CloudView,
+  FamilyVersionView,
+  FamilyView,
   ImageView,
+  LifecycleChangeView,
   LocationView,
   MemberView,
+  ResolvedChannelView,
   TargetsView,
   TaskView,
 } from '../../src/gimming-api/schemas/v1-responses';
@@ -29,3 +35,9 @@ export type TaskInfo = TaskView;
 export type TargetsPlan = TargetsView;
 export type CloudImage = CloudImageView;
 export type Member = MemberView;
+export type FamilyInfo = FamilyView;
+export type FamilyVersionInfo = FamilyVersionView;
+export type ChannelInfo = ChannelView;
+export type ChannelHistoryEntry = ChannelHistoryEntryView;
+export type ResolvedChannelInfo = ResolvedChannelView;
+export type LifecycleChangeInfo = LifecycleChangeView;

@@ -2,7 +2,7 @@
  * Bandwidth caps as people write them: a number of bytes per second, or a number with a unit. Decimal
  * units (K, M, G, with an optional B and /s) are powers of 1000, binary ones (Ki, Mi, Gi) of 1024, and a
  * lowercase "bit" unit (Kbit, Mbit, Gbit) counts bits, as tc and link speeds do: "100M", "100MB/s",
- * "80MiB/s", "1Gbit", "800Mbps" (bits), "10MBps" (bytes). Used by the REST API (the max_bandwidth of a sync, an upload, a cloud) and the CLI.
+ * "80MiB/s", "1Gbit", "800Mbps" (bits), "10MBps" (bytes). Used by the REST API (the max_bandwidth of a sync, an upload, a cloud), the CLI and the dashboard.
  */
 
 const UNITS: Record<string, number> = {

@@ -36,7 +36,7 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
     minor: 4,
     change:
       'Bandwidth caps: `max_bandwidth` (bytes/s, or with a unit) on a sync, on an image created with targets ' +
-      '(upload, import, adopt) and on a cloud; a cloud shows its cap.',
+      '(upload, import, adopt) and on a cloud; a cloud shows its cap, a task its own.',
   },
   {
     minor: 5,

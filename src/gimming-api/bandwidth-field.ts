@@ -1,10 +1,11 @@
 /**
  * The max_bandwidth of a request body (microversion 1.4): a number of bytes per second or a string with a
- * unit, turned into bytes per second once, here at the edge, so the conductor and the agents see one form.
+ * unit, turned into bytes per second once, here at the edge, so the conductor and the agents see one form;
+ * and the task's cap in its answer, from 1.4 on.
  */
 import { MIN_BANDWIDTH, parseBandwidth } from '../common/bandwidth';
 import { badRequest } from '../common/errors';
-import { type VersionState, requireVersionFor } from './middleware/microversion';
+import { type VersionState, atLeast, requireVersionFor } from './middleware/microversion';
 
 /** The body with max_bandwidth in bytes per second (or without it); refuses a cap it cannot read. */
 export function withMaxBandwidth<B extends { max_bandwidth?: number | string }>(
@@ -23,4 +24,12 @@ export function withMaxBandwidth<B extends { max_bandwidth?: number | string }>(
     );
   }
   return { ...rest, max_bandwidth: bytes };
+}
+
+/** A task as answered at the request's microversion: its max_bandwidth (its own cap) from 1.4 on. */
+export function taskAt<T extends { max_bandwidth?: number }>(ctx: { state: VersionState }, task: T): T {
+  if (task.max_bandwidth === undefined || atLeast(ctx, '1.4')) return task;
+  const before = { ...task };
+  delete before.max_bandwidth;
+  return before;
 }

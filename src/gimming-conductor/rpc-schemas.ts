@@ -364,6 +364,8 @@ export interface TaskView {
   stage_detail: string | null;
   /** The plan a copy follows (planner.ts CopyPlan); null for other tasks and older copies; since 1.12. */
   plan: CopyPlan | null;
+  /** The task's own cap (its request's max_bandwidth, bytes/s; since 1.18); absent: none. */
+  max_bandwidth?: number;
   attempts: number;
   error: { code: string; message: string } | null;
   agent: string | null;

@@ -101,6 +101,7 @@ export function taskView(row: TaskRow, cloudNames: Map<string, string>): TaskVie
     stage_percent: row.stagePercent,
     stage_detail: row.stageDetail,
     plan: row.plan ? (JSON.parse(row.plan) as CopyPlan) : null,
+    ...(row.maxBandwidth ? { max_bandwidth: row.maxBandwidth } : {}),
     attempts: row.attempts,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
     agent: row.agent,

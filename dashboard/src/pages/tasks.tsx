@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, describe } from '../api';
 import type { Notify } from '../app';
+import { formatBandwidth } from '../../../src/common/bandwidth';
 import { bytes, duration, when } from '../format';
 import type { TaskInfo } from '../types';
 
@@ -130,6 +131,9 @@ export function TasksPage(props: { notify: Notify }) {
                       {t.eta_seconds !== null ? `, ${duration(t.eta_seconds)} left` : ''}
                     </span>
                   </span>
+                )}
+                {t.max_bandwidth !== undefined && (
+                  <span class="small cap">capped at {formatBandwidth(t.max_bandwidth)}</span>
                 )}
                 {t.error && (
                   <p class="reason">

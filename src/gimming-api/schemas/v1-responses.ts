@@ -238,6 +238,8 @@ export const Task = T.Object({
   stage_detail: Nullable(T.String()),
   /** The plan the copy follows; null for other tasks and copies queued before the planner. */
   plan: Nullable(CopyPlan),
+  /** 1.4: the task's own cap, its request's max_bandwidth, bytes/s (absent: none). */
+  max_bandwidth: T.Optional(T.Integer()),
   attempts: T.Integer(),
   error: Nullable(Problem),
   agent: Nullable(T.String()),

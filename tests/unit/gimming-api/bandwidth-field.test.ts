@@ -1,10 +1,15 @@
 /**
  * max_bandwidth at the API's edge (bandwidth-field.ts): turned into bytes per second at microversion 1.4,
- * refused below it and when it is no bandwidth; and a cloud's cap in its view (cloud-kinds.ts).
+ * refused below it and when it is no bandwidth; a cloud's cap in its view (cloud-kinds.ts); and a task's
+ * cap in its view (views.ts), answered from 1.4 on.
  */
 import assert from 'node:assert/strict';
 import { GimmingError } from '../../../src/common/errors';
-import { withMaxBandwidth } from '../../../src/gimming-api/bandwidth-field';
+import { taskAt, withMaxBandwidth } from '../../../src/gimming-api/bandwidth-field';
+import { shape } from '../../../src/gimming-api/controllers/v1/respond';
+import { Task } from '../../../src/gimming-api/schemas/v1-responses';
+import { TaskRow } from '../../../src/gimming-conductor/db/entities';
+import { taskView } from '../../../src/gimming-conductor/views';
 import { ApiVersion } from '../../../src/gimming-api/middleware/microversion';
 import { cloudBandwidthCap, withCloudOptions } from '../../../src/gimming-conductor/cloud-kinds';
 import type { CloudView } from '../../../src/gimming-conductor/rpc-schemas';
@@ -64,5 +69,35 @@ describe('max_bandwidth at the API edge', () => {
     assert.equal(aws.max_bandwidth, 2048);
     assert.equal(aws.bucket, 'b');
     assert.equal(cloudBandwidthCap({ max_bandwidth: 'x' }), 0);
+  });
+
+  it("shows a task's own cap from 1.4 on, and none for a task without one", () => {
+    const row = (maxBandwidth: number | null) =>
+      Object.assign(new TaskRow(), {
+        id: 't',
+        type: 'copy',
+        imageId: 'i',
+        cloudId: 'c',
+        sourceCloudId: null,
+        status: 'running',
+        bytesDone: 0,
+        bytesTotal: null,
+        plan: null,
+        attempts: 0,
+        errorCode: null,
+        maxBandwidth,
+        createdAt: new Date(0),
+        updatedAt: new Date(0),
+        startedAt: null,
+        finishedAt: null,
+      });
+    const capped = taskView(row(52428800), new Map([['c', 'zone-b']]));
+    assert.equal(capped.max_bandwidth, 52428800);
+    assert.equal(shape(Task, taskAt(at('1.4'), capped)).max_bandwidth, 52428800);
+    assert.equal(shape(Task, taskAt(at('1.5'), capped)).max_bandwidth, 52428800);
+    const before = shape(Task, taskAt(at('1.3'), capped));
+    assert.ok(!('max_bandwidth' in before), JSON.stringify(before));
+    assert.equal(before.cloud, 'zone-b');
+    assert.ok(!('max_bandwidth' in taskView(row(null), new Map())));
   });
 });

@@ -113,6 +113,7 @@ const task: Required<Rpc.TaskView> = {
     conversion: { from: 'qcow2', to: 'raw' },
     bytes: 1024,
   },
+  max_bandwidth: 52428800,
   attempts: 2,
   error: { code: 'gimming.agent.unreachable', message: 'Lost.' },
   agent: '127.0.0.1:9596',
@@ -123,6 +124,9 @@ const task: Required<Rpc.TaskView> = {
   started_at: T0,
   finished_at: null,
 };
+/** The task as answered below 1.4, which added its max_bandwidth. */
+const taskBefore14: Rpc.TaskView = { ...task };
+delete taskBefore14.max_bandwidth;
 const cloud: Required<Rpc.CloudView> = {
   id: 'c1',
   name: 'zone-a',
@@ -274,11 +278,13 @@ describe('REST answers (schemas/v1-responses.ts)', () => {
     method: string,
     path: string,
     body?: unknown,
+    version?: string,
   ): Promise<{ status: number; text: string }> {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
         'X-Auth-Token': 'token',
+        ...(version ? { 'OpenStack-API-Version': `image-manager ${version}` } : {}),
         ...(body === undefined
           ? {}
           : { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }),
@@ -306,15 +312,31 @@ describe('REST answers (schemas/v1-responses.ts)', () => {
     ['PUT', `/v1/images/${IMAGE}/targets`, { clouds: ['zone-a', 'zone-b'] }, 202, targets],
     ['POST', `/v1/images/${IMAGE}/refresh`, undefined, 200, image],
     ['POST', `/v1/images/${IMAGE}/locations`, { cloud: 'zone-b', image_id: 'r2' }, 201, location],
-    ['DELETE', `/v1/images/${IMAGE}?delete_remote=true`, undefined, 202, { image, tasks: [task] }],
+    ['DELETE', `/v1/images/${IMAGE}?delete_remote=true`, undefined, 202, { image, tasks: [taskBefore14] }],
     ['PATCH', `/v1/images/${IMAGE}`, { name: 'cirros' }, 200, image],
     ['GET', `/v1/images/${IMAGE}/members`, undefined, 200, { members: [member] }],
     ['POST', `/v1/images/${IMAGE}/members`, { member: 'other' }, 201, member],
     ['GET', '/v1/matrix', undefined, 200, matrix],
-    ['GET', '/v1/tasks', undefined, 200, { tasks: [task] }],
-    ['GET', `/v1/tasks/${TASK}`, undefined, 200, task],
-    ['POST', `/v1/tasks/${TASK}/cancel`, undefined, 202, task],
+    ['GET', '/v1/tasks', undefined, 200, { tasks: [taskBefore14] }],
+    ['GET', `/v1/tasks/${TASK}`, undefined, 200, taskBefore14],
+    ['POST', `/v1/tasks/${TASK}/cancel`, undefined, 202, taskBefore14],
   ];
+
+  it("answers a task's own cap (max_bandwidth) from 1.4 on, and not before", async () => {
+    for (const [method, path, status, expected] of [
+      ['GET', '/v1/tasks', 200, { tasks: [task] }],
+      ['GET', `/v1/tasks/${TASK}`, 200, task],
+      ['POST', `/v1/tasks/${TASK}/cancel`, 202, task],
+      ['DELETE', `/v1/images/${IMAGE}?delete_remote=true`, 202, { image, tasks: [task] }],
+    ] as const) {
+      const res = await call(method, path, undefined, '1.4');
+      assert.equal(res.status, status, `${method} ${path}: ${res.text}`);
+      assert.equal(res.text, json(expected), `${method} ${path}`);
+      assert.match(res.text, /"max_bandwidth":52428800/);
+      const before = await call(method, path, undefined, '1.3');
+      assert.doesNotMatch(before.text, /max_bandwidth/, `${method} ${path} at 1.3`);
+    }
+  });
 
   it('answers every field of the conductor views, byte for byte, on every call', async () => {
     for (const [method, path, body, status, expected] of CALLS) {

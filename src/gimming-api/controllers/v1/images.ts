@@ -27,7 +27,7 @@ import {
   reservedProperty,
 } from '../../schemas/v1';
 import { dropStaged, streamToStaging } from '../../upload-stream';
-import { withMaxBandwidth } from '../../bandwidth-field';
+import { taskAt, withMaxBandwidth } from '../../bandwidth-field';
 import { checkImportUrl } from '../../../common/import-filter';
 import {
   Image,
@@ -274,7 +274,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       // Deleting from the clouds takes time: one task per copy, each with its own result.
       const deletion = await deps.conductor.deleteImageEverywhere(ctx.state.context, id);
       ctx.status = 202;
-      ctx.body = shape(ImageDeletion, deletion);
+      ctx.body = shape(ImageDeletion, { ...deletion, tasks: deletion.tasks.map((t) => taskAt(ctx, t)) });
       return;
     }
     await deps.conductor.deleteImage(ctx.state.context, id);

@@ -4,6 +4,7 @@
 import type Router from '@koa/router';
 import { badRequest, notFound } from '../../../common/errors';
 import type { AuthState } from '../../middleware/auth-token';
+import { taskAt } from '../../bandwidth-field';
 import { authorize } from '../../policy';
 import { isUuid } from '../../schemas/v1';
 import { Task, TaskList } from '../../schemas/v1-responses';
@@ -41,7 +42,7 @@ export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): voi
       ...(sortDir ? { sort_dir: sortDir } : {}),
     });
     const next = nextLink(ctx, page.next_marker);
-    ctx.body = shape(TaskList, { tasks: page.items, ...(next ? { next } : {}) });
+    ctx.body = shape(TaskList, { tasks: page.items.map((t) => taskAt(ctx, t)), ...(next ? { next } : {}) });
   });
 
   router.post('/v1/tasks/:task_id/cancel', async (ctx) => {
@@ -49,13 +50,13 @@ export function taskRoutes(router: Router<AuthState>, deps: ControllerDeps): voi
     const id = ctx.params.task_id as string;
     if (!isUuid(id)) throw notFound('gimming.task.not_found', `Task ${id} was not found.`);
     ctx.status = 202;
-    ctx.body = shape(Task, await deps.conductor.cancelTask(ctx.state.context, id.toLowerCase()));
+    ctx.body = shape(Task, taskAt(ctx, await deps.conductor.cancelTask(ctx.state.context, id.toLowerCase())));
   });
 
   router.get('/v1/tasks/:task_id', async (ctx) => {
     authorize(ctx.state.context, 'gimming:task:get');
     const id = ctx.params.task_id as string;
     if (!isUuid(id)) throw notFound('gimming.task.not_found', `Task ${id} was not found.`);
-    ctx.body = shape(Task, await deps.conductor.getTask(ctx.state.context, id.toLowerCase()));
+    ctx.body = shape(Task, taskAt(ctx, await deps.conductor.getTask(ctx.state.context, id.toLowerCase())));
   });
 }
