@@ -338,8 +338,7 @@ class SyncImage(common.ExitCode, common.ShowOne):
             '--on-conflict', metavar='<policy>', action='append',
             help='A target holding another image of the name: refuse '
                  '(default), skip, rename or replace; <cloud>=<policy> for '
-                 'one target, *=<policy> for the others (repeatable; API '
-                 '1.3)')
+                 'one target (API 1.3)')
         parser.add_argument(
             '--max-bandwidth', metavar='<rate>',
             help='Hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit '
