@@ -6,14 +6,18 @@
  * call), families with versions, channels (promote, rollback, history), resolve and the ID map, a
  * version's lifecycle in Glance (now, at a time, undone), a sync's on_conflict, max_bandwidth and
  * incremental_from, webhooks (create, list, show, ping, deliveries, delete), and errors carrying the
- * API's code, message, status and request id. (The openstack plugin: openstack-plugin.test.ts.)
+ * API's code, message, status and request id; and the plugin's family, channel and webhook commands
+ * (`openstack gimming ...`), whose JSON is gimming's. (The plugin's other commands: openstack-plugin.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliRun, gimming } from '../support/cli';
 import { waitForTasks } from '../support/flows';
 import { http } from '../support/http';
 import { type VersionSpec, uploadVersion } from '../support/image-versions';
@@ -85,6 +89,47 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
           err ? fail(new Error(`${name}: ${err.message}\n${stderr}`)) : done(JSON.parse(stdout)),
       );
     });
+  }
+  const home = mkdtempSync(join(tmpdir(), 'gimming-py-'));
+  after(() => rmSync(home, { recursive: true, force: true }));
+  /** `openstack gimming <args>` with the plugin, as the demo user from OS_*. */
+  function openstack(args: string[]): Promise<CliRun> {
+    const u = stack.bed.users.demo;
+    return new Promise((done) =>
+      execFile(
+        join(venv, 'bin/openstack'),
+        ['gimming', ...args],
+        {
+          cwd: home,
+          env: {
+            PATH: `${venv}/bin:${process.env.PATH ?? ''}`,
+            HOME: home,
+            XDG_CACHE_HOME: join(home, 'cache'),
+            OS_AUTH_URL: stack.bed.auth_url,
+            OS_USERNAME: u.username,
+            OS_PASSWORD: u.password,
+            OS_PROJECT_NAME: u.project_name,
+            OS_USER_DOMAIN_NAME: u.user_domain_name,
+            OS_PROJECT_DOMAIN_NAME: u.project_domain_name,
+            OS_IMAGE_MANAGER_ENDPOINT_OVERRIDE: stack.api,
+          },
+        },
+        (err, stdout, stderr) =>
+          done({ code: err ? Number((err as { code?: unknown }).code ?? -1) || -1 : 0, stdout, stderr }),
+      ),
+    );
+  }
+  /** The same command through `openstack gimming` and `gimming`: the same JSON. */
+  async function parity(args: string[]): Promise<any> {
+    const [py, ts] = await Promise.all([
+      openstack([...args, '-f', 'json']),
+      gimming(stack, stack.demo, home, [...args, '-f', 'json']),
+    ]);
+    assert.equal(py.code, 0, `openstack gimming ${args.join(' ')}: ${py.stderr}`);
+    assert.equal(ts.code, 0, `gimming ${args.join(' ')}: ${ts.stderr}`);
+    const parsed = JSON.parse(py.stdout);
+    assert.deepStrictEqual(parsed, JSON.parse(ts.stdout), `${args.join(' ')}: both clients agree`);
+    return parsed;
   }
   const shown = async (id: string) =>
     (await http('GET', `${stack.api}/v1/images/${id}`, { token: stack.demo.id })).body;
@@ -219,6 +264,43 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
     assert.match(seen.no_channel.message, /no-such-channel/);
   });
 
+  it('openstack gimming family and channel commands print what gimming prints', async () => {
+    const family = `py-family-${SPEC.seed}`;
+    const versions = await parity(['family', 'version', 'list', family, '--long']);
+    assert.deepEqual(
+      versions.map((v: any) => [v.Version, v.Label, v.Image, v.Parent]),
+      [
+        [1, '2026.12.01', v1, null],
+        [2, '2026.12.03', v2, 1],
+      ],
+    );
+    const resolved = await parity(['channel', 'resolve', family, 'stable']);
+    const v1B = await remoteIn(v1, 'zone-b');
+    assert.deepEqual(
+      resolved.map((r: any) => [r.Cloud, r.ID, r.Version]),
+      [
+        ['zone-a', v1Glance, 1],
+        ['zone-b', v1B, 1],
+      ],
+    );
+    await parity(['channel', 'history', family, 'stable']);
+    await parity(['channel', 'list', family]);
+    await parity(['family', 'show', family]);
+    assert.ok((await parity(['family', 'list'])).some((f: any) => f.Name === family));
+    const table = await openstack(['family', 'show', family, '-f', 'value', '-c', 'channels']);
+    assert.equal(table.code, 0, table.stderr);
+    // A promotion and its rollback through the plugin; a usage error for no lifecycle flag.
+    const promoted = await openstack(['channel', 'promote', family, 'candidate', '2', '-f', 'json']);
+    assert.equal(promoted.code, 0, promoted.stderr);
+    assert.equal(JSON.parse(promoted.stdout).version, 2);
+    const none = await openstack(['family', 'version', 'set', family, '1']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /Give one of --deprecate, --obsolete, --revoke or --restore\./);
+    const missing = await openstack(['channel', 'resolve', family, 'no-such-channel']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no-such-channel.*\(HTTP 404\) \(Request-ID: req-/);
+  });
+
   it("sets a version's lifecycle in Glance, now and at a time, and undoes it", async () => {
     const family = `py-family-${SPEC.seed}`;
     const deprecated = await step('deprecate', { family });
@@ -286,5 +368,39 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
     const signature = `sha256=${createHmac('sha256', seen.created.secret).update(ping.raw).digest('hex')}`;
     assert.equal(ping.headers['x-gimming-signature'], signature);
     assert.deepEqual([seen.gone.class, seen.gone.code], ['NotFound', 'gimming.webhook.not_found']);
+    // The plugin's webhook commands, beside gimming's.
+    const made = await openstack([
+      'webhook',
+      'create',
+      url,
+      '--name',
+      'osc-hook',
+      '--event-type',
+      'image.*',
+      '-f',
+      'json',
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const hook = JSON.parse(made.stdout);
+    assert.ok(hook.secret);
+    assert.equal(hook.event_types, 'image.*');
+    assert.deepEqual(
+      (await parity(['webhook', 'list'])).map((w: any) => [w.ID, w.Name, w['Event Types']]),
+      [[hook.id, 'osc-hook', 'image.*']],
+    );
+    assert.equal((await parity(['webhook', 'show', hook.id])).url, url);
+    const pinged = await openstack(['webhook', 'ping', hook.id, '-f', 'json']);
+    assert.equal(JSON.parse(pinged.stdout).event_type, 'gimming.webhook.ping');
+    // (Not compared with gimming's: the delivery may be delivered between the two calls.)
+    const deliveries = await openstack(['webhook', 'deliveries', hook.id, '--long', '-f', 'json']);
+    assert.equal(deliveries.code, 0, deliveries.stderr);
+    assert.deepEqual(
+      JSON.parse(deliveries.stdout).map((d: any) => d['Event Type']),
+      ['gimming.webhook.ping'],
+    );
+    const removed = await openstack(['webhook', 'delete', hook.id, 'no-such-id']);
+    assert.equal(removed.code, 1);
+    assert.match(removed.stderr, /^Failed to delete webhook no-such-id: /m);
+    assert.deepEqual(await parity(['webhook', 'list']), []);
   });
 });
