@@ -30,15 +30,28 @@ class GimmingClientError(Exception):
         return text
 
 
+class BadRequest(GimmingClientError):
+    pass
+
+
+class Forbidden(GimmingClientError):
+    pass
+
+
 class NotFound(GimmingClientError):
     pass
+
+
+class NotAcceptable(GimmingClientError):
+    """406: a microversion the server does not serve."""
 
 
 class Conflict(GimmingClientError):
     pass
 
 
-_BY_STATUS = {404: NotFound, 409: Conflict}
+_BY_STATUS = {400: BadRequest, 403: Forbidden, 404: NotFound,
+              406: NotAcceptable, 409: Conflict}
 
 
 def from_response(response):

@@ -11,10 +11,18 @@ from gimmingclient import exceptions
 HEADER = 'OpenStack-API-Version'
 SERVICE_TYPE = 'image-manager'
 
-# The versions this client knows: 1.0, the API before microversions; 1.1,
-# browsing a cloud pages with marker and next (CloudManager.images follows).
+# The versions this client knows, its own (never read from the server), so
+# that an old client and a new server (and the reverse) use what both know:
+#   1.0: the API before microversions.
+#   1.1: browsing a cloud pages with marker and next (CloudManager.images
+#        follows them).
+#   1.2: image families, versions, channels and lifecycle (FamilyManager).
+#   1.3: a sync's on_conflict (ImageManager.sync), refuse by default.
+#   1.4: max_bandwidth on a sync, an image created with targets and a cloud.
+#   1.5: a sync's incremental_from.
+# Webhooks (WebhookManager) are served at every version.
 MIN_VERSION = '1.0'
-MAX_VERSION = '1.1'
+MAX_VERSION = '1.5'
 
 _VERSION = re.compile(r'^\s*(0|[1-9]\d*)\.(0|[1-9]\d*)\s*$')
 
@@ -84,3 +92,19 @@ def choose(server, asked=None, client=(MIN_VERSION, MAX_VERSION)):
                 server[0], server[1], client[0], client[1],
                 'client' if cmax < smin else 'server'))
     return _show(highest)
+
+
+def at_least(version, wanted):
+    """Whether the negotiated ``version`` (None: 1.0) is ``wanted`` or
+    later."""
+    return (_parse(version) if version else (1, 0)) >= _parse(wanted)
+
+
+def require(version, wanted, what):
+    """Refuses, before any call, what needs microversion ``wanted`` when the
+    version negotiated is older (the server would refuse it too)."""
+    if not at_least(version, wanted):
+        raise _error(
+            '%s needs API microversion %s, but the calls are made at %s '
+            '(the highest both this client and the server know, or the one '
+            'asked for).' % (what, wanted, version or '1.0'))

@@ -7,15 +7,19 @@
     gimming = client.Client('1', session=session.Session(auth=auth))
     for image in gimming.images.list(status='active'):
         print(image['name'], [l['cloud'] for l in image['locations']])
+    # What a deployment boots: the image behind a family's channel, by cloud.
+    ids = gimming.families.id_map('ubuntu-24.04', 'stable')
 
 Or from clouds.yaml with ``openstack.config``:
 ``Client(session=openstack.config.get_cloud_region(cloud='x').get_session())``.
 """
 
 from gimmingclient.v1 import clouds
+from gimmingclient.v1 import families
 from gimmingclient.v1 import http
 from gimmingclient.v1 import images
 from gimmingclient.v1 import tasks
+from gimmingclient.v1 import webhooks
 
 
 class Client(object):
@@ -41,8 +45,10 @@ class Client(object):
             user_agent=user_agent, cloud_credentials=cloud_credentials,
             timeout=timeout, api_version=api_version)
         self.clouds = clouds.CloudManager(self.http)
+        self.families = families.FamilyManager(self.http)
         self.images = images.ImageManager(self.http)
         self.tasks = tasks.TaskManager(self.http)
+        self.webhooks = webhooks.WebhookManager(self.http)
 
     def matrix(self, name=None, clouds=None, all_projects=False, limit=None):
         """Images x clouds: the state of each copy."""

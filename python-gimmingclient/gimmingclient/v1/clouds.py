@@ -4,6 +4,7 @@ from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
 
 from gimmingclient.v1.http import quote
+from gimmingclient.v1.images import with_max_bandwidth
 
 
 class CloudManager(object):
@@ -20,7 +21,7 @@ class CloudManager(object):
     def create(self, name, region_name, zone=None, type='openstack',
                project=False, auth_url=None, credentials_ref=None,
                bucket=None, gcp_project=None, storage_location=None,
-               family=None):
+               family=None, max_bandwidth=None):
         """Registers a shared cloud (administrators), or one of the caller's
         project (``project=True``), which may have its own identity service.
         An ``aws`` cloud is one AWS account in one region (``region_name``,
@@ -28,7 +29,9 @@ class CloudManager(object):
         (``bucket``). A ``gcp`` cloud is one Google Cloud project
         (``gcp_project``) with the Cloud Storage bucket for its transfers
         (``bucket``), optionally where its images are stored
-        (``storage_location``) and their default image ``family``."""
+        (``storage_location``) and their default image ``family``.
+        ``max_bandwidth`` (microversion 1.4) holds every copy to or from the
+        cloud to it: bytes per second, or a string with a unit."""
         body = {'name': name, 'type': type, 'region_name': region_name}
         if zone:
             body['zone'] = zone
@@ -46,6 +49,7 @@ class CloudManager(object):
             body['storage_location'] = storage_location
         if family:
             body['family'] = family
+        with_max_bandwidth(self.http, body, max_bandwidth)
         return self.http.send_json('POST', '/v1/clouds', body)
 
     def delete(self, cloud):

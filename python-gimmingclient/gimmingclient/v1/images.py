@@ -3,6 +3,7 @@
 import os
 
 from gimmingclient import exceptions
+from gimmingclient.v1 import api_versions
 from gimmingclient.v1.http import paged
 from gimmingclient.v1.http import quote
 
@@ -46,6 +47,15 @@ class _CountingReader(object):
         return chunk
 
 
+def with_max_bandwidth(http, body, max_bandwidth):
+    """``max_bandwidth`` (1.4) in a body: bytes per second, or a string
+    with a unit (``100M``, ``80MiB/s``, ``1Gbit``)."""
+    if max_bandwidth is not None:
+        api_versions.require(http.api_version(), '1.4', 'max_bandwidth')
+        body['max_bandwidth'] = max_bandwidth
+    return body
+
+
 def _image_body(name=None, disk_format=None, container_format=None,
                 targets=None, visibility=None, min_disk=None, min_ram=None,
                 properties=None):
@@ -83,24 +93,28 @@ class ImageManager(object):
 
     def create(self, name, targets, disk_format='raw',
                container_format='bare', visibility=None, min_disk=None,
-               min_ram=None, properties=None, url=None):
+               min_ram=None, properties=None, url=None, max_bandwidth=None):
         """Records an image whose data is uploaded next (upload()), or that
-        GIMinG imports from ``url``."""
+        GIMinG imports from ``url``; ``max_bandwidth`` caps the copies to the
+        targets (microversion 1.4)."""
         body = _image_body(name, disk_format, container_format, targets,
                            visibility, min_disk, min_ram, properties)
         if url:
             body['source'] = {'url': url}
+        with_max_bandwidth(self.http, body, max_bandwidth)
         return self.http.send_json('POST', '/v1/images', body)
 
-    def adopt(self, cloud, image_id, targets=(), name=None, visibility=None):
+    def adopt(self, cloud, image_id, targets=(), name=None, visibility=None,
+              max_bandwidth=None):
         """Tracks an image that lives in ``cloud``, and copies it to the
-        targets (one task each)."""
+        targets (one task each), held to ``max_bandwidth`` (1.4)."""
         body = {'source': {'cloud': cloud, 'image_id': image_id},
                 'targets': list(targets)}
         if name:
             body['name'] = name
         if visibility:
             body['visibility'] = visibility
+        with_max_bandwidth(self.http, body, max_bandwidth)
         return self.http.send_json('POST', '/v1/images', body)
 
     def upload(self, image_id, data, size=None, on_progress=None):
@@ -154,10 +168,35 @@ class ImageManager(object):
                                  params=params)
         return resp.json() if resp.status_code == 202 else None
 
-    def sync(self, image_id, targets):
+    def sync(self, image_id, targets, on_conflict=None, max_bandwidth=None,
+             incremental_from=None, dry_run=False):
+        """Copies the image to more clouds (one task each); answers the
+        image, or with ``dry_run`` the plan, changing nothing.
+
+        ``on_conflict`` (microversion 1.3): what to do when a target holds
+        another image of the name with other bytes: ``refuse`` (the
+        server's default from 1.3), ``skip``, ``rename`` or ``replace``; one
+        for every target, or a dict of cloud to policy (``'*'``: the
+        others). ``max_bandwidth`` (1.4): bytes per second, or a string with
+        a unit, for these copies. ``incremental_from`` (1.5): the ID of an
+        earlier version of the image; a target holding a copy of it gets
+        only the blocks that differ.
+        """
+        body = {'targets': list(targets)}
+        if on_conflict is not None:
+            api_versions.require(self.http.api_version(), '1.3',
+                                 'on_conflict')
+            body['on_conflict'] = (dict(on_conflict)
+                                   if isinstance(on_conflict, dict)
+                                   else on_conflict)
+        with_max_bandwidth(self.http, body, max_bandwidth)
+        if incremental_from is not None:
+            api_versions.require(self.http.api_version(), '1.5',
+                                 'incremental_from')
+            body['incremental_from'] = incremental_from
         return self.http.send_json(
-            'POST', '/v1/images/%s/sync' % quote(image_id),
-            {'targets': list(targets)})
+            'POST', '/v1/images/%s/sync' % quote(image_id), body,
+            params={'dry_run': 'true'} if dry_run else None)
 
     def set_targets(self, image_id, clouds, dry_run=False):
         """Sets the clouds the image should be in: GIMinG copies it to the new

@@ -297,6 +297,35 @@ class SetImage(common.ShowOne):
             visibility=a.visibility))
 
 
+CONFLICT_POLICIES = ('refuse', 'skip', 'rename', 'replace')
+
+
+def on_conflict_option(values):
+    """``--on-conflict skip`` (every target) or ``zone-b=rename`` (one;
+    ``*=`` the others), as the gimming CLI takes it."""
+    if not values:
+        return None
+    per_cloud = {}
+    for value in values:
+        cloud, _, policy = value.rpartition('=')
+        if policy not in CONFLICT_POLICIES:
+            raise osc_exc.CommandError(
+                '--on-conflict %s: the policy is one of %s' % (
+                    value, ', '.join(CONFLICT_POLICIES)))
+        per_cloud[cloud or '*'] = policy
+    if list(per_cloud) == ['*']:
+        return per_cloud['*']
+    return per_cloud
+
+
+def _bandwidth(value):
+    """A --max-bandwidth value: a number of bytes/s as a number, a rate with
+    a unit as the server parses it."""
+    if value is None:
+        return None
+    return int(value) if value.isdigit() else value
+
+
 class SyncImage(common.ExitCode, common.ShowOne):
     """Copy an image to more clouds, or retry failed copies"""
 
@@ -305,13 +334,31 @@ class SyncImage(common.ExitCode, common.ShowOne):
         parser.add_argument('image', metavar='<image>', help='Name or ID')
         parser.add_argument('--target', metavar='<cloud>', action='append',
                             required=True, help='A cloud (repeatable)')
+        parser.add_argument(
+            '--on-conflict', metavar='<policy>', action='append',
+            help='A target holding another image of the name: refuse '
+                 '(default), skip, rename or replace; <cloud>=<policy> for '
+                 'one target (API 1.3)')
+        parser.add_argument(
+            '--max-bandwidth', metavar='<rate>',
+            help='Hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit '
+                 '(API 1.4)')
+        parser.add_argument(
+            '--incremental-from', metavar='<image>',
+            help='An earlier version of the image (name or ID): targets '
+                 'holding a copy of it get only the blocks that differ '
+                 '(API 1.5)')
         _wait_option(parser, 'Follow the copies until they end')
         return parser
 
     def take_action(self, a):
         client = self.app.client_manager.image_manager
-        synced = client.images.sync(common.image_id(client, a.image),
-                                    a.target)
+        synced = client.images.sync(
+            common.image_id(client, a.image), a.target,
+            on_conflict=on_conflict_option(a.on_conflict),
+            max_bandwidth=_bandwidth(a.max_bandwidth),
+            incremental_from=common.image_id(client, a.incremental_from)
+            if a.incremental_from else None)
         if not a.wait:
             return _show(synced)
         self.exit_code = common.follow(client, common.location_tasks(synced))

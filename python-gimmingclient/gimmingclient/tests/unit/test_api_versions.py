@@ -48,14 +48,15 @@ class _Api(http.server.BaseHTTPRequestHandler):
         header = self.headers.get('OpenStack-API-Version')
         type(self).sent.append(header)
         version = header.split()[1] if header else '1.0'
+        pages = tuple(map(int, version.split('.'))) >= (1, 1)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         limit = int(query.get('limit', 2))
         start = 0
-        if version == '1.1' and 'marker' in query:
+        if pages and 'marker' in query:
             start = [i['id'] for i in IMAGES].index(query['marker']) + 1
         page = IMAGES[start:start + limit]
         body = {'images': page}
-        if version == '1.1' and start + limit < len(IMAGES):
+        if pages and start + limit < len(IMAGES):
             body['next'] = '%s?limit=%d&marker=%s' % (
                 url.path, limit, page[-1]['id'])
         self._answer(200, body, version)
@@ -110,7 +111,7 @@ class TestNegotiation(unittest.TestCase):
         for asked, text in (('1.1', 'not served by the server, which serves '
                                     '1.0 to 1.0'),
                             ('1.7', 'not known to this client, which knows '
-                                    '1.0 to 1.1'),
+                                    '1.0 to 1.5'),
                             ('one', 'is not a version')):
             with self.assertRaises(exceptions.GimmingClientError) as e:
                 self._client(asked).clouds.images('zone-a')
@@ -118,16 +119,51 @@ class TestNegotiation(unittest.TestCase):
             self.assertIn(text, e.exception.message)
         self.assertEqual([], _Api.sent)
 
+    def test_the_newest_server_is_sent_1_5(self):
+        _Api.max_version = '1.5'
+        self._client().clouds.images('zone-a', page_size=5)
+        self.assertEqual(['image-manager 1.5'], _Api.sent)
+
+    def test_what_a_later_version_added_is_refused_before_any_call(self):
+        # Each field or resource, at the version before the one that added
+        # it (the server would answer 404 or 400; the client says why).
+        for server, call, what in (
+                ('1.1', lambda c: c.families.list(), 'Families'),
+                ('1.1', lambda c: c.families.resolve('f', 'stable'),
+                 'Families'),
+                ('1.2', lambda c: c.images.sync('i', ['zone-b'],
+                                                on_conflict='skip'),
+                 'on_conflict'),
+                ('1.3', lambda c: c.images.sync('i', ['zone-b'],
+                                                max_bandwidth='10M'),
+                 'max_bandwidth'),
+                ('1.3', lambda c: c.clouds.create('c', 'RegionOne',
+                                                  max_bandwidth=10 ** 6),
+                 'max_bandwidth'),
+                ('1.4', lambda c: c.images.sync(
+                    'i', ['zone-b'],
+                    incremental_from='0b3b3e9c-4f7e-4d4e-9a51-7d1d1c6f0a11'),
+                 'incremental_from')):
+            _Api.max_version = server
+            with self.assertRaises(exceptions.GimmingClientError) as e:
+                call(self._client())
+            self.assertEqual('client.api_version', e.exception.code)
+            self.assertIn('%s needs API microversion' % what,
+                          e.exception.message)
+            self.assertIn('made at %s' % server, e.exception.message)
+        self.assertEqual([], _Api.sent)
+
 
 class TestChoose(unittest.TestCase):
 
     def test_ranges(self):
         self.assertEqual('1.0', api_versions.choose(('1.0', '1.0')))
-        self.assertEqual('1.1', api_versions.choose(('1.0', '1.9')))
-        self.assertEqual('1.1', api_versions.choose(('1.0', '1.9'), 'latest'))
+        self.assertEqual('1.5', api_versions.choose(('1.0', '1.9')))
+        self.assertEqual('1.5', api_versions.choose(('1.0', '1.9'), 'latest'))
+        self.assertEqual('1.3', api_versions.choose(('1.0', '1.3')))
         self.assertRaisesRegex(exceptions.GimmingClientError,
                                'upgrade the client',
-                               api_versions.choose, ('1.5', '1.9'))
+                               api_versions.choose, ('1.6', '1.9'))
         self.assertIsNone(api_versions.choose(None))
         self.assertIsNone(api_versions.choose(None, '1.0'))
         self.assertRaisesRegex(exceptions.GimmingClientError,

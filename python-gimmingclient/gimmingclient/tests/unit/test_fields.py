@@ -84,3 +84,17 @@ class TestCache(unittest.TestCase):
                                  cache.load_images(config)['images'])
             finally:
                 del os.environ['XDG_CACHE_HOME']
+
+
+class TestSyncOptions(unittest.TestCase):
+
+    def test_on_conflict_as_the_gimming_cli_takes_it(self):
+        from osc_lib import exceptions as osc_exc
+        self.assertIsNone(image.on_conflict_option(None))
+        self.assertEqual('skip', image.on_conflict_option(['skip']))
+        self.assertEqual('rename', image.on_conflict_option(['*=rename']))
+        self.assertEqual({'zone-b': 'rename', '*': 'skip'},
+                         image.on_conflict_option(['zone-b=rename', 'skip']))
+        self.assertRaisesRegex(osc_exc.CommandError,
+                               'the policy is one of refuse, skip',
+                               image.on_conflict_option, ['zone-b=keep'])
