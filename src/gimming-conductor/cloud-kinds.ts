@@ -26,6 +26,20 @@ export { bucketNameProblem, gcsBucketNameProblem };
 export const CLOUD_TYPES = ['openstack', 'aws', 'gcp'] as const;
 export type CloudType = (typeof CLOUD_TYPES)[number];
 
+/**
+ * Whether a copy a cloud of `type` makes itself (its native copy, planner.ts) is held to the largest image
+ * its agents report (size_limits.image_bytes), as a copy through the agents is. It is for every kind
+ * whose limit is the cloud's own: Glance's image_size_cap bounds every image it stores, the one its
+ * glance-download import pulls too (Glance checks it as it writes the pulled data into its store, after
+ * the whole image crossed). It is not for EC2: the limit its agents report is the S3 object of an import
+ * (ImportImage), which CopyImage does not use (it copies the AMI's snapshots within EC2, which already
+ * holds the source AMI). Neither has a native copy bounded by [agent] staging_max_bytes: no byte passes
+ * through an agent.
+ */
+export function nativeCopyHeldToImageLimit(type: string): boolean {
+  return type !== 'aws';
+}
+
 /** The settings a cloud's driver reads (CloudRef.options), by name; never credentials. */
 export type CloudOptions = Record<string, string>;
 

@@ -10,6 +10,8 @@
  */
 import type { NameConflict } from './name-conflicts';
 import { type Capabilities, capabilitiesOf, planFormats } from './capabilities';
+import { nativeCopyHeldToImageLimit } from './cloud-kinds';
+import { afterRefusal, agentReason, nativeReason, settledReason } from './plan-reasons';
 import { sourceRank } from './source-choice';
 
 /**
@@ -53,6 +55,8 @@ export interface CopyPlan {
   /** The image of the same name the copy replaces once it is active (on_conflict replace; since 1.17). */
   replaces?: string;
   incremental?: IncrementalPlan;
+  /** Why this path (plan-reasons.ts): native or why not, why converted; absent in plans made before it. */
+  reason?: string;
 }
 
 /** One target's plan: a copy plan, or the reason no copy can be made (path null). */
@@ -68,6 +72,8 @@ export interface TargetPlan {
   /** The image of the same name with other bytes the target holds, and what is done about it (1.17). */
   conflict?: NameConflict;
   incremental?: IncrementalPlan;
+  /** Why this path (plan-reasons.ts); a refused target's reason is `refused.message`. */
+  reason?: string;
 }
 
 export interface Plan {
@@ -129,6 +135,7 @@ export function settledTarget(target: PlanCloud, path: 'present' | 'tagged' | 's
     conversion: null,
     bytes: 0,
     refused: null,
+    reason: settledReason(target, path),
   };
 }
 
@@ -163,7 +170,14 @@ export function planTarget(target: PlanCloud, sources: readonly PlanSource[], pc
   let first: TargetPlan | undefined;
   for (const { s } of ordered) {
     const plan = planFrom(target, targetCaps, s, pc);
-    if (!plan.refused) return plan;
+    if (!plan.refused) {
+      // A better copy was refused: the reason says why it is not read from.
+      if (!first?.refused || !plan.reason) return plan;
+      return {
+        ...plan,
+        reason: afterRefusal(plan.reason, { source: first.source_cloud, refusal: first.refused.message }),
+      };
+    }
     first ??= plan;
   }
   return first as TargetPlan;
@@ -183,7 +197,12 @@ export function planFrom(
   if (from && !pc.zonesUp.has(from.zone)) {
     return refuse('gimming.plan.no_agent', `No agent of zone ${from.zone} is up to read cloud ${from.name}.`);
   }
-  const copy = (path: CopyPath, conversion: TargetPlan['conversion'], bytes: number | null): TargetPlan => ({
+  const copy = (
+    path: CopyPath,
+    conversion: TargetPlan['conversion'],
+    bytes: number | null,
+    reason: string,
+  ): TargetPlan => ({
     cloud: target.name,
     cloud_id: target.id,
     source_cloud: from?.name ?? null,
@@ -192,12 +211,22 @@ export function planFrom(
     conversion,
     bytes,
     refused: null,
+    reason,
   });
   const sourceCaps = from ? capabilitiesOf(pc.byZone, from) : null;
-  // The target's cloud copies the image itself (EC2's CopyImage from another region): where the target's
-  // zone says its kind copies from the source's kind, and the source's zone, if it says anything, allows
-  // it too (names the target's kind). Not held to the import limits below: the cloud's own copy.
-  if (from && nativeBetween(targetCaps, sourceCaps, from.type, target.type)) return copy('native', null, 0);
+  // The target's cloud copies the image itself (EC2's CopyImage from another region, Glance's
+  // glance-download): where the target's zone says its kind copies from the source's kind, and the
+  // source's zone, if it says anything, allows it too (names the target's kind). Held to the target's
+  // largest image where that limit is the cloud's own (Glance's image_size_cap), not where it is the
+  // agents' import path's (EC2's S3 object: cloud-kinds.ts nativeCopyHeldToImageLimit); never to the
+  // scratch space of a conversion (no byte passes through an agent, none is converted).
+  if (from && nativeBetween(targetCaps, sourceCaps, from.type, target.type)) {
+    const tooLarge = nativeCopyHeldToImageLimit(target.type)
+      ? sizeRefusal(target, targetCaps, pc.size, false)
+      : null;
+    if (tooLarge) return refuse(tooLarge.code, tooLarge.message);
+    return copy('native', null, 0, nativeReason(target, from));
+  }
   if (from && sourceCaps && !sourceCaps.can_export) {
     return refuse(
       'gimming.plan.cannot_export',
@@ -238,7 +267,7 @@ export function planFrom(
   }
   const tooLarge = sizeRefusal(target, targetCaps, pc.size, formats.convert_from !== '');
   if (tooLarge) return refuse(tooLarge.code, tooLarge.message);
-  if (!formats.convert_from) return copy('agent', null, pc.size);
+  if (!formats.convert_from) return copy('agent', null, pc.size, agentReason(target, targetCaps, from, null));
   if (source.proof === 'converted') {
     // A conversion of a conversion would record a source that is not the image's bytes.
     return refuse(
@@ -248,7 +277,8 @@ export function planFrom(
         `the image's own bytes.`,
     );
   }
-  return copy('agent+convert', { from: formats.convert_from, to: formats.disk_format }, pc.size);
+  const conversion = { from: formats.convert_from, to: formats.disk_format };
+  return copy('agent+convert', conversion, pc.size, agentReason(target, targetCaps, from, conversion));
 }
 
 /** Whether the target's cloud copies from the source's kind itself, as both zones' agents say. */
@@ -263,9 +293,10 @@ export function nativeBetween(
 }
 
 /**
- * Why an image of `size` bytes cannot pass through the agents into the target (null: it can, or its size
- * is not known yet): larger than the target cloud takes (its size_limits.image_bytes: Glance's
- * image_size_cap, S3's limits for an EC2 import, Cloud Storage's for GCE), or, when it is converted, than
+ * Why an image of `size` bytes cannot be copied into the target (null: it can, or its size is not known
+ * yet): larger than the target cloud takes (its size_limits.image_bytes: Glance's image_size_cap, which
+ * holds its glance-download too, S3's limits for an EC2 import, Cloud Storage's for GCE), or, when it is
+ * passed through the agents and converted (`converted`), than
  * the scratch space its agents have ([agent] staging_max_bytes). For a converted copy the source's size
  * is compared, the only one known before the conversion (the converted disk may be larger still).
  */
@@ -319,5 +350,6 @@ export function copyPlanOf(t: TargetPlan): CopyPlan | null {
     bytes: t.bytes,
     ...(t.conflict?.policy === 'replace' ? { replaces: t.conflict.remote_id } : {}),
     ...(t.incremental ? { incremental: t.incremental } : {}),
+    ...(t.reason ? { reason: t.reason } : {}),
   };
 }

@@ -370,6 +370,7 @@ describe('Glance, EC2 and GCE together, through the daemons', function () {
         path: planned.path,
         conversion: planned.conversion,
         bytes: planned.bytes,
+        reason: planned.reason,
       },
       'the copy follows the dry run',
     );

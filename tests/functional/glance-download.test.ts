@@ -140,7 +140,13 @@ describe('Glance -> Glance by glance-download, against the agent path', function
     assert.equal(task?.status, 'succeeded', JSON.stringify(tasks));
     assert.deepEqual(
       task.plan,
-      { source_cloud: from, path: planned.path, conversion: planned.conversion, bytes: planned.bytes },
+      {
+        source_cloud: from,
+        path: planned.path,
+        conversion: planned.conversion,
+        bytes: planned.bytes,
+        reason: planned.reason,
+      },
       'the real run follows its dry run',
     );
     return { source, imageId: res.body.id, task, ms };

@@ -212,7 +212,11 @@ describe('plans of every pair of cloud kinds, checked against the real runs', fu
     for (const cloud of targets) {
       const task = tasks.find((t) => t.cloud === cloud && t.type === 'copy');
       assert.equal(task?.status, 'succeeded', JSON.stringify(tasks));
-      assert.deepEqual(task.plan, recorded(planOf(plan, cloud)), `the task to ${cloud} follows the dry run`);
+      assert.deepEqual(
+        task.plan,
+        { ...recorded(planOf(plan, cloud)), reason: planOf(plan, cloud).reason },
+        `the task to ${cloud} follows the dry run, and says why`,
+      );
       // The bytes the plan said pass through the agents are the bytes the task moved (none for native).
       if (task.plan.path === 'agent') assert.equal(task.plan.bytes, task.bytes_total, JSON.stringify(task));
     }
@@ -295,6 +299,12 @@ describe('plans of every pair of cloud kinds, checked against the real runs', fu
     assert.deepEqual(recorded(planOf(plan, 'zone-b')), asIs);
     assert.deepEqual(recorded(planOf(plan, 'ec2-east')), converted);
     assert.deepEqual(recorded(planOf(plan, 'gce-1')), converted);
+    // Why not Glance's own copy: zone-b's operator set [glance] native_import = never.
+    assert.equal(
+      planOf(plan, 'zone-b').reason,
+      'Through the agents from cloud zone-a: the agents of zone zone-b offer no native copy from openstack ' +
+        'clouds into cloud zone-b (openstack).',
+    );
 
     const adopted = await http('POST', `${stack.api}/v1/images`, { token: stack.demo.id, json: body });
     assert.equal(adopted.status, 202, adopted.text);
@@ -330,6 +340,11 @@ describe('plans of every pair of cloud kinds, checked against the real runs', fu
       conversion: null,
       bytes: 0,
     });
+    assert.equal(
+      planOf(plan, 'ec2-west').reason,
+      'Native: cloud ec2-west (aws) copies the image from cloud ec2-east itself, as the agents of zone ' +
+        'zone-b allow; no byte passes through the agents.',
+    );
 
     const synced = await http('POST', `${stack.api}/v1/images/${id}/sync`, {
       token: stack.demo.id,

@@ -110,6 +110,8 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
     conversion: t.conversion,
     bytes: t.bytes,
   });
+  /** What a task records of its target's plan: that part, and why its path (`reason`). */
+  const followed = (t: any) => ({ ...recorded(t), reason: t.reason });
   const planOf = (plan: any, cloud: string) => plan.targets.find((t: any) => t.cloud === cloud);
 
   /** A real qcow2 (2 MiB of disk, 512 KiB of data) and the raw disk it holds. */
@@ -168,7 +170,7 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
     const tasks = await waitForTasks(stack.api, stack.demo.id, adoptedId, 180000);
     for (const t of tasks) {
       assert.equal(t.status, 'succeeded', JSON.stringify(t));
-      assert.deepEqual(t.plan, recorded(planOf(plan, t.cloud)), `the task to ${t.cloud} follows the dry run`);
+      assert.deepEqual(t.plan, followed(planOf(plan, t.cloud)), `the task to ${t.cloud} follows the dry run`);
     }
     // What happened: Glance took the qcow2 as it is, EC2 a raw disk converted from it (recorded).
     const shown = await http('GET', `${stack.api}/v1/images/${adoptedId}`, { token: stack.demo.id });
@@ -213,7 +215,17 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
     ]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual(JSON.parse(cli.stdout), [
-      { Cloud: 'ec2-west', Source: 'ec2-east', Path: 'native', Conversion: '', Bytes: 0, Refused: '' },
+      {
+        Cloud: 'ec2-west',
+        Source: 'ec2-east',
+        Path: 'native',
+        Conversion: '',
+        Bytes: 0,
+        Refused: '',
+        Reason:
+          'Native: cloud ec2-west (aws) copies the image from cloud ec2-east itself, as the agents of zone ' +
+          'zone-b allow; no byte passes through the agents.',
+      },
     ]);
     const table = await gimming(['image', 'sync', adoptedId, '--target', 'ec2-west', '--dry-run']);
     assert.match(table.stdout, /\| ec2-west \| ec2-east \| native +\|/);
@@ -228,10 +240,10 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
     const tasks = await waitForTasks(stack.api, stack.demo.id, adoptedId, 180000);
     const task = tasks.find((t) => t.cloud === 'ec2-west');
     assert.equal(task.status, 'succeeded', JSON.stringify(task));
-    assert.deepEqual(task.plan, recorded(west));
+    assert.deepEqual(task.plan, followed(west));
     const shownByCli = await gimming(['task', 'show', task.id, '-f', 'json']);
     assert.equal(shownByCli.code, 0, shownByCli.stderr);
-    assert.deepEqual(JSON.parse(shownByCli.stdout).plan, recorded(west), 'gimming task show shows the plan');
+    assert.deepEqual(JSON.parse(shownByCli.stdout).plan, followed(west), 'gimming task show shows the plan');
     // Made by CopyImage: its snapshot says so, and no import ran in eu-west-1.
     const shown = await http('GET', `${stack.api}/v1/images/${adoptedId}`, { token: stack.demo.id });
     const copy = shown.body.locations.find((l: any) => l.cloud === 'ec2-west');
@@ -283,6 +295,9 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
       path: 'agent',
       conversion: null,
       bytes: data.length,
+      reason:
+        "Through the agents: the image's data is staged by an agent (an upload or an import), which only " +
+        'the agents copy.',
     });
 
     const dryBack = await http('POST', `${stack.api}/v1/images/${id}/sync?dry_run=true`, {
@@ -304,7 +319,7 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
     assert.equal(synced.status, 202, synced.text);
     const task = (await waitForTasks(stack.api, stack.demo.id, id, 180000)).find((t) => t.cloud === 'zone-a');
     assert.equal(task.status, 'succeeded', JSON.stringify(task));
-    assert.deepEqual(task.plan, recorded(back));
+    assert.deepEqual(task.plan, followed(back));
     const shown = await http('GET', `${stack.api}/v1/images/${id}`, { token: stack.demo.id });
     const glanceCopy = shown.body.locations.find((l: any) => l.cloud === 'zone-a');
     assert.equal((await stack.glance('zone-a').get(glanceCopy.image_id))?.os_hash_value, sha512(data));

@@ -209,6 +209,8 @@ export const CopyPlan = T.Object({
   /** The image of the same name deleted once this copy is active (on_conflict replace). */
   replaces: T.Optional(T.String()),
   incremental: IncrementalPlan,
+  /** Why this path: native or why not, why converted (absent in plans recorded before it). */
+  reason: T.Optional(T.String()),
 });
 
 export const Task = T.Object({
@@ -326,6 +328,8 @@ export const TargetPlan = T.Object({
     }),
   ),
   incremental: IncrementalPlan,
+  /** Why this path: native or why not, why converted, why a better copy is not read from. */
+  reason: T.Optional(T.String()),
 });
 
 /** ?dry_run=true of a sync, an upload or an adoption: the plan, with nothing changed. */

@@ -14,6 +14,7 @@ import { type Capabilities, type FormatPlan, capabilitiesOf } from '../capabilit
 import { type CloudRow, TaskRow } from '../db/entities';
 import { planCloud } from '../plan-inputs';
 import type { CopyOutcome } from '../agent-gateway';
+import { ranOtherwiseReason } from '../plan-reasons';
 import { type CopyPlan, copyPlanOf, planFrom } from '../planner';
 
 const log = getLogger('conductor.copy');
@@ -101,7 +102,21 @@ export function whatRan(
   sourceFormat: string,
   sourceBytes: number | null,
 ): CopyPlan {
-  if (outcome.proof === 'provenance') return { ...planned, path: 'native', conversion: null, bytes: 0 };
+  const ran: CopyPlan =
+    outcome.proof === 'provenance'
+      ? { ...planned, path: 'native', conversion: null, bytes: 0 }
+      : streamed(planned, outcome, sourceFormat, sourceBytes);
+  // A copy that ran another way says why in its reason (a plan made before reasons has none).
+  if (!planned.reason || (ran.path === planned.path && sameConversion(ran, planned))) return ran;
+  return { ...ran, reason: ranOtherwiseReason(planned, ran) };
+}
+
+function streamed(
+  planned: CopyPlan,
+  outcome: Pick<CopyOutcome, 'image' | 'proof'>,
+  sourceFormat: string,
+  sourceBytes: number | null,
+): CopyPlan {
   const conversion =
     outcome.proof === 'converted'
       ? (planned.conversion ?? { from: sourceFormat, to: outcome.image.disk_format })
@@ -130,4 +145,8 @@ export async function recordWhatRan(
     { task_id: taskId, planned, ran },
     'the copy ran another way than planned; the task records what ran',
   );
+}
+
+function sameConversion(a: CopyPlan, b: CopyPlan): boolean {
+  return JSON.stringify(a.conversion) === JSON.stringify(b.conversion);
 }

@@ -9,7 +9,7 @@ import { imageFields } from './image-views';
 import { type Row, UsageError } from './output';
 import type { ConflictPolicy, OnConflict, PlanView } from '../client';
 
-const PLAN_COLUMNS = ['Cloud', 'Source', 'Path', 'Conversion', 'Bytes', 'Refused'];
+const PLAN_COLUMNS = ['Cloud', 'Source', 'Path', 'Conversion', 'Bytes', 'Refused', 'Reason'];
 
 /** One target of a plan as a table row: how its copy would be made, or why it cannot be. */
 export function planRow(t: PlanView['plan']['targets'][number]): Row {
@@ -20,6 +20,8 @@ export function planRow(t: PlanView['plan']['targets'][number]): Row {
     Conversion: t.conversion ? `${t.conversion.from} -> ${t.conversion.to}` : '',
     Bytes: t.bytes,
     Refused: t.refused ? `${t.refused.code}: ${t.refused.message}` : '',
+    // Why this path (a refused target's reason is its refusal); a server before reasons sends none.
+    Reason: t.reason ?? '',
   };
 }
 

@@ -266,6 +266,10 @@ describe('the planner', () => {
         path: 'agent+convert',
         conversion: { from: 'qcow2', to: 'raw' },
         bytes: 1048576,
+        reason:
+          'Through the agents from cloud openstack-1: the agents of zone aws-zone-2 offer no native copy ' +
+          'from openstack clouds into cloud aws-2 (aws). Converted from qcow2 to raw by the agents of zone ' +
+          'aws-zone-2: cloud aws-2 takes no qcow2 images.',
       });
       assert.equal(copyPlanOf(plan.targets[0] as never), null);
     });
