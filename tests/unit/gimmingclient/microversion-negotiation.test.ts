@@ -59,6 +59,8 @@ describe('SDK microversion negotiation', () => {
         asked.push(args.limit);
         return IMAGES.slice(0, args.limit);
       },
+      // A conductor older than RPC 1.19: the API pages by count (the window).
+      listCloudImagesPage: async () => undefined,
     } as unknown as ConductorAPI;
     const validator = {
       wwwAuthenticateUri: 'http://keystone.invalid/v3',
