@@ -390,9 +390,8 @@ export interface CloudImageView extends RemoteView {
 }
 
 /**
- * What list_cloud_images answers with paged (1.19): a page, and the marker of the next (null exactly when
- * there is none). `paged` false: the cloud's agent is older than paging, and `images` are its first ones
- * by count (the caller falls back to finding its marker among them).
+ * list_cloud_images with paged (1.19): a page and the next one's marker (null exactly when none). `paged`
+ * false: the agent is older than paging, `images` are its first by count (the caller falls back).
  */
 export interface CloudImagePage {
   images: CloudImageView[];
