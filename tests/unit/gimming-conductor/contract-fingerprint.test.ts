@@ -16,7 +16,9 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 const EXPECTED = {
   conductor: { version: '1.19', fingerprint: 'f4469b1915d959b4' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '5a66d96c0cd0c66d' }, // + ListImagesRequest marker (4), paged (5), ListImagesResponse next_marker (2), paged (3)
+  // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
+  // paged (5), ListImagesResponse next_marker (2), paged (3)
+  agentProto: { fingerprint: '5a66d96c0cd0c66d' },
 };
 
 describe('contract fingerprints', () => {
