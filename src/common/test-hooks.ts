@@ -7,6 +7,8 @@
  *   committed and before the call is answered.
  * - `GIMMING_TEST_CLOCK_OFFSET_MS=<ms>`: the process's clock (Date.now and new Date()) runs that far
  *   ahead (or, negative, behind) of the machine's, as a conductor on a host whose clock drifted.
+ * - `GIMMING_TEST_BROWSE_WINDOW=<n>`: the API's browse window (clouds.ts BROWSE_WINDOW, the most images a
+ *   browse reaches where the cloud cannot page) is n, so that a test goes past it with a few images.
  */
 
 /** Kills this process at once when GIMMING_TEST_CRASH_AT names `point`. */
@@ -41,4 +43,10 @@ export function applyClockOffset(): number {
   }
   globalThis.Date = SkewedDate as DateConstructor;
   return offset;
+}
+
+/** The browse window: `standard`, or GIMMING_TEST_BROWSE_WINDOW when set to a smaller positive count. */
+export function browseWindow(standard: number): number {
+  const n = Number(process.env.GIMMING_TEST_BROWSE_WINDOW ?? 0);
+  return Number.isInteger(n) && n > 0 && n < standard ? n : standard;
 }

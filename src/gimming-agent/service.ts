@@ -247,6 +247,11 @@ export function agentHandlers(
     })),
     ListImages: unaryHandler('ListImages', async (ctx, req, deadline) => {
       const session = await open(ctx, req.cloud);
+      const limit = req.limit > 0 ? Math.min(req.limit, 1000) : 1000;
+      if (req.paged && session.listPage) {
+        const page = await session.listPage(limit, req.marker, deadline);
+        return { images: page.images.map(toRemoteImage), next_marker: page.next ?? '', paged: true };
+      }
       const images = await session.list(req.filters, req.limit > 0 ? req.limit : 1000, deadline);
       return { images: images.map(toRemoteImage) };
     }),

@@ -26,6 +26,14 @@ export interface AgentGateway {
     filters: Record<string, string>,
     limit?: number,
   ): Promise<RemoteImage[]>;
+  /** One page of a browse (see agentapi.listImagesPage). */
+  listImagesPage(
+    ctx: RequestContext,
+    address: string,
+    cloud: CloudRow,
+    limit: number,
+    marker: string,
+  ): Promise<{ images: RemoteImage[]; next: string; paged: boolean }>;
   setImageProperties(
     ctx: RequestContext,
     address: string,
@@ -97,6 +105,7 @@ export interface AgentGateway {
 export class GrpcAgentGateway implements AgentGateway {
   describeImage = agentapi.describeImage;
   listImages = agentapi.listImages;
+  listImagesPage = agentapi.listImagesPage;
   setImageProperties = agentapi.setImageProperties;
   updateImage = agentapi.updateImage;
   deleteImage = agentapi.deleteImage;

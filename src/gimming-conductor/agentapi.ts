@@ -102,6 +102,26 @@ export function listImages(
   ).then((res) => res.images);
 }
 
+/**
+ * One page of a browse (ListImages paged): at most `limit` images after `marker`. `paged` false: the agent
+ * is older than paging and listed its first `limit` images.
+ */
+export function listImagesPage(
+  ctx: RequestContext,
+  address: string,
+  cloud: CloudRow,
+  limit: number,
+  marker: string,
+): Promise<{ images: RemoteImage__Output[]; next: string; paged: boolean }> {
+  const request = { cloud: cloudRef(cloud), filters: {}, limit, marker, paged: true };
+  return unary<ListImagesResponse__Output>(
+    address,
+    (md, opts, cb) => client(address).ListImages(request, md, opts, cb),
+    ctx,
+    CONTROL_TIMEOUT_MS,
+  ).then((res) => ({ images: res.images, next: res.next_marker, paged: res.paged }));
+}
+
 export function deleteStaging(
   ctx: RequestContext,
   address: string,

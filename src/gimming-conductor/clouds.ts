@@ -12,9 +12,9 @@ import type { RequestContext } from '../common/context';
 import { GimmingError, conflict, forbidden, notFound } from '../common/errors';
 import type { AgentRegistry } from './agents';
 import { capabilitiesOf } from './capabilities';
-import type { AgentGateway } from './agent-gateway';
+import type { AgentGateway, RemoteImage } from './agent-gateway';
 import { CloudRow, ImageRow, LocationRow } from './db/entities';
-import type { CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
+import type { CloudImagePage, CloudImageView, CloudView, MethodArgs } from './rpc-schemas';
 import { cloudView, remoteView } from './views';
 import { checkCloudKind, needsOwnCredentials, withCloudOptions } from './cloud-kinds';
 import { withoutVersionSuffix } from '../common/trim';
@@ -227,10 +227,40 @@ export class CloudService {
    * Browses a cloud, live: the images the user can see there, each marked with the GIMinG image that tracks
    * it (only when the user can see that image too), so that untracked ones can be adopted.
    */
-  async listImages(ctx: RequestContext, args: MethodArgs<'list_cloud_images'>): Promise<CloudImageView[]> {
+  async listImages(
+    ctx: RequestContext,
+    args: MethodArgs<'list_cloud_images'>,
+  ): Promise<CloudImageView[] | CloudImagePage> {
     const cloud = await this.resolveForWork(ctx, args.cloud);
     const agent = await this.agents.pick(cloud.zone);
-    const images = await this.gateway.listImages(ctx, agent.address, cloud, {}, args.limit);
+    if (args.paged) {
+      // 1.19: the agent pages natively; an agent older than that lists by count (paged false).
+      const page = await this.gateway.listImagesPage(
+        ctx,
+        agent.address,
+        cloud,
+        args.limit,
+        args.marker ?? '',
+      );
+      return {
+        images: await this.tracking(ctx, cloud, page.images),
+        next_marker: page.paged && page.next !== '' ? page.next : null,
+        paged: page.paged,
+      };
+    }
+    return this.tracking(
+      ctx,
+      cloud,
+      await this.gateway.listImages(ctx, agent.address, cloud, {}, args.limit),
+    );
+  }
+
+  /** The images as a browse shows them: each with the GIMinG image that tracks it, if the user sees it. */
+  private async tracking(
+    ctx: RequestContext,
+    cloud: CloudRow,
+    images: RemoteImage[],
+  ): Promise<CloudImageView[]> {
     const tracked = new Map<string, string>();
     if (images.length > 0) {
       const rows = await this.db

@@ -3,6 +3,7 @@
  * JSON Schema the manager validates with). The API imports it through rpcapi.ts; changing a schema means
  * a new API version (see RPC_API_VERSION) and the fingerprint test tells when one was forgotten.
  */
+import { BROWSE_MARKER_MAX } from '../common/browse-marker';
 import { type Static, Type as T } from '@sinclair/typebox';
 import type { ImageSpecView } from './image-spec';
 import { FAMILY_METHODS } from './family-schemas';
@@ -24,7 +25,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.18';
+export const RPC_API_VERSION = '1.19';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 /** A bandwidth cap in bytes per second (1.18): at least 1 KiB/s (common/bandwidth.ts MIN_BANDWIDTH). */
@@ -175,7 +176,13 @@ export const METHODS = {
   // 1.7: the upload's lease, renewed by the API server that receives its data
   renew_upload: T.Object({ image_id: Id }),
   // 1.3
-  list_cloud_images: T.Object({ cloud: CloudRefArg, limit: T.Integer({ minimum: 1, maximum: 1000 }) }),
+  list_cloud_images: T.Object({
+    cloud: CloudRefArg,
+    limit: T.Integer({ minimum: 1, maximum: 1000 }),
+    // 1.19: one page (CloudImagePage) after marker (a previous page's next_marker, or an image ID)
+    paged: T.Optional(T.Literal(true)),
+    marker: T.Optional(T.String({ minLength: 1, maxLength: BROWSE_MARKER_MAX })),
+  }),
   refresh_image: T.Object({ image_id: Id }),
   get_matrix: T.Object({
     all_projects: T.Optional(T.Boolean()),
@@ -382,6 +389,16 @@ export interface CloudImageView extends RemoteView {
   id: string;
   created_at: string;
   tracked_by: string | null;
+}
+
+/**
+ * list_cloud_images with paged (1.19): a page and the next one's marker (null exactly when none). `paged`
+ * false: the agent is older than paging, `images` are its first by count (the caller falls back).
+ */
+export interface CloudImagePage {
+  images: CloudImageView[];
+  next_marker: string | null;
+  paged: boolean;
 }
 
 /** GLINT's view: images x clouds, each cell the state of the image's copy in that cloud (or null). */

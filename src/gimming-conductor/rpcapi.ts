@@ -15,6 +15,7 @@ import { castAudience, castEnvelope } from '../common/rpc/signed-envelope';
 import type {
   ChannelHistoryEntry,
   ChannelView,
+  CloudImagePage,
   CloudImageView,
   FamilyVersionView,
   FamilyView,
@@ -296,8 +297,33 @@ export class ConductorAPI {
     );
   }
 
-  listCloudImages(ctx: RequestContext, args: MethodArgs<'list_cloud_images'>): Promise<CloudImageView[]> {
+  listCloudImages(
+    ctx: RequestContext,
+    args: Omit<MethodArgs<'list_cloud_images'>, 'paged' | 'marker'>,
+  ): Promise<CloudImageView[]> {
     return this.call(ctx, 'list_cloud_images', args, { version: '1.3' });
+  }
+
+  /**
+   * One page of a browse, paged by the cloud's agent (1.19). Undefined when the conductors are older
+   * (refused, or above the cap): the caller then pages by count as before 1.19.
+   */
+  async listCloudImagesPage(
+    ctx: RequestContext,
+    args: Omit<MethodArgs<'list_cloud_images'>, 'paged'>,
+  ): Promise<CloudImagePage | undefined> {
+    try {
+      return await this.call<CloudImagePage>(
+        ctx,
+        'list_cloud_images',
+        { ...args, paged: true },
+        { version: '1.19' },
+      );
+    } catch (err) {
+      if (err instanceof GimmingError && (TOO_OLD.has(err.code) || err.code === 'gimming.rpc.version_capped'))
+        return undefined;
+      throw err;
+    }
   }
 
   refreshImage(ctx: RequestContext, imageId: string): Promise<ImageView> {

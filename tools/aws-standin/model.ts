@@ -59,7 +59,7 @@ const cache = new Map<string, ServiceModel>();
 /**
  * EC2 operations newer than Debian's botocore model (python3-botocore 1.29's ec2/2016-11-15 has
  * EnableImageDeprecation and DeprecationTime, but not DisableImage, EnableImage, IncludeDisabled nor the
- * `disabled` image state, all added by AWS in 2024). Transcribed from AWS's EC2 API reference (the
+ * `disabled` image state, all added by AWS in 2024, nor DescribeImages' MaxResults and NextToken). Transcribed from AWS's EC2 API reference (the
  * DisableImage and EnableImage pages, DescribeImages' IncludeDisabled) and checked against the shapes of
  * @aws-sdk/client-ec2, so that requests stay checked against a vendor's definition; each is used only
  * when the model read lacks it.
@@ -105,6 +105,12 @@ function supplementEc2(model: ServiceModel): ServiceModel {
   const describe = model.shapes.DescribeImagesRequest;
   if (describe?.members && !describe.members.IncludeDisabled)
     describe.members.IncludeDisabled = { shape: 'Boolean' };
+  // DescribeImages' pagination (AWS added it in 2020): MaxResults and NextToken in, NextToken out.
+  if (describe?.members && !describe.members.MaxResults) describe.members.MaxResults = { shape: 'Integer' };
+  if (describe?.members && !describe.members.NextToken) describe.members.NextToken = { shape: 'String' };
+  const described = model.shapes.DescribeImagesResult;
+  if (described?.members && !described.members.NextToken)
+    described.members.NextToken = { shape: 'String', locationName: 'nextToken' };
   const state = model.shapes.ImageState;
   if (state?.enum && !state.enum.includes('disabled')) state.enum.push('disabled');
   return model;

@@ -129,6 +129,17 @@ export interface CloudSession {
   describe(id: string): Promise<CloudImage>;
   /** Images whose properties have the given values, at most `limit`, given up at `deadline` (epoch ms). */
   list(filters: Record<string, string>, limit: number, deadline: number): Promise<CloudImage[]>;
+  /**
+   * One page of a browse, in the cloud's own order: at most `limit` images after `marker` (a previous
+   * page's `next`, or a plain image ID; empty: the first page), and `next`, present exactly when a further
+   * page exists. Paged natively (Glance's marker, EC2's NextToken, GCE's pageToken). A session without it
+   * answers ListImages unpaged (the conductor then falls back to the first images by count).
+   */
+  listPage?(
+    limit: number,
+    marker: string,
+    deadline: number,
+  ): Promise<{ images: CloudImage[]; next?: string }>;
   /** Sets properties; an empty value removes the property. */
   setProperties(id: string, props: Record<string, string>): Promise<CloudImage>;
   /** Renames or changes the visibility; empty fields are left as they are. */

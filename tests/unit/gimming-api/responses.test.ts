@@ -191,6 +191,7 @@ const ANSWERS: Record<string, unknown> = {
   listClouds: [cloud],
   getCloud: cloud,
   listCloudImages: [cloudImage],
+  listCloudImagesPage: { images: [cloudImage], next_marker: '~p1.eyJrIjoxLCJuIjo1fQ', paged: true },
   createImage: image,
   listImages: { items: [image], next_marker: IMAGE },
   getImage: image,

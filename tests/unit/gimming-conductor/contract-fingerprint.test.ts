@@ -14,9 +14,11 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.18', fingerprint: '0f9c0737a552f98d' },
+  conductor: { version: '1.19', fingerprint: 'f4469b1915d959b4' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '8282146cf7a636a9' }, // + stream_through_agents (14), max_bandwidth (15), incremental_from (13)
+  // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
+  // paged (5), ListImagesResponse next_marker (2), paged (3)
+  agentProto: { fingerprint: '5a66d96c0cd0c66d' },
 };
 
 describe('contract fingerprints', () => {

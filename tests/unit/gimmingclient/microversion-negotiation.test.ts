@@ -50,6 +50,8 @@ describe('SDK microversion negotiation', () => {
   /** The OpenStack-API-Version of each request to the API, and the limit each browse asked the conductor. */
   const sent: Array<string | undefined> = [];
   const asked: number[] = [];
+  const pageAsks: Array<{ limit: number; marker?: string }> = [];
+  let conductorPaging: 'old-conductor' | 'old-agent' | 'paged' = 'old-conductor';
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gimming-mv-'));
@@ -58,6 +60,21 @@ describe('SDK microversion negotiation', () => {
       listCloudImages: async (_ctx: unknown, args: { limit: number }) => {
         asked.push(args.limit);
         return IMAGES.slice(0, args.limit);
+      },
+      // RPC 1.19 as `conductorPaging` says: a conductor older than it (undefined: the API pages by count,
+      // the window), one whose agent is older (paged false: the same), or pages made by the agent.
+      listCloudImagesPage: async (_ctx: unknown, args: { limit: number; marker?: string }) => {
+        pageAsks.push(args);
+        if (conductorPaging === 'old-conductor') return undefined;
+        if (conductorPaging === 'old-agent')
+          return { images: IMAGES.slice(0, 1), next_marker: null, paged: false };
+        const start = args.marker === undefined ? 0 : Number(args.marker.slice('~p1.'.length));
+        const end = start + args.limit;
+        return {
+          images: IMAGES.slice(start, end),
+          next_marker: end < IMAGES.length ? `~p1.${end}` : null,
+          paged: true,
+        };
       },
     } as unknown as ConductorAPI;
     const validator = {
@@ -103,6 +120,8 @@ describe('SDK microversion negotiation', () => {
   beforeEach(() => {
     sent.length = 0;
     asked.length = 0;
+    pageAsks.length = 0;
+    conductorPaging = 'old-conductor';
   });
 
   function client(apiVersion?: string): GimmingClient {
@@ -213,5 +232,51 @@ describe('SDK microversion negotiation', () => {
     ).json()) as { images: unknown[]; next?: string };
     assert.equal(old.images.length, 2);
     assert.equal(old.next, undefined, '1.0 has no next link');
+  });
+
+  it('pages a browse by the markers the agents make (RPC 1.19): next exactly while more, the marker passed on', async () => {
+    conductorPaging = 'paged';
+    const headers = { 'X-Auth-Token': TOKEN, 'OpenStack-API-Version': 'image-manager 1.1' };
+    const ids: string[] = [];
+    let path: string | undefined = '/v1/clouds/zone-a/images?limit=2';
+    const nexts: Array<string | undefined> = [];
+    while (path !== undefined) {
+      const body = (await (await fetch(`${api.base}${path}`, { headers })).json()) as {
+        images: Array<{ id: string }>;
+        next?: string;
+      };
+      ids.push(...body.images.map((i) => i.id));
+      nexts.push(body.next);
+      path = body.next;
+    }
+    assert.deepEqual(ids, ['ami-0', 'ami-1', 'ami-2', 'ami-3', 'ami-4']);
+    assert.deepEqual(nexts, [
+      '/v1/clouds/zone-a/images?limit=2&marker=%7Ep1.2',
+      '/v1/clouds/zone-a/images?limit=2&marker=%7Ep1.4',
+      undefined,
+    ]);
+    assert.deepEqual(pageAsks, [
+      { cloud: 'zone-a', limit: 2 },
+      { cloud: 'zone-a', limit: 2, marker: '~p1.2' },
+      { cloud: 'zone-a', limit: 2, marker: '~p1.4' },
+    ]);
+    assert.deepEqual(asked, [], 'no window');
+    const long = await fetch(`${api.base}/v1/clouds/zone-a/images?marker=${'x'.repeat(2049)}`, { headers });
+    assert.equal(long.status, 400);
+  });
+
+  it('falls back to the window when the cloud agent is older than paging (paged false)', async () => {
+    conductorPaging = 'old-agent';
+    const headers = { 'X-Auth-Token': TOKEN, 'OpenStack-API-Version': 'image-manager 1.1' };
+    const body = (await (
+      await fetch(`${api.base}/v1/clouds/zone-a/images?limit=2&marker=ami-1`, { headers })
+    ).json()) as { images: Array<{ id: string }>; next?: string };
+    assert.deepEqual(
+      body.images.map((i) => i.id),
+      ['ami-2', 'ami-3'],
+    );
+    assert.equal(body.next, '/v1/clouds/zone-a/images?limit=2&marker=ami-3');
+    assert.equal(pageAsks.length, 1);
+    assert.deepEqual(asked, [1000], 'the window, as before 1.19');
   });
 });

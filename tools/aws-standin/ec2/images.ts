@@ -16,7 +16,15 @@ import { applyFilters, tagFields, tagList } from '../filters';
 import { newId } from '../ids';
 import { enumOf } from '../model';
 import type { BlockDeviceRec, ImageRec } from '../state';
-import { addTags, ownImage, ownSnapshot, tagsFromSpecs, visibleImage, type Ec2Handler } from './context';
+import {
+  addTags,
+  ownImage,
+  ownSnapshot,
+  paginate,
+  tagsFromSpecs,
+  visibleImage,
+  type Ec2Handler,
+} from './context';
 import { dropCopy } from './copy-image';
 import { checkImageName } from './image-names';
 
@@ -262,7 +270,20 @@ export const describeImages: Ec2Handler = (call) => {
     },
     IMAGE_FILTERS,
   );
-  return { Images: images.map(imageView) };
+  // EC2's pagination: MaxResults of 5 to 1000 (without it, every image), NextToken from the page before;
+  // not with ImageIds.
+  if (i.MaxResults !== undefined && ids?.length)
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'The parameter ImageIds cannot be used with the parameter maxResults',
+    );
+  if (i.MaxResults !== undefined && (i.MaxResults < 5 || i.MaxResults > 1000))
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value ( ${i.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+    );
+  const { page, next } = paginate(images, i.MaxResults, i.NextToken);
+  return { Images: page.map(imageView), ...(next ? { NextToken: next } : {}) };
 };
 
 export const deregisterImage: Ec2Handler = async (call) => {

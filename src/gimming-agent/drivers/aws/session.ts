@@ -12,6 +12,7 @@ import {
   EnableImageDeprecationCommand,
   ModifyImageAttributeCommand,
 } from './ec2-sdk';
+import type { Image as Ami } from './ec2-sdk';
 import { GimmingError } from '../../../common/errors';
 import type { CloudRef__Output } from '../../../common/grpc/generated/gimming/agent/v2/CloudRef';
 import type {
@@ -24,6 +25,7 @@ import type {
   WrittenProof,
 } from '../driver';
 import type { CloudImage, CloudMember } from '../image';
+import { badMarker, listingLate, pageByTokens } from '../token-pages';
 import { AMI_ID, Amis } from './ami';
 import type { AwsClients } from './clients';
 import type { AwsConfig } from './config';
@@ -96,6 +98,43 @@ export class AwsSession implements CloudSession {
     } catch (err) {
       throw awsFailure(err, 'Listing images', this.cloudName);
     }
+  }
+
+  /** A browse page from DescribeImages' own pages (MaxResults, NextToken): see token-pages.ts. */
+  async listPage(
+    limit: number,
+    marker: string,
+    deadline: number,
+  ): Promise<{ images: CloudImage[]; next?: string }> {
+    const page = await pageByTokens({
+      limit,
+      marker,
+      // EC2 takes MaxResults of 5 to 1000.
+      pageSize: Math.max(5, Math.min(limit + 1, 1000)),
+      maxPageSize: 1000,
+      id: (ami: Ami) => ami.ImageId ?? '',
+      fetch: async (token, size) => {
+        const left = deadline - Date.now();
+        if (left <= 0) throw listingLate(this.cloudName);
+        try {
+          const out = await this.clients.ec2.send(
+            new DescribeImagesCommand({
+              Owners: ['self'],
+              MaxResults: size,
+              ...(token ? { NextToken: token } : {}),
+            }),
+            {
+              abortSignal: AbortSignal.timeout(Math.max(1, Math.min(left, this.own.request_timeout * 1000))),
+            },
+          );
+          return { items: out.Images ?? [], next: out.NextToken };
+        } catch (err) {
+          if ((err as { name?: string }).name === 'InvalidNextToken') throw badMarker(marker);
+          throw awsFailure(err, 'Listing images', this.cloudName);
+        }
+      },
+    });
+    return { images: page.items.map((ami) => this.image(ami)), ...(page.next ? { next: page.next } : {}) };
   }
 
   async setProperties(id: string, props: Record<string, string>): Promise<CloudImage> {

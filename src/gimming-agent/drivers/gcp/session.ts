@@ -16,6 +16,7 @@ import type {
   WrittenProof,
 } from '../driver';
 import type { CloudImage, CloudMember } from '../image';
+import { badMarker, listingLate, pageByTokens } from '../token-pages';
 import type { GcpClients } from './clients';
 import type { GcpConfig } from './config';
 import { decodeDescription, encodeDescription } from './description';
@@ -126,6 +127,37 @@ export class GcpSession implements CloudSession {
       throw gcpFailure(err, 'Listing images', this.cloudName);
     }
     return found;
+  }
+
+  /** A browse page from images.list's own pages (maxResults, pageToken): see token-pages.ts. */
+  async listPage(
+    limit: number,
+    marker: string,
+    deadline: number,
+  ): Promise<{ images: CloudImage[]; next?: string }> {
+    const page = await pageByTokens({
+      limit,
+      marker,
+      // GCE takes maxResults of 0 to 500.
+      pageSize: Math.min(limit + 1, 500),
+      maxPageSize: 500,
+      id: (image: Image) => image.name ?? '',
+      fetch: async (token, size) => {
+        const left = deadline - Date.now();
+        if (left <= 0) throw listingLate(this.cloudName);
+        try {
+          const [items, , raw] = await this.clients.images.list(
+            { project: this.project, maxResults: size, ...(token ? { pageToken: token } : {}) },
+            { autoPaginate: false, timeout: Math.max(1, Math.min(left, this.own.request_timeout * 1000)) },
+          );
+          return { items, next: raw?.nextPageToken ?? undefined };
+        } catch (err) {
+          if (token && /page ?token/i.test((err as Error).message ?? '')) throw badMarker(marker);
+          throw gcpFailure(err, 'Listing images', this.cloudName);
+        }
+      },
+    });
+    return { images: page.items.map((i) => this.image(i)), ...(page.next ? { next: page.next } : {}) };
   }
 
   /** Changes an image's description (images.patch) and waits for it. */

@@ -87,6 +87,72 @@ export class GlanceClient {
   }
 
   /**
+   * One browse page (Glance's own paging): at most `limit` images after the image `marker` (empty: from
+   * the first), and whether a further page exists, following Glance's `next` links until one image more
+   * than the page is read (so that `more` is exact) or there is no next link.
+   */
+  async listImagesPage(
+    limit: number,
+    marker: string,
+    deadline: number,
+  ): Promise<{ images: GlanceImage[]; more: boolean }> {
+    const want = limit + 1;
+    const query: Record<string, string> = { limit: String(Math.min(want, 1000)) };
+    if (marker !== '') query.marker = marker;
+    const images: GlanceImage[] = [];
+    const followed = new Set<string>();
+    let path: string | undefined = `/v2/images?${new URLSearchParams(query).toString()}`;
+    while (path !== undefined && images.length < want && followed.size < MAX_PAGES) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw this.late();
+      followed.add(path);
+      let res: JsonResponse;
+      try {
+        res = await this.json(
+          'GET',
+          path,
+          'Listing images',
+          undefined,
+          undefined,
+          undefined,
+          this.pageTimeout(left),
+        );
+      } catch (err) {
+        if (Date.now() >= deadline) throw this.late();
+        // Glance refuses a marker it does not know (400: "marker ... could not be found").
+        if (marker !== '' && err instanceof GimmingError && err.code === 'gimming.cloud.bad_request')
+          throw new GimmingError(
+            'gimming.list.bad_marker',
+            400,
+            `marker ${marker.slice(0, 80)} is not an image of this cloud.`,
+          );
+        throw err;
+      }
+      const body = res.body as { images?: unknown; next?: unknown } | undefined;
+      const page = Array.isArray(body?.images) ? (body.images as GlanceImage[]) : [];
+      images.push(...page);
+      if (page.length === 0 || body?.next === undefined || body.next === null) break;
+      path = checkedNextPath(this.opts.endpoint, body.next, this.opts.cloudName);
+      if (followed.has(path)) break;
+    }
+    return { images: images.slice(0, limit), more: images.length > limit };
+  }
+
+  private late(): GimmingError {
+    return new GimmingError(
+      'gimming.cloud.timeout',
+      504,
+      `Listing images in cloud ${this.opts.cloudName} did not finish in time.`,
+      { retryable: true },
+    );
+  }
+
+  /** No page is waited for past the deadline. */
+  private pageTimeout(left: number): number {
+    return Math.max(1, Math.min(this.opts.timeoutMs, Math.ceil(left)));
+  }
+
+  /**
    * Images the user can see whose properties have the given values, following Glance's pagination: each
    * `next` link checked (checkedNextPath), until a page is empty, a link repeats, or `deadline` (the caller's,
    * in epoch milliseconds) passes.

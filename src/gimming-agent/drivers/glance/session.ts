@@ -97,6 +97,17 @@ export class GlanceSession implements CloudSession {
     return (await this.client.listImages(filters, limit, deadline)).map(toCloudImage);
   }
 
+  /** A browse page by Glance's own marker: the marker of the next page is the last image's ID. */
+  async listPage(
+    limit: number,
+    marker: string,
+    deadline: number,
+  ): Promise<{ images: CloudImage[]; next?: string }> {
+    const { images, more } = await this.client.listImagesPage(limit, marker, deadline);
+    const last = images[images.length - 1];
+    return { images: images.map(toCloudImage), ...(more && last ? { next: last.id } : {}) };
+  }
+
   async setProperties(id: string, props: Record<string, string>): Promise<CloudImage> {
     const current = await this.client.getImage(id);
     const ops = propertyPatch(current, props);

@@ -5,7 +5,11 @@
 import type { ImportRules } from '../../../common/import-filter';
 import type Router from '@koa/router';
 import type Koa from 'koa';
+import type { RequestContext } from '../../../common/context';
 import type { ConductorAPI } from '../../../gimming-conductor/rpcapi';
+import type { CloudImageView } from '../../../gimming-conductor/rpc-schemas';
+import { BROWSE_MARKER_MAX } from '../../../common/browse-marker';
+import { browseWindow } from '../../../common/test-hooks';
 import type { AuthState } from '../../middleware/auth-token';
 import { badRequest, notFound } from '../../../common/errors';
 import { readJsonBody } from '../../middleware/json-body';
@@ -32,20 +36,53 @@ export interface ControllerDeps {
 }
 
 /**
- * The most images of a cloud a browse reaches: what the conductor's list_cloud_images takes (its RPC and
- * the agents' ListImages page by count only). Pages walk through these.
+ * The most images of a cloud a browse reaches where the cloud cannot page: a conductor older than RPC 1.19
+ * or an agent older than paged ListImages list by count only, and a page's marker is looked for among the
+ * cloud's first BROWSE_WINDOW images. Since 1.19 the agents page natively and a browse reaches every image.
  */
-export const BROWSE_WINDOW = 1000;
+export const BROWSE_WINDOW = browseWindow(1000);
 
-/** limit and marker of a browse (1.1): a marker is the cloud's own image ID (Glance UUID, ami-..., a name). */
+/**
+ * limit and marker of a browse (1.1): a marker is opaque, the `marker` of a `next` link (a Glance image ID,
+ * or an agent's token over EC2's NextToken or GCE's pageToken); a cloud image ID (the markers before RPC
+ * 1.19 were) still works.
+ */
 function browsePaging(ctx: Koa.Context, deps: ControllerDeps): { limit: number; marker?: string } {
   const limit = Math.min(paging(ctx, deps.defaultLimit, deps.maxLimit, false).limit, BROWSE_WINDOW);
   const marker = queryString(ctx, 'marker');
   if (marker === undefined) return { limit };
-  if (marker.length < 1 || marker.length > MAX_REF_LENGTH) {
-    throw badRequest('gimming.list.bad_marker', 'marker must be an ID from a previous page.');
+  if (marker.length < 1 || marker.length > BROWSE_MARKER_MAX) {
+    throw badRequest('gimming.list.bad_marker', 'marker must be the marker of a previous page.');
   }
   return { limit, marker };
+}
+
+/** A page of the cloud's first images by count, its marker found among them (before RPC 1.19). */
+async function windowPage(
+  context: RequestContext,
+  deps: ControllerDeps,
+  cloud: string,
+  limit: number,
+  marker: string | undefined,
+): Promise<{ images: CloudImageView[]; next?: string }> {
+  const images = await deps.conductor.listCloudImages(context, {
+    cloud,
+    limit: marker === undefined ? Math.min(limit + 1, BROWSE_WINDOW) : BROWSE_WINDOW,
+  });
+  let start = 0;
+  if (marker !== undefined) {
+    start = images.findIndex((i) => i.id === marker) + 1;
+    if (start === 0) {
+      throw badRequest(
+        'gimming.list.bad_marker',
+        `marker ${marker} is not one of the first ${BROWSE_WINDOW} images of the cloud: ` +
+          'it must be an ID from a previous page.',
+      );
+    }
+  }
+  const page = images.slice(start, start + limit);
+  const last = page[page.length - 1];
+  return { images: page, ...(images.length > start + limit && last ? { next: last.id } : {}) };
 }
 
 export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
@@ -79,29 +116,20 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       ctx.body = shape(CloudImageList, { images });
       return;
     }
-    // 1.1: pages. The conductor and the agents list a cloud by count only (in the cloud's own order, as
-    // Glance's newest first), so a page is the cloud's first images up to the page's end and one more
-    // (whether there is a next page), and its marker is found among them.
+    // 1.1: pages, each from the cloud's own paging (RPC 1.19), or, from older conductors or agents, from
+    // the cloud's first images by count.
     const { limit, marker } = browsePaging(ctx, deps);
-    const images = await deps.conductor.listCloudImages(ctx.state.context, {
+    const paged = await deps.conductor.listCloudImagesPage(ctx.state.context, {
       cloud,
-      limit: marker === undefined ? Math.min(limit + 1, BROWSE_WINDOW) : BROWSE_WINDOW,
+      limit,
+      ...(marker !== undefined ? { marker } : {}),
     });
-    let start = 0;
-    if (marker !== undefined) {
-      start = images.findIndex((i) => i.id === marker) + 1;
-      if (start === 0) {
-        throw badRequest(
-          'gimming.list.bad_marker',
-          `marker ${marker} is not one of the first ${BROWSE_WINDOW} images of the cloud: ` +
-            'it must be an ID from a previous page.',
-        );
-      }
-    }
-    const page = images.slice(start, start + limit);
-    const last = page[page.length - 1];
-    const next = images.length > start + limit && last ? nextLink(ctx, last.id) : undefined;
-    ctx.body = shape(CloudImageList, { images: page, ...(next ? { next } : {}) });
+    const page =
+      paged?.paged === true
+        ? { images: paged.images, ...(paged.next_marker ? { next: paged.next_marker } : {}) }
+        : await windowPage(ctx.state.context, deps, cloud, limit, marker);
+    const next = page.next !== undefined ? nextLink(ctx, page.next) : undefined;
+    ctx.body = shape(CloudImageList, { images: page.images, ...(next ? { next } : {}) });
   });
 
   router.delete('/v1/clouds/:cloud', async (ctx) => {

@@ -9,10 +9,14 @@ export interface ListImagesRequest {
   cloud?: _gimming_agent_v2_CloudRef | null;
   filters?: { [key: string]: string };
   limit?: number;
+  marker?: string;
+  paged?: boolean;
 }
 
 export interface ListImagesRequest__Output {
   cloud: _gimming_agent_v2_CloudRef__Output | null;
   filters: { [key: string]: string };
   limit: number;
+  marker: string;
+  paged: boolean;
 }

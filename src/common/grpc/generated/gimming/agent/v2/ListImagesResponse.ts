@@ -7,8 +7,12 @@ import type {
 
 export interface ListImagesResponse {
   images?: _gimming_agent_v2_Image[];
+  next_marker?: string;
+  paged?: boolean;
 }
 
 export interface ListImagesResponse__Output {
   images: _gimming_agent_v2_Image__Output[];
+  next_marker: string;
+  paged: boolean;
 }
