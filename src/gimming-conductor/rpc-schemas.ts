@@ -18,6 +18,7 @@ export type * from './family-schemas';
 export type { CopyPlan, Plan, TargetPlan } from './planner';
 export { CapabilitiesArg } from './rpc-capabilities';
 export type { WebhookDeliveryView, WebhookView } from './webhook-views';
+export type { CloudImagePage, CloudImageView, MatrixView } from './rpc-cloud-image-views';
 
 /** What sync_image and create_image answer with dry_run (1.12). */
 export interface PlanView {
@@ -382,29 +383,6 @@ export interface TaskView {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
-}
-
-/** An image as a cloud holds it, live, and which GIMinG image (if any) tracks it. */
-export interface CloudImageView extends RemoteView {
-  id: string;
-  created_at: string;
-  tracked_by: string | null;
-}
-
-/**
- * list_cloud_images with paged (1.19): a page and the next one's marker (null exactly when none). `paged`
- * false: the agent is older than paging, `images` are its first by count (the caller falls back).
- */
-export interface CloudImagePage {
-  images: CloudImageView[];
-  next_marker: string | null;
-  paged: boolean;
-}
-
-/** GLINT's view: images x clouds, each cell the state of the image's copy in that cloud (or null). */
-export interface MatrixView {
-  clouds: Array<{ id: string; name: string }>;
-  images: Array<{ id: string; name: string; owner: string; cells: Record<string, string | null> }>;
 }
 
 /** A project an image is shared with, and its answer in each cloud that holds a copy. */
