@@ -12,6 +12,7 @@ import { type LearntCap, VersionCap } from '../common/rpc/version-cap';
 import { GimmingError } from '../common/errors';
 import { encode } from '../common/rpc/envelope';
 import { castAudience, castEnvelope } from '../common/rpc/signed-envelope';
+import type { UploadOffsetView } from './upload-resume';
 import type {
   ChannelHistoryEntry,
   ChannelView,
@@ -219,6 +220,37 @@ export class ConductorAPI {
 
   abortUpload(ctx: RequestContext, imageId: string): Promise<void> {
     return this.call(ctx, 'abort_upload', { image_id: imageId }, { version: '1.2' });
+  }
+
+  /** Keeps what was staged of an upload cut short, `keep_s` seconds, to be resumed (1.20). */
+  suspendUpload(ctx: RequestContext, args: MethodArgs<'suspend_upload'>): Promise<{ suspended: boolean }> {
+    return this.call(ctx, 'suspend_upload', args, { version: '1.20' });
+  }
+
+  /** Takes back a suspended upload that continues at exactly its staged offset (1.20). */
+  resumeUpload(
+    ctx: RequestContext,
+    args: MethodArgs<'resume_upload'>,
+  ): Promise<{ agent_address: string; limit_bytes?: number | null; lease_s?: number }> {
+    return this.call(ctx, 'resume_upload', args, { version: '1.20' });
+  }
+
+  /** How much of an image's data is staged (1.20). */
+  uploadOffset(ctx: RequestContext, imageId: string): Promise<UploadOffsetView> {
+    return this.call(ctx, 'upload_offset', { image_id: imageId }, { version: '1.20' });
+  }
+
+  /** The staged images of the project that may hold an upload's bytes (1.20). */
+  dedupCandidates(
+    ctx: RequestContext,
+    args: MethodArgs<'dedup_candidates'>,
+  ): Promise<{ candidates: { image_id: string; agent_address: string }[] }> {
+    return this.call(ctx, 'dedup_candidates', args, { version: '1.20' });
+  }
+
+  /** The image's data was linked to another image's staged data: its copies start (1.20). */
+  finishDedup(ctx: RequestContext, args: MethodArgs<'finish_dedup'>): Promise<ImageView> {
+    return this.call(ctx, 'finish_dedup', args, { version: '1.20' });
   }
 
   listImages(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {

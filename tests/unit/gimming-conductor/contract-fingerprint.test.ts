@@ -14,9 +14,9 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.18', fingerprint: '0f9c0737a552f98d' },
+  conductor: { version: '1.20', fingerprint: 'da1869a74dd87d1e' },
   envelope: { version: '1.1' },
-  agentProto: { fingerprint: '8282146cf7a636a9' }, // + stream_through_agents (14), max_bandwidth (15), incremental_from (13)
+  agentProto: { fingerprint: '5df7078f8ca692a0' }, // + stream_through_agents (14), max_bandwidth (15), incremental_from (13), StagingOffset and LinkStaging (fields 30-32)
 };
 
 describe('contract fingerprints', () => {
