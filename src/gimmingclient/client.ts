@@ -375,8 +375,9 @@ export class ImagesApi {
     let offset = 0;
     for (let attempt = 0; ; attempt++) {
       const stream = createReadStream(data, { highWaterMark: 1024 * 1024, start: offset });
+      // A resumed upload says where it continues, even from byte 0 (nothing was kept of it).
       const range: Record<string, string> =
-        offset > 0 ? { 'Content-Range': `bytes ${offset}-${size - 1}/${size}` } : {};
+        attempt > 0 ? { 'Content-Range': `bytes ${offset}-${size - 1}/${size}` } : {};
       try {
         await send(stream, size - offset, { ...extra, ...range });
         return;

@@ -9,7 +9,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { RequestContext } from '../../../common/context';
-import { GimmingError, badRequest, notFound } from '../../../common/errors';
+import { GimmingError, badRequest, describeError, notFound } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import type { AuthState } from '../../middleware/auth-token';
 import { atLeast, requireVersionFor } from '../../middleware/microversion';
@@ -55,10 +55,11 @@ export function parseContentRange(
 /** An upload cut short by the network (not refused): what arrived may be kept to be resumed. */
 function cutShort(ctx: Context, err: unknown): boolean {
   if (ctx.req.complete) return false;
-  if (!(err instanceof GimmingError)) return true;
-  return (
-    err.code === 'gimming.upload.timeout' || err.status >= 500 || err.code === 'gimming.staging.cancelled'
-  );
+  // The client went away (whatever the agent then answered the cancel with), or stopped sending.
+  if (ctx.req.destroyed || ctx.req.socket.destroyed) return true;
+  if (err instanceof GimmingError && err.code === 'gimming.upload.timeout') return true;
+  log.info({ reason: describeError(err) }, 'upload failed: not kept');
+  return false;
 }
 
 export function imageFileRoutes(router: Router<AuthState>, deps: ControllerDeps): void {
@@ -113,13 +114,22 @@ export function imageFileRoutes(router: Router<AuthState>, deps: ControllerDeps)
       }
     }
 
+    const resume = () =>
+      deps.conductor.resumeUpload(ctx.state.context, { image_id: id, offset, size: declared ?? 0 });
+    const begin = () =>
+      deps.conductor.beginUpload(ctx.state.context, {
+        image_id: id,
+        renews: true,
+        ...(declared !== undefined ? { size: declared } : {}),
+      });
+    // A range from byte 0 starts the upload, or continues one cut short before any byte was kept.
     const { agent_address, limit_bytes, lease_s } =
-      offset > 0 && declared !== undefined
-        ? await deps.conductor.resumeUpload(ctx.state.context, { image_id: id, offset, size: declared })
-        : await deps.conductor.beginUpload(ctx.state.context, {
-            image_id: id,
-            renews: true,
-            ...(declared !== undefined ? { size: declared } : {}),
+      range && offset > 0
+        ? await resume()
+        : await begin().catch((err: unknown) => {
+            if (range && err instanceof GimmingError && err.code === 'gimming.image.not_queued')
+              return resume();
+            throw err;
           });
     let uploaded;
     try {
@@ -185,7 +195,10 @@ async function suspend(
 ): Promise<boolean> {
   try {
     const kept = await stagedOffset(rc, agent, id);
-    if (kept === undefined) return false;
+    if (kept === undefined) {
+      log.info({ image_id: id }, 'upload cut short: the agent kept nothing of it');
+      return false;
+    }
     const { suspended } = await deps.conductor.suspendUpload(rc, {
       image_id: id,
       offset: kept,
@@ -193,7 +206,8 @@ async function suspend(
     });
     log.info({ image_id: id, offset: kept, suspended }, 'upload cut short: kept to be resumed');
     return suspended;
-  } catch {
+  } catch (err) {
+    log.warn({ image_id: id, reason: describeError(err) }, 'upload cut short: could not keep it');
     return false;
   }
 }
