@@ -60,7 +60,11 @@ function cuttingProxy(
         upstream.destroy();
         return;
       }
-      upstream.write(chunk);
+      // With backpressure: what went through is what the API read (give or take the sockets' buffers).
+      if (!upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
     });
     upstream.pipe(client);
     client.on('error', () => upstream.destroy());
