@@ -264,14 +264,23 @@ export function agentHandlers(
           const size = declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined;
           const limit = firstString(call.metadata, 'x-gimming-limit-bytes');
           const data = call as unknown as Readable;
+          const offset = firstString(call.metadata, 'x-gimming-offset');
+          const sha256 = firstString(call.metadata, 'x-gimming-sha256');
           const staged = await staging.write(imageId, data, {
             declaredSize: size,
             limitBytes: limit !== undefined && /^\d{1,15}$/.test(limit) ? Number(limit) : undefined,
             cancelled: () => call.cancelled,
             // A writer that says so ends its data with an empty chunk (see the proto).
             endMarker: firstString(call.metadata, 'x-gimming-end-marker') === '1',
+            resumable: firstString(call.metadata, 'x-gimming-resumable') === '1',
+            offset: offset !== undefined && /^\d{1,15}$/.test(offset) ? Number(offset) : 0,
+            md5: firstString(call.metadata, 'x-gimming-md5') === '1',
+            sha256: sha256 !== undefined && /^[0-9a-fA-F]{64}$/.test(sha256) ? sha256 : undefined,
           });
-          callback(null, { size: staged.size, digests: [{ algo: 'sha512', value: staged.sha512 }] });
+          const digests = [{ algo: 'sha512', value: staged.sha512 }];
+          if (staged.md5 !== undefined) digests.push({ algo: 'md5', value: staged.md5 });
+          if (staged.sha256 !== undefined) digests.push({ algo: 'sha256', value: staged.sha256 });
+          callback(null, { size: staged.size, digests });
         } catch (err) {
           logFailure('WriteStaging', err);
           callback(toServiceError(err));
@@ -281,6 +290,14 @@ export function agentHandlers(
     DeleteStaging: unaryHandler('DeleteStaging', async (_ctx, req) => ({
       deleted: await staging.delete(req.image_id),
     })),
+    StagingOffset: unaryHandler('StagingOffset', async (_ctx, req) => {
+      const offset = await staging.partialOffset(req.image_id);
+      return { offset: offset ?? 0, partial: offset !== undefined };
+    }),
+    LinkStaging: unaryHandler('LinkStaging', async (_ctx, req) => {
+      const size = await staging.link(req.source_image_id, req.target_image_id, req.sha256);
+      return { linked: size !== undefined, size: size ?? 0 };
+    }),
     CopyImage: streamHandler('CopyImage', async (ctx, call) => {
       await runCopy(ctx, call, copyOptions);
     }),

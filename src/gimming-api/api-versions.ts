@@ -44,6 +44,15 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
       'POST /v1/images/{id}/sync takes `incremental_from` (an earlier version of the image): targets holding ' +
       'a copy of it get only the blocks that differ; the plan shows path `incremental`.',
   },
+  {
+    minor: 6,
+    change:
+      'Resumable uploads: an upload cut short keeps what arrived ([api] upload_resume_time); HEAD ' +
+      '/v1/images/{id}/file answers the staged offset (Upload-Offset), and PUT with Content-Range: bytes ' +
+      'N-(T-1)/T continues from exactly it (409 gimming.upload.offset_mismatch otherwise, 416 on a bad ' +
+      "range). Gimming-Content-Sha256 declares the data's sha256: it is checked, and data already staged " +
+      'in the project with that sha256 and size is linked rather than stored again.',
+  },
 ];
 
 export const MIN_API_VERSION = `${API_MAJOR}.${API_VERSION_HISTORY[0]!.minor}`;

@@ -104,6 +104,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     chunkSize: deps.config.agent.chunk_size,
     uploadIdleTimeoutMs: deps.config.api.upload_idle_timeout * 1000,
     uploadDeadlineMs: deps.config.api.upload_deadline * 1000,
+    uploadResumeS: deps.config.api.upload_resume_time,
     importRules: importRules(deps.config.import_filtering),
   };
   cloudRoutes(v1, controllerDeps);

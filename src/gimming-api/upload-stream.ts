@@ -16,6 +16,8 @@ import { fromServiceError } from '../common/grpc/errors';
 import { GimmingError } from '../common/errors';
 import { ChunkFramer, encodeChunk } from '../common/grpc/frame';
 import type { StagedImage__Output } from '../common/grpc/generated/gimming/agent/v2/StagedImage';
+import type { StagingOffsetResponse__Output } from '../common/grpc/generated/gimming/agent/v2/StagingOffsetResponse';
+import type { LinkStagingResponse__Output } from '../common/grpc/generated/gimming/agent/v2/LinkStagingResponse';
 
 export interface UploadResult {
   size: number;
@@ -44,6 +46,12 @@ export interface UploadLimits {
    * arrives: if this process dies, the lease lapses and a conductor takes the upload for interrupted.
    */
   lease?: { renew: () => Promise<{ renewed: boolean }>; renewEveryMs: number } | undefined;
+  /** Microversion 1.6: what arrives of an upload cut short stays staged, to be resumed. */
+  resumable?: boolean;
+  /** Continues the partial upload staged at this many bytes (the agent then computes the md5 too). */
+  offset?: number;
+  /** The sha256 the client declared (Gimming-Content-Sha256): the agent checks it. */
+  sha256?: string | undefined;
 }
 
 /**
@@ -134,6 +142,14 @@ export async function streamToStaging(
   metadata.set('x-gimming-end-marker', '1');
   if (declaredSize !== undefined) metadata.set('x-gimming-declared-size', String(declaredSize));
   if (limits.limitBytes !== undefined) metadata.set('x-gimming-limit-bytes', String(limits.limitBytes));
+  if (limits.resumable) metadata.set('x-gimming-resumable', '1');
+  const offset = limits.offset ?? 0;
+  // The md5 of a resumed upload covers bytes this process never saw: the agent computes it, rehashing them.
+  if (offset > 0) {
+    metadata.set('x-gimming-offset', String(offset));
+    metadata.set('x-gimming-md5', '1');
+  }
+  if (limits.sha256 !== undefined) metadata.set('x-gimming-sha256', limits.sha256);
   const client = agentClient(agentAddress, {
     flowControlWindow: 1024 * 1024,
     maxMessageBytes: chunkSize + 65536,
@@ -222,7 +238,47 @@ export async function streamToStaging(
   }
   const sha512 = result.digests.find((d) => d.algo === 'sha512')?.value;
   if (!sha512) throw new Error('the agent answered the upload without its sha512');
-  return { size: result.size, sha512, md5: md5.hash.digest('hex') };
+  const agentMd5 = result.digests.find((d) => d.algo === 'md5')?.value;
+  if (offset > 0 && !agentMd5) throw new Error('the agent answered the resumed upload without its md5');
+  return { size: result.size, sha512, md5: agentMd5 ?? md5.hash.digest('hex') };
+}
+
+/** How much of an interrupted upload the agent keeps staged (undefined: nothing kept). */
+export async function stagedOffset(
+  ctx: RequestContext,
+  agentAddress: string,
+  imageId: string,
+): Promise<number | undefined> {
+  const client = agentClient(agentAddress, { flowControlWindow: 65535, maxMessageBytes: 65536 });
+  const answer = await unary<StagingOffsetResponse__Output>(
+    agentAddress,
+    (md, opts, cb) => client.StagingOffset({ image_id: imageId }, md, opts, cb),
+    ctx,
+    10000,
+  );
+  return answer.partial ? Number(answer.offset) : undefined;
+}
+
+/**
+ * Has the agent stage `target` as the staged data of `source` if that has the sha256 given (a hard link):
+ * true once linked.
+ */
+export async function linkStaged(
+  ctx: RequestContext,
+  agentAddress: string,
+  source: string,
+  target: string,
+  sha256: string,
+): Promise<boolean> {
+  const client = agentClient(agentAddress, { flowControlWindow: 65535, maxMessageBytes: 65536 });
+  const answer = await unary<LinkStagingResponse__Output>(
+    agentAddress,
+    (md, opts, cb) =>
+      client.LinkStaging({ source_image_id: source, target_image_id: target, sha256 }, md, opts, cb),
+    ctx,
+    10000,
+  );
+  return answer.linked;
 }
 
 /** Deletes an image's staged data on the agent that took its upload (nothing staged is no error). */

@@ -26,9 +26,10 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.19';
+export const RPC_API_VERSION = '1.20';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
+const UploadAt = { image_id: Id, offset: T.Integer({ minimum: 0 }) }; // an upload's data from a byte (1.20)
 /** A bandwidth cap in bytes per second (1.18): at least 1 KiB/s (common/bandwidth.ts MIN_BANDWIDTH). */
 const MaxBandwidth = T.Integer({ minimum: 1024, maximum: Number.MAX_SAFE_INTEGER });
 const Name = T.String({ minLength: 1, maxLength: 255 });
@@ -176,6 +177,16 @@ export const METHODS = {
   abort_upload: T.Object({ image_id: Id }),
   // 1.7: the upload's lease, renewed by the API server that receives its data
   renew_upload: T.Object({ image_id: Id }),
+  // 1.20: uploads that survive the network (upload-resume.ts): a cut-short upload kept `keep_s` seconds
+  suspend_upload: T.Object({ ...UploadAt, keep_s: T.Integer({ minimum: 1, maximum: 604800 }) }),
+  resume_upload: T.Object({ ...UploadAt, size: T.Integer({ minimum: 1 }) }),
+  upload_offset: T.Object({ image_id: Id }),
+  dedup_candidates: T.Object({ image_id: Id, size: T.Integer({ minimum: 0 }) }),
+  finish_dedup: T.Object({
+    image_id: Id,
+    source_image_id: Id,
+    agent_address: T.String({ minLength: 1, maxLength: 255 }),
+  }),
   // 1.3
   list_cloud_images: T.Object({
     cloud: CloudRefArg,

@@ -2,16 +2,13 @@
  * The client side of the conductor's RPC API: what gimming-api (and agents, for heartbeats) import.
  * Each method pins the API version it needs.
  */
-import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel } from 'amqplib';
 import type { RequestContext } from '../common/context';
 import type { CallSigner } from '../common/grpc/auth';
 import type { MessagingConnection } from '../common/rpc/connection';
 import { type CallOptions, RpcClient } from '../common/rpc/client';
 import { type LearntCap, VersionCap } from '../common/rpc/version-cap';
 import { GimmingError } from '../common/errors';
-import { encode } from '../common/rpc/envelope';
-import { castAudience, castEnvelope } from '../common/rpc/signed-envelope';
+import type { UploadOffsetView } from './upload-resume';
 import type {
   ChannelHistoryEntry,
   ChannelView,
@@ -37,64 +34,20 @@ import type {
   WebhookView,
 } from './rpc-schemas';
 
-export const CONDUCTOR_TOPIC = 'conductor';
-export const HEARTBEAT_METHOD = 'agent_heartbeat';
+import { CONDUCTOR_TOPIC } from './heartbeat-publisher';
+
+export {
+  CONDUCTOR_TOPIC,
+  HEARTBEAT_METHOD,
+  HeartbeatPublisher,
+  heartbeatExchange,
+} from './heartbeat-publisher';
 
 /** What a conductor too old for a call answers it with. */
 const TOO_OLD: ReadonlySet<string> = new Set([
   'gimming.rpc.unsupported_version',
   'gimming.rpc.unknown_method',
 ]);
-
-/**
- * The exchange (a fanout) and queue agents' heartbeats go to, apart from the conductor's topic: an agent's
- * broker user needs to publish there only, never where the conductor's other methods are served.
- */
-export function heartbeatExchange(controlExchange: string): string {
-  return `${controlExchange}.${CONDUCTOR_TOPIC}_heartbeats`;
-}
-
-/**
- * What an agent sends the conductor: its heartbeat, signed with the deployment's secret (a heartbeat
- * registers the agent, so the broker alone must not be enough to send one), on the heartbeat exchange.
- * Its channel declares only that exchange, so an agent's broker user needs configure and write
- * permission on it alone, and no read permission at all.
- */
-export class HeartbeatPublisher {
-  private readonly channel: ChannelWrapper;
-  private readonly exchange: string;
-
-  constructor(
-    private readonly connection: MessagingConnection,
-    private readonly signer: CallSigner | null,
-  ) {
-    this.exchange = heartbeatExchange(connection.exchange);
-    this.channel = connection.manager.createChannel({
-      json: false,
-      setup: async (ch: ConfirmChannel) => {
-        await ch.assertExchange(this.exchange, 'fanout', { durable: true });
-      },
-    });
-  }
-
-  /** At 1.0 although 1.5 added rpc_version and proto: older conductors ignore them and still register. */
-  async send(ctx: RequestContext, args: MethodArgs<'agent_heartbeat'>, ttlMs: number): Promise<void> {
-    const envelope = castEnvelope(ctx, HEARTBEAT_METHOD, '1.0', args, {
-      signer: this.signer,
-      audience: castAudience(this.connection.exchange, CONDUCTOR_TOPIC),
-    });
-    await this.channel.publish(this.exchange, '', encode(envelope), {
-      contentType: 'application/json',
-      persistent: false,
-      expiration: String(ttlMs),
-      messageId: ctx.requestId,
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.channel.close();
-  }
-}
 
 /** Calls sent whatever the cap: how a sender learns the cap, and the health check's ping. */
 const UNCAPPED: ReadonlySet<string> = new Set(['ping', 'service_versions']);
@@ -220,6 +173,37 @@ export class ConductorAPI {
 
   abortUpload(ctx: RequestContext, imageId: string): Promise<void> {
     return this.call(ctx, 'abort_upload', { image_id: imageId }, { version: '1.2' });
+  }
+
+  /** Keeps what was staged of an upload cut short, `keep_s` seconds, to be resumed (1.20). */
+  suspendUpload(ctx: RequestContext, args: MethodArgs<'suspend_upload'>): Promise<{ suspended: boolean }> {
+    return this.call(ctx, 'suspend_upload', args, { version: '1.20' });
+  }
+
+  /** Takes back a suspended upload that continues at exactly its staged offset (1.20). */
+  resumeUpload(
+    ctx: RequestContext,
+    args: MethodArgs<'resume_upload'>,
+  ): Promise<{ agent_address: string; limit_bytes?: number | null; lease_s?: number }> {
+    return this.call(ctx, 'resume_upload', args, { version: '1.20' });
+  }
+
+  /** How much of an image's data is staged (1.20). */
+  uploadOffset(ctx: RequestContext, imageId: string): Promise<UploadOffsetView> {
+    return this.call(ctx, 'upload_offset', { image_id: imageId }, { version: '1.20' });
+  }
+
+  /** The staged images of the project that may hold an upload's bytes (1.20). */
+  dedupCandidates(
+    ctx: RequestContext,
+    args: MethodArgs<'dedup_candidates'>,
+  ): Promise<{ candidates: { image_id: string; agent_address: string }[] }> {
+    return this.call(ctx, 'dedup_candidates', args, { version: '1.20' });
+  }
+
+  /** The image's data was linked to another image's staged data: its copies start (1.20). */
+  finishDedup(ctx: RequestContext, args: MethodArgs<'finish_dedup'>): Promise<ImageView> {
+    return this.call(ctx, 'finish_dedup', args, { version: '1.20' });
   }
 
   listImages(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {

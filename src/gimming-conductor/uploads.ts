@@ -26,6 +26,7 @@ import { ProjectQuotas, stagedBytesExceeded } from './quotas';
 import { dataSpec } from './image-spec';
 import { CopyPlanner, planCloud, stagedSource } from './plan-inputs';
 import { copyPlanOf, planTarget } from './planner';
+import { UploadResume } from './upload-resume';
 
 const log = getLogger('conductor.uploads');
 
@@ -46,9 +47,12 @@ export class UploadService {
     private readonly lease: { leaseS: number; legacyLeaseS: number } = { leaseS: 30, legacyLeaseS: 86400 },
   ) {
     this.planner = new CopyPlanner(agents, gateway);
+    this.resume = new UploadResume(db, images, this, quotas, lease.leaseS);
   }
 
   private readonly planner: CopyPlanner;
+  /** Suspended uploads, resumed; uploads linked to staged data with the same bytes (RPC 1.20). */
+  readonly resume: UploadResume;
 
   /**
    * Chooses the agent that stages the upload: one of the first target's zone, so that copy stays local.
@@ -137,6 +141,8 @@ export class UploadService {
         states: UPLOADING_STATES,
       })
       .andWhere(`lease_expires_at IS NOT NULL AND lease_expires_at >= ${DB_NOW}`)
+      // A suspended upload (upload-resume.ts) keeps the lease it was given: a late renewal must not cut it.
+      .andWhere("(stage IS NULL OR stage <> 'suspended')")
       .execute();
     return { renewed: Boolean(renewed.affected) };
   }

@@ -19,9 +19,16 @@ export const API_SERVICE_TYPE = 'image-manager';
  *   1.3: a sync's `on_conflict` (ImagesApi.sync), refuse by default.
  *   1.4: `max_bandwidth` on sync, image create and cloud create.
  *   1.5: a sync's `incremental_from`.
+ *   1.6: resumable uploads (ImagesApi.upload of a file resumes a cut upload) and Gimming-Content-Sha256.
  */
 export const CLIENT_MIN_API_VERSION = '1.0';
-export const CLIENT_MAX_API_VERSION = '1.5';
+export const CLIENT_MAX_API_VERSION = '1.6';
+
+/** Whether `version` (a negotiated one; null: no microversions) is `min` or later. */
+export function versionAtLeast(version: string | null, min: string): boolean {
+  const [a, b] = [parse(version ?? ''), parse(min)];
+  return a !== undefined && b !== undefined && compare(a, b) >= 0;
+}
 
 /** The range a server announces; null for a server before microversions (no `min_version`). */
 export interface ServerVersions {

@@ -31,6 +31,8 @@ import type {
 } from '../gimming-api/schemas/v1-responses';
 import { type CloudConfig, resolveCloud } from './cloud-config';
 import { Session, type SessionOptions } from './session';
+import { versionAtLeast } from './api-version';
+import { GimmingClientError } from './errors';
 
 // The REST API's answers, as its schemas define them (the SDK knows nothing of the conductor).
 export type {
@@ -347,17 +349,79 @@ export class ImagesApi {
   async upload(
     id: string,
     data: string | Readable,
-    opts: { size?: number; onProgress?: (bytes: number) => void } = {},
+    opts: {
+      size?: number;
+      onProgress?: (bytes: number) => void;
+      /** The data's sha256 (hex), checked by the server; data it holds staged already is not sent twice. */
+      sha256?: string;
+      /** Times an upload of a file cut short by the network is resumed (default 4; 1.6). */
+      retries?: number;
+      /** Milliseconds before the first resume, doubled each time (default 500). */
+      backoffMs?: number;
+    } = {},
   ): Promise<void> {
-    let stream: Readable;
-    let size = opts.size;
-    if (typeof data === 'string') {
-      size ??= statSync(data).size;
-      stream = createReadStream(data, { highWaterMark: 1024 * 1024 });
-    } else stream = data;
-    const body = opts.onProgress ? stream.pipe(new ProgressMeter(opts.onProgress)) : stream;
-    if (opts.onProgress) stream.once('error', (err) => body.destroy(err));
-    await this.session.upload(`/v1/images/${enc(id)}/file`, body, size);
+    const path = `/v1/images/${enc(id)}/file`;
+    const extra: Record<string, string> = opts.sha256 ? { 'Gimming-Content-Sha256': opts.sha256 } : {};
+    const send = (stream: Readable, size: number | undefined, headers: Record<string, string>) => {
+      const body = opts.onProgress ? stream.pipe(new ProgressMeter(opts.onProgress)) : stream;
+      if (opts.onProgress) stream.once('error', (err) => body.destroy(err));
+      return this.session.upload(path, body, size, headers);
+    };
+    if (typeof data !== 'string') return send(data, opts.size, extra);
+    const size = opts.size ?? statSync(data).size;
+    // Since 1.6 a file's upload cut short by the network is resumed from the bytes the server kept.
+    const resumable = size > 0 && versionAtLeast(await this.session.apiVersion(), '1.6');
+    const retries = resumable ? (opts.retries ?? 4) : 0;
+    let offset = 0;
+    for (let attempt = 0; ; attempt++) {
+      const stream = createReadStream(data, { highWaterMark: 1024 * 1024, start: offset });
+      // A resumed upload says where it continues, even from byte 0 (nothing was kept of it).
+      const range: Record<string, string> =
+        attempt > 0 ? { 'Content-Range': `bytes ${offset}-${size - 1}/${size}` } : {};
+      try {
+        await send(stream, size - offset, { ...extra, ...range });
+        return;
+      } catch (err) {
+        stream.destroy();
+        if (
+          !(err instanceof GimmingClientError) ||
+          err.code !== 'client.upload_failed' ||
+          attempt >= retries
+        ) {
+          throw err;
+        }
+        const next = await this.resumeOffset(path, attempt, opts.backoffMs ?? 500);
+        if (next === 'complete') return;
+        if (next === undefined) throw err;
+        offset = next;
+      }
+    }
+  }
+
+  /**
+   * Where an upload cut short continues, once the server noticed the cut: the staged offset, 'complete'
+   * (the data arrived whole, or was deduplicated), undefined when the server kept nothing to resume.
+   */
+  private async resumeOffset(
+    path: string,
+    attempt: number,
+    backoffMs: number,
+  ): Promise<number | 'complete' | undefined> {
+    for (let wait = 0; wait < 5; wait++) {
+      await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt + wait)));
+      let headers;
+      try {
+        headers = await this.session.head(path);
+      } catch {
+        continue; // the server is out of reach for now
+      }
+      const state = String(headers['gimming-upload-state'] ?? '');
+      if (state === 'complete') return 'complete';
+      if (state === 'suspended') return Number(headers['upload-offset'] ?? 0);
+      if (state === 'none') return 0;
+      // receiving: the server has not yet seen the cut
+    }
+    return undefined;
   }
 
   async update(id: string, changes: { name?: string; visibility?: Visibility }): Promise<ImageView> {

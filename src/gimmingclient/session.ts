@@ -299,10 +299,48 @@ export class Session {
     }
   }
 
-  /** Streams `data` as the body of a PUT; never holds it whole. */
-  async upload(path: string, data: Readable, size?: number): Promise<void> {
+  /** A HEAD request: the answer's headers (an error answer throws, with no body to say more). */
+  async head(path: string): Promise<Record<string, string | string[] | undefined>> {
     const url = `${await this.endpoint()}${path}`;
-    const headers = await this.headers({ 'Content-Type': 'application/octet-stream' });
+    const req = startRequest({
+      method: 'HEAD',
+      url,
+      headers: await this.headers(),
+      timeoutMs: this.opts.timeoutMs ?? 120000,
+      tls: this.tls,
+    });
+    req.end();
+    let res: IncomingMessage;
+    try {
+      res = await waitForResponse(req);
+    } catch (err) {
+      throw new GimmingClientError(
+        `GIMinG could not be reached: ${(err as Error).message}`,
+        0,
+        'client.unreachable',
+      );
+    }
+    res.resume();
+    if ((res.statusCode ?? 0) >= 300) {
+      throw errorFromResponse(
+        res.statusCode ?? 0,
+        undefined,
+        '',
+        firstHeader(res.headers['x-openstack-request-id']),
+      );
+    }
+    return res.headers;
+  }
+
+  /** Streams `data` as the body of a PUT; never holds it whole. */
+  async upload(
+    path: string,
+    data: Readable,
+    size?: number,
+    extra: Record<string, string> = {},
+  ): Promise<void> {
+    const url = `${await this.endpoint()}${path}`;
+    const headers = await this.headers({ 'Content-Type': 'application/octet-stream', ...extra });
     if (size !== undefined) headers['Content-Length'] = size;
     const req = startRequest({
       method: 'PUT',

@@ -1,9 +1,12 @@
 /**
  * The agent's staging area: uploaded image data waits here, one file per GIMinG image, until every target
  * cloud has its copy. Bounded by [agent] staging_max_bytes, which also counts the scratch files of the
- * conversions this agent runs (conversion/scratch.ts); a partial upload never stays behind.
+ * conversions this agent runs (conversion/scratch.ts). A partial upload never stays behind, except one whose
+ * writer asked for it (a resumable upload cut short): it is kept, with its reservation, to be continued at
+ * its size or deleted (DeleteStaging: the conductors do once its upload was not resumed in time). An agent
+ * restart removes partial uploads.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import {
   createReadStream,
   createWriteStream,
@@ -13,7 +16,7 @@ import {
   statSync,
   type ReadStream,
 } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { link, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -36,6 +39,9 @@ export function tooLarge(message: string): GimmingError {
  */
 class Meter extends Transform {
   readonly sha512 = createHash('sha512');
+  /** The md5 and sha256 too, when asked for (a resumed upload's md5; a declared sha256). */
+  md5: Hash | undefined;
+  sha256: Hash | undefined;
   bytes = 0;
   sawEndMarker = false;
 
@@ -65,7 +71,21 @@ class Meter extends Transform {
       return;
     }
     this.sha512.update(chunk);
+    this.md5?.update(chunk);
+    this.sha256?.update(chunk);
     done(null, chunk);
+  }
+
+  /** Hashes the bytes already staged (a resumed upload), streaming, and counts them. */
+  async rehash(path: string): Promise<void> {
+    for await (const chunk of createReadStream(path, {
+      highWaterMark: 1024 * 1024,
+    }) as AsyncIterable<Buffer>) {
+      this.bytes += chunk.length;
+      this.sha512.update(chunk);
+      this.md5?.update(chunk);
+      this.sha256?.update(chunk);
+    }
   }
 }
 
@@ -78,6 +98,32 @@ export interface WriteOptions {
   cancelled?: () => boolean;
   /** The data ends with an empty chunk; without it the upload was cut short. */
   endMarker?: boolean;
+  /** What arrives of an upload cut short stays staged (a partial upload), to be continued at its size. */
+  resumable?: boolean;
+  /** Continues the partial upload staged at exactly this many bytes (0: a new upload). */
+  offset?: number;
+  /** Computes the md5 too (over all of the data, the bytes already staged included). */
+  md5?: boolean;
+  /** The sha256 the uploader declared (hex): the data must have it. */
+  sha256?: string | undefined;
+}
+
+export interface StagedResult {
+  size: number;
+  sha512: string;
+  md5?: string | undefined;
+  sha256?: string | undefined;
+}
+
+/** Why a resumed upload is refused: it does not continue what is staged. */
+export function offsetMismatch(offset: number, staged: number | undefined): GimmingError {
+  return new GimmingError(
+    'gimming.upload.offset_mismatch',
+    409,
+    staged === undefined
+      ? `Nothing of this upload is staged here to continue at byte ${offset}.`
+      : `The upload continues at byte ${staged}, not ${offset}.`,
+  );
 }
 
 export function quotaExceeded(message: string): GimmingError {
@@ -89,6 +135,12 @@ export class StagingStore {
   private readonly held = new Map<string, number>();
   /** The uploads being written, by image: each can be stopped, and is settled once its room is freed. */
   private readonly writing = new Map<string, { stop(err: Error): void; settled: Promise<unknown> }>();
+  /** The partial uploads kept (resumable uploads cut short), by image: what they reserve stays held. */
+  private readonly partial = new Set<string>();
+  /** The images whose staged data is being deleted: an upload of one stopped then is not kept. */
+  private readonly deleting = new Set<string>();
+  /** The sha256 of staged data this agent hashed on the way (a declared sha256), by image. */
+  private readonly sha256s = new Map<string, string>();
 
   constructor(
     private readonly dir: string,
@@ -153,18 +205,23 @@ export class StagingStore {
    * before any data: the declared size, or else at most maxUploadBytes, so that uploads of unknown size
    * cannot each count on the whole area. A failure of any kind frees the reservation and the partial file.
    */
-  async write(
-    imageId: string,
-    data: Readable,
-    opts: WriteOptions = {},
-  ): Promise<{ size: number; sha512: string }> {
+  async write(imageId: string, data: Readable, opts: WriteOptions = {}): Promise<StagedResult> {
     const { declaredSize, limitBytes } = opts;
+    const offset = opts.offset ?? 0;
     const cancelled = opts.cancelled ?? (() => false);
     const part = this.path(imageId, true);
     // An upload of the same image that was just cut short may still be freeing its room: the retry waits
     // for that (briefly) rather than being refused.
     const previous = this.writing.get(imageId);
     if (previous) await Promise.race([previous.settled, new Promise((r) => setTimeout(r, 5000))]);
+    const resuming = this.partial.has(imageId) && !this.writing.has(imageId);
+    if (offset > 0 || resuming) {
+      const staged = resuming ? (await stat(part).catch(() => undefined))?.size : undefined;
+      if (staged !== offset) throw offsetMismatch(offset, staged);
+      // The partial's reservation is taken again below, from the room it held.
+      this.partial.delete(imageId);
+      this.held.delete(imageId);
+    }
     if (this.held.has(imageId))
       throw new GimmingError(
         'gimming.staging.exists',
@@ -199,10 +256,22 @@ export class StagingStore {
     };
     this.held.set(imageId, reserved);
     const meter = new Meter(reserved, overBudget, opts.endMarker === true, this.onBytesWritten);
+    if (opts.md5) meter.md5 = createHash('md5');
+    if (opts.sha256 !== undefined) meter.sha256 = createHash('sha256');
     const started = Date.now();
+    if (offset > 0) {
+      // The hashes cover every byte: those staged before are read back (streaming), then the rest appended.
+      try {
+        await meter.rehash(part);
+      } catch (err) {
+        this.held.delete(imageId);
+        await rm(part, { force: true });
+        throw err;
+      }
+    }
     // The incoming stream is piped in by hand, not made part of the pipeline: a gRPC call stream that the
     // pipeline destroyed on a failure would never close, and the caller would never get the answer.
-    const written = pipeline(meter, createWriteStream(part, { mode: 0o600 }));
+    const written = pipeline(meter, createWriteStream(part, offset > 0 ? { flags: 'a' } : { mode: 0o600 }));
     const onError = (err: Error) => meter.destroy(err);
     // A stream destroyed without an end (a cancelled call) would otherwise leave the write waiting.
     const onClose = () => {
@@ -212,6 +281,7 @@ export class StagingStore {
     data.once('error', onError);
     data.once('close', onClose);
     data.pipe(meter);
+    let sha256: string | undefined;
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
     this.writing.set(imageId, { stop: (err) => meter.destroy(err), settled });
@@ -229,11 +299,31 @@ export class StagingStore {
           `The upload holds ${meter.bytes} bytes, not the ${declaredSize} declared.`,
         );
       }
+      sha256 = meter.sha256?.digest('hex');
+      if (opts.sha256 !== undefined && sha256 !== opts.sha256.toLowerCase()) {
+        throw new GimmingError(
+          'gimming.image.checksum_mismatch',
+          400,
+          'The data does not have the sha256 declared (Gimming-Content-Sha256).',
+        );
+      }
       await rename(part, this.path(imageId));
       this.held.set(imageId, meter.bytes);
+      if (sha256 !== undefined) this.sha256s.set(imageId, sha256);
     } catch (err) {
       data.unpipe(meter);
       meter.destroy();
+      // A resumable upload cut short (not refused) keeps what reached the disk, and its reservation.
+      const keep =
+        opts.resumable === true &&
+        err instanceof GimmingError &&
+        err.code === 'gimming.staging.cancelled' &&
+        !this.deleting.has(imageId);
+      if (keep) {
+        this.partial.add(imageId);
+        log.info({ image_id: imageId, bytes: meter.bytes }, 'partial upload kept, to be resumed');
+        throw err;
+      }
       this.held.delete(imageId);
       await rm(part, { force: true });
       log.info({ image_id: imageId, bytes: meter.bytes }, 'partial upload discarded');
@@ -246,10 +336,46 @@ export class StagingStore {
     }
     const sha512 = meter.sha512.digest('hex');
     log.info(
-      { image_id: imageId, bytes: meter.bytes, seconds: (Date.now() - started) / 1000 },
+      { image_id: imageId, bytes: meter.bytes, resumed_at: offset, seconds: (Date.now() - started) / 1000 },
       'upload staged',
     );
-    return { size: meter.bytes, sha512 };
+    return { size: meter.bytes, sha512, md5: meter.md5?.digest('hex'), sha256 };
+  }
+
+  /**
+   * The bytes kept of an image's interrupted upload (once a write of it still being cut short settled);
+   * undefined when none is kept.
+   */
+  async partialOffset(imageId: string): Promise<number | undefined> {
+    const part = this.path(imageId, true);
+    const inFlight = this.writing.get(imageId);
+    if (inFlight) await Promise.race([inFlight.settled, new Promise((r) => setTimeout(r, 5000))]);
+    if (!this.partial.has(imageId) || this.writing.has(imageId)) return undefined;
+    return (await stat(part).catch(() => undefined))?.size;
+  }
+
+  /**
+   * Stages `target` as the bytes of the staged image `source` (a hard link), if this agent hashed the
+   * source's data to `sha256` when it was staged. Its room counts again (the area's budget stays on the
+   * safe side: the bytes are on the disk once).
+   */
+  async link(source: string, target: string, sha256: string): Promise<number | undefined> {
+    const from = this.path(source);
+    const to = this.path(target);
+    if (this.sha256s.get(source) !== sha256.toLowerCase() || !this.held.has(source)) return undefined;
+    if (this.held.has(target) || this.writing.has(target)) {
+      throw new GimmingError(
+        'gimming.staging.exists',
+        409,
+        'This image is already being uploaded or staged.',
+      );
+    }
+    const size = this.held.get(source) ?? 0;
+    await link(from, to);
+    this.held.set(target, size);
+    this.sha256s.set(target, sha256.toLowerCase());
+    log.info({ image_id: target, source_image_id: source, bytes: size }, 'upload deduplicated');
+    return size;
   }
 
   open(imageId: string, start = 0): ReadStream {
@@ -262,12 +388,20 @@ export class StagingStore {
   /** Deletes an image's staged data; an upload of it still being written is stopped and discarded first. */
   async delete(imageId: string): Promise<boolean> {
     const inFlight = this.writing.get(imageId);
-    if (inFlight) {
-      inFlight.stop(new GimmingError('gimming.staging.cancelled', 409, 'The staged data was deleted.'));
-      await inFlight.settled;
+    this.deleting.add(imageId);
+    try {
+      if (inFlight) {
+        inFlight.stop(new GimmingError('gimming.staging.cancelled', 409, 'The staged data was deleted.'));
+        await inFlight.settled;
+      }
+    } finally {
+      this.deleting.delete(imageId);
     }
     const had = this.held.delete(imageId);
+    this.partial.delete(imageId);
+    this.sha256s.delete(imageId);
     await rm(this.path(imageId), { force: true });
+    await rm(this.path(imageId, true), { force: true });
     if (had) log.info({ image_id: imageId }, 'staged data deleted');
     return had;
   }

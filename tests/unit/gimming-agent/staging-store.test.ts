@@ -4,7 +4,8 @@
  * the per-upload cap, and deleting staged data stops an upload of it still being written.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -100,5 +101,55 @@ describe('StagingStore', () => {
     assert.equal(staging.usedBytes, 100);
     data.write(Buffer.alloc(101));
     assert.equal((await refusal(written)).code, 'gimming.quota.staged_bytes_exceeded');
+  });
+
+  it('keeps a resumable upload cut short, continues it at its size only, and hashes every byte', async () => {
+    const { dir, staging } = store();
+    const whole = Buffer.from('a'.repeat(150) + 'b'.repeat(150));
+    const first = chunks();
+    const cut = staging.write(ID[0], first, { endMarker: true, resumable: true, declaredSize: 300 });
+    first.write(whole.subarray(0, 150));
+    await new Promise((r) => setTimeout(r, 20));
+    first.end(); // no end marker: cut short
+    assert.equal((await refusal(cut)).code, 'gimming.staging.cancelled');
+    assert.deepEqual(stagedFiles(dir), [`${ID[0]}.part`]);
+    assert.equal(await staging.partialOffset(ID[0]), 150);
+    assert.equal(staging.usedBytes, 300, 'the partial keeps its reservation');
+
+    const wrong = chunks();
+    const refused = staging.write(ID[0], wrong, {
+      endMarker: true,
+      resumable: true,
+      offset: 100,
+      declaredSize: 300,
+    });
+    assert.equal((await refusal(refused)).code, 'gimming.upload.offset_mismatch');
+    wrong.destroy();
+
+    const rest = chunks();
+    const sha256 = createHash('sha256').update(whole).digest('hex');
+    const resumed = staging.write(ID[0], rest, {
+      endMarker: true,
+      resumable: true,
+      offset: 150,
+      declaredSize: 300,
+      md5: true,
+      sha256,
+    });
+    rest.write(whole.subarray(150));
+    rest.write(Buffer.alloc(0));
+    rest.end();
+    const staged = await resumed;
+    assert.equal(staged.size, 300);
+    assert.equal(staged.md5, createHash('md5').update(whole).digest('hex'));
+    assert.equal(staged.sha512, createHash('sha512').update(whole).digest('hex'));
+    assert.equal(readFileSync(join(dir, ID[0])).toString(), whole.toString());
+
+    // The same bytes, declared with the right sha256, are linked, not written again.
+    assert.equal(await staging.link(ID[0], ID[1], 'f'.repeat(64)), undefined, 'another sha256');
+    assert.equal(await staging.link(ID[0], ID[1], sha256), 300);
+    assert.equal(statSync(join(dir, ID[1])).ino, statSync(join(dir, ID[0])).ino);
+    await staging.delete(ID[0]);
+    assert.equal(readFileSync(join(dir, ID[1])).toString(), whole.toString());
   });
 });

@@ -14,11 +14,11 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.19', fingerprint: 'f4469b1915d959b4' },
+  conductor: { version: '1.20', fingerprint: '229529d01035aeb0' },
   envelope: { version: '1.1' },
   // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
-  // paged (5), ListImagesResponse next_marker (2), paged (3)
-  agentProto: { fingerprint: '5a66d96c0cd0c66d' },
+  // paged (5), ListImagesResponse next_marker (2), paged (3); StagingOffset and LinkStaging (fields 30-32)
+  agentProto: { fingerprint: 'd09095f1a209a38f' },
 };
 
 describe('contract fingerprints', () => {

@@ -29,6 +29,14 @@ export const apiOptions = {
     60,
     1,
   ),
+  upload_resume_time: int(
+    'Seconds what arrived of an upload cut short (microversion 1.6: the connection dropped or stalled) ' +
+      'stays staged for the client to resume it (HEAD /v1/images/{id}/file for the offset, then PUT with ' +
+      'Content-Range). Once it lapses, the partial data is deleted and the image waits for its data ' +
+      'again. 0: an upload cut short is discarded at once, as before 1.6.',
+    3600,
+    0,
+  ),
   upload_deadline: int(
     'Seconds an upload body may take in all, however steadily it arrives, before the upload is given up ' +
       '(408) and everything it staged freed, so that a client trickling data cannot hold a reservation ' +

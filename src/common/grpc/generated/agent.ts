@@ -98,6 +98,14 @@ import type {
   IncrementalBase__Output as _gimming_agent_v2_IncrementalBase__Output,
 } from './gimming/agent/v2/IncrementalBase';
 import type {
+  LinkStagingRequest as _gimming_agent_v2_LinkStagingRequest,
+  LinkStagingRequest__Output as _gimming_agent_v2_LinkStagingRequest__Output,
+} from './gimming/agent/v2/LinkStagingRequest';
+import type {
+  LinkStagingResponse as _gimming_agent_v2_LinkStagingResponse,
+  LinkStagingResponse__Output as _gimming_agent_v2_LinkStagingResponse__Output,
+} from './gimming/agent/v2/LinkStagingResponse';
+import type {
   ListImagesRequest as _gimming_agent_v2_ListImagesRequest,
   ListImagesRequest__Output as _gimming_agent_v2_ListImagesRequest__Output,
 } from './gimming/agent/v2/ListImagesRequest';
@@ -157,6 +165,10 @@ import type {
   StagedImport as _gimming_agent_v2_StagedImport,
   StagedImport__Output as _gimming_agent_v2_StagedImport__Output,
 } from './gimming/agent/v2/StagedImport';
+import type {
+  StagingOffsetResponse as _gimming_agent_v2_StagingOffsetResponse,
+  StagingOffsetResponse__Output as _gimming_agent_v2_StagingOffsetResponse__Output,
+} from './gimming/agent/v2/StagingOffsetResponse';
 import type {
   UpdateImageRequest as _gimming_agent_v2_UpdateImageRequest,
   UpdateImageRequest__Output as _gimming_agent_v2_UpdateImageRequest__Output,
@@ -232,6 +244,14 @@ export interface ProtoGrpcType {
           _gimming_agent_v2_IncrementalBase,
           _gimming_agent_v2_IncrementalBase__Output
         >;
+        LinkStagingRequest: MessageTypeDefinition<
+          _gimming_agent_v2_LinkStagingRequest,
+          _gimming_agent_v2_LinkStagingRequest__Output
+        >;
+        LinkStagingResponse: MessageTypeDefinition<
+          _gimming_agent_v2_LinkStagingResponse,
+          _gimming_agent_v2_LinkStagingResponse__Output
+        >;
         ListImagesRequest: MessageTypeDefinition<
           _gimming_agent_v2_ListImagesRequest,
           _gimming_agent_v2_ListImagesRequest__Output
@@ -279,6 +299,10 @@ export interface ProtoGrpcType {
         StagedImport: MessageTypeDefinition<
           _gimming_agent_v2_StagedImport,
           _gimming_agent_v2_StagedImport__Output
+        >;
+        StagingOffsetResponse: MessageTypeDefinition<
+          _gimming_agent_v2_StagingOffsetResponse,
+          _gimming_agent_v2_StagingOffsetResponse__Output
         >;
         UpdateImageRequest: MessageTypeDefinition<
           _gimming_agent_v2_UpdateImageRequest,

@@ -31,6 +31,8 @@ export interface ControllerDeps {
   /** How long an upload body may pause, and take in all, in milliseconds ([api] upload_*). */
   uploadIdleTimeoutMs: number;
   uploadDeadlineMs: number;
+  /** Seconds a partial upload stays staged to be resumed ([api] upload_resume_time; 0: not kept). */
+  uploadResumeS?: number;
   /** What an import URL is checked against ([import_filtering]). */
   importRules: ImportRules;
 }

@@ -3,7 +3,7 @@
  * answers 202 at once; the copies to the targets run as tasks.
  */
 import type Router from '@koa/router';
-import { GimmingError, badRequest, notFound } from '../../../common/errors';
+import { badRequest, notFound } from '../../../common/errors';
 import type { AuthState } from '../../middleware/auth-token';
 import { readJsonBody } from '../../middleware/json-body';
 import { atLeast, requireVersionFor } from '../../middleware/microversion';
@@ -26,7 +26,7 @@ import {
   isUuid,
   reservedProperty,
 } from '../../schemas/v1';
-import { dropStaged, streamToStaging } from '../../upload-stream';
+import { imageFileRoutes } from './image-file';
 import { taskAt, withMaxBandwidth } from '../../bandwidth-field';
 import { checkImportUrl } from '../../../common/import-filter';
 import {
@@ -81,73 +81,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     ctx.body = shape(Image, image);
   });
 
-  router.put('/v1/images/:image_id/file', async (ctx) => {
-    authorize(ctx.state.context, 'gimming:image:upload');
-    const id = imageId(ctx.params.image_id);
-    if (ctx.request.type !== 'application/octet-stream') {
-      throw new GimmingError(
-        'gimming.request.unsupported_media_type',
-        415,
-        'Image data must be sent as application/octet-stream.',
-      );
-    }
-    const length = ctx.get('content-length');
-    if (length !== '' && !/^\d{1,15}$/.test(length))
-      throw badRequest('gimming.request.invalid', 'Content-Length is not a number.');
-    const declared = length === '' ? undefined : Number(length);
-    const { agent_address, limit_bytes, lease_s } = await deps.conductor.beginUpload(ctx.state.context, {
-      image_id: id,
-      renews: true,
-      ...(declared !== undefined ? { size: declared } : {}),
-    });
-    let uploaded;
-    try {
-      uploaded = await streamToStaging(
-        ctx.state.context,
-        agent_address,
-        id,
-        declared,
-        ctx.req,
-        deps.chunkSize,
-        {
-          limitBytes: limit_bytes ?? undefined,
-          idleTimeoutMs: deps.uploadIdleTimeoutMs,
-          deadlineMs: deps.uploadDeadlineMs,
-          lease: lease_s
-            ? {
-                renew: () => deps.conductor.renewUpload(ctx.state.context, id),
-                renewEveryMs: Math.max(1000, (lease_s * 1000) / 3),
-              }
-            : undefined,
-        },
-      );
-    } catch (err) {
-      // Nothing stays staged (the agent discards a partial upload; this covers one it kept regardless) and
-      // the image waits for its data again: the same upload can be sent again at once.
-      await dropStaged(ctx.state.context, agent_address, id).catch(() => undefined);
-      await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
-      // The rest of the body is not read: close the connection after the answer.
-      ctx.set('Connection', 'close');
-      throw err;
-    }
-    try {
-      await deps.conductor.finishUpload(ctx.state.context, {
-        image_id: id,
-        size: uploaded.size,
-        checksum: uploaded.md5,
-        os_hash_value: uploaded.sha512,
-      });
-    } catch (err) {
-      // The image was deleted (or changed) while its data arrived: the data must not stay behind. An
-      // error that says nothing about the outcome (a timeout) leaves it: the copies may need it.
-      if (err instanceof GimmingError && err.status >= 400 && err.status < 500) {
-        await dropStaged(ctx.state.context, agent_address, id).catch(() => undefined);
-        await deps.conductor.abortUpload(ctx.state.context, id).catch(() => undefined);
-      }
-      throw err;
-    }
-    ctx.status = 204;
-  });
+  imageFileRoutes(router, deps);
 
   router.get('/v1/images', async (ctx) => {
     authorize(ctx.state.context, 'gimming:image:list');

@@ -59,6 +59,14 @@ import type {
   ImportRequest__Output as _gimming_agent_v2_ImportRequest__Output,
 } from '../../../gimming/agent/v2/ImportRequest';
 import type {
+  LinkStagingRequest as _gimming_agent_v2_LinkStagingRequest,
+  LinkStagingRequest__Output as _gimming_agent_v2_LinkStagingRequest__Output,
+} from '../../../gimming/agent/v2/LinkStagingRequest';
+import type {
+  LinkStagingResponse as _gimming_agent_v2_LinkStagingResponse,
+  LinkStagingResponse__Output as _gimming_agent_v2_LinkStagingResponse__Output,
+} from '../../../gimming/agent/v2/LinkStagingResponse';
+import type {
   ListImagesRequest as _gimming_agent_v2_ListImagesRequest,
   ListImagesRequest__Output as _gimming_agent_v2_ListImagesRequest__Output,
 } from '../../../gimming/agent/v2/ListImagesRequest';
@@ -98,6 +106,10 @@ import type {
   StagedImage as _gimming_agent_v2_StagedImage,
   StagedImage__Output as _gimming_agent_v2_StagedImage__Output,
 } from '../../../gimming/agent/v2/StagedImage';
+import type {
+  StagingOffsetResponse as _gimming_agent_v2_StagingOffsetResponse,
+  StagingOffsetResponse__Output as _gimming_agent_v2_StagingOffsetResponse__Output,
+} from '../../../gimming/agent/v2/StagingOffsetResponse';
 import type {
   UpdateImageRequest as _gimming_agent_v2_UpdateImageRequest,
   UpdateImageRequest__Output as _gimming_agent_v2_UpdateImageRequest__Output,
@@ -347,6 +359,47 @@ export interface AgentClient extends grpc.Client {
     options?: grpc.CallOptions,
   ): grpc.ClientReadableStream<_gimming_agent_v2_ImportEvent__Output>;
 
+  LinkStaging(
+    argument: _gimming_agent_v2_LinkStagingRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_LinkStagingResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  LinkStaging(
+    argument: _gimming_agent_v2_LinkStagingRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v2_LinkStagingResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  LinkStaging(
+    argument: _gimming_agent_v2_LinkStagingRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_LinkStagingResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  LinkStaging(
+    argument: _gimming_agent_v2_LinkStagingRequest,
+    callback: grpc.requestCallback<_gimming_agent_v2_LinkStagingResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  linkStaging(
+    argument: _gimming_agent_v2_LinkStagingRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_LinkStagingResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  linkStaging(
+    argument: _gimming_agent_v2_LinkStagingRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v2_LinkStagingResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  linkStaging(
+    argument: _gimming_agent_v2_LinkStagingRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_LinkStagingResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  linkStaging(
+    argument: _gimming_agent_v2_LinkStagingRequest,
+    callback: grpc.requestCallback<_gimming_agent_v2_LinkStagingResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
   ListImages(
     argument: _gimming_agent_v2_ListImagesRequest,
     metadata: grpc.Metadata,
@@ -588,6 +641,47 @@ export interface AgentClient extends grpc.Client {
   setLifecycle(
     argument: _gimming_agent_v2_SetLifecycleRequest,
     callback: grpc.requestCallback<_gimming_agent_v2_Image__Output>,
+  ): grpc.ClientUnaryCall;
+
+  StagingOffset(
+    argument: _gimming_agent_v2_DeleteStagingRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_StagingOffsetResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  StagingOffset(
+    argument: _gimming_agent_v2_DeleteStagingRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v2_StagingOffsetResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  StagingOffset(
+    argument: _gimming_agent_v2_DeleteStagingRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_StagingOffsetResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  StagingOffset(
+    argument: _gimming_agent_v2_DeleteStagingRequest,
+    callback: grpc.requestCallback<_gimming_agent_v2_StagingOffsetResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  stagingOffset(
+    argument: _gimming_agent_v2_DeleteStagingRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_StagingOffsetResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  stagingOffset(
+    argument: _gimming_agent_v2_DeleteStagingRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gimming_agent_v2_StagingOffsetResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  stagingOffset(
+    argument: _gimming_agent_v2_DeleteStagingRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gimming_agent_v2_StagingOffsetResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  stagingOffset(
+    argument: _gimming_agent_v2_DeleteStagingRequest,
+    callback: grpc.requestCallback<_gimming_agent_v2_StagingOffsetResponse__Output>,
   ): grpc.ClientUnaryCall;
 
   UpdateImage(
@@ -695,6 +789,11 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
     _gimming_agent_v2_ImportEvent
   >;
 
+  LinkStaging: grpc.handleUnaryCall<
+    _gimming_agent_v2_LinkStagingRequest__Output,
+    _gimming_agent_v2_LinkStagingResponse
+  >;
+
   ListImages: grpc.handleUnaryCall<
     _gimming_agent_v2_ListImagesRequest__Output,
     _gimming_agent_v2_ListImagesResponse
@@ -726,6 +825,11 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   >;
 
   SetLifecycle: grpc.handleUnaryCall<_gimming_agent_v2_SetLifecycleRequest__Output, _gimming_agent_v2_Image>;
+
+  StagingOffset: grpc.handleUnaryCall<
+    _gimming_agent_v2_DeleteStagingRequest__Output,
+    _gimming_agent_v2_StagingOffsetResponse
+  >;
 
   UpdateImage: grpc.handleUnaryCall<_gimming_agent_v2_UpdateImageRequest__Output, _gimming_agent_v2_Image>;
 
@@ -778,6 +882,12 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v2_ImportRequest__Output,
     _gimming_agent_v2_ImportEvent__Output
   >;
+  LinkStaging: MethodDefinition<
+    _gimming_agent_v2_LinkStagingRequest,
+    _gimming_agent_v2_LinkStagingResponse,
+    _gimming_agent_v2_LinkStagingRequest__Output,
+    _gimming_agent_v2_LinkStagingResponse__Output
+  >;
   ListImages: MethodDefinition<
     _gimming_agent_v2_ListImagesRequest,
     _gimming_agent_v2_ListImagesResponse,
@@ -819,6 +929,12 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _gimming_agent_v2_Image,
     _gimming_agent_v2_SetLifecycleRequest__Output,
     _gimming_agent_v2_Image__Output
+  >;
+  StagingOffset: MethodDefinition<
+    _gimming_agent_v2_DeleteStagingRequest,
+    _gimming_agent_v2_StagingOffsetResponse,
+    _gimming_agent_v2_DeleteStagingRequest__Output,
+    _gimming_agent_v2_StagingOffsetResponse__Output
   >;
   UpdateImage: MethodDefinition<
     _gimming_agent_v2_UpdateImageRequest,
