@@ -25,7 +25,7 @@ import type { Readable } from 'node:stream';
 import type { StagingStore } from './staging/store';
 import { serveRead } from './transfer/read';
 import { serveDelta } from './transfer/delta';
-import { SharedReads } from './transfer/shared-read';
+import { STAGING_SHARED_WINDOW_BYTES, SharedReads } from './transfer/shared-read';
 import { type ImportOptions, runImport } from './transfer/import-url';
 import { importRules } from '../common/import-filter';
 import type { TransferMeter } from './metrics';
@@ -175,6 +175,7 @@ export function agentHandlers(
   const conversion = conversionConfig(config);
   const shared = new SharedReads({
     windowBytes: config.agent.shared_read_window_bytes,
+    stagingWindowBytes: STAGING_SHARED_WINDOW_BYTES,
     joinTimeoutMs: config.agent.shared_read_join_timeout * 1000,
     ...(meter ? { meter } : {}),
   });

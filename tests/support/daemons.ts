@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { http, waitFor } from './http';
+import { DAEMON_NODE_FLAGS } from '../../src/common/daemon-node-flags';
 import { REPO_ROOT, type Testbed } from './testbed';
 
 export interface DaemonOptions {
@@ -197,7 +198,14 @@ ${this.opts.extraConfig ?? ''}
     const nodeArgs = (process.env.GIMMING_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const child = spawn(
       process.execPath,
-      [...nodeArgs, join(this.rootOf(command), 'bin', command), '--config-file', this.configPath],
+      [
+        // The flags the daemon's launchers start it with (as shipped), then the caller's own.
+        ...(DAEMON_NODE_FLAGS[command] ?? []),
+        ...nodeArgs,
+        join(this.rootOf(command), 'bin', command),
+        '--config-file',
+        this.configPath,
+      ],
       {
         env: { ...process.env, ...env },
         stdio: ['ignore', out, out],

@@ -27,6 +27,16 @@ const log = getLogger('agent.shared-read');
  */
 export const STALL_MS = 1000;
 
+/**
+ * The window of a group that reads this agent's staging area (SharedReadSettings.stagingWindowBytes in
+ * the agent). An upload's copies read the staged file at their targets' paces (an S3 multipart upload and
+ * a peer agent writing into Glance differ by tens of MiB/s): with the whole window, the faster one held
+ * up to 32 MiB of chunks for the slower one, long enough for V8 to promote them and keep them until a
+ * full collection (bench:aws, the staging agent's peak RSS). With 4 MiB the slower reader is detached to a
+ * read of its own soon after it falls behind.
+ */
+export const STAGING_SHARED_WINDOW_BYTES = 4 * 1024 * 1024;
+
 /** Where a read's bytes come from, for the metrics. */
 export type SourceKind = 'cloud' | 'staging';
 
@@ -55,6 +65,12 @@ export type SourceOpener = (start: number, signal: AbortSignal) => Promise<Opene
 export interface SharedReadSettings {
   /** Most bytes a group holds; 0: every read is a read of its own. */
   windowBytes: number;
+  /**
+   * Most bytes a group reading this agent's staging area holds (at most windowBytes; unset: windowBytes).
+   * A staged file is local: a reader that falls behind costs a second read of the disk (most often of the
+   * page cache), not of a cloud, so such a group need not hold much for its slowest reader.
+   */
+  stagingWindowBytes?: number;
   /** How long the first bytes wait for the readers of a group that did not come yet. */
   joinTimeoutMs: number;
   meter?: SourceMeter;
@@ -413,7 +429,14 @@ export class SharedReads {
     let kind: ReadKind = 'joined';
     if (!group || !group.joinable) {
       if (group) return this.own(from, opener, signal, 'own');
-      group = new SharedRead(share.key, share.readers, from, opener, this.settings, (g) => {
+      const settings =
+        from === 'staging' && this.settings.stagingWindowBytes !== undefined
+          ? {
+              ...this.settings,
+              windowBytes: Math.min(this.settings.windowBytes, this.settings.stagingWindowBytes),
+            }
+          : this.settings;
+      group = new SharedRead(share.key, share.readers, from, opener, settings, (g) => {
         if (this.groups.get(g.key) === g) this.groups.delete(g.key);
       });
       this.groups.set(share.key, group);

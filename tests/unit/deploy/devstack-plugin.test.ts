@@ -22,6 +22,7 @@ import { requireOptions } from '../../../src/common/config/load';
 import { loadConfig } from '../../support/config';
 import type { GimmingConfig } from '../../../src/common/config/schema';
 import { agentRpcAuth } from '../../../src/common/grpc/auth';
+import { DAEMON_NODE_FLAGS } from '../../../src/common/daemon-node-flags';
 import { parseConnection } from '../../../src/gimming-conductor/db/data-source';
 
 // Run from dist/tests/unit/deploy/.
@@ -285,7 +286,8 @@ describe('DevStack plugin', function () {
         ['gimming-conductor', `${h.node} ${bin('gimming-conductor')} --config-file ${h.conf}`],
         [
           'gimming-agent-RegionOne',
-          `${h.node} ${bin('gimming-agent')} --config-file ${h.conf} --config-file ${h.agentConf('RegionOne')}`,
+          `${h.node} ${DAEMON_NODE_FLAGS['gimming-agent']?.join(' ')} ${bin('gimming-agent')} --config-file ` +
+            `${h.conf} --config-file ${h.agentConf('RegionOne')}`,
         ],
         ['gimming-api', `${h.node} ${bin('gimming-api')} --config-file ${h.conf}`],
       ]);

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILES } from '../../../src/common/config/load';
+import { DAEMON_NODE_FLAGS } from '../../../src/common/daemon-node-flags';
 
 // Run from dist/tests/unit/deploy/.
 const REPO = resolve(__dirname, '..', '..', '..', '..');
@@ -87,6 +88,12 @@ describe('systemd units', () => {
         assert.equal(one(unit, 'Service', 'Restart'), 'on-failure');
         assert.equal(one(unit, 'Service', 'RestartPreventExitStatus'), '2'); // bootstrap's exit code
         assert.equal(one(unit, 'Install', 'WantedBy'), 'multi-user.target');
+      });
+
+      it('starts node with the flags the tests and benchmarks start the daemon with', () => {
+        const flags = DAEMON_NODE_FLAGS[expected.daemon] ?? [];
+        const env = (unit.Service?.Environment ?? []).filter((e) => e.startsWith('NODE_OPTIONS='));
+        assert.deepEqual(env, flags.length > 0 ? [`NODE_OPTIONS=${flags.join(' ')}`] : []);
       });
 
       it('reloads with SIGHUP (systemctl reload), which the daemon survives', () => {

@@ -55,13 +55,20 @@ interface Harness {
   kinds: ReadKind[];
 }
 
-function harness(windowBytes: number, joinTimeoutMs = 2000, seekable = true, failAt?: number): Harness {
+function harness(
+  windowBytes: number,
+  joinTimeoutMs = 2000,
+  seekable = true,
+  failAt?: number,
+  stagingWindowBytes?: number,
+): Harness {
   let read = 0;
   const kinds: ReadKind[] = [];
   const opens: number[] = [];
   const shared = new SharedReads({
     windowBytes,
     joinTimeoutMs,
+    ...(stagingWindowBytes !== undefined ? { stagingWindowBytes } : {}),
     meter: { sourceBytes: (_from, n) => (read += n), sourceRead: (k) => kinds.push(k) },
   });
   const opener: SourceOpener = (start) => {
@@ -160,6 +167,32 @@ describe('shared reads (one read, N writes)', () => {
     assert.equal(h.bytesRead(), SIZE);
     // Read-ahead of the source stream and the readers' buffers only: before, it filled the 4 MiB window.
     assert.ok(ahead <= 4 * CHUNK, `read ${ahead} bytes ahead of the fastest reader`);
+  });
+
+  it('holds a group reading the staging area to its own smaller window; a group reading a cloud keeps the whole', async () => {
+    // The window is the whole image, the staging window 512 KiB.
+    const h = harness(SIZE, 2000, true, undefined, 512 * 1024);
+    const staged = await Promise.all(
+      [0, 1].map(() => h.shared.open({ key: 's1', readers: 2 }, 'staging', openerOf(h))),
+    );
+    const started = Date.now();
+    const fast = drain(staged[0]!.stream).then((sha) => ({ sha, at: Date.now() - started }));
+    // 128 chunks, 40 ms each: over 5 s if the fast reader had to wait for it.
+    const slow = drain(staged[1]!.stream, 40);
+    const { sha, at } = await fast;
+    assert.equal(sha, want);
+    assert.ok(at < 2500, `the fast reader of the staged file took ${at} ms`);
+    assert.equal(await slow, want);
+    assert.ok(h.kinds.includes('detached'), 'the slow reader of the staged file was detached');
+    h.kinds.length = 0;
+    const clouds = await Promise.all(
+      [0, 1].map(() => h.shared.open({ key: 's2', readers: 2 }, 'cloud', openerOf(h))),
+    );
+    assert.deepEqual(await Promise.all([drain(clouds[0]!.stream), drain(clouds[1]!.stream, 5)]), [
+      want,
+      want,
+    ]);
+    assert.ok(!h.kinds.includes('detached'), 'a cloud group holds the whole window for its slow reader');
   });
 
   it('skips what a detached reader had when its source can only start at 0', async () => {

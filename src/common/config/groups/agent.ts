@@ -78,7 +78,8 @@ export const agentOptions = {
   shared_read_window_bytes: int(
     'Most bytes of one source an agent holds in memory while it serves several copies of one request from ' +
       'one read (a sync or upload to several targets). A copy that falls this far behind the fastest ' +
-      'goes on with a read of its own. 0: every copy reads the source itself.',
+      "goes on with a read of its own; a read of this agent's own staging area holds at most 4 MiB of it " +
+      '(a second read of a local file costs little). 0: every copy reads the source itself.',
     33554432,
     0,
   ),
