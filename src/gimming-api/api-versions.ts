@@ -44,6 +44,13 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
       'POST /v1/images/{id}/sync takes `incremental_from` (an earlier version of the image): targets holding ' +
       'a copy of it get only the blocks that differ; the plan shows path `incremental`.',
   },
+  {
+    minor: 7,
+    change:
+      'POST /v1/images (upload, import, adopt with targets) takes `on_conflict` as a sync does (refuse, ' +
+      'skip, rename, replace; one for all targets or per target), refuse by default: a target holding ' +
+      'another image of the name is refused (409 gimming.plan.refused, the dry-run plan shows `conflict`).',
+  },
 ];
 
 export const MIN_API_VERSION = `${API_MAJOR}.${API_VERSION_HISTORY[0]!.minor}`;

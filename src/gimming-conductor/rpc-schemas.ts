@@ -24,7 +24,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.18';
+export const RPC_API_VERSION = '1.21';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 /** A bandwidth cap in bytes per second (1.18): at least 1 KiB/s (common/bandwidth.ts MIN_BANDWIDTH). */
@@ -105,6 +105,8 @@ export const METHODS = {
     // 1.12: answer the plan of the copies ({plan}, planner.ts) and change nothing
     dry_run: T.Optional(T.Boolean()),
     max_bandwidth: T.Optional(MaxBandwidth), // 1.18: the cap of its copies, bytes/s
+    // 1.21: what to do with another image of the name in a target (create-conflicts.ts); absent: nothing
+    on_conflict: T.Optional(OnConflictArg),
   }),
   list_images: T.Intersect([
     ListOptions,

@@ -19,9 +19,10 @@ export const API_SERVICE_TYPE = 'image-manager';
  *   1.3: a sync's `on_conflict` (ImagesApi.sync), refuse by default.
  *   1.4: `max_bandwidth` on sync, image create and cloud create.
  *   1.5: a sync's `incremental_from`.
+ *   1.7: `on_conflict` on image create and adopt (ImagesApi.create, adopt), refuse by default.
  */
 export const CLIENT_MIN_API_VERSION = '1.0';
-export const CLIENT_MAX_API_VERSION = '1.5';
+export const CLIENT_MAX_API_VERSION = '1.7';
 
 /** The range a server announces; null for a server before microversions (no `min_version`). */
 export interface ServerVersions {

@@ -67,6 +67,8 @@ export interface AdoptArgs {
   targets: string[];
   name?: string;
   visibility?: Visibility;
+  /** A target holding another image of the name (API 1.7): refused by default, or this policy. */
+  onConflict?: OnConflict;
 }
 
 function adoptBody(args: AdoptArgs): Record<string, unknown> {
@@ -75,6 +77,7 @@ function adoptBody(args: AdoptArgs): Record<string, unknown> {
     targets: args.targets,
     ...(args.name ? { name: args.name } : {}),
     ...(args.visibility ? { visibility: args.visibility } : {}),
+    ...(args.onConflict ? { on_conflict: args.onConflict } : {}),
   };
 }
 
@@ -90,6 +93,7 @@ function createBody(args: NewImage & { url?: string }): Record<string, unknown> 
     ...(args.properties ? { properties: args.properties } : {}),
     ...(args.url ? { source: { url: args.url } } : {}),
     ...(args.maxBandwidth !== undefined ? { max_bandwidth: args.maxBandwidth } : {}),
+    ...(args.onConflict ? { on_conflict: args.onConflict } : {}),
   };
 }
 
@@ -259,6 +263,8 @@ export interface NewImage {
   properties?: Record<string, string>;
   /** The copies' bandwidth cap (API 1.4): bytes/s, or with a unit ("100M", "80MiB/s", "1Gbit"). */
   maxBandwidth?: number | string;
+  /** A target holding another image of the name (API 1.7): refused by default, or this policy. */
+  onConflict?: OnConflict;
 }
 
 /** Counts bytes as they pass, for progress. */

@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.18', fingerprint: '0f9c0737a552f98d' },
+  conductor: { version: '1.21', fingerprint: 'edf5fd7bd2732030' }, // 1.21: create_image on_conflict
   envelope: { version: '1.1' },
   agentProto: { fingerprint: '8282146cf7a636a9' }, // + stream_through_agents (14), max_bandwidth (15), incremental_from (13)
 };
