@@ -338,10 +338,16 @@ export class ImagesApi {
   }
 
   /** The plan of sync(id, targets), changing nothing. */
-  async planSync(id: string, targets: string[], onConflict?: OnConflict): Promise<PlanView> {
+  async planSync(
+    id: string,
+    targets: string[],
+    onConflict?: OnConflict,
+    opts: { incrementalFrom?: string } = {},
+  ): Promise<PlanView> {
     return this.plan(`/v1/images/${enc(id)}/sync`, {
       targets,
       ...(onConflict ? { on_conflict: onConflict } : {}),
+      ...(opts.incrementalFrom ? { incremental_from: opts.incrementalFrom } : {}),
     });
   }
 
@@ -385,17 +391,19 @@ export class ImagesApi {
   /**
    * Copies the image to more clouds. `opts.maxBandwidth` caps the copies (API 1.4; bytes/s or with a
    * unit); `opts.onConflict` (API 1.3): what to do with another image of the name in a target, for all or
-   * per cloud; the server refuses such a target by default.
+   * per cloud; the server refuses such a target by default. `opts.incrementalFrom` (API 1.5): the ID of
+   * an earlier version of the image; targets holding a copy of it get only the blocks that differ.
    */
   async sync(
     id: string,
     targets: string[],
-    opts: { maxBandwidth?: number | string; onConflict?: OnConflict } = {},
+    opts: { maxBandwidth?: number | string; onConflict?: OnConflict; incrementalFrom?: string } = {},
   ): Promise<ImageView> {
     const json = {
       targets,
       ...(opts.maxBandwidth !== undefined ? { max_bandwidth: opts.maxBandwidth } : {}),
       ...(opts.onConflict ? { on_conflict: opts.onConflict } : {}),
+      ...(opts.incrementalFrom ? { incremental_from: opts.incrementalFrom } : {}),
     };
     return (await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json })).body;
   }

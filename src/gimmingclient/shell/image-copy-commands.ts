@@ -51,15 +51,24 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
       .option('--dry-run', 'only tell how each copy would be made, or why it cannot be; change nothing')
       .option('--max-bandwidth <rate>', 'hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit')
       .option('--on-conflict <policy>', ON_CONFLICT_HELP, collectValues)
+      .option(
+        '--incremental-from <image>',
+        'an earlier version of the image (name or ID): targets holding a copy of it get only the blocks ' +
+          'that differ',
+      )
       .option('--wait', 'follow the copies until they end'),
   ).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
       const onConflict = onConflictOption(opts.onConflict as string[] | undefined);
+      const incremental = opts.incrementalFrom
+        ? { incrementalFrom: await shell.imageId(opts.incrementalFrom as string) }
+        : {};
       if (opts.dryRun) {
         const { plan } = await shell.client.images.planSync(
           await shell.imageId(ref),
           opts.target as string[],
           onConflict,
+          incremental,
         );
         shell.printList(PLAN_COLUMNS, plan.targets.map(planRow), opts);
         return plan.targets.some((t) => t.refused) ? 1 : 0;
@@ -67,6 +76,7 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
       const synced = await shell.client.images.sync(await shell.imageId(ref), opts.target as string[], {
         ...(opts.maxBandwidth ? { maxBandwidth: bandwidthOption(opts.maxBandwidth as string) } : {}),
         ...(onConflict ? { onConflict } : {}),
+        ...incremental,
       });
       if (!opts.wait) {
         shell.printOne(imageFields(synced), opts);

@@ -50,6 +50,8 @@ describe('SDK microversion negotiation', () => {
   /** The OpenStack-API-Version of each request to the API, and the limit each browse asked the conductor. */
   const sent: Array<string | undefined> = [];
   const asked: number[] = [];
+  /** What each sync asked the conductor. */
+  const synced: unknown[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gimming-mv-'));
@@ -58,6 +60,10 @@ describe('SDK microversion negotiation', () => {
       listCloudImages: async (_ctx: unknown, args: { limit: number }) => {
         asked.push(args.limit);
         return IMAGES.slice(0, args.limit);
+      },
+      syncImage: async (_ctx: unknown, args: { image_id: string }) => {
+        synced.push(args);
+        return { id: args.image_id };
       },
     } as unknown as ConductorAPI;
     const validator = {
@@ -116,6 +122,21 @@ describe('SDK microversion negotiation', () => {
       ),
     );
   }
+
+  it("sends a sync's incremental_from (SDK incrementalFrom), refused by a server below 1.5", async () => {
+    const id = '0b0e2b4e-3a70-4c57-9d0c-6a1d3f0f4e21';
+    const base = '5F3C9E1A-7B2D-4E6F-8A9B-0C1D2E3F4A5B';
+    synced.length = 0;
+    await client().images.sync(id, ['zone-b'], { incrementalFrom: base });
+    assert.deepEqual(synced, [
+      { image_id: id, targets: ['zone-b'], on_conflict: 'refuse', incremental_from: base.toLowerCase() },
+    ]);
+    await assert.rejects(
+      client('1.4').images.sync(id, ['zone-b'], { incrementalFrom: base }),
+      /incremental_from needs API microversion 1\.5/,
+    );
+    assert.equal(synced.length, 1, 'nothing sent to the conductor below 1.5');
+  });
 
   it('sends the highest version both know, and follows the browse pages at it', async () => {
     const c = client();
