@@ -231,7 +231,14 @@ export default tseslint.config(
   },
   {
     // Tests read JSON answers whose shape is what they assert on.
-    files: ['tests/**/*.ts', 'tools/bench/upload.ts', 'tools/bench/aws.ts', 'tools/api-samples/capture.ts'],
+    files: [
+      'tests/**/*.ts',
+      'tools/bench/upload.ts',
+      'tools/bench/aws.ts',
+      'tools/api-samples/capture.ts',
+      'tools/api-samples/capture-webhooks.ts',
+      'tools/api-samples/webhooks.ts',
+    ],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -1,7 +1,8 @@
 /**
  * gimming-manage: operator commands, on the database directly (as nova-manage): `db sync` applies the
  * schema migrations; `db version` prints the applied and pending ones; `db purge --age-in-days N
- * [--max-rows N] [--dry-run]` removes ended tasks and deleted images older than N days (db/purge.ts).
+ * [--max-rows N] [--dry-run]` removes ended tasks, deleted images and ended webhook deliveries older than N
+ * days (db/purge.ts).
  */
 import { parseArgs } from 'node:util';
 import { type PurgeCounts, purge } from '../gimming-conductor/db/purge';
@@ -68,7 +69,8 @@ function report(counts: PurgeCounts, args: PurgeArgs): string {
     `  images (deleted): ${counts.images}\n` +
     `    their tasks: ${counts.image_tasks}\n` +
     `    their locations: ${counts.locations}\n` +
-    `    their members: ${counts.image_members}\n`
+    `    their members: ${counts.image_members}\n` +
+    `  webhook deliveries (ended): ${counts.webhook_deliveries}\n`
   );
 }
 

@@ -53,6 +53,13 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
       "range). Gimming-Content-Sha256 declares the data's sha256: it is checked, and data already staged " +
       'in the project with that sha256 and size is linked rather than stored again.',
   },
+  {
+    minor: 7,
+    change:
+      'POST /v1/images (upload, import, adopt with targets) takes `on_conflict` as a sync does (refuse, ' +
+      'skip, rename, replace; one for all targets or per target), refuse by default: a target holding ' +
+      'another image of the name is refused (409 gimming.plan.refused, the dry-run plan shows `conflict`).',
+  },
 ];
 
 export const MIN_API_VERSION = `${API_MAJOR}.${API_VERSION_HISTORY[0]!.minor}`;

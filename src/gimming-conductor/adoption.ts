@@ -18,8 +18,9 @@ import { UNPROVEN, identityUnknown, learnsIdentity } from './learned-identity';
 import type { ImageQueries } from './image-queries';
 import { specColumn } from './image-spec';
 import { assertPlanned, CopyPlanner, planCloud, stagedSource } from './plan-inputs';
-import { type Plan, type TargetPlan, copyPlanOf, planTargets } from './planner';
+import { type Plan, copyPlanOf } from './planner';
 import { type SyncDeps, incrementalBase, syncSteps } from './sync-steps';
+import { createConflicts, renameConflicting } from './create-conflicts';
 import type { IncrementalBase } from './incremental-plan';
 import { ConductorNotifier } from './notify';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
@@ -114,23 +115,27 @@ export class ImageAdoption {
 
     // Each copy is planned from this one (planner.ts); a refused target refuses the adoption.
     const pc = await this.planner.context(identity.size);
-    const plan = planTargets(
-      targets.map(planCloud),
-      [
-        {
-          cloud: planCloud(source),
-          proof: learning ? UNPROVEN : 'cloud',
-          spec: { disk_format: remote.disk_format, container_format: remote.container_format },
-        },
-      ],
+    const spec = { disk_format: remote.disk_format, container_format: remote.container_format };
+    const sources = [{ cloud: planCloud(source), proof: learning ? UNPROVEN : ('cloud' as const), spec }];
+    const id = randomUUID();
+    const specName = args.name ?? (remote.name || remote.id);
+    const { plan, renames, copies } = await createConflicts(
+      this.syncDeps(),
+      ctx,
+      { id, specName, ...identity },
+      targets,
+      args.on_conflict,
+      sources,
       pc,
+      dryRun,
     );
     if (dryRun) return { plan };
     assertPlanned(plan);
+    await renameConflicting(this.gateway, ctx, id, renames); // before any byte moves
     const now = new Date();
     const image: ImageRow = Object.assign(new ImageRow(), {
-      id: randomUUID(),
-      specName: args.name ?? (remote.name || remote.id),
+      id,
+      specName,
       owner: ctx.projectId,
       specVisibility: args.visibility ?? 'private',
       status: 'active',
@@ -149,7 +154,7 @@ export class ImageAdoption {
     const taskIds: string[] = [];
     try {
       await this.db.transaction(async (m) => {
-        await this.quotas.checkTasks(m, image.owner, targets.length);
+        await this.quotas.checkTasks(m, image.owner, copies.length);
         await m.insert(ImageRow, image);
         await m.insert(LocationRow, {
           id: randomUUID(),
@@ -165,8 +170,7 @@ export class ImageAdoption {
           createdAt: now,
           updatedAt: now,
         });
-        for (const [i, target] of targets.entries()) {
-          const step = copyPlanOf(plan.targets[i] as TargetPlan);
+        for (const { target, step } of copies) {
           taskIds.push(
             await this.queue.queueCopy(
               m,
@@ -176,7 +180,7 @@ export class ImageAdoption {
               target,
               now,
               undefined,
-              step,
+              copyPlanOf(step),
               args.max_bandwidth,
             ),
           );
@@ -201,7 +205,7 @@ export class ImageAdoption {
       sourceImageId: remote.id,
       diskFormat: remote.disk_format || null,
       containerFormat: remote.container_format || null,
-      targets,
+      targets: copies.map((c) => c.target),
       taskIds,
     });
     const view = await this.queries.view(image); // as committed: the copies are queued
@@ -227,22 +231,38 @@ export class ImageAdoption {
     }
     if (args.targets.length === 0)
       throw badRequest('gimming.image.no_target', 'Name at least one target cloud.');
-    const targets: CloudRow[] = [];
+    const all: CloudRow[] = [];
     for (const ref of args.targets) {
       const target = await this.clouds.resolveForWork(ctx, ref);
-      if (!targets.some((t) => t.id === target.id)) targets.push(target);
+      if (!all.some((t) => t.id === target.id)) all.push(target);
     }
     // The copies from the staged data are planned now, before any byte is sent (planner.ts).
-    const plan = planTargets(targets.map(planCloud), [stagedSource(args)], await this.planner.context(null));
+    const id = randomUUID();
+    const specName = args.name ?? 'unnamed';
+    const pc = await this.planner.context(null);
+    const staged = [stagedSource(args)];
+    const unknown = { size: null, checksum: null, osHashAlgo: null, osHashValue: null };
+    const { plan, renames, replaces, copies } = await createConflicts(
+      this.syncDeps(),
+      ctx,
+      { id, specName, ...unknown },
+      all,
+      args.on_conflict,
+      staged,
+      pc,
+      args.dry_run === true,
+    );
     if (args.dry_run) return { plan };
-    for (const target of targets) await this.agents.pick(target.zone);
+    for (const target of all) await this.agents.pick(target.zone);
     assertPlanned(plan);
+    await renameConflicting(this.gateway, ctx, id, renames);
+    const targets = copies.map((c) => c.target); // a skipped target (on_conflict skip) gets no location
     // An import is staged by an agent of the first target's zone, so that copy stays local.
-    const stagingAgent = importUrl ? await this.agents.pick((targets[0] as CloudRow).zone) : undefined;
+    const stagingAgent = importUrl ? await this.agents.pick((all[0] as CloudRow).zone) : undefined;
     const now = new Date();
     const image: ImageRow = Object.assign(new ImageRow(), {
-      id: randomUUID(),
-      specName: args.name ?? 'unnamed',
+      id,
+      specName,
       owner: ctx.projectId as string,
       specVisibility: args.visibility ?? 'private',
       status: 'queued',
@@ -256,6 +276,8 @@ export class ImageAdoption {
         min_disk: args.min_disk ?? 0,
         min_ram: args.min_ram ?? 0,
         properties: args.properties ?? {},
+        // on_conflict replace: the old images the copies replace, once the data is staged (uploads.ts)
+        ...(Object.keys(replaces).length > 0 ? { replaces } : {}),
       }),
       stagingAgent: stagingAgent?.address ?? null,
       stagingReserved: null,
@@ -283,7 +305,7 @@ export class ImageAdoption {
           await this.queue.newTask(ctx, image, now, {
             id: importTaskId,
             type: 'import',
-            cloudId: (targets[0] as CloudRow).id,
+            cloudId: (all[0] as CloudRow).id,
             sourceCloudId: null,
             bytesTotal: null,
           }),
@@ -370,21 +392,8 @@ export class ImageAdoption {
     assertPlanned(whole); // before anything is recorded: a refused target refuses the whole sync
     const plan = steps.filter((s) => s.plan.path !== 'present' && s.plan.path !== 'skipped');
     // on_conflict rename: the old image of the name gets its new name before any byte moves.
-    for (const step of plan) {
-      if (!step.rename) continue;
-      await this.gateway.updateImage(ctx, step.rename.address, step.target, step.rename.remoteId, {
-        name: step.rename.name,
-      });
-      log.info(
-        {
-          image_id: image.id,
-          cloud: step.target.name,
-          remote_id: step.rename.remoteId,
-          name: step.rename.name,
-        },
-        'image of the same name renamed',
-      );
-    }
+    const renames = plan.flatMap((s) => (s.rename ? [{ target: s.target, rename: s.rename }] : []));
+    await renameConflicting(this.gateway, ctx, image.id, renames);
     const now = new Date();
     const taskIds: string[] = [];
     await this.db.transaction(async (m) => {

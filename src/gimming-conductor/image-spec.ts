@@ -21,11 +21,24 @@ export interface ImageSpecView extends DataSpec {
 
 export function dataSpec(image: ImageRow): DataSpec {
   if (!image.spec) return {};
-  return JSON.parse(image.spec) as DataSpec;
+  const spec = JSON.parse(image.spec) as StoredSpec;
+  delete spec.replaces;
+  return spec;
+}
+
+/** What the spec column holds besides: the old images the copies replace (on_conflict replace, by cloud ID). */
+interface StoredSpec extends DataSpec {
+  replaces?: Record<string, string>;
+}
+
+/** The old image a copy to `cloudId` replaces once it is active (create_image on_conflict replace). */
+export function replacedIn(image: ImageRow, cloudId: string): string | undefined {
+  if (!image.spec) return undefined;
+  return (JSON.parse(image.spec) as StoredSpec).replaces?.[cloudId];
 }
 
 /** The spec column for a data spec (only the keys given). */
-export function specColumn(spec: DataSpec): string {
+export function specColumn(spec: StoredSpec): string {
   const kept = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined && v !== null));
   return JSON.stringify(kept);
 }

@@ -26,7 +26,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.20';
+export const RPC_API_VERSION = '1.21';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const UploadAt = { image_id: Id, offset: T.Integer({ minimum: 0 }) }; // an upload's data from a byte (1.20)
@@ -108,6 +108,8 @@ export const METHODS = {
     // 1.12: answer the plan of the copies ({plan}, planner.ts) and change nothing
     dry_run: T.Optional(T.Boolean()),
     max_bandwidth: T.Optional(MaxBandwidth), // 1.18: the cap of its copies, bytes/s
+    // 1.21: what to do with another image of the name in a target (create-conflicts.ts); absent: nothing
+    on_conflict: T.Optional(OnConflictArg),
   }),
   list_images: T.Intersect([
     ListOptions,

@@ -149,8 +149,15 @@ export class ConductorAPI {
   }
 
   createImage(ctx: RequestContext, args: MethodArgs<'create_image'>): Promise<ImageView> {
-    const version =
-      args.max_bandwidth !== undefined ? '1.18' : !args.source ? '1.2' : 'url' in args.source ? '1.4' : '1.0';
+    const version = args.on_conflict
+      ? '1.21'
+      : args.max_bandwidth !== undefined
+        ? '1.18'
+        : !args.source
+          ? '1.2'
+          : 'url' in args.source
+            ? '1.4'
+            : '1.0';
     return this.call(ctx, 'create_image', args, { version });
   }
 
@@ -240,7 +247,7 @@ export class ConductorAPI {
 
   /** The plan of the copies of an image to create (an upload, an import or an adoption), changing nothing. */
   planCreateImage(ctx: RequestContext, args: Omit<MethodArgs<'create_image'>, 'dry_run'>): Promise<PlanView> {
-    const version = args.max_bandwidth !== undefined ? '1.18' : '1.12';
+    const version = args.on_conflict ? '1.21' : args.max_bandwidth !== undefined ? '1.18' : '1.12';
     return this.call(ctx, 'create_image', { ...args, dry_run: true }, { version });
   }
 

@@ -153,7 +153,7 @@ export async function syncSteps(
 }
 
 /** A target that holds an image of the name with other bytes: refused, skipped, or copied (rename, replace). */
-function conflictStep(
+export function conflictStep(
   target: CloudRow,
   existing: LocationRow | undefined,
   policy: ConflictPolicy,

@@ -23,7 +23,7 @@ import type { TaskQueue } from './task-queue';
 import type { ImageView, MethodArgs } from './rpc-schemas';
 import { UPLOADING_STATES } from './tasks/upload-task';
 import { ProjectQuotas, stagedBytesExceeded } from './quotas';
-import { dataSpec } from './image-spec';
+import { dataSpec, replacedIn } from './image-spec';
 import { CopyPlanner, planCloud, stagedSource } from './plan-inputs';
 import { copyPlanOf, planTarget } from './planner';
 import { UploadResume } from './upload-resume';
@@ -240,7 +240,9 @@ export class UploadService {
       });
       for (const location of locations) {
         const target = await m.findOneByOrFail(CloudRow, { id: location.cloudId });
-        const plan = copyPlanOf(planTarget(planCloud(target), staged, pc));
+        const planned = copyPlanOf(planTarget(planCloud(target), staged, pc));
+        const replaces = replacedIn(image, target.id);
+        const plan = planned && replaces ? { ...planned, replaces } : planned;
         taskIds.push(
           await this.queue.queueCopy(m, ctx, image, null, target, now, location, plan, image.maxBandwidth),
         );

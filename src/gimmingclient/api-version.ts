@@ -20,11 +20,13 @@ export const API_SERVICE_TYPE = 'image-manager';
  *   1.4: `max_bandwidth` on sync, image create and cloud create.
  *   1.5: a sync's `incremental_from`.
  *   1.6: resumable uploads (ImagesApi.upload of a file resumes a cut upload) and Gimming-Content-Sha256.
+ *   1.7: `on_conflict` on image create and adopt (ImagesApi.create, adopt), refuse by default.
  */
 export const CLIENT_MIN_API_VERSION = '1.0';
-export const CLIENT_MAX_API_VERSION = '1.6';
+export const CLIENT_MAX_API_VERSION = '1.7';
 
-/** Whether `version` (a negotiated one; null: no microversions) is `min` or later. */
+/** Whether `version` (a negotiated one; null: no microversions) is `min` or later. *   1.7: `on_conflict` on image create and adopt (ImagesApi.create, adopt), refuse by default.
+ */
 export function versionAtLeast(version: string | null, min: string): boolean {
   const [a, b] = [parse(version ?? ''), parse(min)];
   return a !== undefined && b !== undefined && compare(a, b) >= 0;

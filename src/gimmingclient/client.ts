@@ -69,6 +69,8 @@ export interface AdoptArgs {
   targets: string[];
   name?: string;
   visibility?: Visibility;
+  /** A target holding another image of the name (API 1.7): refused by default, or this policy. */
+  onConflict?: OnConflict;
 }
 
 function adoptBody(args: AdoptArgs): Record<string, unknown> {
@@ -77,6 +79,7 @@ function adoptBody(args: AdoptArgs): Record<string, unknown> {
     targets: args.targets,
     ...(args.name ? { name: args.name } : {}),
     ...(args.visibility ? { visibility: args.visibility } : {}),
+    ...(args.onConflict ? { on_conflict: args.onConflict } : {}),
   };
 }
 
@@ -92,6 +95,7 @@ function createBody(args: NewImage & { url?: string }): Record<string, unknown> 
     ...(args.properties ? { properties: args.properties } : {}),
     ...(args.url ? { source: { url: args.url } } : {}),
     ...(args.maxBandwidth !== undefined ? { max_bandwidth: args.maxBandwidth } : {}),
+    ...(args.onConflict ? { on_conflict: args.onConflict } : {}),
   };
 }
 
@@ -261,6 +265,8 @@ export interface NewImage {
   properties?: Record<string, string>;
   /** The copies' bandwidth cap (API 1.4): bytes/s, or with a unit ("100M", "80MiB/s", "1Gbit"). */
   maxBandwidth?: number | string;
+  /** A target holding another image of the name (API 1.7): refused by default, or this policy. */
+  onConflict?: OnConflict;
 }
 
 /** Counts bytes as they pass, for progress. */
@@ -334,10 +340,16 @@ export class ImagesApi {
   }
 
   /** The plan of sync(id, targets), changing nothing. */
-  async planSync(id: string, targets: string[], onConflict?: OnConflict): Promise<PlanView> {
+  async planSync(
+    id: string,
+    targets: string[],
+    onConflict?: OnConflict,
+    opts: { incrementalFrom?: string } = {},
+  ): Promise<PlanView> {
     return this.plan(`/v1/images/${enc(id)}/sync`, {
       targets,
       ...(onConflict ? { on_conflict: onConflict } : {}),
+      ...(opts.incrementalFrom ? { incremental_from: opts.incrementalFrom } : {}),
     });
   }
 
@@ -443,17 +455,19 @@ export class ImagesApi {
   /**
    * Copies the image to more clouds. `opts.maxBandwidth` caps the copies (API 1.4; bytes/s or with a
    * unit); `opts.onConflict` (API 1.3): what to do with another image of the name in a target, for all or
-   * per cloud; the server refuses such a target by default.
+   * per cloud; the server refuses such a target by default. `opts.incrementalFrom` (API 1.5): the ID of
+   * an earlier version of the image; targets holding a copy of it get only the blocks that differ.
    */
   async sync(
     id: string,
     targets: string[],
-    opts: { maxBandwidth?: number | string; onConflict?: OnConflict } = {},
+    opts: { maxBandwidth?: number | string; onConflict?: OnConflict; incrementalFrom?: string } = {},
   ): Promise<ImageView> {
     const json = {
       targets,
       ...(opts.maxBandwidth !== undefined ? { max_bandwidth: opts.maxBandwidth } : {}),
       ...(opts.onConflict ? { on_conflict: opts.onConflict } : {}),
+      ...(opts.incrementalFrom ? { incremental_from: opts.incrementalFrom } : {}),
     };
     return (await this.session.request<ImageView>('POST', `/v1/images/${enc(id)}/sync`, { json })).body;
   }

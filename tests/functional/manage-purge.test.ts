@@ -1,6 +1,7 @@
 /**
  * `gimming-manage db purge` against the real MariaDB, on a database of its own made with `db sync`: ended
- * tasks and deleted images older than N days go (an image with its tasks, copies and members), everything
+ * tasks, deleted images and ended webhook deliveries (delivered, failed) older than N days go (an image
+ * with its tasks, copies and members), everything
  * younger, still working or still named by a copy stays; `--dry-run` counts and deletes nothing;
  * `--max-rows` caps a run and the next run goes on; more rows than a batch are all purged; bad arguments
  * exit 2.
@@ -124,6 +125,40 @@ describe('gimming-manage db purge', function () {
     });
   }
 
+  /** A webhook delivery, `status`, last changed (or delivered) `daysAgo`. */
+  async function delivery(status: string, daysAgo: number): Promise<string> {
+    const id = randomUUID();
+    const at = ago(daysAgo);
+    await db.query(
+      'INSERT INTO webhook_deliveries (id, webhook_id, owner, event_type, message_id, body, status, ' +
+        'attempts, next_attempt_at, created_at, updated_at, delivered_at) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        id,
+        randomUUID(),
+        'p1',
+        'image.create',
+        randomUUID(),
+        '{}',
+        status,
+        1,
+        at,
+        ago(daysAgo + 1),
+        at,
+        status === 'delivered' ? at : null,
+      ],
+    );
+    return id;
+  }
+
+  const deliveryExists = async (id: string) => {
+    const rows = await db.query<Array<{ n: number | string }>>(
+      'SELECT COUNT(*) AS n FROM webhook_deliveries WHERE id = ?',
+      [id],
+    );
+    return Number(rows[0]?.n) === 1;
+  };
+
   const exists = async (entity: typeof ImageRow | typeof TaskRow, id: string) =>
     (await db.getRepository(entity).countBy({ id })) === 1;
 
@@ -188,6 +223,11 @@ describe('gimming-manage db purge', function () {
     const young = await task(live, 'failed', 3);
     const running = await task(live, 'running', null, 90);
     const pending = await task(live, 'pending', null, 90);
+    // Webhook deliveries: the ended old ones go; a young one and a pending one (however old) stay.
+    const oldDelivered = await delivery('delivered', 40);
+    const oldFailed = await delivery('failed', 35);
+    const youngDelivered = await delivery('delivered', 3);
+    const oldPending = await delivery('pending', 90);
 
     const dry = manage(['db', 'purge', '--age-in-days', '30', '--dry-run']);
     assert.equal(dry.status, 0, dry.stderr);
@@ -198,10 +238,12 @@ describe('gimming-manage db purge', function () {
       'their tasks': 2,
       'their locations': 1,
       'their members': 1,
+      'webhook deliveries (ended)': 2,
     };
     assert.deepEqual(counts(dry.stdout), expected);
     assert.ok(await exists(ImageRow, gone), 'a dry run deletes nothing');
     assert.ok(await exists(TaskRow, oldDone));
+    assert.ok(await deliveryExists(oldDelivered));
 
     const real = manage(['db', 'purge', '--age-in-days', '30']);
     assert.equal(real.status, 0, real.stderr);
@@ -219,16 +261,21 @@ describe('gimming-manage db purge', function () {
     assert.ok(await exists(ImageRow, recent));
     assert.ok(await exists(ImageRow, live));
     assert.equal(await db.getRepository(LocationRow).countBy({ imageId: live }), 1);
+    assert.equal(await deliveryExists(oldDelivered), false);
+    assert.equal(await deliveryExists(oldFailed), false);
+    assert.ok(await deliveryExists(youngDelivered), 'a delivery of 3 days ago is kept');
+    assert.ok(await deliveryExists(oldPending), 'a pending delivery is kept, however old');
 
     // Nothing is left to purge at 30 days; at 4 days the image deleted 5 days ago and the old tasks go.
     assert.deepEqual(
       Object.values(counts(manage(['db', 'purge', '--age-in-days', '30']).stdout)),
-      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0],
     );
     const closer = counts(manage(['db', 'purge', '--age-in-days', '4']).stdout);
     assert.equal(closer['images (deleted)'], 1);
     assert.equal(closer['their tasks'], 1);
     assert.equal(closer['tasks (ended)'], 0, 'the named task and the 3-day-old one stay');
+    assert.equal(closer['webhook deliveries (ended)'], 0, 'the 3-day-old delivery stays');
   });
 
   it('caps a run with --max-rows, and purges more than a batch over runs and batches', async () => {

@@ -31,6 +31,7 @@ import { TERMINAL, waitForTasks } from '../../tests/support/flows';
 import { type Reply, http, waitFor } from '../../tests/support/http';
 import { Glance, issueToken } from '../../tests/support/openstack';
 import { REPO_ROOT, testbed } from '../../tests/support/testbed';
+import { captureWebhooks, webhookConfig, webhookReceiver } from './webhooks';
 
 const SAMPLES = join(REPO_ROOT, 'api-ref', 'source', 'samples');
 const API_PORT = 39595;
@@ -43,6 +44,8 @@ const IMPORT_HOST = '127.0.0.2';
 const IMPORT_PORT = 39598;
 const IMPORT_PATH = '/cirros-0.6.2-x86_64-disk.img';
 const IMPORT_DATA = randomBytes(64 * 1024);
+/** The webhook receiver (webhooks.ts), on loopback, which the daemons are told to allow. */
+const RECEIVER_PORT = 39599;
 
 const say = (text: string) => process.stderr.write(`[api-samples] ${text}\n`);
 
@@ -137,7 +140,8 @@ async function main(): Promise<void> {
       `staging_max_bytes = ${STAGING_MAX_BYTES}\n\n[import_filtering]\n` +
       `allowed_ports = 80,443,${IMPORT_PORT}\nallowed_private_networks = ${IMPORT_HOST}/32\n\n` +
       // The test bed's Keystone is on loopback, where project clouds may not be otherwise.
-      '[project_clouds]\nallowed_private_networks = 127.0.0.0/8',
+      '[project_clouds]\nallowed_private_networks = 127.0.0.0/8\n\n' +
+      webhookConfig(randomBytes(32).toString('hex')),
   });
   const api = daemons.apiUrl;
   const [admin, demo, alt] = await Promise.all([
@@ -172,6 +176,7 @@ async function main(): Promise<void> {
 
   let ok = false;
   const importServer = await importSource();
+  const receiver = await webhookReceiver(RECEIVER_PORT);
   say(`starting the daemons (api ${API_PORT}, agents ${Object.values(AGENT_PORTS).join(', ')})`);
   await daemons.start();
   try {
@@ -524,6 +529,9 @@ async function main(): Promise<void> {
       expect(await call('DELETE', `/v1/images/${image}`), 204);
     }
 
+    say('webhooks');
+    await captureWebhooks({ api, token, receiverUrl: `http://127.0.0.1:${RECEIVER_PORT}`, write, expect });
+
     const stale = readdirSync(SAMPLES).filter((f) => f.endsWith('.json') && !written.includes(f));
     for (const f of stale) rmSync(join(SAMPLES, f));
     say(
@@ -535,6 +543,7 @@ async function main(): Promise<void> {
     for (const id of madeByAdmin) await adminGlanceA.delete(id).catch(() => undefined);
     await daemons.stop(!ok);
     importServer.close();
+    receiver.close();
   }
 }
 

@@ -51,6 +51,13 @@ const Visibility = T.Union([
   T.Literal('public'),
 ]);
 
+const ConflictPolicy = T.Union(['refuse', 'skip', 'rename', 'replace'].map((p) => T.Literal(p)));
+
+/** What to do about another image of the name in a target: one policy, or one per target (`*` the rest). */
+const OnConflictField = T.Optional(
+  T.Union([ConflictPolicy, T.Record(T.String({ minLength: 1, maxLength: 255 }), ConflictPolicy)]),
+);
+
 /** Adopt an image that lives in a cloud and copy it to the targets. */
 export const CreateImage = T.Object(
   {
@@ -61,6 +68,7 @@ export const CreateImage = T.Object(
     targets: T.Array(CloudRef, { minItems: 0, maxItems: 64 }),
     // 1.4: the copies to the targets are held to this bandwidth
     max_bandwidth: T.Optional(MaxBandwidth),
+    on_conflict: OnConflictField, // 1.7: refuse by default
   },
   { additionalProperties: false },
 );
@@ -101,6 +109,7 @@ export const CreateUploadImage = T.Object(
     targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
     // 1.4: the copies from the staged data to the targets are held to this bandwidth
     max_bandwidth: T.Optional(MaxBandwidth),
+    on_conflict: OnConflictField, // 1.7: refuse by default
   },
   { additionalProperties: false },
 );
@@ -167,15 +176,11 @@ export const SyncImage = T.Object(
   { additionalProperties: false },
 );
 
-const ConflictPolicy = T.Union(['refuse', 'skip', 'rename', 'replace'].map((p) => T.Literal(p)));
-
 /** 1.3: a sync with what to do about another image of the name in a target, for all or per target. */
 export const SyncImageWithConflicts = T.Object(
   {
     targets: T.Array(CloudRef, { minItems: 1, maxItems: 64 }),
-    on_conflict: T.Optional(
-      T.Union([ConflictPolicy, T.Record(T.String({ minLength: 1, maxLength: 255 }), ConflictPolicy)]),
-    ),
+    on_conflict: OnConflictField,
     max_bandwidth: T.Optional(MaxBandwidth), // 1.4
     incremental_from: IncrementalFrom,
   },

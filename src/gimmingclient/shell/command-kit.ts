@@ -4,6 +4,7 @@
  */
 import { MIN_BANDWIDTH, parseBandwidth } from '../../common/bandwidth';
 import { GimmingClientError } from '../errors';
+import type { ConflictPolicy, OnConflict } from '../client';
 import type { Shell } from './context';
 import { UsageError } from './output';
 
@@ -51,4 +52,26 @@ export function bandwidthOption(value: string): number {
     );
   }
   return bytes;
+}
+
+/** The help of `--on-conflict` (image create, adopt and sync). */
+export const ON_CONFLICT_HELP =
+  'a target holding another image of the name: refuse (default), skip, rename or replace; ' +
+  '<cloud>=<policy> for one target (repeatable)';
+
+const POLICIES = ['refuse', 'skip', 'rename', 'replace'];
+
+/** `--on-conflict skip` (all targets) or `--on-conflict zone-b=rename` (one target; `*=` the rest). */
+export function onConflictOption(values: string[] | undefined): OnConflict | undefined {
+  if (!values || values.length === 0) return undefined;
+  const perCloud: Record<string, ConflictPolicy> = {};
+  for (const value of values) {
+    const [cloud, policy] = value.includes('=') ? value.split('=', 2) : ['*', value];
+    if (!policy || !POLICIES.includes(policy)) {
+      throw new UsageError(`--on-conflict ${value}: the policy is one of ${POLICIES.join(', ')}`);
+    }
+    perCloud[cloud as string] = policy as ConflictPolicy;
+  }
+  const keys = Object.keys(perCloud);
+  return keys.length === 1 && keys[0] === '*' ? perCloud['*'] : perCloud;
 }

@@ -2,9 +2,16 @@
  * `gimming image list|show|create|upload|adopt|delete`.
  */
 import type { Command } from 'commander';
-import { type ImageView, collect } from '../client';
+import { type ImageView, type OnConflict, collect } from '../client';
 import { loadImages, saveImages } from './cache';
-import { type Run, bandwidthOption, keyValues, reportError } from './command-kit';
+import {
+  ON_CONFLICT_HELP,
+  type Run,
+  bandwidthOption,
+  keyValues,
+  onConflictOption,
+  reportError,
+} from './command-kit';
 import { type Shell, collectValues, listOutput, showOutput } from './context';
 import { follow, followImage, locationTasks, tasksOf } from './follow';
 import { IMAGE_COLUMNS, IMAGE_LONG, imageFields, imageRow } from './image-views';
@@ -105,6 +112,7 @@ export function registerImageCommands(image: Command, shell: Shell, run: Run): v
       .option('--min-ram <mb>', 'minimum RAM (MB)')
       .option('--property <key=value>', 'a property (repeatable)', collectValues)
       .option('--max-bandwidth <rate>', 'hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit')
+      .option('--on-conflict <policy>', ON_CONFLICT_HELP, collectValues)
       .option('--wait', 'follow the copies until they end; non-zero exit if any failed'),
   ).action(
     run(async (name: string, opts: Record<string, unknown>) => {
@@ -120,6 +128,7 @@ export function registerImageCommands(image: Command, shell: Shell, run: Run): v
         ...(opts.property ? { properties: keyValues(opts.property as string[], '--property') } : {}),
         ...(opts.url ? { url: opts.url as string } : {}),
         ...(opts.maxBandwidth ? { maxBandwidth: bandwidthOption(opts.maxBandwidth as string) } : {}),
+        ...conflictArg(opts),
       });
       if (opts.file) await upload(shell, created.id, opts.file as string);
       let code = 0;
@@ -153,6 +162,7 @@ export function registerImageCommands(image: Command, shell: Shell, run: Run): v
       .option('--target <cloud>', 'a cloud to copy it to (repeatable)', collectValues)
       .option('--name <name>', 'a name (default: the source image name)')
       .option('--visibility <visibility>', 'private, shared, community or public')
+      .option('--on-conflict <policy>', ON_CONFLICT_HELP, collectValues)
       .option('--wait', 'follow the copies until they end'),
   ).action(
     run(async (remoteId: string, opts: Record<string, unknown>) => {
@@ -162,6 +172,7 @@ export function registerImageCommands(image: Command, shell: Shell, run: Run): v
         targets: (opts.target as string[] | undefined) ?? [],
         ...(opts.name ? { name: opts.name as string } : {}),
         ...(opts.visibility ? { visibility: opts.visibility as never } : {}),
+        ...conflictArg(opts),
       });
       if (!opts.wait) {
         shell.printOne(imageFields(adopted), opts);
@@ -212,4 +223,10 @@ async function upload(shell: Shell, id: string, file: string): Promise<void> {
     },
   });
   bar.finish(sent);
+}
+
+/** `--on-conflict` of create and adopt (API 1.7), as the SDK takes it. */
+function conflictArg(opts: Record<string, unknown>): { onConflict?: OnConflict } {
+  const onConflict = onConflictOption(opts.onConflict as string[] | undefined);
+  return onConflict ? { onConflict } : {};
 }

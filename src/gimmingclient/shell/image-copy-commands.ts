@@ -2,12 +2,12 @@
  * `gimming image set|sync|set-clouds|refresh|link|unlink`: change an image, the clouds it is in, its copies.
  */
 import type { Command } from 'commander';
-import { type Run, bandwidthOption } from './command-kit';
+import { ON_CONFLICT_HELP, type Run, bandwidthOption, onConflictOption } from './command-kit';
 import { type Shell, collectValues, showOutput } from './context';
 import { follow, locationTasks } from './follow';
 import { imageFields } from './image-views';
 import { type Row, UsageError } from './output';
-import type { ConflictPolicy, OnConflict, PlanView } from '../client';
+import type { PlanView } from '../client';
 
 const PLAN_COLUMNS = ['Cloud', 'Source', 'Path', 'Conversion', 'Bytes', 'Refused', 'Reason'];
 
@@ -52,21 +52,25 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
       .requiredOption('--target <cloud>', 'a cloud (repeatable)', collectValues)
       .option('--dry-run', 'only tell how each copy would be made, or why it cannot be; change nothing')
       .option('--max-bandwidth <rate>', 'hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit')
+      .option('--on-conflict <policy>', ON_CONFLICT_HELP, collectValues)
       .option(
-        '--on-conflict <policy>',
-        'a target holding another image of the name: refuse (default), skip, rename or replace; ' +
-          '<cloud>=<policy> for one target (repeatable)',
-        collectValues,
+        '--incremental-from <image>',
+        'an earlier version of the image (name or ID): targets holding a copy of it get only the blocks ' +
+          'that differ',
       )
       .option('--wait', 'follow the copies until they end'),
   ).action(
     run(async (ref: string, opts: Record<string, unknown>) => {
       const onConflict = onConflictOption(opts.onConflict as string[] | undefined);
+      const incremental = opts.incrementalFrom
+        ? { incrementalFrom: await shell.imageId(opts.incrementalFrom as string) }
+        : {};
       if (opts.dryRun) {
         const { plan } = await shell.client.images.planSync(
           await shell.imageId(ref),
           opts.target as string[],
           onConflict,
+          incremental,
         );
         shell.printList(PLAN_COLUMNS, plan.targets.map(planRow), opts);
         return plan.targets.some((t) => t.refused) ? 1 : 0;
@@ -74,6 +78,7 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
       const synced = await shell.client.images.sync(await shell.imageId(ref), opts.target as string[], {
         ...(opts.maxBandwidth ? { maxBandwidth: bandwidthOption(opts.maxBandwidth as string) } : {}),
         ...(onConflict ? { onConflict } : {}),
+        ...incremental,
       });
       if (!opts.wait) {
         shell.printOne(imageFields(synced), opts);
@@ -162,21 +167,4 @@ export function registerImageCopyCommands(image: Command, shell: Shell, run: Run
         });
       }),
     );
-}
-
-const POLICIES = ['refuse', 'skip', 'rename', 'replace'];
-
-/** `--on-conflict skip` (all targets) or `--on-conflict zone-b=rename` (one target; `*=` the rest). */
-function onConflictOption(values: string[] | undefined): OnConflict | undefined {
-  if (!values || values.length === 0) return undefined;
-  const perCloud: Record<string, ConflictPolicy> = {};
-  for (const value of values) {
-    const [cloud, policy] = value.includes('=') ? value.split('=', 2) : ['*', value];
-    if (!policy || !POLICIES.includes(policy)) {
-      throw new UsageError(`--on-conflict ${value}: the policy is one of ${POLICIES.join(', ')}`);
-    }
-    perCloud[cloud as string] = policy as ConflictPolicy;
-  }
-  const keys = Object.keys(perCloud);
-  return keys.length === 1 && keys[0] === '*' ? perCloud['*'] : perCloud;
 }

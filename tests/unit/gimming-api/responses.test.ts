@@ -389,6 +389,10 @@ function sampleSchema(name: string): TSchema | undefined {
     [/^members-create-response/, Rest.Member],
     [/^tasks-list-/, Rest.TaskList],
     [/^tasks-(show|cancel)(-[a-z-]+)?-response/, Rest.Task],
+    [/^webhooks-list-/, Rest.WebhookList],
+    [/^webhooks-(create|show)-response/, Rest.Webhook],
+    [/^webhooks-deliveries-list-/, Rest.WebhookDeliveryList],
+    [/^webhooks-ping-response/, Rest.WebhookDelivery],
   ];
   return table.find(([re]) => re.test(name))?.[1];
 }

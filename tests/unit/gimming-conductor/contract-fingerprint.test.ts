@@ -14,7 +14,7 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.20', fingerprint: '229529d01035aeb0' },
+  conductor: { version: '1.21', fingerprint: '08396c0a3484c419' }, // 1.21: create_image on_conflict
   envelope: { version: '1.1' },
   // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
   // paged (5), ListImagesResponse next_marker (2), paged (3); StagingOffset and LinkStaging (fields 30-32)

@@ -43,7 +43,8 @@ describe('task retry delays (full jitter)', () => {
   it('spreads the retries of many tasks failed at the same time over the whole window', () => {
     const delays = Array.from({ length: 2000 }, () => retryDelayS(policy, temporary, 2) as number);
     assert.ok(delays.every((d) => d >= 0 && d <= 10));
-    const distinct = new Set(delays.map((d) => Math.floor(d)));
+    // A draw rounds to the millisecond, so the ceiling itself (10.000) can come up: it counts in the last second.
+    const distinct = new Set(delays.map((d) => Math.min(9, Math.floor(d))));
     assert.equal(distinct.size, 10, `every second of the 10 s window is used: ${[...distinct].join(',')}`);
     const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
     assert.ok(mean > 4 && mean < 6, `mean ${mean} near half the ceiling`);

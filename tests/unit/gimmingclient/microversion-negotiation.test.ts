@@ -52,6 +52,8 @@ describe('SDK microversion negotiation', () => {
   const asked: number[] = [];
   const pageAsks: Array<{ limit: number; marker?: string }> = [];
   let conductorPaging: 'old-conductor' | 'old-agent' | 'paged' = 'old-conductor';
+  /** What each sync asked the conductor. */
+  const synced: unknown[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gimming-mv-'));
@@ -75,6 +77,10 @@ describe('SDK microversion negotiation', () => {
           next_marker: end < IMAGES.length ? `~p1.${end}` : null,
           paged: true,
         };
+      },
+      syncImage: async (_ctx: unknown, args: { image_id: string }) => {
+        synced.push(args);
+        return { id: args.image_id };
       },
     } as unknown as ConductorAPI;
     const validator = {
@@ -135,6 +141,21 @@ describe('SDK microversion negotiation', () => {
       ),
     );
   }
+
+  it("sends a sync's incremental_from (SDK incrementalFrom), refused by a server below 1.5", async () => {
+    const id = '0b0e2b4e-3a70-4c57-9d0c-6a1d3f0f4e21';
+    const base = '5F3C9E1A-7B2D-4E6F-8A9B-0C1D2E3F4A5B';
+    synced.length = 0;
+    await client().images.sync(id, ['zone-b'], { incrementalFrom: base });
+    assert.deepEqual(synced, [
+      { image_id: id, targets: ['zone-b'], on_conflict: 'refuse', incremental_from: base.toLowerCase() },
+    ]);
+    await assert.rejects(
+      client('1.4').images.sync(id, ['zone-b'], { incrementalFrom: base }),
+      /incremental_from needs API microversion 1\.5/,
+    );
+    assert.equal(synced.length, 1, 'nothing sent to the conductor below 1.5');
+  });
 
   it('sends the highest version both know, and follows the browse pages at it', async () => {
     const c = client();

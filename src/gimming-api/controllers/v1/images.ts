@@ -54,6 +54,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     const adopt = source !== undefined && !importing;
     check(adopt ? CreateImage : importing ? CreateImportImage : CreateUploadImage, body, 'body');
     body = withMaxBandwidth(ctx, body as { max_bandwidth?: number | string });
+    body = withOnConflict(ctx, body as { on_conflict?: OnConflict });
     if (importing) {
       authorize(ctx.state.context, 'gimming:image:import');
       checkImportUrl(deps.importRules, (source as { url: string }).url);
@@ -288,6 +289,23 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     authorize(ctx.state.context, 'gimming:image:get');
     ctx.body = shape(Image, await deps.conductor.getImage(ctx.state.context, imageId(ctx.params.image_id)));
   });
+}
+
+/**
+ * 1.7: `on_conflict` on an image created with targets, refuse by default (as a sync's from 1.3); below
+ * 1.7 the field is refused and no conflict is looked for, as before.
+ */
+function withOnConflict<B extends { on_conflict?: OnConflict }>(
+  ctx: Parameters<typeof atLeast>[0],
+  body: B,
+): B {
+  if (!atLeast(ctx, '1.7')) {
+    if (body.on_conflict !== undefined) requireVersionFor(ctx, 'on_conflict', '1.7');
+    return body;
+  }
+  // No target, no conflict: the call stays what an older conductor serves.
+  const targets = (body as { targets?: unknown[] }).targets ?? [];
+  return targets.length > 0 ? { ...body, on_conflict: body.on_conflict ?? 'refuse' } : body;
 }
 
 /** The states an image shows (`deleted` images are never shown). */
