@@ -26,6 +26,10 @@ import { CLIENT_MAX_API_VERSION } from '../../src/gimmingclient/api-version';
 
 const BIN = resolve(__dirname, '../../../bin/gimming');
 const REGION = `RegionCLI-${randomBytes(3).toString('hex')}`;
+// Names of the images this run uploads into the shared test bed's Glance: a run's own, so that what an
+// earlier run left there is not a name conflict (from 1.7 a create refuses a target holding the name).
+const RUN = randomBytes(3).toString('hex');
+const UPLOADED = `cli-uploaded-${RUN}`;
 
 interface Run {
   code: number;
@@ -387,7 +391,7 @@ describe('the gimming command line', function () {
     const res = await asDemo([
       'image',
       'create',
-      'cli-uploaded',
+      UPLOADED,
       '--file',
       file,
       '--target',
@@ -419,7 +423,7 @@ describe('the gimming command line', function () {
       assert.equal(copies[0].os_distro, 'cirros');
     }
     assert.ok(!res.stderr.includes('Uploading ['), 'no progress bar when stderr is not a terminal');
-    const tasks = await both(['task', 'list', '--image', 'cli-uploaded']);
+    const tasks = await both(['task', 'list', '--image', UPLOADED]);
     assert.deepEqual(
       tasks.map((t: any) => t.Status),
       ['succeeded', 'succeeded'],
@@ -435,7 +439,7 @@ describe('the gimming command line', function () {
     const created = await asDemo([
       'image',
       'create',
-      'cli-tty',
+      `cli-tty-${RUN}`,
       '--target',
       'zone-a',
       '-f',
@@ -462,7 +466,7 @@ describe('the gimming command line', function () {
 
     // On a terminal of 40 columns, the bar and the --wait lines are fitted to it: none wraps.
     const narrowId = (
-      await asDemo(['image', 'create', 'cli-narrow', '--target', 'zone-a', '-f', 'value', '-c', 'id'])
+      await asDemo(['image', 'create', `cli-narrow-${RUN}`, '--target', 'zone-a', '-f', 'value', '-c', 'id'])
     ).stdout.trim();
     const narrowCmd = [
       process.execPath,
@@ -693,7 +697,7 @@ describe('the gimming command line', function () {
       assert.equal(res.code, 0, res.stderr);
       assert.deepEqual(
         JSON.parse(res.stdout).map((i: any) => i.Name),
-        ['cli-uploaded'],
+        [UPLOADED],
       );
       assert.match(res.stderr, /Cached listing from \S+ \(\d+ s ago\)/);
       const byCloud = await asDemo([
@@ -733,7 +737,7 @@ describe('the gimming command line', function () {
       OS_REGION_NAME: REGION,
     });
     assert.equal(token.code, 0, token.stderr);
-    assert.ok(token.stdout.includes('cli-uploaded'));
+    assert.ok(token.stdout.includes(UPLOADED));
     const made = await http('POST', `${bed.auth_url}/users/${demo.userId}/application_credentials`, {
       token: demo.id,
       json: { application_credential: { name: `cli-${randomBytes(4).toString('hex')}` } },
@@ -816,17 +820,17 @@ describe('the gimming command line', function () {
   });
 
   it('deletes images everywhere with --wait', async () => {
-    const id = (await asDemo(['image', 'show', 'cli-uploaded', '-f', 'value', '-c', 'id'])).stdout.trim();
+    const id = (await asDemo(['image', 'show', UPLOADED, '-f', 'value', '-c', 'id'])).stdout.trim();
     const copies = [
       ...(await glanceA.list({ gimming_image_id: id })),
       ...(await glanceB.list({ gimming_image_id: id })),
     ];
     assert.equal(copies.length, 2, 'a copy in each zone before the delete');
-    const res = await asDemo(['image', 'delete', 'cli-uploaded', '--delete-remote', '--wait']);
+    const res = await asDemo(['image', 'delete', UPLOADED, '--delete-remote', '--wait']);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /delete zone-a: succeeded/);
     assert.match(res.stderr, /delete zone-b: succeeded/);
-    assert.equal((await asDemo(['image', 'show', 'cli-uploaded'])).code, 1);
+    assert.equal((await asDemo(['image', 'show', UPLOADED])).code, 1);
     for (const copy of copies) {
       const left = (await glanceA.get(copy.id)) ?? (await glanceB.get(copy.id));
       assert.equal(left, undefined, `copy ${copy.id} is deleted from its cloud`);

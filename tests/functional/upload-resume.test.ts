@@ -212,7 +212,7 @@ describe('uploads that survive the network', function () {
             BIN,
             'image',
             'create',
-            'cli-resumed',
+            `cli-resumed-${randomBytes(3).toString('hex')}`,
             '--file',
             file,
             '--disk-format',
