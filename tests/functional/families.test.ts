@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import amqp from 'amqplib';
 import { AwsStandin } from '../support/aws-standin';
 import { gimming } from '../support/cli';
-import { waitForTasks } from '../support/flows';
+import { deleteEverywhere, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { useStack } from '../support/stack';
 
@@ -41,11 +41,8 @@ describe('image families: versions, channels, lifecycle in Glance and EC2', func
   // Registered before the stack, so it runs while the daemons are still up (after hooks run in order).
   after(async function () {
     this.timeout(150000);
-    for (const id of images) {
-      await http('DELETE', `${stack.api}/v1/images/${id}?delete_remote=true`, { token: stack.demo.id });
-    }
     // The delete tasks (a copy each, in Glance and EC2) end before the daemons stop.
-    for (const id of images) await waitForTasks(stack.api, stack.demo.id, id, 30000).catch(() => undefined);
+    await deleteEverywhere(stack.api, stack.demo.id, images, 120000);
   });
 
   const stack = useStack({

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { AgentInfo__Output } from '../../src/common/grpc/generated/gimming/agent/v2/AgentInfo';
 import { call as agentCall, useAgentCredentials } from '../support/agent-grpc';
 import { GceStandin } from '../support/gce-standin';
-import { waitForTasks } from '../support/flows';
+import { deleteEverywhere, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { useStack } from '../support/stack';
 
@@ -30,9 +30,7 @@ describe('image families: lifecycle in GCE and Glance', function () {
   // Registered before the stack, so it runs while the daemons are still up (after hooks run in order).
   after(async function () {
     this.timeout(150000);
-    for (const id of images)
-      await http('DELETE', `${stack.api}/v1/images/${id}?delete_remote=true`, { token: stack.demo.id });
-    for (const id of images) await waitForTasks(stack.api, stack.demo.id, id, 60000).catch(() => undefined);
+    await deleteEverywhere(stack.api, stack.demo.id, images, 120000);
   });
   const stack = useStack({
     extraConfig:

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gimming as runGimming } from '../support/cli';
-import { waitForTasks } from '../support/flows';
+import { deleteEverywhere, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { Glance } from '../support/openstack';
 import { useStack } from '../support/stack';
@@ -34,19 +34,7 @@ describe('plans of native Glance copies: the reason, and the size limit before a
   // Registered before the stack's hooks: mocha runs after hooks in order, and this needs the daemons.
   after(async function () {
     this.timeout(120000);
-    for (const id of images) {
-      await http('DELETE', `${stack.api}/v1/images/${id}?delete_remote=true`, { token: stack.demo.id });
-    }
-    for (const id of images) {
-      await waitFor(
-        `image ${id} to be deleted`,
-        async () =>
-          (await http('GET', `${stack.api}/v1/images/${id}`, { token: stack.demo.id })).status === 404
-            ? true
-            : undefined,
-        60000,
-      ).catch(() => undefined);
-    }
+    await deleteEverywhere(stack.api, stack.demo.id, images, 90000);
     for (const [glance, id] of made) await glance.delete(id).catch(() => undefined);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsStandin } from '../support/aws-standin';
 import { gimming as runGimming } from '../support/cli';
-import { waitForTasks } from '../support/flows';
+import { deleteEverywhere, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { useStack } from '../support/stack';
 
@@ -29,19 +29,7 @@ describe('plans of copies between kinds of clouds, through the daemons', functio
   // Registered before the stack's and the stand-in's hooks: mocha runs after hooks in order, and this
   // needs the daemons and the stand-in.
   after(async () => {
-    for (const id of made) {
-      await http('DELETE', `${stack.api}/v1/images/${id}?delete_remote=true`, { token: stack.demo.id });
-    }
-    for (const id of made) {
-      await waitFor(
-        `image ${id} to be deleted`,
-        async () =>
-          (await http('GET', `${stack.api}/v1/images/${id}`, { token: stack.demo.id })).status === 404
-            ? true
-            : undefined,
-        120000,
-      ).catch(() => undefined);
-    }
+    await deleteEverywhere(stack.api, stack.demo.id, made, 120000);
     for (const [zone, id] of glanceMade) await stack.cloud(zone).delete(id);
   });
 

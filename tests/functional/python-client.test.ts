@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliRun, gimming } from '../support/cli';
-import { waitForTasks } from '../support/flows';
+import { deleteEverywhere } from '../support/flows';
 import { http } from '../support/http';
 import { type VersionSpec, uploadVersion } from '../support/image-versions';
 import type { Glance } from '../support/openstack';
@@ -43,11 +43,8 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
   // Registered before the stack, so it runs while the daemons are still up (after hooks run in order).
   after(async function () {
     this.timeout(120000);
-    for (const id of images) {
-      await http('DELETE', `${stack.api}/v1/images/${id}?delete_remote=true`, { token: stack.demo.id });
-    }
     // The delete tasks end before the daemons stop; what they did not delete goes through Glance.
-    for (const id of images) await waitForTasks(stack.api, stack.demo.id, id, 30000).catch(() => undefined);
+    await deleteEverywhere(stack.api, stack.demo.id, images, 90000);
     for (const [glance, id] of made) await glance.delete(id).catch(() => undefined);
   });
   const stack = useStack({

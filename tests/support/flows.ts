@@ -46,3 +46,26 @@ export async function location(api: string, token: string, imageId: string, clou
   assert.equal(res.status, 200, res.text);
   return res.body.locations.find((l: any) => l.cloud === cloud);
 }
+
+/**
+ * A test's cleanup: deletes the images everywhere (delete_remote) and waits, within `timeoutMs` in all,
+ * until each is gone from GIMinG, so that its delete tasks end before the daemons stop. Never throws: what
+ * it could not delete is left to the test's own cleanup of the clouds.
+ */
+export async function deleteEverywhere(
+  api: string,
+  token: string,
+  ids: string[],
+  timeoutMs = 60000,
+): Promise<void> {
+  for (const id of ids) await http('DELETE', `${api}/v1/images/${id}?delete_remote=true`, { token });
+  const deadline = Date.now() + timeoutMs;
+  for (const id of ids) {
+    await waitFor(
+      `image ${id} to be deleted`,
+      async () =>
+        (await http('GET', `${api}/v1/images/${id}`, { token })).status === 404 ? true : undefined,
+      Math.max(1, deadline - Date.now()),
+    ).catch(() => undefined);
+  }
+}
