@@ -3,7 +3,8 @@
  * and both Glance zones, as a program uses it: the steps of gimmingclient/tests/functional/scenario.py
  * run in the venv of tools/ensure-python-client.sh, each printing what it saw, checked here against the
  * API, Glance and a webhook receiver. Microversion 1.7 negotiated (and 1.1 refusing families before any
- * call), an upload cut mid-way by a proxy and resumed by the client on its own (1.6), images created with
+ * call), an upload cut mid-way by a proxy and resumed by the client on its own and one linked to the same
+ * data staged by its sha256 (1.6), images created with
  * on_conflict (1.7) by the library and by `openstack gimming image create`, families with versions, channels (promote, rollback, history), resolve and the ID map, a
  * version's lifecycle in Glance (now, at a time, undone), a sync's on_conflict, max_bandwidth and
  * incremental_from, webhooks (create, list, show, ping, deliveries, delete), and errors carrying the
@@ -442,6 +443,20 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
       ['zone-a', glanceA],
       ['zone-b', glanceB],
     ]);
+  });
+
+  it('links an upload whose sha256 the client computed to the same data staged (1.6)', async () => {
+    const file = join(home, 'dedup.raw');
+    const data = randomBytes(4 * MiB);
+    writeFileSync(file, data);
+    const seen = await step('dedup', { name: `py-dedup-${SPEC.seed}`, file });
+    rmSync(file, { force: true });
+    images.push(seen.first, seen.second);
+    assert.deepEqual(seen.sent, { deduplicated_from: null, resumed_from: [] });
+    assert.deepEqual(seen.linked, { deduplicated_from: seen.first, resumed_from: [] });
+    assert.deepEqual(seen.tasks, ['succeeded', 'succeeded']);
+    await activeWith(seen.second, data, [['zone-a', glanceA]]);
+    await activeWith(seen.first, data, [['zone-a', glanceA]]);
   });
 
   it('creates images with on_conflict (1.7), through the library and openstack gimming image create', async () => {

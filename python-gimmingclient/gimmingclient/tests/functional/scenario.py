@@ -192,6 +192,23 @@ def conflict(args):
     return out
 
 
+def dedup(args):
+    """Two images of the same data uploaded with sha256=True (computed by
+    the client): the first one's copies slow (a bandwidth cap) so its data
+    stays staged, the second linked to it without its body being read."""
+    c = _client()
+    first = c.images.create(args['name'] + '-first', ['zone-a'],
+                            max_bandwidth=1024 * 1024)
+    out = {'first': first['id'],
+           'sent': c.images.upload(first['id'], args['file'], sha256=True)}
+    second = c.images.create(args['name'] + '-second', ['zone-a'])
+    out['second'] = second['id']
+    out['linked'] = c.images.upload(second['id'], args['file'], sha256=True)
+    out['tasks'] = _wait(c, c.images.get(second['id'])) + _wait(
+        c, c.images.get(first['id']))
+    return out
+
+
 def webhooks(args):
     c = _client()
     made = c.webhooks.create(args['url'], name='py-hook',
@@ -214,7 +231,7 @@ def webhooks(args):
 
 
 STEPS = {f.__name__: f for f in (negotiate, adopt, cloud, families, deprecate,
-                                 lifecycle, sync, upload, conflict,
+                                 lifecycle, sync, upload, conflict, dedup,
                                  webhooks)}
 
 if __name__ == '__main__':
