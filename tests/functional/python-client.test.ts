@@ -2,8 +2,10 @@
  * The Python client's library (python-gimmingclient, gimmingclient.v1) against the real daemons, Keystone
  * and both Glance zones, as a program uses it: the steps of gimmingclient/tests/functional/scenario.py
  * run in the venv of tools/ensure-python-client.sh, each printing what it saw, checked here against the
- * API, Glance and a webhook receiver. Microversion 1.5 negotiated (and 1.1 refusing families before any
- * call), families with versions, channels (promote, rollback, history), resolve and the ID map, a
+ * API, Glance and a webhook receiver. Microversion 1.7 negotiated (and 1.1 refusing families before any
+ * call), an upload cut mid-way by a proxy and resumed by the client on its own and one linked to the same
+ * data staged by its sha256 (1.6), images created with
+ * on_conflict (1.7) by the library and by `openstack gimming image create`, families with versions, channels (promote, rollback, history), resolve and the ID map, a
  * version's lifecycle in Glance (now, at a time, undone), a sync's on_conflict, max_bandwidth and
  * incremental_from, webhooks (create, list, show, ping, deliveries, delete), and errors carrying the
  * API's code, message, status and request id; and the plugin's family, channel and webhook commands
@@ -11,10 +13,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliRun, gimming } from '../support/cli';
@@ -26,6 +28,44 @@ import { useStack } from '../support/stack';
 import { REPO_ROOT } from '../support/testbed';
 
 const MiB = 1024 * 1024;
+/** This helper's port range (19300-19399): the proxy that cuts an upload. */
+const PROXY_PORT = 19331;
+
+/** A TCP proxy to `target` that drops the first connection once `cutAfter` bytes went through it. */
+function cuttingProxy(
+  target: URL,
+  cutAfter: number,
+): Promise<{ server: net.Server; cuts: () => number; ranges: string[] }> {
+  let cuts = 0;
+  const ranges: string[] = [];
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    let sent = 0;
+    const cutting = cuts === 0;
+    client.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      const range = /content-range: (bytes [^\r]*)/i.exec(chunk.subarray(0, 4096).toString('latin1'));
+      if (range) ranges.push(range[1]!);
+      if (cutting && cuts === 0 && sent > cutAfter) {
+        cuts += 1;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      if (!upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    });
+    upstream.pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.end());
+  });
+  return new Promise((done) =>
+    server.listen(PROXY_PORT, '127.0.0.1', () => done({ server, cuts: () => cuts, ranges })),
+  );
+}
 const SPEC: VersionSpec = {
   size: 4 * MiB + 4321,
   blockBytes: MiB,
@@ -158,10 +198,10 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
   });
   after(() => new Promise((r) => receiver.close(r)));
 
-  it('negotiates 1.5 with the server; at 1.1 families are refused before any call', async () => {
+  it('negotiates 1.7 with the server; at 1.1 families are refused before any call', async () => {
     const seen = await step('negotiate');
-    assert.equal(seen.version, '1.5');
-    assert.equal(seen.echoed, 'image-manager 1.5', 'the server served the call at 1.5');
+    assert.equal(seen.version, '1.7');
+    assert.equal(seen.echoed, 'image-manager 1.7', 'the server served the call at 1.7');
     assert.equal(seen.old_version, '1.1');
     assert.equal(seen.old.code, 'client.api_version');
     assert.match(seen.old.message, /^Families needs API microversion 1\.2, but the calls are made at 1\.1/);
@@ -349,6 +389,117 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
     assert.equal(seen.skip_plan.plan.targets[0].path, 'skipped', JSON.stringify(seen.skip_plan));
     assert.equal(seen.too_old.code, 'client.api_version');
     assert.match(seen.too_old.message, /incremental_from needs API microversion 1\.5/);
+  });
+
+  /** The image is active, with the checksums of `data`, and so is its copy in each of `clouds`. */
+  async function activeWith(id: string, data: Buffer, clouds: Array<[string, Glance]>): Promise<void> {
+    const image = await shown(id);
+    const md5 = createHash('md5').update(data).digest('hex');
+    const sha512 = createHash('sha512').update(data).digest('hex');
+    assert.deepEqual(
+      [image.status, image.size, image.checksum, image.os_hash_value],
+      ['active', data.length, md5, sha512],
+    );
+    assert.deepEqual(
+      (image.locations as any[]).map((l) => l.cloud).sort(),
+      clouds.map(([c]) => c),
+    );
+    for (const [cloud, glance] of clouds) {
+      const remote = await remoteIn(id, cloud);
+      made.push([glance, remote]);
+      const copy = await glance.get(remote);
+      assert.deepEqual([copy?.status, copy?.checksum, copy?.os_hash_value], ['active', md5, sha512], cloud);
+    }
+  }
+
+  it('resumes an upload its connection dropped mid-way, on its own, from the offset staged (1.6)', async () => {
+    const file = join(home, 'resumed.raw');
+    const data = randomBytes(24 * MiB + 5);
+    writeFileSync(file, data);
+    const proxy = await cuttingProxy(new URL(stack.api), 12 * MiB);
+    let seen: any;
+    try {
+      seen = await step('upload', {
+        name: `py-resumed-${SPEC.seed}`,
+        targets: ['zone-a', 'zone-b'],
+        file,
+        endpoint: `http://127.0.0.1:${PROXY_PORT}`,
+      });
+    } finally {
+      proxy.server.close();
+      rmSync(file, { force: true });
+    }
+    images.push(seen.id);
+    assert.equal(proxy.cuts(), 1, 'the proxy cut the upload once');
+    assert.equal(proxy.ranges.length, 1, 'one resumed PUT');
+    const from = Number(/^bytes (\d+)-/.exec(proxy.ranges[0]!)![1]);
+    assert.ok(from > 0 && from <= 12 * MiB, `resumed from byte ${from}`);
+    assert.equal(proxy.ranges[0], `bytes ${from}-${data.length - 1}/${data.length}`);
+    assert.deepEqual(seen.result, { deduplicated_from: null, resumed_from: [from] });
+    assert.equal(seen.progress, data.length);
+    assert.deepEqual(seen.state, { state: 'complete', offset: data.length, length: data.length });
+    assert.deepEqual(seen.tasks, ['succeeded', 'succeeded']);
+    await activeWith(seen.id, data, [
+      ['zone-a', glanceA],
+      ['zone-b', glanceB],
+    ]);
+  });
+
+  it('links an upload whose sha256 the client computed to the same data staged (1.6)', async () => {
+    const file = join(home, 'dedup.raw');
+    const data = randomBytes(4 * MiB);
+    writeFileSync(file, data);
+    const seen = await step('dedup', { name: `py-dedup-${SPEC.seed}`, file });
+    rmSync(file, { force: true });
+    images.push(seen.first, seen.second);
+    assert.deepEqual(seen.sent, { deduplicated_from: null, resumed_from: [] });
+    assert.deepEqual(seen.linked, { deduplicated_from: seen.first, resumed_from: [] });
+    assert.deepEqual(seen.tasks, ['succeeded', 'succeeded']);
+    await activeWith(seen.second, data, [['zone-a', glanceA]]);
+    await activeWith(seen.first, data, [['zone-a', glanceA]]);
+  });
+
+  it('creates images with on_conflict (1.7), through the library and openstack gimming image create', async () => {
+    const name = `py-create-conflict-${SPEC.seed}`;
+    const { image: old } = await glanceB.createWithData(16 * 1024, { name });
+    made.push([glanceB, old.id]);
+    const file = join(home, 'small.raw');
+    const data = randomBytes(64 * 1024);
+    writeFileSync(file, data);
+    const seen = await step('conflict', { name, file });
+    assert.deepEqual(
+      [seen.refused.class, seen.refused.status, seen.refused.code],
+      ['Conflict', 409, 'gimming.plan.refused'],
+      'zone-b holds an image of the name: refused by default',
+    );
+    images.push(seen.image.id);
+    assert.deepEqual(
+      (seen.image.locations as any[]).map((l) => l.cloud),
+      ['zone-a'],
+      'zone-b skipped',
+    );
+    assert.deepEqual(seen.upload, { deduplicated_from: null, resumed_from: [] });
+    assert.deepEqual(seen.tasks, ['succeeded']);
+    await activeWith(seen.image.id, data, [['zone-a', glanceA]]);
+    assert.equal(seen.too_old.code, 'client.api_version');
+    assert.match(seen.too_old.message, /^on_conflict on create needs API microversion 1\.7/);
+    assert.equal((await glanceB.get(old.id))?.name, name, 'the old image is untouched');
+    // The plugin: refused without --on-conflict, zone-b skipped with it.
+    const osName = `py-osc-conflict-${SPEC.seed}`;
+    const { image: oscOld } = await glanceB.createWithData(16 * 1024, { name: osName });
+    made.push([glanceB, oscOld.id]);
+    const args = ['image', 'create', osName, '--target', 'zone-a', '--target', 'zone-b', '--file', file];
+    const refused = await openstack([...args, '-f', 'json']);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /on_conflict skip, rename or replace.*\(HTTP 409\) \(Request-ID: req-/);
+    const created = await openstack([...args, '--on-conflict', 'zone-b=skip', '--wait', '-f', 'json']);
+    assert.equal(created.code, 0, created.stderr);
+    const shownByOsc = JSON.parse(created.stdout);
+    images.push(shownByOsc.id);
+    assert.equal(shownByOsc.status, 'active');
+    assert.deepEqual(shownByOsc.locations, [`zone-a: active (${await remoteIn(shownByOsc.id, 'zone-a')})`]);
+    await activeWith(shownByOsc.id, data, [['zone-a', glanceA]]);
+    rmSync(file, { force: true });
   });
 
   it('manages webhooks: create, list, show, ping delivered and signed, deliveries, delete', async () => {

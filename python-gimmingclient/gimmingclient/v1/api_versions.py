@@ -20,9 +20,12 @@ SERVICE_TYPE = 'image-manager'
 #   1.3: a sync's on_conflict (ImageManager.sync), refuse by default.
 #   1.4: max_bandwidth on a sync, an image created with targets and a cloud.
 #   1.5: a sync's incremental_from.
+#   1.6: resumable uploads (ImageManager.upload resumes a cut upload,
+#        resume_upload, upload_state) and Gimming-Content-Sha256 (sha256).
+#   1.7: on_conflict on image create and adopt, refuse by default.
 # Webhooks (WebhookManager) are served at every version.
 MIN_VERSION = '1.0'
-MAX_VERSION = '1.5'
+MAX_VERSION = '1.7'
 
 _VERSION = re.compile(r'^\s*(0|[1-9]\d*)\.(0|[1-9]\d*)\s*$')
 

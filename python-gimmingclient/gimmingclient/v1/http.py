@@ -113,7 +113,15 @@ class HTTPClient(object):
             kwargs['timeout'] = self.timeout
         try:
             resp = self.adapter.request(url, method, **kwargs)
-        except ks_exc.connection.ConnectFailure as e:
+        except ks_exc.ConnectionError as e:
+            if data is not None and not isinstance(data, (bytes, str)):
+                # A body streamed from a file, cut short (the connection
+                # dropped, or timed out): the upload may be resumed (1.6).
+                raise exceptions.GimmingClientError(
+                    'The upload failed: %s' % e, 0, 'client.upload_failed')
+            if not isinstance(e, ks_exc.ConnectFailure):
+                raise exceptions.GimmingClientError(
+                    'The call failed: %s' % e, 0, 'client.error')
             raise exceptions.GimmingClientError(
                 'GIMinG at %s could not be reached: %s' % (self.endpoint(), e),
                 0, 'client.unreachable')

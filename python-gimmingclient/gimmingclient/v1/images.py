@@ -1,11 +1,9 @@
 """Images, their data, locations and members: ``/v1/images``."""
 
-import os
-
-from gimmingclient import exceptions
 from gimmingclient.v1 import api_versions
 from gimmingclient.v1.http import paged
 from gimmingclient.v1.http import quote
+from gimmingclient.v1 import uploads
 
 
 class MemberManager(object):
@@ -27,32 +25,25 @@ class MemberManager(object):
             quote(image_id), quote(project_id)))
 
 
-class _CountingReader(object):
-    """A file read in chunks by the HTTP library, counting what went."""
-
-    def __init__(self, fileobj, size, on_progress):
-        self._file = fileobj
-        self._size = size
-        self._done = 0
-        self._on_progress = on_progress
-
-    def __len__(self):
-        return self._size
-
-    def read(self, n=-1):
-        chunk = self._file.read(n)
-        self._done += len(chunk)
-        if self._on_progress:
-            self._on_progress(self._done)
-        return chunk
-
-
 def with_max_bandwidth(http, body, max_bandwidth):
     """``max_bandwidth`` (1.4) in a body: bytes per second, or a string
     with a unit (``100M``, ``80MiB/s``, ``1Gbit``)."""
     if max_bandwidth is not None:
         api_versions.require(http.api_version(), '1.4', 'max_bandwidth')
         body['max_bandwidth'] = max_bandwidth
+    return body
+
+
+def with_on_conflict(http, body, on_conflict):
+    """``on_conflict`` (1.7) in a create's body: ``refuse`` (the server's
+    default), ``skip``, ``rename`` or ``replace``, one for every target or a
+    dict of cloud to policy (``'*'``: the others)."""
+    if on_conflict is not None:
+        api_versions.require(http.api_version(), '1.7',
+                             'on_conflict on create')
+        body['on_conflict'] = (dict(on_conflict)
+                               if isinstance(on_conflict, dict)
+                               else on_conflict)
     return body
 
 
@@ -93,21 +84,29 @@ class ImageManager(object):
 
     def create(self, name, targets, disk_format='raw',
                container_format='bare', visibility=None, min_disk=None,
-               min_ram=None, properties=None, url=None, max_bandwidth=None):
+               min_ram=None, properties=None, url=None, max_bandwidth=None,
+               on_conflict=None):
         """Records an image whose data is uploaded next (upload()), or that
         GIMinG imports from ``url``; ``max_bandwidth`` caps the copies to the
-        targets (microversion 1.4)."""
+        targets (microversion 1.4). ``on_conflict`` (1.7): what to do with a
+        target that holds an image of the name already (an image with no
+        bytes yet conflicts with any): ``refuse`` (the server's default
+        from 1.7), ``skip``, ``rename`` or ``replace``, one for every target
+        or a dict of cloud to policy (``'*'``: the others)."""
         body = _image_body(name, disk_format, container_format, targets,
                            visibility, min_disk, min_ram, properties)
         if url:
             body['source'] = {'url': url}
         with_max_bandwidth(self.http, body, max_bandwidth)
+        with_on_conflict(self.http, body, on_conflict)
         return self.http.send_json('POST', '/v1/images', body)
 
     def adopt(self, cloud, image_id, targets=(), name=None, visibility=None,
-              max_bandwidth=None):
+              max_bandwidth=None, on_conflict=None):
         """Tracks an image that lives in ``cloud``, and copies it to the
-        targets (one task each), held to ``max_bandwidth`` (1.4)."""
+        targets (one task each), held to ``max_bandwidth`` (1.4);
+        ``on_conflict`` (1.7) as for create(), for a target holding another
+        image of the name with other bytes."""
         body = {'source': {'cloud': cloud, 'image_id': image_id},
                 'targets': list(targets)}
         if name:
@@ -115,40 +114,44 @@ class ImageManager(object):
         if visibility:
             body['visibility'] = visibility
         with_max_bandwidth(self.http, body, max_bandwidth)
+        with_on_conflict(self.http, body, on_conflict)
         return self.http.send_json('POST', '/v1/images', body)
 
-    def upload(self, image_id, data, size=None, on_progress=None):
-        """Streams the data (a path or a file object) once; never whole in
-        memory. ``on_progress`` sees the bytes sent so far."""
-        opened = None
-        if isinstance(data, (str, os.PathLike)):
-            opened = data = open(data, 'rb')
-        try:
-            if size is None:
-                size = os.fstat(data.fileno()).st_size
-            self._put_data(image_id, data, size, on_progress)
-        finally:
-            if opened:
-                opened.close()
+    def upload(self, image_id, data, size=None, on_progress=None,
+               sha256=None, retries=None, backoff=uploads.BACKOFF):
+        """Streams the data (a path or a file object, from its position),
+        never whole in memory; ``on_progress`` sees the bytes the server
+        holds so far.
 
-    def _put_data(self, image_id, data, size, on_progress):
-        headers = {'Content-Type': 'application/octet-stream',
-                   'Content-Length': str(size)}
-        path = '/v1/images/%s/file' % quote(image_id)
-        seekable = getattr(data, 'seekable', lambda: False)()
-        start = data.tell() if seekable else None
-        try:
-            # keystoneauth1 would resend a token refused (revoked or expired
-            # meanwhile) with the stream where the first try left it.
-            self.http.request('PUT', path, headers=headers, allow_reauth=False,
-                              data=_CountingReader(data, size, on_progress))
-        except exceptions.GimmingClientError as e:
-            if e.status != 401 or not seekable:
-                raise
-            self.http.adapter.invalidate()
-            data.seek(start)
-            self.http.request('PUT', path, headers=headers, allow_reauth=False,
-                              data=_CountingReader(data, size, on_progress))
+        From microversion 1.6 an upload of a path or a seekable file cut
+        short by the network resumes on its own from the bytes the server
+        kept: ``retries`` times (default 4), asking for the staged offset
+        after ``backoff`` seconds (default 0.5), doubled each time up to 4.
+        ``sha256`` (1.6): the data's sha256 in hex, or True to compute it
+        (reading the file once more, streaming), sent as
+        ``Gimming-Content-Sha256``: the server checks it, and links data of
+        the project already staged with it instead of reading the body.
+        Answers ``{'deduplicated_from': <image ID or None>, 'resumed_from':
+        [<offsets>]}``."""
+        return uploads.upload(self.http, image_id, data, size=size,
+                              on_progress=on_progress, sha256=sha256,
+                              retries=retries, backoff=backoff)
+
+    def resume_upload(self, image_id, data, size=None, on_progress=None,
+                      sha256=None, retries=None, backoff=uploads.BACKOFF):
+        """Continues an upload cut short (1.6), from the offset the server
+        staged (``upload_state``), with the same data: a path or a seekable
+        file at the data's first byte. Nothing is sent when the data arrived
+        whole; all of it when nothing was kept. Answers as upload()."""
+        return uploads.upload(self.http, image_id, data, size=size,
+                              on_progress=on_progress, sha256=sha256,
+                              retries=retries, backoff=backoff, resume=True)
+
+    def upload_state(self, image_id):
+        """What the server staged of the image's upload (1.6, ``HEAD
+        .../file``): ``{'state': 'none' | 'receiving' | 'suspended' |
+        'complete', 'offset': <bytes staged>, 'length': <size or None>}``."""
+        return uploads.state(self.http, image_id)
 
     def update(self, image_id, name=None, visibility=None):
         changes = {}

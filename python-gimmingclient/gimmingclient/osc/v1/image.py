@@ -53,6 +53,16 @@ def _show(image):
     return common.show(image_fields(image))
 
 
+ON_CONFLICT_HELP = ('A target holding another image of the name: refuse '
+                    '(default), skip, rename or replace; <cloud>=<policy> '
+                    'for one target (repeatable; API %s)')
+
+
+def _on_conflict_option(parser, version):
+    parser.add_argument('--on-conflict', metavar='<policy>',
+                        action='append', help=ON_CONFLICT_HELP % version)
+
+
 def _wait_option(parser, help_='Follow the copies until they end; '
                  'non-zero exit if any failed'):
     parser.add_argument('--wait', action='store_true', help=help_)
@@ -176,6 +186,11 @@ class CreateImage(common.ExitCode, common.ShowOne):
                             help='Minimum RAM (MB)')
         parser.add_argument('--property', metavar='<key=value>',
                             action='append', help='A property (repeatable)')
+        parser.add_argument(
+            '--max-bandwidth', metavar='<rate>',
+            help='Hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit '
+                 '(API 1.4)')
+        _on_conflict_option(parser, '1.7')
         _wait_option(parser)
         return parser
 
@@ -186,7 +201,9 @@ class CreateImage(common.ExitCode, common.ShowOne):
             a.name, a.target, disk_format=a.disk_format,
             container_format=a.container_format, visibility=a.visibility,
             min_disk=a.min_disk, min_ram=a.min_ram,
-            properties=props or None, url=a.url)
+            properties=props or None, url=a.url,
+            max_bandwidth=_bandwidth(a.max_bandwidth),
+            on_conflict=on_conflict_option(a.on_conflict))
         if a.file:
             common.upload(client, created['id'], a.file)
         if a.wait:
@@ -232,13 +249,16 @@ class AdoptImage(common.ExitCode, common.ShowOne):
                             help='A name (default: the source image name)')
         parser.add_argument('--visibility', metavar='<visibility>',
                             help='private, shared, community or public')
+        _on_conflict_option(parser, '1.7')
         _wait_option(parser, 'Follow the copies until they end')
         return parser
 
     def take_action(self, a):
         client = self.app.client_manager.image_manager
-        adopted = client.images.adopt(a.cloud, a.remote_id, a.target or [],
-                                      name=a.name, visibility=a.visibility)
+        adopted = client.images.adopt(
+            a.cloud, a.remote_id, a.target or [], name=a.name,
+            visibility=a.visibility,
+            on_conflict=on_conflict_option(a.on_conflict))
         if not a.wait:
             return _show(adopted)
         self.exit_code = common.follow(client, common.location_tasks(adopted))
@@ -334,11 +354,7 @@ class SyncImage(common.ExitCode, common.ShowOne):
         parser.add_argument('image', metavar='<image>', help='Name or ID')
         parser.add_argument('--target', metavar='<cloud>', action='append',
                             required=True, help='A cloud (repeatable)')
-        parser.add_argument(
-            '--on-conflict', metavar='<policy>', action='append',
-            help='A target holding another image of the name: refuse '
-                 '(default), skip, rename or replace; <cloud>=<policy> for '
-                 'one target (API 1.3)')
+        _on_conflict_option(parser, '1.3')
         parser.add_argument(
             '--max-bandwidth', metavar='<rate>',
             help='Hold each copy to this: bytes/s, or 100M, 80MiB/s, 1Gbit '

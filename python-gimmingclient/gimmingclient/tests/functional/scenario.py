@@ -19,7 +19,7 @@ from gimmingclient import client
 from gimmingclient import exceptions
 
 
-def _client(api_version=None):
+def _client(api_version=None, endpoint=None):
     env = os.environ
     if env.get('GIMMING_TEST_AS_ADMIN'):
         env = {k: env['GIMMING_TEST_ADMIN_' + k[len('GIMMING_TEST_'):]]
@@ -33,7 +33,8 @@ def _client(api_version=None):
         project_name=env['GIMMING_TEST_PROJECT'],
         user_domain_name='Default', project_domain_name='Default')
     return client.Client('1', session=session.Session(auth=auth),
-                         endpoint_override=env['GIMMING_TEST_ENDPOINT'],
+                         endpoint_override=endpoint or
+                         env['GIMMING_TEST_ENDPOINT'],
                          api_version=api_version)
 
 
@@ -160,6 +161,54 @@ def sync(args):
     return out
 
 
+def upload(args):
+    """An image created with the API, its file uploaded through
+    ``endpoint`` (a proxy that drops the connection once): the client
+    resumes on its own."""
+    c = _client()
+    image = c.images.create(args['name'], args['targets'])
+    progress = []
+    result = _client(endpoint=args['endpoint']).images.upload(
+        image['id'], args['file'], on_progress=progress.append)
+    return {'id': image['id'], 'result': result,
+            'progress': progress[-1], 'state': c.images.upload_state(
+                image['id']),
+            'tasks': _wait(c, c.images.get(image['id']))}
+
+
+def conflict(args):
+    """Images created (1.7) where zone-b holds an image of the name: refused
+    by default, zone-b skipped with on_conflict; on_conflict refused at 1.6
+    before any call."""
+    c = _client()
+    name, targets = args['name'], ['zone-a', 'zone-b']
+    out = {'refused': _error(lambda: c.images.create(name, targets))}
+    image = c.images.create(name, targets, on_conflict={'zone-b': 'skip'})
+    out['image'] = image
+    out['upload'] = c.images.upload(image['id'], args['file'], sha256=True)
+    out['tasks'] = _wait(c, c.images.get(image['id']))
+    out['too_old'] = _error(lambda: _client('1.6').images.create(
+        name, targets, on_conflict='skip'))
+    return out
+
+
+def dedup(args):
+    """Two images of the same data uploaded with sha256=True (computed by
+    the client): the first one's copies slow (a bandwidth cap) so its data
+    stays staged, the second linked to it without its body being read."""
+    c = _client()
+    first = c.images.create(args['name'] + '-first', ['zone-a'],
+                            max_bandwidth=1024 * 1024)
+    out = {'first': first['id'],
+           'sent': c.images.upload(first['id'], args['file'], sha256=True)}
+    second = c.images.create(args['name'] + '-second', ['zone-a'])
+    out['second'] = second['id']
+    out['linked'] = c.images.upload(second['id'], args['file'], sha256=True)
+    out['tasks'] = _wait(c, c.images.get(second['id'])) + _wait(
+        c, c.images.get(first['id']))
+    return out
+
+
 def webhooks(args):
     c = _client()
     made = c.webhooks.create(args['url'], name='py-hook',
@@ -182,7 +231,8 @@ def webhooks(args):
 
 
 STEPS = {f.__name__: f for f in (negotiate, adopt, cloud, families, deprecate,
-                                 lifecycle, sync, webhooks)}
+                                 lifecycle, sync, upload, conflict, dedup,
+                                 webhooks)}
 
 if __name__ == '__main__':
     args = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}

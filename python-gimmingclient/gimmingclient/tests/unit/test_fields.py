@@ -98,3 +98,29 @@ class TestSyncOptions(unittest.TestCase):
         self.assertRaisesRegex(osc_exc.CommandError,
                                'the policy is one of refuse, skip',
                                image.on_conflict_option, ['zone-b=keep'])
+
+    def test_create_and_adopt_take_on_conflict(self):
+        from unittest import mock
+        app = mock.Mock()
+        images = app.client_manager.image_manager.images
+        images.create.return_value = images.adopt.return_value = IMAGE
+        images.get.return_value = IMAGE
+        create = image.CreateImage(app, None)
+        a = create.get_parser('gimming image create').parse_args([
+            'cirros', '--target', 'zone-a', '--target', 'zone-b',
+            '--on-conflict', 'zone-b=rename', '--on-conflict', 'skip',
+            '--max-bandwidth', '80MiB/s'])
+        create.take_action(a)
+        kwargs = images.create.call_args.kwargs
+        self.assertEqual({'zone-b': 'rename', '*': 'skip'},
+                         kwargs['on_conflict'])
+        self.assertEqual('80MiB/s', kwargs['max_bandwidth'])
+        adopt = image.AdoptImage(app, None)
+        adopt.take_action(adopt.get_parser('gimming image adopt').parse_args(
+            ['r1', '--cloud', 'zone-a', '--target', 'zone-b',
+             '--on-conflict', 'replace']))
+        self.assertEqual('replace',
+                         images.adopt.call_args.kwargs['on_conflict'])
+        adopt.take_action(adopt.get_parser('gimming image adopt').parse_args(
+            ['r1', '--cloud', 'zone-a']))
+        self.assertIsNone(images.adopt.call_args.kwargs['on_conflict'])
