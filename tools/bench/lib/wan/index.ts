@@ -61,7 +61,7 @@ export function parseWanSpec(raw: string): WanSpec {
     };
     switch (key) {
       case 'rtt': {
-        const m = num(/^(\d+(?:\.\d+)?)(ms|s)?$/);
+        const m = num(/^(\d+(?:\.\d+)?)(ms|s)$/);
         spec.rttMs = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
         break;
       }
