@@ -46,11 +46,15 @@ const BENCH_DIR = process.env.GIMMING_BENCH_DIR ?? '/var/tmp/gimming-bench';
 const SIZE_MIB = positiveInt('GIMMING_BENCH_SIZE_MIB', 1024);
 const REPEAT = positiveInt('GIMMING_BENCH_REPEAT', 1);
 const SIZE = SIZE_MIB * MiB;
-const SOURCE_NAME = 'gimming-bench-source';
-/** Names of everything the bench makes in the clouds start with this (the cached source aside). */
-const PREFIX = 'gimming-bench-';
-const API_PORT = 29595;
-const AGENT_PORTS = { 'zone-a': 29596, 'zone-b': 29597 };
+/**
+ * Names of everything the bench makes in the clouds start with this, and ports from PORT_BASE on: another
+ * name and ports let a second bench run beside one on a shared test bed without either sweeping the other's.
+ */
+const PREFIX = process.env.GIMMING_BENCH_PREFIX ?? 'gimming-bench-';
+const SOURCE_NAME = `${PREFIX}source`;
+const PORT_BASE = positiveInt('GIMMING_BENCH_PORT_BASE', 29595);
+const API_PORT = PORT_BASE;
+const AGENT_PORTS = { 'zone-a': PORT_BASE + 1, 'zone-b': PORT_BASE + 2 };
 const POLL_MS = 500;
 const OPENSTACK = '/usr/bin/openstack';
 
@@ -490,8 +494,8 @@ async function benchCurl(c: Context, round: number): Promise<Run> {
   const remove = onCleanup(`delete ${target.id} from Glance B`, () => c.glanceB.delete(target.id));
   const script =
     'set -euo pipefail; ' +
-    'curl -sf -H "X-Auth-Token: $TOKEN" "$SRC_URL" | ' +
-    'curl -sf -T - -H "X-Auth-Token: $TOKEN" -H "Content-Type: application/octet-stream" "$DST_URL"';
+    'curl -sSf -H "X-Auth-Token: $TOKEN" "$SRC_URL" | ' +
+    'curl -sSf -T - -H "X-Auth-Token: $TOKEN" -H "Content-Type: application/octet-stream" "$DST_URL"';
   const env = {
     ...process.env,
     TOKEN: c.demo.id,

@@ -294,7 +294,7 @@ export class WanLink {
     stdout: 'pipe' | 'log' = 'log',
     env: NodeJS.ProcessEnv = process.env,
   ): ChildProcess {
-    const log = openSync(join(this.opts.logDir, `wan-${name}.log`), 'w');
+    const log = openSync(join(this.opts.logDir, `wan-${name}.log`), 'a');
     // Its own process group: down() ends it with everything it forked (socat's per-connection children).
     const child = spawn(cmd, args, {
       stdio: ['ignore', stdout === 'pipe' ? 'pipe' : log, log],
