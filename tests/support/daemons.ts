@@ -29,6 +29,8 @@ export interface DaemonOptions {
   transportUrl?: string;
   /** The database server the set gets its database on (default the test bed's MariaDB, as root). */
   db?: DbServer;
+  /** An argv prefix a daemon (by name, e.g. agent-zone-b) is started through, e.g. `ip netns exec NS`. */
+  wrap?: Record<string, string[]>;
 }
 
 /** A MariaDB server (or a cluster's front) and an account that may create databases on it. */
@@ -196,9 +198,12 @@ ${this.opts.extraConfig ?? ''}
     const out = openSync(this.logPath(name), 'a');
     // GIMMING_DAEMON_NODE_ARGS: extra node flags for the daemons, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env.GIMMING_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const wrap = this.opts.wrap?.[name] ?? [];
     const child = spawn(
-      process.execPath,
+      wrap[0] ?? process.execPath,
       [
+        ...wrap.slice(1),
+        ...(wrap.length > 0 ? [process.execPath] : []),
         // The flags the daemon's launchers start it with (as shipped), then the caller's own.
         ...(DAEMON_NODE_FLAGS[command] ?? []),
         ...nodeArgs,
