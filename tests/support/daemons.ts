@@ -29,6 +29,8 @@ export interface DaemonOptions {
   transportUrl?: string;
   /** The database server the set gets its database on (default the test bed's MariaDB, as root). */
   db?: DbServer;
+  /** The database server's Unix socket, for the daemons' connection string (`unix_socket=`); default TCP. */
+  dbSocket?: string;
 }
 
 /** A MariaDB server (or a cluster's front) and an account that may create databases on it. */
@@ -99,7 +101,7 @@ host = test-host
 rpc_response_timeout = 30
 
 [database]
-connection = mysql+pymysql://${this.dbUrlAuthority()}/${this.dbName}?charset=utf8
+connection = mysql+pymysql://${this.dbUrlAuthority()}/${this.dbName}?charset=utf8${this.opts.dbSocket ? `&unix_socket=${this.opts.dbSocket}` : ''}
 
 [keystone_authtoken]
 auth_url = ${this.bed.auth_url}
