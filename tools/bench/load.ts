@@ -327,6 +327,9 @@ async function main(): Promise<void> {
       : {}),
     apiPort: API_PORT,
     agentPorts: AGENT_PORTS,
+    // GIMMING_LOAD_DB_SOCKET: the daemons reach MariaDB through its Unix socket ([database] connection's
+    // unix_socket) rather than loopback TCP.
+    ...(process.env.GIMMING_LOAD_DB_SOCKET ? { dbSocket: process.env.GIMMING_LOAD_DB_SOCKET } : {}),
     extraConfig: `\n[api]\nmax_limit = ${Math.max(1000, IMAGES)}\n${API_CACHE_SECONDS ? `image_cache_time = ${API_CACHE_SECONDS}\n` : ''}\n[conductor]\nrefresh_interval = 0\nremote_cache_time = ${CACHE_SECONDS}\n`,
   });
   let live: LiveImage[] = [];
