@@ -3,8 +3,7 @@
  * (`mysql+pymysql://user:pass@host:port/name?charset=utf8`). Only the conductor and gimming-manage use it.
  * TLS is asked for in the query as oslo.db passes it to PyMySQL (`ssl_ca`, `ssl_cert`, `ssl_key`,
  * `ssl_check_hostname`, or `ssl=true`), and given to mysql2 as its `ssl` option. `unix_socket=/path` (as
- * PyMySQL takes it) connects through the server's Unix socket instead of TCP: on one host, every query
- * costs both sides less (no loopback TCP; npm run bench:load, doc/source/admin/performance.rst).
+ * PyMySQL takes it) connects through the server's Unix socket instead of TCP, for a server on the same host.
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
