@@ -27,6 +27,7 @@ import { cloudCredentials } from './middleware/cloud-credentials';
 import { errorsAndAccessLog } from './middleware/errors';
 import { microversion } from './middleware/microversion';
 import { type ApiState, requestId } from './middleware/request-id';
+import { ReadCache } from './read-cache';
 
 export interface AppDeps {
   config: GimmingConfig;
@@ -96,7 +97,10 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     }
     await next();
   });
+  const readCache = ReadCache.of(deps.config.api.image_cache_time);
+  if (readCache) v1.use(readCache.middleware());
   const controllerDeps = {
+    readCache,
     conductor: deps.conductor,
     maxBodyBytes: deps.config.api.max_request_body_size,
     defaultLimit: deps.config.api.default_limit,

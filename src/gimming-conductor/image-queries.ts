@@ -40,17 +40,24 @@ export class ImageQueries {
     return (await this.views([image])).views[0] as ImageView;
   }
 
+  /**
+   * The images' views, their copies' clouds named from `clouds` when the caller has read them already
+   * (one read of the clouds per request: under load every query is a round trip and a syscall).
+   */
   private async views(
     images: ImageRow[],
+    clouds?: Map<string, CloudRow>,
   ): Promise<{ views: ImageView[]; references: Map<string, LocationRow[]> }> {
     const references = new Map<string, LocationRow[]>();
     if (images.length === 0) return { views: [], references };
-    const locations = await this.db
-      .getRepository(LocationRow)
-      .createQueryBuilder('l')
-      .where('l.image_id IN (:...ids)', { ids: images.map((i) => i.id) })
-      .getMany();
-    const names = await this.clouds.namesById();
+    const [locations, names] = await Promise.all([
+      this.db
+        .getRepository(LocationRow)
+        .createQueryBuilder('l')
+        .where('l.image_id IN (:...ids)', { ids: images.map((i) => i.id) })
+        .getMany(),
+      clouds ? new Map([...clouds].map(([id, c]) => [id, c.name])) : this.clouds.namesById(),
+    ]);
     const views = images.map((image) => {
       const own = locations.filter((l) => l.imageId === image.id);
       references.set(image.id, referenceCopies(own));
@@ -73,12 +80,12 @@ export class ImageQueries {
    * image's metadata its reference copy's.
    */
   async get(ctx: RequestContext, id: string): Promise<ImageView> {
+    const [image, clouds] = await Promise.all([this.find(ctx, id), this.cloudsById()]);
     const {
       views: [found],
       references,
-    } = await this.views([await this.find(ctx, id)]);
+    } = await this.views([image], clouds);
     const view = found as ImageView;
-    const clouds = await this.cloudsById();
     await Promise.all(
       view.locations.map(async (location) => {
         const cloud = clouds.get(location.cloud_id);
@@ -133,8 +140,9 @@ export class ImageQueries {
       dir: args.sort_dir ?? 'asc',
     } as const;
     const page = await pageAfter(qb, 'i', marker, args.limit, sort);
-    const { views, references } = await this.views(page.rows);
-    if (!args.spec_only) await this.live.showPage(ctx, views, references, await this.cloudsById());
+    const clouds = await this.cloudsById();
+    const { views, references } = await this.views(page.rows, clouds);
+    if (!args.spec_only) await this.live.showPage(ctx, views, references, clouds);
     return { items: views, next_marker: page.nextMarker };
   }
 }

@@ -31,6 +31,8 @@ export interface DaemonOptions {
   db?: DbServer;
   /** An argv prefix a daemon (by name, e.g. agent-zone-b) is started through, e.g. `ip netns exec NS`. */
   wrap?: Record<string, string[]>;
+  /** The database server's Unix socket, for the daemons' connection string (`unix_socket=`); default TCP. */
+  dbSocket?: string;
 }
 
 /** A MariaDB server (or a cluster's front) and an account that may create databases on it. */
@@ -101,7 +103,7 @@ host = test-host
 rpc_response_timeout = 30
 
 [database]
-connection = mysql+pymysql://${this.dbUrlAuthority()}/${this.dbName}?charset=utf8
+connection = mysql+pymysql://${this.dbUrlAuthority()}/${this.dbName}?charset=utf8${this.opts.dbSocket ? `&unix_socket=${this.opts.dbSocket}` : ''}
 
 [keystone_authtoken]
 auth_url = ${this.bed.auth_url}

@@ -17,7 +17,7 @@
  * queued Glance images per image, made and deleted by the bench); the other 10,000 are written straight to
  * this run's conductor database in batches of 1,000 rows (as tests/functional/dashboard-scale.test.ts
  * does: through the API it would take hours of copies), with 1 to 4 made-up copies each and the periodic
- * refresh off so nothing checks them. Daemons: api 19800, agents 19801-19802, on a database and exchange
+ * refresh off so nothing checks them. Daemons: api 19800 (GIMMING_LOAD_PORT), agents the next two ports, on a database and exchange
  * of their own, removed at the end. Run through tools/bench/load.sh.
  */
 import { randomUUID } from 'node:crypto';
@@ -39,15 +39,23 @@ const LIVE = Number(process.env.GIMMING_LOAD_LIVE_IMAGES ?? 100);
 const CACHE_SECONDS = Number(process.env.GIMMING_LOAD_CACHE_SECONDS ?? 10);
 /** Clients showing images whose every copy is read live (the cold show): Glance, not GIMinG, is what 50 would measure. */
 const COLD_CLIENTS = Number(process.env.GIMMING_LOAD_COLD_CLIENTS ?? 5);
-const API_PORT = 19800;
-const AGENT_PORTS = { 'zone-a': 19801, 'zone-b': 19802 };
+/** [api] image_cache_time in the bench: the API's own cache of image lists and shows (0: off). */
+/** Seconds without requests before the main phase, to take each process's idle CPU off its figure. */
+const IDLE_SECONDS = Number(process.env.GIMMING_LOAD_IDLE_SECONDS ?? 5);
+const API_CACHE_SECONDS = Number(process.env.GIMMING_LOAD_API_CACHE_SECONDS ?? 1);
+/** The API's port; the agents take the next two (a helper or CI job of its own picks a range of its own). */
+const API_PORT = Number(process.env.GIMMING_LOAD_PORT ?? 19800);
+const AGENT_PORTS = { 'zone-a': API_PORT + 1, 'zone-b': API_PORT + 2 };
+/** `main`: only the warm-up, one client and the main phase (for profiling); default every phase. */
+const ONLY_MAIN = process.env.GIMMING_LOAD_ONLY === 'main';
 const CLOUDS = [
   { name: 'zone-a', region: 'RegionOne', zone: 'zone-a' },
   { name: 'zone-b', region: 'RegionTwo', zone: 'zone-b' },
   { name: 'zone-c', region: 'RegionOne', zone: 'zone-a' },
   { name: 'zone-d', region: 'RegionTwo', zone: 'zone-b' },
 ];
-const LIVE_PREFIX = 'gimming-bench-load-';
+/** Glance names of the live images: by port, so two runs on other ports do not delete each other's. */
+const LIVE_PREFIX = `gimming-bench-load-${API_PORT}-`;
 const DIR = process.env.GIMMING_BENCH_DIR ?? '/var/tmp/gimming-bench';
 
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -126,6 +134,41 @@ function rssMax(dir: string): Record<string, number> {
     out[f.replace(/\.tsv$/, '')] = Math.max(...rows.map((l) => Number(l.split('\t')[1])));
   }
   return out;
+}
+
+/** utime + stime of a process, in ms (/proc/PID/stat, 100 ticks a second); NaN when it is gone. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The pids of the shared services the requests also cost (RabbitMQ, MariaDB), by command name. */
+function servicePids(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+      if (comm === 'beam.smp') out.rabbitmq = Number(d);
+      if (comm === 'mariadbd' || comm === 'mysqld') out.mariadb = Number(d);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Every daemon's and shared service's CPU ms so far (its pid's own, not its children's). */
+function cpuNow(daemons: DaemonSet): Record<string, number> {
+  const pids: Record<string, number | undefined> = {
+    ...Object.fromEntries(daemons.names.map((n) => [n, daemons.process(n)?.pid])),
+    ...servicePids(),
+  };
+  return Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMs(pid)]));
 }
 
 async function seed(
@@ -272,10 +315,22 @@ async function main(): Promise<void> {
   process.env.GIMMING_MEM_SAMPLE_DIR = memDir;
   process.env.GIMMING_MEM_SAMPLE_MS = '1000';
   process.env.GIMMING_DAEMON_NODE_ARGS = `${process.env.GIMMING_DAEMON_NODE_ARGS ?? ''} --require ${join(REPO_ROOT, 'dist', 'tools', 'bench', 'lib', 'mem-sampler.js')}`;
+  // GIMMING_LOAD_DAEMON_ROOT: another built tree whose daemons to measure (a before/after in one checkout).
+  const root = process.env.GIMMING_LOAD_DAEMON_ROOT;
   const daemons = new DaemonSet(bed, {
+    ...(root
+      ? {
+          roots: Object.fromEntries(
+            ['gimming-api', 'gimming-conductor', 'gimming-agent', 'gimming-manage'].map((c) => [c, root]),
+          ),
+        }
+      : {}),
     apiPort: API_PORT,
     agentPorts: AGENT_PORTS,
-    extraConfig: `\n[api]\nmax_limit = ${Math.max(1000, IMAGES)}\n\n[conductor]\nrefresh_interval = 0\nremote_cache_time = ${CACHE_SECONDS}\n`,
+    // GIMMING_LOAD_DB_SOCKET: the daemons reach MariaDB through its Unix socket ([database] connection's
+    // unix_socket) rather than loopback TCP.
+    ...(process.env.GIMMING_LOAD_DB_SOCKET ? { dbSocket: process.env.GIMMING_LOAD_DB_SOCKET } : {}),
+    extraConfig: `\n[api]\nmax_limit = ${Math.max(1000, IMAGES)}\n${API_CACHE_SECONDS ? `image_cache_time = ${API_CACHE_SECONDS}\n` : ''}\n[conductor]\nrefresh_interval = 0\nremote_cache_time = ${CACHE_SECONDS}\n`,
   });
   let live: LiveImage[] = [];
   try {
@@ -317,9 +372,41 @@ async function main(): Promise<void> {
     );
     const rssBefore = rssNow(memDir);
     say(`load: ${CLIENTS} clients for ${SECONDS} s`);
+    // What each process spends idle (heartbeats, timers, refreshes; and the shared services whatever else
+    // the machine runs), over IDLE_SECONDS without requests: taken off the main phase's before dividing.
+    const idle0 = cpuNow(daemons);
+    const idleStarted = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+    const idle1 = cpuNow(daemons);
+    const idleMsPerSecond = (n: string) =>
+      ((idle1[n] ?? NaN) - (idle0[n] ?? NaN)) / ((performance.now() - idleStarted) / 1000);
+    const cpuBefore = cpuNow(daemons);
+    const mainStarted = performance.now();
     const main = await load(demo.id, ops, CLIENTS, SECONDS);
+    const mainSeconds = (performance.now() - mainStarted) / 1000;
+    const cpuAfter = cpuNow(daemons);
     const rssAfter = rssNow(memDir);
+    const requests = Object.values(main.ops).reduce((n, s) => n + s.count, 0);
+    // CPU ms each process spent per request of the main phase, less its idle rate: robust on a busy machine,
+    // where latency is not (RabbitMQ and MariaDB are the test bed's, shared: their figure is the noisiest).
+    const cpuPerRequest = Object.fromEntries(
+      Object.entries(cpuAfter).map(([n, ms]) => [
+        n,
+        (ms - (cpuBefore[n] ?? NaN) - idleMsPerSecond(n) * mainSeconds) / requests,
+      ]),
+    );
     say(`main load: ${main.perSecond.toFixed(0)} req/s ${JSON.stringify(main.ops)}`);
+    say(
+      `CPU ms per request: ${Object.entries(cpuPerRequest)
+        .map(([n, v]) => `${n} ${v.toFixed(2)}`)
+        .join(', ')}`,
+    );
+    if (ONLY_MAIN) {
+      process.stdout.write(
+        `${JSON.stringify({ perSecond: main.perSecond, ops: main.ops, cpuPerRequest, rssBefore, rssAfter, rssPeak: rssMax(memDir) })}\n`,
+      );
+      return;
+    }
 
     say('matrix of every image, 5 times');
     const matrixMs: number[] = [];
@@ -404,6 +491,12 @@ async function main(): Promise<void> {
       ['matrix under load max ms', Math.max(...matrixUnderLoad).toFixed(0), '-', ''],
       ['errors', String(errors), '0', verdict(errors === 0)],
       ['req/s, main load', main.perSecond.toFixed(0), '-', ''],
+      ...Object.entries(cpuPerRequest).map(([n, v]): [string, string, string, string] => [
+        `CPU ms/request, ${n}${n === 'rabbitmq' || n === 'mariadb' ? ' (shared)' : ''}`,
+        v.toFixed(2),
+        '-',
+        '',
+      ]),
       ['req/s, 1 API + 1 conductor', single.perSecond.toFixed(0), '-', ''],
       [
         'req/s, 2 API + 2 conductors',
@@ -441,7 +534,7 @@ async function main(): Promise<void> {
       )
       .join('\n');
     process.stdout.write(
-      `bench:load: ${CLIENTS} clients, ${SECONDS} s, ${IMAGES} images (${LIVE} with live copies) in 4 clouds, remote_cache_time ${CACHE_SECONDS} s\n${table}\nstatuses ${JSON.stringify(main.statuses)}\n`,
+      `bench:load: ${CLIENTS} clients, ${SECONDS} s, ${IMAGES} images (${LIVE} with live copies) in 4 clouds, remote_cache_time ${CACHE_SECONDS} s, [api] image_cache_time ${API_CACHE_SECONDS} s\n${table}\nstatuses ${JSON.stringify(main.statuses)}\n`,
     );
     mkdirSync(DIR, { recursive: true });
     writeFileSync(
@@ -450,6 +543,7 @@ async function main(): Promise<void> {
         {
           seedSeconds,
           main,
+          cpuPerRequest,
           matrixMs,
           matrixUnderLoad,
           cold: coldStats,

@@ -2,7 +2,8 @@
  * The database connection, from `[database] connection` in OpenStack's SQLAlchemy form
  * (`mysql+pymysql://user:pass@host:port/name?charset=utf8`). Only the conductor and gimming-manage use it.
  * TLS is asked for in the query as oslo.db passes it to PyMySQL (`ssl_ca`, `ssl_cert`, `ssl_key`,
- * `ssl_check_hostname`, or `ssl=true`), and given to mysql2 as its `ssl` option.
+ * `ssl_check_hostname`, or `ssl=true`), and given to mysql2 as its `ssl` option. `unix_socket=/path` (as
+ * PyMySQL takes it) connects through the server's Unix socket instead of TCP, for a server on the same host.
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
@@ -54,6 +55,8 @@ export interface DbTarget {
   database: string;
   /** TLS, when the query asks for it. */
   ssl?: DbTls;
+  /** The server's Unix socket (`unix_socket`), instead of host and port. */
+  socketPath?: string;
 }
 
 export interface DbTls {
@@ -74,7 +77,10 @@ function flag(name: string, value: string): boolean {
   throw new Error(`[database] connection: ${name}=${value} is not a boolean`);
 }
 
-/** The TLS the query asks for; undefined when it asks for none. Other query keys are ignored (charset). */
+/**
+ * The TLS the query asks for; undefined when it asks for none. Other query keys are ignored (charset) or
+ * read elsewhere (unix_socket).
+ */
 function parseTls(query: URLSearchParams): DbTls | undefined {
   let wanted = false;
   const tls: DbTls = { checkHostname: true };
@@ -132,6 +138,10 @@ export function parseConnection(connection: string): DbTarget {
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!database) throw new Error('[database] connection names no database');
   const ssl = parseTls(url.searchParams);
+  const socketPath = url.searchParams.get('unix_socket');
+  if (socketPath !== null && !socketPath.startsWith('/')) {
+    throw new Error(`[database] connection: unix_socket=${socketPath} is not an absolute path`);
+  }
   return {
     host: url.hostname || '127.0.0.1',
     port: url.port ? Number(url.port) : 3306,
@@ -139,6 +149,7 @@ export function parseConnection(connection: string): DbTarget {
     password: decodeURIComponent(url.password),
     database,
     ...(ssl ? { ssl } : {}),
+    ...(socketPath ? { socketPath } : {}),
   };
 }
 
@@ -152,6 +163,7 @@ export function makeDataSource(connection: string, poolSize: number, connectTime
     password: target.password,
     database: target.database,
     ...(target.ssl ? { ssl: mysqlSslOptions(target.ssl) } : {}),
+    ...(target.socketPath ? { socketPath: target.socketPath } : {}),
     charset: 'utf8mb4',
     timezone: 'Z',
     entities: ENTITIES,

@@ -17,6 +17,16 @@ export const apiOptions = {
       'session calls that log users in to Keystone.',
     true,
   ),
+  image_cache_time: int(
+    'Seconds this API process keeps the answer of an image list or show (GET /v1/images, ' +
+      'GET /v1/images/{id}) and gives it again to a request with the same token, path, query and ' +
+      'microversion, without asking the conductor. Any write served by this process empties it; what ' +
+      'changes elsewhere (a task finishing, another API process, a cloud) shows once the answer lapses, so ' +
+      'an answer is at most this old, plus [conductor] remote_cache_time for the live metadata of the ' +
+      'copies. Requests with cloud credentials are not cached. 0: off, every read asks the conductor.',
+    0,
+    0,
+  ),
   max_request_body_size: int('Largest JSON request body accepted, in bytes.', 114688, 1024),
   client_body_timeout: int(
     'Seconds a JSON request body may pause before the request is given up and its connection closed.',

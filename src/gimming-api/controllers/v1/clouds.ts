@@ -3,6 +3,7 @@
  * register clouds of its own.
  */
 import type { ImportRules } from '../../../common/import-filter';
+import type { ReadCache } from '../../read-cache';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { RequestContext } from '../../../common/context';
@@ -35,6 +36,8 @@ export interface ControllerDeps {
   uploadResumeS?: number;
   /** What an import URL is checked against ([import_filtering]). */
   importRules: ImportRules;
+  /** The image reads' cache ([api] image_cache_time); none when off. */
+  readCache?: ReadCache;
 }
 
 /**

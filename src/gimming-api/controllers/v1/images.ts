@@ -106,15 +106,20 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       throw badRequest('gimming.request.invalid', `name must be 1 to ${MAX_REF_LENGTH} characters.`);
     }
     if (filters.cloud !== undefined) checkCloudQuery(filters.cloud, 'cloud');
-    const page = await deps.conductor.listImages(ctx.state.context, {
+    const args = {
       ...paging(ctx, deps.defaultLimit, deps.maxLimit),
       all_projects: allProjects,
       ...filters,
       ...imageSort(queryString(ctx, 'sort')),
       ...(booleanQuery(ctx, 'spec_only') ? { spec_only: true } : {}),
-    });
-    const next = nextLink(ctx, page.next_marker);
-    ctx.body = shape(ImageList, { images: page.items, ...(next ? { next } : {}) });
+    };
+    const read = async () => {
+      const page = await deps.conductor.listImages(ctx.state.context, args);
+      const next = nextLink(ctx, page.next_marker);
+      return shape(ImageList, { images: page.items, ...(next ? { next } : {}) });
+    };
+    if (deps.readCache) await deps.readCache.answer(ctx, read);
+    else ctx.body = await read();
   });
 
   router.post('/v1/images/:image_id/sync', async (ctx) => {
@@ -287,7 +292,10 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
 
   router.get('/v1/images/:image_id', async (ctx) => {
     authorize(ctx.state.context, 'gimming:image:get');
-    ctx.body = shape(Image, await deps.conductor.getImage(ctx.state.context, imageId(ctx.params.image_id)));
+    const id = imageId(ctx.params.image_id);
+    const read = async () => shape(Image, await deps.conductor.getImage(ctx.state.context, id));
+    if (deps.readCache) await deps.readCache.answer(ctx, read);
+    else ctx.body = await read();
   });
 }
 

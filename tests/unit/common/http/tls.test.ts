@@ -111,6 +111,16 @@ describe('outbound TLS settings', () => {
       assert.equal(parseConnection(`${base}&ssl=false`).ssl, undefined);
     });
 
+    it("reads PyMySQL's unix_socket: the server's socket instead of TCP", () => {
+      assert.equal(parseConnection(base).socketPath, undefined);
+      assert.equal(
+        parseConnection('mysql+pymysql://u:p@localhost/gimming?unix_socket=/run/mysqld/mysqld.sock')
+          .socketPath,
+        '/run/mysqld/mysqld.sock',
+      );
+      assert.throws(() => parseConnection(`${base}&unix_socket=mysqld.sock`), /not an absolute path/);
+    });
+
     it('refuses a key it does not know, a certificate without its key and a bad boolean', () => {
       assert.throws(
         () => parseConnection(`${base}&ssl_verify_cert=true`),
