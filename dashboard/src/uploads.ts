@@ -126,8 +126,8 @@ export function uploadFile(
     });
   const cancelled = () => new ApiError('The upload was cancelled.', 0, 'aborted');
 
-  /** Where to go on after a cut: the offset kept, 'complete', or undefined when nothing can be resumed. */
-  const offsetAfterCut = async (attempt: number): Promise<number | 'complete' | undefined> => {
+  /** What the server holds once it noticed the cut; undefined when it does not say in time. */
+  const stateAfterCut = async (attempt: number): Promise<UploadState | undefined> => {
     for (let ask = 0; ask < HEAD_TRIES; ask++) {
       await sleep(waitMs(attempt + ask));
       if (aborted) throw cancelled();
@@ -138,9 +138,7 @@ export function uploadFile(
         if (err instanceof ApiError && err.code === 'network') continue; // out of reach for now
         throw err;
       }
-      if (now.state === 'complete') return 'complete';
-      if (now.state === 'suspended') return now.offset;
-      if (now.state === 'none') return 0; // nothing was kept: from the start again
+      if (now.state !== 'receiving') return now;
       // receiving: the server has not noticed the cut yet
     }
     return undefined;
@@ -155,11 +153,24 @@ export function uploadFile(
         return;
       } catch (err) {
         if (aborted) throw cancelled();
-        if (!(err instanceof ApiError) || err.code !== 'network' || attempt >= RESUME_TRIES) throw err;
-        const next = await offsetAfterCut(attempt);
-        if (next === 'complete') return;
-        if (next === undefined) throw err;
-        offset = next;
+        if (!(err instanceof ApiError) || attempt >= RESUME_TRIES) throw err;
+        // A connection that dropped; or the browser sent the request again on its own after the drop
+        // (Chromium does, on a reused connection) while the server still received the first: refused
+        // as "not queued" or at another offset. Either way the server says where the upload stands.
+        const cut = err.code === 'network';
+        const resent =
+          err.status === 409 &&
+          (err.code === 'gimming.image.not_queued' || err.code === 'gimming.upload.offset_mismatch');
+        if (!cut && !resent) throw err;
+        const now = await stateAfterCut(attempt);
+        if (now === undefined) throw err;
+        if (now.state === 'complete') {
+          if (cut) return; // the data arrived whole before the answer was lost
+          throw err;
+        }
+        // Another upload's (another size): not this file's to continue.
+        if (now.state === 'suspended' && now.length !== null && now.length !== file.size) throw err;
+        offset = now.state === 'suspended' ? now.offset : 0;
         ranged = true;
         events.onProgress(offset, file.size);
         events.onResume?.(offset, attempt + 1);

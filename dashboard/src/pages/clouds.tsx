@@ -3,7 +3,7 @@
  * projects' Compute Engine, with a key-manager secret, or credentials given for this session only, kept
  * in this tab's memory); browse one and adopt an image GIMinG does not track yet.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, describe, hasCloudCredentials, setCloudCredentials } from '../api';
 import type { Notify } from '../app';
 import { Dialog } from '../dialog';
@@ -200,19 +200,25 @@ function BrowseCloud(props: { cloud: CloudInfo; notify: Notify; onClose: () => v
   // The markers of the pages seen, the first page's none: Previous goes back one, Next follows `next`.
   const [markers, setMarkers] = useState<Array<string | undefined>>([undefined]);
   const [next, setNext] = useState<string | undefined>(undefined);
-  const [loading, setLoading] = useState(false);
   const marker = markers[markers.length - 1];
+  // Which page the rows are of: until the asked page's rows arrive, the page says it is loading.
+  const key = `${limit}|${markers.length}|${marker ?? ''}`;
+  const [shown, setShown] = useState('');
+  const asked = useRef(key);
+  asked.current = key;
+  const loading = shown !== key;
   const load = () => {
-    setLoading(true);
+    const want = key;
     return api
       .cloudImages(props.cloud.id, { limit, ...(marker !== undefined ? { marker } : {}) })
       .then((page) => {
+        if (asked.current !== want) return; // an answer for a page left meanwhile
         setImages(page.images);
         setNext(page.next !== undefined ? markerOf(page.next) : undefined);
+        setShown(want);
         setError('');
       })
-      .catch((err: unknown) => setError(describe(err)))
-      .finally(() => setLoading(false));
+      .catch((err: unknown) => setError(describe(err)));
   };
   useEffect(() => void load(), [props.cloud.id, limit, marker]);
 
@@ -241,7 +247,7 @@ function BrowseCloud(props: { cloud: CloudInfo; notify: Notify; onClose: () => v
             <button
               type="button"
               class="ghost small"
-              disabled={loading || markers.length === 1}
+              disabled={markers.length === 1}
               onClick={() => setMarkers((m) => m.slice(0, -1))}
             >
               Previous page
