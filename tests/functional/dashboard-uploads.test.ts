@@ -150,7 +150,12 @@ describe("the dashboard's resumed uploads and paged browse (Chromium)", function
     await logInAs(page, stack.bed.users.demo);
   });
 
-  beforeEach(() => {
+  beforeEach(async () => {
+    // Logged in (a test before may have left the page at the login).
+    if (!(await page.locator('nav[aria-label="Pages"]').isVisible())) {
+      await page.goto(`${origin}/dashboard/`);
+      await logInAs(page, stack.bed.users.demo);
+    }
     proxy.cutAfter = null;
     proxy.delayMs = 0;
     proxy.onCut = () => undefined;
