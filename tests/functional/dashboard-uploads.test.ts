@@ -33,7 +33,7 @@ import { useStack } from '../support/stack';
 const PROXY_PORT = 19431;
 const V16 = { 'OpenStack-API-Version': 'image-manager 1.6' };
 const MiB = 1024 * 1024;
-const UPLOAD_LINE = /^PUT \/v1\/images\/[0-9a-f-]{36}\/file HTTP\/1\.1\r\n/m;
+const UPLOAD_LINE = /^PUT \/v1\/images\/[0-9a-f-]{36}\/file HTTP\/1\.1\r\n/;
 
 /**
  * A TCP proxy to the API. A connection carrying PUT /v1/images/{id}/file is dropped once `cutAfter` of
@@ -70,15 +70,20 @@ class UploadProxy {
     let upload = false;
     let sent = 0;
     client.on('data', (chunk: Buffer) => {
-      const head = chunk.subarray(0, 8192).toString('latin1');
-      const line = /^[A-Z]+ \/\S* HTTP\/1\.1(?=\r\n)/m.exec(head);
-      if (line) this.seen.push(`${line[0]} ${/^content-range: ([^\r]*)/im.exec(head)?.[1] ?? ''}`);
-      if (UPLOAD_LINE.test(head)) {
-        upload = true;
-        sent = 0;
-        this.puts.push(/^content-range: (bytes [^\r]*)/im.exec(head)?.[1] ?? '');
-      } else if (/^(GET|HEAD|POST|DELETE|PATCH|PUT) \/\S* HTTP\/1\.1\r\n/.test(head)) {
-        upload = false;
+      // A request may begin anywhere in a chunk, even mid-line: right after the last byte of the body
+      // before it, on a connection the browser reused.
+      const text = chunk.toString('latin1');
+      const line = /(?:GET|HEAD|POST|PUT|PATCH|DELETE) \/\S* HTTP\/1\.1(?=\r\n)/.exec(text);
+      if (line) {
+        const head = text.slice(line.index, line.index + 8192);
+        const range =
+          /^content-range: ([^\r]*)/im.exec(head.slice(0, head.indexOf('\r\n\r\n') + 2))?.[1] ?? '';
+        this.seen.push(`${line[0]} ${range}`);
+        upload = UPLOAD_LINE.test(head.slice(0, line[0].length + 2));
+        if (upload) {
+          sent = 0;
+          this.puts.push(range);
+        }
       }
       if (upload) sent += chunk.length;
       if (upload && this.cutAfter !== null && this.cuts === 0 && sent > this.cutAfter) {
