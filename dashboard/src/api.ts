@@ -22,6 +22,8 @@ import type {
 
 /** The REST microversion of image families (OpenStack-API-Version: image-manager 1.2). */
 export const FAMILIES_VERSION = '1.2';
+/** The microversion at which a cloud's browse pages by marker and answers `next` links. */
+export const BROWSE_PAGING_VERSION = '1.1';
 /** The microversion at which a task shows its own bandwidth cap (max_bandwidth). */
 export const CAPS_VERSION = '1.4';
 
@@ -84,7 +86,8 @@ function url(path: string, query: Options['query']): string {
   return s ? `${path}?${s}` : path;
 }
 
-function headers(json: boolean, version?: string): Record<string, string> {
+/** The headers of every call: the token, the session's cloud credentials, the microversion asked. */
+export function apiHeaders(json: boolean, version?: string): Record<string, string> {
   const h: Record<string, string> = { Accept: 'application/json' };
   if (json) h['Content-Type'] = 'application/json';
   if (version) h['OpenStack-API-Version'] = `image-manager ${version}`;
@@ -103,7 +106,7 @@ export async function request<T>(method: string, path: string, opts: Options = {
   try {
     res = await fetch(url(path, opts.query), {
       method,
-      headers: headers(opts.json !== undefined, opts.version),
+      headers: apiHeaders(opts.json !== undefined, opts.version),
       ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}),
       credentials: 'omit',
       cache: 'no-store',
@@ -179,10 +182,16 @@ export const api = {
   clouds: () => request<{ clouds: CloudInfo[] }>('GET', '/v1/clouds').then((r) => r.clouds),
   createCloud: (body: Record<string, string>) => request<CloudInfo>('POST', '/v1/clouds', { json: body }),
   deleteCloud: (cloud: string) => request<void>('DELETE', `/v1/clouds/${encodeURIComponent(cloud)}`),
-  cloudImages: (cloud: string) =>
-    request<{ images: CloudImage[] }>('GET', `/v1/clouds/${encodeURIComponent(cloud)}/images`, {
-      query: { limit: 200 },
-    }).then((r) => r.images),
+  // At 1.1 a browse pages: `limit` images and a `next` link (its marker) while the cloud has more.
+  cloudImages: (cloud: string, q: { limit: number; marker?: string }) =>
+    request<{ images: CloudImage[]; next?: string }>(
+      'GET',
+      `/v1/clouds/${encodeURIComponent(cloud)}/images`,
+      {
+        query: q,
+        version: BROWSE_PAGING_VERSION,
+      },
+    ),
   // The images page shows no formats or properties: the listing reads no cloud (spec_only).
   images: (q: ImageQuery) =>
     request<{ images: ImageInfo[]; next?: string }>('GET', '/v1/images', {
@@ -241,42 +250,6 @@ export const families = {
   resolve: (family: string, channel: string) =>
     request<ResolvedChannelInfo>('GET', `${chan(family, channel)}/resolve`, v12),
 };
-
-/**
- * Streams a file from the disk to the image (PUT /v1/images/{id}/file): the browser reads it as it sends,
- * never whole in memory; `onProgress` sees the bytes sent.
- */
-export function uploadFile(
-  id: string,
-  file: File,
-  onProgress: (sent: number, total: number) => void,
-): { done: Promise<void>; abort: () => void } {
-  const xhr = new XMLHttpRequest();
-  const done = new Promise<void>((resolve, reject) => {
-    xhr.open('PUT', `/v1/images/${id}/file`);
-    for (const [k, v] of Object.entries(headers(false))) xhr.setRequestHeader(k, v);
-    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
-    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onload = () => {
-      if (xhr.status === 204) return resolve();
-      let message = `The upload failed: the server answered ${xhr.status}.`;
-      let code = 'gimming.unknown';
-      try {
-        const body = JSON.parse(xhr.responseText) as { error?: { message?: string; code?: string } };
-        message = body.error?.message ?? message;
-        code = body.error?.code ?? code;
-      } catch {
-        // keep the status
-      }
-      reject(new ApiError(message, xhr.status, code));
-    };
-    xhr.onerror = () =>
-      reject(new ApiError('The upload was interrupted: the API could not be reached.', 0, 'network'));
-    xhr.onabort = () => reject(new ApiError('The upload was cancelled.', 0, 'aborted'));
-    xhr.send(file);
-  });
-  return { done, abort: () => xhr.abort() };
-}
 
 /** An error as a sentence for the page. */
 export function describe(err: unknown): string {

@@ -3,7 +3,7 @@
  * projects' Compute Engine, with a key-manager secret, or credentials given for this session only, kept
  * in this tab's memory); browse one and adopt an image GIMinG does not track yet.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, describe, hasCloudCredentials, setCloudCredentials } from '../api';
 import type { Notify } from '../app';
 import { Dialog } from '../dialog';
@@ -185,15 +185,42 @@ export function CloudsPage(props: { notify: Notify }) {
   );
 }
 
+/** The sizes a browse's page may have; the first page asks for PAGE_SIZES[1]. */
+const PAGE_SIZES = [10, 25, 50, 100];
+
+/** The marker of a `next` link (the API's path and query, the same query with `marker`). */
+function markerOf(next: string): string | undefined {
+  return new URL(next, location.origin).searchParams.get('marker') ?? undefined;
+}
+
 function BrowseCloud(props: { cloud: CloudInfo; notify: Notify; onClose: () => void }) {
   const [images, setImages] = useState<CloudImage[] | null>(null);
   const [error, setError] = useState('');
-  const load = () =>
-    api
-      .cloudImages(props.cloud.id)
-      .then(setImages)
+  const [limit, setLimit] = useState(PAGE_SIZES[1]!);
+  // The markers of the pages seen, the first page's none: Previous goes back one, Next follows `next`.
+  const [markers, setMarkers] = useState<Array<string | undefined>>([undefined]);
+  const [next, setNext] = useState<string | undefined>(undefined);
+  const marker = markers[markers.length - 1];
+  // Which page the rows are of: until the asked page's rows arrive, the page says it is loading.
+  const key = `${limit}|${markers.length}|${marker ?? ''}`;
+  const [shown, setShown] = useState('');
+  const asked = useRef(key);
+  asked.current = key;
+  const loading = shown !== key;
+  const load = () => {
+    const want = key;
+    return api
+      .cloudImages(props.cloud.id, { limit, ...(marker !== undefined ? { marker } : {}) })
+      .then((page) => {
+        if (asked.current !== want) return; // an answer for a page left meanwhile
+        setImages(page.images);
+        setNext(page.next !== undefined ? markerOf(page.next) : undefined);
+        setShown(want);
+        setError('');
+      })
       .catch((err: unknown) => setError(describe(err)));
-  useEffect(() => void load(), [props.cloud.id]);
+  };
+  useEffect(() => void load(), [props.cloud.id, limit, marker]);
 
   const adopt = async (image: CloudImage) => {
     try {
@@ -215,49 +242,90 @@ function BrowseCloud(props: { cloud: CloudInfo; notify: Notify; onClose: () => v
       {images === null ? (
         !error && <p class="muted">Asking the cloud…</p>
       ) : (
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Size</th>
-              <th scope="col">Created</th>
-              <th scope="col">GIMinG</th>
-            </tr>
-          </thead>
-          <tbody>
-            {images.length === 0 && (
+        <>
+          <nav class="pager" aria-label="Pages of the cloud's images">
+            <button
+              type="button"
+              class="ghost small"
+              disabled={markers.length === 1}
+              onClick={() => setMarkers((m) => m.slice(0, -1))}
+            >
+              Previous page
+            </button>
+            <span aria-live="polite">
+              Page {markers.length}
+              {loading ? ' (loading…)' : ''}
+            </span>
+            <button
+              type="button"
+              class="ghost small"
+              disabled={loading || next === undefined}
+              onClick={() => next !== undefined && setMarkers((m) => [...m, next])}
+            >
+              Next page
+            </button>
+            <label class="small">
+              Per page{' '}
+              <select
+                name="page_size"
+                value={String(limit)}
+                onChange={(e) => {
+                  setMarkers([undefined]);
+                  setLimit(Number(e.currentTarget.value));
+                }}
+              >
+                {PAGE_SIZES.map((n) => (
+                  <option key={n} value={String(n)}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </nav>
+          <table class="list">
+            <thead>
               <tr>
-                <td colSpan={5} class="muted">
-                  No image you can see.
-                </td>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Size</th>
+                <th scope="col">Created</th>
+                <th scope="col">GIMinG</th>
               </tr>
-            )}
-            {images.map((i) => (
-              <tr key={i.id}>
-                <td>{i.name || <span class="mono small">{i.id}</span>}</td>
-                <td>{i.status}</td>
-                <td>{bytes(i.size)}</td>
-                <td>{when(i.created_at)}</td>
-                <td>
-                  {i.tracked_by ? (
-                    <span class="chip ok">tracked</span>
-                  ) : (
-                    <button
-                      type="button"
-                      class="ghost small"
-                      disabled={i.status !== 'active'}
-                      aria-label={`Adopt ${i.name || i.id}`}
-                      onClick={() => void adopt(i)}
-                    >
-                      Adopt
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {images.length === 0 && (
+                <tr>
+                  <td colSpan={5} class="muted">
+                    {markers.length > 1 ? 'No more images.' : 'No image you can see.'}
+                  </td>
+                </tr>
+              )}
+              {images.map((i) => (
+                <tr key={i.id}>
+                  <td>{i.name || <span class="mono small">{i.id}</span>}</td>
+                  <td>{i.status}</td>
+                  <td>{bytes(i.size)}</td>
+                  <td>{when(i.created_at)}</td>
+                  <td>
+                    {i.tracked_by ? (
+                      <span class="chip ok">tracked</span>
+                    ) : (
+                      <button
+                        type="button"
+                        class="ghost small"
+                        disabled={i.status !== 'active'}
+                        aria-label={`Adopt ${i.name || i.id}`}
+                        onClick={() => void adopt(i)}
+                      >
+                        Adopt
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
     </Dialog>
   );

@@ -6,6 +6,8 @@ import type { Notify } from '../app';
 import { Dialog } from '../dialog';
 import { bytes, stateOf, when } from '../format';
 import type { CloudInfo, ImageInfo, Member } from '../types';
+import { rememberedUploads } from '../uploads';
+import { ResumeUpload } from './resume-upload';
 
 export function ImageDetails(props: {
   id: string;
@@ -85,6 +87,17 @@ export function ImageDetails(props: {
             <dt>Created</dt>
             <dd>{when(image.created_at)}</dd>
           </dl>
+          {image.status === 'saving' && (
+            <ResumeUpload
+              imageId={image.id}
+              imageName={image.name}
+              remembered={rememberedUploads().find((u) => u.image_id === image.id)}
+              onDone={(message) => {
+                notify('ok', message);
+                void load();
+              }}
+            />
+          )}
           <h3>Copies</h3>
           <table class="list">
             <thead>

@@ -1,10 +1,18 @@
 /** A new image from a file (streamed from the disk, with progress) or a URL, into the chosen clouds. */
 import { formText } from '../format';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, describe, uploadFile } from '../api';
+import { ApiError, api, describe } from '../api';
 import type { Notify } from '../app';
 import { bytes, kindOf } from '../format';
 import type { CloudInfo } from '../types';
+import {
+  type RememberedUpload,
+  forgetUpload,
+  rememberUpload,
+  rememberedUploads,
+  uploadFile,
+} from '../uploads';
+import { ResumeUpload, UploadProgress, resumeNote } from './resume-upload';
 
 const DISK_FORMATS = ['raw', 'qcow2', 'iso', 'vmdk', 'vhd', 'vhdx', 'vdi', 'ami', 'ari', 'aki', 'ploop'];
 
@@ -20,7 +28,9 @@ export function UploadPage(props: { notify: Notify }) {
   const [name, setName] = useState('');
   const [format, setFormat] = useState('raw');
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
+  const [note, setNote] = useState('');
   const [error, setError] = useState('');
+  const [interrupted, setInterrupted] = useState<RememberedUpload[]>([]);
   const [busy, setBusy] = useState(false);
   const abort = useRef<(() => void) | null>(null);
 
@@ -29,6 +39,7 @@ export function UploadPage(props: { notify: Notify }) {
       .clouds()
       .then(setClouds)
       .catch((err: unknown) => setError(describe(err)));
+    void findInterrupted().then(setInterrupted);
     return () => abort.current?.();
   }, []);
 
@@ -57,16 +68,33 @@ export function UploadPage(props: { notify: Notify }) {
       if (source === 'url') body.source = { url: formText(form, 'url', '').trim() };
       const image = await api.createImage(body);
       if (source === 'file' && file) {
-        const upload = uploadFile(image.id, file, (sent, total) => setProgress({ sent, total }));
+        rememberUpload(image.id, image.name, file);
+        setNote('');
+        const upload = uploadFile(image.id, file, {
+          onProgress: (sent, total) => setProgress({ sent, total }),
+          onResume: (offset, attempt) => setNote(resumeNote(offset, attempt)),
+        });
         abort.current = upload.abort;
         try {
           await upload.done;
         } catch (err) {
+          if (err instanceof ApiError && err.code === 'network') {
+            // The server keeps what arrived for a while: the same file chosen again continues it.
+            setInterrupted(await findInterrupted());
+            throw new ApiError(
+              `The upload of ${image.name} was interrupted and could not be resumed now. What arrived is ` +
+                'kept for a while: choose the same file again under "Interrupted uploads" to continue.',
+              0,
+              'network',
+            );
+          }
+          forgetUpload(image.id);
           await api.deleteImage(image.id).catch(() => undefined);
           throw err;
         } finally {
           abort.current = null;
         }
+        forgetUpload(image.id);
         props.notify('ok', `Uploaded ${image.name}; it is being copied to ${targets.length} cloud(s).`);
       } else {
         props.notify('ok', `Importing ${image.name} from the URL into ${targets.length} cloud(s).`);
@@ -77,10 +105,9 @@ export function UploadPage(props: { notify: Notify }) {
     } finally {
       setBusy(false);
       setProgress(null);
+      setNote('');
     }
   };
-
-  const percent = progress && progress.total > 0 ? Math.floor((progress.sent / progress.total) * 100) : 0;
 
   return (
     <section aria-labelledby="upload-title">
@@ -185,12 +212,7 @@ export function UploadPage(props: { notify: Notify }) {
           </div>
         </fieldset>
         {progress && (
-          <div class="upload-progress">
-            <label for="upload-bar">
-              Uploading: {bytes(progress.sent)} of {bytes(progress.total)} ({percent}%)
-            </label>
-            <progress id="upload-bar" max={100} value={percent} />
-          </div>
+          <UploadProgress id="upload-bar" sent={progress.sent} total={progress.total} note={note} />
         )}
         {error && (
           <p class="callout bad" role="alert">
@@ -214,6 +236,50 @@ export function UploadPage(props: { notify: Notify }) {
           )}
         </div>
       </form>
+      {interrupted.length > 0 && (
+        <section class="card" aria-labelledby="interrupted-title">
+          <h2 id="interrupted-title">Interrupted uploads</h2>
+          <p class="muted">
+            These uploads stopped before all of their data arrived; the server keeps what arrived for a while.
+          </p>
+          <ul class="interrupted">
+            {interrupted.map((u) => (
+              <li key={u.image_id}>
+                <ResumeUpload
+                  imageId={u.image_id}
+                  imageName={u.image_name}
+                  remembered={u}
+                  onDone={(message) => {
+                    props.notify('ok', message);
+                    setInterrupted((all) => all.filter((x) => x.image_id !== u.image_id));
+                  }}
+                />
+                <span class="muted small">
+                  {bytes(u.size)}, begun {new Date(u.started_at).toLocaleString()}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
     </section>
   );
+}
+
+/**
+ * The uploads this browser began that still wait for data (the image is saving, or queued with nothing
+ * kept); the others are forgotten (done, or the image is gone).
+ */
+async function findInterrupted(): Promise<RememberedUpload[]> {
+  const waiting: RememberedUpload[] = [];
+  for (const u of rememberedUploads()) {
+    try {
+      const image = await api.image(u.image_id);
+      if (image.status === 'saving' || image.status === 'queued') waiting.push(u);
+      else forgetUpload(u.image_id);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) forgetUpload(u.image_id);
+    }
+  }
+  return waiting;
 }
