@@ -14,6 +14,7 @@
  * tools/bench/pairs.sh; environment: tools/bench/README.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -34,6 +35,8 @@ const LOCK = process.env.GIMMING_BENCH_LOCK ?? '';
 const EXTRA_CONFIG = (process.env.GIMMING_BENCH_EXTRA_CONFIG ?? '').replaceAll('\\n', '\n');
 const TIMEOUT_MS = Number(process.env.GIMMING_BENCH_TIMEOUT_S ?? 1800) * 1000;
 const NAME = 'gimming-bench-pairs';
+/** The names of what this run makes (its leftovers are found by it, not another run's). */
+const RUN_NAME = `${NAME}-${randomBytes(3).toString('hex')}`;
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';
 
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
     const stored = await api('POST', `${barbican_url}/v1/secrets`, {
       token: admin.id,
       json: {
-        name: `${NAME}-gcp-key`,
+        name: `${RUN_NAME}-gcp-key`,
         payload: JSON.stringify(gce.key('project')),
         payload_content_type: 'text/plain',
       },
@@ -243,7 +246,12 @@ async function main(): Promise<void> {
     const uploadedInto = async (cloud: string, who: 'demo' | 'admin'): Promise<string> => {
       const created = await api('POST', `${url}/v1/images`, {
         token: t[who],
-        json: { name: `${NAME}-in-${cloud}`, disk_format: 'raw', container_format: 'bare', targets: [cloud] },
+        json: {
+          name: `${RUN_NAME}-in-${cloud}`,
+          disk_format: 'raw',
+          container_format: 'bare',
+          targets: [cloud],
+        },
       });
       if (created.status !== 201) throw new Error(`create in ${cloud}: ${created.text}`);
       const id = created.body.id as string;
@@ -277,7 +285,7 @@ async function main(): Promise<void> {
     // The sources, made before any pair is timed.
     say(`making the sources (${SIZE_MIB} MiB each): Glance zone-a, ec2-east, gce-1`);
     const glanceImage = await glanceA.create({
-      name: `${NAME}-source`,
+      name: `${RUN_NAME}-source`,
       disk_format: 'raw',
       container_format: 'bare',
     });
@@ -286,7 +294,7 @@ async function main(): Promise<void> {
     const adopted = await api('POST', `${url}/v1/images`, {
       token: t.demo,
       json: {
-        name: `${NAME}-from-glance`,
+        name: `${RUN_NAME}-from-glance`,
         source: { cloud: 'zone-a', image_id: glanceImage.id },
         targets: [],
       },
@@ -338,7 +346,7 @@ async function main(): Promise<void> {
         ? {
             path: `${url}/v1/images`,
             json: {
-              name: `${NAME}-upload-${target}`,
+              name: `${RUN_NAME}-upload-${target}`,
               disk_format: 'raw',
               container_format: 'bare',
               targets: [target],
@@ -463,7 +471,7 @@ async function main(): Promise<void> {
       for (const zone of ['RegionOne', 'RegionTwo']) {
         const glance = new Glance(bed.regions[zone]!.glance_url, t.demo);
         for (const i of (await glance.list().catch(() => [])) as any[]) {
-          if (typeof i.name === 'string' && i.name.startsWith(NAME)) {
+          if (typeof i.name === 'string' && i.name.startsWith(RUN_NAME)) {
             left.push(`Glance ${zone} image ${i.id} (${i.name})`);
             await glance.delete(i.id).catch(() => undefined);
           }
