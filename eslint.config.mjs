@@ -235,6 +235,7 @@ export default tseslint.config(
       'tests/**/*.ts',
       'tools/bench/upload.ts',
       'tools/bench/aws.ts',
+      'tools/bench/pairs.ts',
       'tools/api-samples/capture.ts',
       'tools/api-samples/capture-webhooks.ts',
       'tools/api-samples/webhooks.ts',

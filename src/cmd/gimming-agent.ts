@@ -106,7 +106,11 @@ async function main(): Promise<void> {
       const info = agentDriverInfo(config, drivers.driver(name) as CloudDriver);
       return {
         ...info,
-        capabilities: { ...info.capabilities, size_limits: info.capabilities.size_limits ?? undefined },
+        capabilities: {
+          ...info.capabilities,
+          size_limits: info.capabilities.size_limits ?? undefined,
+          native_copy_limit: info.capabilities.native_copy_limit ?? undefined,
+        },
       };
     });
   const heartbeats = new HeartbeatPublisher(messaging, agentAuth.signer);

@@ -62,6 +62,11 @@ export function driverInfo(
   sharedReads = false,
   /** The kinds it copies from itself as learnt now (CloudDriver.nativeCopyNow); absent: capabilities'. */
   nativeCopy?: readonly string[],
+  /**
+   * The limit a native copy is held to (CloudDriver.nativeCopyLimit; absent: the image limit of
+   * `limits`) and why it copies from a kind not itself now (nativeCopyUnavailable; absent: nothing said).
+   */
+  native?: { limit?: { bytes: number; from: string }; unavailable?: Readonly<Record<string, string>> },
 ): DriverDescription {
   const c = driver.capabilities;
   return {
@@ -81,6 +86,10 @@ export function driverInfo(
       fixed_names: c.fixedNames ?? false,
       records_proof: c.recordsProof ?? false,
       size_limits: limits ?? { image_bytes: 0, image_bytes_from: '', scratch_bytes: 0 },
+      native_copy_limit: native?.limit
+        ? { image_bytes: native.limit.bytes, image_bytes_from: native.limit.from }
+        : { image_bytes: limits?.image_bytes ?? 0, image_bytes_from: limits?.image_bytes_from ?? '' },
+      native_copy_unavailable: { ...(native?.unavailable ?? {}) },
       shared_reads: sharedReads && c.canExport,
       // Reading the base out of its own cloud and writing the rebuilt image into it (delta.ts).
       incremental: c.canExport && c.canImport,

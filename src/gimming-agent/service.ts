@@ -143,12 +143,15 @@ export function convertibleFormats(config: GimmingConfig): readonly string[] {
 /**
  * A driver as GetInfo and the heartbeats describe it: what its kind of cloud can do, the formats this
  * agent converts for it, and the sizes a copy into it must stay within (the cloud's image size limit as
- * its driver knows it; the scratch space a conversion has, [agent] staging_max_bytes).
+ * its driver knows it; the scratch space a conversion has, [agent] staging_max_bytes), the limit a copy
+ * the cloud makes itself is held to, and why it makes none now from a kind of cloud (for the plan).
  */
 export function agentDriverInfo(config: GimmingConfig, driver: CloudDriver): DriverDescription {
   const convertible = convertibleFormats(config);
   const limit = driver.imageSizeLimit?.(config);
   const nativeCopy = driver.nativeCopyNow?.(config);
+  const nativeLimit = driver.nativeCopyLimit?.(config);
+  const unavailable = driver.nativeCopyUnavailable?.(config);
   return driverInfo(
     driver,
     convertible,
@@ -160,6 +163,10 @@ export function agentDriverInfo(config: GimmingConfig, driver: CloudDriver): Dri
     },
     config.agent.shared_read_window_bytes > 0,
     nativeCopy,
+    {
+      ...(nativeLimit ? { limit: nativeLimit } : {}),
+      ...(unavailable ? { unavailable } : {}),
+    },
   );
 }
 

@@ -28,7 +28,9 @@ export type CloudType = (typeof CLOUD_TYPES)[number];
 
 /**
  * Whether a copy a cloud of `type` makes itself (its native copy, planner.ts) is held to the largest image
- * its agents report (size_limits.image_bytes), as a copy through the agents is. It is for every kind
+ * its agents report (size_limits.image_bytes), as a copy through the agents is: the rule for an agent
+ * before RPC 1.22, which does not say it itself (Capabilities.native_copy_limit, which each driver
+ * reports by the same reasoning: drivers' nativeCopyLimit). It is for every kind
  * whose limit is the cloud's own: Glance's image_size_cap bounds every image it stores, the one its
  * glance-download import pulls too (Glance checks it as it writes the pulled data into its store, after
  * the whole image crossed). It is not for EC2: the limit its agents report is the S3 object of an import

@@ -2,9 +2,10 @@
  * Why the planner (planner.ts) chose a target's path: the `reason` of a plan's target, shown by a dry run
  * and kept in the copy task's plan. Why a copy is native or why not (which zone's agents do not offer or
  * allow the cloud's own copy), why it is converted, and why a better copy was not read from. A refused
- * target's reason is its refusal's message. Sentences only: no kind of cloud is named here either; what
- * a zone's agents not offering a native copy means for a kind is in the docs (Glance: its Glance does not
- * advertise glance-download, or [glance] native_import = never).
+ * target's reason is its refusal's message. Sentences only: no kind of cloud is named here either; why a
+ * zone's agents do not offer a native copy is what they say (Capabilities.native_copy_unavailable, since
+ * RPC 1.22: Glance's [glance] native_import = never, or its Glance not advertising glance-download), and
+ * what it means for an older agent's kind is in the docs.
  */
 import type { Capabilities } from './capabilities';
 
@@ -24,14 +25,16 @@ export function nativeReason(target: Named, from: Named): string {
 
 /**
  * Why the bytes pass through the agents: the source is staged data, or the target's zone does not offer
- * a native copy from the source's kind, or the source's zone does not allow one into the target's kind.
- * With a conversion, why it is converted.
+ * a native copy from the source's kind, or the source's zone does not allow one into the target's kind,
+ * and why, where that zone's agents say it (native_copy_unavailable). With a conversion, why it is
+ * converted.
  */
 export function agentReason(
   target: Named,
   targetCaps: Capabilities | null,
   from: Named | null,
   conversion: { from: string; to: string } | null,
+  sourceCaps: Capabilities | null = null,
 ): string {
   const converted = conversion
     ? ` Converted from ${conversion.from} to ${conversion.to} by the agents of zone ${target.zone}: cloud ` +
@@ -46,10 +49,16 @@ export function agentReason(
   const why = targetCaps?.native_copy.includes(from.type)
     ? `cloud ${target.name} could copy from cloud ${from.name} itself, but the agents of zone ${from.zone} ` +
       `do not allow it (they name no ${target.type} cloud among those their cloud's images are copied to ` +
-      `natively)`
+      `natively)${because(sourceCaps, target.type)}`
     : `the agents of zone ${target.zone} offer no native copy from ${from.type} clouds into cloud ` +
-      `${target.name} (${target.type})`;
+      `${target.name} (${target.type})${because(targetCaps, from.type)}`;
   return `Through the agents from cloud ${from.name}: ${why}.${converted}`;
+}
+
+/** Why a zone's agents say their cloud makes no native copy with a kind now (1.22), after a colon; or ''. */
+function because(caps: Capabilities | null, kind: string): string {
+  const said = caps?.native_copy_unavailable?.[kind];
+  return said ? `: ${said}` : '';
 }
 
 /**

@@ -216,14 +216,11 @@ export function planFrom(
   const sourceCaps = from ? capabilitiesOf(pc.byZone, from) : null;
   // The target's cloud copies the image itself (EC2's CopyImage from another region, Glance's
   // glance-download): where the target's zone says its kind copies from the source's kind, and the
-  // source's zone, if it says anything, allows it too (names the target's kind). Held to the target's
-  // largest image where that limit is the cloud's own (Glance's image_size_cap), not where it is the
-  // agents' import path's (EC2's S3 object: cloud-kinds.ts nativeCopyHeldToImageLimit); never to the
-  // scratch space of a conversion (no byte passes through an agent, none is converted).
+  // source's zone, if it says anything, allows it too (names the target's kind). Held to the limit the
+  // target's agents say its native copies are (nativeCopyLimit); never to the scratch space of a
+  // conversion (no byte passes through an agent, none is converted).
   if (from && nativeBetween(targetCaps, sourceCaps, from.type, target.type)) {
-    const tooLarge = nativeCopyHeldToImageLimit(target.type)
-      ? sizeRefusal(target, targetCaps, pc.size, false)
-      : null;
+    const tooLarge = imageTooLarge(target, nativeCopyLimit(target.type, targetCaps), pc.size);
     if (tooLarge) return refuse(tooLarge.code, tooLarge.message);
     return copy('native', null, 0, nativeReason(target, from));
   }
@@ -267,7 +264,8 @@ export function planFrom(
   }
   const tooLarge = sizeRefusal(target, targetCaps, pc.size, formats.convert_from !== '');
   if (tooLarge) return refuse(tooLarge.code, tooLarge.message);
-  if (!formats.convert_from) return copy('agent', null, pc.size, agentReason(target, targetCaps, from, null));
+  if (!formats.convert_from)
+    return copy('agent', null, pc.size, agentReason(target, targetCaps, from, null, sourceCaps));
   if (source.proof === 'converted') {
     // A conversion of a conversion would record a source that is not the image's bytes.
     return refuse(
@@ -278,7 +276,12 @@ export function planFrom(
     );
   }
   const conversion = { from: formats.convert_from, to: formats.disk_format };
-  return copy('agent+convert', conversion, pc.size, agentReason(target, targetCaps, from, conversion));
+  return copy(
+    'agent+convert',
+    conversion,
+    pc.size,
+    agentReason(target, targetCaps, from, conversion, sourceCaps),
+  );
 }
 
 /** Whether the target's cloud copies from the source's kind itself, as both zones' agents say. */
@@ -308,14 +311,8 @@ export function sizeRefusal(
 ): PlanRefusal | null {
   const limits = caps?.size_limits;
   if (size === null || !limits) return null;
-  if (limits.image_bytes > 0 && size > limits.image_bytes) {
-    return {
-      code: 'gimming.plan.too_large',
-      message:
-        `The image (${size} bytes) is larger than cloud ${target.name} (${target.type}) takes: at most ` +
-        `${limits.image_bytes} bytes (${limits.image_bytes_from || 'as its agents say'}).`,
-    };
-  }
+  const tooLarge = imageTooLarge(target, limits, size);
+  if (tooLarge) return tooLarge;
   if (converted && limits.scratch_bytes > 0 && size > limits.scratch_bytes) {
     return {
       code: 'gimming.plan.too_large',
@@ -325,6 +322,33 @@ export function sizeRefusal(
     };
   }
   return null;
+}
+
+/** An image limit (bytes 0: none) and where it comes from, for the refusal's message. */
+interface ImageLimit {
+  image_bytes: number;
+  image_bytes_from: string;
+}
+
+function imageTooLarge(target: PlanCloud, limit: ImageLimit | null, size: number | null): PlanRefusal | null {
+  if (size === null || !limit || limit.image_bytes <= 0 || size <= limit.image_bytes) return null;
+  return {
+    code: 'gimming.plan.too_large',
+    message:
+      `The image (${size} bytes) is larger than cloud ${target.name} (${target.type}) takes: at most ` +
+      `${limit.image_bytes} bytes (${limit.image_bytes_from || 'as its agents say'}).`,
+  };
+}
+
+/**
+ * The limit a native copy into the target is held to, as its zone's agents say (native_copy_limit, since
+ * 1.22: Glance's image_size_cap, which its glance-download is held to; none for EC2's CopyImage, which
+ * uses no S3 object of an import). An older agent says nothing of it: then the rule per kind it followed
+ * (cloud-kinds.ts nativeCopyHeldToImageLimit: the target's largest image, or none).
+ */
+export function nativeCopyLimit(targetType: string, caps: Capabilities | null): ImageLimit | null {
+  if (caps?.native_copy_limit) return caps.native_copy_limit;
+  return caps?.size_limits && nativeCopyHeldToImageLimit(targetType) ? caps.size_limits : null;
 }
 
 export function planTargets(

@@ -37,6 +37,15 @@ export const CapabilitiesArg = T.Object({
   ),
   // 1.16: the zone's agents make incremental copies (ReadImageDelta; absent: false)
   incremental: T.Optional(T.Boolean()),
+  // 1.22: the limit a copy the cloud makes itself is held to (0: none); absent: an older agent, whose
+  // kind's rule the planner keeps (cloud-kinds.ts nativeCopyHeldToImageLimit)
+  native_copy_limit: T.Optional(
+    T.Object({ image_bytes: T.Integer({ minimum: 0 }), image_bytes_from: T.String({ maxLength: 255 }) }),
+  ),
+  // 1.22: why the cloud does not copy from a kind of cloud itself now, by that kind, for the plan's reason
+  native_copy_unavailable: T.Optional(
+    T.Record(T.String({ maxLength: 64 }), T.String({ maxLength: 255 }), { maxProperties: 32 }),
+  ),
 });
 
 export const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });

@@ -143,7 +143,7 @@ describe('plans of native Glance copies: the reason, and the size limit before a
     assert.equal(
       agent.reason,
       'Through the agents from cloud pn-a: the agents of zone zone-c offer no native copy from openstack ' +
-        'clouds into cloud pn-agent (openstack).',
+        'clouds into cloud pn-agent (openstack): their [glance] native_import is never.',
     );
 
     const res = await http('POST', `${stack.api}/v1/images`, { token: stack.demo.id, json: body });

@@ -299,11 +299,11 @@ describe('plans of every pair of cloud kinds, checked against the real runs', fu
     assert.deepEqual(recorded(planOf(plan, 'zone-b')), asIs);
     assert.deepEqual(recorded(planOf(plan, 'ec2-east')), converted);
     assert.deepEqual(recorded(planOf(plan, 'gce-1')), converted);
-    // Why not Glance's own copy: zone-b's operator set [glance] native_import = never.
+    // Why not Glance's own copy: zone-b's operator set [glance] native_import = never, as its agents say.
     assert.equal(
       planOf(plan, 'zone-b').reason,
       'Through the agents from cloud zone-a: the agents of zone zone-b offer no native copy from openstack ' +
-        'clouds into cloud zone-b (openstack).',
+        'clouds into cloud zone-b (openstack): their [glance] native_import is never.',
     );
 
     const adopted = await http('POST', `${stack.api}/v1/images`, { token: stack.demo.id, json: body });

@@ -54,6 +54,8 @@ export class AwsStandin {
 
   constructor(
     private readonly tasks: { bytesPerSecond?: number; minDurationMs?: number; tickMs?: number } = {},
+    /** The ports EC2 (and STS) and S3 listen on (a benchmark's own range); default: any free ones. */
+    private readonly ports: { ec2: number; s3: number } = { ec2: 0, s3: 0 },
   ) {}
 
   /**
@@ -83,8 +85,8 @@ export class AwsStandin {
   async start(): Promise<void> {
     const config = {
       host: '127.0.0.1',
-      ec2Port: 0,
-      s3Port: 0,
+      ec2Port: this.ports.ec2,
+      s3Port: this.ports.s3,
       stateDir: join(this.dir, 'state'),
       regions: [...REGIONS],
       accounts: [

@@ -112,7 +112,13 @@ export class GceStandin {
   private proc?: ChildProcess;
 
   constructor(
-    private readonly options: { insertMs?: number; otherMs?: number; requireGibMultiple?: boolean } = {},
+    private readonly options: {
+      insertMs?: number;
+      otherMs?: number;
+      requireGibMultiple?: boolean;
+      /** The ports Compute and Cloud Storage listen on (a benchmark's own range); default: free ones. */
+      ports?: { compute: number; storage: number };
+    } = {},
   ) {}
 
   email(who: Who): string {
@@ -142,8 +148,8 @@ export class GceStandin {
   async start(): Promise<void> {
     const config = {
       host: '127.0.0.1',
-      computePort: 0,
-      storagePort: 0,
+      computePort: this.options.ports?.compute ?? 0,
+      storagePort: this.options.ports?.storage ?? 0,
       stateDir: this.stateDir,
       projects: [this.projects.operator, this.projects.project],
       serviceAccounts: [

@@ -215,6 +215,19 @@ export interface CloudDriver {
    * glance-download); absent: capabilities.nativeCopy. The heartbeats report it.
    */
   nativeCopyNow?(config: GimmingConfig): readonly string[];
+  /**
+   * The most bytes an image the cloud copies itself (nativeCopy) may hold, and where the number comes
+   * from; bytes 0: none (EC2's CopyImage is held to none of its import path's limits). Absent: the one
+   * imageSizeLimit says, as every image the cloud stores (Glance's glance-download). The heartbeats
+   * report it (Capabilities.native_copy_limit) and the planner holds a native copy to it.
+   */
+  nativeCopyLimit?(config: GimmingConfig): { bytes: number; from: string };
+  /**
+   * Why the cloud does not copy from a kind of cloud itself now, by that kind, in the operator's terms
+   * (Glance: [glance] native_import = never, or its Glance does not advertise glance-download), for the
+   * plan's reason; absent or no entry: nothing to say (it does, or its kind never does).
+   */
+  nativeCopyUnavailable?(config: GimmingConfig): Readonly<Record<string, string>>;
 }
 
 export interface CloudOpener {

@@ -14,11 +14,13 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.21', fingerprint: '08396c0a3484c419' }, // 1.21: create_image on_conflict
+  // 1.22: the heartbeat's native_copy_limit and native_copy_unavailable capabilities
+  conductor: { version: '1.22', fingerprint: '8af8de7660ed47b7' },
   envelope: { version: '1.1' },
   // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
-  // paged (5), ListImagesResponse next_marker (2), paged (3); StagingOffset and LinkStaging (fields 30-32)
-  agentProto: { fingerprint: 'd09095f1a209a38f' },
+  // paged (5), ListImagesResponse next_marker (2), paged (3); StagingOffset and LinkStaging (fields 30-32);
+  // Capabilities native_copy_limit (15, NativeCopyLimit) and native_copy_unavailable (17)
+  agentProto: { fingerprint: '03cb018f65c8282a' },
 };
 
 describe('contract fingerprints', () => {

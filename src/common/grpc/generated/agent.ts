@@ -126,6 +126,10 @@ import type {
   MemberRequest__Output as _gimming_agent_v2_MemberRequest__Output,
 } from './gimming/agent/v2/MemberRequest';
 import type {
+  NativeCopyLimit as _gimming_agent_v2_NativeCopyLimit,
+  NativeCopyLimit__Output as _gimming_agent_v2_NativeCopyLimit__Output,
+} from './gimming/agent/v2/NativeCopyLimit';
+import type {
   Progress as _gimming_agent_v2_Progress,
   Progress__Output as _gimming_agent_v2_Progress__Output,
 } from './gimming/agent/v2/Progress';
@@ -271,6 +275,10 @@ export interface ProtoGrpcType {
         MemberRequest: MessageTypeDefinition<
           _gimming_agent_v2_MemberRequest,
           _gimming_agent_v2_MemberRequest__Output
+        >;
+        NativeCopyLimit: MessageTypeDefinition<
+          _gimming_agent_v2_NativeCopyLimit,
+          _gimming_agent_v2_NativeCopyLimit__Output
         >;
         Progress: MessageTypeDefinition<_gimming_agent_v2_Progress, _gimming_agent_v2_Progress__Output>;
         Proof: MessageTypeDefinition<_gimming_agent_v2_Proof, _gimming_agent_v2_Proof__Output>;

@@ -33,6 +33,8 @@ export const driver: CloudDriver = {
   config: CONFIG,
 
   imageSizeLimit: (config) => awsImageSizeLimit(awsConfig(config)),
+  // CopyImage copies the AMI's snapshots within EC2: no S3 object of an import, none of its limits.
+  nativeCopyLimit: () => ({ bytes: 0, from: '' }),
 
   validateConfig(config) {
     try {

@@ -59,7 +59,16 @@ export class ImportMethodCache {
    * capability, as its heartbeats say it.
    */
   everywhere(method: string): boolean {
+    return this.advertised(method) === 'yes';
+  }
+
+  /**
+   * Whether every endpoint read so far advertises `method` (`yes`), one does not (`no`), or none was read
+   * yet (`unknown`): what the heartbeats say of why there is no native copy (nativeCopyUnavailable).
+   */
+  advertised(method: string): 'yes' | 'no' | 'unknown' {
     const known = [...this.entries.values()].map((e) => e.read).filter((r) => r !== undefined);
-    return known.length > 0 && known.every((methods) => methods.includes(method));
+    if (known.length === 0) return 'unknown';
+    return known.every((methods) => methods.includes(method)) ? 'yes' : 'no';
   }
 }

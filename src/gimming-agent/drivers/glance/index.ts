@@ -2,6 +2,7 @@
  * The OpenStack driver: images in Glance v2, reached with the caller's token and catalog, or with the
  * cloud's own Keystone for a project cloud registered with an auth_url.
  */
+import type { GimmingConfig } from '../../../common/config/schema';
 import { GimmingError } from '../../../common/errors';
 import { ClientTls } from '../../../common/http/tls';
 import type { CloudDriver, DriverCapabilities } from '../driver';
@@ -34,6 +35,12 @@ const CAPABILITIES: DriverCapabilities = {
 /** The import methods of this agent's Glances, read with the callers' tokens (import-methods.ts). */
 const imports = new ImportMethodCache();
 
+/** [glance] native_import is auto; a configuration without the group (a partial one, in tests) is. */
+function nativeImportAllowed(config: GimmingConfig): boolean {
+  const group = glanceConfig(config).glance as Partial<GlanceConfig['glance']> | undefined;
+  return (group?.native_import ?? 'auto') === 'auto';
+}
+
 export const driver: CloudDriver = {
   name: 'openstack',
   capabilities: CAPABILITIES,
@@ -45,10 +52,29 @@ export const driver: CloudDriver = {
   },
 
   nativeCopyNow(config) {
-    // A configuration without the group (a partial one, in tests) takes the default, auto.
-    const group = glanceConfig(config).glance as Partial<GlanceConfig['glance']> | undefined;
-    const allowed = (group?.native_import ?? 'auto') === 'auto';
-    return allowed && imports.everywhere(GLANCE_DOWNLOAD) ? ['openstack'] : [];
+    return nativeImportAllowed(config) && imports.everywhere(GLANCE_DOWNLOAD) ? ['openstack'] : [];
+  },
+
+  // glance-download writes the pulled image into the target's store like any other: image_size_cap holds.
+  nativeCopyLimit(config) {
+    return driver.imageSizeLimit?.(config) ?? { bytes: 0, from: '' };
+  },
+
+  nativeCopyUnavailable(config): Record<string, string> {
+    if (!nativeImportAllowed(config)) return { openstack: 'their [glance] native_import is never' };
+    switch (imports.advertised(GLANCE_DOWNLOAD)) {
+      case 'yes':
+        return {};
+      case 'no':
+        return {
+          openstack:
+            "the zone's Glance does not advertise the glance-download import method (GET /v2/info/import)",
+        };
+      case 'unknown':
+        return {
+          openstack: "they have not read yet whether the zone's Glance advertises glance-download",
+        };
+    }
   },
 
   validateConfig(config) {

@@ -104,7 +104,17 @@ type Assert<T extends true> = T;
  */
 export type DecidedViews = [
   // What a cloud reserves is enforced (gimming.image.reserved_property), not yet part of the cloud view.
-  Assert<Decided<Rpc.CloudView, Rest.CloudView, '.capabilities.reserved_property_prefixes'>>,
+  // What a native copy is held to and why none is made (RPC 1.22) reach users in each plan's refusal and
+  // reason; showing them in the cloud view waits for a REST microversion.
+  Assert<
+    Decided<
+      Rpc.CloudView,
+      Rest.CloudView,
+      | '.capabilities.reserved_property_prefixes'
+      | '.capabilities.native_copy_limit'
+      | '.capabilities.native_copy_unavailable'
+    >
+  >,
   Assert<Decided<Rpc.ImageView, Rest.ImageView>>,
   Assert<Decided<Rpc.LocationView, Rest.LocationView>>,
   Assert<Decided<Rpc.TaskView, Rest.TaskView>>,

@@ -4,6 +4,10 @@ import type {
   SizeLimits as _gimming_agent_v2_SizeLimits,
   SizeLimits__Output as _gimming_agent_v2_SizeLimits__Output,
 } from '../../../gimming/agent/v2/SizeLimits';
+import type {
+  NativeCopyLimit as _gimming_agent_v2_NativeCopyLimit,
+  NativeCopyLimit__Output as _gimming_agent_v2_NativeCopyLimit__Output,
+} from '../../../gimming/agent/v2/NativeCopyLimit';
 
 export interface Capabilities {
   can_export?: boolean;
@@ -20,7 +24,9 @@ export interface Capabilities {
   reserved_property_prefixes?: string[];
   owners_are_projects?: boolean;
   size_limits?: _gimming_agent_v2_SizeLimits | null;
+  native_copy_limit?: _gimming_agent_v2_NativeCopyLimit | null;
   shared_reads?: boolean;
+  native_copy_unavailable?: { [key: string]: string };
   lifecycle_states?: string[];
   incremental?: boolean;
 }
@@ -40,7 +46,9 @@ export interface Capabilities__Output {
   reserved_property_prefixes: string[];
   owners_are_projects: boolean;
   size_limits: _gimming_agent_v2_SizeLimits__Output | null;
+  native_copy_limit: _gimming_agent_v2_NativeCopyLimit__Output | null;
   shared_reads: boolean;
+  native_copy_unavailable: { [key: string]: string };
   lifecycle_states: string[];
   incremental: boolean;
 }
