@@ -45,11 +45,16 @@ const BENCH_DIR = process.env.GIMMING_BENCH_DIR ?? '/var/tmp/gimming-bench';
 const SIZE_MIB = positiveInt('GIMMING_BENCH_SIZE_MIB', 1024);
 const REPEAT = positiveInt('GIMMING_BENCH_REPEAT', 1);
 const SIZE = SIZE_MIB * MiB;
-const SOURCE_NAME = 'gimming-bench-source';
-/** Names of everything the bench makes in the clouds start with this (the cached source aside). */
-const PREFIX = 'gimming-bench-';
-const API_PORT = 29595;
-const AGENT_PORTS = { 'zone-a': 29596, 'zone-b': 29597 };
+/**
+ * Names of everything the bench makes in the clouds start with this, the cached source too; benches run
+ * side by side on one test bed each take their own (GIMMING_BENCH_NAME_PREFIX), or one sweeps the other's.
+ */
+const PREFIX = process.env.GIMMING_BENCH_NAME_PREFIX || 'gimming-bench-';
+const SOURCE_NAME = `${PREFIX}source`;
+/** The API listens on GIMMING_BENCH_PORT_BASE, the agents of zone-a and zone-b on the next two ports. */
+const PORT_BASE = positiveInt('GIMMING_BENCH_PORT_BASE', 29595);
+const API_PORT = PORT_BASE;
+const AGENT_PORTS = { 'zone-a': PORT_BASE + 1, 'zone-b': PORT_BASE + 2 };
 const POLL_MS = 500;
 const OPENSTACK = '/usr/bin/openstack';
 
