@@ -65,6 +65,12 @@ const ONLY = selectedPaths();
 /** Extra lines appended to the daemons' gimming.conf (after its [agent] section), for experiments. */
 const EXTRA_CONFIG = (process.env.GIMMING_BENCH_EXTRA_CONFIG ?? '').replace(/\\n/g, '\n');
 
+/**
+ * GIMMING_BENCH_DIRECT_READ=1: zone-b's agent reads zone-a's Glance itself ([agent] direct_read_zones =
+ * zone-a, one agent on the byte path); by default the bytes cross both agents and the gRPC stream between.
+ */
+const DIRECT_READ = process.env.GIMMING_BENCH_DIRECT_READ === '1';
+
 const TARGETS = { clientRatio: 2.5, curlFraction: 0.85, agentRssMiB: 150 };
 
 interface GlanceImage {
@@ -330,6 +336,7 @@ async function benchGimming(c: Context, round: number): Promise<GimmingRun> {
   const daemons = new DaemonSet(c.bed, {
     apiPort: API_PORT,
     agentPorts: AGENT_PORTS,
+    ...(DIRECT_READ ? { agentEnv: { 'zone-b': { OS_AGENT__DIRECT_READ_ZONES: 'zone-a' } } } : {}),
     ...(EXTRA_CONFIG ? { extraConfig: EXTRA_CONFIG } : {}),
   });
   let keepLogs = true;
@@ -571,7 +578,10 @@ function printReport(summary: ReturnType<typeof summarize>): void {
   const lines: string[] = [];
   const spread = REPEAT > 1 ? ' (min-max)' : '';
   lines.push('');
-  lines.push(`GIMinG sync benchmark: ${SIZE_MIB} MiB zone-a -> zone-b, ${REPEAT} repeat(s), medians`);
+  lines.push(
+    `GIMinG sync benchmark: ${SIZE_MIB} MiB zone-a -> zone-b, ${REPEAT} repeat(s), medians` +
+      (DIRECT_READ ? ' (direct read: one agent)' : ''),
+  );
   lines.push(`${'path'.padEnd(44)}${`seconds${spread}`.padEnd(24)}MiB/s`);
   const row = (label: string, s: ReturnType<typeof summarize>['gimming']) => {
     if (!s) return;
@@ -644,6 +654,7 @@ async function main(): Promise<void> {
     repeat: REPEAT,
     paths: [...ONLY],
     extra_config: EXTRA_CONFIG || undefined,
+    direct_read: DIRECT_READ,
     machine: { cpus: cpus().length, loadavg_1m_at_end: loadavg()[0] },
     source: { id: source.id, checksum: source.checksum, os_hash_value: source.os_hash_value },
     targets: TARGETS,
