@@ -18,7 +18,7 @@ const EXPECTED = {
   envelope: { version: '1.1' },
   // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
   // paged (5), ListImagesResponse next_marker (2), paged (3); StagingOffset and LinkStaging (fields 30-32)
-  agentProto: { fingerprint: 'd09095f1a209a38f' },
+  agentProto: { fingerprint: '389c14437878665d' },
 };
 
 describe('contract fingerprints', () => {
