@@ -32,7 +32,7 @@ function shortReads(dir: string, extra: number): CloudDriver {
       return {
         ...inner,
         async open(ctx, cloud) {
-          const session = (await inner.open(ctx, cloud));
+          const session = await inner.open(ctx, cloud);
           const openRead = session.openRead.bind(session);
           session.openRead = async (id, opts) => {
             const read = await openRead(id, opts);
