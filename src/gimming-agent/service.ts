@@ -194,6 +194,7 @@ export function agentHandlers(
     },
     progressIntervalMs: 1000,
     local: { staging, shared, address: () => identity.address },
+    directReadZones: config.agent.direct_read_zones,
     ...(meter ? { meter } : {}),
     ...(conversion.image_conversion
       ? { conversion: { qemuImgPath: conversion.qemu_img_path, staging } }

@@ -47,11 +47,14 @@ const SIZE_MIB = positiveInt('GIMMING_BENCH_SIZE_MIB', 1024);
 const REPEAT = positiveInt('GIMMING_BENCH_REPEAT', 1);
 const SIZE = SIZE_MIB * MiB;
 /**
- * Names of everything the bench makes in the clouds start with this, and ports from PORT_BASE on: another
- * name and ports let a second bench run beside one on a shared test bed without either sweeping the other's.
+/**
+ * Names of everything the bench makes in the clouds start with this, the cached source too, and ports
+ * from PORT_BASE on: benches run side by side on one test bed each take their own
+ * (GIMMING_BENCH_NAME_PREFIX, or GIMMING_BENCH_PREFIX), or one sweeps the other's.
  */
-const PREFIX = process.env.GIMMING_BENCH_PREFIX ?? 'gimming-bench-';
+const PREFIX = process.env.GIMMING_BENCH_NAME_PREFIX || process.env.GIMMING_BENCH_PREFIX || 'gimming-bench-';
 const SOURCE_NAME = `${PREFIX}source`;
+/** The API listens on GIMMING_BENCH_PORT_BASE, the agents of zone-a and zone-b on the next two ports. */
 const PORT_BASE = positiveInt('GIMMING_BENCH_PORT_BASE', 29595);
 const API_PORT = PORT_BASE;
 const AGENT_PORTS = { 'zone-a': PORT_BASE + 1, 'zone-b': PORT_BASE + 2 };
@@ -67,6 +70,12 @@ type PathName = (typeof PATHS)[number];
 const ONLY = selectedPaths();
 /** Extra lines appended to the daemons' gimming.conf (after its [agent] section), for experiments. */
 const EXTRA_CONFIG = (process.env.GIMMING_BENCH_EXTRA_CONFIG ?? '').replace(/\\n/g, '\n');
+
+/**
+ * GIMMING_BENCH_DIRECT_READ=1: zone-b's agent reads zone-a's Glance itself ([agent] direct_read_zones =
+ * zone-a, one agent on the byte path); by default the bytes cross both agents and the gRPC stream between.
+ */
+const DIRECT_READ = process.env.GIMMING_BENCH_DIRECT_READ === '1';
 
 // Over an emulated WAN link (issue 16) the goal is 80% of the curl pipe over the same link.
 const TARGETS = { clientRatio: 2.5, curlFraction: WAN ? 0.8 : 0.85, agentRssMiB: 150 };
@@ -339,6 +348,7 @@ async function benchGimming(c: Context, round: number): Promise<GimmingRun> {
   const daemons = new DaemonSet(c.bed, {
     apiPort: API_PORT,
     agentPorts: AGENT_PORTS,
+    ...(DIRECT_READ ? { agentEnv: { 'zone-b': { OS_AGENT__DIRECT_READ_ZONES: 'zone-a' } } } : {}),
     ...(EXTRA_CONFIG ? { extraConfig: EXTRA_CONFIG } : {}),
     ...(c.wan ? wanAgentOptions(c.wan, AGENT_PORTS) : {}),
   });
@@ -582,7 +592,10 @@ function printReport(summary: ReturnType<typeof summarize>): void {
   const lines: string[] = [];
   const spread = REPEAT > 1 ? ' (min-max)' : '';
   lines.push('');
-  lines.push(`GIMinG sync benchmark: ${SIZE_MIB} MiB zone-a -> zone-b, ${REPEAT} repeat(s), medians`);
+  lines.push(
+    `GIMinG sync benchmark: ${SIZE_MIB} MiB zone-a -> zone-b, ${REPEAT} repeat(s), medians` +
+      (DIRECT_READ ? ' (direct read: one agent)' : ''),
+  );
   if (WAN) lines.push(`zone-b behind an emulated WAN link: ${WAN.description}`);
   lines.push(`${'path'.padEnd(44)}${`seconds${spread}`.padEnd(24)}MiB/s`);
   const row = (label: string, s: ReturnType<typeof summarize>['gimming']) => {
@@ -659,6 +672,7 @@ async function main(): Promise<void> {
     paths: [...ONLY],
     extra_config: EXTRA_CONFIG || undefined,
     wan: wan?.report(),
+    direct_read: DIRECT_READ,
     machine: { cpus: cpus().length, loadavg_1m_at_end: loadavg()[0] },
     source: { id: source.id, checksum: source.checksum, os_hash_value: source.os_hash_value },
     targets: TARGETS,

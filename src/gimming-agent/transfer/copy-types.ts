@@ -19,6 +19,11 @@ export interface CopyOptions {
   local?: { staging: StagingStore; shared?: SharedReads; address: () => string };
   /** Told of the bytes as they arrive and of each verified copy (the agent's metrics). */
   meter?: TransferMeter;
+  /**
+   * The zones whose clouds this agent reads itself ([agent] direct_read_zones; '*': every zone): a copy
+   * from one of them reads the source cloud here instead of pulling from the source zone's agent.
+   */
+  directReadZones?: readonly string[];
   /** How this agent converts image data ([agent] image_conversion); absent: it converts none. */
   conversion?: ConversionSettings;
 }

@@ -31,6 +31,7 @@ import { deleteQuietly, finalId, keepProof, progressEvent, verifyCopy } from './
 import { runConvertedCopy } from './converted-copy';
 import { shareOf, stagingOpener } from './read';
 import { openDeltaSource } from './delta';
+import { directSource, readsDirectly } from './direct-read';
 import type { SharedReads } from './shared-read';
 import type { StagingStore } from '../staging/store';
 import { throttled } from './token-bucket';
@@ -97,6 +98,9 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
         peer: 'this agent',
       };
     }
+  } else if (readsDirectly(req, opts)) {
+    // This agent reaches the source zone's cloud itself ([agent] direct_read_zones): no second agent.
+    source = directSource(ctx, req, opts.drivers);
   } else {
     const call = openSourceStream(
       agentClient(req.source_agent_address, opts.peer),

@@ -270,7 +270,7 @@ export class CopyTask implements RunnableTask {
       {
         task_id: task.id,
         target: cloudRef(target),
-        ...(source.cloud ? { source: cloudRef(source.cloud) } : {}),
+        ...(source.cloud ? { source: cloudRef(source.cloud), source_zone: source.cloud.zone } : {}),
         source_is_staging: source.cloud === null,
         source_agent_address: source.address,
         source_image_id: source.id,

@@ -19,8 +19,9 @@ const EXPECTED = {
   envelope: { version: '1.1' },
   // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
   // paged (5), ListImagesResponse next_marker (2), paged (3); StagingOffset and LinkStaging (fields 30-32);
-  // Capabilities native_copy_limit (15, NativeCopyLimit) and native_copy_unavailable (17)
-  agentProto: { fingerprint: '03cb018f65c8282a' },
+  // Capabilities native_copy_limit (15, NativeCopyLimit) and native_copy_unavailable (17);
+  // CopyImageRequest source_zone (50)
+  agentProto: { fingerprint: '68404854fb3a0d73' },
 };
 
 describe('contract fingerprints', () => {

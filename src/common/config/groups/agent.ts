@@ -75,6 +75,18 @@ export const agentOptions = {
     8388608,
     65535,
   ),
+  direct_read_zones: list(
+    'Zones whose clouds this agent reaches over the network itself (their image service endpoints, with ' +
+      "the caller's token as the source agent would use). A copy from a cloud of such a zone to this agent's " +
+      'zone reads the source cloud here and writes the target as the bytes arrive, with no gRPC stream ' +
+      "from the source zone's agent: one agent on the byte path instead of two (about half the agent CPU " +
+      'per GiB, no TLS between agents), as a curl GET piped into a curl PUT would. Copies of one request ' +
+      'that share a read (several targets) and incremental copies still go through the source agent. ' +
+      'Only for zones on the same network (one site, or a test bed on one host): across a WAN, the agent ' +
+      "of the source zone is the one near the source. '*': every zone. Empty: every copy pulls from the " +
+      "source zone's agent.",
+    [],
+  ),
   shared_read_window_bytes: int(
     'Most bytes of one source an agent holds in memory while it serves several copies of one request from ' +
       'one read (a sync or upload to several targets). A copy that falls this far behind the fastest ' +
