@@ -24,7 +24,7 @@ import {
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
-} from '@aws-sdk/client-s3';
+} from './s3-sdk';
 import { tooManyParts, writeStreamedParts } from './streamed-parts';
 
 /** S3's limits: parts of at least 5 MiB (all but the last), at most 10000 parts. */

@@ -12,7 +12,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type S3Client,
-} from '@aws-sdk/client-s3';
+} from './s3-sdk';
 import { describeError } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import { awsFailure, isNotFound } from './errors';

@@ -26,7 +26,7 @@ import {
   CreateMultipartUploadCommand,
   type S3Client,
   UploadPartCommand,
-} from '@aws-sdk/client-s3';
+} from './s3-sdk';
 import { Readable } from 'node:stream';
 import { GimmingError } from '../../../common/errors';
 
