@@ -286,6 +286,29 @@ describe('aws driver: S3 multipart writer', () => {
       assert.equal(s3.aborted, false);
     });
 
+    it('loses nothing to a data listener of the caller while the upload starts (copy.ts counts bytes so)', async () => {
+      class SlowStart extends FakeS3 {
+        override async send(command: any, opts?: any) {
+          if (command.constructor.name === 'CreateMultipartUploadCommand')
+            await new Promise((r) => setTimeout(r, 50));
+          return super.send(command, opts);
+        }
+      }
+      const data = randomBytes(3 * PART + 999);
+      const source = ragged(data);
+      let counted = 0;
+      source.on('data', (c: Buffer) => (counted += c.length));
+      const s3 = new SlowStart(5);
+      const out = await writeMultipart(s3.client, 'b', 'k', source, {
+        partBytes: PART,
+        concurrency: 2,
+        size: data.length,
+      });
+      assert.equal(out.bytes, data.length);
+      assert.equal(sha(s3.object()), sha(data));
+      assert.equal(counted, data.length, 'the listener saw every byte once');
+    });
+
     it('holds at most `concurrency` parts in flight, one body read at a time', async function () {
       this.timeout(20000);
       for (const concurrency of [1, 2, 3]) {

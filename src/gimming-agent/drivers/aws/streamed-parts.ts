@@ -79,9 +79,15 @@ function tooLong(size: number): GimmingError {
 class PieceReader {
   private readonly it: AsyncIterator<Uint8Array | string>;
   private rest: Buffer | undefined;
+  private first: Promise<IteratorResult<Uint8Array | string>> | undefined;
 
   constructor(private readonly data: AsyncIterable<Uint8Array | string>) {
     this.it = data[Symbol.asyncIterator]();
+    // Started now, not at the first part's body: a Readable's iterator takes over its flow once it runs
+    // (its 'readable' listener), and until then a 'data' listener of the caller's (copy.ts counts the
+    // bytes so) lets the stream flow, its chunks lost to the upload.
+    this.first = this.it.next();
+    this.first.catch(() => undefined);
   }
 
   /** At most `max` bytes (at least one), or undefined at the stream's end. */
@@ -89,7 +95,9 @@ class PieceReader {
     let chunk = this.rest;
     this.rest = undefined;
     while (!chunk || chunk.length === 0) {
-      const r = await this.it.next();
+      const pending = this.first ?? this.it.next();
+      this.first = undefined;
+      const r = await pending;
       if (r.done) return undefined;
       const v = r.value;
       chunk =
