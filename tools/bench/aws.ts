@@ -36,6 +36,12 @@ const EC2_CLOUD = 'ec2-east';
 const TARGETS = ['zone-a', EC2_CLOUD] as const;
 const DAEMONS = ['api', 'conductor', 'agent-zone-a', 'agent-zone-b'];
 const AGENTS = ['agent-zone-a', 'agent-zone-b'];
+/** The API's port; the agents of zone-a and zone-b take the next two (helpers on one host: a range each). */
+const PORT_BASE = Number(process.env.GIMMING_BENCH_PORT_BASE ?? 29795);
+/** The zone whose agent takes the upload (zone-a or zone-b); unset: the conductor's own pick. */
+const STAGE = process.env.GIMMING_BENCH_STAGE ?? '';
+if (STAGE && !['zone-a', 'zone-b'].includes(STAGE))
+  throw new Error(`GIMMING_BENCH_STAGE: zone-a or zone-b, not ${STAGE}`);
 
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 
@@ -194,8 +200,8 @@ async function main(): Promise<void> {
   const bed = testbed();
   const side = await ec2Side();
   const daemons = new DaemonSet(bed, {
-    apiPort: 29795,
-    agentPorts: { 'zone-a': 29796, 'zone-b': 29797 },
+    apiPort: PORT_BASE,
+    agentPorts: { 'zone-a': PORT_BASE + 1, 'zone-b': PORT_BASE + 2 },
     extraConfig: `staging_max_bytes = ${(SIZE_MIB + 1024) * MiB}\n${EXTRA_CONFIG}\n[quota]\nstaged_bytes = -1`,
     agentEnv: { 'zone-b': awsAgentEnv(side) },
   });
@@ -242,6 +248,20 @@ async function main(): Promise<void> {
     if (created.status !== 201) throw new Error(`create: ${created.text}`);
     const id = created.body.id as string;
     imageId = id;
+    if (STAGE) {
+      // The upload goes to the agent of the image's first location's zone; the locations of one request
+      // share their created_at, so which comes first is the database's choice unless one is made older.
+      const conn = await daemons.dbConnection(daemons.dbName);
+      try {
+        await conn.query(
+          'UPDATE locations l JOIN clouds c ON c.id = l.cloud_id ' +
+            'SET l.created_at = l.created_at - INTERVAL 1 SECOND WHERE l.image_id = ? AND c.name = ?',
+          [id, STAGE === 'zone-b' ? EC2_CLOUD : 'zone-a'],
+        );
+      } finally {
+        await conn.end();
+      }
+    }
 
     say(`uploading ${SIZE_MIB} MiB to ${TARGETS.join(' and ')}`);
     const data = imageData(SIZE_MIB);
@@ -304,6 +324,8 @@ async function main(): Promise<void> {
 
     // Which agent staged the upload (and copied from its own file); the other pulled it over gRPC.
     const stagingAgent = AGENTS.find((n) => daemons.logText(n).includes('"message":"upload staged"'));
+    if (STAGE && stagingAgent !== `agent-${STAGE}`)
+      throw new Error(`GIMMING_BENCH_STAGE=${STAGE}, but ${stagingAgent ?? 'no agent'} staged the upload`);
     const roles: Record<string, string> = {
       'agent-zone-a': 'Glance',
       'agent-zone-b': 'Glance + aws',

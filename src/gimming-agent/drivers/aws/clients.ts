@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EC2Client } from './ec2-sdk';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from './s3-sdk';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LRUCache } from 'lru-cache';

@@ -46,13 +46,14 @@ const AWS_GROUP = {
   ),
   part_size_mb: int(
     'MiB in each part of the S3 multipart upload of an image being imported (S3 allows at most 10000 ' +
-      'parts: 64 MiB parts take images up to 625 GiB). Each part in flight is held in memory.',
+      'parts: 64 MiB parts take images up to 625 GiB). Each part is streamed from the data when its size ' +
+      'is known (every copy); otherwise each part in flight is held in memory.',
     8,
     5,
   ),
   upload_concurrency: int(
-    'Parts of an S3 multipart upload sent at once. The memory an import holds is about part_size_mb ' +
-      'times this.',
+    'S3 multipart upload requests open at once (one part streamed, the others awaiting their answer). ' +
+      'Data of an unknown size is held in this many part buffers of part_size_mb.',
     2,
     1,
   ),

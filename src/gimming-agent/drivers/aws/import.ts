@@ -93,7 +93,14 @@ export class Importer {
   async run(p: PendingImport, data: Readable, opts: TransferOptions): Promise<string> {
     try {
       opts.progress?.({ stage: 'upload' });
-      await p.bucket.put(p.key, data, this.own.part_size_mb, this.own.upload_concurrency, opts.signal);
+      await p.bucket.put(
+        p.key,
+        data,
+        this.own.part_size_mb,
+        this.own.upload_concurrency,
+        opts.signal,
+        opts.size,
+      );
       const snapshotId = await this.importSnapshot(p, opts);
       await p.bucket.remove(p.key);
       opts.progress?.({ stage: 'register' });

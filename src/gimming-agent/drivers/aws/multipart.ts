@@ -12,7 +12,8 @@
  * the aws agent held 60 to 75 MiB of dead parts at its peak (tools/bench/aws.ts with the memory sampler,
  * doc/source/admin/performance.rst).
  *
- * Data of at most one part goes up as a single PutObject. On any failure, and when `signal` aborts, the
+ * Data of a known size of more than one part goes up with each part streamed from the data instead
+ * (streamed-parts.ts): no part buffers at all. Data of at most one part goes up as a single PutObject. On any failure, and when `signal` aborts, the
  * parts in flight are abandoned and the multipart upload is aborted (AbortMultipartUpload), so none stays.
  */
 import {
@@ -23,8 +24,8 @@ import {
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import { GimmingError } from '../../../common/errors';
+} from './s3-sdk';
+import { tooManyParts, writeStreamedParts } from './streamed-parts';
 
 /** S3's limits: parts of at least 5 MiB (all but the last), at most 10000 parts. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -36,13 +37,18 @@ export interface MultipartOptions {
   signal?: AbortSignal;
   /** S3's MAX_PARTS unless told (tests). */
   maxParts?: number;
+  /**
+   * The data's exact size, when the caller knows it: more than one part's worth then goes up with each
+   * part streamed from the data (streamed-parts.ts), without part buffers.
+   */
+  size?: number;
 }
 
 export interface MultipartResult {
   bytes: number;
   /** 0 when the data went up as a single PutObject. */
   parts: number;
-  /** The part buffers allocated (at most `concurrency`). */
+  /** The part buffers allocated (at most `concurrency`; none for streamed parts). */
   buffers: number;
 }
 
@@ -58,6 +64,16 @@ export async function writeMultipart(
     throw new RangeError(`parts of ${opts.partBytes} bytes: S3 takes 5 MiB at least`);
   const concurrency = Math.max(1, Math.floor(opts.concurrency));
   const maxParts = opts.maxParts ?? MAX_PARTS;
+  if (opts.size !== undefined && opts.size > opts.partBytes) {
+    const { bytes, parts } = await writeStreamedParts(s3, bucket, key, data, {
+      size: opts.size,
+      partBytes: opts.partBytes,
+      concurrency,
+      maxParts,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return { bytes, parts, buffers: 0 };
+  }
   const send = { ...(opts.signal ? { abortSignal: opts.signal } : {}) };
   const free: Buffer[] = [];
   let allocated = 0;
@@ -78,14 +94,7 @@ export async function writeMultipart(
 
   const sendPart = (buffer: Buffer, length: number): void => {
     partNumber += 1;
-    if (partNumber > maxParts) {
-      throw new GimmingError(
-        'gimming.cloud.bad_request',
-        400,
-        `The image is larger than S3 takes in ${maxParts} parts of ${opts.partBytes / 1048576} MiB ` +
-          '(raise [aws] part_size_mb).',
-      );
-    }
+    if (partNumber > maxParts) throw tooManyParts(maxParts, opts.partBytes);
     const number = partNumber;
     const id = uploadId as string;
     const part = s3

@@ -1,7 +1,7 @@
 /**
  * The transfer bucket's objects: an image's data streamed in as a multipart upload (multipart.ts: parts of
- * [aws] part_size_mb, [aws] upload_concurrency at once, in buffers reused for every part, so memory stays
- * flat whatever the size), read
+ * [aws] part_size_mb, [aws] upload_concurrency at once, each streamed from the data when its size is known,
+ * else in buffers reused for every part, so memory stays flat whatever the size), read
  * out as a stream, and removed with every unfinished multipart upload of its key, so that none is left.
  */
 import type { Readable } from 'node:stream';
@@ -12,7 +12,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type S3Client,
-} from '@aws-sdk/client-s3';
+} from './s3-sdk';
 import { describeError } from '../../../common/errors';
 import { getLogger } from '../../../common/log';
 import { awsFailure, isNotFound } from './errors';
@@ -28,19 +28,21 @@ export class TransferBucket {
     private readonly cloudName: string,
   ) {}
 
-  /** Streams `data` into `key`; stops (and the caller cleans up) when `signal` aborts. */
+  /** Streams `data` (of `size` bytes, when known) into `key`; stops (and the caller cleans up) when `signal` aborts. */
   async put(
     key: string,
     data: Readable,
     partSizeMb: number,
     concurrency: number,
     signal?: AbortSignal,
+    size?: number,
   ): Promise<void> {
     try {
       const { bytes, parts } = await writeMultipart(this.s3, this.bucket, key, data, {
         partBytes: partSizeMb * 1024 * 1024,
         concurrency,
         ...(signal ? { signal } : {}),
+        ...(size !== undefined ? { size } : {}),
       });
       log.debug({ cloud: this.cloudName, bucket: this.bucket, key, bytes, parts }, 'transfer object written');
     } catch (err) {
