@@ -37,6 +37,8 @@ export const CapabilitiesArg = T.Object({
   ),
   // 1.16: the zone's agents make incremental copies (ReadImageDelta; absent: false)
   incremental: T.Optional(T.Boolean()),
+  // 1.24: they serve incremental copies of an image converted on the way (absent: false)
+  incremental_conversion: T.Optional(T.Boolean()),
 });
 
 export const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });

@@ -103,8 +103,15 @@ type Assert<T extends true> = T;
  * but those named as `Hidden` (with why), which the REST schema need not have.
  */
 export type DecidedViews = [
-  // What a cloud reserves is enforced (gimming.image.reserved_property), not yet part of the cloud view.
-  Assert<Decided<Rpc.CloudView, Rest.CloudView, '.capabilities.reserved_property_prefixes'>>,
+  // What a cloud reserves is enforced (gimming.image.reserved_property), not yet part of the cloud view;
+  // whether its agents convert for an incremental copy shows in each plan (path, fallback), not there.
+  Assert<
+    Decided<
+      Rpc.CloudView,
+      Rest.CloudView,
+      '.capabilities.reserved_property_prefixes' | '.capabilities.incremental_conversion'
+    >
+  >,
   Assert<Decided<Rpc.ImageView, Rest.ImageView>>,
   Assert<Decided<Rpc.LocationView, Rest.LocationView>>,
   Assert<Decided<Rpc.TaskView, Rest.TaskView>>,
