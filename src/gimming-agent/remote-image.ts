@@ -93,6 +93,8 @@ export function driverInfo(
       shared_reads: sharedReads && c.canExport,
       // Reading the base out of its own cloud and writing the rebuilt image into it (delta.ts).
       incremental: c.canExport && c.canImport,
+      // Converting its cloud's image in its own scratch space before comparing blocks (delta.ts).
+      incremental_conversion: c.canExport && convertible.length > 0,
       lifecycle_states: [...(c.lifecycleStates ?? [])],
     },
   };

@@ -325,7 +325,7 @@ export function agentHandlers(
       ),
     ),
     ReadImageDelta: streamHandler('ReadImageDelta', (ctx, call) =>
-      serveDelta(ctx, call, drivers, config.agent.chunk_size, staging, meter),
+      serveDelta(ctx, call, drivers, config.agent.chunk_size, staging, meter, copyOptions.conversion),
     ),
   };
 }

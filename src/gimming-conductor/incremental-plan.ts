@@ -44,11 +44,6 @@ export function planIncremental(
     },
   });
   if (plan.path === 'native') return full(`cloud ${target.name} copies the image itself`);
-  if (plan.path === 'agent+convert') {
-    return full(
-      'a converted copy is made in full (the base holds converted bytes, the blocks compared are not)',
-    );
-  }
   const remoteId = base.copies.get(target.id);
   if (!remoteId) return full(`image ${base.id} (the base) has no active copy in cloud ${target.name}`);
   if (capabilitiesOf(byZone, target)?.incremental !== true) {
@@ -56,6 +51,29 @@ export function planIncremental(
   }
   if (source && capabilitiesOf(byZone, source)?.incremental !== true) {
     return full(`the agents of zone ${source.zone} serve no incremental copies`);
+  }
+  if (plan.path === 'agent+convert') {
+    // The base's copy holds converted bytes: the source's agent converts the new version the same way
+    // and compares those blocks (ReadDeltaRequest.convert_to); the converted size is known only then.
+    const converted = `the copy is converted (${plan.conversion?.from ?? ''} to ${plan.conversion?.to ?? ''})`;
+    if (!source) return full(`${converted} from staged data, which is not converted for an incremental copy`);
+    if (capabilitiesOf(byZone, source)?.incremental_conversion !== true) {
+      return full(
+        `${converted} and the agents of zone ${source.zone} do not convert an image for an incremental copy`,
+      );
+    }
+    return {
+      ...plan,
+      path: 'incremental',
+      incremental: {
+        from: base.id,
+        base_remote_id: remoteId,
+        block_bytes: null,
+        wire_bytes_min: null,
+        wire_bytes_max: null,
+        fallback: null,
+      },
+    };
   }
   const known = size ?? base.size;
   const incremental: IncrementalPlan = {

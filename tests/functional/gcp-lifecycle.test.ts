@@ -215,6 +215,43 @@ describe('image families: lifecycle in GCE and Glance', function () {
     assert.equal(g?.os_hidden, false);
   });
 
+  // Google's image guide says a deprecated image cannot be made ACTIVE again, while the API reference and
+  // gcloud restore it with state ACTIVE. Whichever GCE does, a refusal must show word for word on that copy
+  // and leave the version unpropagated (retried), the other clouds restored.
+  it("shows GCE's refusal of a restore word for word on its copy; Glance is restored, the retry succeeds", async () => {
+    await set('deprecated');
+    const refusal =
+      "Invalid value for field 'deprecationStatus.state': 'ACTIVE'. A deprecated image cannot be made active again.";
+    await standin.failCall('compute.images.deprecate', 400, refusal);
+    const body = await set('active');
+    const gceCopy = body.copies.find((c: any) => c.cloud === 'gce-shared');
+    assert.equal(gceCopy.lifecycle, null, JSON.stringify(body.copies));
+    assert.ok(String(gceCopy.error?.message).includes(refusal), JSON.stringify(gceCopy));
+    assert.deepEqual(
+      body.copies.filter((c: any) => c.cloud === 'zone-a').map((c: any) => [c.lifecycle, c.error]),
+      [['active', undefined]],
+    );
+    assert.equal((await gce(v1.gceName)).deprecated?.state, 'DEPRECATED', 'GCE kept its state');
+    const g = await glance().get(v1.glanceId);
+    assert.equal(g?.os_hidden, false);
+    const family = await call('GET', '/families/debian-13');
+    const version = family.body.versions[0];
+    assert.equal(version.lifecycle, 'active');
+    assert.equal(version.propagated, false);
+    assert.ok(String(version.propagation_error).includes(refusal), String(version.propagation_error));
+    // The refusal was one call: the next attempt (the periodic task's, or this one) restores GCE too.
+    const again = await set('active');
+    assert.deepEqual(
+      again.copies.map((c: any) => [c.cloud, c.lifecycle]),
+      [
+        ['gce-shared', 'active'],
+        ['zone-a', 'active'],
+      ],
+    );
+    assert.equal((await gce(v1.gceName)).deprecated, undefined);
+    assert.equal((await call('GET', '/families/debian-13')).body.versions[0].propagated, true);
+  });
+
   it('obsoletes at a given time, applied by the periodic task, then undone', async () => {
     const at = new Date(Date.now() + 3000).toISOString();
     const res = await call('POST', '/families/debian-13/versions/1/lifecycle', { state: 'obsolete', at });

@@ -9,9 +9,10 @@
  * point removes the scratch files, and the target image if it was made.
  */
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
 import { conversionProperties } from '../../common/converted-copy';
-import { digestList, digestMap } from '../../common/digests';
+import { type Digests, digestList, digestMap } from '../../common/digests';
 import { GimmingError } from '../../common/errors';
 import { fromServiceError } from '../../common/grpc/errors';
 import type { CopyEvent } from '../../common/grpc/generated/gimming/agent/v2/CopyEvent';
@@ -93,6 +94,27 @@ async function convert(
   }
 }
 
+/**
+ * Converted bytes ready to be written: a file in this agent's scratch space, or (an incremental copy) the
+ * image rebuilt from the base and the blocks the source agent converted and sent (delta.ts).
+ */
+export interface ConvertedBytes {
+  size: number;
+  digests: Digests;
+  source: { size: number; digests: Digests };
+  /** The bytes, read once. */
+  open(): Readable;
+  release(): Promise<void>;
+}
+
+function fromFile(file: ConvertedFile): ConvertedBytes {
+  return { ...file, open: () => createReadStream(file.file, { highWaterMark: 1024 * 1024 }) };
+}
+
+/**
+ * A converted copy. `prepared` gives the converted bytes made elsewhere (the source agent's, for an
+ * incremental copy); without it this agent pulls the source and converts it.
+ */
 export async function runConvertedCopy(
   call: CopyCall,
   settings: ConversionSettings | undefined,
@@ -102,9 +124,10 @@ export async function runConvertedCopy(
   from: string,
   openSource: () => ByteSource,
   opts: CopyOptions,
+  prepared?: () => Promise<ConvertedBytes>,
 ): Promise<CopyResult> {
   const req = call.request;
-  if (!settings) {
+  if (!settings && !prepared) {
     throw new GimmingError(
       'gimming.convert.disabled',
       409,
@@ -121,7 +144,9 @@ export async function runConvertedCopy(
     );
   }
   const abort = new AbortController();
-  const converted = await convert(call, settings, from, spec.disk_format, openSource, abort, opts);
+  const converted = prepared
+    ? await prepared()
+    : fromFile(await convert(call, settings!, from, spec.disk_format, openSource, abort, opts));
   try {
     if (call.cancelled) throw cancelled();
     const withRecord: ImageSpec = {
@@ -196,15 +221,15 @@ async function upload(
   driver: CloudDriver,
   session: CloudSession,
   targetId: string,
-  converted: ConvertedFile,
+  converted: ConvertedBytes,
   opts: CopyOptions,
 ) {
-  const stream = createReadStream(converted.file, { highWaterMark: 1024 * 1024 });
+  const stream = converted.open();
   const digests = InFlightDigests.forTarget(driver.capabilities, converted.digests);
   let done = 0;
-  stream.on('data', (chunk) => {
+  stream.on('data', (chunk: Buffer) => {
     done += chunk.length;
-    digests?.update(chunk as Buffer);
+    digests?.update(chunk);
   });
   // A cancel stops the stream and the cloud's own work after it (an import task), through the signal.
   const aborter = new AbortController();

@@ -28,7 +28,7 @@ import { type CopyProof, InFlightDigests, proofOf } from './proof';
 import { writeWithBackpressure } from './stream-writes';
 import type { ByteSource, CopyOptions, CopyResult } from './copy-types';
 import { deleteQuietly, finalId, keepProof, progressEvent, verifyCopy } from './copy-check';
-import { runConvertedCopy } from './converted-copy';
+import { type ConvertedBytes, runConvertedCopy } from './converted-copy';
 import { shareOf, stagingOpener } from './read';
 import { openDeltaSource } from './delta';
 import { directSource, readsDirectly } from './direct-read';
@@ -230,15 +230,12 @@ export async function runCopy(
     return runNativeCopy(call, session, spec);
   }
   const convertFrom = await conversionNeeded(req, session, spec, opts);
-  if (convertFrom && req.incremental_from?.image_id) {
-    // The base holds the target's bytes, the blocks compared are the source's: they do not line up.
-    throw new GimmingError(
-      'gimming.copy.cannot_delta',
-      409,
-      `An incremental copy is not converted (${convertFrom} to ${spec.disk_format}); make a full copy.`,
-    );
-  }
   if (convertFrom) {
+    // An incremental converted copy: the base holds converted bytes, so the source agent converts the
+    // source and compares the converted blocks; only those that differ come here (delta.ts).
+    const prepared = req.incremental_from?.image_id
+      ? () => convertedDelta(ctx, call, session, opts, { from: convertFrom, to: spec.disk_format })
+      : undefined;
     return runConvertedCopy(
       call,
       opts.conversion,
@@ -248,6 +245,7 @@ export async function runCopy(
       convertFrom,
       () => openSource(ctx, req, opts),
       opts,
+      prepared,
     );
   }
   // An incremental copy hashes its base first (delta.ts), then pulls only the blocks that differ.
@@ -324,6 +322,27 @@ export async function runCopy(
   } finally {
     call.off('cancelled', onEarlyCancel);
   }
+}
+
+/** The rebuilt converted bytes of an incremental converted copy, with the identity the source agent sent. */
+async function convertedDelta(
+  ctx: RequestContext,
+  call: grpc.ServerWritableStream<CopyImageRequest__Output, CopyEvent>,
+  session: CloudSession,
+  opts: CopyOptions,
+  conversion: { from: string; to: string },
+): Promise<ConvertedBytes> {
+  const source = await openDeltaSource(ctx, call, session, opts, conversion);
+  const identity = source.converted!;
+  return {
+    size: Number(identity.converted?.size ?? 0),
+    digests: digestMap(identity.converted?.digests),
+    source: { size: Number(identity.source?.size ?? 0), digests: digestMap(identity.source?.digests) },
+    open: () => source.stream,
+    release: async () => {
+      if (!source.stream.readableEnded) source.cancel();
+    },
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import { agentClient } from '../../common/grpc/agent-client';
 import { contextToMetadata } from '../../common/grpc/context-metadata';
 import { fromServiceError } from '../../common/grpc/errors';
 import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
+import type { ConvertedIdentity__Output } from '../../common/grpc/generated/gimming/agent/v2/ConvertedIdentity';
 import type { DeltaBlock, DeltaBlock__Output } from '../../common/grpc/generated/gimming/agent/v2/DeltaBlock';
 import type { ReadDeltaRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/ReadDeltaRequest';
 import { getLogger } from '../../common/log';
@@ -36,6 +37,10 @@ import {
   validBlockSize,
 } from './blocks';
 import type { ByteSource, CopyOptions } from './copy-types';
+import { type ConversionSettings, type ConvertedFile, convertSource } from '../conversion/convert-source';
+import { tooLarge } from '../staging/store';
+import { digestList, digestMap } from '../../common/digests';
+import { createReadStream } from 'node:fs';
 import { BoundedWriter } from './stream-writes';
 
 const log = getLogger('agent.delta');
@@ -56,6 +61,11 @@ function badDelta(message: string): GimmingError {
   );
 }
 
+/** The rebuilt image as a byte source; for a converted delta, with the converted bytes' identity. */
+export interface DeltaSource extends ByteSource {
+  converted?: ConvertedIdentity__Output;
+}
+
 /** The source side: ReadImageDelta. */
 export async function serveDelta(
   ctx: RequestContext,
@@ -64,6 +74,7 @@ export async function serveDelta(
   chunkSize: number,
   staging: StagingStore,
   meter?: TransferMeter,
+  conversion?: ConversionSettings,
 ): Promise<void> {
   const req = call.request;
   if (!req.image_id || !validBlockSize(req.block_bytes) || req.base_hashes.length % BLOCK_HASH_BYTES !== 0) {
@@ -89,11 +100,27 @@ export async function serveDelta(
     call.off('cancelled', onCancel);
     throw err;
   }
-  const data = opened.stream;
+  const writer = new BoundedWriter(call, WRITES_IN_FLIGHT);
+  let converted: ConvertedFile | undefined;
+  if (req.convert_to) {
+    try {
+      converted = await convertForDelta(req, opened.stream, conversion, aborter.signal);
+    } finally {
+      call.off('cancelled', onCancel);
+    }
+    await writer.write({
+      index: 0,
+      same: 0,
+      converted: {
+        converted: { size: converted.size, digests: digestList(converted.digests) },
+        source: { size: converted.source.size, digests: digestList(converted.source.digests) },
+      },
+    });
+  }
+  const data = converted ? createReadStream(converted.file, { highWaterMark: 1024 * 1024 }) : opened.stream;
   const stop = () => data.destroy(new Error('the caller cancelled the read'));
   call.once('cancelled', stop);
   if (call.cancelled) stop();
-  const writer = new BoundedWriter(call, WRITES_IN_FLIGHT);
   const started = Date.now();
   const base = req.base_hashes;
   let index = 0;
@@ -127,8 +154,9 @@ export async function serveDelta(
   } finally {
     call.off('cancelled', stop);
     call.off('cancelled', onCancel);
+    await converted?.release();
   }
-  if (opened.announcedLength !== undefined && bytes !== opened.announcedLength) {
+  if (!converted && opened.announcedLength !== undefined && bytes !== opened.announcedLength) {
     throw new GimmingError(
       'gimming.cloud.short_read',
       502,
@@ -143,6 +171,48 @@ export async function serveDelta(
 }
 
 /**
+ * The source's bytes converted as a converted delta asks (ReadDeltaRequest.convert_to), in this agent's
+ * scratch space: refused before any byte is read when the agent converts none or its room cannot hold it.
+ */
+async function convertForDelta(
+  req: ReadDeltaRequest__Output,
+  source: Readable,
+  conversion: ConversionSettings | undefined,
+  signal: AbortSignal,
+): Promise<ConvertedFile> {
+  const expect = { size: Number(req.expect?.size ?? 0), digests: digestMap(req.expect?.digests) };
+  const refuse = (err: GimmingError) => {
+    source.destroy();
+    return err;
+  };
+  if (!conversion) {
+    throw refuse(
+      new GimmingError(
+        'gimming.convert.disabled',
+        409,
+        `This agent converts no images ([agent] image_conversion): no converted delta of ${req.image_id}.`,
+      ),
+    );
+  }
+  const room = conversion.staging.maxBytes - conversion.staging.usedBytes;
+  if (expect.size > room) {
+    throw refuse(
+      tooLarge(
+        `Converting the ${req.convert_from} image (${expect.size} bytes) to ${req.convert_to} for an ` +
+          `incremental copy needs more scratch space than the ${room} bytes left of this agent's staging ` +
+          `area ([agent] staging_max_bytes = ${conversion.staging.maxBytes}).`,
+      ),
+    );
+  }
+  return convertSource(
+    conversion,
+    source,
+    { from: req.convert_from, to: req.convert_to, expect, taskId: `delta of ${req.image_id}` },
+    signal,
+  );
+}
+
+/**
  * The target side: hashes the base in this agent's cloud, starts ReadImageDelta on the source agent, and
  * answers the rebuilt image as a byte source for the upload. Called before the target image is created.
  */
@@ -151,7 +221,8 @@ export async function openDeltaSource(
   call: grpc.ServerWritableStream<CopyImageRequest__Output, unknown>,
   session: CloudSession,
   opts: CopyOptions,
-): Promise<ByteSource> {
+  conversion?: { from: string; to: string },
+): Promise<DeltaSource> {
   const req = call.request;
   const baseId = req.incremental_from?.image_id ?? '';
   const aborter = new AbortController();
@@ -199,6 +270,13 @@ export async function openDeltaSource(
         from_staging: req.source_is_staging,
         block_bytes: blockBytes,
         base_hashes: hashed.hashes,
+        ...(conversion
+          ? {
+              convert_from: conversion.from,
+              convert_to: conversion.to,
+              ...(req.expect ? { expect: req.expect } : {}),
+            }
+          : {}),
       },
       contextToMetadata(ctx),
     );
@@ -207,6 +285,21 @@ export async function openDeltaSource(
   }
   const peerName = req.source_agent_address;
   const meter = opts.meter;
+  const messages = (delta as AsyncIterable<DeltaBlock__Output>)[Symbol.asyncIterator]();
+  // A converted delta starts with the converted bytes' identity (the source agent converted them first).
+  let converted: ConvertedIdentity__Output | undefined;
+  if (conversion) {
+    try {
+      const first = await messages.next();
+      if (first.done || !first.value.converted?.converted) {
+        throw badDelta('a converted delta did not start with the identity of the converted bytes');
+      }
+      converted = first.value.converted;
+    } catch (err) {
+      delta.cancel();
+      throw err instanceof GimmingError ? err : fromServiceError(err, peerName);
+    }
+  }
   let baseRead: ImageData | undefined;
   async function* rebuild(): AsyncGenerator<Buffer> {
     baseRead = await session.openRead(baseId, { signal: aborter.signal });
@@ -220,7 +313,7 @@ export async function openDeltaSource(
       return got.value;
     };
     try {
-      for await (const message of delta as AsyncIterable<DeltaBlock__Output>) {
+      for await (const message of { [Symbol.asyncIterator]: () => messages }) {
         const index = Number(message.index);
         if (message.same > 0) {
           if (index !== next || index + message.same > hashed.blocks) {
@@ -254,7 +347,8 @@ export async function openDeltaSource(
   }
   const stream = Readable.from(rebuild(), { objectMode: false, highWaterMark: blockBytes });
   // A failure before the upload listens (see copy.ts openSource) is kept, not thrown at the process.
-  const source: ByteSource = {
+  const source: DeltaSource = {
+    ...(converted ? { converted } : {}),
     stream,
     cancel: () => {
       aborter.abort();

@@ -74,7 +74,14 @@ function withIncremental(planned: CopyPlan, recorded: string | null): CopyPlan {
     return planned;
   }
   if (!was.incremental) return planned;
-  if (was.path === 'incremental' && planned.path === 'agent') {
+  // A converted one stays one as long as the copy is still converted the same way (the source agent
+  // converts before comparing blocks).
+  const sameStream =
+    planned.path === 'agent' ||
+    (planned.path === 'agent+convert' &&
+      was.conversion?.from === planned.conversion?.from &&
+      was.conversion?.to === planned.conversion?.to);
+  if (was.path === 'incremental' && sameStream) {
     return { ...planned, path: 'incremental', incremental: was.incremental };
   }
   if (was.path === 'incremental') {
@@ -123,7 +130,8 @@ function streamed(
       : null;
   return {
     ...planned,
-    path: conversion ? 'agent+convert' : planned.path === 'incremental' ? 'incremental' : 'agent',
+    // An incremental copy stays one when converted too (the source agent converted before comparing).
+    path: planned.path === 'incremental' ? 'incremental' : conversion ? 'agent+convert' : 'agent',
     conversion,
     bytes: planned.path === 'native' || planned.bytes === null ? sourceBytes : planned.bytes,
   };

@@ -30,7 +30,7 @@ export async function incrementalBase(
   if (location?.remoteId) return location.remoteId;
   const full: CopyPlan = {
     ...planned,
-    path: 'agent',
+    path: planned.conversion ? 'agent+convert' : 'agent',
     incremental: {
       ...incremental,
       base_remote_id: null,

@@ -70,7 +70,7 @@ describe('incremental plans', () => {
         { ...streamed, path: 'agent+convert', conversion: { from: 'qcow2', to: 'raw' } },
         base,
         zones(true, true),
-        /converted copy is made in full/,
+        /converted \(qcow2 to raw\) and the agents of zone zone-a do not convert an image for an incremental copy/,
       ],
       [{ ...streamed, path: 'native', bytes: 0 }, base, zones(true, true), /copies the image itself/],
     ];
@@ -80,6 +80,41 @@ describe('incremental plans', () => {
       assert.equal(got.incremental?.base_remote_id, null);
       assert.match(got.incremental?.fallback ?? '', reason);
     }
+  });
+
+  it('plans a converted copy incremental where the source agents convert for it (sizes known only then)', () => {
+    const converted: TargetPlan = {
+      ...streamed,
+      path: 'agent+convert',
+      conversion: { from: 'qcow2', to: 'raw' },
+    };
+    const byZone = zones(true, true);
+    const srcCaps = byZone.get('zone-a')!.get('openstack')!;
+    byZone.get('zone-a')!.set('openstack', { ...srcCaps, incremental_conversion: true });
+    const plan = planIncremental(converted, b, a, base, byZone, 1024 * MiB);
+    assert.equal(plan.path, 'incremental');
+    assert.deepEqual(plan.conversion, { from: 'qcow2', to: 'raw' }, 'still converted');
+    assert.deepEqual(plan.incremental, {
+      from: 'old',
+      base_remote_id: 'glance-old',
+      block_bytes: null,
+      wire_bytes_min: null,
+      wire_bytes_max: null,
+      fallback: null,
+    });
+    // Recorded as planned, and still incremental once it ran converted.
+    const ran = whatRan(
+      copyPlanOf(plan)!,
+      { image: { disk_format: 'raw' } as never, proof: 'converted' },
+      'qcow2',
+      1,
+    );
+    assert.equal(ran.path, 'incremental');
+    assert.deepEqual(ran.conversion, { from: 'qcow2', to: 'raw' });
+    // Staged data (no source cloud) is not converted by a source agent: a full copy.
+    const staged = planIncremental(converted, b, null, base, byZone, 1024 * MiB);
+    assert.equal(staged.path, 'agent+convert');
+    assert.match(staged.incremental?.fallback ?? '', /from staged data, which is not converted/);
   });
 
   it('leaves targets that need no copy, or are refused, as they are', () => {

@@ -22,6 +22,10 @@ import type {
   CloudRef__Output as _gimming_agent_v2_CloudRef__Output,
 } from './gimming/agent/v2/CloudRef';
 import type {
+  ConvertedIdentity as _gimming_agent_v2_ConvertedIdentity,
+  ConvertedIdentity__Output as _gimming_agent_v2_ConvertedIdentity__Output,
+} from './gimming/agent/v2/ConvertedIdentity';
+import type {
   CopyEvent as _gimming_agent_v2_CopyEvent,
   CopyEvent__Output as _gimming_agent_v2_CopyEvent__Output,
 } from './gimming/agent/v2/CopyEvent';
@@ -199,6 +203,10 @@ export interface ProtoGrpcType {
           _gimming_agent_v2_Capabilities__Output
         >;
         CloudRef: MessageTypeDefinition<_gimming_agent_v2_CloudRef, _gimming_agent_v2_CloudRef__Output>;
+        ConvertedIdentity: MessageTypeDefinition<
+          _gimming_agent_v2_ConvertedIdentity,
+          _gimming_agent_v2_ConvertedIdentity__Output
+        >;
         CopyEvent: MessageTypeDefinition<_gimming_agent_v2_CopyEvent, _gimming_agent_v2_CopyEvent__Output>;
         CopyImageRequest: MessageTypeDefinition<
           _gimming_agent_v2_CopyImageRequest,

@@ -106,6 +106,7 @@ export type DecidedViews = [
   // What a cloud reserves is enforced (gimming.image.reserved_property), not yet part of the cloud view.
   // What a native copy is held to and why none is made (RPC 1.22) reach users in each plan's refusal and
   // reason; showing them in the cloud view waits for a REST microversion.
+  // Whether its agents convert for an incremental copy shows in each plan (path, fallback), not there.
   Assert<
     Decided<
       Rpc.CloudView,
@@ -113,6 +114,7 @@ export type DecidedViews = [
       | '.capabilities.reserved_property_prefixes'
       | '.capabilities.native_copy_limit'
       | '.capabilities.native_copy_unavailable'
+      | '.capabilities.incremental_conversion'
     >
   >,
   Assert<Decided<Rpc.ImageView, Rest.ImageView>>,

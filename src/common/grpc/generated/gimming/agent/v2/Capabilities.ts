@@ -29,6 +29,7 @@ export interface Capabilities {
   native_copy_unavailable?: { [key: string]: string };
   lifecycle_states?: string[];
   incremental?: boolean;
+  incremental_conversion?: boolean;
 }
 
 export interface Capabilities__Output {
@@ -51,4 +52,5 @@ export interface Capabilities__Output {
   native_copy_unavailable: { [key: string]: string };
   lifecycle_states: string[];
   incremental: boolean;
+  incremental_conversion: boolean;
 }
