@@ -85,6 +85,8 @@ export function driverInfo(
       // Reading the base out of its own cloud and writing the rebuilt image into it (delta.ts).
       incremental: c.canExport && c.canImport,
       lifecycle_states: [...(c.lifecycleStates ?? [])],
+      // Every driver: reading a growing upload is the staging area's, writing from it the copy's (live.ts).
+      live_staging_reads: true,
     },
   };
 }

@@ -23,6 +23,7 @@ export interface Capabilities {
   shared_reads?: boolean;
   lifecycle_states?: string[];
   incremental?: boolean;
+  live_staging_reads?: boolean;
 }
 
 export interface Capabilities__Output {
@@ -43,4 +44,5 @@ export interface Capabilities__Output {
   shared_reads: boolean;
   lifecycle_states: string[];
   incremental: boolean;
+  live_staging_reads: boolean;
 }
