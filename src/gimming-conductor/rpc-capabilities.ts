@@ -37,6 +37,8 @@ export const CapabilitiesArg = T.Object({
   ),
   // 1.16: the zone's agents make incremental copies (ReadImageDelta; absent: false)
   incremental: T.Optional(T.Boolean()),
+  // 1.23: the agent reads an upload while it arrives and copies from such a read (absent: false)
+  live_staging_reads: T.Optional(T.Boolean()),
 });
 
 export const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });

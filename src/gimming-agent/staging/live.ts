@@ -64,7 +64,8 @@ export class LiveUploads {
       known.change();
       return known;
     }
-    if (known) this.fail(imageId, new GimmingError('gimming.staging.cancelled', 409, 'The upload restarted.'));
+    if (known)
+      this.fail(imageId, new GimmingError('gimming.staging.cancelled', 409, 'The upload restarted.'));
     const live = new LiveUpload(offset);
     this.uploads.set(imageId, live);
     return live;
@@ -223,7 +224,11 @@ export class LiveReader extends Readable {
       }
       callback(
         this.live.error ??
-          new GimmingError('gimming.staging.not_found', 404, `The upload's staged data is gone (${String(last)}).`),
+          new GimmingError(
+            'gimming.staging.not_found',
+            404,
+            `The upload's staged data is gone (${String(last)}).`,
+          ),
       );
     })();
   }
@@ -253,7 +258,9 @@ export class LiveReader extends Readable {
         }
         if (this.destroyed) return;
         if (bytesRead === 0) {
-          this.destroy(new GimmingError('gimming.staging.short_read', 500, 'The staged file is shorter than written.'));
+          this.destroy(
+            new GimmingError('gimming.staging.short_read', 500, 'The staged file is shorter than written.'),
+          );
           return;
         }
         this.pos += bytesRead;
@@ -264,7 +271,11 @@ export class LiveReader extends Readable {
         const size = live.result?.size ?? live.written;
         if (this.pos !== size) {
           this.destroy(
-            new GimmingError('gimming.staging.short_read', 500, `Read ${this.pos} of the ${size} bytes staged.`),
+            new GimmingError(
+              'gimming.staging.short_read',
+              500,
+              `Read ${this.pos} of the ${size} bytes staged.`,
+            ),
           );
           return;
         }

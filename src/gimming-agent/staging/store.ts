@@ -7,14 +7,7 @@
  * restart removes partial uploads.
  */
 import { createHash, type Hash } from 'node:crypto';
-import {
-  createReadStream,
-  mkdirSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  type ReadStream,
-} from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync, type ReadStream } from 'node:fs';
 import { link, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -289,7 +282,7 @@ export class StagingStore {
     data.once('close', onClose);
     data.pipe(meter);
     let sha256: string | undefined;
-    let sha512 = '';
+    let sha512: string | undefined;
     let md5: string | undefined;
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
@@ -423,7 +416,10 @@ export class StagingStore {
       this.deleting.delete(imageId);
     }
     const had = this.held.delete(imageId);
-    this.live.fail(imageId, new GimmingError('gimming.staging.deleted', 409, "The upload's staged data was deleted."));
+    this.live.fail(
+      imageId,
+      new GimmingError('gimming.staging.deleted', 409, "The upload's staged data was deleted."),
+    );
     this.partial.delete(imageId);
     this.sha256s.delete(imageId);
     await rm(this.path(imageId), { force: true });

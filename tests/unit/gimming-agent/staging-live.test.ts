@@ -75,7 +75,12 @@ describe('StagingStore live reads', () => {
     await tick();
     assert.equal(got.bytes(), 100, 'the reader waits at the offset staged');
     const rest = new PassThrough({ objectMode: true });
-    const resumed = staging.write(ID, rest, { endMarker: true, resumable: true, offset: 100, declaredSize: 300 });
+    const resumed = staging.write(ID, rest, {
+      endMarker: true,
+      resumable: true,
+      offset: 100,
+      declaredSize: 300,
+    });
     rest.write(Buffer.alloc(200, 4));
     rest.write(Buffer.alloc(0));
     rest.end();
@@ -97,7 +102,10 @@ describe('StagingStore live reads', () => {
     data.end(); // kept to be resumed
     await tick();
     await staging.delete(ID); // the upload lapsed
-    await assert.rejects(got.ended, (err: unknown) => (err as GimmingError).code === 'gimming.staging.deleted');
+    await assert.rejects(
+      got.ended,
+      (err: unknown) => (err as GimmingError).code === 'gimming.staging.deleted',
+    );
 
     const failing = new PassThrough({ objectMode: true });
     const refused = staging.write(ID, failing, { endMarker: true, declaredSize: 50 });

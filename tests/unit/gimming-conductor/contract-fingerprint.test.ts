@@ -14,11 +14,11 @@ import { AGENT_PROTO, PROTO_ROOT } from '../../../src/common/grpc/loader';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const EXPECTED = {
-  conductor: { version: '1.21', fingerprint: '08396c0a3484c419' }, // 1.21: create_image on_conflict
+  conductor: { version: '1.23', fingerprint: '022b46b686c00495' }, // 1.23: heartbeat capability live_staging_reads
   envelope: { version: '1.1' },
   // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
   // paged (5), ListImagesResponse next_marker (2), paged (3); StagingOffset and LinkStaging (fields 30-32)
-  agentProto: { fingerprint: 'd09095f1a209a38f' },
+  agentProto: { fingerprint: '704a85861ffd51cd' },
 };
 
 describe('contract fingerprints', () => {

@@ -103,11 +103,19 @@ type Assert<T extends true> = T;
  * but those named as `Hidden` (with why), which the REST schema need not have.
  */
 export type DecidedViews = [
-  // What a cloud reserves is enforced (gimming.image.reserved_property), not yet part of the cloud view.
-  Assert<Decided<Rpc.CloudView, Rest.CloudView, '.capabilities.reserved_property_prefixes'>>,
+  // What a cloud reserves is enforced (gimming.image.reserved_property), not yet part of the cloud view;
+  // whether its agents read uploads live is the agents' own (no microversion: the plan's reason says it).
+  Assert<
+    Decided<
+      Rpc.CloudView,
+      Rest.CloudView,
+      '.capabilities.reserved_property_prefixes' | '.capabilities.live_staging_reads'
+    >
+  >,
   Assert<Decided<Rpc.ImageView, Rest.ImageView>>,
   Assert<Decided<Rpc.LocationView, Rest.LocationView>>,
-  Assert<Decided<Rpc.TaskView, Rest.TaskView>>,
+  // A copy's start with its upload is told in plan.reason (no microversion: behaviour, not contract).
+  Assert<Decided<Rpc.TaskView, Rest.TaskView, '.plan.live'>>,
   Assert<Decided<Rpc.CloudImageView, Rest.CloudImageView>>,
   Assert<Decided<Rpc.MatrixView, Rest.MatrixView>>,
   Assert<Decided<Rpc.MemberView, Rest.MemberView>>,
