@@ -49,11 +49,33 @@ export class LiveUpload extends EventEmitter {
   }
 }
 
+/**
+ * How long a reader waits for its upload to begin here: the conductor starts the copies when the upload
+ * begins, and they may reach this agent before the API's WriteStaging does.
+ */
+export const LIVE_BEGIN_WAIT_MS = 30_000;
+
 export class LiveUploads {
   private readonly uploads = new Map<string, LiveUpload>();
+  private readonly begun = new EventEmitter().setMaxListeners(0);
 
   get(imageId: string): LiveUpload | undefined {
     return this.uploads.get(imageId);
+  }
+
+  /** The upload of `imageId`, once it began here (within `ms`); undefined if none did. */
+  async arrival(imageId: string, ms = LIVE_BEGIN_WAIT_MS): Promise<LiveUpload | undefined> {
+    const known = this.uploads.get(imageId);
+    if (known) return known;
+    return new Promise((resolve) => {
+      const done = (live: LiveUpload | undefined) => {
+        clearTimeout(timer);
+        this.begun.off(imageId, done);
+        resolve(live);
+      };
+      const timer = setTimeout(() => done(undefined), ms);
+      this.begun.on(imageId, done);
+    });
   }
 
   /** An upload starts, or a paused one resumes at `offset` (the readers waiting on it go on). */
@@ -68,6 +90,7 @@ export class LiveUploads {
       this.fail(imageId, new GimmingError('gimming.staging.cancelled', 409, 'The upload restarted.'));
     const live = new LiveUpload(offset);
     this.uploads.set(imageId, live);
+    this.begun.emit(imageId, live);
     return live;
   }
 
@@ -196,9 +219,10 @@ export class LiveReader extends Readable {
   private fh: FileHandle | undefined;
   private pos: number;
   private waiting: (() => void) | undefined;
+  private live: LiveUpload | undefined;
 
   constructor(
-    private readonly live: LiveUpload,
+    private readonly arrival: () => Promise<LiveUpload | undefined>,
     private readonly paths: readonly string[],
     start = 0,
   ) {
@@ -208,29 +232,41 @@ export class LiveReader extends Readable {
 
   /** The final length and hashes, once the upload completed (and this reader read all of it). */
   get result(): LiveResult | undefined {
-    return this.live.result;
+    return this.live?.result;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    void (async () => {
-      let last: unknown;
+    void this.openFile().then(
+      () => callback(),
+      (err: Error) => callback(err),
+    );
+  }
+
+  /** Waits for the upload to begin and its file to exist, then opens it. */
+  private async openFile(): Promise<void> {
+    const live = await this.arrival();
+    if (!live) {
+      throw new GimmingError('gimming.staging.not_found', 404, 'No upload of this image began here in time.');
+    }
+    this.live = live;
+    const until = Date.now() + LIVE_BEGIN_WAIT_MS;
+    for (;;) {
       for (const path of this.paths) {
         try {
           this.fh = await open(path, 'r');
-          return callback();
-        } catch (err) {
-          last = err;
+          return;
+        } catch {
+          // Not there yet (the writer opens it), or renamed meanwhile: the next path.
         }
       }
-      callback(
-        this.live.error ??
-          new GimmingError(
-            'gimming.staging.not_found',
-            404,
-            `The upload's staged data is gone (${String(last)}).`,
-          ),
-      );
-    })();
+      if (live.phase === 'failed' || live.phase === 'complete' || Date.now() > until) {
+        throw (
+          live.error ??
+          new GimmingError('gimming.staging.not_found', 404, "The upload's staged data is gone.")
+        );
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   override _read(): void {
@@ -238,7 +274,7 @@ export class LiveReader extends Readable {
   }
 
   private async step(): Promise<void> {
-    const live = this.live;
+    const live = this.live as LiveUpload;
     for (;;) {
       if (this.destroyed) return;
       if (live.phase === 'failed') {
@@ -293,7 +329,7 @@ export class LiveReader extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.waiting) {
-      this.live.off('change', this.waiting);
+      this.live?.off('change', this.waiting);
       this.waiting();
     }
     const fh = this.fh;

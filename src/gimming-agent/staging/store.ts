@@ -398,9 +398,13 @@ export class StagingStore {
    * read as open() reads it.
    */
   openLive(imageId: string, start = 0): Readable {
-    const live = this.live.get(imageId);
-    if (!live) return this.open(imageId, start);
-    return new LiveReader(live, [this.path(imageId, true), this.path(imageId)], start);
+    const paths = [this.path(imageId, true), this.path(imageId)];
+    // Staged before (no upload of it followed here since this agent started): read as any staged data.
+    if (!this.live.get(imageId) && this.held.has(imageId) && !this.writing.has(imageId)) {
+      return this.open(imageId, start);
+    }
+    // The copies start when the upload begins: the reader may come before the upload's first byte.
+    return new LiveReader(() => this.live.arrival(imageId), paths, start);
   }
 
   /** Deletes an image's staged data; an upload of it still being written is stopped and discarded first. */

@@ -63,6 +63,19 @@ describe('StagingStore live reads', () => {
     assert.equal(late.length, 500);
   });
 
+  it('waits for an upload that has not begun yet (the copies start with it, maybe before its first byte)', async () => {
+    const staging = store();
+    const got = collect(staging.openLive(ID));
+    await tick();
+    const data = new PassThrough({ objectMode: true });
+    const written = staging.write(ID, data, { endMarker: true });
+    data.write(Buffer.alloc(700, 5));
+    data.write(Buffer.alloc(0));
+    data.end();
+    await written;
+    assert.equal((await got.ended).length, 700);
+  });
+
   it('waits while a cut-short upload is kept, and goes on when it is resumed', async () => {
     const staging = store();
     const first = new PassThrough({ objectMode: true });
