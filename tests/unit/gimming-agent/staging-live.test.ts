@@ -23,6 +23,12 @@ function store() {
 
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits (up to 5 s, the machine may be busy) until `ok` holds. */
+async function until(ok: () => boolean): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!ok() && Date.now() < end) await tick(10);
+}
+
 /** Collects what a reader gives, and tells how many bytes came so far. */
 function collect(reader: Readable) {
   const parts: Buffer[] = [];
@@ -46,10 +52,10 @@ describe('StagingStore live reads', () => {
     const reader = staging.openLive(ID);
     const got = collect(reader);
     data.write(Buffer.alloc(1000, 1));
-    await tick();
+    await until(() => got.bytes() === 1000);
     assert.equal(got.bytes(), 1000, 'the bytes written are read before the upload ends');
     data.write(Buffer.alloc(500, 2));
-    await tick();
+    await until(() => got.bytes() === 1500);
     assert.equal(got.bytes(), 1500);
     data.write(Buffer.alloc(0));
     data.end();
@@ -82,7 +88,7 @@ describe('StagingStore live reads', () => {
     const cut = staging.write(ID, first, { endMarker: true, resumable: true, declaredSize: 300 });
     const got = collect(staging.openLive(ID));
     first.write(Buffer.alloc(100, 3));
-    await tick();
+    await until(() => got.bytes() === 100);
     first.end(); // no end marker: cut short, kept
     await cut.catch((err: unknown) => assert.equal((err as GimmingError).code, 'gimming.staging.cancelled'));
     await tick();
