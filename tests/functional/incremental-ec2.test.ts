@@ -18,7 +18,7 @@ import { AwsStandin } from '../support/aws-standin';
 import { deleteEverywhere } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { type VersionSpec, changedBlocks, uploadVersion, versionStream } from '../support/image-versions';
-import { counterSum } from '../support/metrics';
+import { countedSince, deltaBytes } from '../support/metrics';
 import type { Glance } from '../support/openstack';
 import { freePort, useStack } from '../support/stack';
 
@@ -65,8 +65,6 @@ describe('incremental copies into EC2', function () {
       },
     }),
   });
-  const counter = (zone: string, name: string, labels: Record<string, string> = {}) =>
-    counterSum(METRICS[zone]!, name, labels);
 
   let glanceA: Glance;
 
@@ -105,6 +103,22 @@ describe('incremental copies into EC2', function () {
       );
     }
     return res.body.id as string;
+  }
+
+  /** Syncs `imageId` into EC2 incremental from `baseId`; answers its copy there, once active. */
+  async function syncIncremental(imageId: string, baseId: string): Promise<any> {
+    const res = await http('POST', `${stack.api}/v1/images/${imageId}/sync`, {
+      token: stack.demo.id,
+      headers: V15,
+      json: { targets: ['ec2-east'], incremental_from: baseId },
+    });
+    assert.equal(res.status, 202, res.text);
+    const [task] = await ended(imageId, 1);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task));
+    assert.equal(task.plan.path, 'incremental', JSON.stringify(task.plan));
+    const loc = await locationIn(imageId, 'ec2-east');
+    assert.equal(loc.status, 'active', JSON.stringify(loc));
+    return loc;
   }
 
   let oldId: string;
@@ -155,23 +169,8 @@ describe('incremental copies into EC2', function () {
   });
 
   it('moves only the changed blocks, and the AMI made is the new version byte for byte', async () => {
-    const before = {
-      sent: await counter('zone-a', 'gimming_agent_delta_bytes_total', { kind: 'sent' }),
-      out: await counter('zone-a', 'gimming_agent_bytes_copied_total', { direction: 'out' }),
-      received: await counter('zone-b', 'gimming_agent_delta_bytes_total', { kind: 'received' }),
-      reused: await counter('zone-b', 'gimming_agent_delta_bytes_total', { kind: 'reused' }),
-    };
-    const res = await http('POST', `${stack.api}/v1/images/${newId}/sync`, {
-      token: stack.demo.id,
-      headers: V15,
-      json: { targets: ['ec2-east'], incremental_from: oldId },
-    });
-    assert.equal(res.status, 202, res.text);
-    const [task] = await ended(newId, 1);
-    assert.equal(task.status, 'succeeded', JSON.stringify(task));
-    assert.equal(task.plan.path, 'incremental', JSON.stringify(task.plan));
-    const loc = await locationIn(newId, 'ec2-east');
-    assert.equal(loc.status, 'active', JSON.stringify(loc));
+    const before = await deltaBytes(METRICS['zone-a']!, METRICS['zone-b']!);
+    const loc = await syncIncremental(newId, oldId);
     assert.match(loc.image_id, /^ami-[0-9a-f]+$/);
     assert.equal(loc.proof, 'agent', JSON.stringify(loc));
 
@@ -185,14 +184,7 @@ describe('incremental copies into EC2', function () {
     assert.ok(tags.includes(`md5=${String(newSource.checksum)}`), tags);
 
     const changed = changedBlocks(SPEC) * MiB;
-    const delta = {
-      sent: (await counter('zone-a', 'gimming_agent_delta_bytes_total', { kind: 'sent' })) - before.sent,
-      received:
-        (await counter('zone-b', 'gimming_agent_delta_bytes_total', { kind: 'received' })) - before.received,
-      reused:
-        (await counter('zone-b', 'gimming_agent_delta_bytes_total', { kind: 'reused' })) - before.reused,
-      out: (await counter('zone-a', 'gimming_agent_bytes_copied_total', { direction: 'out' })) - before.out,
-    };
+    const delta = countedSince(await deltaBytes(METRICS['zone-a']!, METRICS['zone-b']!), before);
     assert.deepEqual(delta, { sent: changed, received: changed, reused: SPEC.size - changed, out: 0 });
     // Nothing left behind in the transfer bucket.
     const state = await standin.state(EAST);
@@ -252,23 +244,8 @@ describe('incremental copies into EC2', function () {
     assert.equal(plan.incremental.base_remote_id, (await locationIn(qOld, 'ec2-east')).image_id);
     assert.equal(plan.incremental.fallback, null);
 
-    const before = {
-      sent: await counter('zone-a', 'gimming_agent_delta_bytes_total', { kind: 'sent' }),
-      out: await counter('zone-a', 'gimming_agent_bytes_copied_total', { direction: 'out' }),
-      received: await counter('zone-b', 'gimming_agent_delta_bytes_total', { kind: 'received' }),
-      reused: await counter('zone-b', 'gimming_agent_delta_bytes_total', { kind: 'reused' }),
-    };
-    const res = await http('POST', `${stack.api}/v1/images/${qNew}/sync`, {
-      token: stack.demo.id,
-      headers: V15,
-      json: { targets: ['ec2-east'], incremental_from: qOld },
-    });
-    assert.equal(res.status, 202, res.text);
-    const [task] = await ended(qNew, 1);
-    assert.equal(task.status, 'succeeded', JSON.stringify(task));
-    assert.equal(task.plan.path, 'incremental', JSON.stringify(task.plan));
-    const loc = await locationIn(qNew, 'ec2-east');
-    assert.equal(loc.status, 'active', JSON.stringify(loc));
+    const before = await deltaBytes(METRICS['zone-a']!, METRICS['zone-b']!);
+    const loc = await syncIncremental(qNew, qOld);
 
     // The AMI holds the new version's raw bytes, as the agent proved them.
     const ami = (await standin.state(EAST)).images.find((i) => i.id === loc.image_id);
@@ -279,14 +256,7 @@ describe('incremental copies into EC2', function () {
     assert.ok(tags.includes(`md5=${newQ.md5}`), tags);
 
     const changed = changedBlocks(spec) * MiB;
-    const delta = {
-      sent: (await counter('zone-a', 'gimming_agent_delta_bytes_total', { kind: 'sent' })) - before.sent,
-      received:
-        (await counter('zone-b', 'gimming_agent_delta_bytes_total', { kind: 'received' })) - before.received,
-      reused:
-        (await counter('zone-b', 'gimming_agent_delta_bytes_total', { kind: 'reused' })) - before.reused,
-      out: (await counter('zone-a', 'gimming_agent_bytes_copied_total', { direction: 'out' })) - before.out,
-    };
+    const delta = countedSince(await deltaBytes(METRICS['zone-a']!, METRICS['zone-b']!), before);
     assert.deepEqual(delta, { sent: changed, received: changed, reused: spec.size - changed, out: 0 });
     const state = await standin.state(EAST);
     assert.deepEqual(state.objects, []);

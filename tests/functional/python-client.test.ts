@@ -15,12 +15,13 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliRun, gimming } from '../support/cli';
 import { deleteEverywhere } from '../support/flows';
+import { cuttingProxy } from '../support/cutting-proxy';
 import { http } from '../support/http';
 import { type VersionSpec, uploadVersion } from '../support/image-versions';
 import type { Glance } from '../support/openstack';
@@ -28,44 +29,9 @@ import { useStack } from '../support/stack';
 import { REPO_ROOT } from '../support/testbed';
 
 const MiB = 1024 * 1024;
-/** This helper's port range (19300-19399): the proxy that cuts an upload. */
+/** The proxy that cuts an upload listens here. */
 const PROXY_PORT = 19331;
 
-/** A TCP proxy to `target` that drops the first connection once `cutAfter` bytes went through it. */
-function cuttingProxy(
-  target: URL,
-  cutAfter: number,
-): Promise<{ server: net.Server; cuts: () => number; ranges: string[] }> {
-  let cuts = 0;
-  const ranges: string[] = [];
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    let sent = 0;
-    const cutting = cuts === 0;
-    client.on('data', (chunk: Buffer) => {
-      sent += chunk.length;
-      const range = /content-range: (bytes [^\r]*)/i.exec(chunk.subarray(0, 4096).toString('latin1'));
-      if (range) ranges.push(range[1]!);
-      if (cutting && cuts === 0 && sent > cutAfter) {
-        cuts += 1;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      if (!upstream.write(chunk)) {
-        client.pause();
-        upstream.once('drain', () => client.resume());
-      }
-    });
-    upstream.pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.end());
-  });
-  return new Promise((done) =>
-    server.listen(PROXY_PORT, '127.0.0.1', () => done({ server, cuts: () => cuts, ranges })),
-  );
-}
 const SPEC: VersionSpec = {
   size: 4 * MiB + 4321,
   blockBytes: MiB,
@@ -416,7 +382,7 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
     const file = join(home, 'resumed.raw');
     const data = randomBytes(24 * MiB + 5);
     writeFileSync(file, data);
-    const proxy = await cuttingProxy(new URL(stack.api), 12 * MiB);
+    const proxy = await cuttingProxy(new URL(stack.api), 12 * MiB, PROXY_PORT);
     let seen: any;
     try {
       seen = await step('upload', {

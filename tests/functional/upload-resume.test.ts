@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DaemonSet } from '../support/daemons';
 import { waitForTasks } from '../support/flows';
+import { cuttingProxy } from '../support/cutting-proxy';
 import { http as call, waitFor } from '../support/http';
 import type { Glance, Token } from '../support/openstack';
 import { useStack } from '../support/stack';
@@ -37,43 +38,6 @@ function cutUpload(api: string, path: string, token: string, data: Buffer, cut: 
     });
     socket.on('error', fail);
   });
-}
-
-/** A TCP proxy to `target` that drops the first connection once `cutAfter` bytes went through it. */
-function cuttingProxy(
-  target: URL,
-  cutAfter: number,
-): Promise<{ server: net.Server; cuts: () => number; ranges: string[] }> {
-  let cuts = 0;
-  const ranges: string[] = [];
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    let sent = 0;
-    const cutting = cuts === 0;
-    client.on('data', (chunk: Buffer) => {
-      sent += chunk.length;
-      const range = /content-range: (bytes [^\r]*)/i.exec(chunk.subarray(0, 4096).toString('latin1'));
-      if (range) ranges.push(range[1]!);
-      if (cutting && cuts === 0 && sent > cutAfter) {
-        cuts += 1;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      // With backpressure: what went through is what the API read (give or take the sockets' buffers).
-      if (!upstream.write(chunk)) {
-        client.pause();
-        upstream.once('drain', () => client.resume());
-      }
-    });
-    upstream.pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.end());
-  });
-  return new Promise((done) =>
-    server.listen(PROXY_PORT, '127.0.0.1', () => done({ server, cuts: () => cuts, ranges })),
-  );
 }
 
 describe('uploads that survive the network', function () {
@@ -208,7 +172,7 @@ describe('uploads that survive the network', function () {
     const file = join(home, 'disk.raw');
     const data = randomBytes(32 * 1024 * 1024 + 3);
     writeFileSync(file, data);
-    const proxy = await cuttingProxy(new URL(api), 20 * 1024 * 1024);
+    const proxy = await cuttingProxy(new URL(api), 20 * 1024 * 1024, PROXY_PORT);
     try {
       const run = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
         execFile(
