@@ -49,9 +49,12 @@ def _error(call):
     return None
 
 
-def _wait(c, image):
+def _wait(c, image, ended_too=False):
+    # An upload's copies start as it begins: one may be active already when
+    # the upload returns (ended_too: every copy the image's tasks made).
+    states = ('queued', 'copying') + (('active', 'error') if ended_too else ())
     ids = [loc['task_id'] for loc in image['locations']
-           if loc.get('task_id') and loc['status'] in ('queued', 'copying')]
+           if loc.get('task_id') and loc['status'] in states]
     return [t['status'] for t in c.tasks.wait(ids, interval=0.5)]
 
 
@@ -173,7 +176,7 @@ def upload(args):
     return {'id': image['id'], 'result': result,
             'progress': progress[-1], 'state': c.images.upload_state(
                 image['id']),
-            'tasks': _wait(c, c.images.get(image['id']))}
+            'tasks': _wait(c, c.images.get(image['id']), ended_too=True)}
 
 
 def conflict(args):
@@ -186,7 +189,7 @@ def conflict(args):
     image = c.images.create(name, targets, on_conflict={'zone-b': 'skip'})
     out['image'] = image
     out['upload'] = c.images.upload(image['id'], args['file'], sha256=True)
-    out['tasks'] = _wait(c, c.images.get(image['id']))
+    out['tasks'] = _wait(c, c.images.get(image['id']), ended_too=True)
     out['too_old'] = _error(lambda: _client('1.6').images.create(
         name, targets, on_conflict='skip'))
     return out
@@ -204,8 +207,9 @@ def dedup(args):
     second = c.images.create(args['name'] + '-second', ['zone-a'])
     out['second'] = second['id']
     out['linked'] = c.images.upload(second['id'], args['file'], sha256=True)
-    out['tasks'] = _wait(c, c.images.get(second['id'])) + _wait(
-        c, c.images.get(first['id']))
+    out['tasks'] = (
+        _wait(c, c.images.get(second['id']), ended_too=True)
+        + _wait(c, c.images.get(first['id']), ended_too=True))
     return out
 
 
