@@ -7,7 +7,7 @@
  * which and why:
  * - a conversion with qemu-img reads the whole image first;
  * - an EC2 import needs the whole image (an S3 object, then ImportImage);
- * - a GCE image is a tar whose header holds the disk's size: it waits (with a declared size too, for now);
+ * - a GCE image is a tar whose header holds the disk's size: with no declared size, it waits;
  * - an agent that does not advertise live reads (Capabilities.live_staging_reads: an older agent, the
  *   staging agent or any of the target zone's) gets the complete upload.
  * A cut-short upload (suspend_upload) pauses the live copies, a resumed one continues them; one that lapses
@@ -53,15 +53,8 @@ export function liveDecision(
     return wait(`converting it (${plan.conversion.from} to ${plan.conversion.to}) needs all of its data`);
   }
   if (target.type === 'aws') return wait('an EC2 import needs the whole image');
-  // A GCE image is a tar whose header holds the disk's size, written before the data: the live read of
-  // a declared size failed its copy in gcp-e2e (the size did not reach the GCE writer), so a GCE copy
-  // waits for the whole upload until that path is proven.
-  if (target.type === 'gcp') {
-    return wait(
-      declaredSize
-        ? "a GCE image's tar is written from the complete upload"
-        : "a GCE image's tar needs the disk's size, which this upload did not declare",
-    );
+  if (target.type === 'gcp' && declaredSize === undefined) {
+    return wait("a GCE image's tar needs the disk's size, which this upload did not declare");
   }
   if (!agents.staging) return wait('the staging agent does not read an upload while it arrives');
   if (!agents.target) return wait(`an agent of cloud ${target.name}'s zone does not read an upload live`);

