@@ -46,8 +46,6 @@ export const CapabilitiesArg = T.Object({
   native_copy_unavailable: T.Optional(
     T.Record(T.String({ maxLength: 64 }), T.String({ maxLength: 255 }), { maxProperties: 32 }),
   ),
-  // 1.23: the agent reads an upload while it arrives and copies from such a read (absent: false)
-  live_staging_reads: T.Optional(T.Boolean()),
   // 1.24: they serve incremental copies of an image converted on the way (absent: false)
   incremental_conversion: T.Optional(T.Boolean()),
 });

@@ -30,7 +30,6 @@ export interface Capabilities {
   lifecycle_states?: string[];
   incremental?: boolean;
   incremental_conversion?: boolean;
-  live_staging_reads?: boolean;
 }
 
 export interface Capabilities__Output {
@@ -54,5 +53,4 @@ export interface Capabilities__Output {
   lifecycle_states: string[];
   incremental: boolean;
   incremental_conversion: boolean;
-  live_staging_reads: boolean;
 }
