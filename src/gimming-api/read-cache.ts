@@ -101,3 +101,13 @@ export class ReadCache {
     ctx.body = json;
   }
 }
+
+/** Answers `ctx` with what `read` returns, through `cache` when there is one ([api] image_cache_time). */
+export async function answerRead(
+  cache: ReadCache | undefined,
+  ctx: Koa.ParameterizedContext<AuthState>,
+  read: () => Promise<unknown>,
+): Promise<void> {
+  if (cache) await cache.answer(ctx, read);
+  else ctx.body = await read();
+}

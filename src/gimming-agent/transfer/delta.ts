@@ -37,6 +37,7 @@ import {
   validBlockSize,
 } from './blocks';
 import type { ByteSource, CopyOptions } from './copy-types';
+import { shortRead } from './read';
 import { type ConversionSettings, type ConvertedFile, convertSource } from '../conversion/convert-source';
 import { tooLarge } from '../staging/store';
 import { digestList, digestMap } from '../../common/digests';
@@ -156,14 +157,9 @@ export async function serveDelta(
     call.off('cancelled', onCancel);
     await converted?.release();
   }
-  if (!converted && opened.announcedLength !== undefined && bytes !== opened.announcedLength) {
-    throw new GimmingError(
-      'gimming.cloud.short_read',
-      502,
-      `The cloud sent ${bytes} of the ${opened.announcedLength} bytes of image ${req.image_id}.`,
-      { retryable: true },
-    );
-  }
+  // A converted delta read a file of its own; the cloud's announced length is the source's.
+  const short = converted ? undefined : shortRead(bytes, opened.announcedLength, req.image_id);
+  if (short) throw short;
   log.info(
     { image_id: req.image_id, bytes, blocks: index, sent, seconds: (Date.now() - started) / 1000 },
     'image delta sent',

@@ -12,6 +12,7 @@ import { GimmingError, describeError } from '../../common/errors';
 import type { CopyImageRequest__Output } from '../../common/grpc/generated/gimming/agent/v2/CopyImageRequest';
 import type { DriverRegistry } from '../drivers/registry';
 import type { ByteSource, CopyOptions } from './copy-types';
+import { shortRead } from './read';
 
 /**
  * Whether this agent reads the copy's source itself: a cloud source of a zone it reaches, a driver of its
@@ -65,16 +66,9 @@ export function directSource(
       stream.on('data', (chunk: Buffer) => (bytes += chunk.length));
       stream.once('error', fail);
       stream.once('end', () => {
-        if (announcedLength !== undefined && bytes !== announcedLength) {
-          fail(
-            new GimmingError(
-              'gimming.cloud.short_read',
-              502,
-              `The cloud sent ${bytes} of the ${announcedLength} bytes of image ${req.source_image_id}.`,
-              { retryable: true },
-            ),
-          );
-        } else through.end();
+        const short = shortRead(bytes, announcedLength, req.source_image_id);
+        if (short) fail(short);
+        else through.end();
       });
       stream.pipe(through, { end: false });
     },

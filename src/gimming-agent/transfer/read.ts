@@ -102,16 +102,27 @@ export async function serveRead(
     call.off('cancelled', onCancel);
   }
   const bytes = framer.bytesIn;
-  if (announced !== undefined && bytes !== announced) {
-    throw new GimmingError(
-      'gimming.cloud.short_read',
-      502,
-      `The cloud sent ${bytes} of the ${announced} bytes of image ${req.image_id}.`,
-      {
-        retryable: true,
-      },
-    );
-  }
+  const short = shortRead(bytes, announced, req.image_id);
+  if (short) throw short;
   const seconds = (Date.now() - started) / 1000;
   log.info({ image_id: req.image_id, bytes, seconds }, 'image data sent');
+}
+
+/**
+ * The error of a read that ended at `bytes` where its cloud announced `announced` (a cut connection looks
+ * like a clean end to a stream); undefined when they agree or nothing was announced. One rule for every
+ * reader of a cloud's image: ReadImage, ReadImageDelta and a target agent's direct read.
+ */
+export function shortRead(
+  bytes: number,
+  announced: number | undefined,
+  imageId: string,
+): GimmingError | undefined {
+  if (announced === undefined || bytes === announced) return undefined;
+  return new GimmingError(
+    'gimming.cloud.short_read',
+    502,
+    `The cloud sent ${bytes} of the ${announced} bytes of image ${imageId}.`,
+    { retryable: true },
+  );
 }

@@ -2,6 +2,7 @@
  * /v1/images: one logical image across clouds. Creating one from an image that lives in a cloud (adopt)
  * answers 202 at once; the copies to the targets run as tasks.
  */
+import { answerRead } from '../../read-cache';
 import type Router from '@koa/router';
 import { badRequest, notFound } from '../../../common/errors';
 import type { AuthState } from '../../middleware/auth-token';
@@ -118,8 +119,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       const next = nextLink(ctx, page.next_marker);
       return shape(ImageList, { images: page.items, ...(next ? { next } : {}) });
     };
-    if (deps.readCache) await deps.readCache.answer(ctx, read);
-    else ctx.body = await read();
+    await answerRead(deps.readCache, ctx, read);
   });
 
   router.post('/v1/images/:image_id/sync', async (ctx) => {
@@ -294,8 +294,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     authorize(ctx.state.context, 'gimming:image:get');
     const id = imageId(ctx.params.image_id);
     const read = async () => shape(Image, await deps.conductor.getImage(ctx.state.context, id));
-    if (deps.readCache) await deps.readCache.answer(ctx, read);
-    else ctx.body = await read();
+    await answerRead(deps.readCache, ctx, read);
   });
 }
 
