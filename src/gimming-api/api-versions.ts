@@ -60,6 +60,14 @@ export const API_VERSION_HISTORY: ReadonlyArray<{ minor: number; change: string 
       'skip, rename, replace; one for all targets or per target), refuse by default: a target holding ' +
       'another image of the name is refused (409 gimming.plan.refused, the dry-run plan shows `conflict`).',
   },
+  {
+    minor: 8,
+    change:
+      "A cloud's capabilities (GET /v1/clouds, /v1/clouds/{cloud}, POST /v1/clouds) show what its agents " +
+      'say of native copies and incremental copies: `native_copy_limit` (the largest image a copy the ' +
+      'cloud makes itself takes), `native_copy_unavailable` (why it makes none from a kind of cloud now) ' +
+      'and `incremental_conversion` (incremental copies of an image converted on the way).',
+  },
 ];
 
 export const MIN_API_VERSION = `${API_MAJOR}.${API_VERSION_HISTORY[0]!.minor}`;

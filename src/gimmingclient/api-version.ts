@@ -21,12 +21,13 @@ export const API_SERVICE_TYPE = 'image-manager';
  *   1.5: a sync's `incremental_from`.
  *   1.6: resumable uploads (ImagesApi.upload of a file resumes a cut upload) and Gimming-Content-Sha256.
  *   1.7: `on_conflict` on image create and adopt (ImagesApi.create, adopt), refuse by default.
+ *   1.8: a cloud's capabilities of native and incremental copies (native_copy_limit,
+ *        native_copy_unavailable, incremental_conversion; `cloud show` prints them).
  */
 export const CLIENT_MIN_API_VERSION = '1.0';
-export const CLIENT_MAX_API_VERSION = '1.7';
+export const CLIENT_MAX_API_VERSION = '1.8';
 
-/** Whether `version` (a negotiated one; null: no microversions) is `min` or later. *   1.7: `on_conflict` on image create and adopt (ImagesApi.create, adopt), refuse by default.
- */
+/** Whether `version` (a negotiated one; null: no microversions) is `min` or later. */
 export function versionAtLeast(version: string | null, min: string): boolean {
   const [a, b] = [parse(version ?? ''), parse(min)];
   return a !== undefined && b !== undefined && compare(a, b) >= 0;

@@ -4,7 +4,8 @@
  * agents where the target's zone offers no native copy), the real run records that plan and reason on its
  * task (and the CLI's dry run shows it), and an image over the target's largest image (zone-b's agents
  * told a small Glance image_size_cap) is refused by its plan on the native path too, before any byte
- * moves: the target Glance is never asked to pull it.
+ * moves: the target Glance is never asked to pull it. The cloud view (REST 1.8, and `gimming cloud show`)
+ * shows what the agents say of native copies: the limit, and why a zone makes none.
  *
  * Clouds: pn-a (the source, zone-a), pn-native (zone-b: native_import = auto, the small cap) and pn-agent
  * (zone-c: native_import = never), both on the second region's Glance. Skips, saying why, where that
@@ -206,6 +207,45 @@ describe('plans of native Glance copies: the reason, and the size limit before a
       row.Reason,
       /^Native: cloud pn-native \(openstack\) copies the image from cloud pn-a itself/,
     );
+  });
+
+  it("shows at 1.8 what each cloud's agents say of native copies (REST and `gimming cloud show`), not at 1.7", async () => {
+    const SINCE_1_8 = ['native_copy_limit', 'native_copy_unavailable', 'incremental_conversion'];
+    const at = (cloud: string, version: string) =>
+      http('GET', `${stack.api}/v1/clouds/${cloud}`, {
+        token: stack.admin.id,
+        headers: { 'OpenStack-API-Version': `image-manager ${version}` },
+      });
+    const native = (await at('pn-native', '1.8')).body.capabilities;
+    assert.deepEqual(
+      [native.native_copy_limit.image_bytes, native.native_copy_unavailable],
+      [LIMIT, {}],
+      JSON.stringify(native),
+    );
+    assert.match(native.native_copy_limit.image_bytes_from, /glance_image_size_cap/);
+    assert.equal(typeof native.incremental_conversion, 'boolean');
+    const agent = (await at('pn-agent', '1.8')).body.capabilities;
+    assert.deepEqual(agent.native_copy_unavailable, { openstack: 'their [glance] native_import is never' });
+    for (const cloud of ['pn-native', 'pn-agent']) {
+      const [newer, older] = [await at(cloud, '1.8'), await at(cloud, '1.7')];
+      assert.equal(older.headers.get('openstack-api-version'), 'image-manager 1.7');
+      // 1.7 answers as before: the 1.8 answer without the three, the rest in the same order.
+      const before = JSON.parse(newer.text);
+      for (const field of SINCE_1_8) delete before.capabilities[field];
+      assert.equal(older.text, JSON.stringify(before), cloud);
+    }
+    // The CLI negotiates 1.8: JSON keeps them as the API gives them, a table puts each on a line.
+    const json = await runGimming(stack, stack.admin, tmp, ['cloud', 'show', 'pn-agent', '-f', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(
+      JSON.parse(json.stdout).capabilities.native_copy_unavailable,
+      agent.native_copy_unavailable,
+    );
+    const table = await runGimming(stack, stack.admin, tmp, ['cloud', 'show', 'pn-native']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, new RegExp(`native_copy_limit: image_bytes=${LIMIT}, image_bytes_from=`));
+    assert.match(table.stdout, /native_copy_unavailable: -/);
+    assert.match(table.stdout, /incremental_conversion: (true|false)/);
   });
 
   it("refuses an image over the target's image_size_cap on the native path, before any byte moves", async () => {

@@ -2,7 +2,7 @@
  * The Python client's library (python-gimmingclient, gimmingclient.v1) against the real daemons, Keystone
  * and both Glance zones, as a program uses it: the steps of gimmingclient/tests/functional/scenario.py
  * run in the venv of tools/ensure-python-client.sh, each printing what it saw, checked here against the
- * API, Glance and a webhook receiver. Microversion 1.7 negotiated (and 1.1 refusing families before any
+ * API, Glance and a webhook receiver. Microversion 1.8 negotiated (and 1.1 refusing families before any
  * call), an upload cut mid-way by a proxy and resumed by the client on its own and one linked to the same
  * data staged by its sha256 (1.6), images created with
  * on_conflict (1.7) by the library and by `openstack gimming image create`, families with versions, channels (promote, rollback, history), resolve and the ID map, a
@@ -164,10 +164,10 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
   });
   after(() => new Promise((r) => receiver.close(r)));
 
-  it('negotiates 1.7 with the server; at 1.1 families are refused before any call', async () => {
+  it('negotiates 1.8 with the server; at 1.1 families are refused before any call', async () => {
     const seen = await step('negotiate');
-    assert.equal(seen.version, '1.7');
-    assert.equal(seen.echoed, 'image-manager 1.7', 'the server served the call at 1.7');
+    assert.equal(seen.version, '1.8');
+    assert.equal(seen.echoed, 'image-manager 1.8', 'the server served the call at 1.8');
     assert.equal(seen.old_version, '1.1');
     assert.equal(seen.old.code, 'client.api_version');
     assert.match(seen.old.message, /^Families needs API microversion 1\.2, but the calls are made at 1\.1/);
@@ -199,6 +199,20 @@ describe('the Python client library (python-gimmingclient) on the real daemons',
     const seen = await step('cloud', { name: `py-capped-${SPEC.seed}` }, true);
     assert.equal(seen.created.max_bandwidth, 8 * MiB);
     assert.equal(seen.shown.max_bandwidth, 8 * MiB);
+    // At 1.8 the capabilities of native and incremental copies (zone-a's agent says them), not at 1.7.
+    const since18 = ['native_copy_limit', 'native_copy_unavailable', 'incremental_conversion'];
+    assert.ok(seen.shown.capabilities && seen.shown_1_7.capabilities, 'zone-a has a live agent');
+    assert.deepEqual(
+      since18.map((f) => typeof seen.shown.capabilities[f]),
+      ['object', 'object', 'boolean'],
+      JSON.stringify(seen.shown.capabilities),
+    );
+    assert.equal(typeof seen.shown.capabilities.native_copy_limit.image_bytes, 'number');
+    assert.deepEqual(
+      since18.filter((f) => f in seen.shown_1_7.capabilities),
+      [],
+      JSON.stringify(seen.shown_1_7.capabilities),
+    );
     assert.deepEqual([seen.bad.class, seen.bad.status], ['BadRequest', 400]);
     assert.match(seen.bad.code, /^gimming\./);
     assert.match(seen.bad.message, /max_bandwidth/);

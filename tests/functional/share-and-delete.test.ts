@@ -2,9 +2,11 @@
  * Who may use an image, and deleting it everywhere, through the real daemons and both Glance zones:
  * visibility and members applied to every copy (and to copies made later), DELETE with
  * delete_remote=true as one task per copy, each with its own result, and the conductor's periodic refresh
- * finding a copy deleted behind GIMinG's back.
+ * finding a copy deleted behind GIMinG's back; a copy its Glance left stuck in `deleted` counts as gone.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { location, waitForTasks } from '../support/flows';
 import { http, waitFor } from '../support/http';
 import { Glance, type Token } from '../support/openstack';
@@ -48,6 +50,24 @@ describe('sharing and deleting an image everywhere', function () {
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
     const copyId = (await location(api, demo.id, res.body.id, 'zone-b')).image_id as string;
     return { id: res.body.id as string, source, copyId };
+  }
+
+  /**
+   * Sets an image's status in a test bed Glance's own database (SQLite next to its store), for images
+   * this file made: how a Glance left half-way by a failed delete looks.
+   */
+  function setGlanceStatus(region: string, imageId: string, status: string): void {
+    const storeDir = bed.regions[region]?.store_dir;
+    if (!storeDir) throw new Error(`the test bed's ${region} has no store directory`);
+    const db = join(dirname(storeDir), 'glance.sqlite');
+    assert.match(imageId, /^[0-9a-f-]{36}$/);
+    assert.match(status, /^[a-z_]+$/);
+    execFileSync('sqlite3', [
+      '-cmd',
+      '.timeout 10000',
+      db,
+      `UPDATE images SET status = '${status}' WHERE id = '${imageId}'`,
+    ]);
   }
 
   const patch = (id: string, body: unknown, token = demo.id) =>
@@ -212,6 +232,39 @@ describe('sharing and deleting an image everywhere', function () {
       assert.equal(one.status, 200, 'the tasks keep their results after the image is gone');
       const listed = await http('GET', `${api}/v1/images?limit=1000`, { token: demo.id });
       assert.ok(!listed.body.images.some((i: any) => i.id === id), 'nor is it listed');
+    });
+
+    it('counts a copy stuck in deleted in its Glance as gone (400 "transition from deleted to deleted")', async () => {
+      const { id, source, copyId } = await adoptAndSync();
+      // What a delete that answered 500 half-way leaves: the row not destroyed, its status `deleted`.
+      // Glance then refuses every later delete with 400; GIMinG would keep the copy, and the image, forever.
+      setGlanceStatus('RegionTwo', copyId, 'deleted');
+      try {
+        assert.equal((await glanceB.get(copyId)).status, 'deleted');
+        const refused = await http('DELETE', `${bed.regions.RegionTwo!.glance_url}/v2/images/${copyId}`, {
+          token: demo.id,
+        });
+        assert.equal(refused.status, 400, "the test bed's Glance refuses it as a real one does");
+        const res = await http('DELETE', `${api}/v1/images/${id}?delete_remote=true`, { token: demo.id });
+        assert.equal(res.status, 202, res.text);
+        const tasks = (await waitForTasks(api, demo.id, id)).filter((t) => t.type === 'delete');
+        assert.deepEqual(
+          tasks.map((t) => [t.cloud, t.status]).sort(),
+          [
+            ['zone-a', 'succeeded'],
+            ['zone-b', 'succeeded'],
+          ],
+          JSON.stringify(tasks.map((t) => t.error)),
+        );
+        await waitFor('the image to go', async () =>
+          (await http('GET', `${api}/v1/images/${id}`, { token: demo.id })).status === 404 ? true : undefined,
+        );
+        assert.equal(await glanceA.get(source.id), undefined, 'gone from zone-a');
+      } finally {
+        // Leave nothing behind in the shared Glance: back to active, then a delete Glance completes.
+        setGlanceStatus('RegionTwo', copyId, 'active');
+        await glanceB.delete(copyId);
+      }
     });
 
     it('keeps a public copy for a non-admin, with that task failed and the image left with it', async () => {

@@ -23,9 +23,12 @@ SERVICE_TYPE = 'image-manager'
 #   1.6: resumable uploads (ImageManager.upload resumes a cut upload,
 #        resume_upload, upload_state) and Gimming-Content-Sha256 (sha256).
 #   1.7: on_conflict on image create and adopt, refuse by default.
+#   1.8: a cloud's capabilities of native and incremental copies
+#        (native_copy_limit, native_copy_unavailable, incremental_conversion;
+#        CloudManager.get and list, `cloud show` print them).
 # Webhooks (WebhookManager) are served at every version.
 MIN_VERSION = '1.0'
-MAX_VERSION = '1.7'
+MAX_VERSION = '1.8'
 
 _VERSION = re.compile(r'^\s*(0|[1-9]\d*)\.(0|[1-9]\d*)\s*$')
 

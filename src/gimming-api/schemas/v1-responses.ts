@@ -69,6 +69,15 @@ export const Cloud = T.Object({
         ),
         /** Whether the agents make incremental copies (only the blocks that differ cross); absent: false. */
         incremental: T.Optional(T.Boolean()),
+        /**
+         * 1.8: the largest image a copy the cloud makes itself (native_copy) takes, with where the number
+         * comes from; 0: none known. Absent: agents of an older release (their kind's rule holds).
+         */
+        native_copy_limit: T.Optional(T.Object({ image_bytes: T.Integer(), image_bytes_from: T.String() })),
+        /** 1.8: why the cloud makes no native copy from a kind of cloud now, by that kind (absent: none said). */
+        native_copy_unavailable: T.Optional(T.Record(T.String(), T.String())),
+        /** 1.8: whether the agents make incremental copies of an image converted on the way; absent: false. */
+        incremental_conversion: T.Optional(T.Boolean()),
       }),
     ),
   ),

@@ -58,7 +58,8 @@ describe('gimming-api edge', () => {
       {
         get: (_target, method) => async () => {
           calls.push(String(method));
-          return { items: [], next_marker: null };
+          // A list of clouds is an array; the other lists a page.
+          return method === 'listClouds' ? [] : { items: [], next_marker: null };
         },
       },
     ) as unknown as ConductorAPI;

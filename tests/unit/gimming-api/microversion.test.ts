@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { MAX_API_VERSION, MIN_API_VERSION } from '../../../src/gimming-api/api-versions';
+import { API_VERSION_HISTORY, MAX_API_VERSION, MIN_API_VERSION } from '../../../src/gimming-api/api-versions';
 import { errorsAndAccessLog } from '../../../src/gimming-api/middleware/errors';
 import { atLeast, microversion, negotiate } from '../../../src/gimming-api/middleware/microversion';
 import { requestId } from '../../../src/gimming-api/middleware/request-id';
@@ -79,5 +79,17 @@ describe('REST microversions', () => {
   it('negotiate() compares numerically, not as text', () => {
     assert.equal(negotiate(undefined).toString(), MIN_API_VERSION);
     assert.throws(() => negotiate('image-manager 1.10'), /not supported/);
+  });
+
+  it('has every minor version once, in order, up to 1.8: a new one is a decision this test names', () => {
+    assert.deepEqual(
+      API_VERSION_HISTORY.map((v) => v.minor),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    );
+    assert.equal(MAX_API_VERSION, '1.8');
+    assert.match(
+      API_VERSION_HISTORY[8]!.change,
+      /native_copy_limit.*native_copy_unavailable.*incremental_conversion/,
+    );
   });
 });

@@ -153,13 +153,24 @@ const cloud: Required<Rpc.CloudView> = {
     sharing: 'members',
     visibilities: ['private', 'shared'],
     convertible_formats: ['qcow2'],
+    // 1.8's fields among the others, as a conductor may order them: an older answer keeps the rest's order.
+    native_copy_limit: { image_bytes: 0, image_bytes_from: '' },
+    native_copy_unavailable: { openstack: "The cloud's Glance does not advertise glance-download." },
     owners_are_projects: false,
     fixed_names: true,
     records_proof: true,
+    size_limits: { image_bytes: 1 << 30, image_bytes_from: '[agent] max_image_bytes', scratch_bytes: 0 },
+    incremental: true,
+    incremental_conversion: true,
   },
   created_at: T0,
   updated_at: T0,
 };
+/** The cloud as answered below 1.8, which added the capabilities of native and incremental copies. */
+const cloudBefore18: Rpc.CloudView = { ...cloud, capabilities: { ...cloud.capabilities! } };
+delete cloudBefore18.capabilities!.native_copy_limit;
+delete cloudBefore18.capabilities!.native_copy_unavailable;
+delete cloudBefore18.capabilities!.incremental_conversion;
 const cloudImage: Required<Rpc.CloudImageView> = { id: 'r1', created_at: T0, tracked_by: IMAGE, ...remote };
 const matrix: Required<Rpc.MatrixView> = {
   clouds: [{ id: 'c1', name: 'zone-a' }],
@@ -295,10 +306,11 @@ describe('REST answers (schemas/v1-responses.ts)', () => {
     return { status: res.status, text: await res.text() };
   }
 
+  const CREATE_CLOUD = { name: 'zone-a', type: 'openstack', region_name: 'RegionOne' };
   const CALLS: Array<[string, string, unknown, number, unknown]> = [
-    ['POST', '/v1/clouds', { name: 'zone-a', type: 'openstack', region_name: 'RegionOne' }, 201, cloud],
-    ['GET', '/v1/clouds', undefined, 200, { clouds: [cloud] }],
-    ['GET', '/v1/clouds/zone-a', undefined, 200, cloud],
+    ['POST', '/v1/clouds', CREATE_CLOUD, 201, cloudBefore18],
+    ['GET', '/v1/clouds', undefined, 200, { clouds: [cloudBefore18] }],
+    ['GET', '/v1/clouds/zone-a', undefined, 200, cloudBefore18],
     ['GET', '/v1/clouds/zone-a/images', undefined, 200, { images: [cloudImage] }],
     ['POST', '/v1/images', { source: { cloud: 'zone-a', image_id: 'r1' }, targets: ['zone-b'] }, 202, image],
     [
@@ -336,6 +348,39 @@ describe('REST answers (schemas/v1-responses.ts)', () => {
       assert.match(res.text, /"max_bandwidth":52428800/);
       const before = await call(method, path, undefined, '1.3');
       assert.doesNotMatch(before.text, /max_bandwidth/, `${method} ${path} at 1.3`);
+    }
+  });
+
+  it("answers a cloud's native and incremental copy capabilities from 1.8 on, and 1.7 as before", async () => {
+    for (const [method, path, body, status, at18, before] of [
+      ['POST', '/v1/clouds', CREATE_CLOUD, 201, cloud, cloudBefore18],
+      ['GET', '/v1/clouds', undefined, 200, { clouds: [cloud] }, { clouds: [cloudBefore18] }],
+      ['GET', '/v1/clouds/zone-a', undefined, 200, cloud, cloudBefore18],
+    ] as const) {
+      const res = await call(method, path, body, '1.8');
+      assert.equal(res.status, status, `${method} ${path}: ${res.text}`);
+      assert.equal(res.text, json(at18), `${method} ${path} at 1.8`);
+      assert.match(res.text, /"native_copy_limit":\{"image_bytes":0,"image_bytes_from":""\}/);
+      assert.match(res.text, /"native_copy_unavailable":\{"openstack":/);
+      assert.match(res.text, /"incremental_conversion":true/);
+      for (const older of ['1.7', '1.0']) {
+        const answer = await call(method, path, body, older);
+        assert.equal(answer.text, json(before), `${method} ${path} at ${older}`);
+        assert.doesNotMatch(answer.text, /native_copy_limit|native_copy_unavailable|incremental_conversion/);
+      }
+    }
+  });
+
+  it('answers a cloud no agent speaks for (capabilities null) the same at 1.7 and 1.8', async () => {
+    const saved = ANSWERS.getCloud;
+    ANSWERS.getCloud = { ...cloud, capabilities: null };
+    try {
+      const at18 = await call('GET', '/v1/clouds/zone-a', undefined, '1.8');
+      const at17 = await call('GET', '/v1/clouds/zone-a', undefined, '1.7');
+      assert.equal(at18.text, json({ ...cloud, capabilities: null }));
+      assert.equal(at17.text, at18.text);
+    } finally {
+      ANSWERS.getCloud = saved;
     }
   });
 

@@ -82,6 +82,7 @@ def cloud(args):
     made = c.clouds.create(args['name'], 'RegionOne', zone='zone-a',
                            max_bandwidth='8MiB')
     out = {'created': made, 'shown': c.clouds.get(args['name']),
+           'shown_1_7': _client('1.7').clouds.get(args['name']),
            'bad': _error(lambda: c.clouds.create(
                args['name'] + '-bad', 'RegionOne', max_bandwidth='fast'))}
     c.clouds.delete(args['name'])

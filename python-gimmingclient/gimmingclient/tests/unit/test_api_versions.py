@@ -110,8 +110,8 @@ class TestNegotiation(unittest.TestCase):
         _Api.max_version = '1.0'
         for asked, text in (('1.1', 'not served by the server, which serves '
                                     '1.0 to 1.0'),
-                            ('1.8', 'not known to this client, which knows '
-                                    '1.0 to 1.7'),
+                            ('1.9', 'not known to this client, which knows '
+                                    '1.0 to 1.8'),
                             ('one', 'is not a version')):
             with self.assertRaises(exceptions.GimmingClientError) as e:
                 self._client(asked).clouds.images('zone-a')
@@ -119,10 +119,10 @@ class TestNegotiation(unittest.TestCase):
             self.assertIn(text, e.exception.message)
         self.assertEqual([], _Api.sent)
 
-    def test_the_newest_server_is_sent_1_7(self):
+    def test_the_newest_server_is_sent_1_8(self):
         _Api.max_version = '1.9'
         self._client().clouds.images('zone-a', page_size=5)
-        self.assertEqual(['image-manager 1.7'], _Api.sent)
+        self.assertEqual(['image-manager 1.8'], _Api.sent)
 
     def test_what_a_later_version_added_is_refused_before_any_call(self):
         # Each field or resource, at the version before the one that added
@@ -172,12 +172,12 @@ class TestChoose(unittest.TestCase):
 
     def test_ranges(self):
         self.assertEqual('1.0', api_versions.choose(('1.0', '1.0')))
-        self.assertEqual('1.7', api_versions.choose(('1.0', '1.9')))
-        self.assertEqual('1.7', api_versions.choose(('1.0', '1.9'), 'latest'))
+        self.assertEqual('1.8', api_versions.choose(('1.0', '1.9')))
+        self.assertEqual('1.8', api_versions.choose(('1.0', '1.9'), 'latest'))
         self.assertEqual('1.3', api_versions.choose(('1.0', '1.3')))
         self.assertRaisesRegex(exceptions.GimmingClientError,
                                'upgrade the client',
-                               api_versions.choose, ('1.8', '1.9'))
+                               api_versions.choose, ('1.9', '1.10'))
         self.assertIsNone(api_versions.choose(None))
         self.assertIsNone(api_versions.choose(None, '1.0'))
         self.assertRaisesRegex(exceptions.GimmingClientError,

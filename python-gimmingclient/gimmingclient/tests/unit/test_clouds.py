@@ -30,8 +30,22 @@ MATRIX = {
 }
 
 
+# A cloud's capabilities as the API answers them from 1.8 on (below it,
+# without native_copy_limit, native_copy_unavailable, incremental_conversion).
+CAPABILITIES = {
+    'can_export': True, 'can_import': True, 'native_copy': ['openstack'],
+    'incremental': True,
+    'native_copy_limit': {'image_bytes': 0, 'image_bytes_from': ''},
+    'native_copy_unavailable': {'aws': 'No native copy from EC2.'},
+    'incremental_conversion': True,
+}
+SINCE_1_8 = ('native_copy_limit', 'native_copy_unavailable',
+             'incremental_conversion')
+
+
 class API(http.server.BaseHTTPRequestHandler):
     posted = []
+    sent = []
 
     def answer(self, status, body):
         payload = json.dumps(body).encode()
@@ -43,6 +57,18 @@ class API(http.server.BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def do_GET(self):
+        if self.path == '/v1/':
+            return self.answer(200, {'version': {
+                'id': 'v1.0', 'status': 'CURRENT', 'min_version': '1.0',
+                'version': '1.9'}})
+        header = self.headers.get('OpenStack-API-Version') or ''
+        type(self).sent.append(header)
+        if self.path == '/v1/clouds/zone-a':
+            at = tuple(int(n) for n in (header.split()[1:] or ['1.0'])[0]
+                       .split('.'))
+            caps = {k: v for k, v in CAPABILITIES.items()
+                    if at >= (1, 8) or k not in SINCE_1_8}
+            return self.answer(200, dict(CLOUDS[0], capabilities=caps))
         if self.path.startswith('/v1/matrix'):
             return self.answer(200, MATRIX)
         if self.path == '/v1/clouds':
@@ -89,11 +115,24 @@ class TestClouds(unittest.TestCase):
         self.app = App(client.Client(session=session.Session(auth=auth),
                                      endpoint_override=url))
         API.posted = []
+        API.sent = []
 
     def run_command(self, cls, argv):
         cmd = cls(self.app, None)
         cmd.run(cmd.get_parser('test').parse_args(argv))
         return self.app.stdout.getvalue()
+
+    def test_show_asks_1_8_and_prints_native_and_incremental_capabilities(
+            self):
+        shown = json.loads(self.run_command(cloud.ShowCloud,
+                                            ['zone-a', '-f', 'json']))
+        self.assertEqual(['image-manager 1.8'], API.sent)
+        self.assertEqual(CAPABILITIES, shown['capabilities'])
+        table = self.run_command(cloud.ShowCloud, ['zone-a', '-f', 'table'])
+        for text in ('"native_copy_limit":{"image_bytes":0,',
+                     '"native_copy_unavailable":{"aws":"No native copy',
+                     '"incremental_conversion":true'):
+            self.assertIn(text, table.replace('\n', ''))
 
     def test_create_gcp_sends_the_fields_the_api_names(self):
         out = self.run_command(cloud.CreateCloud, [

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { GimmingError } from '../../../common/errors';
 import type { JsonResponse } from '../../../common/http/request';
+import { alreadyDeleted, glanceFailure } from './errors';
 import { GlanceHttp, type GlanceClientOptions } from './http';
 import { openImageData, uploadImageData } from './image-data';
 import { checkedNextPath } from './next-link';
@@ -228,22 +229,12 @@ export class GlanceClient {
     );
   }
 
-  /** Deletes an image; false when it was already gone. */
+  /** Deletes an image; false when it was already gone (404, or Glance's answer for an image already deleted). */
   async deleteImage(id: string): Promise<boolean> {
-    try {
-      await this.json(
-        'DELETE',
-        `/v2/images/${encodeURIComponent(id)}`,
-        `Deleting image ${id}`,
-        undefined,
-        undefined,
-        id,
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof GimmingError && err.status === 404) return false;
-      throw err;
-    }
+    const res = await this.http.answer('DELETE', `/v2/images/${encodeURIComponent(id)}`);
+    if (res.status < 300) return true;
+    if (res.status === 404 || alreadyDeleted(res)) return false;
+    throw glanceFailure(this.http.cloudName, res, `Deleting image ${id}`, id);
   }
 
   /** Shares an image with a project; a project that is already a member is answered as it is. */

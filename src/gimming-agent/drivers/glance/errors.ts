@@ -41,6 +41,29 @@ export function glanceFailure(
   }
 }
 
+/**
+ * Glance's refusal to move an image out of a deleted state (InvalidImageStatusTransition). Its domain
+ * lets nothing out of `deleted`, and `pending_delete` (delayed_delete) only to `deleted` or back to
+ * `active`; a delete sets one of the two, so a delete of an image already in them answers with this.
+ */
+const DELETED_TRANSITION =
+  /\bstatus transition from (?:deleted|pending_delete) to (?:deleted|pending_delete) is not allowed\b/i;
+/** A message that says so in words (a proxy or another image service in front of the cloud). */
+const ALREADY_DELETED = /\bimage\b.{1,200}\b(?:is|was|has) already (?:been )?deleted\b/i;
+
+/**
+ * Whether a refused delete says the image is already deleted. Glance (v2 images delete) answers 400 with
+ * the transition message for an image whose earlier delete stopped half-way: it answered 500, the status
+ * stayed `deleted`, and every retry is refused though the image is gone. Only 400 and 409 count, and only
+ * with that message: any other refusal (a protected image, "from deactivated to pending_delete", an
+ * image in use) is still an error.
+ */
+export function alreadyDeleted(res: { status: number; text: string }): boolean {
+  if (res.status !== 400 && res.status !== 409) return false;
+  const message = glanceMessage(res.text);
+  return DELETED_TRANSITION.test(message) || ALREADY_DELETED.test(message);
+}
+
 /** The cloud could not be reached (or went away mid-request): worth a retry. */
 export function unreachable(cloudName: string, err: unknown): GimmingError {
   return new GimmingError(

@@ -57,9 +57,21 @@ export class GlanceHttp {
     imageId?: string,
     timeoutMs = this.opts.timeoutMs,
   ): Promise<JsonResponse> {
-    let res: JsonResponse;
+    const res = await this.answer(method, path, body, contentType, timeoutMs);
+    if (res.status >= 300) throw glanceFailure(this.opts.cloudName, res, what, imageId);
+    return res;
+  }
+
+  /** Glance's answer whatever its status, for a caller that reads some error answers itself. */
+  async answer(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+    timeoutMs = this.opts.timeoutMs,
+  ): Promise<JsonResponse> {
     try {
-      res = await requestJson({
+      return await requestJson({
         method,
         url: this.url(path),
         headers: this.headers(contentType ? { 'Content-Type': contentType } : {}),
@@ -70,7 +82,5 @@ export class GlanceHttp {
     } catch (err) {
       throw unreachable(this.opts.cloudName, err);
     }
-    if (res.status >= 300) throw glanceFailure(this.opts.cloudName, res, what, imageId);
-    return res;
   }
 }

@@ -17,6 +17,7 @@ import { readJsonBody } from '../../middleware/json-body';
 import { MAX_REF_LENGTH, nextLink, paging, queryString } from '../pagination';
 import { atLeast } from '../../middleware/microversion';
 import { withMaxBandwidth } from '../../bandwidth-field';
+import { cloudAt } from '../../capabilities-fields';
 import { authorize } from '../../policy';
 import { CreateCloud, check } from '../../schemas/v1';
 import { Cloud, CloudImageList, CloudList } from '../../schemas/v1-responses';
@@ -103,12 +104,13 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     );
     ctx.status = 201;
     ctx.set('Location', `/v1/clouds/${cloud.id}`);
-    ctx.body = shape(Cloud, cloud);
+    ctx.body = cloudAt(ctx, shape(Cloud, cloud));
   });
 
   router.get('/v1/clouds', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:list');
-    ctx.body = shape(CloudList, { clouds: await deps.conductor.listClouds(ctx.state.context) });
+    const { clouds } = shape(CloudList, { clouds: await deps.conductor.listClouds(ctx.state.context) });
+    ctx.body = { clouds: clouds.map((cloud) => cloudAt(ctx, cloud)) };
   });
 
   router.get('/v1/clouds/:cloud/images', async (ctx) => {
@@ -148,7 +150,8 @@ export function cloudRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
 
   router.get('/v1/clouds/:cloud', async (ctx) => {
     authorize(ctx.state.context, 'gimming:cloud:get');
-    ctx.body = shape(Cloud, await deps.conductor.getCloud(ctx.state.context, cloudParam(ctx.params.cloud)));
+    const cloud = await deps.conductor.getCloud(ctx.state.context, cloudParam(ctx.params.cloud));
+    ctx.body = cloudAt(ctx, shape(Cloud, cloud));
   });
 }
 
