@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   const stop = () => void link.down().finally(() => process.exit(130));
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
   try {
-    process.stdout.write(`WAN link (${link.method}): ${describeWan(spec)}; ${describeTuning(link, tuning)}\n`);
+    process.stdout.write(
+      `WAN link (${link.method}): ${describeWan(spec)}; ${describeTuning(link, tuning)}\n`,
+    );
     const rates: number[] = [];
     for (let i = 1; i <= REPEAT; i++) {
       const sink = link.spawnInNamespace('far', 'sink', 'socat', [

@@ -119,7 +119,11 @@ export async function startWan(
     ...(wan.tuning ? { tuning: wan.tuning } : {}),
     issueCertificates(daemons) {
       // Made before DaemonSet.start(), which then keeps them: the agents are reached on the link's addresses.
-      daemons.issueCertificate('agent-zone-a', [`IP:${link.nearAddress}`, `IP:${link.nearRootSide}`, 'IP:127.0.0.1']);
+      daemons.issueCertificate('agent-zone-a', [
+        `IP:${link.nearAddress}`,
+        `IP:${link.nearRootSide}`,
+        'IP:127.0.0.1',
+      ]);
       daemons.issueCertificate('agent-zone-b', [`IP:${link.farAddress}`, 'IP:127.0.0.1']);
     },
     report: () => ({

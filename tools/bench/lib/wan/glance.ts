@@ -50,7 +50,12 @@ export async function startZoneGlance(
   const db = join(data, 'glance.sqlite');
   if (!existsSync(db)) {
     // A consistent copy (the SQLite backup API, safe while the test bed's Glance writes it), then emptied.
-    execFileSync(PYTHON, ['-c', EMPTY_IMAGES, join(TESTBED_DIR, 'data', dirName, 'glance.sqlite'), `${db}.partial`]);
+    execFileSync(PYTHON, [
+      '-c',
+      EMPTY_IMAGES,
+      join(TESTBED_DIR, 'data', dirName, 'glance.sqlite'),
+      `${db}.partial`,
+    ]);
     renameSync(`${db}.partial`, db);
   }
   const store = (d: string) => `filesystem_store_datadir = ${join(data, d)}/\n`;

@@ -237,7 +237,18 @@ export class WanLink {
       netem.push('limit', String(Math.max(10000, Math.ceil(this.queueBytes() / 1500))));
       for (const side of SIDES) {
         ip(['link', 'set', dev[side], 'netns', ns[side]]);
-        execFileSync('ip', ['netns', 'exec', ns[side], 'tc', 'qdisc', 'add', 'dev', dev[side], 'root', ...netem]);
+        execFileSync('ip', [
+          'netns',
+          'exec',
+          ns[side],
+          'tc',
+          'qdisc',
+          'add',
+          'dev',
+          dev[side],
+          'root',
+          ...netem,
+        ]);
       }
     } else {
       await this.startLinkemu();
@@ -364,7 +375,13 @@ export class WanLink {
   }
 
   /** Starts a command in a zone's namespace (it dies with the bench); its output goes to wan-NAME.log. */
-  spawnInNamespace(side: Side, name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  spawnInNamespace(
+    side: Side,
+    name: string,
+    cmd: string,
+    args: string[],
+    env?: NodeJS.ProcessEnv,
+  ): ChildProcess {
     return this.spawnLogged(
       name,
       'ip',

@@ -46,7 +46,10 @@ export interface LinkTuning {
 export function linkTuning(rateBps: number, rttMs: number): LinkTuning {
   const bdp = bdpBytes(rateBps, rttMs);
   const tcpBufferMax = Math.min(MAX_WINDOW, Math.max(MIN_TCP_BUFFER, nextPowerOfTwo(4 * bdp)));
-  const flowControlWindow = Math.min(MAX_WINDOW, Math.max(DEFAULT_FLOW_CONTROL_WINDOW, nextPowerOfTwo(2 * bdp)));
+  const flowControlWindow = Math.min(
+    MAX_WINDOW,
+    Math.max(DEFAULT_FLOW_CONTROL_WINDOW, nextPowerOfTwo(2 * bdp)),
+  );
   return {
     bdpBytes: bdp,
     tcpBufferMax,
