@@ -36,6 +36,7 @@ fi
 # SIGINT/SIGTERM/SIGHUP); this trap also removes them when it was killed before it could.
 node "$BUILT" "$@" &
 BENCH=$!
-trap 'kill -TERM "$BENCH" 2>/dev/null; wait "$BENCH"; bash tools/bench/lib/wan/clean.sh' EXIT
+# (set -e holds in traps too: a bench that is gone already must not stop the clean-up.)
+trap 'kill -TERM "$BENCH" 2>/dev/null || true; wait "$BENCH" 2>/dev/null || true; bash tools/bench/lib/wan/clean.sh' EXIT
 trap 'exit 130' INT TERM HUP
 wait "$BENCH"
