@@ -5,6 +5,7 @@ import { REPO_ROOT } from '../../../support/testbed';
 import { WAN_DEFAULTS, describeWan, parseSysctls, parseWanSpec } from '../../../../tools/bench/lib/wan';
 import { tuningFromEnv, wanFromEnv } from '../../../../tools/bench/lib/wan/bench';
 import {
+  DEFAULT_CHUNK_SIZE,
   DEFAULT_FLOW_CONTROL_WINDOW,
   bdpBytes,
   formatBytes,
@@ -87,6 +88,8 @@ describe('bench WAN link tuning (GIMMING_BENCH_WAN_TUNE)', () => {
     assert.equal(gbit.bdpBytes, 5e6);
     assert.equal(gbit.tcpBufferMax, 32 * MiB);
     assert.equal(gbit.flowControlWindow, 16 * MiB);
+    // Four chunks in flight at the source must hold the BDP: 5 MB / 4 -> 2 MiB.
+    assert.equal(gbit.chunkSize, 2 * MiB);
     assert.deepEqual(gbit.sysctls, {
       'net.ipv4.tcp_rmem': `4096 131072 ${32 * MiB}`,
       'net.ipv4.tcp_wmem': `4096 16384 ${32 * MiB}`,
@@ -94,9 +97,11 @@ describe('bench WAN link tuning (GIMMING_BENCH_WAN_TUNE)', () => {
     const slow = linkTuning(10e6, 10);
     assert.equal(slow.tcpBufferMax, 4 * MiB);
     assert.equal(slow.flowControlWindow, DEFAULT_FLOW_CONTROL_WINDOW);
+    assert.equal(slow.chunkSize, DEFAULT_CHUNK_SIZE);
     const huge = linkTuning(100e9, 1000);
     assert.equal(huge.tcpBufferMax, 2 ** 30);
     assert.equal(huge.flowControlWindow, 2 ** 30);
+    assert.equal(huge.chunkSize, 4 * MiB);
   });
 
   it('is on by default, off when asked, and says so', () => {
@@ -107,7 +112,7 @@ describe('bench WAN link tuning (GIMMING_BENCH_WAN_TUNE)', () => {
     assert.equal(
       wanFromEnv({ GIMMING_BENCH_WAN: 'rtt=40ms,rate=1gbit,loss=0.1%' })?.description,
       'RTT 40 ms, 1000 Mbit/s, loss 0.1%, MTU 65000; BDP 5.00 MB, tuned: TCP buffers up to 32 MiB, ' +
-        'flow_control_window 16 MiB',
+        'flow_control_window 16 MiB, chunk_size 2 MiB',
     );
     assert.equal(formatBytes(16 * MiB), '16 MiB');
   });
@@ -116,12 +121,15 @@ describe('bench WAN link tuning (GIMMING_BENCH_WAN_TUNE)', () => {
 describe('the per-link table of doc/source/admin/wan.rst', () => {
   it('gives what linkTuning computes', () => {
     const rst = readFileSync(join(REPO_ROOT, 'doc', 'source', 'admin', 'wan.rst'), 'utf8');
-    const rows = [...rst.matchAll(/^(\d+) ([MG])bit\/s, (\d+) ms +\S+ MB +(\d+) MiB +(\d+) MiB/gm)];
-    assert.ok(rows.length >= 4, 'the table is there');
-    for (const [line, rate, unit, rtt, tcp, window] of rows) {
+    const rows = [
+      ...rst.matchAll(/^(\d+) ([MG])bit\/s, (\d+) ms +\S+ MB +(\d+) MiB +(\d+) MiB\D+(\d+) (KiB|MiB)/gm),
+    ];
+    assert.equal(rows.length, 5, 'the table is there');
+    for (const [line, rate, unit, rtt, tcp, window, chunk, chunkUnit] of rows) {
       const t = linkTuning(Number(rate) * (unit === 'G' ? 1e9 : 1e6), Number(rtt));
       assert.equal(t.tcpBufferMax, Number(tcp) * 1024 * 1024, line);
       assert.equal(t.flowControlWindow, Number(window) * 1024 * 1024, line);
+      assert.equal(t.chunkSize, Number(chunk) * (chunkUnit === 'MiB' ? 1024 * 1024 : 1024), line);
     }
   });
 });

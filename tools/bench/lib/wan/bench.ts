@@ -56,7 +56,7 @@ export function wanFromEnv(env: NodeJS.ProcessEnv = process.env): WanBench | und
       describeWan(spec) +
       (tuning
         ? `; BDP ${formatBytes(tuning.bdpBytes)}, tuned: TCP buffers up to ${formatBytes(tuning.tcpBufferMax)}, ` +
-          `flow_control_window ${formatBytes(tuning.flowControlWindow)}`
+          `flow_control_window ${formatBytes(tuning.flowControlWindow)}, chunk_size ${formatBytes(tuning.chunkSize)}`
         : '; untuned') +
       (sysctls.length ? `; both namespaces: ${sysctls.join('; ')}` : ''),
   };
@@ -138,7 +138,8 @@ export async function startWan(
 
 /**
  * agent-zone-a in the near namespace, agent-zone-b in the far one, each advertised on its end of the link;
- * the pulling agent (zone-b) with the tuning's flow_control_window unless `extraConfig` sets one.
+ * the pulling agent (zone-b) with the tuning's flow_control_window and both with its chunk_size, unless
+ * `extraConfig` sets them.
  */
 export function wanAgentOptions(
   wan: WanContext,
@@ -146,21 +147,25 @@ export function wanAgentOptions(
   extraConfig = '',
 ): Pick<DaemonOptions, 'wrap' | 'agentEnv'> {
   const { link } = wan;
-  const window: Record<string, string> =
-    wan.tuning && !/flow_control_window/.test(extraConfig)
-      ? { OS_AGENT__FLOW_CONTROL_WINDOW: String(wan.tuning.flowControlWindow) }
+  const tuned = (option: string, value: number | undefined): Record<string, string> =>
+    value !== undefined && !new RegExp(`^\\s*${option}\\s*=`, 'm').test(extraConfig)
+      ? { [`OS_AGENT__${option.toUpperCase()}`]: String(value) }
       : {};
+  const window = tuned('flow_control_window', wan.tuning?.flowControlWindow);
+  const chunk = tuned('chunk_size', wan.tuning?.chunkSize);
   return {
     wrap: { 'agent-zone-a': link.prefix('near'), 'agent-zone-b': link.prefix('far') },
     agentEnv: {
       'zone-a': {
         OS_AGENT__BIND_HOST: '0.0.0.0',
         OS_AGENT__ADVERTISE_ADDRESS: `${link.nearAddress}:${ports['zone-a']}`,
+        ...chunk,
       },
       'zone-b': {
         OS_AGENT__BIND_HOST: '0.0.0.0',
         OS_AGENT__ADVERTISE_ADDRESS: `${link.farAddress}:${ports['zone-b']}`,
         ...window,
+        ...chunk,
       },
     },
   };
