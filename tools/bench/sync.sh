@@ -15,15 +15,28 @@ if [[ ! -f $BUILT ]] ||
   npm run --silent build
 fi
 
-LOG=$(mktemp /tmp/gimming-bench-testbed.XXXXXX)
-if ! bash tools/testbed/testbed.sh up >"$LOG" 2>&1; then
-  cat "$LOG" >&2
+# GIMMING_TESTBED_SKIP_UP=1: the test bed is up already (a shared one: leave it alone).
+if [[ ${GIMMING_TESTBED_SKIP_UP:-} != 1 ]]; then
+  LOG=$(mktemp /tmp/gimming-bench-testbed.XXXXXX)
+  if ! bash tools/testbed/testbed.sh up >"$LOG" 2>&1; then
+    cat "$LOG" >&2
+    rm -f "$LOG"
+    echo "[bench] the test bed did not come up" >&2
+    exit 1
+  fi
   rm -f "$LOG"
-  echo "[bench] the test bed did not come up" >&2
-  exit 1
 fi
-rm -f "$LOG"
 
 # sync.js would otherwise run `testbed.sh up` a second time.
 export GIMMING_TESTBED_SKIP_UP=1
-exec node "$BUILT" "$@"
+if [[ -z ${GIMMING_BENCH_WAN:-} || ${GIMMING_BENCH_WAN} == 0 || ${GIMMING_BENCH_WAN} == off ]]; then
+  exec node "$BUILT" "$@"
+fi
+# Over an emulated WAN link the bench removes its namespaces and devices itself (at its end, on
+# SIGINT/SIGTERM/SIGHUP); this trap also removes them when it was killed before it could.
+node "$BUILT" "$@" &
+BENCH=$!
+# (set -e holds in traps too: a bench that is gone already must not stop the clean-up.)
+trap 'kill -TERM "$BENCH" 2>/dev/null || true; wait "$BENCH" 2>/dev/null || true; bash tools/bench/lib/wan/clean.sh' EXIT
+trap 'exit 130' INT TERM HUP
+wait "$BENCH"

@@ -229,8 +229,8 @@ async function stream(
 }
 
 /** Removes the tag GIMinG leaves on the source, so the cached source stays as the bench made it. */
-async function untagSource(bed: Testbed, token: string, id: string): Promise<void> {
-  const res = await api('PATCH', `${bed.regions.RegionOne!.glance_url}/v2/images/${id}`, {
+async function untagSource(glanceA: Glance, token: string, id: string): Promise<void> {
+  const res = await api('PATCH', `${glanceA.url}/v2/images/${id}`, {
     token,
     headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
     body: JSON.stringify([{ op: 'remove', path: '/gimming_image_id' }]),
@@ -255,13 +255,13 @@ async function sweepLeftovers(glanceA: Glance, glanceB: Glance): Promise<void> {
 }
 
 /** Step 1: the source image in zone A, made once from a cached random file and reused afterwards. */
-async function ensureSource(bed: Testbed, demo: Token, glanceA: Glance): Promise<GlanceImage> {
+async function ensureSource(demo: Token, glanceA: Glance): Promise<GlanceImage> {
   const found = ((await glanceA.list({ name: SOURCE_NAME })) as GlanceImage[]).find(
     (i) => i.status === 'active' && i.size === SIZE,
   );
   if (found) {
     const source = await getImage(glanceA, found.id);
-    if (source.gimming_image_id) await untagSource(bed, demo.id, source.id);
+    if (source.gimming_image_id) await untagSource(glanceA, demo.id, source.id);
     say(`source: reusing ${SOURCE_NAME} ${source.id} (${SIZE_MIB} MiB)`);
     return source;
   }
@@ -301,10 +301,11 @@ async function ensureSource(bed: Testbed, demo: Token, glanceA: Glance): Promise
 
 // --- the three paths -------------------------------------------------------------------------------
 
-/** The test bed's Glance processes (one process each: workers = 0), when their pid files are there. */
+/** The test bed's Glance processes (one process each: workers = 0), or the bench's own behind a WAN link. */
 function glancePids(wan?: WanContext): Record<string, number> {
-  const pids: Record<string, number> = wan ? { 'glance-b': wan.glance.pid } : {};
-  for (const name of wan ? ['glance-a'] : ['glance-a', 'glance-b']) {
+  if (wan) return { 'glance-a': wan.glanceA.pid, 'glance-b': wan.glanceB.pid };
+  const pids: Record<string, number> = {};
+  for (const name of ['glance-a', 'glance-b']) {
     try {
       const pid = Number(readFileSync(join(TESTBED_DIR, 'run', `${name}.pid`), 'utf8').split(/\s/)[0]);
       if (pid > 0 && existsSync(`/proc/${pid}/stat`)) pids[name] = pid;
@@ -350,7 +351,7 @@ async function benchGimming(c: Context, round: number): Promise<GimmingRun> {
     agentPorts: AGENT_PORTS,
     ...(DIRECT_READ ? { agentEnv: { 'zone-b': { OS_AGENT__DIRECT_READ_ZONES: 'zone-a' } } } : {}),
     ...(EXTRA_CONFIG ? { extraConfig: EXTRA_CONFIG } : {}),
-    ...(c.wan ? wanAgentOptions(c.wan, AGENT_PORTS) : {}),
+    ...(c.wan ? wanAgentOptions(c.wan, AGENT_PORTS, EXTRA_CONFIG) : {}),
   });
   let keepLogs = true;
   const stopDaemons = onCleanup('stop the GIMinG daemons', async () => {
@@ -370,7 +371,7 @@ async function benchGimming(c: Context, round: number): Promise<GimmingRun> {
     });
     if (res.status !== 201) throw new Error(`register ${name}: HTTP ${res.status} ${res.text}`);
   }
-  const untag = onCleanup('untag the source', () => untagSource(c.bed, c.demo.id, c.source.id));
+  const untag = onCleanup('untag the source', () => untagSource(c.glanceA, c.demo.id, c.source.id));
   await flushDisks();
 
   const meter = cpuMeter({
@@ -516,7 +517,10 @@ async function benchCurl(c: Context, round: number): Promise<Run> {
 
   const meter = cpuMeter(glancePids(c.wan));
   const started = now();
-  await run('bash', ['-c', script], env);
+  // Over a WAN link the pipe runs in zone-a's namespace, so its PUT sends with that namespace's TCP buffers,
+  // as zone-a's agent does.
+  if (c.wan) await run('ip', [...c.wan.link.prefix('near').slice(1), 'bash', '-c', script], env);
+  else await run('bash', ['-c', script], env);
   const seconds = now() - started;
   const cpu_s = meter();
 
@@ -637,11 +641,11 @@ async function main(): Promise<void> {
     issueToken(bed, bed.users.admin),
     issueToken(bed, bed.users.demo),
   ]);
-  const glanceA = new Glance(bed.regions.RegionOne!.glance_url, demo.id);
-  const wan = WAN ? await startWan(WAN, BENCH_DIR, onCleanup) : undefined;
-  const glanceB = new Glance(wan?.glance.url ?? bed.regions.RegionTwo!.glance_url, demo.id);
+  const wan = WAN ? await startWan(WAN, BENCH_DIR, PORT_BASE, onCleanup) : undefined;
+  const glanceA = new Glance(wan?.glanceA.url ?? bed.regions.RegionOne!.glance_url, demo.id);
+  const glanceB = new Glance(wan?.glanceB.url ?? bed.regions.RegionTwo!.glance_url, demo.id);
   await sweepLeftovers(glanceA, glanceB);
-  const source = await ensureSource(bed, demo, glanceA);
+  const source = await ensureSource(demo, glanceA);
   const c: Context = {
     bed,
     admin,
@@ -685,7 +689,7 @@ async function main(): Promise<void> {
 }
 
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;

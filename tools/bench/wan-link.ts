@@ -1,18 +1,21 @@
 /**
  * `npm run bench:wan-link`: what the emulated WAN link of GIMMING_BENCH_WAN carries by itself, with no
- * Glance and no GIMinG: one TCP stream of GIMMING_BENCH_SIZE_MIB zero bytes (`socat`) from the root
- * namespace to the far one, timed, GIMMING_BENCH_REPEAT times. With `GIMMING_BENCH_WAN=rtt=0ms,rate=0bit,
- * loss=0` it measures the emulator's own ceiling. See tools/bench/README.md.
+ * Glance and no GIMinG: one TCP stream of GIMMING_BENCH_SIZE_MIB zero bytes (`socat`) from the near zone's
+ * namespace to the far one's, timed, GIMMING_BENCH_REPEAT times, with the namespaces tuned as the sync
+ * bench tunes them (GIMMING_BENCH_WAN_TUNE). With `GIMMING_BENCH_WAN=rtt=0ms,rate=0bit,loss=0` it measures
+ * the emulator's own ceiling. See tools/bench/README.md.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WanLink, describeWan, parseSysctls, parseWanSpec } from './lib/wan';
+import { describeTuning, tuningFromEnv } from './lib/wan/bench';
 
 const MiB = 1024 * 1024;
 const SIZE_MIB = Number(process.env.GIMMING_BENCH_SIZE_MIB ?? 512);
 const REPEAT = Number(process.env.GIMMING_BENCH_REPEAT ?? 3);
-const PORT = 19050;
+/** The far end listens on GIMMING_BENCH_PORT_BASE + 50 (19050 by default). */
+const PORT = Number(process.env.GIMMING_BENCH_PORT_BASE ?? 19000) + 50;
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -27,15 +30,17 @@ async function main(): Promise<void> {
   spec.sysctls = parseSysctls(process.env.GIMMING_BENCH_WAN_SYSCTL ?? '');
   const logDir = join(process.env.GIMMING_BENCH_DIR ?? '/var/tmp/gimming-bench', 'wan');
   mkdirSync(logDir, { recursive: true });
-  const link = await WanLink.up(spec, { name: 'gimwan', subnet: 201, relays: [], logDir });
+  const tuning = tuningFromEnv(spec);
+  const link = await WanLink.up(spec, { name: 'gimwan', subnet: 201, relays: [], logDir }, tuning?.sysctls);
   const stop = () => void link.down().finally(() => process.exit(130));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
   try {
-    process.stdout.write(`WAN link (${link.method}): ${describeWan(spec)}\n`);
+    process.stdout.write(
+      `WAN link (${link.method}): ${describeWan(spec)}; ${describeTuning(link, tuning)}\n`,
+    );
     const rates: number[] = [];
     for (let i = 1; i <= REPEAT; i++) {
-      const sink = link.spawnInNamespace('sink', 'socat', [
+      const sink = link.spawnInNamespace('far', 'sink', 'socat', [
         '-u',
         `TCP-LISTEN:${PORT},bind=${link.farAddress},reuseaddr`,
         'OPEN:/dev/null',
@@ -43,7 +48,9 @@ async function main(): Promise<void> {
       const sunk = new Promise((r) => sink.once('exit', r));
       await new Promise((r) => setTimeout(r, 300));
       const started = performance.now();
-      await run('bash', [
+      await run('ip', [
+        ...link.prefix('near').slice(1),
+        'bash',
         '-c',
         `head -c ${SIZE_MIB * MiB} /dev/zero | socat -u - TCP:${link.farAddress}:${PORT}`,
       ]);

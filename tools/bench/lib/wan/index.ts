@@ -1,17 +1,23 @@
 /**
- * An emulated wide-area link for the benchmarks: a network namespace (the "far" zone) joined to the root
- * namespace (the "near" zone, where the test bed runs) by a link with delay, rate and loss.
+ * An emulated wide-area link for the benchmarks: two network namespaces, one per zone ("near" and "far"),
+ * joined by a link with delay, rate and loss, and the near one joined to the root namespace (where the test
+ * bed, the API and the conductor run) by a plain veth pair, without delay:
  *
- *   tc netem   where the kernel has sch_netem: a veth pair, netem (delay, rate, loss) on both ends;
+ *   root 10.S+1.0.1 --veth-- 10.S+1.0.2 near 10.S.0.1 ==link== 10.S.0.2 far
+ *
+ *   tc netem   where the kernel has sch_netem: a veth pair between the namespaces, netem on both ends;
  *   linkemu    otherwise: two TUN devices joined by tools/bench/lib/wan/linkemu.py, which delays, shapes
  *              and drops the IP packets in userspace (so TCP sees a real delay and real losses).
  *
- * The test bed's services listen on 127.0.0.1 of the root namespace only. The far namespace reaches the ones
- * it needs (Keystone, RabbitMQ, ...) on its own 127.0.0.1 through relays (socat) that cross the emulated
- * link: a listener on the far 127.0.0.1 forwards to the near end's address, where a second one forwards to
- * the root's 127.0.0.1. Everything the link makes (namespace, devices, relays, processes started in the
- * namespace) goes in `down()`, which the bench runs at its end and on SIGINT/SIGTERM; the processes also die
- * with the bench (PR_SET_PDEATHSIG), and `up()` first removes what an earlier, killed run left.
+ * Every zone's processes run in a namespace of their own, so the TCP buffers of both ends of the link are
+ * set there (per-namespace sysctls) and the root namespace's stay as they are. The test bed's services
+ * listen on 127.0.0.1 of the root namespace only: each namespace reaches the ones it needs (Keystone,
+ * RabbitMQ, ...) on its own 127.0.0.1 through relays (socat): a listener on the namespace's 127.0.0.1
+ * forwards to the root end of the veth, where a second one forwards to the root's 127.0.0.1. The far
+ * namespace's relays cross the emulated link (the near namespace routes between the two). Everything the
+ * link makes (namespaces, devices, relays, processes started in them) goes in `down()`, which the bench runs
+ * at its end and on SIGINT/SIGTERM/SIGHUP; the processes also die with the bench (PR_SET_PDEATHSIG), and
+ * `up()` first removes what an earlier, killed run left (as does tools/bench/lib/wan/clean.sh).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -28,7 +34,7 @@ export interface WanSpec {
   mtu: number;
   /** The link's queue in bytes (tail drop beyond); 0: twice the bandwidth-delay product, at least 4 MiB. */
   queueBytes: number;
-  /** Sysctls set in the far namespace (its TCP buffers), "name=value". */
+  /** Sysctls set in both zones' namespaces (their TCP buffers), "name=value", after the tuning's own. */
   sysctls: Record<string, string>;
 }
 
@@ -113,22 +119,27 @@ export function describeWan(s: WanSpec): string {
   return `RTT ${s.rttMs} ms, ${rate}, loss ${Number((s.loss * 100).toFixed(3))}%, MTU ${s.mtu}`;
 }
 
-/** A port of the root namespace's 127.0.0.1 that the far namespace reaches on its own 127.0.0.1. */
+/** A port of the root namespace's 127.0.0.1 that the zones' namespaces reach on their own 127.0.0.1. */
 export interface Relay {
   port: number;
-  /** The port (in the bench's range) the near end of the link listens on for it. */
+  /** The port (in the bench's range) the root end of the veth listens on for it. */
   via: number;
 }
 
 export interface WanOptions {
   /** Namespace and device names start with it (at most 9 characters). */
   name: string;
-  /** 10.X.0.0/30 is used for the link. */
+  /** 10.S.0.0/30 is used for the link, 10.S+1.0.0/30 for the veth to the root namespace. */
   subnet: number;
   relays: Relay[];
   /** Where logs of the link's processes go. */
   logDir: string;
 }
+
+/** The two zones' ends of the link. */
+export type Side = 'near' | 'far';
+const SIDES: readonly Side[] = ['near', 'far'];
+const OTHER: Record<Side, Side> = { near: 'far', far: 'near' };
 
 const LINKEMU = join(REPO_ROOT, 'tools', 'bench', 'lib', 'wan', 'linkemu.py');
 const PYTHON = '/usr/bin/python3';
@@ -155,28 +166,44 @@ export function hasNetem(): boolean {
 }
 
 export class WanLink {
-  readonly ns: string;
-  readonly nearAddress: string;
-  readonly farAddress: string;
-  readonly devNear: string;
-  readonly devFar: string;
+  readonly ns: Record<Side, string>;
+  /** The link's addresses: the near zone's end and the far zone's. */
+  readonly address: Record<Side, string>;
+  /** The root namespace's end of the veth to the near namespace (where the relays listen). */
+  readonly rootAddress: string;
+  /** The near namespace's end of that veth. */
+  readonly nearRootSide: string;
+  readonly dev: Record<Side, string>;
+  readonly devRoot: string;
   method: 'netem' | 'linkemu' = 'linkemu';
   private readonly children: ChildProcess[] = [];
 
   private constructor(
     readonly spec: WanSpec,
     private readonly opts: WanOptions,
+    /** Sysctls set in each zone's namespace (the tuning's, then the spec's own). */
+    readonly sysctls: Record<string, string>,
   ) {
-    this.ns = `${opts.name}-far`;
-    this.nearAddress = `10.${opts.subnet}.0.1`;
-    this.farAddress = `10.${opts.subnet}.0.2`;
-    this.devNear = `${opts.name}-n`;
-    this.devFar = `${opts.name}-f`;
+    const { name, subnet } = opts;
+    this.ns = { near: `${name}-near`, far: `${name}-far` };
+    this.address = { near: `10.${subnet}.0.1`, far: `10.${subnet}.0.2` };
+    this.rootAddress = `10.${subnet + 1}.0.1`;
+    this.nearRootSide = `10.${subnet + 1}.0.2`;
+    this.dev = { near: `${name}-n`, far: `${name}-f` };
+    this.devRoot = `${name}-r`;
   }
 
-  /** Makes the namespace, the link and the relays; on any failure removes what it made, then throws. */
-  static async up(spec: WanSpec, opts: WanOptions): Promise<WanLink> {
-    const link = new WanLink(spec, opts);
+  get nearAddress(): string {
+    return this.address.near;
+  }
+
+  get farAddress(): string {
+    return this.address.far;
+  }
+
+  /** Makes the namespaces, the link and the relays; on any failure removes what it made, then throws. */
+  static async up(spec: WanSpec, opts: WanOptions, tuning: Record<string, string> = {}): Promise<WanLink> {
+    const link = new WanLink(spec, opts, { ...tuning, ...spec.sysctls });
     link.removeLeftovers();
     try {
       await link.make();
@@ -188,98 +215,139 @@ export class WanLink {
   }
 
   private removeLeftovers(): void {
-    if (tryRun('ip', ['netns', 'pids', this.ns]).ok) this.killNamespacePids();
-    tryRun('ip', ['netns', 'del', this.ns]);
-    tryRun('ip', ['link', 'del', this.devNear]);
+    for (const ns of Object.values(this.ns)) {
+      if (tryRun('ip', ['netns', 'pids', ns]).ok) killNamespacePids(ns);
+      tryRun('ip', ['netns', 'del', ns]);
+    }
+    // A namespace's devices go with it; devices not yet moved into one stay in the root namespace.
+    for (const dev of [this.devRoot, this.dev.near, this.dev.far]) tryRun('ip', ['link', 'del', dev]);
   }
 
-  private killNamespacePids(): void {
-    const r = spawnSync('ip', ['netns', 'pids', this.ns], { encoding: 'utf8' });
-    for (const pid of (r.stdout ?? '').split(/\s+/).filter(Boolean).map(Number)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
+  private async make(): Promise<void> {
+    const { spec, ns, dev } = this;
+    for (const n of Object.values(ns)) {
+      ip(['netns', 'add', n]);
+      ip(['-n', n, 'link', 'set', 'lo', 'up']);
+    }
+    if (hasNetem()) {
+      this.method = 'netem';
+      ip(['link', 'add', dev.near, 'type', 'veth', 'peer', 'name', dev.far]);
+      const netem = ['netem', 'delay', `${spec.rttMs / 2}ms`, 'loss', `${spec.loss * 100}%`];
+      if (spec.rateBps > 0) netem.push('rate', `${spec.rateBps}bit`);
+      netem.push('limit', String(Math.max(10000, Math.ceil(this.queueBytes() / 1500))));
+      for (const side of SIDES) {
+        ip(['link', 'set', dev[side], 'netns', ns[side]]);
+        execFileSync('ip', [
+          'netns',
+          'exec',
+          ns[side],
+          'tc',
+          'qdisc',
+          'add',
+          'dev',
+          dev[side],
+          'root',
+          ...netem,
+        ]);
+      }
+    } else {
+      await this.startLinkemu();
+      // The emulator keeps its file descriptors of the TUN devices when they move.
+      for (const side of SIDES) ip(['link', 'set', dev[side], 'netns', ns[side]]);
+    }
+    for (const side of SIDES) {
+      const n = ns[side];
+      ip(['-n', n, 'addr', 'add', this.address[side], 'peer', this.address[OTHER[side]], 'dev', dev[side]]);
+      ip(['-n', n, 'link', 'set', dev[side], 'mtu', String(spec.mtu), 'up']);
+    }
+    // root <-> near: a plain veth; near routes between it and the link, root and far route through near.
+    const nearVeth = `${this.devRoot}n`;
+    ip(['link', 'add', this.devRoot, 'type', 'veth', 'peer', 'name', nearVeth]);
+    ip(['link', 'set', nearVeth, 'netns', ns.near]);
+    ip(['addr', 'add', `${this.rootAddress}/30`, 'dev', this.devRoot]);
+    ip(['link', 'set', this.devRoot, 'mtu', String(spec.mtu), 'up']);
+    ip(['-n', ns.near, 'addr', 'add', `${this.nearRootSide}/30`, 'dev', nearVeth]);
+    ip(['-n', ns.near, 'link', 'set', nearVeth, 'mtu', String(spec.mtu), 'up']);
+    ip(['route', 'add', `${this.address.far}/32`, 'via', this.nearRootSide, 'dev', this.devRoot]);
+    ip(['route', 'add', `${this.address.near}/32`, 'via', this.nearRootSide, 'dev', this.devRoot]);
+    ip(['-n', ns.far, 'route', 'add', `${this.rootAddress}/32`, 'via', this.address.near, 'dev', dev.far]);
+    ip(['-n', ns.far, 'route', 'add', `${this.nearRootSide}/32`, 'via', this.address.near, 'dev', dev.far]);
+    this.sysctl('near', 'net.ipv4.ip_forward', '1');
+    for (const side of SIDES) {
+      for (const [k, v] of Object.entries(this.sysctls)) this.sysctl(side, k, v);
+    }
+    for (const { port, via } of this.opts.relays) {
+      this.spawnLogged(`relay-root-${port}`, 'setpriv', [
+        '--pdeathsig',
+        'KILL',
+        'socat',
+        `TCP-LISTEN:${via},bind=${this.rootAddress},fork,reuseaddr`,
+        `TCP:127.0.0.1:${port}`,
+      ]);
+      for (const side of SIDES) {
+        this.spawnInNamespace(side, `relay-${side}-${port}`, 'socat', [
+          `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`,
+          `TCP:${this.rootAddress}:${via},nodelay`,
+        ]);
+      }
+    }
+    // The relays listen once socat has started; wait for the namespaces' ones, which come last.
+    for (const { port } of this.opts.relays) {
+      for (const n of Object.values(ns)) {
+        await waitUntil(
+          `relay ${port} in ${n}`,
+          () => tryRun('ip', ['netns', 'exec', n, 'bash', '-c', `: </dev/tcp/127.0.0.1/${port}`]).ok,
+        );
       }
     }
   }
 
-  private async make(): Promise<void> {
-    const { spec, ns } = this;
-    ip(['netns', 'add', ns]);
-    ip(['-n', ns, 'link', 'set', 'lo', 'up']);
-    if (hasNetem()) {
-      this.method = 'netem';
-      ip(['link', 'add', this.devNear, 'type', 'veth', 'peer', 'name', this.devFar]);
-      ip(['link', 'set', this.devFar, 'netns', ns]);
-      const netem = ['netem', 'delay', `${spec.rttMs / 2}ms`, 'loss', `${spec.loss * 100}%`];
-      if (spec.rateBps > 0) netem.push('rate', `${spec.rateBps}bit`);
-      netem.push('limit', String(Math.max(10000, Math.ceil(this.queueBytes() / 1500))));
-      execFileSync('tc', ['qdisc', 'add', 'dev', this.devNear, 'root', ...netem]);
-      execFileSync('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', this.devFar, 'root', ...netem]);
-    } else {
-      const emu = this.spawnLogged(
-        'linkemu',
-        'setpriv',
-        [
-          '--pdeathsig',
-          'KILL',
-          PYTHON,
-          LINKEMU,
-          '--dev-a',
-          this.devNear,
-          '--dev-b',
-          this.devFar,
-          '--delay-ms',
-          String(spec.rttMs / 2),
-          '--rate-bps',
-          String(spec.rateBps),
-          '--loss',
-          String(spec.loss),
-          '--queue-bytes',
-          String(this.queueBytes()),
-        ],
-        'pipe',
-      );
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('linkemu.py did not start in 10 s')), 10000);
-        emu.once('exit', (code) => reject(new Error(`linkemu.py exited with ${code}`)));
-        emu.stdout!.on('data', (d: Buffer) => {
-          if (d.toString().includes('ready')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      ip(['link', 'set', this.devFar, 'netns', ns]);
-    }
-    ip(['addr', 'add', this.nearAddress, 'peer', this.farAddress, 'dev', this.devNear]);
-    ip(['link', 'set', this.devNear, 'mtu', String(spec.mtu), 'up']);
-    ip(['-n', ns, 'addr', 'add', this.farAddress, 'peer', this.nearAddress, 'dev', this.devFar]);
-    ip(['-n', ns, 'link', 'set', this.devFar, 'mtu', String(spec.mtu), 'up']);
-    for (const [k, v] of Object.entries(spec.sysctls)) {
-      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `${k}=${v}`]);
-    }
-    for (const { port, via } of this.opts.relays) {
-      this.spawnLogged(`relay-near-${port}`, 'setpriv', [
+  private async startLinkemu(): Promise<void> {
+    const { spec } = this;
+    const emu = this.spawnLogged(
+      'linkemu',
+      'setpriv',
+      [
         '--pdeathsig',
         'KILL',
-        'socat',
-        `TCP-LISTEN:${via},bind=${this.nearAddress},fork,reuseaddr`,
-        `TCP:127.0.0.1:${port}`,
-      ]);
-      this.spawnInNamespace(`relay-far-${port}`, 'socat', [
-        `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`,
-        `TCP:${this.nearAddress}:${via},nodelay`,
-      ]);
-    }
-    // The relays listen once socat has started; wait for the far ones, which come last.
-    for (const { port } of this.opts.relays) {
-      await waitUntil(
-        `relay ${port}`,
-        () => tryRun('ip', ['netns', 'exec', this.ns, 'bash', '-c', `: </dev/tcp/127.0.0.1/${port}`]).ok,
-      );
-    }
+        PYTHON,
+        LINKEMU,
+        '--dev-a',
+        this.dev.near,
+        '--dev-b',
+        this.dev.far,
+        '--delay-ms',
+        String(spec.rttMs / 2),
+        '--rate-bps',
+        String(spec.rateBps),
+        '--loss',
+        String(spec.loss),
+        '--queue-bytes',
+        String(this.queueBytes()),
+      ],
+      'pipe',
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('linkemu.py did not start in 10 s')), 10000);
+      emu.once('exit', (code) => reject(new Error(`linkemu.py exited with ${code}`)));
+      emu.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+
+  private sysctl(side: Side, key: string, value: string): void {
+    execFileSync('ip', ['netns', 'exec', this.ns[side], 'sysctl', '-q', '-w', `${key}=${value}`]);
+  }
+
+  /** What a sysctl reads in a zone's namespace (for the report: what the bench ran with). */
+  readSysctl(side: Side, key: string): string {
+    return execFileSync('ip', ['netns', 'exec', this.ns[side], 'sysctl', '-n', key], { encoding: 'utf8' })
+      .trim()
+      .replace(/\s+/g, ' ');
   }
 
   private queueBytes(): number {
@@ -306,23 +374,29 @@ export class WanLink {
     return child;
   }
 
-  /** Starts a command in the far namespace (it dies with the bench); its output goes to wan-NAME.log. */
-  spawnInNamespace(name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  /** Starts a command in a zone's namespace (it dies with the bench); its output goes to wan-NAME.log. */
+  spawnInNamespace(
+    side: Side,
+    name: string,
+    cmd: string,
+    args: string[],
+    env?: NodeJS.ProcessEnv,
+  ): ChildProcess {
     return this.spawnLogged(
       name,
       'ip',
-      ['netns', 'exec', this.ns, 'setpriv', '--pdeathsig', 'KILL', cmd, ...args],
+      ['netns', 'exec', this.ns[side], 'setpriv', '--pdeathsig', 'KILL', cmd, ...args],
       'log',
       env,
     );
   }
 
-  /** The argv prefix that runs a command in the far namespace (for DaemonSet's `wrap`). */
-  get prefix(): string[] {
-    return ['ip', 'netns', 'exec', this.ns];
+  /** The argv prefix that runs a command in a zone's namespace (for DaemonSet's `wrap`). */
+  prefix(side: Side): string[] {
+    return ['ip', 'netns', 'exec', this.ns[side]];
   }
 
-  /** Removes everything: the processes it started, those left in the namespace, the namespace, the devices. */
+  /** Removes everything: the processes it started, those left in the namespaces, the namespaces, the devices. */
   async down(): Promise<void> {
     const exits = this.children
       .filter((c) => c.exitCode === null && c.signalCode === null)
@@ -344,6 +418,17 @@ export class WanLink {
       });
     await Promise.all(exits);
     this.removeLeftovers();
+  }
+}
+
+function killNamespacePids(ns: string): void {
+  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+  for (const pid of (r.stdout ?? '').split(/\s+/).filter(Boolean).map(Number)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
   }
 }
 
