@@ -35,7 +35,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DaemonSet } from '../../tests/support/daemons';
-import { cpuSeconds, peakRssMiB } from './lib/proc';
+import { childrenCpuTimes, cpuTimes, peakRssMiB } from './lib/proc';
 import { type WanContext, startWan, wanAgentOptions, wanFromEnv } from './lib/wan/bench';
 import { http as api } from '../../tests/support/http';
 import { Glance, type Token, issueToken } from '../../tests/support/openstack';
@@ -95,6 +95,8 @@ interface Run {
   seconds: number;
   /** CPU seconds each process of interest spent during the timed part. */
   cpu_s: Record<string, number>;
+  /** Of which in the kernel (socket copies, loopback TCP): what no change in the agents' code saves. */
+  sys_s?: Record<string, number>;
 }
 
 interface GimmingRun extends Run {
@@ -137,9 +139,9 @@ function say(message: string): void {
 
 const now = (): number => performance.now() / 1000;
 
-const formatCpu = (cpu: Record<string, number>): string =>
+const formatCpu = (cpu: Record<string, number>, sys?: Record<string, number>): string =>
   Object.entries(cpu)
-    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .map(([k, v]) => `${k} ${v.toFixed(2)}${sys?.[k] === undefined ? '' : ` (sys ${sys[k].toFixed(2)})`}`)
     .join(', ');
 
 function median(values: number[]): number {
@@ -316,11 +318,22 @@ function glancePids(wan?: WanContext): Record<string, number> {
   return pids;
 }
 
-/** Measures the CPU the given processes use until `stop()` is called. */
-function cpuMeter(pids: Record<string, number | undefined>): () => Record<string, number> {
+/** Measures the CPU the given processes use until `stop()` is called: in all, and in the kernel. */
+function cpuMeter(
+  pids: Record<string, number | undefined>,
+): () => { cpu_s: Record<string, number>; sys_s: Record<string, number> } {
   const known = Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined);
-  const before = new Map(known.map(([name, pid]) => [name, cpuSeconds(pid)]));
-  return () => Object.fromEntries(known.map(([name, pid]) => [name, cpuSeconds(pid) - before.get(name)!]));
+  const before = new Map(known.map(([name, pid]) => [name, cpuTimes(pid)]));
+  return () => {
+    const spent = known.map(([name, pid]) => {
+      const [was, is] = [before.get(name)!, cpuTimes(pid)];
+      return [name, is.user - was.user, is.system - was.system] as const;
+    });
+    return {
+      cpu_s: Object.fromEntries(spent.map(([name, user, system]) => [name, user + system])),
+      sys_s: Object.fromEntries(spent.map(([name, , system]) => [name, system])),
+    };
+  };
 }
 
 function assertSameBytes(what: string, source: GlanceImage, copy: GlanceImage): void {
@@ -405,7 +418,7 @@ async function benchGimming(c: Context, round: number): Promise<GimmingRun> {
     else await new Promise((r) => setTimeout(r, POLL_MS));
   }
 
-  const cpu_s = meter();
+  const { cpu_s, sys_s } = meter();
   const rss_mib: Record<string, number> = {};
   for (const name of ['agent-zone-a', 'agent-zone-b', 'api', 'conductor']) {
     rss_mib[name] = peakRssMiB(daemons.process(name)?.pid);
@@ -426,14 +439,14 @@ async function benchGimming(c: Context, round: number): Promise<GimmingRun> {
   await untag();
   keepLogs = process.env.GIMMING_BENCH_KEEP_LOGS === '1';
   await stopDaemons();
-  const result: GimmingRun = { seconds, cpu_s, rss_mib };
+  const result: GimmingRun = { seconds, cpu_s, sys_s, rss_mib };
   if (typeof copied?.seconds === 'number') result.data_seconds = copied.seconds;
   say(
     `#${round} gimming ${seconds.toFixed(2)} s` +
       (result.data_seconds !== undefined ? ` (data phase ${result.data_seconds.toFixed(2)} s)` : '') +
       `; peak RSS MiB: ${Object.entries(rss_mib)
         .map(([k, v]) => `${k} ${v.toFixed(0)}`)
-        .join(', ')}; CPU s: ${formatCpu(cpu_s)}`,
+        .join(', ')}; CPU s: ${formatCpu(cpu_s, sys_s)}`,
   );
   return result;
 }
@@ -488,13 +501,13 @@ async function benchClient(c: Context, round: number): Promise<Run> {
     )
   ).trim();
   const seconds = now() - started;
-  const cpu_s = meter();
+  const { cpu_s, sys_s } = meter();
 
   assertSameBytes('client', c.source, await getImage(c.glanceB, id));
   await removeImage();
   await removeFile();
-  say(`#${round} client ${seconds.toFixed(2)} s; CPU s: ${formatCpu(cpu_s)}`);
-  return { seconds, cpu_s };
+  say(`#${round} client ${seconds.toFixed(2)} s; CPU s: ${formatCpu(cpu_s, sys_s)}`);
+  return { seconds, cpu_s, sys_s };
 }
 
 /** Step 4: the streaming ceiling, one curl reading zone A piped into one curl writing zone B. */
@@ -516,18 +529,23 @@ async function benchCurl(c: Context, round: number): Promise<Run> {
   await flushDisks();
 
   const meter = cpuMeter(glancePids(c.wan));
+  const curls = childrenCpuTimes();
   const started = now();
   // Over a WAN link the pipe runs in zone-a's namespace, so its PUT sends with that namespace's TCP buffers,
   // as zone-a's agent does.
   if (c.wan) await run('ip', [...c.wan.link.prefix('near').slice(1), 'bash', '-c', script], env);
   else await run('bash', ['-c', script], env);
   const seconds = now() - started;
-  const cpu_s = meter();
+  const { cpu_s, sys_s } = meter();
+  // The two curls' own CPU (the shell waited for them, the bench for the shell): what the agents compare to.
+  const after = childrenCpuTimes();
+  cpu_s.curls = after.user - curls.user + (after.system - curls.system);
+  sys_s.curls = after.system - curls.system;
 
   assertSameBytes('curl', c.source, await getImage(c.glanceB, target.id));
   await remove();
-  say(`#${round} curl ${seconds.toFixed(2)} s; CPU s: ${formatCpu(cpu_s)}`);
-  return { seconds, cpu_s };
+  say(`#${round} curl ${seconds.toFixed(2)} s; CPU s: ${formatCpu(cpu_s, sys_s)}`);
+  return { seconds, cpu_s, sys_s };
 }
 
 // --- report ----------------------------------------------------------------------------------------

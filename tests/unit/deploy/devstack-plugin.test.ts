@@ -425,6 +425,14 @@ describe('DevStack plugin', function () {
       assert.equal(new Set(configs.map((c) => c.agent.advertise_address)).size, 3);
     });
 
+    it("has every agent read the other regions' clouds itself, all being on one network", () => {
+      const configs = regions.map((r) => loadConfig([h.conf, h.agentConf(r)], {}));
+      assert.deepEqual(
+        configs.map((c) => c.agent.direct_read_zones),
+        regions.map(() => ['*']),
+      );
+    });
+
     it('registers every region as a cloud', () => {
       const created = named(run.calls, 'node')
         .map((c) => c[1] ?? '')
@@ -451,6 +459,18 @@ describe('DevStack plugin', function () {
       assert.ok(!existsSync(h.confDir), `${h.confDir} is removed`);
       assert.ok(!existsSync(join(h.dest, 'data', 'gimming')));
       assert.deepEqual(readdirSync(h.commands), []);
+    });
+  });
+
+  describe('with GIMMING_AGENT_DIRECT_READ_ZONES empty', () => {
+    it("leaves every copy on the path through the source zone's agent (the option's default)", () => {
+      const h = host({ GIMMING_REGIONS: 'RegionTwo', GIMMING_AGENT_DIRECT_READ_ZONES: '' });
+      succeeded(h.run(ALL_PHASES));
+      for (const region of ['RegionOne', 'RegionTwo']) {
+        const config = loadConfig([h.conf, h.agentConf(region)], {});
+        assert.deepEqual(config.agent.direct_read_zones, []);
+        assert.doesNotMatch(readFileSync(h.agentConf(region), 'utf8'), /direct_read_zones/);
+      }
     });
   });
 

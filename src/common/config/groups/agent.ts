@@ -83,7 +83,9 @@ export const agentOptions = {
       'per GiB, no TLS between agents), as a curl GET piped into a curl PUT would. Copies of one request ' +
       'that share a read (several targets) and incremental copies still go through the source agent. ' +
       'Only for zones on the same network (one site, or a test bed on one host): across a WAN, the agent ' +
-      "of the source zone is the one near the source. '*': every zone. Empty: every copy pulls from the " +
+      "of the source zone is the one near the source. List a zone only where this agent can reach that zone's " +
+      'clouds with its own cloud settings and the deployment allows it to (doc/source/admin/performance.rst). ' +
+      "'*': every zone (DevStack and the demo, all zones on one host). Empty: every copy pulls from the " +
       "source zone's agent.",
     [],
   ),
