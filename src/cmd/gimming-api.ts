@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { getLogger } from '../common/log';
 import { MessagingConnection } from '../common/rpc/connection';
+import { ImageChangeListener } from '../common/image-changes';
 import { brokerOptions, brokerTls } from '../common/rpc/transport';
 import { VERSION } from '../common/version';
 import { RequestContext } from '../common/context';
@@ -70,7 +71,16 @@ async function main(): Promise<void> {
     hc.detailed,
   );
   const metrics = config.metrics.enabled ? new ApiMetrics() : undefined;
-  const app = createApp({ config, conductor, keystone, healthcheck, ...(metrics ? { metrics } : {}) });
+  // What the conductors change empties the read cache's answers ([api] image_cache_time) at once.
+  const imageChanges = new ImageChangeListener(messaging);
+  const app = createApp({
+    config,
+    conductor,
+    keystone,
+    healthcheck,
+    imageChanges,
+    ...(metrics ? { metrics } : {}),
+  });
   const stopMetrics = metrics ? await startMetrics(config, 'api', metrics.registry) : async () => undefined;
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app.callback());
   server.headersTimeout = 60_000;
@@ -93,6 +103,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await stopMetrics();
     await conductor.close();
+    await imageChanges.close();
     await messaging.close();
   });
 }

@@ -3,6 +3,7 @@
  * the copies through the agents.
  */
 import { getLogger } from '../common/log';
+import { ImageChangePublisher } from '../common/image-changes';
 import { Notifier } from '../common/notifications';
 import { MessagingConnection } from '../common/rpc/connection';
 import { RpcServer } from '../common/rpc/server';
@@ -11,6 +12,7 @@ import { VERSION } from '../common/version';
 import { assembleConductor } from '../gimming-conductor/assembly';
 import { initializeDataSource, makeDataSource, pendingMigrations } from '../gimming-conductor/db/data-source';
 import { dbRetrySettings, installTransactionRetry } from '../gimming-conductor/db/transaction-retry';
+import { ImageChangeWatch } from '../gimming-conductor/image-change-watch';
 import { ConductorNotifier } from '../gimming-conductor/notify';
 import { WebhookOutbox } from '../gimming-conductor/webhook-outbox';
 import { CONDUCTOR_TOPIC, HEARTBEAT_METHOD, heartbeatExchange } from '../gimming-conductor/rpcapi';
@@ -73,6 +75,10 @@ async function main(): Promise<void> {
   const webhookOutbox = new WebhookOutbox(db, `gimming-conductor.${host}`);
   const notify = new ConductorNotifier(notifier, webhookOutbox);
   const serviceUser = new ServiceUser(config.keystone_authtoken);
+  // Every API process hears which images changed (its read cache, [api] image_cache_time): on the RPC
+  // connection, as they listen there.
+  const imageChangePublisher = new ImageChangePublisher(messaging);
+  const imageChanges = new ImageChangeWatch(db, imageChangePublisher).install();
   const { manager, engine, scheduler, refresher, lifecycle, presence, conductors, metrics, webhookDelivery } =
     assembleConductor({
       config,
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
       serviceUser,
       signer: agentAuth.signer,
       webhookOutbox,
+      imageChanges,
     });
   const stopMetrics = await startMetrics(config, 'conductor', metrics.registry);
   const rpcAuth = new ConductorAuthenticator(
@@ -125,6 +132,7 @@ async function main(): Promise<void> {
     await conductors.close();
     closeAgentClients();
     await notifier.close();
+    await imageChangePublisher.close();
     if (notifyMessaging !== messaging) await notifyMessaging.close();
     await messaging.close();
     await stopMetrics();

@@ -28,6 +28,7 @@ import { errorsAndAccessLog } from './middleware/errors';
 import { microversion } from './middleware/microversion';
 import { type ApiState, requestId } from './middleware/request-id';
 import { ReadCache } from './read-cache';
+import type { ImageChangeListener } from '../common/image-changes';
 
 export interface AppDeps {
   config: GimmingConfig;
@@ -39,6 +40,11 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   /** Where the built dashboard is (default: dist/dashboard). */
   dashboardDir?: string;
+  /**
+   * The conductors' image changes, which empty the read cache's answers in every API process; without
+   * it the cache's answers lapse by time alone (tests).
+   */
+  imageChanges?: ImageChangeListener;
 }
 
 export function createApp(deps: AppDeps): Koa<AuthState> {
@@ -97,8 +103,15 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     }
     await next();
   });
-  const readCache = ReadCache.of(deps.config.api.image_cache_time);
-  if (readCache) v1.use(readCache.middleware());
+  const readCache = ReadCache.of(
+    deps.config.api.image_cache_time,
+    deps.config.conductor.remote_cache_time,
+    deps.imageChanges !== undefined,
+  );
+  if (readCache) {
+    v1.use(readCache.middleware());
+    deps.imageChanges?.listen(readCache);
+  }
   const controllerDeps = {
     readCache,
     conductor: deps.conductor,

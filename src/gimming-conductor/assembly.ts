@@ -23,6 +23,7 @@ import { ImageDeletion } from './image-deletion';
 import { ChannelService } from './channels';
 import { FamilyService } from './families';
 import { IdMapPublisher } from './id-map';
+import type { ImageChangeWatch } from './image-change-watch';
 import { ImageQueries } from './image-queries';
 import { LifecycleScheduler, LifecycleService } from './lifecycle';
 import { LocationService } from './locations';
@@ -82,6 +83,8 @@ export function assembleConductor(input: {
   gateway?: AgentGateway;
   /** Where `notify` records the webhooks' deliveries (the same one); by default a new one. */
   webhookOutbox?: WebhookOutbox;
+  /** Tells the API processes which images changed (their read caches); none: nobody is told. */
+  imageChanges?: ImageChangeWatch;
 }): ConductorParts {
   const { config, db, messaging, notify, serviceUser } = input;
   const host = config.DEFAULT.host;
@@ -133,7 +136,13 @@ export function assembleConductor(input: {
     c.task_lease_time,
     c.task_deadline * 1000,
   );
-  const remotes = new RemoteMetadata(agents, gateway, c.remote_cache_time);
+  const watch = input.imageChanges;
+  const remotes = new RemoteMetadata(
+    agents,
+    gateway,
+    c.remote_cache_time,
+    watch ? (cloudId, remoteId) => watch.remoteChanged(cloudId, remoteId) : undefined,
+  );
   const queries = new ImageQueries(db, clouds, remotes);
   const queue = new TaskQueue(db, engine, host, { trusts, leaseS: c.task_lease_time });
   const tags = new RemoteTags(gateway);

@@ -36,6 +36,8 @@ export class RemoteMetadata {
     private readonly agents: AgentRegistry,
     private readonly gateway: AgentGateway,
     cacheSeconds: number,
+    /** Told which copy changed (the API processes' read caches listen). */
+    private readonly onChange: (cloudId: string, remoteId: string) => void = () => undefined,
   ) {
     this.ttlMs = cacheSeconds * 1000;
     this.cache = cacheSeconds > 0 ? new LRUCache({ max: 10000, ttl: this.ttlMs }) : undefined;
@@ -45,6 +47,7 @@ export class RemoteMetadata {
   /** Keeps what a cloud just answered for a copy (after a change), so no older answer is shown. */
   remember(ctx: RequestContext, cloud: CloudRow, remoteId: string, view: RemoteView): void {
     this.cache?.set(this.key(ctx, cloud, remoteId), { view, at: Date.now() });
+    this.onChange(cloud.id, remoteId);
   }
 
   /** Forgets a copy's metadata for every user (it changed). */
@@ -52,6 +55,7 @@ export class RemoteMetadata {
     const suffix = `|${cloud.id}|${remoteId}`;
     this.forgotten.set(suffix, ++this.forgets);
     for (const key of [...this.reading.keys()]) if (key.endsWith(suffix)) this.reading.delete(key);
+    this.onChange(cloud.id, remoteId);
     if (!this.cache) return;
     for (const key of this.cache.keys()) if (key.endsWith(suffix)) this.cache.delete(key);
   }
@@ -98,10 +102,13 @@ export class RemoteMetadata {
         const left = this.ttlMs - (Date.now() - at);
         if ((!kept || kept.at <= at) && !changed && left > 0)
           this.cache?.set(key, { view, at }, { ttl: left });
+        // What was given before differs from the cloud now: the answers that showed it go too.
+        if (kept && kept.at <= at && JSON.stringify(kept.view) !== JSON.stringify(view))
+          this.onChange(cloud.id, remoteId);
         return view;
       } catch (err) {
         // What was cached is no longer what the cloud says (the copy may be gone): never answer it again.
-        this.cache?.delete(key);
+        if (this.cache?.delete(key)) this.onChange(cloud.id, remoteId);
         throw err;
       }
     })();

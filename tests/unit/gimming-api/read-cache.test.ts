@@ -15,6 +15,14 @@ import { createApp } from '../../../src/gimming-api/app';
 import { Healthcheck } from '../../../src/gimming-api/healthcheck';
 import type { KeystoneValidator } from '../../../src/common/keystone/validator';
 import type { ConductorAPI } from '../../../src/gimming-conductor/rpcapi';
+import type { ImageChangeListener, ImageChangeSink } from '../../../src/common/image-changes';
+
+/** A listener to the conductors' image changes driven by the test: `sink` is the cache it feeds. */
+function fakeChanges(): { listener: ImageChangeListener; sink: () => ImageChangeSink } {
+  let sink: ImageChangeSink | undefined;
+  const listener = { listen: (s: ImageChangeSink) => (sink = s) } as unknown as ImageChangeListener;
+  return { listener, sink: () => sink as ImageChangeSink };
+}
 
 const TOKENS = ['token-of-alice', 'token-of-bob'];
 const IMAGE = '6c7d3f64-2b8e-4f5e-9a51-0c2f0e8e6a11';
@@ -31,6 +39,8 @@ describe('gimming-api image read cache', () => {
   const calls: string[] = [];
   /** How long getImage takes to answer (ms): a read under way while a write is served. */
   let showDelayMs = 0;
+  /** The copies the answers show (a copy in a cloud: its metadata is read live). */
+  let locations: unknown[] = [];
 
   const conductor = new Proxy(
     {},
@@ -40,11 +50,11 @@ describe('gimming-api image read cache', () => {
         const n = calls.length;
         if (method === 'getImage') {
           await new Promise((r) => setTimeout(r, showDelayMs));
-          return { id: IMAGE, name: `answer-${n}`, status: 'active', locations: [] };
+          return { id: IMAGE, name: `answer-${n}`, owner: 'project', status: 'active', locations };
         }
         if (method === 'listImages') {
           return {
-            items: [{ id: IMAGE, name: `answer-${n}`, status: 'active', locations: [] }],
+            items: [{ id: IMAGE, name: `answer-${n}`, owner: 'project', status: 'active', locations }],
             next_marker: null,
           };
         }
@@ -59,7 +69,7 @@ describe('gimming-api image read cache', () => {
       return {
         user_id: token,
         project_id: 'project',
-        roles: ['member', 'reader'],
+        roles: token === TOKENS[1] ? ['admin', 'member', 'reader'] : ['member', 'reader'],
         expires_at: new Date(Date.now() + 3600_000).toISOString(),
         service_catalog: [],
       };
@@ -78,17 +88,19 @@ describe('gimming-api image read cache', () => {
   beforeEach(() => {
     calls.length = 0;
     showDelayMs = 0;
+    locations = [];
   });
 
-  /** An API with `api` as its [api] group; its base URL. */
-  async function api(options: string): Promise<string> {
+  /** An API with `api` as its [api] group (and `more` after it); its base URL. */
+  async function api(options: string, more = '', imageChanges?: ImageChangeListener): Promise<string> {
     const configFile = join(dir, `gimming-${servers.length}.conf`);
-    writeFileSync(configFile, `[api]\n${options}\n`);
+    writeFileSync(configFile, `[api]\n${options}\n${more}\n`);
     const app = createApp({
       config: loadConfig([configFile], {}),
       conductor,
       keystone,
       healthcheck: new Healthcheck([], false),
+      ...(imageChanges ? { imageChanges } : {}),
     });
     const server = http.createServer(app.callback());
     servers.push(server);
@@ -119,8 +131,8 @@ describe('gimming-api image read cache', () => {
     });
   }
 
-  it('is off by default: every list and show asks the conductor', async () => {
-    const base = await api('');
+  it('is off at 0: every list and show asks the conductor', async () => {
+    const base = await api('image_cache_time = 0');
     for (let i = 0; i < 2; i++) {
       assert.equal((await send(base, 'GET', `/v1/images/${IMAGE}`)).status, 200);
       assert.equal((await send(base, 'GET', '/v1/images')).status, 200);
@@ -210,5 +222,106 @@ describe('gimming-api image read cache', () => {
     assert.equal((await send(base, 'GET', `/v1/images/${IMAGE}`, 'not-a-token')).status, 401);
     assert.equal((await send(base, 'GET', '/v1/images/not-an-id')).status, 404);
     assert.deepEqual(calls, []);
+  });
+
+  it('is on by default, and keeps nothing until it hears the conductors’ changes', async () => {
+    const changes = fakeChanges();
+    const base = await api('', '', changes.listener);
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    assert.deepEqual(calls, ['getImage', 'getImage'], 'not hearing changes: every read asks');
+    changes.sink().online();
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    assert.deepEqual(calls, ['getImage', 'getImage', 'getImage'], 'hearing them: the default 5 s cache');
+  });
+
+  it('drops the answers a change of an image could have made stale, in this process, at once', async () => {
+    const changes = fakeChanges();
+    const base = await api('image_cache_time = 300', '', changes.listener);
+    changes.sink().online();
+    const read = async () => {
+      await send(base, 'GET', `/v1/images/${IMAGE}`);
+      await send(base, 'GET', '/v1/images');
+      await send(base, 'GET', '/v1/images?all_projects=1', TOKENS[1]);
+    };
+    await read();
+    await read();
+    assert.equal(calls.length, 3, calls.join());
+
+    calls.length = 0;
+    changes.sink().changed({ images: [{ id: 'other-image', owner: 'other-project' }], all: false });
+    await read();
+    assert.deepEqual(calls, ['listImages'], 'another project’s image: only the all-projects list goes');
+
+    calls.length = 0;
+    changes.sink().changed({ images: [{ id: 'new-image', owner: 'project' }], all: false });
+    await read();
+    assert.deepEqual(calls, ['listImages', 'listImages'], 'a new image of the project: its lists go');
+
+    calls.length = 0;
+    changes.sink().changed({ images: [{ id: IMAGE, owner: null }], all: false });
+    await read();
+    assert.deepEqual(calls, ['getImage', 'listImages', 'listImages'], 'the image itself, owner unknown');
+
+    calls.length = 0;
+    changes.sink().changed({ images: [], all: true });
+    await read();
+    assert.equal(calls.length, 3, 'everything');
+  });
+
+  it('keeps no answer whose read was under way when a change it could show arrived', async () => {
+    const changes = fakeChanges();
+    const base = await api('image_cache_time = 300', '', changes.listener);
+    changes.sink().online();
+    showDelayMs = 200;
+    const slow = send(base, 'GET', `/v1/images/${IMAGE}`);
+    const other = send(base, 'GET', `/v1/images/${IMAGE}?other=1`);
+    await new Promise((r) => setTimeout(r, 50));
+    changes.sink().changed({ images: [{ id: 'unrelated', owner: 'elsewhere' }], all: false });
+    changes.sink().changed({ images: [{ id: IMAGE, owner: 'project' }], all: false });
+    await Promise.all([slow, other]);
+    showDelayMs = 0;
+    calls.length = 0;
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    await send(base, 'GET', `/v1/images/${IMAGE}?other=1`);
+    assert.deepEqual(calls, ['getImage', 'getImage'], 'both read again: neither was kept');
+  });
+
+  it('empties and keeps nothing while it cannot hear the changes, until it hears them again', async () => {
+    const changes = fakeChanges();
+    const base = await api('image_cache_time = 300', '', changes.listener);
+    changes.sink().online();
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    changes.sink().offline();
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    assert.deepEqual(calls, ['getImage', 'getImage', 'getImage'], 'offline: neither answered nor kept');
+    changes.sink().online();
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    await send(base, 'GET', `/v1/images/${IMAGE}`);
+    assert.equal(calls.length, 4, 'online again: kept');
+  });
+
+  it('keeps an answer with copies in clouds half of remote_cache_time at most, not at all at 0', async () => {
+    locations = [{ cloud: 'zone-a', cloud_id: 'c1', image_id: 'remote-1', status: 'active' }];
+    const uncached = await api('image_cache_time = 300', '[conductor]\nremote_cache_time = 0');
+    await send(uncached, 'GET', `/v1/images/${IMAGE}`);
+    await send(uncached, 'GET', `/v1/images/${IMAGE}`);
+    await send(uncached, 'GET', '/v1/images');
+    await send(uncached, 'GET', '/v1/images');
+    assert.equal(calls.length, 4, 'a cloud change must show as soon as without this cache');
+    await send(uncached, 'GET', '/v1/images?spec_only=true');
+    await send(uncached, 'GET', '/v1/images?spec_only=true');
+    assert.equal(calls.length, 5, 'the spec alone reads no cloud: kept');
+
+    calls.length = 0;
+    const halved = await api('image_cache_time = 300', '[conductor]\nremote_cache_time = 2');
+    await send(halved, 'GET', `/v1/images/${IMAGE}`);
+    await send(halved, 'GET', `/v1/images/${IMAGE}`);
+    assert.deepEqual(calls, ['getImage']);
+    await new Promise((r) => setTimeout(r, 1100));
+    await send(halved, 'GET', `/v1/images/${IMAGE}`);
+    assert.deepEqual(calls, ['getImage', 'getImage'], 'lapsed after 1 s, half of remote_cache_time');
   });
 });

@@ -66,6 +66,31 @@ describe('live metadata of copies (remote-metadata)', () => {
     assert.equal(f.state.reads, 2);
   });
 
+  it('tells which copy changed: a re-read that differs, a failed re-read, forget and remember', async () => {
+    const f = fakeCloud();
+    const told: string[] = [];
+    const remotes = new RemoteMetadata(f.agents, f.gateway, 10, (cloudId, remoteId) =>
+      told.push(`${cloudId}/${remoteId}`),
+    );
+    const first = remotes.describe(ctx, cloud, 'img');
+    await f.release();
+    await first;
+    assert.deepEqual(told, [], 'a first read changes nothing anyone was shown');
+    now += 6000; // second half: read again, the same
+    await remotes.describe(ctx, cloud, 'img');
+    await f.release();
+    assert.deepEqual(told, [], 'read again, the same: nothing to tell');
+    f.state.name = 'v2';
+    now += 6000;
+    await remotes.describe(ctx, cloud, 'img');
+    await f.release();
+    assert.deepEqual(told, ['c1/img'], 'read again, different: the API caches hear of it');
+    remotes.forget(cloud, 'img');
+    assert.equal(told.length, 2, 'forget tells');
+    remotes.remember(ctx, cloud, 'img', { name: 'v3' } as never);
+    assert.equal(told.length, 3, 'remember tells');
+  });
+
   it('does not keep an answer read before the copy changed', async () => {
     const f = fakeCloud();
     const remotes = new RemoteMetadata(f.agents, f.gateway, 10);

@@ -20,11 +20,14 @@ export const apiOptions = {
   image_cache_time: int(
     'Seconds this API process keeps the answer of an image list or show (GET /v1/images, ' +
       'GET /v1/images/{id}) and gives it again to a request with the same token, path, query and ' +
-      'microversion, without asking the conductor. Any write served by this process empties it; what ' +
-      'changes elsewhere (a task finishing, another API process, a cloud) shows once the answer lapses, so ' +
-      'an answer is at most this old, plus [conductor] remote_cache_time for the live metadata of the ' +
-      'copies. Requests with cloud credentials are not cached. 0: off, every read asks the conductor.',
-    0,
+      'microversion, without asking the conductor. What the conductors change (through any API process, ' +
+      'or by their own work: tasks, copies, drift, refreshes) empties the answers that showed it in every ' +
+      'API process at once; while this process cannot hear those changes (the messaging service away) ' +
+      'nothing is cached. An answer showing copies in clouds is kept at most half of [conductor] ' +
+      'remote_cache_time (set the same value on the API nodes), not at all when that is 0, so that what ' +
+      'changes in a cloud shows as soon as without this cache. Requests with cloud credentials are not ' +
+      'cached. 0: off, every read asks the conductor.',
+    5,
     0,
   ),
   max_request_body_size: int('Largest JSON request body accepted, in bytes.', 114688, 1024),

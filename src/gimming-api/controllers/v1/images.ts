@@ -119,7 +119,12 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
       const next = nextLink(ctx, page.next_marker);
       return shape(ImageList, { images: page.items, ...(next ? { next } : {}) });
     };
-    await answerRead(deps.readCache, ctx, read);
+    const scope = {
+      project: ctx.state.context.projectId ?? '',
+      allProjects: allProjects === true,
+      specOnly: args.spec_only === true,
+    };
+    await answerRead(deps.readCache, ctx, scope, read);
   });
 
   router.post('/v1/images/:image_id/sync', async (ctx) => {
@@ -294,7 +299,7 @@ export function imageRoutes(router: Router<AuthState>, deps: ControllerDeps): vo
     authorize(ctx.state.context, 'gimming:image:get');
     const id = imageId(ctx.params.image_id);
     const read = async () => shape(Image, await deps.conductor.getImage(ctx.state.context, id));
-    await answerRead(deps.readCache, ctx, read);
+    await answerRead(deps.readCache, ctx, { image: id }, read);
   });
 }
 
