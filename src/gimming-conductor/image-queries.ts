@@ -6,8 +6,9 @@ import type { DataSource } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { asGimmingError, badRequest, notFound } from '../common/errors';
 import type { CloudService } from './clouds';
-import { CloudRow, ImageRow, LocationRow } from './db/entities';
-import { pageAfter } from './pagination';
+import { ImageRow, LocationRow } from './db/entities';
+import { type ImageWithCopies, readImage, readImageRow, readPage } from './image-rows';
+import { afterMarker } from './pagination';
 import { LiveMetadata, referenceCopies, showReference } from './image-metadata';
 import type { RemoteMetadata } from './remote-metadata';
 import type { ImageView, MethodArgs, Page } from './rpc-schemas';
@@ -37,44 +38,13 @@ export class ImageQueries {
 
   /** An image as GIMinG keeps it (its metadata the spec's: see get and list for the live one). */
   async view(image: ImageRow): Promise<ImageView> {
-    return (await this.views([image])).views[0] as ImageView;
-  }
-
-  /**
-   * The images' views, their copies' clouds named from `clouds` when the caller has read them already
-   * (one read of the clouds per request: under load every query is a round trip and a syscall).
-   */
-  private async views(
-    images: ImageRow[],
-    clouds?: Map<string, CloudRow>,
-  ): Promise<{ views: ImageView[]; references: Map<string, LocationRow[]> }> {
-    const references = new Map<string, LocationRow[]>();
-    if (images.length === 0) return { views: [], references };
-    // One query after the other: side by side they took two pooled connections a request and gained
-    // nothing measurable (bench:load), while the conductor's memory grew with the concurrency.
     const locations = await this.db
       .getRepository(LocationRow)
       .createQueryBuilder('l')
-      .where('l.image_id IN (:...ids)', { ids: images.map((i) => i.id) })
+      .where('l.image_id = :id', { id: image.id })
       .getMany();
-    const names = clouds
-      ? new Map([...clouds].map(([id, c]) => [id, c.name]))
-      : await this.clouds.namesById();
-    const views = images.map((image) => {
-      const own = locations.filter((l) => l.imageId === image.id);
-      references.set(image.id, referenceCopies(own));
-      return imageView(
-        image,
-        own
-          .map((l) => locationView(l, names.get(l.cloudId) ?? l.cloudId))
-          .sort((a, b) => a.cloud.localeCompare(b.cloud)),
-      );
-    });
-    return { views, references };
-  }
-
-  private async cloudsById(): Promise<Map<string, CloudRow>> {
-    return new Map((await this.db.getRepository(CloudRow).find()).map((c) => [c.id, c]));
+    const names = await this.clouds.namesById();
+    return viewsOf([{ image, locations }], (id) => names.get(id)).views[0] as ImageView;
   }
 
   /**
@@ -82,12 +52,15 @@ export class ImageQueries {
    * image's metadata its reference copy's.
    */
   async get(ctx: RequestContext, id: string): Promise<ImageView> {
-    const image = await this.find(ctx, id);
-    const clouds = await this.cloudsById();
+    // One query: the image, its copies and their clouds (image-rows.ts).
+    const { images, clouds } = await readImage(this.db, id);
+    const image = images[0]?.image;
+    if (!image || !visible(ctx, image))
+      throw notFound('gimming.image.not_found', `Image ${id} was not found.`);
     const {
       views: [found],
       references,
-    } = await this.views([image], clouds);
+    } = viewsOf(images, (cloudId) => clouds.get(cloudId)?.name);
     const view = found as ImageView;
     await Promise.all(
       view.locations.map(async (location) => {
@@ -112,28 +85,20 @@ export class ImageQueries {
   }
 
   async list(ctx: RequestContext, args: MethodArgs<'list_images'>): Promise<Page<ImageView>> {
-    const qb = this.db
-      .getRepository(ImageRow)
-      .createQueryBuilder('i')
-      .where('i.status != :deleted', { deleted: 'deleted' });
-    if (!(ctx.isAdmin && args.all_projects)) qb.andWhere('i.owner = :owner', { owner: ctx.projectId ?? '' });
-    if (args.name) qb.andWhere('i.spec_name = :name', { name: args.name });
-    if (args.status) qb.andWhere('i.status = :status', { status: args.status });
-    if (args.visibility) qb.andWhere('i.spec_visibility = :visibility', { visibility: args.visibility });
+    const where = ['i.status != ?'];
+    const params: unknown[] = ['deleted'];
+    const and = (sql: string, value: unknown) => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (!(ctx.isAdmin && args.all_projects)) and('i.owner = ?', ctx.projectId ?? '');
+    if (args.name) and('i.spec_name = ?', args.name);
+    if (args.status) and('i.status = ?', args.status);
+    if (args.visibility) and('i.spec_visibility = ?', args.visibility);
     if (args.cloud) {
       const cloud = await this.clouds.resolve(ctx, args.cloud);
-      qb.andWhere('EXISTS (SELECT 1 FROM locations l WHERE l.image_id = i.id AND l.cloud_id = :cloud)', {
-        cloud: cloud.id,
-      });
+      and('EXISTS (SELECT 1 FROM locations l WHERE l.image_id = i.id AND l.cloud_id = ?)', cloud.id);
     }
-    const marker = args.marker
-      ? await this.find(ctx, args.marker).catch(() => {
-          throw badRequest(
-            'gimming.list.bad_marker',
-            `Marker ${args.marker} is not an image in this listing.`,
-          );
-        })
-      : undefined;
     const key = args.sort_key ?? 'created_at';
     // The name and visibility listed and sorted on are the spec's (those every copy gets).
     const column = key === 'name' || key === 'visibility' ? `spec_${key}` : key;
@@ -142,10 +107,56 @@ export class ImageQueries {
       property: column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()),
       dir: args.sort_dir ?? 'asc',
     } as const;
-    const page = await pageAfter(qb, 'i', marker, args.limit, sort);
-    const clouds = await this.cloudsById();
-    const { views, references } = await this.views(page.rows, clouds);
+    if (args.marker) {
+      const marker = await readImageRow(this.db, args.marker);
+      if (!marker || !visible(ctx, marker)) {
+        throw badRequest('gimming.list.bad_marker', `Marker ${args.marker} is not an image in this listing.`);
+      }
+      const after = afterMarker('i', marker, sort);
+      where.push(after.sql);
+      params.push(...after.params);
+    }
+    // One query for the page and its copies' rows (image-rows.ts); one more row says a next page exists.
+    const { images, clouds } = await readPage(this.db, {
+      where,
+      params,
+      column: sort.column,
+      dir: sort.dir === 'asc' ? 'ASC' : 'DESC',
+      rows: args.limit + 1,
+    });
+    const rows = images.slice(0, args.limit);
+    const nextMarker = images.length > args.limit ? (rows[rows.length - 1]?.image.id ?? null) : null;
+    const { views, references } = viewsOf(rows, (cloudId) => clouds.get(cloudId)?.name);
     if (!args.spec_only) await this.live.showPage(ctx, views, references, clouds);
-    return { items: views, next_marker: page.nextMarker };
+    return { items: views, next_marker: nextMarker };
   }
+}
+
+/** Whether the caller may see an image (a deleted one is never seen). */
+function visible(ctx: RequestContext, image: ImageRow): boolean {
+  return image.status !== 'deleted' && canSeeImage(ctx, image);
+}
+
+/** Cloud names in the order views list copies (as String#localeCompare orders them). */
+const byCloudName = new Intl.Collator().compare;
+
+/**
+ * The images' views, each copy named by its cloud (by the cloud's ID when it has none), copies in the
+ * order of their clouds' names; and each image's reference copies (image-metadata.ts).
+ */
+function viewsOf(
+  entries: ImageWithCopies[],
+  nameOf: (cloudId: string) => string | undefined,
+): { views: ImageView[]; references: Map<string, LocationRow[]> } {
+  const references = new Map<string, LocationRow[]>();
+  const views = entries.map(({ image, locations }) => {
+    references.set(image.id, referenceCopies(locations));
+    return imageView(
+      image,
+      locations
+        .map((l) => locationView(l, nameOf(l.cloudId) ?? l.cloudId))
+        .sort((a, b) => byCloudName(a.cloud, b.cloud)),
+    );
+  });
+  return { views, references };
 }

@@ -18,6 +18,22 @@ export interface Sort {
 
 export const CREATED_ASC: Sort = { column: 'created_at', property: 'createdAt', dir: 'asc' };
 
+/** The value a row holds in the sort's column. */
+function keyOf(row: Keyed, sort: Sort): unknown {
+  return (row as unknown as Record<string, unknown>)[sort.property];
+}
+
+/** pageAfter's condition for plain SQL (? placeholders): the rows after `marker` in (sort key, id) order. */
+export function afterMarker(alias: string, marker: Keyed, sort: Sort): { sql: string; params: unknown[] } {
+  const col = `${alias}.${sort.column}`;
+  const op = sort.dir === 'asc' ? '>' : '<';
+  const value = keyOf(marker, sort);
+  return {
+    sql: `(${col} ${op} ? OR (${col} = ? AND ${alias}.id ${op} ?))`,
+    params: [value, value, marker.id],
+  };
+}
+
 export async function pageAfter<T extends ObjectLiteral & Keyed>(
   qb: SelectQueryBuilder<T>,
   alias: string,
@@ -29,7 +45,7 @@ export async function pageAfter<T extends ObjectLiteral & Keyed>(
   const op = sort.dir === 'asc' ? '>' : '<';
   if (marker) {
     qb.andWhere(`(${col} ${op} :mv OR (${col} = :mv AND ${alias}.id ${op} :mi))`, {
-      mv: (marker as unknown as Record<string, unknown>)[sort.property],
+      mv: keyOf(marker, sort),
       mi: marker.id,
     });
   }

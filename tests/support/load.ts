@@ -13,6 +13,15 @@ export interface LoadOptions {
   imageIds: string[];
   clients: number;
   seconds: number;
+  /**
+   * Seconds of the same load before the memory's baseline is taken (its calls count like the others): a
+   * daemon's RSS first climbs to its heap's and allocator's working size (V8 grows the old generation,
+   * malloc its arenas), which is no leak; measured from the first second, that climb alone came near the
+   * bound. Default 0: the baseline after the first second.
+   */
+  warmupSeconds?: number;
+  /** Seconds after the last call before the memory's end is taken (default 0). */
+  settleSeconds?: number;
   /** Processes whose memory to sample, by name. */
   pids: Record<string, number | undefined>;
 }
@@ -31,9 +40,12 @@ export interface LoadReport {
   errors: number;
   perSecond: number;
   ops: Record<string, OpStats>;
-  /** RSS in MiB per process: after the first second, at the end, and the highest seen. */
+  /** RSS in MiB per process: after the warm-up (or the first second), at the end, and the highest seen. */
   memory: Record<string, { start: number; end: number; max: number }>;
   statuses: Record<string, number>;
+  /** When (epoch ms) the warm-up ended and the memory's baseline was taken, and when the end was. */
+  baselineAt: number;
+  endAt: number;
 }
 
 function rssMiB(pid: number | undefined): number {
@@ -77,14 +89,20 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   };
   sample();
   const sampler = setInterval(sample, 1000);
-  const startMark = setTimeout(() => {
-    for (const [name, pid] of Object.entries(opts.pids)) {
-      const m = memory[name];
-      if (m) m.start = rssMiB(pid);
-    }
-  }, 1000);
+  const warmup = opts.warmupSeconds ?? 0;
+  let baselineAt = Date.now() + (warmup > 0 ? warmup * 1000 : 1000);
+  const startMark = setTimeout(
+    () => {
+      baselineAt = Date.now();
+      for (const [name, pid] of Object.entries(opts.pids)) {
+        const m = memory[name];
+        if (m) m.start = rssMiB(pid);
+      }
+    },
+    warmup > 0 ? warmup * 1000 : 1000,
+  );
   const started = performance.now();
-  const deadline = started + opts.seconds * 1000;
+  const deadline = started + (warmup + opts.seconds) * 1000;
   const client = async (n: number) => {
     const random = prng(n + 1);
     while (performance.now() < deadline) {
@@ -111,9 +129,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   };
   await Promise.all(Array.from({ length: opts.clients }, (_, i) => client(i)));
   const seconds = (performance.now() - started) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, (opts.settleSeconds ?? 0) * 1000));
   clearInterval(sampler);
   clearTimeout(startMark);
   sample();
+  const endAt = Date.now();
   const ops: Record<string, OpStats> = {};
   let requests = 0;
   let errorCount = 0;
@@ -129,7 +149,17 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
       max: sorted[sorted.length - 1] ?? NaN,
     };
   }
-  return { seconds, requests, errors: errorCount, perSecond: requests / seconds, ops, memory, statuses };
+  return {
+    seconds,
+    requests,
+    errors: errorCount,
+    perSecond: requests / seconds,
+    ops,
+    memory,
+    statuses,
+    baselineAt,
+    endAt,
+  };
 }
 
 export function formatReport(r: LoadReport): string {
