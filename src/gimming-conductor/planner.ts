@@ -57,6 +57,8 @@ export interface CopyPlan {
   incremental?: IncrementalPlan;
   /** Why this path (plan-reasons.ts): native or why not, why converted; absent in plans made before it. */
   reason?: string;
+  /** A copy of an upload: whether it starts while the upload arrives, and why (live-copies.ts; 1.25). */
+  live?: { started: boolean; reason: string };
 }
 
 /** One target's plan: a copy plan, or the reason no copy can be made (path null). */

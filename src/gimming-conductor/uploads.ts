@@ -27,6 +27,7 @@ import { dataSpec, replacedIn } from './image-spec';
 import { CopyPlanner, planCloud, stagedSource } from './plan-inputs';
 import { copyPlanOf, planTarget } from './planner';
 import { UploadResume } from './upload-resume';
+import { LiveCopies } from './live-copies';
 
 const log = getLogger('conductor.uploads');
 
@@ -48,7 +49,11 @@ export class UploadService {
   ) {
     this.planner = new CopyPlanner(agents, gateway);
     this.resume = new UploadResume(db, images, this, quotas, lease.leaseS);
+    this.live = new LiveCopies(db, agents, this.planner, queue);
   }
+
+  /** The copies that start while the upload arrives (issue 16). */
+  private readonly live: LiveCopies;
 
   private readonly planner: CopyPlanner;
   /** Suspended uploads, resumed; uploads linked to staged data with the same bytes (RPC 1.20). */
@@ -123,6 +128,15 @@ export class UploadService {
       return left;
     });
     log.info({ image_id: image.id, agent: agent.address, declared_size: args.size }, 'upload started');
+    // Copies that can start now do; a failure here only leaves them to start once the upload is complete.
+    await this.live
+      .start(ctx, image, agent, args.size)
+      .catch((err: unknown) =>
+        log.warn(
+          { image_id: image.id, reason: describeError(err) },
+          'copies could not start with the upload',
+        ),
+      );
     return { agent_address: agent.address, limit_bytes: room ?? null, lease_s: this.lease.leaseS };
   }
 
@@ -212,6 +226,8 @@ export class UploadService {
     const staged = [stagedSource(dataSpec(image))];
     const taskIds: string[] = [];
     await this.db.transaction(async (m) => {
+      // The targets whose copy started with the upload (live-copies.ts) are not queued again.
+      const started = await LiveCopies.inFlight(m, locations);
       const claimed = await m
         .createQueryBuilder()
         .update(ImageRow)
@@ -239,6 +255,7 @@ export class UploadService {
         updatedAt: now,
       });
       for (const location of locations) {
+        if (started.has(location.cloudId)) continue;
         const target = await m.findOneByOrFail(CloudRow, { id: location.cloudId });
         const planned = copyPlanOf(planTarget(planCloud(target), staged, pc));
         const replaces = replacedIn(image, target.id);

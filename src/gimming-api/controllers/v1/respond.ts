@@ -107,6 +107,7 @@ export type DecidedViews = [
   // What a native copy is held to and why none is made (RPC 1.22) reach users in each plan's refusal and
   // reason; showing them in the cloud view waits for a REST microversion.
   // Whether its agents convert for an incremental copy shows in each plan (path, fallback), not there.
+  // Whether its agents read uploads live is the agents' own (no microversion: the plan's reason says it).
   Assert<
     Decided<
       Rpc.CloudView,
@@ -115,11 +116,13 @@ export type DecidedViews = [
       | '.capabilities.native_copy_limit'
       | '.capabilities.native_copy_unavailable'
       | '.capabilities.incremental_conversion'
+      | '.capabilities.live_staging_reads'
     >
   >,
   Assert<Decided<Rpc.ImageView, Rest.ImageView>>,
   Assert<Decided<Rpc.LocationView, Rest.LocationView>>,
-  Assert<Decided<Rpc.TaskView, Rest.TaskView>>,
+  // A copy's start with its upload is told in plan.reason (no microversion: behaviour, not contract).
+  Assert<Decided<Rpc.TaskView, Rest.TaskView, '.plan.live'>>,
   Assert<Decided<Rpc.CloudImageView, Rest.CloudImageView>>,
   Assert<Decided<Rpc.MatrixView, Rest.MatrixView>>,
   Assert<Decided<Rpc.MemberView, Rest.MemberView>>,
