@@ -11,14 +11,15 @@
  * - an agent that does not advertise live reads (Capabilities.live_staging_reads: an older agent, the
  *   staging agent or any of the target zone's) gets the complete upload.
  * A cut-short upload (suspend_upload) pauses the live copies, a resumed one continues them; one that lapses
- * or fails deletes its staged data, which fails the copies' reads: each deletes what it made in its cloud.
+ * or fails deletes its staged data, which fails the copies' reads: each deletes what it made in its cloud,
+ * and the copies of a failed upload go with it (no task left: the image waits for its data, as before).
  */
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import type { RequestContext } from '../common/context';
 import { getLogger } from '../common/log';
 import type { AgentRegistry } from './agents';
 import { parseDrivers } from './capabilities';
-import { type AgentRow, CloudRow, type ImageRow, LocationRow, TaskRow } from './db/entities';
+import { type AgentRow, CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import { dataSpec, replacedIn } from './image-spec';
 import { type CopyPlanner, planCloud, stagedSource } from './plan-inputs';
 import { type CopyPlan, copyPlanOf, planTarget } from './planner';
@@ -27,10 +28,7 @@ import type { TaskQueue } from './task-queue';
 const log = getLogger('conductor.live-copies');
 
 /** Whether a target's copy starts while its upload arrives, and why (or why it waits). */
-export interface LiveDecision {
-  started: boolean;
-  reason: string;
-}
+export type LiveDecision = NonNullable<CopyPlan['live']>;
 
 /** True when the agent's heartbeat says it reads uploads while they arrive. */
 export function readsLive(agent: Pick<AgentRow, 'drivers'>): boolean {
@@ -61,9 +59,14 @@ export function liveDecision(
   return { started: true, reason: 'Starts while the upload arrives: reads the staged data as it grows.' };
 }
 
-/** A plan with the live decision recorded, its reason told after the path's own. */
+/** A plan with the live decision recorded, its reason told after the path's own (once). */
 export function withLive(plan: CopyPlan, live: LiveDecision): CopyPlan {
-  return { ...plan, live, reason: plan.reason ? `${plan.reason} ${live.reason}` : live.reason };
+  const told = plan.reason?.includes(live.reason);
+  return {
+    ...plan,
+    live,
+    reason: told ? plan.reason : plan.reason ? `${plan.reason} ${live.reason}` : live.reason,
+  };
 }
 
 export class LiveCopies {
@@ -80,6 +83,7 @@ export class LiveCopies {
     image: ImageRow,
     stagingAgent: AgentRow,
     declaredSize: number | undefined,
+    uploadId: string,
   ): Promise<void> {
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
     const pc = await this.planner.context(declaredSize ?? null);
@@ -102,7 +106,9 @@ export class LiveCopies {
         );
         if (!decision.started || !planned) continue;
         const replaces = replacedIn(image, target.id);
-        const plan = withLive(replaces ? { ...planned, replaces } : planned, decision);
+        // The size and the upload are recorded: the copy may run once the upload's row changed (ended).
+        const live = { ...decision, ...(declaredSize === undefined ? {} : { declaredSize }), uploadId };
+        const plan = withLive(replaces ? { ...planned, replaces } : planned, live);
         taskIds.push(
           await this.queue.queueCopy(m, ctx, image, null, target, now, location, plan, image.maxBandwidth),
         );
@@ -126,6 +132,43 @@ export class LiveCopies {
       .getMany();
     return new Set(tasks.filter((t) => isLivePlan(t.plan)).map((t) => t.cloudId));
   }
+}
+
+/**
+ * Removes a live copy of a failed upload (in `m`): its task goes, and its location, if still the copy's,
+ * waits for the image's data again (or goes with an image being deleted).
+ */
+export async function removeLiveCopy(
+  m: EntityManager,
+  task: Pick<TaskRow, 'id' | 'imageId' | 'cloudId'>,
+): Promise<void> {
+  const image = await m.findOneBy(ImageRow, { id: task.imageId });
+  const where = { imageId: task.imageId, cloudId: task.cloudId, taskId: task.id };
+  if (!image || image.status === 'deleting' || image.status === 'deleted') await m.delete(LocationRow, where);
+  else
+    await m.update(LocationRow, where, {
+      status: 'queued',
+      taskId: null,
+      remoteId: null,
+      updatedAt: new Date(),
+    });
+  await m.delete(TaskRow, { id: task.id });
+}
+
+/**
+ * The upload of `imageId` failed (in `m`): its live copies not running yet are removed at once. Those
+ * running fail on their read of the staged data, which the failure deletes, and remove themselves then
+ * (tasks/live-copy.ts dropIfUploadFailed), once the agent deleted what they made.
+ */
+export async function removePendingLiveCopies(m: EntityManager, imageId: string): Promise<number> {
+  const pending = await m.getRepository(TaskRow).find({
+    where: { imageId, type: 'copy', status: 'pending', sourceCloudId: IsNull() },
+  });
+  const live = pending.filter((t) => isLivePlan(t.plan));
+  for (const task of live) await removeLiveCopy(m, task);
+  if (live.length > 0)
+    log.info({ image_id: imageId, copies: live.length }, 'copies of a failed upload removed');
+  return live.length;
 }
 
 /** True when a task's recorded plan started it while its upload arrived. */

@@ -27,7 +27,7 @@ import { dataSpec, replacedIn } from './image-spec';
 import { CopyPlanner, planCloud, stagedSource } from './plan-inputs';
 import { copyPlanOf, planTarget } from './planner';
 import { UploadResume } from './upload-resume';
-import { LiveCopies } from './live-copies';
+import { LiveCopies, removePendingLiveCopies } from './live-copies';
 
 const log = getLogger('conductor.uploads');
 
@@ -80,6 +80,7 @@ export class UploadService {
     const cloud = first ? await this.db.getRepository(CloudRow).findOneBy({ id: first.cloudId }) : null;
     if (!cloud) throw conflict('gimming.image.no_target', `Image ${image.id} has no target cloud.`);
     const agent = await this.agents.pick(cloud.zone);
+    const uploadId = randomUUID();
     const room = await this.db.transaction(async (m) => {
       await this.quotas.checkTasks(m, image.owner, locations.length);
       const left = await this.quotas.stagingRoom(m, image.owner, image.id);
@@ -107,7 +108,7 @@ export class UploadService {
       const now = new Date();
       const leaseS = args.renews ? this.lease.leaseS : this.lease.legacyLeaseS;
       const task = await this.queue.newTask(ctx, image, now, {
-        id: randomUUID(),
+        id: uploadId,
         type: 'upload',
         cloudId: cloud.id,
         sourceCloudId: null,
@@ -130,7 +131,7 @@ export class UploadService {
     log.info({ image_id: image.id, agent: agent.address, declared_size: args.size }, 'upload started');
     // Copies that can start now do; a failure here only leaves them to start once the upload is complete.
     await this.live
-      .start(ctx, image, agent, args.size)
+      .start(ctx, image, agent, args.size, uploadId)
       .catch((err: unknown) =>
         log.warn(
           { image_id: image.id, reason: describeError(err) },
@@ -289,6 +290,8 @@ export class UploadService {
         code: 'gimming.upload.aborted',
         message: 'The upload did not complete; the image waits for its data again.',
       });
+      // Its copies go with it: no task is left of an upload that did not happen.
+      await removePendingLiveCopies(m, image.id);
     });
     log.info({ image_id: image.id }, 'upload aborted');
   }

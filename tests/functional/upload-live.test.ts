@@ -4,7 +4,8 @@
  * exist and receive data (status `saving`): without live copies they would not exist before the upload
  * ends, and the wait fails. Then each copy's checksums are the upload's. A cut upload kept to be resumed
  * pauses its copies, and its resumption completes the very same copies; an upload that fails mid-way
- * ends its copies failed and leaves no image in either Glance.
+ * takes its copies with it (no task left) and leaves no image in either Glance, and so does deleting the
+ * image while it is uploaded.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -176,7 +177,20 @@ describe('copies that start while their upload arrives', function () {
     for (const location of image.locations) assert.equal(location.image_id, early[location.cloud]);
   });
 
-  it('ends the copies of an upload that fails mid-way, leaving no image in either Glance', async () => {
+  /** No task is left of the image's upload, and neither Glance holds any image of it. */
+  async function nothingLeft(id: string, early: Record<string, string>): Promise<void> {
+    await waitFor(
+      'the copies to go with the upload',
+      async () => ((await tasksOf(id)).length === 0 ? true : undefined),
+      60000,
+    );
+    for (const cloud of ['zone-a', 'zone-b'] as const) {
+      assert.equal(await glances[cloud].get(early[cloud]!), undefined, `the half-made copy in ${cloud}`);
+      assert.deepEqual(await glances[cloud].list({ gimming_image_id: id }), [], cloud);
+    }
+  }
+
+  it('removes the copies of an upload that fails mid-way, leaving no image in either Glance', async () => {
     const id = await create('failed');
     const data = randomBytes(10 * MiB);
     // Before 1.6 an upload cut short is not kept: it fails, and the image waits for its data again.
@@ -184,19 +198,59 @@ describe('copies that start while their upload arrives', function () {
     await put.send(data.subarray(0, 3 * MiB));
     const early = await copiesReceiving(id);
     put.cut();
-    const tasks = await waitFor(
-      'the copies to end',
+    await nothingLeft(id, early);
+    const image = (await call('GET', `${api}/v1/images/${id}`, { token: demo.id })).body;
+    assert.equal(image.status, 'queued', 'the image waits for its data again');
+    for (const location of image.locations) assert.equal(location.status, 'queued', location.cloud);
+    // And the same image takes the whole upload, its copies as any.
+    const again = randomBytes(5 * MiB + 1);
+    const whole = await call('PUT', `${api}/v1/images/${id}/file`, {
+      token: demo.id,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: again,
+    });
+    assert.equal(whole.status, 204, whole.text);
+    await provenEverywhere(id, again);
+  });
+
+  it('deletes an image while it is uploaded: its copies stop and leave nothing', async () => {
+    const id = await create('forgotten');
+    const data = randomBytes(10 * MiB);
+    const put = slowPut(`${api}/v1/images/${id}/file`, demo.id, data.length);
+    await put.send(data.subarray(0, 3 * MiB));
+    const early = await copiesReceiving(id);
+    const deleted = await call('DELETE', `${api}/v1/images/${id}`, { token: demo.id });
+    assert.equal(deleted.status, 204, deleted.text);
+    put.cut();
+    assert.equal((await call('GET', `${api}/v1/images/${id}`, { token: demo.id })).status, 404);
+    await waitFor(
+      'the half-made copies to go',
       async () => {
-        const copies = (await tasksOf(id)).filter((t) => t.type === 'copy');
-        return copies.length === 2 && copies.every((t) => ['failed', 'cancelled'].includes(t.status))
-          ? copies
-          : undefined;
+        for (const cloud of ['zone-a', 'zone-b'] as const) {
+          if (await glances[cloud].get(early[cloud]!)) return undefined;
+          if ((await glances[cloud].list({ gimming_image_id: id })).length > 0) return undefined;
+        }
+        return true;
       },
       60000,
     );
-    assert.equal(tasks.length, 2);
-    const image = (await call('GET', `${api}/v1/images/${id}`, { token: demo.id })).body;
-    assert.equal(image.status, 'queued', 'the image waits for its data again');
+  });
+
+  it('deletes an image everywhere while it is uploaded: its copies stop and leave nothing', async () => {
+    const id = await create('deleted');
+    const data = randomBytes(10 * MiB);
+    const put = slowPut(`${api}/v1/images/${id}/file`, demo.id, data.length);
+    await put.send(data.subarray(0, 3 * MiB));
+    const early = await copiesReceiving(id);
+    const deleted = await call('DELETE', `${api}/v1/images/${id}?delete_remote=true`, { token: demo.id });
+    assert.ok([202, 204].includes(deleted.status), deleted.text);
+    put.cut();
+    await waitFor(
+      'the image to be gone',
+      async () =>
+        (await call('GET', `${api}/v1/images/${id}`, { token: demo.id })).status === 404 ? true : undefined,
+      60000,
+    );
     for (const cloud of ['zone-a', 'zone-b'] as const) {
       assert.equal(await glances[cloud].get(early[cloud]!), undefined, `the half-made copy in ${cloud}`);
       assert.deepEqual(await glances[cloud].list({ gimming_image_id: id }), [], cloud);

@@ -29,7 +29,7 @@ import { incrementalBase } from './incremental-base';
 import { readShareKey, readShareOf } from './read-share';
 import { copyBandwidthCap } from './copy-bandwidth';
 import { settleLeftovers } from './leftovers';
-import { type LiveSource, liveRequest, liveSourceOf, settleLiveCopy } from './live-copy';
+import { type LiveSource, dropIfUploadFailed, liveRequest, liveSourceOf, settleLiveCopy } from './live-copy';
 
 const log = getLogger('conductor.copy');
 
@@ -90,7 +90,8 @@ export class CopyTask implements RunnableTask {
 
   async run(): Promise<void> {
     const { db } = this.deps;
-    const task = await db.getRepository(TaskRow).findOneByOrFail({ id: this.taskId });
+    const task = await db.getRepository(TaskRow).findOneBy({ id: this.taskId });
+    if (!task) return; // removed with its upload (live-copy.ts), or with its image
     const image = await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId });
     const target = await db.getRepository(CloudRow).findOneByOrFail({ id: task.cloudId });
     const sourceCloud = task.sourceCloudId
@@ -144,7 +145,8 @@ export class CopyTask implements RunnableTask {
       const { image: copy, proof } = outcome;
       if (live) {
         const remove = () => this.deps.gateway.deleteImage(this.ctx, targetAgent.address, target, copy.id);
-        Object.assign(image, await settleLiveCopy(db, image.id, outcome, remove, () => this.stopReason));
+        const stopped = () => this.stopReason;
+        Object.assign(image, await settleLiveCopy(db, task.id, image.id, outcome, remove, stopped));
       }
       const read = source.conversion?.converted.size ?? image.size;
       await recordWhatRan(this.deps.db, task.id, formats.planned, outcome, source.spec.disk_format, read);
@@ -165,6 +167,8 @@ export class CopyTask implements RunnableTask {
       });
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);
     } catch (err) {
+      // A copy started with an upload that failed goes with it (its agent deleted what it made).
+      if (await dropIfUploadFailed(db, task)) return;
       await this.markFailed(task, this.stopReason ?? err, event);
     }
   }

@@ -50,6 +50,16 @@ describe('live copies of an upload', () => {
     assert.equal(isLivePlan(null), false);
   });
 
+  it('keeps the declared size and the upload in the plan, and tells its reason once', () => {
+    const decision = { ...liveDecision(glance, plan, 10, both), declaredSize: 10, uploadId: 'u-1' };
+    const live = withLive(plan, decision);
+    assert.deepEqual(live.live, decision);
+    // A copy's run plans it again (copy-plan.ts followPlan) and records the same decision.
+    const again = withLive(live, decision);
+    assert.equal(again.reason, live.reason);
+    assert.equal((live.reason ?? '').split('Starts while the upload arrives').length, 2);
+  });
+
   it('takes an agent for a live reader only when every driver of it says so', () => {
     const caps = (live?: boolean) =>
       JSON.stringify([{ name: 'openstack', capabilities: { live_staging_reads: live } }]);
