@@ -115,10 +115,20 @@ export class LiveUploads {
     live.change();
   }
 
-  /** The upload failed or its data was deleted: every reader fails with `error`. */
+  /**
+   * The upload failed or its data was deleted: every reader fails with `error`. An upload that never
+   * began here (refused: the staging area full) fails the readers waiting for it, so that none of them
+   * takes the image's next upload for its own.
+   */
   fail(imageId: string, error: Error): void {
     const live = this.uploads.get(imageId);
-    if (!live) return;
+    if (!live) {
+      const refused = new LiveUpload(0);
+      refused.phase = 'failed';
+      refused.error = error;
+      this.begun.emit(imageId, refused);
+      return;
+    }
     this.uploads.delete(imageId);
     if (live.phase === 'complete') return;
     live.phase = 'failed';

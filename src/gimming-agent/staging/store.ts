@@ -201,6 +201,17 @@ export class StagingStore {
    * cannot each count on the whole area. A failure of any kind frees the reservation and the partial file.
    */
   async write(imageId: string, data: Readable, opts: WriteOptions = {}): Promise<StagedResult> {
+    try {
+      return await this.writeUpload(imageId, data, opts);
+    } catch (err) {
+      // Refused before it began: the live readers waiting for it fail (live.ts), as after a failure.
+      if (!this.live.get(imageId))
+        this.live.fail(imageId, err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  }
+
+  private async writeUpload(imageId: string, data: Readable, opts: WriteOptions): Promise<StagedResult> {
     const { declaredSize, limitBytes } = opts;
     const offset = opts.offset ?? 0;
     const cancelled = opts.cancelled ?? (() => false);

@@ -39,8 +39,15 @@ export async function liveSourceOf(
   if (task.sourceCloudId || !isLivePlan(task.plan)) return undefined;
   Object.assign(image, await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId }));
   if (image.status !== 'saving') return undefined;
-  const recorded = (JSON.parse(task.plan as string) as CopyPlan).live?.declaredSize;
-  if (recorded !== undefined) return { declaredSize: recorded };
+  const live = (JSON.parse(task.plan as string) as CopyPlan).live;
+  if (live?.uploadId) {
+    // Its upload failed, and the image takes another: this copy must not read that one as its own.
+    const upload = await db.getRepository(TaskRow).findOneBy({ id: live.uploadId });
+    if (!upload || !UPLOADING_STATES.includes(upload.status)) {
+      throw new GimmingError('gimming.upload.aborted', 409, 'The upload this copy started with failed.');
+    }
+  }
+  if (live?.declaredSize !== undefined) return { declaredSize: live.declaredSize };
   // A plan recorded before the size was: the upload's row, while it runs.
   const upload = await db
     .getRepository(TaskRow)

@@ -135,4 +135,25 @@ describe('StagingStore live reads', () => {
     await assert.rejects(refused);
     await assert.rejects(reader.ended);
   });
+
+  it('fails a reader waiting for an upload that is refused, so that it takes no later upload for its own', async () => {
+    const staging = store();
+    const waiting = collect(staging.openLive(ID));
+    await tick();
+    const refused = staging.write(ID, new PassThrough({ objectMode: true }), { declaredSize: 20_000_000 });
+    await assert.rejects(refused, (err: unknown) => (err as GimmingError).code === 'gimming.staging.full');
+    await assert.rejects(
+      waiting.ended,
+      (err: unknown) => (err as GimmingError).code === 'gimming.staging.full',
+    );
+    // The next upload of the image is read by the readers that come for it.
+    const data = new PassThrough({ objectMode: true });
+    const next = collect(staging.openLive(ID));
+    const written = staging.write(ID, data, { endMarker: true });
+    data.write(Buffer.alloc(300, 1));
+    data.write(Buffer.alloc(0));
+    data.end();
+    await written;
+    assert.equal((await next.ended).length, 300);
+  });
 });
