@@ -96,6 +96,8 @@ export function driverInfo(
       // Converting its cloud's image in its own scratch space before comparing blocks (delta.ts).
       incremental_conversion: c.canExport && convertible.length > 0,
       lifecycle_states: [...(c.lifecycleStates ?? [])],
+      // Every driver: reading a growing upload is the staging area's, writing from it the copy's (live.ts).
+      live_staging_reads: true,
     },
   };
 }

@@ -13,6 +13,7 @@ import type { CloudService } from './clouds';
 import { CloudRow, ImageRow, LocationRow, TaskRow } from './db/entities';
 import { assertNotDeleting } from './image-guards';
 import { UNPROVEN } from './learned-identity';
+import { isLivePlan, removePendingLiveCopies } from './live-copies';
 import type { ImageQueries } from './image-queries';
 import { ConductorNotifier } from './notify';
 import type { RemoteTags } from './remote-tags';
@@ -34,19 +35,25 @@ export class ImageDeletion {
     private readonly notify: ConductorNotifier = ConductorNotifier.noop(),
   ) {}
 
-  /** Refuses a change to an image while tasks work on it, or while it is being deleted. */
-  private async assertIdle(image: ImageRow): Promise<void> {
+  /**
+   * Refuses a change to an image while tasks work on it, or while it is being deleted. An upload still
+   * arriving does not hold its image (its end finds the image gone: finish_upload), nor do the copies that
+   * started with it (live-copies.ts): deleting the image stops the upload, which ends them (they delete
+   * what they made). Answers those copies.
+   */
+  private async assertIdle(image: ImageRow): Promise<TaskRow[]> {
     assertNotDeleting(image);
-    const busy = await this.db
+    const working = await this.db
       .getRepository(TaskRow)
       .createQueryBuilder('t')
       .where('t.image_id = :id AND t.status IN (:...states)', { id: image.id, states: WORKING_STATES })
-      // An upload still arriving does not hold its image: its end finds the image gone (finish_upload).
       .andWhere("t.type <> 'upload'")
-      .getCount();
-    if (busy > 0) {
+      .getMany();
+    const live = image.status === 'saving' ? working.filter((t) => isLivePlan(t.plan)) : [];
+    if (working.length > live.length) {
       throw conflict('gimming.image.busy', `Image ${image.id} has tasks in progress; cancel them first.`);
     }
+    return live;
   }
 
   /** Forgets an image: its copies stay in their clouds, untagged. Refused while a task works on it. */
@@ -80,7 +87,7 @@ export class ImageDeletion {
     imageId: string,
   ): Promise<{ image: ImageView; tasks: TaskView[] }> {
     const image = await this.queries.find(ctx, imageId);
-    await this.assertIdle(image);
+    const live = new Set((await this.assertIdle(image)).map((t) => t.id));
     const locations = await this.db.getRepository(LocationRow).findBy({ imageId: image.id });
     const now = new Date();
     const taskIds: string[] = [];
@@ -92,8 +99,11 @@ export class ImageDeletion {
         .where('id = :id AND status = :status', { id: image.id, status: image.status })
         .execute();
       if (!claimed.affected) throw conflict('gimming.image.busy', `Image ${image.id} changed; try again.`);
+      // The copies that started with the upload end with it and delete what they made: no delete task
+      // (their end settles the deletion).
+      if (live.size > 0) await removePendingLiveCopies(m, image.id);
       for (const location of locations) {
-        if (!location.remoteId) {
+        if (!location.remoteId || (location.taskId && live.has(location.taskId))) {
           await m.delete(LocationRow, { id: location.id });
           continue;
         }
@@ -112,6 +122,8 @@ export class ImageDeletion {
         taskIds.push(taskId);
       }
     });
+    // An upload still arriving stops (its staged data goes), and with it the copies reading it.
+    if (live.size > 0) await this.dropStaging(ctx, image);
     image.status = 'deleting';
     log.info({ image_id: image.id, copies: taskIds.length }, 'deleting the image everywhere');
     const view = await this.queries.view(image);

@@ -57,6 +57,15 @@ export interface CopyPlan {
   incremental?: IncrementalPlan;
   /** Why this path (plan-reasons.ts): native or why not, why converted; absent in plans made before it. */
   reason?: string;
+  /** A copy of an upload: whether it starts while the upload arrives, and why (live-copies.ts; 1.25). */
+  live?: {
+    started: boolean;
+    reason: string;
+    /** The size the upload declared (absent: none), for a writer that needs it first (GCE's tar). */
+    declaredSize?: number;
+    /** The upload task the copy started with: its failure removes the copy (live-copies.ts). */
+    uploadId?: string;
+  };
 }
 
 /** One target's plan: a copy plan, or the reason no copy can be made (path null). */

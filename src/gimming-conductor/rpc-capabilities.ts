@@ -48,6 +48,8 @@ export const CapabilitiesArg = T.Object({
   ),
   // 1.24: they serve incremental copies of an image converted on the way (absent: false)
   incremental_conversion: T.Optional(T.Boolean()),
+  // 1.25: the agent reads an upload while it arrives and copies from such a read (absent: false)
+  live_staging_reads: T.Optional(T.Boolean()),
 });
 
 export const DriverInfoArg = T.Object({ name: T.String({ maxLength: 64 }), capabilities: CapabilitiesArg });

@@ -26,7 +26,7 @@ export interface PlanView {
 }
 
 /** The conductor API version. Bump the minor for additive changes, the major for breaking ones. */
-export const RPC_API_VERSION = '1.24';
+export const RPC_API_VERSION = '1.25';
 
 const Id = T.String({ minLength: 1, maxLength: 255 });
 const UploadAt = { image_id: Id, offset: T.Integer({ minimum: 0 }) }; // an upload's data from a byte (1.20)

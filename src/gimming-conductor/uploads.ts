@@ -27,6 +27,7 @@ import { dataSpec, replacedIn } from './image-spec';
 import { CopyPlanner, planCloud, stagedSource } from './plan-inputs';
 import { copyPlanOf, planTarget } from './planner';
 import { UploadResume } from './upload-resume';
+import { LiveCopies, removePendingLiveCopies } from './live-copies';
 
 const log = getLogger('conductor.uploads');
 
@@ -48,7 +49,11 @@ export class UploadService {
   ) {
     this.planner = new CopyPlanner(agents, gateway);
     this.resume = new UploadResume(db, images, this, quotas, lease.leaseS);
+    this.live = new LiveCopies(db, agents, this.planner, queue);
   }
+
+  /** The copies that start while the upload arrives (issue 16). */
+  private readonly live: LiveCopies;
 
   private readonly planner: CopyPlanner;
   /** Suspended uploads, resumed; uploads linked to staged data with the same bytes (RPC 1.20). */
@@ -75,6 +80,7 @@ export class UploadService {
     const cloud = first ? await this.db.getRepository(CloudRow).findOneBy({ id: first.cloudId }) : null;
     if (!cloud) throw conflict('gimming.image.no_target', `Image ${image.id} has no target cloud.`);
     const agent = await this.agents.pick(cloud.zone);
+    const uploadId = randomUUID();
     const room = await this.db.transaction(async (m) => {
       await this.quotas.checkTasks(m, image.owner, locations.length);
       const left = await this.quotas.stagingRoom(m, image.owner, image.id);
@@ -102,7 +108,7 @@ export class UploadService {
       const now = new Date();
       const leaseS = args.renews ? this.lease.leaseS : this.lease.legacyLeaseS;
       const task = await this.queue.newTask(ctx, image, now, {
-        id: randomUUID(),
+        id: uploadId,
         type: 'upload',
         cloudId: cloud.id,
         sourceCloudId: null,
@@ -123,6 +129,15 @@ export class UploadService {
       return left;
     });
     log.info({ image_id: image.id, agent: agent.address, declared_size: args.size }, 'upload started');
+    // Copies that can start now do; a failure here only leaves them to start once the upload is complete.
+    await this.live
+      .start(ctx, image, agent, args.size, uploadId)
+      .catch((err: unknown) =>
+        log.warn(
+          { image_id: image.id, reason: describeError(err) },
+          'copies could not start with the upload',
+        ),
+      );
     return { agent_address: agent.address, limit_bytes: room ?? null, lease_s: this.lease.leaseS };
   }
 
@@ -212,6 +227,8 @@ export class UploadService {
     const staged = [stagedSource(dataSpec(image))];
     const taskIds: string[] = [];
     await this.db.transaction(async (m) => {
+      // The targets whose copy started with the upload (live-copies.ts) are not queued again.
+      const started = await LiveCopies.inFlight(m, locations);
       const claimed = await m
         .createQueryBuilder()
         .update(ImageRow)
@@ -239,6 +256,7 @@ export class UploadService {
         updatedAt: now,
       });
       for (const location of locations) {
+        if (started.has(location.cloudId)) continue;
         const target = await m.findOneByOrFail(CloudRow, { id: location.cloudId });
         const planned = copyPlanOf(planTarget(planCloud(target), staged, pc));
         const replaces = replacedIn(image, target.id);
@@ -272,6 +290,8 @@ export class UploadService {
         code: 'gimming.upload.aborted',
         message: 'The upload did not complete; the image waits for its data again.',
       });
+      // Its copies go with it: no task is left of an upload that did not happen.
+      await removePendingLiveCopies(m, image.id);
     });
     log.info({ image_id: image.id }, 'upload aborted');
   }

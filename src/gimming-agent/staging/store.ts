@@ -7,15 +7,7 @@
  * restart removes partial uploads.
  */
 import { createHash, type Hash } from 'node:crypto';
-import {
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  type ReadStream,
-} from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync, type ReadStream } from 'node:fs';
 import { link, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -23,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { GimmingError, notFound } from '../../common/errors';
 import { getLogger } from '../../common/log';
+import { LiveReader, LiveUploads, TrackedFile } from './live';
 
 const log = getLogger('agent.staging');
 
@@ -141,6 +134,8 @@ export class StagingStore {
   private readonly deleting = new Set<string>();
   /** The sha256 of staged data this agent hashed on the way (a declared sha256), by image. */
   private readonly sha256s = new Map<string, string>();
+  /** The uploads live readers follow while they arrive (live.ts), by image. */
+  private readonly live = new LiveUploads();
 
   constructor(
     private readonly dir: string,
@@ -206,6 +201,17 @@ export class StagingStore {
    * cannot each count on the whole area. A failure of any kind frees the reservation and the partial file.
    */
   async write(imageId: string, data: Readable, opts: WriteOptions = {}): Promise<StagedResult> {
+    try {
+      return await this.writeUpload(imageId, data, opts);
+    } catch (err) {
+      // Refused before it began: the live readers waiting for it fail (live.ts), as after a failure.
+      if (!this.live.get(imageId))
+        this.live.fail(imageId, err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  }
+
+  private async writeUpload(imageId: string, data: Readable, opts: WriteOptions): Promise<StagedResult> {
     const { declaredSize, limitBytes } = opts;
     const offset = opts.offset ?? 0;
     const cancelled = opts.cancelled ?? (() => false);
@@ -269,9 +275,14 @@ export class StagingStore {
         throw err;
       }
     }
+    // Live readers (the copies that start while the upload arrives) follow the bytes written to the file.
+    const live = this.live.begin(imageId, offset);
     // The incoming stream is piped in by hand, not made part of the pipeline: a gRPC call stream that the
     // pipeline destroyed on a failure would never close, and the caller would never get the answer.
-    const written = pipeline(meter, createWriteStream(part, offset > 0 ? { flags: 'a' } : { mode: 0o600 }));
+    const written = pipeline(
+      meter,
+      new TrackedFile(part, offset > 0 ? 'a' : 'w', (n) => this.live.advance(live, n)),
+    );
     const onError = (err: Error) => meter.destroy(err);
     // A stream destroyed without an end (a cancelled call) would otherwise leave the write waiting.
     const onClose = () => {
@@ -282,6 +293,8 @@ export class StagingStore {
     data.once('close', onClose);
     data.pipe(meter);
     let sha256: string | undefined;
+    let sha512: string | undefined;
+    let md5: string | undefined;
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
     this.writing.set(imageId, { stop: (err) => meter.destroy(err), settled });
@@ -310,6 +323,9 @@ export class StagingStore {
       await rename(part, this.path(imageId));
       this.held.set(imageId, meter.bytes);
       if (sha256 !== undefined) this.sha256s.set(imageId, sha256);
+      sha512 = meter.sha512.digest('hex');
+      md5 = meter.md5?.digest('hex');
+      this.live.complete(imageId, { size: meter.bytes, sha512, md5, sha256 });
     } catch (err) {
       data.unpipe(meter);
       meter.destroy();
@@ -321,10 +337,12 @@ export class StagingStore {
         !this.deleting.has(imageId);
       if (keep) {
         this.partial.add(imageId);
+        this.live.pause(imageId);
         log.info({ image_id: imageId, bytes: meter.bytes }, 'partial upload kept, to be resumed');
         throw err;
       }
       this.held.delete(imageId);
+      this.live.fail(imageId, err instanceof Error ? err : new Error(String(err)));
       await rm(part, { force: true });
       log.info({ image_id: imageId, bytes: meter.bytes }, 'partial upload discarded');
       throw err;
@@ -334,12 +352,11 @@ export class StagingStore {
       this.writing.delete(imageId);
       settle();
     }
-    const sha512 = meter.sha512.digest('hex');
     log.info(
       { image_id: imageId, bytes: meter.bytes, resumed_at: offset, seconds: (Date.now() - started) / 1000 },
       'upload staged',
     );
-    return { size: meter.bytes, sha512, md5: meter.md5?.digest('hex'), sha256 };
+    return { size: meter.bytes, sha512, md5, sha256 };
   }
 
   /**
@@ -385,6 +402,22 @@ export class StagingStore {
     return createReadStream(path, { highWaterMark: 256 * 1024, start });
   }
 
+  /**
+   * The staged data of an image read while its upload may still arrive (live.ts): follows the bytes
+   * written, waits for more (also while a cut-short upload waits to be resumed), ends at the upload's
+   * final length, fails when the upload fails or its data is deleted. An upload that completed before is
+   * read as open() reads it.
+   */
+  openLive(imageId: string, start = 0): Readable {
+    const paths = [this.path(imageId, true), this.path(imageId)];
+    // Staged before (no upload of it followed here since this agent started): read as any staged data.
+    if (!this.live.get(imageId) && this.held.has(imageId) && !this.writing.has(imageId)) {
+      return this.open(imageId, start);
+    }
+    // The copies start when the upload begins: the reader may come before the upload's first byte.
+    return new LiveReader(() => this.live.arrival(imageId), paths, start);
+  }
+
   /** Deletes an image's staged data; an upload of it still being written is stopped and discarded first. */
   async delete(imageId: string): Promise<boolean> {
     const inFlight = this.writing.get(imageId);
@@ -398,6 +431,10 @@ export class StagingStore {
       this.deleting.delete(imageId);
     }
     const had = this.held.delete(imageId);
+    this.live.fail(
+      imageId,
+      new GimmingError('gimming.staging.deleted', 409, "The upload's staged data was deleted."),
+    );
     this.partial.delete(imageId);
     this.sha256s.delete(imageId);
     await rm(this.path(imageId), { force: true });

@@ -91,7 +91,10 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
     if (shared && share?.key) {
       source = localSharedSource(ctx, req, shared, opts.local.staging);
     } else {
-      const stream = opts.local.staging.open(req.source_image_id);
+      // An upload still arriving is followed as it grows (staging/live.ts).
+      const stream = req.live_staging
+        ? opts.local.staging.openLive(req.source_image_id)
+        : opts.local.staging.open(req.source_image_id);
       source = {
         stream,
         cancel: () => stream.destroy(new Error('the copy was cancelled')),
@@ -108,6 +111,7 @@ function openSource(ctx: RequestContext, req: CopyImageRequest__Output, opts: Co
         cloud: req.source,
         image_id: req.source_image_id,
         from_staging: req.source_is_staging,
+        ...(req.source_is_staging && req.live_staging ? { live_staging: true } : {}),
         ...(req.read_share?.key ? { share: req.read_share } : {}),
         // The source agent holds its send to the cap too, so its read of the cloud runs no faster.
         ...(req.max_bandwidth > 0 ? { max_bandwidth: req.max_bandwidth } : {}),
@@ -168,7 +172,7 @@ function localSharedSource(
     image_id: req.source_image_id,
     from_staging: true,
   });
-  shared.open(share, 'staging', stagingOpener(staging, req.source_image_id)).then(
+  shared.open(share, 'staging', stagingOpener(staging, req.source_image_id, req.live_staging)).then(
     ({ stream }) => {
       reader = stream;
       if (cancelled) {
@@ -230,6 +234,16 @@ export async function runCopy(
     return runNativeCopy(call, session, spec);
   }
   const convertFrom = await conversionNeeded(req, session, spec, opts);
+  if (convertFrom && req.live_staging) {
+    // The conductor plans live copies only where no conversion is needed; the cloud's own list said
+    // otherwise: the copy fails, and its retry reads the complete upload.
+    throw new GimmingError(
+      'gimming.copy.live_needs_whole',
+      409,
+      `The copy must be converted (${convertFrom} to ${spec.disk_format}), which needs the whole upload first.`,
+      { retryable: true },
+    );
+  }
   if (convertFrom) {
     // An incremental converted copy: the base holds converted bytes, so the source agent converts the
     // source and compares the converted blocks; only those that differ come here (delta.ts).
@@ -287,7 +301,13 @@ export async function runCopy(
     // A cloud that reports no size is held to the bytes the agent wrote.
     const size = moved.image.size || moved.proof.size;
     const shown = { ...moved.image, size, digests: moved.proof.digests };
-    const { problems, compared } = verifyCopy(req.expect, shown, false, req.learn_identity);
+    // A live copy's source identity is known only once the upload ends: the conductor checks it then.
+    const { problems, compared } = verifyCopy(
+      req.expect,
+      shown,
+      false,
+      req.learn_identity || req.live_staging,
+    );
     const copied = toRemoteImage(shown);
     if (problems.length > 0) {
       throw new GimmingError(

@@ -38,9 +38,12 @@ export function shareOf(
   };
 }
 
-/** Opens an image's staged data, from an offset. */
-export function stagingOpener(staging: StagingStore, imageId: string): SourceOpener {
-  return async (start) => ({ stream: staging.open(imageId, start), start });
+/** Opens an image's staged data, from an offset; `live`: while its upload may still arrive (live.ts). */
+export function stagingOpener(staging: StagingStore, imageId: string, live = false): SourceOpener {
+  return async (start) => ({
+    stream: live ? staging.openLive(imageId, start) : staging.open(imageId, start),
+    start,
+  });
 }
 
 export async function serveRead(
@@ -65,7 +68,7 @@ export async function serveRead(
       share,
       req.from_staging ? 'staging' : 'cloud',
       req.from_staging
-        ? stagingOpener(staging, req.image_id)
+        ? stagingOpener(staging, req.image_id, req.live_staging)
         : async (_start, signal) => {
             const { session } = await drivers.open(ctx, req.cloud);
             // The driver refuses an image without data (queued, deactivated, killed) with a clear error.

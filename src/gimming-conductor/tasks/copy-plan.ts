@@ -16,6 +16,7 @@ import { planCloud } from '../plan-inputs';
 import type { CopyOutcome } from '../agent-gateway';
 import { ranOtherwiseReason } from '../plan-reasons';
 import { type CopyPlan, copyPlanOf, planFrom } from '../planner';
+import { withLive } from '../live-copies';
 
 const log = getLogger('conductor.copy');
 
@@ -44,12 +45,12 @@ export async function followPlan(
     { byZone, zonesUp, size },
   );
   if (plan.refused) throw new GimmingError(plan.refused.code, 409, plan.refused.message);
-  // What the request decided beyond the path is kept: the image of the same name it replaces, the base.
-  const replaces = task.plan ? (JSON.parse(task.plan) as CopyPlan).replaces : undefined;
-  const planned = withIncremental(
-    { ...(copyPlanOf(plan) as CopyPlan), ...(replaces ? { replaces } : {}) },
-    task.plan,
-  );
+  // What the request decided beyond the path is kept: the image of the same name it replaces, the base,
+  // whether it started with its upload (live-copies.ts).
+  const was = task.plan ? (JSON.parse(task.plan) as CopyPlan) : undefined;
+  const replaces = was?.replaces;
+  const again = { ...(copyPlanOf(plan) as CopyPlan), ...(replaces ? { replaces } : {}) };
+  const planned = withIncremental(was?.live ? withLive(again, was.live) : again, task.plan);
   const recorded = JSON.stringify(planned);
   if (recorded !== task.plan) {
     await db.getRepository(TaskRow).update({ id: task.id }, { plan: recorded });

@@ -15,14 +15,7 @@ import { dataSpec } from '../image-spec';
 import type { ConductorNotifier, TaskEventInfo } from '../notify';
 import type { RunnableTask } from './engine';
 import type { RetryPolicy } from './retry';
-import {
-  type Digest,
-  IMAGE_ID_PROPERTY,
-  copyVerdict,
-  digestList,
-  identityOf,
-  sameBytes,
-} from '../byte-identity';
+import { type Digest, IMAGE_ID_PROPERTY, copyVerdict, digestList, identityOf } from '../byte-identity';
 import { identityUnknown, learnIdentity } from '../learned-identity';
 import { sourceConversion } from './copy-source';
 import { tooManyAttempts } from './errors';
@@ -35,10 +28,10 @@ import { followPlan, recordWhatRan } from './copy-plan';
 import { incrementalBase } from './incremental-base';
 import { readShareKey, readShareOf } from './read-share';
 import { copyBandwidthCap } from './copy-bandwidth';
+import { settleLeftovers } from './leftovers';
+import { type LiveSource, dropIfUploadFailed, liveRequest, liveSourceOf, settleLiveCopy } from './live-copy';
 
 const log = getLogger('conductor.copy');
-
-/** The property every copy carries in its cloud, so that copies can be found again. */
 
 /** The bytes a copy is made from, and what the new image is made with. */
 interface CopySource {
@@ -97,7 +90,8 @@ export class CopyTask implements RunnableTask {
 
   async run(): Promise<void> {
     const { db } = this.deps;
-    const task = await db.getRepository(TaskRow).findOneByOrFail({ id: this.taskId });
+    const task = await db.getRepository(TaskRow).findOneBy({ id: this.taskId });
+    if (!task) return; // removed with its upload (live-copy.ts), or with its image
     const image = await db.getRepository(ImageRow).findOneByOrFail({ id: task.imageId });
     const target = await db.getRepository(CloudRow).findOneByOrFail({ id: task.cloudId });
     const sourceCloud = task.sourceCloudId
@@ -113,7 +107,7 @@ export class CopyTask implements RunnableTask {
       // copy is taken as it is, anything else is deleted, so that the target ends with exactly one copy.
       // (Looked at while the source is checked and the start recorded: they do not depend on each other.)
       const [finished, source] = await Promise.all([
-        this.settleLeftovers(image, target, targetAgent.address),
+        settleLeftovers(this.deps.gateway, this.ctx, this.taskId, image, target, targetAgent.address),
         this.source(task, image),
         this.markRunning(task, targetAgent.address, event),
       ]);
@@ -136,8 +130,24 @@ export class CopyTask implements RunnableTask {
       );
       // An image adopted from a cloud that reports no hashes learns its identity from this copy.
       const learning = source.cloud !== null && identityUnknown(image);
-      const outcome = await this.copy(task, image, source, target, targetAgent.address, formats, learning);
+      // A copy started with its upload reads it as it arrives, and is proven once it ended (live-copy.ts).
+      const live = await liveSourceOf(db, task, image);
+      const outcome = await this.copy(
+        task,
+        image,
+        source,
+        target,
+        targetAgent.address,
+        formats,
+        learning,
+        live,
+      );
       const { image: copy, proof } = outcome;
+      if (live) {
+        const remove = () => this.deps.gateway.deleteImage(this.ctx, targetAgent.address, target, copy.id);
+        const stopped = () => this.stopReason;
+        Object.assign(image, await settleLiveCopy(db, task.id, image.id, outcome, remove, stopped));
+      }
       const read = source.conversion?.converted.size ?? image.size;
       await recordWhatRan(this.deps.db, task.id, formats.planned, outcome, source.spec.disk_format, read);
       // A copy of a converted copy holds the converted bytes too (and the conversion it records came with
@@ -157,36 +167,10 @@ export class CopyTask implements RunnableTask {
       });
       await this.deps.afterCopy?.(this.ctx, image.id, target, copy.id);
     } catch (err) {
+      // A copy started with an upload that failed goes with it (its agent deleted what it made).
+      if (await dropIfUploadFailed(db, task)) return;
       await this.markFailed(task, this.stopReason ?? err, event);
     }
-  }
-
-  private async settleLeftovers(
-    image: ImageRow,
-    target: CloudRow,
-    address: string,
-  ): Promise<RemoteImage__Output | undefined> {
-    const tagged = await this.deps.gateway.listImages(this.ctx, address, target, {
-      [IMAGE_ID_PROPERTY]: image.id,
-    });
-    // A copy converted on the way holds other bytes by design: its recorded conversion proves it.
-    const good = tagged.find(
-      (t) => t.status === 'active' && (sameBytes(image, t) || copyVerdict(image, t) === 'converted'),
-    );
-    for (const leftover of tagged.filter((t) => t !== good)) {
-      await this.deps.gateway.deleteImage(this.ctx, address, target, leftover.id);
-      log.info(
-        { task_id: this.taskId, cloud: target.name, remote_id: leftover.id, status: leftover.status },
-        'deleted what an earlier attempt left',
-      );
-    }
-    if (good) {
-      log.info(
-        { task_id: this.taskId, cloud: target.name, remote_id: good.id },
-        'an earlier attempt finished the copy',
-      );
-    }
-    return good;
   }
 
   /** Where the bytes come from: a cloud's copy (checked to still hold them) or the staging area. */
@@ -253,6 +237,7 @@ export class CopyTask implements RunnableTask {
     targetAddress: string,
     formats: FormatPlan & { planned: CopyPlan },
     learning: boolean,
+    live?: LiveSource,
   ): Promise<CopyOutcome> {
     const { db } = this.deps;
     let lastWrite = 0;
@@ -294,7 +279,7 @@ export class CopyTask implements RunnableTask {
             }
           : { size: image.size ?? 0, digests: digestList(identityOf(image).digests) },
         learn_identity: learning,
-        ...(share ? { read_share: share } : {}),
+        ...(live ? liveRequest(live) : share ? { read_share: share } : {}),
         // The plan chose the agents: the target agent streams even where its cloud could pull the bytes.
         stream_through_agents: formats.planned.path !== 'native',
         ...(cap > 0 ? { max_bandwidth: cap } : {}),

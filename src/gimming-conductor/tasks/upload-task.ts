@@ -12,6 +12,7 @@ import { GimmingError, describeError } from '../../common/errors';
 import { getLogger } from '../../common/log';
 import type { AgentGateway } from '../agent-gateway';
 import { ImageRow, TaskRow } from '../db/entities';
+import { removePendingLiveCopies } from '../live-copies';
 import type { RunnableTask } from './engine';
 
 const log = getLogger('conductor.upload');
@@ -70,6 +71,8 @@ export class UploadTask implements RunnableTask {
         .where('id = :id AND status IN (:...states)', { id: task.id, states: UPLOADING_STATES })
         .execute();
       if (!done.affected) return false;
+      // Its copies go with it (live-copies.ts): no task is left of an upload that did not happen.
+      await removePendingLiveCopies(m, task.imageId);
       const image = await m.findOneBy(ImageRow, { id: task.imageId });
       if (image?.status === 'saving') {
         stagingAgent = image.stagingAgent ?? task.agent;

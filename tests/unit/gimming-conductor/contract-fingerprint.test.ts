@@ -15,15 +15,16 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 
 const EXPECTED = {
   // 1.22: the heartbeat's native_copy_limit and native_copy_unavailable capabilities; 1.24:
-  // incremental_conversion
-  conductor: { version: '1.24', fingerprint: '24c30c2b895e14fb' },
+  // incremental_conversion; 1.25: live_staging_reads (1.23 unused)
+  conductor: { version: '1.25', fingerprint: 'fb0a62a06c4e3a0b' },
   envelope: { version: '1.1' },
   // + stream_through_agents (14), max_bandwidth (15), incremental_from (13); ListImagesRequest marker (4),
   // paged (5), ListImagesResponse next_marker (2), paged (3); StagingOffset and LinkStaging (fields 30-32);
-  // Capabilities native_copy_limit (15, NativeCopyLimit), native_copy_unavailable (17) and
-  // incremental_conversion (20); CopyImageRequest source_zone (50); ReadDeltaRequest convert_from,
-  // convert_to, expect (6-8), DeltaBlock converted (4, ConvertedIdentity)
-  agentProto: { fingerprint: 'e3b6dc3637bb9b12' },
+  // Capabilities native_copy_limit (15, NativeCopyLimit), native_copy_unavailable (17),
+  // incremental_conversion (20) and live_staging_reads (40); CopyImageRequest source_zone (50) and
+  // live_staging (40), ReadImageRequest live_staging (40); ReadDeltaRequest convert_from, convert_to,
+  // expect (6-8), DeltaBlock converted (4, ConvertedIdentity)
+  agentProto: { fingerprint: '42082b2b37fdb79d' },
 };
 
 describe('contract fingerprints', () => {

@@ -106,10 +106,18 @@ export type DecidedViews = [
   // What a cloud reserves is enforced (gimming.image.reserved_property), not yet part of the cloud view.
   // native_copy_limit, native_copy_unavailable and incremental_conversion are shown from 1.8 on
   // (capabilities-fields.ts takes them out of an older answer).
-  Assert<Decided<Rpc.CloudView, Rest.CloudView, '.capabilities.reserved_property_prefixes'>>,
+  // Whether its agents read uploads live is the agents' own (no microversion: the plan's reason says it).
+  Assert<
+    Decided<
+      Rpc.CloudView,
+      Rest.CloudView,
+      '.capabilities.reserved_property_prefixes' | '.capabilities.live_staging_reads'
+    >
+  >,
   Assert<Decided<Rpc.ImageView, Rest.ImageView>>,
   Assert<Decided<Rpc.LocationView, Rest.LocationView>>,
-  Assert<Decided<Rpc.TaskView, Rest.TaskView>>,
+  // A copy's start with its upload is told in plan.reason (no microversion: behaviour, not contract).
+  Assert<Decided<Rpc.TaskView, Rest.TaskView, '.plan.live'>>,
   Assert<Decided<Rpc.CloudImageView, Rest.CloudImageView>>,
   Assert<Decided<Rpc.MatrixView, Rest.MatrixView>>,
   Assert<Decided<Rpc.MemberView, Rest.MemberView>>,

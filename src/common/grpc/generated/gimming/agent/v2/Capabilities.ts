@@ -30,6 +30,7 @@ export interface Capabilities {
   lifecycle_states?: string[];
   incremental?: boolean;
   incremental_conversion?: boolean;
+  live_staging_reads?: boolean;
 }
 
 export interface Capabilities__Output {
@@ -53,4 +54,5 @@ export interface Capabilities__Output {
   lifecycle_states: string[];
   incremental: boolean;
   incremental_conversion: boolean;
+  live_staging_reads: boolean;
 }

@@ -37,6 +37,7 @@ export interface CopyImageRequest {
   incremental_from?: _gimming_agent_v2_IncrementalBase | null;
   stream_through_agents?: boolean;
   max_bandwidth?: number | string | Long;
+  live_staging?: boolean;
   source_zone?: string;
 }
 
@@ -55,5 +56,6 @@ export interface CopyImageRequest__Output {
   incremental_from: _gimming_agent_v2_IncrementalBase__Output | null;
   stream_through_agents: boolean;
   max_bandwidth: number;
+  live_staging: boolean;
   source_zone: string;
 }

@@ -16,6 +16,7 @@ export interface ReadImageRequest {
   from_staging?: boolean;
   share?: _gimming_agent_v2_ReadShare | null;
   max_bandwidth?: number | string | Long;
+  live_staging?: boolean;
 }
 
 export interface ReadImageRequest__Output {
@@ -24,4 +25,5 @@ export interface ReadImageRequest__Output {
   from_staging: boolean;
   share: _gimming_agent_v2_ReadShare__Output | null;
   max_bandwidth: number;
+  live_staging: boolean;
 }
