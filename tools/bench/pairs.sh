@@ -16,16 +16,9 @@ if [[ ! -f $BUILT ]] ||
   npm run --silent build
 fi
 
-if [[ ${GIMMING_TESTBED_SKIP_UP:-} != 1 ]]; then
-  LOG=$(mktemp /tmp/gimming-bench-testbed.XXXXXX)
-  if ! bash tools/testbed/testbed.sh up >"$LOG" 2>&1; then
-    cat "$LOG" >&2
-    rm -f "$LOG"
-    echo "[bench] the test bed did not come up" >&2
-    exit 1
-  fi
-  rm -f "$LOG"
-fi
+# GIMMING_TESTBED_SKIP_UP=1: the test bed is up already (a shared one: leave it alone).
+source tools/bench/lib/testbed-up.sh
+bench_testbed_up
 
 export GIMMING_TESTBED_SKIP_UP=1
 exec node "$BUILT" "$@"

@@ -210,12 +210,21 @@ export class TrackedFile extends Writable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const fh = this.fh;
     this.fh = undefined;
-    if (!fh) return callback(error);
-    fh.close().then(
-      () => callback(error),
-      () => callback(error),
-    );
+    closeThen(fh, error, callback);
   }
+}
+
+/** A destroyed stream's file is closed before it reports `error` (a close failure adds nothing to it). */
+function closeThen(
+  fh: FileHandle | undefined,
+  error: Error | null,
+  callback: (error?: Error | null) => void,
+): void {
+  if (!fh) return callback(error);
+  fh.close().then(
+    () => callback(error),
+    () => callback(error),
+  );
 }
 
 const READ_BYTES = 256 * 1024;
@@ -344,10 +353,6 @@ export class LiveReader extends Readable {
     }
     const fh = this.fh;
     this.fh = undefined;
-    if (!fh) return callback(error);
-    fh.close().then(
-      () => callback(error),
-      () => callback(error),
-    );
+    closeThen(fh, error, callback);
   }
 }
