@@ -39,10 +39,14 @@ const LIVE = Number(process.env.GIMMING_LOAD_LIVE_IMAGES ?? 100);
 const CACHE_SECONDS = Number(process.env.GIMMING_LOAD_CACHE_SECONDS ?? 10);
 /** Clients showing images whose every copy is read live (the cold show): Glance, not GIMinG, is what 50 would measure. */
 const COLD_CLIENTS = Number(process.env.GIMMING_LOAD_COLD_CLIENTS ?? 5);
-/** [api] image_cache_time in the bench: the API's own cache of image lists and shows (0: off). */
 /** Seconds without requests before the main phase, to take each process's idle CPU off its figure. */
 const IDLE_SECONDS = Number(process.env.GIMMING_LOAD_IDLE_SECONDS ?? 5);
-const API_CACHE_SECONDS = Number(process.env.GIMMING_LOAD_API_CACHE_SECONDS ?? 1);
+/**
+ * [api] image_cache_time in the bench, the API's own cache of image lists and shows: seconds are written
+ * (0: off); `default` writes nothing, for the option's own default or a tree older than the option.
+ */
+const API_CACHE_SETTING = process.env.GIMMING_LOAD_API_CACHE_SECONDS ?? '1';
+const API_CACHE_SECONDS = API_CACHE_SETTING === 'default' ? undefined : Number(API_CACHE_SETTING);
 /** The API's port; the agents take the next two (a helper or CI job of its own picks a range of its own). */
 const API_PORT = Number(process.env.GIMMING_LOAD_PORT ?? 19800);
 const AGENT_PORTS = { 'zone-a': API_PORT + 1, 'zone-b': API_PORT + 2 };
@@ -330,7 +334,7 @@ async function main(): Promise<void> {
     // GIMMING_LOAD_DB_SOCKET: the daemons reach MariaDB through its Unix socket ([database] connection's
     // unix_socket) rather than loopback TCP.
     ...(process.env.GIMMING_LOAD_DB_SOCKET ? { dbSocket: process.env.GIMMING_LOAD_DB_SOCKET } : {}),
-    extraConfig: `\n[api]\nmax_limit = ${Math.max(1000, IMAGES)}\n${API_CACHE_SECONDS ? `image_cache_time = ${API_CACHE_SECONDS}\n` : ''}\n[conductor]\nrefresh_interval = 0\nremote_cache_time = ${CACHE_SECONDS}\n`,
+    extraConfig: `\n[api]\nmax_limit = ${Math.max(1000, IMAGES)}\n${API_CACHE_SECONDS === undefined ? '' : `image_cache_time = ${API_CACHE_SECONDS}\n`}\n[conductor]\nrefresh_interval = 0\nremote_cache_time = ${CACHE_SECONDS}\n`,
   });
   let live: LiveImage[] = [];
   try {
@@ -534,7 +538,7 @@ async function main(): Promise<void> {
       )
       .join('\n');
     process.stdout.write(
-      `bench:load: ${CLIENTS} clients, ${SECONDS} s, ${IMAGES} images (${LIVE} with live copies) in 4 clouds, remote_cache_time ${CACHE_SECONDS} s, [api] image_cache_time ${API_CACHE_SECONDS} s\n${table}\nstatuses ${JSON.stringify(main.statuses)}\n`,
+      `bench:load: ${CLIENTS} clients, ${SECONDS} s, ${IMAGES} images (${LIVE} with live copies) in 4 clouds, remote_cache_time ${CACHE_SECONDS} s, [api] image_cache_time ${API_CACHE_SECONDS ?? 'default'} s\n${table}\nstatuses ${JSON.stringify(main.statuses)}\n`,
     );
     mkdirSync(DIR, { recursive: true });
     writeFileSync(
