@@ -44,8 +44,8 @@ export function changedBy(target: unknown, ...rows: unknown[]): Changed | undefi
     return undefined;
   };
   if (target === CloudRow) return ALL;
-  const id = target === ImageRow ? known('id') : target === LocationRow ? known('imageId') : undefined;
   if (target !== ImageRow && target !== LocationRow) return undefined;
+  const id = known(target === ImageRow ? 'id' : 'imageId');
   if (!id) return ALL;
   return [{ id, owner: known('owner') ?? null }];
 }

@@ -120,12 +120,21 @@ describe('copies that start while their upload arrives', function () {
     return tasks;
   }
 
-  it('starts both copies before the upload ends, and proves them against its final identity', async () => {
-    const id = await create('early');
-    const data = randomBytes(12 * MiB + 13);
-    const put = slowPut(`${api}/v1/images/${id}/file`, demo.id, data.length);
-    await put.send(data.subarray(0, 4 * MiB));
+  /**
+   * An image whose upload (of `size` random bytes) has sent its first `sent` bytes, and the copies already
+   * receiving it in both zones.
+   */
+  async function uploading(name: string, size: number, sent: number, headers: Record<string, string> = {}) {
+    const id = await create(name);
+    const data = randomBytes(size);
+    const put = slowPut(`${api}/v1/images/${id}/file`, demo.id, data.length, headers);
+    await put.send(data.subarray(0, sent));
     const early = await copiesReceiving(id);
+    return { id, data, put, early };
+  }
+
+  it('starts both copies before the upload ends, and proves them against its final identity', async () => {
+    const { id, data, put, early } = await uploading('early', 12 * MiB + 13, 4 * MiB);
     await put.send(data.subarray(4 * MiB));
     put.end();
     assert.equal(await put.answer, 204);
@@ -136,11 +145,7 @@ describe('copies that start while their upload arrives', function () {
   });
 
   it('pauses the copies of a cut upload, and completes the same copies once it is resumed', async () => {
-    const id = await create('resumed');
-    const data = randomBytes(10 * MiB + 5);
-    const put = slowPut(`${api}/v1/images/${id}/file`, demo.id, data.length, V16);
-    await put.send(data.subarray(0, 3 * MiB));
-    const early = await copiesReceiving(id);
+    const { id, data, put, early } = await uploading('resumed', 10 * MiB + 5, 3 * MiB, V16);
     put.cut();
     const kept = await waitFor(
       'the cut upload to be kept',
@@ -191,12 +196,8 @@ describe('copies that start while their upload arrives', function () {
   }
 
   it('removes the copies of an upload that fails mid-way, leaving no image in either Glance', async () => {
-    const id = await create('failed');
-    const data = randomBytes(10 * MiB);
     // Before 1.6 an upload cut short is not kept: it fails, and the image waits for its data again.
-    const put = slowPut(`${api}/v1/images/${id}/file`, demo.id, data.length);
-    await put.send(data.subarray(0, 3 * MiB));
-    const early = await copiesReceiving(id);
+    const { id, put, early } = await uploading('failed', 10 * MiB, 3 * MiB);
     put.cut();
     await nothingLeft(id, early);
     const image = (await call('GET', `${api}/v1/images/${id}`, { token: demo.id })).body;
@@ -214,11 +215,7 @@ describe('copies that start while their upload arrives', function () {
   });
 
   it('deletes an image while it is uploaded: its copies stop and leave nothing', async () => {
-    const id = await create('forgotten');
-    const data = randomBytes(10 * MiB);
-    const put = slowPut(`${api}/v1/images/${id}/file`, demo.id, data.length);
-    await put.send(data.subarray(0, 3 * MiB));
-    const early = await copiesReceiving(id);
+    const { id, put, early } = await uploading('forgotten', 10 * MiB, 3 * MiB);
     const deleted = await call('DELETE', `${api}/v1/images/${id}`, { token: demo.id });
     assert.equal(deleted.status, 204, deleted.text);
     put.cut();
@@ -237,11 +234,7 @@ describe('copies that start while their upload arrives', function () {
   });
 
   it('deletes an image everywhere while it is uploaded: its copies stop and leave nothing', async () => {
-    const id = await create('deleted');
-    const data = randomBytes(10 * MiB);
-    const put = slowPut(`${api}/v1/images/${id}/file`, demo.id, data.length);
-    await put.send(data.subarray(0, 3 * MiB));
-    const early = await copiesReceiving(id);
+    const { id, put, early } = await uploading('deleted', 10 * MiB, 3 * MiB);
     const deleted = await call('DELETE', `${api}/v1/images/${id}?delete_remote=true`, { token: demo.id });
     assert.ok([202, 204].includes(deleted.status), deleted.text);
     put.cut();
